@@ -1,0 +1,145 @@
+"""Assemble one Starlette app from the specs: a route per path, errors in each API's dialect."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from mockserver.behaviour.contract import Reply, VendorOptions
+from mockserver.config import ServeConfig
+from mockserver.conformance import ConformanceError, ResponseValidator
+from mockserver.generate import SchemaFaker
+from mockserver.pipeline import OperationPipeline
+from mockserver.resources import bundled_dir
+from mockserver.routing import owner_of
+from mockserver.runtime import ApiRuntime
+from mockserver.spec import load_spec
+from mockserver.vendors import vendor
+
+log = logging.getLogger("mockserver")
+
+
+def reply_headers(reply: Reply) -> list[tuple[bytes, bytes]]:
+    headers = [(b"content-length", str(len(reply.body)).encode())]
+    if reply.media_type:
+        media = reply.media_type
+        if media.startswith("text/") and "charset" not in media:
+            media += "; charset=utf-8"
+        headers.append((b"content-type", media.encode()))
+    headers += [(name.lower().encode(), value.encode("latin-1")) for name, value in reply.headers]
+    return headers
+
+
+async def send_reply(send: Any, reply: Reply, *, head: bool = False) -> None:
+    await send(
+        {"type": "http.response.start", "status": reply.status, "headers": reply_headers(reply)}
+    )
+    await send({"type": "http.response.body", "body": b"" if head else reply.body})
+
+
+class PathEndpoint:
+    """The ASGI endpoint of one spec path: dispatch by method, never let an exception escape."""
+
+    def __init__(self, runtime: ApiRuntime, pipelines: dict[str, OperationPipeline]) -> None:
+        self.runtime = runtime
+        self.pipelines = pipelines
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        method = scope["method"]
+        pipeline = self.pipelines["GET" if method == "HEAD" else method]
+        try:
+            reply = pipeline.answer(scope)
+        except ConformanceError as violation:
+            log.error("response violates the spec: %s", violation)
+            reply = self.runtime.dialect.error(500, f"mock response violates the spec: {violation}")
+            reply = reply.with_headers(("x-mockserver-violation", "response"))
+        except Exception:
+            log.exception("unexpected error answering %s %s", method, scope.get("path"))
+            reply = self.runtime.dialect.error(500, "Internal Server Error")
+        await send_reply(send, reply, head=method == "HEAD")
+
+
+def build_runtime(api: str, config: ServeConfig) -> ApiRuntime:
+    chosen = vendor(api)
+    specs_dir = config.specs_dir or bundled_dir("specs")
+    options = VendorOptions(
+        seed=config.seed,
+        fixtures_dir=config.fixtures_dir or bundled_dir("fixtures"),
+        extra=config.vendor_options.get(api, {}),
+    )
+    return ApiRuntime(
+        spec=load_spec(api, specs_dir / chosen.spec_file),
+        vendor=chosen,
+        options=options,
+        backend=chosen.build(options),
+        faker=SchemaFaker(config.seed),
+        validator=ResponseValidator() if config.validate_responses else None,
+    )
+
+
+def routes_for(runtime: ApiRuntime) -> list[Route]:
+    by_path: dict[str, dict[str, OperationPipeline]] = {}
+    for operation in runtime.spec.operations:
+        pipeline = OperationPipeline(runtime, operation)
+        by_path.setdefault(operation.path, {})[operation.method] = pipeline
+    return [
+        Route(path, PathEndpoint(runtime, pipelines), methods=list(pipelines))
+        for path, pipelines in by_path.items()
+    ]
+
+
+class MockServer:
+    """The served APIs and the Starlette app answering them."""
+
+    def __init__(self, config: ServeConfig) -> None:
+        self.config = config
+        self.runtimes = {api: build_runtime(api, config) for api in config.apis}
+        routes = [route for runtime in self.runtimes.values() for route in routes_for(runtime)]
+        self._owners = [(rt.spec.paths, rt) for rt in self.runtimes.values()]
+        self.app = Starlette(
+            routes=routes,
+            exception_handlers={HTTPException: self._http_error, Exception: self._crash},
+        )
+        self.app.router.redirect_slashes = False
+        self.app.state.mockserver = self
+
+    def owner(self, path: str) -> ApiRuntime:
+        return owner_of(path, self._owners)
+
+    def _to_response(self, reply: Reply) -> Response:
+        return Response(
+            reply.body,
+            status_code=reply.status,
+            media_type=reply.media_type,
+            headers=dict(reply.headers),
+        )
+
+    async def _http_error(self, request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        dialect = self.owner(request.url.path).dialect
+        if exc.status_code == 405:
+            allowed = [m.strip() for m in (exc.headers or {}).get("Allow", "").split(",") if m]
+            reply = dialect.method_not_allowed(allowed)
+        elif exc.status_code == 404:
+            reply = dialect.not_found()
+        else:
+            reply = dialect.error(exc.status_code, str(exc.detail))
+        return self._to_response(reply)
+
+    async def _crash(self, request: Request, exc: Exception) -> Response:
+        log.error(
+            "unexpected error answering %s %s", request.method, request.url.path, exc_info=exc
+        )
+        return self._to_response(
+            self.owner(request.url.path).dialect.error(500, "Internal Server Error")
+        )
+
+
+def create_app(config: ServeConfig | None = None) -> Starlette:
+    return MockServer(config or ServeConfig()).app

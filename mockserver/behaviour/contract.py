@@ -1,0 +1,110 @@
+"""The contract between the engine and a vendor package.
+
+The engine routes, decodes and validates from the spec; a vendor supplies its
+error dialect, its authorization rule and the behaviour of its operations over a
+dataset built once per data version (a :class:`Backend`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from mockserver.params.errors import ParamError
+from mockserver.spec.model import Operation
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A response, fully serialized: the request path only ever sends bytes."""
+
+    status: int
+    body: bytes = b""
+    media_type: str | None = "application/json"
+    headers: tuple[tuple[str, str], ...] = ()
+
+    def with_headers(self, *headers: tuple[str, str]) -> Reply:
+        return Reply(self.status, self.body, self.media_type, (*self.headers, *headers))
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One decoded request, as a behaviour sees it."""
+
+    operation: Operation
+    params: Mapping[str, Any]
+    headers: Mapping[str, str]
+    credential: str | None = None
+
+
+Handler = Callable[[Call], Reply]
+
+
+class ErrorDialect(Protocol):
+    """How an API words its errors. Every error the API emits goes through its dialect."""
+
+    def invalid_parameters(self, operation: Operation, errors: Sequence[ParamError]) -> Reply: ...
+
+    def not_found(self) -> Reply: ...
+
+    def method_not_allowed(self, allowed: Sequence[str]) -> Reply: ...
+
+    def error(self, status: int, message: str, field: str | None = None) -> Reply: ...
+
+    def unauthenticated(self) -> Reply:
+        """No credential of the kind the operation's security scheme asks for."""
+        ...
+
+
+@dataclass(frozen=True)
+class VendorOptions:
+    """Settings every vendor receives; ``extra`` carries vendor-specific CLI options."""
+
+    seed: int = 0
+    fixtures_dir: Path | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Backend(Protocol):
+    """One data version of a vendor: built once, then only read by requests."""
+
+    handlers: Mapping[str, Handler]
+
+    def authorize(self, operation: Operation, credential: str) -> Reply | None:
+        """Return an error reply if ``credential`` is refused for ``operation``, else ``None``."""
+        ...
+
+
+@dataclass(frozen=True)
+class CliOption:
+    """A vendor-specific ``mockserver serve`` flag; its value lands in ``VendorOptions.extra``."""
+
+    flag: str
+    dest: str
+    help: str
+    type: Callable[[str], Any] = str
+    default: Any = None
+    action: str | None = None
+
+
+class Vendor(Protocol):
+    name: str
+    spec_file: str
+    dialect: ErrorDialect
+    cli_options: tuple[CliOption, ...]
+
+    def build(self, options: VendorOptions, data: Any | None = None) -> Backend:
+        """Build the dataset: from ``data`` (a fixtures document) if given, else the fixtures."""
+        ...
+
+
+@dataclass(frozen=True)
+class GeneratedBackend:
+    """A backend with no behaviour of its own: every operation answers generated data."""
+
+    handlers: Mapping[str, Handler] = field(default_factory=dict)
+
+    def authorize(self, operation: Operation, credential: str) -> Reply | None:
+        return None

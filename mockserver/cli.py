@@ -1,0 +1,151 @@
+"""The ``mockserver`` command line: serve the mocks, inspect the specs, run contracts."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from mockserver.config import DEFAULT_HOST, DEFAULT_PORT, DEFAULT_SEED, ServeConfig
+from mockserver.vendors import REGISTRY, vendor
+
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+
+
+def readable_dir(value: str) -> Path:
+    path = Path(value)
+    if not path.is_dir() or not os.access(path, os.R_OK | os.X_OK):
+        raise argparse.ArgumentTypeError(f"not a readable directory: {value}")
+    return path
+
+
+def port_number(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {value!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port out of range 0-65535: {port}")
+    return port
+
+
+def _add_serve(commands: argparse._SubParsersAction) -> None:
+    serve = commands.add_parser(
+        "serve",
+        help="serve the mock APIs",
+        description="Serve the mock APIs; both share one port, their paths do not collide.",
+    )
+    serve.add_argument("--api", choices=[*REGISTRY, "all"], default="all", help="API to serve")
+    serve.add_argument("--host", default=DEFAULT_HOST, help="interface (default %(default)s)")
+    serve.add_argument("--port", type=port_number, default=DEFAULT_PORT, help="default %(default)s")
+    serve.add_argument("--seed", type=int, default=DEFAULT_SEED, help="data seed (default 0)")
+    serve.add_argument("--fixtures", type=readable_dir, help="fixtures directory")
+    serve.add_argument(
+        "--validate-responses",
+        action="store_true",
+        help="validate every response against its spec; a violation becomes a loud 500",
+    )
+    serve.add_argument("--log-level", choices=LOG_LEVELS, default="info", type=str.lower)
+    for api in REGISTRY:
+        group = serve.add_argument_group(f"{api} options")
+        for option in vendor(api).cli_options:
+            kwargs = {"dest": f"{api}__{option.dest}", "help": option.help}
+            if option.action:
+                kwargs["action"] = option.action
+            else:
+                kwargs.update(type=option.type, default=option.default)
+            group.add_argument(option.flag, **kwargs)
+    serve.set_defaults(run=run_serve)
+
+
+def serve_config(args: argparse.Namespace) -> ServeConfig:
+    apis = tuple(REGISTRY) if args.api == "all" else (args.api,)
+    vendor_options: dict[str, dict[str, object]] = {api: {} for api in REGISTRY}
+    for key, value in vars(args).items():
+        if "__" in key:
+            api, dest = key.split("__", 1)
+            vendor_options[api][dest] = value
+    return ServeConfig(
+        apis=apis,
+        seed=args.seed,
+        fixtures_dir=args.fixtures,
+        validate_responses=args.validate_responses,
+        vendor_options=vendor_options,
+    )
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from mockserver.app import MockServer
+
+    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    server = MockServer(serve_config(args))
+    uvicorn.run(server.app, host=args.host, port=args.port, log_level=args.log_level)
+    return 0
+
+
+def _add_specs(commands: argparse._SubParsersAction) -> None:
+    specs = commands.add_parser("specs", help="list, validate or print the bundled specs")
+    specs.add_argument("action", nargs="?", choices=("list", "validate", "print"), default="list")
+    specs.add_argument("api", nargs="?", choices=list(REGISTRY), help="API (default: all)")
+    specs.set_defaults(run=run_specs)
+
+
+def run_specs(args: argparse.Namespace) -> int:
+    from mockserver.resources import bundled_dir
+    from mockserver.spec import load_spec
+
+    apis = [args.api] if args.api else list(REGISTRY)
+    paths = {api: bundled_dir("specs") / vendor(api).spec_file for api in apis}
+    if args.action == "print":
+        for path in paths.values():
+            sys.stdout.write(path.read_text(encoding="utf-8"))
+        return 0
+    if args.action == "validate":
+        from openapi_spec_validator import validate
+        from openapi_spec_validator.readers import read_from_filename
+
+        failed = 0
+        for api, path in paths.items():
+            try:
+                document, _ = read_from_filename(str(path))
+                validate(document)
+                print(f"{api}: {path} is a valid OpenAPI document")
+            except Exception as exc:
+                failed += 1
+                print(f"{api}: {path} is invalid: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 1 if failed else 0
+    for api, path in paths.items():
+        spec = load_spec(api, path)
+        print(f"{api}: {spec.title} {spec.version} ({path})")
+        for op in spec.operations:
+            codes = ", ".join(op.responses)
+            print(f"  {op.method:6} {op.path:40} {op.operation_id}  [{codes}]")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(
+        prog="mockserver",
+        description="Contract-faithful mocks of the ActionHub and SendGrid segments APIs.",
+    )
+    commands = root.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _add_serve(commands)
+    _add_specs(commands)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

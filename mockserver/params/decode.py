@@ -1,0 +1,251 @@
+"""Decode raw request strings into typed parameter values, as the spec describes them.
+
+Every parameter gets a decoder compiled once at start-up; a request only runs
+the decoders of its operation.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from mockserver.params.errors import ParamError
+from mockserver.spec.model import LOCATION_ORDER, MISSING, Operation, Parameter
+
+#: The spellings of booleans that HTTP clients send (Python's requests sends ``True``).
+BOOLEANS = {
+    **dict.fromkeys(("true", "1", "yes", "on", "t", "y"), True),
+    **dict.fromkeys(("false", "0", "no", "off", "f", "n"), False),
+}
+
+_INTEGER = re.compile(r"\s*[+-]?\d+\s*", re.ASCII)
+_NUMBER = re.compile(
+    r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*|\s*[+-]?(inf|infinity|nan)\s*", re.I
+)
+
+#: Delimiters of array styles (OpenAPI 3.1, 4.8.12.4).
+DELIMITERS = {"form": ",", "simple": ",", "spaceDelimited": " ", "pipeDelimited": "|"}
+
+
+class Invalid(Exception):
+    """A value that does not satisfy its schema: ``kind`` and ``ctx`` describe why."""
+
+    def __init__(self, kind: str, ctx: dict[str, Any] | None = None) -> None:
+        super().__init__(kind)
+        self.kind = kind
+        self.ctx = ctx
+
+
+@dataclass(slots=True)
+class RawRequest:
+    """The undecoded parameter sources of one request."""
+
+    query: dict[str, list[str]] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    path: dict[str, str] = field(default_factory=dict)
+    cookies: dict[str, str] = field(default_factory=dict)
+
+    def values(self, param: Parameter) -> list[str] | None:
+        if param.location == "query":
+            return self.query.get(param.name)
+        source = {"header": self.headers, "path": self.path, "cookie": self.cookies}
+        value = source[param.location].get(param.key)
+        return None if value is None else [value]
+
+
+def primary_type(schema: dict[str, Any]) -> str | None:
+    """The JSON type a parameter value is decoded to (``null`` only matters for bodies)."""
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), None)
+    if kind:
+        return kind
+    for key in ("anyOf", "oneOf", "allOf"):
+        for branch in schema.get(key, ()):
+            found = primary_type(branch)
+            if found and found != "null":
+                return found
+    if schema.get("enum"):
+        sample = schema["enum"][0]
+        return {bool: "boolean", int: "integer", float: "number"}.get(type(sample), "string")
+    return None
+
+
+def _parse_integer(text: str) -> int:
+    if not _INTEGER.fullmatch(text):
+        raise Invalid("int_parsing")
+    return int(text)
+
+
+def _parse_number(text: str) -> float | int:
+    if not _NUMBER.fullmatch(text):
+        raise Invalid("float_parsing")
+    value = float(text)
+    if value.is_integer() and abs(value) < 2**53 and "." not in text and "e" not in text.lower():
+        return int(value)
+    return value
+
+
+def _parse_boolean(text: str) -> bool:
+    try:
+        return BOOLEANS[text.strip().lower()]
+    except KeyError:
+        raise Invalid("bool_parsing") from None
+
+
+PARSERS: dict[str | None, Callable[[str], Any]] = {
+    "integer": _parse_integer,
+    "number": _parse_number,
+    "boolean": _parse_boolean,
+    "string": str,
+    None: str,
+}
+
+
+def _check_number(schema: dict[str, Any], value: float) -> None:
+    for keyword, kind, fails in NUMBER_BOUNDS:
+        # NaN satisfies no bound: ``value != value`` is true only for NaN.
+        if keyword in schema and (value != value or fails(value, schema[keyword])):
+            raise Invalid(kind, {BOUND_CTX[kind]: schema[keyword]})
+    step = schema.get("multipleOf")
+    if step and math.isfinite(value) and not math.isclose(value / step, round(value / step)):
+        raise Invalid("multiple_of", {"multiple_of": step})
+
+
+BOUND_CTX = {
+    "greater_than_equal": "ge",
+    "greater_than": "gt",
+    "less_than_equal": "le",
+    "less_than": "lt",
+}
+
+NUMBER_BOUNDS: tuple[tuple[str, str, Callable[[float, float], bool]], ...] = (
+    ("minimum", "greater_than_equal", lambda v, b: v < b),
+    ("exclusiveMinimum", "greater_than", lambda v, b: v <= b),
+    ("maximum", "less_than_equal", lambda v, b: v > b),
+    ("exclusiveMaximum", "less_than", lambda v, b: v >= b),
+)
+
+
+def _check_string(schema: dict[str, Any], value: str) -> None:
+    if "minLength" in schema and len(value) < schema["minLength"]:
+        raise Invalid("string_too_short", {"min_length": schema["minLength"]})
+    if "maxLength" in schema and len(value) > schema["maxLength"]:
+        raise Invalid("string_too_long", {"max_length": schema["maxLength"]})
+    if "pattern" in schema and not re.search(schema["pattern"], value):
+        raise Invalid("string_pattern_mismatch", {"pattern": schema["pattern"]})
+    if schema.get("format") == "uuid":
+        try:
+            uuid.UUID(value)
+        except ValueError:
+            raise Invalid("uuid_parsing") from None
+
+
+def scalar_decoder(schema: dict[str, Any]) -> Callable[[str], Any]:
+    """Compile a function that parses and checks one scalar value against ``schema``."""
+    parse = PARSERS.get(primary_type(schema), str)
+    enum = schema.get("enum")
+    const = schema.get("const", MISSING)
+    numeric = primary_type(schema) in ("integer", "number")
+    stringy = primary_type(schema) in ("string", None)
+
+    def decode(text: str) -> Any:
+        value = parse(text)
+        if enum is not None and value not in enum:
+            raise Invalid("enum", {"expected": list(enum)})
+        if const is not MISSING and value != const:
+            raise Invalid("const", {"expected": [const]})
+        if numeric:
+            _check_number(schema, value)
+        elif stringy:
+            _check_string(schema, value)
+        return value
+
+    return decode
+
+
+@dataclass(frozen=True)
+class ParamDecoder:
+    param: Parameter
+    decode_item: Callable[[str], Any]
+    is_array: bool
+
+    @classmethod
+    def compile(cls, param: Parameter) -> ParamDecoder:
+        is_array = primary_type(param.schema) == "array"
+        item_schema = param.schema.get("items", {}) if is_array else param.schema
+        return cls(param, scalar_decoder(item_schema), is_array)
+
+    def split(self, raw: list[str]) -> list[str]:
+        param = self.param
+        if param.location == "query" and param.style == "form" and param.explode:
+            return raw
+        delimiter = DELIMITERS.get(param.style, ",")
+        return [item for value in raw for item in value.split(delimiter)]
+
+    def __call__(self, raw: list[str] | None, errors: list[ParamError]) -> Any:
+        param = self.param
+        if raw is None:
+            if param.required:
+                errors.append(ParamError("missing", param.location, param.name, None))
+            return None if param.default is MISSING else param.default
+        if not self.is_array:
+            text = raw[-1]
+            try:
+                return self.decode_item(text)
+            except Invalid as invalid:
+                errors.append(
+                    ParamError(invalid.kind, param.location, param.name, text, invalid.ctx)
+                )
+                return None
+        return self._decode_array(self.split(raw), errors)
+
+    def _decode_array(self, items: list[str], errors: list[ParamError]) -> list[Any] | None:
+        param, schema = self.param, self.param.schema
+        values, failed = [], False
+        for index, text in enumerate(items):
+            try:
+                values.append(self.decode_item(text))
+            except Invalid as invalid:
+                failed = True
+                errors.append(
+                    ParamError(invalid.kind, param.location, param.name, text, invalid.ctx, index)
+                )
+        if failed:
+            return None
+        for keyword, kind, fails in ARRAY_BOUNDS:
+            if keyword in schema and fails(values, schema[keyword]):
+                errors.append(
+                    ParamError(
+                        kind, param.location, param.name, items, {_ARRAY_CTX[kind]: schema[keyword]}
+                    )
+                )
+                return None
+        return values
+
+
+ARRAY_BOUNDS: tuple[tuple[str, str, Callable[[list[Any], Any], bool]], ...] = (
+    ("minItems", "too_short", lambda v, n: len(v) < n),
+    ("maxItems", "too_long", lambda v, n: len(v) > n),
+    ("uniqueItems", "unique_items", lambda v, on: bool(on) and len(set(map(repr, v))) != len(v)),
+)
+_ARRAY_CTX = {"too_short": "min_length", "too_long": "max_length", "unique_items": "unique"}
+
+
+class OperationDecoder:
+    """All parameter decoders of one operation, in the order errors are reported."""
+
+    def __init__(self, operation: Operation) -> None:
+        ordered = sorted(operation.parameters, key=lambda p: LOCATION_ORDER.index(p.location))
+        self.decoders = tuple(ParamDecoder.compile(p) for p in ordered)
+
+    def __call__(self, raw: RawRequest) -> tuple[dict[str, Any], list[ParamError]]:
+        values: dict[str, Any] = {}
+        errors: list[ParamError] = []
+        for decoder in self.decoders:
+            values[decoder.param.name] = decoder(raw.values(decoder.param), errors)
+        return values, errors

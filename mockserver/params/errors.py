@@ -1,0 +1,63 @@
+"""A vendor-neutral description of what is wrong with a parameter.
+
+The kinds follow pydantic's error types because they are a complete, well-known
+taxonomy; each vendor's dialect decides how to word and shape them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ParamError:
+    kind: str
+    location: str
+    name: str
+    input: Any = None
+    ctx: dict[str, Any] | None = None
+    #: Position of the offending item in an array parameter.
+    index: int | None = None
+
+    @property
+    def loc(self) -> tuple[str | int, ...]:
+        base = (self.location, self.name)
+        return base if self.index is None else (*base, self.index)
+
+    @property
+    def field(self) -> str:
+        return self.name if self.index is None else f"{self.name}[{self.index}]"
+
+
+#: Plain-English wording of every kind, used by dialects that carry a single message.
+MESSAGES: dict[str, str] = {
+    "missing": "is required",
+    "int_parsing": "must be an integer",
+    "float_parsing": "must be a number",
+    "bool_parsing": "must be a boolean (true or false)",
+    "enum": "must be one of {expected}",
+    "greater_than_equal": "must be greater than or equal to {ge}",
+    "greater_than": "must be greater than {gt}",
+    "less_than_equal": "must be less than or equal to {le}",
+    "less_than": "must be less than {lt}",
+    "multiple_of": "must be a multiple of {multiple_of}",
+    "string_too_short": "must have at least {min_length} characters",
+    "string_too_long": "must have at most {max_length} characters",
+    "string_pattern_mismatch": "must match pattern {pattern}",
+    "uuid_parsing": "must be a UUID",
+    "too_short": "must have at least {min_length} items",
+    "too_long": "must have at most {max_length} items",
+    "unique_items": "must not repeat items",
+    "const": "must be {expected}",
+}
+
+
+def describe(error: ParamError) -> str:
+    """``"min_weight must be a number"``: one sentence naming the parameter."""
+    template = MESSAGES.get(error.kind, "is invalid")
+    ctx = {
+        key: ", ".join(map(str, value)) if isinstance(value, list) else value
+        for key, value in (error.ctx or {}).items()
+    }
+    return f"{error.field} {template.format(**ctx)}"

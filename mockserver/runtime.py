@@ -1,0 +1,69 @@
+"""Everything one served API needs at request time, built once at start-up."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from mockserver.behaviour.contract import Backend, Call, Reply, Vendor, VendorOptions
+from mockserver.conformance import ResponseValidator
+from mockserver.generate import SchemaFaker
+from mockserver.serialize import json_bytes
+from mockserver.spec.model import ApiSpec, Operation
+
+log = logging.getLogger("mockserver")
+
+#: Generated answers are cached per (operation, parameters); the cache is bounded.
+GENERATED_CACHE_SIZE = 4096
+
+
+@dataclass
+class ApiRuntime:
+    spec: ApiSpec
+    vendor: Vendor
+    options: VendorOptions
+    backend: Backend
+    faker: SchemaFaker
+    validator: ResponseValidator | None = None
+    _generated: dict[tuple[Any, ...], Reply] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def dialect(self):
+        return self.vendor.dialect
+
+    def replace_backend(self, backend: Backend) -> None:
+        """Swap in a new data version; requests in flight finish on the old one."""
+        self.backend = backend
+        self._generated.clear()
+
+    def generated_reply(self, call: Call) -> Reply:
+        """The schema-driven default answer of an operation without a vendor behaviour."""
+        operation = call.operation
+        key = (operation.operation_id, *sorted((k, repr(v)) for k, v in call.params.items()))
+        reply = self._generated.get(key)
+        if reply is None:
+            reply = self._generate(operation, key)
+            if len(self._generated) >= GENERATED_CACHE_SIZE:
+                self._generated.clear()
+            self._generated[key] = reply
+        return reply
+
+    def _generate(self, operation: Operation, key: tuple[Any, ...]) -> Reply:
+        status, response = operation.success
+        headers = tuple(
+            (header.name, str(self.faker.generate(header.schema, *key, header.name)))
+            for header in response.headers
+            if header.required
+        )
+        media = response.media_type
+        if media is None:
+            return Reply(status, b"", None, headers)
+        schema = response.content[media].schema or {}
+        value = self.faker.generate(schema, *key)
+        body = json_bytes(value) if "json" in media else str(value).encode()
+        return Reply(status, body, media, headers)

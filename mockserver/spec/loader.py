@@ -1,0 +1,160 @@
+"""Load an OpenAPI 3.1 document and turn it into the operation model.
+
+References are resolved once, here, so that everything downstream (decoders,
+generator, validators) works on plain dictionaries.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mockserver.spec.model import (
+    MISSING,
+    ApiSpec,
+    HeaderSpec,
+    MediaSpec,
+    Operation,
+    Parameter,
+    ResponseSpec,
+)
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+#: Default serialization style per location (OpenAPI 3.1, 4.8.12.4).
+DEFAULT_STYLE = {"query": "form", "cookie": "form", "path": "simple", "header": "simple"}
+
+#: Header parameters OpenAPI says to ignore: they are governed by other fields.
+IGNORED_HEADERS = {"accept", "content-type", "authorization"}
+
+
+class SpecError(ValueError):
+    """A spec document that cannot be served."""
+
+
+def read_document(path: Path) -> dict[str, Any]:
+    with path.open(encoding="utf-8") as handle:
+        document = yaml.safe_load(handle)
+    if not isinstance(document, dict) or "openapi" not in document:
+        raise SpecError(f"{path}: not an OpenAPI document")
+    return document
+
+
+def resolve(node: Any, document: dict[str, Any], _seen: tuple[str, ...] = ()) -> Any:
+    """Return ``node`` with every local ``$ref`` replaced by its target.
+
+    Sibling keywords next to a ``$ref`` (allowed in 3.1) override the target's.
+    """
+    if isinstance(node, list):
+        return [resolve(item, document, _seen) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node:
+        ref = node["$ref"]
+        if ref in _seen:
+            raise SpecError(f"recursive $ref {ref!r} is not supported")
+        target = _pointer(document, ref)
+        merged = dict(resolve(target, document, (*_seen, ref)))
+        merged.update({k: resolve(v, document, _seen) for k, v in node.items() if k != "$ref"})
+        return merged
+    return {key: resolve(value, document, _seen) for key, value in node.items()}
+
+
+def _pointer(document: dict[str, Any], ref: str) -> Any:
+    if not ref.startswith("#/"):
+        raise SpecError(f"only local references are supported, got {ref!r}")
+    node: Any = document
+    for part in ref[2:].split("/"):
+        part = part.replace("~1", "/").replace("~0", "~")
+        try:
+            node = node[part]
+        except (KeyError, TypeError):
+            raise SpecError(f"unresolvable $ref {ref!r}") from None
+    return node
+
+
+def _parameter(raw: dict[str, Any]) -> Parameter:
+    location = raw["in"]
+    schema = raw.get("schema", {})
+    style = raw.get("style", DEFAULT_STYLE[location])
+    return Parameter(
+        name=raw["name"],
+        location=location,
+        required=bool(raw.get("required", location == "path")),
+        schema=schema,
+        style=style,
+        explode=bool(raw.get("explode", style == "form")),
+        default=schema.get("default", MISSING),
+    )
+
+
+def _response(status: str, raw: dict[str, Any]) -> ResponseSpec:
+    content = {
+        media: MediaSpec(
+            schema=body.get("schema"),
+            examples={
+                name: example.get("value")
+                for name, example in (body.get("examples") or {}).items()
+                if isinstance(example, dict) and "value" in example
+            },
+        )
+        for media, body in (raw.get("content") or {}).items()
+    }
+    headers = tuple(
+        HeaderSpec(name=name, required=bool(spec.get("required")), schema=spec.get("schema", {}))
+        for name, spec in (raw.get("headers") or {}).items()
+    )
+    return ResponseSpec(
+        status=status, description=raw.get("description", ""), content=content, headers=headers
+    )
+
+
+def _operations(api: str, document: dict[str, Any]) -> list[Operation]:
+    operations = []
+    default_security = tuple(document.get("security", ()))
+    for path, item in (document.get("paths") or {}).items():
+        item = resolve(item, document)
+        shared = item.get("parameters", [])
+        for method in HTTP_METHODS:
+            if method not in item:
+                continue
+            raw = item[method]
+            by_key = {(p["in"], p["name"]): p for p in (*shared, *raw.get("parameters", []))}
+            parameters = tuple(
+                _parameter(p)
+                for (location, name), p in by_key.items()
+                if not (location == "header" and name.lower() in IGNORED_HEADERS)
+            )
+            operations.append(
+                Operation(
+                    api=api,
+                    operation_id=raw.get("operationId") or f"{method}_{path}",
+                    method=method.upper(),
+                    path=path,
+                    parameters=parameters,
+                    responses={
+                        str(code): _response(str(code), body)
+                        for code, body in raw.get("responses", {}).items()
+                    },
+                    security=tuple(raw.get("security", default_security)),
+                    summary=raw.get("summary", ""),
+                )
+            )
+    return operations
+
+
+def load_spec(api: str, path: Path) -> ApiSpec:
+    document = read_document(path)
+    info = document.get("info", {})
+    components = resolve(document.get("components", {}), document)
+    return ApiSpec(
+        name=api,
+        title=info.get("title", api),
+        version=info.get("version", ""),
+        document=document,
+        operations=tuple(_operations(api, document)),
+        security_schemes=components.get("securitySchemes", {}),
+        source=str(path),
+    )

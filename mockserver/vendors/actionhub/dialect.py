@@ -1,0 +1,77 @@
+"""ActionHub's error dialect: exactly what FastAPI with pydantic v2 answers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from mockserver.behaviour.contract import Reply
+from mockserver.params.errors import ParamError
+from mockserver.serialize import json_bytes
+from mockserver.spec.model import Operation
+
+#: pydantic v2 message template per error type; ``{...}`` fields come from ``ctx``.
+MESSAGES: dict[str, str] = {
+    "missing": "Field required",
+    "int_parsing": "Input should be a valid integer, unable to parse string as an integer",
+    "float_parsing": "Input should be a valid number, unable to parse string as a number",
+    "bool_parsing": "Input should be a valid boolean, unable to interpret input",
+    "enum": "Input should be {expected}",
+    "greater_than_equal": "Input should be greater than or equal to {ge}",
+    "greater_than": "Input should be greater than {gt}",
+    "less_than_equal": "Input should be less than or equal to {le}",
+    "less_than": "Input should be less than {lt}",
+    "multiple_of": "Input should be a multiple of {multiple_of}",
+    "string_too_short": "String should have at least {min_length} character{plural}",
+    "string_too_long": "String should have at most {max_length} character{plural}",
+    "string_pattern_mismatch": "String should match pattern '{pattern}'",
+    "uuid_parsing": "Input should be a valid UUID",
+}
+
+#: Context keys pydantic does not report although the message uses them.
+_HIDDEN_CTX = {"plural"}
+
+
+def pydantic_expected(values: Sequence[Any]) -> str:
+    """``'a', 'b' or 'c'``: how pydantic lists the members of an enum."""
+    quoted = [f"'{value}'" for value in values]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+
+
+def pydantic_error(error: ParamError) -> dict[str, Any]:
+    ctx = dict(error.ctx or {})
+    if error.kind == "enum":
+        ctx["expected"] = pydantic_expected(ctx["expected"])
+    for key in ("min_length", "max_length"):
+        if key in ctx:
+            ctx["plural"] = "" if ctx[key] == 1 else "s"
+    body: dict[str, Any] = {
+        "type": error.kind,
+        "loc": list(error.loc),
+        "msg": MESSAGES.get(error.kind, "Invalid input").format(**ctx),
+        "input": error.input,
+    }
+    shown = {key: value for key, value in ctx.items() if key not in _HIDDEN_CTX}
+    if shown:
+        body["ctx"] = shown
+    return body
+
+
+class FastAPIDialect:
+    def _detail(self, status: int, detail: Any, *headers: tuple[str, str]) -> Reply:
+        return Reply(status, json_bytes({"detail": detail}), "application/json", headers)
+
+    def invalid_parameters(self, operation: Operation, errors: Sequence[ParamError]) -> Reply:
+        return self._detail(422, [pydantic_error(error) for error in errors])
+
+    def not_found(self) -> Reply:
+        return self._detail(404, "Not Found")
+
+    def method_not_allowed(self, allowed: Sequence[str]) -> Reply:
+        return self._detail(405, "Method Not Allowed", ("Allow", ", ".join(allowed)))
+
+    def error(self, status: int, message: str, field: str | None = None) -> Reply:
+        return self._detail(status, message)
+
+    def unauthenticated(self) -> Reply:
+        return self._detail(401, "Not authenticated", ("WWW-Authenticate", "Bearer"))
