@@ -1,0 +1,299 @@
+"""The two OpenAPI specs: valid OpenAPI 3.1, complete against the vendor documents, and
+self-consistent (every example validates against its schema)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from jsonschema import Draft202012Validator, FormatChecker
+from openapi_spec_validator import validate
+
+SPECS = Path(__file__).resolve().parents[1] / "specs"
+ACTIONHUB = "actionhub.openapi.yaml"
+SENDGRID = "sendgrid-segments.openapi.yaml"
+SPEC_FILES = (ACTIONHUB, SENDGRID)
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+#: Every parameter the vendor documents name: (spec, operationId, name, location, default).
+#: ``None`` as default means the documents give none.
+DOCUMENTED_PARAMETERS: list[tuple[str, str, str, str, Any]] = [
+    # 000: GET /segment
+    (ACTIONHUB, "get_segment_segment_get", "asset_ids", "query", None),
+    (ACTIONHUB, "get_segment_segment_get", "labels", "query", None),
+    (ACTIONHUB, "get_segment_segment_get", "action_types", "query", None),
+    (ACTIONHUB, "get_segment_segment_get", "match_type", "query", "any"),
+    (ACTIONHUB, "get_segment_segment_get", "segment_type", "query", "growth"),
+    (ACTIONHUB, "get_segment_segment_get", "min_weight", "query", 0.5),
+    (ACTIONHUB, "get_segment_segment_get", "force_refresh", "query", False),
+    (ACTIONHUB, "get_segment_segment_get", "program-id", "header", None),
+    # 001 / 002: GET /segments
+    (ACTIONHUB, "get_segments_segments_get", "segment_type", "query", "growth"),
+    (ACTIONHUB, "get_segments_segments_get", "segment_basis", "query", "labels"),
+    (ACTIONHUB, "get_segments_segments_get", "min_weight", "query", 0.5),
+    (ACTIONHUB, "get_segments_segments_get", "force_refresh", "query", False),
+    (ACTIONHUB, "get_segments_segments_get", "page", "query", 1),
+    (ACTIONHUB, "get_segments_segments_get", "size", "query", 50),
+    (ACTIONHUB, "get_segments_segments_get", "program-id", "header", None),
+    # 003: GET /v3/marketing/segments
+    (SENDGRID, "ListSegment", "Authorization", "header", "Bearer <<YOUR_API_KEY_HERE>>"),
+    (SENDGRID, "ListSegment", "ids", "query", None),
+    (SENDGRID, "ListSegment", "parent_list_ids", "query", None),
+    (SENDGRID, "ListSegment", "no_parent_list_id", "query", False),
+    # 004: GET /v3/marketing/segments/{segment_id}
+    (SENDGRID, "GetSegment", "Authorization", "header", "Bearer <<YOUR_API_KEY_HERE>>"),
+    (SENDGRID, "GetSegment", "segment_id", "path", None),
+    (SENDGRID, "GetSegment", "query_json", "query", False),
+]
+
+#: Parameters the documents mark required.
+REQUIRED_PARAMETERS = {
+    ("get_segment_segment_get", "program-id"),
+    ("get_segments_segments_get", "program-id"),
+    ("ListSegment", "Authorization"),
+    ("GetSegment", "Authorization"),
+    ("GetSegment", "segment_id"),
+}
+
+#: Response codes each operation must declare (documented ones plus the inferred ones).
+EXPECTED_RESPONSES = {
+    "get_segment_segment_get": {"200", "422", "500", "503"},
+    "get_segments_segments_get": {"200", "422", "500", "503"},
+    "ListSegment": {"200", "400", "401", "403", "404", "429", "500", "503"},
+    "GetSegment": {"200", "400", "401", "403", "404", "429", "500", "503"},
+}
+
+RATE_LIMIT_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
+
+
+def load(name: str) -> dict[str, Any]:
+    with (SPECS / name).open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+@pytest.fixture(scope="module", params=SPEC_FILES)
+def spec(request: pytest.FixtureRequest) -> dict[str, Any]:
+    return load(request.param)
+
+
+def deref(node: Any, document: dict[str, Any]) -> Any:
+    """Follow a local ``$ref`` (one level, repeatedly), keeping sibling keys."""
+    while isinstance(node, dict) and "$ref" in node:
+        target: Any = document
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+    return node
+
+
+def operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for path, item in document["paths"].items():
+        for method in HTTP_METHODS:
+            if method in item:
+                yield path, method, item[method]
+
+
+def operation_by_id(document: dict[str, Any], operation_id: str) -> dict[str, Any]:
+    for _, _, op in operations(document):
+        if op.get("operationId") == operation_id:
+            return op
+    raise KeyError(operation_id)
+
+
+def walk(node: Any, path: str = "") -> Iterator[tuple[str, str, Any]]:
+    """Every (json-path, key, value) pair of a document."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield path, key, value
+            yield from walk(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from walk(value, f"{path}/{index}")
+
+
+def schema_validator(schema: dict[str, Any], document: dict[str, Any]) -> Draft202012Validator:
+    """A validator whose ``#/components/...`` references resolve against ``document``."""
+    rooted = {**schema, "components": document.get("components", {})}
+    return Draft202012Validator(rooted, format_checker=FormatChecker())
+
+
+def is_json(media_type: str) -> bool:
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
+def response_examples(document: dict[str, Any]) -> Iterator[tuple[str, Any, dict[str, Any]]]:
+    """(label, example value, schema) of every JSON response example of every operation."""
+    for path, method, op in operations(document):
+        for code, response in op["responses"].items():
+            response = deref(response, document)
+            for media_type, media in (response.get("content") or {}).items():
+                if not is_json(media_type) or "schema" not in media:
+                    continue
+                label = f"{op['operationId']} {method.upper()} {path} {code} {media_type}"
+                if "example" in media:
+                    yield f"{label} example", media["example"], media["schema"]
+                for name, example in (media.get("examples") or {}).items():
+                    example = deref(example, document)
+                    if example.get("x-documented-invalid") is True:
+                        continue
+                    yield f"{label} examples.{name}", example["value"], media["schema"]
+
+
+def test_specs_are_valid_openapi_31(spec: dict[str, Any]) -> None:
+    assert spec["openapi"] == "3.1.0"
+    validate(spec)
+
+
+def test_every_operation_has_an_operation_id(spec: dict[str, Any]) -> None:
+    ids = [op.get("operationId") for _, _, op in operations(spec)]
+    assert ids
+    assert all(isinstance(i, str) and i for i in ids), ids
+    assert len(ids) == len(set(ids))
+
+
+def test_operation_ids_and_responses() -> None:
+    seen = {}
+    for name in SPEC_FILES:
+        for _, _, op in operations(load(name)):
+            seen[op["operationId"]] = set(op["responses"])
+    assert seen == EXPECTED_RESPONSES
+
+
+def test_every_x_inferred_is_a_non_empty_string(spec: dict[str, Any]) -> None:
+    found = [(path, value) for path, key, value in walk(spec) if key == "x-inferred"]
+    assert found
+    bad = [path for path, value in found if not (isinstance(value, str) and value.strip())]
+    assert not bad, bad
+
+
+def test_x_documented_invalid_marks_only_examples_that_really_are_invalid() -> None:
+    marked = 0
+    for name in SPEC_FILES:
+        document = load(name)
+        for _, _, op in operations(document):
+            for response in op["responses"].values():
+                response = deref(response, document)
+                for media in (response.get("content") or {}).values():
+                    for example in (media.get("examples") or {}).values():
+                        if example.get("x-documented-invalid") is True:
+                            marked += 1
+                            validator = schema_validator(media["schema"], document)
+                            assert not validator.is_valid(example["value"])
+    assert marked >= 1
+
+
+def test_every_response_example_validates(spec: dict[str, Any]) -> None:
+    checked = 0
+    for label, value, schema in response_examples(spec):
+        errors = [e.message for e in schema_validator(schema, spec).iter_errors(value)]
+        assert not errors, f"{label}: {errors}"
+        checked += 1
+    assert checked
+
+
+def test_every_schema_example_validates(spec: dict[str, Any]) -> None:
+    for name, schema in spec["components"].get("schemas", {}).items():
+        if "example" in schema:
+            validator = schema_validator(schema, spec)
+            errors = [e.message for e in validator.iter_errors(schema["example"])]
+            assert not errors, f"{name}: {errors}"
+
+
+@pytest.mark.parametrize(
+    ("spec_name", "operation_id", "name", "location", "default"),
+    DOCUMENTED_PARAMETERS,
+    ids=[f"{row[1]}-{row[2]}" for row in DOCUMENTED_PARAMETERS],
+)
+def test_documented_parameter_is_present(
+    spec_name: str, operation_id: str, name: str, location: str, default: Any
+) -> None:
+    document = load(spec_name)
+    op = operation_by_id(document, operation_id)
+    matches = [
+        p
+        for p in (deref(p, document) for p in op.get("parameters", []))
+        if p["name"] == name and p["in"] == location
+    ]
+    assert len(matches) == 1, f"{operation_id}: {location} parameter {name!r}"
+    parameter = matches[0]
+    assert parameter.get("required", False) is ((operation_id, name) in REQUIRED_PARAMETERS)
+    schema = parameter["schema"]
+    if default is None:
+        assert "default" not in schema
+    else:
+        assert schema["default"] == default
+        assert type(schema["default"]) is type(default)
+
+
+def test_no_undocumented_parameters() -> None:
+    documented = {(row[1], row[2], row[3]) for row in DOCUMENTED_PARAMETERS}
+    declared = set()
+    for name in SPEC_FILES:
+        document = load(name)
+        for _, _, op in operations(document):
+            for p in op.get("parameters", []):
+                p = deref(p, document)
+                declared.add((op["operationId"], p["name"], p["in"]))
+    assert declared == documented
+
+
+def test_actionhub_enums_and_bounds() -> None:
+    document = load(ACTIONHUB)
+    schemas = document["components"]["schemas"]
+    assert schemas["MatchType"]["enum"] == ["any", "all"]
+    assert schemas["SegmentType"]["enum"] == ["growth", "base", "discovery"]
+    assert schemas["SegmentBasis"]["enum"] == ["labels", "assets"]
+    segments = operation_by_id(document, "get_segments_segments_get")
+    by_name = {p["name"]: p["schema"] for p in segments["parameters"]}
+    assert (by_name["page"]["minimum"], by_name["page"].get("maximum")) == (1, None)
+    assert (by_name["size"]["minimum"], by_name["size"]["maximum"]) == (1, 100)
+    assert (by_name["min_weight"]["minimum"], by_name["min_weight"]["maximum"]) == (0, 1)
+
+
+def test_validation_error_and_page_required_keys() -> None:
+    schemas = load(ACTIONHUB)["components"]["schemas"]
+    assert schemas["ValidationError"]["required"] == ["loc", "msg", "type"]
+    assert set(schemas["ValidationError"]["properties"]) == {"loc", "msg", "type", "input", "ctx"}
+    page = schemas["Page_SegmentCount_"]
+    assert page["required"] == ["items", "total", "page", "size"]
+    assert page["additionalProperties"] is False
+    assert set(schemas["SegmentCount"]["required"]) == {
+        "segment_type",
+        "segment_basis",
+        "segment_basis_id",
+        "action_type",
+        "name",
+        "user_count",
+        "strength",
+        "min_weight",
+    }
+
+
+def test_sendgrid_error_bodies_have_teeth() -> None:
+    document = load(SENDGRID)
+    error = document["components"]["schemas"]["ErrorResponse"]
+    assert error["required"] == ["errors"]
+    assert error["properties"]["errors"]["items"]["required"] == ["message"]
+    for _, _, op in operations(document):
+        for code, response in op["responses"].items():
+            if code.startswith(("4", "5")):
+                schema = deref(response["content"]["application/json"]["schema"], document)
+                assert "errors" in schema["required"], (op["operationId"], code)
+
+
+def test_sendgrid_rate_limit_headers() -> None:
+    document = load(SENDGRID)
+    assert document["security"] == [{"BearerAuth": []}]
+    scheme = document["components"]["securitySchemes"]["BearerAuth"]
+    assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
+    for _, _, op in operations(document):
+        for code in ("200", "429"):
+            headers = op["responses"][code]["headers"]
+            for header in RATE_LIMIT_HEADERS:
+                resolved = deref(headers[header], document)
+                assert resolved["required"] is True
+                assert resolved["schema"]["type"] == "integer"
+                assert resolved["description"]
