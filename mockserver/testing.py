@@ -1,0 +1,47 @@
+"""Run a mock server inside the current process, on a free loopback port.
+
+The listening socket is bound before the server thread starts, so a client can
+connect at once: the kernel queues the connection until uvicorn accepts it.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from typing import Any
+
+from mockserver.app import MockServer
+from mockserver.config import ServeConfig
+
+
+class LiveServer:
+    def __init__(self, config: ServeConfig | None = None, **uvicorn_options: Any) -> None:
+        import uvicorn
+
+        self.mock = MockServer(config or ServeConfig())
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind(("127.0.0.1", 0))
+        self._socket.listen(128)
+        host, port = self._socket.getsockname()
+        self.url = f"http://{host}:{port}"
+        options = {"log_level": "warning", "lifespan": "off", **uvicorn_options}
+        self._server = uvicorn.Server(uvicorn.Config(self.mock.app, **options))
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True
+        )
+
+    def start(self) -> LiveServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+        self._socket.close()
+
+    def __enter__(self) -> LiveServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()

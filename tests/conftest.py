@@ -1,0 +1,28 @@
+"""Shared fixtures: an in-process ASGI client and a live server, both validating responses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from mockserver.config import ServeConfig
+from mockserver.testing import LiveServer
+
+SENDGRID_KEY = "SG." + "a" * 22 + "." + "b" * 43
+AUTH = {"Authorization": f"Bearer {SENDGRID_KEY}"}
+PROGRAM = {"program-id": "demo"}
+
+
+@pytest.fixture(scope="session")
+def live() -> Iterator[LiveServer]:
+    """Both APIs, default seed and fixtures, response validation on."""
+    with LiveServer(ServeConfig(validate_responses=True)) as server:
+        yield server
+
+
+@pytest.fixture()
+def client(live: LiveServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=live.url, timeout=10) as http:
+        yield http
