@@ -15,6 +15,13 @@ from mockserver.vendors import REGISTRY, vendor
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (and exit code 2), not a usage dump."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
 def readable_dir(value: str) -> Path:
     path = Path(value)
     if not path.is_dir() or not os.access(path, os.R_OK | os.X_OK):
@@ -129,7 +136,7 @@ def run_specs(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(
+    root = Parser(
         prog="mockserver",
         description="Contract-faithful mocks of the ActionHub and SendGrid segments APIs.",
     )

@@ -1,0 +1,105 @@
+"""The command line: help, one-line usage errors with exit 2, specs, a real serve."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import httpx
+import pytest
+
+from mockserver.cli import main
+
+
+def run(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mockserver", *args], capture_output=True, text=True, timeout=timeout
+    )
+
+
+def test_help_lists_the_commands(capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["--help"])
+    assert exited.value.code == 0
+    out = capsys.readouterr().out
+    assert "serve" in out and "specs" in out
+
+
+def test_serve_help_lists_every_documented_flag(capsys):
+    with pytest.raises(SystemExit):
+        main(["serve", "--help"])
+    out = capsys.readouterr().out
+    for flag in ("--api", "--host", "--port", "--seed", "--fixtures", "--validate-responses"):
+        assert flag in out
+    assert "--log-level" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["serve", "--bogus"], "unrecognized arguments: --bogus"),
+        (["serve", "--port", "http"], "not a port number"),
+        (["serve", "--api", "stripe"], "invalid choice"),
+        (["serve", "--fixtures", "/does/not/exist"], "not a readable directory"),
+        (["serve", "--seed", "x"], "invalid int value"),
+    ],
+)
+def test_bad_input_is_a_one_line_error_with_exit_code_2(capsys, args, message):
+    with pytest.raises(SystemExit) as exited:
+        main(args)
+    err = capsys.readouterr().err
+    assert exited.value.code == 2
+    assert message in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_specs_list_shows_every_operation(capsys):
+    assert main(["specs"]) == 0
+    out = capsys.readouterr().out
+    for operation_id in ("get_segment_segment_get", "get_segments_segments_get"):
+        assert operation_id in out
+    assert "ListSegment" in out and "GetSegment" in out
+
+
+def test_specs_validate_and_print():
+    validated = run("specs", "validate")
+    assert validated.returncode == 0, validated.stderr
+    assert validated.stdout.count("valid OpenAPI document") == 2
+    printed = run("specs", "print", "sendgrid")
+    assert printed.stdout.startswith("openapi: 3.1")
+
+
+def test_the_serve_path_does_not_import_schemathesis():
+    code = (
+        "import sys; from mockserver.cli import serve_config, parser; from mockserver.app import "
+        "MockServer; MockServer(serve_config(parser().parse_args(['serve']))); "
+        "print('schemathesis' in sys.modules, 'hypothesis' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
+
+
+def test_mockserver_serve_answers_both_apis_on_one_port(tmp_path):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mockserver", "serve", "--port", "0", "--log-level", "info"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        url = None
+        for line in process.stderr:  # uvicorn announces the bound address once it listens
+            if "Uvicorn running on" in line:
+                url = line.split("Uvicorn running on ")[1].split()[0]
+                break
+        assert url, "server never announced its address"
+        key = "SG." + "a" * 22 + "." + "b" * 43
+        with httpx.Client(base_url=url, timeout=10) as http:
+            segments = http.get("/segments", headers={"program-id": "demo"})
+            sendgrid = http.get(
+                "/v3/marketing/segments", headers={"Authorization": f"Bearer {key}"}
+            )
+        assert segments.status_code == 200 and "items" in segments.json()
+        assert sendgrid.status_code == 200 and "results" in sendgrid.json()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -1,0 +1,127 @@
+"""Parameter decoding from the spec: styles, comma lists, boolean spellings, coercion, errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from mockserver.params import OperationDecoder, RawRequest
+from mockserver.spec.loader import _parameter
+from mockserver.spec.model import Operation
+
+
+def operation(*parameters: dict) -> Operation:
+    return Operation(
+        api="t",
+        operation_id="op",
+        method="GET",
+        path="/",
+        parameters=tuple(_parameter(p) for p in parameters),
+        responses={},
+        security=(),
+    )
+
+
+def decode(op: Operation, **sources):
+    return OperationDecoder(op)(RawRequest(**sources))
+
+
+FLAG = {"name": "flag", "in": "query", "schema": {"type": "boolean", "default": False}}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("true", True), ("True", True), ("TRUE", True), ("1", True), ("yes", True), ("on", True)]
+    + [("false", False), ("False", False), ("0", False), ("no", False), ("off", False)],
+)
+def test_boolean_spellings_clients_send(text, expected):
+    values, errors = decode(operation(FLAG), query={"flag": [text]})
+    assert (values["flag"], errors) == (expected, [])
+
+
+def test_default_applies_when_absent_and_required_is_reported():
+    op = operation(FLAG, {"name": "id", "in": "header", "required": True, "schema": {}})
+    values, errors = decode(op)
+    assert values["flag"] is False
+    assert [(e.kind, e.loc) for e in errors] == [("missing", ("header", "id"))]
+
+
+def test_headers_are_case_insensitive():
+    op = operation({"name": "Program-Id", "in": "header", "required": True, "schema": {}})
+    values, errors = decode(op, headers={"program-id": "demo"})
+    assert (values["Program-Id"], errors) == ("demo", [])
+
+
+@pytest.mark.parametrize(
+    ("style", "explode", "raw", "expected"),
+    [
+        ("form", True, ["a", "b"], ["a", "b"]),
+        ("form", False, ["a,b,c"], ["a", "b", "c"]),
+        ("pipeDelimited", False, ["a|b"], ["a", "b"]),
+        ("spaceDelimited", False, ["a b"], ["a", "b"]),
+    ],
+)
+def test_array_styles(style, explode, raw, expected):
+    param = {
+        "name": "ids",
+        "in": "query",
+        "style": style,
+        "explode": explode,
+        "schema": {"type": "array", "items": {"type": "string"}},
+    }
+    values, errors = decode(operation(param), query={"ids": raw})
+    assert (values["ids"], errors) == (expected, [])
+
+
+def test_array_item_errors_carry_their_index():
+    param = {"name": "n", "in": "query", "schema": {"type": "array", "items": {"type": "integer"}}}
+    _, errors = decode(operation(param), query={"n": ["1", "x", "3"]})
+    assert [(e.kind, e.loc, e.input) for e in errors] == [("int_parsing", ("query", "n", 1), "x")]
+
+
+@pytest.mark.parametrize(
+    ("schema", "text", "kind", "ctx"),
+    [
+        ({"type": "integer"}, "1.5", "int_parsing", None),
+        ({"type": "integer"}, "", "int_parsing", None),
+        ({"type": "integer", "minimum": 1}, "0", "greater_than_equal", {"ge": 1}),
+        ({"type": "integer", "maximum": 100}, "101", "less_than_equal", {"le": 100}),
+        ({"type": "number"}, "abc", "float_parsing", None),
+        ({"type": "number", "minimum": 0, "maximum": 1}, "nan", "greater_than_equal", {"ge": 0}),
+        ({"type": "number", "maximum": 1}, "inf", "less_than_equal", {"le": 1}),
+        ({"type": "boolean"}, "maybe", "bool_parsing", None),
+        ({"type": "string", "enum": ["a", "b"]}, "c", "enum", {"expected": ["a", "b"]}),
+        ({"type": "string", "minLength": 3}, "ab", "string_too_short", {"min_length": 3}),
+        ({"type": "string", "maxLength": 3}, "abcd", "string_too_long", {"max_length": 3}),
+        ({"type": "string", "format": "uuid"}, "not-a-uuid", "uuid_parsing", None),
+        (
+            {"type": "string", "pattern": "^a+$"},
+            "b",
+            "string_pattern_mismatch",
+            {"pattern": "^a+$"},
+        ),
+    ],
+)
+def test_invalid_values_are_reported_not_raised(schema, text, kind, ctx):
+    _, errors = decode(
+        operation({"name": "p", "in": "query", "schema": schema}), query={"p": [text]}
+    )
+    assert [(e.kind, e.input, e.ctx) for e in errors] == [(kind, text, ctx)]
+
+
+def test_huge_integers_are_integers_and_coercion_keeps_types():
+    op = operation(
+        {"name": "i", "in": "query", "schema": {"type": "integer"}},
+        {"name": "f", "in": "query", "schema": {"type": "number"}},
+    )
+    values, errors = decode(op, query={"i": ["9" * 40], "f": ["0.25"]})
+    assert (values, errors) == ({"i": int("9" * 40), "f": 0.25}, [])
+
+
+def test_errors_are_ordered_path_query_header_whatever_the_declaration_order():
+    op = operation(
+        {"name": "h", "in": "header", "required": True, "schema": {}},
+        {"name": "q", "in": "query", "required": True, "schema": {}},
+        {"name": "p", "in": "path", "required": True, "schema": {"type": "integer"}},
+    )
+    _, errors = decode(op, path={"p": "x"})
+    assert [e.location for e in errors] == ["path", "query", "header"]
