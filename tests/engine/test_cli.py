@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from mockserver.cli import main
+from tests.conftest import AUTH, PROGRAM
 
 
 def run(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -92,12 +93,9 @@ def test_mockserver_serve_answers_both_apis_on_one_port(tmp_path):
                 url = line.split("Uvicorn running on ")[1].split()[0]
                 break
         assert url, "server never announced its address"
-        key = "SG." + "a" * 22 + "." + "b" * 43
         with httpx.Client(base_url=url, timeout=10) as http:
-            segments = http.get("/segments", headers={"program-id": "demo"})
-            sendgrid = http.get(
-                "/v3/marketing/segments", headers={"Authorization": f"Bearer {key}"}
-            )
+            segments = http.get("/segments", headers=PROGRAM)
+            sendgrid = http.get("/v3/marketing/segments", headers=AUTH)
         assert segments.status_code == 200 and "items" in segments.json()
         assert sendgrid.status_code == 200 and "results" in sendgrid.json()
     finally:

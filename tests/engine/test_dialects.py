@@ -11,6 +11,8 @@ from mockserver.config import ServeConfig
 from mockserver.testing import LiveServer
 from tests.conftest import AUTH, PROGRAM
 
+SENDGRID_404 = {"errors": [{"field": None, "message": "resource not found"}]}
+
 
 @pytest.mark.parametrize(
     ("path", "body"),

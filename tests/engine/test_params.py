@@ -30,8 +30,10 @@ FLAG = {"name": "flag", "in": "query", "schema": {"type": "boolean", "default": 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("true", True), ("True", True), ("TRUE", True), ("1", True), ("yes", True), ("on", True)]
-    + [("false", False), ("False", False), ("0", False), ("no", False), ("off", False)],
+    [
+        *[(text, True) for text in ("true", "True", "TRUE", "1", "yes", "on")],
+        *[(text, False) for text in ("false", "False", "0", "no", "off")],
+    ],
 )
 def test_boolean_spellings_clients_send(text, expected):
     values, errors = decode(operation(FLAG), query={"flag": [text]})
