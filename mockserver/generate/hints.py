@@ -7,11 +7,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from faker import Faker
 
 Hint = Callable[[Faker], Any]
+
+#: Generated timestamps lie in the three years before this instant, never relative to
+#: the wall clock: the same seed must give the same bytes tomorrow too.
+EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
+HISTORY = timedelta(days=3 * 365)
 
 #: (pattern over the property name, JSON type, value maker), first match wins.
 NAME_HINTS: tuple[tuple[re.Pattern[str], str, Hint], ...] = tuple(
@@ -50,15 +56,19 @@ def _query(fake: Faker) -> str:
 FORMAT_HINTS: dict[str, Hint] = {
     "uuid": lambda f: str(f.uuid4()),
     "date-time": lambda f: _timestamp(f),
-    "date": lambda f: f.date_between("-5y", "today").isoformat(),
+    "date": lambda f: _moment(f).date().isoformat(),
     "email": lambda f: f.email(),
     "uri": lambda f: f.url(),
     "ipv4": lambda f: f.ipv4(),
 }
 
 
+def _moment(fake: Faker) -> datetime:
+    return fake.date_time_between(EPOCH - HISTORY, EPOCH, tzinfo=timezone.utc)
+
+
 def _timestamp(fake: Faker) -> str:
-    moment = fake.date_time_between("-3y", "-1d")
+    moment = _moment(fake)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
