@@ -41,20 +41,29 @@ class ApiRuntime:
         self.backend = backend
         self._generated.clear()
 
-    def generated_reply(self, call: Call) -> Reply:
-        """The schema-driven default answer of an operation without a vendor behaviour."""
+    def generated_reply(self, call: Call, status: int | None = None) -> Reply:
+        """The schema-driven default answer of an operation without a vendor behaviour.
+
+        ``status`` picks another declared response (``Prefer: code=404, dynamic=true``).
+        """
         operation = call.operation
-        key = (operation.operation_id, *sorted((k, repr(v)) for k, v in call.params.items()))
+        forced = () if status is None else (f"@{status}",)
+        params = sorted((k, repr(v)) for k, v in call.params.items())
+        key = (operation.operation_id, *forced, *params)
         reply = self._generated.get(key)
         if reply is None:
-            reply = self._generate(operation, key)
+            reply = self._generate(operation, key, status)
             if len(self._generated) >= GENERATED_CACHE_SIZE:
                 self._generated.clear()
             self._generated[key] = reply
         return reply
 
-    def _generate(self, operation: Operation, key: tuple[Any, ...]) -> Reply:
+    def _generate(
+        self, operation: Operation, key: tuple[Any, ...], forced: int | None = None
+    ) -> Reply:
         status, response = operation.success
+        if forced is not None:
+            status, response = forced, operation.response_for(forced) or response
         headers = tuple(
             (header.name, str(self.faker.generate(header.schema, *key, header.name)))
             for header in response.headers
