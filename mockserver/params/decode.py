@@ -22,9 +22,20 @@ BOOLEANS = {
     **dict.fromkeys(("false", "0", "no", "off", "f", "n"), False),
 }
 
-_INTEGER = re.compile(r"\s*[+-]?\d+\s*", re.ASCII)
+#: Unicode ``White_Space``: what pydantic strips around numbers (Python's ``str.strip``
+#: would also strip the ASCII separators U+001C..U+001F, which pydantic refuses).
+WHITESPACE = (
+    "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+    "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+_DIGITS = r"[0-9](?:_?[0-9])*"
+#: pydantic's integers: ASCII digits, single underscores between them, an optional ``.0``.
+_INTEGER = re.compile(rf"[+-]?({_DIGITS})(?:\.0+)?")
+#: pydantic's (and Python's) float grammar, restricted to ASCII digits.
 _NUMBER = re.compile(
-    r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*|\s*[+-]?(inf|infinity|nan)\s*", re.I
+    rf"[+-]?(?:(?:{_DIGITS}(?:\.(?:{_DIGITS})?)?|\.{_DIGITS})(?:[eE][+-]?{_DIGITS})?"
+    r"|inf|infinity|nan)",
+    re.I,
 )
 
 #: Delimiters of array styles (OpenAPI 3.1, 4.8.12.4).
@@ -76,23 +87,28 @@ def primary_type(schema: dict[str, Any]) -> str | None:
 
 
 def _parse_integer(text: str) -> int:
-    if not _INTEGER.fullmatch(text):
+    match = _INTEGER.fullmatch(text.strip(WHITESPACE))
+    if not match:
         raise Invalid("int_parsing")
-    return int(text)
+    sign = -1 if match.group(0).startswith("-") else 1
+    return sign * int(match.group(1))
 
 
 def _parse_number(text: str) -> float | int:
-    if not _NUMBER.fullmatch(text):
+    stripped = text.strip(WHITESPACE)
+    if not _NUMBER.fullmatch(stripped):
         raise Invalid("float_parsing")
-    value = float(text)
-    if value.is_integer() and abs(value) < 2**53 and "." not in text and "e" not in text.lower():
+    value = float(stripped)
+    lowered = stripped.lower()
+    if value.is_integer() and abs(value) < 2**53 and "." not in lowered and "e" not in lowered:
         return int(value)
     return value
 
 
 def _parse_boolean(text: str) -> bool:
+    # Unlike numbers, pydantic does not strip whitespace around booleans.
     try:
-        return BOOLEANS[text.strip().lower()]
+        return BOOLEANS[text.lower()]
     except KeyError:
         raise Invalid("bool_parsing") from None
 
@@ -106,14 +122,19 @@ PARSERS: dict[str | None, Callable[[str], Any]] = {
 }
 
 
-def _check_number(schema: dict[str, Any], value: float) -> None:
+def _integral(bound: float) -> float | int:
+    return int(bound) if float(bound).is_integer() else bound
+
+
+def _check_number(schema: dict[str, Any], value: float, bound_type: Callable[[Any], Any]) -> None:
+    """Check bounds in pydantic's order; the reported bound has the parameter's type."""
+    step = schema.get("multipleOf")
+    if step and math.isfinite(value) and not math.isclose(value / step, round(value / step)):
+        raise Invalid("multiple_of", {"multiple_of": bound_type(step)})
     for keyword, kind, fails in NUMBER_BOUNDS:
         # NaN satisfies no bound: ``value != value`` is true only for NaN.
         if keyword in schema and (value != value or fails(value, schema[keyword])):
-            raise Invalid(kind, {BOUND_CTX[kind]: schema[keyword]})
-    step = schema.get("multipleOf")
-    if step and math.isfinite(value) and not math.isclose(value / step, round(value / step)):
-        raise Invalid("multiple_of", {"multiple_of": step})
+            raise Invalid(kind, {BOUND_CTX[kind]: bound_type(schema[keyword])})
 
 
 BOUND_CTX = {
@@ -123,11 +144,12 @@ BOUND_CTX = {
     "less_than": "lt",
 }
 
+#: pydantic checks upper bounds before lower ones (it matters for NaN, which fails both).
 NUMBER_BOUNDS: tuple[tuple[str, str, Callable[[float, float], bool]], ...] = (
-    ("minimum", "greater_than_equal", lambda v, b: v < b),
-    ("exclusiveMinimum", "greater_than", lambda v, b: v <= b),
     ("maximum", "less_than_equal", lambda v, b: v > b),
     ("exclusiveMaximum", "less_than", lambda v, b: v >= b),
+    ("minimum", "greater_than_equal", lambda v, b: v < b),
+    ("exclusiveMinimum", "greater_than", lambda v, b: v <= b),
 )
 
 
@@ -151,6 +173,7 @@ def scalar_decoder(schema: dict[str, Any]) -> Callable[[str], Any]:
     enum = schema.get("enum")
     const = schema.get("const", MISSING)
     numeric = primary_type(schema) in ("integer", "number")
+    bound_type = float if primary_type(schema) == "number" else _integral
     stringy = primary_type(schema) in ("string", None)
 
     def decode(text: str) -> Any:
@@ -160,7 +183,7 @@ def scalar_decoder(schema: dict[str, Any]) -> Callable[[str], Any]:
         if const is not MISSING and value != const:
             raise Invalid("const", {"expected": [const]})
         if numeric:
-            _check_number(schema, value)
+            _check_number(schema, value, bound_type)
         elif stringy:
             _check_string(schema, value)
         return value
