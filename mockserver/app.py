@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -14,11 +15,14 @@ from starlette.routing import Route
 from mockserver.behaviour.contract import Reply, VendorOptions
 from mockserver.config import ServeConfig
 from mockserver.conformance import ConformanceError, ResponseValidator
+from mockserver.control import control_middleware, control_routes
 from mockserver.generate import SchemaFaker
+from mockserver.journal import OPERATION_KEY, Journal
 from mockserver.pipeline import OperationPipeline
 from mockserver.resources import bundled_dir
 from mockserver.routing import owner_of
 from mockserver.runtime import ApiRuntime
+from mockserver.scenarios import Fault, ScenarioStore
 from mockserver.spec import load_spec
 from mockserver.vendors import vendor
 
@@ -53,8 +57,15 @@ class PathEndpoint:
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         method = scope["method"]
         pipeline = self.pipelines["GET" if method == "HEAD" else method]
+        scope[OPERATION_KEY] = pipeline.key
+        delay, reply = 0.0, None
+        if pipeline.controls.faulty:
+            delay, status = pipeline.controls.draw(pipeline.key, pipeline.responder.error_statuses)
+            if status is not None:
+                reply = pipeline.responder.static(status)
         try:
-            reply = pipeline.answer(scope)
+            if reply is None:
+                reply = pipeline.answer(scope)
         except ConformanceError as violation:
             log.error("response violates the spec: %s", violation)
             reply = self.runtime.dialect.error(500, f"mock response violates the spec: {violation}")
@@ -62,6 +73,8 @@ class PathEndpoint:
         except Exception:
             log.exception("unexpected error answering %s %s", method, scope.get("path"))
             reply = self.runtime.dialect.error(500, "Internal Server Error")
+        if delay:
+            await asyncio.sleep(delay)
         await send_reply(send, reply, head=method == "HEAD")
 
 
@@ -83,10 +96,10 @@ def build_runtime(api: str, config: ServeConfig) -> ApiRuntime:
     )
 
 
-def routes_for(runtime: ApiRuntime) -> list[Route]:
+def routes_for(runtime: ApiRuntime, controls: ScenarioStore | None = None) -> list[Route]:
     by_path: dict[str, dict[str, OperationPipeline]] = {}
     for operation in runtime.spec.operations:
-        pipeline = OperationPipeline(runtime, operation)
+        pipeline = OperationPipeline(runtime, operation, controls)
         by_path.setdefault(operation.path, {})[operation.method] = pipeline
     return [
         Route(path, PathEndpoint(runtime, pipelines), methods=list(pipelines))
@@ -100,10 +113,17 @@ class MockServer:
     def __init__(self, config: ServeConfig) -> None:
         self.config = config
         self.runtimes = {api: build_runtime(api, config) for api in config.apis}
-        routes = [route for runtime in self.runtimes.values() for route in routes_for(runtime)]
+        self.journal = Journal(config.journal_size)
+        self.controls = ScenarioStore(config.seed, Fault(config.latency_ms, config.error_rate))
+        routes = [
+            route for rt in self.runtimes.values() for route in routes_for(rt, self.controls)
+        ]
         self._owners = [(rt.spec.paths, rt) for rt in self.runtimes.values()]
+        #: (api, operationId) -> its pipeline, for the control plane.
+        self.pipelines = {p.key: p for r in routes for p in r.app.pipelines.values()}
         self.app = Starlette(
-            routes=routes,
+            routes=routes + control_routes(self),
+            middleware=control_middleware(self),
             exception_handlers={HTTPException: self._http_error, Exception: self._crash},
         )
         self.app.router.redirect_slashes = False

@@ -39,6 +39,49 @@ def port_number(value: str) -> int:
     return port
 
 
+def latency_range(value: str) -> tuple[float, float]:
+    from mockserver.scenarios.store import parse_latency
+
+    try:
+        return parse_latency(value)  # type: ignore[return-value]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def error_rate(value: str) -> float:
+    from mockserver.scenarios.store import parse_rate
+
+    try:
+        return parse_rate(value) or 0.0
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _add_control(serve: argparse.ArgumentParser) -> None:
+    group = serve.add_argument_group("control plane, faults and CORS")
+    group.add_argument("--no-control", action="store_true", help="turn /__mockserver off")
+    group.add_argument(
+        "--control-token", help="allow non-loopback control callers that send this token"
+    )
+    group.add_argument("--journal-size", type=int, default=1000, help="requests kept (1000)")
+    group.add_argument(
+        "--latency", type=latency_range, metavar="MS|MIN-MAX", help="delay every answer"
+    )
+    group.add_argument(
+        "--error-rate",
+        type=error_rate,
+        default=0.0,
+        metavar="P",
+        help="answer this fraction of requests 500/503 (0-1)",
+    )
+    group.add_argument(
+        "--cors-origin",
+        action="append",
+        metavar="ORIGIN",
+        help="allowed CORS origin (repeatable; default any; 'none' turns CORS off)",
+    )
+
+
 def _add_serve(commands: argparse._SubParsersAction) -> None:
     serve = commands.add_parser(
         "serve",
@@ -56,6 +99,7 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
         help="validate every response against its spec; a violation becomes a loud 500",
     )
     serve.add_argument("--log-level", choices=LOG_LEVELS, default="info", type=str.lower)
+    _add_control(serve)
     for api in REGISTRY:
         group = serve.add_argument_group(f"{api} options")
         for option in vendor(api).cli_options:
@@ -81,7 +125,19 @@ def serve_config(args: argparse.Namespace) -> ServeConfig:
         fixtures_dir=args.fixtures,
         validate_responses=args.validate_responses,
         vendor_options=vendor_options,
+        control=not args.no_control,
+        control_token=args.control_token,
+        cors_origins=cors_origins(args.cors_origin),
+        latency_ms=args.latency,
+        error_rate=args.error_rate,
+        journal_size=max(1, args.journal_size),
     )
+
+
+def cors_origins(values: list[str] | None) -> tuple[str, ...]:
+    if not values:
+        return ("*",)
+    return () if values == ["none"] else tuple(values)
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -91,7 +147,9 @@ def run_serve(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     server = MockServer(serve_config(args))
-    uvicorn.run(server.app, host=args.host, port=args.port, log_level=args.log_level)
+    uvicorn.run(
+        server.app, host=args.host, port=args.port, log_level=args.log_level, access_log=False
+    )
     return 0
 
 

@@ -17,6 +17,8 @@ from urllib.parse import parse_qsl
 from mockserver.behaviour.contract import Call, Reply
 from mockserver.params import OperationDecoder, RawRequest
 from mockserver.runtime import ApiRuntime
+from mockserver.scenarios import Responder, ScenarioStore, parse_prefer
+from mockserver.scenarios.prefer import Preference
 from mockserver.security import find_credential
 from mockserver.spec.model import Operation
 
@@ -55,11 +57,16 @@ def parse_headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
 class OperationPipeline:
     """Answers one operation; compiled once per operation at start-up."""
 
-    def __init__(self, runtime: ApiRuntime, operation: Operation) -> None:
+    def __init__(
+        self, runtime: ApiRuntime, operation: Operation, controls: ScenarioStore | None = None
+    ) -> None:
         self.runtime = runtime
         self.operation = operation
         self.decode = OperationDecoder(operation)
         self.schemes = runtime.spec.security_schemes
+        self.controls = controls if controls is not None else ScenarioStore()
+        self.key = (runtime.name, operation.operation_id)
+        self.responder = Responder(runtime, operation)
 
     def answer(self, scope: dict[str, Any]) -> Reply:
         runtime, operation = self.runtime, self.operation
@@ -83,8 +90,32 @@ class OperationPipeline:
             return runtime.dialect.invalid_parameters(operation, errors)
 
         call = Call(operation, params, headers, credential)
-        handler = runtime.backend.handlers.get(operation.operation_id)
-        reply = handler(call) if handler is not None else runtime.generated_reply(call)
+        reply = preference = None
+        prefer = headers.get("prefer")
+        if prefer is not None or self.controls.scenarios:
+            preference, refusal = self._preference(prefer)
+            if refusal is not None:
+                return refusal
+            if preference is not None:
+                reply = self.responder.reply(preference, call)
+        if reply is None:
+            handler = runtime.backend.handlers.get(operation.operation_id)
+            reply = handler(call) if handler is not None else runtime.generated_reply(call)
+            if preference is not None and preference.code not in (None, reply.status):
+                reply = self.responder.static(preference.code)
         if runtime.validator is not None:
             runtime.validator.check(operation, reply)
         return reply
+
+    def _preference(self, prefer: str | None) -> tuple[Preference | None, Reply | None]:
+        """The request's ``Prefer`` header, else the operation's stored scenario (counted down)."""
+        if prefer is None:
+            return self.controls.take(self.key), None
+        preference, error = parse_prefer(prefer)
+        if error is None and preference is None:
+            return self.controls.take(self.key), None
+        if error is None and preference is not None:
+            error = self.responder.check(preference, prefer)
+        if error is not None:
+            return None, self.runtime.dialect.invalid_parameters(self.operation, [error])
+        return preference, None

@@ -1,0 +1,14 @@
+"""The control plane under ``/__mockserver``: journal, reset, data loads, scenarios, faults."""
+
+from mockserver.control.actions import ControlError, load_data, reset, set_scenario
+from mockserver.control.plane import PREFIX, control_middleware, control_routes
+
+__all__ = [
+    "PREFIX",
+    "ControlError",
+    "control_middleware",
+    "control_routes",
+    "load_data",
+    "reset",
+    "set_scenario",
+]

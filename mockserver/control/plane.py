@@ -1,0 +1,83 @@
+"""Wire the control plane into the mock's app: the mount, the journal and CORS middleware."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import RedirectResponse
+from starlette.routing import BaseRoute, Mount, Route
+
+from mockserver.control.api import control_app
+from mockserver.control.guard import ControlGuard
+from mockserver.journal import JournalMiddleware, Masker
+
+if TYPE_CHECKING:
+    from mockserver.app import MockServer
+
+PREFIX = "/__mockserver"
+
+
+def control_routes(server: MockServer) -> list[BaseRoute]:
+    """The ``/__mockserver`` mount, or nothing with ``--no-control``."""
+    if not server.config.control:
+        return []
+
+    async def to_index(request: Request) -> RedirectResponse:
+        return RedirectResponse(f"{PREFIX}/", status_code=308)
+
+    return [
+        Route(PREFIX, to_index, methods=["GET", "HEAD"]),
+        Mount(PREFIX, app=ControlGuard(control_app(server), server.config.control_token)),
+    ]
+
+
+def masker_for(server: MockServer) -> Masker:
+    """Mask the standard secret headers plus every API-key name the specs declare."""
+    headers, params = [], []
+    for runtime in server.runtimes.values():
+        for scheme in runtime.spec.security_schemes.values():
+            if scheme.get("type") == "apiKey":
+                (params if scheme.get("in") == "query" else headers).append(scheme.get("name", ""))
+    return Masker(headers, params)
+
+
+def exposed_headers(server: MockServer) -> list[str]:
+    """Response headers the specs declare (rate limits...), readable by browser scripts."""
+    names = {
+        header.name
+        for runtime in server.runtimes.values()
+        for operation in runtime.spec.operations
+        for response in operation.responses.values()
+        for header in response.headers
+    }
+    return sorted(names)
+
+
+def control_middleware(server: MockServer) -> list[Middleware]:
+    """Journal outermost (it sees every answer, preflights included), then CORS."""
+    config = server.config
+    stack = [
+        Middleware(
+            JournalMiddleware,
+            journal=server.journal,
+            masker=masker_for(server),
+            owner=lambda path: server.owner(path).name,
+            control_prefix=PREFIX,
+        )
+    ]
+    if config.cors_origins:
+        stack.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(config.cors_origins),
+                allow_methods=["*"],
+                allow_headers=["*"],
+                expose_headers=exposed_headers(server),
+                allow_private_network=True,
+                max_age=600,
+            )
+        )
+    return stack

@@ -1,0 +1,136 @@
+"""pytest plugin (``pytest11`` entry point): a live mock for the tests of any project.
+
+Installing mockserver is enough: tests ask for the session-scoped ``mockserver``
+fixture and point their client at ``mockserver.url``. Seed and fixtures come from
+``--mockserver-seed`` / ``--mockserver-fixtures`` or the ``mockserver_seed`` /
+``mockserver_fixtures`` ini keys. Heavy imports wait until the fixture is used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from mockserver.app import MockServer
+    from mockserver.config import ServeConfig
+    from mockserver.testing import LiveServer
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("mockserver", "mockserver fixture")
+    group.addoption("--mockserver-seed", type=int, default=None, help="data seed of the mock")
+    group.addoption("--mockserver-fixtures", default=None, help="fixtures directory of the mock")
+    parser.addini("mockserver_seed", "data seed of the mockserver fixture", default="0")
+    parser.addini("mockserver_fixtures", "fixtures directory (relative to the ini file)")
+    parser.addini("mockserver_apis", "APIs to serve (default: all)", type="args", default=[])
+    parser.addini(
+        "mockserver_validate_responses",
+        "validate every mock response against its spec",
+        type="bool",
+        default=False,
+    )
+
+
+def config_from(pytest_config: pytest.Config) -> ServeConfig:
+    """The mock's settings: command line first, then the ini file, then the defaults."""
+    from mockserver.config import ServeConfig
+    from mockserver.vendors import REGISTRY
+
+    seed = pytest_config.getoption("mockserver_seed")
+    if seed is None:
+        raw = pytest_config.getini("mockserver_seed")
+        try:
+            seed = int(raw)
+        except ValueError:
+            raise pytest.UsageError(f"mockserver_seed must be an integer, got {raw!r}") from None
+    fixtures = pytest_config.getoption("mockserver_fixtures")
+    base = Path.cwd()
+    if fixtures is None:
+        fixtures = pytest_config.getini("mockserver_fixtures") or None
+        base = pytest_config.inipath.parent if pytest_config.inipath else pytest_config.rootpath
+    fixtures_dir = None
+    if fixtures:
+        fixtures_dir = (base / fixtures).resolve()
+        if not fixtures_dir.is_dir():
+            raise pytest.UsageError(f"mockserver fixtures directory not found: {fixtures_dir}")
+    apis = tuple(pytest_config.getini("mockserver_apis")) or tuple(REGISTRY)
+    unknown = [api for api in apis if api not in REGISTRY]
+    if unknown:
+        raise pytest.UsageError(f"mockserver_apis: unknown {unknown}; choose from {list(REGISTRY)}")
+    return ServeConfig(
+        apis=apis,
+        seed=seed,
+        fixtures_dir=fixtures_dir,
+        validate_responses=pytest_config.getini("mockserver_validate_responses"),
+    )
+
+
+class MockServerFixture:
+    """What a test sees: the mock's URL, its journal, and the control actions."""
+
+    def __init__(self, live: LiveServer) -> None:
+        self.live = live
+        self.url: str = live.url
+
+    @property
+    def server(self) -> MockServer:
+        return self.live.mock
+
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        """The journal, newest last: method, path, query, params, status, ms, masked headers."""
+        return [entry.as_dict() for entry in self.server.journal.entries()]
+
+    def requests_to(self, path: str | None = None, method: str | None = None) -> list[dict]:
+        """The journal filtered by path (``*`` wildcards) and method."""
+        return [entry.as_dict() for entry in self.server.journal.entries(path, method)]
+
+    def reset(self) -> None:
+        """Journal cleared, data back to the seed state, scenarios and faults cleared."""
+        from mockserver.control import reset
+
+        reset(self.server)
+
+    def load(self, api: str, data: Any) -> None:
+        """Replace an API's data: a document, JSON/YAML text or a file path.
+
+        Invalid data raises :class:`mockserver.control.ControlError` (its ``reasons``
+        list them all) and the data in service stays as it was.
+        """
+        from mockserver.control import load_data
+        from mockserver.control.actions import parse_document
+
+        if isinstance(data, Path):
+            data = data.read_bytes()
+        if isinstance(data, str | bytes):
+            data = parse_document(data.encode() if isinstance(data, str) else data)
+        load_data(self.server, api, data)
+
+    def scenario(
+        self,
+        api: str,
+        operation_id: str,
+        *,
+        code: int | None = None,
+        example: str | None = None,
+        dynamic: bool = False,
+        times: int | None = None,
+    ) -> None:
+        """Force an operation's answer for the next ``times`` requests (``None``: until reset)."""
+        from mockserver.control import set_scenario
+
+        body = {"code": code, "example": example, "dynamic": dynamic, "times": times}
+        set_scenario(self.server, api, operation_id, body)
+
+
+@pytest.fixture(scope="session")
+def mockserver(pytestconfig: pytest.Config) -> Iterator[MockServerFixture]:
+    """A live mock of every API on a free loopback port, shared by the whole session."""
+    from mockserver.testing import LiveServer
+
+    with LiveServer(config_from(pytestconfig)) as live:
+        yield MockServerFixture(live)

@@ -1,0 +1,38 @@
+"""A live mock per test module, reset after every test so tests never see each other's state."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from mockserver.config import ServeConfig
+from mockserver.control import reset
+from mockserver.testing import LiveServer
+
+
+@pytest.fixture(scope="module")
+def live_control() -> Iterator[LiveServer]:
+    with LiveServer(ServeConfig(validate_responses=True)) as server:
+        yield server
+
+
+@pytest.fixture()
+def http(live_control: LiveServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=live_control.url, timeout=10) as client:
+        yield client
+    reset(live_control.mock)
+
+
+def asgi_request(app: Any, method: str, url: str, client: tuple[str, int], **kwargs: Any):
+    """One request through the ASGI app as if it came from ``client`` (a peer address)."""
+
+    async def go() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app, client=client)
+        async with httpx.AsyncClient(transport=transport, base_url="http://mock") as http:
+            return await http.request(method, url, **kwargs)
+
+    return asyncio.run(go())
