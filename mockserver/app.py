@@ -115,9 +115,7 @@ class MockServer:
         self.runtimes = {api: build_runtime(api, config) for api in config.apis}
         self.journal = Journal(config.journal_size)
         self.controls = ScenarioStore(config.seed, Fault(config.latency_ms, config.error_rate))
-        routes = [
-            route for rt in self.runtimes.values() for route in routes_for(rt, self.controls)
-        ]
+        routes = [route for rt in self.runtimes.values() for route in routes_for(rt, self.controls)]
         self._owners = [(rt.spec.paths, rt) for rt in self.runtimes.values()]
         #: (api, operationId) -> its pipeline, for the control plane.
         self.pipelines = {p.key: p for r in routes for p in r.app.pipelines.values()}
