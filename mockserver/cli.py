@@ -193,6 +193,27 @@ def run_specs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_contract(commands: argparse._SubParsersAction) -> None:
+    from mockserver.contract.options import add_arguments
+
+    contract = commands.add_parser(
+        "contract",
+        help="check a deployment (default: the bundled mock) against the bundled spec",
+        description="Run Schemathesis with the bundled spec against a base URL. Credentials: "
+        "SENDGRID_API_KEY (Authorization: Bearer) or ACTIONHUB_PROGRAM_ID (program-id), or -H; "
+        "they are masked in all output. Exit 0 only when nothing failed.",
+    )
+    add_arguments(contract, list(REGISTRY))
+    contract.set_defaults(run=run_contract)
+
+
+def run_contract(args: argparse.Namespace) -> int:
+    from mockserver.contract.options import from_namespace
+    from mockserver.contract.runner import run
+
+    return run(from_namespace(args), os.environ)
+
+
 def parser() -> argparse.ArgumentParser:
     root = Parser(
         prog="mockserver",
@@ -201,6 +222,7 @@ def parser() -> argparse.ArgumentParser:
     commands = root.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_serve(commands)
     _add_specs(commands)
+    _add_contract(commands)
     return root
 
 

@@ -1,0 +1,108 @@
+"""Credentials for a contract run, and the masker that keeps them out of every line it prints.
+
+Keys come from the environment (out of shell history) or ``-H``; every value that could be a
+secret is registered with a :class:`Masker`, which the report applies to all output it writes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from urllib.parse import quote, quote_plus
+
+MASK = "***"
+
+#: ``-H`` headers whose values are never secret; every other ``-H`` value is masked.
+PUBLIC_HEADERS = frozenset(
+    {"accept", "accept-encoding", "accept-language", "content-type", "user-agent"}
+)
+
+
+@dataclass(frozen=True)
+class EnvCredential:
+    """An environment variable that carries an API's credential, and the header it becomes."""
+
+    variable: str
+    header: str
+    template: str = "{}"
+
+
+#: Per API: where its credential comes from.
+ENV_CREDENTIALS: dict[str, EnvCredential] = {
+    "sendgrid": EnvCredential("SENDGRID_API_KEY", "Authorization", "Bearer {}"),
+    "actionhub": EnvCredential("ACTIONHUB_PROGRAM_ID", "program-id"),
+}
+
+#: Against the bundled mock only, when none is given: well-formed throwaway credentials.
+MOCK_CREDENTIALS: dict[str, tuple[str, str]] = {
+    "sendgrid": ("Authorization", "Bearer SG." + "m" * 22 + "." + "k" * 43),
+    "actionhub": ("program-id", "demo"),
+}
+
+
+@dataclass(frozen=True)
+class Credentials:
+    #: Headers sent with every request.
+    headers: dict[str, str]
+    #: Values to mask in every line of output.
+    secrets: tuple[str, ...]
+    #: Where the API's credential came from: ``env``, ``-H``, ``mock default`` or ``None``.
+    source: str | None
+
+
+def _secret_parts(value: str) -> list[str]:
+    """The value itself and, for ``Scheme token``, the token alone."""
+    parts = [value]
+    scheme, _, token = value.partition(" ")
+    if token.strip() and scheme.isalpha():
+        parts.append(token.strip())
+    return parts
+
+
+def resolve(
+    api: str,
+    cli_headers: Iterable[tuple[str, str]],
+    env: Mapping[str, str],
+    *,
+    bundled: bool,
+) -> Credentials:
+    """Headers for the run: ``-H`` wins over the environment, which wins over the mock default."""
+    headers: dict[str, str] = {}
+    secrets: list[str] = []
+    source: str | None = None
+    wanted = ENV_CREDENTIALS.get(api)
+    for name, value in cli_headers:
+        headers[name] = value
+        if name.lower() not in PUBLIC_HEADERS:
+            secrets += _secret_parts(value)
+        if wanted is not None and name.lower() == wanted.header.lower():
+            source = "-H"
+    if wanted is not None and source is None:
+        value = env.get(wanted.variable, "").strip()
+        if value:
+            headers[wanted.header] = wanted.template.format(value)
+            secrets += [value, headers[wanted.header]]
+            source = f"${wanted.variable}"
+        elif bundled and api in MOCK_CREDENTIALS:
+            name, value = MOCK_CREDENTIALS[api]
+            headers[name] = value
+            source = "mock default"
+    return Credentials(headers, tuple(dict.fromkeys(s for s in secrets if s)), source)
+
+
+class Masker:
+    """Replace every registered secret, also URL-encoded or JSON-escaped, with ``***``."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        forms: set[str] = set()
+        for secret in secrets:
+            forms |= {secret, quote(secret, safe=""), quote_plus(secret), json.dumps(secret)[1:-1]}
+        ordered = sorted((form for form in forms if form), key=len, reverse=True)
+        self._pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+
+    def __call__(self, text: str) -> str:
+        if self._pattern is None or not text:
+            return text
+        return self._pattern.sub(MASK, text)

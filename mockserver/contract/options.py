@@ -1,0 +1,207 @@
+"""``mockserver contract`` flags -> :class:`ContractOptions`: one contract run described as data."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+#: Schemathesis test phases, in the order they run.
+PHASES = ("examples", "coverage", "fuzzing", "stateful")
+
+#: Every check that applies to these APIs (read-only, GET, one with a security scheme).
+CHECKS = (
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_headers_conformance",
+    "response_schema_conformance",
+    "negative_data_rejection",
+    "positive_data_acceptance",
+    "missing_required_header",
+    "ignored_auth",
+    "unsupported_method",
+)
+
+#: Default pace against a real deployment (``--base-url``), well inside each vendor's limits:
+#: SendGrid answers 429 past its per-endpoint window (X-RateLimit-*), ActionHub documents none.
+VENDOR_RATE_LIMITS = {"sendgrid": "3/s", "actionhub": "5/s"}
+
+#: Methods the ``unsupported_method`` check probes spec paths with: every method against the
+#: bundled mock; against a real deployment only one without side effects (RFC 9110 9.2.1).
+MOCK_PROBE_METHODS = ("delete", "options", "patch", "post", "put", "query", "trace")
+SAFE_PROBE_METHODS = ("trace",)
+
+REPORT_FORMATS = ("junit",)
+DEFAULT_MAX_EXAMPLES = 100
+
+_RATE = re.compile(r"(?P<count>[1-9]\d*)/(?P<unit>[smh])")
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
+@dataclass(frozen=True)
+class ReportTarget:
+    format: str
+    path: Path
+
+
+@dataclass(frozen=True)
+class ContractOptions:
+    api: str
+    base_url: str | None = None
+    #: ``-H`` headers in the order given: (name, value).
+    headers: tuple[tuple[str, str], ...] = ()
+    max_examples: int = DEFAULT_MAX_EXAMPLES
+    phases: tuple[str, ...] = PHASES
+    checks: tuple[str, ...] = CHECKS
+    reports: tuple[ReportTarget, ...] = ()
+    #: ``None`` means the default: the vendor's pace against a real deployment, none for the mock.
+    rate_limit: str | None = None
+    dry_run: bool = False
+    seed: int | None = None
+    workers: int = 1
+
+    @property
+    def bundled(self) -> bool:
+        """No ``--base-url``: the run checks the bundled mock on a loopback port."""
+        return self.base_url is None
+
+    @property
+    def effective_rate_limit(self) -> str | None:
+        if self.rate_limit == "off":
+            return None
+        if self.rate_limit is not None:
+            return self.rate_limit
+        return None if self.bundled else VENDOR_RATE_LIMITS.get(self.api, "1/s")
+
+    @property
+    def probe_methods(self) -> tuple[str, ...]:
+        return MOCK_PROBE_METHODS if self.bundled else SAFE_PROBE_METHODS
+
+
+def header(value: str) -> tuple[str, str]:
+    """``'Name: value'`` -> ``("Name", "value")``, as curl's ``-H`` reads it."""
+    name, sep, rest = value.partition(":")
+    name = name.strip()
+    if not sep or not _HEADER_NAME.fullmatch(name):
+        raise argparse.ArgumentTypeError(f"expected 'Name: value', got {value.split(':')[0]!r}...")
+    return name, rest.strip()
+
+
+def _choices(kind: str, allowed: Sequence[str]):
+    def parse(value: str) -> list[str]:
+        names = [part.strip() for part in value.split(",") if part.strip()]
+        if names == ["all"]:
+            return list(allowed)
+        unknown = [name for name in names if name not in allowed]
+        if unknown or not names:
+            given = ", ".join(unknown) or repr(value)
+            raise argparse.ArgumentTypeError(
+                f"unknown {kind} {given}; choose from {', '.join(allowed)}"
+            )
+        return names
+
+    return parse
+
+
+def rate_limit(value: str) -> str:
+    """``N/s`` (or ``N/m``, ``N/h``); ``off`` sends as fast as the server answers."""
+    value = value.strip().lower()
+    if value == "off" or _RATE.fullmatch(value):
+        return value
+    raise argparse.ArgumentTypeError(f"expected N/s, N/m, N/h or off, got {value!r}")
+
+
+def report(value: str) -> ReportTarget:
+    kind, sep, path = value.partition(":")
+    if not sep or kind not in REPORT_FORMATS or not path:
+        raise argparse.ArgumentTypeError(f"expected junit:PATH, got {value!r}")
+    return ReportTarget(kind, Path(path))
+
+
+def positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}")
+    return number
+
+
+def base_url(value: str) -> str:
+    if not re.match(r"https?://[^/\s]+", value):
+        raise argparse.ArgumentTypeError(f"expected an http(s):// URL, got {value!r}")
+    return value.rstrip("/")
+
+
+def add_arguments(parser: argparse.ArgumentParser, apis: Sequence[str]) -> None:
+    parser.add_argument("--api", required=True, choices=list(apis), help="API whose spec to check")
+    parser.add_argument(
+        "--base-url",
+        type=base_url,
+        help="deployment to check (default: start the bundled mock on a free loopback port)",
+    )
+    parser.add_argument(
+        "-H",
+        "--header",
+        dest="headers",
+        type=header,
+        action="append",
+        default=[],
+        metavar="'NAME: VALUE'",
+        help="send this header with every request; its value is masked in all output",
+    )
+    parser.add_argument(
+        "--max-examples",
+        type=positive_int,
+        default=DEFAULT_MAX_EXAMPLES,
+        help="examples per operation and phase (default %(default)s)",
+    )
+    parser.add_argument(
+        "--phases",
+        type=_choices("phase", PHASES),
+        default=list(PHASES),
+        help=f"comma-separated subset of {','.join(PHASES)} (default: all)",
+    )
+    parser.add_argument(
+        "--checks",
+        type=_choices("check", CHECKS),
+        action="extend",
+        help="comma-separated checks to run (default: all of " + ", ".join(CHECKS) + ")",
+    )
+    parser.add_argument(
+        "--report",
+        type=report,
+        action="append",
+        default=[],
+        metavar="junit:PATH",
+        help="also write a JUnit XML report (secrets masked) for CI systems",
+    )
+    parser.add_argument(
+        "--rate-limit",
+        type=rate_limit,
+        help="requests per second, e.g. 3/s; 'off' for none (default: the vendor's pace "
+        "against --base-url, none against the bundled mock)",
+    )
+    parser.add_argument(
+        "--dry-run", action="store_true", help="list what would be called; send nothing"
+    )
+    parser.add_argument("--seed", type=int, help="generation seed, to reproduce a run")
+
+
+def from_namespace(args: argparse.Namespace) -> ContractOptions:
+    return ContractOptions(
+        api=args.api,
+        base_url=args.base_url,
+        headers=tuple(args.headers),
+        max_examples=args.max_examples,
+        phases=tuple(name for name in PHASES if name in args.phases),
+        checks=tuple(dict.fromkeys(args.checks)) if args.checks else CHECKS,
+        reports=tuple(args.report),
+        rate_limit=args.rate_limit,
+        dry_run=args.dry_run,
+        seed=args.seed,
+    )

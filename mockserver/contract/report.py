@@ -1,0 +1,159 @@
+"""What a person (or CI) reads after a contract run; every line passes through the masker.
+
+Per operation: what was tried, and each failure with its check, a curl line that reproduces
+it and the offending response; then one summary line. ``junit()`` writes the same for CI.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+from xml.etree import ElementTree
+
+from mockserver.contract.credentials import ENV_CREDENTIALS, Credentials, Masker
+from mockserver.contract.results import Failure, OperationResult, RunResult
+
+if TYPE_CHECKING:
+    from mockserver.contract.options import ContractOptions
+
+#: Lines of a failure's message shown in the terminal (the JUnit report keeps all of it).
+MESSAGE_LINES = 12
+#: Characters XML 1.0 cannot carry, even escaped.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _indent(text: str, prefix: str = "      ") -> str:
+    return textwrap.indent(text, prefix, lambda line: True)
+
+
+def _tried(op: OperationResult) -> str:
+    phases = ", ".join(f"{phase} {count}" for phase, count in op.requests.items())
+    return f"{op.total} requests" + (f" ({phases})" if phases else "")
+
+
+def failure_text(failure: Failure, seen: int, *, limit: int | None = MESSAGE_LINES) -> str:
+    """A failure as a person acts on it: what, why, how to reproduce, what came back."""
+    lines = failure.message.strip().splitlines()
+    if limit is not None and len(lines) > limit:
+        lines = [*lines[:limit], f"... ({len(lines) - limit} more lines)"]
+    repeat = f", seen {seen}x" if seen > 1 else ""
+    parts = [f"[{failure.check}] {failure.title} (first in {failure.phase}{repeat})"]
+    if lines:
+        parts.append(_indent("\n".join(lines), "    "))
+    parts.append(f"    reproduce: {failure.curl.strip()}")
+    if failure.status is not None:
+        media = f" {failure.media_type}" if failure.media_type else ""
+        parts.append(f"    response: {failure.status}{media}")
+        if failure.excerpt:
+            parts.append(_indent(failure.excerpt.strip(), "      "))
+    return "\n".join(parts)
+
+
+class Report:
+    def __init__(self, mask: Masker, out: TextIO) -> None:
+        self.mask = mask
+        self.out = out
+
+    def emit(self, text: str = "", stream: TextIO | None = None) -> None:
+        (stream or self.out).write(self.mask(text) + "\n")
+        (stream or self.out).flush()
+
+    def problem(self, stream: TextIO, message: str) -> None:
+        self.emit(f"mockserver contract: {message}", stream)
+
+    def progress(self, line: str) -> None:
+        self.emit(line)
+
+    def _settings(self, options: ContractOptions, creds: Credentials) -> list[str]:
+        wanted = ENV_CREDENTIALS.get(options.api)
+        credential = wanted.header if wanted else "credential"
+        return [
+            f"  phases:      {', '.join(options.phases)}; up to {options.max_examples} examples "
+            "per operation and phase",
+            f"  checks:      {', '.join(options.checks)}",
+            f"  rate limit:  {options.effective_rate_limit or 'none'}",
+            f"  seed:        {options.seed if options.seed is not None else 'random'}",
+            f"  headers:     {', '.join(creds.headers) or 'none'} "
+            f"({credential} from {creds.source or 'nowhere'}; secret values masked)",
+            f"  unsupported-method probes: {', '.join(m.upper() for m in options.probe_methods)}",
+        ]
+
+    def header(self, options: ContractOptions, creds: Credentials, description: str) -> None:
+        self.emit(f"mockserver contract: {options.api} spec against {description}")
+        for line in self._settings(options, creds):
+            self.emit(line)
+
+    def plan(self, options: ContractOptions, creds: Credentials, spec: Path) -> None:
+        """``--dry-run``: what would be called, with which settings. Sends nothing."""
+        from mockserver.spec import load_spec
+
+        base = options.base_url or "http://127.0.0.1:<free port> (bundled mock, started for it)"
+        self.emit(f"mockserver contract --dry-run: {options.api} spec {spec.name}; nothing is sent")
+        self.emit(f"  base URL:    {base}")
+        for line in self._settings(options, creds):
+            self.emit(line)
+        self.emit("  operations (only these are called; nothing outside the base URL):")
+        for op in load_spec(options.api, spec).operations:
+            self.emit(f"    {op.method} {op.path}  ({op.operation_id})")
+
+    def details(self, result: RunResult) -> None:
+        self.emit()
+        for op in result.operations.values():
+            verdict = f"FAILED ({len(op.failures)})" if op.failures else "ok"
+            self.emit(f"{op.label}: {verdict}; tried {_tried(op)}")
+            for note in op.skipped:
+                self.emit(f"    skipped {note}")
+            for number, failure in enumerate(op.failures, 1):
+                text = failure_text(failure, op.seen[failure.key])
+                self.emit(_indent(f"{number}. {text}", "  "))
+        for error in result.errors:
+            self.emit(f"error: {error}")
+
+    def summary(self, result: RunResult) -> None:
+        checks = Counter(failure.check for failure in result.failures)
+        what = ", ".join(f"{name} {count}" for name, count in checks.most_common())
+        failing = sum(1 for op in result.operations.values() if op.failures)
+        verdict = "PASSED" if result.ok else "FAILED"
+        parts = [
+            f"{verdict} {result.api}: {len(result.failures)} failure(s)"
+            + (f" in {failing} operation(s) ({what})" if what else ""),
+            f"{len(result.errors)} error(s)" if result.errors else None,
+            f"{len(result.operations)} operations, {result.requests} requests "
+            f"in {result.elapsed:.1f}s",
+            f"seed {result.seed}",
+        ]
+        if result.stop_reason != "completed":
+            parts.append(f"stopped: {result.stop_reason}")
+        self.emit("; ".join(part for part in parts if part))
+
+    def junit(self, result: RunResult, path: Path) -> None:
+        """One ``testcase`` per operation, a ``failure`` per distinct failing check."""
+        clean = lambda text: _XML_ILLEGAL.sub("\ufffd", self.mask(text))  # noqa: E731
+        failures = sum(1 for _ in result.failures)
+        suite = ElementTree.Element(
+            "testsuite",
+            name=f"mockserver contract {result.api}",
+            tests=str(len(result.operations) + bool(result.errors)),
+            failures=str(sum(1 for op in result.operations.values() if op.failures)),
+            errors=str(int(bool(result.errors))),
+            time=f"{result.elapsed:.3f}",
+        )
+        for op in result.operations.values():
+            case = ElementTree.SubElement(suite, "testcase", classname=result.api, name=op.label)
+            if op.failures:
+                text = "\n\n".join(failure_text(f, op.seen[f.key], limit=None) for f in op.failures)
+                kinds = ", ".join(dict.fromkeys(f.check for f in op.failures))
+                element = ElementTree.SubElement(case, "failure", message=clean(kinds), type=kinds)
+                element.text = clean(text)
+            ElementTree.SubElement(case, "system-out").text = clean(f"tried {_tried(op)}")
+        if result.errors:
+            case = ElementTree.SubElement(suite, "testcase", classname=result.api, name="run")
+            element = ElementTree.SubElement(case, "error", message="the run did not complete")
+            element.text = clean("\n".join(result.errors))
+        root = ElementTree.Element("testsuites", failures=str(failures))
+        root.append(suite)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        ElementTree.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)

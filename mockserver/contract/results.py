@@ -1,0 +1,178 @@
+"""Turn Schemathesis engine events into a plain result: per operation, what was tried and failed.
+
+Only this module and ``runner.py`` know Schemathesis' event and recorder types; the report
+works on the dataclasses below.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Bytes of a response body kept for the report.
+EXCERPT_BYTES = 600
+TESTED_PHASES = ("examples", "coverage", "fuzzing", "stateful")
+SKIP_REASONS = {"not_applicable": "not applicable: the spec links no operations"}
+
+
+@dataclass(frozen=True)
+class Failure:
+    operation: str
+    check: str
+    title: str
+    message: str
+    phase: str
+    #: A curl line that reproduces the failing request (masked by the report).
+    curl: str
+    status: int | None = None
+    media_type: str | None = None
+    excerpt: str = ""
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """Failures repeated across examples and phases are reported once."""
+        return (self.operation, self.check, self.title)
+
+
+@dataclass
+class OperationResult:
+    label: str
+    requests: Counter[str] = field(default_factory=Counter)
+    failures: list[Failure] = field(default_factory=list)
+    #: How often each reported failure was seen, by :attr:`Failure.key`.
+    seen: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(self.requests.values())
+
+
+@dataclass
+class RunResult:
+    api: str
+    base_url: str
+    target: str
+    seed: int | None
+    operations: dict[str, OperationResult] = field(default_factory=dict)
+    #: Problems that are not check failures: unreachable server, schema errors, crashes.
+    errors: list[str] = field(default_factory=list)
+    #: Worth knowing, not a failure: a phase that had nothing to do.
+    notes: list[str] = field(default_factory=list)
+    elapsed: float = 0.0
+    stop_reason: str = "completed"
+
+    def operation(self, label: str) -> OperationResult:
+        if label not in self.operations:
+            self.operations[label] = OperationResult(label)
+        return self.operations[label]
+
+    @property
+    def failures(self) -> list[Failure]:
+        return [failure for op in self.operations.values() for failure in op.failures]
+
+    @property
+    def requests(self) -> int:
+        return sum(op.total for op in self.operations.values())
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures and not self.errors
+
+
+def _excerpt(response: Any) -> tuple[int | None, str | None, str]:
+    if response is None:
+        return None, None, ""
+    media = (response.headers.get("content-type") or [None])[0]
+    body = response.content[:EXCERPT_BYTES].decode("utf-8", "replace")
+    if len(response.content) > EXCERPT_BYTES:
+        body += f"... ({len(response.content)} bytes)"
+    return response.status_code, media, body
+
+
+class Collector:
+    """Feed it engine events; it keeps a :class:`RunResult` and tells ``on_progress`` as it goes."""
+
+    def __init__(self, result: RunResult, on_progress: Callable[[str], None]) -> None:
+        self.result = result
+        self.on_progress = on_progress
+        self._stateful = Counter[str]()
+
+    def feed(self, event: Any) -> None:
+        from schemathesis.engine import events
+
+        if isinstance(event, events.ScenarioFinished):
+            self._scenario(event)
+        elif isinstance(event, events.PhaseFinished):
+            self._phase(event.phase)
+        elif isinstance(event, events.NonFatalError):
+            self.result.errors.append(f"{event.label}: {event.info.title}: {event.info.message}")
+        elif isinstance(event, events.FatalError):
+            self.result.errors.append(f"fatal: {type(event.exception).__name__}: {event.exception}")
+        elif isinstance(event, events.EngineFinished):
+            self.result.elapsed = event.running_time
+            self.result.stop_reason = event.stop_reason.value
+
+    def _phase(self, phase: Any) -> None:
+        name, reason = phase.name.value, phase.skip_reason
+        if name not in TESTED_PHASES:
+            return
+        if reason is not None and reason.value != "disabled":
+            why = SKIP_REASONS.get(reason.value, reason.display)
+            self.result.notes.append(f"{name} phase skipped: {why}")
+            self.on_progress(f"  {name:<10} skipped ({why})")
+        elif name == "stateful" and self._stateful:
+            per_op = ", ".join(f"{label} {n}" for label, n in sorted(self._stateful.items()))
+            self.on_progress(f"  stateful   {sum(self._stateful.values())} requests ({per_op})")
+
+    def _scenario(self, event: Any) -> None:
+        phase = event.phase.value
+        recorder = event.recorder
+        tried = Counter[str]()
+        for case_id, node in recorder.cases.items():
+            if case_id in recorder.interactions:
+                tried[node.value.operation.label] += 1
+        for label, count in tried.items():
+            self.result.operation(label).requests[phase] += count
+        if event.skip_reason and phase != "stateful":
+            self.result.operation(recorder.label).skipped.append(f"{phase}: {event.skip_reason}")
+        found = self._failures(phase, recorder)
+        if phase == "stateful":
+            self._stateful.update(tried)
+        else:
+            label = recorder.label
+            verdict = f"{len(found)} failing check(s)" if found else "ok"
+            if event.skip_reason:
+                verdict = f"skipped ({event.skip_reason})"
+            self.on_progress(f"  {phase:<10} {label}: {tried.get(label, 0)} requests, {verdict}")
+
+    def _failures(self, phase: str, recorder: Any) -> list[Failure]:
+        found = []
+        for case_id, checks in recorder.checks.items():
+            for check in checks:
+                if check.failure_info is None:
+                    continue
+                failure = check.failure_info.failure
+                source_id = failure.case_id or case_id
+                node = recorder.cases.get(source_id) or recorder.cases[case_id]
+                interaction = recorder.interactions.get(source_id)
+                status, media, excerpt = _excerpt(interaction and interaction.response)
+                item = Failure(
+                    operation=node.value.operation.label,
+                    check=check.name,
+                    title=failure.title,
+                    message=failure.message,
+                    phase=phase,
+                    curl=check.failure_info.code_sample,
+                    status=status,
+                    media_type=media,
+                    excerpt=excerpt,
+                )
+                op = self.result.operation(item.operation)
+                if not op.seen[item.key]:
+                    op.failures.append(item)
+                    found.append(item)
+                op.seen[item.key] += 1
+        return found

@@ -1,0 +1,118 @@
+"""Drive Schemathesis (its Python engine, in-process) over a bundled spec and one base URL."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any, TextIO
+
+from mockserver.contract.credentials import Credentials, Masker, resolve
+from mockserver.contract.options import PHASES, ContractOptions
+from mockserver.contract.report import Report
+from mockserver.contract.results import Collector, RunResult
+from mockserver.resources import bundled_dir
+from mockserver.vendors import vendor
+
+#: Exit codes: everything conformed / something failed / the run could not be set up.
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def spec_path(api: str) -> Path:
+    return bundled_dir("specs") / vendor(api).spec_file
+
+
+def schemathesis_config(
+    options: ContractOptions, base_url: str, headers: Mapping[str, str]
+) -> dict[str, Any]:
+    """The run as a ``schemathesis.toml`` document (validated by ``Config.from_dict``)."""
+    phases: dict[str, Any] = {name: {"enabled": name in options.phases} for name in PHASES}
+    phases["coverage"]["unexpected-methods"] = list(options.probe_methods)
+    config: dict[str, Any] = {
+        "base-url": base_url,
+        "headers": dict(headers),
+        "workers": options.workers,
+        # Never leave the base URL, not even through a redirect.
+        "max-redirects": 0,
+        # Keep generating after a failure: report every violation, not only the first.
+        "continue-on-failure": True,
+        "request-timeout": 30,
+        "checks": {"enabled": False, **{name: {"enabled": True} for name in options.checks}},
+        "phases": phases,
+        "generation": {"max-examples": options.max_examples, "database": "none"},
+        # Nothing replayed from or written to a .schemathesis/ directory: a run is its seed.
+        "cache": {"enabled": False},
+    }
+    if options.seed is not None:
+        config["seed"] = options.seed
+    if options.effective_rate_limit is not None:
+        config["rate-limit"] = options.effective_rate_limit
+    return config
+
+
+@contextlib.contextmanager
+def target(options: ContractOptions) -> Iterator[tuple[str, str]]:
+    """``(base_url, description)``; without ``--base-url``, the bundled mock for the run."""
+    if options.base_url is not None:
+        yield options.base_url, options.base_url
+        return
+    from mockserver.config import ServeConfig
+    from mockserver.testing import LiveServer
+
+    # Schemathesis probes with a NULL byte in a header; uvicorn's warning about it is noise.
+    with LiveServer(ServeConfig(apis=(options.api,)), log_level="error") as live:
+        yield live.url, f"{live.url} (bundled mock)"
+
+
+def execute(
+    options: ContractOptions, base_url: str, description: str, creds: Credentials, on_progress: Any
+) -> RunResult:
+    import schemathesis
+    from schemathesis.engine import from_schema
+
+    config = schemathesis.Config.from_dict(schemathesis_config(options, base_url, creds.headers))
+    result = RunResult(options.api, base_url, description, config.seed)
+    schema = schemathesis.openapi.from_path(spec_path(options.api), config=config)
+    collector = Collector(result, on_progress)
+    stream = from_schema(schema).execute()
+    try:
+        for event in stream:
+            collector.feed(event)
+    except KeyboardInterrupt:
+        stream.stop()
+        result.stop_reason = "interrupted"
+        result.errors.append("interrupted")
+    return result
+
+
+def run(
+    options: ContractOptions,
+    env: Mapping[str, str],
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    """Run the contract; print a per-operation report; exit 0 only when nothing failed."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    creds = resolve(options.api, options.headers, env, bundled=options.bundled)
+    report = Report(Masker(creds.secrets), out)
+    if creds.source is None:
+        report.problem(
+            err,
+            f"{options.api}: no credential; set the environment variable or pass -H "
+            "(see 'mockserver contract --help')",
+        )
+        if not options.dry_run:
+            return EXIT_USAGE
+    if options.dry_run:
+        report.plan(options, creds, spec_path(options.api))
+        return EXIT_OK
+    with target(options) as (base_url, description):
+        report.header(options, creds, description)
+        result = execute(options, base_url, description, creds, report.progress)
+    report.details(result)
+    report.summary(result)
+    for destination in options.reports:
+        report.junit(result, destination.path)
+    return EXIT_OK if result.ok else EXIT_FAILED
