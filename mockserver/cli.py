@@ -144,9 +144,14 @@ def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from mockserver.app import MockServer
+    from mockserver.behaviour.contract import DataError
 
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    server = MockServer(serve_config(args))
+    try:
+        server = MockServer(serve_config(args))
+    except DataError as exc:
+        print(f"mockserver: error: {exc}", file=sys.stderr)
+        return 2
     uvicorn.run(
         server.app, host=args.host, port=args.port, log_level=args.log_level, access_log=False
     )

@@ -100,6 +100,13 @@ class Vendor(Protocol):
         ...
 
 
+class DataError(Exception):
+    """A vendor's data (e.g. a fixture file) is invalid: the server must not start on it.
+
+    The message is one line naming the file and the field; the CLI prints it and exits 2.
+    """
+
+
 @dataclass(frozen=True)
 class GeneratedBackend:
     """A backend with no behaviour of its own: every operation answers generated data."""
