@@ -1,0 +1,56 @@
+"""CORS for browser prototypes: on by default, restrictable, preflights echo the asked headers."""
+
+from __future__ import annotations
+
+from mockserver.app import MockServer
+from mockserver.config import ServeConfig
+from tests.conftest import AUTH
+from tests.control.conftest import asgi_request
+
+SEGMENTS = "/v3/marketing/segments"
+LOCAL = ("127.0.0.1", 5000)
+PREFLIGHT = {
+    "Origin": "http://localhost:5173",
+    "Access-Control-Request-Method": "GET",
+    "Access-Control-Request-Headers": "authorization, program-id, prefer",
+}
+
+
+def test_preflight_allows_any_origin_and_the_requested_headers(http):
+    response = http.options(SEGMENTS, headers=PREFLIGHT)
+    assert response.status_code == 200
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert response.headers["access-control-allow-headers"] == "authorization, program-id, prefer"
+    assert "GET" in response.headers["access-control-allow-methods"]
+
+
+def test_simple_request_exposes_the_rate_limit_headers(http):
+    response = http.get(SEGMENTS, headers={**AUTH, "Origin": "http://localhost:5173"})
+    assert response.headers["access-control-allow-origin"] == "*"
+    exposed = response.headers["access-control-expose-headers"].lower()
+    assert "x-ratelimit-remaining" in exposed
+
+
+def test_cors_origin_restricts_the_allowed_origins():
+    app = MockServer(ServeConfig(apis=("sendgrid",), cors_origins=("http://app.test",))).app
+    allowed = asgi_request(
+        app, "OPTIONS", SEGMENTS, LOCAL, headers={**PREFLIGHT, "Origin": "http://app.test"}
+    )
+    assert allowed.status_code == 200
+    assert allowed.headers["access-control-allow-origin"] == "http://app.test"
+    refused = asgi_request(app, "OPTIONS", SEGMENTS, LOCAL, headers=PREFLIGHT)
+    assert refused.status_code == 400
+    assert "access-control-allow-origin" not in refused.headers
+    other = asgi_request(
+        app, "GET", SEGMENTS, LOCAL, headers={**AUTH, "Origin": "http://evil.test"}
+    )
+    assert "access-control-allow-origin" not in other.headers
+
+
+def test_cors_can_be_turned_off():
+    app = MockServer(ServeConfig(apis=("sendgrid",), cors_origins=())).app
+    response = asgi_request(
+        app, "GET", SEGMENTS, LOCAL, headers={**AUTH, "Origin": "http://x.test"}
+    )
+    assert response.status_code == 200
+    assert "access-control-allow-origin" not in response.headers

@@ -1,0 +1,150 @@
+"""PUT /__mockserver/data/{api}: validated completely first; invalid data changes nothing.
+
+These tests hold the engine side of the contract with a stand-in vendor whose
+``build(options, data=...)`` answers from the document and refuses a bad one, so they
+do not depend on any vendor's fixtures format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+
+from mockserver.behaviour.contract import Reply, VendorOptions
+from mockserver.config import ServeConfig
+from mockserver.serialize import json_bytes
+from mockserver.testing import LiveServer
+from tests.conftest import AUTH
+
+SEGMENTS = "/v3/marketing/segments"
+DATA = "/__mockserver/data/sendgrid"
+SEED = {"segments": [{"id": "seed", "name": "Seeded"}]}
+
+
+class DataError(ValueError):
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__("; ".join(reasons))
+        self.reasons = reasons
+
+
+@dataclass(frozen=True)
+class DocumentBackend:
+    document: dict[str, Any]
+    handlers: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        body = {"results": [{"id": s["id"], "name": s["name"]} for s in self.document["segments"]]}
+        self.handlers["ListSegment"] = lambda call: Reply(200, json_bytes(body))
+
+    def authorize(self, operation, credential) -> Reply | None:
+        return None
+
+
+@dataclass(frozen=True)
+class DocumentVendor:
+    """Wraps the real vendor (name, spec, dialect) and builds from a tiny document format."""
+
+    real: Any
+    builds: list[Any] = field(default_factory=list)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+    def build(self, options: VendorOptions, data: Any | None = None) -> DocumentBackend:
+        self.builds.append(data)
+        document = SEED if data is None else data
+        if not isinstance(document, dict) or not isinstance(document.get("segments"), list):
+            raise DataError(["segments: must be a list"])
+        reasons = [
+            f"segments[{i}]: needs id and name"
+            for i, s in enumerate(document["segments"])
+            if not isinstance(s, dict) or not {"id", "name"} <= set(s)
+        ]
+        if reasons:
+            raise DataError(reasons)
+        return DocumentBackend(document)
+
+
+@pytest.fixture(scope="module")
+def stub_live() -> Iterator[LiveServer]:
+    with LiveServer(ServeConfig(apis=("sendgrid",))) as server:
+        runtime = server.mock.runtimes["sendgrid"]
+        runtime.vendor = DocumentVendor(runtime.vendor)
+        runtime.replace_backend(runtime.vendor.build(runtime.options))
+        yield server
+
+
+@pytest.fixture()
+def stub(stub_live: LiveServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=stub_live.url, timeout=10) as client:
+        client.post("/__mockserver/reset")
+        yield client
+
+
+def names(client: httpx.Client) -> list[str]:
+    return [s["name"] for s in client.get(SEGMENTS, headers=AUTH).json()["results"]]
+
+
+def test_valid_json_document_replaces_the_data(stub):
+    document = {"segments": [{"id": "a", "name": "Alpha"}, {"id": "b", "name": "Beta"}]}
+    response = stub.put(DATA, json=document)
+    assert response.status_code == 200
+    assert response.json() == {"status": "loaded", "api": "sendgrid"}
+    assert names(stub) == ["Alpha", "Beta"]
+
+
+def test_valid_yaml_document_replaces_the_data(stub):
+    text = "segments:\n  - id: y\n    name: From YAML\n"
+    response = stub.put(DATA, content=text, headers={"content-type": "application/yaml"})
+    assert response.status_code == 200
+    assert names(stub) == ["From YAML"]
+
+
+def test_invalid_document_is_refused_with_all_reasons_and_nothing_changes(stub):
+    stub.put(DATA, json={"segments": [{"id": "a", "name": "Alpha"}]})
+    before = stub.get(SEGMENTS, headers=AUTH)
+    bad = {"segments": [{"id": "x"}, {"id": "ok", "name": "Fine"}, "nope"]}
+    response = stub.put(DATA, json=bad)
+    assert response.status_code == 400
+    body = response.json()
+    assert "nothing was changed" in body["error"]
+    assert body["reasons"] == ["segments[0]: needs id and name", "segments[2]: needs id and name"]
+    after = stub.get(SEGMENTS, headers=AUTH)
+    assert after.status_code == before.status_code
+    assert after.content == before.content  # byte for byte
+    assert after.headers.get("content-type") == before.headers.get("content-type")
+
+
+@pytest.mark.parametrize(
+    ("content", "ctype", "error"),
+    [
+        (b"", "application/json", "empty"),
+        (b"{nope", "application/json", "not valid JSON or YAML"),
+        (b"segments: [a, b", "application/yaml", "not valid JSON or YAML"),
+        (b"null", "application/yaml", "empty"),
+    ],
+)
+def test_unparseable_documents_are_400_and_change_nothing(stub, content, ctype, error):
+    before = stub.get(SEGMENTS, headers=AUTH).content
+    response = stub.put(DATA, content=content, headers={"content-type": ctype})
+    assert response.status_code == 400
+    assert error in response.json()["error"]
+    assert stub.get(SEGMENTS, headers=AUTH).content == before
+
+
+def test_unknown_api_is_404(stub):
+    response = stub.put("/__mockserver/data/nope", json={"segments": []})
+    assert response.status_code == 404
+    assert "sendgrid" in response.json()["error"]
+
+
+def test_reset_brings_the_seed_data_back(stub, stub_live):
+    stub.put(DATA, json={"segments": [{"id": "a", "name": "Alpha"}]})
+    assert names(stub) == ["Alpha"]
+    stub.post("/__mockserver/reset")
+    assert names(stub) == ["Seeded"]
+    assert stub_live.mock.runtimes["sendgrid"].vendor.builds[-1] is None  # rebuilt from options

@@ -1,0 +1,111 @@
+"""The pytest plugin: the ``mockserver`` fixture used directly, and its options via pytester."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from mockserver.control import ControlError
+from mockserver.pytest_plugin import MockServerFixture
+from tests.conftest import AUTH, PROGRAM
+
+pytest_plugins = ["pytester"]
+
+SEGMENTS = "/v3/marketing/segments"
+
+
+@pytest.fixture()
+def mock(mockserver: MockServerFixture):
+    mockserver.reset()
+    yield mockserver
+    mockserver.reset()
+
+
+def test_fixture_serves_both_apis_on_its_url(mock):
+    assert mock.url.startswith("http://127.0.0.1:")
+    assert httpx.get(mock.url + SEGMENTS, headers=AUTH).status_code == 200
+    assert httpx.get(mock.url + "/segments", headers=PROGRAM).status_code == 200
+
+
+def test_fixture_requests_is_the_journal(mock):
+    httpx.get(mock.url + SEGMENTS, params={"ids": "a"}, headers=AUTH)
+    httpx.get(mock.url + "/nowhere")
+    requests = mock.requests
+    assert [(r["method"], r["path"], r["query"], r["status"]) for r in requests] == [
+        ("GET", SEGMENTS, "ids=a", 200),
+        ("GET", "/nowhere", "", 404),
+    ]
+    assert requests[0]["headers"]["authorization"] == "Bearer SG.***"
+    assert [r["path"] for r in mock.requests_to(method="GET", path="/now*")] == ["/nowhere"]
+
+
+def test_fixture_reset_clears_journal_and_scenarios(mock):
+    mock.scenario("sendgrid", "ListSegment", code=503)
+    assert httpx.get(mock.url + SEGMENTS, headers=AUTH).status_code == 503
+    mock.reset()
+    assert mock.requests == []
+    assert httpx.get(mock.url + SEGMENTS, headers=AUTH).status_code == 200
+
+
+def test_fixture_scenario_for_n_requests(mock):
+    mock.scenario("sendgrid", "ListSegment", code=404, times=1)
+    assert httpx.get(mock.url + SEGMENTS, headers=AUTH).status_code == 404
+    assert httpx.get(mock.url + SEGMENTS, headers=AUTH).status_code == 200
+
+
+def test_fixture_refuses_an_invalid_scenario(mock):
+    with pytest.raises(ControlError) as refused:
+        mock.scenario("sendgrid", "ListSegment", code=418)
+    assert any("code=404" in reason for reason in refused.value.reasons)
+
+
+def test_fixture_load_refuses_invalid_data_and_keeps_the_old(mock):
+    before = httpx.get(mock.url + SEGMENTS, headers=AUTH)
+    with pytest.raises(ControlError) as refused:
+        mock.load("sendgrid", "segments: [unclosed")
+    assert refused.value.reasons
+    with pytest.raises(ControlError):
+        mock.load("nope", {})
+    after = httpx.get(mock.url + SEGMENTS, headers=AUTH)
+    assert after.content == before.content
+
+
+def test_fixture_prefer_header_works_through_it(mock):
+    response = httpx.get(mock.url + SEGMENTS, headers={**AUTH, "Prefer": "example=empty"})
+    assert response.json() == {"results": []}
+
+
+INNER_TEST = """
+import httpx
+
+def test_seed_and_fixtures(mockserver):
+    config = mockserver.server.config
+    assert config.seed == {seed}
+    assert str(config.fixtures_dir).endswith({fixtures!r})
+    assert httpx.get(mockserver.url + "/__mockserver/health").json()["status"] == "ok"
+"""
+
+
+def test_plugin_options_from_the_ini_file(pytester):
+    pytester.mkdir("myfixtures")
+    pytester.makeini("[pytest]\nmockserver_seed = 42\nmockserver_fixtures = myfixtures\n")
+    pytester.makepyfile(INNER_TEST.format(seed=42, fixtures="myfixtures"))
+    pytester.runpytest_inprocess().assert_outcomes(passed=1)
+
+
+def test_plugin_command_line_wins_over_the_ini_file(pytester):
+    pytester.mkdir("cli_fixtures")
+    pytester.makeini("[pytest]\nmockserver_seed = 42\n")
+    pytester.makepyfile(INNER_TEST.format(seed=7, fixtures="cli_fixtures"))
+    result = pytester.runpytest_inprocess(
+        "--mockserver-seed=7", f"--mockserver-fixtures={pytester.path / 'cli_fixtures'}"
+    )
+    result.assert_outcomes(passed=1)
+
+
+def test_plugin_reports_a_bad_fixtures_directory(pytester):
+    pytester.makeini("[pytest]\nmockserver_fixtures = missing\n")
+    pytester.makepyfile("def test_it(mockserver):\n    pass\n")
+    result = pytester.runpytest_inprocess()
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*mockserver fixtures directory not found*"])
