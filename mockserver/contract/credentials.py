@@ -52,13 +52,10 @@ class Credentials:
     source: str | None
 
 
-def _secret_parts(value: str) -> list[str]:
-    """The value itself and, for ``Scheme token``, the token alone."""
-    parts = [value]
+def _secret(value: str) -> str:
+    """For ``Scheme token`` the token (so ``Bearer ***`` stays readable), else the whole value."""
     scheme, _, token = value.partition(" ")
-    if token.strip() and scheme.isalpha():
-        parts.append(token.strip())
-    return parts
+    return token.strip() if token.strip() and scheme.isalpha() else value
 
 
 def resolve(
@@ -76,14 +73,14 @@ def resolve(
     for name, value in cli_headers:
         headers[name] = value
         if name.lower() not in PUBLIC_HEADERS:
-            secrets += _secret_parts(value)
+            secrets.append(_secret(value))
         if wanted is not None and name.lower() == wanted.header.lower():
             source = "-H"
     if wanted is not None and source is None:
         value = env.get(wanted.variable, "").strip()
         if value:
             headers[wanted.header] = wanted.template.format(value)
-            secrets += [value, headers[wanted.header]]
+            secrets.append(value)
             source = f"${wanted.variable}"
         elif bundled and api in MOCK_CREDENTIALS:
             name, value = MOCK_CREDENTIALS[api]
@@ -92,15 +89,36 @@ def resolve(
     return Credentials(headers, tuple(dict.fromkeys(s for s in secrets if s)), source)
 
 
+#: A cut-off secret still leaks: any prefix or suffix this long is masked too.
+MIN_FRAGMENT = 8
+
+
+def _fragments(secret: str) -> str:
+    """A pattern for ``secret`` and for any prefix or suffix of it of MIN_FRAGMENT or more."""
+    if len(secret) <= MIN_FRAGMENT:
+        return re.escape(secret)
+    rest = ""
+    for char in reversed(secret[MIN_FRAGMENT:]):
+        rest = f"(?:{re.escape(char)}{rest})?"
+    lead = ""
+    for char in secret[:-MIN_FRAGMENT]:
+        lead = f"(?:{lead}{re.escape(char)})?"
+    prefix = re.escape(secret[:MIN_FRAGMENT]) + rest
+    suffix = lead + re.escape(secret[-MIN_FRAGMENT:])
+    return f"{prefix}|{suffix}"
+
+
 class Masker:
-    """Replace every registered secret, also URL-encoded or JSON-escaped, with ``***``."""
+    """Replace every registered secret with ``***``: also URL-encoded or JSON-escaped, and also
+    cut off (a response excerpt or a server may truncate it)."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
         forms: set[str] = set()
         for secret in secrets:
             forms |= {secret, quote(secret, safe=""), quote_plus(secret), json.dumps(secret)[1:-1]}
         ordered = sorted((form for form in forms if form), key=len, reverse=True)
-        self._pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+        pattern = "|".join(_fragments(form) for form in ordered)
+        self._pattern = re.compile(pattern) if pattern else None
 
     def __call__(self, text: str) -> str:
         if self._pattern is None or not text:

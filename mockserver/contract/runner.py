@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
-from mockserver.contract.credentials import Credentials, Masker, resolve
+from mockserver.contract.credentials import ENV_CREDENTIALS, Credentials, Masker, resolve
 from mockserver.contract.options import PHASES, ContractOptions
 from mockserver.contract.report import Report
 from mockserver.contract.results import Collector, RunResult
@@ -97,11 +97,12 @@ def run(
     err = err or sys.stderr
     creds = resolve(options.api, options.headers, env, bundled=options.bundled)
     report = Report(Masker(creds.secrets), out)
-    if creds.source is None:
+    wanted = ENV_CREDENTIALS.get(options.api)
+    if creds.source is None and wanted is not None:
         report.problem(
             err,
-            f"{options.api}: no credential; set the environment variable or pass -H "
-            "(see 'mockserver contract --help')",
+            f"{options.api} needs a credential: set {wanted.variable} "
+            f"or pass -H '{wanted.header}: {wanted.template.format('...')}'",
         )
         if not options.dry_run:
             return EXIT_USAGE

@@ -1,0 +1,87 @@
+"""Safe against real deployments: --dry-run sends nothing; no run starts without a credential."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+
+from tests.contract.conftest import AppServer, invoke
+
+KEY = "SG." + "d" * 22 + "." + "r" * 43
+
+
+@pytest.fixture(scope="module")
+def counting() -> Iterator[tuple[AppServer, list[str]]]:
+    """A server that records every request it receives and answers 200 to anything."""
+    seen: list[str] = []
+
+    async def anything(request: Request) -> PlainTextResponse:
+        seen.append(f"{request.method} {request.url.path}")
+        return PlainTextResponse("ok")
+
+    methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
+    app = Starlette(routes=[Route("/{path:path}", anything, methods=methods)])
+    with AppServer(app) as server:
+        yield server, seen
+
+
+@pytest.mark.parametrize("api", ["sendgrid", "actionhub"])
+def test_dry_run_lists_the_plan_and_sends_nothing(counting, api):
+    server, seen = counting
+    env = {"SENDGRID_API_KEY": KEY, "ACTIONHUB_PROGRAM_ID": "p-123456789"}
+    code, out, _ = invoke(["--api", api, "--base-url", server.url, "--dry-run"], env)
+    assert code == 0
+    assert seen == []
+    assert f"base URL:    {server.url}" in out
+    assert "nothing is sent" in out
+    operations = [line.split()[1] for line in out.splitlines() if line.startswith("    GET ")]
+    expected = {
+        "sendgrid": ["/v3/marketing/segments", "/v3/marketing/segments/{segment_id}"],
+        "actionhub": ["/segment", "/segments"],
+    }
+    assert operations == expected[api]
+    # Against a real deployment: the vendor's pace, and only a side-effect-free method probe.
+    assert "rate limit:  none" not in out
+    assert "unsupported-method probes: TRACE\n" in out
+    assert KEY not in out and "p-123456789" not in out
+
+
+def test_a_real_deployment_without_credentials_is_refused_before_sending(counting):
+    server, seen = counting
+    code, _, err = invoke(["--api", "sendgrid", "--base-url", server.url])
+    assert code == 2
+    assert seen == []
+    assert "SENDGRID_API_KEY" in err and "Authorization" in err
+
+
+def test_a_run_sends_only_to_the_base_url_and_respects_the_phases(counting):
+    server, seen = counting
+    seen.clear()
+    code, _, _ = invoke(
+        [
+            "--api",
+            "sendgrid",
+            "--base-url",
+            server.url,
+            "--phases",
+            "examples",
+            "--rate-limit",
+            "off",
+            "--max-examples",
+            "2",
+        ],
+        {"SENDGRID_API_KEY": KEY},
+    )
+    assert code == 1  # "ok" in text/plain conforms to nothing
+    assert seen, "the run sent nothing to the base URL"
+    assert {request.split()[0] for request in seen} == {"GET"}
+    # Spec operations, plus Schemathesis' read-only capability probe of the path decoder.
+    paths = {request.split()[1] for request in seen}
+    probes = {path for path in paths if path.startswith("/schemathesis-probe")}
+    assert len(probes) <= 1
+    assert all(path.startswith("/v3/marketing/segments") for path in paths - probes)
