@@ -1,12 +1,78 @@
-"""ActionHub Segments API: segments of users computed from growth-value recommendations."""
+"""ActionHub Segments API: segments of users computed from growth-value recommendations.
+
+Modules: ``model`` (arrays), ``fixtures`` (YAML programs), ``world`` (generation),
+``index`` (posting lists), ``segments`` (set arithmetic), ``programs`` (worlds per
+program-id), ``behaviour`` (handlers), ``dialect`` (FastAPI's error bodies).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockserver.behaviour.contract import Backend, CliOption, GeneratedBackend, VendorOptions
+from mockserver.behaviour.contract import Backend, CliOption, Handler, Reply, VendorOptions
+from mockserver.spec.model import Operation
+from mockserver.vendors.actionhub.behaviour import SegmentsBehaviour
 from mockserver.vendors.actionhub.dialect import FastAPIDialect
+from mockserver.vendors.actionhub.fixtures import (
+    FixtureError,
+    ProgramFixture,
+    load_programs,
+    parse_program,
+)
+from mockserver.vendors.actionhub.programs import Programs
+from mockserver.vendors.actionhub.world import MAX_USERS
+
+
+def user_count(text: str) -> int:
+    """``--users``: 0 .. 1,000,000."""
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of users: {text!r}") from None
+    if not 0 <= value <= MAX_USERS:
+        raise argparse.ArgumentTypeError(f"users must be 0..{MAX_USERS:,}: {value}")
+    return value
+
+
+def per_user(text: str) -> int:
+    """``--recommendations-per-user``: 0 .. 1,000."""
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 <= value <= 1000:
+        raise argparse.ArgumentTypeError(f"recommendations per user must be 0..1000: {value}")
+    return value
+
+
+def programs_from_data(data: Any) -> dict[str, ProgramFixture]:
+    """``data``: one fixture document, or a mapping of program-id -> fixture document."""
+    if isinstance(data, Mapping) and "assets" in data:
+        data = {data.get("program", "demo"): data}
+    if not isinstance(data, Mapping):
+        raise FixtureError("<data>", None, "expected a fixture document or program-id -> document")
+    programs = {}
+    for name, document in data.items():
+        fixture = parse_program(document, f"<data:{name}>", str(name))
+        programs[fixture.catalog.program] = fixture
+    return programs
+
+
+@dataclass(frozen=True)
+class ActionHubBackend:
+    """One data version: the programs and the handlers answering from them."""
+
+    programs: Programs
+    handlers: Mapping[str, Handler]
+
+    def authorize(self, operation: Operation, credential: str) -> Reply | None:
+        return None
 
 
 @dataclass(frozen=True)
@@ -15,10 +81,35 @@ class ActionHub:
     spec_file: str = "actionhub.openapi.yaml"
     dialect: FastAPIDialect = field(default_factory=FastAPIDialect)
 
-    cli_options: tuple[CliOption, ...] = ()
+    cli_options: tuple[CliOption, ...] = (
+        CliOption(
+            "--users",
+            "users",
+            "users per generated program (default: 1000 for generated programs, the "
+            "fixture's count for fixture programs; at most 1,000,000)",
+            type=user_count,
+        ),
+        CliOption(
+            "--recommendations-per-user",
+            "recommendations_per_user",
+            "recommendations drawn per generated user (default 20, or the fixture's)",
+            type=per_user,
+        ),
+    )
 
     def build(self, options: VendorOptions, data: Any | None = None) -> Backend:
-        return GeneratedBackend()
+        if data is not None:
+            fixtures = programs_from_data(data)
+        else:
+            directory = options.fixtures_dir / "actionhub" if options.fixtures_dir else None
+            fixtures = load_programs(directory)
+        programs = Programs(
+            options.seed,
+            fixtures,
+            users=options.extra.get("users"),
+            recommendations_per_user=options.extra.get("recommendations_per_user"),
+        )
+        return ActionHubBackend(programs, SegmentsBehaviour(programs, self.dialect).handlers)
 
 
 VENDOR = ActionHub()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from mockserver.behaviour.contract import Reply
@@ -31,6 +32,24 @@ MESSAGES: dict[str, str] = {
 #: Context keys pydantic does not report although the message uses them.
 _HIDDEN_CTX = {"plural"}
 
+#: Parameters of a FastAPI sub-dependency (fastapi-pagination's ``Params``): FastAPI solves
+#: sub-dependencies first, so their errors come before the endpoint's own parameters.
+DEPENDENCY_PARAMS = frozenset({("query", "page"), ("query", "size")})
+
+
+def pydantic_number(value: Any) -> Any:
+    """How pydantic prints a number in a message: ``1.0`` -> ``1``, ``1e-07`` -> ``0.0000001``."""
+    if not isinstance(value, float) or value != value or value in (float("inf"), float("-inf")):
+        return value
+    if value.is_integer():
+        return int(value)
+    return format(Decimal(repr(value)), "f")
+
+
+def fastapi_order(errors: Sequence[ParamError]) -> list[ParamError]:
+    """Errors in the order FastAPI reports them: sub-dependency parameters first (stable)."""
+    return sorted(errors, key=lambda error: (error.location, error.name) not in DEPENDENCY_PARAMS)
+
 
 def pydantic_expected(values: Sequence[Any]) -> str:
     """``'a', 'b' or 'c'``: how pydantic lists the members of an enum."""
@@ -48,7 +67,9 @@ def pydantic_error(error: ParamError) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": error.kind,
         "loc": list(error.loc),
-        "msg": MESSAGES.get(error.kind, "Invalid input").format(**ctx),
+        "msg": MESSAGES.get(error.kind, "Invalid input").format(
+            **{key: pydantic_number(value) for key, value in ctx.items()}
+        ),
         "input": error.input,
     }
     shown = {key: value for key, value in ctx.items() if key not in _HIDDEN_CTX}
@@ -62,7 +83,11 @@ class FastAPIDialect:
         return Reply(status, json_bytes({"detail": detail}), "application/json", headers)
 
     def invalid_parameters(self, operation: Operation, errors: Sequence[ParamError]) -> Reply:
-        return self._detail(422, [pydantic_error(error) for error in errors])
+        return self._detail(422, [pydantic_error(error) for error in fastapi_order(errors)])
+
+    def validation_error(self, loc: Sequence[str | int], kind: str, msg: str) -> Reply:
+        """A 422 raised by the endpoint itself (a rule across parameters), FastAPI-shaped."""
+        return self._detail(422, [{"type": kind, "loc": list(loc), "msg": msg, "input": None}])
 
     def not_found(self) -> Reply:
         return self._detail(404, "Not Found")

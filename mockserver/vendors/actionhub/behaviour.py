@@ -1,0 +1,177 @@
+"""The handlers of GET /segment and GET /segments: criteria -> cached, serialized answers.
+
+Every answer is cached per program and criteria as response bytes; ``force_refresh=true``
+recomputes and replaces the cached answer. Caches live in the data version (the backend),
+so new data starts with empty caches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+
+from mockserver.behaviour.contract import Call, Handler, Reply
+from mockserver.vendors.actionhub.dialect import FastAPIDialect
+from mockserver.vendors.actionhub.model import WEIGHT_SCALE, threshold
+from mockserver.vendors.actionhub.programs import Program, Programs
+from mockserver.vendors.actionhub.segments import Ranked, members, rank
+
+#: The ``segment_basis`` query value -> the basis an item names (singular, as SegmentCount).
+BASIS = {"labels": "label", "assets": "asset"}
+NEITHER = "Either asset_ids or labels must be provided"
+
+
+def split_list(text: str | None) -> list[str]:
+    """A comma-delimited parameter: items stripped, empty ones dropped, duplicates once."""
+    if not text:
+        return []
+    return list(dict.fromkeys(item.strip() for item in text.split(",") if item.strip()))
+
+
+def text_reply(body: bytes) -> Reply:
+    return Reply(200, body, "text/plain")
+
+
+def json_reply(body: bytes) -> Reply:
+    return Reply(200, body, "application/json")
+
+
+class SegmentsBehaviour:
+    """Both operations of the API over the programs of one data version."""
+
+    def __init__(self, programs: Programs, dialect: FastAPIDialect) -> None:
+        self.programs = programs
+        self.dialect = dialect
+
+    @property
+    def handlers(self) -> Mapping[str, Handler]:
+        return {
+            "get_segment_segment_get": self.get_segment,
+            "get_segments_segments_get": self.get_segments,
+        }
+
+    # GET /segment ---------------------------------------------------------------------------
+
+    def get_segment(self, call: Call) -> Reply:
+        params = call.params
+        asset_ids, labels = split_list(params["asset_ids"]), split_list(params["labels"])
+        if not asset_ids and not labels:
+            return self.dialect.validation_error(("query", "asset_ids"), "missing", NEITHER)
+        basis, names = ("asset", asset_ids) if asset_ids else ("label", labels)
+        program = self.programs.get(params["program-id"])
+        action_names = split_list(params["action_types"])
+        match_all = params["match_type"] == "all"
+        key = (
+            basis,
+            tuple(sorted(names)),
+            tuple(sorted(action_names)) if action_names else None,
+            match_all,
+            params["segment_type"],
+            threshold(float(params["min_weight"])),
+        )
+        if not params["force_refresh"]:
+            cached = program.segment_bodies.get(key)
+            if cached is not None:
+                return text_reply(cached)
+        body = self._segment_body(program, basis, names, action_names, match_all, key)
+        return text_reply(program.segment_bodies.put(key, body))
+
+    def _segment_body(
+        self,
+        program: Program,
+        basis: str,
+        names: list[str],
+        action_names: list[str],
+        match_all: bool,
+        key: tuple[Any, ...],
+    ) -> bytes:
+        known = program.positions[basis]
+        items = [known[name] for name in names if name in known]
+        if match_all and len(items) < len(names):
+            return b""  # an unknown asset or label matches no user
+        positions = program.positions["action"]
+        if action_names:
+            actions = [positions[name] for name in action_names if name in positions]
+        else:
+            actions = list(positions.values())
+        users = members(
+            program.index,
+            len(program.world.users),
+            basis,
+            items,
+            actions,
+            match_all,
+            segment_type=key[4],
+            level=key[5],
+        )
+        return program.world.users.render(users)
+
+    # GET /segments --------------------------------------------------------------------------
+
+    def get_segments(self, call: Call) -> Reply:
+        params = call.params
+        program = self.programs.get(params["program-id"])
+        basis, segment_type = BASIS[params["segment_basis"]], params["segment_type"]
+        min_weight = float(params["min_weight"])
+        page, size = params["page"], params["size"]
+        level = threshold(min_weight)
+        refresh = params["force_refresh"]
+        page_key = (basis, segment_type, repr(min_weight), page, size)
+        if not refresh:
+            cached = program.pages.get(page_key)
+            if cached is not None:
+                return json_reply(cached)
+        ranked_key = (basis, segment_type, level)
+        ranked = None if refresh else program.ranked.get(ranked_key)
+        if ranked is None:
+            ranked = program.ranked.put(
+                ranked_key,
+                rank(
+                    program.index,
+                    basis,
+                    segment_type,
+                    level,
+                    program.ranks[basis],
+                    program.ranks["action"],
+                ),
+            )
+        body = page_body(program, ranked, basis, segment_type, min_weight, page, size)
+        return json_reply(program.pages.put(page_key, body))
+
+
+def page_body(
+    program: Program,
+    ranked: Ranked,
+    basis: str,
+    segment_type: str,
+    min_weight: float,
+    page: int,
+    size: int,
+) -> bytes:
+    """A fastapi-pagination page: exactly ``items``, ``total``, ``page``, ``size``."""
+    catalog = program.world.catalog
+    ids, names = catalog.ids(basis), catalog.names(basis)
+    n_items = program.index.n_items(basis)
+    start = (page - 1) * size
+    chosen = range(min(start, len(ranked)), min(start + size, len(ranked)))
+    items = []
+    for i in chosen:
+        segment, count = int(ranked.segments[i]), int(ranked.counts[i])
+        item, action = segment % n_items, segment // n_items
+        items.append(
+            {
+                "segment_type": segment_type,
+                "segment_basis": basis,
+                "segment_basis_id": ids[item],
+                "action_type": catalog.action_types[action],
+                "name": names[item],
+                "user_count": count,
+                "strength": round(int(ranked.sums[i]) / count / WEIGHT_SCALE, 4),
+                "min_weight": min_weight,
+            }
+        )
+    # page may exceed 64 bits (FastAPI accepts any int); format the integers ourselves.
+    tail = f',"total":{len(ranked)},"page":{page},"size":{size}}}'.encode()
+    return b'{"items":' + orjson.dumps(items) + tail

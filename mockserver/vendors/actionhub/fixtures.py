@@ -1,0 +1,205 @@
+"""Load and validate fixture programs (``<fixtures>/actionhub/*.yaml``).
+
+The shape is checked with a JSON Schema, the references (labels, assets, action types,
+duplicates) by hand; either way an error names the file and the field, e.g.
+``fixtures/actionhub/demo.yaml: assets[3].labels[0]: unknown label 'cat-x'``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
+
+from mockserver.behaviour.contract import DataError
+from mockserver.vendors.actionhub.model import Catalog, quantize
+from mockserver.vendors.actionhub.world import MAX_USERS, ExplicitRecommendation, Volume
+
+#: Ids are used in comma-delimited query parameters: no commas, no whitespace.
+_ID = {"type": "string", "pattern": r"^[^,\s]+$"}
+_NAME = {"type": "string", "minLength": 1}
+
+SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["action_types", "labels", "assets"],
+    "properties": {
+        "program": _ID,
+        "description": {"type": "string"},
+        "action_types": {"type": "array", "minItems": 1, "items": _ID},
+        "labels": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["id", "name"],
+                "properties": {"id": _ID, "name": _NAME},
+            },
+        },
+        "assets": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["id", "name"],
+                "properties": {
+                    "id": _ID,
+                    "name": _NAME,
+                    "labels": {"type": "array", "items": _ID},
+                },
+            },
+        },
+        "users": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "count": {"type": "integer", "minimum": 0, "maximum": MAX_USERS},
+                "recommendations_per_user": {"type": "integer", "minimum": 0, "maximum": 1000},
+            },
+        },
+        "recommendations": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["user", "asset", "action_type", "weight"],
+                "properties": {
+                    "user": {"type": "string", "pattern": r"^\S+$"},
+                    "asset": _ID,
+                    "action_type": _ID,
+                    "weight": {"type": "number", "minimum": 0, "maximum": 1},
+                    "history": {"type": "boolean"},
+                },
+            },
+        },
+    },
+}
+_VALIDATOR = Draft202012Validator(SCHEMA)
+
+
+class FixtureError(DataError):
+    """A fixture file is invalid; the message names the file and the field."""
+
+    def __init__(self, source: str, field: str | None, message: str) -> None:
+        where = f"{source}: {field}" if field else source
+        super().__init__(f"{where}: {message}")
+        self.source, self.field = source, field
+
+
+@dataclass(frozen=True)
+class ProgramFixture:
+    """One program as a fixture file defines it."""
+
+    source: str
+    catalog: Catalog
+    volume: Volume
+    explicit: tuple[ExplicitRecommendation, ...]
+
+
+def field_path(parts: Iterable[Any]) -> str:
+    """``["assets", 3, "labels", 0]`` -> ``assets[3].labels[0]``."""
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _index_ids(source: str, items: list[dict[str, Any]], kind: str) -> dict[str, int]:
+    positions: dict[str, int] = {}
+    for i, item in enumerate(items):
+        if item["id"] in positions:
+            raise FixtureError(source, f"{kind}[{i}].id", f"duplicate id {item['id']!r}")
+        positions[item["id"]] = i
+    return positions
+
+
+def _lookup(source: str, table: Mapping[str, int], value: str, field: str, what: str) -> int:
+    try:
+        return table[value]
+    except KeyError:
+        raise FixtureError(source, field, f"unknown {what} {value!r}") from None
+
+
+def parse_program(document: Any, source: str, default_program: str) -> ProgramFixture:
+    """Validate one fixture document and turn it into a catalog and generation volume."""
+    error = best_match(_VALIDATOR.iter_errors(document))
+    if error is not None:
+        raise FixtureError(source, field_path(error.absolute_path) or None, error.message)
+    actions = {name: i for i, name in enumerate(document["action_types"])}
+    if len(actions) != len(document["action_types"]):
+        raise FixtureError(source, "action_types", "duplicate action type")
+    labels = _index_ids(source, document["labels"], "labels")
+    assets = _index_ids(source, document["assets"], "assets")
+    asset_labels = []
+    for i, asset in enumerate(document["assets"]):
+        own = [
+            _lookup(source, labels, label, f"assets[{i}].labels[{j}]", "label")
+            for j, label in enumerate(asset.get("labels", []))
+        ]
+        asset_labels.append(tuple(dict.fromkeys(own)))
+    explicit, seen = [], set()
+    for i, rec in enumerate(document.get("recommendations", [])):
+        row = ExplicitRecommendation(
+            user=rec["user"],
+            asset=_lookup(source, assets, rec["asset"], f"recommendations[{i}].asset", "asset"),
+            action=_lookup(
+                source, actions, rec["action_type"], f"recommendations[{i}].action_type", "action"
+            ),
+            weight=quantize(rec["weight"]),
+            history=rec.get("history", False),
+        )
+        if (row.user, row.asset, row.action) in seen:
+            raise FixtureError(
+                source, f"recommendations[{i}]", "duplicate (user, asset, action_type)"
+            )
+        seen.add((row.user, row.asset, row.action))
+        explicit.append(row)
+    users = document.get("users", {})
+    program = document.get("program", default_program)
+    catalog = Catalog(
+        program=program,
+        action_types=tuple(actions),
+        label_ids=tuple(label["id"] for label in document["labels"]),
+        label_names=tuple(label["name"] for label in document["labels"]),
+        asset_ids=tuple(asset["id"] for asset in document["assets"]),
+        asset_names=tuple(asset["name"] for asset in document["assets"]),
+        asset_labels=tuple(asset_labels),
+    )
+    volume = Volume(users.get("count", 0), users.get("recommendations_per_user", 20))
+    return ProgramFixture(source, catalog, volume, tuple(explicit))
+
+
+def load_file(path: Path) -> ProgramFixture:
+    source = str(path)
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FixtureError(source, None, f"cannot read: {exc}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise FixtureError(source, None, f"invalid YAML{where}: {problem}") from None
+    return parse_program(document, source, path.stem)
+
+
+def load_programs(directory: Path | None) -> dict[str, ProgramFixture]:
+    """Every ``*.yaml`` / ``*.yml`` program under ``directory`` (absent directory: none)."""
+    programs: dict[str, ProgramFixture] = {}
+    if directory is None or not directory.is_dir():
+        return programs
+    files = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+    for path in files:
+        fixture = load_file(path)
+        name = fixture.catalog.program
+        if name in programs:
+            raise FixtureError(
+                str(path), "program", f"{name!r} is already defined by {programs[name].source}"
+            )
+        programs[name] = fixture
+    return programs

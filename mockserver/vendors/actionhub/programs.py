@@ -1,0 +1,131 @@
+"""The programs of one data version: fixture programs built at start-up, others on demand.
+
+A program-id no fixture defines gets a world generated from (seed, program-id) on its first
+request. Generated programs are kept in an LRU of at most ``MAX_GENERATED`` worlds, fewer
+when they are large (together at most ``GENERATED_ROW_BUDGET`` recommendations, and at least
+one world); an evicted program is rebuilt - identically - when asked for again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from mockserver.vendors.actionhub.cache import LruCache
+from mockserver.vendors.actionhub.fixtures import ProgramFixture
+from mockserver.vendors.actionhub.index import Index, build_index
+from mockserver.vendors.actionhub.model import World
+from mockserver.vendors.actionhub.segments import Ranked
+from mockserver.vendors.actionhub.world import (
+    Volume,
+    assemble,
+    generate_recommendations,
+    generated_world,
+)
+
+MAX_GENERATED = 16
+GENERATED_ROW_BUDGET = 8_000_000
+#: Per program: cached /segment bodies (bounded by count and bytes), ranked counts, pages.
+SEGMENT_CACHE_ENTRIES, SEGMENT_CACHE_BYTES = 1024, 64 * 2**20
+RANKED_CACHE_ENTRIES, PAGE_CACHE_ENTRIES = 64, 4096
+
+
+def _sorted_rank(ids: tuple[str, ...]) -> np.ndarray:
+    """Position of each id in ascending id order."""
+    rank = np.empty(len(ids), np.int64)
+    rank[sorted(range(len(ids)), key=ids.__getitem__)] = np.arange(len(ids))
+    return rank
+
+
+@dataclass
+class Program:
+    """A world with its index, id lookups and answer caches."""
+
+    world: World
+    index: Index
+    positions: dict[str, dict[str, int]] = field(init=False)
+    ranks: dict[str, np.ndarray] = field(init=False)
+    segment_bodies: LruCache[bytes] = field(init=False)
+    ranked: LruCache[Ranked] = field(init=False)
+    pages: LruCache[bytes] = field(init=False)
+
+    def __post_init__(self) -> None:
+        catalog = self.world.catalog
+        self.positions = {
+            "asset": {v: i for i, v in enumerate(catalog.asset_ids)},
+            "label": {v: i for i, v in enumerate(catalog.label_ids)},
+            "action": {v: i for i, v in enumerate(catalog.action_types)},
+        }
+        self.ranks = {
+            "asset": _sorted_rank(catalog.asset_ids),
+            "label": _sorted_rank(catalog.label_ids),
+            "action": _sorted_rank(catalog.action_types),
+        }
+        self.segment_bodies = LruCache(SEGMENT_CACHE_ENTRIES, SEGMENT_CACHE_BYTES)
+        self.ranked = LruCache(RANKED_CACHE_ENTRIES)
+        self.pages = LruCache(PAGE_CACHE_ENTRIES, SEGMENT_CACHE_BYTES)
+
+    @classmethod
+    def of(cls, world: World) -> Program:
+        program = cls(world, build_index(world))
+        release_scratch_memory()
+        return program
+
+
+def release_scratch_memory() -> None:
+    """Hand the index build's freed scratch arrays back to the OS (glibc keeps them otherwise)."""
+    name = ctypes.util.find_library("c")
+    with contextlib.suppress(OSError, AttributeError, TypeError):
+        ctypes.CDLL(name).malloc_trim(0)
+
+
+def fixture_world(seed: int, fixture: ProgramFixture, volume: Volume) -> World:
+    ids, generated = generate_recommendations(seed, fixture.catalog, volume)
+    return assemble(fixture.catalog, ids, generated, fixture.explicit)
+
+
+class Programs:
+    """program-id -> Program, for one data version."""
+
+    def __init__(
+        self,
+        seed: int,
+        fixtures: dict[str, ProgramFixture],
+        users: int | None = None,
+        recommendations_per_user: int | None = None,
+    ) -> None:
+        self.seed = seed
+
+        def volume(default: Volume) -> Volume:
+            return Volume(
+                default.users if users is None else users,
+                default.recommendations_per_user
+                if recommendations_per_user is None
+                else recommendations_per_user,
+            )
+
+        self.volume = volume(Volume())
+        self.fixed = {
+            name: Program.of(fixture_world(seed, fixture, volume(fixture.volume)))
+            for name, fixture in fixtures.items()
+        }
+        rows = max(self.volume.users * self.volume.recommendations_per_user, 1)
+        self.capacity = max(1, min(MAX_GENERATED, GENERATED_ROW_BUDGET // rows))
+        self._generated: LruCache[Program] = LruCache(self.capacity)
+        self._lock = threading.Lock()
+
+    def get(self, program_id: str) -> Program:
+        program = self.fixed.get(program_id) or self._generated.get(program_id)
+        if program is not None:
+            return program
+        with self._lock:  # build each world once, even if requests race for it
+            program = self._generated.get(program_id)
+            if program is None:
+                world = generated_world(self.seed, program_id, self.volume)
+                program = self._generated.put(program_id, Program.of(world))
+        return program
