@@ -141,6 +141,11 @@ class SegmentsBehaviour:
         return json_reply(program.pages.put(page_key, body))
 
 
+def strength(total: int, count: int) -> float:
+    """The mean weight, rounded half up to 4 decimals (computed exactly, in integers)."""
+    return (2 * total + count) // (2 * count) / WEIGHT_SCALE
+
+
 def page_body(
     program: Program,
     ranked: Ranked,
@@ -168,7 +173,7 @@ def page_body(
                 "action_type": catalog.action_types[action],
                 "name": names[item],
                 "user_count": count,
-                "strength": round(int(ranked.sums[i]) / count / WEIGHT_SCALE, 4),
+                "strength": strength(int(ranked.sums[i]), count),
                 "min_weight": min_weight,
             }
         )
