@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from mockserver.contract.credentials import ENV_CREDENTIALS, Credentials, Masker, resolve
+from mockserver.contract.dependencies import install as install_dependencies
 from mockserver.contract.options import PHASES, ContractOptions
 from mockserver.contract.report import Report
 from mockserver.contract.results import Collector, RunResult
@@ -74,6 +75,7 @@ def execute(
     config = schemathesis.Config.from_dict(schemathesis_config(options, base_url, creds.headers))
     result = RunResult(options.api, base_url, description, config.seed)
     schema = schemathesis.openapi.from_path(spec_path(options.api), config=config)
+    install_dependencies(schema)
     collector = Collector(result, on_progress)
     stream = from_schema(schema).execute()
     try:

@@ -1,0 +1,35 @@
+"""The bundled mock keeps its contract: all phases, >= 100 examples per operation, no failure."""
+
+from __future__ import annotations
+
+import re
+from xml.etree import ElementTree
+
+import pytest
+
+from tests.contract.conftest import invoke
+
+OPERATIONS = {
+    "actionhub": ["GET /segment", "GET /segments"],
+    "sendgrid": ["GET /v3/marketing/segments", "GET /v3/marketing/segments/{segment_id}"],
+}
+
+
+@pytest.mark.parametrize("api", sorted(OPERATIONS))
+def test_the_mock_passes_its_contract(api, tmp_path):
+    junit = tmp_path / "junit.xml"
+    code, out, err = invoke(
+        ["--api", api, "--max-examples", "100", "--seed", "20260101", f"--report=junit:{junit}"]
+    )
+    summary = out.strip().splitlines()[-1]
+    assert code == 0, out + err
+    assert summary.startswith(f"PASSED {api}: 0 failure(s);")
+    assert "phases:      examples, coverage, fuzzing, stateful;" in out
+    for operation in OPERATIONS[api]:
+        line = next(line for line in out.splitlines() if line.startswith(f"{operation}: "))
+        assert line.startswith(f"{operation}: ok; tried ")
+        fuzzed = re.search(r"fuzzing (\d+)", line)
+        assert fuzzed and int(fuzzed.group(1)) >= 100, line
+    suite = ElementTree.parse(junit).getroot().find("testsuite")
+    assert suite is not None and suite.get("failures") == "0" and suite.get("errors") == "0"
+    assert sorted(case.get("name") for case in suite.iter("testcase")) == OPERATIONS[api]
