@@ -142,4 +142,4 @@ def test_users_option_sets_generated_volume():
     world = small.runtime.backend.programs.get("anything").world
     assert len(world.users) == 50 and len(world.recommendations) <= 150
     demo = small.runtime.backend.programs.get("demo").world
-    assert len(demo.users) == 52  # 50 generated + the two explicit VIP users
+    assert len(demo.users) == 1002  # the fixture's own 1000 + its two explicit VIP users

@@ -85,14 +85,14 @@ class ActionHub:
         CliOption(
             "--users",
             "users",
-            "users per generated program (default: 1000 for generated programs, the "
-            "fixture's count for fixture programs; at most 1,000,000)",
+            "users of each generated program, i.e. any program-id no fixture defines "
+            "(default 1000, at most 1,000,000)",
             type=user_count,
         ),
         CliOption(
             "--recommendations-per-user",
             "recommendations_per_user",
-            "recommendations drawn per generated user (default 20, or the fixture's)",
+            "recommendations drawn per user of a generated program (default 20)",
             type=per_user,
         ),
     )

@@ -66,21 +66,32 @@ class DisjointUnion:
 
 
 def build_postings(
-    segment: np.ndarray, user: np.ndarray, weight: np.ndarray, n_segments: int, n_users: int
+    segment: np.ndarray,
+    user: np.ndarray,
+    weight: np.ndarray,
+    n_segments: int,
+    n_users: int,
+    unique: bool = False,
 ) -> Postings:
-    """Sort entries into runs; duplicate (segment, user) entries keep their highest weight."""
+    """Sort entries into runs; duplicate (segment, user) entries keep their highest weight.
+
+    ``unique`` promises there are no duplicates (an asset's entries), skipping that pass.
+    """
     segment, user, weight = (a.astype(np.int64) for a in (segment, user, weight))
     span = max(n_users, 1)
-    # Pass 1: one entry per (segment, user), the highest weight first in each group.
-    key = (segment * span + user) * WEIGHT_LEVELS + (WEIGHT_SCALE - weight)
-    key.sort()
-    pair = key // WEIGHT_LEVELS
-    first = np.ones(len(key), bool)
-    first[1:] = pair[1:] != pair[:-1]
-    key, pair = key[first], pair[first]
-    user = pair % span
-    run_key = (pair // span) * WEIGHT_LEVELS + key % WEIGHT_LEVELS
-    del key, pair, first
+    if unique:
+        run_key = segment * WEIGHT_LEVELS + (WEIGHT_SCALE - weight)
+    else:
+        # Pass 1: one entry per (segment, user), the highest weight first in each group.
+        key = (segment * span + user) * WEIGHT_LEVELS + (WEIGHT_SCALE - weight)
+        key.sort()
+        pair = key // WEIGHT_LEVELS
+        first = np.ones(len(key), bool)
+        first[1:] = pair[1:] != pair[:-1]
+        key, pair = key[first], pair[first]
+        user = pair % span
+        run_key = (pair // span) * WEIGHT_LEVELS + key % WEIGHT_LEVELS
+        del key, pair, first
     # Pass 2: by segment, weight descending, user ascending.
     order = run_key * span + user
     order.sort()
@@ -91,7 +102,7 @@ def build_postings(
     weight = WEIGHT_SCALE - run_key % WEIGHT_LEVELS
     offsets = np.searchsorted(segment, np.arange(n_segments + 1), side="left").astype(np.int64)
     total = np.cumsum(weight)
-    before = np.where(offsets[:-1] > 0, total[np.maximum(offsets[:-1] - 1, 0)], 0)
+    before = np.concatenate((np.zeros(1, total.dtype), total))[offsets[:-1]]
     running = total - np.repeat(before, np.diff(offsets))
     key_type = np.int32 if n_segments * WEIGHT_LEVELS < 2**31 else np.int64
     return Postings(offsets, run_key.astype(key_type), user.astype(np.int32), running)
@@ -123,29 +134,72 @@ def _label_entries(catalog: Catalog, asset: np.ndarray) -> tuple[np.ndarray, np.
     return rows, flat[positions]
 
 
+def concatenate(parts: list[Postings], n_items: int) -> Postings:
+    """Per-action postings (segments = items) -> one postings (segment = action * n + item)."""
+    n_segments = len(parts) * n_items
+    key_type = np.int32 if n_segments * WEIGHT_LEVELS < 2**31 else np.int64
+    sizes = np.cumsum([0] + [len(part.users) for part in parts])
+    offsets = np.concatenate(
+        [np.zeros(1, np.int64)] + [part.offsets[1:] + sizes[a] for a, part in enumerate(parts)]
+    )
+    keys = (
+        np.concatenate(
+            [
+                part.keys.astype(key_type) + key_type(a * n_items * WEIGHT_LEVELS)
+                for a, part in enumerate(parts)
+            ]
+        )
+        if parts
+        else np.zeros(0, key_type)
+    )
+    users = np.concatenate([part.users for part in parts]) if parts else np.zeros(0, np.int32)
+    running = np.concatenate([part.running for part in parts]) if parts else np.zeros(0, np.int64)
+    return Postings(offsets, keys, users, running)
+
+
 def build_index(world: World) -> Index:
+    """Build every posting list, one action type at a time to bound the scratch memory."""
     catalog, recs = world.catalog, world.recommendations
     n_users, n_assets, n_labels = len(world.users), len(catalog.asset_ids), len(catalog.label_ids)
     n_actions = len(catalog.action_types)
-    action = recs.action.astype(np.int64)
-    lists: dict[tuple[str, str], Postings | DisjointUnion] = {}
-
-    asset_segment = action * n_assets + recs.asset
-    for segment_type, rows in (("base", recs.history), ("discovery", ~recs.history)):
-        lists[("asset", segment_type)] = build_postings(
-            asset_segment[rows], recs.user[rows], recs.weight[rows], n_actions * n_assets, n_users
+    parts: dict[tuple[str, str], list[Postings]] = {}
+    for action in range(n_actions):
+        rows = np.flatnonzero(recs.action == action)
+        asset, user, weight, history = (
+            recs.asset[rows],
+            recs.user[rows],
+            recs.weight[rows],
+            recs.history[rows],
         )
+        for segment_type, keep in (("base", history), ("discovery", ~history)):
+            parts.setdefault(("asset", segment_type), []).append(
+                build_postings(asset[keep], user[keep], weight[keep], n_assets, n_users, True)
+            )
+        entry, label = _label_entries(catalog, asset)
+        user, weight, history = user[entry], weight[entry], history[entry]
+        for segment_type, keep in (("growth", None), ("base", history), ("discovery", ~history)):
+            chosen = slice(None) if keep is None else keep
+            parts.setdefault(("label", segment_type), []).append(
+                build_postings(label[chosen], user[chosen], weight[chosen], n_labels, n_users)
+            )
+        del entry, label, user, weight, history
+    lists: dict[tuple[str, str], Postings | DisjointUnion] = {}
+    for (basis, segment_type), chunks in sorted(parts.items()):
+        lists[(basis, segment_type)] = concatenate(
+            chunks, n_assets if basis == "asset" else n_labels
+        )
+        chunks.clear()
+    if not parts:
+        for key in [
+            ("asset", "base"),
+            ("asset", "discovery"),
+            ("label", "growth"),
+            ("label", "base"),
+            ("label", "discovery"),
+        ]:
+            lists[key] = concatenate([], 0)
+    # An asset's value comes from history or not, never both: growth = base + discovery.
     lists[("asset", "growth")] = DisjointUnion(
         lists[("asset", "base")], lists[("asset", "discovery")]
     )
-
-    rows, label = _label_entries(catalog, recs.asset)
-    label_segment = action[rows] * n_labels + label
-    history = recs.history[rows]
-    for segment_type, keep in (("growth", None), ("base", history), ("discovery", ~history)):
-        chosen = rows if keep is None else rows[keep]
-        segment = label_segment if keep is None else label_segment[keep]
-        lists[("label", segment_type)] = build_postings(
-            segment, recs.user[chosen], recs.weight[chosen], n_actions * n_labels, n_users
-        )
     return Index(n_assets, n_labels, n_actions, lists)

@@ -22,6 +22,8 @@ from mockserver.vendors.actionhub.index import Index, build_index
 from mockserver.vendors.actionhub.model import World
 from mockserver.vendors.actionhub.segments import Ranked
 from mockserver.vendors.actionhub.world import (
+    DEFAULT_RECOMMENDATIONS_PER_USER,
+    DEFAULT_USERS,
     Volume,
     assemble,
     generate_recommendations,
@@ -101,17 +103,15 @@ class Programs:
     ) -> None:
         self.seed = seed
 
-        def volume(default: Volume) -> Volume:
-            return Volume(
-                default.users if users is None else users,
-                default.recommendations_per_user
-                if recommendations_per_user is None
-                else recommendations_per_user,
-            )
-
-        self.volume = volume(Volume())
+        self.volume = Volume(
+            DEFAULT_USERS if users is None else users,
+            DEFAULT_RECOMMENDATIONS_PER_USER
+            if recommendations_per_user is None
+            else recommendations_per_user,
+        )
+        # A fixture program has the volume its file states; the options size generated ones.
         self.fixed = {
-            name: Program.of(fixture_world(seed, fixture, volume(fixture.volume)))
+            name: Program.of(fixture_world(seed, fixture, fixture.volume))
             for name, fixture in fixtures.items()
         }
         rows = max(self.volume.users * self.volume.recommendations_per_user, 1)
