@@ -91,7 +91,10 @@ def _parse_integer(text: str) -> int:
     if not match:
         raise Invalid("int_parsing")
     sign = -1 if match.group(0).startswith("-") else 1
-    return sign * int(match.group(1))
+    try:
+        return sign * int(match.group(1))
+    except ValueError:  # more digits than int() converts (sys.get_int_max_str_digits)
+        raise Invalid("int_parsing_size") from None
 
 
 def _parse_number(text: str) -> float | int:

@@ -34,6 +34,7 @@ class ParamError:
 MESSAGES: dict[str, str] = {
     "missing": "is required",
     "int_parsing": "must be an integer",
+    "int_parsing_size": "must be an integer of at most 4300 digits",
     "float_parsing": "must be a number",
     "bool_parsing": "must be a boolean (true or false)",
     "enum": "must be one of {expected}",
