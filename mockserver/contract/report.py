@@ -109,8 +109,8 @@ class Report:
             for number, failure in enumerate(op.failures, 1):
                 text = failure_text(failure, op.seen[failure.key])
                 self.emit(_indent(f"{number}. {text}", "  "))
-        for error in result.errors:
-            self.emit(f"error: {error}")
+        for error, seen in result.errors.items():
+            self.emit(f"error: {error}" + (f" (seen {seen}x)" if seen > 1 else ""))
 
     def summary(self, result: RunResult) -> None:
         checks = Counter(failure.check for failure in result.failures)

@@ -57,8 +57,8 @@ class RunResult:
     target: str
     seed: int | None
     operations: dict[str, OperationResult] = field(default_factory=dict)
-    #: Problems that are not check failures: unreachable server, schema errors, crashes.
-    errors: list[str] = field(default_factory=list)
+    #: Problems that are not check failures (unreachable server, schema errors), with counts.
+    errors: Counter[str] = field(default_factory=Counter)
     #: Worth knowing, not a failure: a phase that had nothing to do.
     notes: list[str] = field(default_factory=list)
     elapsed: float = 0.0
@@ -99,8 +99,11 @@ class Collector:
         self.result = result
         self.on_progress = on_progress
         self._stateful = Counter[str]()
+        #: The server could not be reached: the runner stops instead of trying every example.
+        self.unreachable = False
 
     def feed(self, event: Any) -> None:
+        from requests import ConnectionError
         from schemathesis.engine import events
 
         if isinstance(event, events.ScenarioFinished):
@@ -108,9 +111,14 @@ class Collector:
         elif isinstance(event, events.PhaseFinished):
             self._phase(event.phase)
         elif isinstance(event, events.NonFatalError):
-            self.result.errors.append(f"{event.label}: {event.info.title}: {event.info.message}")
+            if isinstance(event.value, ConnectionError):
+                self.unreachable = True
+                message = f"cannot reach {self.result.base_url}: {event.info.message}"
+                self.result.errors[message] += 1
+            else:
+                self.result.errors[f"{event.label}: {event.info.title}: {event.info.message}"] += 1
         elif isinstance(event, events.FatalError):
-            self.result.errors.append(f"fatal: {type(event.exception).__name__}: {event.exception}")
+            self.result.errors[f"fatal: {type(event.exception).__name__}: {event.exception}"] += 1
         elif isinstance(event, events.EngineFinished):
             self.result.elapsed = event.running_time
             self.result.stop_reason = event.stop_reason.value

@@ -81,10 +81,14 @@ def execute(
     try:
         for event in stream:
             collector.feed(event)
+            if collector.unreachable:
+                stream.stop()
     except KeyboardInterrupt:
         stream.stop()
         result.stop_reason = "interrupted"
-        result.errors.append("interrupted")
+        result.errors["interrupted"] += 1
+    if collector.unreachable:
+        result.stop_reason = "server unreachable"
     return result
 
 

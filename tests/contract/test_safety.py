@@ -85,3 +85,17 @@ def test_a_run_sends_only_to_the_base_url_and_respects_the_phases(counting):
     probes = {path for path in paths if path.startswith("/schemathesis-probe")}
     assert len(probes) <= 1
     assert all(path.startswith("/v3/marketing/segments") for path in paths - probes)
+
+
+def test_an_unreachable_server_is_one_clear_error_not_a_run_of_timeouts():
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    code, out, _ = invoke(["--api", "sendgrid", "--base-url", url], {"SENDGRID_API_KEY": KEY})
+    assert code == 1
+    errors = [line for line in out.splitlines() if line.startswith("error: ")]
+    assert errors == [f"error: cannot reach {url}: Connection failed"]
+    assert out.strip().splitlines()[-1].endswith("stopped: server unreachable")
