@@ -142,6 +142,7 @@ def add_arguments(parser: argparse.ArgumentParser, apis: Sequence[str]) -> None:
     parser.add_argument(
         "--base-url",
         type=base_url,
+        metavar="URL",
         help="deployment to check (default: start the bundled mock on a free loopback port)",
     )
     parser.add_argument(
@@ -158,18 +159,21 @@ def add_arguments(parser: argparse.ArgumentParser, apis: Sequence[str]) -> None:
         "--max-examples",
         type=positive_int,
         default=DEFAULT_MAX_EXAMPLES,
+        metavar="N",
         help="examples per operation and phase (default %(default)s)",
     )
     parser.add_argument(
         "--phases",
         type=_choices("phase", PHASES),
         default=list(PHASES),
+        metavar="PHASE,...",
         help=f"comma-separated subset of {','.join(PHASES)} (default: all)",
     )
     parser.add_argument(
         "--checks",
         type=_choices("check", CHECKS),
         action="extend",
+        metavar="CHECK,...",
         help="comma-separated checks to run (default: all of " + ", ".join(CHECKS) + ")",
     )
     parser.add_argument(
@@ -183,13 +187,14 @@ def add_arguments(parser: argparse.ArgumentParser, apis: Sequence[str]) -> None:
     parser.add_argument(
         "--rate-limit",
         type=rate_limit,
+        metavar="N/s",
         help="requests per second, e.g. 3/s; 'off' for none (default: the vendor's pace "
         "against --base-url, none against the bundled mock)",
     )
     parser.add_argument(
         "--dry-run", action="store_true", help="list what would be called; send nothing"
     )
-    parser.add_argument("--seed", type=int, help="generation seed, to reproduce a run")
+    parser.add_argument("--seed", type=int, metavar="N", help="generation seed, to reproduce a run")
 
 
 def from_namespace(args: argparse.Namespace) -> ContractOptions:

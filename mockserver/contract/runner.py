@@ -115,6 +115,13 @@ def run(
     if options.dry_run:
         report.plan(options, creds, spec_path(options.api))
         return EXIT_OK
+    for destination in options.reports:
+        try:  # fail before a long run, not after it
+            destination.path.parent.mkdir(parents=True, exist_ok=True)
+            destination.path.touch()
+        except OSError as exc:
+            report.problem(err, f"cannot write {destination.path}: {exc.strerror or exc}")
+            return EXIT_USAGE
     with target(options) as (base_url, description):
         report.header(options, creds, description)
         result = execute(options, base_url, description, creds, report.progress)
