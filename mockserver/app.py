@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from typing import Any
 
 from starlette.applications import Starlette
@@ -13,7 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from mockserver.behaviour.contract import Reply, VendorOptions
-from mockserver.config import ServeConfig
+from mockserver.config import CONFIG_ENV, LOG_FORMAT, LOG_LEVEL_ENV, ServeConfig, config_from_json
 from mockserver.conformance import ConformanceError, ResponseValidator
 from mockserver.control import control_middleware, control_routes
 from mockserver.generate import SchemaFaker
@@ -113,6 +114,8 @@ class MockServer:
     def __init__(self, config: ServeConfig) -> None:
         self.config = config
         self.runtimes = {api: build_runtime(api, config) for api in config.apis}
+        #: The data built at start-up: what ``/__mockserver/reset`` brings back.
+        self.seed_backends = {api: rt.backend for api, rt in self.runtimes.items()}
         self.journal = Journal(config.journal_size)
         self.controls = ScenarioStore(config.seed, Fault(config.latency_ms, config.error_rate))
         routes = [route for rt in self.runtimes.values() for route in routes_for(rt, self.controls)]
@@ -161,3 +164,11 @@ class MockServer:
 
 def create_app(config: ServeConfig | None = None) -> Starlette:
     return MockServer(config or ServeConfig()).app
+
+
+def create_app_from_env() -> Starlette:
+    """App factory of each ``serve --workers N`` process: the config comes as JSON in the env."""
+    level = os.environ.get(LOG_LEVEL_ENV)
+    if level:
+        logging.basicConfig(level=level.upper(), format=LOG_FORMAT)
+    return create_app(config_from_json(os.environ[CONFIG_ENV]))

@@ -68,7 +68,14 @@ class VendorOptions:
 
 
 class Backend(Protocol):
-    """One data version of a vendor: built once, then only read by requests."""
+    """One data version of a vendor: built once, then only read by requests.
+
+    Optional hooks the control plane uses when a backend defines them:
+    ``fresh() -> Backend`` returns the same data with request-time state (rate-limit
+    counters...) back to its initial state, cheaply, so ``/__mockserver/reset`` need not
+    rebuild the data; ``inventory() -> Mapping[str, Sequence[str]]`` names the ids of each
+    collection in service, for the index page.
+    """
 
     handlers: Mapping[str, Handler]
 

@@ -17,6 +17,7 @@ from mockserver.scenarios.prefer import parse_bool, parse_code
 
 if TYPE_CHECKING:
     from mockserver.app import MockServer
+    from mockserver.behaviour.contract import Backend
     from mockserver.pipeline import OperationPipeline
 
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
@@ -81,11 +82,27 @@ def load_data(server: MockServer, api: str, document: Any) -> None:
     runtime.replace_backend(backend)
 
 
+def seed_backend(server: MockServer, api: str) -> Backend:
+    """The start-up data with fresh request-time state: ``fresh()`` if offered, else rebuilt."""
+    seed = server.seed_backends[api]
+    fresh = getattr(seed, "fresh", None)
+    if callable(fresh):
+        return fresh()
+    runtime = server.runtimes[api]
+    return runtime.vendor.build(runtime.options)
+
+
 def reset(server: MockServer) -> None:
     """Journal cleared, every API's data back to the seed state, scenarios and faults cleared."""
-    fresh = {api: rt.vendor.build(rt.options) for api, rt in server.runtimes.items()}
-    for api, backend in fresh.items():
+    backends = {api: seed_backend(server, api) for api in server.runtimes}
+    for api, backend in backends.items():
         server.runtimes[api].replace_backend(backend)
+    server.controls.reset()
+    server.journal.clear()
+
+
+def clear_controls(server: MockServer) -> None:
+    """Journal, scenarios and faults cleared; the data in service is left as it is."""
     server.controls.reset()
     server.journal.clear()
 

@@ -14,6 +14,7 @@ from tests.control.conftest import asgi_request
 
 SEGMENTS = "/v3/marketing/segments"
 CONTROL = "/__mockserver"
+ZERO = "00000000-0000-0000-0000-000000000000"
 
 
 def test_health(http):
@@ -23,7 +24,7 @@ def test_health(http):
 
 
 def test_journal_records_requests_newest_last_with_masked_secrets(http):
-    http.get(SEGMENTS, params={"ids": "x"}, headers=AUTH)
+    http.get(SEGMENTS, params={"ids": ZERO}, headers=AUTH)
     http.get("/segments", headers=PROGRAM)
     http.get("/nowhere")
     requests = http.get(f"{CONTROL}/requests").json()["requests"]
@@ -33,7 +34,7 @@ def test_journal_records_requests_newest_last_with_masked_secrets(http):
         ("GET", "/nowhere", 404),
     ]
     first = requests[0]
-    assert first["query"] == "ids=x" and first["params"] == {"ids": ["x"]}
+    assert first["query"] == f"ids={ZERO}" and first["params"] == {"ids": [ZERO]}
     assert first["api"] == "sendgrid" and first["operation"] == "ListSegment"
     assert first["headers"]["authorization"] == "Bearer SG.***"
     assert AUTH["Authorization"].split()[1] not in http.get(f"{CONTROL}/requests").text
@@ -241,12 +242,12 @@ def test_no_control_turns_the_plane_off():
 
 def test_one_log_line_per_request_with_masked_secrets(http, caplog):
     with caplog.at_level(logging.INFO, logger="mockserver.access"):
-        http.get(SEGMENTS, params={"api_key": "topsecret", "ids": "a"}, headers=AUTH)
+        http.get(SEGMENTS, params={"api_key": "topsecret", "ids": ZERO}, headers=AUTH)
     lines = [r.getMessage() for r in caplog.records if r.name == "mockserver.access"]
     assert len(lines) == 1
     method, target, status, ms = lines[0].split()
     assert (method, status) == ("GET", "200")
-    assert target == f"{SEGMENTS}?api_key=***&ids=a"
+    assert target == f"{SEGMENTS}?api_key=***&ids={ZERO}"
     assert ms.endswith("ms")
     assert "topsecret" not in caplog.text and AUTH["Authorization"][10:] not in caplog.text
 

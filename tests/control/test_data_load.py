@@ -75,6 +75,7 @@ def stub_live() -> Iterator[LiveServer]:
         runtime = server.mock.runtimes["sendgrid"]
         runtime.vendor = DocumentVendor(runtime.vendor)
         runtime.replace_backend(runtime.vendor.build(runtime.options))
+        server.mock.seed_backends["sendgrid"] = runtime.backend
         yield server
 
 
@@ -148,3 +149,36 @@ def test_reset_brings_the_seed_data_back(stub, stub_live):
     stub.post("/__mockserver/reset")
     assert names(stub) == ["Seeded"]
     assert stub_live.mock.runtimes["sendgrid"].vendor.builds[-1] is None  # rebuilt from options
+
+
+def test_reset_prefers_the_backends_cheap_fresh_copy(stub, stub_live):
+    mock = stub_live.mock
+    seed = mock.seed_backends["sendgrid"]
+    fresh_copies = []
+
+    @dataclass(frozen=True)
+    class WithFresh:
+        inner: Any
+
+        @property
+        def handlers(self):
+            return self.inner.handlers
+
+        def authorize(self, operation, credential):
+            return None
+
+        def fresh(self):
+            fresh_copies.append(True)
+            return self.inner
+
+    vendor = mock.runtimes["sendgrid"].vendor
+    builds = len(vendor.builds)
+    mock.seed_backends["sendgrid"] = WithFresh(seed)
+    try:
+        stub.put(DATA, json={"segments": [{"id": "a", "name": "Alpha"}]})
+        stub.post("/__mockserver/reset")
+        assert names(stub) == ["Seeded"]
+        assert fresh_copies == [True]
+        assert len(vendor.builds) == builds + 1  # the load only: reset built nothing
+    finally:
+        mock.seed_backends["sendgrid"] = seed

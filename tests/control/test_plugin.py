@@ -6,19 +6,20 @@ import httpx
 import pytest
 
 from mockserver.control import ControlError
+from mockserver.control.actions import clear_controls
 from mockserver.pytest_plugin import MockServerFixture
 from tests.conftest import AUTH, PROGRAM
 
 pytest_plugins = ["pytester"]
 
 SEGMENTS = "/v3/marketing/segments"
+ZERO = "00000000-0000-0000-0000-000000000000"
 
 
 @pytest.fixture()
 def mock(mockserver: MockServerFixture):
-    mockserver.reset()
-    yield mockserver
-    mockserver.reset()
+    clear_controls(mockserver.server)  # cheap; test_fixture_reset_* covers the full reset
+    return mockserver
 
 
 def test_fixture_serves_both_apis_on_its_url(mock):
@@ -28,11 +29,11 @@ def test_fixture_serves_both_apis_on_its_url(mock):
 
 
 def test_fixture_requests_is_the_journal(mock):
-    httpx.get(mock.url + SEGMENTS, params={"ids": "a"}, headers=AUTH)
+    httpx.get(mock.url + SEGMENTS, params={"ids": ZERO}, headers=AUTH)
     httpx.get(mock.url + "/nowhere")
     requests = mock.requests
     assert [(r["method"], r["path"], r["query"], r["status"]) for r in requests] == [
-        ("GET", SEGMENTS, "ids=a", 200),
+        ("GET", SEGMENTS, f"ids={ZERO}", 200),
         ("GET", "/nowhere", "", 404),
     ]
     assert requests[0]["headers"]["authorization"] == "Bearer SG.***"
@@ -81,6 +82,7 @@ import httpx
 def test_seed_and_fixtures(mockserver):
     config = mockserver.server.config
     assert config.seed == {seed}
+    assert config.apis == ("actionhub",)
     assert str(config.fixtures_dir).endswith({fixtures!r})
     assert httpx.get(mockserver.url + "/__mockserver/health").json()["status"] == "ok"
 """
@@ -88,14 +90,17 @@ def test_seed_and_fixtures(mockserver):
 
 def test_plugin_options_from_the_ini_file(pytester):
     pytester.mkdir("myfixtures")
-    pytester.makeini("[pytest]\nmockserver_seed = 42\nmockserver_fixtures = myfixtures\n")
+    pytester.makeini(
+        "[pytest]\nmockserver_seed = 42\nmockserver_fixtures = myfixtures\n"
+        "mockserver_apis = actionhub\n"
+    )
     pytester.makepyfile(INNER_TEST.format(seed=42, fixtures="myfixtures"))
     pytester.runpytest_inprocess().assert_outcomes(passed=1)
 
 
 def test_plugin_command_line_wins_over_the_ini_file(pytester):
     pytester.mkdir("cli_fixtures")
-    pytester.makeini("[pytest]\nmockserver_seed = 42\n")
+    pytester.makeini("[pytest]\nmockserver_seed = 42\nmockserver_apis = actionhub\n")
     pytester.makepyfile(INNER_TEST.format(seed=7, fixtures="cli_fixtures"))
     result = pytester.runpytest_inprocess(
         "--mockserver-seed=7", f"--mockserver-fixtures={pytester.path / 'cli_fixtures'}"
