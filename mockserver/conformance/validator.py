@@ -5,6 +5,7 @@ Validators are compiled lazily, once per (operation, status, media type).
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import orjson
@@ -14,6 +15,14 @@ from mockserver.behaviour.contract import Reply
 from mockserver.spec.model import Operation
 
 _FORMATS = FormatChecker()
+
+
+def decode_json(body: bytes) -> Any:
+    """orjson, or the stdlib for integers orjson cannot hold (valid JSON, e.g. an echoed page)."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return json.loads(body)
 
 
 class ConformanceError(AssertionError):
@@ -45,8 +54,8 @@ class ResponseValidator:
         if spec.schema is None:
             return found
         try:
-            body: Any = orjson.loads(reply.body) if "json" in media else reply.body.decode()
-        except (orjson.JSONDecodeError, UnicodeDecodeError) as exc:
+            body: Any = decode_json(reply.body) if "json" in media else reply.body.decode()
+        except (ValueError, UnicodeDecodeError) as exc:
             return [*found, f"{where}: body does not decode as {media}: {exc}"]
         validator = self._validator(operation, declared.status, media, spec.schema)
         found += [
