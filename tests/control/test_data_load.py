@@ -43,6 +43,9 @@ class DocumentBackend:
     def authorize(self, operation, credential) -> Reply | None:
         return None
 
+    def inventory(self) -> dict[str, list[str]]:
+        return {"segments": [s["id"] for s in self.document["segments"]]}
+
 
 @dataclass(frozen=True)
 class DocumentVendor:
@@ -182,3 +185,13 @@ def test_reset_prefers_the_backends_cheap_fresh_copy(stub, stub_live):
         assert len(vendor.builds) == builds + 1  # the load only: reset built nothing
     finally:
         mock.seed_backends["sendgrid"] = seed
+
+
+def test_index_page_shows_the_data_in_service(stub):
+    ids = ["<i>x</i>"] + [f"id-{n}" for n in range(7)]
+    stub.put(DATA, json={"segments": [{"id": i, "name": "N"} for i in ids]})
+    page = stub.get("/__mockserver/").text
+    assert "<td>segments</td><td>8</td>" in page
+    assert "<code>id-0</code>" in page and "<code>id-3</code>" in page
+    assert "id-4" not in page  # a sample, not the whole collection
+    assert "<code>&lt;i&gt;x&lt;/i&gt;</code>" in page and "<i>x</i>" not in page  # escaped
