@@ -7,7 +7,7 @@ program-id), ``behaviour`` (handlers), ``dialect`` (FastAPI's error bodies).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,6 +73,15 @@ class ActionHubBackend:
 
     def authorize(self, operation: Operation, credential: str) -> Reply | None:
         return None
+
+    def fresh(self) -> ActionHubBackend:
+        """Same data, empty caches: what ``/__mockserver/reset`` restores, without a rebuild."""
+        programs = self.programs.fresh()
+        return ActionHubBackend(programs, SegmentsBehaviour(programs, VENDOR.dialect).handlers)
+
+    def inventory(self) -> Mapping[str, Sequence[str]]:
+        """The fixture programs (any other program-id answers from a generated world)."""
+        return {"programs": sorted(self.programs.fixed)}
 
 
 @dataclass(frozen=True)

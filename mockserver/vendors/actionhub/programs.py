@@ -119,6 +119,15 @@ class Programs:
         self._generated: LruCache[Program] = LruCache(self.capacity)
         self._lock = threading.Lock()
 
+    def fresh(self) -> Programs:
+        """The same worlds and indexes, empty answer caches (generated worlds rebuilt lazily)."""
+        twin = object.__new__(Programs)
+        twin.seed, twin.volume, twin.capacity = self.seed, self.volume, self.capacity
+        twin.fixed = {name: Program(p.world, p.index) for name, p in self.fixed.items()}
+        twin._generated = LruCache(self.capacity)
+        twin._lock = threading.Lock()
+        return twin
+
     def get(self, program_id: str) -> Program:
         program = self.fixed.get(program_id) or self._generated.get(program_id)
         if program is not None:
