@@ -126,6 +126,27 @@ class MockServerFixture:
         body = {"code": code, "example": example, "dynamic": dynamic, "times": times}
         set_scenario(self.server, api, operation_id, body)
 
+    def fault(
+        self,
+        api: str | None = None,
+        operation_id: str | None = None,
+        *,
+        latency: Any = None,
+        error_rate: float | None = None,
+    ) -> None:
+        """Latency (``MS``, ``"MIN-MAX"``) and/or error rate, globally or for one operation."""
+        from mockserver.control.actions import ControlError, pipeline_of
+        from mockserver.scenarios import Fault
+
+        try:
+            fault = Fault.from_json({"latency": latency, "error_rate": error_rate})
+        except ValueError as exc:
+            raise ControlError("invalid fault; nothing was changed", [str(exc)]) from None
+        key = None
+        if api is not None or operation_id is not None:
+            key = pipeline_of(self.server, api or "", operation_id or "").key
+        self.server.controls.set_fault(key, fault)
+
 
 @pytest.fixture(scope="session")
 def mockserver(pytestconfig: pytest.Config) -> Iterator[MockServerFixture]:

@@ -71,6 +71,19 @@ def test_fixture_load_refuses_invalid_data_and_keeps_the_old(mock):
     assert after.content == before.content
 
 
+def test_fixture_fault_for_one_operation(mock):
+    mock.fault("sendgrid", "ListSegment", error_rate=1)
+    assert httpx.get(mock.url + SEGMENTS, headers=AUTH).status_code in (500, 503)
+    assert httpx.get(mock.url + "/segments", headers=PROGRAM).status_code == 200
+    mock.fault(latency="40-50")
+    httpx.get(mock.url + "/segments", headers=PROGRAM)
+    assert mock.requests[-1]["ms"] >= 40
+    with pytest.raises(ControlError):
+        mock.fault(error_rate=3)
+    with pytest.raises(ControlError):
+        mock.fault("sendgrid", "Nope", error_rate=1)
+
+
 def test_fixture_prefer_header_works_through_it(mock):
     response = httpx.get(mock.url + SEGMENTS, headers={**AUTH, "Prefer": "example=empty"})
     assert response.json() == {"results": []}
