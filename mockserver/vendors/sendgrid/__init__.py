@@ -1,12 +1,69 @@
-"""SendGrid Marketing Campaigns Segments API: segments, contacts and lists that agree."""
+"""SendGrid Marketing Campaigns Segments API: segments, contacts and lists that agree.
+
+Modules: ``fixtures`` (the YAML world and its validation), ``world`` (contacts generated
+from the seed), ``sql`` (the Segmentation Query Language on SQLite), ``catalog`` (members
+and serialized answers, once per data version), ``auth`` and ``ratelimit`` (who may ask,
+how often), ``behaviour`` (the handlers), ``dialect`` (how errors are worded).
+"""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from mockserver.behaviour.contract import Backend, CliOption, GeneratedBackend, VendorOptions
+from mockserver.behaviour.contract import Backend, CliOption, VendorOptions
+from mockserver.vendors.sendgrid import fixtures
+from mockserver.vendors.sendgrid.auth import KeyRing, parse_key_option
+from mockserver.vendors.sendgrid.behaviour import SendGridBackend
+from mockserver.vendors.sendgrid.catalog import build_catalog
 from mockserver.vendors.sendgrid.dialect import SendGridDialect
+from mockserver.vendors.sendgrid.ratelimit import RateLimiter
+
+log = logging.getLogger("mockserver.sendgrid")
+
+
+def positive_int(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise ValueError(f"must not be negative: {value}")
+    return number
+
+
+CLI_OPTIONS = (
+    CliOption(
+        "--sendgrid-key",
+        "keys",
+        "accept only this API key (repeatable); KEY:scope,scope limits its scopes, e.g. "
+        "KEY:mail.send lacks marketing.read (403). Default: any key shaped SG.<22>.<43>",
+        action="append",
+    ),
+    CliOption(
+        "--rate-limit",
+        "rate_limit",
+        "SendGrid: requests per minute per API key before 429 (default: unlimited)",
+        type=positive_int,
+    ),
+    CliOption(
+        "--contacts",
+        "contacts",
+        "SendGrid: number of contacts to generate (default: the fixtures' count)",
+        type=positive_int,
+    ),
+)
+
+
+def fixtures_dir(options: VendorOptions) -> Path | None:
+    """``<fixtures>/sendgrid``; the bundled world when a custom directory has none."""
+    from mockserver.resources import bundled_dir
+
+    if options.fixtures_dir is not None:
+        mine = Path(options.fixtures_dir) / "sendgrid"
+        if (mine / fixtures.WORLD_FILE).is_file():
+            return mine
+        log.info("no sendgrid/%s in %s: using the bundled world", fixtures.WORLD_FILE, mine.parent)
+    return bundled_dir("fixtures") / "sendgrid"
 
 
 @dataclass(frozen=True)
@@ -15,10 +72,20 @@ class SendGrid:
     spec_file: str = "sendgrid-segments.openapi.yaml"
     dialect: SendGridDialect = field(default_factory=SendGridDialect)
 
-    cli_options: tuple[CliOption, ...] = ()
+    cli_options: tuple[CliOption, ...] = CLI_OPTIONS
 
     def build(self, options: VendorOptions, data: Any | None = None) -> Backend:
-        return GeneratedBackend()
+        extra = options.extra
+        world = fixtures.load(fixtures_dir(options), data, options.seed)
+        configured = [(k.key, k.scopes) for k in world.keys]
+        configured += [parse_key_option(value) for value in extra.get("keys") or ()]
+        rate_limit = extra.get("rate_limit") or None
+        return SendGridBackend(
+            catalog=build_catalog(world, options.seed, extra.get("contacts")),
+            keys=KeyRing.of(configured),
+            limiter=RateLimiter(rate_limit),
+            dialect=self.dialect,
+        )
 
 
 VENDOR = SendGrid()

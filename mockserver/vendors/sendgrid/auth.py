@@ -1,0 +1,61 @@
+"""Which API keys the mock accepts, and with which scopes.
+
+By default any key of SendGrid's shape (``SG.`` + 22 + ``.`` + 43 URL-safe characters)
+is accepted with full access. Keys given with ``--sendgrid-key`` (repeatable) or in the
+fixtures' ``keys:`` replace that rule: then only those keys are accepted, each with the
+scopes it was given (``KEY:scope,scope``) or full access when none are listed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from mockserver.behaviour.contract import Reply
+from mockserver.vendors.sendgrid.dialect import ACCESS_FORBIDDEN, INVALID_GRANT, errors_reply
+
+KEY_SHAPE = re.compile(r"SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}")
+MARKETING_READ = "marketing.read"
+#: The scope each operation needs (SendGrid's Marketing Campaigns read scope).
+OPERATION_SCOPES: Mapping[str, str] = {
+    "ListSegment": MARKETING_READ,
+    "GetSegment": MARKETING_READ,
+}
+INVALID_KEY = errors_reply(401, (None, INVALID_GRANT))
+FORBIDDEN = errors_reply(403, (None, ACCESS_FORBIDDEN))
+
+
+def parse_key_option(value: str) -> tuple[str, frozenset[str] | None]:
+    """``KEY`` -> full access; ``KEY:marketing.read,mail.send`` -> those scopes only."""
+    key, sep, scopes = value.strip().partition(":")
+    if not key:
+        raise ValueError(f"--sendgrid-key {value!r}: the key is empty")
+    if not sep:
+        return key, None
+    return key, frozenset(s.strip() for s in scopes.split(",") if s.strip())
+
+
+@dataclass(frozen=True)
+class KeyRing:
+    """The accepted keys: ``keys`` maps key -> scopes (``None`` = full access)."""
+
+    #: ``None``: accept every key of SendGrid's shape, with full access.
+    keys: Mapping[str, frozenset[str] | None] | None = None
+
+    @classmethod
+    def of(cls, configured: Iterable[tuple[str, frozenset[str] | None]]) -> KeyRing:
+        keys = dict(configured)
+        return cls(keys or None)
+
+    def refusal(self, operation_id: str, key: str) -> Reply | None:
+        """401 for a key that is not accepted, 403 for one lacking the operation's scope."""
+        if self.keys is None:
+            return None if KEY_SHAPE.fullmatch(key) else INVALID_KEY
+        if key not in self.keys:
+            return INVALID_KEY
+        scopes = self.keys[key]
+        needed = OPERATION_SCOPES.get(operation_id)
+        if scopes is not None and needed is not None and needed not in scopes:
+            return FORBIDDEN
+        return None

@@ -1,0 +1,106 @@
+"""The SendGrid backend: authorization, rate limiting and the two segment operations.
+
+Handlers only look things up in the :class:`Catalog` and join precomputed bytes; the
+per-request work is the filter and the ``X-RateLimit-*`` headers.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from mockserver.behaviour.contract import Call, Handler, Reply
+from mockserver.params.errors import ParamError
+from mockserver.spec.model import Operation
+from mockserver.vendors.sendgrid.auth import KeyRing
+from mockserver.vendors.sendgrid.catalog import Catalog, results_bytes
+from mockserver.vendors.sendgrid.dialect import SendGridDialect
+from mockserver.vendors.sendgrid.ratelimit import RateLimiter
+
+MAX_PARENT_LIST_IDS = 50
+JSON = "application/json"
+
+
+def split_ids(values: Any) -> list[str]:
+    """``ids=a&ids=b,c`` or ``"a,b"`` -> ``["a", "b", "c"]``: blanks dropped, order kept."""
+    if not values:
+        return []
+    items = values if isinstance(values, list) else [values]
+    return [part.strip() for item in items for part in str(item).split(",") if part.strip()]
+
+
+def malformed_uuids(name: str, values: list[str]) -> list[ParamError]:
+    errors = []
+    for index, value in enumerate(values):
+        try:
+            uuid.UUID(value)
+        except ValueError:
+            errors.append(ParamError("uuid_parsing", "query", name, value, None, index))
+    return errors
+
+
+@dataclass
+class SendGridBackend:
+    catalog: Catalog
+    keys: KeyRing
+    limiter: RateLimiter
+    dialect: SendGridDialect
+    handlers: Mapping[str, Handler] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.handlers = {"ListSegment": self.list_segments, "GetSegment": self.get_segment}
+
+    def authorize(self, operation: Operation, credential: str) -> Reply | None:
+        refusal = self.keys.refusal(operation.operation_id, credential)
+        if refusal is not None:
+            return refusal
+        return self.limiter.refusal(credential)
+
+    def _ok(self, call: Call, body: bytes) -> Reply:
+        return Reply(200, body, JSON, self.limiter.headers(call.credential or ""))
+
+    def list_segments(self, call: Call) -> Reply:
+        """The documented filter table: ``ids`` wins; else parents, plus parentless on request."""
+        ids = [value.lower() for value in split_ids(call.params.get("ids"))]
+        if ids:
+            errors = malformed_uuids("ids", ids)
+            if errors:
+                return self.dialect.invalid_parameters(call.operation, errors)
+            wanted = set(ids)
+            return self._ok(
+                call, results_bytes([s for s in self.catalog.segments if s.id in wanted])
+            )
+
+        parents = list(
+            dict.fromkeys(v.lower() for v in split_ids(call.params.get("parent_list_ids")))
+        )
+        no_parent = bool(call.params.get("no_parent_list_id"))
+        if len(parents) > MAX_PARENT_LIST_IDS:
+            return self.dialect.error(
+                400,
+                f"no more than {MAX_PARENT_LIST_IDS} parent_list_ids are allowed",
+                "parent_list_ids",
+            )
+        errors = malformed_uuids("parent_list_ids", parents)
+        if errors:
+            return self.dialect.invalid_parameters(call.operation, errors)
+        if not parents and not no_parent:
+            return self._ok(call, self.catalog.all_bytes)
+        wanted = set(parents)
+        chosen = [
+            s
+            for s in self.catalog.segments
+            if s.parent_list_id in wanted or (no_parent and s.parent_list_id is None)
+        ]
+        return self._ok(call, results_bytes(chosen))
+
+    def get_segment(self, call: Call) -> Reply:
+        segment = self.catalog.by_id.get(str(call.params["segment_id"]).lower())
+        if segment is None:
+            return self.dialect.error(404, "segment not found", "segment_id")
+        body = (
+            segment.full_with_query_bytes if call.params.get("query_json") else segment.full_bytes
+        )
+        return self._ok(call, body)
