@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from mockserver.behaviour.contract import Backend, CliOption, VendorOptions
+from mockserver.resources import bundled_dir
 from mockserver.vendors.sendgrid import fixtures
 from mockserver.vendors.sendgrid.auth import KeyRing, parse_key_option
 from mockserver.vendors.sendgrid.behaviour import SendGridBackend
@@ -54,10 +55,8 @@ CLI_OPTIONS = (
 )
 
 
-def fixtures_dir(options: VendorOptions) -> Path | None:
+def fixtures_dir(options: VendorOptions) -> Path:
     """``<fixtures>/sendgrid``; the bundled world when a custom directory has none."""
-    from mockserver.resources import bundled_dir
-
     if options.fixtures_dir is not None:
         mine = Path(options.fixtures_dir) / "sendgrid"
         if (mine / fixtures.WORLD_FILE).is_file():
@@ -76,7 +75,8 @@ class SendGrid:
 
     def build(self, options: VendorOptions, data: Any | None = None) -> Backend:
         extra = options.extra
-        world = fixtures.load(fixtures_dir(options), data, options.seed)
+        bundled = bundled_dir("fixtures") / "sendgrid"
+        world = fixtures.load(fixtures_dir(options), data, options.seed, bundled)
         configured = [(k.key, k.scopes) for k in world.keys]
         configured += [parse_key_option(value) for value in extra.get("keys") or ()]
         rate_limit = extra.get("rate_limit") or None

@@ -52,6 +52,18 @@ class SendGridBackend:
     def __post_init__(self) -> None:
         self.handlers = {"ListSegment": self.list_segments, "GetSegment": self.get_segment}
 
+    def fresh(self) -> SendGridBackend:
+        """The same data with the rate-limit counters back at zero (``/__mockserver/reset``)."""
+        return SendGridBackend(self.catalog, self.keys, self.limiter.fresh(), self.dialect)
+
+    def inventory(self) -> dict[str, list[str]]:
+        """The ids in service, per collection (the control plane's index page)."""
+        return {
+            "segments": [s.id for s in self.catalog.segments],
+            "lists": [item.id for item in self.catalog.spec.lists],
+            "contacts": self.catalog.contacts.ids,
+        }
+
     def authorize(self, operation: Operation, credential: str) -> Reply | None:
         refusal = self.keys.refusal(operation.operation_id, credential)
         if refusal is not None:

@@ -68,11 +68,23 @@ def results_bytes(segments: Sequence[Segment]) -> bytes:
     return b'{"results":[' + b",".join(s.summary_bytes for s in segments) + b"]}"
 
 
-def _members(store: ContactStore, query: Any, where: str) -> set[int]:
-    try:
-        return store.members(query)
-    except QueryError as error:
-        raise FixtureError(f"{where}: {error}") from None
+class Evaluator:
+    """Runs queries, collecting every failure (each naming its list or segment)."""
+
+    def __init__(self, store: ContactStore) -> None:
+        self.store = store
+        self.problems: list[str] = []
+
+    def members(self, query: Any, where: str) -> set[int]:
+        try:
+            return self.store.members(query)
+        except QueryError as error:
+            self.problems.append(f"{where}: {error}")
+            return set()
+
+    def check(self) -> None:
+        if self.problems:
+            raise FixtureError(self.problems)
 
 
 def _timeline(spec: WorldSpec, seed: int, segment: SegmentSpec, members: frozenset[int],
@@ -102,21 +114,24 @@ def build_catalog(spec: WorldSpec, seed: int, count: int | None = None) -> Catal
     try:
         store.insert_contacts(contacts.rows())
         store.insert_events(generate_events(spec, seed, contacts))
+        evaluator = Evaluator(store)
         eligible = {
-            item.key: sorted(_members(store, item.where, f"list {item.name!r}: where"))
+            item.key: sorted(evaluator.members(item.where, f"list {item.name!r}: where"))
             for item in spec.lists
             if item.where is not None
         }
+        evaluator.check()
         list_members = assign_lists(spec, seed, contacts, eligible)
         store.set_list_ids(
             (orjson.dumps(ids).decode(), i + 1) for i, ids in enumerate(contacts.list_ids) if ids
         )
         memberships = []
         for segment in spec.segments:
-            members = _members(store, segment.query, f"segment {segment.name!r}: query")
+            members = evaluator.members(segment.query, f"segment {segment.name!r}: query")
             if segment.parent_list_id is not None:
                 members.intersection_update(list_members[segment.parent_list_id])
             memberships.append(frozenset(members))
+        evaluator.check()
     finally:
         store.close()
     segments = _serialize(spec, seed, contacts, memberships)

@@ -16,8 +16,9 @@ from typing import Any
 
 import yaml
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import best_match
 
+from mockserver.behaviour.contract import DataError
+from mockserver.vendors.sendgrid.schema import SCHEMA
 from mockserver.vendors.sendgrid.sql import (
     RESERVED,
     QueryError,
@@ -29,137 +30,23 @@ from mockserver.vendors.sendgrid.values import parse_instant, stable_uuid
 
 WORLD_FILE = "world.yaml"
 PLACES_FILE = "places.yaml"
-_KEY = {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]*$"}
-_UUID = {
-    "type": "string",
-    "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-}
-_SHARE = {"type": "number", "minimum": 0, "maximum": 1}
-_RULE = {
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {
-        "values": {
-            "type": "object",
-            "minProperties": 1,
-            "additionalProperties": {"type": "number", "exclusiveMinimum": 0},
-        },
-        "range": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
-        "within_days": {"type": "integer", "minimum": 0},
-        "missing": _SHARE,
-    },
-}
-SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["now", "contacts", "lists", "segments"],
-    "additionalProperties": False,
-    "properties": {
-        "now": {"type": "string", "minLength": 10},
-        "contacts": {
-            "type": "object",
-            "required": ["count"],
-            "additionalProperties": False,
-            "properties": {
-                "count": {"type": "integer", "minimum": 0},
-                "history_days": {"type": "integer", "minimum": 1},
-                "custom_fields": {
-                    "type": "object",
-                    "propertyNames": {"pattern": "^[a-z][a-z0-9_]*$"},
-                    "additionalProperties": {
-                        **_RULE,
-                        "required": ["type"],
-                        "properties": {
-                            **_RULE["properties"],
-                            "type": {"enum": ["text", "number", "date"]},
-                            "by": {"type": "string"},
-                            "cases": {"type": "object", "additionalProperties": _RULE},
-                        },
-                    },
-                },
-            },
-        },
-        "engagement": {
-            "type": "object",
-            "additionalProperties": False,
-            "properties": {
-                "campaigns": {"type": "integer", "minimum": 0},
-                "every_days": {"type": "integer", "minimum": 1},
-                "open_rate": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
-                "click_rate": _SHARE,
-            },
-        },
-        "places": {
-            "type": "array",
-            "minItems": 1,
-            "items": {
-                "type": "object",
-                "required": ["city", "state", "postal_codes"],
-                "additionalProperties": False,
-                "properties": {
-                    "city": {"type": "string", "minLength": 1},
-                    "state": {"type": "string", "minLength": 1},
-                    "country": {"type": "string"},
-                    "postal_codes": {
-                        "type": "array",
-                        "minItems": 1,
-                        "items": {"type": "integer", "minimum": 1},
-                    },
-                    "area_codes": {"type": "array", "items": {"type": "integer"}},
-                    "weight": {"type": "number", "exclusiveMinimum": 0},
-                },
-            },
-        },
-        "lists": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["key", "name"],
-                "additionalProperties": False,
-                "properties": {
-                    "key": _KEY,
-                    "id": _UUID,
-                    "name": {"type": "string", "minLength": 1, "maxLength": 100},
-                    "share": _SHARE,
-                    "where": {"type": "string", "minLength": 1},
-                },
-            },
-        },
-        "segments": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["name", "query"],
-                "additionalProperties": False,
-                "properties": {
-                    "name": {"type": "string", "minLength": 1, "maxLength": 100},
-                    "id": _UUID,
-                    "parent_list": _KEY,
-                    "query": {"type": "string", "minLength": 1},
-                },
-            },
-        },
-        "keys": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["key"],
-                "additionalProperties": False,
-                "properties": {
-                    "key": {"type": "string", "pattern": r"^\S+$"},
-                    "scopes": {"type": "array", "items": {"type": "string"}},
-                },
-            },
-        },
-    },
-}
 _VALIDATOR = Draft202012Validator(SCHEMA)
 _LIST_REF = re.compile(r"\{list:([^}]*)\}")
 #: libyaml's loader when PyYAML was built with it: ten times faster on the default world.
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class FixtureError(ValueError):
-    """The fixtures cannot be loaded; the message names the file and item at fault."""
+#: Shape problems reported at most (a wrong top-level type can cascade into many).
+MAX_SHAPE_PROBLEMS = 20
+
+
+class FixtureError(DataError, ValueError):
+    """The fixtures cannot be loaded. ``reasons`` lists every problem found, each naming
+    the file and the item at fault (the control plane shows them all)."""
+
+    def __init__(self, reasons: list[str] | str) -> None:
+        self.reasons = [reasons] if isinstance(reasons, str) else list(reasons)
+        super().__init__("; ".join(self.reasons))
 
 
 @dataclass(frozen=True)
@@ -245,12 +132,21 @@ def read_yaml(path: Path) -> Any:
 
 
 def fixture_document(directory: Path) -> dict[str, Any]:
-    """``world.yaml`` with ``places.yaml`` beside it (unless the world lists its own places)."""
+    """``world.yaml`` of ``directory``, as a mapping."""
     document = read_yaml(directory / WORLD_FILE)
     if not isinstance(document, dict):
         raise FixtureError(f"{directory / WORLD_FILE}: expected a mapping at the top level")
-    if "places" not in document and (directory / PLACES_FILE).is_file():
-        document = {**document, "places": read_yaml(directory / PLACES_FILE)}
+    return document
+
+
+def with_places(document: Mapping[str, Any], *directories: Path | None) -> dict[str, Any]:
+    """The document with its places: its own, else the first ``places.yaml`` found."""
+    document = dict(document)
+    if "places" not in document:
+        for directory in directories:
+            if directory is not None and (directory / PLACES_FILE).is_file():
+                document["places"] = read_yaml(directory / PLACES_FILE)
+                break
     return document
 
 
@@ -272,34 +168,40 @@ def _where(path: Any) -> str:
 def resolve(document: Mapping[str, Any], seed: int, source: str = "fixtures") -> WorldSpec:
     """Validate a fixtures document and resolve it for ``seed`` (ids, parsed queries)."""
     document = _plain(dict(document))
-    error = best_match(_VALIDATOR.iter_errors(document))
-    if error is not None:
-        raise FixtureError(f"{source}: {_where(error.absolute_path) or '<top>'}: {error.message}")
+    shape = sorted(_VALIDATOR.iter_errors(document), key=lambda e: list(map(str, e.path)))
+    if shape:
+        raise FixtureError(
+            [f"{source}: {_where(e.absolute_path) or '<top>'}: {e.message}" for e in shape][
+                :MAX_SHAPE_PROBLEMS
+            ]
+        )
+    problems: list[str] = []
     try:
         now = parse_instant(document["now"])
     except ValueError:
         raise FixtureError(f"{source}: now: not an ISO 8601 timestamp") from None
     contacts = document["contacts"]
-    custom = _custom_fields(contacts.get("custom_fields", {}), source)
-    lists = _lists(document["lists"], seed, now, source)
+    custom = _custom_fields(contacts.get("custom_fields", {}), source, problems)
+    lists = _lists(document["lists"], seed, now, source, problems)
+    segments = _segments(document["segments"], lists, seed, now, source, problems)
+    if not document.get("places"):
+        problems.append(f"{source}: places: none given (and no {PLACES_FILE} beside it)")
+    if problems:
+        raise FixtureError(problems)
     return WorldSpec(
         now=now,
         contacts=contacts["count"],
         history_days=contacts.get("history_days", 1095),
         custom_fields=custom,
         engagement=Engagement(**document.get("engagement", {})),
-        places=tuple(_place(p) for p in document.get("places") or _default_places(source)),
+        places=tuple(_place(p) for p in document["places"]),
         lists=lists,
-        segments=_segments(document["segments"], lists, seed, now, source),
+        segments=segments,
         keys=tuple(
             KeySpec(k["key"], frozenset(k["scopes"]) if "scopes" in k else None)
             for k in document.get("keys", ())
         ),
     )
-
-
-def _default_places(source: str) -> list[Any]:
-    raise FixtureError(f"{source}: places: no places given (and no {PLACES_FILE} beside it)")
 
 
 def _rule(raw: Mapping[str, Any]) -> Rule:
@@ -312,38 +214,45 @@ def _rule(raw: Mapping[str, Any]) -> Rule:
     )
 
 
-def _custom_fields(raw: Mapping[str, Any], source: str) -> tuple[CustomField, ...]:
+def _custom_fields(
+    raw: Mapping[str, Any], source: str, problems: list[str]
+) -> tuple[CustomField, ...]:
     fields: list[CustomField] = []
     for name, spec in raw.items():
         where = f"{source}: contacts.custom_fields.{name}"
         if name in RESERVED:
-            raise FixtureError(f"{where}: {name!r} is a reserved field of contact_data")
+            problems.append(f"{where}: {name!r} is a reserved field of contact_data")
+            continue
         by = spec.get("by")
         if by is None:
             cases = {"": _rule(spec)}
         else:
             parent = next((f for f in fields if f.name == by and f.type == "text"), None)
             if parent is None:
-                raise FixtureError(f"{where}: by: {by!r} is not a text field defined before it")
+                problems.append(f"{where}: by: {by!r} is not a text field defined before it")
+                continue
             known = {value for rule in parent.cases.values() for value, _ in rule.values}
             given = spec.get("cases", {})
-            missing = sorted(known - set(given))
+            missing, unknown = sorted(known - set(given)), sorted(set(given) - known)
             if missing:
-                raise FixtureError(f"{where}: cases: no case for {', '.join(missing)}")
+                problems.append(f"{where}: cases: no case for {', '.join(missing)}")
+            if unknown:
+                problems.append(f"{where}: cases: {', '.join(unknown)} never occur in {by}")
             cases = {value: _rule({**spec, **case}) for value, case in given.items()}
-        for rule in cases.values():
-            _check_rule(spec["type"], rule, where)
+        problems += [p for rule in cases.values() for p in _rule_problems(spec["type"], rule)]
         fields.append(CustomField(name, spec["type"], by, cases))
     return tuple(fields)
 
 
-def _check_rule(kind: str, rule: Rule, where: str) -> None:
+def _rule_problems(kind: str, rule: Rule) -> list[str]:
     needs = {"text": rule.values, "number": rule.range, "date": rule.within_days is not None}
+    found = []
     if rule.missing < 1 and not needs[kind]:
         wanted = {"text": "values", "number": "range", "date": "within_days"}[kind]
-        raise FixtureError(f"{where}: a {kind} field needs {wanted!r} (or missing: 1)")
+        found.append(f"a {kind} field needs {wanted!r} (or missing: 1)")
     if rule.range and rule.range[0] > rule.range[1]:
-        raise FixtureError(f"{where}: range: low end is above the high end")
+        found.append("range: the low end is above the high end")
+    return found
 
 
 def _place(raw: Mapping[str, Any]) -> Place:
@@ -357,20 +266,22 @@ def _place(raw: Mapping[str, Any]) -> Place:
     )
 
 
-def _lists(raw: list[Any], seed: int, now: int, source: str) -> tuple[ListSpec, ...]:
+def _lists(
+    raw: list[Any], seed: int, now: int, source: str, problems: list[str]
+) -> tuple[ListSpec, ...]:
     seen: set[str] = set()
     lists = []
     for index, item in enumerate(raw):
-        where = f"{source}: lists[{index}] ({item['name']!r})"
+        where = f"{source}: list {item['name']!r} (lists[{index}])"
         if item["key"] in seen:
-            raise FixtureError(f"{where}: key {item['key']!r} is used twice")
+            problems.append(f"{where}: key {item['key']!r} is used twice")
         seen.add(item["key"])
         rule = None
         if "where" in item:
             try:
                 rule = predicate_query(item["where"], now)
             except QueryError as error:
-                raise FixtureError(f"{where}: where: {error}") from None
+                problems.append(f"{where}: where: {error}")
         lists.append(
             ListSpec(
                 key=item["key"],
@@ -384,7 +295,12 @@ def _lists(raw: list[Any], seed: int, now: int, source: str) -> tuple[ListSpec, 
 
 
 def _segments(
-    raw: list[Any], lists: tuple[ListSpec, ...], seed: int, now: int, source: str
+    raw: list[Any],
+    lists: tuple[ListSpec, ...],
+    seed: int,
+    now: int,
+    source: str,
+    problems: list[str],
 ) -> tuple[SegmentSpec, ...]:
     by_key = {item.key: item for item in lists}
     names: set[str] = set()
@@ -393,21 +309,22 @@ def _segments(
         name = item["name"]
         where = f"{source}: segment {name!r} (segments[{index}])"
         if name in names:
-            raise FixtureError(f"{where}: the name is used twice")
+            problems.append(f"{where}: the name is used twice")
         names.add(name)
-
-        def list_id(match: re.Match[str], where: str = where) -> str:
-            if match.group(1) not in by_key:
-                raise FixtureError(f"{where}: query: unknown list {match.group(1)!r}")
-            return by_key[match.group(1)].id
-
         parent = item.get("parent_list")
         if parent is not None and parent not in by_key:
-            raise FixtureError(f"{where}: parent_list: unknown list {parent!r}")
+            problems.append(f"{where}: parent_list: unknown list {parent!r}")
+            continue
+        unknown = [key for key in _LIST_REF.findall(item["query"]) if key not in by_key]
+        if unknown:
+            problems.append(f"{where}: query: unknown list {', '.join(map(repr, unknown))}")
+            continue
+        text = _LIST_REF.sub(lambda m: by_key[m.group(1)].id, item["query"].strip())
         try:
-            query = parse_query(_LIST_REF.sub(list_id, item["query"].strip()), now)
+            query = parse_query(text, now)
         except QueryError as error:
-            raise FixtureError(f"{where}: query {error}") from None
+            problems.append(f"{where}: query {error}")
+            continue
         segments.append(
             SegmentSpec(
                 key=name,
@@ -420,15 +337,18 @@ def _segments(
     return tuple(segments)
 
 
-def load(directory: Path | None, data: Mapping[str, Any] | None, seed: int) -> WorldSpec:
-    """The world of ``data`` if given, else of the fixtures in ``directory``."""
+def load(
+    directory: Path | None, data: Mapping[str, Any] | None, seed: int, bundled: Path | None = None
+) -> WorldSpec:
+    """The world of ``data`` if given, else of the fixtures in ``directory``.
+
+    Places (reference data) default to ``places.yaml`` beside the world, then the bundled one.
+    """
     if data is not None:
-        document = dict(data)
-        if "places" not in document and directory is not None:
-            places = directory / PLACES_FILE
-            if places.is_file():
-                document["places"] = read_yaml(places)
-        return resolve(document, seed, "fixtures document")
+        if not isinstance(data, Mapping):
+            raise FixtureError("fixtures document: expected a mapping at the top level")
+        return resolve(with_places(data, directory, bundled), seed, "fixtures document")
     if directory is None:
         raise FixtureError("no fixtures directory for sendgrid")
-    return resolve(fixture_document(directory), seed, str(directory / WORLD_FILE))
+    document = with_places(fixture_document(directory), directory, bundled)
+    return resolve(document, seed, str(directory / WORLD_FILE))

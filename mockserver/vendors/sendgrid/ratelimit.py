@@ -41,6 +41,10 @@ class RateLimiter:
         self._counts: dict[str, int] = {}
         self._unlimited: Headers = ()
 
+    def fresh(self) -> RateLimiter:
+        """The same limit, every count forgotten."""
+        return RateLimiter(self.limit, window=self.window, clock=self.clock)
+
     def _roll(self) -> int:
         """The current window; a new one forgets every count (memory stays bounded)."""
         current = int(self.clock()) // self.window
