@@ -81,6 +81,11 @@ def serving(*flags: str) -> Iterator[tuple[httpx.Client, subprocess.Popen[str]]]
     transport = httpx.HTTPTransport(retries=8)  # connect retries with backoff while it starts
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", transport=transport) as client:
+            try:
+                client.get("/__mockserver/health")
+            except httpx.ConnectError:
+                process.terminate()
+                raise AssertionError(f"serve did not start: {process.stderr.read()}") from None
             yield client, process
     finally:
         process.terminate()
@@ -94,6 +99,7 @@ def test_serve_logs_one_masked_line_per_request():
         process.terminate()
         log = process.stderr.read()
     lines = [line for line in log.splitlines() if "mockserver.access" in line]
+    assert "GET /__mockserver/health 200 " in lines.pop(0)  # the readiness probe
     assert len(lines) == 2, log
     assert lines[0].endswith("ms") and f"GET {SEGMENTS}?api_key=*** 200 " in lines[0]
     assert "GET /nowhere 404 " in lines[1]
