@@ -111,7 +111,7 @@ def main() -> None:
         print(f"{name:52} {value:10.1f}")
     how = "fresh()" if hasattr(server.seed_backends["sendgrid"], "fresh") else "rebuild"
     reset_ms = timed(lambda: actions.reset(server))
-    print(f"{'POST /__mockserver/reset (' + how + ')':52} {reset_ms:8.0f} ms")
+    print(f"{'POST /__mockserver/reset (' + how + ')':52} {reset_ms:8.1f} ms")
     if document is not None:
         print(
             f"{'PUT data/sendgrid (seed world)':52} "
