@@ -214,11 +214,25 @@ def _rule(raw: Mapping[str, Any]) -> Rule:
     )
 
 
+def _dependency_order(raw: Mapping[str, Any]) -> list[str]:
+    """Field names, each after the field its ``by`` names (documents may sort their keys)."""
+    ordered: list[str] = []
+    pending = list(raw)
+    while pending:
+        ready = [n for n in pending if raw[n].get("by") in (None, *ordered)]
+        if not ready:  # a cycle or an unknown field: report them in document order
+            return ordered + pending
+        ordered += ready
+        pending = [n for n in pending if n not in ready]
+    return ordered
+
+
 def _custom_fields(
     raw: Mapping[str, Any], source: str, problems: list[str]
 ) -> tuple[CustomField, ...]:
     fields: list[CustomField] = []
-    for name, spec in raw.items():
+    for name in _dependency_order(raw):
+        spec = raw[name]
         where = f"{source}: contacts.custom_fields.{name}"
         if name in RESERVED:
             problems.append(f"{where}: {name!r} is a reserved field of contact_data")
@@ -229,7 +243,7 @@ def _custom_fields(
         else:
             parent = next((f for f in fields if f.name == by and f.type == "text"), None)
             if parent is None:
-                problems.append(f"{where}: by: {by!r} is not a text field defined before it")
+                problems.append(f"{where}: by: {by!r} is not a text field (or depends on this one)")
                 continue
             known = {value for rule in parent.cases.values() for value, _ in rule.values}
             given = spec.get("cases", {})
@@ -239,7 +253,11 @@ def _custom_fields(
             if unknown:
                 problems.append(f"{where}: cases: {', '.join(unknown)} never occur in {by}")
             cases = {value: _rule({**spec, **case}) for value, case in given.items()}
-        problems += [p for rule in cases.values() for p in _rule_problems(spec["type"], rule)]
+        problems += [
+            f"{where}: {problem}"
+            for rule in cases.values()
+            for problem in _rule_problems(spec["type"], rule)
+        ]
         fields.append(CustomField(name, spec["type"], by, cases))
     return tuple(fields)
 

@@ -1,0 +1,94 @@
+"""X-RateLimit-* headers on every answer; --rate-limit N answers 429 past N per minute."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from mockserver.config import ServeConfig
+from mockserver.testing import LiveServer
+from mockserver.vendors.sendgrid.ratelimit import ADVERTISED_LIMIT, RateLimiter
+from tests.sendgrid.conftest import SEGMENTS, bearer, sg_key
+
+HEADERS = ("x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset")
+
+
+class Clock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_unlimited_advertises_an_untouched_budget(sg, catalog):
+    for path in (SEGMENTS, f"{SEGMENTS}/{catalog.segments[0].id}"):
+        response = sg.get(path)
+        assert response.headers["x-ratelimit-limit"] == str(ADVERTISED_LIMIT)
+        assert response.headers["x-ratelimit-remaining"] == str(ADVERTISED_LIMIT)
+        assert int(response.headers["x-ratelimit-reset"]) % 60 == 0
+
+
+def test_budget_counts_down_per_key_and_resets_with_the_window():
+    clock = Clock(1_000_030.5)
+    limiter = RateLimiter(3, clock=clock)
+    for remaining in (2, 1, 0):
+        assert limiter.refusal("k") is None
+        assert dict(limiter.headers("k")) == {
+            "X-RateLimit-Limit": "3",
+            "X-RateLimit-Remaining": str(remaining),
+            "X-RateLimit-Reset": "1000080",
+        }
+    refused = limiter.refusal("k")
+    assert refused is not None and refused.status == 429
+    assert dict(refused.headers)["X-RateLimit-Remaining"] == "0"
+    assert limiter.refusal("other") is None
+    clock.now = 1_000_080.0
+    assert limiter.refusal("k") is None
+    assert dict(limiter.headers("k"))["X-RateLimit-Remaining"] == "2"
+    assert dict(limiter.headers("k"))["X-RateLimit-Reset"] == "1000140"
+
+
+def test_fresh_forgets_the_counts():
+    limiter = RateLimiter(1, clock=Clock(0))
+    assert limiter.refusal("k") is None and limiter.refusal("k") is not None
+    assert limiter.fresh().refusal("k") is None
+
+
+def test_a_limit_below_one_is_refused():
+    with pytest.raises(ValueError):
+        RateLimiter(0)
+
+
+@pytest.fixture(scope="module")
+def limited() -> Iterator[LiveServer]:
+    config = ServeConfig(
+        apis=("sendgrid",), validate_responses=True, vendor_options={"sendgrid": {"rate_limit": 3}}
+    )
+    with LiveServer(config) as server:
+        # A fixed clock: a minute boundary mid-test would otherwise reset the counts.
+        server.mock.runtimes["sendgrid"].backend.limiter.clock = Clock(1_700_000_000.0)
+        yield server
+
+
+def test_429_in_the_dialect_with_headers_past_the_limit(limited):
+    key = bearer(sg_key("q"))
+    with httpx.Client(base_url=limited.url, headers=key) as http:
+        remaining = [http.get(SEGMENTS).headers["x-ratelimit-remaining"] for _ in range(3)]
+        assert remaining == ["2", "1", "0"]
+        refused = http.get(SEGMENTS)
+        assert refused.status_code == 429
+        assert refused.json() == {"errors": [{"field": None, "message": "too many requests"}]}
+        assert [refused.headers[h] for h in HEADERS[:2]] == ["3", "0"]
+        assert refused.headers["x-ratelimit-reset"] == "1700000040"
+        assert http.get(f"{SEGMENTS}/00000000-0000-4000-8000-000000000000").status_code == 429
+    other = httpx.get(limited.url + SEGMENTS, headers=bearer(sg_key("p")))
+    assert other.status_code == 200 and other.headers["x-ratelimit-remaining"] == "2"
+
+
+def test_refused_keys_are_not_counted(limited):
+    for _ in range(5):
+        assert httpx.get(limited.url + SEGMENTS, headers=bearer("bad")).status_code == 401
+    assert httpx.get(limited.url + SEGMENTS).status_code == 401
