@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from typing import Any
 
 from starlette.applications import Starlette
@@ -13,7 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from mockserver.behaviour.contract import Reply, VendorOptions
-from mockserver.config import ServeConfig
+from mockserver.config import CONFIG_ENV, LOG_FORMAT, LOG_LEVEL_ENV, ServeConfig, config_from_json
 from mockserver.conformance import ConformanceError, ResponseValidator
 from mockserver.control import control_middleware, control_routes
 from mockserver.generate import SchemaFaker
@@ -163,3 +164,11 @@ class MockServer:
 
 def create_app(config: ServeConfig | None = None) -> Starlette:
     return MockServer(config or ServeConfig()).app
+
+
+def create_app_from_env() -> Starlette:
+    """App factory of each ``serve --workers N`` process: the config comes as JSON in the env."""
+    level = os.environ.get(LOG_LEVEL_ENV)
+    if level:
+        logging.basicConfig(level=level.upper(), format=LOG_FORMAT)
+    return create_app(config_from_json(os.environ[CONFIG_ENV]))

@@ -5,11 +5,22 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from mockserver.config import DEFAULT_HOST, DEFAULT_PORT, DEFAULT_SEED, ServeConfig
+from mockserver.config import (
+    CONFIG_ENV,
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    DEFAULT_SEED,
+    LOG_FORMAT,
+    LOG_LEVEL_ENV,
+    ServeConfig,
+    config_to_json,
+)
 from mockserver.vendors import REGISTRY, vendor
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
@@ -37,6 +48,12 @@ def port_number(value: str) -> int:
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"port out of range 0-65535: {port}")
     return port
+
+
+def worker_count(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 64:
+        raise argparse.ArgumentTypeError(f"workers must be 1-64, not {value!r}")
+    return int(value)
 
 
 def latency_range(value: str) -> tuple[float, float]:
@@ -99,6 +116,13 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
         help="validate every response against its spec; a violation becomes a loud 500",
     )
     serve.add_argument("--log-level", choices=LOG_LEVELS, default="info", type=str.lower)
+    serve.add_argument(
+        "--workers",
+        type=worker_count,
+        default=1,
+        help="worker processes answering identically (default 1; each holds its own "
+        "control-plane state)",
+    )
     _add_control(serve)
     for api in REGISTRY:
         group = serve.add_argument_group(f"{api} options")
@@ -146,14 +170,31 @@ def run_serve(args: argparse.Namespace) -> int:
     from mockserver.app import MockServer
     from mockserver.behaviour.contract import DataError
 
-    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=args.log_level.upper(), format=LOG_FORMAT)
     try:
         server = MockServer(serve_config(args))
     except DataError as exc:
         print(f"mockserver: error: {exc}", file=sys.stderr)
         return 2
+    if threading.current_thread() is threading.main_thread():
+        # uvicorn re-raises SIGTERM once its graceful shutdown is done (in-flight requests
+        # answered); with a handler in place that ends in a clean exit 0, not death by signal.
+        signal.signal(signal.SIGTERM, lambda signum, frame: None)
+    settings = {"host": args.host, "port": args.port, "log_level": args.log_level}
+    if args.workers == 1:
+        uvicorn.run(server.app, access_log=False, **settings)
+        return 0
+    # Each worker builds its own app from the same config: same seed, same bytes. The data was
+    # checked above, so a bad fixture fails once here instead of in every respawned worker.
+    del server
+    os.environ[CONFIG_ENV] = config_to_json(serve_config(args))
+    os.environ[LOG_LEVEL_ENV] = args.log_level
     uvicorn.run(
-        server.app, host=args.host, port=args.port, log_level=args.log_level, access_log=False
+        "mockserver.app:create_app_from_env",
+        factory=True,
+        workers=args.workers,
+        access_log=False,
+        **settings,
     )
     return 0
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,6 +12,10 @@ from typing import Any
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4010
 DEFAULT_SEED = 0
+#: Carry the config (JSON) and log level to the worker processes of ``serve --workers N``.
+CONFIG_ENV = "MOCKSERVER_CONFIG"
+LOG_LEVEL_ENV = "MOCKSERVER_LOG_LEVEL"
+LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
 
 
 @dataclass(frozen=True)
@@ -30,3 +36,24 @@ class ServeConfig:
     latency_ms: tuple[float, float] | None = None
     error_rate: float = 0.0
     journal_size: int = 1000
+
+
+def config_to_json(config: ServeConfig) -> str:
+    """The config as JSON: how ``serve --workers`` hands it to its worker processes."""
+    return json.dumps(dataclasses.asdict(config), default=str)
+
+
+def config_from_json(text: str) -> ServeConfig:
+    """Inverse of :func:`config_to_json`: tuples and paths get their types back."""
+    data = json.loads(text)
+    values: dict[str, Any] = {}
+    for spec in dataclasses.fields(ServeConfig):
+        if spec.name not in data:
+            continue
+        value = data[spec.name]
+        if value is not None and str(spec.type).startswith("tuple"):
+            value = tuple(value)
+        elif value is not None and str(spec.type).startswith("Path"):
+            value = Path(value)
+        values[spec.name] = value
+    return ServeConfig(**values)

@@ -1,0 +1,77 @@
+"""``mockserver serve --workers N``: N processes, each answering byte-identically to one."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bench.workload import BenchRequest, Workload
+from mockserver.cli import parser
+from mockserver.config import ServeConfig, config_from_json, config_to_json
+from tests.reliability.conftest import TIMEOUT, VOLATILE
+from tests.reliability.serve import ServeProcess
+
+
+def fresh_connection_answers(url: str, requests: list[BenchRequest]) -> list[tuple]:
+    """Every request on its own connection, 8 at a time: the kernel spreads them over workers."""
+
+    limits = httpx.Limits(max_keepalive_connections=0)
+    with httpx.Client(base_url=url, timeout=TIMEOUT, limits=limits) as http:
+
+        def one(req: BenchRequest) -> tuple:
+            reply = http.request(req.method, req.target, headers=dict(req.headers))
+            kept = sorted((k, v) for k, v in reply.headers.items() if k not in VOLATILE)
+            return reply.status_code, kept, reply.content
+
+        with ThreadPoolExecutor(8) as pool:
+            return list(pool.map(one, requests))
+
+
+def bytes_written(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/io").read_text().splitlines():
+        if line.startswith("wchar:"):
+            return int(line.split()[1])
+    return 0
+
+
+def test_two_workers_answer_like_one():
+    with ServeProcess() as one, ServeProcess(workers=2) as two:
+        workers = two.worker_pids()
+        assert len(workers) == 2
+        workload = Workload(one.url)
+        requests = (workload.requests() + workload.mix(per_operation=10)) * 3
+        written = {pid: bytes_written(pid) for pid in workers}
+        assert fresh_connection_answers(two.url, requests) == fresh_connection_answers(
+            one.url, requests
+        )
+        served = [pid for pid in workers if bytes_written(pid) > written[pid]]
+        assert len(served) >= 2, "one worker answered everything: nothing was compared"
+        assert one.terminate() == 0
+        assert two.terminate() == 0
+        assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
+
+
+def test_worker_config_round_trips_through_json():
+    config = ServeConfig(
+        apis=("sendgrid",),
+        seed=7,
+        fixtures_dir=Path("/tmp"),
+        validate_responses=True,
+        vendor_options={"sendgrid": {"rate_limit": 5}},
+        cors_origins=(),
+        latency_ms=(1.0, 2.0),
+        error_rate=0.25,
+    )
+    assert config_from_json(config_to_json(config)) == config
+    assert config_from_json(config_to_json(ServeConfig())) == ServeConfig()
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "x", "65"])
+def test_workers_flag_refuses_nonsense(value, capsys):
+    with pytest.raises(SystemExit) as exited:
+        parser().parse_args(["serve", "--workers", value])
+    assert exited.value.code == 2
+    assert "workers must be 1-64" in capsys.readouterr().err
