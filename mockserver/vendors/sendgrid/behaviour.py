@@ -20,6 +20,8 @@ from mockserver.vendors.sendgrid.dialect import SendGridDialect
 from mockserver.vendors.sendgrid.ratelimit import RateLimiter
 
 MAX_PARENT_LIST_IDS = 50
+#: Filtered list answers kept (bytes or the 400), by the raw filter values.
+FILTER_CACHE_SIZE = 1024
 JSON = "application/json"
 
 
@@ -48,6 +50,7 @@ class SendGridBackend:
     limiter: RateLimiter
     dialect: SendGridDialect
     handlers: Mapping[str, Handler] = field(init=False)
+    _filtered: dict[tuple[Any, ...], bytes | Reply] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.handlers = {"ListSegment": self.list_segments, "GetSegment": self.get_segment}
@@ -75,38 +78,47 @@ class SendGridBackend:
 
     def list_segments(self, call: Call) -> Reply:
         """The documented filter table: ``ids`` wins; else parents, plus parentless on request."""
-        ids = [value.lower() for value in split_ids(call.params.get("ids"))]
+        params = call.params
+        ids, parents = params.get("ids"), params.get("parent_list_ids")
+        no_parent = bool(params.get("no_parent_list_id"))
+        if not (ids or parents or no_parent):
+            return self._ok(call, self.catalog.all_bytes)
+        key = (tuple(ids or ()), parents, no_parent)
+        answer = self._filtered.get(key)
+        if answer is None:
+            answer = self._filter(call.operation, split_ids(ids), split_ids(parents), no_parent)
+            if len(self._filtered) >= FILTER_CACHE_SIZE:
+                self._filtered.clear()
+            self._filtered[key] = answer
+        return self._ok(call, answer) if isinstance(answer, bytes) else answer
+
+    def _filter(
+        self, operation: Operation, ids: list[str], parents: list[str], no_parent: bool
+    ) -> bytes | Reply:
+        """The filtered list's bytes, or the 400 for malformed filters."""
+        segments = self.catalog.segments
         if ids:
             errors = malformed_uuids("ids", ids)
             if errors:
-                return self.dialect.invalid_parameters(call.operation, errors)
-            wanted = set(ids)
-            return self._ok(
-                call, results_bytes([s for s in self.catalog.segments if s.id in wanted])
-            )
-
-        parents = list(
-            dict.fromkeys(v.lower() for v in split_ids(call.params.get("parent_list_ids")))
-        )
-        no_parent = bool(call.params.get("no_parent_list_id"))
-        if len(parents) > MAX_PARENT_LIST_IDS:
-            return self.dialect.error(
-                400,
-                f"no more than {MAX_PARENT_LIST_IDS} parent_list_ids are allowed",
-                "parent_list_ids",
-            )
+                return self.dialect.invalid_parameters(operation, errors)
+            wanted = {value.lower() for value in ids}
+            return results_bytes([s for s in segments if s.id in wanted])
+        wanted = {value.lower() for value in parents}
+        if len(wanted) > MAX_PARENT_LIST_IDS:
+            message = f"no more than {MAX_PARENT_LIST_IDS} parent_list_ids are allowed"
+            return self.dialect.error(400, message, "parent_list_ids")
         errors = malformed_uuids("parent_list_ids", parents)
         if errors:
-            return self.dialect.invalid_parameters(call.operation, errors)
-        if not parents and not no_parent:
-            return self._ok(call, self.catalog.all_bytes)
-        wanted = set(parents)
-        chosen = [
-            s
-            for s in self.catalog.segments
-            if s.parent_list_id in wanted or (no_parent and s.parent_list_id is None)
-        ]
-        return self._ok(call, results_bytes(chosen))
+            return self.dialect.invalid_parameters(operation, errors)
+        if not wanted and not no_parent:
+            return self.catalog.all_bytes
+        return results_bytes(
+            [
+                s
+                for s in segments
+                if s.parent_list_id in wanted or (no_parent and s.parent_list_id is None)
+            ]
+        )
 
     def get_segment(self, call: Call) -> Reply:
         segment = self.catalog.by_id.get(str(call.params["segment_id"]).lower())

@@ -72,10 +72,13 @@ class RateLimiter:
 
     def headers(self, key: str) -> Headers:
         """The ``X-RateLimit-*`` headers of ``key``'s latest request."""
+        if self.limit is None:
+            # No counts to guard: the cached tuple, renewed once a window (no lock needed).
+            if int(self.clock()) // self.window != self._current:
+                self._roll()
+            return self._unlimited
         with self._lock:
             current = self._roll()
-            if self.limit is None:
-                return self._unlimited
             remaining = max(0, self.limit - self._counts.get(key, 0))
             return (
                 ("X-RateLimit-Limit", str(self.limit)),

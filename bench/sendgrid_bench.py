@@ -1,0 +1,255 @@
+"""SendGrid segments: build times, membership computed once, throughput vs a bare Starlette app.
+
+Measures
+1. the default world built (fixtures loaded, 2,000 contacts generated, every membership
+   computed by SQLite, every answer serialized): first build in the process and warm;
+2. a world of ``--contacts`` (default 200,000) contacts built;
+3. that requests never evaluate a query: SQLite runs during the build only;
+4. list / get-by-id throughput of the mock app vs a bare Starlette app returning the same
+   bytes and X-RateLimit-* headers, measured the same way for both: through
+   ``httpx.ASGITransport`` (the target's method) and with the ASGI app called directly
+   (no client at all: the strictest comparison, where the shared engine's middleware shows);
+5. the vendor's own share: ``authorize`` + the handler, called directly.
+
+Usage: .venv/bin/python bench/sendgrid_bench.py [--contacts 200000] [--requests 5000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from mockserver.app import MockServer
+from mockserver.behaviour.contract import Call, VendorOptions
+from mockserver.config import ServeConfig
+from mockserver.resources import bundled_dir
+from mockserver.vendors.sendgrid import VENDOR
+from mockserver.vendors.sendgrid.sql import ContactStore
+
+KEY = "SG." + "a" * 22 + "." + "b" * 43
+SEGMENTS = "/v3/marketing/segments"
+
+
+def timed(action: Callable[[], Any]) -> tuple[float, Any]:
+    started = time.perf_counter()
+    result = action()
+    return time.perf_counter() - started, result
+
+
+def build(contacts: int | None = None) -> Any:
+    extra = {} if contacts is None else {"contacts": contacts}
+    return VENDOR.build(VendorOptions(seed=0, fixtures_dir=bundled_dir("fixtures"), extra=extra))
+
+
+class QueryCounter:
+    """Counts ``ContactStore.members`` calls: the only place a segment query runs."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.original = ContactStore.members
+
+    def __enter__(self) -> QueryCounter:
+        original = self.original
+
+        def counted(store: ContactStore, query: Any) -> set[int]:
+            self.calls += 1
+            return original(store, query)
+
+        ContactStore.members = counted  # type: ignore[method-assign]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        ContactStore.members = self.original  # type: ignore[method-assign]
+
+
+def baseline_app(mock: MockServer) -> Starlette:
+    """Bare Starlette: the mock's bytes and rate-limit headers, by path and query, prebuilt."""
+    backend = mock.runtimes["sendgrid"].backend
+    headers = dict(backend.limiter.headers(KEY))
+    catalog = backend.catalog
+    lists = {
+        b"": catalog.all_bytes,
+        b"no_parent_list_id=true": mock_body(mock, SEGMENTS + "?no_parent_list_id=true"),
+    }
+    full = {s.id: (s.full_bytes, s.full_with_query_bytes) for s in catalog.segments}
+
+    async def list_segments(request: Request) -> Response:
+        body = lists[request.scope["query_string"]]
+        return Response(body, media_type="application/json", headers=headers)
+
+    async def get_segment(request: Request) -> Response:
+        plain, with_query = full[request.path_params["segment_id"]]
+        body = with_query if request.scope["query_string"] else plain
+        return Response(body, media_type="application/json", headers=headers)
+
+    return Starlette(
+        routes=[
+            Route(SEGMENTS, list_segments),
+            Route(SEGMENTS + "/{segment_id}", get_segment),
+        ]
+    )
+
+
+def mock_body(mock: MockServer, url: str) -> bytes:
+    async def fetch() -> bytes:
+        transport = httpx.ASGITransport(app=mock.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+            response = await client.get(url, headers={"Authorization": f"Bearer {KEY}"})
+            assert response.status_code == 200, response.text
+            return response.content
+
+    return asyncio.run(fetch())
+
+
+def scope(url: str) -> dict[str, Any]:
+    path, _, query = url.partition("?")
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": query.encode(),
+        "headers": [(b"host", b"bench"), (b"authorization", f"Bearer {KEY}".encode())],
+        "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 4010),
+    }
+
+
+async def raw_asgi_us(app: Any, urls: list[str], count: int) -> float:
+    """Microseconds per request, calling the ASGI app directly (no client, no sockets)."""
+    statuses: list[int] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            statuses.append(message["status"])
+
+    scopes = [scope(url) for url in urls]
+    for item in scopes:
+        await app(dict(item), receive, send)
+    started = time.perf_counter()
+    for i in range(count):
+        await app(dict(scopes[i % len(scopes)]), receive, send)
+    elapsed = time.perf_counter() - started
+    assert set(statuses) == {200}, set(statuses)
+    return elapsed / count * 1e6
+
+
+async def httpx_us(app: Any, urls: list[str], count: int) -> float:
+    """Microseconds per request through ``httpx.ASGITransport`` (client cost included)."""
+    transport = httpx.ASGITransport(app=app)
+    headers = {"Authorization": f"Bearer {KEY}"}
+    async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+        for url in urls:
+            assert (await client.get(url, headers=headers)).status_code == 200
+        started = time.perf_counter()
+        for i in range(count):
+            await client.get(urls[i % len(urls)], headers=headers)
+        return (time.perf_counter() - started) / count * 1e6
+
+
+def best(measure: Callable[..., Any], app: Any, urls: list[str], count: int, runs: int) -> float:
+    """Best of ``runs``: on a shared machine the minimum is the least disturbed figure."""
+    return min(asyncio.run(measure(app, urls, count)) for _ in range(runs))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--contacts", type=int, default=200_000)
+    parser.add_argument("--requests", type=int, default=5000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+
+    first, _ = timed(build)
+    warm = statistics.median(timed(build)[0] for _ in range(5))
+    print(f"default world built: first in process {first * 1000:.0f} ms, warm {warm * 1000:.0f} ms")
+
+    gc.collect()
+    with QueryCounter() as counter:
+        seconds, big = timed(lambda: build(args.contacts))
+    catalog = big.catalog
+    members = sum(len(s.members) for s in catalog.segments)
+    print(
+        f"{len(catalog.contacts):,} contacts built in {seconds:.2f} s "
+        f"({counter.calls} queries, {members:,} memberships)"
+    )
+    del big, catalog
+    gc.collect()
+
+    mock = MockServer(ServeConfig(apis=("sendgrid",)))
+    segments = mock.runtimes["sendgrid"].backend.catalog.segments
+    cases = {
+        "list, no filter": [SEGMENTS],
+        "list, no_parent_list_id=true": [SEGMENTS + "?no_parent_list_id=true"],
+        "get by id": [f"{SEGMENTS}/{s.id}" for s in segments],
+        "get by id, query_json=true": [f"{SEGMENTS}/{s.id}?query_json=true" for s in segments],
+    }
+    bare = baseline_app(mock)
+    for url in (SEGMENTS, cases["get by id"][0], cases["get by id, query_json=true"][0]):
+        assert mock_body(mock, url) == mock_body_of(bare, url), url
+    with QueryCounter() as counter:
+        print("\n| case | method | mock µs | bare Starlette µs | ratio |")
+        print("| --- | --- | ---: | ---: | ---: |")
+        for name, urls in cases.items():
+            for method, measure in (("raw ASGI", raw_asgi_us), ("httpx.ASGITransport", httpx_us)):
+                count = args.requests if method == "raw ASGI" else args.requests // 5
+                mine = best(measure, mock.app, urls, count, args.runs)
+                theirs = best(measure, bare, urls, count, args.runs)
+                print(f"| {name} | {method} | {mine:.1f} | {theirs:.1f} | {mine / theirs:.2f} |")
+    print(f"\nqueries evaluated while answering those requests: {counter.calls}")
+    print("\nthe vendor's own share (authorize + handler, called directly):")
+    for name, call in vendor_calls(mock, segments[0].id).items():
+        print(f"  {name}: {vendor_us(mock, call, args.requests * 10):.2f} µs")
+
+
+def vendor_calls(mock: MockServer, segment_id: str) -> dict[str, Call]:
+    spec = mock.runtimes["sendgrid"].spec
+    listing, getting = spec.operation("ListSegment"), spec.operation("GetSegment")
+    no_filter = {"ids": None, "parent_list_ids": None, "no_parent_list_id": False}
+    return {
+        "list, no filter": Call(listing, no_filter, {}, KEY),
+        "list, no_parent_list_id=true": Call(
+            listing, {**no_filter, "no_parent_list_id": True}, {}, KEY
+        ),
+        "get by id": Call(getting, {"segment_id": segment_id, "query_json": False}, {}, KEY),
+    }
+
+
+def vendor_us(mock: MockServer, call: Call, count: int) -> float:
+    backend = mock.runtimes["sendgrid"].backend
+    handler = backend.handlers[call.operation.operation_id]
+    started = time.perf_counter()
+    for _ in range(count):
+        backend.authorize(call.operation, KEY)
+        handler(call)
+    return (time.perf_counter() - started) / count * 1e6
+
+
+def mock_body_of(app: Starlette, url: str) -> bytes:
+    async def fetch() -> bytes:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+            return (await client.get(url)).content
+
+    return asyncio.run(fetch())
+
+
+if __name__ == "__main__":
+    main()
