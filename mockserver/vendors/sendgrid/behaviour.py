@@ -33,6 +33,11 @@ def split_ids(values: Any) -> list[str]:
     return [part.strip() for item in items for part in str(item).split(",") if part.strip()]
 
 
+def _frozen(value: Any) -> Any:
+    """A decoded filter value as a cache key (an array parameter arrives as a list)."""
+    return tuple(value) if isinstance(value, list) else value
+
+
 def malformed_uuids(name: str, values: list[str]) -> list[ParamError]:
     errors = []
     for index, value in enumerate(values):
@@ -83,7 +88,7 @@ class SendGridBackend:
         no_parent = bool(params.get("no_parent_list_id"))
         if not (ids or parents or no_parent):
             return self._ok(call, self.catalog.all_bytes)
-        key = (tuple(ids or ()), parents, no_parent)
+        key = (_frozen(ids), _frozen(parents), no_parent)
         answer = self._filtered.get(key)
         if answer is None:
             answer = self._filter(call.operation, split_ids(ids), split_ids(parents), no_parent)
