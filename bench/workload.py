@@ -59,7 +59,9 @@ class Example:
 _WEIGHTS = ("0.5", "0.6", "0.7", "0.8", "0.9")
 EXAMPLES: dict[str, Example] = {
     "get_segment_segment_get": Example(
-        query={"labels": Ref("get_segments_segments_get", ("items", 0, "name"), "category-shoes")},
+        query={
+            "labels": Ref("get_segments_segments_get", ("items", 0, "segment_basis_id"), "col-x")
+        },
         vary={"min_weight": _WEIGHTS, "segment_type": ("growth", "base", "discovery")},
     ),
     "get_segments_segments_get": Example(
@@ -68,7 +70,7 @@ EXAMPLES: dict[str, Example] = {
     ),
     "ListSegment": Example(vary={"no_parent_list_id": ("false", "true")}),
     "GetSegment": Example(
-        path={"segment_id": Ref("ListSegment", ("result", 0, "id"), FALLBACK_UUID)},
+        path={"segment_id": Ref("ListSegment", ("results", 0, "id"), FALLBACK_UUID)},
         vary={"query_json": ("false", "true")},
     ),
 }
@@ -142,6 +144,7 @@ class Workload:
                 found = found[key]  # type: ignore[index]
             return str(found)
         except (LookupError, TypeError, ValueError):
+            print(f"workload: no {value.keys} in {value.operation_id}'s answer", file=sys.stderr)
             return value.fallback
 
     def _answer(self, operation_id: str) -> object:
