@@ -79,6 +79,11 @@ class Draw:
 FIRST_NAMES = Draw([*Names.first_names_female.items(), *Names.first_names_male.items()])
 LAST_NAMES = Draw(list(Names.last_names.items()))
 MAIL_DOMAINS = Draw(FREE_MAIL)
+#: Name -> the letters an email address spells it with (computed once per name, not per use).
+SLUGS = {
+    name: _NOT_LETTER.sub("", name.lower()) or "x"
+    for name in (*FIRST_NAMES.values, *LAST_NAMES.values)
+}
 
 
 def uniform_ints(gen: np.random.Generator, low: int, high: int, n: int) -> list[int]:
@@ -165,9 +170,9 @@ class Contacts:
         return body
 
 
-def local_part(first: str, last: str, pattern: int, number: float) -> str:
-    """One of the ways people spell their name in an address; ``number`` is in [0, 1)."""
-    f, ln = _NOT_LETTER.sub("", first.lower()) or "x", _NOT_LETTER.sub("", last.lower()) or "x"
+def local_part(f: str, ln: str, pattern: int, number: float) -> str:
+    """One of the ways people spell their name (slugs ``f``, ``ln``) in an address;
+    ``number`` is in [0, 1)."""
     if pattern == 0:
         return f"{f}.{ln}"
     if pattern == 1:
@@ -210,16 +215,15 @@ def _emails(gen: np.random.Generator, first: list[str], last: list[str]) -> tupl
     book = EmailBook()
     emails, alternates = [], []
     for i in range(n):
-        company = (
-            f"{_NOT_LETTER.sub('', last[i].lower()) or 'x'}{COMPANY_SUFFIXES[suffixes[i]]}.com"
-        )
+        f, ln = SLUGS[first[i]], SLUGS[last[i]]
+        company = f"{ln}{COMPANY_SUFFIXES[suffixes[i]]}.com"
         pattern, number = patterns[i], numbers[i]
         primary = company if work[i] else free[domains[i][0]]
-        emails.append(book.claim(local_part(first[i], last[i], pattern[0], number[0]), primary))
+        emails.append(book.claim(local_part(f, ln, pattern[0], number[0]), primary))
         others = []
         for k in range(counts[i]):
             domain = company if k == 0 and not work[i] else free[domains[i][1]]
-            local = local_part(first[i], last[i], pattern[k + 1], number[k + 1])
+            local = local_part(f, ln, pattern[k + 1], number[k + 1])
             others.append(book.claim(local, domain))
         alternates.append(tuple(others))
     return emails, alternates
@@ -256,11 +260,11 @@ def _custom(spec: WorldSpec, gen: np.random.Generator, created: np.ndarray) -> d
             columns[custom.name] = _custom_column(custom, custom.cases[""], gen, created, spec.now)
             continue
         column: list[Any] = [None] * n
-        parent = columns[custom.by]
+        parent_values = np.asarray(columns[custom.by], dtype=object)
         for case, rule in custom.cases.items():
-            rows = [i for i, value in enumerate(parent) if value == case]
+            rows = np.flatnonzero(parent_values == case)
             drawn = _custom_column(custom, rule, gen, created[rows], spec.now)
-            for i, value in zip(rows, drawn, strict=True):
+            for i, value in zip(rows.tolist(), drawn, strict=True):
                 column[i] = value
         columns[custom.name] = column
     return columns
