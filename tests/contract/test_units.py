@@ -131,3 +131,22 @@ def test_the_actionhub_spec_declares_its_dependency():
     raw = yaml.safe_load(spec_path("actionhub").read_text(encoding="utf-8"))
     declared = dependencies.declared(raw)
     assert declared == {("GET", "/segment"): [dependencies.OneOrMore(("asset_ids", "labels"))]}
+
+
+def test_serving_never_imports_schemathesis():
+    """Start-up matters: only the contract subcommand loads Schemathesis."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from mockserver.cli import parser\n"
+        "from mockserver.app import MockServer\n"
+        "from mockserver.config import ServeConfig\n"
+        "parser().parse_args(['serve'])\n"
+        "MockServer(ServeConfig())\n"
+        "heavy = ('schemathesis', 'hypothesis')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
