@@ -62,7 +62,7 @@ def target(options: ContractOptions) -> Iterator[tuple[str, str]]:
     from mockserver.testing import LiveServer
 
     # Schemathesis probes with a NULL byte in a header; uvicorn's warning about it is noise.
-    with LiveServer(ServeConfig(apis=(options.api,)), log_level="error") as live:
+    with LiveServer(ServeConfig(), log_level="error") as live:
         yield live.url, f"{live.url} (bundled mock)"
 
 
