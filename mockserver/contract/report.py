@@ -132,15 +132,13 @@ class Report:
     def junit(self, result: RunResult, path: Path) -> None:
         """One ``testcase`` per operation, a ``failure`` per distinct failing check."""
         clean = lambda text: _XML_ILLEGAL.sub("\ufffd", self.mask(text))  # noqa: E731
-        failures = sum(1 for _ in result.failures)
-        suite = ElementTree.Element(
-            "testsuite",
-            name=f"mockserver contract {result.api}",
-            tests=str(len(result.operations) + bool(result.errors)),
-            failures=str(sum(1 for op in result.operations.values() if op.failures)),
-            errors=str(int(bool(result.errors))),
-            time=f"{result.elapsed:.3f}",
-        )
+        counts = {
+            "tests": str(len(result.operations) + bool(result.errors)),
+            "failures": str(sum(1 for op in result.operations.values() if op.failures)),
+            "errors": str(int(bool(result.errors))),
+            "time": f"{result.elapsed:.3f}",
+        }
+        suite = ElementTree.Element("testsuite", name=f"mockserver contract {result.api}", **counts)
         for op in result.operations.values():
             case = ElementTree.SubElement(suite, "testcase", classname=result.api, name=op.label)
             if op.failures:
@@ -153,7 +151,7 @@ class Report:
             case = ElementTree.SubElement(suite, "testcase", classname=result.api, name="run")
             element = ElementTree.SubElement(case, "error", message="the run did not complete")
             element.text = clean("\n".join(result.errors))
-        root = ElementTree.Element("testsuites", failures=str(failures))
+        root = ElementTree.Element("testsuites", **counts)
         root.append(suite)
         path.parent.mkdir(parents=True, exist_ok=True)
         ElementTree.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
