@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from mockserver.behaviour.contract import Reply, VendorOptions
 from mockserver.config import CONFIG_ENV, LOG_FORMAT, LOG_LEVEL_ENV, ServeConfig, config_from_json
-from mockserver.conformance import ConformanceError, ResponseValidator
+from mockserver.conformance import ConformanceError
 from mockserver.control import control_middleware, control_routes
 from mockserver.generate import SchemaFaker
 from mockserver.journal import OPERATION_KEY, Journal
@@ -79,6 +79,12 @@ class PathEndpoint:
         await send_reply(send, reply, head=method == "HEAD")
 
 
+def _response_validator():
+    from mockserver.conformance.validator import ResponseValidator
+
+    return ResponseValidator()
+
+
 def build_runtime(api: str, config: ServeConfig) -> ApiRuntime:
     chosen = vendor(api)
     specs_dir = config.specs_dir or bundled_dir("specs")
@@ -93,7 +99,7 @@ def build_runtime(api: str, config: ServeConfig) -> ApiRuntime:
         options=options,
         backend=chosen.build(options),
         faker=SchemaFaker(config.seed),
-        validator=ResponseValidator() if config.validate_responses else None,
+        validator=_response_validator() if config.validate_responses else None,
     )
 
 

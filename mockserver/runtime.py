@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mockserver.behaviour.contract import Backend, Call, Reply, Vendor, VendorOptions
-from mockserver.conformance import ResponseValidator
 from mockserver.generate import SchemaFaker
 from mockserver.serialize import json_bytes
 from mockserver.spec.model import ApiSpec, Operation
+
+if TYPE_CHECKING:
+    from mockserver.conformance.validator import ResponseValidator
 
 log = logging.getLogger("mockserver")
 

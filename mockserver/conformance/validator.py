@@ -12,6 +12,7 @@ import orjson
 from jsonschema import Draft202012Validator, FormatChecker
 
 from mockserver.behaviour.contract import Reply
+from mockserver.conformance.errors import ConformanceError
 from mockserver.spec.model import Operation
 
 _FORMATS = FormatChecker()
@@ -23,10 +24,6 @@ def decode_json(body: bytes) -> Any:
         return orjson.loads(body)
     except orjson.JSONDecodeError:
         return json.loads(body)
-
-
-class ConformanceError(AssertionError):
-    """A reply that contradicts the spec; raised loudly in ``--validate-responses`` mode."""
 
 
 class ResponseValidator:

@@ -14,6 +14,7 @@ import yaml
 from mockserver.params.errors import describe
 from mockserver.scenarios import Preference, Scenario
 from mockserver.scenarios.prefer import parse_bool, parse_code
+from mockserver.serialize import load_yaml
 
 if TYPE_CHECKING:
     from mockserver.app import MockServer
@@ -46,7 +47,7 @@ def parse_document(body: bytes, content_type: str = "") -> Any:
         if media.endswith("json"):
             return orjson.loads(body)
         if media in YAML_TYPES or body.lstrip()[:1] not in (b"{", b"["):
-            return yaml.safe_load(body)
+            return load_yaml(body)
         return orjson.loads(body)
     except (orjson.JSONDecodeError, yaml.YAMLError, UnicodeDecodeError) as exc:
         raise ControlError("the document is not valid JSON or YAML", [str(exc)]) from None

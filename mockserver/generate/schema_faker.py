@@ -11,7 +11,6 @@ import string
 from typing import Any
 
 from faker import Faker
-from jsonschema import Draft202012Validator, FormatChecker
 from rstr import Rstr
 
 from mockserver.generate.hints import FORMAT_HINTS, hint_for
@@ -20,7 +19,6 @@ from mockserver.params.decode import primary_type
 #: Used where a schema sets no bound: plausible, not extreme.
 DEFAULT_INT_RANGE = (0, 1000)
 DEFAULT_MAX_ITEMS = 3
-_FORMATS = FormatChecker()
 
 
 def seed_for(*parts: object) -> int:
@@ -34,13 +32,16 @@ class SchemaFaker:
         self.seed = seed
         self.fake = Faker(locale)
         self.xeger = Rstr(self.fake.random)
-        self._validators: dict[int, tuple[dict[str, Any], Draft202012Validator]] = {}
+        self._validators: dict[int, tuple[dict[str, Any], Any]] = {}
 
     def is_valid(self, schema: dict[str, Any], value: Any) -> bool:
         """Check a hinted value; validators are cached per schema (it lives as long as the spec)."""
         entry = self._validators.get(id(schema))
         if entry is None or entry[0] is not schema:
-            entry = (schema, Draft202012Validator(schema, format_checker=_FORMATS))
+            # imported here: only generation needs it, and start-up should not pay for it
+            from jsonschema import Draft202012Validator, FormatChecker
+
+            entry = (schema, Draft202012Validator(schema, format_checker=FormatChecker()))
             self._validators[id(schema)] = entry
         return entry[1].is_valid(value)
 

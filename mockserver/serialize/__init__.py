@@ -9,6 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+import yaml
+
+#: libyaml's parser when PyYAML was built with it: ten times faster on our specs and fixtures.
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def json_bytes(value: Any) -> bytes:
@@ -22,3 +26,8 @@ def pretty_json(value: Any) -> bytes:
 def text_lines(lines: list[str]) -> bytes:
     """``text/plain`` body with one item per line, newline-terminated; empty list -> empty body."""
     return "".join(f"{line}\n" for line in lines).encode()
+
+
+def load_yaml(text: str | bytes) -> Any:
+    """Parse a YAML (or JSON) document safely, with libyaml when available."""
+    return yaml.load(text, Loader=YAML_LOADER)

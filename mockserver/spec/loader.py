@@ -9,8 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from mockserver.serialize import load_yaml
 from mockserver.spec.model import (
     MISSING,
     ApiSpec,
@@ -35,8 +34,7 @@ class SpecError(ValueError):
 
 
 def read_document(path: Path) -> dict[str, Any]:
-    with path.open(encoding="utf-8") as handle:
-        document = yaml.safe_load(handle)
+    document = load_yaml(path.read_bytes())
     if not isinstance(document, dict) or "openapi" not in document:
         raise SpecError(f"{path}: not an OpenAPI document")
     return document

@@ -17,6 +17,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
 from mockserver.behaviour.contract import DataError
+from mockserver.serialize import load_yaml
 from mockserver.vendors.actionhub.model import Catalog, quantize
 from mockserver.vendors.actionhub.world import MAX_USERS, ExplicitRecommendation, Volume
 
@@ -177,7 +178,7 @@ def parse_program(document: Any, source: str, default_program: str) -> ProgramFi
 def load_file(path: Path) -> ProgramFixture:
     source = str(path)
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise FixtureError(source, None, f"cannot read: {exc}") from None
     except yaml.YAMLError as exc:
