@@ -70,8 +70,9 @@ class OperationPipeline:
 
     def answer(self, scope: dict[str, Any]) -> Reply:
         runtime, operation = self.runtime, self.operation
+        query_string = scope.get("query_string", b"")
         try:
-            query = parse_query(scope.get("query_string", b""))
+            query = parse_query(query_string) if query_string else {}
         except ValueError:
             return runtime.dialect.error(400, "too many query parameters")
         headers = parse_headers(scope.get("headers", []))

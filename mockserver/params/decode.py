@@ -61,10 +61,11 @@ class RawRequest:
     cookies: dict[str, str] = field(default_factory=dict)
 
     def values(self, param: Parameter) -> list[str] | None:
-        if param.location == "query":
+        location = param.location
+        if location == "query":
             return self.query.get(param.name)
-        source = {"header": self.headers, "path": self.path, "cookie": self.cookies}
-        value = source[param.location].get(param.key)
+        source = self.headers if location == "header" else self.path
+        value = (self.cookies if location == "cookie" else source).get(param.key)
         return None if value is None else [value]
 
 
