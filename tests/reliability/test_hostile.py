@@ -169,6 +169,17 @@ def test_10000_array_items(raw: RawClient) -> None:
     assert answer.status == 200 or speaks("sendgrid", answer)
 
 
+def test_integer_beyond_4300_digits_is_pydantics_int_parsing_size(raw: RawClient) -> None:
+    answer = raw.exchange(request_bytes("GET", b"/segments?page=" + b"9" * 5000, PROG))
+    (error,) = json.loads(answer.body)["detail"]
+    assert (answer.status, error["type"], error["loc"]) == (
+        422,
+        "int_parsing_size",
+        ["query", "page"],
+    )
+    assert error["msg"] == "Unable to parse input string as an integer, exceeded maximum size"
+
+
 def test_head_is_get_without_body(raw: RawClient, canonical) -> None:
     target = segments_target(canonical)
     head = raw.exchange(request_bytes("HEAD", target.encode(), PROG), method="HEAD")

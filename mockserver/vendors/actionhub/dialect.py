@@ -15,6 +15,7 @@ from mockserver.spec.model import Operation
 MESSAGES: dict[str, str] = {
     "missing": "Field required",
     "int_parsing": "Input should be a valid integer, unable to parse string as an integer",
+    "int_parsing_size": "Unable to parse input string as an integer, exceeded maximum size",
     "float_parsing": "Input should be a valid number, unable to parse string as a number",
     "bool_parsing": "Input should be a valid boolean, unable to interpret input",
     "enum": "Input should be {expected}",
