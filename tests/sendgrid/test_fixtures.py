@@ -94,6 +94,12 @@ def test_duplicate_names_and_keys_are_refused():
     assert any("key 'newsletter' is used twice" in r for r in reasons)
 
 
+def test_duplicate_explicit_ids_are_refused():
+    doc = document()
+    doc["segments"][0]["id"] = doc["segments"][1]["id"] = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"
+    assert any("segment id aaaaaaaa-" in reason for reason in problems(doc))
+
+
 def test_custom_field_rules_are_checked():
     doc = document()
     fields = doc["contacts"]["custom_fields"]

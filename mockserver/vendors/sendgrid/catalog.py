@@ -110,7 +110,7 @@ def _timeline(spec: WorldSpec, seed: int, segment: SegmentSpec, members: frozens
 def build_catalog(spec: WorldSpec, seed: int, count: int | None = None) -> Catalog:
     """Generate the world, compute every membership, serialize every answer."""
     contacts = generate_contacts(spec, seed, spec.contacts if count is None else count)
-    store = ContactStore([(field.name, field.type) for field in spec.custom_fields])
+    store = ContactStore([(custom.name, custom.type) for custom in spec.custom_fields])
     try:
         store.insert_contacts(contacts.rows())
         store.insert_events(generate_events(spec, seed, contacts))

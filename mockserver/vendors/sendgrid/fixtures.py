@@ -186,6 +186,11 @@ def resolve(document: Mapping[str, Any], seed: int, source: str = "fixtures") ->
     segments = _segments(document["segments"], lists, seed, now, source, problems)
     if not document.get("places"):
         problems.append(f"{source}: places: none given (and no {PLACES_FILE} beside it)")
+    for kind, items in (("list", lists), ("segment", segments)):
+        ids = [item.id for item in items]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            problems.append(f"{source}: {kind} id {', '.join(repeated)} is used twice")
     if problems:
         raise FixtureError(problems)
     return WorldSpec(
