@@ -164,3 +164,22 @@ def test_serve_refuses_bad_fixtures_with_one_line_and_exit_2(tmp_path: Path, cap
     assert main(["serve", "--api", "sendgrid", "--fixtures", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "segment 'Enterprise accounts'" in err
+
+
+def test_the_contacts_option_sizes_the_world():
+    backend = VENDOR.build(VendorOptions(seed=0, extra={"contacts": 300}), document())
+    catalog = backend.catalog
+    assert len(catalog.contacts) == 300 == len(set(catalog.contacts.ids))
+    assert all(max(s.members, default=0) < 300 for s in catalog.segments)
+    assert backend.inventory()["contacts"] == catalog.contacts.ids
+    assert backend.inventory()["segments"] == [s.id for s in catalog.segments]
+
+
+def test_fresh_keeps_the_data_and_forgets_the_counts():
+    backend = VENDOR.build(VendorOptions(seed=0, extra={"rate_limit": 1}), document())
+    operation = type("Operation", (), {"operation_id": "ListSegment"})()
+    assert backend.authorize(operation, sg_key("a")) is None
+    assert backend.authorize(operation, sg_key("a")).status == 429
+    fresh = backend.fresh()
+    assert fresh.catalog is backend.catalog
+    assert fresh.authorize(operation, sg_key("a")) is None
