@@ -54,6 +54,7 @@ class Expect:
 
 SERVER_400 = Expect((400,), None)
 AH_422 = Expect((422,), "actionhub")
+AH_ANY = Expect((200, 422), "actionhub")  # any program-id is a tenant; FastAPI takes ""
 SG_400 = Expect((400,), "sendgrid")
 SG_401 = Expect((401,), "sendgrid")
 SG_404 = Expect((404,), "sendgrid")
@@ -69,6 +70,9 @@ RAW_CASES: dict[str, tuple[bytes, Expect]] = {
     "utf8-pct-query-sg": (request_bytes("GET", SG + b"?no_parent_list_id=%C3%28", AUTH), SG_400),
     "utf8-raw-query": (request_bytes("GET", b"/segments?segment_type=\xff\xfe", PROG), SERVER_400),
     "utf8-header-auth": (request_bytes("GET", SG, b"Authorization: Bearer \xff\xfe"), SG_401),
+    "utf8-header-program-id": (request_bytes("GET", b"/segments", b"program-id: \xff\xfe"), AH_ANY),
+    # empty headers
+    "empty-program-id": (request_bytes("GET", b"/segments", b"program-id:"), AH_ANY),
     "bearer-without-key": (request_bytes("GET", SG, b"Authorization: Bearer "), SG_401),
     "empty-authorization": (request_bytes("GET", SG, b"Authorization:"), SG_401),
     # NUL bytes
