@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 from typing import Any
@@ -30,14 +31,20 @@ from mockserver.vendors import vendor
 log = logging.getLogger("mockserver")
 
 
+@functools.lru_cache(maxsize=64)
+def content_type(media_type: str) -> tuple[bytes, bytes]:
+    """The ``content-type`` header of a media type, encoded once per media type."""
+    if media_type.startswith("text/") and "charset" not in media_type:
+        media_type += "; charset=utf-8"
+    return (b"content-type", media_type.encode())
+
+
 def reply_headers(reply: Reply) -> list[tuple[bytes, bytes]]:
     headers = [(b"content-length", str(len(reply.body)).encode())]
     if reply.media_type:
-        media = reply.media_type
-        if media.startswith("text/") and "charset" not in media:
-            media += "; charset=utf-8"
-        headers.append((b"content-type", media.encode()))
-    headers += [(name.lower().encode(), value.encode("latin-1")) for name, value in reply.headers]
+        headers.append(content_type(reply.media_type))
+    if reply.headers:
+        headers += [(k.lower().encode(), v.encode("latin-1")) for k, v in reply.headers]
     return headers
 
 
