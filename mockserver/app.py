@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import logging
 import os
 from typing import Any
@@ -100,7 +101,7 @@ def build_runtime(api: str, config: ServeConfig) -> ApiRuntime:
         fixtures_dir=config.fixtures_dir or bundled_dir("fixtures"),
         extra=config.vendor_options.get(api, {}),
     )
-    return ApiRuntime(
+    runtime = ApiRuntime(
         spec=load_spec(api, specs_dir / chosen.spec_file),
         vendor=chosen,
         options=options,
@@ -108,6 +109,8 @@ def build_runtime(api: str, config: ServeConfig) -> ApiRuntime:
         faker=SchemaFaker(config.seed),
         validator=_response_validator() if config.validate_responses else None,
     )
+    runtime.verify(runtime.backend)
+    return runtime
 
 
 def routes_for(runtime: ApiRuntime, controls: ScenarioStore | None = None) -> list[Route]:
@@ -184,4 +187,7 @@ def create_app_from_env() -> Starlette:
     level = os.environ.get(LOG_LEVEL_ENV)
     if level:
         logging.basicConfig(level=level.upper(), format=LOG_FORMAT)
-    return create_app(config_from_json(os.environ[CONFIG_ENV]))
+    app = create_app(config_from_json(os.environ[CONFIG_ENV]))
+    gc.collect()
+    gc.freeze()  # as ``serve`` does: the start-up data stays out of full GC passes
+    return app

@@ -38,6 +38,13 @@ class ApiRuntime:
     def dialect(self):
         return self.vendor.dialect
 
+    def verify(self, backend: Backend) -> Backend:
+        """Validate a new data version's prebuilt answers against the spec (raises DataError)."""
+        from mockserver.conformance.validator import ResponseValidator
+
+        (self.validator or ResponseValidator()).check_prebuilt(self.spec, backend)
+        return backend
+
     def replace_backend(self, backend: Backend) -> None:
         """Swap in a new data version; requests in flight finish on the old one."""
         self.backend = backend

@@ -74,7 +74,9 @@ class Backend(Protocol):
     ``fresh() -> Backend`` returns the same data with request-time state (rate-limit
     counters...) back to its initial state, cheaply, so ``/__mockserver/reset`` need not
     rebuild the data; ``inventory() -> Mapping[str, Sequence[str]]`` names the ids of each
-    collection in service, for the index page.
+    collection in service, for the index page; ``prebuilt() -> Iterable[tuple[str, Reply]]``
+    yields (operationId, reply) for every answer serialized at build time, which the engine
+    validates against the spec once per data version.
     """
 
     handlers: Mapping[str, Handler]

@@ -77,7 +77,7 @@ def load_data(server: MockServer, api: str, document: Any) -> None:
     if document is None:
         raise ControlError("the document is empty")
     try:
-        backend = runtime.vendor.build(runtime.options, data=document)
+        backend = runtime.verify(runtime.vendor.build(runtime.options, data=document))
     except Exception as exc:
         raise ControlError(f"invalid {api} data; nothing was changed", _reasons(exc)) from None
     runtime.replace_backend(backend)

@@ -7,7 +7,7 @@ per-request work is the filter and the ``X-RateLimit-*`` headers.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,6 +71,13 @@ class SendGridBackend:
             "lists": [item.id for item in self.catalog.spec.lists],
             "contacts": self.catalog.contacts.ids,
         }
+
+    def prebuilt(self) -> Iterator[tuple[str, Reply]]:
+        """Every body serialized at build time, for the engine's once-per-version validation."""
+        yield "ListSegment", Reply(200, self.catalog.all_bytes, JSON)
+        for segment in self.catalog.segments:
+            yield "GetSegment", Reply(200, segment.full_bytes, JSON)
+            yield "GetSegment", Reply(200, segment.full_with_query_bytes, JSON)
 
     def authorize(self, operation: Operation, credential: str) -> Reply | None:
         refusal = self.keys.refusal(operation.operation_id, credential)
