@@ -207,16 +207,22 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="measurements per cell (best)")
     parser.add_argument("--connections", type=int, nargs="+", default=[1, 32, 128])
     parser.add_argument("--workers", type=int, default=2, help="workers for the scaling run")
+    parser.add_argument(
+        "--serve-args", default="", help="extra `mockserver serve` flags, e.g. '--cors-origin none'"
+    )
     args = parser.parse_args()
+    flags = args.serve_args.split()
     ensure_wrk()
     started = time.strftime("%Y%m%d-%H%M%S")
+    command = "bench/load.py" + (f" --serve-args {args.serve_args!r}" if flags else "")
     report = [
-        f"`.venv/bin/python bench/load.py` ({time.strftime('%Y-%m-%d %H:%M')}; {os.cpu_count()} "
+        f"`.venv/bin/python {command}`"
+        f" ({time.strftime('%Y-%m-%d %H:%M')}; {os.cpu_count()} "
         f"CPUs; best of {args.rounds} x {args.duration:g} s per cell; "
         f"load average at start {load_average()})",
         "",
     ]
-    with Server("mock", mock_argv()) as mock:
+    with Server("mock", mock_argv(*flags)) as mock:
         mock.start()
         workload = Workload(mock.url)
         requests = workload.requests()
@@ -259,7 +265,8 @@ def scaling(
         f"| operation (32 conns) | 1 worker req/s | {workers} workers req/s | scaling |",
         "| --- | ---: | ---: | ---: |",
     ]
-    with Server(f"mock x{workers}", mock_argv("--workers", str(workers))) as multi:
+    argv = mock_argv("--workers", str(workers), *args.serve_args.split())
+    with Server(f"mock x{workers}", argv) as multi:
         multi.start(requests[0])
         check_same_bytes(multi.url, requests, entries)
         for req in requests:

@@ -10,12 +10,13 @@ function calls over data compiled at start-up.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import parse_qsl
 
 from mockserver.behaviour.contract import Call, Reply
-from mockserver.params import OperationDecoder, RawRequest
+from mockserver.params import OperationDecoder, ParamError, RawRequest
 from mockserver.runtime import ApiRuntime
 from mockserver.scenarios import Responder, ScenarioStore, parse_prefer
 from mockserver.scenarios.prefer import Preference
@@ -26,6 +27,14 @@ log = logging.getLogger("mockserver")
 
 #: Generous but finite: a 100 KB query string of ``a=&`` pairs stays well below it.
 MAX_QUERY_FIELDS = 100_000
+
+#: Decoded parameters are memoized per operation, keyed by the raw strings they come from (query
+#: string, path and header parameters): a repeated request skips parsing and decoding. Bounded in
+#: entries and in key size, so hostile input cannot grow it.
+DECODED_CACHE_SIZE = 1024
+MAX_CACHED_KEY = 2048
+
+Decoded = tuple[dict[str, list[str]], Mapping[str, Any], list[ParamError]]
 
 #: Hook run on every reply: (runtime, operation or None, scope, reply) -> reply.
 ReplyHook = Callable[[ApiRuntime, "Operation | None", dict[str, Any], Reply], Reply]
@@ -67,15 +76,16 @@ class OperationPipeline:
         self.controls = controls if controls is not None else ScenarioStore()
         self.key = (runtime.name, operation.operation_id)
         self.responder = Responder(runtime, operation)
+        self._header_keys = tuple(p.key for p in operation.parameters if p.location == "header")
+        self._decoded: dict[tuple[Any, ...], Decoded] = {}
 
     def answer(self, scope: dict[str, Any]) -> Reply:
         runtime, operation = self.runtime, self.operation
-        query_string = scope.get("query_string", b"")
-        try:
-            query = parse_query(query_string) if query_string else {}
-        except ValueError:
-            return runtime.dialect.error(400, "too many query parameters")
         headers = parse_headers(scope.get("headers", []))
+        decoded = self._decoded_params(scope, headers)
+        if isinstance(decoded, Reply):
+            return decoded
+        query, params, errors = decoded
 
         satisfied, credential = find_credential(operation, self.schemes, headers, query)
         if not satisfied:
@@ -85,8 +95,6 @@ class OperationPipeline:
             if refusal is not None:
                 return refusal
 
-        raw = RawRequest(query=query, headers=headers, path=scope.get("path_params", {}))
-        params, errors = self.decode(raw)
         if errors:
             return runtime.dialect.invalid_parameters(operation, errors)
 
@@ -107,6 +115,26 @@ class OperationPipeline:
         if runtime.validator is not None:
             runtime.validator.check(operation, reply)
         return reply
+
+    def _decoded_params(self, scope: dict[str, Any], headers: dict[str, str]) -> Decoded | Reply:
+        """``(query, params, errors)`` of the request, from the memo when it was seen before."""
+        query_string: bytes = scope.get("query_string", b"")
+        path: dict[str, str] = scope.get("path_params", {})
+        key = (query_string, *path.values(), *map(headers.get, self._header_keys))
+        decoded = self._decoded.get(key)
+        if decoded is not None:
+            return decoded
+        try:
+            query = parse_query(query_string) if query_string else {}
+        except ValueError:
+            return self.runtime.dialect.error(400, "too many query parameters")
+        params, errors = self.decode(RawRequest(query=query, headers=headers, path=path))
+        decoded = (query, MappingProxyType(params), errors)
+        if sum(len(part) for part in key if part) <= MAX_CACHED_KEY:
+            if len(self._decoded) >= DECODED_CACHE_SIZE:
+                self._decoded.clear()
+            self._decoded[key] = decoded
+        return decoded
 
     def _preference(self, prefer: str | None) -> tuple[Preference | None, Reply | None]:
         """The request's ``Prefer`` header, else the operation's stored scenario (counted down)."""

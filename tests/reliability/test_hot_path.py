@@ -1,0 +1,45 @@
+"""The per-operation memo of decoded parameters: keyed by everything they come from, bounded."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from mockserver.pipeline import DECODED_CACHE_SIZE, MAX_CACHED_KEY
+from mockserver.testing import LiveServer
+
+SEGMENTS = ("actionhub", "get_segments_segments_get")
+
+
+@pytest.fixture()
+def client(server: LiveServer):
+    with httpx.Client(base_url=server.url) as http:
+        yield http
+
+
+def test_header_parameters_are_part_of_the_key(client):
+    query = "/segments?segment_basis=assets&size=3"
+    first = client.get(query, headers={"program-id": "demo"})
+    other = client.get(query, headers={"program-id": "another-tenant"})
+    again = client.get(query, headers={"program-id": "demo"})
+    assert first.status_code == other.status_code == 200
+    assert first.content == again.content != other.content
+
+
+def test_a_memoized_error_answers_like_the_first(client):
+    first = client.get("/segments?page=0&size=x", headers={"program-id": "demo"})
+    again = client.get("/segments?page=0&size=x", headers={"program-id": "demo"})
+    assert first.status_code == 422
+    assert first.content == again.content
+
+
+def test_memo_is_bounded_in_entries_and_key_size(server, client):
+    pipeline = server.mock.pipelines[SEGMENTS]
+    for page in range(1, DECODED_CACHE_SIZE + 50):
+        client.get(f"/segments?page={page}", headers={"program-id": "demo"})
+    assert 0 < len(pipeline._decoded) <= DECODED_CACHE_SIZE
+    pipeline._decoded.clear()
+    long_label = "x" * MAX_CACHED_KEY
+    reply = client.get(f"/segments?segment_basis={long_label}", headers={"program-id": "demo"})
+    assert reply.status_code == 422
+    assert pipeline._decoded == {}
