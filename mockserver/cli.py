@@ -12,6 +12,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from mockserver.behaviour.contract import bounded_int
 from mockserver.config import (
     CONFIG_ENV,
     DEFAULT_HOST,
@@ -39,22 +40,6 @@ def readable_dir(value: str) -> Path:
     if not path.is_dir() or not os.access(path, os.R_OK | os.X_OK):
         raise argparse.ArgumentTypeError(f"not a readable directory: {value}")
     return path
-
-
-def port_number(value: str) -> int:
-    try:
-        port = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {value!r}") from None
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"port out of range 0-65535: {port}")
-    return port
-
-
-def worker_count(value: str) -> int:
-    if not value.isdigit() or not 1 <= int(value) <= 64:
-        raise argparse.ArgumentTypeError(f"workers must be 1-64, not {value!r}")
-    return int(value)
 
 
 def latency_range(value: str) -> tuple[float, float]:
@@ -108,7 +93,12 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
     )
     serve.add_argument("--api", choices=[*REGISTRY, "all"], default="all", help="API to serve")
     serve.add_argument("--host", default=DEFAULT_HOST, help="interface (default %(default)s)")
-    serve.add_argument("--port", type=port_number, default=DEFAULT_PORT, help="default %(default)s")
+    serve.add_argument(
+        "--port",
+        type=bounded_int("port", 0, 65535),
+        default=DEFAULT_PORT,
+        help="default %(default)s",
+    )
     serve.add_argument("--seed", type=int, default=DEFAULT_SEED, help="data seed (default 0)")
     serve.add_argument("--fixtures", type=readable_dir, help="fixtures directory")
     serve.add_argument(
@@ -119,7 +109,7 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
     serve.add_argument("--log-level", choices=LOG_LEVELS, default="info", type=str.lower)
     serve.add_argument(
         "--workers",
-        type=worker_count,
+        type=bounded_int("workers", 1, 64),
         default=1,
         help="worker processes answering identically (default 1; each holds its own "
         "control-plane state)",

@@ -10,7 +10,7 @@ function calls over data compiled at start-up.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 from urllib.parse import parse_qsl
@@ -35,9 +35,6 @@ DECODED_CACHE_SIZE = 1024
 MAX_CACHED_KEY = 2048
 
 Decoded = tuple[dict[str, list[str]], Mapping[str, Any], list[ParamError]]
-
-#: Hook run on every reply: (runtime, operation or None, scope, reply) -> reply.
-ReplyHook = Callable[[ApiRuntime, "Operation | None", dict[str, Any], Reply], Reply]
 
 
 def parse_query(raw: bytes) -> dict[str, list[str]]:

@@ -98,6 +98,29 @@ class CliOption:
     action: str | None = None
 
 
+def bounded_int(what: str, low: int, high: int | None = None) -> Callable[[str], int]:
+    """An argparse ``type`` for an integer flag: ``bounded_int("port", 0, 65535)``.
+
+    A bad value is one line naming the flag's meaning and its range.
+    """
+    import argparse
+
+    span = f"{low}-{high}" if high is not None else f">= {low}"
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            message = f"{what} must be an integer {span}, not {text!r}"
+            raise argparse.ArgumentTypeError(message) from None
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"{what} must be {span}, not {value}")
+        return value
+
+    parse.__name__ = what
+    return parse
+
+
 class Vendor(Protocol):
     name: str
     spec_file: str

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from mockserver.behaviour.contract import bounded_int
+
 #: Schemathesis test phases, in the order they run.
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
 
@@ -121,16 +123,6 @@ def report(value: str) -> ReportTarget:
     return ReportTarget(kind, Path(path))
 
 
-def positive_int(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}")
-    return number
-
-
 def base_url(value: str) -> str:
     if not re.match(r"https?://[^/\s]+", value):
         raise argparse.ArgumentTypeError(f"expected an http(s):// URL, got {value!r}")
@@ -157,7 +149,7 @@ def add_arguments(parser: argparse.ArgumentParser, apis: Sequence[str]) -> None:
     )
     parser.add_argument(
         "--max-examples",
-        type=positive_int,
+        type=bounded_int("max examples", 1),
         default=DEFAULT_MAX_EXAMPLES,
         metavar="N",
         help="examples per operation and phase (default %(default)s)",

@@ -39,7 +39,8 @@ def test_serve_help_lists_every_documented_flag(capsys):
     ("args", "message"),
     [
         (["serve", "--bogus"], "unrecognized arguments: --bogus"),
-        (["serve", "--port", "http"], "not a port number"),
+        (["serve", "--port", "http"], "port must be an integer 0-65535, not 'http'"),
+        (["serve", "--port", "70000"], "port must be 0-65535, not 70000"),
         (["serve", "--api", "stripe"], "invalid choice"),
         (["serve", "--fixtures", "/does/not/exist"], "not a readable directory"),
         (["serve", "--seed", "x"], "invalid int value"),

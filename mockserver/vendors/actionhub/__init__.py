@@ -11,7 +11,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockserver.behaviour.contract import Backend, CliOption, Handler, Reply, VendorOptions
+from mockserver.behaviour.contract import (
+    Backend,
+    CliOption,
+    Handler,
+    Reply,
+    VendorOptions,
+    bounded_int,
+)
 from mockserver.spec.model import Operation
 from mockserver.vendors.actionhub.behaviour import SegmentsBehaviour
 from mockserver.vendors.actionhub.dialect import FastAPIDialect
@@ -23,32 +30,6 @@ from mockserver.vendors.actionhub.fixtures import (
 )
 from mockserver.vendors.actionhub.programs import Programs
 from mockserver.vendors.actionhub.world import MAX_USERS
-
-
-def user_count(text: str) -> int:
-    """``--users``: 0 .. 1,000,000."""
-    import argparse
-
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of users: {text!r}") from None
-    if not 0 <= value <= MAX_USERS:
-        raise argparse.ArgumentTypeError(f"users must be 0..{MAX_USERS:,}: {value}")
-    return value
-
-
-def per_user(text: str) -> int:
-    """``--recommendations-per-user``: 0 .. 1,000."""
-    import argparse
-
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0 <= value <= 1000:
-        raise argparse.ArgumentTypeError(f"recommendations per user must be 0..1000: {value}")
-    return value
 
 
 def programs_from_data(data: Any) -> dict[str, ProgramFixture]:
@@ -96,13 +77,13 @@ class ActionHub:
             "users",
             "users of each generated program, i.e. any program-id no fixture defines "
             "(default 1000, at most 1,000,000)",
-            type=user_count,
+            type=bounded_int("users", 0, MAX_USERS),
         ),
         CliOption(
             "--recommendations-per-user",
             "recommendations_per_user",
             "recommendations drawn per user of a generated program (default 20)",
-            type=per_user,
+            type=bounded_int("recommendations per user", 0, 1000),
         ),
     )
 

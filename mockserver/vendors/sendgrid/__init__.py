@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mockserver.behaviour.contract import Backend, CliOption, VendorOptions
+from mockserver.behaviour.contract import Backend, CliOption, VendorOptions, bounded_int
 from mockserver.resources import bundled_dir
 from mockserver.vendors.sendgrid import fixtures
 from mockserver.vendors.sendgrid.auth import KeyRing, parse_key_option
@@ -23,13 +23,6 @@ from mockserver.vendors.sendgrid.dialect import SendGridDialect
 from mockserver.vendors.sendgrid.ratelimit import RateLimiter
 
 log = logging.getLogger("mockserver.sendgrid")
-
-
-def positive_int(value: str) -> int:
-    number = int(value)
-    if number < 0:
-        raise ValueError(f"must not be negative: {value}")
-    return number
 
 
 CLI_OPTIONS = (
@@ -44,13 +37,13 @@ CLI_OPTIONS = (
         "--rate-limit",
         "rate_limit",
         "SendGrid: requests per minute per API key before 429 (default: unlimited)",
-        type=positive_int,
+        type=bounded_int("rate limit", 0),
     ),
     CliOption(
         "--contacts",
         "contacts",
         "SendGrid: number of contacts to generate (default: the fixtures' count)",
-        type=positive_int,
+        type=bounded_int("contacts", 0),
     ),
 )
 
