@@ -7,6 +7,7 @@ import functools
 import gc
 import logging
 import os
+import time
 from typing import Any
 
 from starlette.applications import Starlette
@@ -18,7 +19,7 @@ from starlette.routing import Route
 from mockserver.behaviour.contract import Reply, VendorOptions
 from mockserver.config import CONFIG_ENV, LOG_FORMAT, LOG_LEVEL_ENV, ServeConfig, config_from_json
 from mockserver.conformance import ConformanceError
-from mockserver.control import control_middleware, control_routes
+from mockserver.control import control_middleware, control_routes, masker_for
 from mockserver.generate import SchemaFaker
 from mockserver.journal import OPERATION_KEY, Journal
 from mockserver.pipeline import OperationPipeline
@@ -47,6 +48,14 @@ def reply_headers(reply: Reply) -> list[tuple[bytes, bytes]]:
     if reply.headers:
         headers += [(k.lower().encode(), v.encode("latin-1")) for k, v in reply.headers]
     return headers
+
+
+async def sleep_at_least(seconds: float) -> None:
+    """``asyncio.sleep`` that never ends early: uvloop rounds timers to whole milliseconds on a
+    cached clock, so ``sleep(0.0404)`` can return after 39.5 ms; an injected latency is a floor."""
+    deadline = time.perf_counter() + seconds
+    while (left := deadline - time.perf_counter()) > 0:
+        await asyncio.sleep(max(left, 0.001))
 
 
 async def send_reply(send: Any, reply: Reply, *, head: bool = False) -> None:
@@ -83,7 +92,7 @@ class PathEndpoint:
             log.exception("unexpected error answering %s %s", method, scope.get("path"))
             reply = self.runtime.dialect.error(500, "Internal Server Error")
         if delay:
-            await asyncio.sleep(delay)
+            await sleep_at_least(delay)
         await send_reply(send, reply, head=method == "HEAD")
 
 
@@ -132,7 +141,7 @@ class MockServer:
         self.runtimes = {api: build_runtime(api, config) for api in config.apis}
         #: The data built at start-up: what ``/__mockserver/reset`` brings back.
         self.seed_backends = {api: rt.backend for api, rt in self.runtimes.items()}
-        self.journal = Journal(config.journal_size)
+        self.journal = Journal(config.journal_size, masker_for(self))
         self.controls = ScenarioStore(config.seed, Fault(config.latency_ms, config.error_rate))
         routes = [route for rt in self.runtimes.values() for route in routes_for(rt, self.controls)]
         self._owners = [(rt.spec.paths, rt) for rt in self.runtimes.values()]

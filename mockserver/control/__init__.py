@@ -1,7 +1,7 @@
 """The control plane under ``/__mockserver``: journal, reset, data loads, scenarios, faults."""
 
 from mockserver.control.actions import ControlError, load_data, reset, set_scenario
-from mockserver.control.plane import PREFIX, control_middleware, control_routes
+from mockserver.control.plane import PREFIX, control_middleware, control_routes, masker_for
 
 __all__ = [
     "PREFIX",
@@ -9,6 +9,7 @@ __all__ = [
     "control_middleware",
     "control_routes",
     "load_data",
+    "masker_for",
     "reset",
     "set_scenario",
 ]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
     from mockserver.app import MockServer
 
 PREFIX = "/__mockserver"
+
+VARY_ORIGIN = (b"vary", b"Origin")
 
 
 def control_routes(server: MockServer) -> list[BaseRoute]:
@@ -56,6 +59,39 @@ def exposed_headers(server: MockServer) -> list[str]:
     return sorted(names)
 
 
+class OriginCORS:
+    """Starlette's CORSMiddleware, paid for only by requests that carry an ``Origin`` header.
+
+    The others (API clients, load generators) skip its header parsing; their answers get the
+    ``Vary: Origin`` it would have added, so caches still keep CORS and non-CORS answers apart.
+    """
+
+    def __init__(self, app: Any, **options: Any) -> None:
+        self.app = app
+        self.cors = CORSMiddleware(app, **options)
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, _ in scope["headers"]:
+            if name == b"origin":
+                await self.cors(scope, receive, send)
+                return
+
+        async def send_vary(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                headers = message.get("headers", [])
+                if any(name == b"vary" for name, _ in headers):
+                    merged = MutableHeaders(scope=message)  # as CORSMiddleware merges it
+                    merged["Vary"] = ", ".join([*merged.getlist("Vary"), "Origin"])
+                else:
+                    message["headers"] = [*headers, VARY_ORIGIN]
+            await send(message)
+
+        await self.app(scope, receive, send_vary)
+
+
 def control_middleware(server: MockServer) -> list[Middleware]:
     """Journal outermost (it sees every answer, preflights included), then CORS."""
     config = server.config
@@ -63,7 +99,6 @@ def control_middleware(server: MockServer) -> list[Middleware]:
         Middleware(
             JournalMiddleware,
             journal=server.journal,
-            masker=masker_for(server),
             owner=lambda path: server.owner(path).name,
             control_prefix=PREFIX,
         )
@@ -71,7 +106,7 @@ def control_middleware(server: MockServer) -> list[Middleware]:
     if config.cors_origins:
         stack.append(
             Middleware(
-                CORSMiddleware,
+                OriginCORS,
                 allow_origins=list(config.cors_origins),
                 allow_methods=["*"],
                 allow_headers=["*"],

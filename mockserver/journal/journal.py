@@ -1,7 +1,9 @@
 """The request journal: what the mock was asked and what it answered, newest last.
 
 Bounded (a ring buffer), so a long-running mock never grows without limit.
-Entries are stored as tuples-in-dataclasses and turned into dicts only when read.
+Recording stays cheap because it runs per request: an entry is stored as the raw
+tuple of what the request brought (query string bytes, ASGI header list...), and is
+decoded and masked into an :class:`Entry` only when the journal is read.
 """
 
 from __future__ import annotations
@@ -15,11 +17,21 @@ from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
+from mockserver.journal.masking import Masker
+
 DEFAULT_SIZE = 1000
+
+#: What :meth:`Journal.record` stores: (id, time, api, operation, method, path, query string,
+#: status, ms, raw headers) - plain values and references, nothing decoded or copied.
+Raw = tuple[
+    int, float, "str | None", "str | None", str, str, bytes, int, float, list[tuple[bytes, bytes]]
+]
 
 
 @dataclass(frozen=True, slots=True)
 class Entry:
+    """One journal entry as readers see it: decoded, secrets masked."""
+
     id: int
     time: float
     api: str | None
@@ -37,22 +49,38 @@ class Entry:
         return data
 
     def matches(self, path: str | None, method: str | None, api: str | None) -> bool:
-        if method is not None and self.method != method.upper():
-            return False
-        if api is not None and self.api != api:
-            return False
-        if path is None:
-            return True
-        return fnmatch.fnmatchcase(self.path, path) if "*" in path else self.path == path
+        return matches(self.path, self.method, self.api, path, method, api)
+
+
+def matches(
+    entry_path: str,
+    entry_method: str,
+    entry_api: str | None,
+    path: str | None,
+    method: str | None,
+    api: str | None,
+) -> bool:
+    """The journal's filter: exact method and API, the path exactly or as a ``*`` pattern."""
+    if method is not None and entry_method != method.upper():
+        return False
+    if api is not None and entry_api != api:
+        return False
+    if path is None:
+        return True
+    return fnmatch.fnmatchcase(entry_path, path) if "*" in path else entry_path == path
 
 
 class Journal:
-    """Thread-safe ring buffer of :class:`Entry`; the live server and tests share it."""
+    """Thread-safe ring buffer of raw requests; the live server and tests share it.
 
-    def __init__(self, size: int = DEFAULT_SIZE) -> None:
+    ``masker`` hides secrets (headers, query parameters) when entries are read.
+    """
+
+    def __init__(self, size: int = DEFAULT_SIZE, masker: Masker | None = None) -> None:
         if size < 1:
             raise ValueError("journal size must be at least 1")
-        self._entries: deque[Entry] = deque(maxlen=size)
+        self.masker = masker or Masker()
+        self._entries: deque[Raw] = deque(maxlen=size)
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
@@ -62,38 +90,59 @@ class Journal:
 
     def record(
         self,
-        *,
         api: str | None,
         operation: str | None,
         method: str,
         path: str,
-        query: str,
+        query_string: bytes,
         status: int,
         ms: float,
-        headers: dict[str, str],
-    ) -> Entry:
+        raw_headers: list[tuple[bytes, bytes]],
+    ) -> None:
+        """Store one request as it came (ASGI values, kept by reference); runs per request."""
         with self._lock:
-            entry = Entry(
-                next(self._ids),
-                time.time(),
-                api,
-                operation,
-                method,
-                path,
-                query,
-                status,
-                round(ms, 3),
-                headers,
+            self._entries.append(
+                (
+                    next(self._ids),
+                    time.time(),
+                    api,
+                    operation,
+                    method,
+                    path,
+                    query_string,
+                    status,
+                    ms,
+                    raw_headers,
+                )
             )
-            self._entries.append(entry)
-        return entry
 
     def entries(
         self, path: str | None = None, method: str | None = None, api: str | None = None
     ) -> list[Entry]:
+        """The entries (oldest first) matching the filters, decoded and masked."""
         with self._lock:
             snapshot = list(self._entries)
-        return [entry for entry in snapshot if entry.matches(path, method, api)]
+        return [
+            self._entry(raw)
+            for raw in snapshot
+            if matches(raw[5], raw[4], raw[2], path, method, api)
+        ]
+
+    def _entry(self, raw: Raw) -> Entry:
+        id_, when, api, operation, method, path, query_string, status, ms, raw_headers = raw
+        masker = self.masker
+        return Entry(
+            id_,
+            when,
+            api,
+            operation,
+            method,
+            path,
+            masker.query(query_string.decode("latin-1")),
+            status,
+            round(ms, 3),
+            masker.header_items(raw_headers),
+        )
 
     def clear(self) -> int:
         with self._lock:

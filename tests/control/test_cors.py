@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
+import pytest
+from starlette.middleware.cors import CORSMiddleware
+
 from mockserver.app import MockServer
 from mockserver.config import ServeConfig
+from mockserver.control.plane import OriginCORS
 from tests.conftest import AUTH
 from tests.control.conftest import asgi_request
 
@@ -54,3 +61,48 @@ def test_cors_can_be_turned_off():
     )
     assert response.status_code == 200
     assert "access-control-allow-origin" not in response.headers
+
+
+def test_answers_without_origin_still_vary_on_origin(http):
+    assert http.get(SEGMENTS, headers=AUTH).headers.get_list("vary") == ["Origin"]
+
+
+def inner_app(vary: bytes | None):
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        headers = [(b"content-type", b"text/plain")] + ([(b"vary", vary)] if vary else [])
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    return app
+
+
+def messages(app: Any, method: str, headers: list[tuple[bytes, bytes]]) -> list[dict]:
+    sent: list[dict] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": method, "path": "/", "headers": headers}
+    asyncio.run(app(scope, receive, send))
+    return sent
+
+
+@pytest.mark.parametrize("vary", [None, b"Accept"])
+@pytest.mark.parametrize("origins", [["*"], ["http://app.test"]])
+@pytest.mark.parametrize(
+    ("method", "headers"),
+    [
+        ("GET", []),
+        ("GET", [(b"origin", b"http://app.test")]),
+        ("GET", [(b"origin", b"http://evil.test")]),
+        ("OPTIONS", [(b"origin", b"http://app.test"), (b"access-control-request-method", b"GET")]),
+    ],
+)
+def test_origin_cors_answers_exactly_as_starlettes_middleware(vary, origins, method, headers):
+    options = {"allow_origins": origins, "allow_methods": ["*"], "expose_headers": ["x-a"]}
+    ours = messages(OriginCORS(inner_app(vary), **options), method, headers)
+    starlettes = messages(CORSMiddleware(inner_app(vary), **options), method, headers)
+    assert ours == starlettes

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
+from mockserver.app import sleep_at_least
 from mockserver.journal import Journal, Masker, mask_secret
 from mockserver.scenarios import Fault, Preference, Scenario, ScenarioStore, parse_prefer
 from mockserver.scenarios.store import parse_latency, parse_rate
@@ -149,13 +152,49 @@ def test_journal_is_bounded_and_filters():
             operation=None,
             method="GET" if index % 2 else "POST",
             path=f"/p/{index}",
-            query="",
+            query_string=b"",
             status=200,
             ms=1.0,
-            headers={},
+            raw_headers=[],
         )
     assert [entry.path for entry in journal.entries()] == ["/p/2", "/p/3", "/p/4"]
     assert [entry.path for entry in journal.entries(method="get")] == ["/p/3"]
     assert [entry.path for entry in journal.entries(path="/p/*")] == ["/p/2", "/p/3", "/p/4"]
     assert journal.entries(path="/p/4")[0].id == 5
     assert journal.clear() == 3 and len(journal) == 0
+
+
+def test_journal_stores_raw_requests_and_masks_them_when_read():
+    journal = Journal(masker=Masker(extra_params=["sig"]))
+    raw_headers = [(b"authorization", b"Bearer SG.secretsecretsecret"), (b"program-id", b"demo")]
+    journal.record(
+        api="sendgrid",
+        operation="ListSegment",
+        method="GET",
+        path="/v3/marketing/segments",
+        query_string=b"ids=a%2Cb&sig=xyz",
+        status=200,
+        ms=1.23456,
+        raw_headers=raw_headers,
+    )
+    (entry,) = journal.entries()
+    assert entry.headers == {"authorization": "Bearer SG.***", "program-id": "demo"}
+    assert entry.query == "ids=a,b&sig=***"
+    assert entry.ms == 1.235
+    assert entry.as_dict()["params"] == {"ids": ["a,b"], "sig": ["***"]}
+    assert raw_headers[0] == (b"authorization", b"Bearer SG.secretsecretsecret")
+
+
+def test_injected_latency_is_a_floor_under_uvloop():
+    """uvloop rounds ``sleep(0.0104)`` to a 10 ms timer on a cached clock: it may end early."""
+    uvloop = pytest.importorskip("uvloop")
+
+    async def shortest() -> float:
+        elapsed = []
+        for _ in range(5):
+            started = time.perf_counter()
+            await sleep_at_least(0.0104)
+            elapsed.append(time.perf_counter() - started)
+        return min(elapsed)
+
+    assert uvloop.run(shortest()) >= 0.0104
