@@ -13,7 +13,7 @@ import itertools
 import threading
 import time
 from collections import deque
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -44,12 +44,17 @@ class Entry:
     headers: dict[str, str]
 
     def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        """The JSON shape of ``GET /__mockserver/requests``: the fields, then the parsed query."""
+        data = {name: getattr(self, name) for name in FIELDS}
+        data["headers"] = dict(self.headers)
         data["params"] = parse_qs(self.query, keep_blank_values=True)
         return data
 
     def matches(self, path: str | None, method: str | None, api: str | None) -> bool:
         return matches(self.path, self.method, self.api, path, method, api)
+
+
+FIELDS = tuple(field.name for field in fields(Entry))
 
 
 def matches(
