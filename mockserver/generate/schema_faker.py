@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import string
+from functools import cached_property
 from typing import Any
 
 from faker import Faker
@@ -30,8 +31,7 @@ def seed_for(*parts: object) -> int:
 class SchemaFaker:
     def __init__(self, seed: int = 0, locale: str = "en_US") -> None:
         self.seed = seed
-        self.fake = Faker(locale)
-        self.xeger = Rstr(self.fake.random)
+        self.locale = locale
         self._validators: dict[int, tuple[dict[str, Any], Any]] = {}
 
     def is_valid(self, schema: dict[str, Any], value: Any) -> bool:
@@ -49,6 +49,15 @@ class SchemaFaker:
         """A value for ``schema``; ``key`` names the occasion so each one is reproducible."""
         self.fake.seed_instance(seed_for(self.seed, *key))
         return self.value(schema, name)
+
+    @cached_property
+    def fake(self) -> Faker:
+        """Made on first use: most operations have behaviour and never generate (start-up)."""
+        return Faker(self.locale)
+
+    @cached_property
+    def xeger(self) -> Rstr:
+        return Rstr(self.fake.random)
 
     @property
     def random(self):

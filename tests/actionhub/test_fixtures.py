@@ -76,8 +76,8 @@ def test_explicit_program_serves_exactly_its_rows(tmp_path):
 @pytest.mark.parametrize(
     ("document", "field", "message"),
     [
-        (broken(action_types=KeyError), None, "'action_types' is a required property"),
-        (broken(action_types=[]), "action_types", "should be non-empty"),
+        (broken(action_types=KeyError), None, '"action_types" is a required property'),
+        (broken(action_types=[]), "action_types", "has less than 1 item"),
         (broken(action_types=["view", "view"]), "action_types", "duplicate action type"),
         (broken(labels__0__id="has,comma"), "labels[0].id", "does not match"),
         (broken(labels__1__id="cat-a"), "labels[1].id", "duplicate id 'cat-a'"),
@@ -86,7 +86,7 @@ def test_explicit_program_serves_exactly_its_rows(tmp_path):
             "assets[1].labels[1]",
             "unknown label 'nope'",
         ),
-        (broken(assets__0__name=7), "assets[0].name", "7 is not of type 'string'"),
+        (broken(assets__0__name=7), "assets[0].name", '7 is not of type "string"'),
         (broken(assets__0__colour="red"), "assets[0]", "'colour' was unexpected"),
         (broken(users__count=2_000_000), "users.count", "greater than the maximum"),
         (broken(recommendations__0__weight=1.5), "recommendations[0].weight", "greater than"),
@@ -102,7 +102,7 @@ def test_explicit_program_serves_exactly_its_rows(tmp_path):
             "duplicate (user, asset, action_type)",
         ),
         ("labels: [unclosed\n", None, "invalid YAML (line 2"),
-        ("- just\n- a list\n", None, "is not of type 'object'"),
+        ("- just\n- a list\n", None, 'is not of type "object"'),
     ],
 )
 def test_a_bad_file_is_an_error_naming_file_and_field(tmp_path, document, field, message):

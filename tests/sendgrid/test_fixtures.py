@@ -74,9 +74,9 @@ def test_every_problem_is_reported_at_once():
     ("changes", "fragment"),
     [
         ({"now": "next tuesday"}, "now: not an ISO 8601 timestamp"),
-        ({"now": "soon"}, "now: 'soon' is too short"),
-        ({"contacts": "many"}, "contacts: 'many' is not of type 'object'"),
-        ({"segments": [{"name": "No query"}]}, "segments[0]: 'query' is a required property"),
+        ({"now": "soon"}, 'now: "soon" is shorter than 10 characters'),
+        ({"contacts": "many"}, 'contacts: "many" is not of type "object"'),
+        ({"segments": [{"name": "No query"}]}, 'segments[0]: "query" is a required property'),
         ({"lists": [{"key": "Bad Key", "name": "x"}]}, "lists[0].key"),
         ({"surprise": 1}, "'surprise' was unexpected"),
     ],

@@ -13,10 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import best_match
 
 from mockserver.behaviour.contract import DataError
+from mockserver.conformance.documents import DocumentSchema
 from mockserver.serialize import load_yaml
 from mockserver.vendors.actionhub.model import Catalog, quantize
 from mockserver.vendors.actionhub.world import MAX_USERS, ExplicitRecommendation, Volume
@@ -80,7 +79,7 @@ SCHEMA: dict[str, Any] = {
         },
     },
 }
-_VALIDATOR = Draft202012Validator(SCHEMA)
+_VALIDATOR = DocumentSchema(SCHEMA)
 
 
 class FixtureError(DataError):
@@ -128,9 +127,9 @@ def _lookup(source: str, table: Mapping[str, int], value: str, field: str, what:
 
 def parse_program(document: Any, source: str, default_program: str) -> ProgramFixture:
     """Validate one fixture document and turn it into a catalog and generation volume."""
-    error = best_match(_VALIDATOR.iter_errors(document))
-    if error is not None:
-        raise FixtureError(source, field_path(error.absolute_path) or None, error.message)
+    problems = _VALIDATOR.problems(document)
+    if problems:
+        raise FixtureError(source, field_path(problems[0].path) or None, problems[0].message)
     actions = {name: i for i, name in enumerate(document["action_types"])}
     if len(actions) != len(document["action_types"]):
         raise FixtureError(source, "action_types", "duplicate action type")

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jsonschema import Draft202012Validator
 
 from mockserver.behaviour.contract import DataError
+from mockserver.conformance.documents import DocumentSchema
 from mockserver.vendors.sendgrid.schema import SCHEMA
 from mockserver.vendors.sendgrid.sql import (
     RESERVED,
@@ -30,7 +30,7 @@ from mockserver.vendors.sendgrid.values import parse_instant, stable_uuid
 
 WORLD_FILE = "world.yaml"
 PLACES_FILE = "places.yaml"
-_VALIDATOR = Draft202012Validator(SCHEMA)
+_VALIDATOR = DocumentSchema(SCHEMA)
 _LIST_REF = re.compile(r"\{list:([^}]*)\}")
 #: libyaml's loader when PyYAML was built with it: ten times faster on the default world.
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -168,10 +168,10 @@ def _where(path: Any) -> str:
 def resolve(document: Mapping[str, Any], seed: int, source: str = "fixtures") -> WorldSpec:
     """Validate a fixtures document and resolve it for ``seed`` (ids, parsed queries)."""
     document = _plain(dict(document))
-    shape = sorted(_VALIDATOR.iter_errors(document), key=lambda e: list(map(str, e.path)))
+    shape = _VALIDATOR.problems(document)
     if shape:
         raise FixtureError(
-            [f"{source}: {_where(e.absolute_path) or '<top>'}: {e.message}" for e in shape][
+            [f"{source}: {_where(e.path) or '<top>'}: {e.message}" for e in shape][
                 :MAX_SHAPE_PROBLEMS
             ]
         )
