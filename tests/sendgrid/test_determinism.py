@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import functools
-import os
-import subprocess
-import sys
+
+from tests.processes import run_snippet
 
 SCRIPT = r"""
 import asyncio, hashlib, sys
@@ -37,16 +36,7 @@ asyncio.run(main(int(sys.argv[1])))
 
 @functools.cache
 def digest(seed: int, hash_seed: str) -> str:
-    env = {**os.environ, "PYTHONHASHSEED": hash_seed}
-    result = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(seed)],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=True,
-        timeout=120,
-    )
-    return result.stdout.strip()
+    return run_snippet(SCRIPT, seed, hash_seed=hash_seed)
 
 
 def test_same_seed_same_bytes_in_two_processes():
