@@ -17,6 +17,7 @@ import time
 from typing import Any
 
 import yaml
+from asgi import http_scope
 from starlette.applications import Starlette
 
 from mockserver.app import MockServer
@@ -27,23 +28,6 @@ from mockserver.scenarios import Fault, Preference, Scenario
 
 KEY = b"Bearer SG." + b"a" * 22 + b"." + b"b" * 43
 PATH = "/v3/marketing/segments"
-
-
-def scope(path: str, headers: list[tuple[bytes, bytes]]) -> dict[str, Any]:
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "root_path": "",
-        "query_string": b"",
-        "headers": [(b"host", b"bench"), *headers],
-        "client": ("127.0.0.1", 1),
-        "server": ("127.0.0.1", 4010),
-    }
 
 
 async def per_request_us(app: Any, headers: list[tuple[bytes, bytes]], count: int) -> float:
@@ -57,10 +41,10 @@ async def per_request_us(app: Any, headers: list[tuple[bytes, bytes]], count: in
             status.append(message["status"])
 
     for _ in range(200):  # warm caches
-        await app(scope(PATH, headers), receive, send)
+        await app(http_scope(PATH, headers), receive, send)
     started = time.perf_counter()
     for _ in range(count):
-        await app(scope(PATH, headers), receive, send)
+        await app(http_scope(PATH, headers), receive, send)
     elapsed = time.perf_counter() - started
     assert set(status) == {200}, set(status)
     return elapsed / count * 1e6

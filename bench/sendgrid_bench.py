@@ -26,6 +26,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+from asgi import http_scope
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -113,24 +114,6 @@ def mock_body(mock: MockServer, url: str) -> bytes:
     return asyncio.run(fetch())
 
 
-def scope(url: str) -> dict[str, Any]:
-    path, _, query = url.partition("?")
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "root_path": "",
-        "query_string": query.encode(),
-        "headers": [(b"host", b"bench"), (b"authorization", f"Bearer {KEY}".encode())],
-        "client": ("127.0.0.1", 1),
-        "server": ("127.0.0.1", 4010),
-    }
-
-
 async def raw_asgi_us(app: Any, urls: list[str], count: int) -> float:
     """Microseconds per request, calling the ASGI app directly (no client, no sockets)."""
     statuses: list[int] = []
@@ -142,7 +125,7 @@ async def raw_asgi_us(app: Any, urls: list[str], count: int) -> float:
         if message["type"] == "http.response.start":
             statuses.append(message["status"])
 
-    scopes = [scope(url) for url in urls]
+    scopes = [http_scope(url, [(b"authorization", f"Bearer {KEY}".encode())]) for url in urls]
     for item in scopes:
         await app(dict(item), receive, send)
     started = time.perf_counter()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from mockserver.behaviour.contract import Backend, Call, Reply, Vendor, VendorOptions
@@ -27,7 +28,9 @@ class ApiRuntime:
     options: VendorOptions
     backend: Backend
     faker: SchemaFaker
-    validator: ResponseValidator | None = None
+    #: Validate every reply per request (``--validate-responses``); otherwise only each data
+    #: version's prebuilt answers are validated, once, by :meth:`verify`.
+    validate_responses: bool = False
     _generated: dict[tuple[Any, ...], Reply] = field(default_factory=dict)
 
     @property
@@ -38,11 +41,21 @@ class ApiRuntime:
     def dialect(self):
         return self.vendor.dialect
 
-    def verify(self, backend: Backend) -> Backend:
-        """Validate a new data version's prebuilt answers against the spec (raises DataError)."""
+    @cached_property
+    def checker(self) -> ResponseValidator:
+        """The spec's response validator; compiled schemas are kept for the next data load."""
         from mockserver.conformance.validator import ResponseValidator
 
-        (self.validator or ResponseValidator()).check_prebuilt(self.spec, backend)
+        return ResponseValidator()
+
+    @property
+    def validator(self) -> ResponseValidator | None:
+        """The per-request validator, or ``None`` in the default mode."""
+        return self.checker if self.validate_responses else None
+
+    def verify(self, backend: Backend) -> Backend:
+        """Validate a new data version's prebuilt answers against the spec (raises DataError)."""
+        self.checker.check_prebuilt(self.spec, backend)
         return backend
 
     def replace_backend(self, backend: Backend) -> None:

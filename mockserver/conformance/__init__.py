@@ -1,7 +1,8 @@
 """Response conformance: does a reply match what its operation declares?
 
-``ResponseValidator`` lives in ``conformance.validator`` and is imported only when
-``--validate-responses`` is on: jsonschema costs start-up time the default mode does not need.
+``ResponseValidator`` lives in ``conformance.validator`` (jsonschema-rs) and is imported on
+first use: it validates every reply with ``--validate-responses``, and otherwise only each data
+version's prebuilt answers, once.
 """
 
 from mockserver.conformance.errors import ConformanceError
