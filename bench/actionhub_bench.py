@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 
-from mockserver.app import MockServer
+from mockserver.app import MockApp, build_app
 from mockserver.config import ServeConfig
 from mockserver.vendors.actionhub.programs import Program
 from mockserver.vendors.actionhub.world import Volume, generated_world
@@ -87,9 +87,9 @@ def segments_urls(rng: random.Random, count: int) -> list[str]:
     ]
 
 
-async def latencies(mock: MockServer, catalog, requests: int) -> dict[str, str]:
+async def latencies(mock: MockApp, catalog, requests: int) -> dict[str, str]:
     rng = random.Random(0)
-    transport = httpx.ASGITransport(app=mock.app)
+    transport = httpx.ASGITransport(app=mock)
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
         one = segment_urls(catalog, rng, requests)
         many = segments_urls(rng, requests)
@@ -114,7 +114,7 @@ def main() -> None:
 
     rows = {"default world (1,000 users x 20) built": f"{default_world_seconds() * 1000:.0f} ms"}
     volume = {"users": args.users, "recommendations_per_user": args.per_user}
-    mock = MockServer(ServeConfig(apis=("actionhub",), vendor_options={"actionhub": volume}))
+    mock = build_app(ServeConfig(apis=("actionhub",), vendor_options={"actionhub": volume}))
     programs = mock.runtimes["actionhub"].backend.programs
     start = time.perf_counter()
     program = programs.get(PROGRAM)

@@ -1,8 +1,9 @@
 """Cost of the control plane on the request path, and of reset / data load.
 
 Calls the ASGI app in-process (no sockets), so the figures isolate the app's own work:
-- router only (no middleware) vs the full app (journal + CORS + Starlette's middleware);
-- with a Prefer header, with a scenario set on another operation, with an idle fault set;
+- the fast path (a spec operation, journal on) vs the slow path a request with ``Origin`` takes
+  (journal and CORS middleware);
+- with a Prefer header, with a scenario and a fault set on another operation;
 - POST /__mockserver/reset and PUT /__mockserver/data/sendgrid (seed world document).
 
 Usage: .venv/bin/python bench/control_overhead.py [--requests 20000]
@@ -18,13 +19,11 @@ from typing import Any
 
 import yaml
 from asgi import http_scope
-from starlette.applications import Starlette
 
-from mockserver.app import MockServer
+from mockserver.app import build_app
 from mockserver.config import ServeConfig
-from mockserver.control import actions, control_middleware
+from mockserver.control import actions
 from mockserver.resources import bundled_dir
-from mockserver.scenarios import Fault, Preference, Scenario
 
 KEY = b"Bearer SG." + b"a" * 22 + b"." + b"b" * 43
 PATH = "/v3/marketing/segments"
@@ -68,40 +67,40 @@ def main() -> None:
     args = argparse.ArgumentParser()
     args.add_argument("--requests", type=int, default=20000)
     count = args.parse_args().requests
-    server = MockServer(ServeConfig(apis=("sendgrid",)))
+    app = build_app(ServeConfig(apis=("sendgrid",)))
+    target = app.control
     auth = [(b"authorization", KEY)]
-    bare = Starlette(routes=server.app.routes)
-    journal_only = Starlette(routes=server.app.routes, middleware=control_middleware(server)[:1])
     rows = [
-        ("router only, no middleware", measure(server.app.router, auth, count)),
-        ("Starlette app, no user middleware", measure(bare, auth, count)),
-        ("Starlette app + journal middleware", measure(journal_only, auth, count)),
-        ("full app: journal + CORS (default)", measure(server.app, auth, count)),
+        ("fast path: journal on, CORS configured, no Origin", measure(app, auth, count)),
         (
-            "full app, Prefer: example=documented",
-            measure(server.app, [*auth, (b"prefer", b"example=documented")], count),
+            "slow path: Origin header (journal + CORS middleware)",
+            measure(app, [*auth, (b"origin", b"http://app.test")], count),
+        ),
+        (
+            "fast path, Prefer: example=empty",
+            measure(app, [*auth, (b"prefer", b"example=empty")], count),
         ),
     ]
-    server.controls.set_scenario(("sendgrid", "GetSegment"), Scenario(Preference(code=404)))
-    server.controls.set_fault(("sendgrid", "GetSegment"), Fault(error_rate=0.5))
-    rows.append(
-        ("full app, scenario + fault on another operation", measure(server.app, auth, count))
-    )
-    actions.clear_controls(server)
+    actions.set_scenario(target, "sendgrid", "GetSegment", {"code": 404})
+    actions.set_fault(target, {"error_rate": 0.5}, "sendgrid", "GetSegment")
+    rows.append(("fast path, scenario + fault on another operation", measure(app, auth, count)))
+    actions.clear_state(target)
     world = bundled_dir("fixtures") / "sendgrid" / "world.yaml"
     document = yaml.safe_load(world.read_text()) if world.is_file() else None
-    print(f"{'case':52} {'us/request':>10}")
+    print(f"{'case':56} {'us/request':>10}")
     for name, value in rows:
-        print(f"{name:52} {value:10.1f}")
-    how = "fresh()" if hasattr(server.seed_backends["sendgrid"], "fresh") else "rebuild"
-    reset_ms = timed(lambda: actions.reset(server))
-    print(f"{'POST /__mockserver/reset (' + how + ')':52} {reset_ms:8.1f} ms")
+        print(f"{name:56} {value:10.1f}")
+    print(
+        f"{'POST /__mockserver/reset (swap the start-up version)':56} "
+        f"{timed(lambda: actions.reset(target)):8.1f} ms"
+    )
     if document is not None:
         print(
-            f"{'PUT data/sendgrid (seed world)':52} "
-            f"{timed(lambda: actions.load_data(server, 'sendgrid', document)):8.0f} ms"
+            f"{'PUT data/sendgrid (seed world)':56} "
+            f"{timed(lambda: actions.load_data(target, 'sendgrid', document)):8.0f} ms"
         )
-    print(f"journal entries kept: {len(server.journal)} (bounded at {server.journal.size})")
+    journal = app.state.journal
+    print(f"journal entries kept: {len(journal)} (bounded at {journal.size})")
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from mockserver.app import MockServer
+from mockserver.app import MockApp, build_app
 from mockserver.behaviour.contract import Call, VendorOptions
 from mockserver.config import ServeConfig
 from mockserver.resources import bundled_dir
@@ -75,7 +75,7 @@ class QueryCounter:
         ContactStore.members = self.original  # type: ignore[method-assign]
 
 
-def baseline_app(mock: MockServer) -> Starlette:
+def baseline_app(mock: MockApp) -> Starlette:
     """Bare Starlette: the mock's bytes and rate-limit headers, by path and query, prebuilt."""
     backend = mock.runtimes["sendgrid"].backend
     headers = dict(backend.limiter.headers(KEY))
@@ -103,9 +103,9 @@ def baseline_app(mock: MockServer) -> Starlette:
     )
 
 
-def mock_body(mock: MockServer, url: str) -> bytes:
+def mock_body(mock: MockApp, url: str) -> bytes:
     async def fetch() -> bytes:
-        transport = httpx.ASGITransport(app=mock.app)
+        transport = httpx.ASGITransport(app=mock)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
             response = await client.get(url, headers={"Authorization": f"Bearer {KEY}"})
             assert response.status_code == 200, response.text
@@ -184,7 +184,7 @@ def main() -> None:
     del big, catalog
     gc.collect()
 
-    mock = MockServer(ServeConfig(apis=("sendgrid",)))
+    mock = build_app(ServeConfig(apis=("sendgrid",)))
     segments = mock.runtimes["sendgrid"].backend.catalog.segments
     cases = {
         "list, no filter": [SEGMENTS],
@@ -199,9 +199,8 @@ def main() -> None:
         print("\n| case | method | mock µs | bare Starlette µs | ratio |")
         print("| --- | --- | ---: | ---: | ---: |")
         methods = (
-            ("httpx.ASGITransport", httpx_us, mock.app, bare, args.requests // 5),
-            ("raw ASGI, whole app", raw_asgi_us, mock.app, bare, args.requests),
-            ("raw ASGI, router only", raw_asgi_us, mock.app.router, bare.router, args.requests),
+            ("httpx.ASGITransport", httpx_us, mock, bare, args.requests // 5),
+            ("raw ASGI, whole app", raw_asgi_us, mock, bare, args.requests),
         )
         for name, urls in cases.items():
             for method, measure, mine_app, bare_app, count in methods:
@@ -213,7 +212,7 @@ def main() -> None:
         print(f"  {name}: {vendor_us(mock, call, args.requests * 10):.2f} µs")
 
 
-def vendor_calls(mock: MockServer, segment_id: str) -> dict[str, Call]:
+def vendor_calls(mock: MockApp, segment_id: str) -> dict[str, Call]:
     spec = mock.runtimes["sendgrid"].spec
     listing, getting = spec.operation("ListSegment"), spec.operation("GetSegment")
     no_filter = {"ids": None, "parent_list_ids": None, "no_parent_list_id": False}
@@ -226,7 +225,7 @@ def vendor_calls(mock: MockServer, segment_id: str) -> dict[str, Call]:
     }
 
 
-def vendor_us(mock: MockServer, call: Call, count: int) -> float:
+def vendor_us(mock: MockApp, call: Call, count: int) -> float:
     backend = mock.runtimes["sendgrid"].backend
     handler = backend.handlers[call.operation.operation_id]
     started = time.perf_counter()

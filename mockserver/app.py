@@ -1,191 +1,210 @@
-"""Assemble one Starlette app from the specs: a route per path, errors in each API's dialect."""
+"""Assemble the mock from the specs: the served APIs, the path table, the control plane.
+
+A request for a spec path takes the fast path: one table lookup, the operation's pipeline,
+bytes out, one journal record. Everything else - the control plane, unknown paths (404/405 in
+the dialect of the API the path resembles), requests carrying ``Origin`` (CORS) - passes the
+journal and CORS middleware into a small Starlette app.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import gc
 import logging
 import os
 import time
-from typing import Any
+from collections.abc import Callable, Mapping
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mockserver.behaviour.contract import Reply, VendorOptions
+from mockserver.behaviour.contract import Reply, Vendor, VendorOptions
 from mockserver.config import CONFIG_ENV, LOG_FORMAT, LOG_LEVEL_ENV, ServeConfig, config_from_json
-from mockserver.conformance import ConformanceError
-from mockserver.control import control_middleware, control_routes, masker_for
+from mockserver.control.actions import ControlTarget
+from mockserver.control.mount import PREFIX, control_routes
+from mockserver.cors import VARY_ORIGIN, api_cors, exposed_headers, has_origin
+from mockserver.crash import ContainCrashes, crash_handler
 from mockserver.generate import SchemaFaker
-from mockserver.journal import OPERATION_KEY, Journal
+from mockserver.journal.masking import Masker
+from mockserver.journal.recorder import JournalMiddleware, Recorder
 from mockserver.pipeline import OperationPipeline
 from mockserver.resources import bundled_dir
-from mockserver.routing import owner_of
+from mockserver.routing.endpoint import PathEndpoint, sleep_at_least
+from mockserver.routing.owner import owner_of
+from mockserver.routing.table import PathTable
 from mockserver.runtime import ApiRuntime
-from mockserver.scenarios import Fault, ScenarioStore
+from mockserver.scenarios.overrides import Fault
+from mockserver.serialize.reply import as_response, send_reply
 from mockserver.spec import load_spec
+from mockserver.state.base import State
+from mockserver.state.memory import memory_state
 from mockserver.vendors import vendor
 
 log = logging.getLogger("mockserver")
 
 
-@functools.lru_cache(maxsize=64)
-def content_type(media_type: str) -> tuple[bytes, bytes]:
-    """The ``content-type`` header of a media type, encoded once per media type."""
-    if media_type.startswith("text/") and "charset" not in media_type:
-        media_type += "; charset=utf-8"
-    return (b"content-type", media_type.encode())
-
-
-def reply_headers(reply: Reply) -> list[tuple[bytes, bytes]]:
-    headers = [(b"content-length", str(len(reply.body)).encode())]
-    if reply.media_type:
-        headers.append(content_type(reply.media_type))
-    if reply.headers:
-        headers += [(k.lower().encode(), v.encode("latin-1")) for k, v in reply.headers]
-    return headers
-
-
-async def sleep_at_least(seconds: float) -> None:
-    """``asyncio.sleep`` that never ends early: uvloop rounds timers to whole milliseconds on a
-    cached clock, so ``sleep(0.0404)`` can return after 39.5 ms; an injected latency is a floor."""
-    deadline = time.perf_counter() + seconds
-    while (left := deadline - time.perf_counter()) > 0:
-        await asyncio.sleep(max(left, 0.001))
-
-
-async def send_reply(send: Any, reply: Reply, *, head: bool = False) -> None:
-    await send(
-        {"type": "http.response.start", "status": reply.status, "headers": reply_headers(reply)}
-    )
-    await send({"type": "http.response.body", "body": b"" if head else reply.body})
-
-
-class PathEndpoint:
-    """The ASGI endpoint of one spec path: dispatch by method, never let an exception escape."""
-
-    def __init__(self, runtime: ApiRuntime, pipelines: dict[str, OperationPipeline]) -> None:
-        self.runtime = runtime
-        self.pipelines = pipelines
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        method = scope["method"]
-        pipeline = self.pipelines["GET" if method == "HEAD" else method]
-        scope[OPERATION_KEY] = pipeline.key
-        delay, reply = 0.0, None
-        if pipeline.controls.faulty:
-            delay, status = pipeline.controls.draw(pipeline.key, pipeline.responder.error_statuses)
-            if status is not None:
-                reply = pipeline.responder.static(status)
-        try:
-            if reply is None:
-                reply = pipeline.answer(scope)
-        except ConformanceError as violation:
-            log.error("response violates the spec: %s", violation)
-            reply = self.runtime.dialect.error(500, f"mock response violates the spec: {violation}")
-            reply = reply.with_headers(("x-mockserver-violation", "response"))
-        except Exception:
-            log.exception("unexpected error answering %s %s", method, scope.get("path"))
-            reply = self.runtime.dialect.error(500, "Internal Server Error")
-        if delay:
-            await sleep_at_least(delay)
-        await send_reply(send, reply, head=method == "HEAD")
-
-
-def build_runtime(api: str, config: ServeConfig) -> ApiRuntime:
-    chosen = vendor(api)
+def build_runtime(
+    chosen: Vendor, config: ServeConfig, state: State, clock: Callable[[], float]
+) -> ApiRuntime:
     specs_dir = config.specs_dir or bundled_dir("specs")
     options = VendorOptions(
+        windows=state.windows,
         seed=config.seed,
         fixtures_dir=config.fixtures_dir or bundled_dir("fixtures"),
-        extra=config.vendor_options.get(api, {}),
+        extra=config.vendor_options.get(chosen.name, {}),
+        clock=clock,
     )
-    runtime = ApiRuntime(
-        spec=load_spec(api, specs_dir / chosen.spec_file),
+    return ApiRuntime(
+        spec=load_spec(chosen.name, specs_dir / chosen.spec_file),
         vendor=chosen,
         options=options,
-        backend=chosen.build(options),
+        seed_backend=chosen.build(options),
         faker=SchemaFaker(config.seed),
         validate_responses=config.validate_responses,
     )
-    runtime.verify(runtime.backend)
-    return runtime
 
 
-def routes_for(runtime: ApiRuntime, controls: ScenarioStore | None = None) -> list[Route]:
+def endpoints_for(runtime: ApiRuntime, state: State) -> dict[str, PathEndpoint]:
+    """Spec path -> its endpoint, one pipeline per operation."""
     by_path: dict[str, dict[str, OperationPipeline]] = {}
     for operation in runtime.spec.operations:
-        pipeline = OperationPipeline(runtime, operation, controls)
+        pipeline = OperationPipeline(runtime, operation, state.overrides)
         by_path.setdefault(operation.path, {})[operation.method] = pipeline
-    return [
-        Route(path, PathEndpoint(runtime, pipelines), methods=list(pipelines))
+    return {
+        path: PathEndpoint(pipelines, runtime.dialect, state.overrides)
         for path, pipelines in by_path.items()
-    ]
+    }
 
 
-class MockServer:
-    """The served APIs and the Starlette app answering them."""
+class Dispatch:
+    """Spec paths to their endpoints; any other path to ``fallback``."""
 
-    def __init__(self, config: ServeConfig) -> None:
-        self.config = config
-        self.runtimes = {api: build_runtime(api, config) for api in config.apis}
-        #: The data built at start-up: what ``/__mockserver/reset`` brings back.
-        self.seed_backends = {api: rt.backend for api, rt in self.runtimes.items()}
-        self.journal = Journal(config.journal_size, masker_for(self))
-        self.controls = ScenarioStore(config.seed, Fault(config.latency_ms, config.error_rate))
-        routes = [route for rt in self.runtimes.values() for route in routes_for(rt, self.controls)]
-        self._owners = [(rt.spec.paths, rt) for rt in self.runtimes.values()]
-        #: (api, operationId) -> its pipeline, for the control plane.
-        self.pipelines = {p.key: p for r in routes for p in r.app.pipelines.values()}
-        self.app = Starlette(
-            routes=routes + control_routes(self),
-            middleware=control_middleware(self),
-            exception_handlers={HTTPException: self._http_error, Exception: self._crash},
-        )
-        self.app.router.redirect_slashes = False
-        self.app.state.mockserver = self
+    def __init__(self, table: PathTable[PathEndpoint], fallback: ASGIApp) -> None:
+        self.table = table
+        self.fallback = fallback
 
-    def owner(self, path: str) -> ApiRuntime:
-        return owner_of(path, self._owners)
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        found = self.table.match(scope["path"]) if scope["type"] == "http" else None
+        if found is None:
+            await self.fallback(scope, receive, send)
+            return
+        endpoint, scope["path_params"] = found
+        await endpoint(scope, receive, send)
 
-    def _to_response(self, reply: Reply) -> Response:
-        return Response(
-            reply.body,
-            status_code=reply.status,
-            media_type=reply.media_type,
-            headers=dict(reply.headers),
-        )
 
-    async def _http_error(self, request: Request, exc: Exception) -> Response:
+class DialectErrors:
+    """Starlette's HTTP errors and crashes, answered in the dialect of the path's owner."""
+
+    def __init__(self, owner: Callable[[str], ApiRuntime]) -> None:
+        self.owner = owner
+
+    async def http_error(self, request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         dialect = self.owner(request.url.path).dialect
         if exc.status_code == 405:
             allowed = [m.strip() for m in (exc.headers or {}).get("Allow", "").split(",") if m]
-            reply = dialect.method_not_allowed(allowed)
+            reply = dialect.method_not_allowed(sorted(allowed))
         elif exc.status_code == 404:
             reply = dialect.not_found()
         else:
             reply = dialect.error(exc.status_code, str(exc.detail))
-        return self._to_response(reply)
+        return as_response(reply)
 
-    async def _crash(self, request: Request, exc: Exception) -> Response:
-        log.error(
-            "unexpected error answering %s %s", request.method, request.url.path, exc_info=exc
-        )
-        return self._to_response(
-            self.owner(request.url.path).dialect.error(500, "Internal Server Error")
-        )
+    def crash(self, scope: Scope) -> Reply:
+        return self.owner(scope["path"]).dialect.error(500, "Internal Server Error")
 
 
-def create_app(config: ServeConfig | None = None) -> Starlette:
-    return MockServer(config or ServeConfig()).app
+class MockApp:
+    """The mock's ASGI app, and the parts tests and the pytest fixture reach for."""
+
+    def __init__(
+        self,
+        runtimes: Mapping[str, ApiRuntime],
+        state: State,
+        table: PathTable[PathEndpoint],
+        recorder: Recorder,
+        control: ControlTarget,
+        slow: ASGIApp,
+        cors: bool,
+    ) -> None:
+        self.runtimes = runtimes
+        self.state = state
+        self.table = table
+        self.recorder = recorder
+        self.control = control
+        self.slow = slow
+        self.cors = cors
+        self._vary = [VARY_ORIGIN] if cors else []
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not (self.cors and has_origin(scope)):
+            found = self.table.match(scope["path"])
+            if found is not None:
+                started = time.perf_counter()
+                endpoint, scope["path_params"] = found
+                reply, delay = endpoint.answer(scope)
+                if delay:
+                    await sleep_at_least(delay)
+                self.recorder.record(scope, reply.status, started)
+                await send_reply(send, reply, head=scope["method"] == "HEAD", extra=self._vary)
+                return
+        await self.slow(scope, receive, send)
 
 
-def create_app_from_env() -> Starlette:
+def build_app(
+    config: ServeConfig,
+    *,
+    state: State | None = None,
+    clock: Callable[[], float] = time.time,
+    vendors: Mapping[str, Vendor] | None = None,
+) -> MockApp:
+    """The mock for ``config``. Collaborators: ``state`` (default: in-process), ``clock`` (the
+    time rate-limit windows count in) and ``vendors`` (default: the registered ones, by API)."""
+    state = state or memory_state(
+        config.journal_size, config.seed, Fault(config.latency_ms, config.error_rate)
+    )
+    chosen = {api: (vendors or {}).get(api) or vendor(api) for api in config.apis}
+    runtimes = {api: build_runtime(chosen[api], config, state, clock) for api in config.apis}
+    endpoints = {api: endpoints_for(runtime, state) for api, runtime in runtimes.items()}
+    table = PathTable.merge(endpoints)
+    candidates = [(runtime.spec.paths, runtime) for runtime in runtimes.values()]
+
+    def owner(path: str) -> ApiRuntime:
+        return owner_of(path, candidates)
+
+    specs = [runtime.spec for runtime in runtimes.values()]
+    masker = Masker.for_specs(specs)
+    recorder = Recorder(state.journal, masker, lambda path: owner(path).name, PREFIX)
+    responders = {
+        pipeline.key: pipeline.responder
+        for by_path in endpoints.values()
+        for endpoint in by_path.values()
+        for pipeline in endpoint.pipelines.values()
+    }
+    control = ControlTarget(runtimes, responders, state, masker, config.seed)
+    errors = DialectErrors(owner)
+    fallback = Starlette(
+        routes=control_routes(control, config.control_token) if config.control else [],
+        exception_handlers={
+            HTTPException: errors.http_error,
+            Exception: crash_handler(errors.crash),
+        },
+    )
+    fallback.router.redirect_slashes = False
+    inner: ASGIApp = Dispatch(table, ContainCrashes(fallback, errors.crash))
+    if config.cors_origins:
+        inner = api_cors(inner, config.cors_origins, exposed_headers(specs))
+    slow = JournalMiddleware(inner, recorder)
+    return MockApp(runtimes, state, table, recorder, control, slow, bool(config.cors_origins))
+
+
+def create_app(config: ServeConfig | None = None) -> MockApp:
+    return build_app(config or ServeConfig())
+
+
+def create_app_from_env() -> MockApp:
     """App factory of each ``serve --workers N`` process: the config comes as JSON in the env."""
     level = os.environ.get(LOG_LEVEL_ENV)
     if level:

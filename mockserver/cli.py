@@ -42,7 +42,7 @@ def readable_dir(value: str) -> Path:
 
 
 def latency_range(value: str) -> tuple[float, float]:
-    from mockserver.scenarios.store import parse_latency
+    from mockserver.scenarios.overrides import parse_latency
 
     try:
         return parse_latency(value)  # type: ignore[return-value]
@@ -51,7 +51,7 @@ def latency_range(value: str) -> tuple[float, float]:
 
 
 def error_rate(value: str) -> float:
-    from mockserver.scenarios.store import parse_rate
+    from mockserver.scenarios.overrides import parse_rate
 
     try:
         return parse_rate(value) or 0.0
@@ -65,7 +65,12 @@ def _add_control(serve: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--control-token", help="allow non-loopback control callers that send this token"
     )
-    group.add_argument("--journal-size", type=int, default=1000, help="requests kept (1000)")
+    group.add_argument(
+        "--journal-size",
+        type=bounded_int("journal size", 1, 1_000_000),
+        default=1000,
+        help="requests kept (1000)",
+    )
     group.add_argument(
         "--latency", type=latency_range, metavar="MS|MIN-MAX", help="delay every answer"
     )
@@ -98,7 +103,12 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
         default=DEFAULT_PORT,
         help="default %(default)s",
     )
-    serve.add_argument("--seed", type=int, default=DEFAULT_SEED, help="data seed (default 0)")
+    serve.add_argument(
+        "--seed",
+        type=bounded_int("seed", 0, 2**63 - 1),
+        default=DEFAULT_SEED,
+        help="data seed (default 0)",
+    )
     serve.add_argument("--fixtures", type=readable_dir, help="fixtures directory")
     serve.add_argument(
         "--validate-responses",
@@ -144,7 +154,7 @@ def serve_config(args: argparse.Namespace) -> ServeConfig:
         cors_origins=cors_origins(args.cors_origin),
         latency_ms=args.latency,
         error_rate=args.error_rate,
-        journal_size=max(1, args.journal_size),
+        journal_size=args.journal_size,
     )
 
 
@@ -157,13 +167,13 @@ def cors_origins(values: list[str] | None) -> tuple[str, ...]:
 def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from mockserver.app import MockServer, freeze_startup_objects
-    from mockserver.behaviour.contract import DataError
+    from mockserver.app import build_app, freeze_startup_objects
+    from mockserver.errors import MockServerError
 
     logging.basicConfig(level=args.log_level.upper(), format=LOG_FORMAT)
     try:
-        server = MockServer(serve_config(args))
-    except DataError as exc:
+        app = build_app(serve_config(args))
+    except MockServerError as exc:
         print(f"mockserver: error: {exc}", file=sys.stderr)
         return 2
     if threading.current_thread() is threading.main_thread():
@@ -173,11 +183,11 @@ def run_serve(args: argparse.Namespace) -> int:
     settings = {"host": args.host, "port": args.port, "log_level": args.log_level}
     if args.workers == 1:
         freeze_startup_objects()
-        uvicorn.run(server.app, access_log=False, **settings)
+        uvicorn.run(app, access_log=False, **settings)
         return 0
     # Each worker builds its own app from the same config: same seed, same bytes. The data was
     # checked above, so a bad fixture fails once here instead of in every respawned worker.
-    del server
+    del app
     os.environ[CONFIG_ENV] = config_to_json(serve_config(args))
     os.environ[LOG_LEVEL_ENV] = args.log_level
     uvicorn.run(
@@ -245,6 +255,15 @@ def _add_contract(commands: argparse._SubParsersAction) -> None:
 
 
 def run_contract(args: argparse.Namespace) -> int:
+    from importlib.util import find_spec
+
+    if find_spec("schemathesis") is None:
+        print(
+            "mockserver: error: the contract command needs the contract extra: "
+            "pip install 'mockserver[contract]'",
+            file=sys.stderr,
+        )
+        return 2
     from mockserver.contract.options import from_namespace
     from mockserver.contract.runner import run
 

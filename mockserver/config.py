@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,12 +18,21 @@ LOG_LEVEL_ENV = "MOCKSERVER_LOG_LEVEL"
 LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
 
 
+def _optional(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda value: None if value is None else convert(value)
+
+
+def _json(convert: Callable[[Any], Any]) -> dict[str, Any]:
+    """Field metadata: how a JSON value of this field becomes its Python value again."""
+    return {"from_json": convert}
+
+
 @dataclass(frozen=True)
 class ServeConfig:
-    apis: tuple[str, ...] = ("actionhub", "sendgrid")
+    apis: tuple[str, ...] = field(default=("actionhub", "sendgrid"), metadata=_json(tuple))
     seed: int = DEFAULT_SEED
-    fixtures_dir: Path | None = None
-    specs_dir: Path | None = None
+    fixtures_dir: Path | None = field(default=None, metadata=_json(_optional(Path)))
+    specs_dir: Path | None = field(default=None, metadata=_json(_optional(Path)))
     validate_responses: bool = False
     #: Vendor-specific options, by API name (e.g. ``{"actionhub": {"users": 1000}}``).
     vendor_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
@@ -31,9 +40,9 @@ class ServeConfig:
     control: bool = True
     control_token: str | None = None
     #: CORS allowed origins; ``("*",)`` allows any, ``()`` turns CORS off.
-    cors_origins: tuple[str, ...] = ("*",)
+    cors_origins: tuple[str, ...] = field(default=("*",), metadata=_json(tuple))
     #: Faults on every operation: latency range in ms and the fraction answered 500/503.
-    latency_ms: tuple[float, float] | None = None
+    latency_ms: tuple[float, float] | None = field(default=None, metadata=_json(_optional(tuple)))
     error_rate: float = 0.0
     journal_size: int = 1000
 
@@ -44,16 +53,15 @@ def config_to_json(config: ServeConfig) -> str:
 
 
 def config_from_json(text: str) -> ServeConfig:
-    """Inverse of :func:`config_to_json`: tuples and paths get their types back."""
+    """Inverse of :func:`config_to_json`: each field's ``from_json`` metadata restores its type."""
     data = json.loads(text)
-    values: dict[str, Any] = {}
-    for spec in dataclasses.fields(ServeConfig):
-        if spec.name not in data:
-            continue
-        value = data[spec.name]
-        if value is not None and str(spec.type).startswith("tuple"):
-            value = tuple(value)
-        elif value is not None and str(spec.type).startswith("Path"):
-            value = Path(value)
-        values[spec.name] = value
+    values = {
+        spec.name: spec.metadata.get("from_json", _same)(data[spec.name])
+        for spec in dataclasses.fields(ServeConfig)
+        if spec.name in data
+    }
     return ServeConfig(**values)
+
+
+def _same(value: Any) -> Any:
+    return value

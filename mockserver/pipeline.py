@@ -3,7 +3,7 @@
 route -> security -> parameters -> scenario override -> behaviour or generation
 -> conformance (optional) -> serialization -> journal.
 
-Starlette has already routed the request here; everything below is plain
+The app's path table has already routed the request here; everything below is plain
 function calls over data compiled at start-up.
 """
 
@@ -11,17 +11,24 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from http.cookies import CookieError, SimpleCookie
 from types import MappingProxyType
 from typing import Any
 from urllib.parse import parse_qsl
 
+from starlette.types import Scope
+
 from mockserver.behaviour.contract import Call, Reply
-from mockserver.params import OperationDecoder, ParamError, RawRequest
+from mockserver.lru import LruCache
+from mockserver.params.decode import OperationDecoder, RawRequest
+from mockserver.params.errors import ParamError
 from mockserver.runtime import ApiRuntime
-from mockserver.scenarios import Responder, ScenarioStore, parse_prefer
-from mockserver.scenarios.prefer import Preference
-from mockserver.security import find_credential
+from mockserver.scenarios.overrides import Preference
+from mockserver.scenarios.prefer import parse_prefer
+from mockserver.scenarios.responder import Responder
+from mockserver.security.credentials import find_credential
 from mockserver.spec.model import Operation
+from mockserver.state.base import OverrideStore
 
 log = logging.getLogger("mockserver")
 
@@ -60,25 +67,36 @@ def parse_headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
     return headers
 
 
+def parse_cookies(header: str | None) -> dict[str, str]:
+    """The ``Cookie`` header's name -> value pairs (a malformed header counts as none)."""
+    if not header:
+        return {}
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(header)
+    except CookieError:
+        return {}
+    return {name: morsel.value for name, morsel in jar.items()}
+
+
 class OperationPipeline:
     """Answers one operation; compiled once per operation at start-up."""
 
-    def __init__(
-        self, runtime: ApiRuntime, operation: Operation, controls: ScenarioStore | None = None
-    ) -> None:
+    def __init__(self, runtime: ApiRuntime, operation: Operation, overrides: OverrideStore) -> None:
         self.runtime = runtime
         self.operation = operation
-        self.decode = OperationDecoder(operation)
-        self.schemes = runtime.spec.security_schemes
-        self.controls = controls if controls is not None else ScenarioStore()
+        self.overrides = overrides
         self.key = (runtime.name, operation.operation_id)
+        self.decode = OperationDecoder(operation, runtime.vendor.grammar)
+        self.schemes = runtime.spec.security_schemes
         self.responder = Responder(runtime, operation)
         self._header_keys = tuple(p.key for p in operation.parameters if p.location == "header")
-        self._decoded: dict[tuple[Any, ...], Decoded] = {}
+        self._cookies = any(p.location == "cookie" for p in operation.parameters)
+        self._decoded: LruCache[Decoded | Reply] = LruCache(DECODED_CACHE_SIZE)
 
-    def answer(self, scope: dict[str, Any]) -> Reply:
+    def answer(self, scope: Scope) -> Reply:
         runtime, operation = self.runtime, self.operation
-        headers = parse_headers(scope.get("headers", []))
+        headers = parse_headers(scope["headers"])
         decoded = self._decoded_params(scope, headers)
         if isinstance(decoded, Reply):
             return decoded
@@ -98,7 +116,7 @@ class OperationPipeline:
         call = Call(operation, params, headers, credential)
         reply = preference = None
         prefer = headers.get("prefer")
-        if prefer is not None or self.controls.scenarios:
+        if prefer is not None or self.overrides.has_scenarios:
             preference, refusal = self._preference(prefer)
             if refusal is not None:
                 return refusal
@@ -113,11 +131,12 @@ class OperationPipeline:
             runtime.validator.check(operation, reply)
         return reply
 
-    def _decoded_params(self, scope: dict[str, Any], headers: dict[str, str]) -> Decoded | Reply:
+    def _decoded_params(self, scope: Scope, headers: dict[str, str]) -> Decoded | Reply:
         """``(query, params, errors)`` of the request, from the memo when it was seen before."""
-        query_string: bytes = scope.get("query_string", b"")
+        query_string: bytes = scope["query_string"]
         path: dict[str, str] = scope.get("path_params", {})
-        key = (query_string, *path.values(), *map(headers.get, self._header_keys))
+        cookies = headers.get("cookie") if self._cookies else None
+        key = (query_string, cookies, *path.values(), *map(headers.get, self._header_keys))
         decoded = self._decoded.get(key)
         if decoded is not None:
             return decoded
@@ -125,21 +144,20 @@ class OperationPipeline:
             query = parse_query(query_string) if query_string else {}
         except ValueError:
             return self.runtime.dialect.error(400, "too many query parameters")
-        params, errors = self.decode(RawRequest(query=query, headers=headers, path=path))
+        raw = RawRequest(query=query, headers=headers, path=path, cookies=parse_cookies(cookies))
+        params, errors = self.decode(raw)
         decoded = (query, MappingProxyType(params), errors)
         if sum(len(part) for part in key if part) <= MAX_CACHED_KEY:
-            if len(self._decoded) >= DECODED_CACHE_SIZE:
-                self._decoded.clear()
-            self._decoded[key] = decoded
+            self._decoded.put(key, decoded)
         return decoded
 
     def _preference(self, prefer: str | None) -> tuple[Preference | None, Reply | None]:
         """The request's ``Prefer`` header, else the operation's stored scenario (counted down)."""
         if prefer is None:
-            return self.controls.take(self.key), None
+            return self.overrides.take(self.key), None
         preference, error = parse_prefer(prefer)
         if error is None and preference is None:
-            return self.controls.take(self.key), None
+            return self.overrides.take(self.key), None
         if error is None and preference is not None:
             error = self.responder.check(preference, prefer)
         if error is not None:

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from mockserver.app import MockServer
     from mockserver.config import ServeConfig
+    from mockserver.control.actions import ControlTarget
     from mockserver.testing import LiveServer
 
 
@@ -70,45 +70,56 @@ def config_from(pytest_config: pytest.Config) -> ServeConfig:
 
 
 class MockServerFixture:
-    """What a test sees: the mock's URL, its journal, and the control actions."""
+    """What a test sees: the mock's URL, its journal, and the control actions.
+
+    Every method calls the same ``mockserver.control.actions`` function as the HTTP control
+    API, so both validate alike; refused input raises
+    :class:`mockserver.errors.ControlError` (its ``reasons`` list every problem).
+    """
 
     def __init__(self, live: LiveServer) -> None:
         self.live = live
         self.url: str = live.url
 
     @property
-    def server(self) -> MockServer:
-        return self.live.mock
+    def config(self) -> ServeConfig:
+        """The settings the mock runs with (seed, fixtures, APIs)."""
+        return self.live.config
+
+    @property
+    def target(self) -> ControlTarget:
+        return self.live.app.control
 
     @property
     def requests(self) -> list[dict[str, Any]]:
-        """The journal, newest last: method, path, query, params, status, ms, masked headers."""
-        return [entry.as_dict() for entry in self.server.journal.entries()]
+        """The journal, oldest first: method, path, query, params, status, ms, masked headers."""
+        return self.requests_to()
 
     def requests_to(self, path: str | None = None, method: str | None = None) -> list[dict]:
         """The journal filtered by path (``*`` wildcards) and method."""
-        return [entry.as_dict() for entry in self.server.journal.entries(path, method)]
+        from mockserver.control import actions
+        from mockserver.journal.record import Filter
+
+        return [entry.as_dict() for entry in actions.journal(self.target, Filter(path, method))]
 
     def reset(self) -> None:
         """Journal cleared, data back to the seed state, scenarios and faults cleared."""
-        from mockserver.control import reset
+        from mockserver.control import actions
 
-        reset(self.server)
+        actions.reset(self.target)
 
     def load(self, api: str, data: Any) -> None:
         """Replace an API's data: a document, JSON/YAML text or a file path.
 
-        Invalid data raises :class:`mockserver.control.ControlError` (its ``reasons``
-        list them all) and the data in service stays as it was.
+        Invalid data raises ``ControlError`` and the data in service stays as it was.
         """
-        from mockserver.control import load_data
-        from mockserver.control.actions import parse_document
+        from mockserver.control import actions
 
         if isinstance(data, Path):
             data = data.read_bytes()
         if isinstance(data, str | bytes):
-            data = parse_document(data.encode() if isinstance(data, str) else data)
-        load_data(self.server, api, data)
+            data = actions.parse_document(data.encode() if isinstance(data, str) else data)
+        actions.load_data(self.target, api, data)
 
     def scenario(
         self,
@@ -121,10 +132,10 @@ class MockServerFixture:
         times: int | None = None,
     ) -> None:
         """Force an operation's answer for the next ``times`` requests (``None``: until reset)."""
-        from mockserver.control import set_scenario
+        from mockserver.control import actions
 
         body = {"code": code, "example": example, "dynamic": dynamic, "times": times}
-        set_scenario(self.server, api, operation_id, body)
+        actions.set_scenario(self.target, api, operation_id, body)
 
     def fault(
         self,
@@ -135,17 +146,10 @@ class MockServerFixture:
         error_rate: float | None = None,
     ) -> None:
         """Latency (``MS``, ``"MIN-MAX"``) and/or error rate, globally or for one operation."""
-        from mockserver.control.actions import ControlError, pipeline_of
-        from mockserver.scenarios import Fault
+        from mockserver.control import actions
 
-        try:
-            fault = Fault.from_json({"latency": latency, "error_rate": error_rate})
-        except ValueError as exc:
-            raise ControlError("invalid fault; nothing was changed", [str(exc)]) from None
-        key = None
-        if api is not None or operation_id is not None:
-            key = pipeline_of(self.server, api or "", operation_id or "").key
-        self.server.controls.set_fault(key, fault)
+        body = {"latency": latency, "error_rate": error_rate}
+        actions.set_fault(self.target, body, api, operation_id)
 
 
 @pytest.fixture(scope="session")

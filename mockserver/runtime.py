@@ -1,4 +1,9 @@
-"""Everything one served API needs at request time, built once at start-up."""
+"""One served API: its spec, its vendor, and the data version in service.
+
+Built once at start-up. A data version is a vendor :class:`Backend`: loading data builds a new
+one and swaps it in with one assignment (requests in flight finish on the old one); reset swaps
+the start-up version back.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from mockserver.behaviour.contract import Backend, Call, Reply, Vendor, VendorOptions
+from mockserver.errors import RegistryError
 from mockserver.generate import SchemaFaker
+from mockserver.lru import LruCache
 from mockserver.serialize import json_bytes
 from mockserver.spec.model import ApiSpec, Operation
 
@@ -26,12 +33,19 @@ class ApiRuntime:
     spec: ApiSpec
     vendor: Vendor
     options: VendorOptions
-    backend: Backend
+    #: The data version built at start-up: what reset brings back.
+    seed_backend: Backend
     faker: SchemaFaker
     #: Validate every reply per request (``--validate-responses``); otherwise only each data
     #: version's prebuilt answers are validated, once, by :meth:`verify`.
     validate_responses: bool = False
-    _generated: dict[tuple[Any, ...], Reply] = field(default_factory=dict)
+    backend: Backend = field(init=False)
+    _generated: LruCache[Reply] = field(init=False)
+
+    def __post_init__(self) -> None:
+        check_operations(self.spec, self.vendor)
+        self.backend = self.verify(self.seed_backend)
+        self._generated = LruCache(GENERATED_CACHE_SIZE)
 
     @property
     def name(self) -> str:
@@ -54,14 +68,22 @@ class ApiRuntime:
         return self.checker if self.validate_responses else None
 
     def verify(self, backend: Backend) -> Backend:
-        """Validate a new data version's prebuilt answers against the spec (raises DataError)."""
+        """Check a new data version: its handlers, then its prebuilt answers (DataError)."""
+        check_handlers(self.spec, self.vendor, backend)
         self.checker.check_prebuilt(self.spec, backend)
         return backend
 
-    def replace_backend(self, backend: Backend) -> None:
-        """Swap in a new data version; requests in flight finish on the old one."""
+    def build(self, document: Any) -> Backend:
+        """A verified data version from a data document (raises DataError, changes nothing)."""
+        return self.verify(self.vendor.build(self.options, data=document))
+
+    def install(self, backend: Backend) -> None:
+        """Swap in a data version; requests in flight finish on the old one."""
         self.backend = backend
         self._generated.clear()
+
+    def reset(self) -> None:
+        self.install(self.seed_backend)
 
     def generated_reply(self, call: Call, status: int | None = None) -> Reply:
         """The schema-driven default answer of an operation without a vendor behaviour.
@@ -72,13 +94,7 @@ class ApiRuntime:
         forced = () if status is None else (f"@{status}",)
         params = sorted((k, repr(v)) for k, v in call.params.items())
         key = (operation.operation_id, *forced, *params)
-        reply = self._generated.get(key)
-        if reply is None:
-            reply = self._generate(operation, key, status)
-            if len(self._generated) >= GENERATED_CACHE_SIZE:
-                self._generated.clear()
-            self._generated[key] = reply
-        return reply
+        return self._generated.get_or_build(key, lambda: self._generate(operation, key, status))
 
     def _generate(
         self, operation: Operation, key: tuple[Any, ...], forced: int | None = None
@@ -98,3 +114,27 @@ class ApiRuntime:
         value = self.faker.generate(schema, *key)
         body = json_bytes(value) if "json" in media else str(value).encode()
         return Reply(status, body, media, headers)
+
+
+def check_operations(spec: ApiSpec, vendor: Vendor) -> None:
+    """Every operation the vendor claims to answer is one of its spec's (else RegistryError)."""
+    known = {operation.operation_id for operation in spec.operations}
+    unknown = sorted(set(vendor.operations) - known)
+    if unknown:
+        raise RegistryError(
+            f"{vendor.name}: behaviour for {', '.join(map(repr, unknown))}, not an operationId "
+            f"of {vendor.spec_file} (it has: {', '.join(sorted(known))})"
+        )
+
+
+def check_handlers(spec: ApiSpec, vendor: Vendor, backend: Backend) -> None:
+    """A data version answers exactly the operations its vendor claims (else RegistryError)."""
+    handled = set(backend.handlers)
+    extra, missing = (
+        sorted(handled - set(vendor.operations)),
+        sorted(set(vendor.operations) - handled),
+    )
+    if extra or missing:
+        problems = [f"a handler for {name!r}, which it does not claim" for name in extra]
+        problems += [f"no handler for {name!r}, which it claims" for name in missing]
+        raise RegistryError(f"{vendor.name}: the backend has {'; '.join(problems)}")

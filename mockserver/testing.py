@@ -8,17 +8,31 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from mockserver.app import MockServer
+from mockserver.app import MockApp, build_app
+from mockserver.behaviour.contract import Vendor
 from mockserver.config import ServeConfig
 
 
 class LiveServer:
-    def __init__(self, config: ServeConfig | None = None, **uvicorn_options: Any) -> None:
+    """``clock`` is the mock's time source (a fixed one keeps rate-limit windows still);
+    ``vendors`` replaces registered vendors by API name (a stand-in vendor in tests)."""
+
+    def __init__(
+        self,
+        config: ServeConfig | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+        vendors: Mapping[str, Vendor] | None = None,
+        **uvicorn_options: Any,
+    ) -> None:
         import uvicorn
 
-        self.mock = MockServer(config or ServeConfig())
+        self.config = config or ServeConfig()
+        self.app: MockApp = build_app(self.config, clock=clock, vendors=vendors)
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind(("127.0.0.1", 0))
@@ -26,7 +40,7 @@ class LiveServer:
         host, port = self._socket.getsockname()
         self.url = f"http://{host}:{port}"
         options = {"log_level": "warning", "lifespan": "off", **uvicorn_options}
-        self._server = uvicorn.Server(uvicorn.Config(self.mock.app, **options))
+        self._server = uvicorn.Server(uvicorn.Config(self.app, **options))
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True
         )

@@ -286,7 +286,7 @@ def test_sendgrid_error_bodies_have_teeth() -> None:
 
 def test_sendgrid_rate_limit_headers() -> None:
     document = load(SENDGRID)
-    assert document["security"] == [{"BearerAuth": []}]
+    assert document["security"] == [{"BearerAuth": ["marketing.read"]}]
     scheme = document["components"]["securitySchemes"]["BearerAuth"]
     assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
     for _, _, op in operations(document):

@@ -7,13 +7,19 @@ dataset built once per data version (a :class:`Backend`).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
+from mockserver.numbers import parse_int
 from mockserver.params.errors import ParamError
+from mockserver.params.grammar import Grammar
 from mockserver.spec.model import Operation
+
+if TYPE_CHECKING:
+    from mockserver.state.base import WindowStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,22 +66,37 @@ class ErrorDialect(Protocol):
 
 @dataclass(frozen=True)
 class VendorOptions:
-    """Settings every vendor receives; ``extra`` carries vendor-specific CLI options."""
+    """What every vendor's ``build`` receives: settings, and the collaborators of request time.
+
+    ``extra`` carries the vendor-specific CLI options; ``windows`` and ``clock`` are where
+    rate-limit counts live and the time they count in (shared state, a fixed clock in tests).
+    """
 
     seed: int = 0
     fixtures_dir: Path | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    windows: WindowStore = field(default_factory=lambda: _memory_windows())
+    clock: Callable[[], float] = time.time
+
+
+def _memory_windows() -> WindowStore:
+    """A process's own windows: the default outside an app (a vendor built on its own)."""
+    from mockserver.state.memory import MemoryWindows
+
+    return MemoryWindows()
 
 
 class Backend(Protocol):
     """One data version of a vendor: built once, then only read by requests.
 
+    A backend holds data only (and caches derived from it); what requests change lives in
+    ``mockserver.state``, so going back to a data version is swapping its backend back in.
+    ``handlers`` must answer exactly the vendor's ``operations`` (checked at every build).
+
     Optional hooks the control plane uses when a backend defines them:
-    ``fresh() -> Backend`` returns the same data with request-time state (rate-limit
-    counters...) back to its initial state, cheaply, so ``/__mockserver/reset`` need not
-    rebuild the data; ``inventory() -> Mapping[str, Sequence[str]]`` names the ids of each
-    collection in service, for the index page; ``prebuilt() -> Iterable[tuple[str, Reply]]``
-    yields (operationId, reply) for every answer serialized at build time, which the engine
+    ``inventory() -> Mapping[str, Sequence[str]]`` names the ids of each collection in
+    service, for the index page; ``prebuilt() -> Iterable[tuple[str, Reply]]`` yields
+    (operationId, reply) for every answer serialized at build time, which the engine
     validates against the spec once per data version.
     """
 
@@ -109,7 +130,7 @@ def bounded_int(what: str, low: int, high: int | None = None) -> Callable[[str],
 
     def parse(text: str) -> int:
         try:
-            value = int(text)
+            value = parse_int(text.strip())
         except ValueError:
             message = f"{what} must be an integer {span}, not {text!r}"
             raise argparse.ArgumentTypeError(message) from None
@@ -122,21 +143,20 @@ def bounded_int(what: str, low: int, high: int | None = None) -> Callable[[str],
 
 
 class Vendor(Protocol):
+    """One API's package: its spec, error dialect, scalar grammar, options and data."""
+
     name: str
     spec_file: str
     dialect: ErrorDialect
+    grammar: Grammar
     cli_options: tuple[CliOption, ...]
+    #: The operationIds this vendor answers with behaviour; every other one answers generated
+    #: data. Checked against the spec, and against each backend's ``handlers``, at build.
+    operations: frozenset[str]
 
     def build(self, options: VendorOptions, data: Any | None = None) -> Backend:
         """Build the dataset: from ``data`` (a fixtures document) if given, else the fixtures."""
         ...
-
-
-class DataError(Exception):
-    """A vendor's data (e.g. a fixture file) is invalid: the server must not start on it.
-
-    The message is one line naming the file and the field; the CLI prints it and exits 2.
-    """
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,5 @@
 
 ``ResponseValidator`` lives in ``conformance.validator`` (jsonschema-rs) and is imported on
 first use: it validates every reply with ``--validate-responses``, and otherwise only each data
-version's prebuilt answers, once.
+version's prebuilt answers, once. Violations raise :class:`mockserver.errors.ConformanceError`.
 """
-
-from mockserver.conformance.errors import ConformanceError
-
-__all__ = ["ConformanceError"]

@@ -14,8 +14,8 @@ from typing import Any
 import jsonschema_rs
 import orjson
 
-from mockserver.behaviour.contract import Backend, DataError, Reply
-from mockserver.conformance.errors import ConformanceError
+from mockserver.behaviour.contract import Backend, Reply
+from mockserver.errors import ConformanceError, DataError
 from mockserver.spec.model import ApiSpec, Operation
 
 #: How many problems a loud error message lists.

@@ -1,54 +1,29 @@
 """Inter-parameter dependencies a spec declares, taught to Schemathesis' generator.
 
-OpenAPI cannot say "either asset_ids or labels must be provided" (upstream limitation:
-https://github.com/OAI/OpenAPI-Specification/issues/256), so such a rule lives in the
-operation's ``x-dependencies`` extension, in the notation of IDL4OAS (the Inter-parameter
-Dependency Language for OpenAPI; only ``Or(a, b, ...)`` is used here). Without this, every
-positive case that omits both is "schema-valid" and a faithful server's 4xx for it would be
-reported by ``positive_data_acceptance``. The check stays on for every case that is generated:
-positive cases that break a declared dependency are simply not generated (a ``filter_case``
-hook on this schema only), the way Schemathesis documents for parameter dependencies.
+The rules are parsed (and checked) once, by the spec loader (``mockserver.spec.dependencies``).
+Without them, every positive case that omits both alternatives of ``Or(asset_ids, labels)`` is
+"schema-valid" and a faithful server's 4xx for it would be reported by
+``positive_data_acceptance``. The check stays on for every case that is generated: positive
+cases that break a declared dependency are simply not generated (a ``filter_case`` hook on this
+schema only), the way Schemathesis documents for parameter dependencies.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
-_OR = re.compile(r"\s*Or\s*\(([^()]*)\)\s*;?\s*")
+from mockserver.spec.dependencies import OneOrMore
+from mockserver.spec.model import ApiSpec
+
 #: A list-valued parameter sent as ``a,b`` counts as given only with a non-blank item.
 _BLANK = re.compile(r"[\s,]*")
 LOCATIONS = {"query": "query", "header": "headers", "path": "path_parameters", "cookie": "cookies"}
 
 
-@dataclass(frozen=True)
-class OneOrMore:
-    """``Or(a, b)``: at least one of these parameters is given."""
-
-    names: tuple[str, ...]
-
-
-def parse(rules: Any) -> list[OneOrMore]:
-    """The ``Or`` rules of an ``x-dependencies`` list; anything else is not understood here."""
-    found = []
-    for rule in rules if isinstance(rules, list) else []:
-        match = _OR.fullmatch(str(rule))
-        if match:
-            names = tuple(name.strip() for name in match.group(1).split(",") if name.strip())
-            found.append(OneOrMore(names))
-    return found
-
-
-def declared(raw_schema: Mapping[str, Any]) -> dict[tuple[str, str], list[OneOrMore]]:
+def declared(spec: ApiSpec) -> dict[tuple[str, str], tuple[OneOrMore, ...]]:
     """(METHOD, path) -> the dependencies its operation declares."""
-    found: dict[tuple[str, str], list[OneOrMore]] = {}
-    for path, item in (raw_schema.get("paths") or {}).items():
-        for method, operation in item.items():
-            if isinstance(operation, Mapping) and operation.get("x-dependencies"):
-                found[(method.upper(), path)] = parse(operation["x-dependencies"])
-    return found
+    return {(op.method, op.path): op.dependencies for op in spec.operations if op.dependencies}
 
 
 def _given(value: Any) -> bool:
@@ -68,11 +43,11 @@ def satisfied(rule: OneOrMore, case: Any) -> bool:
     return False
 
 
-def install(schema: Any) -> int:
+def install(schema: Any, spec: ApiSpec) -> int:
     """Register the filter on ``schema``; return how many dependencies it enforces."""
     from schemathesis import GenerationMode
 
-    rules = declared(schema.raw_schema)
+    rules = declared(spec)
     if not rules:
         return 0
 

@@ -14,6 +14,7 @@ from mockserver.contract.options import PHASES, ContractOptions
 from mockserver.contract.report import Report
 from mockserver.contract.results import Collector, RunResult
 from mockserver.resources import bundled_dir
+from mockserver.spec import load_spec
 from mockserver.vendors import vendor
 
 #: Exit codes: everything conformed / something failed / the run could not be set up.
@@ -75,7 +76,7 @@ def execute(
     config = schemathesis.Config.from_dict(schemathesis_config(options, base_url, creds.headers))
     result = RunResult(options.api, base_url, description, config.seed)
     schema = schemathesis.openapi.from_path(spec_path(options.api), config=config)
-    install_dependencies(schema)
+    install_dependencies(schema, load_spec(options.api, spec_path(options.api)))
     collector = Collector(result, on_progress)
     stream = from_schema(schema).execute()
     try:

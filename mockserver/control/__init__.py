@@ -1,15 +1,6 @@
-"""The control plane under ``/__mockserver``: journal, reset, data loads, scenarios, faults."""
+"""The control plane under ``/__mockserver``: journal, reset, data loads, scenarios, faults.
 
-from mockserver.control.actions import ControlError, load_data, reset, set_scenario
-from mockserver.control.plane import PREFIX, control_middleware, control_routes, masker_for
-
-__all__ = [
-    "PREFIX",
-    "ControlError",
-    "control_middleware",
-    "control_routes",
-    "load_data",
-    "masker_for",
-    "reset",
-    "set_scenario",
-]
+``actions`` (what it does, over an explicit :class:`~mockserver.control.actions.ControlTarget`),
+``api`` (the HTTP endpoints), ``guard`` (who may call it), ``mount`` (where it lives),
+``cors`` (browser apps), ``index`` (the page).
+"""

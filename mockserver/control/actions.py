@@ -1,43 +1,75 @@
-"""What the control plane does to a running mock: reset, load data, set scenarios.
+"""What the control plane does to a running mock: reset, load data, set scenarios and faults.
 
-Shared by the HTTP control API and the pytest fixture so both behave the same.
+The HTTP control API and the pytest fixture call these same functions over the same
+:class:`ControlTarget`, so both validate alike and behave alike.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 import orjson
 import yaml
 
+from mockserver.errors import ControlError, DataError
+from mockserver.journal.masking import Masker
+from mockserver.journal.record import Entry, Filter, read
+from mockserver.numbers import parse_int
 from mockserver.params.errors import describe
-from mockserver.scenarios import Preference, Scenario
+from mockserver.runtime import ApiRuntime
+from mockserver.scenarios.overrides import Fault, OperationKey, Preference, Scenario
 from mockserver.scenarios.prefer import parse_bool, parse_code
+from mockserver.scenarios.responder import Responder
 from mockserver.serialize import load_yaml
-
-if TYPE_CHECKING:
-    from mockserver.app import MockServer
-    from mockserver.behaviour.contract import Backend
-    from mockserver.pipeline import OperationPipeline
+from mockserver.state.base import State
 
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
 SCENARIO_FIELDS = {"code", "example", "dynamic", "times"}
 
 
-class ControlError(ValueError):
-    """A refused control request: ``status`` and the reasons, all of them."""
+@dataclass(frozen=True)
+class ControlTarget:
+    """What the control plane acts on, handed in by the app that owns it."""
 
-    def __init__(self, message: str, reasons: list[str] | None = None, status: int = 400):
-        super().__init__(message)
-        self.message = message
-        self.reasons = reasons or [message]
-        self.status = status
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"error": self.message, "reasons": self.reasons}
+    runtimes: Mapping[str, ApiRuntime]
+    #: The forced-answer builder of each operation: scenarios are checked against it.
+    responders: Mapping[OperationKey, Responder]
+    state: State
+    masker: Masker
+    seed: int = 0
 
 
+# -- lookups --------------------------------------------------------------------------------
+def runtime_of(target: ControlTarget, api: str) -> ApiRuntime:
+    runtime = target.runtimes.get(api)
+    if runtime is None:
+        served = ", ".join(target.runtimes)
+        raise ControlError(f"unknown api {api!r}; served: {served}", status=404)
+    return runtime
+
+
+def operation_key(target: ControlTarget, api: str, operation_id: str) -> OperationKey:
+    runtime_of(target, api)
+    if (api, operation_id) not in target.responders:
+        known = ", ".join(op for a, op in target.responders if a == api)
+        raise ControlError(f"unknown {api} operation {operation_id!r}; known: {known}", status=404)
+    return (api, operation_id)
+
+
+# -- journal ----------------------------------------------------------------------------------
+def journal(target: ControlTarget, where: Filter | None = None) -> list[Entry]:
+    """The journal (oldest first), decoded and masked, optionally filtered."""
+    return read(target.state.journal.records(), target.masker, where)
+
+
+def clear_journal(target: ControlTarget) -> int:
+    return target.state.journal.clear()
+
+
+# -- data ---------------------------------------------------------------------------------------
 def parse_document(body: bytes, content_type: str = "") -> Any:
     """A fixtures document from JSON or YAML bytes (YAML unless the type says JSON)."""
     media = content_type.split(";")[0].strip().lower()
@@ -53,71 +85,39 @@ def parse_document(body: bytes, content_type: str = "") -> Any:
         raise ControlError("the document is not valid JSON or YAML", [str(exc)]) from None
 
 
-def _reasons(exc: BaseException) -> list[str]:
-    """Every reason an exception carries: a ``reasons``/``errors`` list, else its message."""
-    for attr in ("reasons", "errors"):
-        found = getattr(exc, attr, None)
-        if isinstance(found, list | tuple) and found:
-            return [str(reason) for reason in found]
-    text = str(exc) or type(exc).__name__
-    return [line for line in text.splitlines() if line.strip()] or [text]
+def load_data(target: ControlTarget, api: str, document: Any) -> None:
+    """Replace an API's data; invalid data raises ControlError (400) and changes nothing.
 
-
-def runtime_of(server: MockServer, api: str):
-    runtime = server.runtimes.get(api)
-    if runtime is None:
-        served = ", ".join(server.runtimes)
-        raise ControlError(f"unknown api {api!r}; served: {served}", status=404)
-    return runtime
-
-
-def load_data(server: MockServer, api: str, document: Any) -> None:
-    """Replace an API's data; on any problem raise ControlError and change nothing."""
-    runtime = runtime_of(server, api)
+    Only a :class:`DataError` is the document's fault; any other exception is a bug and
+    propagates (the control API answers it 500 and logs its traceback).
+    """
+    runtime = runtime_of(target, api)
     if document is None:
         raise ControlError("the document is empty")
     try:
-        backend = runtime.verify(runtime.vendor.build(runtime.options, data=document))
-    except Exception as exc:
-        raise ControlError(f"invalid {api} data; nothing was changed", _reasons(exc)) from None
-    runtime.replace_backend(backend)
+        backend = runtime.build(document)
+    except DataError as exc:
+        raise ControlError(f"invalid {api} data; nothing was changed", exc.reasons) from None
+    runtime.install(backend)
 
 
-def seed_backend(server: MockServer, api: str) -> Backend:
-    """The start-up data with fresh request-time state: ``fresh()`` if offered, else rebuilt."""
-    seed = server.seed_backends[api]
-    fresh = getattr(seed, "fresh", None)
-    if callable(fresh):
-        return fresh()
-    runtime = server.runtimes[api]
-    return runtime.vendor.build(runtime.options)
+def reset(target: ControlTarget) -> None:
+    """Every API's data back to the start-up version; journal, scenarios, faults and rate-limit
+    windows cleared."""
+    for runtime in target.runtimes.values():
+        runtime.reset()
+    clear_state(target)
+    target.state.windows.clear()
 
 
-def reset(server: MockServer) -> None:
-    """Journal cleared, every API's data back to the seed state, scenarios and faults cleared."""
-    backends = {api: seed_backend(server, api) for api in server.runtimes}
-    for api, backend in backends.items():
-        server.runtimes[api].replace_backend(backend)
-    server.controls.reset()
-    server.journal.clear()
-
-
-def clear_controls(server: MockServer) -> None:
+def clear_state(target: ControlTarget) -> None:
     """Journal, scenarios and faults cleared; the data in service is left as it is."""
-    server.controls.reset()
-    server.journal.clear()
+    target.state.overrides.reset()
+    target.state.journal.clear()
 
 
-def pipeline_of(server: MockServer, api: str, operation_id: str) -> OperationPipeline:
-    runtime_of(server, api)
-    pipeline = server.pipelines.get((api, operation_id))
-    if pipeline is None:
-        known = ", ".join(op for a, op in server.pipelines if a == api)
-        raise ControlError(f"unknown {api} operation {operation_id!r}; known: {known}", status=404)
-    return pipeline
-
-
-def scenario_from(pipeline: OperationPipeline, body: Any) -> Scenario:
+# -- scenarios ----------------------------------------------------------------------------------
+def scenario_from(responder: Responder, body: Any) -> Scenario:
     """Validate a scenario document completely against the operation it targets."""
     if not isinstance(body, Mapping):
         raise ControlError('a scenario is a JSON object: {"code": 404, "times": 1}')
@@ -136,14 +136,12 @@ def scenario_from(pipeline: OperationPipeline, body: Any) -> Scenario:
         dynamic = parse_bool(str(dynamic))
         if dynamic is None:
             reasons.append("dynamic must be true or false")
-    times = body.get("times")
-    if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 1):
-        reasons.append("times must be a positive integer (omit it: until cleared)")
+    times = _times(body.get("times"), reasons)
     preference = Preference(code, example, bool(dynamic))
     if not reasons and preference.empty:
         reasons.append("a scenario needs code, example or dynamic")
     if not reasons:
-        problem = pipeline.responder.check(preference)
+        problem = responder.check(preference)
         if problem is not None:
             reasons.append(describe(problem))
     if reasons:
@@ -151,8 +149,78 @@ def scenario_from(pipeline: OperationPipeline, body: Any) -> Scenario:
     return Scenario(preference, times)
 
 
-def set_scenario(server: MockServer, api: str, operation_id: str, body: Any) -> Scenario:
-    pipeline = pipeline_of(server, api, operation_id)
-    scenario = scenario_from(pipeline, body)
-    server.controls.set_scenario(pipeline.key, scenario)
+def _times(value: Any, reasons: list[str]) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            value = parse_int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        reasons.append("times must be a positive integer (omit it: until cleared)")
+        return None
+    return value
+
+
+def set_scenario(target: ControlTarget, api: str, operation_id: str, body: Any) -> Scenario:
+    key = operation_key(target, api, operation_id)
+    scenario = scenario_from(target.responders[key], body)
+    target.state.overrides.set_scenario(key, scenario)
     return scenario
+
+
+def clear_scenario(target: ControlTarget, api: str, operation_id: str) -> bool:
+    return target.state.overrides.clear_scenario(operation_key(target, api, operation_id))
+
+
+def clear_scenarios(target: ControlTarget) -> None:
+    target.state.overrides.clear_scenarios()
+
+
+def scenarios(target: ControlTarget) -> dict[str, dict[str, Any]]:
+    found = target.state.overrides.scenarios()
+    return {f"{api}/{op}": scenario.as_dict() for (api, op), scenario in found.items()}
+
+
+# -- faults ---------------------------------------------------------------------------------------
+def fault_from(body: Any) -> Fault:
+    try:
+        return Fault.from_json(body)
+    except ValueError as exc:
+        raise ControlError("invalid fault; nothing was changed", [str(exc)]) from None
+
+
+def _fault_key(target: ControlTarget, api: str | None, operation_id: str | None):
+    if api is None and operation_id is None:
+        return None
+    return operation_key(target, api or "", operation_id or "")
+
+
+def set_fault(
+    target: ControlTarget, body: Any, api: str | None = None, operation_id: str | None = None
+) -> Fault:
+    """Latency and/or error rate, globally (no api/operation) or for one operation."""
+    key = _fault_key(target, api, operation_id)
+    fault = fault_from(body)
+    target.state.overrides.set_fault(key, fault)
+    return fault
+
+
+def clear_fault(
+    target: ControlTarget, api: str | None = None, operation_id: str | None = None
+) -> bool:
+    return target.state.overrides.clear_fault(_fault_key(target, api, operation_id))
+
+
+def fault_for(target: ControlTarget, api: str, operation_id: str) -> Fault:
+    return target.state.overrides.fault_for(operation_key(target, api, operation_id))
+
+
+def faults(target: ControlTarget) -> dict[str, Any]:
+    overrides = target.state.overrides
+    return {
+        "global": overrides.global_fault().as_dict(),
+        "operations": {
+            f"{api}/{op}": fault.as_dict()
+            for (api, op), fault in overrides.operation_faults().items()
+        },
+    }

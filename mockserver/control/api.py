@@ -1,9 +1,14 @@
-"""The control API mounted at ``/__mockserver``: journal, reset, data, scenarios, faults."""
+"""The control API mounted at ``/__mockserver``: journal, reset, data, scenarios, faults.
+
+Each endpoint reads the request, calls one function of ``actions`` and answers JSON; errors are
+``{"error": ..., "reasons": [...]}`` with a 4xx, or a logged 500 for a bug.
+"""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 from starlette.applications import Starlette
@@ -13,24 +18,23 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 
 from mockserver import __version__
+from mockserver.behaviour.contract import Reply
 from mockserver.control import actions
-from mockserver.control.actions import ControlError
+from mockserver.control.actions import ControlTarget
 from mockserver.control.index import STATIC_DIR, index_page
-from mockserver.scenarios import Fault
+from mockserver.crash import ContainCrashes, crash_handler
+from mockserver.errors import ControlError
+from mockserver.journal.record import Filter
 from mockserver.serialize import json_bytes
 
-if TYPE_CHECKING:
-    from mockserver.app import MockServer
+log = logging.getLogger("mockserver")
 
 
 def json_response(value: Any, status: int = 200) -> Response:
     return Response(json_bytes(value), status_code=status, media_type="application/json")
-
-
-def error_response(error: ControlError) -> Response:
-    return json_response(error.as_dict(), error.status)
 
 
 async def json_body(request: Request) -> Any:
@@ -43,84 +47,70 @@ async def json_body(request: Request) -> Any:
         raise ControlError("the request body is not valid JSON", [str(exc)]) from None
 
 
-def operation_key(server: MockServer, request: Request) -> tuple[str, str]:
-    params = request.path_params
-    return actions.pipeline_of(server, params["api"], params["operation"]).key
-
-
 class ControlAPI:
-    """Endpoints as bound methods over one :class:`MockServer`."""
+    """Endpoints as bound methods over one :class:`ControlTarget`."""
 
-    def __init__(self, server: MockServer) -> None:
-        self.server = server
+    def __init__(self, target: ControlTarget) -> None:
+        self.target = target
 
     async def health(self, request: Request) -> Response:
-        apis = list(self.server.runtimes)
+        apis = list(self.target.runtimes)
         return json_response({"status": "ok", "version": __version__, "apis": apis})
 
     async def requests(self, request: Request) -> Response:
-        journal = self.server.journal
         if request.method == "DELETE":
-            return json_response({"cleared": journal.clear()})
+            return json_response({"cleared": actions.clear_journal(self.target)})
         query = request.query_params
-        entries = journal.entries(query.get("path"), query.get("method"), query.get("api"))
+        where = Filter(query.get("path"), query.get("method"), query.get("api"))
+        entries = actions.journal(self.target, where)
         return json_response(
             {"count": len(entries), "requests": [entry.as_dict() for entry in entries]}
         )
 
     async def reset(self, request: Request) -> Response:
-        await run_in_threadpool(actions.reset, self.server)
+        await run_in_threadpool(actions.reset, self.target)
         return json_response({"status": "reset"})
 
     async def data(self, request: Request) -> Response:
         api = request.path_params["api"]
-        actions.runtime_of(self.server, api)
+        actions.runtime_of(self.target, api)
         document = actions.parse_document(
             await request.body(), request.headers.get("content-type", "")
         )
-        await run_in_threadpool(actions.load_data, self.server, api, document)
+        await run_in_threadpool(actions.load_data, self.target, api, document)
         return json_response({"status": "loaded", "api": api})
 
     async def scenarios(self, request: Request) -> Response:
-        controls = self.server.controls
         if request.method == "DELETE":
-            controls.reset_scenarios()
-        return json_response({"scenarios": controls.snapshot()["scenarios"]})
+            actions.clear_scenarios(self.target)
+        return json_response({"scenarios": actions.scenarios(self.target)})
 
     async def scenario(self, request: Request) -> Response:
-        params = request.path_params
+        api, operation = request.path_params["api"], request.path_params["operation"]
         if request.method == "DELETE":
-            key = operation_key(self.server, request)
-            return json_response({"cleared": self.server.controls.clear_scenario(key)})
-        body = await json_body(request)
-        scenario = actions.set_scenario(self.server, params["api"], params["operation"], body)
+            return json_response({"cleared": actions.clear_scenario(self.target, api, operation)})
+        scenario = actions.set_scenario(self.target, api, operation, await json_body(request))
         return json_response(scenario.as_dict())
 
     async def faults(self, request: Request) -> Response:
-        controls = self.server.controls
         if request.method == "PUT":
-            controls.set_fault(None, self._fault(await json_body(request)))
+            actions.set_fault(self.target, await json_body(request))
         elif request.method == "DELETE":
-            controls.clear_fault(None)
-        return json_response(controls.snapshot()["faults"])
+            actions.clear_fault(self.target)
+        return json_response(actions.faults(self.target))
 
     async def fault(self, request: Request) -> Response:
-        controls = self.server.controls
-        key = operation_key(self.server, request)
+        api, operation = request.path_params["api"], request.path_params["operation"]
         if request.method == "PUT":
-            controls.set_fault(key, self._fault(await json_body(request)))
+            fault = actions.set_fault(self.target, await json_body(request), api, operation)
         elif request.method == "DELETE":
-            return json_response({"cleared": controls.clear_fault(key)})
-        return json_response(controls.fault_for(key).as_dict())
-
-    def _fault(self, body: Any) -> Fault:
-        try:
-            return Fault.from_json(body)
-        except ValueError as exc:
-            raise ControlError("invalid fault; nothing was changed", [str(exc)]) from None
+            return json_response({"cleared": actions.clear_fault(self.target, api, operation)})
+        else:
+            fault = actions.fault_for(self.target, api, operation)
+        return json_response(fault.as_dict())
 
     async def spec(self, request: Request) -> Response:
-        runtime = actions.runtime_of(self.server, request.path_params["api"])
+        runtime = actions.runtime_of(self.target, request.path_params["api"])
         fmt = request.path_params["format"]
         if fmt == "json":
             return json_response(runtime.spec.document)
@@ -129,12 +119,12 @@ class ControlAPI:
         return Response(Path(runtime.spec.source).read_bytes(), media_type="application/yaml")
 
     async def index(self, request: Request) -> Response:
-        return Response(index_page(self.server, request), media_type="text/html")
+        return Response(index_page(self.target, request), media_type="text/html")
 
 
 async def _control_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ControlError)
-    return error_response(exc)
+    return json_response(exc.as_dict(), exc.status)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -142,8 +132,12 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return json_response({"error": exc.detail}, exc.status_code)
 
 
-def control_app(server: MockServer) -> Starlette:
-    api = ControlAPI(server)
+#: What a bug in the control plane answers (its traceback goes to the mock's log).
+CRASH = Reply(500, json_bytes({"error": "internal error of the control API (see the mock's log)"}))
+
+
+def control_app(target: ControlTarget) -> ASGIApp:
+    api = ControlAPI(target)
     op = "/{api}/{operation}"
     routes = [
         Route("/", api.index, methods=["GET"]),
@@ -158,7 +152,12 @@ def control_app(server: MockServer) -> Starlette:
         Route("/specs/{api}.{format:str}", api.spec, methods=["GET"]),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
-    return Starlette(
+    app = Starlette(
         routes=routes,
-        exception_handlers={ControlError: _control_error, HTTPException: _http_error},
+        exception_handlers={
+            ControlError: _control_error,
+            HTTPException: _http_error,
+            Exception: crash_handler(lambda scope: CRASH),
+        },
     )
+    return ContainCrashes(app, lambda scope: CRASH)

@@ -10,16 +10,15 @@ import logging
 from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 
 from mockserver import __version__
+from mockserver.control import actions
+from mockserver.control.actions import ControlTarget
 from mockserver.runtime import ApiRuntime
-
-if TYPE_CHECKING:
-    from mockserver.app import MockServer
 
 log = logging.getLogger("mockserver")
 
@@ -89,15 +88,15 @@ def api_view(runtime: ApiRuntime, prefix: str) -> dict[str, Any]:
     }
 
 
-def index_page(server: MockServer, request: Request) -> str:
+def index_page(target: ControlTarget, request: Request) -> str:
     prefix = request.scope.get("root_path", "").rstrip("/")
     context = {
         "version": __version__,
         "prefix": prefix,
-        "seed": server.config.seed,
-        "apis": [api_view(rt, prefix) for rt in server.runtimes.values()],
-        "journal_count": len(server.journal),
-        "controls": server.controls.snapshot(),
+        "seed": target.seed,
+        "apis": [api_view(rt, prefix) for rt in target.runtimes.values()],
+        "journal_count": len(target.state.journal),
+        "controls": {"scenarios": actions.scenarios(target), "faults": actions.faults(target)},
         "base_url": str(request.base_url).rstrip("/"),
     }
     return environment().get_template("index.html").render(context)

@@ -1,15 +1,5 @@
-"""The bounded request journal and the masking of secrets in it and in the logs."""
+"""The journal stage: what the mock was asked and what it answered, secrets masked.
 
-from mockserver.journal.journal import DEFAULT_SIZE, Entry, Journal
-from mockserver.journal.masking import Masker, mask_secret
-from mockserver.journal.middleware import OPERATION_KEY, JournalMiddleware
-
-__all__ = [
-    "DEFAULT_SIZE",
-    "OPERATION_KEY",
-    "Entry",
-    "Journal",
-    "JournalMiddleware",
-    "Masker",
-    "mask_secret",
-]
+``record`` describes an entry, ``masking`` hides secrets, ``recorder`` writes one entry and one
+log line per request. Where entries are kept is the business of ``mockserver.state``.
+"""

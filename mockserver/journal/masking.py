@@ -6,8 +6,10 @@ A credential is kept recognisable (its scheme and a short prefix such as
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from urllib.parse import parse_qsl, urlencode
+
+from mockserver.spec.model import ApiSpec
 
 #: Header names whose values are credentials, lower-cased.
 SECRET_HEADERS = frozenset(
@@ -53,6 +55,17 @@ class Masker:
         self.headers = SECRET_HEADERS | {name.lower() for name in extra_headers}
         self.params = SECRET_PARAMS | {name.lower() for name in extra_params}
 
+    @classmethod
+    def for_specs(cls, specs: Iterable[ApiSpec]) -> Masker:
+        """The standard secret names plus every API-key name the specs declare."""
+        headers, params = [], []
+        for spec in specs:
+            for scheme in spec.security_schemes.values():
+                if scheme.get("type") == "apiKey":
+                    where = params if scheme.get("in") == "query" else headers
+                    where.append(scheme.get("name", ""))
+        return cls(headers, params)
+
     def header_items(self, raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
         """ASGI header pairs -> ``{name: value}`` with secret values masked (first value wins)."""
         out: dict[str, str] = {}
@@ -63,12 +76,6 @@ class Masker:
             value = value_bytes.decode("latin-1")
             out[name] = mask_secret(value) if name in self.headers else value
         return out
-
-    def headers_map(self, headers: Mapping[str, str]) -> dict[str, str]:
-        return {
-            name: mask_secret(value) if name.lower() in self.headers else value
-            for name, value in headers.items()
-        }
 
     def query(self, raw: str) -> str:
         """Mask secret parameters of a query string; leave any other string byte-identical."""

@@ -1,7 +1,8 @@
 """Decode raw request strings into typed parameter values, as the spec describes them.
 
 Every parameter gets a decoder compiled once at start-up; a request only runs
-the decoders of its operation.
+the decoders of its operation. How a scalar is spelled (booleans, numbers) is the API's
+:class:`~mockserver.params.grammar.Grammar`; what it must satisfy is the spec's schema.
 """
 
 from __future__ import annotations
@@ -13,42 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockserver.params.errors import ParamError
+from mockserver.params.errors import Invalid, ParamError
+from mockserver.params.grammar import STRICT, Grammar
 from mockserver.spec.model import LOCATION_ORDER, MISSING, Operation, Parameter
-
-#: The spellings of booleans that HTTP clients send (Python's requests sends ``True``).
-BOOLEANS = {
-    **dict.fromkeys(("true", "1", "yes", "on", "t", "y"), True),
-    **dict.fromkeys(("false", "0", "no", "off", "f", "n"), False),
-}
-
-#: Unicode ``White_Space``: what pydantic strips around numbers (Python's ``str.strip``
-#: would also strip the ASCII separators U+001C..U+001F, which pydantic refuses).
-WHITESPACE = (
-    "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
-    "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
-)
-_DIGITS = r"[0-9](?:_?[0-9])*"
-#: pydantic's integers: ASCII digits, single underscores between them, an optional ``.0``.
-_INTEGER = re.compile(rf"[+-]?({_DIGITS})(?:\.0+)?")
-#: pydantic's (and Python's) float grammar, restricted to ASCII digits.
-_NUMBER = re.compile(
-    rf"[+-]?(?:(?:{_DIGITS}(?:\.(?:{_DIGITS})?)?|\.{_DIGITS})(?:[eE][+-]?{_DIGITS})?"
-    r"|inf|infinity|nan)",
-    re.I,
-)
 
 #: Delimiters of array styles (OpenAPI 3.1, 4.8.12.4).
 DELIMITERS = {"form": ",", "simple": ",", "spaceDelimited": " ", "pipeDelimited": "|"}
-
-
-class Invalid(Exception):
-    """A value that does not satisfy its schema: ``kind`` and ``ctx`` describe why."""
-
-    def __init__(self, kind: str, ctx: dict[str, Any] | None = None) -> None:
-        super().__init__(kind)
-        self.kind = kind
-        self.ctx = ctx
 
 
 @dataclass(slots=True)
@@ -85,45 +56,6 @@ def primary_type(schema: dict[str, Any]) -> str | None:
         sample = schema["enum"][0]
         return {bool: "boolean", int: "integer", float: "number"}.get(type(sample), "string")
     return None
-
-
-def _parse_integer(text: str) -> int:
-    match = _INTEGER.fullmatch(text.strip(WHITESPACE))
-    if not match:
-        raise Invalid("int_parsing")
-    sign = -1 if match.group(0).startswith("-") else 1
-    try:
-        return sign * int(match.group(1))
-    except ValueError:  # more digits than int() converts (sys.get_int_max_str_digits)
-        raise Invalid("int_parsing_size") from None
-
-
-def _parse_number(text: str) -> float | int:
-    stripped = text.strip(WHITESPACE)
-    if not _NUMBER.fullmatch(stripped):
-        raise Invalid("float_parsing")
-    value = float(stripped)
-    lowered = stripped.lower()
-    if value.is_integer() and abs(value) < 2**53 and "." not in lowered and "e" not in lowered:
-        return int(value)
-    return value
-
-
-def _parse_boolean(text: str) -> bool:
-    # Unlike numbers, pydantic does not strip whitespace around booleans.
-    try:
-        return BOOLEANS[text.lower()]
-    except KeyError:
-        raise Invalid("bool_parsing") from None
-
-
-PARSERS: dict[str | None, Callable[[str], Any]] = {
-    "integer": _parse_integer,
-    "number": _parse_number,
-    "boolean": _parse_boolean,
-    "string": str,
-    None: str,
-}
 
 
 def _integral(bound: float) -> float | int:
@@ -171,25 +103,58 @@ def _check_string(schema: dict[str, Any], value: str) -> None:
             raise Invalid("uuid_parsing") from None
 
 
-def scalar_decoder(schema: dict[str, Any]) -> Callable[[str], Any]:
-    """Compile a function that parses and checks one scalar value against ``schema``."""
-    parse = PARSERS.get(primary_type(schema), str)
+def _constraints(schema: dict[str, Any]) -> Callable[[Any], None]:
+    """A function checking a parsed value against ``schema``'s keywords (raises Invalid)."""
+    kind = primary_type(schema)
     enum = schema.get("enum")
     const = schema.get("const", MISSING)
-    numeric = primary_type(schema) in ("integer", "number")
-    bound_type = float if primary_type(schema) == "number" else _integral
-    stringy = primary_type(schema) in ("string", None)
+    numeric = kind in ("integer", "number")
+    bound_type = float if kind == "number" else _integral
+    branches = tuple(
+        _constraints({**_base(schema), **branch}) for branch in schema.get("anyOf", ())
+    ) + tuple(_constraints({**_base(schema), **branch}) for branch in schema.get("oneOf", ()))
 
-    def decode(text: str) -> Any:
-        value = parse(text)
+    def check(value: Any) -> None:
         if enum is not None and value not in enum:
             raise Invalid("enum", {"expected": list(enum)})
         if const is not MISSING and value != const:
             raise Invalid("const", {"expected": [const]})
         if numeric:
             _check_number(schema, value, bound_type)
-        elif stringy:
+        elif kind in ("string", None):
             _check_string(schema, value)
+        if branches:
+            _any_branch(branches, value)
+
+    return check
+
+
+def _base(schema: dict[str, Any]) -> dict[str, Any]:
+    """The keywords a branch of ``anyOf``/``oneOf`` shares with its parent (its type)."""
+    return {key: schema[key] for key in ("type",) if key in schema}
+
+
+def _any_branch(branches: tuple[Callable[[Any], None], ...], value: Any) -> None:
+    """Accept when one branch accepts; else report the first branch's reason."""
+    first: Invalid | None = None
+    for check in branches:
+        try:
+            check(value)
+            return
+        except Invalid as invalid:
+            first = first or invalid
+    assert first is not None
+    raise first
+
+
+def scalar_decoder(schema: dict[str, Any], grammar: Grammar = STRICT) -> Callable[[str], Any]:
+    """Compile a function that parses (by ``grammar``) and checks one scalar value."""
+    parse = grammar.parser(primary_type(schema))
+    check = _constraints(schema)
+
+    def decode(text: str) -> Any:
+        value = parse(text)
+        check(value)
         return value
 
     return decode
@@ -202,10 +167,10 @@ class ParamDecoder:
     is_array: bool
 
     @classmethod
-    def compile(cls, param: Parameter) -> ParamDecoder:
+    def compile(cls, param: Parameter, grammar: Grammar) -> ParamDecoder:
         is_array = primary_type(param.schema) == "array"
         item_schema = param.schema.get("items", {}) if is_array else param.schema
-        return cls(param, scalar_decoder(item_schema), is_array)
+        return cls(param, scalar_decoder(item_schema, grammar), is_array)
 
     def split(self, raw: list[str]) -> list[str]:
         param = self.param
@@ -266,9 +231,9 @@ _ARRAY_CTX = {"too_short": "min_length", "too_long": "max_length", "unique_items
 class OperationDecoder:
     """All parameter decoders of one operation, in the order errors are reported."""
 
-    def __init__(self, operation: Operation) -> None:
+    def __init__(self, operation: Operation, grammar: Grammar = STRICT) -> None:
         ordered = sorted(operation.parameters, key=lambda p: LOCATION_ORDER.index(p.location))
-        self.decoders = tuple(ParamDecoder.compile(p) for p in ordered)
+        self.decoders = tuple(ParamDecoder.compile(p, grammar) for p in ordered)
 
     def __call__(self, raw: RawRequest) -> tuple[dict[str, Any], list[ParamError]]:
         values: dict[str, Any] = {}

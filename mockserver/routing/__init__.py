@@ -1,5 +1,1 @@
-"""Routing: which API owns a path, and the Starlette routes built from the specs."""
-
-from mockserver.routing.owner import owner_of
-
-__all__ = ["owner_of"]
+"""The route stage: the spec's paths to their endpoints, and which API owns any other path."""

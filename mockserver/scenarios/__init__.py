@@ -1,16 +1,5 @@
-"""Per-request and run-time control of answers: Prefer header, scenarios, faults."""
+"""The scenario-override stage: ``Prefer`` headers and stored scenarios pick a forced answer.
 
-from mockserver.scenarios.prefer import Preference, parse_prefer
-from mockserver.scenarios.responder import Responder
-from mockserver.scenarios.store import Fault, Scenario, ScenarioStore, parse_latency, parse_rate
-
-__all__ = [
-    "Fault",
-    "Preference",
-    "Responder",
-    "Scenario",
-    "ScenarioStore",
-    "parse_latency",
-    "parse_prefer",
-    "parse_rate",
-]
+``overrides`` is the vocabulary (Preference, Scenario, Fault), ``prefer`` parses the header,
+``responder`` builds the forced answers of one operation.
+"""

@@ -6,26 +6,13 @@ preferences the mock does not know (``return=minimal``) are ignored, as the RFC 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from mockserver.numbers import parse_int
 from mockserver.params.errors import ParamError
+from mockserver.scenarios.overrides import Preference
 
 HEADER = "Prefer"
 _TRUE = {"true", "1", "yes"}
 _FALSE = {"false", "0", "no"}
-
-
-@dataclass(frozen=True, slots=True)
-class Preference:
-    """What one request (or a stored scenario) asks the operation to answer."""
-
-    code: int | None = None
-    example: str | None = None
-    dynamic: bool = False
-
-    @property
-    def empty(self) -> bool:
-        return self.code is None and self.example is None and not self.dynamic
 
 
 def _error(kind: str, raw: str, **ctx: object) -> ParamError:
@@ -33,10 +20,11 @@ def _error(kind: str, raw: str, **ctx: object) -> ParamError:
 
 
 def parse_code(value: str) -> int | None:
-    """A status code 100-599, or ``None`` if ``value`` is not one."""
-    if len(value) == 3 and value.isdigit() and 100 <= int(value) <= 599:
-        return int(value)
-    return None
+    """A status code 100-599 in three ASCII digits, or ``None`` if ``value`` is not one."""
+    if len(value) != 3 or not value.isascii() or not value.isdigit():
+        return None
+    code = parse_int(value)
+    return code if 100 <= code <= 599 else None
 
 
 def parse_bool(value: str) -> bool | None:

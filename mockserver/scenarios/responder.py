@@ -11,8 +11,8 @@ from typing import Any
 from mockserver.behaviour.contract import Call, Reply
 from mockserver.params.errors import ParamError
 from mockserver.runtime import ApiRuntime
-from mockserver.scenarios.prefer import HEADER, Preference
-from mockserver.scenarios.store import FAULT_STATUSES
+from mockserver.scenarios.overrides import FAULT_STATUSES, Preference
+from mockserver.scenarios.prefer import HEADER
 from mockserver.serialize import json_bytes
 from mockserver.spec.model import Operation, ResponseSpec
 

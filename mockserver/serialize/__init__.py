@@ -19,15 +19,6 @@ def json_bytes(value: Any) -> bytes:
     return orjson.dumps(value)
 
 
-def pretty_json(value: Any) -> bytes:
-    return orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
-
-
-def text_lines(lines: list[str]) -> bytes:
-    """``text/plain`` body with one item per line, newline-terminated; empty list -> empty body."""
-    return "".join(f"{line}\n" for line in lines).encode()
-
-
 def load_yaml(text: str | bytes) -> Any:
     """Parse a YAML (or JSON) document safely, with libyaml when available."""
     return yaml.load(text, Loader=YAML_LOADER)

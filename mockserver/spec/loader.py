@@ -9,7 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from mockserver.errors import SpecError
 from mockserver.serialize import load_yaml
+from mockserver.spec.dependencies import parse_dependencies
 from mockserver.spec.model import (
     MISSING,
     ApiSpec,
@@ -27,10 +29,6 @@ DEFAULT_STYLE = {"query": "form", "cookie": "form", "path": "simple", "header": 
 
 #: Header parameters OpenAPI says to ignore: they are governed by other fields.
 IGNORED_HEADERS = {"accept", "content-type", "authorization"}
-
-
-class SpecError(ValueError):
-    """A spec document that cannot be served."""
 
 
 def read_document(path: Path) -> dict[str, Any]:
@@ -128,10 +126,11 @@ def _operations(api: str, document: dict[str, Any]) -> list[Operation]:
                 for (location, name), p in by_key.items()
                 if not (location == "header" and name.lower() in IGNORED_HEADERS)
             )
+            operation_id = raw.get("operationId") or f"{method}_{path}"
             operations.append(
                 Operation(
                     api=api,
-                    operation_id=raw.get("operationId") or f"{method}_{path}",
+                    operation_id=operation_id,
                     method=method.upper(),
                     path=path,
                     parameters=parameters,
@@ -141,6 +140,11 @@ def _operations(api: str, document: dict[str, Any]) -> list[Operation]:
                     },
                     security=tuple(raw.get("security", default_security)),
                     summary=raw.get("summary", ""),
+                    dependencies=parse_dependencies(
+                        raw.get("x-dependencies"),
+                        f"{api}: {operation_id}",
+                        [name for _, name in by_key],
+                    ),
                 )
             )
     return operations

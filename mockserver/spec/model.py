@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from mockserver.spec.dependencies import OneOrMore
+
 MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING"})()
 
 #: FastAPI reports parameter errors in this order; it is also the natural reading order.
@@ -62,6 +64,17 @@ class Operation:
     responses: dict[str, ResponseSpec]
     security: tuple[dict[str, list[str]], ...]
     summary: str = ""
+    #: ``x-dependencies``: rules across parameters OpenAPI cannot express.
+    dependencies: tuple[OneOrMore, ...] = ()
+
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        """The scopes (roles) the operation's security requirements name, in order."""
+        return tuple(
+            dict.fromkeys(
+                s for requirement in self.security for v in requirement.values() for s in v
+            )
+        )
 
     def response_for(self, status: int) -> ResponseSpec | None:
         """The declared response for a status: exact code, then ``4XX`` range, then ``default``."""

@@ -9,21 +9,21 @@ from typing import Any
 import httpx
 import pytest
 
-from mockserver.app import MockServer
+from mockserver.app import build_app
 from mockserver.behaviour.contract import Call
 from mockserver.config import ServeConfig
 
 
 class Served:
-    """One MockServer serving ActionHub only, with a synchronous request helper."""
+    """One mock app serving ActionHub only, with a synchronous request helper."""
 
     def __init__(self, **config: Any) -> None:
-        self.mock = MockServer(ServeConfig(apis=("actionhub",), validate_responses=True, **config))
-        self.runtime = self.mock.runtimes["actionhub"]
+        self.app = build_app(ServeConfig(apis=("actionhub",), validate_responses=True, **config))
+        self.runtime = self.app.runtimes["actionhub"]
 
     def get(self, url: str, headers: Mapping[str, str] | None = None) -> httpx.Response:
         async def fetch() -> httpx.Response:
-            transport = httpx.ASGITransport(app=self.mock.app)
+            transport = httpx.ASGITransport(app=self.app)
             async with httpx.AsyncClient(transport=transport, base_url="http://mock") as client:
                 return await client.get(url, headers=headers)
 

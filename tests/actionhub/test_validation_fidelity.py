@@ -13,7 +13,9 @@ import httpx
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from mockserver.params.decode import Invalid, scalar_decoder
+from mockserver.params.decode import scalar_decoder
+from mockserver.params.errors import Invalid
+from mockserver.vendors.actionhub.grammar import PYDANTIC
 from tests.actionhub.reference import app as reference_app
 
 PROGRAM = {"program-id": "demo"}
@@ -124,7 +126,7 @@ def test_scalar_grammar_matches_pydantic(schema, python_type):
     from hypothesis import strategies as st
 
     alphabet = st.sampled_from(list("0123456789+-._eEinfatyosrul \t\u00a0\x1c٣"))
-    decode, adapter = scalar_decoder(schema), TypeAdapter(python_type)
+    decode, adapter = scalar_decoder(schema, PYDANTIC), TypeAdapter(python_type)
 
     @settings(max_examples=600, deadline=None, derandomize=True)
     @given(st.text(alphabet, max_size=8))

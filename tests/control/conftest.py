@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from mockserver.config import ServeConfig
-from mockserver.control.actions import clear_controls
+from mockserver.control.actions import clear_state
 from mockserver.testing import LiveServer
 
 
@@ -24,7 +24,7 @@ def live_control() -> Iterator[LiveServer]:
 def http(live_control: LiveServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=live_control.url, timeout=10) as client:
         yield client
-    clear_controls(live_control.mock)  # no test here changes data: keep the (costly) data
+    clear_state(live_control.app.control)  # no test here changes data: keep the (costly) data
 
 
 def asgi_request(app: Any, method: str, url: str, client: tuple[str, int], **kwargs: Any):

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from starlette.middleware.cors import CORSMiddleware
 
-from mockserver.app import MockServer
+from mockserver.app import build_app
 from mockserver.config import ServeConfig
-from mockserver.control.plane import OriginCORS
+from mockserver.cors import OriginCORS
 from tests.conftest import AUTH
 from tests.control.conftest import asgi_request
 
@@ -39,7 +39,7 @@ def test_simple_request_exposes_the_rate_limit_headers(http):
 
 
 def test_cors_origin_restricts_the_allowed_origins():
-    app = MockServer(ServeConfig(apis=("sendgrid",), cors_origins=("http://app.test",))).app
+    app = build_app(ServeConfig(apis=("sendgrid",), cors_origins=("http://app.test",)))
     allowed = asgi_request(
         app, "OPTIONS", SEGMENTS, LOCAL, headers={**PREFLIGHT, "Origin": "http://app.test"}
     )
@@ -55,7 +55,7 @@ def test_cors_origin_restricts_the_allowed_origins():
 
 
 def test_cors_can_be_turned_off():
-    app = MockServer(ServeConfig(apis=("sendgrid",), cors_origins=())).app
+    app = build_app(ServeConfig(apis=("sendgrid",), cors_origins=()))
     response = asgi_request(
         app, "GET", SEGMENTS, LOCAL, headers={**AUTH, "Origin": "http://x.test"}
     )

@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from mockserver.control import ControlError
-from mockserver.control.actions import clear_controls
+from mockserver.control.actions import clear_state
+from mockserver.errors import ControlError
 from mockserver.pytest_plugin import MockServerFixture
 from tests.conftest import AUTH, PROGRAM
 
@@ -18,7 +18,7 @@ ZERO = "00000000-0000-0000-0000-000000000000"
 
 @pytest.fixture()
 def mock(mockserver: MockServerFixture):
-    clear_controls(mockserver.server)  # cheap; test_fixture_reset_* covers the full reset
+    clear_state(mockserver.target)  # cheap; test_fixture_reset_* covers the full reset
     return mockserver
 
 
@@ -93,7 +93,7 @@ INNER_TEST = """
 import httpx
 
 def test_seed_and_fixtures(mockserver):
-    config = mockserver.server.config
+    config = mockserver.config
     assert config.seed == {seed}
     assert config.apis == ("actionhub",)
     assert str(config.fixtures_dir).endswith({fixtures!r})

@@ -6,10 +6,18 @@ import time
 
 import pytest
 
-from mockserver.app import sleep_at_least
-from mockserver.journal import Journal, Masker, mask_secret
-from mockserver.scenarios import Fault, Preference, Scenario, ScenarioStore, parse_prefer
-from mockserver.scenarios.store import parse_latency, parse_rate
+from mockserver.journal.masking import Masker, mask_secret
+from mockserver.journal.record import Filter, Record, read
+from mockserver.routing.endpoint import sleep_at_least
+from mockserver.scenarios.overrides import (
+    Fault,
+    Preference,
+    Scenario,
+    parse_latency,
+    parse_rate,
+)
+from mockserver.scenarios.prefer import parse_prefer
+from mockserver.state.memory import MemoryJournal, MemoryOverrides
 
 
 @pytest.mark.parametrize(
@@ -62,17 +70,17 @@ def test_rate_refuses_out_of_range(value):
 
 
 def test_scenario_counts_down_then_disappears():
-    store = ScenarioStore()
+    store = MemoryOverrides()
     key = ("sendgrid", "ListSegment")
     store.set_scenario(key, Scenario(Preference(code=404), times=2))
     assert store.take(key) == Preference(code=404)
     assert store.take(key) == Preference(code=404)
     assert store.take(key) is None
-    assert not store.scenarios
+    assert not store.has_scenarios
 
 
 def test_scenario_without_times_lasts_until_cleared():
-    store = ScenarioStore()
+    store = MemoryOverrides()
     key = ("sendgrid", "ListSegment")
     store.set_scenario(key, Scenario(Preference(code=503)))
     assert all(store.take(key) == Preference(code=503) for _ in range(50))
@@ -82,7 +90,7 @@ def test_scenario_without_times_lasts_until_cleared():
 
 def test_fault_draws_are_deterministic_per_seed():
     def draws(seed):
-        store = ScenarioStore(seed, Fault((10, 20), 0.5))
+        store = MemoryOverrides(seed, Fault((10, 20), 0.5))
         return [store.draw(("a", "b"), (500, 503)) for _ in range(20)]
 
     first = draws(7)
@@ -93,16 +101,16 @@ def test_fault_draws_are_deterministic_per_seed():
 
 
 def test_operation_fault_overrides_global_field_by_field():
-    store = ScenarioStore(0, Fault((100, 100), 1.0))
+    store = MemoryOverrides(0, Fault((100, 100), 1.0))
     store.set_fault(("a", "b"), Fault(error_rate=0.0))
     assert store.draw(("a", "b"), (500,)) == (0.1, None)
     assert store.draw(("a", "other"), (500,)) == (0.1, 500)
     store.reset()
-    assert store.operation_faults == {} and store.global_fault == Fault((100, 100), 1.0)
+    assert store.operation_faults() == {} and store.global_fault() == Fault((100, 100), 1.0)
 
 
 def test_idle_store_is_not_faulty():
-    store = ScenarioStore()
+    store = MemoryOverrides()
     assert not store.faulty
     store.set_fault(None, Fault(error_rate=0.2))
     assert store.faulty
@@ -144,40 +152,33 @@ def test_masker_masks_headers_and_query_parameters():
     assert masker.query("ids=a%2Cb") == "ids=a%2Cb"
 
 
+def record(path: str, method: str = "GET", query: bytes = b"", headers=()) -> Record:
+    return Record(1.0, "sendgrid", None, method, path, query, 200, 1.23456, list(headers))
+
+
 def test_journal_is_bounded_and_filters():
-    journal = Journal(size=3)
+    journal = MemoryJournal(size=3)
     for index in range(5):
-        journal.record(
-            api="sendgrid",
-            operation=None,
-            method="GET" if index % 2 else "POST",
-            path=f"/p/{index}",
-            query_string=b"",
-            status=200,
-            ms=1.0,
-            raw_headers=[],
-        )
-    assert [entry.path for entry in journal.entries()] == ["/p/2", "/p/3", "/p/4"]
-    assert [entry.path for entry in journal.entries(method="get")] == ["/p/3"]
-    assert [entry.path for entry in journal.entries(path="/p/*")] == ["/p/2", "/p/3", "/p/4"]
-    assert journal.entries(path="/p/4")[0].id == 5
+        journal.append(record(f"/p/{index}", "GET" if index % 2 else "POST"))
+    masker = Masker()
+
+    def paths(where: Filter) -> list[str]:
+        return [entry.path for entry in read(journal.records(), masker, where)]
+
+    assert paths(Filter()) == ["/p/2", "/p/3", "/p/4"]
+    assert paths(Filter(method="get")) == ["/p/3"]
+    assert paths(Filter(path="/p/*")) == ["/p/2", "/p/3", "/p/4"]
+    assert read(journal.records(), masker, Filter(path="/p/4"))[0].id == 5
     assert journal.clear() == 3 and len(journal) == 0
 
 
 def test_journal_stores_raw_requests_and_masks_them_when_read():
-    journal = Journal(masker=Masker(extra_params=["sig"]))
+    journal = MemoryJournal(10)
     raw_headers = [(b"authorization", b"Bearer SG.secretsecretsecret"), (b"program-id", b"demo")]
-    journal.record(
-        api="sendgrid",
-        operation="ListSegment",
-        method="GET",
-        path="/v3/marketing/segments",
-        query_string=b"ids=a%2Cb&sig=xyz",
-        status=200,
-        ms=1.23456,
-        raw_headers=raw_headers,
+    journal.append(
+        record("/v3/marketing/segments", query=b"ids=a%2Cb&sig=xyz", headers=raw_headers)
     )
-    (entry,) = journal.entries()
+    (entry,) = read(journal.records(), Masker(extra_params=["sig"]))
     assert entry.headers == {"authorization": "Bearer SG.***", "program-id": "demo"}
     assert entry.query == "ids=a,b&sig=***"
     assert entry.ms == 1.235

@@ -43,7 +43,9 @@ def test_serve_help_lists_every_documented_flag(capsys):
         (["serve", "--port", "70000"], "port must be 0-65535, not 70000"),
         (["serve", "--api", "stripe"], "invalid choice"),
         (["serve", "--fixtures", "/does/not/exist"], "not a readable directory"),
-        (["serve", "--seed", "x"], "invalid int value"),
+        (["serve", "--seed", "x"], "seed must be an integer 0-9223372036854775807, not 'x'"),
+        (["serve", "--seed", "²"], "seed must be an integer"),
+        (["serve", "--journal-size", "1_000"], "journal size must be an integer"),
     ],
 )
 def test_bad_input_is_a_one_line_error_with_exit_code_2(capsys, args, message):
@@ -74,7 +76,7 @@ def test_specs_validate_and_print():
 def test_the_serve_path_does_not_import_schemathesis():
     code = (
         "import sys; from mockserver.cli import serve_config, parser; from mockserver.app import "
-        "MockServer; MockServer(serve_config(parser().parse_args(['serve']))); "
+        "build_app; build_app(serve_config(parser().parse_args(['serve']))); "
         "print('schemathesis' in sys.modules, 'hypothesis' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -7,7 +7,7 @@ from tests.processes import run_snippet
 SCRIPT = r"""
 import asyncio, hashlib, sys
 import httpx
-from mockserver.app import MockServer
+from mockserver.app import build_app
 from mockserver.config import ServeConfig
 
 AUTH = {"Authorization": "Bearer SG." + "a" * 22 + "." + "b" * 43}
@@ -22,7 +22,7 @@ REQUESTS = [
 ]
 
 async def main(seed):
-    app = MockServer(ServeConfig(seed=seed)).app
+    app = build_app(ServeConfig(seed=seed))
     digest = hashlib.sha256()
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://mock") as client:

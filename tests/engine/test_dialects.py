@@ -82,14 +82,14 @@ def test_a_crash_is_a_500_in_the_dialect_logged_and_the_server_keeps_serving(
     caplog, api, path, headers, body
 ):
     with LiveServer(ServeConfig(apis=(api,))) as server, httpx.Client(base_url=server.url) as http:
-        runtime = server.mock.runtimes[api]
+        runtime = server.app.runtimes[api]
         healthy = http.get(path, headers=headers)
         operation = next(op for op in runtime.spec.operations if op.path == path)
         original = runtime.backend
-        runtime.replace_backend(Exploding(original, operation.operation_id))
+        runtime.install(Exploding(original, operation.operation_id))
         with caplog.at_level(logging.ERROR, logger="mockserver"):
             crashed = http.get(path, headers=headers)
-        runtime.replace_backend(original)
+        runtime.install(original)
         again = http.get(path, headers=headers)
     assert (crashed.status_code, crashed.json()) == (500, body)
     assert "RuntimeError: boom" in caplog.text

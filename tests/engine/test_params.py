@@ -7,6 +7,7 @@ import pytest
 from mockserver.params import OperationDecoder, RawRequest
 from mockserver.spec.loader import _parameter
 from mockserver.spec.model import Operation
+from mockserver.vendors.actionhub.grammar import PYDANTIC
 
 
 def operation(*parameters: dict) -> Operation:
@@ -22,7 +23,8 @@ def operation(*parameters: dict) -> Operation:
 
 
 def decode(op: Operation, **sources):
-    return OperationDecoder(op)(RawRequest(**sources))
+    """Decoded by ActionHub's grammar (pydantic's): the richest one the engine applies."""
+    return OperationDecoder(op, PYDANTIC)(RawRequest(**sources))
 
 
 FLAG = {"name": "flag", "in": "query", "schema": {"type": "boolean", "default": False}}

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from mockserver.behaviour.contract import DataError, GeneratedBackend, Reply
+from mockserver.behaviour.contract import GeneratedBackend, Reply
 from mockserver.config import ServeConfig
 from mockserver.conformance.validator import ResponseValidator
+from mockserver.errors import DataError
 from mockserver.runtime import ApiRuntime
 from mockserver.testing import LiveServer
 
@@ -25,7 +26,7 @@ class Prebuilt(GeneratedBackend):
 @pytest.fixture(scope="module")
 def runtime() -> ApiRuntime:
     server = LiveServer(ServeConfig(apis=("sendgrid",)))
-    return server.mock.runtimes["sendgrid"]
+    return server.app.runtimes["sendgrid"]
 
 
 def test_the_default_worlds_prebuilt_answers_conform(runtime):
@@ -43,9 +44,9 @@ def test_the_default_worlds_prebuilt_answers_conform(runtime):
 )
 def test_a_violating_data_version_is_a_data_error_naming_the_problem(runtime, body, problem):
     with pytest.raises(DataError, match="sendgrid data violates its spec") as raised:
-        runtime.verify(Prebuilt(body))
+        runtime.checker.check_prebuilt(runtime.spec, Prebuilt(body))
     assert problem in str(raised.value)
 
 
 def test_a_backend_without_prebuilt_answers_passes(runtime):
-    assert runtime.verify(GeneratedBackend()) is not None
+    runtime.checker.check_prebuilt(runtime.spec, GeneratedBackend())

@@ -53,7 +53,7 @@ def sg(sg_live: LiveServer) -> Iterator[httpx.Client]:
 @pytest.fixture(scope="session")
 def catalog(sg_live: LiveServer) -> Catalog:
     """The data ``sg_live`` answers from."""
-    return sg_live.mock.runtimes["sendgrid"].backend.catalog
+    return sg_live.app.runtimes["sendgrid"].backend.catalog
 
 
 @pytest.fixture(scope="session")

@@ -9,14 +9,14 @@ from tests.processes import run_snippet
 SCRIPT = r"""
 import asyncio, hashlib, sys
 import httpx
-from mockserver.app import MockServer
+from mockserver.app import build_app
 from mockserver.config import ServeConfig
 
 AUTH = {"Authorization": "Bearer SG." + "d" * 22 + "." + "e" * 43}
 SEGMENTS = "/v3/marketing/segments"
 
 async def main(seed):
-    app = MockServer(ServeConfig(apis=("sendgrid",), seed=seed)).app
+    app = build_app(ServeConfig(apis=("sendgrid",), seed=seed))
     digest = hashlib.sha256()
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://mock") as client:

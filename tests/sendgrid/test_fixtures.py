@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mockserver.behaviour.contract import DataError, VendorOptions
+from mockserver.behaviour.contract import VendorOptions
 from mockserver.cli import main
+from mockserver.errors import DataError
 from mockserver.resources import bundled_dir
+from mockserver.spec import load_spec
 from mockserver.vendors.sendgrid import VENDOR
 from mockserver.vendors.sendgrid.fixtures import FixtureError, load, resolve
 from tests.sendgrid.conftest import sg_key
@@ -150,7 +152,8 @@ def test_a_fixtures_directory_without_places_uses_the_bundled_ones(tmp_path: Pat
 def test_fixture_keys_restrict_access():
     doc = document(keys=[{"key": "my-test-key", "scopes": ["marketing.read"]}])
     backend = VENDOR.build(VendorOptions(seed=0), doc)
-    operation = type("Operation", (), {"operation_id": "ListSegment"})()
+    spec = load_spec("sendgrid", bundled_dir("specs") / VENDOR.spec_file)
+    operation = spec.operation("ListSegment")
     assert backend.authorize(operation, "my-test-key") is None
     refused = backend.authorize(operation, sg_key("a"))
     assert refused is not None and refused.status == 401
@@ -173,14 +176,3 @@ def test_the_contacts_option_sizes_the_world():
     assert all(max(s.members, default=0) < 300 for s in catalog.segments)
     assert backend.inventory()["contacts"] == catalog.contacts.ids
     assert backend.inventory()["segments"] == [s.id for s in catalog.segments]
-
-
-def test_fresh_keeps_the_data_and_forgets_the_counts():
-    backend = VENDOR.build(VendorOptions(seed=0, extra={"rate_limit": 1}), document())
-    backend.limiter.clock = lambda: 1_700_000_000.0  # no minute boundary mid-test
-    operation = type("Operation", (), {"operation_id": "ListSegment"})()
-    assert backend.authorize(operation, sg_key("a")) is None
-    assert backend.authorize(operation, sg_key("a")).status == 429
-    fresh = backend.fresh()
-    assert fresh.catalog is backend.catalog
-    assert fresh.authorize(operation, sg_key("a")) is None

@@ -98,9 +98,8 @@ def test_scope_and_rate_limit_errors_through_the_client():
             }
         },
     )
-    with LiveServer(config) as server:
-        # A fixed clock: a minute boundary mid-test would otherwise reset the counts.
-        server.mock.runtimes["sendgrid"].backend.limiter.clock = lambda: 1_700_000_000.0
+    # A fixed clock: a minute boundary mid-test would otherwise reset the counts.
+    with LiveServer(config, clock=lambda: 1_700_000_000.0) as server:
         with pytest.raises(ForbiddenError):
             SendGridAPIClient(sender, host=server.url).client.marketing.segments.get()
         client = SendGridAPIClient(reader, host=server.url)

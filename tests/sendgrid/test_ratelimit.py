@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from mockserver.config import ServeConfig
+from mockserver.state.memory import MemoryWindows
 from mockserver.testing import LiveServer
 from mockserver.vendors.sendgrid.ratelimit import ADVERTISED_LIMIT, RateLimiter
 from tests.sendgrid.conftest import SEGMENTS, bearer, sg_key
@@ -33,7 +34,7 @@ def test_unlimited_advertises_an_untouched_budget(sg, catalog):
 
 def test_budget_counts_down_per_key_and_resets_with_the_window():
     clock = Clock(1_000_030.5)
-    limiter = RateLimiter(3, clock=clock)
+    limiter = RateLimiter(3, MemoryWindows(), clock)
     for remaining in (2, 1, 0):
         assert limiter.refusal("k") is None
         assert dict(limiter.headers("k")) == {
@@ -51,15 +52,17 @@ def test_budget_counts_down_per_key_and_resets_with_the_window():
     assert dict(limiter.headers("k"))["X-RateLimit-Reset"] == "1000140"
 
 
-def test_fresh_forgets_the_counts():
-    limiter = RateLimiter(1, clock=Clock(0))
+def test_cleared_windows_forget_the_counts():
+    windows = MemoryWindows()
+    limiter = RateLimiter(1, windows, Clock(0))
     assert limiter.refusal("k") is None and limiter.refusal("k") is not None
-    assert limiter.fresh().refusal("k") is None
+    windows.clear()
+    assert limiter.refusal("k") is None
 
 
 def test_a_limit_below_one_is_refused():
     with pytest.raises(ValueError):
-        RateLimiter(0)
+        RateLimiter(0, MemoryWindows(), Clock(0))
 
 
 @pytest.fixture(scope="module")
@@ -67,9 +70,8 @@ def limited() -> Iterator[LiveServer]:
     config = ServeConfig(
         apis=("sendgrid",), validate_responses=True, vendor_options={"sendgrid": {"rate_limit": 3}}
     )
-    with LiveServer(config) as server:
-        # A fixed clock: a minute boundary mid-test would otherwise reset the counts.
-        server.mock.runtimes["sendgrid"].backend.limiter.clock = Clock(1_700_000_000.0)
+    # A fixed clock: a minute boundary mid-test would otherwise reset the counts.
+    with LiveServer(config, clock=Clock(1_700_000_000.0)) as server:
         yield server
 
 

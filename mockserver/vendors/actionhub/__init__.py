@@ -19,8 +19,9 @@ from mockserver.behaviour.contract import (
     VendorOptions,
     bounded_int,
 )
+from mockserver.params.grammar import Grammar
 from mockserver.spec.model import Operation
-from mockserver.vendors.actionhub.behaviour import SegmentsBehaviour
+from mockserver.vendors.actionhub.behaviour import OPERATIONS, SegmentsBehaviour
 from mockserver.vendors.actionhub.dialect import FastAPIDialect
 from mockserver.vendors.actionhub.fixtures import (
     FixtureError,
@@ -28,6 +29,7 @@ from mockserver.vendors.actionhub.fixtures import (
     load_programs,
     parse_program,
 )
+from mockserver.vendors.actionhub.grammar import PYDANTIC
 from mockserver.vendors.actionhub.programs import Programs
 from mockserver.vendors.actionhub.world import MAX_USERS
 
@@ -55,11 +57,6 @@ class ActionHubBackend:
     def authorize(self, operation: Operation, credential: str) -> Reply | None:
         return None
 
-    def fresh(self) -> ActionHubBackend:
-        """Same data, empty caches: what ``/__mockserver/reset`` restores, without a rebuild."""
-        programs = self.programs.fresh()
-        return ActionHubBackend(programs, SegmentsBehaviour(programs, VENDOR.dialect).handlers)
-
     def inventory(self) -> Mapping[str, Sequence[str]]:
         """The fixture programs (any other program-id answers from a generated world)."""
         return {"programs": sorted(self.programs.fixed)}
@@ -70,7 +67,8 @@ class ActionHub:
     name: str = "actionhub"
     spec_file: str = "actionhub.openapi.yaml"
     dialect: FastAPIDialect = field(default_factory=FastAPIDialect)
-
+    grammar: Grammar = PYDANTIC
+    operations: frozenset[str] = OPERATIONS
     cli_options: tuple[CliOption, ...] = (
         CliOption(
             "--users",
@@ -93,7 +91,7 @@ class ActionHub:
         else:
             directory = options.fixtures_dir / "actionhub" if options.fixtures_dir else None
             fixtures = load_programs(directory)
-        programs = Programs(
+        programs = Programs.build(
             options.seed,
             fixtures,
             users=options.extra.get("users"),

@@ -8,7 +8,7 @@ so new data starts with empty caches.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import NamedTuple
 
 import orjson
 
@@ -18,9 +18,23 @@ from mockserver.vendors.actionhub.model import WEIGHT_SCALE, threshold
 from mockserver.vendors.actionhub.programs import Program, Programs
 from mockserver.vendors.actionhub.segments import Ranked, members, rank
 
+#: The operations answered with behaviour, by operationId.
+OPERATIONS = frozenset({"get_segment_segment_get", "get_segments_segments_get"})
 #: The ``segment_basis`` query value -> the basis an item names (singular, as SegmentCount).
 BASIS = {"labels": "label", "assets": "asset"}
 NEITHER = "Either asset_ids or labels must be provided"
+
+
+class SegmentKey(NamedTuple):
+    """What a ``/segment`` answer depends on: its cache key."""
+
+    basis: str
+    names: tuple[str, ...]
+    #: ``None``: every action type.
+    actions: tuple[str, ...] | None
+    match_all: bool
+    segment_type: str
+    level: int
 
 
 def split_list(text: str | None) -> list[str]:
@@ -62,49 +76,39 @@ class SegmentsBehaviour:
         basis, names = ("asset", asset_ids) if asset_ids else ("label", labels)
         program = self.programs.get(params["program-id"])
         action_names = split_list(params["action_types"])
-        match_all = params["match_type"] == "all"
-        key = (
-            basis,
-            tuple(sorted(names)),
-            tuple(sorted(action_names)) if action_names else None,
-            match_all,
-            params["segment_type"],
-            threshold(float(params["min_weight"])),
+        key = SegmentKey(
+            basis=basis,
+            names=tuple(sorted(names)),
+            actions=tuple(sorted(action_names)) if action_names else None,
+            match_all=params["match_type"] == "all",
+            segment_type=params["segment_type"],
+            level=threshold(float(params["min_weight"])),
         )
         if not params["force_refresh"]:
             cached = program.segment_bodies.get(key)
             if cached is not None:
                 return text_reply(cached)
-        body = self._segment_body(program, basis, names, action_names, match_all, key)
-        return text_reply(program.segment_bodies.put(key, body))
+        return text_reply(program.segment_bodies.put(key, self._segment_body(program, key)))
 
-    def _segment_body(
-        self,
-        program: Program,
-        basis: str,
-        names: list[str],
-        action_names: list[str],
-        match_all: bool,
-        key: tuple[Any, ...],
-    ) -> bytes:
-        known = program.positions[basis]
-        items = [known[name] for name in names if name in known]
-        if match_all and len(items) < len(names):
+    def _segment_body(self, program: Program, key: SegmentKey) -> bytes:
+        known = program.positions[key.basis]
+        items = [known[name] for name in key.names if name in known]
+        if key.match_all and len(items) < len(key.names):
             return b""  # an unknown asset or label matches no user
         positions = program.positions["action"]
-        if action_names:
-            actions = [positions[name] for name in action_names if name in positions]
+        if key.actions is not None:
+            actions = [positions[name] for name in key.actions if name in positions]
         else:
             actions = list(positions.values())
         users = members(
             program.index,
             len(program.world.users),
-            basis,
+            key.basis,
             items,
             actions,
-            match_all,
-            segment_type=key[4],
-            level=key[5],
+            key.match_all,
+            segment_type=key.segment_type,
+            level=key.level,
         )
         return program.world.users.render(users)
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import yaml
 
-from mockserver.behaviour.contract import DataError
 from mockserver.conformance.documents import DocumentSchema
+from mockserver.errors import DataError
 from mockserver.serialize import load_yaml
 from mockserver.vendors.actionhub.model import Catalog, quantize
 from mockserver.vendors.actionhub.world import MAX_USERS, ExplicitRecommendation, Volume

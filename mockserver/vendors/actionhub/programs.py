@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mockserver.vendors.actionhub.cache import LruCache
+from mockserver.lru import LruCache
 from mockserver.vendors.actionhub.fixtures import ProgramFixture
 from mockserver.vendors.actionhub.index import Index, build_index
 from mockserver.vendors.actionhub.model import World
@@ -94,39 +94,37 @@ def fixture_world(seed: int, fixture: ProgramFixture, volume: Volume) -> World:
 class Programs:
     """program-id -> Program, for one data version."""
 
-    def __init__(
-        self,
+    def __init__(self, seed: int, fixed: dict[str, Program], volume: Volume) -> None:
+        self.seed = seed
+        #: The fixture programs; each has the volume its file states.
+        self.fixed = fixed
+        #: The size of generated programs (any program-id no fixture defines).
+        self.volume = volume
+        rows = max(volume.users * volume.recommendations_per_user, 1)
+        self.capacity = max(1, min(MAX_GENERATED, GENERATED_ROW_BUDGET // rows))
+        self._generated: LruCache[Program] = LruCache(self.capacity)
+        self._lock = threading.Lock()
+
+    @classmethod
+    def build(
+        cls,
         seed: int,
         fixtures: dict[str, ProgramFixture],
         users: int | None = None,
         recommendations_per_user: int | None = None,
-    ) -> None:
-        self.seed = seed
-
-        self.volume = Volume(
+    ) -> Programs:
+        """Build every fixture program now; generated ones wait for their first request."""
+        volume = Volume(
             DEFAULT_USERS if users is None else users,
             DEFAULT_RECOMMENDATIONS_PER_USER
             if recommendations_per_user is None
             else recommendations_per_user,
         )
-        # A fixture program has the volume its file states; the options size generated ones.
-        self.fixed = {
+        fixed = {
             name: Program.of(fixture_world(seed, fixture, fixture.volume))
             for name, fixture in fixtures.items()
         }
-        rows = max(self.volume.users * self.volume.recommendations_per_user, 1)
-        self.capacity = max(1, min(MAX_GENERATED, GENERATED_ROW_BUDGET // rows))
-        self._generated: LruCache[Program] = LruCache(self.capacity)
-        self._lock = threading.Lock()
-
-    def fresh(self) -> Programs:
-        """The same worlds and indexes, empty answer caches (generated worlds rebuilt lazily)."""
-        twin = object.__new__(Programs)
-        twin.seed, twin.volume, twin.capacity = self.seed, self.volume, self.capacity
-        twin.fixed = {name: Program(p.world, p.index) for name, p in self.fixed.items()}
-        twin._generated = LruCache(self.capacity)
-        twin._lock = threading.Lock()
-        return twin
+        return cls(seed, fixed, volume)
 
     def get(self, program_id: str) -> Program:
         program = self.fixed.get(program_id) or self._generated.get(program_id)

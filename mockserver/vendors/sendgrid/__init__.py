@@ -14,12 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from mockserver.behaviour.contract import Backend, CliOption, VendorOptions, bounded_int
+from mockserver.params.grammar import Grammar
 from mockserver.resources import bundled_dir
 from mockserver.vendors.sendgrid import fixtures
 from mockserver.vendors.sendgrid.auth import KeyRing, parse_key_option
-from mockserver.vendors.sendgrid.behaviour import SendGridBackend
+from mockserver.vendors.sendgrid.behaviour import OPERATIONS, SendGridBackend
 from mockserver.vendors.sendgrid.catalog import build_catalog
 from mockserver.vendors.sendgrid.dialect import SendGridDialect
+from mockserver.vendors.sendgrid.grammar import GO_STRCONV
 from mockserver.vendors.sendgrid.ratelimit import RateLimiter
 
 log = logging.getLogger("mockserver.sendgrid")
@@ -63,8 +65,9 @@ class SendGrid:
     name: str = "sendgrid"
     spec_file: str = "sendgrid-segments.openapi.yaml"
     dialect: SendGridDialect = field(default_factory=SendGridDialect)
-
+    grammar: Grammar = GO_STRCONV
     cli_options: tuple[CliOption, ...] = CLI_OPTIONS
+    operations: frozenset[str] = OPERATIONS
 
     def build(self, options: VendorOptions, data: Any | None = None) -> Backend:
         extra = options.extra
@@ -76,7 +79,7 @@ class SendGrid:
         return SendGridBackend(
             catalog=build_catalog(world, options.seed, extra.get("contacts")),
             keys=KeyRing.of(configured),
-            limiter=RateLimiter(rate_limit),
+            limiter=RateLimiter(rate_limit, options.windows, options.clock),
             dialect=self.dialect,
         )
 

@@ -16,12 +16,6 @@ from mockserver.behaviour.contract import Reply
 from mockserver.vendors.sendgrid.dialect import ACCESS_FORBIDDEN, INVALID_GRANT, errors_reply
 
 KEY_SHAPE = re.compile(r"SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}")
-MARKETING_READ = "marketing.read"
-#: The scope each operation needs (SendGrid's Marketing Campaigns read scope).
-OPERATION_SCOPES: Mapping[str, str] = {
-    "ListSegment": MARKETING_READ,
-    "GetSegment": MARKETING_READ,
-}
 INVALID_KEY = errors_reply(401, (None, INVALID_GRANT))
 FORBIDDEN = errors_reply(403, (None, ACCESS_FORBIDDEN))
 
@@ -48,14 +42,14 @@ class KeyRing:
         keys = dict(configured)
         return cls(keys or None)
 
-    def refusal(self, operation_id: str, key: str) -> Reply | None:
-        """401 for a key that is not accepted, 403 for one lacking the operation's scope."""
+    def refusal(self, needed: Iterable[str], key: str) -> Reply | None:
+        """401 for a key that is not accepted, 403 for one lacking a ``needed`` scope (the
+        spec's security requirement lists them)."""
         if self.keys is None:
             return None if KEY_SHAPE.fullmatch(key) else INVALID_KEY
         if key not in self.keys:
             return INVALID_KEY
         scopes = self.keys[key]
-        needed = OPERATION_SCOPES.get(operation_id)
-        if scopes is not None and needed is not None and needed not in scopes:
+        if scopes is not None and not scopes.issuperset(needed):
             return FORBIDDEN
         return None

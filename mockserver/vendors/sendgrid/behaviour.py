@@ -6,21 +6,22 @@ per-request work is the filter and the ``X-RateLimit-*`` headers.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from mockserver.behaviour.contract import Call, Handler, Reply
-from mockserver.params.errors import ParamError
+from mockserver.lru import LruCache
 from mockserver.spec.model import Operation
 from mockserver.vendors.sendgrid.auth import KeyRing
 from mockserver.vendors.sendgrid.catalog import Catalog, results_bytes
 from mockserver.vendors.sendgrid.dialect import SendGridDialect
 from mockserver.vendors.sendgrid.ratelimit import RateLimiter
 
+#: The operations answered with behaviour (the others, if any, with generated data).
+OPERATIONS = frozenset({"ListSegment", "GetSegment"})
 MAX_PARENT_LIST_IDS = 50
-#: Filtered list answers kept (bytes or the 400), by the raw filter values.
+#: Filtered list answers kept.
 FILTER_CACHE_SIZE = 1024
 JSON = "application/json"
 
@@ -38,16 +39,6 @@ def _frozen(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
-def malformed_uuids(name: str, values: list[str]) -> list[ParamError]:
-    errors = []
-    for index, value in enumerate(values):
-        try:
-            uuid.UUID(value)
-        except ValueError:
-            errors.append(ParamError("uuid_parsing", "query", name, value, None, index))
-    return errors
-
-
 @dataclass
 class SendGridBackend:
     catalog: Catalog
@@ -55,14 +46,12 @@ class SendGridBackend:
     limiter: RateLimiter
     dialect: SendGridDialect
     handlers: Mapping[str, Handler] = field(init=False)
-    _filtered: dict[tuple[Any, ...], bytes | Reply] = field(init=False, default_factory=dict)
+    #: Filtered list answers (bytes, or the 400), by the decoded filter values.
+    _filtered: LruCache[bytes | Reply] = field(init=False)
 
     def __post_init__(self) -> None:
         self.handlers = {"ListSegment": self.list_segments, "GetSegment": self.get_segment}
-
-    def fresh(self) -> SendGridBackend:
-        """The same data with the rate-limit counters back at zero (``/__mockserver/reset``)."""
-        return SendGridBackend(self.catalog, self.keys, self.limiter.fresh(), self.dialect)
+        self._filtered = LruCache(FILTER_CACHE_SIZE)
 
     def inventory(self) -> dict[str, list[str]]:
         """The ids in service, per collection (the control plane's index page)."""
@@ -80,7 +69,7 @@ class SendGridBackend:
             yield "GetSegment", Reply(200, segment.full_with_query_bytes, JSON)
 
     def authorize(self, operation: Operation, credential: str) -> Reply | None:
-        refusal = self.keys.refusal(operation.operation_id, credential)
+        refusal = self.keys.refusal(operation.scopes, credential)
         if refusal is not None:
             return refusal
         return self.limiter.refusal(credential)
@@ -96,32 +85,22 @@ class SendGridBackend:
         if not (ids or parents or no_parent):
             return self._ok(call, self.catalog.all_bytes)
         key = (_frozen(ids), _frozen(parents), no_parent)
-        answer = self._filtered.get(key)
-        if answer is None:
-            answer = self._filter(call.operation, split_ids(ids), split_ids(parents), no_parent)
-            if len(self._filtered) >= FILTER_CACHE_SIZE:
-                self._filtered.clear()
-            self._filtered[key] = answer
+        answer = self._filtered.get_or_build(
+            key, lambda: self._filter(split_ids(ids), split_ids(parents), no_parent)
+        )
         return self._ok(call, answer) if isinstance(answer, bytes) else answer
 
-    def _filter(
-        self, operation: Operation, ids: list[str], parents: list[str], no_parent: bool
-    ) -> bytes | Reply:
-        """The filtered list's bytes, or the 400 for malformed filters."""
+    def _filter(self, ids: list[str], parents: list[str], no_parent: bool) -> bytes | Reply:
+        """The filtered list's bytes, or the 400 for too many parent lists (the engine has
+        already refused malformed ids, as the spec's patterns say)."""
         segments = self.catalog.segments
         if ids:
-            errors = malformed_uuids("ids", ids)
-            if errors:
-                return self.dialect.invalid_parameters(operation, errors)
             wanted = {value.lower() for value in ids}
             return results_bytes([s for s in segments if s.id in wanted])
         wanted = {value.lower() for value in parents}
         if len(wanted) > MAX_PARENT_LIST_IDS:
             message = f"no more than {MAX_PARENT_LIST_IDS} parent_list_ids are allowed"
             return self.dialect.error(400, message, "parent_list_ids")
-        errors = malformed_uuids("parent_list_ids", parents)
-        if errors:
-            return self.dialect.invalid_parameters(operation, errors)
         if not wanted and not no_parent:
             return self.catalog.all_bytes
         return results_bytes(

@@ -16,8 +16,8 @@ from typing import Any
 
 import yaml
 
-from mockserver.behaviour.contract import DataError
 from mockserver.conformance.documents import DocumentSchema
+from mockserver.errors import DataError
 from mockserver.vendors.sendgrid.schema import SCHEMA
 from mockserver.vendors.sendgrid.sql import (
     RESERVED,
@@ -40,13 +40,9 @@ SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_SHAPE_PROBLEMS = 20
 
 
-class FixtureError(DataError, ValueError):
+class FixtureError(DataError):
     """The fixtures cannot be loaded. ``reasons`` lists every problem found, each naming
     the file and the item at fault (the control plane shows them all)."""
-
-    def __init__(self, reasons: list[str] | str) -> None:
-        self.reasons = [reasons] if isinstance(reasons, str) else list(reasons)
-        super().__init__("; ".join(self.reasons))
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
+from mockserver.errors import DataError
 from mockserver.vendors.sendgrid.values import parse_instant
 
 #: The dialect SGQL is read as: MySQL's string escapes and interval syntax match the docs.
@@ -60,7 +61,12 @@ CONTACT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("unique_name", "TEXT"),
 )
 RESERVED = frozenset(name for name, _ in CONTACT_COLUMNS)
-EVENT_COLUMNS = ("contact_id", "event_source", "event_type", "event_timestamp")
+EVENT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("contact_id", "TEXT"),
+    ("event_source", "TEXT"),
+    ("event_type", "TEXT"),
+    ("event_timestamp", "INTEGER"),
+)
 CUSTOM_TYPES = {"text": "TEXT", "number": "NUMERIC", "date": "INTEGER"}
 
 #: Interval unit -> seconds, or the calendar unit SQLite's date functions step by.
@@ -78,7 +84,7 @@ _INSTANT = re.compile(
 )
 
 
-class QueryError(ValueError):
+class QueryError(DataError):
     """A query outside the supported Segmentation Query Language subset."""
 
 
@@ -218,6 +224,10 @@ def _number(text: str) -> int | float:
         return float(text)
 
 
+def _columns(columns: Iterable[tuple[str, str]]) -> str:
+    return ", ".join(f"{name} {kind}" for name, kind in columns)
+
+
 class ContactStore:
     """The in-memory SQLite database queries run against: built once per data version."""
 
@@ -226,11 +236,8 @@ class ContactStore:
         self.db = sqlite3.connect(":memory:", check_same_thread=False)
         columns = [*CONTACT_COLUMNS, *((n, CUSTOM_TYPES[t]) for n, t in custom_fields)]
         self.columns = tuple(name for name, _ in columns)
-        self.db.execute(f"CREATE TABLE contact_data ({', '.join(f'{n} {t}' for n, t in columns)})")
-        self.db.execute(
-            "CREATE TABLE event_data (contact_id TEXT, event_source TEXT, event_type TEXT,"
-            " event_timestamp INTEGER)"
-        )
+        self.db.execute(f"CREATE TABLE contact_data ({_columns(columns)})")
+        self.db.execute(f"CREATE TABLE event_data ({_columns(EVENT_COLUMNS)})")
 
     def insert_contacts(self, rows: Iterable[Sequence[Any]]) -> None:
         marks = ", ".join("?" * len(self.columns))
@@ -239,7 +246,8 @@ class ContactStore:
         self.db.execute("CREATE UNIQUE INDEX contact_by_id ON contact_data (contact_id)")
 
     def insert_events(self, rows: Iterable[Sequence[Any]]) -> None:
-        self.db.executemany("INSERT INTO event_data VALUES (?, ?, ?, ?)", rows)
+        marks = ", ".join("?" * len(EVENT_COLUMNS))
+        self.db.executemany(f"INSERT INTO event_data VALUES ({marks})", rows)
         self.db.execute(
             "CREATE INDEX event_by_type ON event_data (event_type, event_timestamp, contact_id)"
         )

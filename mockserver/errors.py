@@ -1,0 +1,52 @@
+"""Every error mockserver raises on purpose, under one root, each kind saying who is at fault.
+
+Catch :class:`MockServerError` to handle "mockserver refused something"; anything else that
+escapes is a bug and is answered as one (a 500 in the API's dialect, its traceback logged).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class MockServerError(Exception):
+    """Root of the errors mockserver raises on purpose. ``reasons`` lists every problem found."""
+
+    def __init__(self, reasons: list[str] | str) -> None:
+        self.reasons = [reasons] if isinstance(reasons, str) else [str(r) for r in reasons]
+        super().__init__("; ".join(self.reasons))
+
+
+class SpecError(MockServerError):
+    """A spec document that cannot be served (not OpenAPI, an unresolvable ``$ref``...)."""
+
+
+class RegistryError(MockServerError):
+    """A table keyed by spec names (handlers, dependencies, options) names something unknown.
+
+    Raised while the app is built, so a misspelled key fails at start-up, never at request time.
+    """
+
+
+class DataError(MockServerError):
+    """A data version cannot be built: invalid fixtures or a data document; nothing changes.
+
+    Each reason names the file or document and the field at fault. The CLI prints them and exits
+    2; the control API answers 400 with all of them.
+    """
+
+
+class ConformanceError(MockServerError):
+    """A reply that contradicts the spec; raised loudly in ``--validate-responses`` mode."""
+
+
+class ControlError(MockServerError):
+    """A refused control-plane request: the HTTP ``status`` and every reason."""
+
+    def __init__(self, message: str, reasons: list[str] | None = None, status: int = 400) -> None:
+        super().__init__(reasons or [message])
+        self.message = message
+        self.status = status
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"error": self.message, "reasons": self.reasons}

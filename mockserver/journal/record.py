@@ -1,0 +1,107 @@
+"""What the journal keeps of one request, and how a reader sees it.
+
+Recording runs per request, so a :class:`Record` holds what the request brought as it came
+(query string bytes, the ASGI header list): nothing decoded or copied. Reading decodes and masks
+a record into an :class:`Entry`, the JSON shape of ``GET /__mockserver/requests``.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+from urllib.parse import parse_qs
+
+from mockserver.journal.masking import Masker
+
+#: Scope key an operation's endpoint fills with ``(api, operationId)`` for the journal.
+OPERATION_KEY = "mockserver.operation"
+
+
+class Record(NamedTuple):
+    """One request as it came, and what it was answered."""
+
+    time: float
+    api: str | None
+    operation: str | None
+    method: str
+    path: str
+    query: bytes
+    status: int
+    ms: float
+    headers: list[tuple[bytes, bytes]]
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One journal entry as readers see it: decoded, secrets masked."""
+
+    id: int
+    time: float
+    api: str | None
+    operation: str | None
+    method: str
+    path: str
+    query: str
+    status: int
+    ms: float
+    headers: dict[str, str]
+
+    @classmethod
+    def of(cls, id_: int, record: Record, masker: Masker) -> Entry:
+        return cls(
+            id=id_,
+            time=record.time,
+            api=record.api,
+            operation=record.operation,
+            method=record.method,
+            path=record.path,
+            query=masker.query(record.query.decode("latin-1")),
+            status=record.status,
+            ms=round(record.ms, 3),
+            headers=masker.header_items(record.headers),
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON shape of ``GET /__mockserver/requests``: the fields, then the parsed query."""
+        return {
+            "id": self.id,
+            "time": self.time,
+            "api": self.api,
+            "operation": self.operation,
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "status": self.status,
+            "ms": self.ms,
+            "headers": dict(self.headers),
+            "params": parse_qs(self.query, keep_blank_values=True),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    """The journal's filter: exact method and API, the path exactly or as a ``*`` pattern."""
+
+    path: str | None = None
+    method: str | None = None
+    api: str | None = None
+
+    def __call__(self, record: Record) -> bool:
+        if self.method is not None and record.method != self.method.upper():
+            return False
+        if self.api is not None and record.api != self.api:
+            return False
+        if self.path is None:
+            return True
+        if "*" in self.path:
+            return fnmatch.fnmatchcase(record.path, self.path)
+        return record.path == self.path
+
+
+def read(
+    records: list[tuple[int, Record]], masker: Masker, where: Filter | None = None
+) -> list[Entry]:
+    """The records (oldest first) matching ``where``, decoded and masked."""
+    where = where or Filter()
+    return [Entry.of(id_, record, masker) for id_, record in records if where(record)]

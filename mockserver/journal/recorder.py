@@ -1,0 +1,87 @@
+"""One journal record and one log line per request, secrets masked in both.
+
+The fast path (a spec operation) calls :meth:`Recorder.record` itself; everything else (the
+control plane, unknown paths, CORS preflights) passes :class:`JournalMiddleware`, which calls
+the same method. Calls to the control API are logged but never journaled: they are not traffic.
+Per request only raw values are stored; the log line is built only when INFO is enabled.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mockserver.journal.masking import Masker
+from mockserver.journal.record import OPERATION_KEY, Record
+from mockserver.state.base import JournalStore
+
+access_log = logging.getLogger("mockserver.access")
+
+
+class Recorder:
+    def __init__(
+        self,
+        journal: JournalStore,
+        masker: Masker,
+        owner: Callable[[str], str | None],
+        control_prefix: str,
+    ) -> None:
+        self.journal = journal
+        self.masker = masker
+        self.owner = owner
+        self.control_prefix = control_prefix
+        self._control_dir = control_prefix + "/"
+
+    def record(self, scope: Scope, status: int, started: float) -> None:
+        """Journal (and log) one answered request; ``started`` is its ``perf_counter``."""
+        ms = (time.perf_counter() - started) * 1000
+        path: str = scope["path"]
+        method: str = scope["method"]
+        query: bytes = scope["query_string"]
+        if access_log.isEnabledFor(logging.INFO):
+            shown = self.masker.query(query.decode("latin-1"))
+            target = f"{path}?{shown}" if shown else path
+            access_log.info("%s %s %d %.1fms", method, target, status, ms)
+        if path == self.control_prefix or path.startswith(self._control_dir):
+            return
+        api, operation = scope.get(OPERATION_KEY) or (self.owner(path), None)
+        record = Record(
+            time.time(), api, operation, method, path, query, status, ms, scope["headers"]
+        )
+        self.journal.append(record)
+
+
+class JournalMiddleware:
+    """Records every answer that passes it (404/405, CORS preflights, the control plane's log)."""
+
+    def __init__(self, app: ASGIApp, recorder: Recorder) -> None:
+        self.app = app
+        self.recorder = recorder
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+        done = False
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status, done
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif not done and not message.get("more_body", False):
+                # Recorded before the last byte leaves: a client that has its answer finds it
+                # in the journal.
+                done = True
+                self.recorder.record(scope, status, started)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            if not done:
+                self.recorder.record(scope, status, started)

@@ -1,0 +1,73 @@
+"""The one bounded cache: least-recently-used eviction by entry count and, for bytes, total size.
+
+Every memo in mockserver (decoded parameters, generated answers, a vendor's answers per
+criteria) is an :class:`LruCache`, so hostile input can never grow one without bound.
+Reads take no lock (they run on the event loop, and ``OrderedDict`` operations are atomic
+under the GIL); writes do, because data loads fill caches from worker threads.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Generic, TypeVar
+
+V = TypeVar("V")
+
+
+class LruCache(Generic[V]):
+    """``max_bytes`` bounds the summed ``len()`` of bytes values; other values count 0."""
+
+    def __init__(self, max_entries: int, max_bytes: int | None = None) -> None:
+        if max_entries < 1:
+            raise ValueError("an LruCache holds at least one entry")
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[Hashable, V] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: Hashable) -> V | None:
+        value = self._entries.get(key)
+        if value is not None:
+            try:  # noqa: SIM105 - the hot path: no context manager per hit
+                self._entries.move_to_end(key)
+            except KeyError:  # evicted by a writer in between: still a valid answer
+                pass
+        return value
+
+    def put(self, key: Hashable, value: V) -> V:
+        """Keep ``value`` (unless it alone exceeds ``max_bytes``) and return it."""
+        size = _size(value)
+        if self.max_bytes is not None and size > self.max_bytes:
+            return value  # too big to keep: answered, not cached
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= _size(old)
+            self._entries[key] = value
+            self._bytes += size
+            while len(self._entries) > self.max_entries or (
+                self.max_bytes is not None and self._bytes > self.max_bytes
+            ):
+                _, evicted = self._entries.popitem(last=False)
+                self._bytes -= _size(evicted)
+        return value
+
+    def get_or_build(self, key: Hashable, build: Callable[[], V]) -> V:
+        """The cached value of ``key``, built and kept on a miss."""
+        value = self.get(key)
+        return value if value is not None else self.put(key, build())
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+
+
+def _size(value: object) -> int:
+    return len(value) if isinstance(value, bytes) else 0

@@ -1,0 +1,70 @@
+"""The endpoint of one spec path: dispatch by method, draw faults, never let an exception out."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from starlette.types import Receive, Scope, Send
+
+from mockserver.behaviour.contract import ErrorDialect, Reply
+from mockserver.errors import ConformanceError
+from mockserver.journal.record import OPERATION_KEY
+from mockserver.pipeline import OperationPipeline
+from mockserver.serialize.reply import send_reply
+from mockserver.state.base import OverrideStore
+
+log = logging.getLogger("mockserver")
+
+
+async def sleep_at_least(seconds: float) -> None:
+    """``asyncio.sleep`` that never ends early: uvloop rounds timers to whole milliseconds on a
+    cached clock, so ``sleep(0.0404)`` can return after 39.5 ms; an injected latency is a floor."""
+    deadline = time.perf_counter() + seconds
+    while (left := deadline - time.perf_counter()) > 0:
+        await asyncio.sleep(max(left, 0.001))
+
+
+class PathEndpoint:
+    """One spec path and its operations by method (``HEAD`` answers like ``GET``)."""
+
+    def __init__(
+        self,
+        pipelines: dict[str, OperationPipeline],
+        dialect: ErrorDialect,
+        overrides: OverrideStore,
+    ) -> None:
+        self.pipelines = {**pipelines}
+        if "GET" in pipelines:
+            self.pipelines.setdefault("HEAD", pipelines["GET"])
+        self.dialect = dialect
+        self.overrides = overrides
+        self.not_allowed = dialect.method_not_allowed(sorted(self.pipelines))
+
+    def answer(self, scope: Scope) -> tuple[Reply, float]:
+        """``(reply, delay in seconds)``: the operation's answer, or a fault's."""
+        pipeline = self.pipelines.get(scope["method"])
+        if pipeline is None:
+            return self.not_allowed, 0.0
+        scope[OPERATION_KEY] = pipeline.key
+        delay = 0.0
+        if self.overrides.faulty:
+            delay, status = self.overrides.draw(pipeline.key, pipeline.responder.error_statuses)
+            if status is not None:
+                return pipeline.responder.static(status), delay
+        try:
+            return pipeline.answer(scope), delay
+        except ConformanceError as violation:
+            log.error("response violates the spec: %s", violation)
+            reply = self.dialect.error(500, f"mock response violates the spec: {violation}")
+            return reply.with_headers(("x-mockserver-violation", "response")), delay
+        except Exception:
+            log.exception("unexpected error answering %s %s", scope["method"], scope["path"])
+            return self.dialect.error(500, "Internal Server Error"), delay
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        reply, delay = self.answer(scope)
+        if delay:
+            await sleep_at_least(delay)
+        await send_reply(send, reply, head=scope["method"] == "HEAD")

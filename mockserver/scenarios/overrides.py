@@ -1,0 +1,122 @@
+"""The vocabulary of overrides: what a scenario forces and what a fault injects.
+
+Plain values, no state: the stores in ``mockserver.state`` keep them, the request path reads
+them, the control API and the CLI parse them (``parse_latency``, ``parse_rate``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+OperationKey = tuple[str, str]
+
+#: Statuses an error-rate fault answers with, when the operation declares them.
+FAULT_STATUSES = (500, 503)
+
+
+@dataclass(frozen=True, slots=True)
+class Preference:
+    """What one request (or a stored scenario) asks the operation to answer."""
+
+    code: int | None = None
+    example: str | None = None
+    dynamic: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return self.code is None and self.example is None and not self.dynamic
+
+
+def parse_latency(value: Any) -> tuple[float, float] | None:
+    """``100``, ``"100"``, ``"50-200"`` or ``[50, 200]`` (milliseconds) -> ``(min, max)``."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ValueError("latency must be milliseconds: MS or MIN-MAX")
+    if isinstance(value, int | float):
+        low = high = float(value)
+    elif isinstance(value, str):
+        parts = value.strip().split("-")
+        try:
+            numbers = [float(part) for part in parts]
+        except ValueError:
+            raise ValueError(f"latency {value!r} is not MS or MIN-MAX milliseconds") from None
+        if len(numbers) not in (1, 2):
+            raise ValueError(f"latency {value!r} is not MS or MIN-MAX milliseconds")
+        low, high = numbers[0], numbers[-1]
+    elif isinstance(value, list | tuple) and len(value) == 2:
+        try:
+            low, high = float(value[0]), float(value[1])
+        except (TypeError, ValueError):
+            raise ValueError("latency [MIN, MAX] must hold two numbers") from None
+    else:
+        raise ValueError("latency must be MS, 'MIN-MAX' or [MIN, MAX] milliseconds")
+    if not (0 <= low <= high <= 600_000):
+        raise ValueError(f"latency must satisfy 0 <= MIN <= MAX <= 600000 ms, got {low}-{high}")
+    return (low, high)
+
+
+def parse_rate(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError("error_rate must be a number between 0 and 1")
+    try:
+        rate = float(value)
+    except ValueError:
+        raise ValueError(f"error_rate {value!r} is not a number between 0 and 1") from None
+    if not 0 <= rate <= 1:
+        raise ValueError(f"error_rate must be between 0 and 1, got {rate}")
+    return rate
+
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    """Latency (ms range) and error rate; ``None`` fields inherit from the global fault."""
+
+    latency: tuple[float, float] | None = None
+    error_rate: float | None = None
+
+    @property
+    def idle(self) -> bool:
+        return (self.latency is None or self.latency[1] == 0) and not self.error_rate
+
+    def over(self, base: Fault) -> Fault:
+        return Fault(
+            self.latency if self.latency is not None else base.latency,
+            self.error_rate if self.error_rate is not None else base.error_rate,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "latency_ms": list(self.latency) if self.latency else None,
+            "error_rate": self.error_rate,
+        }
+
+    @classmethod
+    def from_json(cls, body: Any) -> Fault:
+        if not isinstance(body, dict):
+            raise ValueError('a fault is a JSON object: {"latency": ..., "error_rate": ...}')
+        unknown = set(body) - {"latency", "latency_ms", "error_rate"}
+        if unknown:
+            raise ValueError(f"unknown fault fields: {', '.join(sorted(unknown))}")
+        latency = body.get("latency", body.get("latency_ms"))
+        return cls(parse_latency(latency), parse_rate(body.get("error_rate")))
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """A forced answer for an operation: for the next ``times`` requests, or until cleared."""
+
+    preference: Preference
+    times: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        pref = self.preference
+        return {
+            "code": pref.code,
+            "example": pref.example,
+            "dynamic": pref.dynamic,
+            "remaining": self.times,
+        }

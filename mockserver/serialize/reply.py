@@ -1,0 +1,48 @@
+"""A :class:`Reply` onto the wire: its header list and the two ASGI messages that send it."""
+
+from __future__ import annotations
+
+import functools
+
+from starlette.responses import Response
+from starlette.types import Send
+
+from mockserver.behaviour.contract import Reply
+
+Headers = list[tuple[bytes, bytes]]
+
+
+@functools.lru_cache(maxsize=64)
+def content_type(media_type: str) -> tuple[bytes, bytes]:
+    """The ``content-type`` header of a media type, encoded once per media type."""
+    if media_type.startswith("text/") and "charset" not in media_type:
+        media_type += "; charset=utf-8"
+    return (b"content-type", media_type.encode())
+
+
+def reply_headers(reply: Reply) -> Headers:
+    headers = [(b"content-length", str(len(reply.body)).encode())]
+    if reply.media_type:
+        headers.append(content_type(reply.media_type))
+    if reply.headers:
+        headers += [(k.lower().encode(), v.encode("latin-1")) for k, v in reply.headers]
+    return headers
+
+
+def as_response(reply: Reply) -> Response:
+    """The reply as a Starlette response, for Starlette's exception handlers."""
+    return Response(
+        reply.body,
+        status_code=reply.status,
+        media_type=reply.media_type,
+        headers=dict(reply.headers),
+    )
+
+
+async def send_reply(send: Send, reply: Reply, *, head: bool = False, extra: Headers = ()) -> None:
+    """Send ``reply`` (``head``: without its body); ``extra`` headers go last."""
+    headers = reply_headers(reply)
+    if extra:
+        headers += extra
+    await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+    await send({"type": "http.response.body", "body": b"" if head else reply.body})

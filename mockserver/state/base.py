@@ -1,0 +1,97 @@
+"""The protocols of mutable state: what the request path and the control plane may ask of it.
+
+Kept small on purpose: every method is one thing a request or a control call needs, so a
+shared implementation can make each one a single round trip (or none: the request path reads
+``faulty`` and ``has_scenarios`` as plain attributes, kept current by the store).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from mockserver.journal.record import Record
+from mockserver.scenarios.overrides import Fault, OperationKey, Preference, Scenario
+
+
+class JournalStore(Protocol):
+    """A bounded log of requests, oldest first; ids increase in arrival order."""
+
+    size: int
+
+    def append(self, record: Record) -> None: ...
+
+    def records(self) -> list[tuple[int, Record]]:
+        """Every kept record with its id, oldest first."""
+        ...
+
+    def clear(self) -> int:
+        """Forget every record; return how many there were."""
+        ...
+
+    def __len__(self) -> int: ...
+
+
+class OverrideStore(Protocol):
+    """Scenarios (forced answers per operation) and faults (latency, error rate)."""
+
+    #: Any fault set? Read on every request, so it is an attribute kept current by the store.
+    faulty: bool
+    #: Any scenario set? Likewise.
+    has_scenarios: bool
+
+    def set_scenario(self, key: OperationKey, scenario: Scenario) -> None: ...
+
+    def clear_scenario(self, key: OperationKey) -> bool: ...
+
+    def clear_scenarios(self) -> None: ...
+
+    def take(self, key: OperationKey) -> Preference | None:
+        """The forced preference for one request of ``key``, counting its scenario down."""
+        ...
+
+    def scenarios(self) -> dict[OperationKey, Scenario]: ...
+
+    def set_fault(self, key: OperationKey | None, fault: Fault) -> None:
+        """``key`` ``None``: the global fault."""
+        ...
+
+    def clear_fault(self, key: OperationKey | None) -> bool: ...
+
+    def fault_for(self, key: OperationKey) -> Fault:
+        """The operation's fault over the global one, field by field."""
+        ...
+
+    def global_fault(self) -> Fault: ...
+
+    def operation_faults(self) -> dict[OperationKey, Fault]: ...
+
+    def draw(self, key: OperationKey, statuses: Sequence[int]) -> tuple[float, int | None]:
+        """``(delay in seconds, error status or None)`` for one request of ``key``."""
+        ...
+
+    def reset(self) -> None:
+        """Back to the start-up state: no scenarios, the command-line faults, a fresh seed."""
+        ...
+
+
+class WindowStore(Protocol):
+    """Counters per (name, window): how many requests a key made in a rate-limit window."""
+
+    def hit(self, name: str, window: int) -> int:
+        """Count one request of ``name`` in ``window``; return the window's count so far."""
+        ...
+
+    def count(self, name: str, window: int) -> int: ...
+
+    def clear(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class State:
+    """The mutable state of one mock, as its collaborators see it."""
+
+    journal: JournalStore
+    overrides: OverrideStore
+    windows: WindowStore
