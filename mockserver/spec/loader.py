@@ -92,13 +92,12 @@ def _response(status: str, raw: dict[str, Any]) -> ResponseSpec:
     content = {
         media: MediaSpec(
             schema=body.get("schema"),
+            # Documentation-only examples (``x-documented-examples``) are never read: served
+            # examples are the named ``examples``, as in Prism.
             examples={
                 name: example["value"]
                 for name, example in (body.get("examples") or {}).items()
-                if isinstance(example, dict)
-                and "value" in example
-                # kept in the spec as documented, but never served: it contradicts the schema
-                and not example.get("x-documented-invalid")
+                if isinstance(example, dict) and "value" in example
             },
         )
         for media, body in (raw.get("content") or {}).items()
