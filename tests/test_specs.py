@@ -3,6 +3,7 @@ self-consistent (every example validates against its schema)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ SPECS = Path(__file__).resolve().parents[1] / "specs"
 ACTIONHUB = "actionhub.openapi.yaml"
 SENDGRID = "sendgrid-segments.openapi.yaml"
 SPEC_FILES = (ACTIONHUB, SENDGRID)
+MISSING = object()
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 #: Every parameter the vendor documents name: (spec, operationId, name, location, default).
@@ -96,6 +98,12 @@ def operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, A
                 yield path, method, item[method]
 
 
+def parameters_of(op: dict[str, Any], document: dict[str, Any]) -> list[dict[str, Any]]:
+    """Declared parameters and documentation-only ones (``x-documented-parameters``)."""
+    listed = [*op.get("parameters", []), *op.get("x-documented-parameters", [])]
+    return [deref(p, document) for p in listed]
+
+
 def operation_by_id(document: dict[str, Any], operation_id: str) -> dict[str, Any]:
     for _, _, op in operations(document):
         if op.get("operationId") == operation_id:
@@ -137,8 +145,6 @@ def response_examples(document: dict[str, Any]) -> Iterator[tuple[str, Any, dict
                     yield f"{label} example", media["example"], media["schema"]
                 for name, example in (media.get("examples") or {}).items():
                     example = deref(example, document)
-                    if example.get("x-documented-invalid") is True:
-                        continue
                     yield f"{label} examples.{name}", example["value"], media["schema"]
 
 
@@ -169,20 +175,49 @@ def test_every_x_inferred_is_a_non_empty_string(spec: dict[str, Any]) -> None:
     assert not bad, bad
 
 
-def test_x_documented_invalid_marks_only_examples_that_really_are_invalid() -> None:
-    marked = 0
+def test_x_documented_examples_hold_only_examples_that_really_are_invalid() -> None:
+    """A documented example that validates belongs in ``examples``, where tools find it."""
+    kept = 0
     for name in SPEC_FILES:
         document = load(name)
         for _, _, op in operations(document):
             for response in op["responses"].values():
                 response = deref(response, document)
                 for media in (response.get("content") or {}).values():
-                    for example in (media.get("examples") or {}).values():
-                        if example.get("x-documented-invalid") is True:
-                            marked += 1
-                            validator = schema_validator(media["schema"], document)
-                            assert not validator.is_valid(example["value"])
-    assert marked >= 1
+                    for example in (media.get("x-documented-examples") or {}).values():
+                        kept += 1
+                        validator = schema_validator(media["schema"], document)
+                        assert not validator.is_valid(example["value"])
+                        assert example.get("x-inferred")
+    assert kept >= 1
+
+
+def test_examples_sit_where_prism_finds_them(spec: dict[str, Any]) -> None:
+    """Named ``examples`` on every response media type, and no media-type ``example`` or
+    schema-level example anywhere: Prism puts those first, as an example named ``default``."""
+    for _, _, op in operations(spec):
+        for code, response in op["responses"].items():
+            for media_type, media in (deref(response, spec).get("content") or {}).items():
+                label = f"{op['operationId']} {code} {media_type}"
+                assert "example" not in media, label
+                assert media.get("examples"), label
+                schema_keys = {key for _, key, _ in walk(media["schema"])}
+                assert not schema_keys & {"example", "examples"}, label
+    schema_keys = {key for _, key, _ in walk(spec["components"].get("schemas", {}))}
+    assert not schema_keys & {"example", "examples"}
+
+
+def test_documented_schema_examples_validate(spec: dict[str, Any]) -> None:
+    documented = {
+        name: schema
+        for name, schema in spec["components"].get("schemas", {}).items()
+        if "x-documented-example" in schema
+    }
+    for name, schema in documented.items():
+        validator = schema_validator(schema, spec)
+        errors = [e.message for e in validator.iter_errors(schema["x-documented-example"])]
+        assert not errors, f"{name}: {errors}"
+    assert documented or spec["info"]["title"] == "ActionHub"
 
 
 def test_every_response_example_validates(spec: dict[str, Any]) -> None:
@@ -192,14 +227,6 @@ def test_every_response_example_validates(spec: dict[str, Any]) -> None:
         assert not errors, f"{label}: {errors}"
         checked += 1
     assert checked
-
-
-def test_every_schema_example_validates(spec: dict[str, Any]) -> None:
-    for name, schema in spec["components"].get("schemas", {}).items():
-        if "example" in schema:
-            validator = schema_validator(schema, spec)
-            errors = [e.message for e in validator.iter_errors(schema["example"])]
-            assert not errors, f"{name}: {errors}"
 
 
 @pytest.mark.parametrize(
@@ -212,20 +239,17 @@ def test_documented_parameter_is_present(
 ) -> None:
     document = load(spec_name)
     op = operation_by_id(document, operation_id)
-    matches = [
-        p
-        for p in (deref(p, document) for p in op.get("parameters", []))
-        if p["name"] == name and p["in"] == location
-    ]
+    matches = [p for p in parameters_of(op, document) if p["name"] == name and p["in"] == location]
     assert len(matches) == 1, f"{operation_id}: {location} parameter {name!r}"
     parameter = matches[0]
     assert parameter.get("required", False) is ((operation_id, name) in REQUIRED_PARAMETERS)
-    schema = parameter["schema"]
+    # A documentation-only parameter keeps the vendor's parameter-level default verbatim.
+    found = parameter.get("default", parameter["schema"].get("default", MISSING))
     if default is None:
-        assert "default" not in schema
+        assert found is MISSING
     else:
-        assert schema["default"] == default
-        assert type(schema["default"]) is type(default)
+        assert found == default
+        assert type(found) is type(default)
 
 
 def test_no_undocumented_parameters() -> None:
@@ -234,10 +258,50 @@ def test_no_undocumented_parameters() -> None:
     for name in SPEC_FILES:
         document = load(name)
         for _, _, op in operations(document):
-            for p in op.get("parameters", []):
-                p = deref(p, document)
+            for p in parameters_of(op, document):
                 declared.add((op["operationId"], p["name"], p["in"]))
     assert declared == documented
+
+
+def test_authorization_is_documented_but_not_a_parameter() -> None:
+    """Client generators would send a declared Authorization parameter's placeholder default
+    over the caller's key; the security scheme governs it, the listing stays as documentation."""
+    document = load(SENDGRID)
+    for _, _, op in operations(document):
+        declared = {(p["in"], p["name"].lower()) for p in op.get("parameters", [])}
+        assert ("header", "authorization") not in declared, op["operationId"]
+        (listed,) = op["x-documented-parameters"]
+        assert (listed["in"], listed["name"]) == ("header", "Authorization")
+        assert op.get("security", document["security"]) == [{"BearerAuth": []}]
+
+
+@pytest.mark.parametrize(
+    ("value", "accepted"),
+    [
+        ("0d3a6b2e-5a4f-4c1e-9b8a-7f2d1c3e4a51", True),
+        ("0D3A6B2E-5A4F-4C1E-9B8A-7F2D1C3E4A51", True),
+        ("", True),
+        (" , ", True),
+        ("0d3a6b2e-5a4f-4c1e-9b8a-7f2d1c3e4a51, 8c1f4e77-2b3d-4a9c-8e6f-5d4b3a2c1f09", True),
+        ("0d3a6b2e-5a4f-4c1e-9b8a-7f2d1c3e4a51,,", True),
+        ("nope", False),
+        ("0d3a6b2e-5a4f-4c1e-9b8a-7f2d1c3e4a51,nope", False),
+        ("0d3a6b2e5a4f4c1e9b8a7f2d1c3e4a51", False),
+        ("0d3a6b2e-5a4f-4c1e-9b8a-7f2d1c3e4a51 x", False),
+    ],
+)
+def test_ids_items_are_plain_strings_whose_pattern_says_what_the_mock_accepts(
+    value: str, accepted: bool
+) -> None:
+    (ids,) = (
+        p
+        for p in operation_by_id(load(SENDGRID), "ListSegment")["parameters"]
+        if p["name"] == "ids"
+    )
+    items = ids["schema"]["items"]
+    assert set(items) == {"type", "pattern"}, "generators type anything else as list[Any]"
+    assert items["type"] == "string"
+    assert (re.search(items["pattern"], value) is not None) is accepted
 
 
 def test_actionhub_enums_and_bounds() -> None:
@@ -286,7 +350,8 @@ def test_sendgrid_error_bodies_have_teeth() -> None:
 
 def test_sendgrid_rate_limit_headers() -> None:
     document = load(SENDGRID)
-    assert document["security"] == [{"BearerAuth": ["marketing.read"]}]
+    assert document["security"] == [{"BearerAuth": []}]
+    assert document["x-scopes"] == ["marketing.read"]
     scheme = document["components"]["securitySchemes"]["BearerAuth"]
     assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
     for _, _, op in operations(document):

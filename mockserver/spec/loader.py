@@ -90,13 +90,12 @@ def _response(status: str, raw: dict[str, Any]) -> ResponseSpec:
     content = {
         media: MediaSpec(
             schema=body.get("schema"),
+            # Documentation-only examples (``x-documented-examples``) are never read: served
+            # examples are the named ``examples``, as in Prism.
             examples={
                 name: example["value"]
                 for name, example in (body.get("examples") or {}).items()
-                if isinstance(example, dict)
-                and "value" in example
-                # kept in the spec as documented, but never served: it contradicts the schema
-                and not example.get("x-documented-invalid")
+                if isinstance(example, dict) and "value" in example
             },
         )
         for media, body in (raw.get("content") or {}).items()
@@ -113,6 +112,7 @@ def _response(status: str, raw: dict[str, Any]) -> ResponseSpec:
 def _operations(api: str, document: dict[str, Any]) -> list[Operation]:
     operations = []
     default_security = tuple(document.get("security", ()))
+    default_scopes = document.get("x-scopes", ())
     for path, item in (document.get("paths") or {}).items():
         item = resolve(item, document)
         shared = item.get("parameters", [])
@@ -140,6 +140,7 @@ def _operations(api: str, document: dict[str, Any]) -> list[Operation]:
                     },
                     security=tuple(raw.get("security", default_security)),
                     summary=raw.get("summary", ""),
+                    scopes=tuple(raw.get("x-scopes", default_scopes)),
                     dependencies=parse_dependencies(
                         raw.get("x-dependencies"),
                         f"{api}: {operation_id}",

@@ -66,15 +66,9 @@ class Operation:
     summary: str = ""
     #: ``x-dependencies``: rules across parameters OpenAPI cannot express.
     dependencies: tuple[OneOrMore, ...] = ()
-
-    @property
-    def scopes(self) -> tuple[str, ...]:
-        """The scopes (roles) the operation's security requirements name, in order."""
-        return tuple(
-            dict.fromkeys(
-                s for requirement in self.security for v in requirement.values() for s in v
-            )
-        )
+    #: ``x-scopes`` (the operation's, else the document's): what a credential must be granted.
+    #: OpenAPI has scopes for OAuth 2 only; API keys with scopes (SendGrid's) need this.
+    scopes: tuple[str, ...] = ()
 
     def response_for(self, status: int) -> ResponseSpec | None:
         """The declared response for a status: exact code, then ``4XX`` range, then ``default``."""

@@ -115,8 +115,10 @@ def test_repeated_parent_list_ids_count_once(sg, parents):
     ("params", "field"),
     [
         ({"parent_list_ids": "not-a-list-id"}, "parent_list_ids[0]"),
-        ({"ids": f"{UNKNOWN},nope"}, "ids[0]"),
         ({"ids": [UNKNOWN, "nope"]}, "ids[1]"),
+        # one item of the exploded array holding a comma-separated list: the item is named
+        ({"ids": [UNKNOWN, f"{UNKNOWN},nope"]}, "ids[1]"),
+        ({"ids": f"{UNKNOWN},nope"}, "ids[0]"),
         ({"no_parent_list_id": "maybe"}, "no_parent_list_id"),
     ],
 )

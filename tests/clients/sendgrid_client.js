@@ -1,0 +1,83 @@
+// @sendgrid/client (pinned in tools/npm), configured as the README says, against the mock.
+// Usage: node sendgrid_client.js BASE_URL API_KEY   (NODE_PATH=tools/npm/node_modules)
+// Prints one JSON object of what each call answered; tests/clients/test_node_client.py
+// asserts on it.
+'use strict';
+
+const client = require('@sendgrid/client');
+const { Client } = require('@sendgrid/client');
+const axios = require('axios');
+
+const [baseUrl, apiKey] = process.argv.slice(2);
+const SEGMENTS = '/v3/marketing/segments';
+
+// The README's working configuration: setApiKey first (it resets baseUrl to SendGrid's),
+// then the base URL, then arrays sent as repeated names (ids=a&ids=b), not axios's ids[]=.
+client.setApiKey(apiKey);
+client.setDefaultRequest('baseUrl', baseUrl);
+client.setDefaultRequest('paramsSerializer', { indexes: null });
+
+async function answer(request, using = client) {
+  try {
+    const [response, body] = await using.request({ method: 'GET', ...request });
+    return { status: response.statusCode, body };
+  } catch (error) {
+    if (!error.response) throw error;
+    return { status: error.code, body: error.response.body };
+  }
+}
+
+function ids(reply) {
+  return reply.status === 200 ? reply.body.results.map((s) => s.id) : reply;
+}
+
+async function main() {
+  const all = await answer({ url: SEGMENTS });
+  const segments = all.body.results;
+  const parents = [...new Set(segments.map((s) => s.parent_list_id).filter(Boolean))];
+  const wanted = [segments[7].id, segments[2].id];
+
+  // The traps the README warns about, shown without sending anything.
+  const reversed = new Client();
+  reversed.setDefaultRequest('baseUrl', baseUrl);
+  reversed.setApiKey(apiKey);
+  const unconfigured = new Client();
+  unconfigured.setApiKey(apiKey);
+  unconfigured.setDefaultRequest('baseUrl', baseUrl);
+  const query = (c) => axios.getUri(c.createRequest({ url: SEGMENTS, qs: { ids: wanted } }));
+  const defaultQuery = query(unconfigured);
+  // What the package's USAGE.md still advises (an option of `request`, its pre-axios transport).
+  unconfigured.setDefaultRequest('qsStringifyOptions', { arrayFormat: 'repeat' });
+  const usageMdQuery = query(unconfigured);
+  const wrongKey = new Client();
+  wrongKey.setApiKey('SG.not-a-key');
+  wrongKey.setDefaultRequest('baseUrl', baseUrl);
+
+  const result = {
+    all: ids(all),
+    parents,
+    wanted,
+    by_ids: ids(await answer({ url: SEGMENTS, qs: { ids: wanted } })),
+    by_comma_ids: ids(await answer({ url: SEGMENTS, qs: { ids: wanted.join(',') } })),
+    by_parents: ids(await answer({ url: SEGMENTS, qs: { parent_list_ids: parents.slice(0, 2) } })),
+    by_comma_parents: ids(
+      await answer({ url: SEGMENTS, qs: { parent_list_ids: parents.slice(0, 2).join(',') } }),
+    ),
+    by_parent_or_none: ids(
+      await answer({ url: SEGMENTS, qs: { parent_list_ids: [parents[0]], no_parent_list_id: true } }),
+    ),
+    one: await answer({ url: `${SEGMENTS}/${wanted[0]}`, qs: { query_json: true } }),
+    unknown: await answer({ url: `${SEGMENTS}/00000000-0000-4000-8000-000000000000` }),
+    malformed: await answer({ url: SEGMENTS, qs: { ids: ['nope'] } }),
+    wrong_key: await answer({ url: SEGMENTS }, wrongKey),
+    reversed_base_url: reversed.defaultRequest.baseUrl,
+    default_query: defaultQuery,
+    usage_md_query: usageMdQuery,
+  };
+  process.stdout.write(JSON.stringify(result));
+}
+
+main().catch((error) => {
+  process.stderr.write(`${error.stack || error}\n`);
+  process.exit(1);
+});
