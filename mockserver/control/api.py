@@ -43,6 +43,15 @@ async def json_body(request: Request) -> Any:
         raise ControlError("the request body is not valid JSON", [str(exc)]) from None
 
 
+def cursor(value: str | None, name: str = "since") -> int | None:
+    """``?since=`` (entries after this id) or ``?limit=`` (the newest N): a whole number."""
+    if value is None:
+        return None
+    if not value.isdigit() or len(value) > 18:
+        raise ControlError(f"{name} must be a whole number (0 or more), got {value!r}")
+    return int(value)
+
+
 def operation_key(server: MockServer, request: Request) -> tuple[str, str]:
     params = request.path_params
     return actions.pipeline_of(server, params["api"], params["operation"]).key
@@ -63,7 +72,10 @@ class ControlAPI:
         if request.method == "DELETE":
             return json_response({"cleared": journal.clear()})
         query = request.query_params
-        entries = journal.entries(query.get("path"), query.get("method"), query.get("api"))
+        since, limit = cursor(query.get("since")), cursor(query.get("limit"), "limit")
+        entries = journal.entries(
+            query.get("path"), query.get("method"), query.get("api"), since=since or 0, limit=limit
+        )
         return json_response(
             {"count": len(entries), "requests": [entry.as_dict() for entry in entries]}
         )

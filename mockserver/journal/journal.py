@@ -122,16 +122,29 @@ class Journal:
             )
 
     def entries(
-        self, path: str | None = None, method: str | None = None, api: str | None = None
+        self,
+        path: str | None = None,
+        method: str | None = None,
+        api: str | None = None,
+        *,
+        since: int = 0,
+        limit: int | None = None,
     ) -> list[Entry]:
-        """The entries (oldest first) matching the filters, decoded and masked."""
+        """The entries (oldest first) matching the filters, decoded and masked.
+
+        ``since``: only entries with a greater id (a poller's cursor); ``limit``: only the
+        newest ``limit`` of those. Both are applied before decoding, so a poll stays cheap.
+        """
         with self._lock:
             snapshot = list(self._entries)
-        return [
-            self._entry(raw)
+        chosen = [
+            raw
             for raw in snapshot
-            if matches(raw[5], raw[4], raw[2], path, method, api)
+            if raw[0] > since and matches(raw[5], raw[4], raw[2], path, method, api)
         ]
+        if limit is not None:
+            chosen = chosen[-limit:] if limit > 0 else []
+        return [self._entry(raw) for raw in chosen]
 
     def _entry(self, raw: Raw) -> Entry:
         id_, when, api, operation, method, path, query_string, status, ms, raw_headers = raw
