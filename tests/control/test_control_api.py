@@ -188,11 +188,11 @@ def test_index_page_lists_apis_operations_and_links(http):
         "get_segments_segments_get",
         "/segment",
         f"{CONTROL}/specs/sendgrid.yaml",
-        f"{CONTROL}/static/style.css",
+        f"{CONTROL}/static/console.css",
     ):
         assert needle in page
-    assert "http://" not in page.split("<body>")[0].replace(http.base_url.host, "")  # no CDN
-    css = http.get(f"{CONTROL}/static/style.css")
+    assert "http://" not in page.split("<body")[0].replace(http.base_url.host, "")  # no CDN
+    css = http.get(f"{CONTROL}/static/console.css")
     assert css.status_code == 200 and "body" in css.text
     assert http.get(CONTROL, follow_redirects=False).status_code == 308
 
