@@ -20,6 +20,7 @@ from starlette.requests import Request
 
 from mockserver import __version__
 from mockserver.contract.credentials import MOCK_CREDENTIALS
+from mockserver.control.guard import REFUSAL_KEY
 from mockserver.runtime import ApiRuntime
 from mockserver.spec.model import MISSING, Operation, Parameter
 
@@ -33,8 +34,6 @@ STATIC_DIR = HERE / "static"
 TEMPLATES_DIR = HERE / "templates"
 #: Ids shown per collection.
 SAMPLE_IDS = 5
-#: Scope key the control guard fills when the caller may not use the control plane.
-REFUSAL_KEY = "mockserver.control_refusal"
 
 
 @cache
