@@ -34,6 +34,14 @@ STATIC_DIR = HERE / "static"
 TEMPLATES_DIR = HERE / "templates"
 #: Ids shown per collection.
 SAMPLE_IDS = 5
+#: What ``/__mockserver/`` answers (404) when the mock runs with ``--no-control``.
+CONTROL_OFF_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>mockserver: control plane off</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body><h1>The control plane is off</h1>
+<p>This mock was started with <code>--no-control</code>: the console, the request journal,
+scenarios and faults are unavailable. The APIs answer as usual.</p></body></html>
+"""
 
 
 @cache

@@ -8,11 +8,12 @@ from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import RedirectResponse
+from starlette.responses import HTMLResponse, RedirectResponse
 from starlette.routing import BaseRoute, Mount, Route
 
 from mockserver.control.api import control_app
 from mockserver.control.guard import ControlGuard
+from mockserver.control.index import CONTROL_OFF_PAGE
 from mockserver.journal import JournalMiddleware, Masker
 
 if TYPE_CHECKING:
@@ -24,9 +25,15 @@ VARY_ORIGIN = (b"vary", b"Origin")
 
 
 def control_routes(server: MockServer) -> list[BaseRoute]:
-    """The ``/__mockserver`` mount, or nothing with ``--no-control``."""
+    """The ``/__mockserver`` mount; with ``--no-control`` only a 404 page that says it is off."""
     if not server.config.control:
-        return []
+
+        async def control_off(request: Request) -> HTMLResponse:
+            return HTMLResponse(CONTROL_OFF_PAGE, status_code=404)
+
+        return [
+            Route(path, control_off, methods=["GET", "HEAD"]) for path in (PREFIX, PREFIX + "/")
+        ]
 
     async def to_index(request: Request) -> RedirectResponse:
         return RedirectResponse(f"{PREFIX}/", status_code=308)
