@@ -151,7 +151,7 @@ function entryRow(entry) {
     el("code", {}, entry.path + (entry.query ? `?${entry.query}` : "")), " ",
     el("span", { class: statusClass(entry.status) }, String(entry.status)), " ",
     el("span", { class: "ms" }, `${entry.ms.toFixed(1)} ms`), " ",
-    el("time", { datetime: when.toISOString() }, when.toLocaleTimeString()),
+    el("time", { datetime: when.toISOString() }, when.toTimeString().slice(0, 8)),
     ...warningsOf(entry).map((warning) => el("span", { class: "warn" }, warning)),
   );
   const operation = { api: entry.api ?? "none", operation: entry.operation ?? "none" };
