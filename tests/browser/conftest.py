@@ -7,12 +7,12 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from mockserver.config import ServeConfig
-from mockserver.control.actions import reset
 from mockserver.testing import LiveServer
 from tests.browser.chrome import MISSING, chromium, find_chromium, network_requests, viewport
 
@@ -106,9 +106,16 @@ class Console:
 POLLS = {("GET", CONSOLE + "requests"), ("GET", CONSOLE + "scenarios")}
 
 
+def control_api(server: LiveServer, method: str, endpoint: str, **params: Any) -> Any:
+    """One control-API call over HTTP (the URLs and shapes stay put while the internals move)."""
+    response = httpx.request(method, f"{server.url}{CONSOLE}{endpoint}", params=params, timeout=10)
+    response.raise_for_status()
+    return response.json()
+
+
 @pytest.fixture()
 def page(browser: Any, console_server: LiveServer) -> Iterator[Console]:
-    reset(console_server.mock)
+    control_api(console_server, "POST", "reset")
     viewport(browser, 1280, 900)
     browser.get("about:blank")
     browser.get_log("browser"), browser.get_log("performance")  # start from empty logs
