@@ -148,7 +148,7 @@ def inventory(runtime: ApiRuntime) -> dict[str, list[str]]:
 
 def answers(operation: Operation) -> list[tuple[str, str]]:
     """``(Prefer value, label)`` of every answer the operation declares: codes, then examples."""
-    choices = [(f"code={code}", code) for code in operation.responses if code.isdigit()]
+    choices = [(f"code={code}", f"status {code}") for code in operation.responses if code.isdigit()]
     where: dict[str, str] = {}
     for code, response in sorted(operation.responses.items(), key=lambda i: i[0][0] != "2"):
         for media in response.content.values():
