@@ -3,7 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test lint format bench clean npm-tools
+.PHONY: serve test lint format bench clean npm-tools chromium screenshots
 
 # Node tools the client tests point at the specs and the mock (Spectral, Prism,
 # @sendgrid/client), pinned by tools/npm/package-lock.json and installed into
@@ -34,10 +34,27 @@ endif
 serve: $(STAMP)
 	$(BIN)/mockserver serve
 
-test: $(STAMP) npm-tools
+# Debian's chromium and chromedriver for the browser tests (tests/browser); a no-op when both are
+# there. Where they cannot be installed (no root, no apt-get) the browser tests skip, saying why.
+CHROMIUM_PACKAGES := chromium chromium-driver
+APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(CHROMIUM_PACKAGES)
+
+chromium:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing $(CHROMIUM_PACKAGES) for the browser tests"; \
+	  { $(APT_INSTALL) || { apt-get update -qq && $(APT_INSTALL); }; } >/dev/null \
+	    || echo "WARNING: $(CHROMIUM_PACKAGES) could not be installed: the browser tests will skip"; \
+	else echo "WARNING: no chromium/chromedriver and no root apt-get: the browser tests will skip"; fi
+
+test: $(STAMP) npm-tools chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
+
+# The console at 1280 px and on a 390 px phone, for the README.
+screenshots: $(STAMP) chromium
+	$(BIN)/python -m tests.browser.screenshots docs/img
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

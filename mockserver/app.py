@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from mockserver.behaviour.contract import Reply, Vendor, VendorOptions
 from mockserver.config import CONFIG_ENV, LOG_FORMAT, LOG_LEVEL_ENV, ServeConfig, config_from_json
 from mockserver.control.actions import ControlTarget
-from mockserver.control.mount import PREFIX, control_routes
+from mockserver.control.mount import PREFIX, control_off_routes, control_routes
 from mockserver.cors import VARY_ORIGIN, api_cors, exposed_headers, has_origin
 from mockserver.crash import ContainCrashes, crash_handler
 from mockserver.generate import SchemaFaker
@@ -186,7 +186,11 @@ def build_app(
     control = ControlTarget(runtimes, responders, state, masker, config.seed)
     errors = DialectErrors(owner)
     fallback = Starlette(
-        routes=control_routes(control, config.control_token) if config.control else [],
+        routes=(
+            control_routes(control, config.control_token)
+            if config.control
+            else control_off_routes()
+        ),
         exception_handlers={
             HTTPException: errors.http_error,
             Exception: crash_handler(errors.crash),

@@ -60,9 +60,19 @@ def operation_key(target: ControlTarget, api: str, operation_id: str) -> Operati
 
 
 # -- journal ----------------------------------------------------------------------------------
-def journal(target: ControlTarget, where: Filter | None = None) -> list[Entry]:
-    """The journal (oldest first), decoded and masked, optionally filtered."""
-    return read(target.state.journal.records(), target.masker, where)
+def journal(
+    target: ControlTarget,
+    where: Filter | None = None,
+    *,
+    since: int = 0,
+    limit: int | None = None,
+) -> list[Entry]:
+    """The journal (oldest first), decoded and masked, optionally filtered.
+
+    ``since``: only entries with a greater id (a poller's cursor); ``limit``: only the newest
+    ``limit`` of those. Both are applied before decoding, so a poll stays cheap.
+    """
+    return read(target.state.journal.records(since), target.masker, where, limit)
 
 
 def clear_journal(target: ControlTarget) -> int:

@@ -28,6 +28,7 @@ from mockserver.control.index import STATIC_DIR, index_page
 from mockserver.crash import ContainCrashes, crash_handler
 from mockserver.errors import ControlError
 from mockserver.journal.record import Filter
+from mockserver.numbers import parse_int
 from mockserver.serialize import json_bytes
 
 log = logging.getLogger("mockserver")
@@ -47,11 +48,21 @@ async def json_body(request: Request) -> Any:
         raise ControlError("the request body is not valid JSON", [str(exc)]) from None
 
 
+def cursor(value: str | None, name: str = "since") -> int | None:
+    """``?since=`` (entries after this id) or ``?limit=`` (the newest N): a whole number."""
+    if value is None:
+        return None
+    if not (value.isascii() and value.isdigit() and len(value) <= 18):
+        raise ControlError(f"{name} must be a whole number (0 or more), got {value[:40]!r}")
+    return parse_int(value)
+
+
 class ControlAPI:
     """Endpoints as bound methods over one :class:`ControlTarget`."""
 
-    def __init__(self, target: ControlTarget) -> None:
+    def __init__(self, target: ControlTarget, token_required: bool) -> None:
         self.target = target
+        self.token_required = token_required
 
     async def health(self, request: Request) -> Response:
         apis = list(self.target.runtimes)
@@ -62,7 +73,8 @@ class ControlAPI:
             return json_response({"cleared": actions.clear_journal(self.target)})
         query = request.query_params
         where = Filter(query.get("path"), query.get("method"), query.get("api"))
-        entries = actions.journal(self.target, where)
+        since, limit = cursor(query.get("since")), cursor(query.get("limit"), "limit")
+        entries = actions.journal(self.target, where, since=since or 0, limit=limit)
         return json_response(
             {"count": len(entries), "requests": [entry.as_dict() for entry in entries]}
         )
@@ -119,7 +131,8 @@ class ControlAPI:
         return Response(Path(runtime.spec.source).read_bytes(), media_type="application/yaml")
 
     async def index(self, request: Request) -> Response:
-        return Response(index_page(self.target, request), media_type="text/html")
+        page = index_page(self.target, request, token_required=self.token_required)
+        return Response(page, media_type="text/html")
 
 
 async def _control_error(request: Request, exc: Exception) -> Response:
@@ -136,8 +149,8 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 CRASH = Reply(500, json_bytes({"error": "internal error of the control API (see the mock's log)"}))
 
 
-def control_app(target: ControlTarget) -> ASGIApp:
-    api = ControlAPI(target)
+def control_app(target: ControlTarget, *, token_required: bool) -> ASGIApp:
+    api = ControlAPI(target, token_required)
     op = "/{api}/{operation}"
     routes = [
         Route("/", api.index, methods=["GET"]),

@@ -7,9 +7,14 @@ import ipaddress
 from typing import Any
 from urllib.parse import parse_qs
 
+from starlette.routing import get_route_path
+
 from mockserver.serialize import json_bytes
 
 TOKEN_HEADER = b"x-mockserver-token"
+#: Scope key: why the caller may not use the control plane, set where the console's shell is
+#: served to a refused caller anyway (the page then shows the reason and asks for the token).
+REFUSAL_KEY = "mockserver.control_refusal"
 
 
 def is_loopback(host: str | None) -> bool:
@@ -24,8 +29,20 @@ def is_loopback(host: str | None) -> bool:
         return host == "localhost"
 
 
+def is_console_shell(scope: dict[str, Any]) -> bool:
+    """``GET /`` and ``/static/...`` under the mount: the console page renders no state for a
+    refused caller and the static files are the package's own, so anyone may load them."""
+    if scope.get("method") not in ("GET", "HEAD"):
+        return False
+    path = get_route_path(scope)
+    return path in ("", "/") or path.startswith("/static/")
+
+
 class ControlGuard:
-    """With a token set every caller must present it (header or ``?token=``); else loopback only."""
+    """With a token set every caller must present it (header or ``?token=``); else loopback only.
+
+    A refused caller still gets the console's shell, which shows why and asks for the token.
+    """
 
     def __init__(self, app: Any, token: str | None) -> None:
         self.app = app
@@ -33,6 +50,9 @@ class ControlGuard:
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "http" and (reason := self.refusal(scope)) is not None:
+            if is_console_shell(scope):
+                await self.app({**scope, REFUSAL_KEY: reason}, receive, send)
+                return
             body = json_bytes({"error": reason})
             await send(
                 {

@@ -1,24 +1,30 @@
-"""The ``/__mockserver/`` page: the served APIs, their operations and the data to try.
+"""The console at ``/__mockserver/``: try each operation, watch the journal, set scenarios.
 
-Rendered server-side with Jinja2 (autoescaped: loaded data may hold any text);
-its stylesheet is shipped in the package, so the page works offline.
+Rendered server-side with Jinja2 (autoescaped: loaded data may hold any text), so it reads
+without JavaScript; ``static/console.js`` enhances it (send, live journal, controls) through the
+control API only. Everything it needs ships in the package: no CDN, no build step.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 
 from mockserver import __version__
+from mockserver.contract.credentials import MOCK_CREDENTIALS
 from mockserver.control import actions
 from mockserver.control.actions import ControlTarget
+from mockserver.control.guard import REFUSAL_KEY
 from mockserver.runtime import ApiRuntime
+from mockserver.spec.model import MISSING, Operation, Parameter
 
 log = logging.getLogger("mockserver")
 
@@ -27,6 +33,14 @@ STATIC_DIR = HERE / "static"
 TEMPLATES_DIR = HERE / "templates"
 #: Ids shown per collection.
 SAMPLE_IDS = 5
+#: What ``/__mockserver/`` answers (404) when the mock runs with ``--no-control``.
+CONTROL_OFF_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>mockserver: control plane off</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body><h1>The control plane is off</h1>
+<p>This mock was started with <code>--no-control</code>: the console, the request journal,
+scenarios and faults are unavailable. The APIs answer as usual.</p></body></html>
+"""
 
 
 @cache
@@ -39,64 +53,241 @@ def environment() -> Environment:
     )
 
 
-def inventory(runtime: ApiRuntime) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class Field:
+    """One control of a Try-it form, made from one spec parameter or the credential."""
+
+    name: str
+    location: str
+    kind: str
+    required: bool = False
+    value: str = ""
+    default: str = ""
+    options: tuple[str, ...] = ()
+    explode: bool = True
+    minimum: str = ""
+    maximum: str = ""
+    step: str = ""
+
+
+def text(value: Any) -> str:
+    """A spec value as a form shows it (``True`` -> ``true``), ``''`` when absent."""
+    if value is MISSING or value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def kind_of(schema: Mapping[str, Any]) -> str:
+    """The form control a schema asks for: a table from the schema's shape."""
+    if "enum" in schema:
+        return "select"
+    return {"boolean": "checkbox", "array": "array", "integer": "number", "number": "number"}.get(
+        schema.get("type", ""), "text"
+    )
+
+
+def parameter_field(parameter: Parameter, prefill: str = "") -> Field:
+    schema = parameter.schema
+    default = parameter.default if parameter.default is not MISSING else schema.get("default")
+    return Field(
+        name=parameter.name,
+        location=parameter.location,
+        kind=kind_of(schema),
+        required=parameter.required,
+        value=prefill,
+        default=text(default),
+        options=tuple(text(v) for v in schema.get("enum", ())),
+        explode=parameter.explode,
+        minimum=text(schema.get("minimum")),
+        maximum=text(schema.get("maximum")),
+        step="1" if schema.get("type") == "integer" else "any",
+    )
+
+
+def credential_field(api: str, operation: Operation, schemes: Mapping[str, Any]) -> Field | None:
+    """The header the operation's security asks for, prefilled with a throwaway credential."""
+    for requirement in operation.security:
+        for name in requirement:
+            scheme = schemes.get(name, {})
+            if scheme.get("type") == "http":
+                header = "Authorization"
+            elif scheme.get("type") == "apiKey" and scheme.get("in") == "header":
+                header = scheme.get("name", "")
+            else:
+                continue
+            sample_header, sample = MOCK_CREDENTIALS.get(api, ("", ""))
+            value = sample if sample_header.lower() == header.lower() else ""
+            return Field(name=header, location="header", kind="text", required=True, value=value)
+    return None
+
+
+def collection_for(parameter: str, collections: Sequence[str]) -> str | None:
+    """The collection whose ids a parameter takes: ``segment_id`` <- segments, ``program-id``..."""
+    key = parameter.lower().replace("-", "_")
+    for name in collections:
+        singular = name[:-1] if name.endswith("s") else name
+        if f"{singular}_id" in key:
+            return name
+    return None
+
+
+def inventory(runtime: ApiRuntime) -> dict[str, list[str]]:
     """``Backend.inventory()`` (optional): collection name -> ids of the data in service."""
     method = getattr(runtime.backend, "inventory", None)
     if not callable(method):
-        return []
+        return {}
     try:
-        collections: Mapping[str, Sequence[Any]] = method()
-        return [
-            {"name": name, "count": len(ids), "ids": [str(i) for i in list(ids)[:SAMPLE_IDS]]}
-            for name, ids in collections.items()
-        ]
+        return {name: [str(i) for i in ids] for name, ids in method().items()}
     except Exception:
         log.exception("%s: inventory() failed", runtime.name)
-        return []
+        return {}
 
 
-def api_view(runtime: ApiRuntime, prefix: str) -> dict[str, Any]:
-    spec = runtime.spec
-    operations = [
-        {
-            "method": op.method,
-            "path": op.path,
-            "operation_id": op.operation_id,
-            "summary": op.summary,
-            "codes": list(op.responses),
-            "headers": [p.name for p in op.parameters if p.location == "header" and p.required],
-            "secured": bool(op.security),
-            "examples": sorted(
-                {
-                    name
-                    for r in op.responses.values()
-                    for m in r.content.values()
-                    for name in m.examples
-                }
-            ),
-        }
-        for op in spec.operations
+def answers(operation: Operation) -> list[tuple[str, str]]:
+    """``(Prefer value, label)`` of every answer the operation declares: codes, then examples."""
+    choices = [(f"code={code}", f"status {code}") for code in operation.responses if code.isdigit()]
+    where: dict[str, str] = {}
+    for code, response in sorted(operation.responses.items(), key=lambda i: i[0][0] != "2"):
+        for media in response.content.values():
+            for name in media.examples:
+                where.setdefault(name, code)
+    choices += [(f"example={name}", f"example {name} ({where[name]})") for name in sorted(where)]
+    return [*choices, ("dynamic=true", "generated from the schema")]
+
+
+def quoted(value: str) -> str:
+    return "'" + value.replace("'", "'\\''") + "'"
+
+
+def curl_line(base_url: str, operation: Operation, fields: Sequence[Field]) -> str:
+    """The request the untouched form sends (console.js builds the same line as it changes)."""
+    path = operation.path
+    for field in fields:
+        if field.location == "path" and field.value:
+            path = path.replace("{" + field.name + "}", quote(field.value, safe=""))
+    headers = [
+        f"-H {quoted(f'{f.name}: {f.value}')}" for f in fields if f.location == "header" and f.value
     ]
+    return " ".join(["curl", *headers, quoted(base_url + path)])
+
+
+def operation_view(
+    runtime: ApiRuntime, operation: Operation, ids: Mapping[str, list[str]], base_url: str
+) -> dict[str, Any]:
+    fields = []
+    for parameter in operation.parameters:
+        linked = collection_for(parameter.name, list(ids))
+        prefill = ""
+        if parameter.required and parameter.location != "query":
+            sample_header, sample = MOCK_CREDENTIALS.get(runtime.name, ("", ""))
+            if sample_header.lower() == parameter.name.lower():
+                prefill = sample
+            elif linked and ids[linked]:
+                prefill = ids[linked][0]
+        fields.append(parameter_field(parameter, prefill))
+    credential = credential_field(runtime.name, operation, runtime.spec.security_schemes)
+    if credential is not None:
+        fields.append(credential)
+    return {
+        "api": runtime.name,
+        "operation_id": operation.operation_id,
+        "anchor": f"try-{runtime.name}-{operation.operation_id}",
+        "method": operation.method,
+        "path": operation.path,
+        "summary": operation.summary,
+        "fields": fields,
+        "codes": [code for code in operation.responses if code.isdigit()],
+        "answers": answers(operation),
+        "curl": curl_line(base_url, operation, fields),
+    }
+
+
+def api_view(runtime: ApiRuntime, prefix: str, base_url: str) -> dict[str, Any]:
+    spec = runtime.spec
+    ids = inventory(runtime)
+    operations = [operation_view(runtime, op, ids, base_url) for op in spec.operations]
+    collections = []
+    for name, values in ids.items():
+        target = next(
+            (
+                (op["anchor"], field.name)
+                for op in operations
+                for field in op["fields"]
+                if collection_for(field.name, [name])
+            ),
+            None,
+        )
+        collections.append(
+            {"name": name, "count": len(values), "ids": values[:SAMPLE_IDS], "target": target}
+        )
     return {
         "name": runtime.name,
         "title": spec.title,
         "version": spec.version,
         "operations": operations,
-        "inventory": inventory(runtime),
+        "inventory": collections,
         "spec_yaml": f"{prefix}/specs/{runtime.name}.yaml",
         "spec_json": f"{prefix}/specs/{runtime.name}.json",
     }
 
 
-def index_page(target: ControlTarget, request: Request) -> str:
-    prefix = request.scope.get("root_path", "").rstrip("/")
-    context = {
+def scenario_text(scenario: Mapping[str, Any]) -> str:
+    """``code 503, next 2`` or ``example empty, until cleared`` (as console.js says it)."""
+    parts = [f"code {scenario['code']}"] if scenario.get("code") else []
+    parts += [f"example {scenario['example']}"] if scenario.get("example") else []
+    parts += ["dynamic"] if scenario.get("dynamic") else []
+    remaining = scenario.get("remaining")
+    return " ".join(parts) + (", until cleared" if remaining is None else f", next {remaining}")
+
+
+def console_context(
+    runtimes: Mapping[str, ApiRuntime],
+    *,
+    prefix: str,
+    base_url: str,
+    seed: int,
+    journal_size: int,
+    controls: Mapping[str, Any],
+    refusal: str | None = None,
+    token_required: bool = False,
+) -> dict[str, Any]:
+    """What the page shows; with a ``refusal`` only the reason (and a token prompt)."""
+    context: dict[str, Any] = {
         "version": __version__,
         "prefix": prefix,
-        "seed": target.seed,
-        "apis": [api_view(rt, prefix) for rt in target.runtimes.values()],
-        "journal_count": len(target.state.journal),
-        "controls": {"scenarios": actions.scenarios(target), "faults": actions.faults(target)},
-        "base_url": str(request.base_url).rstrip("/"),
+        "refusal": refusal,
+        "token_required": token_required,
     }
+    if refusal is None:
+        context |= {
+            "seed": seed,
+            "journal_size": journal_size,
+            "apis": [api_view(rt, prefix, base_url) for rt in runtimes.values()],
+            "scenarios": {
+                key: scenario_text(value) for key, value in controls.get("scenarios", {}).items()
+            },
+            "fault": controls.get("faults", {}).get("global", {}),
+            "base_url": base_url,
+        }
+    return context
+
+
+def render_console(context: Mapping[str, Any]) -> str:
     return environment().get_template("index.html").render(context)
+
+
+def index_page(target: ControlTarget, request: Request, *, token_required: bool) -> str:
+    return render_console(
+        console_context(
+            target.runtimes,
+            prefix=request.scope.get("root_path", "").rstrip("/"),
+            base_url=str(request.base_url).rstrip("/"),
+            seed=target.seed,
+            journal_size=target.state.journal.size,
+            controls={"scenarios": actions.scenarios(target), "faults": actions.faults(target)},
+            refusal=request.scope.get(REFUSAL_KEY),
+            token_required=token_required,
+        )
+    )

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse
+from starlette.responses import HTMLResponse, RedirectResponse
 from starlette.routing import BaseRoute, Mount, Route
 
 from mockserver.control.actions import ControlTarget
 from mockserver.control.api import control_app
 from mockserver.control.guard import ControlGuard
+from mockserver.control.index import CONTROL_OFF_PAGE
 
 PREFIX = "/__mockserver"
 
@@ -19,7 +20,17 @@ def control_routes(target: ControlTarget, token: str | None) -> list[BaseRoute]:
     async def to_index(request: Request) -> RedirectResponse:
         return RedirectResponse(f"{PREFIX}/", status_code=308)
 
+    app = control_app(target, token_required=token is not None)
     return [
         Route(PREFIX, to_index, methods=["GET", "HEAD"]),
-        Mount(PREFIX, app=ControlGuard(control_app(target), token)),
+        Mount(PREFIX, app=ControlGuard(app, token)),
     ]
+
+
+def control_off_routes() -> list[BaseRoute]:
+    """With ``--no-control``: only a 404 page at the console's address that says it is off."""
+
+    async def control_off(request: Request) -> HTMLResponse:
+        return HTMLResponse(CONTROL_OFF_PAGE, status_code=404)
+
+    return [Route(path, control_off, methods=["GET", "HEAD"]) for path in (PREFIX, PREFIX + "/")]

@@ -100,8 +100,15 @@ class Filter:
 
 
 def read(
-    records: list[tuple[int, Record]], masker: Masker, where: Filter | None = None
+    records: list[tuple[int, Record]],
+    masker: Masker,
+    where: Filter | None = None,
+    limit: int | None = None,
 ) -> list[Entry]:
-    """The records (oldest first) matching ``where``, decoded and masked."""
+    """The records (oldest first) matching ``where`` (the newest ``limit`` of them), decoded
+    and masked."""
     where = where or Filter()
-    return [Entry.of(id_, record, masker) for id_, record in records if where(record)]
+    chosen = [(id_, record) for id_, record in records if where(record)]
+    if limit is not None:
+        chosen = chosen[-limit:] if limit > 0 else []
+    return [Entry.of(id_, record, masker) for id_, record in chosen]

@@ -22,8 +22,8 @@ class JournalStore(Protocol):
 
     def append(self, record: Record) -> None: ...
 
-    def records(self) -> list[tuple[int, Record]]:
-        """Every kept record with its id, oldest first."""
+    def records(self, since: int = 0) -> list[tuple[int, Record]]:
+        """Every kept record with an id above ``since``, with its id, oldest first."""
         ...
 
     def clear(self) -> int:

@@ -34,9 +34,12 @@ class MemoryJournal:
         with self._lock:
             self._records.append((next(self._ids), record))
 
-    def records(self) -> list[tuple[int, Record]]:
+    def records(self, since: int = 0) -> list[tuple[int, Record]]:
         with self._lock:
-            return list(self._records)
+            snapshot = list(self._records)
+        if since and snapshot and snapshot[0][0] <= since:
+            snapshot = [(id_, record) for id_, record in snapshot if id_ > since]
+        return snapshot
 
     def clear(self) -> int:
         with self._lock:

@@ -188,11 +188,11 @@ def test_index_page_lists_apis_operations_and_links(http):
         "get_segments_segments_get",
         "/segment",
         f"{CONTROL}/specs/sendgrid.yaml",
-        f"{CONTROL}/static/style.css",
+        f"{CONTROL}/static/console.css",
     ):
         assert needle in page
-    assert "http://" not in page.split("<body>")[0].replace(http.base_url.host, "")  # no CDN
-    css = http.get(f"{CONTROL}/static/style.css")
+    assert "http://" not in page.split("<body")[0].replace(http.base_url.host, "")  # no CDN
+    css = http.get(f"{CONTROL}/static/console.css")
     assert css.status_code == 200 and "body" in css.text
     assert http.get(CONTROL, follow_redirects=False).status_code == 308
 
@@ -238,6 +238,11 @@ def test_no_control_turns_the_plane_off():
     response = asgi_request(app, "GET", f"{CONTROL}/health", ("127.0.0.1", 1))
     assert response.status_code == 404
     assert response.json() == {"errors": [{"field": None, "message": "resource not found"}]}
+    page = asgi_request(app, "GET", f"{CONTROL}/", ("127.0.0.1", 1))  # the console says why
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "The control plane is off" in page.text and "--no-control" in page.text
+    assert asgi_request(app, "GET", CONTROL, ("127.0.0.1", 1)).status_code == 404
+    assert asgi_request(app, "POST", f"{CONTROL}/reset", ("127.0.0.1", 1)).status_code == 404
 
 
 def test_one_log_line_per_request_with_masked_secrets(http, caplog):

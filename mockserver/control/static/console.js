@@ -1,0 +1,328 @@
+/* mockserver console: enhances the server-rendered page; no framework, no build step.
+ * Each control is one control-API call (data-call="METHOD /path"), sent as JSON with the token
+ * in X-Mockserver-Token. Journal data is attacker-controlled: it only ever goes in as text. */
+"use strict";
+
+const TOKEN_KEY = "mockserver-token";
+const POLL_MS = 1000; // one journal poll a second at most (five seconds after a failure)
+const KEEP = 100; // rows kept in the live journal, and the most one poll asks for
+const OPERATIONS = new Map(); // "api/operationId" -> declared parameter names and statuses
+
+const $ = (selector, root = document) => root.querySelector(selector);
+const $$ = (selector, root = document) => [...root.querySelectorAll(selector)];
+
+/** An element with attributes and children; strings become text nodes, never markup. */
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
+  node.append(...children);
+  return node;
+}
+
+const pairs = (map) => Object.entries(map).flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, String(v))]);
+const statusClass = (status) => `code s${String(status)[0]}`;
+
+function notice(message, kind = "info") {
+  const box = $("#notice");
+  box.textContent = message;
+  box.dataset.kind = kind;
+  box.hidden = !message;
+}
+
+/* ---- the control API ---- */
+async function control(method, path, body) {
+  const headers = {};
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  if (token) headers["X-Mockserver-Token"] = token;
+  if (method !== "GET") headers["Content-Type"] = "application/json";
+  const init = { method, headers };
+  if (body !== undefined) init.body = JSON.stringify(body);
+  const response = await fetch(document.body.dataset.prefix + path, init);
+  const answer = await response.json().catch(() => ({}));
+  if (response.ok) return answer;
+  if (response.status === 404 && !answer.error) {
+    throw new Error("The control plane is off: the mock was started with --no-control.");
+  }
+  if (response.status === 403) sessionStorage.removeItem(TOKEN_KEY);
+  const reasons = (answer.reasons || []).filter((reason) => reason !== answer.error);
+  const why = [answer.error || `HTTP ${response.status}`, ...reasons].join("; ");
+  throw new Error(`${method} ${path}: ${why}`);
+}
+
+/* ---- Try it ---- */
+const encode = (value) => encodeURIComponent(value).replace(/%2C/gi, ",");
+const shellQuote = (text) => `'${text.replace(/'/g, "'\\''")}'`;
+
+/** The request a Try-it form describes; empty parameters are not sent. */
+function requestOf(form) {
+  let path = form.dataset.path;
+  const query = [];
+  const headers = {};
+  for (const field of $$(".field[data-in]", form)) {
+    const { in: where, name, kind, explode } = field.dataset;
+    let values = $$("input, select", field).map((input) => input.value.trim()).filter(Boolean);
+    if (kind === "checkbox") {
+      const checked = $("input", field).checked;
+      values = checked === (field.dataset.default === "true") ? [] : [String(checked)];
+    }
+    if (!values.length) continue;
+    if (where === "path") path = path.replace(`{${name}}`, encodeURIComponent(values[0]));
+    else if (where === "header") headers[name] = values[0];
+    else if (explode === "true") values.forEach((v) => query.push(`${encode(name)}=${encode(v)}`));
+    else query.push(`${encode(name)}=${values.map(encode).join(",")}`);
+  }
+  if (form.elements.prefer.value) headers.Prefer = form.elements.prefer.value;
+  return { url: path + (query.length ? `?${query.join("&")}` : ""), headers };
+}
+
+function showCurl(form) {
+  const { url, headers } = requestOf(form);
+  const flags = Object.entries(headers).map(([k, v]) => `-H ${shellQuote(`${k}: ${v}`)}`);
+  $(".curl code", form).textContent = ["curl", ...flags, shellQuote(location.origin + url)].join(" ");
+}
+
+function pretty(text) {
+  try {
+    return JSON.stringify(JSON.parse(text), null, 2);
+  } catch {
+    return text;
+  }
+}
+
+async function send(form) {
+  const { url, headers } = requestOf(form);
+  const answer = form.nextElementSibling;
+  const status = $(".status", answer);
+  showCurl(form);
+  answer.hidden = false;
+  status.textContent = "Sending…";
+  const started = performance.now();
+  try {
+    const response = await fetch(url, { headers });
+    const body = await response.text();
+    const ms = Math.round(performance.now() - started);
+    const line = `${response.status} ${response.statusText}`.trim();
+    status.replaceChildren(el("span", { class: statusClass(response.status) }, line), ` in ${ms} ms`);
+    $(".headers", answer).replaceChildren(...pairs(Object.fromEntries(response.headers)));
+    $(".body", answer).textContent = pretty(body);
+  } catch (error) {
+    status.textContent = `No answer: ${error.message}`;
+  }
+}
+
+function addItem(button) {
+  const item = button.previousElementSibling.cloneNode();
+  item.value = "";
+  button.before(item);
+  item.focus();
+}
+
+function fill(link) {
+  const op = document.getElementById(link.hash.slice(1));
+  const input = $(`.field[data-name="${CSS.escape(link.dataset.fill)}"] :is(input, select)`, op);
+  op.open = true;
+  input.value = link.dataset.value;
+  showCurl($("form", op));
+  op.scrollIntoView({ block: "start" });
+  input.focus({ preventScroll: true });
+}
+
+/* ---- live journal ---- */
+let cursor = 0;
+let timer = null;
+let busy = false;
+
+function warningsOf(entry) {
+  if (entry.method === "OPTIONS") return [];
+  const spec = OPERATIONS.get(`${entry.api}/${entry.operation}`);
+  if (!spec) return [entry.api ? `no ${entry.api} operation here` : "no API owns this path"];
+  const unknown = Object.keys(entry.params).filter((name) => !spec.params.has(name));
+  const warnings = unknown.map((name) => `unknown parameter ${name}`);
+  if (!spec.codes.has(String(entry.status))) warnings.push(`undeclared status ${entry.status}`);
+  return warnings;
+}
+
+function entryRow(entry) {
+  const when = new Date(entry.time * 1000);
+  const params = Object.fromEntries(Object.entries(entry.params).map(([k, v]) => [k, v.join(", ")]));
+  const summary = el(
+    "summary", {},
+    el("span", { class: "method" }, entry.method), " ",
+    el("code", {}, entry.path + (entry.query ? `?${entry.query}` : "")), " ",
+    el("span", { class: statusClass(entry.status) }, String(entry.status)), " ",
+    el("span", { class: "ms" }, `${entry.ms.toFixed(1)} ms`), " ",
+    el("time", { datetime: when.toISOString() }, when.toTimeString().slice(0, 8)),
+    ...warningsOf(entry).map((warning) => el("span", { class: "warn" }, warning)),
+  );
+  const operation = { api: entry.api ?? "none", operation: entry.operation ?? "none" };
+  const details = el(
+    "details", {}, summary,
+    el("dl", { class: "headers" }, ...pairs(operation)),
+    el("p", {}, "Headers (secrets masked)"), el("dl", { class: "headers" }, ...pairs(entry.headers)),
+    el("p", {}, "Parameters"), el("dl", { class: "headers" }, ...pairs(params)),
+  );
+  const status = `${String(entry.status)[0]}xx`;
+  return el("li", { class: "entry", "data-api": entry.api ?? "-", "data-status": status }, details);
+}
+
+function filterJournal() {
+  const { api, status } = $("#journal-filter").elements;
+  let shown = 0;
+  for (const row of $$("#entries > li")) {
+    row.hidden = Boolean(
+      (api.value && row.dataset.api !== api.value) || (status.value && row.dataset.status !== status.value),
+    );
+    shown += row.hidden ? 0 : 1;
+  }
+  $("#no-entries").hidden = shown > 0;
+}
+
+function schedule(delay = POLL_MS) {
+  if (!document.hidden && timer === null && !busy && $("#entries")) timer = setTimeout(poll, delay);
+}
+
+async function poll() {
+  timer = null;
+  busy = true;
+  let delay = POLL_MS;
+  try {
+    const { requests } = await control("GET", `/requests?since=${cursor}&limit=${KEEP}`);
+    if (requests.length) {
+      cursor = requests[requests.length - 1].id;
+      const list = $("#entries");
+      list.prepend(...requests.reverse().map(entryRow));
+      while (list.children.length > KEEP) list.lastElementChild.remove();
+      filterJournal();
+      await refreshScenarios(); // scenarios count down as requests arrive
+    }
+  } catch (error) {
+    notice(error.message, "error");
+    delay = POLL_MS * 5;
+  } finally {
+    busy = false;
+  }
+  schedule(delay);
+}
+
+/* ---- scenarios, faults, reset ---- */
+function describe(scenario) {
+  const parts = [];
+  if (scenario.code) parts.push(`code ${scenario.code}`);
+  if (scenario.example) parts.push(`example ${scenario.example}`);
+  if (scenario.dynamic) parts.push("dynamic");
+  const left = scenario.remaining == null ? ", until cleared" : `, next ${scenario.remaining}`;
+  return parts.join(" ") + left;
+}
+
+async function refreshScenarios() {
+  const { scenarios } = await control("GET", "/scenarios");
+  for (const form of $$("form.scenario")) {
+    const scenario = scenarios[form.dataset.key];
+    $("output", form).textContent = scenario ? describe(scenario) : "";
+  }
+}
+
+/** The JSON body of a control form. */
+const BODIES = {
+  scenario(form) {
+    const choice = form.elements.answer.value;
+    const name = choice.slice(0, choice.indexOf("="));
+    const value = choice.slice(choice.indexOf("=") + 1);
+    const body = { [name]: name === "code" ? Number(value) : name === "dynamic" ? true : value };
+    if (form.elements.times.value) body.times = Number(form.elements.times.value);
+    return body;
+  },
+  fault(form) {
+    const body = {};
+    if (form.elements.latency.value.trim()) body.latency = form.elements.latency.value.trim();
+    if (form.elements.error_rate.value !== "") body.error_rate = Number(form.elements.error_rate.value);
+    return body;
+  },
+};
+
+/** What the page shows after a control call succeeded, from that call's answer alone. */
+const AFTER = {
+  scenario(form, answer) {
+    $("output", form).textContent = "cleared" in answer ? "" : describe(answer);
+  },
+  fault(form, answer) {
+    const { latency_ms: latency, error_rate: rate } = answer.global;
+    form.elements.latency.value = latency ? latency.join("-") : "";
+    form.elements.error_rate.value = rate ?? "";
+  },
+  cleared() {
+    $("#entries").replaceChildren();
+    filterJournal();
+  },
+  reset() {
+    AFTER.cleared();
+    $$("form.scenario output").forEach((output) => (output.textContent = ""));
+    $$("#faults input").forEach((input) => (input.value = ""));
+  },
+};
+
+async function run(element, form) {
+  const [method, path] = element.dataset.call.split(" ");
+  const body = element.dataset.body ? BODIES[element.dataset.body](form) : undefined;
+  try {
+    const answer = await control(method, path, body);
+    AFTER[element.dataset.after]?.(form, answer);
+    notice(`${method} ${path}: done`);
+  } catch (error) {
+    notice(error.message, "error");
+  }
+}
+
+/* ---- the control token ---- */
+async function unlock(token) {
+  const response = await fetch(location.pathname, { headers: { "X-Mockserver-Token": token } });
+  const page = new DOMParser().parseFromString(await response.text(), "text/html");
+  if (!response.ok || page.body.dataset.locked) {
+    sessionStorage.removeItem(TOKEN_KEY);
+    notice("That control token was refused.", "error");
+    return;
+  }
+  sessionStorage.setItem(TOKEN_KEY, token);
+  document.body.replaceWith(document.adoptNode(page.body)); // the server's escaped page
+  start();
+}
+
+function start() {
+  const { locked } = document.body.dataset;
+  document.documentElement.dataset.console = locked ? "locked" : "ready";
+  if (locked) {
+    const stored = sessionStorage.getItem(TOKEN_KEY);
+    if (locked === "token" && stored) unlock(stored);
+    return;
+  }
+  for (const form of $$("form.try")) {
+    const spec = { params: new Set(form.dataset.params.split(" ")), codes: new Set(form.dataset.codes.split(" ")) };
+    OPERATIONS.set(`${form.dataset.api}/${form.dataset.operation}`, spec);
+  }
+  schedule(0);
+}
+
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  event.preventDefault();
+  if (form.id === "unlock") unlock(form.elements.token.value);
+  else if (form.classList.contains("try")) send(form);
+  else if (form.dataset.call) run(form, form);
+});
+document.addEventListener("click", (event) => {
+  const target = event.target.closest("button[data-call], button.add, a[data-fill]");
+  if (!target) return;
+  event.preventDefault();
+  if (target.matches("button[data-call]")) run(target, target.form);
+  else if (target.matches("button.add")) addItem(target);
+  else fill(target);
+});
+for (const type of ["input", "change"]) {
+  document.addEventListener(type, (event) => {
+    const form = event.target.closest("form");
+    if (form?.classList.contains("try")) showCurl(form);
+    else if (form?.id === "journal-filter") filterJournal();
+  });
+}
+document.addEventListener("visibilitychange", () => schedule());
+start();

@@ -1,0 +1,73 @@
+"""With --control-token the console asks for the token once per tab and sends it as a header."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from mockserver.config import ServeConfig
+from mockserver.testing import LiveServer
+from tests.browser.chrome import network_requests, viewport
+from tests.browser.conftest import CONSOLE, Console
+from tests.conftest import PROGRAM
+
+TOKEN = "s3cret-token"
+
+
+@pytest.fixture(scope="module")
+def tokened_server() -> Iterator[LiveServer]:
+    with LiveServer(ServeConfig(apis=("actionhub",), control_token=TOKEN)) as server:
+        yield server
+
+
+@pytest.fixture()
+def locked(browser, tokened_server) -> Iterator[Console]:
+    viewport(browser, 1280, 900)
+    browser.get(tokened_server.url + "/__mockserver/health")  # same origin: clear its storage
+    browser.execute_script("sessionStorage.clear()")
+    browser.get_log("browser"), browser.get_log("performance")
+    console = Console(browser, tokened_server.url)
+    console.expected_failures.add("/__mockserver/health")  # the 403 just above
+    yield console.open()
+    assert console.console_errors() == []
+    browser.get("about:blank")
+
+
+def unlock(page: Console, token: str) -> None:
+    field = page.find("#unlock input[name=token]")
+    field.clear()
+    field.send_keys(token)
+    page.find("#unlock button").click()
+
+
+def test_the_token_is_asked_once_then_kept_for_the_tab(locked, tokened_server):
+    page = locked
+    assert page.driver.execute_script("return document.documentElement.dataset.console") == "locked"
+    assert "missing or wrong control token" in page.find(".refusal").text
+    assert page.find_all("#entries") == []
+
+    unlock(page, "wrong")
+    page.expected_failures.add(CONSOLE)  # the refused page fetch
+    page.notice_says("That control token was refused.")
+    unlock(page, TOKEN)
+    page.wait(
+        lambda d: d.execute_script("return document.documentElement.dataset.console") == "ready"
+    )
+
+    with httpx.Client(base_url=tokened_server.url) as client:
+        client.get("/segments", params={"size": "4"}, headers=PROGRAM)
+    page.wait(lambda d: any("size=4" in row.text for row in page.find_all("#entries > li")))
+
+    page.open()  # a reload: the token comes from session storage, nobody is asked again
+    page.wait(
+        lambda d: d.execute_script("return document.documentElement.dataset.console") == "ready"
+    )
+    page.wait(lambda d: any("size=4" in row.text for row in page.find_all("#entries > li")))
+
+    sent = network_requests(page.driver)
+    assert sent and all("token=" not in request["url"] for request in sent)  # never in a URL
+    polls = [r for r in sent if urlsplit(r["url"]).path == CONSOLE + "requests"]
+    assert polls and all(r["headers"].get("X-Mockserver-Token") == TOKEN for r in polls)
