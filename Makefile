@@ -2,8 +2,11 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Exact versions of everything installed (make lock refreshes it from pyproject.toml).
+LOCK := requirements.lock
+EXTRAS := test,contract
 
-.PHONY: serve test lint format bench clean npm-tools chromium screenshots
+.PHONY: serve test test-fast lint format lock bench clean npm-tools chromium screenshots
 
 # Node tools the client tests point at the specs and the mock (Spectral, Prism,
 # @sendgrid/client), pinned by tools/npm/package-lock.json and installed into
@@ -15,10 +18,17 @@ HAVE_NPM := $(shell command -v node >/dev/null 2>&1 && command -v npm >/dev/null
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): $(BIN)/python pyproject.toml
+$(STAMP): $(BIN)/python pyproject.toml $(LOCK)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e '.[$(EXTRAS)]'
 	touch $(STAMP)
+
+# Resolve pyproject.toml's ranges into exact pins for every Python we support (keeps the
+# current pins where they still fit; `make lock UPGRADE=--upgrade` moves everything forward).
+lock: $(BIN)/python
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra test --extra contract --universal \
+	  --python-version 3.10 --quiet $(UPGRADE) -o $(LOCK)
 
 $(NPM_STAMP): $(NPM_DIR)/package.json $(NPM_DIR)/package-lock.json
 	cd $(NPM_DIR) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
@@ -51,6 +61,12 @@ test: $(STAMP) npm-tools chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
+
+# The inner loop: everything but the tests marked slow (contract runs, browsers, subprocesses,
+# third-party tools); no installs beyond the venv.
+test-fast: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q -m "not slow"
 
 # The console at 1280 px and on a 390 px phone, for the README.
 screenshots: $(STAMP) chromium

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mockserver.vendors import REGISTRY
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4010
 DEFAULT_SEED = 0
@@ -29,7 +31,8 @@ def _json(convert: Callable[[Any], Any]) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class ServeConfig:
-    apis: tuple[str, ...] = field(default=("actionhub", "sendgrid"), metadata=_json(tuple))
+    #: Served APIs, by vendor name (default: every registered vendor).
+    apis: tuple[str, ...] = field(default_factory=lambda: tuple(REGISTRY), metadata=_json(tuple))
     seed: int = DEFAULT_SEED
     fixtures_dir: Path | None = field(default=None, metadata=_json(_optional(Path)))
     specs_dir: Path | None = field(default=None, metadata=_json(_optional(Path)))

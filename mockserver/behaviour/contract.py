@@ -142,6 +142,24 @@ def bounded_int(what: str, low: int, high: int | None = None) -> Callable[[str],
     return parse
 
 
+@dataclass(frozen=True)
+class CredentialSource:
+    """How a client of the API identifies itself, for tools that call it (contract, console).
+
+    ``env`` names the variable a contract run reads it from, ``header`` carries it as
+    ``template.format(value)``; ``sample`` is a full header value the bundled mock accepts.
+    """
+
+    env: str
+    header: str
+    template: str
+    sample: str
+
+    @property
+    def sample_header(self) -> tuple[str, str]:
+        return self.header, self.sample
+
+
 class Vendor(Protocol):
     """One API's package: its spec, error dialect, scalar grammar, options and data."""
 
@@ -150,6 +168,9 @@ class Vendor(Protocol):
     dialect: ErrorDialect
     grammar: Grammar
     cli_options: tuple[CliOption, ...]
+    credential: CredentialSource
+    #: Requests a contract run sends a real deployment at most (``"3/s"``), inside its limits.
+    contract_pace: str
     #: The operationIds this vendor answers with behaviour; every other one answers generated
     #: data. Checked against the spec, and against each backend's ``handlers``, at build.
     operations: frozenset[str]

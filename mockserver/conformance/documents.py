@@ -7,7 +7,7 @@ serve path, which must answer within a second of being started.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import jsonschema_rs
@@ -25,6 +25,14 @@ class SchemaProblem(tuple):
     @property
     def message(self) -> str:
         return self[1]
+
+
+def field_path(parts: Iterable[Any]) -> str:
+    """``["assets", 3, "labels", 0]`` -> ``assets[3].labels[0]``: how problems name a field."""
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
 
 
 class DocumentSchema:

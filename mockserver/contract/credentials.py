@@ -12,34 +12,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import quote, quote_plus
 
+from mockserver.vendors import vendor
+
 MASK = "***"
 
 #: ``-H`` headers whose values are never secret; every other ``-H`` value is masked.
 PUBLIC_HEADERS = frozenset(
     {"accept", "accept-encoding", "accept-language", "content-type", "user-agent"}
 )
-
-
-@dataclass(frozen=True)
-class EnvCredential:
-    """An environment variable that carries an API's credential, and the header it becomes."""
-
-    variable: str
-    header: str
-    template: str = "{}"
-
-
-#: Per API: where its credential comes from.
-ENV_CREDENTIALS: dict[str, EnvCredential] = {
-    "sendgrid": EnvCredential("SENDGRID_API_KEY", "Authorization", "Bearer {}"),
-    "actionhub": EnvCredential("ACTIONHUB_PROGRAM_ID", "program-id"),
-}
-
-#: Against the bundled mock only, when none is given: well-formed throwaway credentials.
-MOCK_CREDENTIALS: dict[str, tuple[str, str]] = {
-    "sendgrid": ("Authorization", "Bearer SG." + "m" * 22 + "." + "k" * 43),
-    "actionhub": ("program-id", "demo"),
-}
 
 
 @dataclass(frozen=True)
@@ -69,22 +49,21 @@ def resolve(
     headers: dict[str, str] = {}
     secrets: list[str] = []
     source: str | None = None
-    wanted = ENV_CREDENTIALS.get(api)
+    wanted = vendor(api).credential
     for name, value in cli_headers:
         headers[name] = value
         if name.lower() not in PUBLIC_HEADERS:
             secrets.append(_secret(value))
-        if wanted is not None and name.lower() == wanted.header.lower():
+        if name.lower() == wanted.header.lower():
             source = "-H"
-    if wanted is not None and source is None:
-        value = env.get(wanted.variable, "").strip()
+    if source is None:
+        value = env.get(wanted.env, "").strip()
         if value:
             headers[wanted.header] = wanted.template.format(value)
             secrets.append(value)
-            source = f"${wanted.variable}"
-        elif bundled and api in MOCK_CREDENTIALS:
-            name, value = MOCK_CREDENTIALS[api]
-            headers[name] = value
+            source = f"${wanted.env}"
+        elif bundled:
+            headers[wanted.header] = wanted.sample
             source = "mock default"
     return Credentials(headers, tuple(dict.fromkeys(s for s in secrets if s)), source)
 

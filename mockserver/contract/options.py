@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mockserver.behaviour.contract import bounded_int
+from mockserver.vendors import vendor
 
 #: Schemathesis test phases, in the order they run.
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
@@ -26,10 +27,6 @@ CHECKS = (
     "ignored_auth",
     "unsupported_method",
 )
-
-#: Default pace against a real deployment (``--base-url``), well inside each vendor's limits:
-#: SendGrid answers 429 past its per-endpoint window (X-RateLimit-*), ActionHub documents none.
-VENDOR_RATE_LIMITS = {"sendgrid": "3/s", "actionhub": "5/s"}
 
 #: Methods the ``unsupported_method`` check probes spec paths with: every method against the
 #: bundled mock; against a real deployment only one without side effects (RFC 9110 9.2.1).
@@ -76,7 +73,8 @@ class ContractOptions:
             return None
         if self.rate_limit is not None:
             return self.rate_limit
-        return None if self.bundled else VENDOR_RATE_LIMITS.get(self.api, "1/s")
+        # against a real deployment, the vendor's own pace (well inside its limits)
+        return None if self.bundled else vendor(self.api).contract_pace
 
     @property
     def probe_methods(self) -> tuple[str, ...]:

@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 from xml.etree import ElementTree
 
-from mockserver.contract.credentials import ENV_CREDENTIALS, Credentials, Masker
+from mockserver.contract.credentials import Credentials, Masker
 from mockserver.contract.results import Failure, OperationResult, RunResult
+from mockserver.vendors import vendor
 
 if TYPE_CHECKING:
     from mockserver.contract.options import ContractOptions
@@ -68,8 +69,7 @@ class Report:
         self.emit(line)
 
     def _settings(self, options: ContractOptions, creds: Credentials) -> list[str]:
-        wanted = ENV_CREDENTIALS.get(options.api)
-        credential = wanted.header if wanted else "credential"
+        credential = vendor(options.api).credential.header
         return [
             f"  phases:      {', '.join(options.phases)}; up to {options.max_examples} examples "
             "per operation and phase",

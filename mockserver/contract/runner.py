@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
-from mockserver.contract.credentials import ENV_CREDENTIALS, Credentials, Masker, resolve
+from mockserver.contract.credentials import Credentials, Masker, resolve
 from mockserver.contract.dependencies import install as install_dependencies
 from mockserver.contract.options import PHASES, ContractOptions
 from mockserver.contract.report import Report
@@ -104,11 +104,11 @@ def run(
     err = err or sys.stderr
     creds = resolve(options.api, options.headers, env, bundled=options.bundled)
     report = Report(Masker(creds.secrets), out)
-    wanted = ENV_CREDENTIALS.get(options.api)
-    if creds.source is None and wanted is not None:
+    wanted = vendor(options.api).credential
+    if creds.source is None:
         report.problem(
             err,
-            f"{options.api} needs a credential: set {wanted.variable} "
+            f"{options.api} needs a credential: set {wanted.env} "
             f"or pass -H '{wanted.header}: {wanted.template.format('...')}'",
         )
         if not options.dry_run:

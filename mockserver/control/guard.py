@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-from typing import Any
 from urllib.parse import parse_qs
 
 from starlette.routing import get_route_path
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.serialize import json_bytes
 
@@ -29,7 +29,7 @@ def is_loopback(host: str | None) -> bool:
         return host == "localhost"
 
 
-def is_console_shell(scope: dict[str, Any]) -> bool:
+def is_console_shell(scope: Scope) -> bool:
     """``GET /`` and ``/static/...`` under the mount: the console page renders no state for a
     refused caller and the static files are the package's own, so anyone may load them."""
     if scope.get("method") not in ("GET", "HEAD"):
@@ -44,11 +44,11 @@ class ControlGuard:
     A refused caller still gets the console's shell, which shows why and asks for the token.
     """
 
-    def __init__(self, app: Any, token: str | None) -> None:
+    def __init__(self, app: ASGIApp, token: str | None) -> None:
         self.app = app
         self.token = token.encode() if token else None
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and (reason := self.refusal(scope)) is not None:
             if is_console_shell(scope):
                 await self.app({**scope, REFUSAL_KEY: reason}, receive, send)
@@ -68,7 +68,7 @@ class ControlGuard:
             return
         await self.app(scope, receive, send)
 
-    def refusal(self, scope: dict[str, Any]) -> str | None:
+    def refusal(self, scope: Scope) -> str | None:
         if self.token is None:
             client = scope.get("client") or (None, None)
             if is_loopback(client[0]):

@@ -19,7 +19,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 
 from mockserver import __version__
-from mockserver.contract.credentials import MOCK_CREDENTIALS
+from mockserver.behaviour.contract import CredentialSource
 from mockserver.control import actions
 from mockserver.control.actions import ControlTarget
 from mockserver.control.guard import REFUSAL_KEY
@@ -106,7 +106,9 @@ def parameter_field(parameter: Parameter, prefill: str = "") -> Field:
     )
 
 
-def credential_field(api: str, operation: Operation, schemes: Mapping[str, Any]) -> Field | None:
+def credential_field(
+    credential: CredentialSource, operation: Operation, schemes: Mapping[str, Any]
+) -> Field | None:
     """The header the operation's security asks for, prefilled with a throwaway credential."""
     for requirement in operation.security:
         for name in requirement:
@@ -117,7 +119,7 @@ def credential_field(api: str, operation: Operation, schemes: Mapping[str, Any])
                 header = scheme.get("name", "")
             else:
                 continue
-            sample_header, sample = MOCK_CREDENTIALS.get(api, ("", ""))
+            sample_header, sample = credential.sample_header
             value = sample if sample_header.lower() == header.lower() else ""
             return Field(name=header, location="header", kind="text", required=True, value=value)
     return None
@@ -181,13 +183,15 @@ def operation_view(
         linked = collection_for(parameter.name, list(ids))
         prefill = ""
         if parameter.required and parameter.location != "query":
-            sample_header, sample = MOCK_CREDENTIALS.get(runtime.name, ("", ""))
+            sample_header, sample = runtime.vendor.credential.sample_header
             if sample_header.lower() == parameter.name.lower():
                 prefill = sample
             elif linked and ids[linked]:
                 prefill = ids[linked][0]
         fields.append(parameter_field(parameter, prefill))
-    credential = credential_field(runtime.name, operation, runtime.spec.security_schemes)
+    credential = credential_field(
+        runtime.vendor.credential, operation, runtime.spec.security_schemes
+    )
     if credential is not None:
         fields.append(credential)
     return {

@@ -11,6 +11,7 @@ import string
 from functools import cached_property
 from typing import Any
 
+import jsonschema_rs
 from faker import Faker
 from rstr import Rstr
 
@@ -38,10 +39,7 @@ class SchemaFaker:
         """Check a hinted value; validators are cached per schema (it lives as long as the spec)."""
         entry = self._validators.get(id(schema))
         if entry is None or entry[0] is not schema:
-            # imported here: only generation needs it, and start-up should not pay for it
-            from jsonschema import Draft202012Validator, FormatChecker
-
-            entry = (schema, Draft202012Validator(schema, format_checker=FormatChecker()))
+            entry = (schema, jsonschema_rs.validator_for(schema, validate_formats=True))
             self._validators[id(schema)] = entry
         return entry[1].is_valid(value)
 

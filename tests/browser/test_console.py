@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 
 import httpx
+import pytest
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
 from tests.browser.conftest import control_api
 from tests.conftest import AUTH, PROGRAM
+
+#: Slow (a real browser): left out of `make test-fast`, run by `make test`.
+pytestmark = pytest.mark.slow
 
 SEGMENTS = "/v3/marketing/segments"
 

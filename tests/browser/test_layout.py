@@ -8,6 +8,9 @@ import pytest
 
 from tests.browser.chrome import viewport
 
+#: Slow (a real browser): left out of `make test-fast`, run by `make test`.
+pytestmark = pytest.mark.slow
+
 AUDIT = (Path(__file__).parent / "audit.js").read_text()
 
 

@@ -14,6 +14,9 @@ from tests.browser.chrome import network_requests, viewport
 from tests.browser.conftest import CONSOLE, Console
 from tests.conftest import PROGRAM
 
+#: Slow (a real browser): left out of `make test-fast`, run by `make test`.
+pytestmark = pytest.mark.slow
+
 TOKEN = "s3cret-token"
 
 

@@ -9,6 +9,9 @@ import pytest
 
 from tests.contract.conftest import invoke
 
+#: Slow (contract runs against the bundled mock): left out of `make test-fast`, run by `make test`.
+pytestmark = pytest.mark.slow
+
 OPERATIONS = {
     "actionhub": ["GET /segment", "GET /segments"],
     "sendgrid": ["GET /v3/marketing/segments", "GET /v3/marketing/segments/{segment_id}"],

@@ -9,8 +9,8 @@ import pytest
 
 from mockserver.app import MockApp, build_app
 from mockserver.config import ServeConfig
-from mockserver.contract.credentials import MOCK_CREDENTIALS
 from mockserver.control.index import collection_for, kind_of
+from mockserver.vendors import vendor
 from tests.control.conftest import asgi_request
 
 CONSOLE = "/__mockserver/"
@@ -92,7 +92,7 @@ def test_required_ids_are_prefilled_and_the_curl_line_works_as_is(page, mock):
     get = block(page, "try-sendgrid-GetSegment")
     assert f'value="{first}"' in field(get, "segment_id")
     curl = unescape(re.search(r'<pre class="curl".*?<code>(.*?)</code>', get, re.S).group(1))
-    header, key = MOCK_CREDENTIALS["sendgrid"]
+    header, key = vendor("sendgrid").credential.sample_header
     assert curl == f"curl -H '{header}: {key}' 'http://mock/v3/marketing/segments/{first}'"
     assert "Prefer" not in curl
 

@@ -73,16 +73,6 @@ def test_specs_validate_and_print():
     assert printed.stdout.startswith("openapi: 3.1")
 
 
-def test_the_serve_path_does_not_import_schemathesis():
-    code = (
-        "import sys; from mockserver.cli import serve_config, parser; from mockserver.app import "
-        "build_app; build_app(serve_config(parser().parse_args(['serve']))); "
-        "print('schemathesis' in sys.modules, 'hypothesis' in sys.modules)"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["False", "False"]
-
-
 def test_mockserver_serve_answers_both_apis_on_one_port(tmp_path):
     process = subprocess.Popen(
         [sys.executable, "-m", "mockserver", "serve", "--port", "0", "--log-level", "info"],

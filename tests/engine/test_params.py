@@ -129,3 +129,15 @@ def test_errors_are_ordered_path_query_header_whatever_the_declaration_order():
     )
     _, errors = decode(op, path={"p": "x"})
     assert [e.location for e in errors] == ["path", "query", "header"]
+
+
+def test_cookie_parameters_decode_from_the_cookie_header():
+    from mockserver.pipeline import parse_cookies
+
+    op = operation(
+        {"name": "session", "in": "cookie", "required": True, "schema": {"type": "integer"}}
+    )
+    values, errors = decode(op, cookies=parse_cookies("theme=dark; session=42"))
+    assert (values["session"], errors) == (42, [])
+    values, errors = decode(op, cookies=parse_cookies('bad"cookie'))
+    assert [(e.kind, e.loc) for e in errors] == [("missing", ("cookie", "session"))]

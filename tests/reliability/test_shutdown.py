@@ -5,8 +5,13 @@ from __future__ import annotations
 import select
 import signal
 
+import pytest
+
 from tests.reliability.conftest import RawClient, request_bytes
 from tests.reliability.serve import ServeProcess
+
+#: Slow (serve subprocesses and signals): left out of `make test-fast`, run by `make test`.
+pytestmark = pytest.mark.slow
 
 HEALTH = request_bytes("GET", b"/__mockserver/health")  # control plane: never delayed
 

@@ -9,10 +9,14 @@ import itertools
 import time
 
 import httpx
+import pytest
 
 from bench.workload import BenchRequest, Workload
 from tests.reliability.conftest import TIMEOUT, snapshot
 from tests.reliability.serve import ServeProcess
+
+#: Slow (a soak run): left out of `make test-fast`, run by `make test`.
+pytestmark = pytest.mark.slow
 
 CONNECTIONS = 64
 WARMUP_SECONDS = 1.0

@@ -14,6 +14,9 @@ from mockserver.config import ServeConfig, config_from_json, config_to_json
 from tests.reliability.conftest import TIMEOUT, VOLATILE
 from tests.reliability.serve import ServeProcess
 
+#: Slow (worker processes): left out of `make test-fast`, run by `make test`.
+pytestmark = pytest.mark.slow
+
 
 def fresh_connection_answers(url: str, requests: list[BenchRequest]) -> list[tuple]:
     """Every request on its own connection, 8 at a time: the kernel spreads them over workers."""

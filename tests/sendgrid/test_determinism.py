@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import functools
 
+import pytest
+
 from tests.processes import run_snippet
+
+#: Slow (two processes): left out of `make test-fast`, run by `make test`.
+pytestmark = pytest.mark.slow
 
 SCRIPT = r"""
 import asyncio, hashlib, sys

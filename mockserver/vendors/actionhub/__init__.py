@@ -14,6 +14,7 @@ from typing import Any
 from mockserver.behaviour.contract import (
     Backend,
     CliOption,
+    CredentialSource,
     Handler,
     Reply,
     VendorOptions,
@@ -62,6 +63,13 @@ class ActionHubBackend:
         return {"programs": sorted(self.programs.fixed)}
 
 
+#: The tenant header: not a secret, but what selects the data.
+#: The tenant header: not a secret, but what selects the data.
+PROGRAM_ID = CredentialSource(
+    env="ACTIONHUB_PROGRAM_ID", header="program-id", template="{}", sample="demo"
+)
+
+
 @dataclass(frozen=True)
 class ActionHub:
     name: str = "actionhub"
@@ -69,6 +77,9 @@ class ActionHub:
     dialect: FastAPIDialect = field(default_factory=FastAPIDialect)
     grammar: Grammar = PYDANTIC
     operations: frozenset[str] = OPERATIONS
+    credential: CredentialSource = PROGRAM_ID
+    #: ActionHub documents no rate limit; a modest pace for a real deployment.
+    contract_pace: str = "5/s"
     cli_options: tuple[CliOption, ...] = (
         CliOption(
             "--users",

@@ -7,14 +7,14 @@ duplicates) by hand; either way an error names the file and the field, e.g.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from mockserver.conformance.documents import DocumentSchema
+from mockserver.conformance.documents import DocumentSchema, field_path
 from mockserver.errors import DataError
 from mockserver.serialize import load_yaml
 from mockserver.vendors.actionhub.model import Catalog, quantize
@@ -99,14 +99,6 @@ class ProgramFixture:
     catalog: Catalog
     volume: Volume
     explicit: tuple[ExplicitRecommendation, ...]
-
-
-def field_path(parts: Iterable[Any]) -> str:
-    """``["assets", 3, "labels", 0]`` -> ``assets[3].labels[0]``."""
-    text = ""
-    for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
 
 
 def _index_ids(source: str, items: list[dict[str, Any]], kind: str) -> dict[str, int]:

@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mockserver.behaviour.contract import Backend, CliOption, VendorOptions, bounded_int
+from mockserver.behaviour.contract import (
+    Backend,
+    CliOption,
+    CredentialSource,
+    VendorOptions,
+    bounded_int,
+)
 from mockserver.params.grammar import Grammar
 from mockserver.resources import bundled_dir
 from mockserver.vendors.sendgrid import fixtures
@@ -60,6 +66,15 @@ def fixtures_dir(options: VendorOptions) -> Path:
     return bundled_dir("fixtures") / "sendgrid"
 
 
+#: The Bearer API key; the sample is a well-formed throwaway key the mock accepts.
+API_KEY = CredentialSource(
+    env="SENDGRID_API_KEY",
+    header="Authorization",
+    template="Bearer {}",
+    sample="Bearer SG." + "m" * 22 + "." + "k" * 43,
+)
+
+
 @dataclass(frozen=True)
 class SendGrid:
     name: str = "sendgrid"
@@ -68,6 +83,9 @@ class SendGrid:
     grammar: Grammar = GO_STRCONV
     cli_options: tuple[CliOption, ...] = CLI_OPTIONS
     operations: frozenset[str] = OPERATIONS
+    credential: CredentialSource = API_KEY
+    #: SendGrid answers 429 past its per-endpoint window (X-RateLimit-*): stay well inside it.
+    contract_pace: str = "3/s"
 
     def build(self, options: VendorOptions, data: Any | None = None) -> Backend:
         extra = options.extra

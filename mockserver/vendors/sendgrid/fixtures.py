@@ -16,8 +16,9 @@ from typing import Any
 
 import yaml
 
-from mockserver.conformance.documents import DocumentSchema
+from mockserver.conformance.documents import DocumentSchema, field_path
 from mockserver.errors import DataError
+from mockserver.serialize import load_yaml
 from mockserver.vendors.sendgrid.schema import SCHEMA
 from mockserver.vendors.sendgrid.sql import (
     RESERVED,
@@ -32,8 +33,6 @@ WORLD_FILE = "world.yaml"
 PLACES_FILE = "places.yaml"
 _VALIDATOR = DocumentSchema(SCHEMA)
 _LIST_REF = re.compile(r"\{list:([^}]*)\}")
-#: libyaml's loader when PyYAML was built with it: ten times faster on the default world.
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 #: Shape problems reported at most (a wrong top-level type can cascade into many).
@@ -122,7 +121,7 @@ class WorldSpec:
 
 def read_yaml(path: Path) -> Any:
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
+        return load_yaml(path.read_bytes())
     except (OSError, yaml.YAMLError) as error:
         raise FixtureError(f"{path}: {error}") from None
 
@@ -157,17 +156,13 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _where(path: Any) -> str:
-    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
-
-
 def resolve(document: Mapping[str, Any], seed: int, source: str = "fixtures") -> WorldSpec:
     """Validate a fixtures document and resolve it for ``seed`` (ids, parsed queries)."""
     document = _plain(dict(document))
     shape = _VALIDATOR.problems(document)
     if shape:
         raise FixtureError(
-            [f"{source}: {_where(e.path) or '<top>'}: {e.message}" for e in shape][
+            [f"{source}: {field_path(e.path) or '<top>'}: {e.message}" for e in shape][
                 :MAX_SHAPE_PROBLEMS
             ]
         )
