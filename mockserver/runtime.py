@@ -8,6 +8,7 @@ the start-up version back.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -40,7 +41,10 @@ class ApiRuntime:
     #: version's prebuilt answers are validated, once, by :meth:`verify`.
     validate_responses: bool = False
     backend: Backend = field(init=False)
+    #: The data version in service (0: the start-up data); see ``state.base.DataStore``.
+    version: int = field(init=False, default=0)
     _generated: LruCache[Reply] = field(init=False)
+    _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         check_operations(self.spec, self.vendor)
@@ -77,13 +81,16 @@ class ApiRuntime:
         """A verified data version from a data document (raises DataError, changes nothing)."""
         return self.verify(self.vendor.build(self.options, data=document))
 
-    def install(self, backend: Backend) -> None:
-        """Swap in a data version; requests in flight finish on the old one."""
-        self.backend = backend
-        self._generated.clear()
-
-    def reset(self) -> None:
-        self.install(self.seed_backend)
+    def install(self, backend: Backend, version: int | None = None) -> bool:
+        """Swap in data ``version`` unless a newer one is in service already (``None``: this
+        process's own, unversioned swap); requests in flight finish on the old one."""
+        with self._lock:
+            if version is not None and version < self.version:
+                return False
+            self.backend = backend
+            self.version = self.version if version is None else version
+            self._generated.clear()
+            return True
 
     def generated_reply(self, call: Call, status: int | None = None) -> Reply:
         """The schema-driven default answer of an operation without a vendor behaviour.

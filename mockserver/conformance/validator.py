@@ -1,14 +1,21 @@
 """Validate replies against the spec: status declared, media type, headers and body schema.
 
-jsonschema-rs (already installed with schemathesis) validates about 25x faster than the
-pure-Python jsonschema: fast enough to check every prebuilt answer of a data version at
-start-up and on each data load. Validators are compiled once per (operation, status, media).
+One rule set for every judge: the mock's own ``--validate-responses`` and data versions (strict:
+every violation counts), and tools that judge a real deployment like a consumer would
+(``tolerant``: an additive change - a property the spec does not declare, a new enum value - is
+a :class:`Violation` with ``breaking=False``, a warning; a removed or retyped field, an
+undeclared status, a wrong media type stay breaking).
+
+jsonschema-rs validates about 25x faster than the pure-Python jsonschema: fast enough to check
+every prebuilt answer of a data version at start-up and on each data load. Validators are
+compiled once per (operation, status, media).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import jsonschema_rs
@@ -20,6 +27,22 @@ from mockserver.spec.model import ApiSpec, Operation
 
 #: How many problems a loud error message lists.
 SHOWN = 5
+#: Schema failures a consumer that ignores what it does not know survives.
+ADDITIVE_KINDS = frozenset({"AdditionalProperties", "UnevaluatedProperties", "Enum"})
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One way an answer departs from its spec: ``where`` (status, media type, header, body),
+    the JSON ``path`` in the body (or the header's name), and the ``message``."""
+
+    where: str
+    path: str
+    message: str
+    breaking: bool = True
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"where": self.where, "path": self.path, "message": self.message}
 
 
 def decode_json(body: bytes) -> Any:
@@ -30,21 +53,48 @@ def decode_json(body: bytes) -> Any:
         return json.loads(body)
 
 
+def _pointer(parts: Iterable[Any]) -> str:
+    return "".join(f"/{part}" for part in parts)
+
+
+def _schema_violations(errors: Iterable[Any], tolerant: bool) -> list[Violation]:
+    found = []
+    for error in errors:
+        kind = type(error.kind).__name__
+        additive = tolerant and kind in ADDITIVE_KINDS
+        base = _pointer(error.instance_path)
+        unexpected = getattr(error.kind, "unexpected", None) if additive else None
+        if unexpected:  # one warning per undeclared property, at its own path
+            found += [
+                Violation("body", f"{base}/{name}", f"undeclared property {name!r}", False)
+                for name in unexpected
+            ]
+        else:
+            found.append(Violation("body", base, error.message, not additive))
+    return found
+
+
 class ResponseValidator:
     def __init__(self) -> None:
         self._compiled: dict[tuple[str, str, str], Any] = {}
 
-    def problems(self, operation: Operation, reply: Reply, *, headers: bool = True) -> list[str]:
+    def violations(
+        self,
+        operation: Operation,
+        reply: Reply,
+        *,
+        headers: bool = True,
+        tolerant: bool = False,
+    ) -> list[Violation]:
         """Everything wrong with ``reply``; ``headers=False`` checks the body only."""
         declared = operation.response_for(reply.status)
-        where = f"{operation.method} {operation.path} -> {reply.status}"
         if declared is None:
-            return [f"{where}: status {reply.status} is not declared"]
+            return [Violation("status", "", f"status {reply.status} is not declared")]
         found = []
         if headers:
             names = {name.lower() for name, _ in reply.headers}
             found += [
-                f"{where}: required header {header.name} is missing"
+                Violation("header", header.name, "required header is missing")
                 for header in declared.headers
                 if header.required and header.name.lower() not in names
             ]
@@ -53,24 +103,26 @@ class ResponseValidator:
         media = (reply.media_type or "").split(";")[0].strip()
         spec = declared.content.get(media)
         if spec is None:
-            return [*found, f"{where}: media type {media!r} not in {sorted(declared.content)}"]
+            expected = ", ".join(sorted(declared.content))
+            return [*found, Violation("media type", "", f"{media!r} is not one of {expected}")]
         if spec.schema is None:
             return found
         try:
             body: Any = decode_json(reply.body) if "json" in media else reply.body.decode()
         except (ValueError, UnicodeDecodeError) as exc:
-            return [*found, f"{where}: body does not decode as {media}: {exc}"]
+            return [*found, Violation("body", "", f"does not decode as {media}: {exc}")]
         validator = self._validator(operation, declared.status, media, spec.schema)
-        found += [
-            f"{where}: {'/'.join(map(str, error.instance_path)) or '<body>'}: {error.message}"
-            for error in validator.iter_errors(body)
-        ]
-        return found
+        return found + _schema_violations(validator.iter_errors(body), tolerant)
+
+    def problems(self, operation: Operation, reply: Reply, *, headers: bool = True) -> list[str]:
+        """The strict violations as one line each: ``GET /p -> 200: <path>: <message>``."""
+        where = f"{operation.method} {operation.path} -> {reply.status}"
+        return [f"{where}: {_shown(v)}" for v in self.violations(operation, reply, headers=headers)]
 
     def check(self, operation: Operation, reply: Reply) -> None:
         problems = self.problems(operation, reply)
         if problems:
-            raise ConformanceError("; ".join(problems[:SHOWN]))
+            raise ConformanceError(problems[:SHOWN])
 
     def check_prebuilt(self, spec: ApiSpec, backend: Backend) -> None:
         """Validate, once per data version, every answer a backend serialized at build time.
@@ -94,3 +146,14 @@ class ResponseValidator:
         if key not in self._compiled:
             self._compiled[key] = jsonschema_rs.validator_for(schema, validate_formats=True)
         return self._compiled[key]
+
+
+def _shown(violation: Violation) -> str:
+    """How the strict line names a problem (kept stable: tests and logs read it)."""
+    if violation.where == "status":
+        return violation.message
+    if violation.where == "header":
+        return f"required header {violation.path} is missing"
+    if violation.where == "media type":
+        return f"media type {violation.message}"
+    return f"{violation.path.lstrip('/') or '<body>'}: {violation.message}"

@@ -28,6 +28,7 @@ from mockserver.state.base import State
 
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
 SCENARIO_FIELDS = {"code", "example", "dynamic", "times"}
+OVERTAKEN = "a newer data load or a reset began while this one was built; nothing was changed"
 
 
 @dataclass(frozen=True)
@@ -104,18 +105,24 @@ def load_data(target: ControlTarget, api: str, document: Any) -> None:
     runtime = runtime_of(target, api)
     if document is None:
         raise ControlError("the document is empty")
+    data = target.state.data
+    version = data.begin(api)
     try:
         backend = runtime.build(document)
     except DataError as exc:
         raise ControlError(f"invalid {api} data; nothing was changed", exc.reasons) from None
-    runtime.install(backend)
+    if not data.commit(api, version, document):
+        raise ControlError(OVERTAKEN, status=409)
+    runtime.install(backend, version)
 
 
 def reset(target: ControlTarget) -> None:
     """Every API's data back to the start-up version; journal, scenarios, faults and rate-limit
     windows cleared."""
-    for runtime in target.runtimes.values():
-        runtime.reset()
+    for api, runtime in target.runtimes.items():
+        version = target.state.data.begin(api)
+        target.state.data.commit(api, version, None)
+        runtime.install(runtime.seed_backend, version)
     clear_state(target)
     target.state.windows.clear()
 

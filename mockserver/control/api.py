@@ -65,8 +65,15 @@ class ControlAPI:
         self.token_required = token_required
 
     async def health(self, request: Request) -> Response:
-        apis = list(self.target.runtimes)
-        return json_response({"status": "ok", "version": __version__, "apis": apis})
+        runtimes = self.target.runtimes
+        return json_response(
+            {
+                "status": "ok",
+                "version": __version__,
+                "apis": list(runtimes),
+                "data_versions": {api: runtime.version for api, runtime in runtimes.items()},
+            }
+        )
 
     async def requests(self, request: Request) -> Response:
         if request.method == "DELETE":

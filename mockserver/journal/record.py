@@ -16,6 +16,12 @@ from mockserver.journal.masking import Masker
 
 #: Scope key an operation's endpoint fills with ``(api, operationId)`` for the journal.
 OPERATION_KEY = "mockserver.operation"
+#: Scope keys for notes on an exchange: warnings (e.g. an unknown query parameter), spec
+#: violations (``{where, path, message}``, e.g. of a proxied answer), and who answered
+#: (``mock``, ``replay``, ``proxy``).
+WARNINGS_KEY = "mockserver.warnings"
+VIOLATIONS_KEY = "mockserver.violations"
+SOURCE_KEY = "mockserver.source"
 
 
 class Record(NamedTuple):
@@ -30,6 +36,9 @@ class Record(NamedTuple):
     status: int
     ms: float
     headers: list[tuple[bytes, bytes]]
+    warnings: tuple[str, ...] = ()
+    violations: tuple[dict[str, Any], ...] = ()
+    source: str = "mock"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +55,9 @@ class Entry:
     status: int
     ms: float
     headers: dict[str, str]
+    warnings: tuple[str, ...] = ()
+    violations: tuple[dict[str, Any], ...] = ()
+    source: str = "mock"
 
     @classmethod
     def of(cls, id_: int, record: Record, masker: Masker) -> Entry:
@@ -60,6 +72,9 @@ class Entry:
             status=record.status,
             ms=round(record.ms, 3),
             headers=masker.header_items(record.headers),
+            warnings=record.warnings,
+            violations=record.violations,
+            source=record.source,
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -76,6 +91,9 @@ class Entry:
             "ms": self.ms,
             "headers": dict(self.headers),
             "params": parse_qs(self.query, keep_blank_values=True),
+            "warnings": list(self.warnings),
+            "violations": list(self.violations),
+            "source": self.source,
         }
 
 

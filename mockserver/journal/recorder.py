@@ -15,7 +15,13 @@ from collections.abc import Callable
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.journal.masking import Masker
-from mockserver.journal.record import OPERATION_KEY, Record
+from mockserver.journal.record import (
+    OPERATION_KEY,
+    SOURCE_KEY,
+    VIOLATIONS_KEY,
+    WARNINGS_KEY,
+    Record,
+)
 from mockserver.state.base import JournalStore
 
 access_log = logging.getLogger("mockserver.access")
@@ -49,7 +55,18 @@ class Recorder:
             return
         api, operation = scope.get(OPERATION_KEY) or (self.owner(path), None)
         record = Record(
-            time.time(), api, operation, method, path, query, status, ms, scope["headers"]
+            time.time(),
+            api,
+            operation,
+            method,
+            path,
+            query,
+            status,
+            ms,
+            scope["headers"],
+            scope.get(WARNINGS_KEY, ()),
+            scope.get(VIOLATIONS_KEY, ()),
+            scope.get(SOURCE_KEY, "mock"),
         )
         self.journal.append(record)
 

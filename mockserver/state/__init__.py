@@ -6,11 +6,19 @@ implementation runs (in-process here, shared across processes in others) is deci
 when the app is built.
 """
 
-from mockserver.state.base import JournalStore, OverrideStore, State, WindowStore
-from mockserver.state.memory import MemoryJournal, MemoryOverrides, MemoryWindows, memory_state
+from mockserver.state.base import DataStore, JournalStore, OverrideStore, State, WindowStore
+from mockserver.state.memory import (
+    MemoryData,
+    MemoryJournal,
+    MemoryOverrides,
+    MemoryWindows,
+    memory_state,
+)
 
 __all__ = [
+    "DataStore",
     "JournalStore",
+    "MemoryData",
     "MemoryJournal",
     "MemoryOverrides",
     "MemoryWindows",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from mockserver.journal.record import Record
 from mockserver.scenarios.overrides import Fault, OperationKey, Preference, Scenario
@@ -76,6 +76,28 @@ class OverrideStore(Protocol):
         ...
 
 
+class DataStore(Protocol):
+    """Data versions per API: numbered in the order they begin; the newest begun wins.
+
+    A load or a reset first ``begin``s a version, builds it, then ``commit``s it with its
+    document (``None``: the start-up data); the commit lands only if no newer version has
+    begun since, so a load overtaken by a reset or by a newer load never lands. Version 0 is the
+    start-up data.
+    """
+
+    def begin(self, api: str) -> int:
+        """A new version number for ``api``, higher than every one before."""
+        ...
+
+    def commit(self, api: str, version: int, document: Any | None) -> bool:
+        """Make ``version`` current; ``False`` (nothing changes) if a newer one has begun."""
+        ...
+
+    def current(self, api: str) -> tuple[int, Any | None]:
+        """The version in force and its document (``None``: the start-up data)."""
+        ...
+
+
 class WindowStore(Protocol):
     """Counters per (name, window): how many requests a key made in a rate-limit window."""
 
@@ -95,3 +117,4 @@ class State:
     journal: JournalStore
     overrides: OverrideStore
     windows: WindowStore
+    data: DataStore

@@ -13,6 +13,7 @@ import threading
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 from mockserver.journal.record import Record
 from mockserver.scenarios.overrides import Fault, OperationKey, Preference, Scenario
@@ -157,6 +158,31 @@ class MemoryOverrides:
             self._refresh()
 
 
+class MemoryData:
+    """Data versions of one process."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._begun: dict[str, int] = {}
+        self._current: dict[str, tuple[int, Any | None]] = {}
+
+    def begin(self, api: str) -> int:
+        with self._lock:
+            version = self._begun[api] = self._begun.get(api, 0) + 1
+            return version
+
+    def commit(self, api: str, version: int, document: Any | None) -> bool:
+        with self._lock:
+            if version != self._begun.get(api, 0):
+                return False
+            self._current[api] = (version, document)
+            return True
+
+    def current(self, api: str) -> tuple[int, Any | None]:
+        with self._lock:
+            return self._current.get(api, (0, None))
+
+
 class MemoryWindows:
     """Request counts per (name, window); only the newest window is kept (memory stays flat)."""
 
@@ -189,4 +215,9 @@ class MemoryWindows:
 
 def memory_state(journal_size: int, seed: int = 0, base_fault: Fault | None = None) -> State:
     """The state of a single-process mock."""
-    return State(MemoryJournal(journal_size), MemoryOverrides(seed, base_fault), MemoryWindows())
+    return State(
+        MemoryJournal(journal_size),
+        MemoryOverrides(seed, base_fault),
+        MemoryWindows(),
+        MemoryData(),
+    )

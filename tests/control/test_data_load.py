@@ -170,3 +170,35 @@ def test_index_page_shows_the_data_in_service(stub):
     assert "<code>id-0</code>" in page and "<code>id-3</code>" in page
     assert "id-4" not in page  # a sample, not the whole collection
     assert "<code>&lt;i&gt;x&lt;/i&gt;</code>" in page and "<i>x</i>" not in page  # escaped
+
+
+def test_versions_are_ordered_and_reported_by_health(stub):
+    before = stub.get("/__mockserver/health").json()["data_versions"]["sendgrid"]
+    stub.put(DATA, json={"segments": [{"id": "a", "name": "Alpha"}]})
+    after_load = stub.get("/__mockserver/health").json()["data_versions"]["sendgrid"]
+    stub.post("/__mockserver/reset")
+    after_reset = stub.get("/__mockserver/health").json()["data_versions"]["sendgrid"]
+    assert before < after_load < after_reset
+
+
+def test_a_load_overtaken_by_a_reset_never_lands(stub_live, stub):
+    """The reset begins while the load is being built: the load must not replace the seed data."""
+    from mockserver.control import actions
+
+    target = stub_live.app.control
+    vendor = target.runtimes["sendgrid"].vendor
+    real_build = type(vendor).build
+
+    def build_then_reset(self, options, data=None):
+        backend = real_build(self, options, data)
+        if data is not None:
+            actions.reset(target)  # overtakes the load in flight
+        return backend
+
+    type(vendor).build = build_then_reset
+    try:
+        response = stub.put(DATA, json={"segments": [{"id": "late", "name": "Late"}]})
+    finally:
+        type(vendor).build = real_build
+    assert response.status_code == 409 and "nothing was changed" in response.json()["error"]
+    assert names(stub) == ["Seeded"]
