@@ -260,9 +260,15 @@ def ms_range(values: Sequence[float]) -> str:
 
 
 def ratio(numerator: Cell | None, denominator: Cell | None) -> str:
-    if numerator is None or denominator is None or not denominator.rps:
+    """Median of the per-round req/s ratios (both measured back to back in each round, so a
+    neighbour's load mostly cancels out), and their range."""
+    if numerator is None or denominator is None:
         return "n/a"
-    return f"{numerator.rps / denominator.rps:.2f}x"
+    pairs = zip(numerator.runs, denominator.runs, strict=True)
+    ratios = [a.rps / b.rps for a, b in pairs if b.rps]
+    if not ratios:
+        return "n/a"
+    return f"{statistics.median(ratios):.2f}x ({min(ratios):.2f}-{max(ratios):.2f})"
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[object]], left: int = 1) -> str:

@@ -12,7 +12,8 @@ Every target must answer 200 to every request of the workload (bench/workload.py
 headers and credentials included) before it is measured; a cell that answers otherwise is
 reported and left out. Start-up (spawn to the first answer of both APIs) and resident memory
 (summed over each target's processes) are measured over ``--startup-runs`` fresh starts.
-Throughput cells are interleaved rounds (bench/compare.py): median of ``--rounds``, with spread.
+Throughput cells are interleaved rounds (bench/compare.py): median of ``--rounds``, with spread;
+a ratio is the median of the per-round ratios (the two measured back to back), with their range.
 Tables go to stdout and bench/results/peers-<time>.md.
 """
 
@@ -259,9 +260,9 @@ def ratio_table(requests: list[BenchRequest], connections: list[int], cells: Cel
     header = [
         "operation",
         "conns",
-        "mock / Prism static (goal >= 5x at 32)",
-        "mock / Prism dynamic (goal >= 20x at 32)",
-        "mock / baseline",
+        "mock / Prism static (range; goal >= 5x at 32)",
+        "mock / Prism dynamic (range; goal >= 20x at 32)",
+        "mock / baseline (range)",
     ]
     return table(header, rows, left=2)
 

@@ -238,7 +238,7 @@ def workers_table(
         "operation",
         "conns",
         *(f"{t.name} req/s (spread)" for t in targets),
-        *(f"{t.name} / {one}" for t in targets[1:]),
+        *(f"{t.name} / {one} (range)" for t in targets[1:]),
         *(f"{t.name} p99 ms" for t in targets),
     ]
     return table(header, rows, left=2)
@@ -264,14 +264,14 @@ def features_table(
             row.append(f"{base.rps:,.0f} ({base.spread})" if base else "not measured")
             for target in targets[1:]:
                 cell = cells.get((target.name, req.name, conns))
-                row.append(f"{ratio(cell, base)} ({cell.rps:,.0f})" if cell else "not measured")
+                row.append(f"{ratio(cell, base)}, {cell.rps:,.0f}" if cell else "not measured")
             rows.append(row)
     rows.append(["RSS after the load, MB", "", *(f"{rss[t.name]:.0f}" for t in targets)])
     header = [
         "operation",
         "conns",
         f"{default} req/s (spread)",
-        *(f"{t.name} / {default} (req/s)" for t in targets[1:]),
+        *(f"{t.name} / {default} (range), req/s" for t in targets[1:]),
     ]
     return table(header, rows, left=2)
 
