@@ -16,11 +16,13 @@ import statistics
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import httpx
 from load import Measurement, run_wrk
-from workload import BenchRequest, Server, operations
+from workload import BenchRequest, Server, operations, process_tree
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 #: A check of one answer beyond its status: returns a problem or None.
 Check = Callable[[httpx.Response], "str | None"]
 
@@ -120,6 +122,16 @@ class Target:
     def rss_mb(self) -> float:
         return sum(server.rss_mb() for server in self.processes())
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time used so far by every process of the target (and children)."""
+        total = 0
+        for server in self.processes():
+            assert server.process is not None
+            for pid in process_tree(server.process.pid):
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
+        return total / CLOCK_TICKS
+
     def argv_lines(self) -> list[str]:
         return [f"{self.name}: {' '.join(map(str, s.argv))}" for s in self.processes()]
 
@@ -189,6 +201,12 @@ class Cell:
     """The rounds of one (target, request, connections): median figures and the spread."""
 
     runs: tuple[Measurement, ...]
+    #: Server CPU time (user + system, every process of the target) per request, per round.
+    cpu_us: tuple[float, ...]
+
+    @property
+    def cpu_us_per_request(self) -> float:
+        return statistics.median(self.cpu_us)
 
     @property
     def rps(self) -> float:
@@ -225,21 +243,27 @@ def measure(
     skip: set[tuple[str, str]] = frozenset(),  # type: ignore[assignment]
 ) -> dict[Key, Cell]:
     """Every (target, request, connections) ``rounds`` times, targets interleaved per round."""
-    cells: dict[Key, list[Measurement]] = {}
+    cells: dict[Key, list[tuple[Measurement, float]]] = {}
     for conns in connections:
         for req in requests:
             live = [t for t in targets if (t.name, req.name) not in skip]
             for round_ in range(rounds):
                 for target in rotated(live, round_):
                     sent = target.adapt(req)
+                    cpu_before = target.cpu_seconds()
                     found = run_wrk(target.url(apis[req.name]), [sent], conns, seconds)
-                    cells.setdefault((target.name, req.name, conns), []).append(found)
-            line = ", ".join(
-                f"{t.name} {statistics.median(m.rps for m in cells[t.name, req.name, conns]):,.0f}"
+                    cpu = (target.cpu_seconds() - cpu_before) / max(found.requests, 1) * 1e6
+                    cells.setdefault((target.name, req.name, conns), []).append((found, cpu))
+            medians = {
+                t.name: statistics.median(m.rps for m, _ in cells[t.name, req.name, conns])
                 for t in live
-            )
+            }
+            line = ", ".join(f"{name} {rps:,.0f}" for name, rps in medians.items())
             print(f"{req.name} c={conns}: {line} req/s", flush=True)
-    return {key: Cell(tuple(runs)) for key, runs in cells.items()}
+    return {
+        key: Cell(tuple(m for m, _ in runs), tuple(cpu for _, cpu in runs))
+        for key, runs in cells.items()
+    }
 
 
 def warm_up(targets: Sequence[Target], requests: Sequence[BenchRequest], apis: dict[str, str]):
@@ -257,6 +281,14 @@ def ms_range(values: Sequence[float]) -> str:
         return "-"
     median = statistics.median(values) * 1000
     return f"{median:,.0f} ms ({min(values) * 1000:,.0f}-{max(values) * 1000:,.0f})"
+
+
+def cpu_ratio(numerator: Cell | None, denominator: Cell | None) -> str:
+    """How many times less CPU a request of ``numerator`` costs than one of ``denominator``:
+    the throughput ratio two CPU-bound servers would have on equal, otherwise idle cores."""
+    if numerator is None or denominator is None or not numerator.cpu_us_per_request:
+        return "n/a"
+    return f"{denominator.cpu_us_per_request / numerator.cpu_us_per_request:.2f}x"
 
 
 def ratio(numerator: Cell | None, denominator: Cell | None) -> str:

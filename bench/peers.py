@@ -34,6 +34,7 @@ from compare import (
     Pinning,
     Target,
     api_of,
+    cpu_ratio,
     measure,
     ms_range,
     probes_for,
@@ -167,10 +168,11 @@ def main() -> None:
     apis = api_of()
     with Server("mock (workload)", mock_argv()) as provisional:
         provisional.start()
-        requests = [r for r in Workload(provisional.url).requests() if r.name in op_ids]
+        every = Workload(provisional.url).requests()
+        requests = [r for r in every if r.name in op_ids]
         entries = capture(provisional.url, requests)
     captured = save(f"captured-peers-{started}.json", json.dumps(entries, indent=1))
-    probes = probes_for(requests, apis)
+    probes = probes_for(every, apis)  # start-up waits for both APIs
     targets = build_targets(node, captured, pin)
     by_name = {t.name: t for t in targets}
     print("start-up rounds ...", flush=True)
@@ -237,10 +239,12 @@ def throughput_table(
                         cell.spread,
                         f"{cell.p50_ms:.2f}",
                         f"{cell.p99_ms:.2f}",
+                        f"{cell.cpu_us_per_request:.0f}",
                         cell.errors,
                     ]
                 )
-    header = ["operation", "conns", "target", "req/s", "spread", "p50 ms", "p99 ms", "errors"]
+    header = ["operation", "conns", "target", "req/s", "spread", "p50 ms", "p99 ms"]
+    header += ["server CPU µs/req", "errors"]
     return table(header, rows, left=3)
 
 
@@ -249,21 +253,15 @@ def ratio_table(requests: list[BenchRequest], connections: list[int], cells: Cel
     for conns in connections:
         for req in requests:
             mock = cells.get((MOCK, req.name, conns))
-            rows.append(
-                [
-                    req.name,
-                    conns,
-                    *(ratio(mock, cells.get((prism, req.name, conns))) for prism in PRISM_MODES),
-                    ratio(mock, cells.get((BASELINE, req.name, conns))),
-                ]
-            )
-    header = [
-        "operation",
-        "conns",
-        "mock / Prism static (range; goal >= 5x at 32)",
-        "mock / Prism dynamic (range; goal >= 20x at 32)",
-        "mock / baseline (range)",
-    ]
+            row: list[object] = [req.name, conns]
+            for other in (*PRISM_MODES, BASELINE):
+                peer = cells.get((other, req.name, conns))
+                row += [ratio(mock, peer), cpu_ratio(mock, peer)]
+            rows.append(row)
+    header = ["operation", "conns"]
+    for other, goal in (("Prism static", 5), ("Prism dynamic", 20), ("baseline", None)):
+        at = f"; goal >= {goal}x at 32" if goal else ""
+        header += [f"mock / {other}: req/s (range{at})", f"mock / {other}: by CPU per request"]
     return table(header, rows, left=2)
 
 

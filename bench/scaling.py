@@ -181,8 +181,9 @@ def main() -> None:
     try:
         with Server("mock (workload)", mock_argv()) as provisional:
             provisional.start()
-            requests = [r for r in Workload(provisional.url).requests() if r.name in op_ids]
-        start_all(everything, probes_for(requests, apis))
+            every = Workload(provisional.url).requests()
+        requests = [r for r in every if r.name in op_ids]
+        start_all(everything, probes_for(every, apis))
         problems = {t.name: validate(t, requests, apis) for t in everything}
         for name, found in problems.items():
             for op, problem in found.items():
@@ -196,8 +197,7 @@ def main() -> None:
                 targets, requests, apis, args.connections, args.duration, args.rounds, skip
             )
             rss = {t.name: t.rss_mb() for t in targets}
-            render = workers_table if group == "workers" else features_table
-            report.append(render(targets, requests, args.connections, cells, rss))
+            report.append(versus_table(targets, requests, args.connections, cells, rss))
     finally:
         stop_all(everything)
     found = [f"- {name} {op}: {p}" for name, ops in problems.items() for op, p in ops.items()]
@@ -212,68 +212,43 @@ def main() -> None:
     print(f"written to {save(f'scaling-{started}.md', text + chr(10)).relative_to(ROOT)}")
 
 
-def workers_table(
+def versus_table(
     targets: list[Target],
     requests: list[BenchRequest],
     connections: list[int],
     cells: Cells,
     rss: dict[str, float],
 ) -> str:
-    one = targets[0].name
+    """One row per operation and target, against the group's first target (the reference)."""
+    reference = targets[0].name
     rows = []
     for conns in connections:
         for req in requests:
-            row: list[object] = [req.name, conns]
+            base = cells.get((reference, req.name, conns))
             for target in targets:
                 cell = cells.get((target.name, req.name, conns))
-                row.append(f"{cell.rps:,.0f} ({cell.spread})" if cell else "not measured")
-            row += [
-                ratio(cells.get((t.name, req.name, conns)), cells.get((one, req.name, conns)))
-                for t in targets[1:]
-            ]
-            row += [p99(cells.get((t.name, req.name, conns))) for t in targets]
-            rows.append(row)
-    rows.append(["RSS after the load, MB", "", *(f"{rss[t.name]:.0f}" for t in targets)])
-    header = [
-        "operation",
-        "conns",
-        *(f"{t.name} req/s (spread)" for t in targets),
-        *(f"{t.name} / {one} (range)" for t in targets[1:]),
-        *(f"{t.name} p99 ms" for t in targets),
-    ]
-    return table(header, rows, left=2)
-
-
-def p99(cell: Cell | None) -> str:
-    return f"{cell.p99_ms:.1f}" if cell else "-"
-
-
-def features_table(
-    targets: list[Target],
-    requests: list[BenchRequest],
-    connections: list[int],
-    cells: Cells,
-    rss: dict[str, float],
-) -> str:
-    default = targets[0].name
-    rows = []
-    for conns in connections:
-        for req in requests:
-            base = cells.get((default, req.name, conns))
-            row: list[object] = [req.name, conns]
-            row.append(f"{base.rps:,.0f} ({base.spread})" if base else "not measured")
-            for target in targets[1:]:
-                cell = cells.get((target.name, req.name, conns))
-                row.append(f"{ratio(cell, base)}, {cell.rps:,.0f}" if cell else "not measured")
-            rows.append(row)
-    rows.append(["RSS after the load, MB", "", *(f"{rss[t.name]:.0f}" for t in targets)])
-    header = [
-        "operation",
-        "conns",
-        f"{default} req/s (spread)",
-        *(f"{t.name} / {default} (range), req/s" for t in targets[1:]),
-    ]
-    return table(header, rows, left=2)
+                if cell is None:
+                    rows.append([req.name, conns, target.name, "not measured"])
+                    continue
+                extra = cell.cpu_us_per_request - base.cpu_us_per_request if base else None
+                rows.append(
+                    [
+                        req.name,
+                        conns,
+                        target.name,
+                        f"{cell.rps:,.0f}",
+                        cell.spread,
+                        "1" if target.name == reference else ratio(cell, base),
+                        f"{cell.p99_ms:.1f}",
+                        f"{cell.cpu_us_per_request:.0f}",
+                        "" if target.name == reference or extra is None else f"{extra:+.0f}",
+                        cell.errors,
+                    ]
+                )
+    header = ["operation", "conns", "target", "req/s", "spread", f"/ {reference} (range)"]
+    header += ["p99 ms", "server CPU µs/req", f"CPU µs vs {reference}", "errors"]
+    memory = ", ".join(f"{t.name} {rss[t.name]:.0f} MB" for t in targets)
+    return table(header, rows, left=3) + f"\n\nRSS after the load: {memory}."
 
 
 if __name__ == "__main__":
