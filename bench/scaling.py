@@ -1,6 +1,6 @@
 """Scaling curve and feature costs of the mock: 1/2/4 ``--workers``, and each feature switched on.
 
-One command: ``.venv/bin/python bench/scaling.py`` (~6 min with the defaults). Two groups of
+One command: ``.venv/bin/python bench/scaling.py`` (~7 min with the defaults). Two groups of
 targets, each measured in interleaved rounds (bench/compare.py, median of ``--rounds`` with the
 spread), every operation of bench/workload.py at 32 connections:
 
@@ -115,8 +115,8 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--duration", type=float, default=3, help="seconds per wrk run (3)")
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per cell (3)")
+    parser.add_argument("--duration", type=float, default=2, help="seconds per wrk run (2)")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds per cell (5)")
     parser.add_argument(
         "--connections", type=int, nargs="+", default=[32], help="wrk connections (32)"
     )
