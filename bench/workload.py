@@ -205,8 +205,17 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, probe: BenchRequest | None = None, timeout: float = 30) -> Server:
-        argv = [*self.argv, "--port", str(self.port)]
-        self.process = subprocess.Popen(argv, cwd=ROOT)
+        self.spawn()
+        self.wait_ready(probe, timeout)
+        return self
+
+    def spawn(self) -> None:
+        """Start the process without waiting: several servers can then boot side by side."""
+        self.process = subprocess.Popen([*self.argv, "--port", str(self.port)], cwd=ROOT)
+
+    def wait_ready(self, probe: BenchRequest | None = None, timeout: float = 30) -> int:
+        """Poll until the server answers ``probe`` (any status); returns that status."""
+        assert self.process is not None
         deadline = time.monotonic() + timeout
         with httpx.Client(base_url=self.url, timeout=5) as http:
             while True:
@@ -214,12 +223,12 @@ class Server:
                     raise SystemExit(f"{self.name} exited with {self.process.returncode}")
                 try:
                     target = probe.target if probe else "/"
-                    http.get(target, headers=dict(probe.headers) if probe else {})
-                    return self
+                    reply = http.get(target, headers=dict(probe.headers) if probe else {})
+                    return reply.status_code
                 except httpx.TransportError:
                     if time.monotonic() > deadline:
                         raise
-                    time.sleep(0.02)  # polling for readiness of another process
+                    time.sleep(0.01)  # polling for readiness of another process
 
     def stop(self) -> int | None:
         if self.process is None:
