@@ -97,8 +97,8 @@ class ControlAPI:
         document = actions.parse_document(
             await request.body(), request.headers.get("content-type", "")
         )
-        await run_in_threadpool(actions.load_data, self.target, api, document)
-        return json_response({"status": "loaded", "api": api})
+        version = await run_in_threadpool(actions.load_data, self.target, api, document)
+        return json_response({"status": "loaded", "api": api, "version": version})
 
     async def scenarios(self, request: Request) -> Response:
         if request.method == "DELETE":

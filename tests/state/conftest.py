@@ -25,3 +25,9 @@ def prefix(request: pytest.FixtureRequest) -> str:
     """A key prefix of this test's own: tests share one Redis without seeing each other."""
     name = "".join(c if c.isalnum() else "_" for c in request.node.name[:40])
     return f"t{next(_prefixes)}-{name}"
+
+
+@pytest.fixture()
+def redis_binary_present() -> None:
+    if redis_binary() is None:
+        pytest.skip(MISSING)

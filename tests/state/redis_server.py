@@ -52,7 +52,9 @@ class RedisServer:
                 return self
             except redis.ConnectionError:
                 if self.process.poll() is not None:
-                    raise RuntimeError(f"redis-server exited: {self.process.stderr.read()}")
+                    raise RuntimeError(
+                        f"redis-server exited: {self.process.stderr.read()}"
+                    ) from None
                 assert time.monotonic() < deadline, "redis-server never answered PING"
 
     def client(self) -> redis.Redis:

@@ -40,6 +40,8 @@ HEARTBEAT = 2.0
 #: A replica entry older than this is a replica that is gone.
 STALE = 5 * HEARTBEAT
 RETRY = 0.5
+#: The listener looks at this process's own data versions at least this often.
+LISTEN = 0.25
 
 
 def replica_id() -> str:
@@ -59,6 +61,8 @@ class Replica:
         self._threads: list[threading.Thread] = []
         #: Data versions that failed to build here: not retried until a newer one lands.
         self._failed: dict[str, int] = {}
+        #: The data versions of the last heartbeat.
+        self._announced: dict[str, int] = {}
 
     # -- start-up -------------------------------------------------------------------------------
     def join(self, runtimes: Mapping[str, Replicable]) -> None:
@@ -101,11 +105,15 @@ class Replica:
                 self.resync()
                 beat = time.monotonic() + HEARTBEAT
                 while not self._stop.is_set():
-                    message = pubsub.get_message(timeout=min(1.0, HEARTBEAT))
+                    message = pubsub.get_message(timeout=LISTEN)
                     if message is not None:
                         self.handle(message["data"])
+                    if not self.link.up:  # a call timed out, pub/sub still connected: probe
+                        self.link.control(lambda r: r.ping())
                     if self.link.recovered.is_set():
                         self.resync()
+                    if self.data_versions() != self._announced:  # this process loaded data
+                        self.heartbeat()
                     if time.monotonic() >= beat:
                         self.check()
                         beat = time.monotonic() + HEARTBEAT
@@ -142,7 +150,9 @@ class Replica:
         self.heartbeat()
 
     def heartbeat(self) -> None:
-        entry = {"data_versions": self.data_versions(), "seen": round(time.time(), 3)}
+        versions = self.data_versions()
+        entry = {"data_versions": versions, "seen": round(time.time(), 3)}
+        self._announced = versions
         self.link.control(lambda r: r.hset(self._replicas, self.id, orjson.dumps(entry)))
 
     def data_versions(self) -> dict[str, int]:
