@@ -40,8 +40,9 @@ APPEND = """
 local n = #ARGV - 1
 local last = redis.call('INCRBY', KEYS[1], n)
 for i = 1, n do
-  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], (last - n + i) .. '-0', 'r', ARGV[i + 1])
+  redis.call('XADD', KEYS[2], (last - n + i) .. '-0', 'r', ARGV[i + 1])
 end
+redis.call('XTRIM', KEYS[2], 'MAXLEN', '~', ARGV[1])
 return last
 """
 #: Records stored per script call at most (a backlog goes in several).
