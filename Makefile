@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 LOCK := requirements.lock
 EXTRAS := test,contract
 
-.PHONY: serve test test-fast lint format lock bench clean npm-tools chromium screenshots
+.PHONY: serve test test-fast lint format lock bench clean npm-tools chromium screenshots redis-server
 
 # Node tools the client tests point at the specs and the mock (Spectral, Prism,
 # @sendgrid/client), pinned by tools/npm/package-lock.json and installed into
@@ -57,7 +57,18 @@ chromium:
 	    || echo "WARNING: $(CHROMIUM_PACKAGES) could not be installed: the browser tests will skip"; \
 	else echo "WARNING: no chromium/chromedriver and no root apt-get: the browser tests will skip"; fi
 
-test: $(STAMP) npm-tools chromium
+# Debian's redis-server for the shared-state tests (tests/state), like chromium above: a no-op
+# when it is there; where it cannot be installed those tests skip, saying why.
+redis-server:
+	@if command -v redis-server >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing redis-server for the shared-state tests"; \
+	  { $(APT_REDIS) || { apt-get update -qq && $(APT_REDIS); }; } >/dev/null \
+	    || echo "WARNING: redis-server could not be installed: the shared-state tests will skip"; \
+	else echo "WARNING: no redis-server and no root apt-get: the shared-state tests will skip"; fi
+APT_REDIS := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server
+
+test: $(STAMP) npm-tools chromium redis-server
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest

@@ -39,7 +39,7 @@ from mockserver.scenarios.overrides import Fault
 from mockserver.serialize.reply import as_response, send_reply
 from mockserver.spec import load_spec
 from mockserver.state.base import State
-from mockserver.state.memory import memory_state
+from mockserver.state.select import open_state
 from mockserver.vendors import vendor
 
 log = logging.getLogger("mockserver")
@@ -137,6 +137,8 @@ class MockApp:
         self.slow = slow
         self.cors = cors
         self._vary = [VARY_ORIGIN] if cors else []
+        #: A shared journal: the answer's last byte waits until its record is stored.
+        self._settle = state.journal.settles
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not (self.cors and has_origin(scope)):
@@ -148,6 +150,8 @@ class MockApp:
                 if delay:
                     await sleep_at_least(delay)
                 self.recorder.record(scope, reply.status, started)
+                if self._settle:
+                    await self.state.journal.settled()
                 await send_reply(send, reply, head=scope["method"] == "HEAD", extra=self._vary)
                 return
         await self.slow(scope, receive, send)
@@ -162,8 +166,12 @@ def build_app(
 ) -> MockApp:
     """The mock for ``config``. Collaborators: ``state`` (default: in-process), ``clock`` (the
     time rate-limit windows count in) and ``vendors`` (default: the registered ones, by API)."""
-    state = state or memory_state(
-        config.journal_size, config.seed, Fault(config.latency_ms, config.error_rate)
+    state = state or open_state(
+        config.state_url,
+        prefix=config.state_prefix,
+        journal_size=config.journal_size,
+        seed=config.seed,
+        base_fault=Fault(config.latency_ms, config.error_rate),
     )
     chosen = {api: (vendors or {}).get(api) or vendor(api) for api in config.apis}
     runtimes = {api: build_runtime(chosen[api], config, state, clock) for api in config.apis}
@@ -184,6 +192,7 @@ def build_app(
         for pipeline in endpoint.pipelines.values()
     }
     control = ControlTarget(runtimes, responders, state, masker, config.seed)
+    state.attach(runtimes, masker)
     errors = DialectErrors(owner)
     fallback = Starlette(
         routes=(
@@ -195,6 +204,7 @@ def build_app(
             HTTPException: errors.http_error,
             Exception: crash_handler(errors.crash),
         },
+        lifespan=state.lifespan,
     )
     fallback.router.redirect_slashes = False
     inner: ASGIApp = Dispatch(table, ContainCrashes(fallback, errors.crash))

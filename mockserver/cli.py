@@ -89,6 +89,48 @@ def _add_control(serve: argparse.ArgumentParser) -> None:
     )
 
 
+def state_url(value: str) -> str:
+    from mockserver.state.select import SCHEMES
+
+    scheme = value.partition("://")[0]
+    if scheme not in SCHEMES or not value.partition("://")[2]:
+        raise argparse.ArgumentTypeError(
+            f"not a Redis URL: {value!r} (redis://HOST:PORT/DB, rediss://... or unix://PATH)"
+        )
+    return value
+
+
+def state_prefix(value: str) -> str:
+    if not (
+        0 < len(value) <= 64 and all(c.isascii() and (c.isalnum() or c in "_.-") for c in value)
+    ):
+        raise argparse.ArgumentTypeError(
+            f"state prefix {value[:70]!r}: 1-64 letters, digits, '_', '.' or '-'"
+        )
+    return value
+
+
+def _add_state(serve: argparse.ArgumentParser) -> None:
+    group = serve.add_argument_group(
+        "shared state (several processes or replicas serving as one mock; docs/SCALING.md)"
+    )
+    group.add_argument(
+        "--state",
+        type=state_url,
+        metavar="URL",
+        help="keep journal, scenarios, faults, loaded data and rate-limit windows in Redis "
+        "(redis://HOST:PORT/DB); default: in this process",
+    )
+    group.add_argument(
+        "--state-prefix",
+        type=state_prefix,
+        default="mockserver",
+        metavar="PREFIX",
+        help="prefix of the mock's Redis keys: mocks with different prefixes share one Redis "
+        "without seeing each other (default %(default)s)",
+    )
+
+
 def _add_serve(commands: argparse._SubParsersAction) -> None:
     serve = commands.add_parser(
         "serve",
@@ -121,9 +163,10 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
         type=bounded_int("workers", 1, 64),
         default=1,
         help="worker processes answering identically (default 1; each holds its own "
-        "control-plane state)",
+        "control-plane state unless --state is given)",
     )
     _add_control(serve)
+    _add_state(serve)
     for api in REGISTRY:
         group = serve.add_argument_group(f"{api} options")
         for option in vendor(api).cli_options:
@@ -155,6 +198,8 @@ def serve_config(args: argparse.Namespace) -> ServeConfig:
         latency_ms=args.latency,
         error_rate=args.error_rate,
         journal_size=args.journal_size,
+        state_url=args.state,
+        state_prefix=args.state_prefix,
     )
 
 

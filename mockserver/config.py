@@ -48,6 +48,10 @@ class ServeConfig:
     latency_ms: tuple[float, float] | None = field(default=None, metadata=_json(_optional(tuple)))
     error_rate: float = 0.0
     journal_size: int = 1000
+    #: Shared state (``redis://HOST:PORT/DB``): every process and replica with the same URL and
+    #: prefix is one mock. ``None``: this process's own state.
+    state_url: str | None = None
+    state_prefix: str = "mockserver"
 
 
 def config_to_json(config: ServeConfig) -> str:

@@ -50,3 +50,19 @@ class ControlError(MockServerError):
 
     def as_dict(self) -> dict[str, Any]:
         return {"error": self.message, "reasons": self.reasons}
+
+
+class StateUnavailable(MockServerError):
+    """The shared state store (``--state``) cannot be reached; nothing was changed.
+
+    At start-up the CLI prints it and exits 2; while serving, the control API answers 503 with
+    it while the data plane goes on answering from the last state it knew.
+    """
+
+    def __init__(self, store: str, reason: str) -> None:
+        super().__init__(f"the state store {store} is unreachable: {reason}")
+        self.store = store
+        self.reason = reason
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"error": str(self), "store": self.store, "reasons": self.reasons}

@@ -96,8 +96,9 @@ def parse_document(body: bytes, content_type: str = "") -> Any:
         raise ControlError("the document is not valid JSON or YAML", [str(exc)]) from None
 
 
-def load_data(target: ControlTarget, api: str, document: Any) -> None:
+def load_data(target: ControlTarget, api: str, document: Any) -> int:
     """Replace an API's data; invalid data raises ControlError (400) and changes nothing.
+    Returns the new data version (health reports it per API, and per replica with ``--state``).
 
     Only a :class:`DataError` is the document's fault; any other exception is a bug and
     propagates (the control API answers it 500 and logs its traceback).
@@ -114,6 +115,7 @@ def load_data(target: ControlTarget, api: str, document: Any) -> None:
     if not data.commit(api, version, document):
         raise ControlError(OVERTAKEN, status=409)
     runtime.install(backend, version)
+    return version
 
 
 def reset(target: ControlTarget) -> None:

@@ -26,7 +26,7 @@ from mockserver.control import actions
 from mockserver.control.actions import ControlTarget
 from mockserver.control.index import STATIC_DIR, index_page
 from mockserver.crash import ContainCrashes, crash_handler
-from mockserver.errors import ControlError
+from mockserver.errors import ControlError, StateUnavailable
 from mockserver.journal.record import Filter
 from mockserver.numbers import parse_int
 from mockserver.serialize import json_bytes
@@ -72,6 +72,7 @@ class ControlAPI:
                 "version": __version__,
                 "apis": list(runtimes),
                 "data_versions": {api: runtime.version for api, runtime in runtimes.items()},
+                "state": self.target.state.describe(),
             }
         )
 
@@ -96,8 +97,8 @@ class ControlAPI:
         document = actions.parse_document(
             await request.body(), request.headers.get("content-type", "")
         )
-        await run_in_threadpool(actions.load_data, self.target, api, document)
-        return json_response({"status": "loaded", "api": api})
+        version = await run_in_threadpool(actions.load_data, self.target, api, document)
+        return json_response({"status": "loaded", "api": api, "version": version})
 
     async def scenarios(self, request: Request) -> Response:
         if request.method == "DELETE":
@@ -147,6 +148,12 @@ async def _control_error(request: Request, exc: Exception) -> Response:
     return json_response(exc.as_dict(), exc.status)
 
 
+async def _state_unavailable(request: Request, exc: Exception) -> Response:
+    """The shared state store is lost: nothing was changed; the data plane still answers."""
+    assert isinstance(exc, StateUnavailable)
+    return json_response(exc.as_dict(), 503)
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     return json_response({"error": exc.detail}, exc.status_code)
@@ -176,6 +183,7 @@ def control_app(target: ControlTarget, *, token_required: bool) -> ASGIApp:
         routes=routes,
         exception_handlers={
             ControlError: _control_error,
+            StateUnavailable: _state_unavailable,
             HTTPException: _http_error,
             Exception: crash_handler(lambda scope: CRASH),
         },

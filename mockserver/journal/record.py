@@ -39,6 +39,9 @@ class Record(NamedTuple):
     warnings: tuple[str, ...] = ()
     violations: tuple[dict[str, Any], ...] = ()
     source: str = "mock"
+    #: ``True`` when ``query`` and ``headers`` were masked before the record was stored (a
+    #: journal shared through Redis never holds a secret): readers must not mask them again.
+    masked: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +64,11 @@ class Entry:
 
     @classmethod
     def of(cls, id_: int, record: Record, masker: Masker) -> Entry:
+        query = record.query.decode("latin-1")
+        if record.masked:
+            headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in record.headers}
+        else:
+            query, headers = masker.query(query), masker.header_items(record.headers)
         return cls(
             id=id_,
             time=record.time,
@@ -68,10 +76,10 @@ class Entry:
             operation=record.operation,
             method=record.method,
             path=record.path,
-            query=masker.query(record.query.decode("latin-1")),
+            query=query,
             status=record.status,
             ms=round(record.ms, 3),
-            headers=masker.header_items(record.headers),
+            headers=headers,
             warnings=record.warnings,
             violations=record.violations,
             source=record.source,

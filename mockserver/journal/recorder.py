@@ -77,6 +77,7 @@ class JournalMiddleware:
     def __init__(self, app: ASGIApp, recorder: Recorder) -> None:
         self.app = app
         self.recorder = recorder
+        self.settle = recorder.journal.settles
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -95,6 +96,8 @@ class JournalMiddleware:
                 # in the journal.
                 done = True
                 self.recorder.record(scope, status, started)
+                if self.settle:
+                    await self.recorder.journal.settled()
             await send(message)
 
         try:

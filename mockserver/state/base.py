@@ -7,20 +7,33 @@ shared implementation can make each one a single round trip (or none: the reques
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from mockserver.journal.record import Record
 from mockserver.scenarios.overrides import Fault, OperationKey, Preference, Scenario
+
+if TYPE_CHECKING:
+    from mockserver.behaviour.contract import Backend
+    from mockserver.journal.masking import Masker
 
 
 class JournalStore(Protocol):
     """A bounded log of requests, oldest first; ids increase in arrival order."""
 
     size: int
+    #: ``True``: a record is stored elsewhere, and an answer waits for :meth:`settled` before
+    #: its last byte leaves (a client that has its answer finds it in the journal of any
+    #: process). ``False``: ``append`` stores it at once and nobody waits.
+    settles: bool
 
     def append(self, record: Record) -> None: ...
+
+    async def settled(self) -> None:
+        """Return once every record appended so far is stored (or storing it failed)."""
+        ...
 
     def records(self, since: int = 0) -> list[tuple[int, Record]]:
         """Every kept record with an id above ``since``, with its id, oldest first."""
@@ -110,11 +123,43 @@ class WindowStore(Protocol):
     def clear(self) -> None: ...
 
 
+class Replicable(Protocol):
+    """What a shared state needs of one served API to keep its data version in step
+    (``runtime.ApiRuntime`` is one)."""
+
+    version: int
+    seed_backend: Backend
+
+    def build(self, document: Any) -> Backend: ...
+
+    def install(self, backend: Backend, version: int | None = None) -> bool: ...
+
+
 @dataclass(frozen=True)
 class State:
-    """The mutable state of one mock, as its collaborators see it."""
+    """The mutable state of one mock, as its collaborators see it.
+
+    The lifecycle hooks do nothing here (one process holds everything); a state shared by
+    several processes overrides them to follow the others.
+    """
 
     journal: JournalStore
     overrides: OverrideStore
     windows: WindowStore
     data: DataStore
+
+    def attach(self, runtimes: Mapping[str, Replicable], masker: Masker) -> None:
+        """Called once the app is built: the APIs whose data versions to follow, and the
+        masker secrets pass before they leave the process."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, app: object) -> AsyncIterator[None]:
+        """The server's lifespan (ASGI): while it runs, the state follows the others."""
+        yield
+
+    def describe(self) -> dict[str, Any]:
+        """What health reports about the state (never raises, never blocks for long)."""
+        return {"store": "memory"}
+
+    def close(self) -> None:
+        """Stop following; release connections."""

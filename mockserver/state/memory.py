@@ -23,6 +23,8 @@ from mockserver.state.base import State
 class MemoryJournal:
     """A ring buffer of the latest ``size`` records."""
 
+    settles = False
+
     def __init__(self, size: int) -> None:
         if size < 1:
             raise ValueError("journal size must be at least 1")
@@ -34,6 +36,9 @@ class MemoryJournal:
     def append(self, record: Record) -> None:
         with self._lock:
             self._records.append((next(self._ids), record))
+
+    async def settled(self) -> None:
+        return None
 
     def records(self, since: int = 0) -> list[tuple[int, Record]]:
         with self._lock:
@@ -121,6 +126,10 @@ class MemoryOverrides:
             return found
 
     def fault_for(self, key: OperationKey) -> Fault:
+        return self._fault(key)
+
+    def _fault(self, key: OperationKey) -> Fault:
+        """The fault in force for ``key``, as this process knows it (the request path's read)."""
         own = self._operations.get(key)
         return own.over(self._global) if own is not None else self._global
 
@@ -132,7 +141,7 @@ class MemoryOverrides:
             return dict(self._operations)
 
     def draw(self, key: OperationKey, statuses: Sequence[int]) -> tuple[float, int | None]:
-        fault = self.fault_for(key)
+        fault = self._fault(key)
         with self._lock:
             delay = 0.0
             if fault.latency and fault.latency[1] > 0:

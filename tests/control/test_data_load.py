@@ -94,7 +94,10 @@ def test_valid_json_document_replaces_the_data(stub):
     document = {"segments": [{"id": "a", "name": "Alpha"}, {"id": "b", "name": "Beta"}]}
     response = stub.put(DATA, json=document)
     assert response.status_code == 200
-    assert response.json() == {"status": "loaded", "api": "sendgrid"}
+    loaded = response.json()
+    assert loaded == {"status": "loaded", "api": "sendgrid", "version": loaded["version"]}
+    health = stub.get("/__mockserver/health").json()
+    assert loaded["version"] == health["data_versions"]["sendgrid"] >= 1
     assert names(stub) == ["Alpha", "Beta"]
 
 

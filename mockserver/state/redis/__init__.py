@@ -1,0 +1,100 @@
+"""State shared by every process and replica of one mock, in Redis (``serve --state URL``).
+
+What is shared and how (details in docs/SCALING.md):
+
+- scenarios and faults: stored in Redis, pushed to each process by pub/sub; the request path
+  reads a local copy (``overrides.RedisOverrides``);
+- rate-limit windows: counted in Redis per request (``stores.RedisWindows``);
+- data versions: the document of the version in force is stored in Redis; each replica builds
+  it and swaps it in (``stores.RedisData`` + ``replica.Replica``);
+- the journal: one bounded stream, secrets masked before they are stored
+  (``journal.RedisJournal``).
+
+The pipeline sees only the ``state.base`` protocols; everything Redis is here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from mockserver.scenarios.overrides import Fault
+from mockserver.state.base import State
+from mockserver.state.redis.journal import RedisJournal
+from mockserver.state.redis.link import Link
+from mockserver.state.redis.overrides import RedisOverrides
+from mockserver.state.redis.replica import Replica
+from mockserver.state.redis.stores import RedisData, RedisWindows
+
+if TYPE_CHECKING:
+    from mockserver.journal.masking import Masker
+    from mockserver.state.base import Replicable
+
+__all__ = ["RedisState", "redis_state"]
+
+
+@dataclass(frozen=True)
+class RedisState(State):
+    journal: RedisJournal
+    overrides: RedisOverrides
+    windows: RedisWindows
+    data: RedisData
+    link: Link
+    replica: Replica = field(init=False, default=None)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "replica", Replica(self))
+
+    def attach(self, runtimes: Mapping[str, Replicable], masker: Masker) -> None:
+        self.journal.masker = masker
+        self.replica.join(runtimes)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, app: object) -> AsyncIterator[None]:
+        self.start()
+        try:
+            yield
+        finally:
+            self.close()
+
+    def start(self) -> None:
+        """Follow the other processes (the server's lifespan does this)."""
+        self.replica.start()
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "store": "redis",
+            "url": self.link.store,
+            "prefix": self.link.prefix,
+            "reachable": self.link.up,
+            "replica": self.replica.id,
+            "replicas": self.replica.replicas(),
+        }
+
+    def close(self) -> None:
+        self.replica.stop()
+        self.journal.close()
+        self.link.close()
+
+
+def redis_state(
+    url: str,
+    *,
+    prefix: str = "mockserver",
+    journal_size: int = 1000,
+    seed: int = 0,
+    base_fault: Fault | None = None,
+) -> RedisState:
+    """The state of one process of a mock shared through ``url``; raises StateUnavailable
+    (the CLI prints one line and exits 2) when the store cannot be reached."""
+    link = Link(url, prefix)
+    link.control(lambda r: r.ping())
+    return RedisState(
+        RedisJournal(link, journal_size),
+        RedisOverrides(link, seed, base_fault),
+        RedisWindows(link),
+        RedisData(link),
+        link,
+    )

@@ -1,0 +1,136 @@
+"""The connection to the state store, and the circuit that keeps a lost Redis off the request
+path.
+
+Two clients over one URL: ``fast`` for calls a request may wait on (short socket timeouts) and
+``slow`` for control calls, which may move whole documents. No client retries by itself: a call
+that fails opens the circuit, request-path calls are skipped while it is open (each store falls
+back to what its process knows), control calls keep trying and raise :class:`StateUnavailable`;
+the first call that succeeds again closes it and wakes whoever resynchronizes.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+import redis
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.retry import Retry
+
+from mockserver.errors import StateUnavailable
+
+log = logging.getLogger("mockserver.state")
+
+T = TypeVar("T")
+
+#: A request waits at most this long on Redis once; after that the circuit is open (long
+#: enough for a busy 2-core machine, where 250 ms stalls were seen).
+FAST_TIMEOUT = 0.5
+#: Control calls (whole data documents, long journals) may take longer.
+SLOW_TIMEOUT = 10.0
+CONNECT_TIMEOUT = 1.0
+#: Errors that mean "the store is gone" (others are refusals of one command).
+LOST = (RedisConnectionError, RedisTimeoutError, OSError)
+
+
+def display_url(url: str) -> str:
+    """``redis://:secret@host:6379/0`` -> ``redis://host:6379/0``: never print a password."""
+    parts = urlsplit(url)
+    if parts.scheme == "unix":
+        return f"unix://{parts.path}"
+    host = parts.hostname or "localhost"
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}{parts.path or '/0'}"
+
+
+def reason_of(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]
+
+
+def client(url: str, timeout: float | None) -> redis.Redis:
+    return redis.Redis.from_url(
+        url,
+        socket_timeout=timeout,
+        socket_connect_timeout=CONNECT_TIMEOUT if timeout is None else min(timeout, 1.0),
+        retry=Retry(NoBackoff(), 0),
+        health_check_interval=0,
+    )
+
+
+class Link:
+    """Clients, key names and the circuit of one mock's shared state."""
+
+    def __init__(self, url: str, prefix: str) -> None:
+        self.url = url
+        self.store = display_url(url)
+        self.prefix = prefix
+        self.fast = client(url, FAST_TIMEOUT)
+        self.slow = client(url, SLOW_TIMEOUT)
+        #: Pub/sub waits for messages without a read timeout; a lost server closes it.
+        self.listen = client(url, None)
+        self.channel = self.key("events")
+        self.up = True
+        #: Set when the store comes back: the replica resynchronizes.
+        self.recovered = threading.Event()
+        self._lock = threading.Lock()
+
+    def key(self, *parts: str) -> str:
+        return ":".join((self.prefix, *parts))
+
+    # -- calls ---------------------------------------------------------------------------------
+    def control(self, call: Callable[[redis.Redis], T]) -> T:
+        """A control-plane call: tried even while the circuit is open (so recovery shows at
+        once); any failure raises :class:`StateUnavailable`."""
+        try:
+            result = call(self.slow)
+        except LOST as exc:
+            self.lost(exc)
+            raise StateUnavailable(self.store, reason_of(exc)) from None
+        except RedisError as exc:
+            raise StateUnavailable(self.store, reason_of(exc)) from None
+        self.found()
+        return result
+
+    def hot(self, call: Callable[[redis.Redis], T], fallback: Callable[[], T]) -> T:
+        """A request-path call: ``fallback()`` while the circuit is open or when it fails."""
+        if not self.up:
+            return fallback()
+        try:
+            return call(self.fast)
+        except LOST as exc:
+            self.lost(exc)
+        except RedisError as exc:
+            log.warning("state store refused a request-path call: %s", reason_of(exc))
+        return fallback()
+
+    # -- circuit -------------------------------------------------------------------------------
+    def lost(self, exc: BaseException) -> None:
+        with self._lock:
+            was_up, self.up = self.up, False
+        if was_up:
+            log.warning(
+                "state store %s lost (%s): serving from the last known state; control calls "
+                "answer 503 until it is back",
+                self.store,
+                reason_of(exc),
+            )
+
+    def found(self) -> None:
+        if self.up:
+            return
+        with self._lock:
+            was_down, self.up = not self.up, True
+        if was_down:
+            log.warning("state store %s is back: resynchronizing", self.store)
+            self.recovered.set()
+
+    def close(self) -> None:
+        for each in (self.fast, self.slow, self.listen):
+            each.close()

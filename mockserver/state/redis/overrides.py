@@ -1,0 +1,222 @@
+"""Scenarios and faults shared through Redis, read on the request path from a local copy.
+
+Redis holds the truth (two hashes and a version counter); every change bumps the version and
+publishes an event in the same transaction, and each process reloads its copy when it hears
+it (the replica's listener) or when it made the change itself (read your own writes). The
+request path therefore reads ``faulty``, ``has_scenarios``, scenarios and faults from memory,
+as the in-process store does; only a scenario counting down (``times``) is taken through Redis
+(one atomic script call), so "the next 2 requests" means the next 2 of the whole mock.
+Control-plane reads reload first: they show the store, and fail while it is lost.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from typing import Any
+
+import orjson
+
+from mockserver.scenarios.overrides import Fault, OperationKey, Preference, Scenario
+from mockserver.state.memory import MemoryOverrides
+from mockserver.state.redis.link import Link
+
+#: Event payloads on the mock's channel (``reset`` also reseeds every process's fault draws).
+CHANGED = b"overrides"
+RESET = b"overrides reset"
+GLOBAL = "*"
+
+#: KEYS: scenarios, times, version. ARGV: field, channel. The preference JSON, or nil.
+TAKE = """
+local pref = redis.call('HGET', KEYS[1], ARGV[1])
+if not pref then return false end
+local left = redis.call('HGET', KEYS[2], ARGV[1])
+if left then
+  left = tonumber(left)
+  if left <= 1 then
+    redis.call('HDEL', KEYS[1], ARGV[1])
+    redis.call('HDEL', KEYS[2], ARGV[1])
+  else
+    redis.call('HSET', KEYS[2], ARGV[1], left - 1)
+  end
+  redis.call('INCR', KEYS[3])
+  redis.call('PUBLISH', ARGV[2], 'overrides')
+end
+return pref
+"""
+
+_LOCAL: Any = object()
+
+
+def field(key: OperationKey) -> str:
+    return f"{key[0]}/{key[1]}"
+
+
+def key_of(name: bytes) -> OperationKey:
+    api, _, operation = name.decode().partition("/")
+    return (api, operation)
+
+
+def preference_json(preference: Preference) -> bytes:
+    return orjson.dumps(
+        {"code": preference.code, "example": preference.example, "dynamic": preference.dynamic}
+    )
+
+
+def preference_of(raw: bytes) -> Preference:
+    data = orjson.loads(raw)
+    return Preference(data.get("code"), data.get("example"), bool(data.get("dynamic")))
+
+
+class RedisOverrides(MemoryOverrides):
+    """``OverrideStore`` shared through Redis; the in-process store is its local copy."""
+
+    def __init__(self, link: Link, seed: int = 0, base: Fault | None = None) -> None:
+        super().__init__(seed, base)
+        self.link = link
+        self._keys = {
+            name: link.key(name)
+            for name in ("scenarios", "scenario-times", "faults", "overrides", "epoch")
+        }
+        #: The store's epoch (set once per store life) and version of the local copy: a
+        #: version lower than the copy's is stale, unless the store restarted empty.
+        self._epoch: bytes | None = None
+        self._version = -1
+        self._take = link.slow.register_script(TAKE)
+        self.reload()
+
+    # -- keeping the copy current -----------------------------------------------------------------
+    def reload(self, *, reseed: bool = False) -> None:
+        """Read everything from the store (StateUnavailable if lost) into the local copy."""
+        keys = self._keys
+
+        def read(r: Any) -> list[Any]:
+            pipe = r.pipeline(transaction=True)
+            pipe.set(keys["epoch"], uuid.uuid4().hex, nx=True)
+            pipe.get(keys["epoch"])
+            pipe.get(keys["overrides"])
+            pipe.hgetall(keys["scenarios"])
+            pipe.hgetall(keys["scenario-times"])
+            pipe.hgetall(keys["faults"])
+            return pipe.execute()
+
+        _, epoch, version, scenarios, times, faults = self.link.control(read)
+        version = int(version or 0)
+        found = {
+            key_of(name): Scenario(preference_of(raw), int(times[name]) if name in times else None)
+            for name, raw in scenarios.items()
+        }
+        operations = {
+            key_of(name): Fault.from_json(orjson.loads(raw))
+            for name, raw in faults.items()
+            if name != GLOBAL.encode()
+        }
+        global_raw = faults.get(GLOBAL.encode())
+        with self._lock:
+            if epoch == self._epoch and version < self._version:
+                return  # a newer copy is in place already
+            self._epoch, self._version = epoch, version
+            self._scenarios = found
+            self.has_scenarios = bool(found)
+            self._global = Fault.from_json(orjson.loads(global_raw)) if global_raw else self.base
+            self._operations = operations
+            if reseed:
+                self._random = random.Random(self._seed)
+            self._refresh()
+
+    def _change(self, write: Any, event: bytes = CHANGED) -> list[Any]:
+        """Apply ``write(pipeline)``, bump the version and publish, in one transaction."""
+
+        def run(r: Any) -> list[Any]:
+            pipe = r.pipeline(transaction=True)
+            write(pipe)
+            pipe.incr(self._keys["overrides"])
+            pipe.publish(self.link.channel, event)
+            return pipe.execute()
+
+        results = self.link.control(run)
+        self.reload(reseed=event == RESET)
+        return results
+
+    # -- scenarios --------------------------------------------------------------------------------
+    def set_scenario(self, key: OperationKey, scenario: Scenario) -> None:
+        name, keys = field(key), self._keys
+
+        def write(pipe: Any) -> None:
+            pipe.hset(keys["scenarios"], name, preference_json(scenario.preference))
+            if scenario.times is None:
+                pipe.hdel(keys["scenario-times"], name)
+            else:
+                pipe.hset(keys["scenario-times"], name, scenario.times)
+
+        self._change(write)
+
+    def clear_scenario(self, key: OperationKey) -> bool:
+        name, keys = field(key), self._keys
+
+        def write(pipe: Any) -> None:
+            pipe.hdel(keys["scenarios"], name)
+            pipe.hdel(keys["scenario-times"], name)
+
+        return bool(self._change(write)[0])
+
+    def clear_scenarios(self) -> None:
+        self._change(
+            lambda pipe: pipe.delete(self._keys["scenarios"], self._keys["scenario-times"])
+        )
+
+    def take(self, key: OperationKey) -> Preference | None:
+        scenario = self._scenarios.get(key)
+        if scenario is None:
+            return None
+        if scenario.times is None:
+            return scenario.preference
+        keys = self._keys
+        raw = self.link.hot(
+            lambda r: self._take(
+                keys=[keys["scenarios"], keys["scenario-times"], keys["overrides"]],
+                args=[field(key), self.link.channel],
+                client=r,
+            ),
+            fallback=lambda: _LOCAL,
+        )
+        if raw is _LOCAL:  # the store is lost: count down this process's copy
+            return super().take(key)
+        return None if raw is None else preference_of(raw)
+
+    def scenarios(self) -> dict[OperationKey, Scenario]:
+        self.reload()
+        return super().scenarios()
+
+    # -- faults -----------------------------------------------------------------------------------
+    def set_fault(self, key: OperationKey | None, fault: Fault) -> None:
+        name = GLOBAL if key is None else field(key)
+        self._change(
+            lambda pipe: pipe.hset(self._keys["faults"], name, orjson.dumps(fault.as_dict()))
+        )
+
+    def clear_fault(self, key: OperationKey | None) -> bool:
+        if key is None:
+            self._change(lambda pipe: pipe.delete(self._keys["faults"]))
+            return True
+        return bool(self._change(lambda pipe: pipe.hdel(self._keys["faults"], field(key)))[0])
+
+    def fault_for(self, key: OperationKey) -> Fault:
+        self.reload()
+        return super().fault_for(key)
+
+    def global_fault(self) -> Fault:
+        self.reload()
+        return super().global_fault()
+
+    def operation_faults(self) -> dict[OperationKey, Fault]:
+        self.reload()
+        return super().operation_faults()
+
+    # -- whole store ------------------------------------------------------------------------------
+    def reset(self) -> None:
+        keys = self._keys
+        self._change(
+            lambda pipe: pipe.delete(keys["scenarios"], keys["scenario-times"], keys["faults"]),
+            RESET,
+        )

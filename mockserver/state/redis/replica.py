@@ -1,0 +1,208 @@
+"""One process of a mock whose state is shared: keeps its copy of the state in step.
+
+Two daemon threads per process, started with the server's lifespan:
+
+- the *listener* subscribes to the mock's channel and reloads the scenarios and faults when they
+  change, forgets rate-limit counts when they are cleared, and wakes the builder when a data
+  version lands; every ``HEARTBEAT`` seconds it also writes this replica's entry (its data
+  versions) and compares versions with the store, in case an event was missed. When the store
+  is lost it retries every ``RETRY`` seconds and, once back, resynchronizes everything.
+- the *builder* builds the data version in force (off the event loop) and swaps it in with one
+  assignment, all or nothing; the previous version keeps answering until then.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from mockserver.errors import MockServerError
+from mockserver.state.redis.link import LOST, Link, reason_of
+from mockserver.state.redis.overrides import RESET
+from mockserver.state.redis.stores import DATA_CHANGED, WINDOWS_CLEARED
+
+if TYPE_CHECKING:
+    from mockserver.state.base import Replicable
+    from mockserver.state.redis import RedisState
+
+log = logging.getLogger("mockserver.state")
+
+HEARTBEAT = 2.0
+#: A replica entry older than this is a replica that is gone.
+STALE = 5 * HEARTBEAT
+RETRY = 0.5
+#: The listener looks at this process's own data versions at least this often.
+LISTEN = 0.25
+
+
+def replica_id() -> str:
+    """``host:pid``: a pod's name in Kubernetes, a worker's pid on one machine."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Replica:
+    def __init__(self, state: RedisState) -> None:
+        self.state = state
+        self.link: Link = state.link
+        self.id = replica_id()
+        self.runtimes: Mapping[str, Replicable] = {}
+        self._replicas = self.link.key("replicas")
+        self._stop = threading.Event()
+        self._build = threading.Event()
+        self._threads: list[threading.Thread] = []
+        #: Data versions that failed to build here: not retried until a newer one lands.
+        self._failed: dict[str, int] = {}
+        #: The data versions of the last heartbeat.
+        self._announced: dict[str, int] = {}
+
+    # -- start-up -------------------------------------------------------------------------------
+    def join(self, runtimes: Mapping[str, Replicable]) -> None:
+        """Serve the data version in force from the first request on (built here, now)."""
+        self.runtimes = runtimes
+        self.sync_data()
+
+    def start(self) -> None:
+        if self._threads:
+            return
+        self._stop.clear()
+        for name, target in (("state-listener", self._listen), ("state-builder", self._builder)):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        atexit.register(self.leave)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._build.set()
+        with contextlib.suppress(Exception):  # wakes the listener (the others ignore it)
+            self.link.fast.publish(self.link.channel, b"stopping " + self.id.encode())
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self._threads = []
+        self.leave()
+
+    def leave(self) -> None:
+        """Take this replica off the list (a clean shutdown)."""
+        with contextlib.suppress(Exception):  # best effort: a stale entry expires anyway
+            self.link.fast.hdel(self._replicas, self.id)
+
+    # -- listener ---------------------------------------------------------------------------------
+    def _listen(self) -> None:
+        while not self._stop.is_set():
+            pubsub = self.link.listen.pubsub(ignore_subscribe_messages=True)
+            try:
+                pubsub.subscribe(self.link.channel)
+                self.link.found()
+                self.resync()
+                beat = time.monotonic() + HEARTBEAT
+                while not self._stop.is_set():
+                    message = pubsub.get_message(timeout=LISTEN)
+                    if message is not None:
+                        self.handle(message["data"])
+                    if not self.link.up:  # a call timed out, pub/sub still connected: probe
+                        self.link.control(lambda r: r.ping())
+                    if self.link.recovered.is_set():
+                        self.resync()
+                    if self.data_versions() != self._announced:  # this process loaded data
+                        self.heartbeat()
+                    if time.monotonic() >= beat:
+                        self.check()
+                        beat = time.monotonic() + HEARTBEAT
+            except (*LOST, MockServerError) as exc:
+                self.link.lost(exc if isinstance(exc, Exception) else RuntimeError(str(exc)))
+                log.debug("state listener: %s", reason_of(exc))
+            finally:
+                with contextlib.suppress(Exception):  # a dead connection may fail to close
+                    pubsub.close()
+            self._stop.wait(RETRY)
+
+    def handle(self, data: bytes) -> None:
+        if data.startswith(b"overrides"):
+            self.state.overrides.reload(reseed=data == RESET)
+        elif data == DATA_CHANGED:
+            self._build.set()
+        elif data == WINDOWS_CLEARED:
+            self.state.windows.forget()
+
+    def resync(self) -> None:
+        """After a start or a loss: reload everything, store the journal's backlog."""
+        self.link.recovered.clear()
+        self.state.overrides.reload()
+        self.state.journal.wake()
+        for api, runtime in self.runtimes.items():
+            self.state.data.keep_numbering(api, runtime.version)
+        self._build.set()
+        self.heartbeat()
+
+    def check(self) -> None:
+        """The periodic safety net: an event missed is caught here."""
+        self.state.overrides.reload()
+        self._build.set()
+        self.heartbeat()
+
+    def heartbeat(self) -> None:
+        versions = self.data_versions()
+        entry = {"data_versions": versions, "seen": round(time.time(), 3)}
+        self._announced = versions
+        self.link.control(lambda r: r.hset(self._replicas, self.id, orjson.dumps(entry)))
+
+    def data_versions(self) -> dict[str, int]:
+        return {api: runtime.version for api, runtime in self.runtimes.items()}
+
+    def replicas(self) -> dict[str, Any]:
+        """Every live replica's entry (for health); ``{}`` while the store is lost."""
+        found = self.link.hot(lambda r: r.hgetall(self._replicas), dict)
+        now = time.time()
+        entries = {name.decode(): orjson.loads(raw) for name, raw in found.items()}
+        return {
+            name: entry for name, entry in sorted(entries.items()) if now - entry["seen"] < STALE
+        }
+
+    # -- builder ----------------------------------------------------------------------------------
+    def _builder(self) -> None:
+        while not self._stop.is_set():
+            self._build.wait()
+            self._build.clear()
+            if self._stop.is_set():
+                return
+            try:
+                if self.sync_data():
+                    self.heartbeat()
+            except (*LOST, MockServerError) as exc:
+                log.debug("state builder: %s", reason_of(exc))
+
+    def sync_data(self) -> bool:
+        """Build and install every API's version in force that is newer than the one served;
+        ``True`` if any was installed."""
+        data = self.state.data
+        if not self.runtimes:
+            return False
+        changed = False
+        for api, version in data.versions(list(self.runtimes)).items():
+            runtime = self.runtimes[api]
+            if version <= runtime.version or (api, version) in data.own:
+                continue
+            if self._failed.get(api, -1) >= version:
+                continue
+            current, document = data.current(api)
+            if current <= runtime.version:
+                continue
+            try:
+                backend = runtime.seed_backend if document is None else runtime.build(document)
+            except MockServerError as exc:
+                self._failed[api] = current
+                log.error("data version %d of %s does not build here: %s", current, api, exc)
+                continue
+            if runtime.install(backend, current):
+                changed = True
+                log.info("%s: data version %d installed", api, current)
+        return changed

@@ -1,0 +1,200 @@
+"""Data versions and rate-limit windows shared through Redis.
+
+Data: one counter per API numbers the versions as they begin; the version in force and its
+document sit in one hash, replaced by a script only if no newer version began (so a load
+overtaken by a reset or by a newer load never lands, in any process), which then publishes
+the event every replica's follower builds the new version on. Documents are stored as JSON,
+or as YAML when JSON cannot carry them exactly (dates, non-string keys).
+
+Windows: one counter per (window, key), counted with INCR and expiring on its own; the
+request path pays one pipelined round trip per counted request (only with a rate limit set),
+and counts alone in its process while the store is lost.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import orjson
+import yaml
+
+from mockserver.serialize import load_yaml
+from mockserver.state.memory import MemoryWindows
+from mockserver.state.redis.link import Link
+
+#: Event payload: some API's data version changed.
+DATA_CHANGED = b"data"
+#: Event payload: the rate-limit windows were cleared.
+WINDOWS_CLEARED = b"windows"
+
+#: KEYS: begun counter, current hash. ARGV: version, document, channel.
+COMMIT = """
+if tonumber(redis.call('GET', KEYS[1]) or '0') ~= tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[2], 'version', ARGV[1], 'document', ARGV[2])
+redis.call('PUBLISH', ARGV[3], 'data')
+return 1
+"""
+
+#: KEYS: the begun counter. ARGV: the highest version this process knows. The next number,
+#: above both (a store that restarted empty goes on numbering above what replicas serve).
+BEGIN = """
+local v = redis.call('INCR', KEYS[1])
+if v <= tonumber(ARGV[1]) then
+  v = tonumber(ARGV[1]) + 1
+  redis.call('SET', KEYS[1], v)
+end
+return v
+"""
+
+#: KEYS: a counter. ARGV: a floor. The counter is raised to the floor if below it.
+RAISE = """
+if tonumber(redis.call('GET', KEYS[1]) or '0') < tonumber(ARGV[1]) then
+  redis.call('SET', KEYS[1], ARGV[1])
+end
+return 1
+"""
+
+YAML_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+def encode_document(document: Any | None) -> bytes:
+    """``b""`` for the start-up data; ``j`` + JSON when JSON keeps every value as it is;
+    else ``y`` + YAML (which keeps dates and non-string keys, as the YAML loader read them)."""
+    if document is None:
+        return b""
+    try:
+        return b"j" + orjson.dumps(document, option=orjson.OPT_PASSTHROUGH_DATETIME)
+    except TypeError:
+        return b"y" + yaml.dump(document, Dumper=YAML_DUMPER, allow_unicode=True).encode()
+
+
+def decode_document(raw: bytes | None) -> Any | None:
+    if not raw:
+        return None
+    if raw[:1] == b"j":
+        return orjson.loads(raw[1:])
+    return load_yaml(raw[1:])
+
+
+class RedisData:
+    """``DataStore`` shared through Redis."""
+
+    def __init__(self, link: Link) -> None:
+        self.link = link
+        self._commit = link.slow.register_script(COMMIT)
+        self._raise = link.slow.register_script(RAISE)
+        self._begin = link.slow.register_script(BEGIN)
+        #: The highest version this process has seen per API.
+        self._seen: dict[str, int] = {}
+        #: Versions this process committed: its own load installs them, the follower need not.
+        self.own: set[tuple[str, int]] = set()
+
+    def _keys(self, api: str) -> tuple[str, str]:
+        return self.link.key("data", api, "begun"), self.link.key("data", api)
+
+    def _see(self, api: str, version: int) -> int:
+        self._seen[api] = max(self._seen.get(api, 0), version)
+        return version
+
+    def begin(self, api: str) -> int:
+        floor = [self._seen.get(api, 0)]
+        key = [self._keys(api)[0]]
+        return self._see(api, int(self.link.control(lambda r: self._begin(key, floor, client=r))))
+
+    def commit(self, api: str, version: int, document: Any | None) -> bool:
+        raw = encode_document(document)
+        self.own.add((api, version))
+        done = self.link.control(
+            lambda r: self._commit(
+                keys=list(self._keys(api)), args=[version, raw, self.link.channel], client=r
+            )
+        )
+        return bool(done)
+
+    def current(self, api: str) -> tuple[int, Any | None]:
+        version, raw = self.link.control(
+            lambda r: r.hmget(self._keys(api)[1], "version", "document")
+        )
+        return int(version or 0), decode_document(raw)
+
+    def keep_numbering(self, api: str, version: int) -> None:
+        """A store that forgot (restarted empty) numbers the next versions above ``version``,
+        the one this process serves: a new load still reaches every replica."""
+        self._see(api, version)
+        self.link.control(
+            lambda r: self._raise(keys=[self._keys(api)[0]], args=[version], client=r)
+        )
+
+    def versions(self, apis: list[str]) -> dict[str, int]:
+        """The version in force of each API (one round trip)."""
+
+        def read(r: Any) -> list[Any]:
+            pipe = r.pipeline(transaction=False)
+            for api in apis:
+                pipe.hget(self._keys(api)[1], "version")
+            return pipe.execute()
+
+        return {api: int(v or 0) for api, v in zip(apis, self.link.control(read), strict=True)}
+
+
+class RedisWindows:
+    """``WindowStore`` shared through Redis."""
+
+    def __init__(self, link: Link, ttl: int = 600) -> None:
+        self.link = link
+        self.ttl = ttl
+        #: While the store is lost each process counts alone.
+        self.local = MemoryWindows()
+        #: The count this process last saw per (name, window): what ``count`` answers right
+        #: after ``hit`` without a second round trip.
+        self._seen: dict[tuple[str, int], int] = {}
+        self._lock = threading.Lock()
+
+    def _key(self, name: str, window: int) -> str:
+        return self.link.key("window", str(window), name)
+
+    def hit(self, name: str, window: int) -> int:
+        key = self._key(name, window)
+
+        def count(r: Any) -> int:
+            pipe = r.pipeline(transaction=False)
+            pipe.incr(key)
+            pipe.expire(key, self.ttl)
+            return int(pipe.execute()[0])
+
+        found = self.link.hot(count, lambda: self.local.hit(name, window))
+        with self._lock:
+            if len(self._seen) > 1024:
+                self._seen.clear()
+            self._seen[(name, window)] = found
+        return found
+
+    def count(self, name: str, window: int) -> int:
+        seen = self._seen.get((name, window))
+        if seen is not None:
+            return seen
+        return self.link.hot(
+            lambda r: int(r.get(self._key(name, window)) or 0),
+            lambda: self.local.count(name, window),
+        )
+
+    def forget(self) -> None:
+        """Drop what this process knows (another process cleared the windows)."""
+        with self._lock:
+            self._seen.clear()
+        self.local.clear()
+
+    def clear(self) -> None:
+        pattern = self.link.key("window", "*")
+
+        def run(r: Any) -> None:
+            keys = list(r.scan_iter(match=pattern, count=1000))
+            pipe = r.pipeline(transaction=True)
+            if keys:
+                pipe.delete(*keys)
+            pipe.publish(self.link.channel, WINDOWS_CLEARED)
+            pipe.execute()
+
+        self.link.control(run)
+        self.forget()

@@ -1,0 +1,81 @@
+"""Redis killed under two serving processes: the data plane keeps answering from the last
+known state, control calls answer 503 naming the store, and both recover on their own."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.reliability.serve import ServeProcess
+from tests.state.redis_server import RedisServer
+from tests.state.replicas import Mock, wait_until
+
+pytestmark = pytest.mark.slow
+
+SCENARIO = "/scenarios/actionhub/get_segment_segment_get"
+
+
+def test_a_lost_store_then_found_again(redis_binary_present, prefix):
+    with RedisServer() as server:
+        flags = ("--state", server.url, "--state-prefix", prefix)
+        a, b = ServeProcess(*flags), ServeProcess(*flags)
+        with a, b:
+            mock = Mock([a.url, b.url], replicas=2)
+            put = mock.control(0, "PUT", SCENARIO, json={"code": 503})
+            assert put.status_code == 200
+            mock.steadily(
+                lambda: (
+                    mock.call(
+                        1, "GET", "/segment", params={"labels": "x"}, headers={"program-id": "demo"}
+                    ).status_code
+                    == 503
+                ),
+                "the scenario answers on both",
+            )
+
+            server.stop()  # killed: connections drop, its data is gone
+            for which in (0, 1):
+                started = time.monotonic()
+                answers = [mock.segments(which, page=page) for page in range(1, 6)]
+                assert [r.status_code for r in answers] == [200] * 5
+                forced = mock.call(
+                    which, "GET", "/segment", params={"labels": "x"}, headers={"program-id": "demo"}
+                )
+                assert forced.status_code == 503, "the last known scenario still answers"
+                assert time.monotonic() - started < 5, "the data plane waited on the lost store"
+            for which in (0, 1):
+                refused = mock.control(which, "GET", "/scenarios")
+                assert refused.status_code == 503
+                body = refused.json()
+                assert body["store"] == server.url
+                assert body["error"].startswith(f"the state store {server.url} is unreachable")
+                assert mock.control(which, "POST", "/reset").status_code == 503
+                health = mock.health(which)
+                assert health["status"] == "ok" and health["state"]["reachable"] is False
+            a.wait_for("state store")  # the loss is logged once per process
+            b.wait_for("state store")
+
+            server.start()  # back (empty), same port: nobody restarts the mocks
+            for which in (0, 1):
+                wait_until(
+                    lambda which=which: mock.control(which, "GET", "/scenarios").status_code == 200,
+                    "control works again",
+                )
+            put = mock.control(0, "PUT", SCENARIO, json={"code": 500})
+            assert put.status_code == 200
+            mock.steadily(
+                lambda: (
+                    mock.call(
+                        1, "GET", "/segment", params={"labels": "x"}, headers={"program-id": "demo"}
+                    ).status_code
+                    == 500
+                ),
+                "a scenario set after recovery answers on the other process",
+            )
+            entries = mock.control(1, "GET", "/requests").json()["requests"]
+            kept = [
+                e["query"] for e in entries if e["path"] == "/segments" and "page" in e["query"]
+            ]
+            assert len(kept) == 10, "requests answered while the store was lost are journaled"
+            assert a.terminate() == 0 and b.terminate() == 0
