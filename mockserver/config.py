@@ -48,6 +48,9 @@ class ServeConfig:
     latency_ms: tuple[float, float] | None = field(default=None, metadata=_json(_optional(tuple)))
     error_rate: float = 0.0
     journal_size: int = 1000
+    #: A query parameter an operation does not declare: a 400/422 in the API's dialect instead
+    #: of the vendor's behaviour (ignored, with an ``x-mockserver-warning`` header).
+    strict_params: bool = False
 
 
 def config_to_json(config: ServeConfig) -> str:
