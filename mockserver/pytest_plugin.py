@@ -99,7 +99,8 @@ class MockServerFixture:
 
     @property
     def requests(self) -> list[dict[str, Any]]:
-        """The journal, oldest first: method, path, query, params, status, ms, masked headers."""
+        """The journal, oldest first: method, path, query, params, status, ms, masked headers,
+        warnings (e.g. an unknown query parameter)."""
         return self.requests_to()
 
     def requests_to(self, path: str | None = None, method: str | None = None) -> list[dict]:
