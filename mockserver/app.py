@@ -63,6 +63,7 @@ def build_runtime(
         seed_backend=chosen.build(options),
         faker=SchemaFaker(config.seed),
         validate_responses=config.validate_responses,
+        strict_params=config.strict_params,
     )
 
 

@@ -157,6 +157,12 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
         action="store_true",
         help="validate every response against its spec; a violation becomes a loud 500",
     )
+    serve.add_argument(
+        "--strict-params",
+        action="store_true",
+        help="answer a query parameter the operation does not declare with a 400/422 in the "
+        "API's dialect (default: ignored as the vendor does, with an x-mockserver-warning header)",
+    )
     serve.add_argument("--log-level", choices=LOG_LEVELS, default="info", type=str.lower)
     serve.add_argument(
         "--workers",
@@ -200,6 +206,7 @@ def serve_config(args: argparse.Namespace) -> ServeConfig:
         journal_size=args.journal_size,
         state_url=args.state,
         state_prefix=args.state_prefix,
+        strict_params=args.strict_params,
     )
 
 

@@ -52,6 +52,9 @@ class ServeConfig:
     #: prefix is one mock. ``None``: this process's own state.
     state_url: str | None = None
     state_prefix: str = "mockserver"
+    #: A query parameter an operation does not declare: a 400/422 in the API's dialect instead
+    #: of the vendor's behaviour (ignored, with an ``x-mockserver-warning`` header).
+    strict_params: bool = False
 
 
 def config_to_json(config: ServeConfig) -> str:

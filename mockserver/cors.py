@@ -9,13 +9,15 @@ from starlette.datastructures import MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mockserver.params.unknown import WARNING_HEADER
 from mockserver.spec.model import ApiSpec
 
 VARY_ORIGIN = (b"vary", b"Origin")
 
 
 def exposed_headers(specs: Iterable[ApiSpec]) -> list[str]:
-    """Response headers the specs declare (rate limits...), readable by browser scripts."""
+    """Response headers the specs declare (rate limits...), readable by browser scripts, and
+    the mock's own warnings (an unknown query parameter)."""
     names = {
         header.name
         for spec in specs
@@ -23,7 +25,7 @@ def exposed_headers(specs: Iterable[ApiSpec]) -> list[str]:
         for response in operation.responses.values()
         for header in response.headers
     }
-    return sorted(names)
+    return sorted(names | {WARNING_HEADER})
 
 
 def has_origin(scope: Scope) -> bool:

@@ -4,7 +4,9 @@ route -> security -> parameters -> scenario override -> behaviour or generation
 -> conformance (optional) -> serialization -> journal.
 
 The app's path table has already routed the request here; everything below is plain
-function calls over data compiled at start-up.
+function calls over data compiled at start-up. A query parameter the operation does not
+declare is ignored, as the vendors do, but never silently: every answer to that request
+carries its warnings (``params/unknown.py``); ``--strict-params`` makes it a parameter error.
 """
 
 from __future__ import annotations
@@ -13,15 +15,17 @@ import logging
 from collections.abc import Mapping
 from http.cookies import CookieError, SimpleCookie
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
 from starlette.types import Scope
 
 from mockserver.behaviour.contract import Call, Reply
+from mockserver.journal.record import WARNINGS_KEY
 from mockserver.lru import LruCache
 from mockserver.params.decode import OperationDecoder, RawRequest
 from mockserver.params.errors import ParamError
+from mockserver.params.unknown import QueryNames, UnknownParams
 from mockserver.runtime import ApiRuntime
 from mockserver.scenarios.overrides import Preference
 from mockserver.scenarios.prefer import parse_prefer
@@ -41,7 +45,16 @@ MAX_QUERY_FIELDS = 100_000
 DECODED_CACHE_SIZE = 1024
 MAX_CACHED_KEY = 2048
 
-Decoded = tuple[dict[str, list[str]], Mapping[str, Any], list[ParamError]]
+
+class Decoded(NamedTuple):
+    """The parameters of one request, decoded once per distinct raw input (memoized)."""
+
+    query: dict[str, list[str]]
+    params: Mapping[str, Any]
+    #: Invalid values; with ``--strict-params`` also one per unknown query name.
+    errors: list[ParamError]
+    #: Query names the operation does not declare (``None``: there are none).
+    unknown: UnknownParams | None
 
 
 def parse_query(raw: bytes) -> dict[str, list[str]]:
@@ -89,18 +102,39 @@ class OperationPipeline:
         self.key = (runtime.name, operation.operation_id)
         self.decode = OperationDecoder(operation, runtime.vendor.grammar)
         self.schemes = runtime.spec.security_schemes
+        self.query_names = QueryNames(operation, self.schemes)
+        self.strict_params = runtime.strict_params
         self.responder = Responder(runtime, operation)
         self._header_keys = tuple(p.key for p in operation.parameters if p.location == "header")
         self._cookies = any(p.location == "cookie" for p in operation.parameters)
         self._decoded: LruCache[Decoded | Reply] = LruCache(DECODED_CACHE_SIZE)
 
     def answer(self, scope: Scope) -> Reply:
-        runtime, operation = self.runtime, self.operation
+        """The operation's answer to the request; with unknown query names, the same answer
+        plus one warning header per name (also noted in ``scope`` for the journal and log)."""
         headers = parse_headers(scope["headers"])
         decoded = self._decoded_params(scope, headers)
         if isinstance(decoded, Reply):
             return decoded
-        query, params, errors = decoded
+        if decoded.unknown is None:
+            return self._respond(decoded, headers)
+        # Noted before answering: should the answer fail, the endpoint's 500 carries them too.
+        scope[WARNINGS_KEY] = decoded.unknown.warnings
+        return self._respond(decoded, headers).with_headers(*decoded.unknown.headers)
+
+    def fault(self, scope: Scope, status: int) -> Reply:
+        """The error answer a fault draws for this request (warned about like any other)."""
+        reply = self.responder.static(status)
+        decoded = self._decoded_params(scope, parse_headers(scope["headers"]))
+        if isinstance(decoded, Reply) or decoded.unknown is None:
+            return reply
+        scope[WARNINGS_KEY] = decoded.unknown.warnings
+        return reply.with_headers(*decoded.unknown.headers)
+
+    def _respond(self, decoded: Decoded, headers: dict[str, str]) -> Reply:
+        """security -> parameter errors -> scenario override -> behaviour or generation."""
+        runtime, operation = self.runtime, self.operation
+        query, params, errors, _ = decoded
 
         satisfied, credential = find_credential(operation, self.schemes, headers, query)
         if not satisfied:
@@ -132,7 +166,7 @@ class OperationPipeline:
         return reply
 
     def _decoded_params(self, scope: Scope, headers: dict[str, str]) -> Decoded | Reply:
-        """``(query, params, errors)`` of the request, from the memo when it was seen before."""
+        """The request's :class:`Decoded` parameters, from the memo when it was seen before."""
         query_string: bytes = scope["query_string"]
         path: dict[str, str] = scope.get("path_params", {})
         cookies = headers.get("cookie") if self._cookies else None
@@ -146,7 +180,10 @@ class OperationPipeline:
             return self.runtime.dialect.error(400, "too many query parameters")
         raw = RawRequest(query=query, headers=headers, path=path, cookies=parse_cookies(cookies))
         params, errors = self.decode(raw)
-        decoded = (query, MappingProxyType(params), errors)
+        unknown = self.query_names.unknown(query)
+        if unknown is not None and self.strict_params:
+            errors = [*errors, *unknown.errors]
+        decoded = Decoded(query, MappingProxyType(params), errors, unknown)
         if sum(len(part) for part in key if part) <= MAX_CACHED_KEY:
             self._decoded.put(key, decoded)
         return decoded

@@ -33,6 +33,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type="bool",
         default=False,
     )
+    parser.addini(
+        "mockserver_strict_params",
+        "answer unknown query parameters 400/422 in the API's dialect (default: a warning)",
+        type="bool",
+        default=False,
+    )
 
 
 def config_from(pytest_config: pytest.Config) -> ServeConfig:
@@ -66,6 +72,7 @@ def config_from(pytest_config: pytest.Config) -> ServeConfig:
         seed=seed,
         fixtures_dir=fixtures_dir,
         validate_responses=pytest_config.getini("mockserver_validate_responses"),
+        strict_params=pytest_config.getini("mockserver_strict_params"),
     )
 
 
@@ -92,7 +99,8 @@ class MockServerFixture:
 
     @property
     def requests(self) -> list[dict[str, Any]]:
-        """The journal, oldest first: method, path, query, params, status, ms, masked headers."""
+        """The journal, oldest first: method, path, query, params, status, ms, masked headers,
+        warnings (e.g. an unknown query parameter)."""
         return self.requests_to()
 
     def requests_to(self, path: str | None = None, method: str | None = None) -> list[dict]:

@@ -40,6 +40,9 @@ class ApiRuntime:
     #: Validate every reply per request (``--validate-responses``); otherwise only each data
     #: version's prebuilt answers are validated, once, by :meth:`verify`.
     validate_responses: bool = False
+    #: Answer a query parameter the operation does not declare with a parameter error in the
+    #: API's dialect (``--strict-params``) instead of ignoring it (with a warning).
+    strict_params: bool = False
     backend: Backend = field(init=False)
     #: The data version in service (0: the start-up data); see ``state.base.DataStore``.
     version: int = field(init=False, default=0)

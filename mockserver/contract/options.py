@@ -61,6 +61,9 @@ class ContractOptions:
     dry_run: bool = False
     seed: int | None = None
     workers: int = 1
+    #: Fail additive response changes too (a real deployment is otherwise judged like a
+    #: consumer would: an undeclared property or enum value is a warning).
+    strict: bool = False
 
     @property
     def bundled(self) -> bool:
@@ -185,6 +188,13 @@ def add_arguments(parser: argparse.ArgumentParser, apis: Sequence[str]) -> None:
         "--dry-run", action="store_true", help="list what would be called; send nothing"
     )
     parser.add_argument("--seed", type=int, metavar="N", help="generation seed, to reproduce a run")
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail additive response changes (undeclared properties, new enum values) too; "
+        "by default a --base-url deployment reports them as warnings, as a consumer would "
+        "judge them (the bundled mock is always judged strictly)",
+    )
 
 
 def from_namespace(args: argparse.Namespace) -> ContractOptions:
@@ -199,4 +209,5 @@ def from_namespace(args: argparse.Namespace) -> ContractOptions:
         rate_limit=args.rate_limit,
         dry_run=args.dry_run,
         seed=args.seed,
+        strict=args.strict,
     )

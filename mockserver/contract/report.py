@@ -53,6 +53,31 @@ def failure_text(failure: Failure, seen: int, *, limit: int | None = MESSAGE_LIN
     return "\n".join(parts)
 
 
+def warning_lines(op: OperationResult) -> list[str]:
+    """``warning: 200 body /pages: undeclared property 'pages' (seen 12x)``, one per change."""
+    return [
+        f"warning: {warning}" + (f" (seen {seen}x)" if seen > 1 else "")
+        for warning, seen in op.warnings.items()
+    ]
+
+
+def judgement(options: ContractOptions) -> str:
+    """How response bodies are judged, as the settings list it."""
+    if options.bundled:
+        return "strict (the bundled mock: every departure from the spec fails)"
+    if options.strict:
+        return "strict (--strict: additive changes fail too)"
+    return (
+        "consumer-tolerant (additive changes - undeclared properties, new enum values, new "
+        "headers - are warnings; --strict fails them)"
+    )
+
+
+def _with_warnings(verdict: str, op: OperationResult) -> str:
+    count = len(op.warnings)
+    return f"{verdict}, {count} warning(s)" if count else verdict
+
+
 class Report:
     def __init__(self, mask: Masker, out: TextIO) -> None:
         self.mask = mask
@@ -74,6 +99,7 @@ class Report:
             f"  phases:      {', '.join(options.phases)}; up to {options.max_examples} examples "
             "per operation and phase",
             f"  checks:      {', '.join(options.checks)}",
+            f"  judgement:   {judgement(options)}",
             f"  rate limit:  {options.effective_rate_limit or 'none'}",
             f"  seed:        {options.seed if options.seed is not None else 'random'}",
             f"  headers:     {', '.join(creds.headers) or 'none'} "
@@ -103,9 +129,11 @@ class Report:
         self.emit()
         for op in result.operations.values():
             verdict = f"FAILED ({len(op.failures)})" if op.failures else "ok"
-            self.emit(f"{op.label}: {verdict}; tried {_tried(op)}")
+            self.emit(f"{op.label}: {_with_warnings(verdict, op)}; tried {_tried(op)}")
             for note in op.skipped:
                 self.emit(f"    skipped {note}")
+            for line in warning_lines(op):
+                self.emit(f"  {line}")
             for number, failure in enumerate(op.failures, 1):
                 text = failure_text(failure, op.seen[failure.key])
                 self.emit(_indent(f"{number}. {text}", "  "))
@@ -121,6 +149,7 @@ class Report:
             f"{verdict} {result.api}: {len(result.failures)} failure(s)"
             + (f" in {failing} operation(s) ({what})" if what else ""),
             f"{len(result.errors)} error(s)" if result.errors else None,
+            f"{len(result.warnings)} warning(s) (additive changes)" if result.warnings else None,
             f"{len(result.operations)} operations, {result.requests} requests "
             f"in {result.elapsed:.1f}s",
             f"seed {result.seed}",
@@ -146,7 +175,8 @@ class Report:
                 kinds = ", ".join(dict.fromkeys(f.check for f in op.failures))
                 element = ElementTree.SubElement(case, "failure", message=clean(kinds), type=kinds)
                 element.text = clean(text)
-            ElementTree.SubElement(case, "system-out").text = clean(f"tried {_tried(op)}")
+            lines = [f"tried {_tried(op)}", *warning_lines(op)]
+            ElementTree.SubElement(case, "system-out").text = clean("\n".join(lines))
         if result.errors:
             case = ElementTree.SubElement(suite, "testcase", classname=result.api, name="run")
             element = ElementTree.SubElement(case, "error", message="the run did not complete")

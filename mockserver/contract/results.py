@@ -15,6 +15,9 @@ from typing import Any
 EXCERPT_BYTES = 600
 TESTED_PHASES = ("examples", "coverage", "fuzzing", "stateful")
 SKIP_REASONS = {"not_applicable": "not applicable: the spec links no operations"}
+#: Checks reported under the name ``--checks`` selects them by (the consumer-tolerant judge of
+#: ``contract/tolerant.py`` stands in for Schemathesis' own schema check).
+SHOWN_CHECKS = {"tolerant_schema_conformance": "response_schema_conformance"}
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,23 @@ class Failure:
         return (self.operation, self.check, self.title)
 
 
+@dataclass(frozen=True)
+class ContractWarning:
+    """An additive change a consumer survives: not a failure, but worth knowing.
+
+    ``where`` is ``body`` (``path`` a JSON pointer, array positions as ``*``) or ``header``
+    (``path`` the header's name)."""
+
+    operation: str
+    status: int
+    where: str
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.where} {self.path or '<body>'}: {self.message}"
+
+
 @dataclass
 class OperationResult:
     label: str
@@ -44,6 +64,8 @@ class OperationResult:
     #: How often each reported failure was seen, by :attr:`Failure.key`.
     seen: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     skipped: list[str] = field(default_factory=list)
+    #: Additive changes (against a real deployment, unless ``--strict``), with how often seen.
+    warnings: Counter[ContractWarning] = field(default_factory=Counter)
 
     @property
     def total(self) -> int:
@@ -76,6 +98,10 @@ class RunResult:
     @property
     def requests(self) -> int:
         return sum(op.total for op in self.operations.values())
+
+    @property
+    def warnings(self) -> list[ContractWarning]:
+        return [warning for op in self.operations.values() for warning in op.warnings]
 
     @property
     def ok(self) -> bool:
@@ -169,7 +195,7 @@ class Collector:
                 status, media, excerpt = _excerpt(interaction and interaction.response)
                 item = Failure(
                     operation=node.value.operation.label,
-                    check=check.name,
+                    check=SHOWN_CHECKS.get(check.name, check.name),
                     title=failure.title,
                     message=failure.message,
                     phase=phase,

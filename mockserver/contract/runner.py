@@ -73,10 +73,16 @@ def execute(
     import schemathesis
     from schemathesis.engine import from_schema
 
-    config = schemathesis.Config.from_dict(schemathesis_config(options, base_url, creds.headers))
+    from mockserver.contract.tolerant import Judgement
+
+    spec = load_spec(options.api, spec_path(options.api))
+    judgement = Judgement.start(options, spec)
+    settings = schemathesis_config(options, base_url, creds.headers)
+    settings["checks"].update(judgement.checks)
+    config = schemathesis.Config.from_dict(settings)
     result = RunResult(options.api, base_url, description, config.seed)
     schema = schemathesis.openapi.from_path(spec_path(options.api), config=config)
-    install_dependencies(schema, load_spec(options.api, spec_path(options.api)))
+    install_dependencies(schema, spec)
     collector = Collector(result, on_progress)
     stream = from_schema(schema).execute()
     try:
@@ -88,6 +94,8 @@ def execute(
         stream.stop()
         result.stop_reason = "interrupted"
         result.errors["interrupted"] += 1
+    finally:
+        judgement.finish(result)
     if collector.unreachable:
         result.stop_reason = "server unreachable"
     return result

@@ -3,7 +3,8 @@
 The fast path (a spec operation) calls :meth:`Recorder.record` itself; everything else (the
 control plane, unknown paths, CORS preflights) passes :class:`JournalMiddleware`, which calls
 the same method. Calls to the control API are logged but never journaled: they are not traffic.
-Per request only raw values are stored; the log line is built only when INFO is enabled.
+Per request only raw values are stored; the log line is built only when INFO is enabled, and
+ends with the request's warnings (e.g. an unknown query parameter), ``; ``-separated.
 """
 
 from __future__ import annotations
@@ -47,10 +48,12 @@ class Recorder:
         path: str = scope["path"]
         method: str = scope["method"]
         query: bytes = scope["query_string"]
+        warnings: tuple[str, ...] = scope.get(WARNINGS_KEY, ())
         if access_log.isEnabledFor(logging.INFO):
             shown = self.masker.query(query.decode("latin-1"))
             target = f"{path}?{shown}" if shown else path
-            access_log.info("%s %s %d %.1fms", method, target, status, ms)
+            notes = "".join(f"; {warning}" for warning in warnings) if warnings else ""
+            access_log.info("%s %s %d %.1fms%s", method, target, status, ms, notes)
         if path == self.control_prefix or path.startswith(self._control_dir):
             return
         api, operation = scope.get(OPERATION_KEY) or (self.owner(path), None)
@@ -64,7 +67,7 @@ class Recorder:
             status,
             ms,
             scope["headers"],
-            scope.get(WARNINGS_KEY, ()),
+            warnings,
             scope.get(VIOLATIONS_KEY, ()),
             scope.get(SOURCE_KEY, "mock"),
         )

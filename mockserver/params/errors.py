@@ -63,14 +63,17 @@ MESSAGES: dict[str, str] = {
     "too_long": "must have at most {max_length} items",
     "unique_items": "must not repeat items",
     "const": "must be {expected}",
+    "extra_forbidden": "is not a query parameter of this operation",
 }
 
 
 def describe(error: ParamError) -> str:
-    """``"min_weight must be a number"``: one sentence naming the parameter."""
+    """``"min_weight must be a number"``: one sentence naming the parameter (and, for an
+    unknown one, the declared name it probably stands for)."""
     template = MESSAGES.get(error.kind, "is invalid")
     ctx = {
         key: ", ".join(map(str, value)) if isinstance(value, list) else value
         for key, value in (error.ctx or {}).items()
     }
-    return f"{error.field} {template.format(**ctx)}"
+    hint = f" (did you mean {ctx['suggestion']}?)" if "suggestion" in ctx else ""
+    return f"{error.field} {template.format(**ctx)}{hint}"

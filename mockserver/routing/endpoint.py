@@ -10,7 +10,8 @@ from starlette.types import Receive, Scope, Send
 
 from mockserver.behaviour.contract import ErrorDialect, Reply
 from mockserver.errors import ConformanceError
-from mockserver.journal.record import OPERATION_KEY
+from mockserver.journal.record import OPERATION_KEY, WARNINGS_KEY
+from mockserver.params.unknown import warning_headers
 from mockserver.pipeline import OperationPipeline
 from mockserver.serialize.reply import send_reply
 from mockserver.state.base import OverrideStore
@@ -52,16 +53,18 @@ class PathEndpoint:
         if self.overrides.faulty:
             delay, status = self.overrides.draw(pipeline.key, pipeline.responder.error_statuses)
             if status is not None:
-                return pipeline.responder.static(status), delay
+                return pipeline.fault(scope, status), delay
         try:
             return pipeline.answer(scope), delay
         except ConformanceError as violation:
             log.error("response violates the spec: %s", violation)
             reply = self.dialect.error(500, f"mock response violates the spec: {violation}")
-            return reply.with_headers(("x-mockserver-violation", "response")), delay
+            reply = reply.with_headers(("x-mockserver-violation", "response"))
         except Exception:
             log.exception("unexpected error answering %s %s", scope["method"], scope["path"])
-            return self.dialect.error(500, "Internal Server Error"), delay
+            reply = self.dialect.error(500, "Internal Server Error")
+        # The request's warnings (noted before the answer failed) still reach the client.
+        return reply.with_headers(*warning_headers(scope.get(WARNINGS_KEY, ()))), delay
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         reply, delay = self.answer(scope)

@@ -1,14 +1,14 @@
 // @sendgrid/client (pinned in tools/npm), configured as the README says, against the mock.
-// Usage: node sendgrid_client.js BASE_URL API_KEY   (NODE_PATH=tools/npm/node_modules)
-// Prints one JSON object of what each call answered; tests/clients/test_node_client.py
-// asserts on it.
+// Usage: node sendgrid_client.js BASE_URL API_KEY STRICT_URL   (NODE_PATH=tools/npm/node_modules)
+// STRICT_URL is a mock started with --strict-params. Prints one JSON object of what each call
+// answered; tests/clients/test_node_client.py asserts on it.
 'use strict';
 
 const client = require('@sendgrid/client');
 const { Client } = require('@sendgrid/client');
 const axios = require('axios');
 
-const [baseUrl, apiKey] = process.argv.slice(2);
+const [baseUrl, apiKey, strictUrl] = process.argv.slice(2);
 const SEGMENTS = '/v3/marketing/segments';
 
 // The README's working configuration: setApiKey first (it resets baseUrl to SendGrid's),
@@ -20,11 +20,20 @@ client.setDefaultRequest('paramsSerializer', { indexes: null });
 async function answer(request, using = client) {
   try {
     const [response, body] = await using.request({ method: 'GET', ...request });
-    return { status: response.statusCode, body };
+    return { status: response.statusCode, body, warning: response.headers['x-mockserver-warning'] };
   } catch (error) {
     if (!error.response) throw error;
-    return { status: error.code, body: error.response.body };
+    const warning = error.response.headers['x-mockserver-warning'];
+    return { status: error.code, body: error.response.body, warning };
   }
+}
+
+// A client without the README's paramsSerializer: axios's default sends ids[]=a&ids[]=b.
+function defaultSerializer(url) {
+  const unset = new Client();
+  unset.setApiKey(apiKey);
+  unset.setDefaultRequest('baseUrl', url);
+  return unset;
 }
 
 function ids(reply) {
@@ -73,6 +82,13 @@ async function main() {
     reversed_base_url: reversed.defaultRequest.baseUrl,
     default_query: defaultQuery,
     usage_md_query: usageMdQuery,
+    // The trap sprung: the mock answers as SendGrid would (ids[] filters nothing), but warns;
+    // with --strict-params it refuses the request in SendGrid's error body.
+    default_serializer: await answer({ url: SEGMENTS, qs: { ids: wanted } }, defaultSerializer(baseUrl)),
+    strict_default_serializer: await answer(
+      { url: SEGMENTS, qs: { ids: wanted } },
+      defaultSerializer(strictUrl),
+    ),
   };
   process.stdout.write(JSON.stringify(result));
 }

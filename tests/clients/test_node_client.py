@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -13,6 +14,10 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 import pytest
 
+from mockserver.config import ServeConfig
+from mockserver.control import actions
+from mockserver.journal.record import Filter
+from mockserver.testing import LiveServer
 from tests.clients.conftest import NODE_MODULES, SENDGRID_KEY, node, npm_package_dir, run
 
 SCRIPT = Path(__file__).with_name("sendgrid_client.js")
@@ -21,12 +26,19 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def answers(clients_live) -> dict[str, Any]:
+def strict_live() -> Iterator[LiveServer]:
+    """SendGrid served with ``--strict-params``."""
+    with LiveServer(ServeConfig(apis=("sendgrid",), strict_params=True)) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def answers(clients_live, strict_live) -> dict[str, Any]:
     """What each call of sendgrid_client.js answered."""
     executable = node()
     npm_package_dir("@sendgrid/client")
     result = run(
-        [executable, SCRIPT, clients_live.url, SENDGRID_KEY],
+        [executable, SCRIPT, clients_live.url, SENDGRID_KEY, strict_live.url],
         env={**os.environ, "NODE_PATH": str(NODE_MODULES)},
     )
     assert result.returncode == 0, result.stderr
@@ -89,3 +101,36 @@ def test_the_traps_the_readme_warns_about(answers):
     for key in ("default_query", "usage_md_query"):
         query = parse_qsl(urlsplit(answers[key]).query)
         assert {name for name, _ in query} == {"ids[]"}, key
+
+
+IDS_WARNING = 'unknown query parameter "ids[]" (did you mean "ids"?)'
+
+
+def test_the_default_serializer_is_answered_as_sendgrid_would_but_warned(answers, clients_live):
+    """ids[]= filters nothing (SendGrid ignores the name), and the answer, the journal and the
+    log say so, naming the parameter the client meant."""
+    sent = answers["default_serializer"]
+    assert sent["status"] == 200
+    assert [s["id"] for s in sent["body"]["results"]] == answers["all"]
+    assert sent["warning"] == IDS_WARNING
+    journal = actions.journal(clients_live.app.control, Filter("/v3/marketing/segments"))
+    entries = [entry.as_dict() for entry in journal]
+    bracketed = [entry for entry in entries if "ids[]" in entry["params"]]
+    repeated = [entry for entry in entries if "ids" in entry["params"]]
+    assert bracketed and repeated
+    assert all(entry["warnings"] == [IDS_WARNING] for entry in bracketed)
+    assert all(entry["warnings"] == [] for entry in repeated)
+
+
+def test_strict_params_refuses_the_default_serializer_in_sendgrids_dialect(answers):
+    refused = answers["strict_default_serializer"]
+    assert refused["status"] == 400
+    assert refused["body"] == {
+        "errors": [
+            {
+                "field": "ids[]",
+                "message": "ids[] is not a query parameter of this operation (did you mean ids?)",
+            }
+        ]
+    }
+    assert refused["warning"] == IDS_WARNING

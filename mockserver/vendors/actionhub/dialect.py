@@ -28,10 +28,12 @@ MESSAGES: dict[str, str] = {
     "string_too_long": "String should have at most {max_length} character{plural}",
     "string_pattern_mismatch": "String should match pattern '{pattern}'",
     "uuid_parsing": "Input should be a valid UUID",
+    "extra_forbidden": "Extra inputs are not permitted",
 }
 
-#: Context keys pydantic does not report although the message uses them.
-_HIDDEN_CTX = {"plural"}
+#: Context keys pydantic does not report: used by the message, or our own (the declared name an
+#: unknown query parameter probably stands for, which pydantic's ``extra_forbidden`` omits).
+_HIDDEN_CTX = {"plural", "suggestion"}
 
 #: Parameters of a FastAPI sub-dependency (fastapi-pagination's ``Params``): FastAPI solves
 #: sub-dependencies first, so their errors come before the endpoint's own parameters.

@@ -1,0 +1,215 @@
+"""Judge a real deployment's answers like a consumer: an additive change is a warning.
+
+A client that ignores what it does not know keeps working when a response gains a property
+(fastapi-pagination's ``pages``), an enum value or a header; it breaks when a required field
+goes, changes type, or the status or media type is not the declared one. Against ``--base-url``
+(unless ``--strict``) Schemathesis' ``response_schema_conformance`` is replaced by
+:func:`tolerant_schema_conformance`, which judges bodies with the engine's own
+``ResponseValidator`` in its tolerant mode: breaking violations fail the check, additive ones are
+collected as :class:`~mockserver.contract.results.ContractWarning` per operation. Responses also
+get a warning per undeclared, non-standard header. Status, media type and declared headers stay
+with Schemathesis' own checks. The bundled mock is always judged strictly.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import uuid
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+import schemathesis
+from schemathesis.core.failures import Failure
+from schemathesis.specs.openapi.checks import skips_on_unexpected_http_status
+
+from mockserver.behaviour.contract import Reply
+from mockserver.conformance.validator import ResponseValidator, Violation
+from mockserver.contract.results import ContractWarning, RunResult
+from mockserver.spec.model import ApiSpec
+
+if TYPE_CHECKING:
+    from mockserver.contract.options import ContractOptions
+
+#: The check it replaces, and its own name in Schemathesis' registry (reports show the former:
+#: ``results.SHOWN_CHECKS``; ``--checks response_schema_conformance`` selects either judge).
+REPLACED = "response_schema_conformance"
+NAME = "tolerant_schema_conformance"
+#: Breaking violations listed in one failure message.
+LISTED = 10
+#: Response headers any HTTP stack may add (RFC 9110/9111, CORS, common transport and security
+#: headers): never a change of the API. Any other undeclared header is a warning.
+STANDARD_HEADERS = frozenset(
+    {
+        "accept-ranges",
+        "age",
+        "allow",
+        "alt-svc",
+        "cache-control",
+        "connection",
+        "content-encoding",
+        "content-language",
+        "content-length",
+        "content-location",
+        "content-range",
+        "content-security-policy",
+        "content-type",
+        "date",
+        "etag",
+        "expires",
+        "keep-alive",
+        "last-modified",
+        "link",
+        "location",
+        "permissions-policy",
+        "referrer-policy",
+        "retry-after",
+        "server",
+        "server-timing",
+        "set-cookie",
+        "strict-transport-security",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "vary",
+        "via",
+        "warning",
+        "www-authenticate",
+        "x-content-type-options",
+        "x-frame-options",
+        "x-xss-protection",
+    }
+)
+#: ``x-mockserver-*``: the diagnostics of a mockserver deployed at the base URL, not the API's.
+_STANDARD_PREFIXES = ("access-control-", "cross-origin-", "x-mockserver-")
+#: Array positions in a JSON pointer: ``/items/3/pages`` and ``/items/0/pages`` are one warning.
+_INDEX = re.compile(r"/\d+(?=/|$)")
+
+
+def tolerant(options: ContractOptions) -> bool:
+    """Judge like a consumer: a real deployment (``--base-url``) without ``--strict``."""
+    return not options.bundled and not options.strict
+
+
+class BreakingChange(Failure):
+    """A response a consumer of the spec cannot read: a field removed or retyped."""
+
+    code = "ST901"
+    checks = (NAME,)
+    kind_title = "Response violates schema"
+
+
+class Judge:
+    """One run's tolerant judge: breaking violations per response, warnings per operation."""
+
+    def __init__(self, spec: ApiSpec) -> None:
+        self.validator = ResponseValidator()
+        self.operations = {(op.method, op.path): op for op in spec.operations}
+        self.warnings: dict[str, Counter[ContractWarning]] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, label: str, method: str, path: str, reply: Reply) -> list[Violation]:
+        """The breaking body violations of ``reply``; its additive changes become warnings."""
+        operation = self.operations.get((method.upper(), path))
+        declared = operation.response_for(reply.status) if operation is not None else None
+        if operation is None or declared is None:
+            return []  # an undeclared status is status_code_conformance's to report
+        found = self.validator.violations(operation, reply, headers=False, tolerant=True)
+        noted = [
+            ContractWarning(label, reply.status, v.where, _INDEX.sub("/*", v.path), v.message)
+            for v in found
+            if not v.breaking
+        ]
+        names = {header.name.lower() for header in declared.headers}
+        noted += [
+            ContractWarning(label, reply.status, "header", name, "undeclared header")
+            for name, _ in reply.headers
+            if name not in names and not _standard(name)
+        ]
+        if noted:
+            with self._lock:
+                self.warnings.setdefault(label, Counter()).update(noted)
+        return [v for v in found if v.breaking and v.where == "body"]
+
+
+def _standard(header: str) -> bool:
+    return header in STANDARD_HEADERS or header.startswith(_STANDARD_PREFIXES)
+
+
+#: The judges of the runs in progress, by the token their run's config carries.
+_JUDGES: dict[str, Judge] = {}
+
+
+class Judgement:
+    """How one run judges response bodies: :meth:`checks` goes into its Schemathesis config;
+    :meth:`finish` hands the warnings to the result and forgets the judge."""
+
+    def __init__(self, judge: Judge | None) -> None:
+        self.judge = judge
+        self.token = uuid.uuid4().hex
+
+    @classmethod
+    def start(cls, options: ContractOptions, spec: ApiSpec) -> Judgement:
+        """Tolerant when :func:`tolerant` and the schema check is chosen; else Schemathesis'."""
+        if not tolerant(options) or REPLACED not in options.checks:
+            return cls(None)
+        judgement = cls(Judge(spec))
+        _JUDGES[judgement.token] = judgement.judge
+        return judgement
+
+    @property
+    def checks(self) -> dict[str, Any]:
+        """Config sections of ``checks`` that put the tolerant judge in Schemathesis' place."""
+        if self.judge is None:
+            return {}
+        return {REPLACED: {"enabled": False}, NAME: {"enabled": True, "run": self.token}}
+
+    def finish(self, result: RunResult) -> None:
+        if self.judge is None:
+            return
+        _JUDGES.pop(self.token, None)
+        for label, counts in self.judge.warnings.items():
+            result.operation(label).warnings.update(counts)
+
+
+def as_reply(response: Any) -> Reply | None:
+    """A Schemathesis response as the validator reads it (``None``: only part of the body)."""
+    if len(response.content) < getattr(response, "content_size", len(response.content)):
+        return None
+    media = (response.headers.get("content-type") or [None])[0]
+    headers = tuple((name.lower(), values[0]) for name, values in response.headers.items())
+    return Reply(response.status_code, response.content, media, headers)
+
+
+def _message(violations: list[Violation], status: int) -> str:
+    """One line per distinct violation, array positions folded: ``/items/*: ... (50x)``."""
+    seen = Counter((_INDEX.sub("/*", v.path) or "<body>", v.message) for v in violations)
+    lines = [
+        f"{path}: {message}" + (f" ({n}x)" if n > 1 else "") for (path, message), n in seen.items()
+    ]
+    if len(lines) > LISTED:
+        lines = [*lines[:LISTED], f"... ({len(lines) - LISTED} more)"]
+    lines += [
+        "",
+        f"Validated against the response schema for status code {status}, tolerating "
+        "additive changes (undeclared properties, new enum values).",
+    ]
+    return "\n".join(lines)
+
+
+@schemathesis.check
+@skips_on_unexpected_http_status
+def tolerant_schema_conformance(ctx: Any, response: Any, case: Any) -> bool | None:
+    """``response_schema_conformance`` as a consumer judges it (see the module docstring)."""
+    token = ctx.config.custom_kwargs.get(NAME, {}).get("run")
+    judge = _JUDGES.get(token) if token else None
+    operation = case.operation
+    if judge is None or operation.method.upper() == "HEAD":
+        return None
+    reply = as_reply(response)
+    if reply is None:
+        return None
+    breaking = judge(operation.label, operation.method, operation.path, reply)
+    if breaking:
+        raise BreakingChange(operation=operation.label, message=_message(breaking, reply.status))
+    return None

@@ -1,0 +1,122 @@
+"""Query parameters an operation does not declare: never silent.
+
+Both vendors ignore a query name they do not know (FastAPI reads only the names an endpoint
+declares; so does Go's ``net/http``), so a client's mistake - axios/qs sending ``ids[]=a`` for
+``ids``, a misspelt name - goes unnoticed: the filter is simply not applied. The mock answers
+as the vendor would, but says so on every answer (an ``x-mockserver-warning`` header per name),
+in the journal and in the log; with ``--strict-params`` each unknown name is a parameter error
+in the API's dialect instead (pydantic's ``extra_forbidden``, what FastAPI answers for a query
+model with ``extra="forbid"``).
+
+Header names are not checked: clients, proxies and tracing add many headers no spec declares,
+and a misspelt required header already fails as missing.
+
+Computed once per distinct query string: the pipeline memoizes it with the decoded parameters.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from mockserver.params.errors import ParamError
+from mockserver.spec.model import Operation
+
+WARNING_HEADER = "x-mockserver-warning"
+#: Unknown names reported one by one (warning, header, strict error); the rest are counted in
+#: one more warning, so a hostile query string cannot make an answer grow without bound.
+MAX_REPORTED = 20
+#: Longer names are cut in warnings (a header line stays readable).
+MAX_SHOWN_CHARS = 80
+#: qs/axios spellings of an array or object parameter: ``ids[]``, ``ids[0]``, ``filter[name]``.
+_BRACKETED = re.compile(r"([^\[\]]+)\[[^\]]*\]")
+#: How alike a name must be to a declared one to be suggested (difflib's ratio).
+SIMILAR = 0.8
+
+
+def shown(name: str) -> str:
+    """A name as warnings quote it: JSON-quoted (ASCII, no control characters), cut if long."""
+    if len(name) > MAX_SHOWN_CHARS:
+        name = name[:MAX_SHOWN_CHARS] + "..."
+    return json.dumps(name)
+
+
+def warning_headers(warnings: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    return tuple((WARNING_HEADER, warning) for warning in warnings)
+
+
+def _folded(name: str) -> str:
+    """``parentListIds``, ``Parent-List-IDs`` and ``parent_list_ids`` fold alike."""
+    return re.sub(r"[\W_]", "", name).lower()
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownParams:
+    """What one request's unknown query names come to: warnings (one per name, as the journal
+    and the log show them), the same as response headers, and the strict mode's errors."""
+
+    warnings: tuple[str, ...]
+    headers: tuple[tuple[str, str], ...]
+    errors: tuple[ParamError, ...]
+
+
+class QueryNames:
+    """The query names one operation declares, and what to make of any other."""
+
+    def __init__(self, operation: Operation, schemes: Mapping[str, Mapping[str, Any]]) -> None:
+        query = [p for p in operation.parameters if p.location == "query"]
+        # A query API key of the operation's security schemes is a name it reads too.
+        keys = {
+            schemes.get(name, {}).get("name")
+            for requirement in operation.security
+            for name in requirement
+            if schemes.get(name, {}).get("type") == "apiKey"
+            and schemes.get(name, {}).get("in") == "query"
+        }
+        self.declared = frozenset(p.name for p in query) | {key for key in keys if key}
+        #: ``style: deepObject`` parameters own every ``name[key]``.
+        self.deep = frozenset(p.name for p in query if p.style == "deepObject")
+        self._folded = {_folded(name): name for name in sorted(self.declared)}
+
+    def known(self, name: str) -> bool:
+        if name in self.declared:
+            return True
+        match = _BRACKETED.match(name) if self.deep else None
+        return match is not None and match.group(1) in self.deep
+
+    def meant(self, name: str) -> str | None:
+        """The declared name ``name`` probably stands for: ``ids[]``/``ids[0]`` -> ``ids``,
+        ``parentListIds`` -> ``parent_list_ids``, ``segmnet_type`` -> ``segment_type``."""
+        match = _BRACKETED.match(name)
+        if match and match.group(1) in self.declared:
+            return match.group(1)
+        folded = self._folded.get(_folded(name))
+        if folded is not None:
+            return folded
+        if len(name) > MAX_SHOWN_CHARS:
+            return None
+        close = difflib.get_close_matches(name, sorted(self.declared), n=1, cutoff=SIMILAR)
+        return close[0] if close else None
+
+    def unknown(self, query: Mapping[str, list[str]]) -> UnknownParams | None:
+        """The request's unknown names (in the order they came), or ``None``: all are known."""
+        names = [name for name in query if not self.known(name)]
+        if not names:
+            return None
+        warnings, errors = [], []
+        for name in names[:MAX_REPORTED]:
+            meant = self.meant(name)
+            hint = f" (did you mean {shown(meant)}?)" if meant else ""
+            warnings.append(f"unknown query parameter {shown(name)}{hint}")
+            values = query[name]
+            # FastAPI hands pydantic one value as itself, a repeated name as the list.
+            value = values[0] if len(values) == 1 else values
+            ctx = {"suggestion": meant} if meant else None
+            errors.append(ParamError("extra_forbidden", "query", name, value, ctx))
+        if len(names) > MAX_REPORTED:
+            warnings.append(f"{len(names) - MAX_REPORTED} more unknown query parameters")
+        return UnknownParams(tuple(warnings), warning_headers(warnings), tuple(errors))
