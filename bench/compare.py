@@ -19,8 +19,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import httpx
-from load import Measurement, run_wrk
 from workload import BenchRequest, Server, operations, process_tree
+from wrk import Measurement, run_wrk
+
+from mockserver.vendors import REGISTRY
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 #: A check of one answer beyond its status: returns a problem or None.
@@ -134,6 +136,12 @@ class Target:
 
     def argv_lines(self) -> list[str]:
         return [f"{self.name}: {' '.join(map(str, s.argv))}" for s in self.processes()]
+
+
+def single(name: str, argv: list[str], pin: Pinning) -> Target:
+    """A target whose one process serves every API (the mock, the baseline)."""
+    server = Server(name, pin.server_argv(argv))
+    return Target(name, dict.fromkeys(REGISTRY, server))
 
 
 def start_all(targets: Sequence[Target], probes: dict[str, BenchRequest]) -> None:

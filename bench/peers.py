@@ -40,6 +40,7 @@ from compare import (
     ms_range,
     probes_for,
     ratio,
+    single,
     start_all,
     startup_rounds,
     stop_all,
@@ -47,8 +48,8 @@ from compare import (
     validate,
     warm_up,
 )
-from load import capture, check_same_bytes, ensure_wrk, load_average
 from workload import ROOT, BenchRequest, Server, Workload, mock_argv, operations, save
+from wrk import capture, check_same_bytes, ensure_wrk, load_average
 
 from mockserver.resources import bundled_dir
 from mockserver.vendors import REGISTRY, vendor
@@ -99,11 +100,6 @@ def prism_target(name: str, node: Path, flags: tuple[str, ...], pin: Pinning) ->
         argv += [*flags, str(spec_path(api))]
         servers[api] = Server(f"{name} {api}", pin.server_argv(argv))
     return Target(name, servers)
-
-
-def single(name: str, argv: list[str], pin: Pinning) -> Target:
-    server = Server(name, pin.server_argv(argv))
-    return Target(name, dict.fromkeys(REGISTRY, server))
 
 
 def build_targets(node: Path, captured: Path, pin: Pinning) -> list[Target]:

@@ -44,8 +44,8 @@ from compare import (
     validate,
     warm_up,
 )
-from load import ensure_wrk, load_average
 from workload import ROOT, BenchRequest, Server, Workload, mock_argv, operations, save
+from wrk import ensure_wrk, load_average
 
 from mockserver.vendors import REGISTRY
 

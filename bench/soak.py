@@ -13,8 +13,8 @@ import argparse
 import sys
 import time
 
-from load import CLOCK, answer, ensure_wrk, run_wrk
 from workload import Server, Workload, mock_argv, save
+from wrk import CLOCK, answer, ensure_wrk, run_wrk
 
 GROWTH_LIMIT = 0.10
 

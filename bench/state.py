@@ -24,8 +24,8 @@ import time
 
 import httpx
 import redis
-from load import cell, ensure_wrk, interleaved, load_average, run_wrk
 from workload import HEADER_VALUES, Server, Workload, free_port, mock_argv, save
+from wrk import cell, ensure_wrk, interleaved, load_average, run_wrk
 
 SCENARIO = "/__mockserver/scenarios/actionhub/get_segments_segments_get"
 PROBE = "/segments?segment_basis=labels"

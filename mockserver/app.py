@@ -24,12 +24,12 @@ from mockserver.behaviour.contract import Reply, Vendor, VendorOptions
 from mockserver.config import CONFIG_ENV, LOG_FORMAT, LOG_LEVEL_ENV, ServeConfig, config_from_json
 from mockserver.control.actions import ControlTarget
 from mockserver.control.mount import PREFIX, control_off_routes, control_routes
-from mockserver.cors import VARY_ORIGIN, api_cors, exposed_headers, has_origin
+from mockserver.cors import VARY_ORIGIN, api_cors, exposed_headers
 from mockserver.crash import ContainCrashes, crash_handler
 from mockserver.generate import SchemaFaker
 from mockserver.journal.masking import Masker
 from mockserver.journal.recorder import JournalMiddleware, Recorder
-from mockserver.pipeline import OperationPipeline
+from mockserver.pipeline import OperationPipeline, headers_of
 from mockserver.resources import bundled_dir
 from mockserver.routing.endpoint import PathEndpoint, sleep_at_least
 from mockserver.routing.owner import owner_of
@@ -142,7 +142,7 @@ class MockApp:
         self._settle = state.journal.settles
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and not (self.cors and has_origin(scope)):
+        if scope["type"] == "http" and not (self.cors and "origin" in headers_of(scope)):
             found = self.table.match(scope["path"])
             if found is not None:
                 started = time.perf_counter()

@@ -30,7 +30,7 @@ from mockserver.runtime import ApiRuntime
 from mockserver.scenarios.overrides import Preference
 from mockserver.scenarios.prefer import parse_prefer
 from mockserver.scenarios.responder import Responder
-from mockserver.security.credentials import find_credential
+from mockserver.security.credentials import CredentialFinder
 from mockserver.spec.model import Operation
 from mockserver.state.base import OverrideStore
 
@@ -72,11 +72,23 @@ def parse_query(raw: bytes) -> dict[str, list[str]]:
     return values
 
 
+#: Scope key of the request's parsed headers, when the app has parsed them already.
+HEADERS_KEY = "mockserver.headers"
+
+
 def parse_headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
-    """Header name -> first value, as Starlette's ``Headers.get`` reads it."""
-    headers: dict[str, str] = {}
-    for name, value in raw:
-        headers.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
+    """Header name -> first value, as Starlette's ``Headers.get`` reads it (reversed, so the
+    first of a repeated name is the one that stays)."""
+    return {
+        name.decode("latin-1").lower(): value.decode("latin-1") for name, value in reversed(raw)
+    }
+
+
+def headers_of(scope: Scope) -> dict[str, str]:
+    """The request's parsed headers: parsed once per request, whoever asks first."""
+    headers = scope.get(HEADERS_KEY)
+    if headers is None:
+        headers = scope[HEADERS_KEY] = parse_headers(scope["headers"])
     return headers
 
 
@@ -102,6 +114,7 @@ class OperationPipeline:
         self.key = (runtime.name, operation.operation_id)
         self.decode = OperationDecoder(operation, runtime.vendor.grammar)
         self.schemes = runtime.spec.security_schemes
+        self.credential = CredentialFinder(operation, self.schemes)
         self.query_names = QueryNames(operation, self.schemes)
         self.strict_params = runtime.strict_params
         self.responder = Responder(runtime, operation)
@@ -112,7 +125,7 @@ class OperationPipeline:
     def answer(self, scope: Scope) -> Reply:
         """The operation's answer to the request; with unknown query names, the same answer
         plus one warning header per name (also noted in ``scope`` for the journal and log)."""
-        headers = parse_headers(scope["headers"])
+        headers = headers_of(scope)
         decoded = self._decoded_params(scope, headers)
         if isinstance(decoded, Reply):
             return decoded
@@ -125,7 +138,7 @@ class OperationPipeline:
     def fault(self, scope: Scope, status: int) -> Reply:
         """The error answer a fault draws for this request (warned about like any other)."""
         reply = self.responder.static(status)
-        decoded = self._decoded_params(scope, parse_headers(scope["headers"]))
+        decoded = self._decoded_params(scope, headers_of(scope))
         if isinstance(decoded, Reply) or decoded.unknown is None:
             return reply
         scope[WARNINGS_KEY] = decoded.unknown.warnings
@@ -136,7 +149,7 @@ class OperationPipeline:
         runtime, operation = self.runtime, self.operation
         query, params, errors, _ = decoded
 
-        satisfied, credential = find_credential(operation, self.schemes, headers, query)
+        satisfied, credential = self.credential(headers, query)
         if not satisfied:
             return runtime.dialect.unauthenticated()
         if credential is not None:

@@ -6,7 +6,7 @@ credential is accepted is the vendor's :meth:`Backend.authorize`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from mockserver.spec.model import Operation
@@ -14,40 +14,60 @@ from mockserver.spec.model import Operation
 #: ``Authorization`` prefix per HTTP auth scheme (RFC 7235 schemes are case-insensitive).
 HTTP_PREFIXES = {"bearer": "bearer ", "basic": "basic "}
 
+Headers = Mapping[str, str]
+Query = Mapping[str, list[str]]
+Extract = Callable[[Headers, Query], "str | None"]
 
-def _from_scheme(
-    scheme: Mapping[str, Any], headers: Mapping[str, str], query: Mapping[str, list[str]]
-) -> str | None:
-    kind = scheme.get("type")
+
+def _extractor(scheme: Mapping[str, Any]) -> Extract:
+    """Where one security scheme carries its credential, as a function of the request."""
+    kind, where = scheme.get("type"), scheme.get("in")
     if kind == "http":
-        value = headers.get("authorization", "")
         prefix = HTTP_PREFIXES.get(scheme.get("scheme", "").lower(), "")
-        if value[: len(prefix)].lower() == prefix and value[len(prefix) :].strip():
-            return value[len(prefix) :].strip()
-        return None
-    if kind == "apiKey":
-        name = scheme.get("name", "")
-        if scheme.get("in") == "query":
+        size = len(prefix)
+
+        def from_authorization(headers: Headers, query: Query) -> str | None:
+            value = headers.get("authorization", "")
+            token = value[size:].strip()
+            return token if token and value[:size].lower() == prefix else None
+
+        return from_authorization
+    name = scheme.get("name", "")
+    if kind == "apiKey" and where == "query":
+
+        def from_query(headers: Headers, query: Query) -> str | None:
             values = query.get(name)
             return values[-1] if values else None
-        if scheme.get("in") == "header":
-            return headers.get(name.lower()) or None
-    return None
+
+        return from_query
+    if kind == "apiKey" and where == "header":
+        key = name.lower()
+        return lambda headers, query: headers.get(key) or None
+    return lambda headers, query: None
 
 
-def find_credential(
-    operation: Operation,
-    schemes: Mapping[str, Mapping[str, Any]],
-    headers: Mapping[str, str],
-    query: Mapping[str, list[str]],
-) -> tuple[bool, str | None]:
-    """``(satisfied, credential)``: is any requirement of the operation met, and with what."""
-    if not operation.security:
-        return True, None
-    for requirement in operation.security:
-        if not requirement:
+class CredentialFinder:
+    """The credential an operation's security requirements ask for; compiled once per
+    operation: a request only runs the extractors of its requirements."""
+
+    def __init__(self, operation: Operation, schemes: Mapping[str, Mapping[str, Any]]) -> None:
+        #: Per requirement (any one satisfies), the extractors of its schemes (all must find).
+        self.requirements = tuple(
+            tuple(_extractor(schemes.get(name, {})) for name in requirement)
+            for requirement in operation.security
+        )
+        #: No requirement at all: anonymous calls are allowed.
+        self.open = not self.requirements
+
+    def __call__(self, headers: Headers, query: Query) -> tuple[bool, str | None]:
+        """``(satisfied, credential)``: is any requirement met (in order; an empty one is met
+        by anyone), and with what."""
+        if self.open:
             return True, None
-        found = [_from_scheme(schemes.get(name, {}), headers, query) for name in requirement]
-        if all(value is not None for value in found):
-            return True, found[0]
-    return False, None
+        for extractors in self.requirements:
+            if not extractors:
+                return True, None
+            found = [extract(headers, query) for extract in extractors]
+            if None not in found:
+                return True, found[0]
+        return False, None

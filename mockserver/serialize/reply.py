@@ -20,12 +20,19 @@ def content_type(media_type: str) -> tuple[bytes, bytes]:
     return (b"content-type", media_type.encode())
 
 
+@functools.lru_cache(maxsize=1024)
+def encoded(headers: tuple[tuple[str, str], ...]) -> tuple[tuple[bytes, bytes], ...]:
+    """A reply's own headers as ASGI wants them; a vendor's headers repeat (a rate-limit
+    window's, an error's), so each distinct tuple is encoded once."""
+    return tuple((name.lower().encode(), value.encode("latin-1")) for name, value in headers)
+
+
 def reply_headers(reply: Reply) -> Headers:
     headers = [(b"content-length", str(len(reply.body)).encode())]
     if reply.media_type:
         headers.append(content_type(reply.media_type))
     if reply.headers:
-        headers += [(k.lower().encode(), v.encode("latin-1")) for k, v in reply.headers]
+        headers += encoded(reply.headers)
     return headers
 
 

@@ -34,8 +34,9 @@ class MemoryJournal:
         self._lock = threading.Lock()
 
     def append(self, record: Record) -> None:
-        with self._lock:
-            self._records.append((next(self._ids), record))
+        # No lock: only the event loop appends, and ``next`` and ``deque.append`` are each
+        # atomic; readers and ``clear`` (other threads too) take the lock.
+        self._records.append((next(self._ids), record))
 
     async def settled(self) -> None:
         return None
