@@ -48,6 +48,8 @@ class ServeConfig:
     latency_ms: tuple[float, float] | None = field(default=None, metadata=_json(_optional(tuple)))
     error_rate: float = 0.0
     journal_size: int = 1000
+    #: Cassettes answered byte for byte before any behaviour (``serve --replay``, in order).
+    replay: tuple[Path, ...] = field(default=(), metadata=_json(lambda v: tuple(map(Path, v))))
 
 
 def config_to_json(config: ServeConfig) -> str:
