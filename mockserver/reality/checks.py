@@ -145,5 +145,7 @@ def split(violations: Sequence[Violation]) -> tuple[list[Violation], list[Violat
 
 def shown(violation: Violation) -> str:
     """One line: ``body /items/0/name: 'name' is a required property``."""
+    if violation.where == "status":
+        return violation.message  # "status 418 is not declared"
     where = f"{violation.where} {violation.path}".rstrip()
     return f"{where}: {violation.message}"
