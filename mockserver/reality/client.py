@@ -135,6 +135,8 @@ class _Connection(asyncio.Protocol):
 
     async def exchange(self, request: bytes, head: bool) -> Answer:
         assert self.transport is not None
+        if self.transport.is_closing():  # closed under us since it was last used
+            raise ClientError("closed", "the connection closed before the request")
         self._reset()
         self._head = head
         self._waiter = asyncio.get_running_loop().create_future()

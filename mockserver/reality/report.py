@@ -30,10 +30,11 @@ class Difference:
     breaking: bool
 
     @property
-    def key(self) -> tuple[str, str, bool, str]:
-        """Differences alike across requests (array indices and quoted values aside)."""
-        same = self.real if self.where != "spec" else ""
-        return (self.where, _INDEX.sub("/*", self.path), self.breaking, same)
+    def key(self) -> tuple[str, str, bool, str, str]:
+        """Differences alike across requests (array indices, and the values a spec violation
+        quotes, aside)."""
+        sides = ("", "") if self.where == "spec" else (self.mock, self.real)
+        return (self.where, _INDEX.sub("/*", self.path), self.breaking, *sides)
 
     def text(self) -> str:
         where = f"{self.where} {self.path}".rstrip()
@@ -52,7 +53,7 @@ class OperationTally:
     label: str
     requests: int = 0
     distinct: int = 0
-    seen: dict[tuple[str, str, bool, str], Seen] = field(default_factory=dict)
+    seen: dict[tuple[str, str, bool, str, str], Seen] = field(default_factory=dict)
 
     def add(self, request: str, differences: list[Difference], times: int) -> None:
         self.requests += times

@@ -207,7 +207,7 @@ def run(
         f"{source}; the bundled mock against {options.base_url}"
     )
     report.emit(
-        f"  {credential.header} from {real_creds.source or 'the recording'} (masked); "
+        f"  {credential.header} from {real_creds.source or 'the recording, where unmasked'}; "
         f"rate limit {options.rate_limit or vendor(api).contract_pace}"
     )
     if not identity.given and any(

@@ -29,6 +29,7 @@ class Segments:
     echo: str
     crash: str
     plain: str
+    named: str
 
 
 @pytest.fixture(scope="session")
@@ -41,13 +42,14 @@ def upstream() -> Iterator[LiveServer]:
 @pytest.fixture(scope="session")
 def segments(upstream: LiveServer) -> Segments:
     results = httpx.get(upstream.url + SEGMENTS, headers=AUTH).json()["results"]
-    return Segments(*(result["id"] for result in results[:4]))
+    return Segments(*(result["id"] for result in results[:5]))
 
 
 @pytest.fixture(scope="session")
 def drifting(segments: Segments) -> Iterator[ThreadedServer]:
     """A deployment with every planted drift (see drift_app.py)."""
-    drifts = sendgrid_drifts(segments.renamed, segments.echo, segments.crash) + actionhub_drifts()
+    drifts = sendgrid_drifts(segments.renamed, segments.echo, segments.crash, segments.named)
+    drifts += actionhub_drifts()
     app = DriftingApp(build_app(ServeConfig(cors_origins=())), drifts)
     with ThreadedServer(app) as server:
         yield server

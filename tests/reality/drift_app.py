@@ -6,6 +6,7 @@ same values) except where a :class:`Drift` rewrites it:
 - ``renamed``: GetSegment of one segment renames the required ``query_dsl`` to ``query``;
 - ``echo``: GetSegment of another segment puts the caller's ``Authorization`` header into
   ``contacts_count`` (a breaking type change whose violation message quotes the credential);
+- ``echo_name``: GetSegment of a fourth segment puts it into ``name`` (conforming: recorded);
 - ``crash``: GetSegment of a third segment answers 500 in SendGrid's (declared) error shape;
 - ``error_body``: a 400 of ListSegment answers ``{"error": ...}`` instead of ``errors[]``;
 - ``extra``: ListSegment with ``no_parent_list_id=true`` adds an ``archived`` property the spec
@@ -44,8 +45,8 @@ def _header(scope: Scope, name: bytes) -> str:
     return next((v.decode("latin-1") for n, v in scope["headers"] if n == name), "")
 
 
-def sendgrid_drifts(renamed: str, echo: str, crash: str) -> list[Drift]:
-    """The planted SendGrid drifts; the three ids are segments of the seed-0 world."""
+def sendgrid_drifts(renamed: str, echo: str, crash: str, named: str = "") -> list[Drift]:
+    """The planted SendGrid drifts; the ids are segments of the seed-0 world."""
 
     def rename(status, body, scope):
         body["query"] = body.pop("query_dsl")
@@ -53,6 +54,10 @@ def sendgrid_drifts(renamed: str, echo: str, crash: str) -> list[Drift]:
 
     def echo_key(status, body, scope):
         body["contacts_count"] = _header(scope, b"authorization")
+        return status, body
+
+    def echo_in_name(status, body, scope):
+        body["name"] = _header(scope, b"authorization")[:100]
         return status, body
 
     def crash_500(status, body, scope):
@@ -69,6 +74,7 @@ def sendgrid_drifts(renamed: str, echo: str, crash: str) -> list[Drift]:
     return [
         Drift("renamed", f"{SEGMENTS}/{renamed}", lambda s: True, rename),
         Drift("echo", f"{SEGMENTS}/{echo}", lambda s: True, echo_key),
+        Drift("echo_name", f"{SEGMENTS}/{named}", lambda s: True, echo_in_name),
         Drift("crash", f"{SEGMENTS}/{crash}", lambda s: True, crash_500),
         Drift("error_body", SEGMENTS, lambda s: "no_parent_list_id=maybe" in _query(s), error_body),
         Drift("extra", SEGMENTS, lambda s: _query(s) == "no_parent_list_id=true", archived),
