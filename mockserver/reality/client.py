@@ -133,19 +133,28 @@ class _Connection(asyncio.Protocol):
         if self.transport is not None:
             self.transport.close()
 
-    async def exchange(self, request: bytes, head: bool) -> Answer:
+    async def exchange(self, request: bytes, head: bool, deadline: float) -> Answer:
+        """Send ``request``; its answer, or ClientError (``timeout`` past ``deadline``, the
+        event loop's clock)."""
         assert self.transport is not None
         if self.transport.is_closing():  # closed under us since it was last used
             raise ClientError("closed", "the connection closed before the request")
         self._reset()
         self._head = head
-        self._waiter = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        self._waiter = loop.create_future()
+        timer = loop.call_at(deadline, self._expire)
         self.used = True
         self.transport.write(request)
         try:
             return await self._waiter
         finally:
+            timer.cancel()
             self._waiter = None
+
+    def _expire(self) -> None:
+        self._fail(ClientError("timeout", "no answer in time"))
+        self.close()
 
 
 def serialize(method: str, target: bytes, headers: Sequence[tuple[bytes, bytes]], body: bytes):
@@ -176,27 +185,35 @@ class ConnectionPool:
         timeout: float,
     ) -> Answer:
         """The answer to one request within ``timeout`` seconds (ClientError otherwise)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
         try:
-            return await asyncio.wait_for(self._request(method, target, headers, body), timeout)
-        except asyncio.TimeoutError:
+            return await self._request(method, target, headers, body, deadline)
+        except (asyncio.TimeoutError, ClientError) as error:
+            if isinstance(error, ClientError) and error.kind != "timeout":
+                raise
             raise ClientError("timeout", f"no answer within {timeout:g} s") from None
 
-    async def _request(self, method, target, headers, body) -> Answer:
+    async def _request(self, method, target, headers, body, deadline: float) -> Answer:
         if self._slots is None:  # made in the event loop that uses it
             self._slots = asyncio.Semaphore(self.limit)
+        if self._slots.locked():  # every connection busy: wait for one, within the deadline
+            await asyncio.wait_for(self._slots.acquire(), self._left(deadline))
+        else:
+            await self._slots.acquire()
         request = serialize(method, target, headers, body)
-        async with self._slots:
+        try:
             for attempt in range(2):
-                connection = await self._connection()
+                connection = await self._connection(deadline)
                 reused = connection.used
                 try:
-                    answer = await connection.exchange(request, head=method == "HEAD")
+                    answer = await connection.exchange(request, method == "HEAD", deadline)
                 except ClientError as error:
                     connection.close()
                     if error.kind == "closed" and reused and attempt == 0 and method in IDEMPOTENT:
                         continue  # the upstream closed an idle connection: once more, anew
                     raise
-                except BaseException:  # cancelled (deadline): the answer may still come
+                except BaseException:  # cancelled: the answer may still come, on this connection
                     connection.close()
                     raise
                 if answer.keep_alive and not connection.closed:
@@ -204,22 +221,29 @@ class ConnectionPool:
                 else:
                     connection.close()
                 return answer
+        finally:
+            self._slots.release()
         raise AssertionError("unreachable")
 
-    async def _connection(self) -> _Connection:
+    @staticmethod
+    def _left(deadline: float) -> float:
+        return max(deadline - asyncio.get_running_loop().time(), 0.0)
+
+    async def _connection(self, deadline: float) -> _Connection:
         while self._idle:
             connection = self._idle.pop()
             if not connection.closed:
                 return connection
         loop = asyncio.get_running_loop()
+        connect = loop.create_connection(
+            _Connection,
+            self.host,
+            self.port,
+            ssl=self.ssl,
+            server_hostname=self.host if self.ssl else None,
+        )
         try:
-            _, connection = await loop.create_connection(
-                _Connection,
-                self.host,
-                self.port,
-                ssl=self.ssl,
-                server_hostname=self.host if self.ssl else None,
-            )
+            _, connection = await asyncio.wait_for(connect, self._left(deadline))
         except (OSError, ssl.SSLError) as exc:
             raise ClientError("connect", exc.strerror or str(exc) or type(exc).__name__) from None
         return connection
