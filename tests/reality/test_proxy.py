@@ -277,3 +277,16 @@ def test_garbage_from_the_upstream_is_a_502(garbage):
         answer = httpx.get(proxy.url + SEGMENTS, headers=AUTH)
     assert answer.status_code == 502
     assert answer.json()["errors"][0]["message"].startswith("upstream ")
+
+
+def test_head_and_cors_preflights_pass_through(upstream, sendgrid_proxy):
+    clear(sendgrid_proxy)
+    direct = httpx.head(upstream.url + SEGMENTS, headers=AUTH)
+    proxied = httpx.head(sendgrid_proxy.url + SEGMENTS, headers=AUTH)
+    assert comparable(proxied) == comparable(direct)
+    assert proxied.content == b"" and proxied.headers["content-length"] != "0"
+    preflight = {"Origin": "http://app.test", "Access-Control-Request-Method": "GET"}
+    direct = httpx.options(upstream.url + SEGMENTS, headers=preflight)
+    proxied = httpx.options(sendgrid_proxy.url + SEGMENTS, headers=preflight)
+    assert comparable(proxied) == comparable(direct)
+    assert [entry["violations"] for entry in journal(sendgrid_proxy)] == [[], []]
