@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mockserver.behaviour.contract import ErrorDialect
+from mockserver.behaviour.contract import ErrorDialect, Reply
 from mockserver.conformance.validator import Violation
 from mockserver.control.mount import PREFIX
 from mockserver.crash import ContainCrashes
@@ -38,6 +38,7 @@ from mockserver.reality.recording import Recording
 from mockserver.reality.redact import Redactor
 from mockserver.reality.secrets import mask_text, request_secrets
 from mockserver.serialize.reply import send_reply
+from mockserver.spec.model import Operation
 
 if TYPE_CHECKING:
     from mockserver.app import MockApp
@@ -159,13 +160,7 @@ class ProxyApp:
         if operation is not None:
             found += self._answer_violations(operation, method, answer)
         secrets = self._secrets(scope) if found or self.recording else ()
-        breaking, additive = split(found)
-        lines = [mask_text(shown(v), secrets) for v in breaking]
-        scope[VIOLATIONS_KEY] = tuple(_masked_dict(v, secrets) for v in breaking)
-        scope[WARNINGS_KEY] = tuple(
-            f"additive change: {mask_text(shown(v), secrets)}" for v in additive
-        )
-        self._log(scope, answer.status, lines, additive, secrets)
+        breaking, lines = self._note(scope, answer.status, found, secrets)
         out = end_to_end(answer.headers)
         if not any(name.lower() == b"content-length" for name, _ in out):
             out.append((b"content-length", str(len(answer.body)).encode()))
@@ -176,7 +171,9 @@ class ProxyApp:
         if self.recording is not None:
             self._record(scope, operation, body, answer, breaking, secrets)
 
-    def _answer_violations(self, operation, method: str, answer: UpstreamAnswer) -> list:
+    def _answer_violations(
+        self, operation: Operation, method: str, answer: UpstreamAnswer
+    ) -> list[Violation]:
         headers = as_text(answer.headers)
         body = decoded_body(headers, answer.body)
         if body is None:
@@ -196,10 +193,8 @@ class ProxyApp:
         """No usable answer: 502/504 in the API's dialect, logged and journaled."""
         message = f"upstream {failure.kind}: {failure.detail}"
         reply = self.dialect.error(failure.status, message)
-        secrets = self._secrets(scope) if found else ()
-        breaking, _ = split(found)
-        scope[VIOLATIONS_KEY] = tuple(_masked_dict(v, secrets) for v in breaking)
-        scope[WARNINGS_KEY] = (message,)
+        self._note(scope, reply.status, found, self._secrets(scope) if found else ())
+        scope[WARNINGS_KEY] = (message, *scope[WARNINGS_KEY])
         log.error(
             "%s %s -> %d: %s (%s)",
             scope["method"],
@@ -208,11 +203,18 @@ class ProxyApp:
             message,
             self.upstream.base_url,
         )
-        self._log(scope, reply.status, [mask_text(shown(v), secrets) for v in breaking], [], ())
         self.recorder.record(scope, reply.status, started)
         await send_reply(send, reply, head=scope["method"] == "HEAD")
 
-    def _record(self, scope, operation, body, answer, breaking, secrets) -> None:
+    def _record(
+        self,
+        scope: Scope,
+        operation: Operation | None,
+        body: bytes,
+        answer: UpstreamAnswer,
+        breaking: list[Violation],
+        secrets: tuple[str, ...],
+    ) -> None:
         assert self.recording is not None
         label = f"{scope['method']} {self._target(scope)}"
         if any(v.where != "request" for v in breaking):
@@ -232,6 +234,20 @@ class ProxyApp:
         self.recording.write(exchange)
 
     # -- helpers ------------------------------------------------------------------------------
+    def _note(
+        self, scope: Scope, status: int, found: list[Violation], secrets: tuple[str, ...]
+    ) -> tuple[list[Violation], list[str]]:
+        """Violations into the journal entry (scope) and the log, secrets masked; returns the
+        breaking ones and their lines (for the answer's headers)."""
+        breaking, additive = split(found)
+        lines = [mask_text(shown(v), secrets) for v in breaking]
+        scope[VIOLATIONS_KEY] = tuple(_masked_dict(v, secrets) for v in breaking)
+        scope[WARNINGS_KEY] = tuple(
+            f"additive change: {mask_text(shown(v), secrets)}" for v in additive
+        )
+        self._log(scope, status, lines, additive, secrets)
+        return breaking, lines
+
     def _secrets(self, scope: Scope) -> tuple[str, ...]:
         return request_secrets(
             self.masker, scope["headers"], scope["query_string"].decode("latin-1")
@@ -241,7 +257,14 @@ class ProxyApp:
         shown_query = self.masker.query(scope["query_string"].decode("latin-1"))
         return scope["path"] + (f"?{shown_query}" if shown_query else "")
 
-    def _log(self, scope: Scope, status: int, lines: list[str], additive, secrets) -> None:
+    def _log(
+        self,
+        scope: Scope,
+        status: int,
+        lines: list[str],
+        additive: list[Violation],
+        secrets: tuple[str, ...],
+    ) -> None:
         if not lines and not (additive and log.isEnabledFor(logging.INFO)):
             return
         request = f"{scope['method']} {self._target(scope)} -> {status}"
@@ -251,7 +274,7 @@ class ProxyApp:
             change = mask_text(shown(violation), secrets)
             log.info("%s: additive change (tolerated): %s", request, change)
 
-    def _crash(self, scope: Scope):
+    def _crash(self, scope: Scope) -> Reply:
         return self.dialect.error(500, "Internal Server Error (the proxy's; see its log)")
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:

@@ -236,3 +236,25 @@ def test_reset_goes_back_to_the_start_up_cassettes(recorded):
         assert httpx.get(control + "/cassettes").json()["apis"] == {"sendgrid": 7}
         assert seen(httpx.get(server.url + SEGMENTS, headers=AUTH)) == answers["sendgrid"][0][2]
         assert first != answers["sendgrid"][0][2]  # before reset: no sendgrid cassette
+
+
+def test_redacted_fields_are_faked_before_the_cassette_is_written(upstream, segments, tmp_path):
+    cassette = tmp_path / "redacted.jsonl"
+    target = f"{SEGMENTS}/{segments.plain}"
+    with running_proxy(
+        "sendgrid", upstream.url, record=cassette, redact=("email", "last_name")
+    ) as proxy:
+        original = httpx.get(proxy.url + target, headers=AUTH).json()
+    people = original["contacts_sample"]
+    written = cassette.read_text()
+    assert people and all(person["email"] not in written for person in people)
+    assert all(person["last_name"] not in written for person in people if person["last_name"])
+    recorded = orjson.loads(orjson.loads(written)["response"]["body"])
+    faked = recorded["contacts_sample"]
+    assert [p["first_name"] for p in faked] == [p["first_name"] for p in people]  # not redacted
+    assert all(p["email"].endswith("@example.com") for p in faked)
+    assert [len(p["last_name"]) for p in faked] == [len(p["last_name"]) for p in people]
+    # the redacted cassette still satisfies the spec: it replays
+    with LiveServer(ServeConfig(cors_origins=(), replay=(cassette,))) as server:
+        replayed = httpx.get(server.url + target, headers=AUTH).json()
+    assert replayed == recorded
