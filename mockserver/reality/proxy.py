@@ -7,7 +7,8 @@ to the exchange's journal entry, to one log line and to an ``x-mockserver-violat
 header; additive changes (the consumer-tolerant mode) are journal warnings and INFO lines. A CORS
 preflight is forwarded but not judged: it is the browser's question, not an API call.
 No answer from the upstream in time -> 502/504 in the API's dialect. With ``--record`` each
-exchange the spec allows is appended to a cassette.
+exchange the spec allows is appended to a cassette. A cassette loaded through the control API
+(``PUT /__mockserver/cassettes``) answers the requests it holds without asking the upstream.
 
 The control plane (journal, health, console) is the mock's own: the proxy is handed the
 :class:`~mockserver.app.MockApp` of the proxied API and passes ``/__mockserver`` to it.
@@ -42,6 +43,7 @@ from mockserver.spec.model import Operation
 
 if TYPE_CHECKING:
     from mockserver.app import MockApp
+    from mockserver.reality.replay import Replays
 
 log = logging.getLogger("mockserver.proxy")
 
@@ -99,6 +101,7 @@ class ProxyApp:
         masker: Masker,
         dialect: ErrorDialect,
         recording: Recording | None = None,
+        replays: Replays | None = None,
     ) -> None:
         self.api = api
         self.upstream = upstream
@@ -108,6 +111,8 @@ class ProxyApp:
         self.masker = masker
         self.dialect = dialect
         self.recording = recording
+        #: A cassette loaded through the control API answers before the upstream is asked.
+        self.replays = replays
         self._exchange = ContainCrashes(self.exchange, self._crash)
         self._control_dir = PREFIX + "/"
 
@@ -150,6 +155,14 @@ class ProxyApp:
             if preflight
             else self.checks.request_violations(method, path, route, query, text_headers)
         )
+        if self.replays is not None and self.replays.active and operation is not None:
+            recorded = self.replays.match(self.api, scope)
+            if recorded is not None:
+                scope[SOURCE_KEY] = "replay"
+                self._note(scope, recorded.status, found, self._secrets(scope) if found else ())
+                self.recorder.record(scope, recorded.status, started)
+                await send_reply(send, recorded, head=method == "HEAD")
+                return
         try:
             answer = await self.upstream.send(
                 method, scope.get("raw_path") or path.encode(), query, headers, body
@@ -321,4 +334,5 @@ def build_proxy(options: ProxyOptions, plane: MockApp) -> ProxyApp:
         masker=masker,
         dialect=runtime.dialect,
         recording=recording,
+        replays=plane.control.replays,
     )

@@ -258,3 +258,28 @@ def test_redacted_fields_are_faked_before_the_cassette_is_written(upstream, segm
     with LiveServer(ServeConfig(cors_origins=(), replay=(cassette,))) as server:
         replayed = httpx.get(server.url + target, headers=AUTH).json()
     assert replayed == recorded
+
+
+def test_a_proxy_answers_from_a_loaded_cassette_before_asking_the_upstream(recorded):
+    from tests.reality.conftest import closed_port_url
+
+    cassettes, answers = recorded
+    target, headers, (status, recorded_headers, body) = answers["actionhub"][0]
+    with running_proxy("actionhub", closed_port_url()) as proxy:
+        control = proxy.url + "/__mockserver/cassettes"
+        assert httpx.put(control, content=cassettes["actionhub"].read_bytes()).status_code == 200
+        assert seen(httpx.get(proxy.url + target, headers=headers)) == (
+            status,
+            recorded_headers,
+            body,
+        )
+        assert httpx.get(proxy.url + "/segments?size=9", headers=PROGRAM).status_code == 502
+        journal = httpx.get(proxy.url + "/__mockserver/requests").json()["requests"]
+    assert [entry["source"] for entry in journal] == ["replay", "proxy"]
+
+
+def test_replay_files_reach_every_worker(tmp_path):
+    from mockserver.config import config_from_json, config_to_json
+
+    config = ServeConfig(replay=(tmp_path / "a.jsonl", Path("relative.jsonl")))
+    assert config_from_json(config_to_json(config)) == config
