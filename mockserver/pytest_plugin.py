@@ -198,4 +198,4 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         from mockserver.journal.masking import Masker
         from mockserver.reality.sources import write_journal
 
-        write_journal(path, [], Masker())
+        write_journal(path, [], Masker.for_specs([]))
