@@ -20,8 +20,9 @@ from mockserver.reality.options import DEFAULT_TIMEOUT
 #: Connections the proxy opens to the upstream at most; further requests wait for one
 #: (within their deadline).
 MAX_CONNECTIONS = 100
-#: Bytes of a request target outside these are percent-encoded (a request line is ASCII).
-_UNSAFE = re.compile(rb"[^\x21-\x7e]")
+#: Bytes that would break the request line (space, controls) are percent-encoded; every other
+#: byte of the target goes as it came, high bytes included.
+_UNSAFE = re.compile(rb"[\x00-\x20\x7f]")
 #: Request headers not forwarded besides the hop-by-hop ones: ``Host`` is the upstream's, the
 #: length is the body's, and ``Expect`` would ask the upstream for an interim answer the proxy
 #: (which has read the whole body) does not need.
