@@ -30,6 +30,7 @@ from mockserver.generate import SchemaFaker
 from mockserver.journal.masking import Masker
 from mockserver.journal.recorder import JournalMiddleware, Recorder
 from mockserver.pipeline import OperationPipeline, headers_of
+from mockserver.reality.replay import Replays
 from mockserver.resources import bundled_dir
 from mockserver.routing.endpoint import PathEndpoint, sleep_at_least
 from mockserver.routing.owner import owner_of
@@ -67,14 +68,16 @@ def build_runtime(
     )
 
 
-def endpoints_for(runtime: ApiRuntime, state: State) -> dict[str, PathEndpoint]:
+def endpoints_for(
+    runtime: ApiRuntime, state: State, replays: Replays | None = None
+) -> dict[str, PathEndpoint]:
     """Spec path -> its endpoint, one pipeline per operation."""
     by_path: dict[str, dict[str, OperationPipeline]] = {}
     for operation in runtime.spec.operations:
         pipeline = OperationPipeline(runtime, operation, state.overrides)
         by_path.setdefault(operation.path, {})[operation.method] = pipeline
     return {
-        path: PathEndpoint(pipelines, runtime.dialect, state.overrides)
+        path: PathEndpoint(pipelines, runtime.dialect, state.overrides, replays)
         for path, pipelines in by_path.items()
     }
 
@@ -176,15 +179,16 @@ def build_app(
     )
     chosen = {api: (vendors or {}).get(api) or vendor(api) for api in config.apis}
     runtimes = {api: build_runtime(chosen[api], config, state, clock) for api in config.apis}
-    endpoints = {api: endpoints_for(runtime, state) for api, runtime in runtimes.items()}
+    specs = [runtime.spec for runtime in runtimes.values()]
+    masker = Masker.for_specs(specs)
+    replays = Replays.for_runtimes(runtimes, masker, config.replay)
+    endpoints = {api: endpoints_for(runtime, state, replays) for api, runtime in runtimes.items()}
     table = PathTable.merge(endpoints)
     candidates = [(runtime.spec.paths, runtime) for runtime in runtimes.values()]
 
     def owner(path: str) -> ApiRuntime:
         return owner_of(path, candidates)
 
-    specs = [runtime.spec for runtime in runtimes.values()]
-    masker = Masker.for_specs(specs)
     recorder = Recorder(state.journal, masker, lambda path: owner(path).name, PREFIX)
     responders = {
         pipeline.key: pipeline.responder
@@ -192,7 +196,7 @@ def build_app(
         for endpoint in by_path.values()
         for pipeline in endpoint.pipelines.values()
     }
-    control = ControlTarget(runtimes, responders, state, masker, config.seed)
+    control = ControlTarget(runtimes, responders, state, masker, config.seed, replays)
     state.attach(runtimes, masker)
     errors = DialectErrors(owner)
     fallback = Starlette(

@@ -173,6 +173,7 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
     )
     _add_control(serve)
     _add_state(serve)
+    _add_replay(serve)
     for api in REGISTRY:
         group = serve.add_argument_group(f"{api} options")
         for option in vendor(api).cli_options:
@@ -207,6 +208,7 @@ def serve_config(args: argparse.Namespace) -> ServeConfig:
         state_url=args.state,
         state_prefix=args.state_prefix,
         strict_params=args.strict_params,
+        replay=tuple(args.replay),
     )
 
 
@@ -250,6 +252,100 @@ def run_serve(args: argparse.Namespace) -> int:
         **settings,
     )
     return 0
+
+
+# -- the reality loop: serve --replay, proxy, verify (mockserver/reality, docs/REALITY.md) -----
+def _add_replay(serve: argparse.ArgumentParser) -> None:
+    serve.add_argument(
+        "--replay",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="answer requests recorded in this cassette (mockserver proxy --record) byte for "
+        "byte; everything else as usual (repeatable)",
+    )
+
+
+def _add_proxy(commands: argparse._SubParsersAction) -> None:
+    from mockserver.reality.options import add_proxy_arguments
+
+    proxy = commands.add_parser(
+        "proxy",
+        help="forward to a real deployment, validating requests and answers against the spec",
+        description="Forward every request to --upstream unchanged and validate it and its answer "
+        "against the bundled spec: violations go to the journal (/__mockserver), the log and an "
+        "x-mockserver-violation header. --record appends each exchange to a cassette for "
+        "mockserver serve --replay. Credentials pass through; they are masked in everything "
+        "written.",
+    )
+    add_proxy_arguments(proxy, list(REGISTRY))
+    proxy.set_defaults(run=run_proxy)
+
+
+def run_proxy(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from mockserver.app import build_app
+    from mockserver.errors import MockServerError
+    from mockserver.reality.options import proxy_options
+    from mockserver.reality.proxy import build_proxy
+
+    options = proxy_options(args)
+    logging.basicConfig(level=options.log_level.upper(), format=LOG_FORMAT)
+    plane_config = ServeConfig(
+        apis=(options.api,),
+        cors_origins=(),
+        control_token=options.control_token,
+        journal_size=options.journal_size,
+    )
+    try:
+        app = build_proxy(options, build_app(plane_config))
+    except (MockServerError, OSError) as exc:
+        print(f"mockserver: error: {exc}", file=sys.stderr)
+        return 2
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda signum, frame: None)
+    logging.getLogger("mockserver.proxy").info(
+        "proxying %s to %s on http://%s:%d",
+        options.api,
+        options.upstream,
+        options.host,
+        options.port,
+    )
+    uvicorn.run(
+        app,
+        host=options.host,
+        port=options.port,
+        log_level=options.log_level,
+        access_log=False,
+        server_header=False,
+        date_header=False,
+    )
+    return 0
+
+
+def _add_verify(commands: argparse._SubParsersAction) -> None:
+    from mockserver.reality.options import add_verify_arguments
+
+    verify = commands.add_parser(
+        "verify",
+        help="send an app's recorded requests to the mock and to a deployment; report drift",
+        description="Send each recorded request (a journal export or a cassette) to the bundled "
+        "mock and to --base-url and compare the answers: status, media type, the spec "
+        "conformance of the real answer and the shape of both bodies (values are ignored). "
+        "Credentials: SENDGRID_API_KEY / ACTIONHUB_PROGRAM_ID or -H, masked in all output. "
+        "Exit 1 on a breaking difference, 0 when only additive ones (warnings) were found.",
+    )
+    add_verify_arguments(verify, list(REGISTRY))
+    verify.set_defaults(run=run_verify)
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    from mockserver.reality.options import verify_options
+    from mockserver.reality.verify import run
+
+    return run(verify_options(args), os.environ)
 
 
 def _add_specs(commands: argparse._SubParsersAction) -> None:
@@ -331,6 +427,8 @@ def parser() -> argparse.ArgumentParser:
     _add_serve(commands)
     _add_specs(commands)
     _add_contract(commands)
+    _add_proxy(commands)
+    _add_verify(commands)
     return root
 
 

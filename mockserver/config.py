@@ -55,6 +55,8 @@ class ServeConfig:
     #: A query parameter an operation does not declare: a 400/422 in the API's dialect instead
     #: of the vendor's behaviour (ignored, with an ``x-mockserver-warning`` header).
     strict_params: bool = False
+    #: Cassettes answered byte for byte before any behaviour (``serve --replay``, in order).
+    replay: tuple[Path, ...] = field(default=(), metadata=_json(lambda v: tuple(map(Path, v))))
 
 
 def config_to_json(config: ServeConfig) -> str:

@@ -4,10 +4,13 @@ Installing mockserver is enough: tests ask for the session-scoped ``mockserver``
 fixture and point their client at ``mockserver.url``. Seed and fixtures come from
 ``--mockserver-seed`` / ``--mockserver-fixtures`` or the ``mockserver_seed`` /
 ``mockserver_fixtures`` ini keys. Heavy imports wait until the fixture is used.
+``--mockserver-journal PATH`` writes every request the fixture answered (secrets masked) to
+PATH when the session ends: what ``mockserver verify --requests PATH`` sends to a deployment.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +27,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("mockserver", "mockserver fixture")
     group.addoption("--mockserver-seed", type=int, default=None, help="data seed of the mock")
     group.addoption("--mockserver-fixtures", default=None, help="fixtures directory of the mock")
+    group.addoption(
+        "--mockserver-journal",
+        default=None,
+        metavar="PATH",
+        help="at the end of the session, write every request the mock answered (JSON, secrets "
+        "masked) to PATH, for `mockserver verify --requests PATH`",
+    )
     parser.addini("mockserver_seed", "data seed of the mockserver fixture", default="0")
     parser.addini("mockserver_fixtures", "fixtures directory (relative to the ini file)")
     parser.addini("mockserver_apis", "APIs to serve (default: all)", type="args", default=[])
@@ -160,10 +170,40 @@ class MockServerFixture:
         actions.set_fault(self.target, body, api, operation_id)
 
 
+#: Requests ``--mockserver-journal`` keeps at most (the newest).
+JOURNAL_FILE_LIMIT = 100_000
+_JOURNAL_WRITTEN = pytest.StashKey[bool]()
+
+
+def journal_path(pytest_config: pytest.Config) -> Path | None:
+    chosen = pytest_config.getoption("mockserver_journal")
+    return None if not chosen else pytest_config.invocation_params.dir / chosen
+
+
 @pytest.fixture(scope="session")
 def mockserver(pytestconfig: pytest.Config) -> Iterator[MockServerFixture]:
     """A live mock of every API on a free loopback port, shared by the whole session."""
     from mockserver.testing import LiveServer
 
+    path = journal_path(pytestconfig)
     with LiveServer(config_from(pytestconfig)) as live:
+        kept: deque[Any] = deque(maxlen=JOURNAL_FILE_LIMIT)
+        if path is not None:
+            live.app.recorder.taps.append(kept.append)
         yield MockServerFixture(live)
+        if path is not None:
+            from mockserver.reality.sources import write_journal
+
+            write_journal(path, list(kept), live.app.control.masker)
+            pytestconfig.stash[_JOURNAL_WRITTEN] = True
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """``--mockserver-journal`` without a test using the fixture: an empty journal, so a CI
+    step reading the file finds it."""
+    path = journal_path(session.config)
+    if path is not None and not session.config.stash.get(_JOURNAL_WRITTEN, False):
+        from mockserver.journal.masking import Masker
+        from mockserver.reality.sources import write_journal
+
+        write_journal(path, [], Masker.for_specs([]))

@@ -1,4 +1,4 @@
-"""Run a mock server inside the current process, on a free loopback port.
+"""Run a mock server (or any ASGI app) inside the current process, on a free loopback port.
 
 The listening socket is bound before the server thread starts, so a client can
 connect at once: the kernel queues the connection until uvicorn accepts it.
@@ -10,29 +10,22 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from mockserver.app import MockApp, build_app
 from mockserver.behaviour.contract import Vendor
 from mockserver.config import ServeConfig
 
+Server = TypeVar("Server", bound="ThreadedServer")
 
-class LiveServer:
-    """``clock`` is the mock's time source (a fixed one keeps rate-limit windows still);
-    ``vendors`` replaces registered vendors by API name (a stand-in vendor in tests)."""
 
-    def __init__(
-        self,
-        config: ServeConfig | None = None,
-        *,
-        clock: Callable[[], float] = time.time,
-        vendors: Mapping[str, Vendor] | None = None,
-        **uvicorn_options: Any,
-    ) -> None:
+class ThreadedServer:
+    """Any ASGI app served by uvicorn in a daemon thread, on a free loopback port."""
+
+    def __init__(self, app: Any, **uvicorn_options: Any) -> None:
         import uvicorn
 
-        self.config = config or ServeConfig()
-        self.app: MockApp = build_app(self.config, clock=clock, vendors=vendors)
+        self.app = app
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind(("127.0.0.1", 0))
@@ -45,7 +38,7 @@ class LiveServer:
             target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True
         )
 
-    def start(self) -> LiveServer:
+    def start(self: Server) -> Server:
         self._thread.start()
         return self
 
@@ -54,8 +47,26 @@ class LiveServer:
         self._thread.join(timeout=10)
         self._socket.close()
 
-    def __enter__(self) -> LiveServer:
+    def __enter__(self: Server) -> Server:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+
+class LiveServer(ThreadedServer):
+    """The mock on a free loopback port. ``clock`` is the mock's time source (a fixed one keeps
+    rate-limit windows still); ``vendors`` replaces registered vendors by API name (a stand-in
+    vendor in tests)."""
+
+    def __init__(
+        self,
+        config: ServeConfig | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+        vendors: Mapping[str, Vendor] | None = None,
+        **uvicorn_options: Any,
+    ) -> None:
+        self.config = config or ServeConfig()
+        self.app: MockApp
+        super().__init__(build_app(self.config, clock=clock, vendors=vendors), **uvicorn_options)

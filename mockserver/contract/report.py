@@ -6,15 +6,14 @@ it and the offending response; then one summary line. ``junit()`` writes the sam
 
 from __future__ import annotations
 
-import re
 import textwrap
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
-from xml.etree import ElementTree
 
 from mockserver.contract.credentials import Credentials, Masker
 from mockserver.contract.results import Failure, OperationResult, RunResult
+from mockserver.junit import Case, Problem, write_junit
 from mockserver.vendors import vendor
 
 if TYPE_CHECKING:
@@ -22,8 +21,6 @@ if TYPE_CHECKING:
 
 #: Lines of a failure's message shown in the terminal (the JUnit report keeps all of it).
 MESSAGE_LINES = 12
-#: Characters XML 1.0 cannot carry, even escaped.
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _indent(text: str, prefix: str = "      ") -> str:
@@ -160,28 +157,17 @@ class Report:
 
     def junit(self, result: RunResult, path: Path) -> None:
         """One ``testcase`` per operation, a ``failure`` per distinct failing check."""
-        clean = lambda text: _XML_ILLEGAL.sub("\ufffd", self.mask(text))  # noqa: E731
-        counts = {
-            "tests": str(len(result.operations) + bool(result.errors)),
-            "failures": str(sum(1 for op in result.operations.values() if op.failures)),
-            "errors": str(int(bool(result.errors))),
-            "time": f"{result.elapsed:.3f}",
-        }
-        suite = ElementTree.Element("testsuite", name=f"mockserver contract {result.api}", **counts)
+        cases = []
         for op in result.operations.values():
-            case = ElementTree.SubElement(suite, "testcase", classname=result.api, name=op.label)
+            problem = None
             if op.failures:
                 text = "\n\n".join(failure_text(f, op.seen[f.key], limit=None) for f in op.failures)
                 kinds = ", ".join(dict.fromkeys(f.check for f in op.failures))
-                element = ElementTree.SubElement(case, "failure", message=clean(kinds), type=kinds)
-                element.text = clean(text)
-            lines = [f"tried {_tried(op)}", *warning_lines(op)]
-            ElementTree.SubElement(case, "system-out").text = clean("\n".join(lines))
+                problem = Problem("failure", kinds, text, type=kinds)
+            output = "\n".join([f"tried {_tried(op)}", *warning_lines(op)])
+            cases.append(Case(result.api, op.label, problem, output))
         if result.errors:
-            case = ElementTree.SubElement(suite, "testcase", classname=result.api, name="run")
-            element = ElementTree.SubElement(case, "error", message="the run did not complete")
-            element.text = clean("\n".join(result.errors))
-        root = ElementTree.Element("testsuites", **counts)
-        root.append(suite)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        ElementTree.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
+            error = Problem("error", "the run did not complete", "\n".join(result.errors))
+            cases.append(Case(result.api, "run", error))
+        suite = f"mockserver contract {result.api}"
+        write_junit(path, suite, cases, seconds=result.elapsed, mask=self.mask)

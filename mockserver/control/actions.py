@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import yaml
@@ -26,6 +26,9 @@ from mockserver.scenarios.responder import Responder
 from mockserver.serialize import load_yaml
 from mockserver.state.base import State
 
+if TYPE_CHECKING:
+    from mockserver.reality.replay import Replays
+
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
 SCENARIO_FIELDS = {"code", "example", "dynamic", "times"}
 OVERTAKEN = "a newer data load or a reset began while this one was built; nothing was changed"
@@ -41,6 +44,8 @@ class ControlTarget:
     state: State
     masker: Masker
     seed: int = 0
+    #: Recorded exchanges answered before any behaviour (``serve --replay``, cassette loads).
+    replays: Replays | None = None
 
 
 # -- lookups --------------------------------------------------------------------------------
@@ -125,6 +130,8 @@ def reset(target: ControlTarget) -> None:
         version = target.state.data.begin(api)
         target.state.data.commit(api, version, None)
         runtime.install(runtime.seed_backend, version)
+    if target.replays is not None:
+        target.replays.reset()
     clear_state(target)
     target.state.windows.clear()
 
@@ -133,6 +140,35 @@ def clear_state(target: ControlTarget) -> None:
     """Journal, scenarios and faults cleared; the data in service is left as it is."""
     target.state.overrides.reset()
     target.state.journal.clear()
+
+
+# -- cassettes ----------------------------------------------------------------------------------
+def replays_of(target: ControlTarget) -> Replays:
+    if target.replays is None:
+        raise ControlError("this server replays no cassettes", status=404)
+    return target.replays
+
+
+def load_cassette(target: ControlTarget, body: bytes) -> dict[str, Any]:
+    """Serve exactly this cassette's exchanges from now on; a malformed or spec-violating
+    cassette raises ControlError (400, each line and reason) and changes nothing."""
+    replays = replays_of(target)
+    if not body.strip():
+        raise ControlError("the cassette is empty; send JSON Lines, one exchange per line")
+    try:
+        exchanges = replays.parse(body, "cassette")
+    except DataError as exc:
+        raise ControlError("invalid cassette; nothing was changed", exc.reasons) from None
+    replays.install(exchanges)
+    return replays.describe()
+
+
+def cassettes(target: ControlTarget) -> dict[str, Any]:
+    return replays_of(target).describe()
+
+
+def clear_cassettes(target: ControlTarget) -> int:
+    return replays_of(target).clear()
 
 
 # -- scenarios ----------------------------------------------------------------------------------

@@ -100,6 +100,15 @@ class ControlAPI:
         version = await run_in_threadpool(actions.load_data, self.target, api, document)
         return json_response({"status": "loaded", "api": api, "version": version})
 
+    async def cassettes(self, request: Request) -> Response:
+        if request.method == "PUT":
+            body = await request.body()
+            loaded = await run_in_threadpool(actions.load_cassette, self.target, body)
+            return json_response({"status": "loaded", **loaded})
+        if request.method == "DELETE":
+            return json_response({"cleared": actions.clear_cassettes(self.target)})
+        return json_response(actions.cassettes(self.target))
+
     async def scenarios(self, request: Request) -> Response:
         if request.method == "DELETE":
             actions.clear_scenarios(self.target)
@@ -172,6 +181,7 @@ def control_app(target: ControlTarget, *, token_required: bool) -> ASGIApp:
         Route("/requests", api.requests, methods=["GET", "DELETE"]),
         Route("/reset", api.reset, methods=["POST"]),
         Route("/data/{api}", api.data, methods=["PUT"]),
+        Route("/cassettes", api.cassettes, methods=["GET", "PUT", "DELETE"]),
         Route("/scenarios", api.scenarios, methods=["GET", "DELETE"]),
         Route("/scenarios" + op, api.scenario, methods=["PUT", "DELETE"]),
         Route("/faults", api.faults, methods=["GET", "PUT", "DELETE"]),

@@ -41,6 +41,9 @@ class Recorder:
         self.owner = owner
         self.control_prefix = control_prefix
         self._control_dir = control_prefix + "/"
+        #: Called with every record journaled (the pytest plugin's ``--mockserver-journal``
+        #: keeps them all, whatever the journal's size and resets).
+        self.taps: list[Callable[[Record], None]] = []
 
     def record(self, scope: Scope, status: int, started: float) -> None:
         """Journal (and log) one answered request; ``started`` is its ``perf_counter``."""
@@ -72,6 +75,8 @@ class Recorder:
             scope.get(SOURCE_KEY, "mock"),
         )
         self.journal.append(record)
+        for tap in self.taps:
+            tap(record)
 
 
 class JournalMiddleware:

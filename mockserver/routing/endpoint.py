@@ -5,16 +5,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from typing import TYPE_CHECKING
 
 from starlette.types import Receive, Scope, Send
 
 from mockserver.behaviour.contract import ErrorDialect, Reply
 from mockserver.errors import ConformanceError
-from mockserver.journal.record import OPERATION_KEY, WARNINGS_KEY
+from mockserver.journal.record import OPERATION_KEY, SOURCE_KEY, WARNINGS_KEY
 from mockserver.params.unknown import warning_headers
 from mockserver.pipeline import OperationPipeline
 from mockserver.serialize.reply import send_reply
 from mockserver.state.base import OverrideStore
+
+if TYPE_CHECKING:
+    from mockserver.reality.replay import Replays
 
 log = logging.getLogger("mockserver")
 
@@ -27,6 +31,15 @@ async def sleep_at_least(seconds: float) -> None:
         await asyncio.sleep(max(left, 0.001))
 
 
+class _NoReplays:
+    """Stands in for the replays of an app built without them."""
+
+    active = False
+
+    def match(self, api: str, scope: Scope) -> Reply | None:
+        return None
+
+
 class PathEndpoint:
     """One spec path and its operations by method (``HEAD`` answers like ``GET``)."""
 
@@ -35,12 +48,15 @@ class PathEndpoint:
         pipelines: dict[str, OperationPipeline],
         dialect: ErrorDialect,
         overrides: OverrideStore,
+        replays: Replays | None = None,
     ) -> None:
         self.pipelines = {**pipelines}
         if "GET" in pipelines:
             self.pipelines.setdefault("HEAD", pipelines["GET"])
         self.dialect = dialect
         self.overrides = overrides
+        #: Recorded answers (``serve --replay``): one attribute check when none is loaded.
+        self.replays: Replays | _NoReplays = replays if replays is not None else _NoReplays()
         self.not_allowed = dialect.method_not_allowed(sorted(self.pipelines))
 
     def answer(self, scope: Scope) -> tuple[Reply, float]:
@@ -55,6 +71,11 @@ class PathEndpoint:
             if status is not None:
                 return pipeline.fault(scope, status), delay
         try:
+            if self.replays.active:
+                recorded = self.replays.match(pipeline.key[0], scope)
+                if recorded is not None:
+                    scope[SOURCE_KEY] = "replay"
+                    return recorded, delay
             return pipeline.answer(scope), delay
         except ConformanceError as violation:
             log.error("response violates the spec: %s", violation)

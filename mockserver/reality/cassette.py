@@ -1,0 +1,255 @@
+"""Cassettes: recorded exchanges, one JSON document per line (JSON Lines), read and written.
+
+A line is one exchange (format version 1, documented in docs/REALITY.md)::
+
+    {"version": 1, "api": "sendgrid", "operation": "ListSegment",
+     "request": {"method": "GET", "path": "/v3/marketing/segments", "query": "ids=...",
+                 "headers": {"authorization": "Bearer SG.***"}, "body": ""},
+     "response": {"status": 200, "headers": [["content-type", "application/json"], ...],
+                  "body": "{\\"results\\": [...]}"}}
+
+A body is text (``body``) when it is UTF-8, else ``body_base64``. Secrets are masked as the
+journal masks them before a line is written; reading a cassette reports every malformed line
+with its number and refuses the whole file (:class:`~mockserver.errors.DataError`).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from mockserver.errors import DataError
+from mockserver.reality.checks import ApiChecks, shown, split
+
+VERSION = 1
+#: Reasons listed in one refusal (a cassette broken on every line says so once).
+SHOWN_REASONS = 20
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One recorded request and the answer it got."""
+
+    api: str
+    operation: str | None
+    method: str
+    path: str
+    query: str
+    #: Request headers that select the answer (identity, header parameters), secrets masked.
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    status: int
+    response_headers: tuple[tuple[str, str], ...]
+    response_body: bytes
+    #: Where it was read from: ``file line N`` (empty for a fresh recording).
+    origin: str = ""
+
+    @property
+    def media_type(self) -> str | None:
+        return next((v for n, v in self.response_headers if n.lower() == "content-type"), None)
+
+    @property
+    def label(self) -> str:
+        return f"{self.method} {self.path}" + (f"?{self.query}" if self.query else "")
+
+    def as_line(self) -> bytes:
+        """The exchange as one cassette line (newline included)."""
+        document = {
+            "version": VERSION,
+            "api": self.api,
+            "operation": self.operation,
+            "request": {
+                "method": self.method,
+                "path": self.path,
+                "query": self.query,
+                "headers": dict(self.headers),
+                **_body_field(self.body),
+            },
+            "response": {
+                "status": self.status,
+                "headers": [list(pair) for pair in self.response_headers],
+                **_body_field(self.response_body),
+            },
+        }
+        return orjson.dumps(document) + b"\n"
+
+
+def _body_field(body: bytes) -> dict[str, str]:
+    try:
+        return {"body": body.decode("utf-8")}
+    except UnicodeDecodeError:
+        return {"body_base64": base64.b64encode(body).decode("ascii")}
+
+
+# -- reading ----------------------------------------------------------------------------------
+class _Malformed(ValueError):
+    pass
+
+
+def _field(document: Mapping[str, Any], name: str, kind: type | tuple[type, ...], where: str):
+    value = document.get(name)
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        raise _Malformed(f"{where}{name} is missing or not {_KIND_NAMES.get(kind, 'valid')}")
+    return value
+
+
+_KIND_NAMES: dict[Any, str] = {
+    str: "a string",
+    int: "an integer",
+    dict: "an object",
+    list: "a list",
+}
+
+
+def _body(document: Mapping[str, Any], where: str) -> bytes:
+    if "body_base64" in document:
+        try:
+            return base64.b64decode(_field(document, "body_base64", str, where), validate=True)
+        except binascii.Error:
+            raise _Malformed(f"{where}body_base64 is not base64") from None
+    return _field(document, "body", str, where).encode("utf-8") if "body" in document else b""
+
+
+def _pairs(value: Any, where: str) -> tuple[tuple[str, str], ...]:
+    if isinstance(value, dict):
+        value = list(value.items())
+    if not isinstance(value, list) or not all(
+        isinstance(pair, list | tuple)
+        and len(pair) == 2
+        and all(isinstance(part, str) for part in pair)
+        for pair in value
+    ):
+        raise _Malformed(f"{where}headers must be [name, value] pairs of strings")
+    return tuple((name.lower(), text) for name, text in value)
+
+
+def exchange_from(document: Any, origin: str) -> Exchange:
+    """One parsed line -> an :class:`Exchange` (``_Malformed`` says what is wrong)."""
+    if not isinstance(document, dict):
+        raise _Malformed("not a JSON object")
+    if document.get("version") != VERSION:
+        raise _Malformed(f"version must be {VERSION}, got {document.get('version')!r}")
+    request = _field(document, "request", dict, "")
+    response = _field(document, "response", dict, "")
+    operation = document.get("operation")
+    if operation is not None and not isinstance(operation, str):
+        raise _Malformed("operation must be a string")
+    method = _field(request, "method", str, "request.").upper()
+    path = _field(request, "path", str, "request.")
+    if not path.startswith("/"):
+        raise _Malformed("request.path must start with /")
+    status = _field(response, "status", int, "response.")
+    if not 100 <= status <= 599:
+        raise _Malformed(f"response.status {status} is not an HTTP status")
+    query = request.get("query", "")
+    if not isinstance(query, str):
+        raise _Malformed("request.query must be a string")
+    return Exchange(
+        api=_field(document, "api", str, ""),
+        operation=operation,
+        method=method,
+        path=path,
+        query=query.lstrip("?"),
+        headers=_pairs(request.get("headers", {}), "request."),
+        body=_body(request, "request."),
+        status=status,
+        response_headers=_pairs(response.get("headers", []), "response."),
+        response_body=_body(response, "response."),
+        origin=origin,
+    )
+
+
+def parse_cassette(data: bytes, source: str) -> list[Exchange]:
+    """Every exchange of a cassette; any malformed line refuses the whole file (DataError)."""
+    exchanges, reasons = [], []
+    for number, line in enumerate(data.splitlines(), 1):
+        if not line.strip():
+            continue
+        origin = f"{source} line {number}"
+        try:
+            exchanges.append(exchange_from(orjson.loads(line), origin))
+        except orjson.JSONDecodeError as exc:
+            reasons.append(f"{origin}: not valid JSON ({exc})")
+        except _Malformed as exc:
+            reasons.append(f"{origin}: {exc}")
+    if reasons:
+        raise DataError(_capped(reasons))
+    if not exchanges:
+        raise DataError(f"{source}: no exchange (one JSON object per line)")
+    return exchanges
+
+
+def check_exchanges(exchanges: list[Exchange], checks: Mapping[str, ApiChecks]) -> None:
+    """Refuse (DataError, every reason) exchanges the served specs contradict: an API not
+    served, a path or method not declared, an answer with a breaking violation."""
+    reasons = []
+    for exchange in exchanges:
+        reasons += [f"{exchange.origin}: {reason}" for reason in _problems(exchange, checks)]
+    if reasons:
+        raise DataError(_capped(reasons))
+
+
+def _problems(exchange: Exchange, checks: Mapping[str, ApiChecks]) -> list[str]:
+    api_checks = checks.get(exchange.api)
+    if api_checks is None:
+        return [f"api {exchange.api!r} is not served (served: {', '.join(checks)})"]
+    route = api_checks.route(exchange.method, exchange.path)
+    if route is None or route.operation is None:
+        what = "path" if route is None else "method"
+        return [f"{exchange.label}: the {exchange.api} spec declares no such {what}"]
+    operation = route.operation
+    if exchange.operation not in (None, operation.operation_id):
+        return [f"{exchange.label} is {operation.operation_id}, not {exchange.operation}"]
+    violations = api_checks.response_violations(
+        operation, exchange.status, exchange.response_headers, exchange.response_body
+    )
+    breaking, _ = split(violations)
+    where = f"{exchange.label} -> {exchange.status}"
+    return [f"{where}: {shown(violation)}" for violation in breaking]
+
+
+def _capped(reasons: list[str]) -> list[str]:
+    if len(reasons) <= SHOWN_REASONS:
+        return reasons
+    return [*reasons[:SHOWN_REASONS], f"... and {len(reasons) - SHOWN_REASONS} more"]
+
+
+def read_cassette(path: Path, checks: Mapping[str, ApiChecks]) -> list[Exchange]:
+    """A cassette file, parsed and checked against the specs (DataError: nothing loaded)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"cannot read cassette {path}: {exc.strerror or exc}") from None
+    exchanges = parse_cassette(data, path.name)
+    check_exchanges(exchanges, checks)
+    return exchanges
+
+
+# -- writing ----------------------------------------------------------------------------------
+class CassetteWriter:
+    """Appends exchanges to a cassette file, one line each, flushed as written."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._file = path.open("ab")
+        self._lock = threading.Lock()
+        self.written = 0
+
+    def append(self, exchange: Exchange) -> None:
+        line = exchange.as_line()
+        with self._lock:
+            self._file.write(line)
+            self._file.flush()
+            self.written += 1
+
+    def close(self) -> None:
+        with self._lock:
+            self._file.close()

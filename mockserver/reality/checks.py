@@ -1,0 +1,151 @@
+"""What the bundled spec says about one exchange: the request's and the answer's violations.
+
+The same rules as the mock: a request is decoded like the pipeline decodes it (the vendor's
+scalar grammar, the security scheme's credential, ``x-dependencies``), an answer is judged by
+``conformance.validator`` in its consumer-tolerant mode (an additive change is a violation with
+``breaking=False``). Compiled once per API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from mockserver.behaviour.contract import Reply
+from mockserver.conformance.validator import ResponseValidator, Violation
+from mockserver.params.decode import OperationDecoder, RawRequest
+from mockserver.params.errors import describe
+from mockserver.params.grammar import Grammar
+from mockserver.pipeline import parse_cookies, parse_query
+from mockserver.routing.table import PathTable
+from mockserver.security.credentials import CredentialFinder
+from mockserver.spec.model import ApiSpec, Operation
+
+REQUEST = "request"
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a request lands in the spec: its operation (``None``: method not declared)."""
+
+    path: str
+    operation: Operation | None
+    path_params: Mapping[str, str] = field(default_factory=dict)
+    allowed: tuple[str, ...] = ()
+
+
+class ApiChecks:
+    """The spec's judgement of one API's requests and answers."""
+
+    def __init__(
+        self, spec: ApiSpec, grammar: Grammar, validator: ResponseValidator | None = None
+    ) -> None:
+        self.spec = spec
+        self.api = spec.name
+        self.validator = validator or ResponseValidator()
+        by_path: dict[str, dict[str, Operation]] = {}
+        for operation in spec.operations:
+            by_path.setdefault(operation.path, {})[operation.method] = operation
+        self.table: PathTable[dict[str, Operation]] = PathTable(by_path)
+        self.decoders = {
+            operation.operation_id: OperationDecoder(operation, grammar)
+            for operation in spec.operations
+        }
+
+    @classmethod
+    def bundled(cls, api: str) -> ApiChecks:
+        """The checks of a registered API's bundled spec."""
+        from mockserver.resources import bundled_dir
+        from mockserver.spec import load_spec
+        from mockserver.vendors import vendor
+
+        chosen = vendor(api)
+        return cls(load_spec(api, bundled_dir("specs") / chosen.spec_file), chosen.grammar)
+
+    def route(self, method: str, path: str) -> Route | None:
+        """The operation answering ``method path`` (``HEAD`` is ``GET``); ``None``: no such path."""
+        found = self.table.match(path)
+        if found is None:
+            return None
+        operations, params = found
+        operation = operations.get(method) or (operations.get("GET") if method == "HEAD" else None)
+        return Route(path, operation, params, tuple(sorted(operations)))
+
+    def request_violations(
+        self,
+        method: str,
+        path: str,
+        route: Route | None,
+        query_string: bytes,
+        headers: Mapping[str, str],
+    ) -> list[Violation]:
+        """How the request departs from the spec: its path, method, credential, parameters."""
+        if route is None:
+            return [Violation(REQUEST, path, f"{path} is not a path of the {self.api} spec")]
+        operation = route.operation
+        if operation is None:
+            allowed = ", ".join(route.allowed)
+            return [Violation(REQUEST, method, f"{method} is not declared for it ({allowed})")]
+        try:
+            query = parse_query(query_string) if query_string else {}
+        except ValueError:
+            return [Violation(REQUEST, "query", "too many query parameters")]
+        found = []
+        satisfied, _ = CredentialFinder(operation, self.spec.security_schemes)(headers, query)
+        if not satisfied:
+            schemes = sorted({name for req in operation.security for name in req})
+            found.append(Violation(REQUEST, "credential", f"no credential of {', '.join(schemes)}"))
+        raw = RawRequest(
+            query=query,
+            headers=dict(headers),
+            path=dict(route.path_params),
+            cookies=parse_cookies(headers.get("cookie")),
+        )
+        _, errors = self.decoders[operation.operation_id](raw)
+        found += [
+            Violation(REQUEST, f"{error.location}.{error.field}", describe(error))
+            for error in errors
+        ]
+        for rule in operation.dependencies:
+            if not any(_given(query.get(name)) for name in rule.names):
+                names = ", ".join(rule.names)
+                found.append(
+                    Violation(REQUEST, "|".join(rule.names), f"one of {names} is required")
+                )
+        return found
+
+    def response_violations(
+        self,
+        operation: Operation,
+        status: int,
+        headers: Sequence[tuple[str, str]],
+        body: bytes,
+        *,
+        head: bool = False,
+    ) -> list[Violation]:
+        """How an answer departs from the spec; additive changes are ``breaking=False``."""
+        media = next((value for name, value in headers if name.lower() == "content-type"), None)
+        reply = Reply(status, body, media, tuple(headers))
+        if head:  # no body to judge: the status only
+            declared = operation.declares(status)
+            return [] if declared else [Violation("status", "", f"status {status} is not declared")]
+        return self.validator.violations(operation, reply, tolerant=True)
+
+
+def _given(values: list[str] | None) -> bool:
+    """A parameter counts as given when some value has a non-blank item (``a,,b``: yes)."""
+    return any(item.strip() for value in values or () for item in value.split(","))
+
+
+def split(violations: Sequence[Violation]) -> tuple[list[Violation], list[Violation]]:
+    """``(breaking, additive)``."""
+    breaking = [v for v in violations if v.breaking]
+    return breaking, [v for v in violations if not v.breaking]
+
+
+def shown(violation: Violation) -> str:
+    """One line: ``body /items/0/name: 'name' is a required property``."""
+    if violation.where == "status":
+        return violation.message  # "status 418 is not declared"
+    where = f"{violation.where} {violation.path}".rstrip()
+    return f"{where}: {violation.message}"

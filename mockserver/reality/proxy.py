@@ -1,0 +1,338 @@
+"""``mockserver proxy``: forward an app's requests to the real deployment and judge both sides.
+
+Every request outside ``/__mockserver`` goes to the upstream as it came (method, path, query
+bytes, end-to-end headers, body; ``Host`` rewritten) and the upstream's answer comes back
+unchanged. Both are judged against the bundled spec (``checks``): each breaking violation goes
+to the exchange's journal entry, to one log line and to an ``x-mockserver-violation`` answer
+header; additive changes (the consumer-tolerant mode) are journal warnings and INFO lines. A CORS
+preflight is forwarded but not judged: it is the browser's question, not an API call.
+No answer from the upstream in time -> 502/504 in the API's dialect. With ``--record`` each
+exchange the spec allows is appended to a cassette. A cassette loaded through the control API
+(``PUT /__mockserver/cassettes``) answers the requests it holds without asking the upstream.
+
+The control plane (journal, health, console) is the mock's own: the proxy is handed the
+:class:`~mockserver.app.MockApp` of the proxied API and passes ``/__mockserver`` to it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from typing import TYPE_CHECKING, Any
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from mockserver.behaviour.contract import ErrorDialect, Reply
+from mockserver.conformance.validator import Violation
+from mockserver.control.mount import PREFIX
+from mockserver.crash import ContainCrashes
+from mockserver.journal.masking import Masker
+from mockserver.journal.record import OPERATION_KEY, SOURCE_KEY, VIOLATIONS_KEY, WARNINGS_KEY
+from mockserver.journal.recorder import Recorder
+from mockserver.reality.cassette import CassetteWriter
+from mockserver.reality.checks import ApiChecks, shown, split
+from mockserver.reality.forward import Upstream, UpstreamAnswer, UpstreamFailure
+from mockserver.reality.headers import as_text, decoded_body, end_to_end, first_values
+from mockserver.reality.options import ProxyOptions
+from mockserver.reality.recording import Recording
+from mockserver.reality.redact import Redactor
+from mockserver.reality.secrets import mask_text, request_secrets
+from mockserver.serialize.reply import send_reply
+from mockserver.spec.model import Operation
+
+if TYPE_CHECKING:
+    from mockserver.app import MockApp
+    from mockserver.reality.replay import Replays
+
+log = logging.getLogger("mockserver.proxy")
+
+VIOLATION_HEADER = b"x-mockserver-violation"
+#: Violation headers on one answer at most (the journal keeps them all).
+MAX_VIOLATION_HEADERS = 20
+MAX_HEADER_VALUE = 300
+#: A request body the proxy reads into memory at most (streaming is not supported).
+MAX_BODY = 16 * 1024 * 1024
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class _ClientGone(Exception):
+    pass
+
+
+async def read_body(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise _ClientGone
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise _BodyTooLarge
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def header_value(text: str) -> bytes:
+    """A violation as a header value: one line, latin-1, bounded."""
+    line = _CONTROL.sub(" ", text)
+    if len(line) > MAX_HEADER_VALUE:
+        line = line[: MAX_HEADER_VALUE - 3] + "..."
+    return line.encode("latin-1", "replace")
+
+
+class ProxyApp:
+    """The proxy's ASGI app: ``/__mockserver`` to ``control``, everything else upstream."""
+
+    def __init__(
+        self,
+        api: str,
+        upstream: Upstream,
+        checks: ApiChecks,
+        control: ASGIApp,
+        recorder: Recorder,
+        masker: Masker,
+        dialect: ErrorDialect,
+        recording: Recording | None = None,
+        replays: Replays | None = None,
+    ) -> None:
+        self.api = api
+        self.upstream = upstream
+        self.checks = checks
+        self.control = control
+        self.recorder = recorder
+        self.masker = masker
+        self.dialect = dialect
+        self.recording = recording
+        #: A cassette loaded through the control API answers before the upstream is asked.
+        self.replays = replays
+        self._exchange = ContainCrashes(self.exchange, self._crash)
+        self._control_dir = PREFIX + "/"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "lifespan":
+            await self._lifespan(receive, send)
+        elif kind == "http" and not (
+            scope["path"] == PREFIX or scope["path"].startswith(self._control_dir)
+        ):
+            await self._exchange(scope, receive, send)
+        else:
+            await self.control(scope, receive, send)
+
+    # -- one exchange -------------------------------------------------------------------------
+    async def exchange(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
+        method: str = scope["method"]
+        path: str = scope["path"]
+        query: bytes = scope["query_string"]
+        headers = scope["headers"]
+        scope[SOURCE_KEY] = "proxy"
+        try:
+            body = await read_body(receive)
+        except _ClientGone:
+            return
+        except _BodyTooLarge:
+            reply = self.dialect.error(413, f"request body over {MAX_BODY} bytes")
+            self.recorder.record(scope, reply.status, started)
+            await send_reply(send, reply)
+            return
+        text_headers = first_values(headers)
+        preflight = method == "OPTIONS" and "access-control-request-method" in text_headers
+        route = None if preflight else self.checks.route(method, path)
+        operation = route.operation if route is not None else None
+        if operation is not None:
+            scope[OPERATION_KEY] = (self.api, operation.operation_id)
+        found = (
+            []
+            if preflight
+            else self.checks.request_violations(method, path, route, query, text_headers)
+        )
+        if self.replays is not None and self.replays.active and operation is not None:
+            recorded = self.replays.match(self.api, scope)
+            if recorded is not None:
+                scope[SOURCE_KEY] = "replay"
+                self._note(scope, recorded.status, found, self._secrets(scope) if found else ())
+                self.recorder.record(scope, recorded.status, started)
+                await send_reply(send, recorded, head=method == "HEAD")
+                return
+        try:
+            answer = await self.upstream.send(
+                method, scope.get("raw_path") or path.encode(), query, headers, body
+            )
+        except UpstreamFailure as failure:
+            await self._failed(scope, send, failure, found, started)
+            return
+        if operation is not None:
+            found += self._answer_violations(operation, method, answer)
+        secrets = self._secrets(scope) if found or self.recording else ()
+        breaking, lines = self._note(scope, answer.status, found, secrets)
+        out = end_to_end(answer.headers)
+        if not any(name.lower() == b"content-length" for name, _ in out):
+            out.append((b"content-length", str(len(answer.body)).encode()))
+        out += [(VIOLATION_HEADER, header_value(line)) for line in lines[:MAX_VIOLATION_HEADERS]]
+        self.recorder.record(scope, answer.status, started)
+        await send({"type": "http.response.start", "status": answer.status, "headers": out})
+        await send({"type": "http.response.body", "body": answer.body})
+        if self.recording is not None:
+            self._record(scope, operation, body, answer, breaking, secrets)
+
+    def _answer_violations(
+        self, operation: Operation, method: str, answer: UpstreamAnswer
+    ) -> list[Violation]:
+        headers = as_text(answer.headers)
+        body = decoded_body(headers, answer.body)
+        if body is None:
+            return [Violation("body", "", "its Content-Encoding cannot be decoded")]
+        return self.checks.response_violations(
+            operation, answer.status, headers, body, head=method == "HEAD"
+        )
+
+    async def _failed(
+        self,
+        scope: Scope,
+        send: Send,
+        failure: UpstreamFailure,
+        found: list[Violation],
+        started: float,
+    ) -> None:
+        """No usable answer: 502/504 in the API's dialect, logged and journaled."""
+        message = f"upstream {failure.kind}: {failure.detail}"
+        reply = self.dialect.error(failure.status, message)
+        self._note(scope, reply.status, found, self._secrets(scope) if found else ())
+        scope[WARNINGS_KEY] = (message, *scope[WARNINGS_KEY])
+        log.error(
+            "%s %s -> %d: %s (%s)",
+            scope["method"],
+            self._target(scope),
+            reply.status,
+            message,
+            self.upstream.base_url,
+        )
+        self.recorder.record(scope, reply.status, started)
+        await send_reply(send, reply, head=scope["method"] == "HEAD")
+
+    def _record(
+        self,
+        scope: Scope,
+        operation: Operation | None,
+        body: bytes,
+        answer: UpstreamAnswer,
+        breaking: list[Violation],
+        secrets: tuple[str, ...],
+    ) -> None:
+        assert self.recording is not None
+        label = f"{scope['method']} {self._target(scope)}"
+        if any(v.where != "request" for v in breaking):
+            log.warning("%s -> %d not recorded: the answer violates the spec", label, answer.status)
+            return
+        exchange = self.recording.exchange(
+            self.api,
+            operation,
+            scope["method"],
+            scope["path"],
+            scope["query_string"],
+            scope["headers"],
+            body,
+            answer,
+            secrets,
+        )
+        self.recording.write(exchange)
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _note(
+        self, scope: Scope, status: int, found: list[Violation], secrets: tuple[str, ...]
+    ) -> tuple[list[Violation], list[str]]:
+        """Violations into the journal entry (scope) and the log, secrets masked; returns the
+        breaking ones and their lines (for the answer's headers)."""
+        breaking, additive = split(found)
+        lines = [mask_text(shown(v), secrets) for v in breaking]
+        scope[VIOLATIONS_KEY] = tuple(_masked_dict(v, secrets) for v in breaking)
+        scope[WARNINGS_KEY] = tuple(
+            f"additive change: {mask_text(shown(v), secrets)}" for v in additive
+        )
+        self._log(scope, status, lines, additive, secrets)
+        return breaking, lines
+
+    def _secrets(self, scope: Scope) -> tuple[str, ...]:
+        return request_secrets(
+            self.masker, scope["headers"], scope["query_string"].decode("latin-1")
+        )
+
+    def _target(self, scope: Scope) -> str:
+        shown_query = self.masker.query(scope["query_string"].decode("latin-1"))
+        return scope["path"] + (f"?{shown_query}" if shown_query else "")
+
+    def _log(
+        self,
+        scope: Scope,
+        status: int,
+        lines: list[str],
+        additive: list[Violation],
+        secrets: tuple[str, ...],
+    ) -> None:
+        if not lines and not (additive and log.isEnabledFor(logging.INFO)):
+            return
+        request = f"{scope['method']} {self._target(scope)} -> {status}"
+        for line in lines:
+            log.warning("%s violates the %s spec: %s", request, self.api, line)
+        for violation in additive:
+            change = mask_text(shown(violation), secrets)
+            log.info("%s: additive change (tolerated): %s", request, change)
+
+    def _crash(self, scope: Scope) -> Reply:
+        return self.dialect.error(500, "Internal Server Error (the proxy's; see its log)")
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.aclose()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def aclose(self) -> None:
+        await self.upstream.aclose()
+        if self.recording is not None:
+            self.recording.close()
+
+
+def _masked_dict(violation: Violation, secrets: tuple[str, ...]) -> dict[str, Any]:
+    found = violation.as_dict()
+    found["message"] = mask_text(found["message"], secrets)
+    return found
+
+
+def build_proxy(options: ProxyOptions, plane: MockApp) -> ProxyApp:
+    """The proxy for ``options``; ``plane`` is the mock of the same API, whose control plane,
+    journal, masker and compiled spec the proxy uses."""
+    runtime = plane.runtimes[options.api]
+    masker = plane.control.masker
+    recording = None
+    if options.record is not None:
+        recording = Recording(
+            CassetteWriter(options.record),
+            masker,
+            Redactor(options.redact, options.seed),
+            runtime.vendor.credential.header,
+        )
+    return ProxyApp(
+        api=options.api,
+        upstream=Upstream(options.upstream, options.upstream_timeout),
+        checks=ApiChecks(runtime.spec, runtime.vendor.grammar, runtime.checker),
+        control=plane.slow,
+        recorder=plane.recorder,
+        masker=masker,
+        dialect=runtime.dialect,
+        recording=recording,
+        replays=plane.control.replays,
+    )

@@ -1,0 +1,107 @@
+"""What ``proxy --record`` writes of one exchange: secrets masked, personal values redacted.
+
+Kept of the request: method, path, query (secret parameters masked), the headers that select
+an answer (the API's identity header and the operation's header parameters, masked as the
+journal masks them) and the body. Kept of the answer: status, end-to-end headers except those
+a server computes per answer (``Content-Length``, ``Date``, ``Server``), and the body, decoded
+from its ``Content-Encoding``. Any secret of the request echoed in the answer is masked too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from mockserver.journal.masking import Masker
+from mockserver.reality.cassette import CassetteWriter, Exchange
+from mockserver.reality.forward import UpstreamAnswer
+from mockserver.reality.headers import (
+    RawHeaders,
+    as_text,
+    content_encoding,
+    decoded_body,
+    end_to_end,
+)
+from mockserver.reality.redact import Redactor
+from mockserver.reality.secrets import mask_text
+from mockserver.spec.model import Operation
+
+#: Answer headers a server computes per answer: the replaying server sends its own.
+NOT_KEPT = frozenset({"content-length", "date", "server"})
+#: Request headers kept besides the identity header and the operation's header parameters.
+KEPT_REQUEST = frozenset({"content-type"})
+
+
+class Recording:
+    """Turns proxied exchanges into cassette lines and appends them."""
+
+    def __init__(
+        self, writer: CassetteWriter, masker: Masker, redactor: Redactor, identity: str
+    ) -> None:
+        self.writer = writer
+        self.masker = masker
+        self.redactor = redactor
+        self.identity = identity.lower()
+
+    def exchange(
+        self,
+        api: str,
+        operation: Operation | None,
+        method: str,
+        path: str,
+        query: bytes,
+        headers: RawHeaders,
+        body: bytes,
+        answer: UpstreamAnswer,
+        secrets: tuple[str, ...],
+    ) -> Exchange:
+        """The cassette form of one exchange."""
+        wanted = {self.identity, *KEPT_REQUEST}
+        if operation is not None:
+            wanted |= {p.key for p in operation.parameters if p.location == "header"}
+        chosen = [(n, v) for n, v in headers if n.decode("latin-1").lower() in wanted]
+        kept_headers = self.masker.header_items(chosen)
+        media = dict(as_text(headers)).get("content-type")
+        answer_headers = as_text(end_to_end(answer.headers))
+        decoded = decoded_body(answer_headers, answer.body)
+        undone = decoded is not None and content_encoding(answer_headers) is not None
+        decoded = answer.body if decoded is None else decoded
+        kept_answer = tuple(
+            (name, self._masked_header(name, value, secrets))
+            for name, value in answer_headers
+            if name not in NOT_KEPT and not (undone and name == "content-encoding")
+        )
+        answer_media = next((v for n, v in answer_headers if n == "content-type"), None)
+        return Exchange(
+            api=api,
+            operation=operation.operation_id if operation is not None else None,
+            method=method,
+            path=path,
+            query=self.redactor.query(self.masker.query(query.decode("latin-1"))),
+            headers=tuple(kept_headers.items()),
+            body=_masked(self.redactor.body(body, media), secrets),
+            status=answer.status,
+            response_headers=kept_answer,
+            response_body=_masked(self.redactor.body(decoded, answer_media), secrets),
+        )
+
+    def _masked_header(self, name: str, value: str, secrets: Sequence[str]) -> str:
+        shown = self.masker.header_items([(name.encode("latin-1"), value.encode("latin-1"))])
+        return mask_text(shown.get(name, value), tuple(secrets))
+
+    def write(self, exchange: Exchange) -> None:
+        self.writer.append(exchange)
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+def _masked(body: bytes, secrets: tuple[str, ...]) -> bytes:
+    """The body with echoed secrets masked (text bodies; binary ones cannot echo a header)."""
+    if not secrets or not body:
+        return body
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return body
+    masked = mask_text(text, secrets)
+    return body if masked == text else masked.encode("utf-8")

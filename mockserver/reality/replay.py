@@ -1,0 +1,153 @@
+"""``serve --replay FILE``: recorded exchanges answered byte for byte, before any behaviour.
+
+A request matches a recorded exchange when its API, method (``HEAD`` also a ``GET``), path, query
+parameters (as a multiset: order and percent-encoding do not matter) and the API's identity
+header (``program-id``, ``Authorization``: compared as the journal masks it, so a cassette holds
+no key and any key of the same kind matches) are the same. The same request recorded several
+times is answered in recorded order, the last answer repeating. Anything else takes the usual
+way (scenarios, world data, generation). The request path checks one attribute
+(:attr:`Replays.active`) when no cassette is loaded.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
+
+from mockserver.behaviour.contract import Reply
+from mockserver.journal.masking import Masker
+from mockserver.reality.cassette import Exchange, check_exchanges, parse_cassette, read_cassette
+from mockserver.reality.checks import ApiChecks
+
+if TYPE_CHECKING:
+    from starlette.types import Scope
+
+    from mockserver.runtime import ApiRuntime
+
+Key = tuple[str, str, str, tuple[tuple[str, str], ...], str | None]
+
+
+@dataclass
+class _Track:
+    """The answers recorded for one key, and which one comes next."""
+
+    replies: list[Reply] = field(default_factory=list)
+    next: int = 0
+
+    def take(self) -> Reply:
+        reply = self.replies[min(self.next, len(self.replies) - 1)]
+        self.next += 1
+        return reply
+
+
+def reply_of(exchange: Exchange) -> Reply:
+    """The recorded answer as the mock sends it: its headers as recorded (``Content-Type``
+    too, so nothing is added to it); the server adds ``Content-Length``."""
+    return Reply(exchange.status, exchange.response_body, None, exchange.response_headers)
+
+
+class Replays:
+    """The cassettes in service: the start-up ones, or the last set loaded at run time."""
+
+    def __init__(
+        self,
+        checks: Mapping[str, ApiChecks],
+        identity: Mapping[str, str],
+        masker: Masker,
+        startup: Sequence[Exchange] = (),
+    ) -> None:
+        self.checks = checks
+        self.identity = {api: name.lower() for api, name in identity.items()}
+        self.masker = masker
+        self.startup = tuple(startup)
+        self._lock = threading.Lock()
+        self.exchanges: tuple[Exchange, ...] = ()
+        self._index: dict[Key, _Track] = {}
+        #: Any cassette loaded? Read on every request of a spec path.
+        self.active = False
+        self.install(self.startup)
+
+    @classmethod
+    def for_runtimes(
+        cls, runtimes: Mapping[str, ApiRuntime], masker: Masker, files: Iterable[Path] = ()
+    ) -> Replays:
+        """The replays of an app: its APIs' specs, identity headers, and the start-up files
+        (each refused with its line and reason: a DataError)."""
+        checks = {
+            api: ApiChecks(runtime.spec, runtime.vendor.grammar, runtime.checker)
+            for api, runtime in runtimes.items()
+        }
+        identity = {api: runtime.vendor.credential.header for api, runtime in runtimes.items()}
+        startup = [exchange for path in files for exchange in read_cassette(path, checks)]
+        return cls(checks, identity, masker, startup)
+
+    # -- loading ------------------------------------------------------------------------------
+    def parse(self, data: bytes, source: str = "cassette") -> list[Exchange]:
+        """Exchanges of a cassette, checked against the served specs (DataError otherwise)."""
+        exchanges = parse_cassette(data, source)
+        check_exchanges(exchanges, self.checks)
+        return exchanges
+
+    def install(self, exchanges: Sequence[Exchange]) -> None:
+        """Serve exactly these exchanges from now on (one assignment; cursors start over)."""
+        index: dict[Key, _Track] = {}
+        for exchange in exchanges:
+            index.setdefault(self._recorded_key(exchange), _Track()).replies.append(
+                reply_of(exchange)
+            )
+        with self._lock:
+            self.exchanges = tuple(exchanges)
+            self._index = index
+            self.active = bool(index)
+
+    def reset(self) -> None:
+        """Back to the start-up cassettes, each from its first answer."""
+        self.install(self.startup)
+
+    def clear(self) -> int:
+        count = len(self.exchanges)
+        self.install(())
+        return count
+
+    def describe(self) -> dict[str, Any]:
+        by_api: dict[str, int] = {}
+        for exchange in self.exchanges:
+            by_api[exchange.api] = by_api.get(exchange.api, 0) + 1
+        return {"exchanges": len(self.exchanges), "requests": len(self._index), "apis": by_api}
+
+    # -- matching -----------------------------------------------------------------------------
+    def match(self, api: str, scope: Scope) -> Reply | None:
+        """The recorded answer to this request, or ``None``."""
+        method = scope["method"]
+        query = self._query(scope["query_string"].decode("latin-1"))
+        identity = self._identity(api, scope["headers"])
+        track = self._index.get((api, method, scope["path"], query, identity))
+        if track is None and method == "HEAD":
+            track = self._index.get((api, "GET", scope["path"], query, identity))
+        if track is None:
+            return None
+        with self._lock:
+            return track.take()
+
+    def _query(self, raw: str) -> tuple[tuple[str, str], ...]:
+        return tuple(sorted(parse_qsl(self.masker.query(raw), keep_blank_values=True)))
+
+    def _identity(self, api: str, headers: Iterable[tuple[bytes, bytes]]) -> str | None:
+        name = self.identity.get(api)
+        if name is None:
+            return None
+        wanted = name.encode("latin-1")
+        for header, value in headers:
+            if header.lower() == wanted:
+                return self.masker.header_items([(wanted, value)])[name]
+        return None
+
+    def _recorded_key(self, exchange: Exchange) -> Key:
+        name = self.identity.get(exchange.api)
+        identity = dict(exchange.headers).get(name) if name is not None else None
+        query = tuple(sorted(parse_qsl(exchange.query, keep_blank_values=True)))
+        return (exchange.api, exchange.method, exchange.path, query, identity)

@@ -1,0 +1,129 @@
+"""What ``mockserver verify`` prints: one line per difference, a summary per operation, a verdict.
+
+A difference seen by several requests of one operation is printed once, naming the first
+request and how many more showed it. Every line passes the masker (credentials from the
+environment or ``-H``); ``junit()`` writes the same as one test case per operation.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from mockserver.contract.credentials import Masker
+from mockserver.junit import Case, Problem, write_junit
+
+_INDEX = re.compile(r"/\d+(?=/|$)")
+
+
+@dataclass(frozen=True)
+class Difference:
+    """How the real answer departs from the mock's: ``where`` (status, media type, spec, body,
+    answer), the JSON ``path``, what each side has."""
+
+    where: str
+    path: str
+    mock: str
+    real: str
+    breaking: bool
+
+    @property
+    def key(self) -> tuple[str, str, bool, str, str]:
+        """Differences alike across requests (array indices, and the values a spec violation
+        quotes, aside)."""
+        sides = ("", "") if self.where == "spec" else (self.mock, self.real)
+        return (self.where, _INDEX.sub("/*", self.path), self.breaking, *sides)
+
+    def text(self) -> str:
+        where = f"{self.where} {self.path}".rstrip()
+        return f"{where}: mock {self.mock}, real {self.real}"
+
+
+@dataclass
+class Seen:
+    difference: Difference
+    request: str
+    more: int = 0
+
+
+@dataclass
+class OperationTally:
+    label: str
+    requests: int = 0
+    distinct: int = 0
+    seen: dict[tuple[str, str, bool, str, str], Seen] = field(default_factory=dict)
+
+    def add(self, request: str, differences: list[Difference], times: int) -> None:
+        self.requests += times
+        self.distinct += 1
+        for difference in differences:
+            found = self.seen.get(difference.key)
+            if found is None:
+                self.seen[difference.key] = Seen(difference, request)
+            else:
+                found.more += 1
+
+    @property
+    def breaking(self) -> list[Seen]:
+        return [s for s in self.seen.values() if s.difference.breaking]
+
+    @property
+    def warnings(self) -> list[Seen]:
+        return [s for s in self.seen.values() if not s.difference.breaking]
+
+
+def line(seen: Seen) -> str:
+    level = "BREAKING" if seen.difference.breaking else "WARNING "
+    more = f" (+{seen.more} more request{'s' if seen.more > 1 else ''})" if seen.more else ""
+    return f"{level} {seen.request}: {seen.difference.text()}{more}"
+
+
+class VerifyReport:
+    def __init__(self, mask: Masker, out: TextIO) -> None:
+        self.mask = mask
+        self.out = out
+
+    def emit(self, text: str = "") -> None:
+        self.out.write(self.mask(text) + "\n")
+        self.out.flush()
+
+    def differences(self, tallies: list[OperationTally]) -> None:
+        for tally in tallies:
+            for seen in [*tally.breaking, *tally.warnings]:
+                self.emit(line(seen))
+
+    def summary(self, api: str, tallies: list[OperationTally], against: str, seconds: float):
+        self.emit()
+        for tally in tallies:
+            breaking, warnings = len(tally.breaking), len(tally.warnings)
+            verdict = (
+                f"{breaking} breaking, {warnings} warning(s)" if breaking or warnings else "ok"
+            )
+            self.emit(
+                f"  {tally.label}: {tally.requests} request(s), {tally.distinct} distinct: "
+                f"{verdict}"
+            )
+        breaking = sum(len(t.breaking) for t in tallies)
+        warnings = sum(len(t.warnings) for t in tallies)
+        requests = sum(t.distinct for t in tallies)
+        verdict = "FAILED" if breaking else "PASSED"
+        self.emit(
+            f"{verdict} {api}: {breaking} breaking difference(s), {warnings} warning(s); "
+            f"{requests} distinct request(s) sent to the bundled mock and {against} "
+            f"in {seconds:.1f}s"
+        )
+
+    def junit(self, api: str, tallies: list[OperationTally], path: Path, seconds: float) -> None:
+        cases = []
+        for tally in tallies:
+            problem = None
+            if tally.breaking:
+                text = "\n".join(line(seen) for seen in tally.breaking)
+                message = f"{len(tally.breaking)} breaking difference(s)"
+                problem = Problem("failure", message, text, type="drift")
+            output = [f"{tally.requests} request(s), {tally.distinct} distinct"]
+            output += [line(seen) for seen in tally.warnings]
+            cases.append(Case(api, tally.label, problem, "\n".join(output)))
+        write_junit(path, f"mockserver verify {api}", cases, seconds=seconds, mask=self.mask)

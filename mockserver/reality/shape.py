@@ -1,0 +1,99 @@
+"""The structure of a JSON answer, values ignored, and how two structures differ.
+
+A shape maps each JSON path (array items as ``*``: ``/results/*/id``) to the JSON types seen
+there. Two answers differ where a path is present in one and absent in the other (reported at
+its topmost point only), or where a path's types do not overlap. What legitimately varies is
+not a difference: values, array lengths (an empty array says nothing about its items), a
+``null`` where the other side has a value, an integer where the other has a fraction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+ITEMS = "*"
+
+
+def type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+@dataclass
+class Shape:
+    types: dict[str, set[str]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, document: Any) -> Shape:
+        shape = cls()
+        shape._walk(document, "")
+        return shape
+
+    def _walk(self, value: Any, path: str) -> None:
+        self.types.setdefault(path, set()).add(type_name(value))
+        if isinstance(value, dict):
+            for key, child in value.items():
+                self._walk(child, f"{path}/{_escape(key)}")
+        elif isinstance(value, list):
+            for item in value:
+                self._walk(item, f"{path}/{ITEMS}")
+
+
+def _escape(key: str) -> str:
+    """A property name as a JSON pointer segment (RFC 6901)."""
+    return str(key).replace("~", "~0").replace("/", "~1")
+
+
+def parent(path: str) -> str:
+    return path.rpartition("/")[0]
+
+
+@dataclass(frozen=True)
+class ShapeChange:
+    """One structural difference at ``path``: ``mock`` and ``real`` name what each side has."""
+
+    path: str
+    mock: str
+    real: str
+    #: Absent from the real answer or retyped: a consumer built on the mock breaks.
+    breaking: bool
+
+
+def _shown(types: set[str]) -> str:
+    return " or ".join(sorted(types))
+
+
+def _holds(other: Shape, path: str) -> bool:
+    """Could ``other`` have had ``path``? Only if its parent is an object there; a missing
+    array item (an empty array) or a child of ``null`` is a value, not a structure."""
+    if path.endswith(f"/{ITEMS}"):
+        return False
+    return "object" in other.types.get(parent(path), ())
+
+
+def compare(mock: Shape, real: Shape) -> list[ShapeChange]:
+    """The structural differences of the real answer from the mock's, topmost first."""
+    changes = []
+    for path in sorted(mock.types.keys() | real.types.keys()):
+        in_mock, in_real = mock.types.get(path), real.types.get(path)
+        if in_mock is not None and in_real is None:
+            if _holds(real, path):
+                changes.append(ShapeChange(path, _shown(in_mock), "missing", breaking=True))
+        elif in_real is not None and in_mock is None:
+            if _holds(mock, path):
+                changes.append(ShapeChange(path, "missing", _shown(in_real), breaking=False))
+        elif in_mock is not None and in_real is not None:
+            left, right = in_mock - {"null"}, in_real - {"null"}
+            if left and right and not left & right:
+                changes.append(ShapeChange(path, _shown(left), _shown(right), breaking=True))
+    return changes

@@ -1,0 +1,162 @@
+"""The requests an app really made, as ``verify`` reads them and the pytest plugin writes them.
+
+Three sources, one list of :class:`Sent` requests:
+
+- a journal export: ``GET /__mockserver/requests`` (``{"count": N, "requests": [...]}``), or the
+  same document ``pytest --mockserver-journal PATH`` writes at the end of a session;
+- a running mock's journal, fetched from its URL;
+- a cassette (``mockserver proxy --record``), one exchange per line.
+
+Secrets were masked when these were written; a masked header is not sent again (``verify``
+puts the credential from the environment in its place).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from mockserver.errors import DataError
+from mockserver.journal.masking import MASK, Masker
+from mockserver.journal.record import Entry, Record, read
+from mockserver.reality.cassette import parse_cassette
+
+#: Recorded headers not sent again: per connection, computed by the client, or the mock's own.
+NOT_RESENT = frozenset(
+    {
+        "host",
+        "content-length",
+        "connection",
+        "keep-alive",
+        "transfer-encoding",
+        "te",
+        "upgrade",
+        "accept-encoding",
+        "user-agent",
+        "prefer",
+        "x-mockserver-token",
+    }
+)
+CONTROL_PREFIX = "/__mockserver"
+
+
+@dataclass(frozen=True)
+class Sent:
+    """One request to send again."""
+
+    api: str | None
+    method: str
+    path: str
+    query: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes = b""
+
+    @property
+    def label(self) -> str:
+        return f"{self.method} {self.path}" + (f"?{self.query}" if self.query else "")
+
+    def resent_headers(self) -> dict[str, str]:
+        """The recorded headers worth sending again (no masked value, nothing per connection)."""
+        return {
+            name: value
+            for name, value in self.headers
+            if name not in NOT_RESENT and not name.startswith("x-mockserver-") and MASK not in value
+        }
+
+
+def _sent_from_entry(entry: Any, where: str) -> Sent:
+    if not isinstance(entry, dict):
+        raise DataError(f"{where}: a journal entry is a JSON object")
+    try:
+        method, path = str(entry["method"]).upper(), str(entry["path"])
+    except KeyError as missing:
+        raise DataError(f"{where}: a journal entry needs {missing}") from None
+    headers = entry.get("headers") or {}
+    if not isinstance(headers, dict):
+        raise DataError(f"{where}: headers must be an object")
+    return Sent(
+        api=entry.get("api"),
+        method=method,
+        path=path,
+        query=str(entry.get("query") or ""),
+        headers=tuple((str(k).lower(), str(v)) for k, v in headers.items()),
+    )
+
+
+def from_journal_document(document: Any, source: str) -> list[Sent]:
+    """Requests of a journal export (``{"requests": [...]}`` or a bare list of entries)."""
+    entries = document.get("requests") if isinstance(document, dict) else document
+    if not isinstance(entries, list):
+        raise DataError(f"{source}: not a journal export (expected {{'requests': [...]}})")
+    sent = [_sent_from_entry(entry, f"{source} entry {i}") for i, entry in enumerate(entries, 1)]
+    return [s for s in sent if not s.path.startswith(CONTROL_PREFIX)]
+
+
+def read_requests(path: Path) -> list[Sent]:
+    """Requests from a journal export (one JSON document) or a cassette (JSON Lines)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        document = orjson.loads(data)  # a cassette of several lines is not one JSON document
+    except orjson.JSONDecodeError:
+        document = None
+    if isinstance(document, list) or (isinstance(document, dict) and "requests" in document):
+        return from_journal_document(document, path.name)
+    exchanges = parse_cassette(data, path.name)
+    return [Sent(e.api, e.method, e.path, e.query, e.headers, e.body) for e in exchanges]
+
+
+def journal_url(url: str) -> str:
+    """A mock's URL (or control URL) -> its journal export's URL."""
+    url = url.rstrip("/")
+    if url.endswith(f"{CONTROL_PREFIX}/requests"):
+        return url
+    if url.endswith(CONTROL_PREFIX):
+        return f"{url}/requests"
+    return f"{url}{CONTROL_PREFIX}/requests"
+
+
+def fetch_journal(url: str, timeout: float) -> list[Sent]:
+    """Requests from a running mock's journal."""
+    import httpx
+
+    target = journal_url(url)
+    try:
+        answer = httpx.get(target, timeout=timeout, follow_redirects=False)
+    except httpx.HTTPError as exc:
+        raise DataError(f"cannot read the journal at {target}: {exc}") from None
+    if answer.status_code != 200:
+        raise DataError(f"{target} answered {answer.status_code}, not the journal")
+    try:
+        document = answer.json()
+    except ValueError:
+        raise DataError(f"{target} did not answer JSON") from None
+    return from_journal_document(document, target)
+
+
+def distinct(requests: Iterable[Sent]) -> list[tuple[Sent, int]]:
+    """Each different request once (first seen first), with how often it was made."""
+    counts: dict[Sent, int] = {}
+    for request in requests:
+        counts[request] = counts.get(request, 0) + 1
+    return list(counts.items())
+
+
+# -- writing (the pytest plugin) ---------------------------------------------------------------
+def journal_document(records: Sequence[Record], masker: Masker) -> dict[str, Any]:
+    """Records as ``GET /__mockserver/requests`` shows them: decoded, secrets masked."""
+    entries: list[Entry] = read(list(enumerate(records, 1)), masker)
+    return {"count": len(entries), "requests": [entry.as_dict() for entry in entries]}
+
+
+def write_journal(path: Path, records: Sequence[Record], masker: Masker) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(
+        orjson.dumps(journal_document(records, masker), option=orjson.OPT_INDENT_2) + b"\n"
+    )

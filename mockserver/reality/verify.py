@@ -1,0 +1,259 @@
+"""``mockserver verify``: the requests an app really made, sent to the mock and to a deployment.
+
+Each distinct request goes to the bundled mock (in-process, on a loopback port) and to
+``--base-url``; the two answers are compared: status, media type, the real answer's conformance
+to the spec (consumer-tolerant: additive changes are warnings) beyond what the mock's own answer
+shows, and the shape of both JSON bodies (``shape.py``: values ignored). Exit 1 on a breaking
+difference, 0 when there are none (warnings allowed), 2 when the run cannot start.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TextIO
+
+import httpx
+
+from mockserver.conformance.validator import decode_json
+from mockserver.contract.credentials import Credentials, Masker, resolve
+from mockserver.errors import DataError
+from mockserver.reality.checks import ApiChecks, Route
+from mockserver.reality.options import VerifyOptions
+from mockserver.reality.report import Difference, OperationTally, VerifyReport
+from mockserver.reality.shape import Shape, compare
+from mockserver.reality.sources import Sent, distinct, fetch_journal, read_requests
+from mockserver.vendors import vendor
+
+EXIT_OK, EXIT_DRIFT, EXIT_USAGE = 0, 1, 2
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600}
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+    @property
+    def media_type(self) -> str | None:
+        value = next((v for n, v in self.headers if n == "content-type"), None)
+        return value.split(";")[0].strip().lower() if value else None
+
+
+class Pace:
+    """At most ``rate`` (``N/s``, ``N/m``, ``N/h``; ``None``/``off``: unpaced) calls."""
+
+    def __init__(self, rate: str | None) -> None:
+        self.interval = 0.0
+        if rate and rate != "off":
+            count, _, unit = rate.partition("/")
+            self.interval = _UNIT_SECONDS[unit] / int(count)
+        self._last = float("-inf")
+
+    def wait(self) -> None:
+        delay = self._last + self.interval - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)  # pacing calls to a real deployment, not synchronisation
+        self._last = time.monotonic()
+
+
+# -- headers ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Identity:
+    """Where the API's credential comes from, for each side."""
+
+    header: str
+    real: Credentials
+    mock: Credentials
+
+    @property
+    def given(self) -> bool:
+        """``-H`` or the environment named it: it replaces the recorded value on both sides."""
+        return self.real.source is not None
+
+    def headers(self, sent: Sent, side: str) -> dict[str, str]:
+        creds = self.real if side == "real" else self.mock
+        out = sent.resent_headers()
+        recorded = dict(sent.headers).get(self.header)
+        for name, value in creds.headers.items():
+            if name.lower() != self.header:
+                out[name.lower()] = value  # other -H headers: always
+        if recorded is None:
+            return out  # the app sent none: neither do we
+        given = _value(self.real, self.header) if self.given else None
+        if given is not None:
+            out[self.header] = given
+        elif self.header not in out and side == "mock":  # masked: the mock takes its sample
+            sample = _value(self.mock, self.header)
+            if sample is not None:
+                out[self.header] = sample
+        return out
+
+
+def _value(creds: Credentials, header: str) -> str | None:
+    return next((v for n, v in creds.headers.items() if n.lower() == header), None)
+
+
+# -- one request --------------------------------------------------------------------------------
+def call(http: httpx.Client, base: str, sent: Sent, headers: Mapping[str, str]) -> Answer | str:
+    """The answer to ``sent`` at ``base``, or why there is none."""
+    url = f"{base}{sent.path}" + (f"?{sent.query}" if sent.query else "")
+    try:
+        answer = http.request(sent.method, url, headers=dict(headers), content=sent.body or None)
+    except httpx.HTTPError as exc:
+        return f"no answer ({type(exc).__name__}: {exc})"
+    headers_out = tuple((k.lower(), v) for k, v in answer.headers.multi_items())
+    return Answer(answer.status_code, headers_out, answer.content)
+
+
+def _json(answer: Answer):
+    if "json" not in (answer.media_type or ""):
+        return None
+    try:
+        return decode_json(answer.body)
+    except ValueError:
+        return None
+
+
+def differences(
+    checks: ApiChecks, route: Route | None, sent: Sent, mock: Answer, real: Answer | str
+) -> list[Difference]:
+    """How the real answer departs from the mock's."""
+    if isinstance(real, str):
+        return [Difference("answer", "", f"{mock.status}", real, True)]
+    found = []
+    if mock.status != real.status:
+        found.append(_status_difference(route, mock.status, real.status))
+    if mock.media_type != real.media_type:
+        found.append(
+            Difference("media type", "", mock.media_type or "none", real.media_type or "none", True)
+        )
+    operation = route.operation if route is not None else None
+    if operation is not None:
+        head = sent.method == "HEAD"
+        known = {
+            (v.where, v.path, v.message)
+            for v in checks.response_violations(
+                operation, mock.status, mock.headers, mock.body, head=head
+            )
+        }
+        for violation in checks.response_violations(
+            operation, real.status, real.headers, real.body, head=head
+        ):
+            if (violation.where, violation.path, violation.message) not in known:
+                path = f"{violation.where} {violation.path}".rstrip()
+                found.append(
+                    Difference("spec", path, "conforms", violation.message, violation.breaking)
+                )
+    if mock.status == real.status:
+        mock_doc, real_doc = _json(mock), _json(real)
+        if mock_doc is not None and real_doc is not None:
+            found += [
+                Difference("body", change.path or "/", change.mock, change.real, change.breaking)
+                for change in compare(Shape.of(mock_doc), Shape.of(real_doc))
+            ]
+    return found
+
+
+def _status_difference(route: Route | None, mock: int, real: int) -> Difference:
+    """A 404 on one side where the other has the resource is a value (an id one world has and
+    the other not), not drift, when the path names a resource."""
+    templated = route is not None and bool(route.path_params)
+    one_side_only = templated and 404 in (mock, real) and min(mock, real) // 100 == 2
+    if one_side_only:
+        note = f"{real} (the path's id exists on one side only)"
+        return Difference("status", "", str(mock), note, False)
+    return Difference("status", "", str(mock), str(real), True)
+
+
+# -- the run -----------------------------------------------------------------------------------
+def load(options: VerifyOptions) -> tuple[list[Sent], str]:
+    if options.requests is not None:
+        return read_requests(options.requests), str(options.requests)
+    assert options.from_journal is not None
+    return fetch_journal(options.from_journal, options.timeout), options.from_journal
+
+
+def run(
+    options: VerifyOptions,
+    env: Mapping[str, str],
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
+    api = options.api
+    real_creds = resolve(api, options.headers, env, bundled=False)
+    mock_creds = resolve(api, options.headers, env, bundled=True)
+    mask = Masker(real_creds.secrets)
+    report = VerifyReport(mask, out)
+    try:
+        everything, source = load(options)
+    except DataError as exc:
+        err.write(mask(f"mockserver verify: {exc}") + "\n")
+        return EXIT_USAGE
+    chosen = [sent for sent in everything if sent.api in (None, api)]
+    if not chosen:
+        err.write(f"mockserver verify: no request of the {api} API in {source}\n")
+        return EXIT_USAGE
+    credential = vendor(api).credential
+    identity = Identity(credential.header.lower(), real_creds, mock_creds)
+    plan = distinct(chosen)
+    pace = Pace(options.rate_limit or vendor(api).contract_pace)
+    report.emit(
+        f"mockserver verify: {api}: {len(chosen)} request(s), {len(plan)} distinct, from "
+        f"{source}; the bundled mock against {options.base_url}"
+    )
+    report.emit(
+        f"  {credential.header} from {real_creds.source or 'the recording, where unmasked'}; "
+        f"rate limit {options.rate_limit or vendor(api).contract_pace}"
+    )
+    if not identity.given and any(
+        "***" in dict(sent.headers).get(identity.header, "") for sent, _ in plan
+    ):
+        report.emit(
+            f"  note: {credential.header} was masked in the recording and ${credential.env} is "
+            "not set: those requests go to the deployment without it"
+        )
+    started = time.monotonic()
+    tallies = compare_all(options, plan, identity, pace)
+    seconds = time.monotonic() - started
+    report.differences(tallies)
+    report.summary(api, tallies, options.base_url, seconds)
+    for target in options.reports:
+        report.junit(api, tallies, target.path, seconds)
+    return EXIT_DRIFT if any(tally.breaking for tally in tallies) else EXIT_OK
+
+
+def compare_all(
+    options: VerifyOptions, plan: list[tuple[Sent, int]], identity: Identity, pace: Pace
+) -> list[OperationTally]:
+    from mockserver.config import ServeConfig
+    from mockserver.testing import LiveServer
+
+    checks = ApiChecks.bundled(options.api)
+    tallies: dict[str, OperationTally] = {}
+    config = ServeConfig(apis=(options.api,), cors_origins=())
+    with (
+        LiveServer(config, log_level="error") as mock,
+        httpx.Client(timeout=options.timeout, follow_redirects=False) as http,
+    ):
+        for sent, times in plan:
+            route = checks.route(sent.method, sent.path)
+            label = _operation_label(route, sent)
+            mock_answer = call(http, mock.url, sent, identity.headers(sent, "mock"))
+            pace.wait()
+            real_answer = call(http, options.base_url, sent, identity.headers(sent, "real"))
+            if isinstance(mock_answer, str):  # the in-process mock always answers
+                raise RuntimeError(f"the bundled mock did not answer {sent.label}: {mock_answer}")
+            found = differences(checks, route, sent, mock_answer, real_answer)
+            tallies.setdefault(label, OperationTally(label)).add(sent.label, found, times)
+    return list(tallies.values())
+
+
+def _operation_label(route: Route | None, sent: Sent) -> str:
+    if route is not None and route.operation is not None:
+        return route.operation.operation_id
+    return f"{sent.method} {sent.path} (not in the spec)"
