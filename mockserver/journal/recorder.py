@@ -69,7 +69,7 @@ class Recorder:
             query,
             status,
             ms,
-            scope["headers"],
+            tuple(scope["headers"]),
             warnings,
             scope.get(VIOLATIONS_KEY, ()),
             scope.get(SOURCE_KEY, "mock"),
