@@ -202,7 +202,6 @@ def operation_view(
         "path": operation.path,
         "summary": operation.summary,
         "fields": fields,
-        "codes": [code for code in operation.responses if code.isdigit()],
         "answers": answers(operation),
         "curl": curl_line(base_url, operation, fields),
     }
@@ -246,6 +245,15 @@ def scenario_text(scenario: Mapping[str, Any]) -> str:
     return " ".join(parts) + (", until cleared" if remaining is None else f", next {remaining}")
 
 
+def fault_view(fault: Mapping[str, Any]) -> dict[str, str]:
+    """A fault's form values, spelt as console.js spells them: ``{"latency": "50-200", ...}``."""
+    latency, rate = fault.get("latency_ms"), fault.get("error_rate")
+    return {
+        "latency": "-".join(f"{ms:g}" for ms in dict.fromkeys(latency)) if latency else "",
+        "error_rate": "" if rate is None else f"{rate:g}",
+    }
+
+
 def console_context(
     runtimes: Mapping[str, ApiRuntime],
     *,
@@ -265,6 +273,7 @@ def console_context(
         "token_required": token_required,
     }
     if refusal is None:
+        faults = controls.get("faults", {})
         context |= {
             "seed": seed,
             "journal_size": journal_size,
@@ -272,7 +281,9 @@ def console_context(
             "scenarios": {
                 key: scenario_text(value) for key, value in controls.get("scenarios", {}).items()
             },
-            "fault": controls.get("faults", {}).get("global", {}),
+            "fault": fault_view(faults.get("global", {})),
+            "faults": {key: fault_view(f) for key, f in faults.get("operations", {}).items()},
+            "no_fault": fault_view({}),
             "base_url": base_url,
         }
     return context

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -106,20 +107,28 @@ class Console:
 POLLS = {("GET", CONSOLE + "requests"), ("GET", CONSOLE + "scenarios")}
 
 
-def control_api(server: LiveServer, method: str, endpoint: str, **params: Any) -> Any:
+def control_api(server: Any, method: str, endpoint: str, **params: Any) -> Any:
     """One control-API call over HTTP (the URLs and shapes stay put while the internals move)."""
     response = httpx.request(method, f"{server.url}{CONSOLE}{endpoint}", params=params, timeout=10)
     response.raise_for_status()
     return response.json()
 
 
-@pytest.fixture()
-def page(browser: Any, console_server: LiveServer) -> Iterator[Console]:
-    control_api(console_server, "POST", "reset")
+@contextmanager
+def console_of(browser: Any, server: Any) -> Iterator[Console]:
+    """The console of ``server`` (anything with a ``url``: a mock, a proxy), reset first; no
+    browser console errors by the end."""
+    control_api(server, "POST", "reset")
     viewport(browser, 1280, 900)
     browser.get("about:blank")
     browser.get_log("browser"), browser.get_log("performance")  # start from empty logs
-    console = Console(browser, console_server.url).open()
+    console = Console(browser, server.url).open()
     yield console
     assert console.console_errors() == []
     browser.get("about:blank")  # stop the page's polling before the server is reset
+
+
+@pytest.fixture()
+def page(browser: Any, console_server: LiveServer) -> Iterator[Console]:
+    with console_of(browser, console_server) as console:
+        yield console

@@ -129,10 +129,29 @@ def test_scenario_set_on_the_page_changes_the_next_api_answer(page, console_serv
     page.wait(lambda d: page.find("output", form).text == "")  # the page saw it used up
 
 
+def test_an_operations_fault_set_on_the_page_fails_that_operation_alone(page, console_server):
+    form = page.find('form.fault[data-key="sendgrid/ListSegment"]')
+    page.find("input[name=error_rate]", form).send_keys("1")
+    page.find("button[type=submit]", form).click()
+    page.notice_says("PUT /faults/sendgrid/ListSegment: done")
+    with httpx.Client(base_url=console_server.url, headers=AUTH) as client:
+        assert client.get(SEGMENTS).status_code in (500, 503)
+        segment = page.find('#data a[data-fill="segment_id"]').get_attribute("data-value")
+        assert client.get(f"{SEGMENTS}/{segment}").status_code == 200  # another operation
+
+    page.open()  # the server renders what is in force
+    form = page.find('form.fault[data-key="sendgrid/ListSegment"]')
+    assert page.find("input[name=error_rate]", form).get_attribute("value") == "1"
+    page.find('#faults button[data-call="DELETE /faults"]').click()  # clears every fault
+    page.wait(lambda d: page.find("input[name=error_rate]", form).get_attribute("value") == "")
+    assert control_api(console_server, "GET", "faults")["operations"] == {}
+
+
 def test_live_journal_shows_another_clients_request_within_2_s(page, console_server):
     with httpx.Client(base_url=console_server.url) as client:
         client.get("/segments", params={"size": "7", "pagesize": "9"}, headers=PROGRAM)
         client.get(f"{SEGMENTS}/<img src=x id=injected>", headers=AUTH)
+        client.get("/segments", params={f"x{n}": "1" for n in range(7)}, headers=PROGRAM)
     page.expected_failures.add("/v3/marketing/segments/%3Cimg")
     row = page.wait(
         lambda d: next(
@@ -142,10 +161,17 @@ def test_live_journal_shows_another_clients_request_within_2_s(page, console_ser
     )
     summary = row.text
     assert "GET" in summary and "200" in summary and "ms" in summary
-    assert "unknown parameter pagesize" in summary  # a warning from the spec
+    assert 'unknown query parameter "pagesize"' in summary  # the server's warning, as it said it
+    assert page.find_all(".note.warn", row) and not page.find_all(".source", row)  # the mock's own
     page.find("summary", row).click()
     details = row.text
     assert "program-id" in details and "demo" in details and "size" in details
+
+    crowded = page.wait(lambda d: next(r for r in page.find_all("#entries > li") if "x6" in r.text))
+    shown = [note.text for note in page.find_all("summary .note", crowded)]  # closed: five
+    assert shown == [f'unknown query parameter "x{n}"' for n in range(5)] + ["2 more notes"]
+    page.find("summary", crowded).click()  # open: all seven
+    assert len(page.find_all("ul.notes .warn", crowded)) == 7
 
     hostile = page.wait(
         lambda d: next(r for r in page.find_all("#entries > li") if "img" in r.text)
@@ -159,6 +185,9 @@ def test_live_journal_shows_another_clients_request_within_2_s(page, console_ser
     assert not row.is_displayed() and hostile.is_displayed()
     Select(page.find("#journal-filter select[name=status]")).select_by_visible_text("all")
     Select(page.find("#journal-filter select[name=api]")).select_by_visible_text("actionhub")
+    assert row.is_displayed() and not hostile.is_displayed()
+    Select(page.find("#journal-filter select[name=api]")).select_by_visible_text("all")
+    page.find("#journal-filter input[name=noted]").click()  # with warnings or violations only
     assert row.is_displayed() and not hostile.is_displayed()
 
     page.find('#journal-filter button[data-call="DELETE /requests"]').click()
@@ -174,9 +203,8 @@ def test_every_control_is_exactly_one_control_api_call(page, console_server):
         for api in control_api(console_server, "GET", "health")["apis"]
         for methods in control_api(console_server, "GET", f"specs/{api}.json")["paths"].values()
     )
-    assert (
-        len(controls) == 2 * operations + 2 + 2
-    )  # set/clear per operation, faults, journal, reset
+    # scenario set/clear and fault set/clear per operation; every operation's faults, journal, reset
+    assert len(controls) == 4 * operations + 2 + 2
     page.control_calls()  # forget the page load
     for control in controls:
         expected = control.get_attribute("data-call")
@@ -184,7 +212,7 @@ def test_every_control_is_exactly_one_control_api_call(page, console_server):
             if "scenario" in control.get_attribute("class"):
                 Select(page.find("select[name=answer]", control)).select_by_index(1)
                 page.find("input[name=times]", control).send_keys("2")
-            else:
+            else:  # a fault: one operation's or every operation's
                 page.find("input[name=latency]", control).send_keys("1-3")
                 page.find("input[name=error_rate]", control).send_keys("0")
             page.find("button[type=submit]", control).click()
@@ -202,12 +230,14 @@ def test_every_control_is_exactly_one_control_api_call(page, console_server):
             assert (
                 control_api(console_server, "GET", "scenarios")["scenarios"][key]["remaining"] == 2
             )
-        if expected == "PUT /faults":
+        if expected.startswith("PUT /faults"):
             assert call["body"] == {"latency": "1-3", "error_rate": 0}
-            assert control_api(console_server, "GET", "faults")["global"] == {
-                "latency_ms": [1.0, 3.0],
-                "error_rate": 0.0,
-            }
+            faults = control_api(console_server, "GET", "faults")
+            key = expected.removeprefix("PUT /faults").lstrip("/")
+            stored = faults["operations"][key] if key else faults["global"]
+            assert stored == {"latency_ms": [1.0, 3.0], "error_rate": 0.0}
+        if expected.startswith("DELETE /faults/"):
+            assert control_api(console_server, "GET", "faults")["operations"] == {}
     assert control_api(console_server, "GET", "scenarios")["scenarios"] == {}  # Reset was the last
 
 

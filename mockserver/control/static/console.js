@@ -6,7 +6,8 @@
 const TOKEN_KEY = "mockserver-token";
 const POLL_MS = 1000; // one journal poll a second at most (five seconds after a failure)
 const KEEP = 100; // rows kept in the live journal, and the most one poll asks for
-const OPERATIONS = new Map(); // "api/operationId" -> declared parameter names and statuses
+const NOTES = 5; // server notes a closed journal row shows; the open row lists them all
+const SOURCES = new Map([["mock", ""], ["replay", "replayed"], ["proxy", "proxied"]]); // who answered
 
 const $ = (selector, root = document) => root.querySelector(selector);
 const $$ = (selector, root = document) => [...root.querySelectorAll(selector)];
@@ -132,17 +133,22 @@ let cursor = 0;
 let timer = null;
 let busy = false;
 
-function warningsOf(entry) {
-  if (entry.method === "OPTIONS") return [];
-  const spec = OPERATIONS.get(`${entry.api}/${entry.operation}`);
-  if (!spec) return [entry.api ? `no ${entry.api} operation here` : "no API owns this path"];
-  const unknown = Object.keys(entry.params).filter((name) => !spec.params.has(name));
-  const warnings = unknown.map((name) => `unknown parameter ${name}`);
-  if (!spec.codes.has(String(entry.status))) warnings.push(`undeclared status ${entry.status}`);
-  return warnings;
+/** The server's notes on an entry, as [kind, text]: spec violations, then warnings. The page
+ * derives nothing from the spec itself; it only says so when no operation answered. */
+function notesOf(entry) {
+  const notes = [
+    ...entry.violations.map((v) => ["violation", `spec violation in ${`${v.where} ${v.path}`.trim()}: ${v.message}`]),
+    ...entry.warnings.map((warning) => ["warn", warning]),
+  ];
+  if (!entry.operation && entry.method !== "OPTIONS") notes.push(["note", "no operation"]);
+  return notes;
 }
 
+const noteOf = ([kind, text], tag = "span") => el(tag, { class: `note ${kind}` }, text);
+
 function entryRow(entry) {
+  const notes = notesOf(entry);
+  const source = SOURCES.get(entry.source) ?? entry.source;
   const when = new Date(entry.time * 1000);
   const params = Object.fromEntries(Object.entries(entry.params).map(([k, v]) => [k, v.join(", ")]));
   const summary = el(
@@ -152,8 +158,10 @@ function entryRow(entry) {
     el("span", { class: statusClass(entry.status) }, String(entry.status)), " ",
     el("span", { class: "ms" }, `${entry.ms.toFixed(1)} ms`), " ",
     el("time", { datetime: when.toISOString() }, when.toTimeString().slice(0, 8)),
-    ...warningsOf(entry).map((warning) => el("span", { class: "warn" }, warning)),
+    ...(source ? [" ", el("span", { class: "source" }, source)] : []),
+    ...notes.slice(0, NOTES).map((note) => noteOf(note)),
   );
+  if (notes.length > NOTES) summary.append(noteOf(["note", `${notes.length - NOTES} more notes`]));
   const operation = { api: entry.api ?? "none", operation: entry.operation ?? "none" };
   const details = el(
     "details", {}, summary,
@@ -161,16 +169,21 @@ function entryRow(entry) {
     el("p", {}, "Headers (secrets masked)"), el("dl", { class: "headers" }, ...pairs(entry.headers)),
     el("p", {}, "Parameters"), el("dl", { class: "headers" }, ...pairs(params)),
   );
+  if (notes.length > NOTES) details.append(el("ul", { class: "notes" }, ...notes.map((n) => noteOf(n, "li"))));
   const status = `${String(entry.status)[0]}xx`;
-  return el("li", { class: "entry", "data-api": entry.api ?? "-", "data-status": status }, details);
+  const noted = String(entry.warnings.length + entry.violations.length > 0);
+  const attrs = { "data-api": entry.api ?? "-", "data-status": status, "data-source": entry.source, "data-noted": noted };
+  return el("li", { class: "entry", ...attrs }, details);
 }
 
 function filterJournal() {
-  const { api, status } = $("#journal-filter").elements;
+  const { api, status, noted } = $("#journal-filter").elements;
   let shown = 0;
   for (const row of $$("#entries > li")) {
     row.hidden = Boolean(
-      (api.value && row.dataset.api !== api.value) || (status.value && row.dataset.status !== status.value),
+      (api.value && row.dataset.api !== api.value) ||
+        (status.value && row.dataset.status !== status.value) ||
+        (noted.checked && row.dataset.noted !== "true"),
     );
     shown += row.hidden ? 0 : 1;
   }
@@ -245,10 +258,15 @@ const AFTER = {
   scenario(form, answer) {
     $("output", form).textContent = "cleared" in answer ? "" : describe(answer);
   },
+  /** /faults answers every fault; PUT /faults/{op} its own; DELETE /faults/{op} {cleared}. */
   fault(form, answer) {
-    const { latency_ms: latency, error_rate: rate } = answer.global;
-    form.elements.latency.value = latency ? latency.join("-") : "";
-    form.elements.error_rate.value = rate ?? "";
+    const show = (target, { latency_ms: latency, error_rate: rate } = {}) => {
+      target.elements.latency.value = latency ? [...new Set(latency)].join("-") : ""; // 3-3 is 3
+      target.elements.error_rate.value = rate ?? "";
+    };
+    if (!("global" in answer)) return show(form, "cleared" in answer ? {} : answer);
+    show($("#faults"), answer.global);
+    $$("form.fault[data-key]").forEach((each) => show(each, answer.operations[each.dataset.key]));
   },
   cleared() {
     $("#entries").replaceChildren();
@@ -257,7 +275,7 @@ const AFTER = {
   reset() {
     AFTER.cleared();
     $$("form.scenario output").forEach((output) => (output.textContent = ""));
-    $$("#faults input").forEach((input) => (input.value = ""));
+    $$("form.fault input").forEach((input) => (input.value = ""));
   },
 };
 
@@ -294,10 +312,6 @@ function start() {
     const stored = sessionStorage.getItem(TOKEN_KEY);
     if (locked === "token" && stored) unlock(stored);
     return;
-  }
-  for (const form of $$("form.try")) {
-    const spec = { params: new Set(form.dataset.params.split(" ")), codes: new Set(form.dataset.codes.split(" ")) };
-    OPERATIONS.set(`${form.dataset.api}/${form.dataset.operation}`, spec);
   }
   schedule(0);
 }
