@@ -254,6 +254,11 @@ def fault_view(fault: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
+#: Scope key a proxy in front of the control plane sets to its upstream's URL: the page then
+#: offers what a proxy does (Try it, the journal), not a mock's scenarios, faults and data.
+PROXY_KEY = "mockserver.proxy_upstream"
+
+
 def console_context(
     runtimes: Mapping[str, ApiRuntime],
     *,
@@ -264,6 +269,7 @@ def console_context(
     controls: Mapping[str, Any],
     refusal: str | None = None,
     token_required: bool = False,
+    proxy: str | None = None,
 ) -> dict[str, Any]:
     """What the page shows; with a ``refusal`` only the reason (and a token prompt)."""
     context: dict[str, Any] = {
@@ -271,6 +277,7 @@ def console_context(
         "prefix": prefix,
         "refusal": refusal,
         "token_required": token_required,
+        "proxy": proxy,
     }
     if refusal is None:
         faults = controls.get("faults", {})
@@ -304,5 +311,6 @@ def index_page(target: ControlTarget, request: Request, *, token_required: bool)
             controls={"scenarios": actions.scenarios(target), "faults": actions.faults(target)},
             refusal=request.scope.get(REFUSAL_KEY),
             token_required=token_required,
+            proxy=request.scope.get(PROXY_KEY),
         )
     )

@@ -16,6 +16,7 @@ from mockserver.conformance.validator import ResponseValidator, Violation
 from mockserver.params.decode import OperationDecoder, RawRequest
 from mockserver.params.errors import describe
 from mockserver.params.grammar import Grammar
+from mockserver.params.unknown import QueryNames
 from mockserver.pipeline import parse_cookies, parse_query
 from mockserver.routing.table import PathTable
 from mockserver.security.credentials import CredentialFinder
@@ -49,6 +50,10 @@ class ApiChecks:
         self.table: PathTable[dict[str, Operation]] = PathTable(by_path)
         self.decoders = {
             operation.operation_id: OperationDecoder(operation, grammar)
+            for operation in spec.operations
+        }
+        self.query_names = {
+            operation.operation_id: QueryNames(operation, spec.security_schemes)
             for operation in spec.operations
         }
 
@@ -113,6 +118,17 @@ class ApiChecks:
                     Violation(REQUEST, "|".join(rule.names), f"one of {names} is required")
                 )
         return found
+
+    def unknown_query(self, route: Route | None, query_string: bytes) -> tuple[str, ...]:
+        """Warnings for query names the operation does not declare (as the mock words them)."""
+        if route is None or route.operation is None or not query_string:
+            return ()
+        try:
+            query = parse_query(query_string)
+        except ValueError:
+            return ()
+        unknown = self.query_names[route.operation.operation_id].unknown(query)
+        return () if unknown is None else unknown.warnings
 
     def response_violations(
         self,

@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.behaviour.contract import ErrorDialect, Reply
 from mockserver.conformance.validator import Violation
+from mockserver.control.index import PROXY_KEY
 from mockserver.control.mount import PREFIX
 from mockserver.crash import ContainCrashes
 from mockserver.journal.masking import Masker
@@ -125,6 +126,7 @@ class ProxyApp:
         ):
             await self._exchange(scope, receive, send)
         else:
+            scope[PROXY_KEY] = self.upstream.base_url
             await self.control(scope, receive, send)
 
     # -- one exchange -------------------------------------------------------------------------
@@ -155,11 +157,14 @@ class ProxyApp:
             if preflight
             else self.checks.request_violations(method, path, route, query, text_headers)
         )
+        unknown = self.checks.unknown_query(route, query)
         if self.replays is not None and self.replays.active and operation is not None:
             recorded = self.replays.match(self.api, scope)
             if recorded is not None:
                 scope[SOURCE_KEY] = "replay"
-                self._note(scope, recorded.status, found, self._secrets(scope) if found else ())
+                self._note(
+                    scope, recorded.status, found, self._secrets(scope) if found else (), unknown
+                )
                 self.recorder.record(scope, recorded.status, started)
                 await send_reply(send, recorded, head=method == "HEAD")
                 return
@@ -173,7 +178,7 @@ class ProxyApp:
         if operation is not None:
             found += self._answer_violations(operation, method, answer)
         secrets = self._secrets(scope) if found or self.recording else ()
-        breaking, lines = self._note(scope, answer.status, found, secrets)
+        breaking, lines = self._note(scope, answer.status, found, secrets, unknown)
         out = end_to_end(answer.headers)
         if not any(name.lower() == b"content-length" for name, _ in out):
             out.append((b"content-length", str(len(answer.body)).encode()))
@@ -248,15 +253,22 @@ class ProxyApp:
 
     # -- helpers ------------------------------------------------------------------------------
     def _note(
-        self, scope: Scope, status: int, found: list[Violation], secrets: tuple[str, ...]
+        self,
+        scope: Scope,
+        status: int,
+        found: list[Violation],
+        secrets: tuple[str, ...],
+        unknown: tuple[str, ...] = (),
     ) -> tuple[list[Violation], list[str]]:
-        """Violations into the journal entry (scope) and the log, secrets masked; returns the
-        breaking ones and their lines (for the answer's headers)."""
+        """Violations and warnings (unknown query names, additive changes) into the journal
+        entry (scope) and the log, secrets masked; returns the breaking violations and their
+        lines (for the answer's headers)."""
         breaking, additive = split(found)
         lines = [mask_text(shown(v), secrets) for v in breaking]
         scope[VIOLATIONS_KEY] = tuple(_masked_dict(v, secrets) for v in breaking)
-        scope[WARNINGS_KEY] = tuple(
-            f"additive change: {mask_text(shown(v), secrets)}" for v in additive
+        scope[WARNINGS_KEY] = (
+            *unknown,
+            *(f"additive change: {mask_text(shown(v), secrets)}" for v in additive),
         )
         self._log(scope, status, lines, additive, secrets)
         return breaking, lines

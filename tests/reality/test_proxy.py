@@ -234,11 +234,23 @@ def test_the_journal_names_the_operation(drift_proxies, segments):
     ]
 
 
-def test_the_control_plane_answers_in_proxy_mode(sendgrid_proxy):
+def test_the_control_plane_answers_in_proxy_mode(sendgrid_proxy, upstream):
     health = httpx.get(sendgrid_proxy.url + "/__mockserver/health").json()
     assert health["status"] == "ok" and health["apis"] == ["sendgrid"]
-    assert httpx.get(sendgrid_proxy.url + "/__mockserver/").status_code == 200
+    page = httpx.get(sendgrid_proxy.url + "/__mockserver/")
+    assert page.status_code == 200
+    # the console says it is a proxy, and offers no mock's scenarios, faults or data
+    assert 'id="proxy-note"' in page.text and upstream.url in page.text
+    assert 'id="scenarios"' not in page.text and 'id="data"' not in page.text
     assert httpx.post(sendgrid_proxy.url + "/__mockserver/reset").status_code == 200
+
+
+def test_unknown_query_parameters_are_warned_as_the_mock_warns(sendgrid_proxy):
+    httpx.delete(sendgrid_proxy.url + "/__mockserver/requests")
+    answer = httpx.get(sendgrid_proxy.url + SEGMENTS + "?ids[]=x", headers=AUTH)
+    assert answer.status_code == 200
+    (entry,) = httpx.get(sendgrid_proxy.url + "/__mockserver/requests").json()["requests"]
+    assert entry["warnings"] == ['unknown query parameter "ids[]" (did you mean "ids"?)']
 
 
 # -- an upstream that fails -----------------------------------------------------------------------
