@@ -13,21 +13,15 @@ at a time to bound the scratch memory; no per-entry Python object.
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import partial
 
 import numpy as np
 
-from mockserver.vendors.actionhub.model import WEIGHT_SCALE, Catalog, Recommendations, World
+from mockserver.vendors.actionhub.model import WEIGHT_SCALE, Catalog, World
 
 #: Bits of an inverted weight ``WEIGHT_SCALE - weight`` in a key (2**14 > WEIGHT_SCALE).
 WEIGHT_BITS = 14
 WEIGHT_MASK = (1 << WEIGHT_BITS) - 1
-#: Worlds of at least this many recommendations index two action types at once.
-PARALLEL_ROWS = 1 << 20
-BUILD_THREADS = min(2, os.cpu_count() or 1)
 #: Label entries made per step (bounds the scratch of assets with many labels).
 LABEL_CHUNK = 1 << 22
 
@@ -96,8 +90,7 @@ class Union:
 
 
 class ListBuilder:
-    """Collects the groups of one list, one action type (a range of segments) at a time; the
-    action types may come in any order, from several threads."""
+    """Collects the groups of one list, one action type (a range of segments) at a time."""
 
     def __init__(self, n_actions: int, n_items: int) -> None:
         self.n_segments = n_actions * n_items
@@ -159,6 +152,16 @@ def _bits(count: int) -> int:
     return max(1, (count - 1).bit_length())
 
 
+def _differs(key: np.ndarray, shift: int) -> np.ndarray:
+    """``key[i] >> shift != key[i - 1] >> shift`` (True for the first entry), in chunks:
+    ``>= 1 << shift`` of the xor of two non-negative keys says they differ above ``shift``."""
+    out = np.ones(len(key), bool)
+    for start in range(1, len(key), LABEL_CHUNK):
+        stop = min(len(key), start + LABEL_CHUNK)
+        out[start:stop] = (key[start:stop] ^ key[start - 1 : stop - 1]) >= 1 << shift
+    return out
+
+
 def _label_table(catalog: Catalog) -> np.ndarray:
     """Asset -> its label indexes, one row per asset padded with -1."""
     width = max((len(labels) for labels in catalog.asset_labels), default=0)
@@ -190,6 +193,7 @@ class IndexBuilder:
         # An entry's key starts with its label: label << (user, history, weight bits); -1: none
         table = _label_table(catalog)
         self.label_table = np.where(table >= 0, table << (self.user_bits + 1 + WEIGHT_BITS), -1)
+        self.label_counts = (table >= 0).sum(axis=1)
 
     def add_action(
         self,
@@ -201,21 +205,26 @@ class IndexBuilder:
     ) -> None:
         inverted = WEIGHT_SCALE - weight.astype(np.int64)
         self._add_assets(action, user, asset, inverted, history)
-        # (user, history, weight) of a row, shifted under the label of each entry it makes
+        self._add_labels(action, user, asset, inverted, history)
+
+    def _label_keys(
+        self, user: np.ndarray, asset: np.ndarray, inverted: np.ndarray, history: np.ndarray
+    ) -> np.ndarray:
+        """One key (label, user, history, inverted weight) per label of each row's asset."""
         row = user.astype(np.int64) << 1
         row |= history
         row <<= WEIGHT_BITS
         row |= inverted
-        del inverted
         chunk = max(1, LABEL_CHUNK // self.label_table.shape[1])
-        keys = []
+        key = np.empty(int(self.label_counts[asset].sum()), np.int64)
+        filled = 0
         for start in range(0, len(row), chunk):
             entries = self.label_table[asset[start : start + chunk]]
             entries |= row[start : start + chunk, None]
-            keys.append(entries[entries >= 0])
-            del entries
-        del row
-        self._add_labels(action, np.concatenate(keys) if keys else np.zeros(0, np.int64))
+            entries = entries[entries >= 0]
+            key[filled : filled + len(entries)] = entries
+            filled += len(entries)
+        return key
 
     def _add_assets(
         self,
@@ -241,30 +250,31 @@ class IndexBuilder:
             group += offset
             self.assets[name].add(action, group, part & ((1 << ub) - 1))
 
-    def _add_labels(self, action: int, key: np.ndarray) -> None:
+    def _add_labels(
+        self,
+        action: int,
+        user: np.ndarray,
+        asset: np.ndarray,
+        inverted: np.ndarray,
+        history: np.ndarray,
+    ) -> None:
         """A user's value per (label, history) is its best asset's: sort the entries by
         (label, user, history, weight desc), keep the first of each (label, user, history),
         then sort each history's entries into runs. A (label, user) with both histories is
         an overlap."""
         ub = self.user_bits
+        key = self._label_keys(user, asset, inverted, history)
         key.sort()
-        pair = key >> WEIGHT_BITS
-        first = np.empty(len(key), bool)
-        first[:1] = True
-        np.not_equal(pair[1:], pair[:-1], out=first[1:])
-        key = key[first]
-        del pair, first
+        key = key[_differs(key, WEIGHT_BITS)]
         offset = (action * self.n_labels) << WEIGHT_BITS
         # Overlap: entries i (discovery) and i + 1 (base) of one (label, user).
-        cell = key >> (WEIGHT_BITS + 1)
-        both = np.flatnonzero(cell[1:] == cell[:-1])
-        del cell
+        both = np.flatnonzero(~_differs(key, WEIGHT_BITS + 1)[1:])
         smaller = np.maximum(key[both] & WEIGHT_MASK, key[both + 1] & WEIGHT_MASK)
         overlap = ((key[both] >> (WEIGHT_BITS + 1 + ub)) << WEIGHT_BITS) | smaller
         overlap.sort()
         self.overlap.add(action, overlap + offset)
         del both, smaller, overlap
-        is_base = (key >> WEIGHT_BITS) & 1 == 1
+        is_base = (key & (1 << WEIGHT_BITS)).astype(bool)
         for name, chosen in (("discovery", ~is_base), ("base", is_base)):
             part = key[chosen]
             runs = (part >> (WEIGHT_BITS + 1 + ub)) << WEIGHT_BITS
@@ -291,24 +301,15 @@ class IndexBuilder:
         return Index(self.n_assets, self.n_labels, self.n_actions, lists)
 
 
-def _add_action(builder: IndexBuilder, recs: Recommendations, action: int) -> None:
-    rows = np.flatnonzero(recs.action == action)
-    builder.add_action(
-        action, recs.user[rows], recs.asset[rows], recs.weight[rows], recs.history[rows]
-    )
-
-
 def build_index(world: World) -> Index:
-    """Build every posting list, one action type at a time (two at once on a big world)."""
+    """Build every posting list, one action type at a time to bound the scratch memory."""
     recs = world.recommendations
     builder = IndexBuilder(world.catalog, len(world.users))
-    add = partial(_add_action, builder, recs)
-    actions = range(builder.n_actions)
-    if len(recs) < PARALLEL_ROWS or BUILD_THREADS < 2:
-        for action in actions:
-            add(action)
-    else:  # NumPy sorts and ufuncs release the GIL
-        with ThreadPoolExecutor(BUILD_THREADS) as pool:
-            list(pool.map(add, actions))
-    del recs, add
+    for action in range(builder.n_actions):
+        rows = np.flatnonzero(recs.action == action)
+        builder.add_action(
+            action, recs.user[rows], recs.asset[rows], recs.weight[rows], recs.history[rows]
+        )
+        del rows
+    del recs
     return builder.build()

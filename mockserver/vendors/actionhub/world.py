@@ -161,11 +161,13 @@ def _stored_weight(mix: np.ndarray) -> np.ndarray:
 def _first_draws(
     user_rows: int, per_user: int, asset: np.ndarray, action: np.ndarray, n_actions: int
 ) -> np.ndarray:
-    """Row numbers of the first draw of each (user, asset, action): a sort of each user's
-    ``per_user`` draws by (asset, action, draw number), not of all rows."""
+    """Row numbers of the first draw of each (user, asset, action), ascending: a sort of each
+    user's ``per_user`` draws by (asset, action, draw number), not of all rows."""
     n_cells = (int(asset.max()) + 1) * n_actions * per_user if len(asset) else 1
-    dtype = np.int32 if n_cells < 2**31 else np.int64
-    packed = asset.astype(dtype) * n_actions + action
+    dtype = np.int32 if max(n_cells, user_rows * per_user) < 2**31 else np.int64
+    packed = asset.astype(dtype)
+    packed *= n_actions
+    packed += action
     packed *= per_user
     packed += np.tile(np.arange(per_user, dtype=dtype), user_rows)
     packed = packed.reshape(user_rows, per_user)
@@ -174,9 +176,9 @@ def _first_draws(
     first = np.ones(packed.shape, bool)
     np.not_equal(cell[:, 1:], cell[:, :-1], out=first[:, 1:])
     del cell
-    rows = packed % per_user
-    rows += np.arange(0, user_rows * per_user, per_user, dtype=dtype)[:, None]
-    return rows[first].astype(np.int64)
+    packed %= per_user
+    packed += np.arange(0, user_rows * per_user, per_user, dtype=dtype)[:, None]
+    return packed[first]
 
 
 def generate_recommendations(seed: int, catalog: Catalog, volume: Volume) -> Recommendations:
@@ -225,7 +227,7 @@ def generate_recommendations(seed: int, catalog: Catalog, volume: Volume) -> Rec
     del without, with_history
     first = _first_draws(n_users, per_user, asset, action, n_actions)
     return Recommendations(
-        user=(first // per_user).astype(np.int32),
+        user=(first // per_user).astype(np.int32, copy=False),
         asset=asset[first],
         action=action[first],
         weight=weight[first],
