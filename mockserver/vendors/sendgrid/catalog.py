@@ -13,16 +13,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import orjson
 
 from mockserver.vendors.sendgrid.fixtures import FixtureError, SegmentSpec, WorldSpec
-from mockserver.vendors.sendgrid.sql import ContactStore, QueryError
+from mockserver.vendors.sendgrid.sql import ContactStore, QueryError, RowSet, SegmentQuery
 from mockserver.vendors.sendgrid.values import DAY, iso_ms
 from mockserver.vendors.sendgrid.world import (
     Contacts,
     assign_lists,
+    event_batches,
     generate_contacts,
-    generate_events,
 )
 
 SAMPLE_SIZE = 50
@@ -33,7 +34,7 @@ class Segment:
     """A segment with its members and its answers, serialized once."""
 
     spec: SegmentSpec
-    members: frozenset[int]
+    members: RowSet
     summary: dict[str, Any]
     summary_bytes: bytes
     full_bytes: bytes
@@ -52,7 +53,7 @@ class Segment:
 class Catalog:
     spec: WorldSpec
     contacts: Contacts
-    list_members: dict[str, frozenset[int]]
+    list_members: dict[str, RowSet]
     segments: tuple[Segment, ...]
     by_id: dict[str, Segment] = field(init=False, repr=False)
     #: The unfiltered list answer.
@@ -75,19 +76,25 @@ class Evaluator:
         self.store = store
         self.problems: list[str] = []
 
-    def members(self, query: Any, where: str) -> set[int]:
-        try:
-            return self.store.members(query)
-        except QueryError as error:
-            self.problems.append(f"{where}: {error}")
-            return set()
+    def members(self, named: Sequence[tuple[SegmentQuery, str]]) -> list[RowSet]:
+        """The members of each ``(query, what it belongs to)``; a failure is noted, with no
+        members."""
+        found = []
+        for (_, where), members in zip(
+            named, self.store.members_of([query for query, _ in named]), strict=True
+        ):
+            if isinstance(members, QueryError):
+                self.problems.append(f"{where}: {members}")
+                members = RowSet(np.zeros(0, np.int64))
+            found.append(members)
+        return found
 
     def check(self) -> None:
         if self.problems:
             raise FixtureError(self.problems)
 
 
-def _timeline(spec: WorldSpec, seed: int, segment: SegmentSpec, members: frozenset[int],
+def _timeline(spec: WorldSpec, seed: int, segment: SegmentSpec, members: RowSet,
               contacts: Contacts) -> dict[str, str]:  # fmt: skip
     """created <= updated <= sample updated (the last hourly refresh) < next sample update."""
     rng = random.Random(f"sendgrid:{seed}:segment:{segment.id}")
@@ -95,8 +102,7 @@ def _timeline(spec: WorldSpec, seed: int, segment: SegmentSpec, members: frozens
     created = now - rng.uniform(14, 720) * DAY
     updated = created + rng.uniform(0, max(0.0, now - 2 * 3600 - created))
     sampled = now - rng.uniform(0, 3600)
-    updated_at = contacts.updated_at
-    churn = sum(1 for i in members if updated_at[i] >= now - DAY)
+    churn = bool(np.any(contacts.updated_at[members.rows] >= now - DAY))
     # Samples refresh hourly while contacts enter or leave, backing off to 24 h otherwise.
     wait_hours = 1 if churn else (6 if members else 24)
     return {
@@ -113,40 +119,53 @@ def build_catalog(spec: WorldSpec, seed: int, count: int | None = None) -> Catal
     store = ContactStore([(custom.name, custom.type) for custom in spec.custom_fields])
     try:
         store.insert_contacts(contacts.rows())
-        store.insert_events(generate_events(spec, seed, contacts))
-        evaluator = Evaluator(store)
-        eligible = {
-            item.key: sorted(evaluator.members(item.where, f"list {item.name!r}: where"))
-            for item in spec.lists
-            if item.where is not None
-        }
-        evaluator.check()
-        list_members = assign_lists(spec, seed, contacts, eligible)
-        store.set_list_ids(
-            (orjson.dumps(ids).decode(), i + 1) for i, ids in enumerate(contacts.list_ids) if ids
+        store.insert_event_batches(
+            (b.source, b.type, b.contacts, b.timestamps)
+            for b in event_batches(spec, seed, contacts)
         )
+        evaluator = Evaluator(store)
+        ruled = [item for item in spec.lists if item.where is not None]
+        found = evaluator.members([(item.where, f"list {item.name!r}: where") for item in ruled])
+        eligible = {item.key: members.rows for item, members in zip(ruled, found, strict=True)}
+        evaluator.check()
+        assigned = assign_lists(spec, seed, contacts, eligible)
+        list_members = {list_id: RowSet(rows) for list_id, rows in assigned.items()}
+        texts = {ids: orjson.dumps(ids).decode() if ids else None for ids in set(contacts.list_ids)}
+        store.set_list_ids([texts[ids] for ids in contacts.list_ids])
+        found = evaluator.members([(s.query, f"segment {s.name!r}: query") for s in spec.segments])
         memberships = []
-        for segment in spec.segments:
-            members = evaluator.members(segment.query, f"segment {segment.name!r}: query")
+        for segment, members in zip(spec.segments, found, strict=True):
             if segment.parent_list_id is not None:
-                members.intersection_update(list_members[segment.parent_list_id])
-            memberships.append(frozenset(members))
+                members &= list_members[segment.parent_list_id]
+            memberships.append(members)
         evaluator.check()
     finally:
         store.close()
     segments = _serialize(spec, seed, contacts, memberships)
-    return Catalog(spec, contacts, {k: frozenset(v) for k, v in list_members.items()}, segments)
+    return Catalog(spec, contacts, list_members, segments)
+
+
+class _Ordered(Sequence[int]):
+    """A row set's members in ascending order, as the sequence ``random.sample`` draws from."""
+
+    def __init__(self, members: RowSet) -> None:
+        self.rows = members.rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+        return int(self.rows[index])
 
 
 def _serialize(
-    spec: WorldSpec, seed: int, contacts: Contacts, memberships: list[frozenset[int]]
+    spec: WorldSpec, seed: int, contacts: Contacts, memberships: list[RowSet]
 ) -> tuple[Segment, ...]:
     samples = []
     for segment, members in zip(spec.segments, memberships, strict=True):
         rng = random.Random(f"sendgrid:{seed}:sample:{segment.id}")
-        ordered = sorted(members)
-        samples.append(sorted(rng.sample(ordered, min(SAMPLE_SIZE, len(ordered)))))
-    sampled = {i for sample in samples for i in sample}
+        samples.append(sorted(rng.sample(_Ordered(members), min(SAMPLE_SIZE, len(members)))))
+    sampled = sorted({i for sample in samples for i in sample})
     segment_ids = {
         i: [s.id for s, members in zip(spec.segments, memberships, strict=True) if i in members]
         for i in sampled
