@@ -111,20 +111,30 @@ def parse_query(text: str, now: int) -> SegmentQuery:
     _check_shape(tree)
     try:
         rewritten = _rewrite(tree, now)
-        sqlite = _select_row_numbers(rewritten).sql("sqlite")
+        scan = _scan(rewritten)
+        if scan is None:
+            sqlite = _select_row_numbers(rewritten).sql("sqlite")
+        else:  # the same statement, spelled from the parts already generated
+            from_, row, condition = scan
+            sqlite = f"SELECT {row} AS sg_row {from_}"
+            sqlite += f" WHERE {condition}" if condition is not None else ""
     except SqlglotError as error:
         raise QueryError(f"cannot be evaluated: {_first_line(error)}") from None
     reads_events = any(table.name.lower() == TABLES[1] for table in tree.find_all(exp.Table))
-    return SegmentQuery(text, ast_json(tree), sqlite, _scan(rewritten), reads_events)
+    return SegmentQuery(text, ast_json(tree), sqlite, scan, reads_events)
+
+
+#: The parts of a SELECT a query may have and still share a table scan with others.
+SCAN_PARTS = frozenset({"expressions", "from_", "where"})
 
 
 def _scan(tree: exp.Expression) -> tuple[str, str, str | None] | None:
     """``(FROM clause, row number column, condition)`` of a query reading ``contact_data``
     alone with a condition of its own columns only (a subquery is better run by itself),
     else ``None``."""
-    if tree.args.get("joins") or tree.args.get("distinct"):
+    if any(value for key, value in tree.args.items() if key not in SCAN_PARTS):
         return None
-    if any(isinstance(node, exp.Select) for node in tree.find_all(exp.Select) if node is not tree):
+    if any(node is not tree for node in tree.find_all(exp.Select)):
         return None
     from_ = tree.args["from_"]
     row = exp.column("rowid", table=from_.this.alias_or_name).sql("sqlite")
@@ -280,6 +290,8 @@ class RowSet(AbstractSet[int]):
 #: Queries reading ``event_data`` from which an index on it pays: sorting a million contacts'
 #: events into one costs about what a few scans of them do.
 EVENT_INDEX_QUERIES = 6
+#: Contacts whose ``list_ids`` one statement sets (bounds the JSON text and its parse).
+LIST_IDS_CHUNK = 1 << 17
 
 
 class ContactStore:
@@ -333,12 +345,16 @@ class ContactStore:
 
     def set_list_ids(self, texts: Sequence[str | None]) -> None:
         """Each contact's ``list_ids`` JSON text (``None``: no list, ``[]`` stays), in row order:
-        lists are assigned after contacts exist. One statement over one JSON array."""
-        self.db.execute(
-            "UPDATE contact_data SET list_ids = sg_lists.value FROM json_each(?) AS sg_lists"
-            " WHERE contact_data.rowid = sg_lists.key + 1 AND sg_lists.value IS NOT NULL",
-            (orjson.dumps(texts).decode(),),
-        )
+        lists are assigned after contacts exist. One statement per ``LIST_IDS_CHUNK`` contacts,
+        their texts as one JSON array."""
+        for start in range(0, len(texts), LIST_IDS_CHUNK):
+            chunk = orjson.dumps(texts[start : start + LIST_IDS_CHUNK]).decode()
+            self.db.execute(
+                "UPDATE contact_data SET list_ids = sg_lists.value FROM json_each(?) AS sg_lists"
+                f" WHERE contact_data.rowid = sg_lists.key + {start + 1}"
+                " AND sg_lists.value IS NOT NULL",
+                (chunk,),
+            )
 
     def members(self, query: SegmentQuery) -> RowSet:
         """Indexes of the contacts a query selects (row ``n`` is contact ``n - 1``).
