@@ -11,7 +11,7 @@ get-by-id (with and without ``query_json``) over the default world and generated
 file stores, per scenario, the first 12 hex digits of SHA-256(status, content-type, body) of
 each request in the order sent (the requests themselves are regenerated from the script), so it
 stays small however large the world. ``--big`` adds the 1,000,000-user ActionHub world and the
-200,000-contact SendGrid world (minutes).
+200,000- and 1,000,000-contact SendGrid worlds (minutes).
 """
 
 from __future__ import annotations
@@ -91,6 +91,7 @@ SCENARIOS = (
     Scenario("sendgrid 1 contact", "sendgrid", options={"contacts": 1}),
     Scenario("sendgrid 0 contacts", "sendgrid", options={"contacts": 0}),
     Scenario("sendgrid 200000 contacts", "sendgrid", options={"contacts": 200_000}, big=True),
+    Scenario("sendgrid 1000000 contacts", "sendgrid", options={"contacts": 1_000_000}, big=True),
 )
 
 

@@ -20,7 +20,13 @@ import numpy as np
 import orjson
 
 from mockserver.vendors.sendgrid.fixtures import FixtureError, SegmentSpec, WorldSpec
-from mockserver.vendors.sendgrid.sql import ContactStore, QueryError, RowSet, SegmentQuery
+from mockserver.vendors.sendgrid.sql import (
+    ContactStore,
+    QueryError,
+    RowSet,
+    SegmentQuery,
+    sorted_unique,
+)
 from mockserver.vendors.sendgrid.values import DAY, iso_ms
 from mockserver.vendors.sendgrid.world import (
     Contacts,
@@ -175,7 +181,7 @@ def _serialize(
     for segment, members in zip(spec.segments, memberships, strict=True):
         rng = random.Random(f"sendgrid:{seed}:sample:{segment.id}")
         samples.append(sorted(rng.sample(_Ordered(members), min(SAMPLE_SIZE, len(members)))))
-    sampled = np.unique(np.fromiter((i for sample in samples for i in sample), np.int64))
+    sampled = sorted_unique(np.fromiter((i for sample in samples for i in sample), np.int64))
     segment_ids: dict[int, list[str]] = {i: [] for i in sampled.tolist()}
     for segment, members in zip(spec.segments, memberships, strict=True):
         for i in sampled[np.isin(sampled, members.rows, assume_unique=True)].tolist():
