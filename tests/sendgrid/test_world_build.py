@@ -93,12 +93,13 @@ def test_queries_sharing_one_scan_select_what_each_selects_alone(store):
         "state_province_region = 'CA'",
         "plan IS NULL OR created_at < (1717416000 - 100)",
         "email LIKE '%@corp.com' AND plan = 'pro'",
-        "CONTAINS(list_ids, 'L9')",  # a subquery: run by itself
+        "CONTAINS(list_ids, 'L9')",  # a subquery of the row's own list_ids
+        "contact_id IN (SELECT contact_id FROM event_data)",  # reads a table: run by itself
         "created_at > NOW()",
     ]
     queries = [parse_query(BASE + where, NOW) for where in wheres]
     queries.append(parse_query("SELECT c.contact_id, c.updated_at FROM contact_data AS c", NOW))
-    assert [q.scan is not None for q in queries] == [True, True, True, False, True, True]
+    assert [q.scan is not None for q in queries] == [True, True, True, True, False, True, True]
     together = store.members_of(queries)
     alone = [store.members(query) for query in queries]
     assert together == alone
@@ -106,6 +107,7 @@ def test_queries_sharing_one_scan_select_what_each_selects_alone(store):
         {0, 2},
         {2, 3},
         {3},
+        set(),
         set(),
         set(),
         {0, 1, 2, 3},

@@ -133,7 +133,7 @@ def build_catalog(spec: WorldSpec, seed: int, count: int | None = None) -> Catal
     contacts = generate_contacts(spec, seed, spec.contacts if count is None else count)
     store = ContactStore([(custom.name, custom.type) for custom in spec.custom_fields])
     try:
-        store.insert_contacts(contacts.rows())
+        store.insert_contacts(contacts.rows(), contacts.row_columns)
         store.insert_event_batches(
             (b.source, b.type, b.contacts, b.timestamps)
             for b in event_batches(spec, seed, contacts)

@@ -24,6 +24,7 @@ import numpy as np
 from faker.providers.person.en_US import Provider as Names
 
 from mockserver.vendors.sendgrid.fixtures import CustomField, Rule, WorldSpec
+from mockserver.vendors.sendgrid.sql import CONTACT_COLUMNS
 from mockserver.vendors.sendgrid.values import DAY, iso_seconds, stable_uuids
 
 FREE_MAIL = (
@@ -53,6 +54,8 @@ STREET_NAMES = (
 STREET_KINDS = ("Street", "Avenue", "Road", "Boulevard", "Drive", "Lane", "Way", "Court", "Place")
 UNIT_KINDS = ("Apt.", "Suite", "Unit")
 _NOT_LETTER = re.compile(r"[^a-z]")
+#: ``contact_data`` columns no generated contact has a value in (no NULL bound for them).
+EMPTY_COLUMNS = frozenset({"whatsapp", "line", "facebook", "unique_name"})
 
 
 def generator(seed: int, purpose: str) -> np.random.Generator:
@@ -139,8 +142,15 @@ class Contacts:
         addresses = (self.emails[i], *self.alternate_emails[i])
         return list(dict.fromkeys(a.rsplit("@", 1)[1] for a in addresses))
 
+    @property
+    def row_columns(self) -> tuple[str, ...]:
+        """The ``contact_data`` columns ``rows`` fills, in order (the others stay NULL)."""
+        reserved = tuple(name for name, _ in CONTACT_COLUMNS if name not in EMPTY_COLUMNS)
+        return reserved + tuple(f.name for f in self.custom_fields)
+
     def rows(self) -> Iterator[tuple[Any, ...]]:
-        """``contact_data`` rows (arrays as JSON text, times as Unix seconds); lists come later.
+        """``contact_data`` rows of ``row_columns`` (arrays as JSON text, times as Unix
+        seconds); lists come later.
 
         Addresses are made of ``[a-z0-9._@]`` only, so their JSON is spelled without a
         serializer (the same text orjson writes).
@@ -154,8 +164,7 @@ class Contacts:
             map(str, self.postal_codes), self.countries, repeat("[]", n),
             self.created_at.tolist(), self.updated_at.tolist(),
             map(_domains_json, self.emails, self.alternate_emails), self.phone_number_ids,
-            repeat(None, n), repeat(None, n), repeat(None, n), repeat(None, n), *customs,
-            strict=True,
+            *customs, strict=True,
         )  # fmt: skip
 
     def as_json(self, i: int, segment_ids: list[str]) -> dict[str, Any]:
