@@ -161,9 +161,10 @@ class Contacts:
             self.ids, self.emails, self.phone_number_ids, self.external_ids, self.anonymous_ids,
             self.first_names, self.last_names, map(_json_strings, self.alternate_emails),
             self.address_line_1, self.address_line_2, self.cities, self.states,
-            map(str, self.postal_codes), self.countries, repeat("[]", n),
+            map(_postal_texts(self.postal_codes).__getitem__, self.postal_codes), self.countries,
+            repeat("[]", n),
             self.created_at.tolist(), self.updated_at.tolist(),
-            map(_domains_json, self.emails, self.alternate_emails), self.phone_number_ids,
+            _all_domains_json(self.emails, self.alternate_emails), self.phone_number_ids,
             *customs, strict=True,
         )  # fmt: skip
 
@@ -199,6 +200,11 @@ class Contacts:
         return body
 
 
+def _postal_texts(codes: list[int]) -> dict[int, str]:
+    """Each postal code's text (a few hundred codes for a million contacts)."""
+    return {code: str(code) for code in set(codes)}
+
+
 def _json_strings(values: tuple[str, ...]) -> str:
     """JSON text of strings that need no escaping."""
     return '["' + '","'.join(values) + '"]' if values else "[]"
@@ -206,10 +212,20 @@ def _json_strings(values: tuple[str, ...]) -> str:
 
 def _domains_json(email: str, alternates: tuple[str, ...]) -> str:
     """JSON text of a contact's email domains, in order, each once."""
-    if not alternates:
-        return '["' + email[email.index("@") + 1 :] + '"]'
-    domains = dict.fromkeys(a[a.index("@") + 1 :] for a in (email, *alternates))
-    return _json_strings(tuple(domains))
+    domains = [email[email.index("@") + 1 :]]
+    for address in alternates:
+        domain = address[address.index("@") + 1 :]
+        if domain not in domains:
+            domains.append(domain)
+    return '["' + '","'.join(domains) + '"]'
+
+
+def _all_domains_json(emails: list[str], alternates: list[tuple[str, ...]]) -> Iterator[str]:
+    """``_domains_json`` of every contact (most have one address: spelled inline)."""
+    return (
+        _domains_json(email, others) if others else '["' + email[email.index("@") + 1 :] + '"]'
+        for email, others in zip(emails, alternates, strict=True)
+    )
 
 
 #: Per local-part pattern, the number ``k`` it ends with: ``offset + int(number * scale)``.
