@@ -274,18 +274,24 @@ class IndexBuilder:
         overlap.sort()
         self.overlap.add(action, overlap + offset)
         del both, smaller, overlap
-        is_base = (key & (1 << WEIGHT_BITS)).astype(bool)
+        is_base = np.bitwise_and(key, 1 << WEIGHT_BITS).astype(bool)
         for name, chosen in (("discovery", ~is_base), ("base", is_base)):
             part = key[chosen]
-            runs = (part >> (WEIGHT_BITS + 1 + ub)) << WEIGHT_BITS
-            runs |= part & WEIGHT_MASK
-            runs <<= ub
-            runs |= (part >> (WEIGHT_BITS + 1)) & ((1 << ub) - 1)
-            del part
+            # (label, user, history, weight) -> (label, weight, user), in place where it can be
+            runs = part >> (WEIGHT_BITS + 1)  # label, user
+            user = runs & ((1 << ub) - 1)
+            runs ^= user  # label << ub
+            runs <<= WEIGHT_BITS
+            np.bitwise_and(part, WEIGHT_MASK, out=part)
+            part <<= ub
+            runs |= part  # label, weight
+            runs |= user
+            del part, user
             runs.sort()
-            group = runs >> ub
-            group += offset
-            self.labels[name].add(action, group, runs & ((1 << ub) - 1))
+            users = runs & ((1 << ub) - 1)
+            runs >>= ub
+            runs += offset
+            self.labels[name].add(action, runs, users)
 
     def build(self) -> Index:
         asset_base, asset_discovery = self.assets["base"].build(), self.assets["discovery"].build()
