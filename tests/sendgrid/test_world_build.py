@@ -3,14 +3,22 @@ queries sharing a table scan select what each selects alone, memberships read as
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
+import yaml
 
+from mockserver.resources import bundled_dir
 from mockserver.vendors.sendgrid import sql
+from mockserver.vendors.sendgrid.catalog import build_catalog
+from mockserver.vendors.sendgrid.fixtures import WorldSpec, resolve, with_places
 from mockserver.vendors.sendgrid.sql import ContactStore, QueryError, RowSet, parse_query
 from mockserver.vendors.sendgrid.values import parse_instant, stable_uuid, stable_uuids
-from mockserver.vendors.sendgrid.world import claim_all, local_parts
+from mockserver.vendors.sendgrid.world import claim_all, generate_events, local_parts
 
+BUNDLED = bundled_dir("fixtures") / "sendgrid"
+WORLD = yaml.safe_load((BUNDLED / "world.yaml").read_text())
 NOW = parse_instant("2024-06-03T12:00:00Z")
 BASE = "SELECT contact_id, updated_at FROM contact_data WHERE "
 
@@ -129,3 +137,52 @@ def test_a_row_set_reads_as_a_frozen_set():
     assert rows & RowSet(np.array([0, 4, 9])) == {4, 9}
     assert rows & {9, 10} == {9}
     assert hash(rows) == hash(RowSet(np.array([1, 4, 9])))
+
+
+def world_with_lists(*rules: dict) -> WorldSpec:
+    """The bundled world with 400 contacts and ``rules`` as extra lists."""
+    document = copy.deepcopy(WORLD)
+    document["contacts"]["count"] = 400
+    document["lists"] = [*document["lists"], *rules]
+    return resolve(with_places(document, BUNDLED), 0)
+
+
+def test_a_list_rule_reading_events_sees_every_event():
+    """Such a rule runs after contacts and events are in; the others run before."""
+    spec = world_with_lists(
+        {
+            "key": "openers",
+            "name": "Opened anything",
+            "where": "contact_id IN"
+            " (SELECT contact_id FROM event_data WHERE event_type = 'opened')",
+        }
+    )
+    catalog = build_catalog(spec, 0)
+    openers = {
+        contact_id
+        for contact_id, _, kind, _ in generate_events(spec, 0, catalog.contacts)
+        if kind == "opened"
+    }
+    list_id = next(item.id for item in spec.lists if item.key == "openers")
+    assert openers and {catalog.contacts.ids[i] for i in catalog.list_members[list_id]} == openers
+    customers = next(item.id for item in spec.lists if item.key == "customers")
+    plan = catalog.contacts.custom["plan"]
+    assert catalog.list_members[customers] == {i for i in range(400) if plan[i] != "free"}
+
+
+def test_rules_run_before_the_contacts_are_in_see_every_column():
+    spec = world_with_lists(
+        {"key": "no-whatsapp", "name": "No WhatsApp", "where": "whatsapp IS NULL"},
+        {"key": "unlisted", "name": "In no list yet", "where": "list_ids = '[]'"},
+        {"key": "tx", "name": "Texans", "where": "state_province_region = 'TX'"},
+    )
+    catalog = build_catalog(spec, 0)
+    by_key = {item.key: item.id for item in spec.lists}
+    everyone = set(range(400))
+    assert catalog.list_members[by_key["no-whatsapp"]] == everyone
+    assert catalog.list_members[by_key["unlisted"]] == everyone
+    states = catalog.contacts.states
+    assert catalog.list_members[by_key["tx"]] == {i for i in everyone if states[i] == "TX"}
+    # and the contacts went in with their lists
+    texans = [i for i in everyone if states[i] == "TX"]
+    assert texans and all(by_key["tx"] in catalog.contacts.list_ids[i] for i in texans)

@@ -12,8 +12,9 @@ import contextlib
 import ctypes
 import ctypes.util
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -31,6 +32,7 @@ from mockserver.vendors.sendgrid.values import DAY, iso_ms
 from mockserver.vendors.sendgrid.world import (
     Contacts,
     assign_lists,
+    by_contact_id,
     event_batches,
     generate_contacts,
 )
@@ -91,13 +93,16 @@ class Evaluator:
         self.store = store
         self.problems: list[str] = []
 
-    def members(self, named: Sequence[tuple[SegmentQuery, str]]) -> list[RowSet]:
-        """The members of each ``(query, what it belongs to)``; a failure is noted, with no
-        members."""
+    def members(
+        self,
+        named: Sequence[tuple[SegmentQuery, str]],
+        run: Callable[[list[SegmentQuery]], list[RowSet | QueryError]] | None = None,
+    ) -> list[RowSet]:
+        """The members of each ``(query, what it belongs to)`` (``run``: how to evaluate
+        them, default ``store.members_of``); a failure is noted, with no members."""
+        results = (run or self.store.members_of)([query for query, _ in named])
         found = []
-        for (_, where), members in zip(
-            named, self.store.members_of([query for query, _ in named]), strict=True
-        ):
+        for (_, where), members in zip(named, results, strict=True):
             if isinstance(members, QueryError):
                 self.problems.append(f"{where}: {members}")
                 members = RowSet(np.zeros(0, np.int64))
@@ -133,20 +138,28 @@ def build_catalog(spec: WorldSpec, seed: int, count: int | None = None) -> Catal
     contacts = generate_contacts(spec, seed, spec.contacts if count is None else count)
     store = ContactStore([(custom.name, custom.type) for custom in spec.custom_fields])
     try:
-        store.insert_contacts(contacts.rows(), contacts.row_columns)
-        store.insert_event_batches(
-            (b.source, b.type, b.contacts, b.timestamps)
-            for b in event_batches(spec, seed, contacts)
-        )
         evaluator = Evaluator(store)
         ruled = [item for item in spec.lists if item.where is not None]
-        found = evaluator.members([(item.where, f"list {item.name!r}: where") for item in ruled])
+        rules = [(item.where, f"list {item.name!r}: where") for item in ruled]
+        # Rules of contact fields alone run first, over just those fields, so the contacts go
+        # in with their list_ids; a rule reading events needs every row in first.
+        early = not any(query.reads_events for query, _ in rules)
+        if early:
+            mentioned = set().union(*(query.columns for query, _ in rules))
+            needed = [name for name in store.columns if name in mentioned]
+            run = partial(store.members_before_insert, columns=needed, rows=contacts.rows(needed))
+            found = evaluator.members(rules, run)
+        else:
+            _insert_rows(spec, seed, store, contacts)
+            found = evaluator.members(rules)
         eligible = {item.key: members.rows for item, members in zip(ruled, found, strict=True)}
         evaluator.check()
         assigned = assign_lists(spec, seed, contacts, eligible)
         list_members = {list_id: RowSet(rows) for list_id, rows in assigned.items()}
-        texts = {ids: orjson.dumps(ids).decode() if ids else None for ids in set(contacts.list_ids)}
-        store.set_list_ids([texts[ids] for ids in contacts.list_ids])
+        if early:
+            _insert_rows(spec, seed, store, contacts)
+        else:
+            store.set_list_ids(contacts.list_ids_json())
         found = evaluator.members([(s.query, f"segment {s.name!r}: query") for s in spec.segments])
         memberships = []
         for segment, members in zip(spec.segments, found, strict=True):
@@ -159,6 +172,13 @@ def build_catalog(spec: WorldSpec, seed: int, count: int | None = None) -> Catal
         release_freed_memory()
     segments = _serialize(spec, seed, contacts, memberships)
     return Catalog(spec, contacts, list_members, segments)
+
+
+def _insert_rows(spec: WorldSpec, seed: int, store: ContactStore, contacts: Contacts) -> None:
+    """The contacts (with their list_ids, if assigned yet), then their events."""
+    store.insert_contacts(contacts.rows(), contacts.row_columns)
+    events = by_contact_id(event_batches(spec, seed, contacts), contacts)
+    store.insert_event_batches((b.source, b.type, b.contacts, b.timestamps) for b in events)
 
 
 class _Ordered(Sequence[int]):

@@ -103,6 +103,8 @@ class SegmentQuery:
     scan: tuple[str, str, str | None] | None = None
     #: Whether it reads ``event_data``.
     reads_events: bool = False
+    #: The column names it mentions (of any table), lowercase.
+    columns: frozenset[str] = frozenset()
 
 
 def parse_query(text: str, now: int) -> SegmentQuery:
@@ -127,7 +129,8 @@ def parse_query(text: str, now: int) -> SegmentQuery:
     except SqlglotError as error:
         raise QueryError(f"cannot be evaluated: {_first_line(error)}") from None
     reads_events = any(table.name.lower() == TABLES[1] for table in tree.find_all(exp.Table))
-    return SegmentQuery(text, ast_json(tree), sqlite, scan, reads_events)
+    columns = frozenset(column.name.lower() for column in tree.find_all(exp.Column))
+    return SegmentQuery(text, ast_json(tree), sqlite, scan, reads_events, columns)
 
 
 #: The parts of a SELECT a query may have and still share a table scan with others.
@@ -325,6 +328,7 @@ class ContactStore:
         self.db.execute("PRAGMA temp_store = MEMORY")
         columns = [*CONTACT_COLUMNS, *((n, CUSTOM_TYPES[t]) for n, t in custom_fields)]
         self.columns = tuple(name for name, _ in columns)
+        self.declared = dict(columns)
         self.db.execute(f"CREATE TABLE contact_data ({', '.join(f'{n} {t}' for n, t in columns)})")
         self.db.execute(
             "CREATE TABLE event_data (contact_id TEXT, event_source TEXT, event_type TEXT,"
@@ -346,6 +350,25 @@ class ContactStore:
     def insert_events(self, rows: Iterable[Sequence[Any]]) -> None:
         """``(contact_id, source, type, timestamp)`` rows."""
         self.db.executemany("INSERT INTO event_data VALUES (?, ?, ?, ?)", rows)
+
+    def members_before_insert(
+        self,
+        queries: Sequence[SegmentQuery],
+        columns: Sequence[str],
+        rows: Iterable[Sequence[Any]],
+    ) -> list[RowSet | QueryError]:
+        """``members_of`` queries that read only ``columns`` of ``contact_data`` (no other
+        table), evaluated before the contacts are in: over a temporary ``contact_data`` of
+        those columns (it hides the real one while it exists), dropped afterwards."""
+        columns = tuple(columns) or ("created_at",)
+        spelled = ", ".join(f"{name} {self.declared[name]}" for name in columns)
+        self.db.execute(f"CREATE TEMP TABLE contact_data ({spelled})")
+        try:
+            marks = ", ".join("?" * len(columns))
+            self.db.executemany(f"INSERT INTO temp.contact_data VALUES ({marks})", rows)
+            return self.members_of(queries)
+        finally:
+            self.db.execute("DROP TABLE temp.contact_data")
 
     def insert_event_batches(
         self, batches: Iterable[tuple[str, str, np.ndarray, np.ndarray]]

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate, repeat
 from typing import Any
 
 import numpy as np
+import orjson
 from faker.providers.person.en_US import Provider as Names
 
 from mockserver.vendors.sendgrid.fixtures import CustomField, Rule, WorldSpec
@@ -144,29 +145,53 @@ class Contacts:
 
     @property
     def row_columns(self) -> tuple[str, ...]:
-        """The ``contact_data`` columns ``rows`` fills, in order (the others stay NULL)."""
+        """The ``contact_data`` columns generated contacts fill, in order (the others stay
+        NULL)."""
         reserved = tuple(name for name, _ in CONTACT_COLUMNS if name not in EMPTY_COLUMNS)
         return reserved + tuple(f.name for f in self.custom_fields)
 
-    def rows(self) -> Iterator[tuple[Any, ...]]:
-        """``contact_data`` rows of ``row_columns`` (arrays as JSON text, times as Unix
-        seconds); lists come later.
+    def rows(self, columns: Sequence[str] | None = None) -> Iterator[tuple[Any, ...]]:
+        """``contact_data`` rows of ``columns`` (default ``row_columns``): arrays as JSON text,
+        times as Unix seconds, ``list_ids`` as assigned so far (``[]`` before).
 
         Addresses are made of ``[a-z0-9._@]`` only, so their JSON is spelled without a
         serializer (the same text orjson writes).
         """
         n = len(self)
-        customs = [self.custom[f.name] for f in self.custom_fields]
-        return zip(
-            self.ids, self.emails, self.phone_number_ids, self.external_ids, self.anonymous_ids,
-            self.first_names, self.last_names, map(_json_strings, self.alternate_emails),
-            self.address_line_1, self.address_line_2, self.cities, self.states,
-            map(_postal_texts(self.postal_codes).__getitem__, self.postal_codes), self.countries,
-            repeat("[]", n),
-            self.created_at.tolist(), self.updated_at.tolist(),
-            _all_domains_json(self.emails, self.alternate_emails), self.phone_number_ids,
-            *customs, strict=True,
-        )  # fmt: skip
+        custom = self.custom
+        values: dict[str, Callable[[], Iterable[Any]]] = {
+            "contact_id": lambda: self.ids,
+            "email": lambda: self.emails,
+            "phone_number_id": lambda: self.phone_number_ids,
+            "external_id": lambda: self.external_ids,
+            "anonymous_id": lambda: self.anonymous_ids,
+            "first_name": lambda: self.first_names,
+            "last_name": lambda: self.last_names,
+            "alternate_emails": lambda: map(_json_strings, self.alternate_emails),
+            "address_line_1": lambda: self.address_line_1,
+            "address_line_2": lambda: self.address_line_2,
+            "city": lambda: self.cities,
+            "state_province_region": lambda: self.states,
+            "postal_code": lambda: map(_postal_texts(self.postal_codes).get, self.postal_codes),
+            "country": lambda: self.countries,
+            "list_ids": lambda: self.list_ids_json("[]"),
+            "created_at": lambda: self.created_at.tolist(),
+            "updated_at": lambda: self.updated_at.tolist(),
+            "email_domains": lambda: _all_domains_json(self.emails, self.alternate_emails),
+            "phone_number": lambda: self.phone_number_ids,
+            **{name: (lambda: repeat(None, n)) for name in EMPTY_COLUMNS},
+            **{f.name: (lambda name=f.name: custom[name]) for f in self.custom_fields},
+        }
+        chosen = self.row_columns if columns is None else columns
+        return zip(*(values[name]() for name in chosen), strict=True)
+
+    def list_ids_json(self, empty: str | None = None) -> list[str | None]:
+        """Each contact's ``list_ids`` as JSON text (``empty`` for a contact in no list, and
+        for every contact before lists are assigned); one text per combination of lists."""
+        if not self.list_ids:
+            return [empty] * len(self)
+        texts = {ids: orjson.dumps(ids).decode() if ids else empty for ids in set(self.list_ids)}
+        return [texts[ids] for ids in self.list_ids]
 
     def as_json(self, i: int, segment_ids: list[str]) -> dict[str, Any]:
         """Contact ``i`` as the API shows it (``contact_response``)."""
@@ -481,6 +506,28 @@ def event_batches(spec: WorldSpec, seed: int, contacts: Contacts) -> Iterator[Ev
         clicked_at = np.minimum(now, opened_at[clicked] + gen.integers(5, 901, int(clicked.sum())))
         yield EventBatch("mail", "opened", opened, opened_at)
         yield EventBatch("mail", "clicked", opened[clicked], clicked_at)
+
+
+def by_contact_id(batches: Iterable[EventBatch], contacts: Contacts) -> list[EventBatch]:
+    """The events of each (source, type) as one batch, in contact id order.
+
+    Stored in that order, a query matching ``event_data.contact_id`` with
+    ``contact_data.contact_id`` (a JOIN, an ``IN`` subquery) walks the contacts' id index in
+    order instead of at random: several times faster in SQLite. The contacts a query selects
+    are the same in any order.
+    """
+    rank = np.empty(len(contacts), np.int64)
+    rank[np.argsort(np.array(contacts.ids, dtype="S"), kind="stable")] = np.arange(len(contacts))
+    kinds: dict[tuple[str, str], list[EventBatch]] = {}
+    for batch in batches:
+        kinds.setdefault((batch.source, batch.type), []).append(batch)
+    merged = []
+    for (source, kind), parts in kinds.items():
+        rows = np.concatenate([part.contacts for part in parts])
+        times = np.concatenate([part.timestamps for part in parts])
+        order = np.argsort(rank[rows], kind="stable")
+        merged.append(EventBatch(source, kind, rows[order], times[order]))
+    return merged
 
 
 def generate_events(spec: WorldSpec, seed: int, contacts: Contacts) -> Iterator[tuple]:
