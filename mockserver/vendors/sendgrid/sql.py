@@ -312,6 +312,8 @@ class RowSet(AbstractSet[int]):
 #: Queries reading ``event_data`` from which an index on it pays: sorting a million contacts'
 #: events into one costs about what a few scans of them do.
 EVENT_INDEX_QUERIES = 6
+#: Events one statement inserts (bounds the JSON text and its parse).
+EVENTS_CHUNK = 1 << 18
 #: Contacts whose ``list_ids`` one statement sets (bounds the JSON text and its parse).
 LIST_IDS_CHUNK = 1 << 17
 
@@ -374,21 +376,25 @@ class ContactStore:
         self, batches: Iterable[tuple[str, str, np.ndarray, np.ndarray]]
     ) -> None:
         """``(source, type, contact indexes, Unix times)`` batches, in order; the contacts are
-        in already. Each batch is one statement: its (time, row) pairs, packed in one integer
-        each, go as one JSON array, and SQLite looks each contact's id up by row number
-        (``CROSS JOIN``: the array is the outer loop, so rows go in in the batch's order)."""
+        in already. A statement per ``EVENTS_CHUNK`` events: their (time, row) pairs, packed
+        in one integer each, go as one JSON array, and SQLite looks each contact's id up by row
+        number (``CROSS JOIN``: the array is the outer loop, so rows go in in order)."""
         for source, kind, contacts, timestamps in batches:
             rows = contacts.astype(np.int64) + 1
             shift = max(1, int(rows.max(initial=0)).bit_length())
             if len(rows) and (int(timestamps.min()) < 0 or int(timestamps.max()) >> 62 - shift):
                 raise ValueError("event times too far from 1970 to pack")
             packed = (timestamps.astype(np.int64) << shift) | rows
-            self.db.execute(
+            statement = (
                 f"INSERT INTO event_data SELECT c.contact_id, {_quoted(source)}, {_quoted(kind)},"
                 f" e.value >> {shift} FROM json_each(?) AS e CROSS JOIN contact_data AS c"
-                f" WHERE c.rowid = e.value & {(1 << shift) - 1}",
-                (orjson.dumps(packed, option=orjson.OPT_SERIALIZE_NUMPY).decode(),),
+                f" WHERE c.rowid = e.value & {(1 << shift) - 1}"
             )
+            for start in range(0, len(packed), EVENTS_CHUNK):
+                chunk = packed[start : start + EVENTS_CHUNK]
+                self.db.execute(
+                    statement, (orjson.dumps(chunk, option=orjson.OPT_SERIALIZE_NUMPY).decode(),)
+                )
 
     def set_list_ids(self, texts: Sequence[str | None]) -> None:
         """Each contact's ``list_ids`` JSON text (``None``: no list, ``[]`` stays), in row order:

@@ -17,7 +17,7 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import accumulate, repeat
+from itertools import accumulate, chain, repeat
 from typing import Any
 
 import numpy as np
@@ -175,8 +175,8 @@ class Contacts:
             "postal_code": lambda: map(_postal_texts(self.postal_codes).get, self.postal_codes),
             "country": lambda: self.countries,
             "list_ids": lambda: self.list_ids_json("[]"),
-            "created_at": lambda: self.created_at.tolist(),
-            "updated_at": lambda: self.updated_at.tolist(),
+            "created_at": lambda: _ints(self.created_at),
+            "updated_at": lambda: _ints(self.updated_at),
             "email_domains": lambda: _all_domains_json(self.emails, self.alternate_emails),
             "phone_number": lambda: self.phone_number_ids,
             **{name: (lambda: repeat(None, n)) for name in EMPTY_COLUMNS},
@@ -223,6 +223,11 @@ class Contacts:
             custom_fields=custom,
         )
         return body
+
+
+def _ints(values: np.ndarray, chunk: int = 1 << 16) -> Iterator[int]:
+    """The values as Python ints, a chunk at a time (not a list of a million at once)."""
+    return chain.from_iterable(values[i : i + chunk].tolist() for i in range(0, len(values), chunk))
 
 
 def _postal_texts(codes: list[int]) -> dict[int, str]:
