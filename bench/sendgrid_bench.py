@@ -69,30 +69,33 @@ def build(contacts: int | None = None) -> Any:
 
 class QueryCounter:
     """Counts the segment and list queries evaluated (``ContactStore.members_of``, the only
-    way the catalog runs them) and the SQLite statements that ran them (``_rows``)."""
+    way the catalog runs them) and the SQLite statements that ran them (``_rows``). On a
+    version without ``members_of`` (before issue 15) each ``members`` call is one of each."""
 
     def __init__(self) -> None:
         self.calls = 0
         self.statements = 0
-        self.originals = (ContactStore.members_of, ContactStore._rows)
+        self.names = [n for n in ("members_of", "_rows") if hasattr(ContactStore, n)] or ["members"]
+        self.originals = {name: getattr(ContactStore, name) for name in self.names}
 
     def __enter__(self) -> QueryCounter:
-        members_of, rows = self.originals
+        def counting(name: str, original: Any) -> Any:
+            def counted(store: ContactStore, argument: Any) -> Any:
+                if name in ("members_of", "members"):
+                    self.calls += len(argument) if name == "members_of" else 1
+                if name in ("_rows", "members"):
+                    self.statements += 1
+                return original(store, argument)
 
-        def counted(store: ContactStore, queries: Any) -> Any:
-            self.calls += len(queries)
-            return members_of(store, queries)
+            return counted
 
-        def statement(store: ContactStore, sql: str) -> Any:
-            self.statements += 1
-            return rows(store, sql)
-
-        ContactStore.members_of = counted  # type: ignore[method-assign]
-        ContactStore._rows = statement  # type: ignore[method-assign]
+        for name, original in self.originals.items():
+            setattr(ContactStore, name, counting(name, original))
         return self
 
     def __exit__(self, *exc: object) -> None:
-        ContactStore.members_of, ContactStore._rows = self.originals  # type: ignore[method-assign]
+        for name, original in self.originals.items():
+            setattr(ContactStore, name, original)
 
 
 def baseline_app(mock: MockServer) -> Starlette:
