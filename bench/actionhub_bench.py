@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import resource
 import statistics
@@ -116,11 +117,17 @@ def main() -> None:
     volume = {"users": args.users, "recommendations_per_user": args.per_user}
     mock = build_app(ServeConfig(apis=("actionhub",), vendor_options={"actionhub": volume}))
     programs = mock.runtimes["actionhub"].backend.programs
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     program = programs.get(PROGRAM)
     label = f"world of {args.users:,} users x {args.per_user}"
-    rows[f"{label} built"] = f"{time.perf_counter() - start:.2f} s"
-    rows[f"{label}: recommendations"] = f"{len(program.world.recommendations):,}"
+    rows[f"{label} built"] = (
+        f"{time.perf_counter() - start:.2f} s (CPU {time.process_time() - cpu:.2f} s, "
+        f"load average {os.getloadavg()[0]:.1f})"
+    )
+    asset_lists = [program.index.postings("asset", t) for t in ("base", "discovery")]
+    recommendations = sum(int(p.bounds[-1]) for p in asset_lists)  # type: ignore[union-attr]
+    rows[f"{label}: recommendations"] = f"{recommendations:,}"
+    rows["resident memory after the build"] = f"{rss_mb():.0f} MB"
     rows.update(asyncio.run(latencies(mock, program.world.catalog, args.requests)))
     rows["resident memory after the requests"] = f"{rss_mb():.0f} MB"
     rows["peak resident memory (incl. build)"] = f"{peak_mb():.0f} MB"

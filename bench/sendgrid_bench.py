@@ -13,6 +13,7 @@ Measures
 5. the vendor's own share: ``authorize`` + the handler, called directly.
 
 Usage: .venv/bin/python bench/sendgrid_bench.py [--contacts 200000] [--requests 3000] [--runs 7]
+       [--build-only]    (1 and 2 only, with resident memory after the build and its peak)
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import os
 import statistics
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -43,6 +46,16 @@ KEY = "SG." + "a" * 22 + "." + "b" * 43
 SEGMENTS = "/v3/marketing/segments"
 
 
+def memory_mb() -> dict[str, float]:
+    """VmRSS (resident now) and VmHWM (peak) of this process, in MB."""
+    found = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in ("VmRSS", "VmHWM"):
+            found[name] = int(value.split()[0]) / 1024
+    return found
+
+
 def timed(action: Callable[[], Any]) -> tuple[float, Any]:
     started = time.perf_counter()
     result = action()
@@ -55,24 +68,34 @@ def build(contacts: int | None = None) -> Any:
 
 
 class QueryCounter:
-    """Counts ``ContactStore.members`` calls: the only place a segment query runs."""
+    """Counts the segment and list queries evaluated (``ContactStore.members_of``, the only
+    way the catalog runs them) and the SQLite statements that ran them (``_rows``). On a
+    version without ``members_of`` (before issue 15) each ``members`` call is one of each."""
 
     def __init__(self) -> None:
         self.calls = 0
-        self.original = ContactStore.members
+        self.statements = 0
+        self.names = [n for n in ("members_of", "_rows") if hasattr(ContactStore, n)] or ["members"]
+        self.originals = {name: getattr(ContactStore, name) for name in self.names}
 
     def __enter__(self) -> QueryCounter:
-        original = self.original
+        def counting(name: str, original: Any) -> Any:
+            def counted(store: ContactStore, argument: Any) -> Any:
+                if name in ("members_of", "members"):
+                    self.calls += len(argument) if name == "members_of" else 1
+                if name in ("_rows", "members"):
+                    self.statements += 1
+                return original(store, argument)
 
-        def counted(store: ContactStore, query: Any) -> set[int]:
-            self.calls += 1
-            return original(store, query)
+            return counted
 
-        ContactStore.members = counted  # type: ignore[method-assign]
+        for name, original in self.originals.items():
+            setattr(ContactStore, name, counting(name, original))
         return self
 
     def __exit__(self, *exc: object) -> None:
-        ContactStore.members = self.original  # type: ignore[method-assign]
+        for name, original in self.originals.items():
+            setattr(ContactStore, name, original)
 
 
 def baseline_app(mock: MockApp) -> Starlette:
@@ -166,6 +189,7 @@ def main() -> None:
     parser.add_argument("--contacts", type=int, default=200_000)
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--build-only", action="store_true", help="world builds and memory only")
     args = parser.parse_args()
 
     first, _ = timed(build)
@@ -173,14 +197,24 @@ def main() -> None:
     print(f"default world built: first in process {first * 1000:.0f} ms, warm {warm * 1000:.0f} ms")
 
     gc.collect()
+    before, cpu = memory_mb()["VmRSS"], time.process_time()
     with QueryCounter() as counter:
         seconds, big = timed(lambda: build(args.contacts))
+    cpu = time.process_time() - cpu
     catalog = big.catalog
     members = sum(len(s.members) for s in catalog.segments)
+    after = memory_mb()
     print(
-        f"{len(catalog.contacts):,} contacts built in {seconds:.2f} s "
-        f"({counter.calls} queries, {members:,} memberships)"
+        f"{len(catalog.contacts):,} contacts built in {seconds:.2f} s (CPU {cpu:.2f} s, load "
+        f"average {os.getloadavg()[0]:.1f}; {counter.calls} queries in {counter.statements} SQLite "
+        f"statements, {members:,} memberships)"
     )
+    print(
+        f"resident memory: {before:.0f} MB before the build, {after['VmRSS']:.0f} MB after it; "
+        f"peak {after['VmHWM']:.0f} MB"
+    )
+    if args.build_only:
+        return
     del big, catalog
     gc.collect()
 
@@ -206,7 +240,10 @@ def main() -> None:
             for method, measure, mine_app, bare_app, count in methods:
                 mine, theirs = paired(measure, mine_app, bare_app, urls, count, args.runs)
                 print(f"| {name} | {method} | {mine:.1f} | {theirs:.1f} | {mine / theirs:.2f} |")
-    print(f"\nqueries evaluated while answering those requests: {counter.calls}")
+    print(
+        f"\nqueries evaluated while answering those requests: {counter.calls} "
+        f"({counter.statements} SQLite statements)"
+    )
     print("\nthe vendor's own share (authorize + handler, called directly):")
     for name, call in vendor_calls(mock, segments[0].id).items():
         print(f"  {name}: {vendor_us(mock, call, args.requests * 10):.2f} µs")

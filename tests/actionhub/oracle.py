@@ -11,7 +11,7 @@ from mockserver.vendors.actionhub.model import WEIGHT_SCALE, World
 
 def values(world: World, basis: str, segment_type: str) -> dict[tuple[str, str], dict[str, int]]:
     """(item id, action) -> user id -> value in 1/10,000; a label's is the max over its assets."""
-    catalog, recs = world.catalog, world.recommendations
+    catalog, recs, user_ids = world.catalog, world.recommendations, world.users.ids
     table: dict[tuple[str, str], dict[str, float]] = defaultdict(dict)
     for user, asset, action, weight, history in zip(
         recs.user.tolist(),
@@ -29,7 +29,7 @@ def values(world: World, basis: str, segment_type: str) -> dict[tuple[str, str],
             items = [catalog.label_ids[label] for label in catalog.asset_labels[asset]]
         for item in items:
             cell = table[(item, catalog.action_types[action])]
-            user_id = world.users.ids[user]
+            user_id = user_ids[user]
             cell[user_id] = max(cell.get(user_id, 0), weight)
     return table
 

@@ -2,9 +2,13 @@
 
 A segment ``(item, action)`` is a contiguous run of entries ordered by weight descending
 (ties by user), so the users qualifying at a ``min_weight`` are a prefix of the run, found by
-one binary search; a running sum per run gives the prefix's total weight (``strength``)
-without touching the entries. A label's value for a user is the **max** of the user's
-values for the assets carrying the label.
+one binary search. Entries of equal (segment, weight) form a group; per group the index keeps
+the cumulative count and weight, so a prefix's size and total weight (``strength``) are two
+lookups. A label's value for a user is the **max** of the user's values for the assets
+carrying it; growth is base united with discovery (see :class:`Union`).
+
+Built with sorts of packed integer keys (segment, weight, user in one int64), one action type
+at a time to bound the scratch memory; no per-entry Python object.
 """
 
 from __future__ import annotations
@@ -13,99 +17,119 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mockserver.vendors.actionhub.model import WEIGHT_LEVELS, WEIGHT_SCALE, Catalog, World
+from mockserver.vendors.actionhub.model import WEIGHT_SCALE, Catalog, World
+
+#: Bits of an inverted weight ``WEIGHT_SCALE - weight`` in a key (2**14 > WEIGHT_SCALE).
+WEIGHT_BITS = 14
+WEIGHT_MASK = (1 << WEIGHT_BITS) - 1
+#: Label entries made per step (bounds the scratch of assets with many labels).
+LABEL_CHUNK = 1 << 22
+
+
+def key_type(n_segments: int) -> type[np.signedinteger]:
+    """The integer type of group keys ``segment << WEIGHT_BITS | inverted weight``."""
+    return np.int32 if (n_segments << WEIGHT_BITS) < 2**31 else np.int64
 
 
 @dataclass(frozen=True)
 class Postings:
-    """Runs of (user, weight) per segment; segment ``s`` = ``action * n_items + item``."""
+    """Runs of users per segment (segment ``s`` = ``action * n_items + item``), as groups of
+    entries of equal (segment, weight) in run order, with cumulative counts and weights."""
 
-    offsets: np.ndarray  # int64, n_segments + 1
-    keys: np.ndarray  # segment * WEIGHT_LEVELS + (WEIGHT_SCALE - weight): ascending overall
-    users: np.ndarray  # int32
-    running: np.ndarray  # int64: sum of the weights from the run's start to this entry
+    keys: np.ndarray  # per group: segment << WEIGHT_BITS | (WEIGHT_SCALE - weight), ascending
+    bounds: np.ndarray  # per group + 1: entries before the group (bounds[-1]: all entries)
+    totals: np.ndarray  # per group + 1: int64, total weight of the entries before the group
+    firsts: np.ndarray  # per segment + 1: the segment's first group
+    users: np.ndarray  # int32, per entry, ascending within a group (empty: counts only)
 
     @property
     def n_segments(self) -> int:
-        return len(self.offsets) - 1
+        return len(self.firsts) - 1
 
     def ends(self, segments: np.ndarray, level: int) -> np.ndarray:
-        """Index past the last entry with weight >= ``level`` in each segment's run."""
-        targets = segments.astype(np.int64) * WEIGHT_LEVELS + (WEIGHT_SCALE - level)
+        """Per segment: the group past the last one with weight >= ``level``."""
+        targets = (segments.astype(self.keys.dtype) << WEIGHT_BITS) + (WEIGHT_SCALE - level)
         return np.searchsorted(self.keys, targets, side="right")
 
     def counts_and_sums(self, level: int) -> tuple[np.ndarray, np.ndarray]:
-        """Per segment: how many users have a weight >= ``level``, and their total weight."""
-        starts = self.offsets[:-1]
-        ends = self.ends(np.arange(self.n_segments), level)
-        counts = ends - starts
-        sums = np.where(counts > 0, self.running[np.maximum(ends - 1, 0)], 0)
-        return counts, sums
+        """Per segment: how many entries have a weight >= ``level``, and their total weight."""
+        ends, firsts = self.ends(np.arange(self.n_segments), level), self.firsts[:-1]
+        return self.bounds[ends] - self.bounds[firsts], self.totals[ends] - self.totals[firsts]
 
     def users_at(self, segment: int, level: int) -> np.ndarray:
         end = int(self.ends(np.array([segment]), level)[0])
-        return self.users[int(self.offsets[segment]) : end]
+        return self.users[int(self.bounds[self.firsts[segment]]) : int(self.bounds[end])]
 
 
 @dataclass(frozen=True)
-class DisjointUnion:
-    """Two postings whose runs never share a user (an asset's base and discovery values)."""
+class Union:
+    """Base and discovery postings of the same segments, united: a user's growth value is the
+    larger of its two. ``overlap`` holds, per segment, the users found in both by the smaller
+    of their values, so counts and sums subtract them once; an asset has no overlap (a
+    recommendation is from history or not)."""
 
     first: Postings
     second: Postings
+    overlap: Postings | None = None
 
     def counts_and_sums(self, level: int) -> tuple[np.ndarray, np.ndarray]:
         c1, s1 = self.first.counts_and_sums(level)
         c2, s2 = self.second.counts_and_sums(level)
-        return c1 + c2, s1 + s2
+        counts, sums = c1 + c2, s1 + s2
+        if self.overlap is not None:
+            c3, s3 = self.overlap.counts_and_sums(level)
+            counts -= c3
+            sums -= s3
+        return counts, sums
 
     def users_at(self, segment: int, level: int) -> np.ndarray:
+        """Both prefixes (a user in both appears twice: callers mark users, not count them)."""
         return np.concatenate(
             (self.first.users_at(segment, level), self.second.users_at(segment, level))
         )
 
 
-def build_postings(
-    segment: np.ndarray,
-    user: np.ndarray,
-    weight: np.ndarray,
-    n_segments: int,
-    n_users: int,
-    unique: bool = False,
-) -> Postings:
-    """Sort entries into runs; duplicate (segment, user) entries keep their highest weight.
+class ListBuilder:
+    """Collects the groups of one list, one action type (a range of segments) at a time."""
 
-    ``unique`` promises there are no duplicates (an asset's entries), skipping that pass.
-    """
-    segment, user, weight = (a.astype(np.int64) for a in (segment, user, weight))
-    span = max(n_users, 1)
-    if unique:
-        run_key = segment * WEIGHT_LEVELS + (WEIGHT_SCALE - weight)
-    else:
-        # Pass 1: one entry per (segment, user), the highest weight first in each group.
-        key = (segment * span + user) * WEIGHT_LEVELS + (WEIGHT_SCALE - weight)
-        key.sort()
-        pair = key // WEIGHT_LEVELS
-        first = np.ones(len(key), bool)
-        first[1:] = pair[1:] != pair[:-1]
-        key, pair = key[first], pair[first]
-        user = pair % span
-        run_key = (pair // span) * WEIGHT_LEVELS + key % WEIGHT_LEVELS
-        del key, pair, first
-    # Pass 2: by segment, weight descending, user ascending.
-    order = run_key * span + user
-    order.sort()
-    user = order % span
-    run_key = order // span
-    del order
-    segment = run_key // WEIGHT_LEVELS
-    weight = WEIGHT_SCALE - run_key % WEIGHT_LEVELS
-    offsets = np.searchsorted(segment, np.arange(n_segments + 1), side="left").astype(np.int64)
-    total = np.cumsum(weight)
-    before = np.concatenate((np.zeros(1, total.dtype), total))[offsets[:-1]]
-    running = total - np.repeat(before, np.diff(offsets))
-    key_type = np.int32 if n_segments * WEIGHT_LEVELS < 2**31 else np.int64
-    return Postings(offsets, run_key.astype(key_type), user.astype(np.int32), running)
+    def __init__(self, n_actions: int, n_items: int) -> None:
+        self.n_segments = n_actions * n_items
+        self.keys: list[np.ndarray | None] = [None] * n_actions
+        self.sizes: list[np.ndarray | None] = [None] * n_actions
+        self.users: list[np.ndarray | None] = [None] * n_actions
+
+    def add(self, action: int, group: np.ndarray, users: np.ndarray | None = None) -> None:
+        """The group keys of one action type's sorted entries (and their users, if kept)."""
+        starts = np.flatnonzero(group[1:] != group[:-1])
+        starts += 1
+        starts = np.concatenate((np.zeros(min(len(group), 1), np.int64), starts))
+        self.keys[action] = group[starts]
+        self.sizes[action] = np.diff(starts, append=len(group))
+        if users is not None:
+            self.users[action] = users.astype(np.int32)
+
+    def build(self) -> Postings:
+        dtype = key_type(self.n_segments)
+        keys = _joined(self.keys, dtype)
+        sizes = _joined(self.sizes, np.int64)
+        users = _joined(self.users, np.int32)
+        self.keys.clear()
+        self.sizes.clear()
+        self.users.clear()
+        bounds = np.zeros(len(keys) + 1, np.int64)
+        np.cumsum(sizes, out=bounds[1:])
+        totals = np.zeros(len(keys) + 1, np.int64)
+        np.cumsum(sizes * (WEIGHT_SCALE - (keys & WEIGHT_MASK)), out=totals[1:])
+        if bounds[-1] < 2**31:
+            bounds = bounds.astype(np.int32)
+        segment_starts = np.arange(self.n_segments + 1, dtype=dtype) << WEIGHT_BITS
+        firsts = np.searchsorted(keys, segment_starts, side="left")
+        return Postings(keys, bounds, totals, firsts, users)
+
+
+def _joined(parts: list[np.ndarray | None], dtype: type[np.generic]) -> np.ndarray:
+    present = [part for part in parts if part is not None]
+    return np.concatenate(present).astype(dtype, copy=False) if present else np.zeros(0, dtype)
 
 
 @dataclass(frozen=True)
@@ -115,91 +139,183 @@ class Index:
     n_assets: int
     n_labels: int
     n_actions: int
-    lists: dict[tuple[str, str], Postings | DisjointUnion]
+    lists: dict[tuple[str, str], Postings | Union]
 
     def n_items(self, basis: str) -> int:
         return self.n_assets if basis == "asset" else self.n_labels
 
-    def postings(self, basis: str, segment_type: str) -> Postings | DisjointUnion:
+    def postings(self, basis: str, segment_type: str) -> Postings | Union:
         return self.lists[(basis, segment_type)]
 
 
-def _label_entries(catalog: Catalog, asset: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For each recommendation, one entry per label of its asset: (row, label)."""
-    pointer, flat = catalog.label_csr()
-    starts, counts = pointer[asset], np.diff(pointer)[asset]
-    rows = np.repeat(np.arange(len(asset)), counts)
-    first = np.cumsum(counts) - counts
-    positions = np.repeat(starts - first, counts) + np.arange(int(counts.sum()))
-    return rows, flat[positions]
+def _bits(count: int) -> int:
+    return max(1, (count - 1).bit_length())
 
 
-def concatenate(parts: list[Postings], n_items: int) -> Postings:
-    """Per-action postings (segments = items) -> one postings (segment = action * n + item)."""
-    n_segments = len(parts) * n_items
-    key_type = np.int32 if n_segments * WEIGHT_LEVELS < 2**31 else np.int64
-    sizes = np.cumsum([0] + [len(part.users) for part in parts])
-    offsets = np.concatenate(
-        [np.zeros(1, np.int64)] + [part.offsets[1:] + sizes[a] for a, part in enumerate(parts)]
-    )
-    keys = (
-        np.concatenate(
-            [
-                part.keys.astype(key_type) + key_type(a * n_items * WEIGHT_LEVELS)
-                for a, part in enumerate(parts)
-            ]
-        )
-        if parts
-        else np.zeros(0, key_type)
-    )
-    users = np.concatenate([part.users for part in parts]) if parts else np.zeros(0, np.int32)
-    running = np.concatenate([part.running for part in parts]) if parts else np.zeros(0, np.int64)
-    return Postings(offsets, keys, users, running)
+def _differs(key: np.ndarray, shift: int) -> np.ndarray:
+    """``key[i] >> shift != key[i - 1] >> shift`` (True for the first entry), in chunks:
+    ``>= 1 << shift`` of the xor of two non-negative keys says they differ above ``shift``."""
+    out = np.ones(len(key), bool)
+    for start in range(1, len(key), LABEL_CHUNK):
+        stop = min(len(key), start + LABEL_CHUNK)
+        out[start:stop] = (key[start:stop] ^ key[start - 1 : stop - 1]) >= 1 << shift
+    return out
+
+
+def _label_table(catalog: Catalog) -> np.ndarray:
+    """Asset -> its label indexes, one row per asset padded with -1."""
+    width = max((len(labels) for labels in catalog.asset_labels), default=0)
+    table = np.full((len(catalog.asset_ids), max(width, 1)), -1, np.int64)
+    for asset, labels in enumerate(catalog.asset_labels):
+        table[asset, : len(labels)] = labels
+    return table
+
+
+class IndexBuilder:
+    """The five posting lists of a world, fed one action type's recommendations at a time.
+
+    Keys pack (item, weight, user) - and the history flag - into one int64 whose sort order is
+    the order wanted; ``WEIGHT_SCALE - weight`` puts higher weights first.
+    """
+
+    def __init__(self, catalog: Catalog, n_users: int) -> None:
+        self.catalog = catalog
+        self.n_assets, self.n_labels = len(catalog.asset_ids), len(catalog.label_ids)
+        self.n_actions = len(catalog.action_types)
+        self.user_bits = _bits(n_users)
+        self.asset_bits, self.label_bits = _bits(self.n_assets), _bits(self.n_labels)
+        if max(self.asset_bits + 1, self.label_bits) + WEIGHT_BITS + self.user_bits + 1 > 63:
+            raise ValueError("too many assets, labels or users to index")
+        n_actions, n_assets, n_labels = self.n_actions, self.n_assets, self.n_labels
+        self.assets = {t: ListBuilder(n_actions, n_assets) for t in ("base", "discovery")}
+        self.labels = {t: ListBuilder(n_actions, n_labels) for t in ("base", "discovery")}
+        self.overlap = ListBuilder(n_actions, n_labels)
+        # An entry's key starts with its label: label << (user, history, weight bits); -1: none
+        table = _label_table(catalog)
+        self.label_table = np.where(table >= 0, table << (self.user_bits + 1 + WEIGHT_BITS), -1)
+        self.label_counts = (table >= 0).sum(axis=1)
+
+    def add_action(
+        self,
+        action: int,
+        user: np.ndarray,
+        asset: np.ndarray,
+        weight: np.ndarray,
+        history: np.ndarray,
+    ) -> None:
+        inverted = WEIGHT_SCALE - weight.astype(np.int64)
+        self._add_assets(action, user, asset, inverted, history)
+        self._add_labels(action, user, asset, inverted, history)
+
+    def _label_keys(
+        self, user: np.ndarray, asset: np.ndarray, inverted: np.ndarray, history: np.ndarray
+    ) -> np.ndarray:
+        """One key (label, user, history, inverted weight) per label of each row's asset."""
+        row = user.astype(np.int64) << 1
+        row |= history
+        row <<= WEIGHT_BITS
+        row |= inverted
+        chunk = max(1, LABEL_CHUNK // self.label_table.shape[1])
+        key = np.empty(int(self.label_counts[asset].sum()), np.int64)
+        filled = 0
+        for start in range(0, len(row), chunk):
+            entries = self.label_table[asset[start : start + chunk]]
+            entries |= row[start : start + chunk, None]
+            entries = entries[entries >= 0]
+            key[filled : filled + len(entries)] = entries
+            filled += len(entries)
+        return key
+
+    def _add_assets(
+        self,
+        action: int,
+        user: np.ndarray,
+        asset: np.ndarray,
+        inverted: np.ndarray,
+        history: np.ndarray,
+    ) -> None:
+        """One sort by (history, asset, weight desc, user): discovery, then base."""
+        ub = self.user_bits
+        key = history.astype(np.int64) << self.asset_bits
+        key |= asset
+        key <<= WEIGHT_BITS
+        key |= inverted
+        key <<= ub
+        key |= user
+        key.sort()
+        split = int(np.searchsorted(key, 1 << (self.asset_bits + WEIGHT_BITS + ub)))
+        offset = (action * self.n_assets) << WEIGHT_BITS
+        for name, part in (("discovery", key[:split]), ("base", key[split:])):
+            group = (part >> ub) & ((1 << (self.asset_bits + WEIGHT_BITS)) - 1)
+            group += offset
+            self.assets[name].add(action, group, part & ((1 << ub) - 1))
+
+    def _add_labels(
+        self,
+        action: int,
+        user: np.ndarray,
+        asset: np.ndarray,
+        inverted: np.ndarray,
+        history: np.ndarray,
+    ) -> None:
+        """A user's value per (label, history) is its best asset's: sort the entries by
+        (label, user, history, weight desc), keep the first of each (label, user, history),
+        then sort each history's entries into runs. A (label, user) with both histories is
+        an overlap."""
+        ub = self.user_bits
+        key = self._label_keys(user, asset, inverted, history)
+        key.sort()
+        key = key[_differs(key, WEIGHT_BITS)]
+        offset = (action * self.n_labels) << WEIGHT_BITS
+        # Overlap: entries i (discovery) and i + 1 (base) of one (label, user).
+        both = np.flatnonzero(~_differs(key, WEIGHT_BITS + 1)[1:])
+        smaller = np.maximum(key[both] & WEIGHT_MASK, key[both + 1] & WEIGHT_MASK)
+        overlap = ((key[both] >> (WEIGHT_BITS + 1 + ub)) << WEIGHT_BITS) | smaller
+        overlap.sort()
+        self.overlap.add(action, overlap + offset)
+        del both, smaller, overlap
+        is_base = np.bitwise_and(key, 1 << WEIGHT_BITS).astype(bool)
+        for name, chosen in (("discovery", ~is_base), ("base", is_base)):
+            part = key[chosen]
+            # (label, user, history, weight) -> (label, weight, user), in place where it can be
+            runs = part >> (WEIGHT_BITS + 1)  # label, user
+            user = runs & ((1 << ub) - 1)
+            runs ^= user  # label << ub
+            runs <<= WEIGHT_BITS
+            np.bitwise_and(part, WEIGHT_MASK, out=part)
+            part <<= ub
+            runs |= part  # label, weight
+            runs |= user
+            del part, user
+            runs.sort()
+            users = runs & ((1 << ub) - 1)
+            runs >>= ub
+            runs += offset
+            self.labels[name].add(action, runs, users)
+
+    def build(self) -> Index:
+        asset_base, asset_discovery = self.assets["base"].build(), self.assets["discovery"].build()
+        label_base, label_discovery = self.labels["base"].build(), self.labels["discovery"].build()
+        lists: dict[tuple[str, str], Postings | Union] = {
+            ("asset", "base"): asset_base,
+            ("asset", "discovery"): asset_discovery,
+            ("asset", "growth"): Union(asset_base, asset_discovery),
+            ("label", "base"): label_base,
+            ("label", "discovery"): label_discovery,
+            ("label", "growth"): Union(label_base, label_discovery, self.overlap.build()),
+        }
+        return Index(self.n_assets, self.n_labels, self.n_actions, lists)
 
 
 def build_index(world: World) -> Index:
     """Build every posting list, one action type at a time to bound the scratch memory."""
-    catalog, recs = world.catalog, world.recommendations
-    n_users, n_assets, n_labels = len(world.users), len(catalog.asset_ids), len(catalog.label_ids)
-    n_actions = len(catalog.action_types)
-    parts: dict[tuple[str, str], list[Postings]] = {}
-    for action in range(n_actions):
+    recs = world.recommendations
+    builder = IndexBuilder(world.catalog, len(world.users))
+    for action in range(builder.n_actions):
         rows = np.flatnonzero(recs.action == action)
-        asset, user, weight, history = (
-            recs.asset[rows],
-            recs.user[rows],
-            recs.weight[rows],
-            recs.history[rows],
+        builder.add_action(
+            action, recs.user[rows], recs.asset[rows], recs.weight[rows], recs.history[rows]
         )
-        for segment_type, keep in (("base", history), ("discovery", ~history)):
-            parts.setdefault(("asset", segment_type), []).append(
-                build_postings(asset[keep], user[keep], weight[keep], n_assets, n_users, True)
-            )
-        entry, label = _label_entries(catalog, asset)
-        user, weight, history = user[entry], weight[entry], history[entry]
-        for segment_type, keep in (("growth", None), ("base", history), ("discovery", ~history)):
-            chosen = slice(None) if keep is None else keep
-            parts.setdefault(("label", segment_type), []).append(
-                build_postings(label[chosen], user[chosen], weight[chosen], n_labels, n_users)
-            )
-        del entry, label, user, weight, history
-    lists: dict[tuple[str, str], Postings | DisjointUnion] = {}
-    for (basis, segment_type), chunks in sorted(parts.items()):
-        lists[(basis, segment_type)] = concatenate(
-            chunks, n_assets if basis == "asset" else n_labels
-        )
-        chunks.clear()
-    if not parts:
-        for key in [
-            ("asset", "base"),
-            ("asset", "discovery"),
-            ("label", "growth"),
-            ("label", "base"),
-            ("label", "discovery"),
-        ]:
-            lists[key] = concatenate([], 0)
-    # An asset's value comes from history or not, never both: growth = base + discovery.
-    lists[("asset", "growth")] = DisjointUnion(
-        lists[("asset", "base")], lists[("asset", "discovery")]
-    )
-    return Index(n_assets, n_labels, n_actions, lists)
+        del rows
+    del recs
+    return builder.build()

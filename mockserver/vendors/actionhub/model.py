@@ -7,7 +7,7 @@ Weights are stored as integers in units of 1/10,000 (``WEIGHT_SCALE``): comparis
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -71,8 +71,8 @@ class Recommendations:
     """Growth-value recommendations, one row per (user, asset, action_type)."""
 
     user: np.ndarray  # int32 index into the sorted user ids
-    asset: np.ndarray  # int32 index into Catalog.asset_ids
-    action: np.ndarray  # int16 index into Catalog.action_types
+    asset: np.ndarray  # index into Catalog.asset_ids (the smallest signed integer type that fits)
+    action: np.ndarray  # index into Catalog.action_types (the smallest signed integer type)
     weight: np.ndarray  # uint16, stored units (see WEIGHT_SCALE)
     history: np.ndarray  # bool: True = from the user's own history (base), else net-new
 
@@ -80,38 +80,92 @@ class Recommendations:
         return len(self.user)
 
 
+def index_type(count: int) -> type[np.signedinteger]:
+    """The smallest signed integer type holding the indexes ``0 .. count - 1``."""
+    for dtype in (np.int8, np.int16, np.int32):
+        if count <= np.iinfo(dtype).max + 1:
+            return dtype
+    return np.int64
+
+
 class UserIds:
     """User ids in ascending order: an index order is an id order, so sorting ids is free.
 
-    Renders a set of user indexes as the ``text/plain`` body (one id per line) with one
-    NumPy gather when every id has the same length, as generated ids do.
+    The ids live only as ``text/plain`` lines in one NumPy byte array (no Python string per
+    user), so a set of user indexes renders with one gather: a fixed-width array when every id
+    has the same length (generated ids), else rows padded to the longest id plus each line's
+    length, the padding dropped by one boolean mask.
     """
 
-    def __init__(self, ids: Sequence[str]) -> None:
-        self.ids = tuple(ids)
-        widths = {len(user_id.encode()) for user_id in self.ids}
-        self._fixed: np.ndarray | None = None
-        self._lines: list[bytes] | None = None
-        if len(widths) == 1:
-            width = widths.pop() + 1
-            self._fixed = np.array([f"{u}\n".encode() for u in self.ids], dtype=f"S{width}")
-        else:
-            self._lines = [f"{u}\n".encode() for u in self.ids]
+    def __init__(self, rows: np.ndarray, lengths: np.ndarray | None = None) -> None:
+        """``rows``: uint8, one line (id + newline) per row, zero-padded if ``lengths`` given."""
+        self._rows = rows
+        self._lengths = lengths
+        width = rows.shape[1] if rows.ndim == 2 else 0
+        # A fixed-width line per id: one gather renders a set of ids.
+        self._fixed = None if lengths is not None else rows.view(f"S{max(width, 1)}").ravel()
+
+    @classmethod
+    def numbered(cls, count: int) -> UserIds:
+        """``u_000001`` ... ``u_<count>``: zero-padded to at least 6 digits, so id order is
+        number order. Rendered digit by digit with NumPy."""
+        digits = max(6, len(str(count)))
+        rows = np.empty((count, digits + 3), np.uint8)
+        rows[:, 0], rows[:, 1], rows[:, -1] = ord("u"), ord("_"), ord("\n")
+        numbers = np.arange(1, count + 1, dtype=np.int64)
+        for column in range(digits + 1, 1, -1):
+            rows[:, column] = numbers % 10 + ord("0")
+            numbers //= 10
+        return cls(rows)
+
+    @classmethod
+    def of(cls, ids: Sequence[str]) -> UserIds:
+        """Ids given as strings, already in ascending order."""
+        lines = [f"{user_id}\n".encode() for user_id in ids]
+        width = max((len(line) for line in lines), default=1)
+        lengths = np.fromiter((len(line) for line in lines), np.int64, len(lines))
+        rows = np.frombuffer(b"".join(line.ljust(width, b"\0") for line in lines), np.uint8)
+        rows = rows.reshape(len(lines), width)
+        return cls(rows, None if len(set(lengths.tolist())) <= 1 else lengths)
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return len(self._rows)
+
+    def __getitem__(self, index: int) -> str:
+        row = self._rows[index]
+        size = len(row) if self._lengths is None else int(self._lengths[index])
+        return row[: size - 1].tobytes().decode()
+
+    @property
+    def ids(self) -> list[str]:
+        """Every id as a string (for tests and tools: a served world never needs them)."""
+        return [self[i] for i in range(len(self))]
 
     def render(self, indexes: np.ndarray) -> bytes:
+        """The lines of ``indexes`` (ascending user indexes), concatenated."""
         if self._fixed is not None:
             return self._fixed[indexes].tobytes()
-        lines = self._lines or []
-        return b"".join(lines[i] for i in indexes.tolist())
+        assert self._lengths is not None
+        rows = self._rows[indexes]
+        keep = np.arange(rows.shape[1]) < self._lengths[indexes][:, None]
+        return rows[keep].tobytes()
 
 
-@dataclass(frozen=True)
 class World:
-    """One program's data: its catalog, users and recommendations."""
+    """One program's data: its catalog, users and recommendations.
 
-    catalog: Catalog
-    users: UserIds
-    recommendations: Recommendations
+    The recommendations are drawn when asked for (``draw``, deterministic), not kept: a
+    served program keeps its index, not ~10 bytes per recommendation row.
+    """
+
+    def __init__(
+        self, catalog: Catalog, users: UserIds, draw: Callable[[], Recommendations]
+    ) -> None:
+        self.catalog = catalog
+        self.users = users
+        self._draw = draw
+
+    @property
+    def recommendations(self) -> Recommendations:
+        """The rows, drawn again on each access (same seed, same rows)."""
+        return self._draw()

@@ -25,10 +25,9 @@ from mockserver.vendors.actionhub.world import (
     DEFAULT_RECOMMENDATIONS_PER_USER,
     DEFAULT_USERS,
     Volume,
-    assemble,
-    generate_recommendations,
     generated_world,
 )
+from mockserver.vendors.actionhub.world import fixture_world as _fixture_world
 
 MAX_GENERATED = 16
 GENERATED_ROW_BUDGET = 8_000_000
@@ -87,8 +86,7 @@ def release_scratch_memory() -> None:
 
 
 def fixture_world(seed: int, fixture: ProgramFixture, volume: Volume) -> World:
-    ids, generated = generate_recommendations(seed, fixture.catalog, volume)
-    return assemble(fixture.catalog, ids, generated, fixture.explicit)
+    return _fixture_world(seed, fixture.catalog, volume, fixture.explicit)
 
 
 class Programs:

@@ -7,9 +7,11 @@ seed gives the same world - and the same response bytes - in any process.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -19,6 +21,7 @@ from mockserver.vendors.actionhub.model import (
     Recommendations,
     UserIds,
     World,
+    index_type,
 )
 from mockserver.vendors.actionhub.vocabulary import (
     ACTION_TYPES,
@@ -56,12 +59,6 @@ class ExplicitRecommendation:
 def rng_for(seed: int, program: str, purpose: str) -> np.random.Generator:
     digest = hashlib.blake2b(f"{seed}\x00{program}\x00{purpose}".encode(), digest_size=16)
     return np.random.Generator(np.random.PCG64(int.from_bytes(digest.digest(), "big")))
-
-
-def user_ids(count: int) -> list[str]:
-    """``u_000001`` ... : zero-padded, so id order is number order."""
-    width = max(6, len(str(count)))
-    return [f"u_{n:0{width}d}" for n in range(1, count + 1)]
 
 
 def asset_count(users: int) -> int:
@@ -120,85 +117,243 @@ def _shares(count: int, known: Sequence[float] = ()) -> np.ndarray:
     return np.array([share / total for share in shares])
 
 
-def generate_recommendations(
-    seed: int, catalog: Catalog, volume: Volume
-) -> tuple[list[str], Recommendations]:
+#: Rows drawn per step: bounds the float scratch of a big world (same draws as one call).
+CHUNK_ROWS = 1 << 21
+#: Buckets of the CDF lookup table (a power of two: ``u * BUCKETS`` is exact).
+BUCKETS = 1 << 16
+
+
+class CdfSearch:
+    """``cdf.searchsorted(u, side="right")`` for many uniforms ``u`` in [0, 1), sped up by a
+    table: a bucket of ``u`` holding no CDF step answers directly, others are searched."""
+
+    def __init__(self, cdf: np.ndarray) -> None:
+        self.cdf = cdf
+        self.dtype = index_type(len(cdf) + 1)
+        edges = cdf.searchsorted(np.arange(BUCKETS + 1) / BUCKETS, side="right")
+        self.low, self.high = edges[:-1].astype(self.dtype), edges[1:].astype(self.dtype)
+
+    def __call__(self, u: np.ndarray) -> np.ndarray:
+        bucket = (u * BUCKETS).astype(np.int32)
+        found = self.low[bucket]
+        open_ = np.flatnonzero(self.high[bucket] != found)
+        found[open_] = self.cdf.searchsorted(u[open_], side="right")
+        return found
+
+
+def choose(rng: np.random.Generator, p: np.ndarray, size: int) -> np.ndarray:
+    """The values of ``rng.choice(len(p), size, p=p)`` (NumPy draws one uniform per choice and
+    searches the normalized CDF), drawn in chunks into the smallest integer type."""
+    cdf = p.cumsum()
+    cdf /= cdf[-1]
+    search = CdfSearch(cdf)
+    out = np.empty(size, search.dtype)
+    for start in range(0, size, CHUNK_ROWS):
+        out[start : start + CHUNK_ROWS] = search(rng.random(min(CHUNK_ROWS, size - start)))
+    return out
+
+
+def _stored_weight(mix: np.ndarray) -> np.ndarray:
+    """A weight in [0, 1] (clipped) -> stored units."""
+    return np.rint(np.clip(mix, 0.0, 1.0) * WEIGHT_SCALE).astype(np.uint16)
+
+
+def _first_draws(
+    user_rows: int, per_user: int, asset: np.ndarray, action: np.ndarray, n_actions: int
+) -> np.ndarray:
+    """Row numbers of the first draw of each (user, asset, action), ascending: a sort of each
+    user's ``per_user`` draws by (asset, action, draw number), not of all rows."""
+    n_cells = (int(asset.max()) + 1) * n_actions * per_user if len(asset) else 1
+    dtype = np.int32 if max(n_cells, user_rows * per_user) < 2**31 else np.int64
+    packed = asset.astype(dtype)
+    packed *= n_actions
+    packed += action
+    packed *= per_user
+    packed += np.tile(np.arange(per_user, dtype=dtype), user_rows)
+    packed = packed.reshape(user_rows, per_user)
+    packed.sort(axis=1)
+    cell = packed // per_user
+    first = np.ones(packed.shape, bool)
+    np.not_equal(cell[:, 1:], cell[:, :-1], out=first[:, 1:])
+    del cell
+    packed %= per_user
+    packed += np.arange(0, user_rows * per_user, per_user, dtype=dtype)[:, None]
+    return packed[first]
+
+
+def generate_recommendations(seed: int, catalog: Catalog, volume: Volume) -> Recommendations:
     """``volume.users`` users with up to ``recommendations_per_user`` recommendations each.
 
     Assets are drawn with a long-tail popularity, action types with retail-like shares; a
     repeated (user, asset, action_type) draw is dropped, so a user may get slightly fewer.
+    Rows come sorted by (user, asset, action). The draws are those of one NumPy call per
+    quantity (asset, action, engagement, noise, history), taken in chunks.
     """
     rng = rng_for(seed, catalog.program, "recommendations")
     n_users, per_user = volume.users, volume.recommendations_per_user
     n_assets, n_actions = len(catalog.asset_ids), len(catalog.action_types)
-    ids = user_ids(n_users)
     total = n_users * per_user
     if total == 0 or n_assets == 0 or n_actions == 0:
-        empty = np.zeros(0, np.int32)
-        return ids, Recommendations(
-            empty, empty, empty.astype(np.int16), empty.astype(np.uint16), empty.astype(bool)
+        return Recommendations(
+            np.zeros(0, np.int32),
+            np.zeros(0, index_type(n_assets)),
+            np.zeros(0, index_type(n_actions)),
+            np.zeros(0, np.uint16),
+            np.zeros(0, bool),
         )
     popularity = 1.0 / (rng.permutation(n_assets) + 8.0) ** 0.9
     known = [share for _, share, _ in ACTION_TYPES]
     history_rate = np.array([rate for _, _, rate in ACTION_TYPES] + [0.3] * n_actions)[:n_actions]
-    user = np.repeat(np.arange(n_users, dtype=np.int64), per_user)
-    asset = rng.choice(n_assets, total, p=popularity / popularity.sum())
-    action = rng.choice(n_actions, total, p=_shares(n_actions, known))
-    engagement = rng.beta(2.0, 2.0, n_users)[user]
-    noise = rng.beta(2.2, 2.2, total)
-    history = rng.random(total) < history_rate[action]
-    weight = np.clip(0.55 * noise + 0.35 * engagement + 0.1 * history, 0.0, 1.0)
-
-    key = (user * n_assets + asset) * n_actions + action
-    key, first = np.unique(key, return_index=True)
-    return ids, Recommendations(
-        user=(key // (n_assets * n_actions)).astype(np.int32),
-        asset=(key // n_actions % n_assets).astype(np.int32),
-        action=(key % n_actions).astype(np.int16),
-        weight=np.rint(weight[first] * WEIGHT_SCALE).astype(np.uint16),
+    asset = choose(rng, popularity / popularity.sum(), total)
+    action = choose(rng, _shares(n_actions, known), total)
+    engagement = rng.beta(2.0, 2.0, n_users)
+    # The weight is 0.55 noise + 0.35 engagement (+ 0.1 if from history), but history is drawn
+    # after all the noise: keep both stored outcomes per row, pick one when history is known.
+    without = np.empty(total, np.uint16)
+    with_history = np.empty(total, np.uint16)
+    step = max(1, CHUNK_ROWS // per_user) * per_user  # whole users per chunk
+    for start in range(0, total, step):
+        stop = min(total, start + step)
+        mix = 0.55 * rng.beta(2.2, 2.2, stop - start)
+        mix += 0.35 * np.repeat(engagement[start // per_user : stop // per_user], per_user)
+        without[start:stop] = _stored_weight(mix)
+        mix += 0.1
+        with_history[start:stop] = _stored_weight(mix)
+    history = np.empty(total, bool)
+    for start in range(0, total, CHUNK_ROWS):
+        stop = min(total, start + CHUNK_ROWS)
+        history[start:stop] = rng.random(stop - start) < history_rate[action[start:stop]]
+    weight = np.where(history, with_history, without)
+    del without, with_history
+    first = _first_draws(n_users, per_user, asset, action, n_actions)
+    return Recommendations(
+        user=(first // per_user).astype(np.int32, copy=False),
+        asset=asset[first],
+        action=action[first],
+        weight=weight[first],
         history=history[first],
     )
 
 
+class GeneratedIds(Sequence[str]):
+    """The ids ``UserIds.numbered(count)`` holds, as strings computed on access (for bisect)."""
+
+    def __init__(self, count: int) -> None:
+        self.count, self.digits = count, max(6, len(str(count)))
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self.count))]
+        if not 0 <= index < self.count:
+            raise IndexError(index)
+        return f"u_{index + 1:0{self.digits}d}"
+
+
+@dataclass(frozen=True)
+class Roster:
+    """Generated users merged with a fixture's named ones, in id order."""
+
+    users: UserIds
+    #: New index of generated user ``i``.
+    generated: np.ndarray
+    #: Index of each named user id.
+    named: dict[str, int]
+
+
+def roster(generated_count: int, named: Sequence[str]) -> Roster:
+    """Merge ``u_000001`` ... with named ids (a named id equal to a generated one is that user).
+
+    Named ids are few: each is placed by a binary search over the generated ids, computed on
+    access, so a fixture with a million generated users builds no string per user.
+    """
+    generated = GeneratedIds(generated_count)
+    extra = sorted({u for u in named if not _is_generated(generated, u)})
+    numbered = UserIds.numbered(generated_count)
+    if not extra:
+        positions = {u: int(u[2:]) - 1 for u in named}
+        return Roster(numbered, np.arange(generated_count, dtype=np.int64), positions)
+    inserted_at = np.array([bisect.bisect_left(generated, u) for u in extra], np.int64)
+    shift = np.searchsorted(inserted_at, np.arange(generated_count), side="right")
+    new_index = np.arange(generated_count, dtype=np.int64) + shift
+    extra_index = {u: int(inserted_at[rank]) + rank for rank, u in enumerate(extra)}
+    lines = [f"{u}\n".encode() for u in extra]
+    width = max(max(len(line) for line in lines), generated.digits + 3)
+    rows = np.zeros((generated_count + len(extra), width), np.uint8)
+    lengths = np.full(len(rows), generated.digits + 3, np.int64)
+    rows[new_index, : generated.digits + 3] = numbered._rows
+    for u, line in zip(extra, lines, strict=True):
+        rows[extra_index[u], : len(line)] = np.frombuffer(line, np.uint8)
+        lengths[extra_index[u]] = len(line)
+    positions = {
+        u: extra_index[u] if u in extra_index else int(new_index[int(u[2:]) - 1]) for u in named
+    }
+    return Roster(UserIds(rows, lengths), new_index, positions)
+
+
+def _is_generated(generated: GeneratedIds, user_id: str) -> bool:
+    i = bisect.bisect_left(generated, user_id)
+    return i < len(generated) and generated[i] == user_id
+
+
 def assemble(
     catalog: Catalog,
-    generated_ids: list[str],
     generated: Recommendations,
+    generated_count: int,
     explicit: Sequence[ExplicitRecommendation] = (),
-) -> World:
-    """A world from generated rows plus explicit ones (which replace a generated duplicate)."""
+) -> tuple[UserIds, Recommendations]:
+    """Users and rows from generated rows plus explicit ones (which replace a generated
+    duplicate (user, asset, action))."""
     if not explicit:
-        return World(catalog, UserIds(generated_ids), generated)
-    all_ids = sorted(set(generated_ids).union(rec.user for rec in explicit))
-    position = {user_id: i for i, user_id in enumerate(all_ids)}
-    remap = np.array([position[u] for u in generated_ids], np.int64)
-    user = np.concatenate(
-        (remap[generated.user], np.array([position[r.user] for r in explicit], np.int64))
-    )
-    asset = np.concatenate((generated.asset, np.array([r.asset for r in explicit], np.int64)))
-    action = np.concatenate((generated.action, np.array([r.action for r in explicit], np.int64)))
-    weight = np.concatenate((generated.weight, np.array([r.weight for r in explicit], np.int64)))
-    history = np.concatenate((generated.history, np.array([r.history for r in explicit], bool)))
+        return UserIds.numbered(generated_count), generated
+    merged = roster(generated_count, [rec.user for rec in explicit])
     n_assets, n_actions = max(len(catalog.asset_ids), 1), max(len(catalog.action_types), 1)
-    key = (user * n_assets + asset) * n_actions + action
-    # Keep the last row of each (user, asset, action): explicit rows come last.
-    _, last_reversed = np.unique(key[::-1], return_index=True)
-    keep = len(key) - 1 - last_reversed
-    return World(
-        catalog,
-        UserIds(all_ids),
-        Recommendations(
-            user=user[keep].astype(np.int32),
-            asset=asset[keep].astype(np.int32),
-            action=action[keep].astype(np.int16),
-            weight=weight[keep].astype(np.uint16),
-            history=history[keep],
+    user = merged.generated[generated.user]
+    key = (user * n_assets + generated.asset) * n_actions + generated.action  # ascending
+    explicit_user = np.array([merged.named[r.user] for r in explicit], np.int64)
+    asset = np.array([r.asset for r in explicit], np.int64)
+    action = np.array([r.action for r in explicit], np.int64)
+    cells = (explicit_user * n_assets + asset) * n_actions + action
+    at = np.searchsorted(key, cells)
+    found = at < len(key)
+    found[found] = key[at[found]] == cells[found]
+    keep = np.ones(len(key), bool)
+    keep[at[found]] = False
+    asset_type, action_type = index_type(len(catalog.asset_ids)), index_type(n_actions)
+    rows = Recommendations(
+        user=np.concatenate((user[keep], explicit_user)).astype(np.int32),
+        asset=np.concatenate((generated.asset[keep], asset)).astype(asset_type),
+        action=np.concatenate((generated.action[keep], action)).astype(action_type),
+        weight=np.concatenate(
+            (generated.weight[keep], np.array([r.weight for r in explicit], np.uint16))
+        ),
+        history=np.concatenate(
+            (generated.history[keep], np.array([r.history for r in explicit], bool))
         ),
     )
+    return merged.users, rows
 
 
 def generated_world(seed: int, program: str, volume: Volume) -> World:
     """The world of a program no fixture defines."""
     catalog = generate_catalog(seed, program, volume.users)
-    ids, recommendations = generate_recommendations(seed, catalog, volume)
-    return assemble(catalog, ids, recommendations)
+    return World(
+        catalog,
+        UserIds.numbered(volume.users),
+        partial(generate_recommendations, seed, catalog, volume),
+    )
+
+
+def fixture_world(
+    seed: int, catalog: Catalog, volume: Volume, explicit: Sequence[ExplicitRecommendation]
+) -> World:
+    """The world of a fixture program: its explicit rows over rows generated at its volume."""
+
+    def draw() -> Recommendations:
+        generated = generate_recommendations(seed, catalog, volume)
+        return assemble(catalog, generated, volume.users, explicit)[1]
+
+    users = roster(volume.users, [rec.user for rec in explicit]).users
+    return World(catalog, users, draw)

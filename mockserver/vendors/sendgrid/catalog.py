@@ -8,21 +8,34 @@ from those same sets, so every answer agrees with every other.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import ctypes.util
+import gc
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
+import numpy as np
 import orjson
 
 from mockserver.vendors.sendgrid.fixtures import FixtureError, SegmentSpec, WorldSpec
-from mockserver.vendors.sendgrid.sql import ContactStore, QueryError
+from mockserver.vendors.sendgrid.sql import (
+    ContactStore,
+    QueryError,
+    RowSet,
+    SegmentQuery,
+    sorted_unique,
+)
 from mockserver.vendors.sendgrid.values import DAY, iso_ms
 from mockserver.vendors.sendgrid.world import (
     Contacts,
     assign_lists,
+    by_contact_id,
+    event_batches,
     generate_contacts,
-    generate_events,
 )
 
 SAMPLE_SIZE = 50
@@ -33,7 +46,7 @@ class Segment:
     """A segment with its members and its answers, serialized once."""
 
     spec: SegmentSpec
-    members: frozenset[int]
+    members: RowSet
     summary: dict[str, Any]
     summary_bytes: bytes
     full_bytes: bytes
@@ -52,7 +65,7 @@ class Segment:
 class Catalog:
     spec: WorldSpec
     contacts: Contacts
-    list_members: dict[str, frozenset[int]]
+    list_members: dict[str, RowSet]
     segments: tuple[Segment, ...]
     by_id: dict[str, Segment] = field(init=False, repr=False)
     #: The unfiltered list answer.
@@ -61,6 +74,12 @@ class Catalog:
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_id", {s.id: s for s in self.segments})
         object.__setattr__(self, "all_bytes", results_bytes(self.segments))
+
+
+def release_freed_memory() -> None:
+    """Hand the closed database's pages back to the OS (glibc keeps freed memory otherwise)."""
+    with contextlib.suppress(OSError, AttributeError, TypeError):
+        ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim(0)
 
 
 def results_bytes(segments: Sequence[Segment]) -> bytes:
@@ -75,19 +94,28 @@ class Evaluator:
         self.store = store
         self.problems: list[str] = []
 
-    def members(self, query: Any, where: str) -> set[int]:
-        try:
-            return self.store.members(query)
-        except QueryError as error:
-            self.problems.append(f"{where}: {error}")
-            return set()
+    def members(
+        self,
+        named: Sequence[tuple[SegmentQuery, str]],
+        run: Callable[[list[SegmentQuery]], list[RowSet | QueryError]] | None = None,
+    ) -> list[RowSet]:
+        """The members of each ``(query, what it belongs to)`` (``run``: how to evaluate
+        them, default ``store.members_of``); a failure is noted, with no members."""
+        results = (run or self.store.members_of)([query for query, _ in named])
+        found = []
+        for (_, where), members in zip(named, results, strict=True):
+            if isinstance(members, QueryError):
+                self.problems.append(f"{where}: {members}")
+                members = RowSet(np.zeros(0, np.int64))
+            found.append(members)
+        return found
 
     def check(self) -> None:
         if self.problems:
             raise FixtureError(self.problems)
 
 
-def _timeline(spec: WorldSpec, seed: int, segment: SegmentSpec, members: frozenset[int],
+def _timeline(spec: WorldSpec, seed: int, segment: SegmentSpec, members: RowSet,
               contacts: Contacts) -> dict[str, str]:  # fmt: skip
     """created <= updated <= sample updated (the last hourly refresh) < next sample update."""
     rng = random.Random(f"sendgrid:{seed}:segment:{segment.id}")
@@ -95,8 +123,7 @@ def _timeline(spec: WorldSpec, seed: int, segment: SegmentSpec, members: frozens
     created = now - rng.uniform(14, 720) * DAY
     updated = created + rng.uniform(0, max(0.0, now - 2 * 3600 - created))
     sampled = now - rng.uniform(0, 3600)
-    updated_at = contacts.updated_at
-    churn = sum(1 for i in members if updated_at[i] >= now - DAY)
+    churn = bool(np.any(contacts.updated_at[members.rows] >= now - DAY))
     # Samples refresh hourly while contacts enter or leave, backing off to 24 h otherwise.
     wait_hours = 1 if churn else (6 if members else 24)
     return {
@@ -107,51 +134,99 @@ def _timeline(spec: WorldSpec, seed: int, segment: SegmentSpec, members: frozens
     }
 
 
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a build makes millions of objects that hold no
+    cycles (strings, tuples): its passes would only walk them (~4% of a big build)."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def build_catalog(spec: WorldSpec, seed: int, count: int | None = None) -> Catalog:
     """Generate the world, compute every membership, serialize every answer."""
+    with collector_paused():
+        return _build_catalog(spec, seed, count)
+
+
+def _build_catalog(spec: WorldSpec, seed: int, count: int | None) -> Catalog:
     contacts = generate_contacts(spec, seed, spec.contacts if count is None else count)
     store = ContactStore([(custom.name, custom.type) for custom in spec.custom_fields])
     try:
-        store.insert_contacts(contacts.rows())
-        store.insert_events(generate_events(spec, seed, contacts))
         evaluator = Evaluator(store)
-        eligible = {
-            item.key: sorted(evaluator.members(item.where, f"list {item.name!r}: where"))
-            for item in spec.lists
-            if item.where is not None
-        }
+        ruled = [item for item in spec.lists if item.where is not None]
+        rules = [(item.where, f"list {item.name!r}: where") for item in ruled]
+        # Rules of contact fields alone run first, over just those fields, so the contacts go
+        # in with their list_ids; a rule reading events needs every row in first.
+        early = not any(query.reads_events for query, _ in rules)
+        if early:
+            mentioned = set().union(*(query.columns for query, _ in rules))
+            needed = [name for name in store.columns if name in mentioned]
+            run = partial(store.members_before_insert, columns=needed, rows=contacts.rows(needed))
+            found = evaluator.members(rules, run)
+        else:
+            _insert_rows(spec, seed, store, contacts)
+            found = evaluator.members(rules)
+        eligible = {item.key: members.rows for item, members in zip(ruled, found, strict=True)}
         evaluator.check()
-        list_members = assign_lists(spec, seed, contacts, eligible)
-        store.set_list_ids(
-            (orjson.dumps(ids).decode(), i + 1) for i, ids in enumerate(contacts.list_ids) if ids
-        )
+        assigned = assign_lists(spec, seed, contacts, eligible)
+        list_members = {list_id: RowSet(rows) for list_id, rows in assigned.items()}
+        if early:
+            _insert_rows(spec, seed, store, contacts)
+        else:
+            store.set_list_ids(contacts.list_ids_json())
+        found = evaluator.members([(s.query, f"segment {s.name!r}: query") for s in spec.segments])
         memberships = []
-        for segment in spec.segments:
-            members = evaluator.members(segment.query, f"segment {segment.name!r}: query")
+        for segment, members in zip(spec.segments, found, strict=True):
             if segment.parent_list_id is not None:
-                members.intersection_update(list_members[segment.parent_list_id])
-            memberships.append(frozenset(members))
+                members &= list_members[segment.parent_list_id]
+            memberships.append(members)
         evaluator.check()
     finally:
         store.close()
+        release_freed_memory()
     segments = _serialize(spec, seed, contacts, memberships)
-    return Catalog(spec, contacts, {k: frozenset(v) for k, v in list_members.items()}, segments)
+    return Catalog(spec, contacts, list_members, segments)
+
+
+def _insert_rows(spec: WorldSpec, seed: int, store: ContactStore, contacts: Contacts) -> None:
+    """The contacts (with their list_ids, if assigned yet), then their events."""
+    store.insert_contacts(contacts.rows(), contacts.row_columns)
+    events = by_contact_id(event_batches(spec, seed, contacts), contacts)
+    store.insert_event_batches((b.source, b.type, b.contacts, b.timestamps) for b in events)
+
+
+class _Ordered(Sequence[int]):
+    """A row set's members in ascending order, as the sequence ``random.sample`` draws from."""
+
+    def __init__(self, members: RowSet) -> None:
+        self.rows = members.rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+        return int(self.rows[index])
 
 
 def _serialize(
-    spec: WorldSpec, seed: int, contacts: Contacts, memberships: list[frozenset[int]]
+    spec: WorldSpec, seed: int, contacts: Contacts, memberships: list[RowSet]
 ) -> tuple[Segment, ...]:
     samples = []
     for segment, members in zip(spec.segments, memberships, strict=True):
         rng = random.Random(f"sendgrid:{seed}:sample:{segment.id}")
-        ordered = sorted(members)
-        samples.append(sorted(rng.sample(ordered, min(SAMPLE_SIZE, len(ordered)))))
-    sampled = {i for sample in samples for i in sample}
-    segment_ids = {
-        i: [s.id for s, members in zip(spec.segments, memberships, strict=True) if i in members]
-        for i in sampled
-    }
-    shown = {i: contacts.as_json(i, segment_ids[i]) for i in sampled}
+        samples.append(sorted(rng.sample(_Ordered(members), min(SAMPLE_SIZE, len(members)))))
+    sampled = sorted_unique(np.fromiter((i for sample in samples for i in sample), np.int64))
+    segment_ids: dict[int, list[str]] = {i: [] for i in sampled.tolist()}
+    for segment, members in zip(spec.segments, memberships, strict=True):
+        for i in sampled[np.isin(sampled, members.rows, assume_unique=True)].tolist():
+            segment_ids[i].append(segment.id)
+    shown = {i: contacts.as_json(i, ids) for i, ids in segment_ids.items()}
     built = []
     for segment, members, sample in zip(spec.segments, memberships, samples, strict=True):
         summary: dict[str, Any] = {
