@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 LOCK := requirements.lock
 EXTRAS := test,contract
 
-.PHONY: serve test test-fast lint format lock bench clean npm-tools chromium screenshots redis-server
+.PHONY: serve test test-fast lint format lock precompile bench clean npm-tools chromium screenshots redis-server
 
 # Node tools the client tests point at the specs and the mock (Spectral, Prism,
 # @sendgrid/client), pinned by tools/npm/package-lock.json and installed into
@@ -82,6 +82,14 @@ test-fast: $(STAMP)
 # The console at 1280 px and on a 390 px phone, for the README.
 screenshots: $(STAMP) chromium
 	$(BIN)/python -m tests.browser.screenshots docs/img
+
+# What start-up would otherwise compute from a library (mockserver/precomputed.py): the bundled
+# SendGrid world's queries (after a change to its fixtures or to sqlglot) and Faker's name
+# tables (after a Faker upgrade). Serving the default data then imports neither.
+precompile: $(STAMP)
+	$(BIN)/python -c 'from mockserver.vendors.sendgrid import compiled; compiled.write()'
+	$(BIN)/python -c 'from mockserver.vendors.sendgrid import names; names.write()'
+	$(BIN)/python -c 'from mockserver import bundled; bundled.write()'
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

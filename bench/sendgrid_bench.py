@@ -40,7 +40,7 @@ from mockserver.behaviour.contract import Call, VendorOptions
 from mockserver.config import ServeConfig
 from mockserver.resources import bundled_dir
 from mockserver.vendors.sendgrid import VENDOR
-from mockserver.vendors.sendgrid.sql import ContactStore
+from mockserver.vendors.sendgrid.store import ContactStore
 
 KEY = "SG." + "a" * 22 + "." + "b" * 43
 SEGMENTS = "/v3/marketing/segments"

@@ -8,11 +8,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from faker import Faker
+if TYPE_CHECKING:
+    from faker import Faker
 
-Hint = Callable[[Faker], Any]
+
+Hint = Callable[["Faker"], Any]
 
 #: Generated timestamps lie in the three years before this instant, never relative to
 #: the wall clock: the same seed must give the same bytes tomorrow too.

@@ -9,14 +9,16 @@ from __future__ import annotations
 import hashlib
 import string
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
-from faker import Faker
-from rstr import Rstr
 
 from mockserver.generate.hints import FORMAT_HINTS, hint_for
 from mockserver.params.decode import primary_type
+
+if TYPE_CHECKING:
+    from faker import Faker
+    from rstr import Rstr
 
 #: Used where a schema sets no bound: plausible, not extreme.
 DEFAULT_INT_RANGE = (0, 1000)
@@ -50,11 +52,16 @@ class SchemaFaker:
 
     @cached_property
     def fake(self) -> Faker:
-        """Made on first use: most operations have behaviour and never generate (start-up)."""
+        """Made (and Faker imported) on first use: most operations have behaviour and never
+        generate, and importing Faker is a tenth of start-up."""
+        from faker import Faker
+
         return Faker(self.locale)
 
     @cached_property
     def xeger(self) -> Rstr:
+        from rstr import Rstr
+
         return Rstr(self.fake.random)
 
     @property

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from mockserver import precomputed
 from mockserver.errors import SpecError
 from mockserver.serialize import load_yaml
 from mockserver.spec.dependencies import parse_dependencies
@@ -32,7 +33,7 @@ IGNORED_HEADERS = {"accept", "content-type", "authorization"}
 
 
 def read_document(path: Path) -> dict[str, Any]:
-    document = load_yaml(path.read_bytes())
+    document = precomputed.yaml_file(path, load_yaml)
     if not isinstance(document, dict) or "openapi" not in document:
         raise SpecError(f"{path}: not an OpenAPI document")
     return document

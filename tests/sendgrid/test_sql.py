@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from mockserver.vendors.sendgrid.sql import ContactStore, QueryError, parse_query
+from mockserver.vendors.sendgrid.query import QueryError
+from mockserver.vendors.sendgrid.sql import parse_query
+from mockserver.vendors.sendgrid.store import ContactStore
 from mockserver.vendors.sendgrid.values import parse_instant
 
 NOW = parse_instant("2024-06-03T12:00:00Z")

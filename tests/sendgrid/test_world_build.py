@@ -10,10 +10,12 @@ import pytest
 import yaml
 
 from mockserver.resources import bundled_dir
-from mockserver.vendors.sendgrid import sql
+from mockserver.vendors.sendgrid import store as store_module
 from mockserver.vendors.sendgrid.catalog import build_catalog
 from mockserver.vendors.sendgrid.fixtures import WorldSpec, resolve, with_places
-from mockserver.vendors.sendgrid.sql import ContactStore, QueryError, RowSet, parse_query
+from mockserver.vendors.sendgrid.query import QueryError
+from mockserver.vendors.sendgrid.sql import parse_query
+from mockserver.vendors.sendgrid.store import ContactStore, RowSet
 from mockserver.vendors.sendgrid.values import parse_instant, stable_uuid, stable_uuids
 from mockserver.vendors.sendgrid.world import claim_all, generate_events, local_parts
 
@@ -90,7 +92,7 @@ def test_event_batches_are_the_rows_inserted_one_by_one(store):
 
 
 def test_list_ids_are_set_in_chunks(store, monkeypatch):
-    monkeypatch.setattr(sql, "LIST_IDS_CHUNK", 3)
+    monkeypatch.setattr(store_module, "LIST_IDS_CHUNK", 3)
     store.set_list_ids(['["L1"]', None, None, '["L1","L2"]'])
     got = store.db.execute("SELECT contact_id, list_ids FROM contact_data ORDER BY rowid")
     assert got.fetchall() == [("c1", '["L1"]'), ("c2", "[]"), ("c3", "[]"), ("c4", '["L1","L2"]')]

@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from mockserver import precomputed
 from mockserver.conformance.documents import DocumentSchema, field_path
 from mockserver.errors import DataError
 from mockserver.serialize import load_yaml
@@ -169,7 +170,7 @@ def parse_program(document: Any, source: str, default_program: str) -> ProgramFi
 def load_file(path: Path) -> ProgramFixture:
     source = str(path)
     try:
-        document = load_yaml(path.read_text(encoding="utf-8"))
+        document = precomputed.yaml_file(path, load_yaml)
     except (OSError, UnicodeDecodeError) as exc:
         raise FixtureError(source, None, f"cannot read: {exc}") from None
     except yaml.YAMLError as exc:

@@ -8,15 +8,13 @@ one world); an evicted program is rebuilt - identically - when asked for again.
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import ctypes.util
 import threading
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from mockserver.lru import LruCache
+from mockserver.memory import release_freed_memory
 from mockserver.vendors.actionhub.fixtures import ProgramFixture
 from mockserver.vendors.actionhub.index import Index, build_index
 from mockserver.vendors.actionhub.model import World
@@ -41,6 +39,10 @@ def _sorted_rank(ids: tuple[str, ...]) -> np.ndarray:
     rank = np.empty(len(ids), np.int64)
     rank[sorted(range(len(ids)), key=ids.__getitem__)] = np.arange(len(ids))
     return rank
+
+
+#: What the index build frees per user (its scratch arrays): about 100 bytes per drawn row.
+SCRATCH_BYTES_PER_USER = 2048
 
 
 @dataclass
@@ -74,15 +76,8 @@ class Program:
     @classmethod
     def of(cls, world: World) -> Program:
         program = cls(world, build_index(world))
-        release_scratch_memory()
+        release_freed_memory(len(world.users) * SCRATCH_BYTES_PER_USER)
         return program
-
-
-def release_scratch_memory() -> None:
-    """Hand the index build's freed scratch arrays back to the OS (glibc keeps them otherwise)."""
-    name = ctypes.util.find_library("c")
-    with contextlib.suppress(OSError, AttributeError, TypeError):
-        ctypes.CDLL(name).malloc_trim(0)
 
 
 def fixture_world(seed: int, fixture: ProgramFixture, volume: Volume) -> World:

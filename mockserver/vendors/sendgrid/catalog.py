@@ -9,8 +9,6 @@ from those same sets, so every answer agrees with every other.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import gc
 import random
 from collections.abc import Callable, Iterator, Sequence
@@ -21,14 +19,10 @@ from typing import Any
 import numpy as np
 import orjson
 
+from mockserver.memory import release_freed_memory
 from mockserver.vendors.sendgrid.fixtures import FixtureError, SegmentSpec, WorldSpec
-from mockserver.vendors.sendgrid.sql import (
-    ContactStore,
-    QueryError,
-    RowSet,
-    SegmentQuery,
-    sorted_unique,
-)
+from mockserver.vendors.sendgrid.query import QueryError, SegmentQuery
+from mockserver.vendors.sendgrid.store import ContactStore, RowSet, sorted_unique
 from mockserver.vendors.sendgrid.values import DAY, iso_ms
 from mockserver.vendors.sendgrid.world import (
     Contacts,
@@ -39,6 +33,9 @@ from mockserver.vendors.sendgrid.world import (
 )
 
 SAMPLE_SIZE = 50
+
+#: About what the SQLite database holds per contact: freed once the build is done.
+CONTACT_BYTES = 1024
 
 
 @dataclass(frozen=True)
@@ -74,12 +71,6 @@ class Catalog:
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_id", {s.id: s for s in self.segments})
         object.__setattr__(self, "all_bytes", results_bytes(self.segments))
-
-
-def release_freed_memory() -> None:
-    """Hand the closed database's pages back to the OS (glibc keeps freed memory otherwise)."""
-    with contextlib.suppress(OSError, AttributeError, TypeError):
-        ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim(0)
 
 
 def results_bytes(segments: Sequence[Segment]) -> bytes:
@@ -189,7 +180,7 @@ def _build_catalog(spec: WorldSpec, seed: int, count: int | None) -> Catalog:
         evaluator.check()
     finally:
         store.close()
-        release_freed_memory()
+        release_freed_memory(len(contacts) * CONTACT_BYTES)
     segments = _serialize(spec, seed, contacts, memberships)
     return Catalog(spec, contacts, list_members, segments)
 

@@ -16,17 +16,14 @@ from typing import Any
 
 import yaml
 
+from mockserver import precomputed
 from mockserver.conformance.documents import DocumentSchema, field_path
 from mockserver.errors import DataError
 from mockserver.serialize import load_yaml
+from mockserver.vendors.sendgrid.compiled import compile_predicate, compile_query
+from mockserver.vendors.sendgrid.query import QueryError, SegmentQuery
 from mockserver.vendors.sendgrid.schema import SCHEMA
-from mockserver.vendors.sendgrid.sql import (
-    RESERVED,
-    QueryError,
-    SegmentQuery,
-    parse_query,
-    predicate_query,
-)
+from mockserver.vendors.sendgrid.store import RESERVED
 from mockserver.vendors.sendgrid.values import parse_instant, stable_uuid
 
 WORLD_FILE = "world.yaml"
@@ -121,7 +118,7 @@ class WorldSpec:
 
 def read_yaml(path: Path) -> Any:
     try:
-        return load_yaml(path.read_bytes())
+        return precomputed.yaml_file(path, load_yaml)
     except (OSError, yaml.YAMLError) as error:
         raise FixtureError(f"{path}: {error}") from None
 
@@ -293,7 +290,7 @@ def _lists(
         rule = None
         if "where" in item:
             try:
-                rule = predicate_query(item["where"], now)
+                rule = compile_predicate(item["where"], now)
             except QueryError as error:
                 problems.append(f"{where}: where: {error}")
         lists.append(
@@ -335,7 +332,7 @@ def _segments(
             continue
         text = _LIST_REF.sub(lambda m: by_key[m.group(1)].id, item["query"].strip())
         try:
-            query = parse_query(text, now)
+            query = compile_query(text, now)
         except QueryError as error:
             problems.append(f"{where}: query {error}")
             continue

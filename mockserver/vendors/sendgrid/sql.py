@@ -17,60 +17,19 @@ parse tree becomes the ``query_json`` AST, and a few rewrites turn it into SQLit
 from __future__ import annotations
 
 import re
-import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
-from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-import orjson
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-from mockserver.errors import DataError
+from mockserver.vendors.sendgrid.query import QueryError, SegmentQuery
 from mockserver.vendors.sendgrid.values import parse_instant
 
 #: The dialect SGQL is read as: MySQL's string escapes and interval syntax match the docs.
 READ_DIALECT = "mysql"
 TABLES = ("contact_data", "event_data")
 SELECTED = ("contact_id", "updated_at")
-
-#: ``contact_data`` columns (reserved fields) and their SQLite types; custom fields follow.
-CONTACT_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("contact_id", "TEXT"),
-    ("email", "TEXT"),
-    ("phone_number_id", "TEXT"),
-    ("external_id", "TEXT"),
-    ("anonymous_id", "TEXT"),
-    ("first_name", "TEXT"),
-    ("last_name", "TEXT"),
-    ("alternate_emails", "TEXT"),
-    ("address_line_1", "TEXT"),
-    ("address_line_2", "TEXT"),
-    ("city", "TEXT"),
-    ("state_province_region", "TEXT"),
-    ("postal_code", "TEXT"),
-    ("country", "TEXT"),
-    ("list_ids", "TEXT"),
-    ("created_at", "INTEGER"),
-    ("updated_at", "INTEGER"),
-    ("email_domains", "TEXT"),
-    ("phone_number", "TEXT"),
-    ("whatsapp", "TEXT"),
-    ("line", "TEXT"),
-    ("facebook", "TEXT"),
-    ("unique_name", "TEXT"),
-)
-RESERVED = frozenset(name for name, _ in CONTACT_COLUMNS)
-EVENT_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("contact_id", "TEXT"),
-    ("event_source", "TEXT"),
-    ("event_type", "TEXT"),
-    ("event_timestamp", "INTEGER"),
-)
-CUSTOM_TYPES = {"text": "TEXT", "number": "NUMERIC", "date": "INTEGER"}
 
 #: Interval unit -> seconds, or the calendar unit SQLite's date functions step by.
 INTERVAL_UNITS: dict[str, int | str] = {
@@ -85,32 +44,6 @@ INTERVAL_UNITS: dict[str, int | str] = {
 _INSTANT = re.compile(
     r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?", re.I
 )
-
-
-# sqlite3 binds None through its adaptation protocol (two failed attribute lookups per value)
-# unless an adapter is registered for it: the identity adapter makes NULL a dictionary hit.
-# Process-wide, and a no-op for every other use of sqlite3.
-sqlite3.register_adapter(type(None), lambda value: value)
-
-
-class QueryError(DataError):
-    """A query outside the supported Segmentation Query Language subset."""
-
-
-@dataclass(frozen=True)
-class SegmentQuery:
-    """One parsed query: the original text, its JSON AST and the SQLite it runs as."""
-
-    text: str
-    ast: dict[str, Any]
-    sqlite: str
-    #: A query of ``contact_data`` alone (no join): its FROM clause, the row number column and
-    #: its WHERE condition (``None``: every contact), so several can share one table scan.
-    scan: tuple[str, str, str | None] | None = None
-    #: Whether it reads ``event_data``.
-    reads_events: bool = False
-    #: The column names it mentions (of any table), lowercase.
-    columns: frozenset[str] = frozenset()
 
 
 def parse_query(text: str, now: int) -> SegmentQuery:
@@ -168,11 +101,6 @@ def _select_row_numbers(tree: exp.Expression) -> exp.Expression:
     table = tree.args["from_"].this
     qualifier = table.alias_or_name
     return tree.select(exp.alias_(exp.column("rowid", table=qualifier), "sg_row"), append=False)
-
-
-def predicate_query(where: str, now: int) -> SegmentQuery:
-    """A bare predicate (a list's membership rule) as a full query over ``contact_data``."""
-    return parse_query(f"SELECT contact_id, updated_at FROM contact_data WHERE {where}", now)
 
 
 def _first_line(error: Exception) -> str:
@@ -269,211 +197,3 @@ def _number(text: str) -> int | float:
         return int(text)
     except ValueError:
         return float(text)
-
-
-def _columns(columns: Iterable[tuple[str, str]]) -> str:
-    return ", ".join(f"{name} {kind}" for name, kind in columns)
-
-
-def sorted_unique(values: np.ndarray) -> np.ndarray:
-    """``np.unique(values)`` for integers, without ``np.unique`` (which imports ``numpy.ma``,
-    ~10 ms of start-up)."""
-    values = np.sort(values)
-    keep = np.ones(len(values), bool)
-    np.not_equal(values[1:], values[:-1], out=keep[1:])
-    return values[keep]
-
-
-class RowSet(AbstractSet[int]):
-    """The contacts a query selects: sorted unique row indexes in one array, read as a set."""
-
-    __slots__ = ("rows",)
-
-    def __init__(self, rows: np.ndarray) -> None:
-        self.rows = rows
-
-    @classmethod
-    def of(cls, indexes: Iterable[int]) -> RowSet:
-        return cls(sorted_unique(np.fromiter(indexes, np.int64)))
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def __iter__(self) -> Iterator[int]:
-        return iter(self.rows.tolist())
-
-    def __contains__(self, index: object) -> bool:
-        if not isinstance(index, int | np.integer):
-            return False
-        at = int(np.searchsorted(self.rows, index))
-        return at < len(self.rows) and self.rows[at] == index
-
-    def __repr__(self) -> str:
-        return f"RowSet({self.rows.tolist()!r})"
-
-    __hash__ = AbstractSet._hash
-
-    def __and__(self, other: object) -> RowSet:
-        if isinstance(other, RowSet):
-            return RowSet(np.intersect1d(self.rows, other.rows, assume_unique=True))
-        return RowSet.of(i for i in self if i in other)  # type: ignore[operator]
-
-
-#: Queries reading ``event_data`` from which an index on it pays: sorting a million contacts'
-#: events into one costs about what a few scans of them do.
-EVENT_INDEX_QUERIES = 6
-#: Events one statement inserts (bounds the JSON text and its parse).
-EVENTS_CHUNK = 1 << 18
-#: Contacts whose ``list_ids`` one statement sets (bounds the JSON text and its parse).
-LIST_IDS_CHUNK = 1 << 17
-
-
-class ContactStore:
-    """The in-memory SQLite database queries run against: built once per data version."""
-
-    def __init__(self, custom_fields: Sequence[tuple[str, str]]) -> None:
-        self.custom = tuple(name for name, _ in custom_fields)
-        self.db = sqlite3.connect(":memory:", check_same_thread=False)
-        # Build-time settings (nothing to recover: the data is rebuilt from the seed): no
-        # rollback journal, sorts and temporary indexes in memory.
-        self.db.execute("PRAGMA journal_mode = OFF")
-        self.db.execute("PRAGMA temp_store = MEMORY")
-        columns = [*CONTACT_COLUMNS, *((n, CUSTOM_TYPES[t]) for n, t in custom_fields)]
-        self.columns = tuple(name for name, _ in columns)
-        self.declared = dict(columns)
-        self.db.execute(f"CREATE TABLE contact_data ({_columns(columns)})")
-        self.db.execute(f"CREATE TABLE event_data ({_columns(EVENT_COLUMNS)})")
-
-    def insert_contacts(
-        self, rows: Iterable[Sequence[Any]], columns: Sequence[str] | None = None
-    ) -> None:
-        """One row per contact: the values of ``columns`` (default: every column of
-        ``contact_data``, in order); the others are NULL. Leaving out columns that are always
-        NULL saves binding ``None``, the slowest value to bind."""
-        names = self.columns if columns is None else tuple(columns)
-        marks = ", ".join("?" * len(names))
-        self.db.executemany(f"INSERT INTO contact_data ({', '.join(names)}) VALUES ({marks})", rows)
-        # Indexed after the bulk insert: one sort instead of 200,000 random B-tree inserts.
-        self.db.execute("CREATE UNIQUE INDEX contact_by_id ON contact_data (contact_id)")
-
-    def insert_events(self, rows: Iterable[Sequence[Any]]) -> None:
-        """``(contact_id, source, type, timestamp)`` rows."""
-        marks = ", ".join("?" * len(EVENT_COLUMNS))
-        self.db.executemany(f"INSERT INTO event_data VALUES ({marks})", rows)
-
-    def members_before_insert(
-        self,
-        queries: Sequence[SegmentQuery],
-        columns: Sequence[str],
-        rows: Iterable[Sequence[Any]],
-    ) -> list[RowSet | QueryError]:
-        """``members_of`` queries that read only ``columns`` of ``contact_data`` (no other
-        table), evaluated before the contacts are in: over a temporary ``contact_data`` of
-        those columns (it hides the real one while it exists), dropped afterwards."""
-        columns = tuple(columns) or ("created_at",)
-        spelled = ", ".join(f"{name} {self.declared[name]}" for name in columns)
-        self.db.execute(f"CREATE TEMP TABLE contact_data ({spelled})")
-        try:
-            marks = ", ".join("?" * len(columns))
-            self.db.executemany(f"INSERT INTO temp.contact_data VALUES ({marks})", rows)
-            return self.members_of(queries)
-        finally:
-            self.db.execute("DROP TABLE temp.contact_data")
-
-    def insert_event_batches(
-        self, batches: Iterable[tuple[str, str, np.ndarray, np.ndarray]]
-    ) -> None:
-        """``(source, type, contact indexes, Unix times)`` batches, in order; the contacts are
-        in already. A statement per ``EVENTS_CHUNK`` events: their (time, row) pairs, packed
-        in one integer each, go as one JSON array, and SQLite looks each contact's id up by row
-        number (``CROSS JOIN``: the array is the outer loop, so rows go in in order)."""
-        for source, kind, contacts, timestamps in batches:
-            rows = contacts.astype(np.int64) + 1
-            shift = max(1, int(rows.max(initial=0)).bit_length())
-            if len(rows) and (int(timestamps.min()) < 0 or int(timestamps.max()) >> 62 - shift):
-                raise ValueError("event times too far from 1970 to pack")
-            packed = (timestamps.astype(np.int64) << shift) | rows
-            statement = (
-                f"INSERT INTO event_data SELECT c.contact_id, {_quoted(source)}, {_quoted(kind)},"
-                f" e.value >> {shift} FROM json_each(?) AS e CROSS JOIN contact_data AS c"
-                f" WHERE c.rowid = e.value & {(1 << shift) - 1}"
-            )
-            for start in range(0, len(packed), EVENTS_CHUNK):
-                chunk = packed[start : start + EVENTS_CHUNK]
-                self.db.execute(
-                    statement, (orjson.dumps(chunk, option=orjson.OPT_SERIALIZE_NUMPY).decode(),)
-                )
-
-    def set_list_ids(self, texts: Sequence[str | None]) -> None:
-        """Each contact's ``list_ids`` JSON text (``None``: no list, ``[]`` stays), in row order:
-        lists are assigned after contacts exist. One statement per ``LIST_IDS_CHUNK`` contacts,
-        their texts as one JSON array."""
-        for start in range(0, len(texts), LIST_IDS_CHUNK):
-            chunk = orjson.dumps(texts[start : start + LIST_IDS_CHUNK]).decode()
-            self.db.execute(
-                "UPDATE contact_data SET list_ids = sg_lists.value FROM json_each(?) AS sg_lists"
-                f" WHERE contact_data.rowid = sg_lists.key + {start + 1}"
-                " AND sg_lists.value IS NOT NULL",
-                (chunk,),
-            )
-
-    def members(self, query: SegmentQuery) -> RowSet:
-        """Indexes of the contacts a query selects (row ``n`` is contact ``n - 1``).
-
-        A JOIN may repeat a contact: the set keeps it once (``SELECT DISTINCT`` would take
-        SQLite off its plain scan).
-        """
-        return self._rows(f"SELECT json_group_array(sg_row) FROM ({query.sqlite})")[0]
-
-    def members_of(self, queries: Sequence[SegmentQuery]) -> list[RowSet | QueryError]:
-        """``members`` of every query, or its error. Queries of ``contact_data`` alone (most
-        are) share one table scan: one aggregate per query, filtered by its condition."""
-        if sum(query.reads_events for query in queries) >= EVENT_INDEX_QUERIES:
-            self.db.execute(
-                "CREATE INDEX IF NOT EXISTS event_by_type"
-                " ON event_data (event_type, event_timestamp, contact_id)"
-            )
-        found: list[RowSet | QueryError | None] = [None] * len(queries)
-        scans: dict[str, list[int]] = {}
-        for i, query in enumerate(queries):
-            if query.scan is not None:
-                scans.setdefault(query.scan[0], []).append(i)
-        for from_, chosen in scans.items():
-            aggregates = []
-            for i in chosen:
-                _, row, condition = queries[i].scan  # type: ignore[misc]
-                only = f" FILTER (WHERE {condition})" if condition is not None else ""
-                aggregates.append(f"json_group_array({row}){only}")
-            try:
-                rows = self._rows(f"SELECT {', '.join(aggregates)} {from_}")
-            except QueryError:
-                continue  # each on its own below, to tell which one fails
-            for i, members in zip(chosen, rows, strict=True):
-                found[i] = members
-        for i, query in enumerate(queries):
-            if found[i] is None:
-                try:
-                    found[i] = self.members(query)
-                except QueryError as error:
-                    found[i] = error
-        return found  # type: ignore[return-value]
-
-    def _rows(self, sql: str) -> list[RowSet]:
-        """Run a statement returning JSON arrays of row numbers (one per column)."""
-        try:
-            arrays = self.db.execute(sql).fetchone()
-        except sqlite3.Error as error:
-            raise QueryError(f"cannot be evaluated: {error}") from None
-        found = []
-        for text in arrays:
-            rows = np.array(orjson.loads(text), np.int64)
-            found.append(RowSet(sorted_unique(rows - 1)))
-        return found
-
-    def close(self) -> None:
-        self.db.close()
-
-
-def _quoted(text: str) -> str:
-    """A SQL string literal."""
-    return "'" + text.replace("'", "''") + "'"

@@ -22,10 +22,10 @@ from typing import Any
 
 import numpy as np
 import orjson
-from faker.providers.person.en_US import Provider as Names
 
+from mockserver.vendors.sendgrid import names
 from mockserver.vendors.sendgrid.fixtures import CustomField, Rule, WorldSpec
-from mockserver.vendors.sendgrid.sql import CONTACT_COLUMNS
+from mockserver.vendors.sendgrid.store import CONTACT_COLUMNS
 from mockserver.vendors.sendgrid.values import DAY, iso_seconds, stable_uuids
 
 FREE_MAIL = (
@@ -79,8 +79,8 @@ class Draw:
         return [values[i] for i in self.indexes(gen, n).tolist()]
 
 
-FIRST_NAMES = Draw([*Names.first_names_female.items(), *Names.first_names_male.items()])
-LAST_NAMES = Draw(list(Names.last_names.items()))
+FIRST_NAMES = Draw(names.tables()["first"])
+LAST_NAMES = Draw(names.tables()["last"])
 MAIL_DOMAINS = Draw(FREE_MAIL)
 #: Name -> the letters an email address spells it with (computed once per name, not per use).
 SLUGS = {

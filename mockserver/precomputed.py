@@ -1,0 +1,89 @@
+"""Data a pinned library computes from our bundled data, kept beside the package.
+
+Some start-up work is a pure function of a library and our bundled data - sqlglot compiling the
+bundled SendGrid world's queries, Faker's name tables, PyYAML parsing the bundled specs and
+fixtures. It is written once (``make precompile``) and read back as JSON at start-up, but only
+while the library is the one that wrote it: each table records the SHA-256 of a *witness*, a
+file of the library that changes with it (the file holding its version, or the data itself);
+otherwise the caller computes it again, with the same result, just slower. Tests fail when a
+table is stale. (The witness is found without importing the library, and without
+``importlib.metadata``, whose import alone is ~40 ms.)
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib.util import find_spec
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+
+@dataclass(frozen=True)
+class Witness:
+    """A file of an installed package (``package/relative``) that changes with its version."""
+
+    package: str
+    relative: str
+
+    def fingerprint(self) -> str | None:
+        spec = find_spec(self.package)
+        if spec is None or not spec.submodule_search_locations:
+            return None
+        path = Path(next(iter(spec.submodule_search_locations))) / self.relative
+        try:
+            return hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            return None
+
+
+def load(path: Path, witness: Witness) -> Any | None:
+    """The data at ``path`` if the installed library is the one that wrote it, else ``None``."""
+    try:
+        stored = orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return None
+    if not isinstance(stored, dict) or stored.get("witness") != witness.fingerprint():
+        return None
+    return stored.get("data")
+
+
+def dump(path: Path, witness: Witness, data: Any) -> None:
+    """Write ``data`` for the installed library."""
+    stored = {"witness": witness.fingerprint(), "data": data}
+    path.write_bytes(orjson.dumps(stored, option=orjson.OPT_INDENT_2) + b"\n")
+    print(f"wrote {path}")
+
+
+#: The bundled YAML documents (specs, fixtures) parsed ahead of time, by content: parsing them
+#: with PyYAML is a tenth of start-up; ``orjson`` reads the same values in a millisecond.
+YAML_TABLE = Path(__file__).with_name("bundled_yaml.json")
+PYYAML = Witness("yaml", "__init__.py")
+
+
+def yaml_file(path: Path, parse: Callable[[bytes], Any]) -> Any:
+    """``parse(bytes)`` of ``path``, from the table when the file is one of the bundled ones."""
+    data = path.read_bytes()
+    found = _yaml_table().get(hashlib.sha256(data).hexdigest())
+    return orjson.loads(found) if found is not None else parse(data)
+
+
+@functools.cache
+def _yaml_table() -> dict[str, str]:
+    return load(YAML_TABLE, PYYAML) or {}
+
+
+def write_yaml_table(paths: list[Path], parse: Callable[[bytes], Any]) -> None:
+    """Parse ``paths`` now; keep those whose values JSON holds exactly (no dates, int keys)."""
+    table = {}
+    for path in sorted(paths):
+        data = path.read_bytes()
+        value = parse(data)
+        text = orjson.dumps(value).decode()
+        if orjson.loads(text) == value:
+            table[hashlib.sha256(data).hexdigest()] = text
+    dump(YAML_TABLE, PYYAML, table)

@@ -1,0 +1,59 @@
+"""A Segmentation Query Language query once compiled: plain data, no parser needed to use it.
+
+``sql.py`` compiles a query's text (with sqlglot); ``compiled.py`` keeps the bundled world's
+queries compiled ahead of time, so serving the default data needs no parser at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mockserver.errors import DataError
+
+
+class QueryError(DataError):
+    """A query outside the supported Segmentation Query Language subset."""
+
+
+def predicate_text(where: str) -> str:
+    """A bare predicate (a list's membership rule) as a full query over ``contact_data``."""
+    return f"SELECT contact_id, updated_at FROM contact_data WHERE {where}"
+
+
+@dataclass(frozen=True)
+class SegmentQuery:
+    """One parsed query: the original text, its JSON AST and the SQLite it runs as."""
+
+    text: str
+    ast: dict[str, Any]
+    sqlite: str
+    #: A query of ``contact_data`` alone (no join): its FROM clause, the row number column and
+    #: its WHERE condition (``None``: every contact), so several can share one table scan.
+    scan: tuple[str, str, str | None] | None = None
+    #: Whether it reads ``event_data``.
+    reads_events: bool = False
+    #: The column names it mentions (of any table), lowercase.
+    columns: frozenset[str] = frozenset()
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "ast": self.ast,
+            "sqlite": self.sqlite,
+            "scan": list(self.scan) if self.scan is not None else None,
+            "reads_events": self.reads_events,
+            "columns": sorted(self.columns),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SegmentQuery:
+        scan = data["scan"]
+        return cls(
+            text=data["text"],
+            ast=data["ast"],
+            sqlite=data["sqlite"],
+            scan=tuple(scan) if scan is not None else None,  # type: ignore[arg-type]
+            reads_events=data["reads_events"],
+            columns=frozenset(data["columns"]),
+        )

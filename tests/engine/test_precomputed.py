@@ -1,0 +1,33 @@
+"""Precomputed start-up data: used only for the library version that wrote it, and current."""
+
+from __future__ import annotations
+
+import hashlib
+
+import orjson
+
+from mockserver import bundled, precomputed
+from mockserver.serialize import load_yaml
+
+
+def test_the_bundled_yaml_table_is_current_and_faithful():
+    stored = orjson.loads(precomputed.YAML_TABLE.read_bytes())
+    assert stored["witness"] == precomputed.PYYAML.fingerprint(), "stale: run `make precompile`"
+    for path in bundled.documents():
+        data = path.read_bytes()
+        text = stored["data"].get(hashlib.sha256(data).hexdigest())
+        assert text is not None, f"{path} is not in the table: run `make precompile`"
+        assert orjson.loads(text) == load_yaml(data)
+
+
+def test_another_version_or_another_file_is_parsed_again(tmp_path):
+    table = tmp_path / "table.json"
+    precomputed.dump(table, precomputed.PYYAML, {"x": 1})
+    assert precomputed.load(table, precomputed.PYYAML) == {"x": 1}
+    table.write_bytes(orjson.dumps({"witness": "another version", "data": {"x": 1}}))
+    assert precomputed.load(table, precomputed.PYYAML) is None
+    assert precomputed.load(tmp_path / "missing.json", precomputed.PYYAML) is None
+    assert precomputed.Witness("no_such_package_here", "x.py").fingerprint() is None
+    own = tmp_path / "own.yaml"
+    own.write_text("a: [1, 2]\n")
+    assert precomputed.yaml_file(own, load_yaml) == {"a": [1, 2]}
