@@ -3,7 +3,7 @@
     .venv/bin/python bench/golden.py record [--big] [--file bench/golden.json]
     .venv/bin/python bench/golden.py check [--big] [--file bench/golden.json]
 
-Each scenario builds a MockServer in-process and sends its requests through
+Each scenario builds the mock app in-process and sends its requests through
 ``httpx.ASGITransport``: ActionHub ``/segments`` (every basis, segment type and a range of
 ``min_weight``, every page) and ``/segment`` (every label, plus seeded random criteria) over the
 ``demo`` fixture and generated programs of several sizes; SendGrid's list (every filter) and
@@ -30,7 +30,7 @@ from typing import Any
 
 import httpx
 
-from mockserver.app import MockServer
+from mockserver.app import MockApp, build_app
 from mockserver.config import ServeConfig
 
 KEY = "SG." + "g" * 22 + "." + "h" * 43
@@ -138,10 +138,10 @@ def segment_urls(catalog: Any, count: int, rng: random.Random) -> Iterator[str]:
         yield url
 
 
-async def actionhub(mock: MockServer, scenario: Scenario) -> dict[str, str]:
+async def actionhub(mock: MockApp, scenario: Scenario) -> dict[str, str]:
     programs = mock.runtimes["actionhub"].backend.programs
     answers = {}
-    transport = httpx.ASGITransport(app=mock.app)
+    transport = httpx.ASGITransport(app=mock)
     async with httpx.AsyncClient(transport=transport, base_url="http://golden") as client:
         for program in scenario.programs:
             headers = {"program-id": program}
@@ -159,7 +159,7 @@ async def actionhub(mock: MockServer, scenario: Scenario) -> dict[str, str]:
     return answers
 
 
-async def sendgrid(mock: MockServer, scenario: Scenario) -> dict[str, str]:
+async def sendgrid(mock: MockApp, scenario: Scenario) -> dict[str, str]:
     backend = mock.runtimes["sendgrid"].backend
     catalog = backend.catalog
     headers = {"Authorization": f"Bearer {KEY}"}
@@ -170,7 +170,7 @@ async def sendgrid(mock: MockServer, scenario: Scenario) -> dict[str, str]:
         urls += [f"{SEGMENTS}/{s.id}", f"{SEGMENTS}/{s.id}?query_json=true"]
     urls.append(f"{SEGMENTS}/00000000-0000-4000-8000-000000000000")
     answers = {}
-    transport = httpx.ASGITransport(app=mock.app)
+    transport = httpx.ASGITransport(app=mock)
     async with httpx.AsyncClient(transport=transport, base_url="http://golden") as client:
         for url in urls:
             answers[url] = digest(await client.get(url, headers=headers))
@@ -196,7 +196,7 @@ def run(scenario: Scenario) -> dict[str, str]:
         seed=scenario.seed,
         vendor_options={scenario.api: scenario.options} if scenario.options else {},
     )
-    mock = MockServer(config)
+    mock = build_app(config)
     answer = actionhub if scenario.api == "actionhub" else sendgrid
     return asyncio.run(answer(mock, scenario))
 

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from mockserver.vendors.sendgrid.world import generate_events
+from mockserver.vendors.sendgrid.events import generate_events
 from tests.sendgrid.conftest import SEGMENTS
 
 DAY = 86_400

@@ -12,12 +12,13 @@ import yaml
 from mockserver.resources import bundled_dir
 from mockserver.vendors.sendgrid import store as store_module
 from mockserver.vendors.sendgrid.catalog import build_catalog
+from mockserver.vendors.sendgrid.emails import claim_all, local_parts
+from mockserver.vendors.sendgrid.events import generate_events
 from mockserver.vendors.sendgrid.fixtures import WorldSpec, resolve, with_places
 from mockserver.vendors.sendgrid.query import QueryError
 from mockserver.vendors.sendgrid.sql import parse_query
 from mockserver.vendors.sendgrid.store import ContactStore, RowSet
 from mockserver.vendors.sendgrid.values import parse_instant, stable_uuid, stable_uuids
-from mockserver.vendors.sendgrid.world import claim_all, generate_events, local_parts
 
 BUNDLED = bundled_dir("fixtures") / "sendgrid"
 WORLD = yaml.safe_load((BUNDLED / "world.yaml").read_text())

@@ -20,17 +20,12 @@ import numpy as np
 import orjson
 
 from mockserver.memory import release_freed_memory
+from mockserver.vendors.sendgrid.events import by_contact_id, event_batches
 from mockserver.vendors.sendgrid.fixtures import FixtureError, SegmentSpec, WorldSpec
 from mockserver.vendors.sendgrid.query import QueryError, SegmentQuery
 from mockserver.vendors.sendgrid.store import ContactStore, RowSet, sorted_unique
 from mockserver.vendors.sendgrid.values import DAY, iso_ms
-from mockserver.vendors.sendgrid.world import (
-    Contacts,
-    assign_lists,
-    by_contact_id,
-    event_batches,
-    generate_contacts,
-)
+from mockserver.vendors.sendgrid.world import Contacts, assign_lists, generate_contacts
 
 SAMPLE_SIZE = 50
 
