@@ -39,7 +39,14 @@ class LiveServer:
         self._socket.listen(128)
         host, port = self._socket.getsockname()
         self.url = f"http://{host}:{port}"
-        options = {"log_level": "warning", "lifespan": "off", **uvicorn_options}
+        from mockserver.server import uvicorn_settings
+
+        options = {
+            "log_level": "warning",
+            "lifespan": "off",
+            **uvicorn_settings(self.config),
+            **uvicorn_options,
+        }
         self._server = uvicorn.Server(uvicorn.Config(self.app, **options))
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mockserver.budget import checkpoint
 from mockserver.vendors.actionhub.model import WEIGHT_LEVELS, WEIGHT_SCALE, Catalog, World
 
 
@@ -164,6 +165,7 @@ def build_index(world: World) -> Index:
     n_actions = len(catalog.action_types)
     parts: dict[tuple[str, str], list[Postings]] = {}
     for action in range(n_actions):
+        checkpoint()
         rows = np.flatnonzero(recs.action == action)
         asset, user, weight, history = (
             recs.asset[rows],

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from mockserver.budget import checkpoint
 from mockserver.lru import LruCache
 from mockserver.vendors.actionhub.fixtures import ProgramFixture
 from mockserver.vendors.actionhub.index import Index, build_index
@@ -74,6 +75,7 @@ class Program:
 
     @classmethod
     def of(cls, world: World) -> Program:
+        checkpoint()
         program = cls(world, build_index(world))
         release_scratch_memory()
         return program
@@ -87,7 +89,9 @@ def release_scratch_memory() -> None:
 
 
 def fixture_world(seed: int, fixture: ProgramFixture, volume: Volume) -> World:
+    checkpoint()
     ids, generated = generate_recommendations(seed, fixture.catalog, volume)
+    checkpoint()
     return assemble(fixture.catalog, ids, generated, fixture.explicit)
 
 

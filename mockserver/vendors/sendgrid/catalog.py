@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from mockserver.budget import checkpoint
 from mockserver.vendors.sendgrid.fixtures import FixtureError, SegmentSpec, WorldSpec
 from mockserver.vendors.sendgrid.sql import ContactStore, QueryError
 from mockserver.vendors.sendgrid.values import DAY, iso_ms
@@ -127,6 +128,7 @@ def build_catalog(spec: WorldSpec, seed: int, count: int | None = None) -> Catal
         )
         memberships = []
         for segment in spec.segments:
+            checkpoint()
             members = evaluator.members(segment.query, f"segment {segment.name!r}: query")
             if segment.parent_list_id is not None:
                 members.intersection_update(list_members[segment.parent_list_id])
@@ -143,17 +145,22 @@ def _serialize(
 ) -> tuple[Segment, ...]:
     samples = []
     for segment, members in zip(spec.segments, memberships, strict=True):
+        checkpoint()
         rng = random.Random(f"sendgrid:{seed}:sample:{segment.id}")
         ordered = sorted(members)
         samples.append(sorted(rng.sample(ordered, min(SAMPLE_SIZE, len(ordered)))))
     sampled = {i for sample in samples for i in sample}
-    segment_ids = {
-        i: [s.id for s, members in zip(spec.segments, memberships, strict=True) if i in members]
-        for i in sampled
-    }
+    # Each sampled contact's segments, in segment order: one intersection per segment (not
+    # one membership test per sampled contact and segment).
+    segment_ids: dict[int, list[str]] = {i: [] for i in sampled}
+    for segment, members in zip(spec.segments, memberships, strict=True):
+        checkpoint()
+        for i in sampled & members:
+            segment_ids[i].append(segment.id)
     shown = {i: contacts.as_json(i, segment_ids[i]) for i in sampled}
     built = []
     for segment, members, sample in zip(spec.segments, memberships, samples, strict=True):
+        checkpoint()
         summary: dict[str, Any] = {
             "id": segment.id,
             "name": segment.name,

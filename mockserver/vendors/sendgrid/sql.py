@@ -16,9 +16,10 @@ parse tree becomes the ``query_json`` AST, and a few rewrites turn it into SQLit
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
+from mockserver.budget import raise_if_interrupted, sqlite_guard
 from mockserver.errors import DataError
 from mockserver.vendors.sendgrid.values import parse_instant
 
@@ -99,6 +101,13 @@ class SegmentQuery:
 
 def parse_query(text: str, now: int) -> SegmentQuery:
     """Parse and check ``text``; :class:`QueryError` says what is wrong with it."""
+    try:
+        return _parse_query(text, now)
+    except RecursionError:
+        raise QueryError("nests too deeply to be evaluated") from None
+
+
+def _parse_query(text: str, now: int) -> SegmentQuery:
     try:
         statements = [s for s in sqlglot.parse(text, read=READ_DIALECT) if s is not None]
     except SqlglotError as error:
@@ -228,12 +237,24 @@ def _columns(columns: Iterable[tuple[str, str]]) -> str:
     return ", ".join(f"{name} {kind}" for name, kind in columns)
 
 
+@contextlib.contextmanager
+def _interruptible() -> Iterator[None]:
+    """A statement the load's budget interrupted raises the budget's error, not SQLite's."""
+    try:
+        yield
+    except sqlite3.Error as error:
+        raise_if_interrupted(error)
+        raise
+
+
 class ContactStore:
     """The in-memory SQLite database queries run against: built once per data version."""
 
     def __init__(self, custom_fields: Sequence[tuple[str, str]]) -> None:
         self.custom = tuple(name for name, _ in custom_fields)
         self.db = sqlite3.connect(":memory:", check_same_thread=False)
+        # A load's time budget stops its statements too (a self-join may run for hours).
+        sqlite_guard(self.db)
         columns = [*CONTACT_COLUMNS, *((n, CUSTOM_TYPES[t]) for n, t in custom_fields)]
         self.columns = tuple(name for name, _ in columns)
         self.db.execute(f"CREATE TABLE contact_data ({_columns(columns)})")
@@ -241,23 +262,26 @@ class ContactStore:
 
     def insert_contacts(self, rows: Iterable[Sequence[Any]]) -> None:
         marks = ", ".join("?" * len(self.columns))
-        self.db.executemany(f"INSERT INTO contact_data VALUES ({marks})", rows)
-        # Indexed after the bulk insert: one sort instead of 200,000 random B-tree inserts.
-        self.db.execute("CREATE UNIQUE INDEX contact_by_id ON contact_data (contact_id)")
+        with _interruptible():
+            self.db.executemany(f"INSERT INTO contact_data VALUES ({marks})", rows)
+            # Indexed after the bulk insert: one sort instead of 200,000 random B-tree inserts.
+            self.db.execute("CREATE UNIQUE INDEX contact_by_id ON contact_data (contact_id)")
 
     def insert_events(self, rows: Iterable[Sequence[Any]]) -> None:
         marks = ", ".join("?" * len(EVENT_COLUMNS))
-        self.db.executemany(f"INSERT INTO event_data VALUES ({marks})", rows)
-        self.db.execute(
-            "CREATE INDEX event_by_type ON event_data (event_type, event_timestamp, contact_id)"
-        )
+        with _interruptible():
+            self.db.executemany(f"INSERT INTO event_data VALUES ({marks})", rows)
+            self.db.execute(
+                "CREATE INDEX event_by_type ON event_data (event_type, event_timestamp, contact_id)"
+            )
 
     def set_list_ids(self, rows: Iterable[tuple[str, int]]) -> None:
         """``(list_ids JSON, row number)`` pairs: lists are assigned after contacts exist.
 
         Row ``n`` is the ``n``-th contact inserted (SQLite's ``rowid`` counts from 1).
         """
-        self.db.executemany("UPDATE contact_data SET list_ids = ? WHERE rowid = ?", rows)
+        with _interruptible():
+            self.db.executemany("UPDATE contact_data SET list_ids = ? WHERE rowid = ?", rows)
 
     def members(self, query: SegmentQuery) -> set[int]:
         """Indexes of the contacts a query selects (row ``n`` is contact ``n - 1``).
@@ -268,6 +292,7 @@ class ContactStore:
         try:
             return {row[0] - 1 for row in self.db.execute(query.sqlite)}
         except sqlite3.Error as error:
+            raise_if_interrupted(error)
             raise QueryError(f"cannot be evaluated: {error}") from None
 
     def close(self) -> None:

@@ -24,6 +24,7 @@ import numpy as np
 import orjson
 from faker.providers.person.en_US import Provider as Names
 
+from mockserver.budget import checkpoint
 from mockserver.vendors.sendgrid.fixtures import CustomField, Rule, WorldSpec
 from mockserver.vendors.sendgrid.values import DAY, iso_seconds, stable_uuid
 
@@ -54,6 +55,8 @@ STREET_NAMES = (
 STREET_KINDS = ("Street", "Avenue", "Road", "Boulevard", "Drive", "Lane", "Way", "Court", "Place")
 UNIT_KINDS = ("Apt.", "Suite", "Unit")
 _NOT_LETTER = re.compile(r"[^a-z]")
+#: Rows between two checks of a data load's time budget (mockserver.budget).
+CHECK_EVERY = 4096
 
 
 def generator(seed: int, purpose: str) -> np.random.Generator:
@@ -215,6 +218,8 @@ def _emails(gen: np.random.Generator, first: list[str], last: list[str]) -> tupl
     book = EmailBook()
     emails, alternates = [], []
     for i in range(n):
+        if not i % CHECK_EVERY:
+            checkpoint()
         f, ln = SLUGS[first[i]], SLUGS[last[i]]
         company = f"{ln}{COMPANY_SUFFIXES[suffixes[i]]}.com"
         pattern, number = patterns[i], numbers[i]
@@ -276,6 +281,7 @@ def generate_contacts(spec: WorldSpec, seed: int, count: int) -> Contacts:
     n, now = count, spec.now
     first, last = FIRST_NAMES.many(gen, n), LAST_NAMES.many(gen, n)
     places = [spec.places[i] for i in Draw([(p, p.weight) for p in spec.places]).indexes(gen, n)]
+    checkpoint()
     emails, alternates = _emails(gen, first, last)
     created = now - gen.integers(0, spec.history_days * DAY, n)
     updated = created + (gen.random(n) * (now - created)).astype(np.int64)
@@ -292,6 +298,7 @@ def generate_contacts(spec: WorldSpec, seed: int, count: int) -> Contacts:
     anonymous = (gen.random(n) < ANONYMOUS_ID_SHARE).tolist()
     anonymous_bits = gen.integers(0, 2**63, n).tolist()
 
+    checkpoint()
     phone_ids: list[str | None] = []
     for i, place in enumerate(places):
         if phones[i] and place.area_codes:
@@ -299,6 +306,7 @@ def generate_contacts(spec: WorldSpec, seed: int, count: int) -> Contacts:
             phone_ids.append(f"+1{area}5550{phone_tail[i]}")
         else:
             phone_ids.append(None)
+    checkpoint()
     return Contacts(
         ids=[stable_uuid(seed, "contact", str(i)) for i in range(n)],
         emails=emails,
@@ -353,6 +361,7 @@ def generate_events(spec: WorldSpec, seed: int, contacts: Contacts) -> Iterator[
     created = np.asarray(contacts.created_at, dtype=np.int64)
     ids = contacts.ids
     for sent in sorted(campaign_times(spec)):
+        checkpoint()
         opened = np.flatnonzero((created <= sent) & (gen.random(n) < rate))
         opened_at = np.minimum(now, sent + gen.exponential(7200.0, len(opened)).astype(np.int64))
         clicked = gen.random(len(opened)) < engagement.click_rate
@@ -373,12 +382,14 @@ def assign_lists(
     n = len(contacts)
     members: dict[str, list[int]] = {}
     for item in spec.lists:
+        checkpoint()
         pool = np.asarray(eligible.get(item.key, range(n)), dtype=np.int64)
         if item.share < 1:
             pool = pool[generator(seed, f"list:{item.key}").random(len(pool)) < item.share]
         members[item.id] = pool.tolist()
     by_contact: list[list[str]] = [[] for _ in range(n)]
     for list_id, indexes in members.items():
+        checkpoint()
         for i in indexes:
             by_contact[i].append(list_id)
     contacts.list_ids = [tuple(ids) for ids in by_contact]
