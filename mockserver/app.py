@@ -179,7 +179,13 @@ def build_app(
 
     specs = [runtime.spec for runtime in runtimes.values()]
     masker = Masker.for_specs(specs)
-    recorder = Recorder(state.journal, masker, lambda path: owner(path).name, PREFIX)
+    recorder = Recorder(
+        state.journal,
+        masker,
+        lambda path: owner(path).name,
+        PREFIX,
+        entry_bytes=config.journal_entry_bytes,
+    )
     responders = {
         pipeline.key: pipeline.responder
         for by_path in endpoints.values()

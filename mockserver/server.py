@@ -11,8 +11,8 @@
   being served while an attacker holds idle sockets, and ``accept()`` never meets EMFILE;
 - SIGTERM: requests in flight get ``SHUTDOWN_GRACE`` seconds, then they are cancelled.
 
-The checks cost nothing per request on the common path: one addition per received chunk and a
-comparison per request head; the sweep runs once a second over the open connections.
+Per request this costs one addition per received chunk and one pass over the header list (its
+size, also handed to the journal in the scope); the sweep runs once a second.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from mockserver import limits
 from mockserver.config import ServeConfig
+from mockserver.journal.record import HEAD_BYTES_KEY
 
 log = logging.getLogger("mockserver")
 
@@ -105,7 +106,7 @@ class _Refused:
     response_complete = True
     keep_alive = False
 
-    class message_event:  # noqa: N801 - uvicorn calls .set() on it
+    class message_event:
         @staticmethod
         def set() -> None:
             return None
@@ -151,12 +152,13 @@ class GuardedHttpTools(HttpToolsProtocol):
             self.refuse_head()  # a head still incomplete and already too large
 
     def on_headers_complete(self) -> None:
-        limit = self.limits.max_header_bytes
-        if self._head > limit and headers_size(self.headers) > limit:
+        size = headers_size(self.headers)
+        if size > self.limits.max_header_bytes:
             self.refuse_head()
             return
         self._head = 0
         self._in_body = True
+        self.scope[HEAD_BYTES_KEY] = size + len(self.url)  # type: ignore[literal-required]
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
@@ -179,7 +181,10 @@ class GuardedHttpTools(HttpToolsProtocol):
 
 def headers_size(headers: list[tuple[bytes, bytes]]) -> int:
     """The header block as received: name, value, ``: `` and CRLF each."""
-    return sum(len(name) + len(value) + 4 for name, value in headers)
+    size = 4 * len(headers)
+    for name, value in headers:
+        size += len(name) + len(value)
+    return size
 
 
 def protocol_for(connection_limits: ConnectionLimits) -> type[GuardedHttpTools]:

@@ -8,6 +8,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
+from mockserver.contract.bounds import bounded_sessions
 from mockserver.contract.credentials import Credentials, Masker, resolve
 from mockserver.contract.dependencies import install as install_dependencies
 from mockserver.contract.options import PHASES, ContractOptions
@@ -39,7 +40,10 @@ def schemathesis_config(
         "max-redirects": 0,
         # Keep generating after a failure: report every violation, not only the first.
         "continue-on-failure": True,
-        "request-timeout": 30,
+        # Per read, a little longer than bounds.bounded_sessions' total per request (which
+        # then is what ends a silent or dripping answer, with its own message).
+        "request-timeout": options.request_timeout + 1,
+        "max-time": options.max_time,
         "checks": {"enabled": False, **{name: {"enabled": True} for name in options.checks}},
         "phases": phases,
         "generation": {"max-examples": options.max_examples, "database": "none"},
@@ -78,18 +82,21 @@ def execute(
     schema = schemathesis.openapi.from_path(spec_path(options.api), config=config)
     install_dependencies(schema, load_spec(options.api, spec_path(options.api)))
     collector = Collector(result, on_progress)
-    stream = from_schema(schema).execute()
-    try:
-        for event in stream:
-            collector.feed(event)
-            if collector.unreachable:
-                stream.stop()
-    except KeyboardInterrupt:
-        stream.stop()
-        result.stop_reason = "interrupted"
-        result.errors["interrupted"] += 1
+    with bounded_sessions(options.request_timeout):
+        stream = from_schema(schema).execute()
+        try:
+            for event in stream:
+                collector.feed(event)
+                if collector.unreachable:
+                    stream.stop()
+        except KeyboardInterrupt:
+            stream.stop()
+            result.stop_reason = "interrupted"
+            result.errors["interrupted"] += 1
     if collector.unreachable:
         result.stop_reason = "server unreachable"
+    elif result.stop_reason == "max_time":
+        result.errors[f"the run took --max-time {options.max_time} s and was stopped early"] += 1
     return result
 
 

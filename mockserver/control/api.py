@@ -110,7 +110,9 @@ class ControlAPI:
         api, operation = request.path_params["api"], request.path_params["operation"]
         if request.method == "DELETE":
             return json_response({"cleared": actions.clear_scenario(self.target, api, operation)})
-        scenario = actions.set_scenario(self.target, api, operation, await json_body(request, self.target.limits))
+        scenario = actions.set_scenario(
+            self.target, api, operation, await json_body(request, self.target.limits)
+        )
         return json_response(scenario.as_dict())
 
     async def faults(self, request: Request) -> Response:
@@ -123,7 +125,9 @@ class ControlAPI:
     async def fault(self, request: Request) -> Response:
         api, operation = request.path_params["api"], request.path_params["operation"]
         if request.method == "PUT":
-            fault = actions.set_fault(self.target, await json_body(request, self.target.limits), api, operation)
+            fault = actions.set_fault(
+                self.target, await json_body(request, self.target.limits), api, operation
+            )
         elif request.method == "DELETE":
             return json_response({"cleared": actions.clear_fault(self.target, api, operation)})
         else:

@@ -33,7 +33,8 @@ def control_cors(app: ASGIApp, origins: Sequence[str]) -> ASGIApp:
 
 
 class ControlApart:
-    """Requests under ``prefix`` go to ``control`` (no data-plane middleware), others to ``data``."""
+    """Requests under ``prefix`` go to ``control`` (no data-plane middleware), the rest to
+    ``data``."""
 
     def __init__(self, prefix: str, control: ASGIApp, data: ASGIApp) -> None:
         self.prefix = prefix

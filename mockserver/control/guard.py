@@ -61,7 +61,7 @@ def host_name(value: str) -> str:
     if value.startswith("["):
         return value[1 : value.find("]")] if "]" in value else value
     name, sep, port = value.rpartition(":")
-    return name if sep and port.isdigit() else value
+    return name if sep and port.isascii() and port.isdigit() else value
 
 
 def is_loopback_name(host: str) -> bool:

@@ -10,6 +10,7 @@ was not cancelled lands, and a daemon thread never keeps the process from exitin
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -77,8 +78,12 @@ async def in_daemon_thread(work: Callable[[], T], name: str) -> T:
     done: asyncio.Future[T] = loop.create_future()
 
     def settle(result: Any, error: BaseException | None) -> None:
-        if not done.done():
-            done.set_exception(error) if error is not None else done.set_result(result)
+        if done.done():
+            return
+        if error is not None:
+            done.set_exception(error)
+        else:
+            done.set_result(result)
 
     def run() -> None:
         result, error = None, None
@@ -86,10 +91,9 @@ async def in_daemon_thread(work: Callable[[], T], name: str) -> T:
             result = work()
         except BaseException as exc:  # handed to the awaiting task, raised there
             error = exc
-        try:
+        # A closed loop (the server stopped) has nobody waiting: nothing to hand over.
+        with contextlib.suppress(RuntimeError):
             loop.call_soon_threadsafe(settle, result, error)
-        except RuntimeError:  # the loop is closed: the server stopped, nobody is waiting
-            pass
 
     threading.Thread(target=run, name=name, daemon=True).start()
     return await done

@@ -14,14 +14,16 @@ from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mockserver.journal.masking import Masker
+from mockserver.journal.masking import Masker, log_safe
 from mockserver.journal.record import (
+    HEAD_BYTES_KEY,
     OPERATION_KEY,
     SOURCE_KEY,
     VIOLATIONS_KEY,
     WARNINGS_KEY,
     Record,
 )
+from mockserver.limits import JOURNAL_ENTRY_BYTES
 from mockserver.state.base import JournalStore
 
 access_log = logging.getLogger("mockserver.access")
@@ -34,12 +36,15 @@ class Recorder:
         masker: Masker,
         owner: Callable[[str], str | None],
         control_prefix: str,
+        entry_bytes: int = JOURNAL_ENTRY_BYTES,
     ) -> None:
         self.journal = journal
         self.masker = masker
         self.owner = owner
         self.control_prefix = control_prefix
         self._control_dir = control_prefix + "/"
+        #: Request bytes (target and headers) one entry keeps (``--journal-entry-bytes``).
+        self.entry_bytes = entry_bytes
 
     def record(self, scope: Scope, status: int, started: float) -> None:
         """Journal (and log) one answered request; ``started`` is its ``perf_counter``."""
@@ -49,11 +54,17 @@ class Recorder:
         query: bytes = scope["query_string"]
         if access_log.isEnabledFor(logging.INFO):
             shown = self.masker.query(query.decode("latin-1"))
-            target = f"{path}?{shown}" if shown else path
-            access_log.info("%s %s %d %.1fms", method, target, status, ms)
+            target = log_safe(f"{path}?{shown}" if shown else path)
+            access_log.info("%s %s %d %.1fms", log_safe(method, 32), target, status, ms)
         if path == self.control_prefix or path.startswith(self._control_dir):
             return
         api, operation = scope.get(OPERATION_KEY) or (self.owner(path), None)
+        headers = scope["headers"]
+        warnings = scope.get(WARNINGS_KEY, ())
+        if scope.get(HEAD_BYTES_KEY, 0) > self.entry_bytes:  # set by the server, per request
+            path, query, headers, dropped = cut(path, query, headers, self.entry_bytes)
+            if dropped:
+                warnings = (*warnings, cut_warning(dropped, self.entry_bytes))
         record = Record(
             time.time(),
             api,
@@ -63,12 +74,54 @@ class Recorder:
             query,
             status,
             ms,
-            scope["headers"],
-            scope.get(WARNINGS_KEY, ()),
+            headers,
+            warnings,
             scope.get(VIOLATIONS_KEY, ()),
             scope.get(SOURCE_KEY, "mock"),
         )
         self.journal.append(record)
+
+
+#: Marks the end of a cut value in the journal.
+CUT_MARK = "..."
+
+
+def cut_warning(dropped: int, limit: int) -> str:
+    return (
+        f"request cut to {limit:,} bytes in the journal: {dropped:,} bytes of target and headers "
+        "not kept (--journal-entry-bytes)"
+    )
+
+
+def cut(
+    path: str, query: bytes, headers: list[tuple[bytes, bytes]], limit: int
+) -> tuple[str, bytes, list[tuple[bytes, bytes]], int]:
+    """The request within ``limit`` bytes: the target first (path, then query, each at most a
+    quarter of it), then headers in order; a cut value ends in ``...``. Returns what is kept
+    and how many bytes were dropped."""
+    dropped = 0
+    quarter = limit // 4
+    if len(path) > quarter:
+        dropped += len(path) - quarter
+        path = path[:quarter] + CUT_MARK
+    if len(query) > quarter:
+        dropped += len(query) - quarter
+        query = query[:quarter]
+    budget = limit - len(path) - len(query)
+    kept: list[tuple[bytes, bytes]] = []
+    for name, value in headers:
+        cost = len(name) + len(value) + 4
+        if cost <= budget:
+            kept.append((name, value))
+            budget -= cost
+        elif budget > len(name) + 4 + len(CUT_MARK):
+            room = budget - len(name) - 4 - len(CUT_MARK)
+            kept.append((name, value[:room] + CUT_MARK.encode()))
+            dropped += len(value) - room
+            budget = 0
+        else:
+            dropped += cost
+    return path, query, kept, dropped
 
 
 class JournalMiddleware:

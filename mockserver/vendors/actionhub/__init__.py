@@ -20,12 +20,12 @@ from mockserver.behaviour.contract import (
     VendorOptions,
     bounded_int,
 )
+from mockserver.budget import checkpoint
+from mockserver.errors import LimitError
 from mockserver.params.grammar import Grammar
 from mockserver.spec.model import Operation
 from mockserver.vendors.actionhub.behaviour import OPERATIONS, SegmentsBehaviour
 from mockserver.vendors.actionhub.dialect import FastAPIDialect
-from mockserver.budget import checkpoint
-from mockserver.errors import LimitError
 from mockserver.vendors.actionhub.fixtures import (
     MAX_PROGRAMS,
     FixtureError,
