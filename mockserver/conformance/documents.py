@@ -12,9 +12,18 @@ from typing import Any
 
 import jsonschema_rs
 
+#: Marks a size bound in a fixture schema (``"maximum": N, "x-limit": true`` on a count, the
+#: same beside ``maxItems``/``maxLength``/``maxProperties``): past it a document is refused as
+#: too large (413, a :class:`~mockserver.errors.LimitError`), not as malformed.
+LIMIT_MARK = "x-limit"
+_SIZE_KEYWORDS = frozenset({"maximum", "maxItems", "maxLength", "maxProperties"})
+#: A problem's message quotes the offending value: a 10 MB string must not come back whole.
+MAX_MESSAGE_CHARS = 300
+
 
 class SchemaProblem(tuple):
-    """``(path, message)`` of one violation; ``path`` is the list of keys and indexes."""
+    """``(path, message, limit)`` of one violation; ``path`` is the list of keys and indexes;
+    ``limit`` says whether it is a size bound marked ``x-limit``."""
 
     __slots__ = ()
 
@@ -25,6 +34,30 @@ class SchemaProblem(tuple):
     @property
     def message(self) -> str:
         return self[1]
+
+    @property
+    def limit(self) -> bool:
+        return bool(self[2]) if len(self) > 2 else False
+
+
+_LIMIT_WORDING = {
+    "maxItems": "more than {:,} items",
+    "maxLength": "longer than {:,} characters",
+    "maxProperties": "more than {:,} entries",
+    "maximum": "more than {:,}",
+}
+
+
+def _limit_message(error: Any) -> str:
+    """``more than 1,000 items``: the bound, not the (maybe huge) value that broke it."""
+    keyword = list(error.schema_path)[-1]
+    return _LIMIT_WORDING[keyword].format(error.kind.limit)
+
+
+def _short(message: str) -> str:
+    if len(message) <= MAX_MESSAGE_CHARS:
+        return message
+    return "..." + message[-(MAX_MESSAGE_CHARS - 3) :]
 
 
 def field_path(parts: Iterable[Any]) -> str:
@@ -37,12 +70,30 @@ def field_path(parts: Iterable[Any]) -> str:
 
 class DocumentSchema:
     def __init__(self, schema: Mapping[str, Any]) -> None:
+        self._schema = schema
         self._validator = jsonschema_rs.validator_for(dict(schema))
 
     def problems(self, document: Any) -> list[SchemaProblem]:
         """Every violation, shallowest first (the most telling one leads)."""
         found = [
-            SchemaProblem((list(error.instance_path), error.message))
+            SchemaProblem((list(error.instance_path), _short(error.message), self._is_limit(error)))
             for error in self._validator.iter_errors(document)
         ]
         return sorted(found, key=lambda problem: (len(problem.path), list(map(str, problem.path))))
+
+    def _is_limit(self, error: Any) -> bool:
+        *parent, keyword = list(error.schema_path) or [""]
+        if keyword not in _SIZE_KEYWORDS:
+            return False
+        node: Any = self._schema
+        for part in parent:
+            try:
+                node = node[part]
+            except (KeyError, IndexError, TypeError):
+                return False
+        return isinstance(node, Mapping) and bool(node.get(LIMIT_MARK))
+
+
+def limit_problem(problems: Iterable[SchemaProblem]) -> SchemaProblem | None:
+    """The first size bound among ``problems`` (they make the document too large, not wrong)."""
+    return next((problem for problem in problems if problem.limit), None)

@@ -125,6 +125,7 @@ async def load_over_http(target: ControlTarget, api: str, request: Request) -> N
         document = actions.parse_document(body, content_type)
         actions.build_load(target, api, version, document, budget)()
 
+    log.info("%s data load: building version %d from %d bytes", api, version, len(body))
     watcher = asyncio.ensure_future(watch_disconnect(request, budget))
     try:
         await in_daemon_thread(parse_build_land, f"mockserver-load-{api}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import resource
 import signal
 import socket
 import subprocess
@@ -18,19 +20,34 @@ STARTED = "Application startup complete"
 class ServeProcess:
     """A served mock; its stderr is drained by a thread so the pipe never fills up."""
 
-    def __init__(self, *flags: str, workers: int = 1, timeout: float = 60) -> None:
+    def __init__(
+        self,
+        *flags: str,
+        workers: int = 1,
+        timeout: float = 60,
+        env: dict[str, str] | None = None,
+        descriptors: int | None = None,
+    ) -> None:
+        """``env``: variables added to the server's environment; ``descriptors``: its
+        RLIMIT_NOFILE (soft and hard), as ``ulimit -n`` would set it."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.workers = workers
         self.timeout = timeout
         argv = [sys.executable, "-m", "mockserver", "serve", "--port", str(self.port)]
         argv += ["--log-level", "info", "--workers", str(workers), *flags]
+        def limit_descriptors() -> None:
+            if descriptors is not None:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (descriptors, descriptors))
+
         self.process = subprocess.Popen(
             argv,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
             cwd=Path(__file__).resolve().parents[2],
+            env={**os.environ, **(env or {})},
+            preexec_fn=limit_descriptors if descriptors is not None else None,
         )
         self.lines: list[str] = []
         self._changed = threading.Condition()

@@ -15,14 +15,15 @@ from typing import Any
 import yaml
 
 from mockserver.budget import checkpoint
-from mockserver.conformance.documents import DocumentSchema, field_path
+from mockserver.conformance.documents import DocumentSchema, field_path, limit_problem
 from mockserver.errors import DataError, LimitError
 from mockserver.serialize import read_yaml_file
 from mockserver.vendors.actionhub.model import Catalog, quantize
 from mockserver.vendors.actionhub.world import MAX_USERS, ExplicitRecommendation, Volume
 
-# World-size limits (docs/actionhub-fixtures.md, "Limits"): the schema bounds each list, and
-# ``check_volume`` the recommendations the programs of one document generate together.
+# World-size limits (docs/actionhub-fixtures.md, "Limits"): the schema bounds each list (marked
+# "x-limit": past one a document is too large, 413), and ``check_volume`` the recommendations
+# the programs of one document generate together.
 MAX_ACTION_TYPES = 100
 MAX_LABELS = 10_000
 MAX_ASSETS = 100_000
@@ -38,8 +39,8 @@ MAX_ID = 200
 MAX_PROGRAMS = 100
 
 #: Ids are used in comma-delimited query parameters: no commas, no whitespace.
-_ID = {"type": "string", "pattern": r"^[^,\s]+$", "maxLength": MAX_ID}
-_NAME = {"type": "string", "minLength": 1, "maxLength": 1_000}
+_ID = {"type": "string", "pattern": r"^[^,\s]+$", "maxLength": MAX_ID, "x-limit": True}
+_NAME = {"type": "string", "minLength": 1, "maxLength": 1_000, "x-limit": True}
 
 SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -47,16 +48,18 @@ SCHEMA: dict[str, Any] = {
     "required": ["action_types", "labels", "assets"],
     "properties": {
         "program": _ID,
-        "description": {"type": "string", "maxLength": 10_000},
+        "description": {"type": "string", "maxLength": 10_000, "x-limit": True},
         "action_types": {
             "type": "array",
             "minItems": 1,
             "maxItems": MAX_ACTION_TYPES,
+            "x-limit": True,
             "items": _ID,
         },
         "labels": {
             "type": "array",
             "maxItems": MAX_LABELS,
+            "x-limit": True,
             "items": {
                 "type": "object",
                 "additionalProperties": False,
@@ -67,6 +70,7 @@ SCHEMA: dict[str, Any] = {
         "assets": {
             "type": "array",
             "maxItems": MAX_ASSETS,
+            "x-limit": True,
             "items": {
                 "type": "object",
                 "additionalProperties": False,
@@ -74,7 +78,12 @@ SCHEMA: dict[str, Any] = {
                 "properties": {
                     "id": _ID,
                     "name": _NAME,
-                    "labels": {"type": "array", "maxItems": MAX_LABELS_PER_ASSET, "items": _ID},
+                    "labels": {
+                        "type": "array",
+                        "maxItems": MAX_LABELS_PER_ASSET,
+                        "items": _ID,
+                        "x-limit": True,
+                    },
                 },
             },
         },
@@ -82,23 +91,30 @@ SCHEMA: dict[str, Any] = {
             "type": "object",
             "additionalProperties": False,
             "properties": {
-                "count": {"type": "integer", "minimum": 0, "maximum": MAX_USERS},
+                "count": {"type": "integer", "minimum": 0, "maximum": MAX_USERS, "x-limit": True},
                 "recommendations_per_user": {
                     "type": "integer",
                     "minimum": 0,
                     "maximum": MAX_PER_USER,
+                    "x-limit": True,
                 },
             },
         },
         "recommendations": {
             "type": "array",
             "maxItems": MAX_EXPLICIT,
+            "x-limit": True,
             "items": {
                 "type": "object",
                 "additionalProperties": False,
                 "required": ["user", "asset", "action_type", "weight"],
                 "properties": {
-                    "user": {"type": "string", "pattern": r"^\S+$", "maxLength": MAX_ID},
+                    "user": {
+                        "type": "string",
+                        "pattern": r"^\S+$",
+                        "maxLength": MAX_ID,
+                        "x-limit": True,
+                    },
                     "asset": _ID,
                     "action_type": _ID,
                     "weight": {"type": "number", "minimum": 0, "maximum": 1},
@@ -149,6 +165,13 @@ def _lookup(source: str, table: Mapping[str, int], value: str, field: str, what:
 def parse_program(document: Any, source: str, default_program: str) -> ProgramFixture:
     """Validate one fixture document and turn it into a catalog and generation volume."""
     problems = _VALIDATOR.problems(document)
+    too_large = limit_problem(problems)
+    if too_large is not None:
+        where = field_path(too_large.path) or "<top>"
+        raise LimitError(
+            f"{source}: {where}: {too_large.message} (docs/actionhub-fixtures.md, Limits)",
+            limit=where,
+        )
     if problems:
         raise FixtureError(source, field_path(problems[0].path) or None, problems[0].message)
     actions = {name: i for i, name in enumerate(document["action_types"])}

@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from mockserver.budget import checkpoint
-from mockserver.conformance.documents import DocumentSchema, field_path
+from mockserver.conformance.documents import DocumentSchema, field_path, limit_problem
 from mockserver.errors import DataError, LimitError
 from mockserver.serialize import read_yaml_file
 from mockserver.vendors.sendgrid.schema import MAX_CONTACT_CAMPAIGNS, SCHEMA
@@ -164,6 +164,13 @@ def resolve(document: Mapping[str, Any], seed: int, source: str = "fixtures") ->
     """Validate a fixtures document and resolve it for ``seed`` (ids, parsed queries)."""
     document = _plain(dict(document))
     shape = _VALIDATOR.problems(document)
+    too_large = limit_problem(shape)
+    if too_large is not None:
+        where = field_path(too_large.path) or "<top>"
+        raise LimitError(
+            f"{source}: {where}: {too_large.message} (docs/sendgrid-fixtures.md, Limits)",
+            limit=where,
+        )
     if shape:
         raise FixtureError(
             [f"{source}: {field_path(e.path) or '<top>'}: {e.message}" for e in shape][

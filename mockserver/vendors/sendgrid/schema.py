@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 # World-size limits: a document is small text, the world it asks for is not. Each bound is
-# documented in docs/sendgrid-fixtures.md ("Limits"); a document past one is refused whole
-# (a 413 from the control API, exit 2 at start-up).
+# marked "x-limit" (conformance.documents.LIMIT_MARK) and documented in
+# docs/sendgrid-fixtures.md ("Limits"); a document past one is refused whole (a 413 from the
+# control API, exit 2 at start-up).
 MAX_CONTACTS = 500_000
 #: contacts x campaigns: the opens and clicks generated grow with both.
 MAX_CONTACT_CAMPAIGNS = 20_000_000
@@ -39,7 +40,8 @@ _RULE = {
             "type": "object",
             "minProperties": 1,
             "maxProperties": MAX_VALUES,
-            "propertyNames": {"maxLength": MAX_TEXT},
+            "x-limit": True,
+            "propertyNames": {"maxLength": MAX_TEXT, "x-limit": True},
             "additionalProperties": {"type": "number", "exclusiveMinimum": 0},
         },
         "range": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
@@ -58,11 +60,17 @@ SCHEMA: dict[str, Any] = {
             "required": ["count"],
             "additionalProperties": False,
             "properties": {
-                "count": {"type": "integer", "minimum": 0, "maximum": MAX_CONTACTS},
+                "count": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "maximum": MAX_CONTACTS,
+                    "x-limit": True,
+                },
                 "history_days": {"type": "integer", "minimum": 1, "maximum": 36_500},
                 "custom_fields": {
                     "type": "object",
                     "maxProperties": MAX_CUSTOM_FIELDS,
+                    "x-limit": True,
                     "propertyNames": {"pattern": "^[a-z][a-z0-9_]*$", "maxLength": 100},
                     "additionalProperties": {
                         **_RULE,
@@ -74,6 +82,7 @@ SCHEMA: dict[str, Any] = {
                             "cases": {
                                 "type": "object",
                                 "maxProperties": MAX_VALUES,
+                                "x-limit": True,
                                 "additionalProperties": _RULE,
                             },
                         },
@@ -85,7 +94,12 @@ SCHEMA: dict[str, Any] = {
             "type": "object",
             "additionalProperties": False,
             "properties": {
-                "campaigns": {"type": "integer", "minimum": 0, "maximum": MAX_CAMPAIGNS},
+                "campaigns": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "maximum": MAX_CAMPAIGNS,
+                    "x-limit": True,
+                },
                 "every_days": {"type": "integer", "minimum": 1, "maximum": 3_650},
                 "open_rate": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
                 "click_rate": _SHARE,
@@ -95,23 +109,36 @@ SCHEMA: dict[str, Any] = {
             "type": "array",
             "minItems": 1,
             "maxItems": MAX_PLACES,
+            "x-limit": True,
             "items": {
                 "type": "object",
                 "required": ["city", "state", "postal_codes"],
                 "additionalProperties": False,
                 "properties": {
-                    "city": {"type": "string", "minLength": 1, "maxLength": MAX_TEXT},
-                    "state": {"type": "string", "minLength": 1, "maxLength": MAX_TEXT},
-                    "country": {"type": "string", "maxLength": MAX_TEXT},
+                    "city": {
+                        "type": "string",
+                        "minLength": 1,
+                        "maxLength": MAX_TEXT,
+                        "x-limit": True,
+                    },
+                    "state": {
+                        "type": "string",
+                        "minLength": 1,
+                        "maxLength": MAX_TEXT,
+                        "x-limit": True,
+                    },
+                    "country": {"type": "string", "maxLength": MAX_TEXT, "x-limit": True},
                     "postal_codes": {
                         "type": "array",
                         "minItems": 1,
                         "maxItems": MAX_CODES,
+                        "x-limit": True,
                         "items": {"type": "integer", "minimum": 1, "maximum": 99_999_999},
                     },
                     "area_codes": {
                         "type": "array",
                         "maxItems": MAX_CODES,
+                        "x-limit": True,
                         "items": {"type": "integer", "minimum": 0, "maximum": 99_999},
                     },
                     "weight": {"type": "number", "exclusiveMinimum": 0},
@@ -121,6 +148,7 @@ SCHEMA: dict[str, Any] = {
         "lists": {
             "type": "array",
             "maxItems": MAX_LISTS,
+            "x-limit": True,
             "items": {
                 "type": "object",
                 "required": ["key", "name"],
@@ -130,13 +158,19 @@ SCHEMA: dict[str, Any] = {
                     "id": _UUID,
                     "name": {"type": "string", "minLength": 1, "maxLength": 100},
                     "share": _SHARE,
-                    "where": {"type": "string", "minLength": 1, "maxLength": MAX_QUERY_CHARS},
+                    "where": {
+                        "type": "string",
+                        "minLength": 1,
+                        "maxLength": MAX_QUERY_CHARS,
+                        "x-limit": True,
+                    },
                 },
             },
         },
         "segments": {
             "type": "array",
             "maxItems": MAX_SEGMENTS,
+            "x-limit": True,
             "items": {
                 "type": "object",
                 "required": ["name", "query"],
@@ -145,22 +179,34 @@ SCHEMA: dict[str, Any] = {
                     "name": {"type": "string", "minLength": 1, "maxLength": 100},
                     "id": _UUID,
                     "parent_list": _KEY,
-                    "query": {"type": "string", "minLength": 1, "maxLength": MAX_QUERY_CHARS},
+                    "query": {
+                        "type": "string",
+                        "minLength": 1,
+                        "maxLength": MAX_QUERY_CHARS,
+                        "x-limit": True,
+                    },
                 },
             },
         },
         "keys": {
             "type": "array",
             "maxItems": MAX_KEYS,
+            "x-limit": True,
             "items": {
                 "type": "object",
                 "required": ["key"],
                 "additionalProperties": False,
                 "properties": {
-                    "key": {"type": "string", "pattern": r"^\S+$", "maxLength": MAX_TEXT},
+                    "key": {
+                        "type": "string",
+                        "pattern": r"^\S+$",
+                        "maxLength": MAX_TEXT,
+                        "x-limit": True,
+                    },
                     "scopes": {
                         "type": "array",
                         "maxItems": 100,
+                        "x-limit": True,
                         "items": {"type": "string", "maxLength": 100},
                     },
                 },
