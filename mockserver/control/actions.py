@@ -88,11 +88,14 @@ def clear_journal(target: ControlTarget) -> int:
 
 
 # -- data ---------------------------------------------------------------------------------------
-def parse_document(body: bytes, content_type: str = "") -> Any:
+def parse_document(
+    body: bytes, content_type: str = "", load: Callable[[bytes], Any] = load_yaml
+) -> Any:
     """A fixtures document from JSON or YAML bytes (YAML unless the type says JSON).
 
-    YAML is read by the one safe loader (``serialize.load_yaml``), which refuses alias bombs
-    (413, ``LimitError``); anything unparseable is a 400.
+    YAML is read by ``load`` - the one safe loader (``serialize.load_yaml``), in a child process
+    for HTTP loads (``control.loading``) - which refuses alias bombs (413, ``LimitError``);
+    anything unparseable is a 400.
     """
     media = content_type.split(";")[0].strip().lower()
     if not body.strip():
@@ -101,7 +104,7 @@ def parse_document(body: bytes, content_type: str = "") -> Any:
         if media.endswith("json"):
             return orjson.loads(body)
         if media in YAML_TYPES or body.lstrip()[:1] not in (b"{", b"["):
-            return load_yaml(body)
+            return load(body)
         return orjson.loads(body)
     except LimitError as exc:
         raise ControlError(

@@ -16,13 +16,15 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import yaml
 from starlette.requests import Request
 
 from mockserver.budget import LOAD_TIMEOUT_FLAG, Budget
 from mockserver.control import actions
 from mockserver.control.actions import ControlTarget
-from mockserver.errors import ControlError
+from mockserver.errors import ControlError, LimitError
 from mockserver.numbers import parse_int
+from mockserver.serialize.child import ChildRefusal, load_yaml_in_child
 
 log = logging.getLogger("mockserver")
 
@@ -99,6 +101,22 @@ async def in_daemon_thread(work: Callable[[], T], name: str) -> T:
     return await done
 
 
+def isolated(budget: Budget) -> Callable[[bytes], Any]:
+    """``serialize.load_yaml`` in a child process (``serialize.child``), stopped with the load."""
+
+    def load(body: bytes) -> Any:
+        try:
+            return load_yaml_in_child(body, lambda: budget.spent)
+        except ChildRefusal as refusal:
+            if budget.spent:
+                budget.check()  # raises the budget's own error (408 or cancelled)
+            if refusal.limit is not None:
+                raise LimitError(refusal.message, limit=refusal.limit) from None
+            raise yaml.YAMLError(refusal.message) from None
+
+    return load
+
+
 async def watch_disconnect(request: Request, budget: Budget) -> None:
     """Cancel ``budget`` when the client goes away (the body is read: the next message the
     server has for this request is ``http.disconnect``)."""
@@ -122,7 +140,7 @@ async def load_over_http(target: ControlTarget, api: str, request: Request) -> N
         overtaken.cancel("a newer load began")
 
     def parse_build_land() -> None:
-        document = actions.parse_document(body, content_type)
+        document = actions.parse_document(body, content_type, load=isolated(budget))
         actions.build_load(target, api, version, document, budget)()
 
     log.info("%s data load: building version %d from %d bytes", api, version, len(body))

@@ -53,9 +53,12 @@ class ConcurrentClient:
         return statistics.quantiles(self.latencies, n=100, method="inclusive")[98]
 
     def summary(self) -> str:
-        return f"{len(self.latencies)} requests, p99 {self.p99:.1f} ms, failures {self.failures[:3]}"
+        return (
+            f"{len(self.latencies)} requests, p99 {self.p99:.1f} ms, failures {self.failures[:3]}"
+        )
 
     def assert_served(self, at_least: int = 20) -> None:
+        print(f"concurrent client: {self.summary()}")  # the figures, with pytest -s
         assert not self.failures, self.summary()
         assert len(self.latencies) >= at_least, self.summary()
         assert self.p99 < P99_MS, self.summary()

@@ -36,6 +36,7 @@ class ServeProcess:
         self.timeout = timeout
         argv = [sys.executable, "-m", "mockserver", "serve", "--port", str(self.port)]
         argv += ["--log-level", "info", "--workers", str(workers), *flags]
+
         def limit_descriptors() -> None:
             if descriptors is not None:
                 resource.setrlimit(resource.RLIMIT_NOFILE, (descriptors, descriptors))
