@@ -26,7 +26,7 @@ HEADER_TIMEOUT = 10.0
 #: descriptor limit (``--max-connections`` default: the soft RLIMIT_NOFILE minus this).
 RESERVED_DESCRIPTORS = 64
 #: Seconds SIGTERM waits for requests in flight before cancelling them (then exits 0).
-SHUTDOWN_GRACE = 3.0
+SHUTDOWN_GRACE = 2.5
 
 
 @dataclass(frozen=True)
