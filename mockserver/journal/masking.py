@@ -121,7 +121,7 @@ class Masker:
 
     def _may_hold_secret(self, raw: str) -> bool:
         """Cheap pre-check: an encoded name could hide anything; else look for the words."""
-        if "%" in raw:
+        if "%" in raw or not raw.isascii():
             return True
         lowered = raw.lower()
         return any(word in lowered for word in CREDENTIAL_WORDS) or any(
