@@ -159,6 +159,31 @@ def bounded_sessions(seconds: float) -> Iterator[None]:
         context.make_session = original
 
 
+class RunDeadline:
+    """Calls ``stop`` once ``seconds`` have passed (unless cancelled first); ``fired`` says so.
+
+    Schemathesis' own ``max-time`` would spread the time over the operations and keep
+    generating until it is used up; this one only ends a run that takes too long."""
+
+    def __init__(self, seconds: float, stop: Callable[[], None]) -> None:
+        self.fired = False
+        self._stop = stop
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _fire(self) -> None:
+        self.fired = True
+        self._stop()
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+
+def run_deadline(seconds: float, stop: Callable[[], None]) -> RunDeadline:
+    return RunDeadline(seconds, stop)
+
+
 @dataclass(frozen=True)
 class NetworkFailure:
     """What went wrong on the wire: ``unreachable`` ones stop the run, others fail the

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
-from mockserver.contract.bounds import bounded_sessions
+from mockserver.contract.bounds import bounded_sessions, run_deadline
 from mockserver.contract.credentials import Credentials, Masker, resolve
 from mockserver.contract.dependencies import install as install_dependencies
 from mockserver.contract.options import PHASES, ContractOptions
@@ -43,7 +43,6 @@ def schemathesis_config(
         # Per read, a little longer than bounds.bounded_sessions' total per request (which
         # then is what ends a silent or dripping answer, with its own message).
         "request-timeout": options.request_timeout + 1,
-        "max-time": options.max_time,
         "checks": {"enabled": False, **{name: {"enabled": True} for name in options.checks}},
         "phases": phases,
         "generation": {"max-examples": options.max_examples, "database": "none"},
@@ -84,6 +83,7 @@ def execute(
     collector = Collector(result, on_progress)
     with bounded_sessions(options.request_timeout):
         stream = from_schema(schema).execute()
+        out_of_time = run_deadline(options.max_time, stream.stop)
         try:
             for event in stream:
                 collector.feed(event)
@@ -93,9 +93,12 @@ def execute(
             stream.stop()
             result.stop_reason = "interrupted"
             result.errors["interrupted"] += 1
+        finally:
+            out_of_time.cancel()
     if collector.unreachable:
         result.stop_reason = "server unreachable"
-    elif result.stop_reason == "max_time":
+    elif out_of_time.fired:
+        result.stop_reason = f"--max-time {options.max_time} s"
         result.errors[f"the run took --max-time {options.max_time} s and was stopped early"] += 1
     return result
 
