@@ -234,7 +234,7 @@ def create_app_from_env() -> MockApp:
     config = config_from_json(os.environ[CONFIG_ENV])
     app = create_app(config)
     # The protocol class uvicorn was handed by name: this worker's limits, before it serves.
-    GuardedHttpTools.limits = connection_limits(config)
+    GuardedHttpTools.limits = connection_limits(config, raise_descriptors=True)
     freeze_startup_objects()
     return app
 

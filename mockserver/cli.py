@@ -305,7 +305,8 @@ def run_serve(args: argparse.Namespace) -> int:
     settings = {"host": args.host, "port": args.port, "log_level": args.log_level}
     if args.workers == 1:
         freeze_startup_objects()
-        uvicorn.run(app, access_log=False, **settings, **uvicorn_settings(config))
+        hardened = uvicorn_settings(config, raise_descriptors=True)
+        uvicorn.run(app, access_log=False, **settings, **hardened)
         return stopped()
     # Each worker builds its own app from the same config: same seed, same bytes. The data was
     # checked above, so a bad fixture fails once here instead of in every respawned worker.
@@ -318,7 +319,7 @@ def run_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         access_log=False,
         **settings,
-        **uvicorn_settings(config, GuardedHttpTools),
+        **uvicorn_settings(config, GuardedHttpTools, raise_descriptors=True),
     )
     return stopped()
 

@@ -55,7 +55,7 @@ def descriptor_limit() -> int:
     """Raise this process's soft RLIMIT_NOFILE to its hard limit; return the new soft limit."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if hard == resource.RLIM_INFINITY or hard > soft:
-        wanted = 1 << 20 if hard == resource.RLIM_INFINITY else hard
+        wanted = 1 << 20 if hard == resource.RLIM_INFINITY else min(hard, 1 << 20)
         try:
             resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
             soft = wanted
@@ -71,8 +71,13 @@ def default_max_connections(descriptors: int) -> int:
     return max(16, descriptors - reserve)
 
 
-def connection_limits(config: ServeConfig) -> ConnectionLimits:
-    cap = config.max_connections or default_max_connections(descriptor_limit())
+def connection_limits(config: ServeConfig, *, raise_descriptors: bool = False) -> ConnectionLimits:
+    """The config's connection limits; ``raise_descriptors`` (a server process of its own)
+    first raises the soft descriptor limit to the hard one."""
+    descriptors = (
+        descriptor_limit() if raise_descriptors else resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    )
+    cap = config.max_connections or default_max_connections(descriptors)
     return ConnectionLimits(
         max_header_bytes=config.max_header_bytes,
         header_timeout=config.header_timeout,
@@ -82,14 +87,18 @@ def connection_limits(config: ServeConfig) -> ConnectionLimits:
 
 
 def uvicorn_settings(
-    config: ServeConfig, protocol: type[HttpToolsProtocol] | None = None
+    config: ServeConfig,
+    protocol: type[HttpToolsProtocol] | None = None,
+    *,
+    raise_descriptors: bool = False,
 ) -> dict[str, Any]:
     """The keyword arguments of ``uvicorn.run`` / ``uvicorn.Config`` that harden serving:
     ``protocol`` is :func:`protocol_for` (or :class:`GuardedHttpTools` configured by the env in
     ``--workers`` processes)."""
     trusted = ",".join(config.trust_proxy)
+    bounds = connection_limits(config, raise_descriptors=raise_descriptors)
     return {
-        "http": protocol or protocol_for(connection_limits(config)),
+        "http": protocol or protocol_for(bounds),
         "proxy_headers": bool(trusted),
         # Never None: uvicorn would read FORWARDED_ALLOW_IPS from the environment.
         "forwarded_allow_ips": trusted or "",
@@ -196,9 +205,9 @@ class ConnectionWatch:
     """The open connections of one server: closes those that never complete a head in time,
     and, past the cap, the ones idle the longest."""
 
-    def __init__(self, connections: set[Any], limits_: ConnectionLimits) -> None:
+    def __init__(self, connections: set[Any], bounds: ConnectionLimits) -> None:
         self.connections = connections
-        self.limits = limits_
+        self.limits = bounds
         #: connection -> (its request cycle when last seen, loop time since it is unchanged)
         self.seen: weakref.WeakKeyDictionary[Any, tuple[int, float]] = weakref.WeakKeyDictionary()
         self.sweeping: asyncio.TimerHandle | None = None
