@@ -15,6 +15,33 @@ from pathlib import Path
 from bench.workload import free_port, process_tree, rss_kb
 
 STARTED = "Application startup complete"
+#: Serve another checkout instead of this one (e.g. the previous release, to see which attacks
+#: of the hostile suite it falls to); flags that checkout does not know are left out.
+SERVE_ROOT = os.environ.get("MOCKSERVER_SERVE_ROOT")
+ROOT = Path(SERVE_ROOT) if SERVE_ROOT else Path(__file__).resolve().parents[2]
+
+
+def known_flags(flags: tuple[str, ...]) -> list[str]:
+    """``flags`` less those (and their values) the served checkout does not know."""
+    if not SERVE_ROOT:
+        return list(flags)
+    help_text = subprocess.run(
+        [sys.executable, "-m", "mockserver", "serve", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    ).stdout
+    kept: list[str] = []
+    skip = False
+    for flag in flags:
+        if skip:
+            skip = False
+        elif flag.startswith("--") and flag not in help_text:
+            skip = True  # every flag of ours takes a value
+        else:
+            kept.append(flag)
+    return kept
 
 
 class ServeProcess:
@@ -35,7 +62,7 @@ class ServeProcess:
         self.workers = workers
         self.timeout = timeout
         argv = [sys.executable, "-m", "mockserver", "serve", "--port", str(self.port)]
-        argv += ["--log-level", "info", "--workers", str(workers), *flags]
+        argv += ["--log-level", "info", "--workers", str(workers), *known_flags(flags)]
 
         def limit_descriptors() -> None:
             if descriptors is not None:
@@ -46,8 +73,8 @@ class ServeProcess:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
-            cwd=Path(__file__).resolve().parents[2],
-            env={**os.environ, **(env or {})},
+            cwd=ROOT,
+            env={**os.environ, **({"PYTHONPATH": str(ROOT)} if SERVE_ROOT else {}), **(env or {})},
             preexec_fn=limit_descriptors if descriptors is not None else None,
         )
         self.lines: list[str] = []
