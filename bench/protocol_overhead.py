@@ -26,7 +26,8 @@ from mockserver.server import uvicorn_settings
 REQUEST = (
     b"GET /v3/marketing/segments HTTP/1.1\r\nHost: 127.0.0.1:4010\r\nUser-Agent: bench/1.0\r\n"
     b"Accept: */*\r\nAccept-Encoding: gzip, deflate\r\nConnection: keep-alive\r\n"
-    b"Authorization: Bearer SG.aaaaaaaaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\r\n"
+    b"Authorization: Bearer SG.aaaaaaaaaaaaaaaaaaaaaa."
+    b"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\r\n"
     b"Prefer: example=default\r\nX-Request-Id: 0123456789abcdef\r\n\r\n"
 )
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import yaml
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 from mockserver.budget import LOAD_TIMEOUT_FLAG, Budget
 from mockserver.control import actions
@@ -56,11 +56,14 @@ async def read_body(request: Request, limit: int, timeout: float, flag: str = MA
 
     async def stream() -> None:
         nonlocal size
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise too_large(limit, flag)
-            chunks.append(chunk)
+        try:
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise too_large(limit, flag)
+                chunks.append(chunk)
+        except ClientDisconnect:  # nobody to answer; not a bug to log
+            raise ControlError("the client disconnected before its body was in") from None
 
     try:
         await asyncio.wait_for(stream(), timeout)
