@@ -240,7 +240,11 @@ class ConnectionWatch:
             if not protocol.transport.is_closing():
                 protocol.transport.close()
         if oldest:
-            log.debug("%d open connections: closed %d idle ones", len(self.connections), count)
+            log.debug(
+                "%d connections open: closed the %d idle the longest",
+                len(self.connections),
+                len(oldest),
+            )
 
     def sweep(self) -> None:
         """Close connections that sent no complete head for ``header_timeout`` seconds."""
