@@ -23,12 +23,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from mockserver.behaviour.contract import Reply, Vendor, VendorOptions
 from mockserver.config import CONFIG_ENV, LOG_FORMAT, LOG_LEVEL_ENV, ServeConfig, config_from_json
 from mockserver.control.actions import ControlTarget
+from mockserver.control.cors import ControlApart
 from mockserver.control.mount import PREFIX, control_off_routes, control_routes
 from mockserver.cors import VARY_ORIGIN, api_cors, exposed_headers
 from mockserver.crash import ContainCrashes, crash_handler
 from mockserver.generate import SchemaFaker
 from mockserver.journal.masking import Masker
 from mockserver.journal.recorder import JournalMiddleware, Recorder
+from mockserver.limits import LoadLimits
 from mockserver.pipeline import OperationPipeline, headers_of
 from mockserver.reality.replay import Replays
 from mockserver.resources import bundled_dir
@@ -56,6 +58,7 @@ def build_runtime(
         fixtures_dir=config.fixtures_dir or bundled_dir("fixtures"),
         extra=config.vendor_options.get(chosen.name, {}),
         clock=clock,
+        max_file_bytes=config.max_load_bytes,
     )
     return ApiRuntime(
         spec=load_spec(chosen.name, specs_dir / chosen.spec_file),
@@ -189,19 +192,33 @@ def build_app(
     def owner(path: str) -> ApiRuntime:
         return owner_of(path, candidates)
 
-    recorder = Recorder(state.journal, masker, lambda path: owner(path).name, PREFIX)
+    recorder = Recorder(
+        state.journal,
+        masker,
+        lambda path: owner(path).name,
+        PREFIX,
+        entry_bytes=config.journal_entry_bytes,
+    )
     responders = {
         pipeline.key: pipeline.responder
         for by_path in endpoints.values()
         for endpoint in by_path.values()
         for pipeline in endpoint.pipelines.values()
     }
-    control = ControlTarget(runtimes, responders, state, masker, config.seed, replays)
+    control = ControlTarget(
+        runtimes,
+        responders,
+        state,
+        masker,
+        config.seed,
+        replays,
+        limits=load_limits(config),
+    )
     state.attach(runtimes, masker)
     errors = DialectErrors(owner)
     fallback = Starlette(
         routes=(
-            control_routes(control, config.control_token)
+            control_routes(control, config.control_token, config.control_origins)
             if config.control
             else control_off_routes()
         ),
@@ -213,10 +230,15 @@ def build_app(
     )
     fallback.router.redirect_slashes = False
     inner: ASGIApp = Dispatch(table, ContainCrashes(fallback, errors.crash))
-    if config.cors_origins:
-        inner = api_cors(inner, config.cors_origins, exposed_headers(specs))
+    if config.cors_origins:  # the vendor APIs' CORS; the control plane has its own (or none)
+        cors = api_cors(inner, config.cors_origins, exposed_headers(specs))
+        inner = ControlApart(PREFIX, control=inner, data=cors)
     slow = JournalMiddleware(inner, recorder)
     return MockApp(runtimes, state, table, recorder, control, slow, bool(config.cors_origins))
+
+
+def load_limits(config: ServeConfig) -> LoadLimits:
+    return LoadLimits(config.max_load_bytes, config.load_timeout)
 
 
 def create_app(config: ServeConfig | None = None) -> MockApp:
@@ -225,10 +247,15 @@ def create_app(config: ServeConfig | None = None) -> MockApp:
 
 def create_app_from_env() -> MockApp:
     """App factory of each ``serve --workers N`` process: the config comes as JSON in the env."""
+    from mockserver.server import GuardedHttpTools, connection_limits
+
     level = os.environ.get(LOG_LEVEL_ENV)
     if level:
         logging.basicConfig(level=level.upper(), format=LOG_FORMAT)
-    app = create_app(config_from_json(os.environ[CONFIG_ENV]))
+    config = config_from_json(os.environ[CONFIG_ENV])
+    app = create_app(config)
+    # The protocol class uvicorn was handed by name: this worker's limits, before it serves.
+    GuardedHttpTools.limits = connection_limits(config, raise_descriptors=True)
     freeze_startup_objects()
     return app
 

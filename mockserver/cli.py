@@ -22,6 +22,7 @@ from mockserver.config import (
     ServeConfig,
     config_to_json,
 )
+from mockserver.healthcheck import TOKEN_ENV
 from mockserver.vendors import REGISTRY, vendor
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
@@ -59,11 +60,108 @@ def error_rate(value: str) -> float:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def bounded_seconds(name: str, low: float, high: float):
+    """An argparse type: a decimal number of seconds in ``[low, high]`` (ASCII digits)."""
+    from mockserver.numbers import parse_decimal
+
+    def parse(value: str) -> float:
+        try:
+            seconds = parse_decimal(value.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be seconds, got {value!r}") from None
+        if not low <= seconds <= high:
+            raise argparse.ArgumentTypeError(f"{name} must be between {low:g} and {high:g} s")
+        return seconds
+
+    return parse
+
+
+def cidr(value: str) -> str:
+    import ipaddress
+
+    try:
+        return str(ipaddress.ip_network(value.strip(), strict=False))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an address or CIDR network: {value!r}") from None
+
+
+def _add_limits(serve: argparse.ArgumentParser) -> None:
+    """Hardening (docs/SECURITY.md): every limit a client meets, and who may drive /__mockserver."""
+    from mockserver import limits
+
+    group = serve.add_argument_group("limits and control-plane safety (docs/SECURITY.md)")
+    group.add_argument(
+        "--max-load-bytes",
+        type=bounded_int("max load bytes", 1024, 2**31),
+        default=limits.MAX_LOAD_BYTES,
+        metavar="N",
+        help="largest data-load body and fixture file (default %(default)s; past it: 413)",
+    )
+    group.add_argument(
+        "--load-timeout",
+        type=bounded_seconds("load timeout", 0.1, 3600),
+        default=limits.LOAD_TIMEOUT,
+        metavar="S",
+        help="seconds a data load may take before it is stopped (default %(default)g; 408)",
+    )
+    group.add_argument(
+        "--control-origin",
+        action="append",
+        metavar="ORIGIN",
+        help="a browser origin allowed to call the control API (repeatable; default: none)",
+    )
+    group.add_argument(
+        "--trust-proxy",
+        action="append",
+        type=cidr,
+        metavar="CIDR",
+        help="believe X-Forwarded-For from these proxies (repeatable; default: nobody)",
+    )
+    group.add_argument(
+        "--max-header-bytes",
+        type=bounded_int("max header bytes", 1024, 2**24),
+        default=limits.MAX_HEADER_BYTES,
+        metavar="N",
+        help="bytes of request headers (default %(default)s; past it: 431)",
+    )
+    group.add_argument(
+        "--journal-entry-bytes",
+        type=bounded_int("journal entry bytes", 256, 2**24),
+        default=limits.JOURNAL_ENTRY_BYTES,
+        metavar="N",
+        help="request bytes a journal entry keeps; the rest is cut, marked (default %(default)s)",
+    )
+    group.add_argument(
+        "--timeout-keep-alive",
+        type=bounded_seconds("keep-alive timeout", 0.1, 3600),
+        default=limits.TIMEOUT_KEEP_ALIVE,
+        metavar="S",
+        help="close idle keep-alive connections after S seconds (default %(default)g)",
+    )
+    group.add_argument(
+        "--header-timeout",
+        type=bounded_seconds("header timeout", 0.1, 3600),
+        default=limits.HEADER_TIMEOUT,
+        metavar="S",
+        help="close a connection that sends no complete request head for S seconds "
+        "(default %(default)g)",
+    )
+    group.add_argument(
+        "--max-connections",
+        type=bounded_int("max connections", 16, 1_000_000),
+        metavar="N",
+        help="open connections at most; past it the longest idle is closed "
+        "(default: the descriptor limit less a reserve)",
+    )
+
+
 def _add_control(serve: argparse.ArgumentParser) -> None:
     group = serve.add_argument_group("control plane, faults and CORS")
     group.add_argument("--no-control", action="store_true", help="turn /__mockserver off")
     group.add_argument(
-        "--control-token", help="allow non-loopback control callers that send this token"
+        "--control-token",
+        help=f"allow non-loopback control callers that send this token (prefer ${TOKEN_ENV}: "
+        "a flag is visible to every user in ps)",
     )
     group.add_argument(
         "--journal-size",
@@ -174,6 +272,7 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
     _add_control(serve)
     _add_state(serve)
     _add_replay(serve)
+    _add_limits(serve)
     for api in REGISTRY:
         group = serve.add_argument_group(f"{api} options")
         for option in vendor(api).cli_options:
@@ -200,7 +299,7 @@ def serve_config(args: argparse.Namespace) -> ServeConfig:
         validate_responses=args.validate_responses,
         vendor_options=vendor_options,
         control=not args.no_control,
-        control_token=args.control_token,
+        control_token=args.control_token or os.environ.get(TOKEN_ENV) or None,
         cors_origins=cors_origins(args.cors_origin),
         latency_ms=args.latency,
         error_rate=args.error_rate,
@@ -209,7 +308,23 @@ def serve_config(args: argparse.Namespace) -> ServeConfig:
         state_prefix=args.state_prefix,
         strict_params=args.strict_params,
         replay=tuple(args.replay),
+        **limit_fields(args),
     )
+
+
+def limit_fields(args: argparse.Namespace) -> dict[str, object]:
+    """The ``ServeConfig`` fields of :func:`_add_limits`' flags."""
+    return {
+        "max_load_bytes": args.max_load_bytes,
+        "load_timeout": args.load_timeout,
+        "control_origins": tuple(args.control_origin or ()),
+        "trust_proxy": tuple(args.trust_proxy or ()),
+        "max_header_bytes": args.max_header_bytes,
+        "journal_entry_bytes": args.journal_entry_bytes,
+        "timeout_keep_alive": args.timeout_keep_alive,
+        "header_timeout": args.header_timeout,
+        "max_connections": args.max_connections,
+    }
 
 
 def cors_origins(values: list[str] | None) -> tuple[str, ...]:
@@ -223,10 +338,16 @@ def run_serve(args: argparse.Namespace) -> int:
 
     from mockserver.app import build_app, freeze_startup_objects
     from mockserver.errors import MockServerError
+    from mockserver.server import GuardedHttpTools, uvicorn_settings
 
     logging.basicConfig(level=args.log_level.upper(), format=LOG_FORMAT)
+    if args.control_token:
+        logging.getLogger("mockserver").warning(
+            "--control-token is visible to every user of this machine (ps); prefer %s", TOKEN_ENV
+        )
+    config = serve_config(args)
     try:
-        app = build_app(serve_config(args))
+        app = build_app(config)
     except MockServerError as exc:
         print(f"mockserver: error: {exc}", file=sys.stderr)
         return 2
@@ -237,12 +358,13 @@ def run_serve(args: argparse.Namespace) -> int:
     settings = {"host": args.host, "port": args.port, "log_level": args.log_level}
     if args.workers == 1:
         freeze_startup_objects()
-        uvicorn.run(app, access_log=False, **settings)
-        return 0
+        hardened = uvicorn_settings(config, raise_descriptors=True)
+        uvicorn.run(app, access_log=False, **settings, **hardened)
+        return stopped()
     # Each worker builds its own app from the same config: same seed, same bytes. The data was
     # checked above, so a bad fixture fails once here instead of in every respawned worker.
     del app
-    os.environ[CONFIG_ENV] = config_to_json(serve_config(args))
+    os.environ[CONFIG_ENV] = config_to_json(config)
     os.environ[LOG_LEVEL_ENV] = args.log_level
     uvicorn.run(
         "mockserver.app:create_app_from_env",
@@ -250,7 +372,17 @@ def run_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         access_log=False,
         **settings,
+        **uvicorn_settings(config, GuardedHttpTools, raise_descriptors=True),
     )
+    return stopped()
+
+
+def stopped() -> int:
+    """After the server's graceful shutdown: stop any data load still running (its daemon
+    thread would not hold the exit anyway) and report a clean stop."""
+    from mockserver.budget import cancel_all
+
+    cancel_all("the server stopped")
     return 0
 
 

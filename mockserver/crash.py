@@ -18,6 +18,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.behaviour.contract import Reply
+from mockserver.journal.masking import log_safe
 from mockserver.serialize.reply import as_response, send_reply
 
 log = logging.getLogger("mockserver")
@@ -60,4 +61,5 @@ class ContainCrashes:
 
 
 def _log(scope: Scope, exc: Exception) -> None:
-    log.error("unexpected error answering %s %s", scope["method"], scope["path"], exc_info=exc)
+    method, path = log_safe(scope["method"], 32), log_safe(scope["path"])
+    log.error("unexpected error answering %s %s", method, path, exc_info=exc)

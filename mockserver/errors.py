@@ -36,6 +36,20 @@ class DataError(MockServerError):
     """
 
 
+class LimitError(DataError):
+    """A document or a data load past one of the mock's limits; nothing changes.
+
+    ``limit`` names the limit (its flag, e.g. ``--max-load-bytes``, or the document field, e.g.
+    ``contacts.count``), so a user knows what to raise or shrink; ``status`` is the HTTP answer
+    of the control API: 413 (too large) or 408 (out of time).
+    """
+
+    def __init__(self, reasons: list[str] | str, *, limit: str, status: int = 413) -> None:
+        super().__init__(reasons)
+        self.limit = limit
+        self.status = status
+
+
 class ConformanceError(MockServerError):
     """A reply that contradicts the spec; raised loudly in ``--validate-responses`` mode."""
 
@@ -43,13 +57,25 @@ class ConformanceError(MockServerError):
 class ControlError(MockServerError):
     """A refused control-plane request: the HTTP ``status`` and every reason."""
 
-    def __init__(self, message: str, reasons: list[str] | None = None, status: int = 400) -> None:
+    def __init__(
+        self,
+        message: str,
+        reasons: list[str] | None = None,
+        status: int = 400,
+        *,
+        limit: str | None = None,
+    ) -> None:
         super().__init__(reasons or [message])
         self.message = message
         self.status = status
+        #: The limit a refusal is about (``--max-load-bytes``...), named in the answer.
+        self.limit = limit
 
     def as_dict(self) -> dict[str, Any]:
-        return {"error": self.message, "reasons": self.reasons}
+        found: dict[str, Any] = {"error": self.message, "reasons": self.reasons}
+        if self.limit is not None:
+            found["limit"] = self.limit
+        return found
 
 
 class StateUnavailable(MockServerError):

@@ -12,11 +12,10 @@ import argparse
 import json
 import os
 import sys
-import urllib.error
-import urllib.request
 from collections.abc import Mapping, Sequence
 
-#: Where a container gets the control token (``serve --control-token`` reads it too).
+#: The control token from the environment (``serve`` reads it; unlike ``--control-token``, not
+#: shown by ps to other users), and where a container's health check finds it.
 TOKEN_ENV = "MOCKSERVER_CONTROL_TOKEN"
 TOKEN_HEADER = "X-Mockserver-Token"
 HEALTH_PATH = "/__mockserver/health"
@@ -24,6 +23,9 @@ HEALTH_PATH = "/__mockserver/health"
 
 def check(port: int, env: Mapping[str, str], timeout: float = 3.0) -> str | None:
     """``None`` when healthy, else why not."""
+    import urllib.error  # here: ``serve`` imports this module for TOKEN_ENV, not for HTTP
+    import urllib.request
+
     request = urllib.request.Request(f"http://127.0.0.1:{port}{HEALTH_PATH}")
     token = env.get(TOKEN_ENV)
     if token:

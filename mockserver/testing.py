@@ -22,17 +22,25 @@ Server = TypeVar("Server", bound="ThreadedServer")
 class ThreadedServer:
     """Any ASGI app served by uvicorn in a daemon thread, on a free loopback port."""
 
-    def __init__(self, app: Any, **uvicorn_options: Any) -> None:
+    def __init__(self, app: Any, config: ServeConfig | None = None, **uvicorn_options: Any) -> None:
         import uvicorn
 
         self.app = app
+        self.config = config or ServeConfig()
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind(("127.0.0.1", 0))
         self._socket.listen(128)
         host, port = self._socket.getsockname()
         self.url = f"http://{host}:{port}"
-        options = {"log_level": "warning", "lifespan": "off", **uvicorn_options}
+        from mockserver.server import uvicorn_settings
+
+        options = {
+            "log_level": "warning",
+            "lifespan": "off",
+            **uvicorn_settings(self.config),
+            **uvicorn_options,
+        }
         self._server = uvicorn.Server(uvicorn.Config(self.app, **options))
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True
@@ -67,6 +75,6 @@ class LiveServer(ThreadedServer):
         vendors: Mapping[str, Vendor] | None = None,
         **uvicorn_options: Any,
     ) -> None:
-        self.config = config or ServeConfig()
+        config = config or ServeConfig()
         self.app: MockApp
-        super().__init__(build_app(self.config, clock=clock, vendors=vendors), **uvicorn_options)
+        super().__init__(build_app(config, clock=clock, vendors=vendors), config, **uvicorn_options)

@@ -13,6 +13,8 @@ from mockserver.testing import LiveServer
 SENDGRID_KEY = "SG." + "a" * 22 + "." + "b" * 43
 AUTH = {"Authorization": f"Bearer {SENDGRID_KEY}"}
 PROGRAM = {"program-id": "demo"}
+#: A control call that changes something says its body is JSON (browser forms cannot).
+JSON = {"content-type": "application/json"}
 
 
 @pytest.fixture(scope="session")

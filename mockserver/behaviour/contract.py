@@ -80,6 +80,8 @@ class VendorOptions:
     extra: Mapping[str, Any] = field(default_factory=dict)
     windows: WindowStore = field(default_factory=lambda: _memory_windows())
     clock: Callable[[], float] = time.time
+    #: The largest fixture file a vendor reads (``--max-load-bytes``); ``None``: no limit.
+    max_file_bytes: int | None = None
 
 
 def _memory_windows() -> WindowStore:

@@ -7,14 +7,24 @@ serve path, which must answer within a second of being started.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import jsonschema_rs
 
+#: Marks a size bound in a fixture schema (``"maximum": N, "x-limit": true`` on a count, the
+#: same beside ``maxItems``/``maxLength``/``maxProperties``): past it a document is refused as
+#: too large (413, a :class:`~mockserver.errors.LimitError`), not as malformed.
+LIMIT_MARK = "x-limit"
+_SIZE_KEYWORDS = frozenset({"maximum", "maxItems", "maxLength", "maxProperties"})
+#: A problem's message quotes the offending value: a 10 MB string must not come back whole.
+MAX_MESSAGE_CHARS = 300
+
 
 class SchemaProblem(tuple):
-    """``(path, message)`` of one violation; ``path`` is the list of keys and indexes."""
+    """``(path, message, limit)`` of one violation; ``path`` is the list of keys and indexes;
+    ``limit`` says whether it is a size bound marked ``x-limit``."""
 
     __slots__ = ()
 
@@ -25,6 +35,30 @@ class SchemaProblem(tuple):
     @property
     def message(self) -> str:
         return self[1]
+
+    @property
+    def limit(self) -> bool:
+        return bool(self[2]) if len(self) > 2 else False
+
+
+_LIMIT_WORDING = {
+    "maxItems": "more than {:,} items",
+    "maxLength": "longer than {:,} characters",
+    "maxProperties": "more than {:,} entries",
+    "maximum": "more than {:,}",
+}
+
+
+def _limit_message(error: Any) -> str:
+    """``more than 1,000 items``: the bound, not the (maybe huge) value that broke it."""
+    keyword = list(error.schema_path)[-1]
+    return _LIMIT_WORDING[keyword].format(error.kind.limit)
+
+
+def _short(message: str) -> str:
+    if len(message) <= MAX_MESSAGE_CHARS:
+        return message
+    return "..." + message[-(MAX_MESSAGE_CHARS - 3) :]
 
 
 def field_path(parts: Iterable[Any]) -> str:
@@ -37,12 +71,112 @@ def field_path(parts: Iterable[Any]) -> str:
 
 class DocumentSchema:
     def __init__(self, schema: Mapping[str, Any]) -> None:
+        self._schema = schema
         self._validator = jsonschema_rs.validator_for(dict(schema))
+        self._limited = _limited_nodes(schema)
 
     def problems(self, document: Any) -> list[SchemaProblem]:
-        """Every violation, shallowest first (the most telling one leads)."""
-        found = [
-            SchemaProblem((list(error.instance_path), error.message))
-            for error in self._validator.iter_errors(document)
-        ]
+        """Every violation, shallowest first (the most telling one leads).
+
+        Size bounds (``x-limit``) are checked first, by a walk in Python: past one, that is the
+        only problem reported - jsonschema-rs would quote the oversized value in its message,
+        holding the GIL for most of a second on a 60,000-item list.
+        """
+        too_large = self.first_limit(document)
+        if too_large is not None:
+            return [too_large]
+        found = []
+        for error in self._validator.iter_errors(document):
+            limit = self._is_limit(error)
+            message = _limit_message(error) if limit else _short(error.message)
+            found.append(SchemaProblem((list(error.instance_path), message, limit)))
         return sorted(found, key=lambda problem: (len(problem.path), list(map(str, problem.path))))
+
+    def _is_limit(self, error: Any) -> bool:
+        *parent, keyword = list(error.schema_path) or [""]
+        if keyword not in _SIZE_KEYWORDS:
+            return False
+        node: Any = self._schema
+        for part in parent:
+            try:
+                node = node[part]
+            except (KeyError, IndexError, TypeError):
+                return False
+        return isinstance(node, Mapping) and bool(node.get(LIMIT_MARK))
+
+    def first_limit(self, document: Any) -> SchemaProblem | None:
+        """The shallowest value past a size bound marked ``x-limit``, or ``None``."""
+        pending: deque[tuple[Mapping[str, Any], Any, list[str | int]]] = deque(
+            [(self._schema, document, [])]
+        )
+        while pending:
+            node, value, where = pending.popleft()
+            if node.get(LIMIT_MARK) and (message := _past_bound(node, value)) is not None:
+                return SchemaProblem((where, message, True))
+            for child, part, item in self._children(node, value):
+                pending.append((child, item, [*where, part]))
+        return None
+
+    def _children(self, node: Mapping[str, Any], value: Any):
+        """``(subschema, key or index, value)`` for the parts of ``value`` whose subschema
+        has a size bound somewhere below it."""
+        limited = self._limited
+        if isinstance(value, Mapping):
+            properties = node.get("properties", {})
+            extra = node.get("additionalProperties")
+            names = node.get("propertyNames")
+            for key, item in value.items():
+                child = properties.get(key, extra)
+                if isinstance(child, Mapping) and id(child) in limited:
+                    yield child, key, item
+                if isinstance(names, Mapping) and id(names) in limited:
+                    yield names, key, key
+        elif isinstance(value, list):
+            items = node.get("items")
+            if isinstance(items, Mapping) and id(items) in limited:
+                for index, item in enumerate(value):
+                    yield items, index, item
+
+
+def _limited_nodes(schema: Mapping[str, Any]) -> set[int]:
+    """Ids of the schema nodes with an ``x-limit`` mark at or below them."""
+    limited: set[int] = set()
+
+    def visit(node: Any) -> bool:
+        if isinstance(node, list):
+            return any([visit(item) for item in node])
+        if not isinstance(node, Mapping):
+            return False
+        marked = bool(node.get(LIMIT_MARK))
+        marked = any([visit(child) for child in node.values()]) or marked
+        if marked:
+            limited.add(id(node))
+        return marked
+
+    visit(schema)
+    return limited
+
+
+def _past_bound(node: Mapping[str, Any], value: Any) -> str | None:
+    """The bound ``value`` exceeds, worded as :func:`_limit_message` words it."""
+    checks = (
+        ("maxItems", list, len),
+        ("maxLength", str, len),
+        ("maxProperties", Mapping, len),
+        ("maximum", int | float, lambda number: number),
+    )
+    for keyword, kind, measure in checks:
+        bound = node.get(keyword)
+        if (
+            bound is not None
+            and isinstance(value, kind)
+            and not isinstance(value, bool)
+            and measure(value) > bound
+        ):
+            return _LIMIT_WORDING[keyword].format(bound)
+    return None
+
+
+def limit_problem(problems: Iterable[SchemaProblem]) -> SchemaProblem | None:
+    """The first size bound among ``problems`` (they make the document too large, not wrong)."""
+    return next((problem for problem in problems if problem.limit), None)

@@ -100,6 +100,31 @@ class Masker:
         self._pattern = re.compile(pattern) if pattern else None
 
     def __call__(self, text: str) -> str:
-        if self._pattern is None or not text:
+        if not text:
             return text
-        return self._pattern.sub(MASK, text)
+        if self._pattern is not None:
+            text = self._pattern.sub(MASK, text)
+        return mask_by_name(text)
+
+
+#: ``-H 'Name: value'`` in a curl line, and ``name=value`` in a URL's query.
+_CURL_HEADER = re.compile(r"(-H '([^':]+):\s*)([^']*)(')")
+_QUERY_PAIR = re.compile(r"([?&])([^=&#\s']+)=([^&#\s']*)")
+
+
+def mask_by_name(text: str) -> str:
+    """Values whose header or parameter name looks like a credential's (the journal's rule,
+    ``journal.masking.is_credential_name``), masked even when no secret was registered."""
+    from mockserver.journal.masking import is_credential_name
+
+    def header(match: re.Match[str]) -> str:
+        if not is_credential_name(match.group(2)) or match.group(3) in (MASK, "[Filtered]"):
+            return match.group(0)
+        return f"{match.group(1)}{MASK}{match.group(4)}"
+
+    def pair(match: re.Match[str]) -> str:
+        if not is_credential_name(match.group(2)):
+            return match.group(0)
+        return f"{match.group(1)}{match.group(2)}={MASK}"
+
+    return _QUERY_PAIR.sub(pair, _CURL_HEADER.sub(header, text))

@@ -35,6 +35,9 @@ SAFE_PROBE_METHODS = ("trace",)
 
 REPORT_FORMATS = ("junit",)
 DEFAULT_MAX_EXAMPLES = 100
+#: Seconds one request may take in total (connect, send, headers and body), and a whole run.
+DEFAULT_REQUEST_TIMEOUT = 10.0
+DEFAULT_MAX_TIME = 1800
 
 _RATE = re.compile(r"(?P<count>[1-9]\d*)/(?P<unit>[smh])")
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
@@ -64,6 +67,9 @@ class ContractOptions:
     #: Fail additive response changes too (a real deployment is otherwise judged like a
     #: consumer would: an undeclared property or enum value is a warning).
     strict: bool = False
+    #: Bounds (``mockserver.contract.bounds``): a total per request, and per run.
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT
+    max_time: int = DEFAULT_MAX_TIME
 
     @property
     def bundled(self) -> bool:
@@ -195,6 +201,39 @@ def add_arguments(parser: argparse.ArgumentParser, apis: Sequence[str]) -> None:
         "by default a --base-url deployment reports them as warnings, as a consumer would "
         "judge them (the bundled mock is always judged strictly)",
     )
+    add_bounds(parser)
+
+
+def seconds(value: str) -> float:
+    from mockserver.numbers import parse_decimal
+
+    try:
+        number = parse_decimal(value.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {value!r}") from None
+    if not 0.1 <= number <= 3600:
+        raise argparse.ArgumentTypeError("expected seconds between 0.1 and 3600")
+    return number
+
+
+def add_bounds(parser: argparse.ArgumentParser) -> None:
+    """How long a run may take: a total per request (not per read) and per run."""
+    parser.add_argument(
+        "--request-timeout",
+        type=seconds,
+        default=DEFAULT_REQUEST_TIMEOUT,
+        metavar="S",
+        help="seconds one request may take in total, body included; past it the operation "
+        "fails with a timeout (default %(default)g)",
+    )
+    parser.add_argument(
+        "--max-time",
+        type=bounded_int("max time", 1, 7 * 86_400),
+        default=DEFAULT_MAX_TIME,
+        metavar="S",
+        help="seconds the whole run may take; past it the run stops and fails "
+        "(default %(default)s)",
+    )
 
 
 def from_namespace(args: argparse.Namespace) -> ContractOptions:
@@ -210,4 +249,6 @@ def from_namespace(args: argparse.Namespace) -> ContractOptions:
         dry_run=args.dry_run,
         seed=args.seed,
         strict=args.strict,
+        request_timeout=args.request_timeout,
+        max_time=args.max_time,
     )

@@ -125,6 +125,8 @@ class Collector:
         self.result = result
         self.on_progress = on_progress
         self._stateful = Counter[str]()
+        #: The network failure (its title) each operation met in its current scenario.
+        self._network_failures: dict[str, str] = {}
         #: The server could not be reached: the runner stops instead of trying every example.
         self.unreachable = False
 
@@ -137,6 +139,8 @@ class Collector:
         elif isinstance(event, events.PhaseFinished):
             self._phase(event.phase)
         elif isinstance(event, events.NonFatalError):
+            if self._network(event):
+                return
             if isinstance(event.value, ConnectionError):
                 self.unreachable = True
                 message = f"cannot reach {self.result.base_url}: {event.info.message}"
@@ -148,6 +152,30 @@ class Collector:
         elif isinstance(event, events.EngineFinished):
             self.result.elapsed = event.running_time
             self.result.stop_reason = event.stop_reason.value
+
+    def _network(self, event: Any) -> bool:
+        """A timeout, a reset, bytes that are not HTTP: a failure of the operation that met it
+        (``bounds.network_failure``), reported under its name. ``False``: not one of those."""
+        from mockserver.contract.bounds import network_failure
+
+        found = network_failure(event.value)
+        if found is None or found.unreachable or not event.related_to_operation:
+            return False
+        phase = event.phase.value if event.phase is not None else "run"
+        failure = Failure(
+            operation=event.label,
+            check="network",
+            title=found.title,
+            message=found.message,
+            phase=phase,
+            curl=event.info.code_sample or "",
+        )
+        op = self.result.operation(event.label)
+        if not op.seen[failure.key]:
+            op.failures.append(failure)
+        op.seen[failure.key] += 1
+        self._network_failures[event.label] = found.title
+        return True
 
     def _phase(self, phase: Any) -> None:
         name, reason = phase.name.value, phase.skip_reason
@@ -178,6 +206,11 @@ class Collector:
         else:
             label = recorder.label
             verdict = f"{len(found)} failing check(s)" if found else "ok"
+            network = self._network_failures.pop(label, None)
+            if network is not None:
+                verdict = f"FAILED ({network})"
+            elif event.status.value == "error":
+                verdict = "error (see below)"
             if event.skip_reason:
                 verdict = f"skipped ({event.skip_reason})"
             self.on_progress(f"  {phase:<10} {label}: {tried.get(label, 0)} requests, {verdict}")

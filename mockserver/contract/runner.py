@@ -8,6 +8,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
+from mockserver.contract.bounds import bounded_sessions, run_deadline
 from mockserver.contract.credentials import Credentials, Masker, resolve
 from mockserver.contract.dependencies import install as install_dependencies
 from mockserver.contract.options import PHASES, ContractOptions
@@ -39,7 +40,9 @@ def schemathesis_config(
         "max-redirects": 0,
         # Keep generating after a failure: report every violation, not only the first.
         "continue-on-failure": True,
-        "request-timeout": 30,
+        # Per read, a little longer than bounds.bounded_sessions' total per request (which
+        # then is what ends a silent or dripping answer, with its own message).
+        "request-timeout": options.request_timeout + 1,
         "checks": {"enabled": False, **{name: {"enabled": True} for name in options.checks}},
         "phases": phases,
         "generation": {"max-examples": options.max_examples, "database": "none"},
@@ -84,20 +87,26 @@ def execute(
     schema = schemathesis.openapi.from_path(spec_path(options.api), config=config)
     install_dependencies(schema, spec)
     collector = Collector(result, on_progress)
-    stream = from_schema(schema).execute()
-    try:
-        for event in stream:
-            collector.feed(event)
-            if collector.unreachable:
-                stream.stop()
-    except KeyboardInterrupt:
-        stream.stop()
-        result.stop_reason = "interrupted"
-        result.errors["interrupted"] += 1
-    finally:
-        judgement.finish(result)
+    with bounded_sessions(options.request_timeout):
+        stream = from_schema(schema).execute()
+        out_of_time = run_deadline(options.max_time, stream.stop)
+        try:
+            for event in stream:
+                collector.feed(event)
+                if collector.unreachable:
+                    stream.stop()
+        except KeyboardInterrupt:
+            stream.stop()
+            result.stop_reason = "interrupted"
+            result.errors["interrupted"] += 1
+        finally:
+            out_of_time.cancel()
+            judgement.finish(result)
     if collector.unreachable:
         result.stop_reason = "server unreachable"
+    elif out_of_time.fired:
+        result.stop_reason = f"--max-time {options.max_time} s"
+        result.errors[f"the run took --max-time {options.max_time} s and was stopped early"] += 1
     return result
 
 

@@ -7,16 +7,18 @@ The HTTP control API and the pytest fixture call these same functions over the s
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import orjson
 import yaml
 
-from mockserver.errors import ControlError, DataError
+from mockserver.budget import Budget, running
+from mockserver.errors import ControlError, DataError, LimitError
 from mockserver.journal.masking import Masker
 from mockserver.journal.record import Entry, Filter, read
+from mockserver.limits import LoadLimits
 from mockserver.numbers import parse_int
 from mockserver.params.errors import describe
 from mockserver.runtime import ApiRuntime
@@ -46,6 +48,11 @@ class ControlTarget:
     seed: int = 0
     #: Recorded exchanges answered before any behaviour (``serve --replay``, cassette loads).
     replays: Replays | None = None
+    #: What one data load may cost (``--max-load-bytes``, ``--load-timeout``).
+    limits: LoadLimits = field(default_factory=LoadLimits)
+    #: The budget of the newest load in progress per API: a newer load or a reset cancels it
+    #: (it could not land anyway), so overtaken loads stop spending CPU.
+    loads: dict[str, Budget] = field(default_factory=dict, compare=False, repr=False)
 
 
 # -- lookups --------------------------------------------------------------------------------
@@ -86,8 +93,15 @@ def clear_journal(target: ControlTarget) -> int:
 
 
 # -- data ---------------------------------------------------------------------------------------
-def parse_document(body: bytes, content_type: str = "") -> Any:
-    """A fixtures document from JSON or YAML bytes (YAML unless the type says JSON)."""
+def parse_document(
+    body: bytes, content_type: str = "", load: Callable[[bytes], Any] = load_yaml
+) -> Any:
+    """A fixtures document from JSON or YAML bytes (YAML unless the type says JSON).
+
+    YAML is read by ``load`` - the one safe loader (``serialize.load_yaml``), in a child process
+    for HTTP loads (``control.loading``) - which refuses alias bombs (413, ``LimitError``);
+    anything unparseable is a 400.
+    """
     media = content_type.split(";")[0].strip().lower()
     if not body.strip():
         raise ControlError("the document is empty")
@@ -95,10 +109,64 @@ def parse_document(body: bytes, content_type: str = "") -> Any:
         if media.endswith("json"):
             return orjson.loads(body)
         if media in YAML_TYPES or body.lstrip()[:1] not in (b"{", b"["):
-            return load_yaml(body)
+            return load(body)
         return orjson.loads(body)
+    except LimitError as exc:
+        raise ControlError(
+            f"the document is past a limit ({exc.limit}); nothing was changed",
+            exc.reasons,
+            status=exc.status,
+            limit=exc.limit,
+        ) from None
     except (orjson.JSONDecodeError, yaml.YAMLError, UnicodeDecodeError) as exc:
         raise ControlError("the document is not valid JSON or YAML", [str(exc)]) from None
+
+
+def begin_load(target: ControlTarget, api: str) -> int:
+    """Number the next data version of ``api`` (in arrival order): whatever begins after it -
+    a reset, a newer load - wins over it."""
+    runtime_of(target, api)
+    return target.state.data.begin(api)
+
+
+def build_load(
+    target: ControlTarget, api: str, version: int, document: Any, budget: Budget | None = None
+) -> Callable[[], int]:
+    """Build data ``version`` from ``document`` under ``budget``; return what lands it.
+
+    Invalid data raises ControlError (400); a document past a limit, or a build out of time,
+    raises ControlError 413/408 naming the limit; a cancelled or overtaken load raises 409.
+    Nothing changes until the returned function is called, and it lands the version only if no
+    newer version began and the budget was not cancelled (checked and sealed together).
+    """
+    runtime = runtime_of(target, api)
+    if document is None:
+        raise ControlError("the document is empty")
+    budget = budget or Budget(None)
+    try:
+        with running(budget):
+            budget.check()  # a parse (libyaml cannot be stopped inside) may have used it up
+            backend = runtime.build(document)
+            budget.check()
+    except LimitError as exc:
+        raise ControlError(
+            f"{api} data past a limit ({exc.limit}); nothing was changed",
+            exc.reasons,
+            status=exc.status,
+            limit=exc.limit,
+        ) from None
+    except DataError as exc:
+        raise ControlError(f"invalid {api} data; nothing was changed", exc.reasons) from None
+
+    def land() -> int:
+        if not budget.seal():
+            budget.check()  # raises: cancelled
+        if not target.state.data.commit(api, version, document):
+            raise ControlError(OVERTAKEN, status=409)
+        runtime.install(backend, version)
+        return version
+
+    return land
 
 
 def load_data(target: ControlTarget, api: str, document: Any) -> int:
@@ -108,19 +176,8 @@ def load_data(target: ControlTarget, api: str, document: Any) -> int:
     Only a :class:`DataError` is the document's fault; any other exception is a bug and
     propagates (the control API answers it 500 and logs its traceback).
     """
-    runtime = runtime_of(target, api)
-    if document is None:
-        raise ControlError("the document is empty")
-    data = target.state.data
-    version = data.begin(api)
-    try:
-        backend = runtime.build(document)
-    except DataError as exc:
-        raise ControlError(f"invalid {api} data; nothing was changed", exc.reasons) from None
-    if not data.commit(api, version, document):
-        raise ControlError(OVERTAKEN, status=409)
-    runtime.install(backend, version)
-    return version
+    version = begin_load(target, api)
+    return build_load(target, api, version, document)()
 
 
 def reset(target: ControlTarget) -> None:
@@ -128,6 +185,9 @@ def reset(target: ControlTarget) -> None:
     windows cleared."""
     for api, runtime in target.runtimes.items():
         version = target.state.data.begin(api)
+        overtaken = target.loads.pop(api, None)
+        if overtaken is not None:
+            overtaken.cancel("a reset began after it")
         target.state.data.commit(api, version, None)
         runtime.install(runtime.seed_backend, version)
     if target.replays is not None:

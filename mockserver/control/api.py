@@ -25,9 +25,11 @@ from mockserver.behaviour.contract import Reply
 from mockserver.control import actions
 from mockserver.control.actions import ControlTarget
 from mockserver.control.index import STATIC_DIR, index_page
+from mockserver.control.loading import load_over_http, read_body
 from mockserver.crash import ContainCrashes, crash_handler
 from mockserver.errors import ControlError, StateUnavailable
 from mockserver.journal.record import Filter
+from mockserver.limits import LoadLimits
 from mockserver.numbers import parse_int
 from mockserver.serialize import json_bytes
 
@@ -38,8 +40,12 @@ def json_response(value: Any, status: int = 200) -> Response:
     return Response(json_bytes(value), status_code=status, media_type="application/json")
 
 
-async def json_body(request: Request) -> Any:
-    body = await request.body()
+#: The limit a scenario or fault body is held to (named in a 413).
+CONTROL_BODY = "control body size"
+
+
+async def json_body(request: Request, limits: LoadLimits) -> Any:
+    body = await read_body(request, limits.max_control_body, limits.timeout, CONTROL_BODY)
     if not body.strip():
         raise ControlError("the request body is empty; send a JSON object")
     try:
@@ -93,16 +99,13 @@ class ControlAPI:
 
     async def data(self, request: Request) -> Response:
         api = request.path_params["api"]
-        actions.runtime_of(self.target, api)
-        document = actions.parse_document(
-            await request.body(), request.headers.get("content-type", "")
-        )
-        version = await run_in_threadpool(actions.load_data, self.target, api, document)
+        version = await load_over_http(self.target, api, request)
         return json_response({"status": "loaded", "api": api, "version": version})
 
     async def cassettes(self, request: Request) -> Response:
         if request.method == "PUT":
-            body = await request.body()
+            limits = self.target.limits
+            body = await read_body(request, limits.max_bytes, limits.timeout)
             loaded = await run_in_threadpool(actions.load_cassette, self.target, body)
             return json_response({"status": "loaded", **loaded})
         if request.method == "DELETE":
@@ -118,12 +121,14 @@ class ControlAPI:
         api, operation = request.path_params["api"], request.path_params["operation"]
         if request.method == "DELETE":
             return json_response({"cleared": actions.clear_scenario(self.target, api, operation)})
-        scenario = actions.set_scenario(self.target, api, operation, await json_body(request))
+        scenario = actions.set_scenario(
+            self.target, api, operation, await json_body(request, self.target.limits)
+        )
         return json_response(scenario.as_dict())
 
     async def faults(self, request: Request) -> Response:
         if request.method == "PUT":
-            actions.set_fault(self.target, await json_body(request))
+            actions.set_fault(self.target, await json_body(request, self.target.limits))
         elif request.method == "DELETE":
             actions.clear_fault(self.target)
         return json_response(actions.faults(self.target))
@@ -131,7 +136,9 @@ class ControlAPI:
     async def fault(self, request: Request) -> Response:
         api, operation = request.path_params["api"], request.path_params["operation"]
         if request.method == "PUT":
-            fault = actions.set_fault(self.target, await json_body(request), api, operation)
+            fault = actions.set_fault(
+                self.target, await json_body(request, self.target.limits), api, operation
+            )
         elif request.method == "DELETE":
             return json_response({"cleared": actions.clear_fault(self.target, api, operation)})
         else:

@@ -1,10 +1,19 @@
-"""Who may use the control plane: loopback callers, or anyone holding the control token."""
+"""Who may use the control plane: loopback callers, or anyone holding the control token - and
+never a web page the user happens to visit (docs/SECURITY.md).
+
+Without a token a caller must be on this machine (the socket peer is loopback) *and* name it
+(a loopback ``Host``: a DNS-rebinding page names its own host). Every caller: a call that changes
+something carries a JSON or YAML body type (a cross-site form or no-cors fetch cannot send one),
+and a request from a browser page of another origin is refused unless that origin is listed
+with ``--control-origin``. Refusals are 403 with a JSON ``error`` saying what to do.
+"""
 
 from __future__ import annotations
 
 import hmac
 import ipaddress
-from urllib.parse import parse_qs
+from collections.abc import Iterable
+from urllib.parse import parse_qs, urlsplit
 
 from starlette.routing import get_route_path
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -15,6 +24,32 @@ TOKEN_HEADER = b"x-mockserver-token"
 #: Scope key: why the caller may not use the control plane, set where the console's shell is
 #: served to a refused caller anyway (the page then shows the reason and asks for the token).
 REFUSAL_KEY = "mockserver.control_refusal"
+#: Methods that change the mock's state.
+MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+#: Body types a browser only sends after a CORS preflight (which the control plane refuses).
+CONTROL_MEDIA = frozenset(
+    {
+        "application/json",
+        "application/x-ndjson",
+        "application/jsonl",
+        "application/yaml",
+        "application/x-yaml",
+        "text/yaml",
+        "text/x-yaml",
+    }
+)
+
+LOOPBACK_ONLY = "the control API answers only on loopback; start with --control-token"
+LOOPBACK_HOST = (
+    "the control API answers only requests addressed to localhost, 127.0.0.1 or [::1] (the Host "
+    "header); start with --control-token to call it by another name"
+)
+WRONG_TOKEN = "missing or wrong control token (X-Mockserver-Token header or ?token=)"
+NEEDS_TYPE = (
+    "a control call that changes something needs Content-Type: application/json "
+    "(application/yaml for data, application/x-ndjson for cassettes): browser forms cannot "
+    "send it across sites"
+)
 
 
 def is_loopback(host: str | None) -> bool:
@@ -29,6 +64,43 @@ def is_loopback(host: str | None) -> bool:
         return host == "localhost"
 
 
+def host_name(value: str) -> str:
+    """``Host`` without its port, lower-cased: ``[::1]:4010`` -> ``::1``."""
+    value = value.strip().lower()
+    if value.startswith("["):
+        return value[1 : value.find("]")] if "]" in value else value
+    name, sep, port = value.rpartition(":")
+    return name if sep and port.isascii() and port.isdigit() else value
+
+
+def is_loopback_name(host: str) -> bool:
+    """``localhost`` (or ``*.localhost``), ``127.x.y.z`` or ``::1``: names only this machine
+    answers to, which a rebinding DNS name never is."""
+    name = host_name(host).rstrip(".")
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+def same_origin(origin: str, scope: Scope) -> bool:
+    """Does the page's ``Origin`` name this server as the request reached it (scheme, Host)?"""
+    host = header(scope, b"host")
+    if host is None:
+        return False
+    parts = urlsplit(origin)
+    return parts.scheme == scope.get("scheme", "http") and parts.netloc.lower() == host.lower()
+
+
 def is_console_shell(scope: Scope) -> bool:
     """``GET /`` and ``/static/...`` under the mount: the console page renders no state for a
     refused caller and the static files are the package's own, so anyone may load them."""
@@ -39,14 +111,15 @@ def is_console_shell(scope: Scope) -> bool:
 
 
 class ControlGuard:
-    """With a token set every caller must present it (header or ``?token=``); else loopback only.
+    """With a token set every caller must present it (header or ``?token=``); else loopback only
+    (peer and ``Host``). A mutating call needs a JSON/YAML body type; a page of another origin
+    needs to be listed in ``origins``. A refused caller still gets the console's shell, which
+    shows why and asks for the token."""
 
-    A refused caller still gets the console's shell, which shows why and asks for the token.
-    """
-
-    def __init__(self, app: ASGIApp, token: str | None) -> None:
+    def __init__(self, app: ASGIApp, token: str | None, origins: Iterable[str] = ()) -> None:
         self.app = app
         self.token = token.encode() if token else None
+        self.origins = frozenset(origin.rstrip("/").lower() for origin in origins)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and (reason := self.refusal(scope)) is not None:
@@ -69,15 +142,39 @@ class ControlGuard:
         await self.app(scope, receive, send)
 
     def refusal(self, scope: Scope) -> str | None:
+        return self.caller_refusal(scope) or self.request_refusal(scope)
+
+    def caller_refusal(self, scope: Scope) -> str | None:
+        """Who is calling: loopback by peer and by name, or a holder of the token."""
         if self.token is None:
             client = scope.get("client") or (None, None)
-            if is_loopback(client[0]):
-                return None
-            return "the control API answers only on loopback; start with --control-token"
+            if not is_loopback(client[0]):
+                return LOOPBACK_ONLY
+            if client[0] != "testclient" and not is_loopback_name(header(scope, b"host") or ""):
+                return LOOPBACK_HOST
+            return None
         presented = dict(scope.get("headers", ())).get(TOKEN_HEADER)
         if presented is None:
             query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-            presented = (query.get("token") or [""])[-1].encode("latin-1")
+            presented = (query.get("token") or [""])[-1].encode("utf-8", "replace")
         if hmac.compare_digest(presented, self.token):
             return None
-        return "missing or wrong control token (X-Mockserver-Token header or ?token=)"
+        return WRONG_TOKEN
+
+    def request_refusal(self, scope: Scope) -> str | None:
+        """What is asked: nothing a page of another site could have sent on its own."""
+        origin = header(scope, b"origin")
+        if (
+            origin is not None
+            and origin.rstrip("/").lower() not in self.origins
+            and not same_origin(origin, scope)
+        ):
+            return (
+                f"a page of another origin ({origin[:100]!r}) may not call the control API; "
+                "list it with --control-origin"
+            )
+        if scope.get("method") in MUTATING:
+            media = (header(scope, b"content-type") or "").split(";")[0].strip().lower()
+            if media not in CONTROL_MEDIA and not media.endswith("+json"):
+                return NEEDS_TYPE
+        return None

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 from starlette.routing import BaseRoute, Mount, Route
 
 from mockserver.control.actions import ControlTarget
 from mockserver.control.api import control_app
+from mockserver.control.cors import control_cors
 from mockserver.control.guard import ControlGuard
 from mockserver.control.index import CONTROL_OFF_PAGE
 
 PREFIX = "/__mockserver"
 
 
-def control_routes(target: ControlTarget, token: str | None) -> list[BaseRoute]:
-    """The ``/__mockserver`` mount (and its bare path redirecting to the index page)."""
+def control_routes(
+    target: ControlTarget, token: str | None, origins: Sequence[str] = ()
+) -> list[BaseRoute]:
+    """The ``/__mockserver`` mount (and its bare path redirecting to the index page); browser
+    pages of ``origins`` (``--control-origin``) may call it, with CORS."""
 
     async def to_index(request: Request) -> RedirectResponse:
         return RedirectResponse(f"{PREFIX}/", status_code=308)
@@ -23,7 +29,7 @@ def control_routes(target: ControlTarget, token: str | None) -> list[BaseRoute]:
     app = control_app(target, token_required=token is not None)
     return [
         Route(PREFIX, to_index, methods=["GET", "HEAD"]),
-        Mount(PREFIX, app=ControlGuard(app, token)),
+        Mount(PREFIX, app=control_cors(ControlGuard(app, token, origins), origins)),
     ]
 
 

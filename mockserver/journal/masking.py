@@ -1,34 +1,37 @@
-"""Hide secrets before a request reaches the journal or a log line.
+"""Hide secrets before a request reaches the journal or a log line, and keep log lines honest.
 
-A credential is kept recognisable (its scheme and a short prefix such as
-``SG.``) so a reader can tell which kind of key was sent, never which key.
+A header or query parameter is a credential by its *name*, by rule rather than by list: any name
+that, percent-decoded and case-folded, contains one of :data:`CREDENTIAL_WORDS`
+(``Authorization``, ``X-Auth``, ``Authentication``, ``X-Amz-Security-Token``, ``api%5Fkey``,
+``client_secret``, ``X-Hub-Signature``, ``Cookie``...). Its value is masked, kept recognisable
+(its scheme and a short prefix such as ``SG.``) so a reader can tell which kind of key was sent,
+never which key. ``contract/credentials.py`` masks report lines by the same rule.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, unquote_plus, urlencode
 
+from mockserver.lru import LruCache
 from mockserver.spec.model import ApiSpec
 
-#: Header names whose values are credentials, lower-cased.
-SECRET_HEADERS = frozenset(
-    {
-        "authorization",
-        "proxy-authorization",
-        "cookie",
-        "set-cookie",
-        "x-api-key",
-        "api-key",
-        "apikey",
-        "x-auth-token",
-        "x-mockserver-token",
-    }
-)
-
-#: Query parameter names (lower-cased) that carry credentials in the wild.
-SECRET_PARAMS = frozenset(
-    {"api_key", "apikey", "api-key", "key", "token", "access_token", "secret", "password"}
+#: Parts of a name that make it a credential's (compared after percent-decoding, NFKC and case
+#: folding, anywhere in the name; ``x-`` variants included by construction).
+CREDENTIAL_WORDS = (
+    "auth",
+    "token",
+    "secret",
+    "key",
+    "passw",
+    "passphrase",
+    "pwd",
+    "signature",
+    "cookie",
+    "session",
+    "credential",
+    "bearer",
 )
 
 MASK = "***"
@@ -36,6 +39,22 @@ MASK = "***"
 VISIBLE_PREFIX = 3
 #: Secrets shorter than this are masked completely.
 MIN_PARTIAL = 12
+
+_verdicts: LruCache[bool] = LruCache(4096)
+
+
+def normalized_name(name: str) -> str:
+    """How names are compared: percent-decoded (``+`` is a space), NFKC, case-folded."""
+    return unicodedata.normalize("NFKC", unquote_plus(name)).casefold()
+
+
+def is_credential_name(name: str) -> bool:
+    """Does this header or query parameter name look like it carries a credential?"""
+    verdict = _verdicts.get(name)
+    if verdict is None:
+        plain = normalized_name(name)
+        verdict = _verdicts.put(name, any(word in plain for word in CREDENTIAL_WORDS))
+    return verdict
 
 
 def mask_secret(value: str) -> str:
@@ -49,15 +68,16 @@ def mask_secret(value: str) -> str:
 
 
 class Masker:
-    """Masks the secret headers and query parameters of one server's requests."""
+    """Masks the credentials of one server's requests: every name the rule recognises, plus
+    the names the specs declare for their API keys (``extra_*``)."""
 
     def __init__(self, extra_headers: Iterable[str] = (), extra_params: Iterable[str] = ()) -> None:
-        self.headers = SECRET_HEADERS | {name.lower() for name in extra_headers}
-        self.params = SECRET_PARAMS | {name.lower() for name in extra_params}
+        self.headers = frozenset(normalized_name(name) for name in extra_headers if name)
+        self.params = frozenset(normalized_name(name) for name in extra_params if name)
 
     @classmethod
     def for_specs(cls, specs: Iterable[ApiSpec]) -> Masker:
-        """The standard secret names plus every API-key name the specs declare."""
+        """The rule plus every API-key name the specs declare."""
         headers, params = [], []
         for spec in specs:
             for scheme in spec.security_schemes.values():
@@ -65,6 +85,16 @@ class Masker:
                     where = params if scheme.get("in") == "query" else headers
                     where.append(scheme.get("name", ""))
         return cls(headers, params)
+
+    def secret_header(self, name: str) -> bool:
+        return is_credential_name(name) or (
+            bool(self.headers) and normalized_name(name) in self.headers
+        )
+
+    def secret_param(self, name: str) -> bool:
+        return is_credential_name(name) or (
+            bool(self.params) and normalized_name(name) in self.params
+        )
 
     def header_items(self, raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
         """ASGI header pairs -> ``{name: value}`` with secret values masked (first value wins)."""
@@ -74,17 +104,43 @@ class Masker:
             if name in out:
                 continue
             value = value_bytes.decode("latin-1")
-            out[name] = mask_secret(value) if name in self.headers else value
+            out[name] = mask_secret(value) if self.secret_header(name) else value
         return out
 
     def query(self, raw: str) -> str:
         """Mask secret parameters of a query string; leave any other string byte-identical."""
-        if not raw or not any(name in raw.lower() for name in self.params):
+        if not raw or not self._may_hold_secret(raw):
             return raw
         pairs = parse_qsl(raw, keep_blank_values=True)
-        if not any(name.lower() in self.params for name, _ in pairs):
+        if not any(self.secret_param(name) for name, _ in pairs):
             return raw
         return urlencode(
-            [(name, MASK if name.lower() in self.params else value) for name, value in pairs],
+            [(name, MASK if self.secret_param(name) else value) for name, value in pairs],
             safe="*,",
         )
+
+    def _may_hold_secret(self, raw: str) -> bool:
+        """Cheap pre-check: an encoded name could hide anything; else look for the words."""
+        if "%" in raw or not raw.isascii():
+            return True
+        lowered = raw.lower()
+        return any(word in lowered for word in CREDENTIAL_WORDS) or any(
+            name in lowered for name in self.params
+        )
+
+
+#: Control characters (C0, DEL, C1) and Unicode line breaks, as escapes in log lines: a ``%0a``
+#: in a path must not start a forged log line, nor an escape sequence drive the terminal.
+_LOG_ESCAPES = {
+    code: f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    for code in (*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029, 0x85)
+}
+_LOG_ESCAPES[ord("\\")] = "\\\\"
+#: A log line shows at most this many characters of a request target.
+LOG_TARGET_CHARS = 2048
+
+
+def log_safe(text: str, limit: int = LOG_TARGET_CHARS) -> str:
+    """``text`` for a log line: control characters escaped, cut at ``limit`` (marked)."""
+    shown = text[:limit].translate(_LOG_ESCAPES)
+    return shown if len(text) <= limit else f"{shown}...({len(text) - limit} more)"

@@ -22,6 +22,9 @@ OPERATION_KEY = "mockserver.operation"
 WARNINGS_KEY = "mockserver.warnings"
 VIOLATIONS_KEY = "mockserver.violations"
 SOURCE_KEY = "mockserver.source"
+#: Scope key the server's protocol (``mockserver.server``) sets: bytes of the request target and
+#: headers, so the recorder knows for free when an entry must be cut to --journal-entry-bytes.
+HEAD_BYTES_KEY = "mockserver.head_bytes"
 
 
 class Record(NamedTuple):

@@ -15,14 +15,16 @@ from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mockserver.journal.masking import Masker
+from mockserver.journal.masking import Masker, log_safe
 from mockserver.journal.record import (
+    HEAD_BYTES_KEY,
     OPERATION_KEY,
     SOURCE_KEY,
     VIOLATIONS_KEY,
     WARNINGS_KEY,
     Record,
 )
+from mockserver.limits import JOURNAL_ENTRY_BYTES
 from mockserver.state.base import JournalStore
 
 access_log = logging.getLogger("mockserver.access")
@@ -35,6 +37,7 @@ class Recorder:
         masker: Masker,
         owner: Callable[[str], str | None],
         control_prefix: str,
+        entry_bytes: int = JOURNAL_ENTRY_BYTES,
     ) -> None:
         self.journal = journal
         self.masker = masker
@@ -44,6 +47,8 @@ class Recorder:
         #: Called with every record journaled (the pytest plugin's ``--mockserver-journal``
         #: keeps them all, whatever the journal's size and resets).
         self.taps: list[Callable[[Record], None]] = []
+        #: Request bytes (target and headers) one entry keeps (``--journal-entry-bytes``).
+        self.entry_bytes = entry_bytes
 
     def record(self, scope: Scope, status: int, started: float) -> None:
         """Journal (and log) one answered request; ``started`` is its ``perf_counter``."""
@@ -54,12 +59,18 @@ class Recorder:
         warnings: tuple[str, ...] = scope.get(WARNINGS_KEY, ())
         if access_log.isEnabledFor(logging.INFO):
             shown = self.masker.query(query.decode("latin-1"))
-            target = f"{path}?{shown}" if shown else path
+            target = log_safe(f"{path}?{shown}" if shown else path)
             notes = "".join(f"; {warning}" for warning in warnings) if warnings else ""
-            access_log.info("%s %s %d %.1fms%s", method, target, status, ms, notes)
+            method_shown = log_safe(method, 32)
+            access_log.info("%s %s %d %.1fms%s", method_shown, target, status, ms, notes)
         if path == self.control_prefix or path.startswith(self._control_dir):
             return
         api, operation = scope.get(OPERATION_KEY) or (self.owner(path), None)
+        headers = scope["headers"]
+        if scope.get(HEAD_BYTES_KEY, 0) > self.entry_bytes:  # set by the server, per request
+            path, query, headers, dropped = cut(path, query, headers, self.entry_bytes)
+            if dropped:
+                warnings = (*warnings, cut_warning(dropped, self.entry_bytes))
         record = Record(
             time.time(),
             api,
@@ -69,7 +80,7 @@ class Recorder:
             query,
             status,
             ms,
-            tuple(scope["headers"]),
+            tuple(headers),
             warnings,
             scope.get(VIOLATIONS_KEY, ()),
             scope.get(SOURCE_KEY, "mock"),
@@ -77,6 +88,48 @@ class Recorder:
         self.journal.append(record)
         for tap in self.taps:
             tap(record)
+
+
+#: Marks the end of a cut value in the journal.
+CUT_MARK = "..."
+
+
+def cut_warning(dropped: int, limit: int) -> str:
+    return (
+        f"request cut to {limit:,} bytes in the journal: {dropped:,} bytes of target and headers "
+        "not kept (--journal-entry-bytes)"
+    )
+
+
+def cut(
+    path: str, query: bytes, headers: list[tuple[bytes, bytes]], limit: int
+) -> tuple[str, bytes, list[tuple[bytes, bytes]], int]:
+    """The request within ``limit`` bytes: the target first (path, then query, each at most a
+    quarter of it), then headers in order; a cut value ends in ``...``. Returns what is kept
+    and how many bytes were dropped."""
+    dropped = 0
+    quarter = limit // 4
+    if len(path) > quarter:
+        dropped += len(path) - quarter
+        path = path[:quarter] + CUT_MARK
+    if len(query) > quarter:
+        dropped += len(query) - quarter
+        query = query[:quarter]
+    budget = limit - len(path) - len(query)
+    kept: list[tuple[bytes, bytes]] = []
+    for name, value in headers:
+        cost = len(name) + len(value) + 4
+        if cost <= budget:
+            kept.append((name, value))
+            budget -= cost
+        elif budget > len(name) + 4 + len(CUT_MARK):
+            room = budget - len(name) - 4 - len(CUT_MARK)
+            kept.append((name, value[:room] + CUT_MARK.encode()))
+            dropped += len(value) - room
+            budget = 0
+        else:
+            dropped += cost
+    return path, query, kept, dropped
 
 
 class JournalMiddleware:

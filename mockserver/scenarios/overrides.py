@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from mockserver.numbers import parse_decimal
+
 OperationKey = tuple[str, str]
 
 #: Statuses an error-rate fault answers with, when the operation declares them.
@@ -39,7 +41,7 @@ def parse_latency(value: Any) -> tuple[float, float] | None:
     elif isinstance(value, str):
         parts = value.strip().split("-")
         try:
-            numbers = [float(part) for part in parts]
+            numbers = [parse_decimal(part.strip()) for part in parts]
         except ValueError:
             raise ValueError(f"latency {value!r} is not MS or MIN-MAX milliseconds") from None
         if len(numbers) not in (1, 2):
@@ -47,7 +49,7 @@ def parse_latency(value: Any) -> tuple[float, float] | None:
         low, high = numbers[0], numbers[-1]
     elif isinstance(value, list | tuple) and len(value) == 2:
         try:
-            low, high = float(value[0]), float(value[1])
+            low, high = _number(value[0]), _number(value[1])
         except (TypeError, ValueError):
             raise ValueError("latency [MIN, MAX] must hold two numbers") from None
     else:
@@ -57,13 +59,20 @@ def parse_latency(value: Any) -> tuple[float, float] | None:
     return (low, high)
 
 
+def _number(value: Any) -> float:
+    """A JSON number as it is, or a string of ASCII digits (``numbers.parse_decimal``)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise TypeError("not a number")
+    return parse_decimal(value.strip()) if isinstance(value, str) else float(value)
+
+
 def parse_rate(value: Any) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise ValueError("error_rate must be a number between 0 and 1")
     try:
-        rate = float(value)
+        rate = _number(value)
     except ValueError:
         raise ValueError(f"error_rate {value!r} is not a number between 0 and 1") from None
     if not 0 <= rate <= 1:

@@ -1,4 +1,4 @@
-"""Serialization: turn Python values into the bytes a response carries.
+"""Serialization: turn Python values into the bytes a response carries, and read YAML safely.
 
 orjson is several times faster than the standard library and produces the
 same compact, deterministic encoding for the value types we serve.
@@ -6,13 +6,22 @@ same compact, deterministic encoding for the value types we serve.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import orjson
 import yaml
 
+from mockserver import precomputed
+from mockserver.errors import LimitError
+
 #: libyaml's parser when PyYAML was built with it: ten times faster on our specs and fixtures.
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+#: What following aliases may add to a document, in nodes plus characters of text: a few shared
+#: blocks are fine, a "billion laughs" (9 aliases of 9 aliases of ... ) is refused before it is
+#: built. libyaml itself refuses nesting deeper than 1,000 levels.
+MAX_ALIAS_EXPANSION = 1_000_000
+ALIAS_LIMIT = "YAML aliases"
 
 
 def json_bytes(value: Any) -> bytes:
@@ -20,5 +29,92 @@ def json_bytes(value: Any) -> bytes:
 
 
 def load_yaml(text: str | bytes) -> Any:
-    """Parse a YAML (or JSON) document safely, with libyaml when available."""
-    return yaml.load(text, Loader=YAML_LOADER)
+    """Parse a YAML (or JSON) document safely, with libyaml when available.
+
+    Safe tags only; a document whose aliases expand past :data:`MAX_ALIAS_EXPANSION` raises
+    :class:`LimitError`; a value the safe constructor cannot build (``2024-13-45``, an integer
+    of 5,000 digits) raises a ``yaml.YAMLError`` like any other invalid YAML.
+    """
+    loader = YAML_LOADER(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if _may_alias(text):
+            check_expansion(node)
+        try:
+            return loader.construct_document(node)
+        except (ValueError, OverflowError, TypeError, RecursionError) as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot build a value: {exc}", getattr(node, "start_mark", None)
+            ) from None
+    finally:
+        loader.dispose()
+
+
+def read_yaml_file(path: Path, max_bytes: int | None = None) -> Any:
+    """A YAML file through :func:`load_yaml`, refused (``LimitError``) past ``max_bytes``
+    before it is read. Raises ``OSError`` and ``yaml.YAMLError`` as reading and parsing do.
+    A bundled document comes parsed ahead of time (``mockserver.precomputed``)."""
+    if max_bytes is not None:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise LimitError(
+                f"{path}: {size:,} bytes, more than --max-load-bytes {max_bytes:,}",
+                limit="--max-load-bytes",
+            )
+    try:
+        return precomputed.yaml_file(path, load_yaml)
+    except LimitError as exc:
+        raise LimitError([f"{path}: {reason}" for reason in exc.reasons], limit=exc.limit) from None
+
+
+def _may_alias(text: str | bytes) -> bool:
+    """Aliases need an anchor (``&name``): without any ``&`` there is nothing to expand."""
+    return (b"&" if isinstance(text, bytes) else "&") in text
+
+
+def check_expansion(root: yaml.Node) -> None:
+    """Refuse a node graph whose expansion (every alias followed) exceeds its own size by more
+    than :data:`MAX_ALIAS_EXPANSION`, or that contains itself. Linear in the graph: each shared
+    node's expanded size is computed once (iteratively: nesting may be 1,000 deep)."""
+    expanded: dict[int, int] = {}
+    own = 0
+    pending: list[tuple[yaml.Node, bool]] = [(root, False)]
+    visiting: set[int] = set()
+    while pending:
+        node, children_done = pending.pop()
+        key = id(node)
+        if key in expanded:
+            continue
+        if isinstance(node, yaml.ScalarNode):
+            size = 1 + len(node.value)
+            expanded[key] = size
+            own += size
+            continue
+        children = _children(node)
+        if not children_done:
+            if key in visiting:
+                raise LimitError(
+                    f"the YAML document refers to itself (line {node.start_mark.line + 1})",
+                    limit=ALIAS_LIMIT,
+                )
+            visiting.add(key)
+            pending.append((node, True))
+            pending.extend((child, False) for child in children if id(child) not in expanded)
+            continue
+        visiting.discard(key)
+        expanded[key] = 1 + sum(expanded[id(child)] for child in children)
+        own += 1
+    if expanded[id(root)] > own + MAX_ALIAS_EXPANSION:
+        raise LimitError(
+            f"the YAML document's aliases expand it to {expanded[id(root)]:,} nodes and "
+            f"characters, more than {MAX_ALIAS_EXPANSION:,} beyond its own {own:,}",
+            limit=ALIAS_LIMIT,
+        )
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return list(node.value)

@@ -9,9 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from mockserver import precomputed
 from mockserver.errors import SpecError
-from mockserver.serialize import load_yaml
+from mockserver.serialize import read_yaml_file
 from mockserver.spec.dependencies import parse_dependencies
 from mockserver.spec.model import (
     MISSING,
@@ -33,7 +32,7 @@ IGNORED_HEADERS = {"accept", "content-type", "authorization"}
 
 
 def read_document(path: Path) -> dict[str, Any]:
-    document = precomputed.yaml_file(path, load_yaml)
+    document = read_yaml_file(path)
     if not isinstance(document, dict) or "openapi" not in document:
         raise SpecError(f"{path}: not an OpenAPI document")
     return document

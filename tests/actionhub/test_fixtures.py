@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from mockserver.cli import main
+from mockserver.errors import LimitError
 from mockserver.vendors.actionhub.fixtures import FixtureError, load_programs
 from tests.actionhub.conftest import Served
 
@@ -88,7 +89,6 @@ def test_explicit_program_serves_exactly_its_rows(tmp_path):
         ),
         (broken(assets__0__name=7), "assets[0].name", '7 is not of type "string"'),
         (broken(assets__0__colour="red"), "assets[0]", "'colour' was unexpected"),
-        (broken(users__count=2_000_000), "users.count", "greater than the maximum"),
         (broken(recommendations__0__weight=1.5), "recommendations[0].weight", "greater than"),
         (broken(recommendations__0__asset="sku-9"), "recommendations[0].asset", "unknown asset"),
         (
@@ -113,6 +113,16 @@ def test_a_bad_file_is_an_error_naming_file_and_field(tmp_path, document, field,
     assert text.startswith(f"{path}: {field + ': ' if field else ''}")
     assert message in text
     assert "\n" not in text
+
+
+def test_a_world_past_a_size_limit_is_refused_naming_the_limit(tmp_path):
+    path = write(tmp_path, broken(users__count=2_000_000))
+    with pytest.raises(LimitError) as caught:
+        load_programs(path.parent)
+    assert caught.value.limit == "users.count" and caught.value.status == 413
+    assert str(caught.value) == (
+        f"{path}: users.count: more than 1,000,000 (docs/actionhub-fixtures.md, Limits)"
+    )
 
 
 def test_two_files_defining_one_program_are_refused(tmp_path):

@@ -109,7 +109,10 @@ POLLS = {("GET", CONSOLE + "requests"), ("GET", CONSOLE + "scenarios")}
 
 def control_api(server: Any, method: str, endpoint: str, **params: Any) -> Any:
     """One control-API call over HTTP (the URLs and shapes stay put while the internals move)."""
-    response = httpx.request(method, f"{server.url}{CONSOLE}{endpoint}", params=params, timeout=10)
+    headers = {} if method == "GET" else {"content-type": "application/json"}  # no form may
+    response = httpx.request(
+        method, f"{server.url}{CONSOLE}{endpoint}", params=params, headers=headers, timeout=10
+    )
     response.raise_for_status()
     return response.json()
 

@@ -88,7 +88,11 @@ def test_an_answer_from_a_loaded_cassette_is_marked_replayed(proxy_page, proxied
     field.clear()
     field.send_keys(ids[4])
     _, first = send(proxy_page, block)  # forwarded and, conforming, recorded
-    loaded = httpx.put(f"{proxy.url}/__mockserver/cassettes", content=cassette.read_bytes())
+    loaded = httpx.put(
+        f"{proxy.url}/__mockserver/cassettes",
+        headers={"content-type": "application/x-ndjson"},
+        content=cassette.read_bytes(),
+    )
     assert loaded.status_code == 200, loaded.text
     assert send(proxy_page, block)[1] == first  # the recorded answer
     forwarded = journal_row(proxy_page, ids[4], 1)  # both rows shown: newest first

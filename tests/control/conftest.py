@@ -27,12 +27,20 @@ def http(live_control: LiveServer) -> Iterator[httpx.Client]:
     clear_state(live_control.app.control)  # no test here changes data: keep the (costly) data
 
 
-def asgi_request(app: Any, method: str, url: str, client: tuple[str, int], **kwargs: Any):
-    """One request through the ASGI app as if it came from ``client`` (a peer address)."""
+def asgi_request(
+    app: Any,
+    method: str,
+    url: str,
+    client: tuple[str, int],
+    base_url: str = "http://127.0.0.1:4010",
+    **kwargs: Any,
+):
+    """One request through the ASGI app as if it came from ``client`` (a peer address), to
+    ``base_url`` (its host is the ``Host`` header: loopback unless a test says otherwise)."""
 
     async def go() -> httpx.Response:
         transport = httpx.ASGITransport(app=app, client=client)
-        async with httpx.AsyncClient(transport=transport, base_url="http://mock") as http:
+        async with httpx.AsyncClient(transport=transport, base_url=base_url) as http:
             return await http.request(method, url, **kwargs)
 
     return asyncio.run(go())

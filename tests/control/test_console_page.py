@@ -93,7 +93,9 @@ def test_required_ids_are_prefilled_and_the_curl_line_works_as_is(page, mock):
     assert f'value="{first}"' in field(get, "segment_id")
     curl = unescape(re.search(r'<pre class="curl".*?<code>(.*?)</code>', get, re.S).group(1))
     header, key = vendor("sendgrid").credential.sample_header
-    assert curl == f"curl -H '{header}: {key}' 'http://mock/v3/marketing/segments/{first}'"
+    assert (
+        curl == f"curl -H '{header}: {key}' 'http://127.0.0.1:4010/v3/marketing/segments/{first}'"
+    )
     assert "Prefer" not in curl
 
 

@@ -9,7 +9,7 @@ import yaml
 
 from mockserver.app import MockApp, build_app
 from mockserver.config import ServeConfig
-from tests.conftest import AUTH, PROGRAM
+from tests.conftest import AUTH, JSON, PROGRAM
 from tests.control.conftest import asgi_request
 
 SEGMENTS = "/v3/marketing/segments"
@@ -52,7 +52,7 @@ def test_journal_filters_and_clears(http):
     assert wildcard["count"] == 2
     assert http.get(f"{CONTROL}/requests", params={"method": "post"}).json()["count"] == 0
     assert http.get(f"{CONTROL}/requests", params={"api": "actionhub"}).json()["count"] == 1
-    assert http.delete(f"{CONTROL}/requests").json() == {"cleared": 3}
+    assert http.delete(f"{CONTROL}/requests", headers=JSON).json() == {"cleared": 3}
     assert http.get(f"{CONTROL}/requests").json() == {"count": 0, "requests": []}
 
 
@@ -78,7 +78,9 @@ def test_scenario_until_cleared(http):
     )
     listed = http.get(f"{CONTROL}/scenarios").json()["scenarios"]
     assert listed["sendgrid/ListSegment"]["remaining"] is None
-    assert http.delete(f"{CONTROL}/scenarios/sendgrid/ListSegment").json() == {"cleared": True}
+    assert http.delete(f"{CONTROL}/scenarios/sendgrid/ListSegment", headers=JSON).json() == {
+        "cleared": True
+    }
     assert http.get(SEGMENTS, headers=AUTH).json() != forced[0]
     assert http.get(f"{CONTROL}/scenarios").json() == {"scenarios": {}}
 
@@ -115,7 +117,7 @@ def test_scenario_on_unknown_operation_is_404(http):
 
 
 def test_scenario_body_must_be_json(http):
-    response = http.put(f"{CONTROL}/scenarios/sendgrid/ListSegment", content=b"{nope")
+    response = http.put(f"{CONTROL}/scenarios/sendgrid/ListSegment", content=b"{nope", headers=JSON)
     assert response.status_code == 400
     assert "not valid JSON" in response.json()["error"]
 
@@ -136,7 +138,7 @@ def test_operation_fault_overrides_the_global_one(http):
     assert http.get(SEGMENTS, headers=AUTH).status_code == 200
     assert http.get("/segments", headers=PROGRAM).status_code in (500, 503)
     assert http.get(f"{CONTROL}/faults/sendgrid/ListSegment").json()["error_rate"] == 0
-    http.delete(f"{CONTROL}/faults")
+    http.delete(f"{CONTROL}/faults", headers=JSON)
     assert http.get("/segments", headers=PROGRAM).status_code == 200
 
 
@@ -162,7 +164,7 @@ def test_reset_clears_journal_scenarios_and_faults(http):
     http.get(SEGMENTS, headers=AUTH)
     http.put(f"{CONTROL}/scenarios/sendgrid/ListSegment", json={"code": 404})
     http.put(f"{CONTROL}/faults/sendgrid/GetSegment", json={"error_rate": 1})
-    assert http.post(f"{CONTROL}/reset").json() == {"status": "reset"}
+    assert http.post(f"{CONTROL}/reset", headers=JSON).json() == {"status": "reset"}
     assert http.get(f"{CONTROL}/requests").json()["count"] == 0
     assert http.get(f"{CONTROL}/scenarios").json() == {"scenarios": {}}
     assert http.get(f"{CONTROL}/faults").json()["operations"] == {}

@@ -21,7 +21,7 @@ from mockserver.errors import DataError
 from mockserver.serialize import json_bytes
 from mockserver.testing import LiveServer
 from mockserver.vendors import vendor
-from tests.conftest import AUTH
+from tests.conftest import AUTH, JSON
 
 SEGMENTS = "/v3/marketing/segments"
 DATA = "/__mockserver/data/sendgrid"
@@ -82,7 +82,7 @@ def stub_live() -> Iterator[LiveServer]:
 @pytest.fixture()
 def stub(stub_live: LiveServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=stub_live.url, timeout=10) as client:
-        client.post("/__mockserver/reset")
+        client.post("/__mockserver/reset", headers=JSON)
         yield client
 
 
@@ -150,7 +150,7 @@ def test_reset_brings_the_seed_data_back_without_building(stub, stub_live):
     stub.put(DATA, json={"segments": [{"id": "a", "name": "Alpha"}]})
     assert names(stub) == ["Alpha"]
     builds = len(stub_live.app.runtimes["sendgrid"].vendor.builds)
-    stub.post("/__mockserver/reset")
+    stub.post("/__mockserver/reset", headers=JSON)
     assert names(stub) == ["Seeded"]
     assert len(stub_live.app.runtimes["sendgrid"].vendor.builds) == builds  # swapped back
 
@@ -179,7 +179,7 @@ def test_versions_are_ordered_and_reported_by_health(stub):
     before = stub.get("/__mockserver/health").json()["data_versions"]["sendgrid"]
     stub.put(DATA, json={"segments": [{"id": "a", "name": "Alpha"}]})
     after_load = stub.get("/__mockserver/health").json()["data_versions"]["sendgrid"]
-    stub.post("/__mockserver/reset")
+    stub.post("/__mockserver/reset", headers=JSON)
     after_reset = stub.get("/__mockserver/health").json()["data_versions"]["sendgrid"]
     assert before < after_load < after_reset
 

@@ -16,7 +16,7 @@ import yaml
 from mockserver.config import ServeConfig
 from mockserver.resources import bundled_dir
 from mockserver.testing import LiveServer
-from tests.conftest import AUTH, PROGRAM
+from tests.conftest import AUTH, JSON, PROGRAM
 
 SEGMENTS = "/v3/marketing/segments"
 WORLD = yaml.safe_load((bundled_dir("fixtures") / "sendgrid" / "world.yaml").read_text())
@@ -39,7 +39,7 @@ def vendors_live() -> Iterator[LiveServer]:
 def client(vendors_live: LiveServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=vendors_live.url, timeout=30) as http:
         yield http
-        http.post("/__mockserver/reset")
+        http.post("/__mockserver/reset", headers=JSON)
 
 
 def snapshot(client: httpx.Client) -> list[tuple[int, bytes]]:
@@ -86,7 +86,7 @@ def test_valid_sendgrid_world_answers_then_reset_restores(client):
     assert client.put("/__mockserver/data/sendgrid", json=renamed).status_code == 200
     names = {s["name"] for s in client.get(SEGMENTS, headers=AUTH).json()["results"]}
     assert "Renamed by the test" in names and names != seed_names
-    client.post("/__mockserver/reset")
+    client.post("/__mockserver/reset", headers=JSON)
     assert {s["name"] for s in client.get(SEGMENTS, headers=AUTH).json()["results"]} == seed_names
 
 
@@ -108,6 +108,6 @@ def test_valid_actionhub_program_answers_then_reset_restores(client):
     assert put.status_code == 200
     loaded = client.get("/segment", params={"asset_ids": "a1"}, headers=PROGRAM)
     assert loaded.text == "u_only\n"
-    client.post("/__mockserver/reset")
+    client.post("/__mockserver/reset", headers=JSON)
     again = client.get("/segment", params={"asset_ids": "a1"}, headers=PROGRAM)
     assert (again.status_code, again.content) == (seeded.status_code, seeded.content)

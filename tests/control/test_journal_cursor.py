@@ -5,7 +5,7 @@ from __future__ import annotations
 from mockserver.journal.masking import Masker
 from mockserver.journal.record import Filter, Record, read
 from mockserver.state.memory import MemoryJournal
-from tests.conftest import AUTH, PROGRAM
+from tests.conftest import AUTH, JSON, PROGRAM
 
 REQUESTS = "/__mockserver/requests"
 
@@ -41,7 +41,7 @@ def test_cursor_combines_with_the_filters(http):
 def test_ids_keep_counting_after_a_clear(http):
     http.get("/segments", headers=PROGRAM)
     last = http.get(REQUESTS).json()["requests"][-1]["id"]
-    http.delete(REQUESTS)
+    http.delete(REQUESTS, headers=JSON)
     http.get("/segments", headers=PROGRAM)
     assert [e["id"] for e in http.get(REQUESTS, params={"since": last}).json()["requests"]] == [
         last + 1

@@ -199,3 +199,23 @@ def test_injected_latency_is_a_floor_under_uvloop():
         return min(elapsed)
 
     assert uvloop.run(shortest()) >= 0.0104
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["\u0663", "5\u0660", "\u00b2", "1e3", "nan", "inf", "1_000", "50-\u0663", ["1", "\u0662"]],
+)
+def test_fault_numbers_are_ascii_digits_only(value):
+    """float() would take "٣" as 3.0: the control plane reads numbers by one strict rule."""
+    with pytest.raises(ValueError):
+        Fault.from_json({"latency": value})
+    if not isinstance(value, list):
+        with pytest.raises(ValueError):
+            Fault.from_json({"error_rate": value})
+
+
+def test_fault_numbers_in_ascii_are_read():
+    assert Fault.from_json({"latency": " 50 - 200 ", "error_rate": "0.25"}) == Fault(
+        (50.0, 200.0), 0.25
+    )
+    assert Fault.from_json({"latency": ["10", 20]}).latency == (10.0, 20.0)

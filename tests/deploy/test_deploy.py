@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import pytest
 import yaml
 
 from bench.workload import free_port
@@ -66,7 +65,7 @@ def probe_port(command: list[str]) -> int:
 
 
 def cli_reads_token_env() -> bool:
-    """Does ``serve`` take the control token from the environment (issue 11's change)?"""
+    """Does ``serve`` take the control token from the environment (the deployment relies on it)?"""
     import os
 
     saved = os.environ.get(healthcheck.TOKEN_ENV)
@@ -184,12 +183,6 @@ def test_kubernetes_deployment_probes_ports_secret_and_state():
 
 
 # -- the environment and the health check the manifests rely on --------------------------------
-@pytest.mark.xfail(
-    not cli_reads_token_env(),
-    reason=f"serve does not read {healthcheck.TOKEN_ENV} yet: issue 11's change adds it "
-    "(the deployment relies on it); this passes once both are merged",
-    strict=True,
-)
 def test_the_token_variable_is_the_one_serve_reads():
     assert cli_reads_token_env()
 

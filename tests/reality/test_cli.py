@@ -15,7 +15,7 @@ import pytest
 from bench.workload import free_port
 from mockserver.cli import parser
 from mockserver.reality.options import proxy_options, verify_options
-from tests.conftest import AUTH
+from tests.conftest import AUTH, JSON
 from tests.reality.drift_app import SEGMENTS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -137,7 +137,7 @@ def test_the_verify_command_exits_1_on_drift_with_the_key_masked(
     drifting, segments, tmp_path, upstream
 ):
     journal = tmp_path / "requests.json"
-    httpx.delete(upstream.url + "/__mockserver/requests")
+    httpx.delete(upstream.url + "/__mockserver/requests", headers=JSON)
     httpx.get(f"{upstream.url}{SEGMENTS}/{segments.echo}", headers=AUTH)
     journal.write_bytes(httpx.get(upstream.url + "/__mockserver/requests").content)
     argv = [sys.executable, "-m", "mockserver", "verify", "--api", "sendgrid"]

@@ -11,7 +11,7 @@ import orjson
 import pytest
 
 from mockserver.testing import ThreadedServer
-from tests.conftest import AUTH, PROGRAM, SENDGRID_KEY
+from tests.conftest import AUTH, JSON, PROGRAM, SENDGRID_KEY
 from tests.reality.conftest import (
     StallingServer,
     closed_port_url,
@@ -46,7 +46,7 @@ def journal(proxy) -> list[dict]:
 
 
 def clear(proxy) -> None:
-    assert httpx.delete(proxy.url + "/__mockserver/requests").status_code == 200
+    assert httpx.delete(proxy.url + "/__mockserver/requests", headers=JSON).status_code == 200
 
 
 # -- forwarding -----------------------------------------------------------------------------------
@@ -242,11 +242,11 @@ def test_the_control_plane_answers_in_proxy_mode(sendgrid_proxy, upstream):
     # the console says it is a proxy, and offers no mock's scenarios, faults or data
     assert 'id="proxy-note"' in page.text and upstream.url in page.text
     assert 'id="scenarios"' not in page.text and 'id="data"' not in page.text
-    assert httpx.post(sendgrid_proxy.url + "/__mockserver/reset").status_code == 200
+    assert httpx.post(sendgrid_proxy.url + "/__mockserver/reset", headers=JSON).status_code == 200
 
 
 def test_unknown_query_parameters_are_warned_as_the_mock_warns(sendgrid_proxy):
-    httpx.delete(sendgrid_proxy.url + "/__mockserver/requests")
+    httpx.delete(sendgrid_proxy.url + "/__mockserver/requests", headers=JSON)
     answer = httpx.get(sendgrid_proxy.url + SEGMENTS + "?ids[]=x", headers=AUTH)
     assert answer.status_code == 200
     (entry,) = httpx.get(sendgrid_proxy.url + "/__mockserver/requests").json()["requests"]

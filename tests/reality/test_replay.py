@@ -13,9 +13,11 @@ from mockserver.cli import main
 from mockserver.config import ServeConfig
 from mockserver.errors import DataError
 from mockserver.testing import LiveServer
-from tests.conftest import AUTH, PROGRAM
+from tests.conftest import AUTH, JSON, PROGRAM
 from tests.reality.conftest import running_proxy
 from tests.reality.drift_app import SEGMENTS
+
+NDJSON = {"content-type": "application/x-ndjson"}
 
 #: Headers each server computes per answer (not recorded, not compared), and the proxy's note.
 PER_ANSWER = {"date", "server", "content-length", "x-mockserver-violation"}
@@ -202,7 +204,7 @@ def test_a_cassette_loads_at_run_time_all_or_nothing(recorded, tmp_path):
         control = server.url + "/__mockserver/cassettes"
         target, headers, (_, _, body) = answers["actionhub"][0]
         assert httpx.get(server.url + target, headers=headers).content != body
-        loaded = httpx.put(control, content=cassettes["actionhub"].read_bytes())
+        loaded = httpx.put(control, headers=NDJSON, content=cassettes["actionhub"].read_bytes())
         assert loaded.status_code == 200
         assert loaded.json() == {
             "status": "loaded",
@@ -213,14 +215,14 @@ def test_a_cassette_loads_at_run_time_all_or_nothing(recorded, tmp_path):
         assert httpx.get(server.url + target, headers=headers).content == body
 
         bad = tampered(recorded, tmp_path, 3, retype_count)
-        refused = httpx.put(control, content=Path(bad).read_bytes())
+        refused = httpx.put(control, headers=NDJSON, content=Path(bad).read_bytes())
         assert refused.status_code == 400
         assert refused.json()["error"] == "invalid cassette; nothing was changed"
         assert refused.json()["reasons"][0].startswith("cassette line 3: ")
         assert httpx.get(server.url + target, headers=headers).content == body  # still served
 
-        assert httpx.put(control, content=b"").status_code == 400
-        assert httpx.delete(control).json() == {"cleared": 4}
+        assert httpx.put(control, headers=NDJSON, content=b"").status_code == 400
+        assert httpx.request("DELETE", control, headers=JSON).json() == {"cleared": 4}
         assert httpx.get(server.url + target, headers=headers).content != body
 
 
@@ -229,10 +231,12 @@ def test_reset_goes_back_to_the_start_up_cassettes(recorded):
     config = ServeConfig(cors_origins=(), replay=(cassettes["sendgrid"],))
     with LiveServer(config) as server:
         control = server.url + "/__mockserver"
-        httpx.put(control + "/cassettes", content=cassettes["actionhub"].read_bytes())
+        httpx.put(
+            control + "/cassettes", headers=NDJSON, content=cassettes["actionhub"].read_bytes()
+        )
         assert httpx.get(control + "/cassettes").json()["apis"] == {"actionhub": 4}
         first = seen(httpx.get(server.url + SEGMENTS, headers=AUTH))
-        httpx.post(control + "/reset")
+        httpx.post(control + "/reset", headers=JSON)
         assert httpx.get(control + "/cassettes").json()["apis"] == {"sendgrid": 7}
         assert seen(httpx.get(server.url + SEGMENTS, headers=AUTH)) == answers["sendgrid"][0][2]
         assert first != answers["sendgrid"][0][2]  # before reset: no sendgrid cassette
@@ -267,7 +271,12 @@ def test_a_proxy_answers_from_a_loaded_cassette_before_asking_the_upstream(recor
     target, headers, (status, recorded_headers, body) = answers["actionhub"][0]
     with running_proxy("actionhub", closed_port_url()) as proxy:
         control = proxy.url + "/__mockserver/cassettes"
-        assert httpx.put(control, content=cassettes["actionhub"].read_bytes()).status_code == 200
+        assert (
+            httpx.put(
+                control, headers=NDJSON, content=cassettes["actionhub"].read_bytes()
+            ).status_code
+            == 200
+        )
         assert seen(httpx.get(proxy.url + target, headers=headers)) == (
             status,
             recorded_headers,

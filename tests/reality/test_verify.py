@@ -15,7 +15,7 @@ from mockserver.config import ServeConfig
 from mockserver.reality.options import VerifyOptions
 from mockserver.reality.verify import Pace, run
 from mockserver.testing import LiveServer
-from tests.conftest import AUTH, PROGRAM, SENDGRID_KEY
+from tests.conftest import AUTH, JSON, PROGRAM, SENDGRID_KEY
 from tests.reality.conftest import running_proxy
 from tests.reality.drift_app import SEGMENTS
 
@@ -51,7 +51,7 @@ def app_mock():
 @pytest.fixture(scope="module")
 def journal_file(app_mock, segments, tmp_path_factory) -> Path:
     """The journal export (``GET /__mockserver/requests``) of an app's test session."""
-    httpx.delete(app_mock.url + "/__mockserver/requests")
+    httpx.delete(app_mock.url + "/__mockserver/requests", headers=JSON)
     app_session(app_mock.url, segments)
     path = tmp_path_factory.mktemp("journal") / "requests.json"
     path.write_bytes(httpx.get(app_mock.url + "/__mockserver/requests").content)
@@ -117,7 +117,7 @@ def _junit(path: Path):
 
 
 def test_additive_only_drift_passes_with_warnings(drifting, app_mock, tmp_path):
-    httpx.delete(app_mock.url + "/__mockserver/requests")
+    httpx.delete(app_mock.url + "/__mockserver/requests", headers=JSON)
     httpx.get(app_mock.url + SEGMENTS + "?no_parent_list_id=true", headers=AUTH)
     httpx.get(app_mock.url + "/segments?size=1", headers=PROGRAM)
     path = tmp_path / "requests.json"
@@ -159,7 +159,7 @@ def test_a_mock_with_another_seed_differs_in_values_only(journal_file):
 
 
 def test_requests_from_a_running_mocks_journal(drifting, app_mock, segments):
-    httpx.delete(app_mock.url + "/__mockserver/requests")
+    httpx.delete(app_mock.url + "/__mockserver/requests", headers=JSON)
     httpx.get(f"{app_mock.url}{SEGMENTS}/{segments.crash}", headers=AUTH)
     code, output = verify("sendgrid", drifting.url, from_journal=app_mock.url)
     assert code == 1
@@ -183,7 +183,7 @@ def test_requests_from_a_cassette(drifting, upstream, segments, tmp_path):
 
 
 def test_the_credential_comes_from_the_environment_and_is_masked(drifting, app_mock, segments):
-    httpx.delete(app_mock.url + "/__mockserver/requests")
+    httpx.delete(app_mock.url + "/__mockserver/requests", headers=JSON)
     httpx.get(f"{app_mock.url}{SEGMENTS}/{segments.echo}", headers=AUTH)
     code, output = verify("sendgrid", drifting.url, from_journal=app_mock.url)
     assert code == 1 and '"Bearer ***" is not of type' in output

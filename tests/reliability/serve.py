@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import resource
 import signal
 import socket
 import subprocess
@@ -13,24 +15,67 @@ from pathlib import Path
 from bench.workload import free_port, process_tree, rss_kb
 
 STARTED = "Application startup complete"
+#: Serve another checkout instead of this one (e.g. the previous release, to see which attacks
+#: of the hostile suite it falls to); flags that checkout does not know are left out.
+SERVE_ROOT = os.environ.get("MOCKSERVER_SERVE_ROOT")
+ROOT = Path(SERVE_ROOT) if SERVE_ROOT else Path(__file__).resolve().parents[2]
+
+
+def known_flags(flags: tuple[str, ...]) -> list[str]:
+    """``flags`` less those (and their values) the served checkout does not know."""
+    if not SERVE_ROOT:
+        return list(flags)
+    help_text = subprocess.run(
+        [sys.executable, "-m", "mockserver", "serve", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    ).stdout
+    kept: list[str] = []
+    skip = False
+    for flag in flags:
+        if skip:
+            skip = False
+        elif flag.startswith("--") and flag not in help_text:
+            skip = True  # every flag of ours takes a value
+        else:
+            kept.append(flag)
+    return kept
 
 
 class ServeProcess:
     """A served mock; its stderr is drained by a thread so the pipe never fills up."""
 
-    def __init__(self, *flags: str, workers: int = 1, timeout: float = 60) -> None:
+    def __init__(
+        self,
+        *flags: str,
+        workers: int = 1,
+        timeout: float = 60,
+        env: dict[str, str] | None = None,
+        descriptors: int | None = None,
+    ) -> None:
+        """``env``: variables added to the server's environment; ``descriptors``: its
+        RLIMIT_NOFILE (soft and hard), as ``ulimit -n`` would set it."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.workers = workers
         self.timeout = timeout
         argv = [sys.executable, "-m", "mockserver", "serve", "--port", str(self.port)]
-        argv += ["--log-level", "info", "--workers", str(workers), *flags]
+        argv += ["--log-level", "info", "--workers", str(workers), *known_flags(flags)]
+
+        def limit_descriptors() -> None:
+            if descriptors is not None:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (descriptors, descriptors))
+
         self.process = subprocess.Popen(
             argv,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
-            cwd=Path(__file__).resolve().parents[2],
+            cwd=ROOT,
+            env={**os.environ, **({"PYTHONPATH": str(ROOT)} if SERVE_ROOT else {}), **(env or {})},
+            preexec_fn=limit_descriptors if descriptors is not None else None,
         )
         self.lines: list[str] = []
         self._changed = threading.Condition()

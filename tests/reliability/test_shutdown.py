@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import select
 import signal
+import time
 
 import pytest
+import yaml
 
+from mockserver.resources import bundled_dir
 from tests.reliability.conftest import RawClient, request_bytes
 from tests.reliability.serve import ServeProcess
 
@@ -35,3 +39,57 @@ def test_sigterm_finishes_the_request_in_flight_and_exits_0():
         assert int(answer.headers["content-length"]) == len(answer.body) > 0
         assert served.process.wait(timeout=served.timeout) == 0
         served.wait_for("Finished server process")
+
+
+#: A segment whose query joins event_data with itself three times: hours of SQLite work.
+TRIPLE_JOIN = (
+    "SELECT c.contact_id, c.updated_at FROM contact_data AS c "
+    "JOIN event_data AS a ON a.contact_id != c.contact_id "
+    "JOIN event_data AS b ON b.contact_id != a.contact_id "
+    "JOIN event_data AS d ON d.contact_id != b.contact_id "
+    "WHERE a.event_timestamp + b.event_timestamp + d.event_timestamp > 0"
+)
+#: SIGTERM must end the process within this many seconds, whatever runs.
+EXIT_WITHIN = 5.0
+
+
+def runaway_load(port: int) -> bytes:
+    world = yaml.safe_load((bundled_dir("fixtures") / "sendgrid" / "world.yaml").read_text())
+    world["segments"] = [{"name": "Triple join", "query": TRIPLE_JOIN}]
+    body = json.dumps(world).encode()
+    return (
+        b"PUT /__mockserver/data/sendgrid HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+    )
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_sigterm_exits_0_within_5_s_whatever_runs(workers):
+    """A load stuck in a query for hours, a request in flight for a minute, idle keep-alive
+    connections: SIGTERM still ends the process, with exit status 0, in under 5 s."""
+    flags = ("--load-timeout", "600")
+    with ServeProcess(*flags, workers=workers) as served:
+        raw = RawClient(served.port)
+        slow_fault = request_bytes(
+            "PUT",
+            b"/__mockserver/faults/actionhub/get_segments_segments_get",
+            b"Content-Type: application/json",
+            b"Content-Length: 18",
+            body=b'{"latency": 60000}',
+        )
+        with raw.connect() as idle, raw.connect() as stuck, raw.connect() as slow:
+            idle.sendall(HEALTH)
+            assert raw.read(idle).status == 200  # kept alive, idle
+            stuck.sendall(runaway_load(served.port))
+            served.wait_for("sendgrid data load: building version")
+            if workers == 1:  # faults are per process: set where the slow request will go
+                answer = raw.exchange(slow_fault, "PUT")
+                assert answer.status == 200, answer
+                slow.sendall(request_bytes("GET", b"/segments", b"program-id: demo"))
+            started = time.monotonic()
+            served.process.send_signal(signal.SIGTERM)
+            code = served.process.wait(timeout=30)
+            took = time.monotonic() - started
+    print(f"SIGTERM with workers={workers}: exit {code} after {took:.2f} s")
+    assert code == 0
+    assert took < EXIT_WITHIN, took

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import PROGRAM
+from tests.conftest import JSON, PROGRAM
 
 #: Any wait for the replicas to agree ends here (propagation takes milliseconds).
 DEADLINE = 30.0
@@ -46,6 +46,9 @@ class Mock:
             return http.request(method, path, **kwargs)
 
     def control(self, which: int, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """A control call; one that changes something says its body is JSON (as it must)."""
+        if method != "GET":
+            kwargs.setdefault("headers", JSON)
         return self.call(which, method, "/__mockserver" + path, **kwargs)
 
     def segments(self, which: int, **params: Any) -> httpx.Response:

@@ -20,13 +20,17 @@ from mockserver.behaviour.contract import (
     VendorOptions,
     bounded_int,
 )
+from mockserver.budget import checkpoint
+from mockserver.errors import LimitError
 from mockserver.params.grammar import Grammar
 from mockserver.spec.model import Operation
 from mockserver.vendors.actionhub.behaviour import OPERATIONS, SegmentsBehaviour
 from mockserver.vendors.actionhub.dialect import FastAPIDialect
 from mockserver.vendors.actionhub.fixtures import (
+    MAX_PROGRAMS,
     FixtureError,
     ProgramFixture,
+    check_volume,
     load_programs,
     parse_program,
 )
@@ -41,10 +45,17 @@ def programs_from_data(data: Any) -> dict[str, ProgramFixture]:
         data = {data.get("program", "demo"): data}
     if not isinstance(data, Mapping):
         raise FixtureError("<data>", None, "expected a fixture document or program-id -> document")
+    if len(data) > MAX_PROGRAMS:
+        raise LimitError(
+            f"{len(data):,} programs in one document, more than {MAX_PROGRAMS:,}",
+            limit="programs",
+        )
     programs = {}
     for name, document in data.items():
+        checkpoint()
         fixture = parse_program(document, f"<data:{name}>", str(name))
         programs[fixture.catalog.program] = fixture
+    check_volume(programs)
     return programs
 
 
@@ -101,7 +112,7 @@ class ActionHub:
             fixtures = programs_from_data(data)
         else:
             directory = options.fixtures_dir / "actionhub" if options.fixtures_dir else None
-            fixtures = load_programs(directory)
+            fixtures = load_programs(directory, options.max_file_bytes)
         programs = Programs.build(
             options.seed,
             fixtures,

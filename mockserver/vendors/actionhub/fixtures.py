@@ -14,16 +14,33 @@ from typing import Any
 
 import yaml
 
-from mockserver import precomputed
-from mockserver.conformance.documents import DocumentSchema, field_path
-from mockserver.errors import DataError
-from mockserver.serialize import load_yaml
+from mockserver.budget import checkpoint
+from mockserver.conformance.documents import DocumentSchema, field_path, limit_problem
+from mockserver.errors import DataError, LimitError
+from mockserver.serialize import read_yaml_file
 from mockserver.vendors.actionhub.model import Catalog, quantize
 from mockserver.vendors.actionhub.world import MAX_USERS, ExplicitRecommendation, Volume
 
+# World-size limits (docs/actionhub-fixtures.md, "Limits"): the schema bounds each list (marked
+# "x-limit": past one a document is too large, 413), and ``check_volume`` the recommendations
+# the programs of one document generate together.
+MAX_ACTION_TYPES = 100
+MAX_LABELS = 10_000
+MAX_ASSETS = 100_000
+MAX_LABELS_PER_ASSET = 32
+MAX_EXPLICIT = 1_000_000
+MAX_PER_USER = 1_000
+#: Recommendations (users x recommendations_per_user + explicit rows), all programs together.
+MAX_ROWS = 5_000_000
+#: Label postings: each recommendation counts once per label of its asset.
+MAX_LABEL_ROWS = 20_000_000
+MAX_ID = 200
+#: Programs in one data document (a mapping of program-id -> program).
+MAX_PROGRAMS = 100
+
 #: Ids are used in comma-delimited query parameters: no commas, no whitespace.
-_ID = {"type": "string", "pattern": r"^[^,\s]+$"}
-_NAME = {"type": "string", "minLength": 1}
+_ID = {"type": "string", "pattern": r"^[^,\s]+$", "maxLength": MAX_ID, "x-limit": True}
+_NAME = {"type": "string", "minLength": 1, "maxLength": 1_000, "x-limit": True}
 
 SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -31,10 +48,18 @@ SCHEMA: dict[str, Any] = {
     "required": ["action_types", "labels", "assets"],
     "properties": {
         "program": _ID,
-        "description": {"type": "string"},
-        "action_types": {"type": "array", "minItems": 1, "items": _ID},
+        "description": {"type": "string", "maxLength": 10_000, "x-limit": True},
+        "action_types": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": MAX_ACTION_TYPES,
+            "x-limit": True,
+            "items": _ID,
+        },
         "labels": {
             "type": "array",
+            "maxItems": MAX_LABELS,
+            "x-limit": True,
             "items": {
                 "type": "object",
                 "additionalProperties": False,
@@ -44,6 +69,8 @@ SCHEMA: dict[str, Any] = {
         },
         "assets": {
             "type": "array",
+            "maxItems": MAX_ASSETS,
+            "x-limit": True,
             "items": {
                 "type": "object",
                 "additionalProperties": False,
@@ -51,7 +78,12 @@ SCHEMA: dict[str, Any] = {
                 "properties": {
                     "id": _ID,
                     "name": _NAME,
-                    "labels": {"type": "array", "items": _ID},
+                    "labels": {
+                        "type": "array",
+                        "maxItems": MAX_LABELS_PER_ASSET,
+                        "items": _ID,
+                        "x-limit": True,
+                    },
                 },
             },
         },
@@ -59,18 +91,30 @@ SCHEMA: dict[str, Any] = {
             "type": "object",
             "additionalProperties": False,
             "properties": {
-                "count": {"type": "integer", "minimum": 0, "maximum": MAX_USERS},
-                "recommendations_per_user": {"type": "integer", "minimum": 0, "maximum": 1000},
+                "count": {"type": "integer", "minimum": 0, "maximum": MAX_USERS, "x-limit": True},
+                "recommendations_per_user": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "maximum": MAX_PER_USER,
+                    "x-limit": True,
+                },
             },
         },
         "recommendations": {
             "type": "array",
+            "maxItems": MAX_EXPLICIT,
+            "x-limit": True,
             "items": {
                 "type": "object",
                 "additionalProperties": False,
                 "required": ["user", "asset", "action_type", "weight"],
                 "properties": {
-                    "user": {"type": "string", "pattern": r"^\S+$"},
+                    "user": {
+                        "type": "string",
+                        "pattern": r"^\S+$",
+                        "maxLength": MAX_ID,
+                        "x-limit": True,
+                    },
                     "asset": _ID,
                     "action_type": _ID,
                     "weight": {"type": "number", "minimum": 0, "maximum": 1},
@@ -121,6 +165,13 @@ def _lookup(source: str, table: Mapping[str, int], value: str, field: str, what:
 def parse_program(document: Any, source: str, default_program: str) -> ProgramFixture:
     """Validate one fixture document and turn it into a catalog and generation volume."""
     problems = _VALIDATOR.problems(document)
+    too_large = limit_problem(problems)
+    if too_large is not None:
+        where = field_path(too_large.path) or "<top>"
+        raise LimitError(
+            f"{source}: {where}: {too_large.message} (docs/actionhub-fixtures.md, Limits)",
+            limit=where,
+        )
     if problems:
         raise FixtureError(source, field_path(problems[0].path) or None, problems[0].message)
     actions = {name: i for i, name in enumerate(document["action_types"])}
@@ -137,6 +188,8 @@ def parse_program(document: Any, source: str, default_program: str) -> ProgramFi
         asset_labels.append(tuple(dict.fromkeys(own)))
     explicit, seen = [], set()
     for i, rec in enumerate(document.get("recommendations", [])):
+        if not i % 4096:
+            checkpoint()
         row = ExplicitRecommendation(
             user=rec["user"],
             asset=_lookup(source, assets, rec["asset"], f"recommendations[{i}].asset", "asset"),
@@ -167,10 +220,40 @@ def parse_program(document: Any, source: str, default_program: str) -> ProgramFi
     return ProgramFixture(source, catalog, volume, tuple(explicit))
 
 
-def load_file(path: Path) -> ProgramFixture:
+def rows(fixture: ProgramFixture) -> tuple[int, int]:
+    """``(recommendations, label postings)`` a program generates, at most."""
+    count = fixture.volume.users * fixture.volume.recommendations_per_user + len(fixture.explicit)
+    widest = max(map(len, fixture.catalog.asset_labels), default=0)
+    return count, count * widest
+
+
+def check_volume(fixtures: Mapping[str, ProgramFixture]) -> None:
+    """The programs of one document (or fixtures directory) together stay within the row
+    limits: a few lines of YAML must not ask for billions of rows."""
+    total = labelled = 0
+    for fixture in fixtures.values():
+        count, postings = rows(fixture)
+        total, labelled = total + count, labelled + postings
+    if total > MAX_ROWS:
+        raise LimitError(
+            f"the programs ask for {total:,} recommendations (users.count x "
+            f"recommendations_per_user + explicit rows), more than {MAX_ROWS:,} "
+            "(docs/actionhub-fixtures.md, Limits)",
+            limit="recommendations",
+        )
+    if labelled > MAX_LABEL_ROWS:
+        raise LimitError(
+            f"the programs ask for {labelled:,} label postings (recommendations x the most "
+            f"labels of an asset), more than {MAX_LABEL_ROWS:,} (docs/actionhub-fixtures.md, "
+            "Limits)",
+            limit="label postings",
+        )
+
+
+def load_file(path: Path, max_bytes: int | None = None) -> ProgramFixture:
     source = str(path)
     try:
-        document = precomputed.yaml_file(path, load_yaml)
+        document = read_yaml_file(path, max_bytes)
     except (OSError, UnicodeDecodeError) as exc:
         raise FixtureError(source, None, f"cannot read: {exc}") from None
     except yaml.YAMLError as exc:
@@ -181,18 +264,22 @@ def load_file(path: Path) -> ProgramFixture:
     return parse_program(document, source, path.stem)
 
 
-def load_programs(directory: Path | None) -> dict[str, ProgramFixture]:
-    """Every ``*.yaml`` / ``*.yml`` program under ``directory`` (absent directory: none)."""
+def load_programs(
+    directory: Path | None, max_bytes: int | None = None
+) -> dict[str, ProgramFixture]:
+    """Every ``*.yaml`` / ``*.yml`` program under ``directory`` (absent directory: none);
+    files past ``max_bytes`` (``--max-load-bytes``) are refused before they are read."""
     programs: dict[str, ProgramFixture] = {}
     if directory is None or not directory.is_dir():
         return programs
     files = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
     for path in files:
-        fixture = load_file(path)
+        fixture = load_file(path, max_bytes)
         name = fixture.catalog.program
         if name in programs:
             raise FixtureError(
                 str(path), "program", f"{name!r} is already defined by {programs[name].source}"
             )
         programs[name] = fixture
+    check_volume(programs)
     return programs

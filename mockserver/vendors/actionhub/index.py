@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mockserver.budget import checkpoint
 from mockserver.vendors.actionhub.model import WEIGHT_SCALE, Catalog, World
 
 #: Bits of an inverted weight ``WEIGHT_SCALE - weight`` in a key (2**14 > WEIGHT_SCALE).
@@ -312,6 +313,7 @@ def build_index(world: World) -> Index:
     recs = world.recommendations
     builder = IndexBuilder(world.catalog, len(world.users))
     for action in range(builder.n_actions):
+        checkpoint()
         rows = np.flatnonzero(recs.action == action)
         builder.add_action(
             action, recs.user[rows], recs.asset[rows], recs.weight[rows], recs.history[rows]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from mockserver.budget import checkpoint
 from mockserver.lru import LruCache
 from mockserver.memory import release_freed_memory
 from mockserver.vendors.actionhub.fixtures import ProgramFixture
@@ -75,12 +76,14 @@ class Program:
 
     @classmethod
     def of(cls, world: World) -> Program:
+        checkpoint()
         program = cls(world, build_index(world))
         release_freed_memory(len(world.users) * SCRATCH_BYTES_PER_USER)
         return program
 
 
 def fixture_world(seed: int, fixture: ProgramFixture, volume: Volume) -> World:
+    checkpoint()
     return _fixture_world(seed, fixture.catalog, volume, fixture.explicit)
 
 

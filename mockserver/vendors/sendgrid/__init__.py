@@ -90,7 +90,9 @@ class SendGrid:
     def build(self, options: VendorOptions, data: Any | None = None) -> Backend:
         extra = options.extra
         bundled = bundled_dir("fixtures") / "sendgrid"
-        world = fixtures.load(fixtures_dir(options), data, options.seed, bundled)
+        world = fixtures.load(
+            fixtures_dir(options), data, options.seed, bundled, options.max_file_bytes
+        )
         configured = [(k.key, k.scopes) for k in world.keys]
         configured += [parse_key_option(value) for value in extra.get("keys") or ()]
         rate_limit = extra.get("rate_limit") or None

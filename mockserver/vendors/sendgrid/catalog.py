@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import orjson
 
+from mockserver.budget import checkpoint
 from mockserver.memory import release_freed_memory
 from mockserver.vendors.sendgrid.events import by_contact_id, event_batches
 from mockserver.vendors.sendgrid.fixtures import FixtureError, SegmentSpec, WorldSpec
@@ -169,6 +170,7 @@ def _build_catalog(spec: WorldSpec, seed: int, count: int | None) -> Catalog:
         found = evaluator.members([(s.query, f"segment {s.name!r}: query") for s in spec.segments])
         memberships = []
         for segment, members in zip(spec.segments, found, strict=True):
+            checkpoint()
             if segment.parent_list_id is not None:
                 members &= list_members[segment.parent_list_id]
             memberships.append(members)
@@ -205,6 +207,7 @@ def _serialize(
 ) -> tuple[Segment, ...]:
     samples = []
     for segment, members in zip(spec.segments, memberships, strict=True):
+        checkpoint()
         rng = random.Random(f"sendgrid:{seed}:sample:{segment.id}")
         samples.append(sorted(rng.sample(_Ordered(members), min(SAMPLE_SIZE, len(members)))))
     sampled = sorted_unique(np.fromiter((i for sample in samples for i in sample), np.int64))
@@ -215,6 +218,7 @@ def _serialize(
     shown = {i: contacts.as_json(i, ids) for i, ids in segment_ids.items()}
     built = []
     for segment, members, sample in zip(spec.segments, memberships, samples, strict=True):
+        checkpoint()
         summary: dict[str, Any] = {
             "id": segment.id,
             "name": segment.name,

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from mockserver.budget import checkpoint
 from mockserver.vendors.sendgrid import names
 from mockserver.vendors.sendgrid.draws import Draw, pick
 
@@ -22,21 +23,18 @@ FREE_MAIL = (
     ("aol.com", 3),
     ("proton.me", 2),
 )
-
 #: Share of contacts whose primary email is at their employer's domain.
 WORK_EMAIL = 0.2
-
 #: How many alternate emails a contact has, by weight.
 ALTERNATES = ((0, 60), (1, 30), (2, 10))
-
 COMPANY_SUFFIXES = ("group", "labs", "partners", "co", "media", "systems", "studio", "works")
 
 _NOT_LETTER = re.compile(r"[^a-z]")
-
+#: Addresses handed out between two checks of a data load's time budget (mockserver.budget).
+CHECK_EVERY = 4096
 FIRST_NAMES = Draw(names.tables()["first"])
 
 LAST_NAMES = Draw(names.tables()["last"])
-
 MAIL_DOMAINS = Draw(FREE_MAIL)
 
 #: Name -> the letters an email address spells it with (computed once per name, not per use).
@@ -46,7 +44,6 @@ SLUGS = {
 }
 
 FIRST_SLUGS = [SLUGS[name] for name in FIRST_NAMES.values]
-
 LAST_SLUGS = [SLUGS[name] for name in LAST_NAMES.values]
 
 
@@ -102,7 +99,9 @@ def claim_all(candidates: list[str]) -> list[str]:
     ``local2@domain``, ``local3@domain``, ... (the first free one)."""
     taken: set[str] = set()
     claimed = []
-    for address in candidates:
+    for count, address in enumerate(candidates):
+        if not count % CHECK_EVERY:
+            checkpoint()
         if address in taken:
             local, _, domain = address.rpartition("@")
             serial = 2

@@ -8,6 +8,7 @@ query parsed by the SQL engine. Any problem is a :class:`FixtureError` naming th
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,13 +17,13 @@ from typing import Any
 
 import yaml
 
-from mockserver import precomputed
-from mockserver.conformance.documents import DocumentSchema, field_path
-from mockserver.errors import DataError
-from mockserver.serialize import load_yaml
+from mockserver.budget import checkpoint
+from mockserver.conformance.documents import DocumentSchema, field_path, limit_problem
+from mockserver.errors import DataError, LimitError
+from mockserver.serialize import read_yaml_file
 from mockserver.vendors.sendgrid.compiled import compile_predicate, compile_query
 from mockserver.vendors.sendgrid.query import QueryError, SegmentQuery
-from mockserver.vendors.sendgrid.schema import SCHEMA
+from mockserver.vendors.sendgrid.schema import MAX_CONTACT_CAMPAIGNS, SCHEMA
 from mockserver.vendors.sendgrid.store import RESERVED
 from mockserver.vendors.sendgrid.values import parse_instant, stable_uuid
 
@@ -116,28 +117,30 @@ class WorldSpec:
     keys: tuple[KeySpec, ...]
 
 
-def read_yaml(path: Path) -> Any:
+def read_yaml(path: Path, max_bytes: int | None = None) -> Any:
     try:
-        return precomputed.yaml_file(path, load_yaml)
+        return read_yaml_file(path, max_bytes)
     except (OSError, yaml.YAMLError) as error:
         raise FixtureError(f"{path}: {error}") from None
 
 
-def fixture_document(directory: Path) -> dict[str, Any]:
+def fixture_document(directory: Path, max_bytes: int | None = None) -> dict[str, Any]:
     """``world.yaml`` of ``directory``, as a mapping."""
-    document = read_yaml(directory / WORLD_FILE)
+    document = read_yaml(directory / WORLD_FILE, max_bytes)
     if not isinstance(document, dict):
         raise FixtureError(f"{directory / WORLD_FILE}: expected a mapping at the top level")
     return document
 
 
-def with_places(document: Mapping[str, Any], *directories: Path | None) -> dict[str, Any]:
+def with_places(
+    document: Mapping[str, Any], *directories: Path | None, max_bytes: int | None = None
+) -> dict[str, Any]:
     """The document with its places: its own, else the first ``places.yaml`` found."""
     document = dict(document)
     if "places" not in document:
         for directory in directories:
             if directory is not None and (directory / PLACES_FILE).is_file():
-                document["places"] = read_yaml(directory / PLACES_FILE)
+                document["places"] = read_yaml(directory / PLACES_FILE, max_bytes)
                 break
     return document
 
@@ -157,6 +160,13 @@ def resolve(document: Mapping[str, Any], seed: int, source: str = "fixtures") ->
     """Validate a fixtures document and resolve it for ``seed`` (ids, parsed queries)."""
     document = _plain(dict(document))
     shape = _VALIDATOR.problems(document)
+    too_large = limit_problem(shape)
+    if too_large is not None:
+        where = field_path(too_large.path) or "<top>"
+        raise LimitError(
+            f"{source}: {where}: {too_large.message} (docs/sendgrid-fixtures.md, Limits)",
+            limit=where,
+        )
     if shape:
         raise FixtureError(
             [f"{source}: {field_path(e.path) or '<top>'}: {e.message}" for e in shape][
@@ -169,14 +179,15 @@ def resolve(document: Mapping[str, Any], seed: int, source: str = "fixtures") ->
     except ValueError:
         raise FixtureError(f"{source}: now: not an ISO 8601 timestamp") from None
     contacts = document["contacts"]
+    _check_size(contacts["count"], document.get("engagement", {}), source)
     custom = _custom_fields(contacts.get("custom_fields", {}), source, problems)
     lists = _lists(document["lists"], seed, now, source, problems)
     segments = _segments(document["segments"], lists, seed, now, source, problems)
     if not document.get("places"):
         problems.append(f"{source}: places: none given (and no {PLACES_FILE} beside it)")
     for kind, items in (("list", lists), ("segment", segments)):
-        ids = [item.id for item in items]
-        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        counts = Counter(item.id for item in items)
+        repeated = sorted(i for i, seen in counts.items() if seen > 1)
         if repeated:
             problems.append(f"{source}: {kind} id {', '.join(repeated)} is used twice")
     if problems:
@@ -195,6 +206,17 @@ def resolve(document: Mapping[str, Any], seed: int, source: str = "fixtures") ->
             for k in document.get("keys", ())
         ),
     )
+
+
+def _check_size(contacts: int, engagement: Mapping[str, Any], source: str) -> None:
+    """The events a world generates grow with contacts x campaigns: bounded together."""
+    campaigns = engagement.get("campaigns", Engagement.campaigns)
+    if contacts * campaigns > MAX_CONTACT_CAMPAIGNS:
+        raise LimitError(
+            f"{source}: contacts.count x engagement.campaigns = {contacts * campaigns:,}, more "
+            f"than {MAX_CONTACT_CAMPAIGNS:,} (docs/sendgrid-fixtures.md, Limits)",
+            limit="contacts.count x engagement.campaigns",
+        )
 
 
 def _rule(raw: Mapping[str, Any]) -> Rule:
@@ -283,6 +305,7 @@ def _lists(
     seen: set[str] = set()
     lists = []
     for index, item in enumerate(raw):
+        checkpoint()
         where = f"{source}: list {item['name']!r} (lists[{index}])"
         if item["key"] in seen:
             problems.append(f"{where}: key {item['key']!r} is used twice")
@@ -317,6 +340,7 @@ def _segments(
     names: set[str] = set()
     segments = []
     for index, item in enumerate(raw):
+        checkpoint()
         name = item["name"]
         where = f"{source}: segment {name!r} (segments[{index}])"
         if name in names:
@@ -349,17 +373,24 @@ def _segments(
 
 
 def load(
-    directory: Path | None, data: Mapping[str, Any] | None, seed: int, bundled: Path | None = None
+    directory: Path | None,
+    data: Mapping[str, Any] | None,
+    seed: int,
+    bundled: Path | None = None,
+    max_bytes: int | None = None,
 ) -> WorldSpec:
     """The world of ``data`` if given, else of the fixtures in ``directory``.
 
-    Places (reference data) default to ``places.yaml`` beside the world, then the bundled one.
+    Places (reference data) default to ``places.yaml`` beside the world, then the bundled one;
+    files past ``max_bytes`` (``--max-load-bytes``) are refused before they are read.
     """
     if data is not None:
         if not isinstance(data, Mapping):
             raise FixtureError("fixtures document: expected a mapping at the top level")
-        return resolve(with_places(data, directory, bundled), seed, "fixtures document")
+        document = with_places(data, directory, bundled, max_bytes=max_bytes)
+        return resolve(document, seed, "fixtures document")
     if directory is None:
         raise FixtureError("no fixtures directory for sendgrid")
-    document = with_places(fixture_document(directory), directory, bundled)
+    document = fixture_document(directory, max_bytes)
+    document = with_places(document, directory, bundled, max_bytes=max_bytes)
     return resolve(document, seed, str(directory / WORLD_FILE))

@@ -49,6 +49,13 @@ _INSTANT = re.compile(
 def parse_query(text: str, now: int) -> SegmentQuery:
     """Parse and check ``text``; :class:`QueryError` says what is wrong with it."""
     try:
+        return _parse_query(text, now)
+    except RecursionError:
+        raise QueryError("nests too deeply to be evaluated") from None
+
+
+def _parse_query(text: str, now: int) -> SegmentQuery:
+    try:
         statements = [s for s in sqlglot.parse(text, read=READ_DIALECT) if s is not None]
     except SqlglotError as error:
         raise QueryError(f"does not parse: {_first_line(error)}") from None

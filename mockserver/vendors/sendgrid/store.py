@@ -5,6 +5,7 @@ engagement), and the sets of contacts queries select.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
@@ -13,6 +14,7 @@ from typing import Any
 import numpy as np
 import orjson
 
+from mockserver.budget import raise_if_interrupted, sqlite_guard
 from mockserver.vendors.sendgrid.query import QueryError, SegmentQuery
 
 #: ``contact_data`` columns (reserved fields) and their SQLite types; custom fields follow.
@@ -58,6 +60,17 @@ sqlite3.register_adapter(type(None), lambda value: value)
 
 def _columns(columns: Iterable[tuple[str, str]]) -> str:
     return ", ".join(f"{name} {kind}" for name, kind in columns)
+
+
+@contextlib.contextmanager
+def _interruptible() -> Iterator[None]:
+    """A statement a data load's time budget interrupted raises the budget's error, not
+    SQLite's (the build methods below run under it; ``_rows`` checks on its own)."""
+    try:
+        yield
+    except sqlite3.Error as error:
+        raise_if_interrupted(error)
+        raise
 
 
 def sorted_unique(values: np.ndarray) -> np.ndarray:
@@ -119,6 +132,8 @@ class ContactStore:
     def __init__(self, custom_fields: Sequence[tuple[str, str]]) -> None:
         self.custom = tuple(name for name, _ in custom_fields)
         self.db = sqlite3.connect(":memory:", check_same_thread=False)
+        # A load's time budget stops its statements too (a self-join may run for hours).
+        sqlite_guard(self.db)
         # Build-time settings (nothing to recover: the data is rebuilt from the seed): no
         # rollback journal, sorts and temporary indexes in memory.
         self.db.execute("PRAGMA journal_mode = OFF")
@@ -129,6 +144,7 @@ class ContactStore:
         self.db.execute(f"CREATE TABLE contact_data ({_columns(columns)})")
         self.db.execute(f"CREATE TABLE event_data ({_columns(EVENT_COLUMNS)})")
 
+    @_interruptible()
     def insert_contacts(
         self, rows: Iterable[Sequence[Any]], columns: Sequence[str] | None = None
     ) -> None:
@@ -141,11 +157,13 @@ class ContactStore:
         # Indexed after the bulk insert: one sort instead of 200,000 random B-tree inserts.
         self.db.execute("CREATE UNIQUE INDEX contact_by_id ON contact_data (contact_id)")
 
+    @_interruptible()
     def insert_events(self, rows: Iterable[Sequence[Any]]) -> None:
         """``(contact_id, source, type, timestamp)`` rows."""
         marks = ", ".join("?" * len(EVENT_COLUMNS))
         self.db.executemany(f"INSERT INTO event_data VALUES ({marks})", rows)
 
+    @_interruptible()
     def members_before_insert(
         self,
         queries: Sequence[SegmentQuery],
@@ -165,6 +183,7 @@ class ContactStore:
         finally:
             self.db.execute("DROP TABLE temp.contact_data")
 
+    @_interruptible()
     def insert_event_batches(
         self, batches: Iterable[tuple[str, str, np.ndarray, np.ndarray]]
     ) -> None:
@@ -189,6 +208,7 @@ class ContactStore:
                     statement, (orjson.dumps(chunk, option=orjson.OPT_SERIALIZE_NUMPY).decode(),)
                 )
 
+    @_interruptible()
     def set_list_ids(self, texts: Sequence[str | None]) -> None:
         """Each contact's ``list_ids`` JSON text (``None``: no list, ``[]`` stays), in row order:
         lists are assigned after contacts exist. One statement per ``LIST_IDS_CHUNK`` contacts,
@@ -210,6 +230,7 @@ class ContactStore:
         """
         return self._rows(f"SELECT json_group_array(sg_row) FROM ({query.sqlite})")[0]
 
+    @_interruptible()
     def members_of(self, queries: Sequence[SegmentQuery]) -> list[RowSet | QueryError]:
         """``members`` of every query, or its error. Queries of ``contact_data`` alone (most
         are) share one table scan: one aggregate per query, filtered by its condition."""
@@ -248,6 +269,7 @@ class ContactStore:
         try:
             arrays = self.db.execute(sql).fetchone()
         except sqlite3.Error as error:
+            raise_if_interrupted(error)
             raise QueryError(f"cannot be evaluated: {error}") from None
         found = []
         for text in arrays:

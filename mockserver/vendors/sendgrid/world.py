@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import orjson
 
+from mockserver.budget import checkpoint
 from mockserver.vendors.sendgrid.draws import Draw, generator, pick, scatter, uniform_ints
 from mockserver.vendors.sendgrid.emails import (
     FIRST_NAMES,
@@ -33,24 +34,18 @@ from mockserver.vendors.sendgrid.store import CONTACT_COLUMNS
 from mockserver.vendors.sendgrid.values import DAY, iso_seconds, stable_uuids
 
 PHONE_SHARE = 0.55
-
 UNIT_SHARE = 0.3
-
 EXTERNAL_ID_SHARE = 0.4
-
 ANONYMOUS_ID_SHARE = 0.15
-
 STREET_NAMES = (
     "Main", "Oak", "Maple", "Cedar", "Pine", "Elm", "Park", "Lake", "Hill", "Washington",
     "Lincoln", "Jefferson", "Madison", "Franklin", "Highland", "Sunset", "Ridge", "Church",
     "Mill", "River", "Spring", "Valley", "Forest", "Meadow", "Willow", "Walnut", "Chestnut",
     "Broad", "Market", "Union", "Center", "Grant", "Jackson", "Adams", "Cherry", "Magnolia",
 )  # fmt: skip
-
 STREET_KINDS = ("Street", "Avenue", "Road", "Boulevard", "Drive", "Lane", "Way", "Court", "Place")
 
 UNIT_KINDS = ("Apt.", "Suite", "Unit")
-
 #: ``contact_data`` columns no generated contact has a value in (no NULL bound for them).
 EMPTY_COLUMNS = frozenset({"whatsapp", "line", "facebook", "unique_name"})
 
@@ -234,7 +229,9 @@ def generate_contacts(spec: WorldSpec, seed: int, count: int) -> Contacts:
     n, now = count, spec.now
     first, last = FIRST_NAMES.indexes(gen, n), LAST_NAMES.indexes(gen, n)
     place = Draw([(p, p.weight) for p in spec.places]).indexes(gen, n)
+    checkpoint()
     emails, alternates = draw_emails(gen, first, last)
+    checkpoint()
     created = now - gen.integers(0, spec.history_days * DAY, n)
     updated = created + (gen.random(n) * (now - created)).astype(np.int64)
     postal_u, area_u = gen.random(n), gen.random(n)

@@ -1,0 +1,140 @@
+"""How long a data load may run, and how it is stopped: a deadline and a cancel flag, checked.
+
+A load builds a whole data version in a worker thread (parse, validate, generate, run the
+segment queries). Python cannot stop a thread from outside, so the work stops itself: it runs
+inside :func:`running`, and its loops call :func:`checkpoint` (vendors do, every few thousand
+rows; SQLite does through :func:`sqlite_guard`'s progress handler), which raises once the
+deadline passed (a 408 :class:`LimitError`) or the load was cancelled (its client went away,
+a newer load or a reset overtook it, the server is shutting down). Outside a load (start-up,
+the pytest fixture) a checkpoint costs one attribute read and never raises.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+import time
+import weakref
+from collections.abc import Iterator
+
+from mockserver.errors import ControlError, LimitError
+
+#: The flag a load's time budget is set with (named in the 408 answer).
+LOAD_TIMEOUT_FLAG = "--load-timeout"
+#: SQLite calls the progress handler every this many virtual-machine instructions (~1 ms).
+SQLITE_STEPS = 20_000
+
+_local = threading.local()
+#: Every budget of a load in progress: cancelled together when the server shuts down.
+_running: weakref.WeakSet[Budget] = weakref.WeakSet()
+_running_lock = threading.Lock()
+
+
+class Budget:
+    """A deadline (``seconds`` from now; ``None``: none) and a cancel flag, for one load."""
+
+    def __init__(self, seconds: float | None, what: str = "the data load") -> None:
+        self.seconds = seconds
+        self.what = what
+        self.deadline = None if seconds is None else time.monotonic() + seconds
+        self.cancelled: str | None = None
+        #: Set once the work's result starts landing: a cancel after that is too late.
+        self.sealed = False
+        self._lock = threading.Lock()
+        with _running_lock:
+            _running.add(self)
+
+    def cancel(self, reason: str) -> bool:
+        """Stop the work at its next checkpoint; ``reason`` says why (it ends the answer).
+
+        ``False`` if it is too late: the result has begun to land (see :meth:`seal`).
+        """
+        with self._lock:
+            if self.sealed:
+                return False
+            if self.cancelled is None:
+                self.cancelled = reason
+            return True
+
+    def seal(self) -> bool:
+        """Claim the right to land the result: ``False`` if cancelled first. Either a cancel
+        comes first and nothing lands, or the seal does and the cancel changes nothing."""
+        with self._lock:
+            if self.cancelled is None:
+                self.sealed = True
+            return self.sealed
+
+    @property
+    def spent(self) -> bool:
+        """Cancelled or past the deadline: the work should stop."""
+        return self.cancelled is not None or (
+            self.deadline is not None and time.monotonic() >= self.deadline
+        )
+
+    def check(self) -> None:
+        if self.cancelled is not None:
+            raise ControlError(
+                f"{self.what} was cancelled ({self.cancelled}); nothing was changed", status=409
+            )
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            raise LimitError(
+                f"{self.what} took longer than {LOAD_TIMEOUT_FLAG} {self.seconds:g} s and was "
+                "stopped; nothing was changed",
+                limit=LOAD_TIMEOUT_FLAG,
+                status=408,
+            )
+
+    def close(self) -> None:
+        with _running_lock:
+            _running.discard(self)
+
+
+@contextlib.contextmanager
+def running(budget: Budget) -> Iterator[Budget]:
+    """Run the block under ``budget``: its checkpoints (in this thread) answer to it."""
+    previous = getattr(_local, "budget", None)
+    _local.budget = budget
+    try:
+        yield budget
+    finally:
+        _local.budget = previous
+        budget.close()
+
+
+def current() -> Budget | None:
+    return getattr(_local, "budget", None)
+
+
+def checkpoint() -> None:
+    """Raise if the load running in this thread is out of time or cancelled; else nothing."""
+    budget = getattr(_local, "budget", None)
+    if budget is not None:
+        budget.check()
+
+
+def cancel_all(reason: str) -> int:
+    """Cancel every load in progress (the server is stopping); return how many."""
+    with _running_lock:
+        budgets = list(_running)
+    for budget in budgets:
+        budget.cancel(reason)
+    return len(budgets)
+
+
+def sqlite_guard(db: sqlite3.Connection) -> None:
+    """Make ``db``'s statements stop when the current thread's load must stop.
+
+    SQLite's progress handler runs inside a query (a triple self-join may run for hours);
+    returning non-zero interrupts it with ``sqlite3.OperationalError("interrupted")``, which
+    :func:`raise_if_interrupted` turns into the budget's own error.
+    """
+    budget = current()
+    if budget is not None:
+        db.set_progress_handler(lambda: 1 if budget.spent else 0, SQLITE_STEPS)
+
+
+def raise_if_interrupted(error: sqlite3.Error) -> None:
+    """After a failed statement: the budget's error if the budget stopped it."""
+    if isinstance(error, sqlite3.OperationalError) and "interrupt" in str(error):
+        checkpoint()

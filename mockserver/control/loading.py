@@ -1,0 +1,166 @@
+"""A data load over HTTP: a bounded body, then a build off the event loop tied to its request.
+
+The body is read up to ``--max-load-bytes`` (413 past it) within ``--load-timeout`` (408). The
+version is numbered when the body is in (arrival order), then parsed and built in a daemon
+thread under a :class:`~mockserver.budget.Budget` that stops the work when the time is up, the
+client disconnects, a newer load or a reset begins, or the server shuts down. Only a build that
+was not cancelled lands, and a daemon thread never keeps the process from exiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import yaml
+from starlette.requests import ClientDisconnect, Request
+
+from mockserver.budget import LOAD_TIMEOUT_FLAG, Budget
+from mockserver.control import actions
+from mockserver.control.actions import ControlTarget
+from mockserver.errors import ControlError, LimitError
+from mockserver.numbers import parse_int
+from mockserver.serialize.child import ChildRefusal, load_yaml_in_child
+
+log = logging.getLogger("mockserver")
+
+MAX_LOAD_FLAG = "--max-load-bytes"
+T = TypeVar("T")
+
+
+def too_large(limit: int, flag: str = MAX_LOAD_FLAG) -> ControlError:
+    return ControlError(
+        f"the request body is larger than {limit:,} bytes ({flag}); nothing was changed",
+        status=413,
+        limit=flag,
+    )
+
+
+async def read_body(request: Request, limit: int, timeout: float, flag: str = MAX_LOAD_FLAG):
+    """The body, refused (413) as soon as it passes ``limit`` bytes - from its Content-Length
+    before anything is read, else while it streams - and (408) if it is not in within
+    ``timeout`` seconds. Never holds more than ``limit`` bytes plus one chunk."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        try:
+            if parse_int(declared.strip()) > limit:
+                raise too_large(limit, flag)
+        except ValueError:
+            raise ControlError("Content-Length is not a whole number") from None
+    chunks: list[bytes] = []
+    size = 0
+
+    async def stream() -> None:
+        nonlocal size
+        try:
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise too_large(limit, flag)
+                chunks.append(chunk)
+        except ClientDisconnect:  # nobody to answer; not a bug to log
+            raise ControlError("the client disconnected before its body was in") from None
+
+    try:
+        await asyncio.wait_for(stream(), timeout)
+    except asyncio.TimeoutError:
+        raise ControlError(
+            f"the request body did not arrive within {LOAD_TIMEOUT_FLAG} {timeout:g} s",
+            status=408,
+            limit=LOAD_TIMEOUT_FLAG,
+        ) from None
+    return b"".join(chunks)
+
+
+async def in_daemon_thread(work: Callable[[], T], name: str) -> T:
+    """``work()`` in a new daemon thread, awaited: the event loop stays free, and a thread
+    still running at exit does not hold the process (SIGTERM exits on time)."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[T] = loop.create_future()
+
+    def settle(result: Any, error: BaseException | None) -> None:
+        if done.done():
+            return
+        if error is not None:
+            done.set_exception(error)
+        else:
+            done.set_result(result)
+
+    def run() -> None:
+        result, error = None, None
+        try:
+            result = work()
+        except BaseException as exc:  # handed to the awaiting task, raised there
+            error = exc
+        # A closed loop (the server stopped) has nobody waiting: nothing to hand over.
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(settle, result, error)
+
+    threading.Thread(target=run, name=name, daemon=True).start()
+    return await done
+
+
+def isolated(budget: Budget) -> Callable[[bytes], Any]:
+    """``serialize.load_yaml`` in a child process (``serialize.child``), stopped with the load."""
+
+    def load(body: bytes) -> Any:
+        try:
+            return load_yaml_in_child(body, lambda: budget.spent)
+        except ChildRefusal as refusal:
+            if budget.spent:
+                budget.check()  # raises the budget's own error (408 or cancelled)
+            if refusal.limit is not None:
+                raise LimitError(refusal.message, limit=refusal.limit) from None
+            raise yaml.YAMLError(refusal.message) from None
+
+    return load
+
+
+async def watch_disconnect(request: Request, budget: Budget) -> None:
+    """Cancel ``budget`` when the client goes away (the body is read: the next message the
+    server has for this request is ``http.disconnect``)."""
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            budget.cancel("the client disconnected")
+            return
+
+
+async def load_over_http(target: ControlTarget, api: str, request: Request) -> int:
+    """``PUT /__mockserver/data/{api}``: read, number, build, land - or change nothing.
+    Returns the version that landed."""
+    limits = target.limits
+    actions.runtime_of(target, api)
+    body = await read_body(request, limits.max_bytes, limits.timeout)
+    content_type = request.headers.get("content-type", "")
+    budget = Budget(limits.timeout, f"the {api} data load")
+    version = actions.begin_load(target, api)
+    overtaken, target.loads[api] = target.loads.get(api), budget
+    if overtaken is not None:
+        overtaken.cancel("a newer load began")
+
+    def parse_build_land() -> int:
+        document = actions.parse_document(body, content_type, load=isolated(budget))
+        return actions.build_load(target, api, version, document, budget)()
+
+    log.info("%s data load: building version %d from %d bytes", api, version, len(body))
+    watcher = asyncio.ensure_future(watch_disconnect(request, budget))
+    try:
+        return await in_daemon_thread(parse_build_land, f"mockserver-load-{api}")
+    except asyncio.CancelledError:
+        budget.cancel("the server is shutting down")
+        raise
+    except ControlError as exc:
+        if budget.cancelled is not None:
+            log.warning("%s data load stopped: %s; nothing was changed", api, budget.cancelled)
+        elif exc.status == 408:
+            log.warning("%s data load stopped after %s %gs", api, LOAD_TIMEOUT_FLAG, limits.timeout)
+        raise
+    finally:
+        watcher.cancel()
+        if target.loads.get(api) is budget:
+            del target.loads[api]

@@ -1,0 +1,74 @@
+"""``mockserver contract`` is bounded (issue 11, reproduction 9): a total time per request and
+per run, and what goes wrong on the wire reported as what it is - never "ok"."""
+
+from __future__ import annotations
+
+import time
+from xml.etree import ElementTree
+
+import pytest
+
+from tests.contract.conftest import invoke
+from tests.contract.rogue import RogueServer, dripping, garbage, resetting, silent
+
+pytestmark = pytest.mark.slow
+
+KEY = "SG." + "d" * 22 + "." + "r" * 43
+ARGS = [
+    "--api",
+    "sendgrid",
+    "--phases",
+    "coverage",
+    "--max-examples",
+    "1",
+    "--request-timeout",
+    "1",
+]
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "title", "reason"),
+    [
+        (silent, "request timeout", "no complete answer within 1 s"),
+        (dripping, "request timeout", "no complete answer within 1 s"),
+        (resetting, "connection reset", "reset the connection instead of answering"),
+        (garbage, "not HTTP", "bytes that are not an HTTP response"),
+    ],
+)
+def test_a_misbehaving_server_fails_each_operation_with_the_reason(
+    tmp_path, behaviour, title, reason
+):
+    report = tmp_path / "junit.xml"
+    with RogueServer(behaviour) as server:
+        started = time.monotonic()
+        code, out, _ = invoke(
+            [*ARGS, "--base-url", server.url, "--report", f"junit:{report}"],
+            {"SENDGRID_API_KEY": KEY},
+        )
+        took = time.monotonic() - started
+    assert code == 1, out
+    assert took < 30, took  # a few 1 s timeouts, not 224 s nor forever
+    progress = [line for line in out.splitlines() if line.startswith("  coverage ")]
+    assert progress and all(f"FAILED ({title})" in line for line in progress), progress
+    assert " ok" not in "\n".join(progress)
+    for operation in ("GET /v3/marketing/segments:", "GET /v3/marketing/segments/{segment_id}:"):
+        assert f"{operation} FAILED" in out
+    assert f"[network] {title}" in out and reason in out
+    assert "cannot reach" not in out  # it was reached: it misbehaved
+    cases = ElementTree.parse(report).getroot().iter("testcase")
+    failed = [case for case in cases if case.find("failure") is not None]
+    assert len(failed) == 2 and all(reason in case.find("failure").text for case in failed)
+
+
+def test_a_run_longer_than_max_time_stops_and_fails():
+    with RogueServer(silent) as server:
+        started = time.monotonic()
+        code, out, _ = invoke(
+            ["--api", "sendgrid", "--base-url", server.url, "--request-timeout", "1",
+             "--max-time", "2"],
+            {"SENDGRID_API_KEY": KEY},
+        )  # fmt: skip
+        took = time.monotonic() - started
+    assert code == 1
+    assert took < 15, took
+    assert "--max-time 2 s" in out, out[-2000:]
