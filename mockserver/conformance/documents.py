@@ -13,6 +13,8 @@ from typing import Any
 
 import jsonschema_rs
 
+from mockserver.errors import LimitError
+
 #: Marks a size bound in a fixture schema (``"maximum": N, "x-limit": true`` on a count, the
 #: same beside ``maxItems``/``maxLength``/``maxProperties``): past it a document is refused as
 #: too large (413, a :class:`~mockserver.errors.LimitError`), not as malformed.
@@ -177,6 +179,11 @@ def _past_bound(node: Mapping[str, Any], value: Any) -> str | None:
     return None
 
 
-def limit_problem(problems: Iterable[SchemaProblem]) -> SchemaProblem | None:
-    """The first size bound among ``problems`` (they make the document too large, not wrong)."""
-    return next((problem for problem in problems if problem.limit), None)
+def raise_if_too_large(problems: Iterable[SchemaProblem], source: str, doc: str) -> None:
+    """Raise a :class:`~mockserver.errors.LimitError` for the first size bound among
+    ``problems`` (they make the document too large, not wrong); ``doc`` is the format's page,
+    whose Limits section the message points to."""
+    too_large = next((problem for problem in problems if problem.limit), None)
+    if too_large is not None:
+        where = field_path(too_large.path) or "<top>"
+        raise LimitError(f"{source}: {where}: {too_large.message} ({doc}, Limits)", limit=where)

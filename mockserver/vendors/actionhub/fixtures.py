@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from mockserver.budget import checkpoint
-from mockserver.conformance.documents import DocumentSchema, field_path, limit_problem
+from mockserver.conformance.documents import DocumentSchema, field_path, raise_if_too_large
 from mockserver.errors import DataError, LimitError
 from mockserver.serialize import read_yaml_file
 from mockserver.vendors.actionhub.model import Catalog, quantize
@@ -165,13 +165,7 @@ def _lookup(source: str, table: Mapping[str, int], value: str, field: str, what:
 def parse_program(document: Any, source: str, default_program: str) -> ProgramFixture:
     """Validate one fixture document and turn it into a catalog and generation volume."""
     problems = _VALIDATOR.problems(document)
-    too_large = limit_problem(problems)
-    if too_large is not None:
-        where = field_path(too_large.path) or "<top>"
-        raise LimitError(
-            f"{source}: {where}: {too_large.message} (docs/actionhub-fixtures.md, Limits)",
-            limit=where,
-        )
+    raise_if_too_large(problems, source, "docs/actionhub-fixtures.md")
     if problems:
         raise FixtureError(source, field_path(problems[0].path) or None, problems[0].message)
     actions = {name: i for i, name in enumerate(document["action_types"])}

@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from mockserver.budget import checkpoint
-from mockserver.conformance.documents import DocumentSchema, field_path, limit_problem
+from mockserver.conformance.documents import DocumentSchema, field_path, raise_if_too_large
 from mockserver.errors import DataError, LimitError
 from mockserver.serialize import read_yaml_file
 from mockserver.vendors.sendgrid.compiled import compile_predicate, compile_query
@@ -160,13 +160,7 @@ def resolve(document: Mapping[str, Any], seed: int, source: str = "fixtures") ->
     """Validate a fixtures document and resolve it for ``seed`` (ids, parsed queries)."""
     document = _plain(dict(document))
     shape = _VALIDATOR.problems(document)
-    too_large = limit_problem(shape)
-    if too_large is not None:
-        where = field_path(too_large.path) or "<top>"
-        raise LimitError(
-            f"{source}: {where}: {too_large.message} (docs/sendgrid-fixtures.md, Limits)",
-            limit=where,
-        )
+    raise_if_too_large(shape, source, "docs/sendgrid-fixtures.md")
     if shape:
         raise FixtureError(
             [f"{source}: {field_path(e.path) or '<top>'}: {e.message}" for e in shape][
