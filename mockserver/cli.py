@@ -299,7 +299,7 @@ def serve_config(args: argparse.Namespace) -> ServeConfig:
         validate_responses=args.validate_responses,
         vendor_options=vendor_options,
         control=not args.no_control,
-        control_token=args.control_token or os.environ.get(TOKEN_ENV) or None,
+        control_token=control_token(args.control_token),
         cors_origins=cors_origins(args.cors_origin),
         latency_ms=args.latency,
         error_rate=args.error_rate,
@@ -341,10 +341,7 @@ def run_serve(args: argparse.Namespace) -> int:
     from mockserver.server import GuardedHttpTools, uvicorn_settings
 
     logging.basicConfig(level=args.log_level.upper(), format=LOG_FORMAT)
-    if args.control_token:
-        logging.getLogger("mockserver").warning(
-            "--control-token is visible to every user of this machine (ps); prefer %s", TOKEN_ENV
-        )
+    warn_of_token_flag(args.control_token)
     config = serve_config(args)
     try:
         app = build_app(config)
@@ -375,6 +372,18 @@ def run_serve(args: argparse.Namespace) -> int:
         **uvicorn_settings(config, GuardedHttpTools, raise_descriptors=True),
     )
     return stopped()
+
+
+def control_token(flag: str | None) -> str | None:
+    """The flag's token, else the environment's (which ``ps`` does not show)."""
+    return flag or os.environ.get(TOKEN_ENV) or None
+
+
+def warn_of_token_flag(flag: str | None) -> None:
+    if flag:
+        logging.getLogger("mockserver").warning(
+            "--control-token is visible to every user of this machine (ps); prefer %s", TOKEN_ENV
+        )
 
 
 def stopped() -> int:
@@ -422,13 +431,15 @@ def run_proxy(args: argparse.Namespace) -> int:
     from mockserver.errors import MockServerError
     from mockserver.reality.options import proxy_options
     from mockserver.reality.proxy import build_proxy
+    from mockserver.server import uvicorn_settings
 
     options = proxy_options(args)
     logging.basicConfig(level=options.log_level.upper(), format=LOG_FORMAT)
+    warn_of_token_flag(options.control_token)
     plane_config = ServeConfig(
         apis=(options.api,),
         cors_origins=(),
-        control_token=options.control_token,
+        control_token=control_token(options.control_token),
         journal_size=options.journal_size,
     )
     try:
@@ -453,8 +464,11 @@ def run_proxy(args: argparse.Namespace) -> int:
         access_log=False,
         server_header=False,
         date_header=False,
+        # The same hardening as serve: no proxy headers from the environment, bounded heads,
+        # idle and connection caps, a graceful SIGTERM.
+        **uvicorn_settings(plane_config, raise_descriptors=True),
     )
-    return 0
+    return stopped()
 
 
 def _add_verify(commands: argparse._SubParsersAction) -> None:

@@ -111,7 +111,9 @@ def add_proxy_arguments(parser: argparse.ArgumentParser, apis: Sequence[str]) ->
         type=str.lower,
     )
     parser.add_argument(
-        "--control-token", help="allow non-loopback control callers that send this token"
+        "--control-token",
+        help="allow non-loopback control callers that send this token (prefer "
+        "$MOCKSERVER_CONTROL_TOKEN: a flag is visible in ps)",
     )
     parser.add_argument(
         "--journal-size",

@@ -8,13 +8,15 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from bench.workload import free_port
-from mockserver.cli import parser
+from mockserver.cli import main, parser
 from mockserver.reality.options import proxy_options, verify_options
+from mockserver.testing import ThreadedServer
 from tests.conftest import AUTH, JSON
 from tests.reality.drift_app import SEGMENTS
 
@@ -47,6 +49,21 @@ def test_proxy_flags_land_in_the_options(tmp_path):
     assert options.redact == ("email", "first_name", "last_name")
     assert options.upstream_timeout == 2.5 and options.port == 0
     assert options.record == tmp_path / "c.jsonl"
+
+
+def test_the_proxy_takes_the_control_token_from_the_environment(monkeypatch):
+    import uvicorn
+
+    served: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: served.update(app=app, **kwargs))
+    monkeypatch.setenv("MOCKSERVER_CONTROL_TOKEN", "s3cret")
+    argv = ["proxy", "--api", "sendgrid", "--upstream", "http://127.0.0.1:9", "--port", "0"]
+    assert main(argv) == 0
+    assert served["forwarded_allow_ips"] == "" and served["proxy_headers"] is False
+    with ThreadedServer(served["app"]) as proxy:
+        health = f"{proxy.url}/__mockserver/health"
+        assert httpx.get(health).status_code == 403
+        assert httpx.get(health, headers={"x-mockserver-token": "s3cret"}).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -94,7 +111,9 @@ def test_the_proxy_command_logs_violations_and_stops_cleanly(drifting, segments)
     port = free_port()
     argv = [sys.executable, "-m", "mockserver", "proxy", "--api", "sendgrid"]
     argv += ["--upstream", drifting.url, "--port", str(port), "--log-level", "info"]
-    process = subprocess.Popen(argv, cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    # uvicorn must not take forwarded headers on the environment's word (as serve does not).
+    env = {**os.environ, "FORWARDED_ALLOW_IPS": "*"}
+    process = subprocess.Popen(argv, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
     lines: list[str] = []
     seen = threading.Condition()
 
@@ -120,6 +139,8 @@ def test_the_proxy_command_logs_violations_and_stops_cleanly(drifting, segments)
         wait_for("violates the sendgrid spec")
         assert "server" in answer.headers  # the upstream's, not a second one of the proxy's
         assert len(answer.headers.get_list("server")) == 1
+        forged = {"x-forwarded-for": "203.0.113.9"}  # would make this loopback caller remote
+        assert httpx.get(f"{url}/__mockserver/requests", headers=forged).status_code == 200
     finally:
         process.send_signal(signal.SIGTERM)
         code = process.wait(timeout=30)
