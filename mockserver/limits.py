@@ -25,6 +25,9 @@ HEADER_TIMEOUT = 10.0
 #: Descriptors kept free for files, SQLite and logs when connections are capped by the
 #: descriptor limit (``--max-connections`` default: the soft RLIMIT_NOFILE minus this).
 RESERVED_DESCRIPTORS = 64
+#: Bytes of one upstream answer (head and body) ``mockserver proxy`` reads before it gives up
+#: with a 502: an answer is held in memory whole, to be validated and recorded.
+MAX_UPSTREAM_ANSWER = 64 * 2**20
 #: Seconds SIGTERM waits for requests in flight before cancelling them (then exits 0).
 SHUTDOWN_GRACE = 2.5
 

@@ -8,7 +8,8 @@ as given and parses answers with httptools (llhttp, the C parser uvicorn uses): 
 
 Scope, on purpose: HTTP/1.1 over TCP or TLS, one request per connection at a time, the whole
 answer read into memory (chunked and close-delimited bodies are de-framed), interim (1xx)
-answers skipped, a reused connection that turns out closed retried once for idempotent methods.
+answers skipped, a reused connection that turns out closed retried once for idempotent methods,
+an answer past ``limits.MAX_UPSTREAM_ANSWER`` bytes refused (the connection closed).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import httptools
+
+from mockserver.limits import MAX_UPSTREAM_ANSWER
 
 RawHeaders = list[tuple[bytes, bytes]]
 
@@ -46,7 +49,8 @@ class Answer:
 class _Connection(asyncio.Protocol):
     """One connection; ``exchange`` sends a request and waits for its answer."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_answer: int = MAX_UPSTREAM_ANSWER) -> None:
+        self.max_answer = max_answer
         self.transport: asyncio.Transport | None = None
         self.closed = False
         self.used = False
@@ -60,6 +64,7 @@ class _Connection(asyncio.Protocol):
         self._headers: RawHeaders = []
         self._chunks: list[bytes] = []
         self._started = False  # any byte of this answer seen
+        self._size = 0  # bytes of this answer seen
         self._headers_done = False
 
     # -- asyncio.Protocol -------------------------------------------------------------------
@@ -71,6 +76,11 @@ class _Connection(asyncio.Protocol):
             self.close()
             return
         self._started = True
+        self._size += len(data)
+        if self._size > self.max_answer:
+            self._fail(ClientError("protocol", f"an answer over {self.max_answer} bytes"))
+            self.close()
+            return
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserError as exc:
@@ -168,8 +178,16 @@ def serialize(method: str, target: bytes, headers: Sequence[tuple[bytes, bytes]]
 class ConnectionPool:
     """Kept-alive connections to one ``host:port`` (TLS when ``tls``), at most ``limit`` open."""
 
-    def __init__(self, host: str, port: int, tls: bool, limit: int = 100) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        tls: bool,
+        limit: int = 100,
+        max_answer: int = MAX_UPSTREAM_ANSWER,
+    ) -> None:
         self.host = host
+        self.max_answer = max_answer
         self.port = port
         self.ssl = ssl.create_default_context() if tls else None
         self._idle: list[_Connection] = []
@@ -236,7 +254,7 @@ class ConnectionPool:
                 return connection
         loop = asyncio.get_running_loop()
         connect = loop.create_connection(
-            _Connection,
+            lambda: _Connection(self.max_answer),
             self.host,
             self.port,
             ssl=self.ssl,

@@ -16,7 +16,9 @@ async def read_request(reader: asyncio.StreamReader) -> bytes:
     return await reader.readuntil(b"\r\n\r\n")
 
 
-def with_server(script: Script, client: Callable[[ConnectionPool], Awaitable[object]]):
+def with_server(
+    script: Script, client: Callable[[ConnectionPool], Awaitable[object]], **pool_options: int
+):
     """Run ``client`` against a server answering each connection with ``script``; return
     ``(client's result, connections accepted)``."""
 
@@ -33,7 +35,7 @@ def with_server(script: Script, client: Callable[[ConnectionPool], Awaitable[obj
 
         server = await asyncio.start_server(handle, "127.0.0.1", 0)
         port = server.sockets[0].getsockname()[1]
-        pool = ConnectionPool("127.0.0.1", port, tls=False)
+        pool = ConnectionPool("127.0.0.1", port, tls=False, **pool_options)
         try:
             return await client(pool), accepted
         finally:
@@ -176,3 +178,20 @@ def test_garbage_and_truncated_answers_are_protocol_errors(reply):
 
     kind, _ = with_server(script, client)
     assert kind == "protocol"
+
+
+def test_an_endless_answer_is_refused_past_the_answer_limit():
+    async def endless(reader, writer):
+        await read_request(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+        while True:  # until the client hangs up
+            writer.write(b"4000\r\n" + b"x" * 0x4000 + b"\r\n")
+            await writer.drain()
+
+    async def client(pool):
+        with pytest.raises(ClientError) as failed:
+            await get(pool, timeout=30)
+        return failed.value
+
+    error, _ = with_server(endless, client, max_answer=2**20)
+    assert error.kind == "protocol" and "over 1048576 bytes" in error.detail
