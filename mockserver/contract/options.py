@@ -136,14 +136,8 @@ def base_url(value: str) -> str:
     return value.rstrip("/")
 
 
-def add_arguments(parser: argparse.ArgumentParser, apis: Sequence[str]) -> None:
-    parser.add_argument("--api", required=True, choices=list(apis), help="API whose spec to check")
-    parser.add_argument(
-        "--base-url",
-        type=base_url,
-        metavar="URL",
-        help="deployment to check (default: start the bundled mock on a free loopback port)",
-    )
+def add_header_option(parser: argparse.ArgumentParser) -> None:
+    """``-H``: credentials and other headers for a real deployment (contract, verify)."""
     parser.add_argument(
         "-H",
         "--header",
@@ -154,6 +148,35 @@ def add_arguments(parser: argparse.ArgumentParser, apis: Sequence[str]) -> None:
         metavar="'NAME: VALUE'",
         help="send this header with every request; its value is masked in all output",
     )
+
+
+def add_report_options(parser: argparse.ArgumentParser, pace_default: str) -> None:
+    """``--report`` and ``--rate-limit``, as every command that calls a deployment has them."""
+    parser.add_argument(
+        "--report",
+        type=report,
+        action="append",
+        default=[],
+        metavar="junit:PATH",
+        help="also write a JUnit XML report (secrets masked) for CI systems",
+    )
+    parser.add_argument(
+        "--rate-limit",
+        type=rate_limit,
+        metavar="N/s",
+        help=f"requests per second, e.g. 3/s; 'off' for none ({pace_default})",
+    )
+
+
+def add_arguments(parser: argparse.ArgumentParser, apis: Sequence[str]) -> None:
+    parser.add_argument("--api", required=True, choices=list(apis), help="API whose spec to check")
+    parser.add_argument(
+        "--base-url",
+        type=base_url,
+        metavar="URL",
+        help="deployment to check (default: start the bundled mock on a free loopback port)",
+    )
+    add_header_option(parser)
     parser.add_argument(
         "--max-examples",
         type=bounded_int("max examples", 1),
@@ -175,20 +198,8 @@ def add_arguments(parser: argparse.ArgumentParser, apis: Sequence[str]) -> None:
         metavar="CHECK,...",
         help="comma-separated checks to run (default: all of " + ", ".join(CHECKS) + ")",
     )
-    parser.add_argument(
-        "--report",
-        type=report,
-        action="append",
-        default=[],
-        metavar="junit:PATH",
-        help="also write a JUnit XML report (secrets masked) for CI systems",
-    )
-    parser.add_argument(
-        "--rate-limit",
-        type=rate_limit,
-        metavar="N/s",
-        help="requests per second, e.g. 3/s; 'off' for none (default: the vendor's pace "
-        "against --base-url, none against the bundled mock)",
+    add_report_options(
+        parser, "default: the vendor's pace against --base-url, none against the bundled mock"
     )
     parser.add_argument(
         "--dry-run", action="store_true", help="list what would be called; send nothing"

@@ -10,7 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mockserver.behaviour.contract import bounded_int
-from mockserver.contract.options import ReportTarget, base_url, header, rate_limit, report
+from mockserver.contract.options import (
+    ReportTarget,
+    add_header_option,
+    add_report_options,
+    base_url,
+    seconds,
+)
 
 DEFAULT_PROXY_PORT = 4010
 #: Seconds the upstream (proxy) or each side (verify) has for one answer.
@@ -48,16 +54,6 @@ class VerifyOptions:
     #: ``None``: the vendor's pace (as ``mockserver contract`` uses against a deployment).
     rate_limit: str | None = None
     timeout: float = DEFAULT_TIMEOUT
-
-
-def timeout_seconds(value: str) -> float:
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = -1.0
-    if not 0 < seconds <= 3600:
-        raise argparse.ArgumentTypeError(f"expected seconds in (0, 3600], got {value!r}")
-    return seconds
 
 
 def field_names(value: str) -> list[str]:
@@ -99,7 +95,7 @@ def add_proxy_arguments(parser: argparse.ArgumentParser, apis: Sequence[str]) ->
     )
     parser.add_argument(
         "--upstream-timeout",
-        type=timeout_seconds,
+        type=seconds,
         default=DEFAULT_TIMEOUT,
         metavar="SECONDS",
         help="total time the upstream has for one answer (default %(default)g); then 504",
@@ -158,34 +154,11 @@ def add_verify_arguments(parser: argparse.ArgumentParser, apis: Sequence[str]) -
         metavar="URL",
         help="take the requests from a running mock's journal (its URL or control URL)",
     )
-    parser.add_argument(
-        "-H",
-        "--header",
-        dest="headers",
-        type=header,
-        action="append",
-        default=[],
-        metavar="'NAME: VALUE'",
-        help="send this header with every request; its value is masked in all output",
-    )
-    parser.add_argument(
-        "--report",
-        type=report,
-        action="append",
-        default=[],
-        metavar="junit:PATH",
-        help="also write a JUnit XML report (secrets masked)",
-    )
-    parser.add_argument(
-        "--rate-limit",
-        type=rate_limit,
-        metavar="N/s",
-        help="requests per second to the deployment, e.g. 3/s; 'off' for none (default: the "
-        "vendor's pace, as for mockserver contract)",
-    )
+    add_header_option(parser)
+    add_report_options(parser, "default: the vendor's pace, as for mockserver contract")
     parser.add_argument(
         "--timeout",
-        type=timeout_seconds,
+        type=seconds,
         default=DEFAULT_TIMEOUT,
         metavar="SECONDS",
         help="time one answer may take (default %(default)g)",
