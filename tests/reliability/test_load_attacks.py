@@ -17,7 +17,7 @@ import yaml
 
 from mockserver.resources import bundled_dir
 from tests.conftest import JSON
-from tests.reliability.attack import ConcurrentClient, canonical_of
+from tests.reliability.attack import TRIPLE_JOIN, ConcurrentClient, canonical_of
 from tests.reliability.conftest import RawClient, snapshot
 from tests.reliability.serve import ServeProcess
 
@@ -31,16 +31,6 @@ YAML = {"content-type": "application/yaml"}
 def bundled(api: str) -> dict[str, Any]:
     path = {"sendgrid": "sendgrid/world.yaml", "actionhub": "actionhub/demo.yaml"}[api]
     return yaml.safe_load((bundled_dir("fixtures") / path).read_text())
-
-
-#: A segment whose query joins event_data with itself three times: hours of SQLite work.
-TRIPLE_JOIN = (
-    "SELECT c.contact_id, c.updated_at FROM contact_data AS c "
-    "JOIN event_data AS a ON a.contact_id != c.contact_id "
-    "JOIN event_data AS b ON b.contact_id != a.contact_id "
-    "JOIN event_data AS d ON d.contact_id != b.contact_id "
-    "WHERE a.event_timestamp + b.event_timestamp + d.event_timestamp > 0"
-)
 
 
 def alias_bomb() -> bytes:

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from mockserver.resources import bundled_dir
+from tests.reliability.attack import TRIPLE_JOIN
 from tests.reliability.conftest import RawClient, request_bytes
 from tests.reliability.serve import ServeProcess
 
@@ -41,14 +42,6 @@ def test_sigterm_finishes_the_request_in_flight_and_exits_0():
         served.wait_for("Finished server process")
 
 
-#: A segment whose query joins event_data with itself three times: hours of SQLite work.
-TRIPLE_JOIN = (
-    "SELECT c.contact_id, c.updated_at FROM contact_data AS c "
-    "JOIN event_data AS a ON a.contact_id != c.contact_id "
-    "JOIN event_data AS b ON b.contact_id != a.contact_id "
-    "JOIN event_data AS d ON d.contact_id != b.contact_id "
-    "WHERE a.event_timestamp + b.event_timestamp + d.event_timestamp > 0"
-)
 #: SIGTERM must end the process within this many seconds, whatever runs.
 EXIT_WITHIN = 5.0
 
