@@ -112,14 +112,19 @@ def parse_document(
             return load(body)
         return orjson.loads(body)
     except LimitError as exc:
-        raise ControlError(
-            f"the document is past a limit ({exc.limit}); nothing was changed",
-            exc.reasons,
-            status=exc.status,
-            limit=exc.limit,
-        ) from None
+        raise past_limit("the document", exc) from None
     except (orjson.JSONDecodeError, yaml.YAMLError, UnicodeDecodeError) as exc:
         raise ControlError("the document is not valid JSON or YAML", [str(exc)]) from None
+
+
+def past_limit(what: str, exc: LimitError) -> ControlError:
+    """A limit a load ran into, as the control API answers it (413 or 408, naming the limit)."""
+    return ControlError(
+        f"{what} is past a limit ({exc.limit}); nothing was changed",
+        exc.reasons,
+        status=exc.status,
+        limit=exc.limit,
+    )
 
 
 def begin_load(target: ControlTarget, api: str) -> int:
@@ -149,12 +154,7 @@ def build_load(
             backend = runtime.build(document)
             budget.check()
     except LimitError as exc:
-        raise ControlError(
-            f"{api} data past a limit ({exc.limit}); nothing was changed",
-            exc.reasons,
-            status=exc.status,
-            limit=exc.limit,
-        ) from None
+        raise past_limit(f"{api} data", exc) from None
     except DataError as exc:
         raise ControlError(f"invalid {api} data; nothing was changed", exc.reasons) from None
 
