@@ -27,6 +27,8 @@ import redis
 from workload import HEADER_VALUES, Server, Workload, free_port, mock_argv, save
 from wrk import cell, ensure_wrk, interleaved, load_average, run_wrk
 
+#: A control call that changes something says its body is JSON (docs/SECURITY.md).
+JSON = {"content-type": "application/json"}
 SCENARIO = "/__mockserver/scenarios/actionhub/get_segments_segments_get"
 PROBE = "/segments?segment_basis=labels"
 
@@ -98,7 +100,11 @@ def propagation(url: str, changes: int) -> list[str]:
             for i in range(changes * 2):
                 setting = i % 2 == 0
                 want = 503 if setting else 200
-                reply = to_a.put(SCENARIO, json={"code": 503}) if setting else to_a.delete(SCENARIO)
+                reply = (
+                    to_a.put(SCENARIO, json={"code": 503})
+                    if setting
+                    else to_a.request("DELETE", SCENARIO, headers=JSON)
+                )
                 reply.raise_for_status()
                 done = time.perf_counter()
                 while to_b.get(PROBE, headers=HEADER_VALUES).status_code != want:
