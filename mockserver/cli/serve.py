@@ -1,0 +1,336 @@
+"""``mockserver serve``: its flags, the ``ServeConfig`` they make, and running uvicorn on it."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from mockserver.behaviour.contract import bounded_int
+from mockserver.cli.values import (
+    LOG_LEVELS,
+    bounded_seconds,
+    cidr,
+    error_rate,
+    latency_range,
+    readable_dir,
+    state_prefix,
+    state_url,
+)
+from mockserver.config import (
+    CONFIG_ENV,
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    DEFAULT_SEED,
+    LOG_FORMAT,
+    LOG_LEVEL_ENV,
+    ServeConfig,
+    config_to_json,
+)
+from mockserver.healthcheck import TOKEN_ENV
+from mockserver.vendors import REGISTRY, vendor
+
+
+def add_serve_command(commands: argparse._SubParsersAction) -> None:
+    serve = commands.add_parser(
+        "serve",
+        help="serve the mock APIs",
+        description="Serve the mock APIs; both share one port, their paths do not collide.",
+    )
+    serve.add_argument("--api", choices=[*REGISTRY, "all"], default="all", help="API to serve")
+    serve.add_argument("--host", default=DEFAULT_HOST, help="interface (default %(default)s)")
+    serve.add_argument(
+        "--port",
+        type=bounded_int("port", 0, 65535),
+        default=DEFAULT_PORT,
+        help="default %(default)s",
+    )
+    serve.add_argument(
+        "--seed",
+        type=bounded_int("seed", 0, 2**63 - 1),
+        default=DEFAULT_SEED,
+        help="data seed (default 0)",
+    )
+    serve.add_argument("--fixtures", type=readable_dir, help="fixtures directory")
+    serve.add_argument(
+        "--validate-responses",
+        action="store_true",
+        help="validate every response against its spec; a violation becomes a loud 500",
+    )
+    serve.add_argument(
+        "--strict-params",
+        action="store_true",
+        help="answer a query parameter the operation does not declare with a 400/422 in the "
+        "API's dialect (default: ignored as the vendor does, with an x-mockserver-warning header)",
+    )
+    serve.add_argument("--log-level", choices=LOG_LEVELS, default="info", type=str.lower)
+    serve.add_argument(
+        "--workers",
+        type=bounded_int("workers", 1, 64),
+        default=1,
+        help="worker processes answering identically (default 1; each holds its own "
+        "control-plane state unless --state is given)",
+    )
+    _add_control(serve)
+    _add_state(serve)
+    _add_replay(serve)
+    _add_limits(serve)
+    for api in REGISTRY:
+        group = serve.add_argument_group(f"{api} options")
+        for option in vendor(api).cli_options:
+            kwargs = {"dest": f"{api}__{option.dest}", "help": option.help}
+            if option.action:
+                kwargs["action"] = option.action
+            else:
+                kwargs.update(type=option.type, default=option.default)
+            group.add_argument(option.flag, **kwargs)
+    serve.set_defaults(run=run_serve)
+
+
+def serve_config(args: argparse.Namespace) -> ServeConfig:
+    apis = tuple(REGISTRY) if args.api == "all" else (args.api,)
+    vendor_options: dict[str, dict[str, object]] = {api: {} for api in REGISTRY}
+    for key, value in vars(args).items():
+        if "__" in key:
+            api, dest = key.split("__", 1)
+            vendor_options[api][dest] = value
+    return ServeConfig(
+        apis=apis,
+        seed=args.seed,
+        fixtures_dir=args.fixtures,
+        validate_responses=args.validate_responses,
+        vendor_options=vendor_options,
+        control=not args.no_control,
+        control_token=control_token(args.control_token),
+        cors_origins=cors_origins(args.cors_origin),
+        latency_ms=args.latency,
+        error_rate=args.error_rate,
+        journal_size=args.journal_size,
+        state_url=args.state,
+        state_prefix=args.state_prefix,
+        strict_params=args.strict_params,
+        replay=tuple(args.replay),
+        **limit_fields(args),
+    )
+
+
+def limit_fields(args: argparse.Namespace) -> dict[str, object]:
+    """The ``ServeConfig`` fields of :func:`_add_limits`' flags."""
+    return {
+        "max_load_bytes": args.max_load_bytes,
+        "load_timeout": args.load_timeout,
+        "control_origins": tuple(args.control_origin or ()),
+        "trust_proxy": tuple(args.trust_proxy or ()),
+        "max_header_bytes": args.max_header_bytes,
+        "journal_entry_bytes": args.journal_entry_bytes,
+        "timeout_keep_alive": args.timeout_keep_alive,
+        "header_timeout": args.header_timeout,
+        "max_connections": args.max_connections,
+    }
+
+
+def cors_origins(values: list[str] | None) -> tuple[str, ...]:
+    if not values:
+        return ("*",)
+    return () if values == ["none"] else tuple(values)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from mockserver.app import build_app, freeze_startup_objects
+    from mockserver.errors import MockServerError
+    from mockserver.server import GuardedHttpTools, uvicorn_settings
+
+    logging.basicConfig(level=args.log_level.upper(), format=LOG_FORMAT)
+    warn_of_token_flag(args.control_token)
+    config = serve_config(args)
+    try:
+        app = build_app(config)
+    except MockServerError as exc:
+        print(f"mockserver: error: {exc}", file=sys.stderr)
+        return 2
+    if threading.current_thread() is threading.main_thread():
+        # uvicorn re-raises SIGTERM once its graceful shutdown is done (in-flight requests
+        # answered); with a handler in place that ends in a clean exit 0, not death by signal.
+        signal.signal(signal.SIGTERM, lambda signum, frame: None)
+    settings = {"host": args.host, "port": args.port, "log_level": args.log_level}
+    if args.workers == 1:
+        freeze_startup_objects()
+        hardened = uvicorn_settings(config, raise_descriptors=True)
+        uvicorn.run(app, access_log=False, **settings, **hardened)
+        return stopped()
+    # Each worker builds its own app from the same config: same seed, same bytes. The data was
+    # checked above, so a bad fixture fails once here instead of in every respawned worker.
+    del app
+    os.environ[CONFIG_ENV] = config_to_json(config)
+    os.environ[LOG_LEVEL_ENV] = args.log_level
+    uvicorn.run(
+        "mockserver.app:create_app_from_env",
+        factory=True,
+        workers=args.workers,
+        access_log=False,
+        **settings,
+        **uvicorn_settings(config, GuardedHttpTools, raise_descriptors=True),
+    )
+    return stopped()
+
+
+def control_token(flag: str | None) -> str | None:
+    """The flag's token, else the environment's (which ``ps`` does not show)."""
+    return flag or os.environ.get(TOKEN_ENV) or None
+
+
+def warn_of_token_flag(flag: str | None) -> None:
+    if flag:
+        logging.getLogger("mockserver").warning(
+            "--control-token is visible to every user of this machine (ps); prefer %s", TOKEN_ENV
+        )
+
+
+def stopped() -> int:
+    """After the server's graceful shutdown: stop any data load still running (its daemon
+    thread would not hold the exit anyway) and report a clean stop."""
+    from mockserver.budget import cancel_all
+
+    cancel_all("the server stopped")
+    return 0
+
+
+def _add_control(serve: argparse.ArgumentParser) -> None:
+    group = serve.add_argument_group("control plane, faults and CORS")
+    group.add_argument("--no-control", action="store_true", help="turn /__mockserver off")
+    group.add_argument(
+        "--control-token",
+        help=f"allow non-loopback control callers that send this token (prefer ${TOKEN_ENV}: "
+        "a flag is visible to every user in ps)",
+    )
+    group.add_argument(
+        "--journal-size",
+        type=bounded_int("journal size", 1, 1_000_000),
+        default=1000,
+        help="requests kept (1000)",
+    )
+    group.add_argument(
+        "--latency", type=latency_range, metavar="MS|MIN-MAX", help="delay every answer"
+    )
+    group.add_argument(
+        "--error-rate",
+        type=error_rate,
+        default=0.0,
+        metavar="P",
+        help="answer this fraction of requests 500/503 (0-1)",
+    )
+    group.add_argument(
+        "--cors-origin",
+        action="append",
+        metavar="ORIGIN",
+        help="allowed CORS origin (repeatable; default any; 'none' turns CORS off)",
+    )
+
+
+def _add_state(serve: argparse.ArgumentParser) -> None:
+    group = serve.add_argument_group(
+        "shared state (several processes or replicas serving as one mock; docs/SCALING.md)"
+    )
+    group.add_argument(
+        "--state",
+        type=state_url,
+        metavar="URL",
+        help="keep journal, scenarios, faults, loaded data and rate-limit windows in Redis "
+        "(redis://HOST:PORT/DB); default: in this process",
+    )
+    group.add_argument(
+        "--state-prefix",
+        type=state_prefix,
+        default="mockserver",
+        metavar="PREFIX",
+        help="prefix of the mock's Redis keys: mocks with different prefixes share one Redis "
+        "without seeing each other (default %(default)s)",
+    )
+
+
+def _add_replay(serve: argparse.ArgumentParser) -> None:
+    serve.add_argument(
+        "--replay",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="answer requests recorded in this cassette (mockserver proxy --record) byte for "
+        "byte; everything else as usual (repeatable)",
+    )
+
+
+def _add_limits(serve: argparse.ArgumentParser) -> None:
+    """Hardening (docs/SECURITY.md): every limit a client meets, and who may drive /__mockserver."""
+    from mockserver import limits
+
+    group = serve.add_argument_group("limits and control-plane safety (docs/SECURITY.md)")
+    group.add_argument(
+        "--max-load-bytes",
+        type=bounded_int("max load bytes", 1024, 2**31),
+        default=limits.MAX_LOAD_BYTES,
+        metavar="N",
+        help="largest data-load body and fixture file (default %(default)s; past it: 413)",
+    )
+    group.add_argument(
+        "--load-timeout",
+        type=bounded_seconds("load timeout", 0.1, 3600),
+        default=limits.LOAD_TIMEOUT,
+        metavar="S",
+        help="seconds a data load may take before it is stopped (default %(default)g; 408)",
+    )
+    group.add_argument(
+        "--control-origin",
+        action="append",
+        metavar="ORIGIN",
+        help="a browser origin allowed to call the control API (repeatable; default: none)",
+    )
+    group.add_argument(
+        "--trust-proxy",
+        action="append",
+        type=cidr,
+        metavar="CIDR",
+        help="believe X-Forwarded-For from these proxies (repeatable; default: nobody)",
+    )
+    group.add_argument(
+        "--max-header-bytes",
+        type=bounded_int("max header bytes", 1024, 2**24),
+        default=limits.MAX_HEADER_BYTES,
+        metavar="N",
+        help="bytes of request headers (default %(default)s; past it: 431)",
+    )
+    group.add_argument(
+        "--journal-entry-bytes",
+        type=bounded_int("journal entry bytes", 256, 2**24),
+        default=limits.JOURNAL_ENTRY_BYTES,
+        metavar="N",
+        help="request bytes a journal entry keeps; the rest is cut, marked (default %(default)s)",
+    )
+    group.add_argument(
+        "--timeout-keep-alive",
+        type=bounded_seconds("keep-alive timeout", 0.1, 3600),
+        default=limits.TIMEOUT_KEEP_ALIVE,
+        metavar="S",
+        help="close idle keep-alive connections after S seconds (default %(default)g)",
+    )
+    group.add_argument(
+        "--header-timeout",
+        type=bounded_seconds("header timeout", 0.1, 3600),
+        default=limits.HEADER_TIMEOUT,
+        metavar="S",
+        help="close a connection that sends no complete request head for S seconds "
+        "(default %(default)g)",
+    )
+    group.add_argument(
+        "--max-connections",
+        type=bounded_int("max connections", 16, 1_000_000),
+        metavar="N",
+        help="open connections at most; past it the longest idle is closed "
+        "(default: the descriptor limit less a reserve)",
+    )

@@ -1,0 +1,87 @@
+"""argparse value types of the command line: each parses one flag's text or says why not."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (and exit code 2), not a usage dump."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def readable_dir(value: str) -> Path:
+    path = Path(value)
+    if not path.is_dir() or not os.access(path, os.R_OK | os.X_OK):
+        raise argparse.ArgumentTypeError(f"not a readable directory: {value}")
+    return path
+
+
+def latency_range(value: str) -> tuple[float, float]:
+    from mockserver.scenarios.overrides import parse_latency
+
+    try:
+        return parse_latency(value)  # type: ignore[return-value]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def error_rate(value: str) -> float:
+    from mockserver.scenarios.overrides import parse_rate
+
+    try:
+        return parse_rate(value) or 0.0
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def bounded_seconds(name: str, low: float, high: float):
+    """An argparse type: a decimal number of seconds in ``[low, high]`` (ASCII digits)."""
+    from mockserver.numbers import parse_decimal
+
+    def parse(value: str) -> float:
+        try:
+            seconds = parse_decimal(value.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be seconds, got {value!r}") from None
+        if not low <= seconds <= high:
+            raise argparse.ArgumentTypeError(f"{name} must be between {low:g} and {high:g} s")
+        return seconds
+
+    return parse
+
+
+def cidr(value: str) -> str:
+    import ipaddress
+
+    try:
+        return str(ipaddress.ip_network(value.strip(), strict=False))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an address or CIDR network: {value!r}") from None
+
+
+def state_url(value: str) -> str:
+    from mockserver.state.select import SCHEMES
+
+    scheme = value.partition("://")[0]
+    if scheme not in SCHEMES or not value.partition("://")[2]:
+        raise argparse.ArgumentTypeError(
+            f"not a Redis URL: {value!r} (redis://HOST:PORT/DB, rediss://... or unix://PATH)"
+        )
+    return value
+
+
+def state_prefix(value: str) -> str:
+    if not (
+        0 < len(value) <= 64 and all(c.isascii() and (c.isalnum() or c in "_.-") for c in value)
+    ):
+        raise argparse.ArgumentTypeError(
+            f"state prefix {value[:70]!r}: 1-64 letters, digits, '_', '.' or '-'"
+        )
+    return value
