@@ -200,3 +200,22 @@ def test_a_lost_store_leaves_the_request_path_answering(prefix):
         wait_until(lambda: [r.path for _, r in state.journal.records()] == ["/while-lost"])
         assert state.overrides.scenarios() == {}  # the store's truth (it restarted empty)
         state.close()
+
+
+def test_journal_ids_go_on_after_the_store_restarts_empty(prefix):
+    """A reader's ``since`` cursor keeps working: the restarted store's ids continue."""
+    with RedisServer() as server:
+        state = redis_state(server.url, prefix=prefix)
+        state.attach({}, Masker())
+        state.start()
+        for i in range(3):
+            state.journal.append(record(f"/before{i}"))
+        settle(state)
+        last = state.journal.records()[-1][0]
+        server.stop()
+        state.journal.append(record("/while-lost"))
+        server.start()  # same port, empty
+        wait_until(lambda: [r.path for _, r in state.journal.records()] == ["/while-lost"])
+        ((id_, _),) = state.journal.records()
+        assert id_ > last
+        state.close()

@@ -1,12 +1,13 @@
 """The journal of every process in one bounded Redis stream, secrets masked before they leave.
 
-A request appends its raw record to a local buffer (no I/O); a writer thread masks and stores
-what accumulated in one script call (one round trip per batch, however many requests), and the
-answer's last byte waits for :meth:`RedisJournal.settled`: a client that has its answer finds
-its request in the journal of every replica, and the stream's order is the order answers were
-given. Stream ids are the journal's ids (``N-0``, ``N`` from one shared counter), so a reader's
-``since`` cursor works through any replica. While the store is lost, records wait in a bounded
-local backlog (the journal's size) and are stored when it is back.
+A request appends its raw record to a local buffer (no I/O); a writer task on the serving event
+loop masks and stores what accumulated in one script call (one round trip per batch, however
+many requests; an asyncio client, so no second thread hands the GIL back and forth with the
+loop), and the answer's last byte waits for :meth:`RedisJournal.settled`: a client that has
+its answer finds its request in the journal of every replica, and the stream's order is the
+order answers were given. Stream ids are the journal's ids (``N-0``, ``N`` from one shared
+counter), so a reader's ``since`` cursor works through any replica. While the store is lost,
+records wait in a bounded local backlog (the journal's size) and are stored when it is back.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from collections import deque
 from typing import TYPE_CHECKING, Any
 
 import orjson
+from redis.commands.core import AsyncScript
+from redis.exceptions import RedisError
 
 from mockserver.journal.record import Record
-from mockserver.state.redis.link import Link
+from mockserver.state.redis.link import LOST, AsyncClient, Link, async_client, reason_of
 
 if TYPE_CHECKING:
     from mockserver.journal.masking import Masker
@@ -92,8 +95,8 @@ def unpack(data: bytes) -> Record:
     )
 
 
-def _resolve(future: asyncio.Future[None]) -> None:
-    if not future.done():
+def _resolve(future: asyncio.Future[None] | None) -> None:
+    if future is not None and not future.done():
         future.set_result(None)
 
 
@@ -110,12 +113,10 @@ class RedisJournal:
         self.masker: Masker | None = None
         self._ids = link.key("journal", "ids")
         self._stream = link.key("journal")
-        self._script = link.slow.register_script(APPEND)
+        self._script = link.fast.register_script(APPEND)
         self._keep_ids = link.slow.register_script(KEEP_IDS)
         #: The highest id this process stored.
         self.last_id = 0
-        self._lock = threading.Lock()
-        self._wake = threading.Event()
         self._pending: list[Record] = []
         self._backlog: deque[Record] = deque(maxlen=size)
         #: Records appended / stored (or given up on) so far, in this process.
@@ -125,84 +126,145 @@ class RedisJournal:
         self._flying = 0
         self._flying_future: asyncio.Future[None] | None = None
         self._next_future: asyncio.Future[None] | None = None
-        self._closed = False
-        self._writer = threading.Thread(target=self._run, name="journal-writer", daemon=True)
-        self._writer.start()
+        #: The writer task and the client it stores with, on the serving loop.
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._writer: asyncio.Task[None] | None = None
+        self._client: AsyncClient | None = None
+        self._sync = threading.Lock()
+        self._append_async: AsyncScript
 
-    # -- request path -----------------------------------------------------------------------------
+    # -- request path (the serving event loop) -----------------------------------------------------
     def append(self, record: Record) -> None:
-        with self._lock:
-            self._pending.append(record)
-            self._appended += 1
-        self._wake.set()
+        self._pending.append(record)
+        self._appended += 1
+        if self._writer is not None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop (a tool, a test): stored at once
+            self._store_now()
+            return
+        self._start_writer(loop)
 
     async def settled(self) -> None:
         if not self.link.up:
             return
-        with self._lock:
-            target = self._appended
-            if self._stored >= target:
-                return
-            if self._flying >= target:
-                future = self._flying_future
-                if future is None:
-                    future = self._flying_future = asyncio.get_running_loop().create_future()
-            else:
-                future = self._next_future
-                if future is None:
-                    future = self._next_future = asyncio.get_running_loop().create_future()
+        target = self._appended
+        if self._stored >= target:
+            return
+        if self._flying >= target:
+            future = self._flying_future
+            if future is None:
+                future = self._flying_future = asyncio.get_running_loop().create_future()
+        else:
+            future = self._next_future
+            if future is None:
+                future = self._next_future = asyncio.get_running_loop().create_future()
         await future
 
-    # -- writer thread ----------------------------------------------------------------------------
-    def _run(self) -> None:
-        while True:
-            self._wake.wait()
-            self._wake.clear()
-            with self._lock:
+    # -- the writer: a task on the serving loop, one script call per batch ------------------------
+    def _start_writer(self, loop: asyncio.AbstractEventLoop) -> None:
+        if loop is not self._loop:  # an async client belongs to the loop that made it
+            self._loop, self._client = loop, None
+        self._writer = loop.create_task(self._write())
+
+    async def _write(self) -> None:
+        try:
+            while self._pending or (self._backlog and self.link.up):
                 batch, self._pending = self._pending, []
                 self._flying = self._appended
                 self._flying_future, self._next_future = self._next_future, None
-            if batch or self._backlog:
-                self._store(batch)
-            with self._lock:
+                try:
+                    await self._store(batch)
+                except Exception:  # a bug: give these records up, never an answer waiting
+                    log.exception("storing journal records failed")
+                    self._backlog.clear()
                 self._stored = self._flying
-                future, self._flying_future = self._flying_future, None
-            if future is not None:
-                future.get_loop().call_soon_threadsafe(_resolve, future)
-            if self._closed and not self._pending:
-                return
+                _resolve(self._flying_future)
+                self._flying_future = None
+        finally:
+            self._writer = None
+            if self._pending:  # appended while the last batch was being given up on
+                _resolve(self._next_future)
+                self._next_future = None
+                self._stored = self._appended
 
-    def _store(self, batch: list[Record]) -> None:
+    async def _store(self, batch: list[Record]) -> None:
         """Store the backlog and ``batch``, oldest first; whatever fails stays in the backlog."""
         self._backlog.extend(batch)
-        if not self.link.up:
-            return
-        masker = self.masker or _default_masker()
-        while self._backlog:
-            chunk = [self._backlog[i] for i in range(min(BATCH, len(self._backlog)))]
-            args = [self.size, *(pack(record, masker) for record in chunk)]
-            keys = [self._ids, self._stream]
-            stored = self.link.hot(
-                lambda r, args=args, keys=keys: (
-                    self._script(keys=keys, args=args, client=r) and True
-                ),
-                fallback=lambda: False,
-            )
-            if not stored and not self.link.up:
+        while self._backlog and self.link.up:
+            chunk, args = self._chunk()
+            try:
+                keys = [self._ids, self._stream]
+                last = await self._async_script()(keys=keys, args=args)
+            except LOST as exc:
+                self.link.lost(exc)
                 return  # kept until the store is back
-            for _ in chunk:  # stored, or refused by a store that is up (logged): not retried
+            except RedisError as exc:  # refused by a store that is up: logged, not retried
+                log.warning("state store refused journal records: %s", reason_of(exc))
+            else:
+                self.last_id = max(self.last_id, int(last))
+            for _ in chunk:
                 self._backlog.popleft()
 
+    def _store_now(self) -> None:
+        """Outside an event loop: store what is pending with the blocking client (one thread
+        at a time: the caller's, or the replica's listener when the store is back)."""
+        with self._sync:
+            self._store_pending()
+
+    def _store_pending(self) -> None:
+        self._backlog.extend(self._pending)
+        self._pending = []
+        while self._backlog and self.link.up:
+            chunk, args = self._chunk()
+            last = self.link.hot(
+                lambda r, args=args: self._script(
+                    keys=[self._ids, self._stream], args=args, client=r
+                ),
+                fallback=lambda: None,
+            )
+            if last is None and not self.link.up:
+                break
+            if last is not None:
+                self.last_id = max(self.last_id, int(last))
+            for _ in chunk:
+                self._backlog.popleft()
+        self._stored = self._appended
+
+    def _chunk(self) -> tuple[list[Record], list[Any]]:
+        masker = self.masker or _default_masker()
+        chunk = [self._backlog[i] for i in range(min(BATCH, len(self._backlog)))]
+        return chunk, [self.size, *(pack(record, masker) for record in chunk)]
+
+    def _async_script(self) -> AsyncScript:
+        """The append script on this loop's client (made on first use)."""
+        if self._client is None:
+            self._client = async_client(self.link.url)
+            self._append_async = self._client.register_script(APPEND)
+        return self._append_async
+
     def wake(self) -> None:
-        """The store is back: keep the ids growing, store the backlog now."""
+        """The store is back (the replica's listener thread): keep the ids growing, store the
+        backlog now."""
         ids = [self._ids]
         self.link.control(lambda r: self._keep_ids(keys=ids, args=[self.last_id], client=r))
-        self._wake.set()
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            self._store_now()  # no serving loop (a tool, a test): this thread stores it
+        else:
+            loop.call_soon_threadsafe(self._kick, loop)
+
+    def _kick(self, loop: asyncio.AbstractEventLoop) -> None:
+        if self._writer is None and self._backlog:
+            self._start_writer(loop)
 
     def close(self) -> None:
-        self._closed = True
-        self._wake.set()
-        self._writer.join(timeout=2)
+        """At shutdown: what is still pending (or in the writer's hands) is stored with the
+        blocking client."""
+        if self._writer is not None:
+            self._writer.cancel()
+        self._store_now()
 
     # -- readers ----------------------------------------------------------------------------------
     def records(self, since: int = 0) -> list[tuple[int, Record]]:

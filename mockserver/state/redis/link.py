@@ -17,6 +17,8 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 
 import redis
+import redis.asyncio
+from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
@@ -60,6 +62,21 @@ def client(url: str, timeout: float | None) -> redis.Redis:
         socket_timeout=timeout,
         socket_connect_timeout=CONNECT_TIMEOUT if timeout is None else min(timeout, 1.0),
         retry=Retry(NoBackoff(), 0),
+        health_check_interval=0,
+    )
+
+
+#: The client of the journal's writer task (one per serving event loop).
+AsyncClient = redis.asyncio.Redis
+
+
+def async_client(url: str) -> AsyncClient:
+    """A request-path client for a coroutine: the same timeouts as ``Link.fast``."""
+    return redis.asyncio.Redis.from_url(
+        url,
+        socket_timeout=FAST_TIMEOUT,
+        socket_connect_timeout=min(FAST_TIMEOUT, 1.0),
+        retry=AsyncRetry(NoBackoff(), 0),
         health_check_interval=0,
     )
 
