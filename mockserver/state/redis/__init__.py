@@ -57,6 +57,7 @@ class RedisState(State):
         try:
             yield
         finally:
+            await self.journal.aclose()
             self.close()
 
     def start(self) -> None:

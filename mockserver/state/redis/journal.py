@@ -259,6 +259,16 @@ class RedisJournal:
         if self._writer is None and self._backlog:
             self._start_writer(loop)
 
+    async def aclose(self) -> None:
+        """At the server's shutdown, on its loop: let the writer finish (a second at most) and
+        close this loop's client."""
+        writer = self._writer
+        if writer is not None:
+            await asyncio.wait([writer], timeout=1.0)
+        if self._client is not None:
+            client, self._client = self._client, None
+            await client.aclose()
+
     def close(self) -> None:
         """At shutdown: what is still pending (or in the writer's hands) is stored with the
         blocking client."""
