@@ -12,6 +12,7 @@ carries its warnings (``params/unknown.py``); ``--strict-params`` makes it a par
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Mapping
 from http.cookies import CookieError, SimpleCookie
 from types import MappingProxyType
@@ -44,6 +45,14 @@ MAX_QUERY_FIELDS = 100_000
 #: entries and in key size, so hostile input cannot grow it.
 DECODED_CACHE_SIZE = 1024
 MAX_CACHED_KEY = 2048
+#: Answers of calls the backend says are memoizable (``Backend.memoizable``), kept for the data
+#: version in service: bounded in entries and in body bytes.
+ANSWER_CACHE_SIZE = 1024
+ANSWER_CACHE_BYTES = 8 * 2**20
+
+
+def body_size(reply: Reply) -> int:
+    return len(reply.body)
 
 
 class Decoded(NamedTuple):
@@ -55,6 +64,8 @@ class Decoded(NamedTuple):
     errors: list[ParamError]
     #: Query names the operation does not declare (``None``: there are none).
     unknown: UnknownParams | None
+    #: The key of the answer memo, when the backend memoizes this call (``None``: it does not).
+    memo_key: tuple[Any, ...] | None = None
 
 
 def parse_query(raw: bytes) -> dict[str, list[str]]:
@@ -121,6 +132,11 @@ class OperationPipeline:
         self._header_keys = tuple(p.key for p in operation.parameters if p.location == "header")
         self._cookies = any(p.location == "cookie" for p in operation.parameters)
         self._decoded: LruCache[Decoded | Reply] = LruCache(DECODED_CACHE_SIZE)
+        self._answers: LruCache[Reply] = LruCache(
+            ANSWER_CACHE_SIZE, ANSWER_CACHE_BYTES, sizeof=body_size
+        )
+        #: The data version the memoized answers come from (weakly: a replaced version goes).
+        self._answered_by: weakref.ref[Any] | None = None
 
     def answer(self, scope: Scope) -> Reply:
         """The operation's answer to the request; with unknown query names, the same answer
@@ -147,7 +163,7 @@ class OperationPipeline:
     def _respond(self, decoded: Decoded, headers: dict[str, str]) -> Reply:
         """security -> parameter errors -> scenario override -> behaviour or generation."""
         runtime, operation = self.runtime, self.operation
-        query, params, errors, _ = decoded
+        query, params, errors, _, memo_key = decoded
 
         satisfied, credential = self.credential(headers, query)
         if not satisfied:
@@ -168,12 +184,19 @@ class OperationPipeline:
             if refusal is not None:
                 return refusal
             if preference is not None:
+                memo_key = None  # a forced answer is never memoized
                 reply = self.responder.reply(preference, call)
         if reply is None:
+            if memo_key is not None and (reply := self._memoized(memo_key)) is not None:
+                return reply  # answered, and validated, when first computed
             handler = runtime.backend.handlers.get(operation.operation_id)
             reply = handler(call) if handler is not None else runtime.generated_reply(call)
             if preference is not None and preference.code not in (None, reply.status):
                 reply = self.responder.static(preference.code)
+            elif memo_key is not None:
+                if runtime.validator is not None:
+                    runtime.validator.check(operation, reply)
+                return self._answers.put(memo_key, reply)
         if runtime.validator is not None:
             runtime.validator.check(operation, reply)
         return reply
@@ -196,10 +219,21 @@ class OperationPipeline:
         unknown = self.query_names.unknown(query)
         if unknown is not None and self.strict_params:
             errors = [*errors, *unknown.errors]
-        decoded = Decoded(query, MappingProxyType(params), errors, unknown)
-        if sum(len(part) for part in key if part) <= MAX_CACHED_KEY:
-            self._decoded.put(key, decoded)
-        return decoded
+        if sum(len(part) for part in key if part) > MAX_CACHED_KEY:
+            return Decoded(query, MappingProxyType(params), errors, unknown)
+        memoizable = getattr(self.runtime.backend, "memoizable", None)
+        memo = not errors and memoizable is not None and memoizable(self.key[1], params)
+        decoded = Decoded(query, MappingProxyType(params), errors, unknown, key if memo else None)
+        return self._decoded.put(key, decoded)
+
+    def _memoized(self, key: tuple[Any, ...]) -> Reply | None:
+        """The memoized answer of ``key`` from the data version in service, if any."""
+        backend = self.runtime.backend
+        if self._answered_by is None or self._answered_by() is not backend:
+            self._answers.clear()  # a new data version: nothing memoized holds for it
+            self._answered_by = weakref.ref(backend)
+            return None
+        return self._answers.get(key)
 
     def _preference(self, prefer: str | None) -> tuple[Preference | None, Reply | None]:
         """The request's ``Prefer`` header, else the operation's stored scenario (counted down)."""

@@ -102,7 +102,10 @@ class Backend(Protocol):
     ``inventory() -> Mapping[str, Sequence[str]]`` names the ids of each collection in
     service, for the index page; ``prebuilt() -> Iterable[tuple[str, Reply]]`` yields
     (operationId, reply) for every answer serialized at build time, which the engine
-    validates against the spec once per data version.
+    validates against the spec once per data version; ``memoizable(operation_id, params) ->
+    bool`` says that the answer to these decoded parameters depends on nothing else (no
+    credential, clock or counter) for as long as this data version serves, so the engine may
+    answer a repeat of the request from its own memo without calling the handler.
     """
 
     handlers: Mapping[str, Handler]

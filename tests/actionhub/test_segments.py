@@ -134,10 +134,11 @@ def test_segment_answers_are_cached_and_force_refresh_recomputes():
     key = ("label", ("cat-tents",), None, False, "growth", threshold(0.5))
     assert program.segment_bodies.get(key) == fresh
     program.segment_bodies.put(key, b"stale\n")
-    assert served.get("/segment?labels=cat-tents", PROGRAM).content == b"stale\n"
+    # Spelled otherwise, the same segment misses the engine's answer memo and hits this cache.
+    assert served.get("/segment?labels=cat-tents&min_weight=0.5", PROGRAM).content == b"stale\n"
     refreshed = served.get("/segment?labels=cat-tents&force_refresh=true", PROGRAM)
     assert refreshed.content == fresh
-    assert served.get("/segment?labels=cat-tents", PROGRAM).content == fresh
+    assert served.get("/segment?labels=cat-tents&segment_type=growth", PROGRAM).content == fresh
 
 
 def test_segments_pages_are_cached_and_force_refresh_recomputes():
@@ -147,7 +148,7 @@ def test_segments_pages_are_cached_and_force_refresh_recomputes():
     key = ("label", "growth", repr(0.5), 1, 3)
     assert program.pages.get(key) == fresh
     program.pages.put(key, b'{"items":[],"total":0,"page":1,"size":3}')
-    assert served.get("/segments?size=3", PROGRAM).json()["total"] == 0
+    assert served.get("/segments?size=3&page=1", PROGRAM).json()["total"] == 0  # memo missed
     assert served.get("/segments?size=3&force_refresh=1", PROGRAM).content == fresh
 
 

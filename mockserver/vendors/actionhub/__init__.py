@@ -69,6 +69,11 @@ class ActionHubBackend:
     def authorize(self, operation: Operation, credential: str) -> Reply | None:
         return None
 
+    def memoizable(self, operation_id: str, params: Mapping[str, Any]) -> bool:
+        """Answers follow from the parameters and the data alone; ``force_refresh`` asks for
+        the segment to be computed again, so it is honoured, not memoized."""
+        return not params.get("force_refresh")
+
     def inventory(self) -> Mapping[str, Sequence[str]]:
         """The fixture programs (any other program-id answers from a generated world)."""
         return {"programs": sorted(self.programs.fixed)}
