@@ -23,6 +23,7 @@ from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
 from mockserver.journal.record import Record
+from mockserver.lru import LruCache
 from mockserver.state.redis.link import LOST, AsyncClient, Link, async_client, reason_of
 
 if TYPE_CHECKING:
@@ -52,26 +53,51 @@ return last
 BATCH = 500
 
 
-def pack(record: Record, masker: Masker) -> bytes:
-    """A record as stored: masked query and headers (first value of each name), JSON."""
-    headers = masker.header_items(record.headers)
-    return orjson.dumps(
-        [
-            record.time,
-            record.api,
-            record.operation,
-            record.method,
-            record.path,
-            masker.query(record.query.decode("latin-1")),
-            record.status,
-            record.ms,
-            list(headers.items()),
-            list(record.warnings),
-            list(record.violations),
-            record.source,
-        ],
-        default=str,
-    )
+#: Masked headers and queries kept by what they were masked from: a client repeats its headers
+#: and many of its queries, and masking is most of what storing a record costs.
+MASKED_CACHE_SIZE = 512
+
+
+class Packer:
+    """Records as stored: masked query and headers (first value of each name), JSON."""
+
+    def __init__(self, masker: Masker) -> None:
+        self.masker = masker
+        self._headers: LruCache[list[tuple[str, str]]] = LruCache(MASKED_CACHE_SIZE)
+        self._queries: LruCache[str] = LruCache(MASKED_CACHE_SIZE)
+
+    def __call__(self, record: Record) -> bytes:
+        return orjson.dumps(
+            [
+                record.time,
+                record.api,
+                record.operation,
+                record.method,
+                record.path,
+                self._query(record.query),
+                record.status,
+                record.ms,
+                self._header_items(record.headers),
+                list(record.warnings),
+                list(record.violations),
+                record.source,
+            ],
+            default=str,
+        )
+
+    def _header_items(self, raw: Any) -> list[tuple[str, str]]:
+        key = tuple(raw)
+        items = self._headers.get(key)
+        if items is None:
+            items = self._headers.put(key, list(self.masker.header_items(key).items()))
+        return items
+
+    def _query(self, raw: bytes) -> str:
+        shown = self._queries.get(raw)
+        if shown is None:
+            shown = self._queries.put(raw, self.masker.query(raw.decode("latin-1")))
+        return shown
+
 
 
 def unpack(data: bytes) -> Record:
@@ -131,6 +157,7 @@ class RedisJournal:
         self._writer: asyncio.Task[None] | None = None
         self._client: AsyncClient | None = None
         self._sync = threading.Lock()
+        self._packer: Packer | None = None
         self._append_async: AsyncScript
 
     # -- request path (the serving event loop) -----------------------------------------------------
@@ -234,8 +261,10 @@ class RedisJournal:
 
     def _chunk(self) -> tuple[list[Record], list[Any]]:
         masker = self.masker or _default_masker()
+        if self._packer is None or self._packer.masker is not masker:
+            self._packer = Packer(masker)
         chunk = [self._backlog[i] for i in range(min(BATCH, len(self._backlog)))]
-        return chunk, [self.size, *(pack(record, masker) for record in chunk)]
+        return chunk, [self.size, *map(self._packer, chunk)]
 
     def _async_script(self) -> AsyncScript:
         """The append script on this loop's client (made on first use)."""
