@@ -99,7 +99,6 @@ class Packer:
         return shown
 
 
-
 def unpack(data: bytes) -> Record:
     time, api, operation, method, path, query, status, ms, headers, warnings, violations, source = (
         orjson.loads(data)
