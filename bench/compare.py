@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -199,6 +200,44 @@ def validate(
         elif target.check is not None and (problem := target.check(reply)):
             problems[req.name] = problem
     return problems
+
+
+def unmeasurable(
+    targets: Sequence[Target], requests: Sequence[BenchRequest], apis: dict[str, str]
+) -> tuple[dict[str, dict[str, str]], set[tuple[str, str]]]:
+    """Each target's problems (:func:`validate`, printed) and the (target, operation) cells to
+    skip because of them."""
+    problems = {t.name: validate(t, requests, apis) for t in targets}
+    for name, found in problems.items():
+        for op, problem in found.items():
+            print(f"NOT MEASURED {name} {op}: {problem}", file=sys.stderr)
+    return problems, {(name, op) for name, found in problems.items() for op in found}
+
+
+def add_run_arguments(parser: argparse.ArgumentParser, connections: list[int], pin: str) -> None:
+    """The flags every interleaved comparison takes: rounds, connections, operations, pinning."""
+    parser.add_argument("--duration", type=float, default=2, help="seconds per wrk run (2)")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds per cell (5)")
+    shown = " ".join(map(str, connections))
+    parser.add_argument(
+        "--connections", type=int, nargs="+", default=connections, help=f"wrk connections ({shown})"
+    )
+    parser.add_argument(
+        "--operations", nargs="+", metavar="OPERATION_ID", help="only these (default: every one)"
+    )
+    Pinning.add_argument(parser, default=pin)
+    parser.add_argument(
+        "--dry-run", action="store_true", help="print the plan (targets, cells, time) and exit"
+    )
+
+
+def chosen_operations(wanted: Sequence[str] | None) -> list[str]:
+    """The workload's operationIds, or those of ``wanted`` (an unknown one ends the run)."""
+    every = [op.operation_id for op in operations()]
+    unknown = set(wanted or ()) - set(every)
+    if unknown:
+        raise SystemExit(f"unknown operations: {', '.join(sorted(unknown))}")
+    return [op for op in every if not wanted or op in wanted]
 
 
 # --- interleaved measurement -----------------------------------------------------------------

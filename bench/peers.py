@@ -34,7 +34,9 @@ from compare import (
     Key,
     Pinning,
     Target,
+    add_run_arguments,
     api_of,
+    chosen_operations,
     cpu_ratio,
     measure,
     ms_range,
@@ -45,10 +47,10 @@ from compare import (
     startup_rounds,
     stop_all,
     table,
-    validate,
+    unmeasurable,
     warm_up,
 )
-from workload import ROOT, BenchRequest, Server, Workload, mock_argv, operations, save
+from workload import ROOT, BenchRequest, Server, Workload, mock_argv, save
 from wrk import capture, check_same_bytes, ensure_wrk, load_average
 
 from mockserver.resources import bundled_dir
@@ -115,20 +117,9 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--duration", type=float, default=2, help="seconds per wrk run (2)")
-    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds per cell (5)")
-    parser.add_argument(
-        "--connections", type=int, nargs="+", default=[32, 1], help="wrk connections (32 1)"
-    )
+    add_run_arguments(parser, connections=[32, 1], pin="isolate")
     parser.add_argument(
         "--startup-runs", type=int, default=3, help="fresh starts per target for start-up (3)"
-    )
-    parser.add_argument(
-        "--operations", nargs="+", metavar="OPERATION_ID", help="only these (default: every one)"
-    )
-    Pinning.add_argument(parser, default="isolate")
-    parser.add_argument(
-        "--dry-run", action="store_true", help="print the plan (targets, cells, time) and exit"
     )
     return parser.parse_args()
 
@@ -150,11 +141,7 @@ def plan(args: argparse.Namespace, op_ids: list[str], pin: Pinning) -> str:
 def main() -> None:
     args = parse_args()
     pin = Pinning.choose(args.pin)
-    op_ids = [op.operation_id for op in operations()]
-    unknown = set(args.operations or ()) - set(op_ids)
-    if unknown:
-        raise SystemExit(f"unknown operations: {', '.join(sorted(unknown))}")
-    op_ids = [op for op in op_ids if not args.operations or op in args.operations]
+    op_ids = chosen_operations(args.operations)
     if args.dry_run:
         print(plan(args, op_ids, pin))
         return
@@ -178,11 +165,7 @@ def main() -> None:
         start_all(targets, probes)
         for name in (MOCK, BASELINE):  # one process each: the mock's bytes, served again
             check_same_bytes(by_name[name].processes()[0].url, requests, entries)
-        problems = {t.name: validate(t, requests, apis) for t in targets}
-        for name, found in problems.items():
-            for op, problem in found.items():
-                print(f"NOT MEASURED {name} {op}: {problem}", file=sys.stderr)
-        skip = {(name, op) for name, found in problems.items() for op in found}
+        problems, skip = unmeasurable(targets, requests, apis)
         pin.pin_wrk()
         warm_up(targets, requests, apis)
         cells = measure(targets, requests, apis, args.connections, args.duration, args.rounds, skip)

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 from collections.abc import Callable
 
@@ -34,17 +33,19 @@ from compare import (
     Key,
     Pinning,
     Target,
+    add_run_arguments,
     api_of,
+    chosen_operations,
     measure,
     probes_for,
     ratio,
     start_all,
     stop_all,
     table,
-    validate,
+    unmeasurable,
     warm_up,
 )
-from workload import ROOT, BenchRequest, Server, Workload, mock_argv, operations, save
+from workload import ROOT, BenchRequest, Server, Workload, mock_argv, save
 from wrk import ensure_wrk, load_average
 
 from mockserver.vendors import REGISTRY
@@ -115,24 +116,13 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--duration", type=float, default=2, help="seconds per wrk run (2)")
-    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds per cell (5)")
-    parser.add_argument(
-        "--connections", type=int, nargs="+", default=[32], help="wrk connections (32)"
-    )
+    add_run_arguments(parser, connections=[32], pin="shared")
     parser.add_argument(
         "--groups",
         nargs="+",
         choices=("workers", "features"),
         default=["workers", "features"],
         help="which comparisons to run (both)",
-    )
-    parser.add_argument(
-        "--operations", nargs="+", metavar="OPERATION_ID", help="only these (default: every one)"
-    )
-    Pinning.add_argument(parser, default="shared")
-    parser.add_argument(
-        "--dry-run", action="store_true", help="print the plan (targets, cells, time) and exit"
     )
     return parser.parse_args()
 
@@ -158,11 +148,7 @@ def plan(args: argparse.Namespace, groups: dict[str, list[Target]], op_ids: list
 def main() -> None:
     args = parse_args()
     pin = Pinning.choose(args.pin)
-    op_ids = [op.operation_id for op in operations()]
-    unknown = set(args.operations or ()) - set(op_ids)
-    if unknown:
-        raise SystemExit(f"unknown operations: {', '.join(sorted(unknown))}")
-    op_ids = [op for op in op_ids if not args.operations or op in args.operations]
+    op_ids = chosen_operations(args.operations)
     groups = build_groups(pin, args.groups)
     if args.dry_run:
         print(plan(args, groups, op_ids))
@@ -184,11 +170,7 @@ def main() -> None:
             every = Workload(provisional.url).requests()
         requests = [r for r in every if r.name in op_ids]
         start_all(everything, probes_for(every, apis))
-        problems = {t.name: validate(t, requests, apis) for t in everything}
-        for name, found in problems.items():
-            for op, problem in found.items():
-                print(f"NOT MEASURED {name} {op}: {problem}", file=sys.stderr)
-        skip = {(name, op) for name, found in problems.items() for op in found}
+        problems, skip = unmeasurable(everything, requests, apis)
         pin.pin_wrk()
         for group, targets in groups.items():
             print(f"{group} ...", flush=True)

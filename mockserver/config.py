@@ -19,6 +19,7 @@ DEFAULT_SEED = 0
 CONFIG_ENV = "MOCKSERVER_CONFIG"
 LOG_LEVEL_ENV = "MOCKSERVER_LOG_LEVEL"
 LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
 
 def _optional(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:

@@ -12,7 +12,6 @@ from pathlib import Path
 
 from mockserver.behaviour.contract import bounded_int
 from mockserver.cli.values import (
-    LOG_LEVELS,
     bounded_seconds,
     cidr,
     error_rate,
@@ -28,6 +27,7 @@ from mockserver.config import (
     DEFAULT_SEED,
     LOG_FORMAT,
     LOG_LEVEL_ENV,
+    LOG_LEVELS,
     ServeConfig,
     config_to_json,
 )

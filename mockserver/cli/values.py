@@ -6,8 +6,6 @@ import argparse
 import os
 from pathlib import Path
 
-LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
-
 
 class Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (and exit code 2), not a usage dump."""

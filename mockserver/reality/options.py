@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mockserver.behaviour.contract import bounded_int
+from mockserver.config import LOG_LEVELS
 from mockserver.contract.options import (
     ReportTarget,
     add_header_option,
@@ -102,7 +103,7 @@ def add_proxy_arguments(parser: argparse.ArgumentParser, apis: Sequence[str]) ->
     )
     parser.add_argument(
         "--log-level",
-        choices=("critical", "error", "warning", "info", "debug"),
+        choices=LOG_LEVELS,
         default="info",
         type=str.lower,
     )

@@ -56,3 +56,13 @@ def strength(chosen: list[int]) -> float:
     """Mean of weights (in 1/10,000), rounded half up to 4 decimals, exactly."""
     mean = Fraction(sum(chosen), len(chosen))
     return float(floor(mean + Fraction(1, 2))) / WEIGHT_SCALE
+
+
+def ranked(world: World, basis: str, segment_type: str, min_weight: float) -> list[tuple]:
+    """``/segments`` in order: (-user_count, item, action, strength) of every non-empty cell."""
+    expected = []
+    for (item, action), cell in values(world, basis, segment_type).items():
+        chosen = [v for v in cell.values() if v / WEIGHT_SCALE >= min_weight]
+        if chosen:
+            expected.append((-len(chosen), item, action, strength(chosen)))
+    return sorted(expected)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from mockserver.vendors.actionhub.model import WEIGHT_SCALE, threshold
+from mockserver.vendors.actionhub.model import threshold
 from tests.actionhub.conftest import Served
+from tests.actionhub.oracle import ranked
 from tests.actionhub.oracle import segment as naive_segment
-from tests.actionhub.oracle import strength as naive_strength
-from tests.actionhub.oracle import values as naive_values
 
 PROGRAM = {"program-id": "demo"}
 SEGMENTS_KEYS = {"items", "total", "page", "size"}
@@ -82,14 +81,8 @@ def test_action_types_filter_and_segment_type(served):
 @pytest.mark.parametrize("segment_type", ["growth", "base", "discovery"])
 def test_segments_agree_with_the_naive_model(served, basis, segment_type):
     world = demo(served).world
-    table = naive_values(world, basis, segment_type)
     names = dict(zip(world.catalog.ids(basis), world.catalog.names(basis), strict=True))
-    expected = []
-    for (item, action), cell in table.items():
-        chosen = [v for v in cell.values() if v / WEIGHT_SCALE >= 0.6]
-        if chosen:
-            expected.append((-len(chosen), item, action, naive_strength(chosen)))
-    expected.sort()
+    expected = ranked(world, basis, segment_type, 0.6)
     items = []
     for page in range(1, len(expected) // 100 + 2):
         body = served.segments(

@@ -18,8 +18,7 @@ from mockserver.vendors.actionhub.world import (
     roster,
 )
 from tests.actionhub.conftest import Served
-from tests.actionhub.oracle import strength as naive_strength
-from tests.actionhub.oracle import values as naive_values
+from tests.actionhub.oracle import ranked
 
 
 def reference_recommendations(seed, catalog, volume):
@@ -117,13 +116,7 @@ def test_generated_segments_agree_with_the_naive_model(basis, segment_type):
     program = served.runtime.backend.programs.get("overlap-shop")
     assert program.index.postings("label", "growth").overlap.bounds[-1] > 0  # users in both
     world = program.world
-    table = naive_values(world, basis, segment_type)
-    expected = []
-    for (item, action), cell in table.items():
-        chosen = [v for v in cell.values() if v / WEIGHT_SCALE >= 0.35]
-        if chosen:
-            expected.append((-len(chosen), item, action, naive_strength(chosen)))
-    expected.sort()
+    expected = ranked(world, basis, segment_type, 0.35)
     items = []
     for page in range(1, len(expected) // 100 + 2):
         body = served.segments(

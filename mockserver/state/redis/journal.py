@@ -20,11 +20,10 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 from redis.commands.core import AsyncScript
-from redis.exceptions import RedisError
 
 from mockserver.journal.record import Record
 from mockserver.lru import LruCache
-from mockserver.state.redis.link import LOST, AsyncClient, Link, async_client, reason_of
+from mockserver.state.redis.link import AsyncClient, Link, async_client
 
 if TYPE_CHECKING:
     from mockserver.journal.masking import Masker
@@ -220,43 +219,38 @@ class RedisJournal:
         self._backlog.extend(batch)
         while self._backlog and self.link.up:
             chunk, args = self._chunk()
-            try:
-                keys = [self._ids, self._stream]
-                last = await self._async_script()(keys=keys, args=args)
-            except LOST as exc:
-                self.link.lost(exc)
-                return  # kept until the store is back
-            except RedisError as exc:  # refused by a store that is up: logged, not retried
-                log.warning("state store refused journal records: %s", reason_of(exc))
-            else:
-                self.last_id = max(self.last_id, int(last))
-            for _ in chunk:
-                self._backlog.popleft()
+            last = await self.link.hot_async(
+                lambda args=args: self._async_script()(keys=[self._ids, self._stream], args=args),
+                fallback=lambda: None,
+            )
+            self._done(chunk, last)
 
     def _store_now(self) -> None:
         """Outside an event loop: store what is pending with the blocking client (one thread
         at a time: the caller's, or the replica's listener when the store is back)."""
         with self._sync:
-            self._store_pending()
+            self._backlog.extend(self._pending)
+            self._pending = []
+            while self._backlog and self.link.up:
+                chunk, args = self._chunk()
+                last = self.link.hot(
+                    lambda r, args=args: self._script(
+                        keys=[self._ids, self._stream], args=args, client=r
+                    ),
+                    fallback=lambda: None,
+                )
+                self._done(chunk, last)
+            self._stored = self._appended
 
-    def _store_pending(self) -> None:
-        self._backlog.extend(self._pending)
-        self._pending = []
-        while self._backlog and self.link.up:
-            chunk, args = self._chunk()
-            last = self.link.hot(
-                lambda r, args=args: self._script(
-                    keys=[self._ids, self._stream], args=args, client=r
-                ),
-                fallback=lambda: None,
-            )
-            if last is None and not self.link.up:
-                break
-            if last is not None:
-                self.last_id = max(self.last_id, int(last))
-            for _ in chunk:
-                self._backlog.popleft()
-        self._stored = self._appended
+    def _done(self, chunk: list[Record], last: int | None) -> None:
+        """After one script call: ``chunk`` stored (``last`` its highest id), or refused by a
+        store that is up (logged by the link; not retried); a lost store keeps it."""
+        if last is None and not self.link.up:
+            return
+        if last is not None:
+            self.last_id = max(self.last_id, int(last))
+        for _ in chunk:
+            self._backlog.popleft()
 
     def _chunk(self) -> tuple[list[Record], list[Any]]:
         masker = self.masker or _default_masker()

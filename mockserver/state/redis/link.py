@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 from urllib.parse import urlsplit
 
@@ -121,6 +121,18 @@ class Link:
             return fallback()
         try:
             return call(self.fast)
+        except LOST as exc:
+            self.lost(exc)
+        except RedisError as exc:
+            log.warning("state store refused a request-path call: %s", reason_of(exc))
+        return fallback()
+
+    async def hot_async(self, call: Callable[[], Awaitable[T]], fallback: Callable[[], T]) -> T:
+        """:meth:`hot` for a coroutine on an asyncio client (the journal's writer task)."""
+        if not self.up:
+            return fallback()
+        try:
+            return await call()
         except LOST as exc:
             self.lost(exc)
         except RedisError as exc:
