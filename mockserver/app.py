@@ -25,13 +25,13 @@ from mockserver.config import CONFIG_ENV, LOG_FORMAT, LOG_LEVEL_ENV, ServeConfig
 from mockserver.control.actions import ControlTarget
 from mockserver.control.cors import ControlApart
 from mockserver.control.mount import PREFIX, control_off_routes, control_routes
-from mockserver.cors import VARY_ORIGIN, api_cors, exposed_headers
+from mockserver.cors import VARY_ORIGIN, api_cors, exposed_headers, has_origin
 from mockserver.crash import ContainCrashes, crash_handler
 from mockserver.generate import SchemaFaker
 from mockserver.journal.masking import Masker
 from mockserver.journal.recorder import JournalMiddleware, Recorder
 from mockserver.limits import LoadLimits
-from mockserver.pipeline import OperationPipeline, headers_of
+from mockserver.pipeline import OperationPipeline
 from mockserver.reality.replay import Replays
 from mockserver.resources import bundled_dir
 from mockserver.routing.endpoint import PathEndpoint, sleep_at_least
@@ -147,8 +147,17 @@ class MockApp:
         #: A shared journal: the answer's last byte waits until its record is stored.
         self._settle = state.journal.settles
 
+    def answers_at_once(self, scope: Scope) -> bool:
+        """Whether the fast path answers the request: it needs no running task (no threadpool),
+        so the server may start it eagerly (``server.GuardedHttpTools``)."""
+        return (
+            scope["type"] == "http"
+            and not (self.cors and has_origin(scope))
+            and self.table.match(scope["path"]) is not None
+        )
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and not (self.cors and "origin" in headers_of(scope)):
+        if scope["type"] == "http" and not (self.cors and has_origin(scope)):
             found = self.table.match(scope["path"])
             if found is not None:
                 started = time.perf_counter()
@@ -256,6 +265,7 @@ def create_app_from_env() -> MockApp:
     app = create_app(config)
     # The protocol class uvicorn was handed by name: this worker's limits, before it serves.
     GuardedHttpTools.limits = connection_limits(config, raise_descriptors=True)
+    GuardedHttpTools.eager_for = staticmethod(app.answers_at_once)
     freeze_startup_objects()
     return app
 

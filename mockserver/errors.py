@@ -50,6 +50,24 @@ class LimitError(DataError):
         self.status = status
 
 
+class InvalidDocument(DataError):
+    """A YAML or JSON document that does not parse; ``line`` and ``column`` (1-based) and the
+    parser's ``problem`` when it says where."""
+
+    def __init__(
+        self,
+        reasons: list[str] | str,
+        *,
+        line: int | None = None,
+        column: int | None = None,
+        problem: str | None = None,
+    ) -> None:
+        super().__init__(reasons)
+        self.line = line
+        self.column = column
+        self.problem = problem
+
+
 class ConformanceError(MockServerError):
     """A reply that contradicts the spec; raised loudly in ``--validate-responses`` mode."""
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from http.cookies import CookieError, SimpleCookie
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -32,6 +32,7 @@ from mockserver.scenarios.overrides import Preference
 from mockserver.scenarios.prefer import parse_prefer
 from mockserver.scenarios.responder import Responder
 from mockserver.security.credentials import CredentialFinder
+from mockserver.serialize.reply import prepared
 from mockserver.spec.model import Operation
 from mockserver.state.base import OverrideStore
 
@@ -51,8 +52,8 @@ ANSWER_CACHE_SIZE = 1024
 ANSWER_CACHE_BYTES = 8 * 2**20
 
 
-def body_size(reply: Reply) -> int:
-    return len(reply.body)
+def memo_size(memo: Memo) -> int:
+    return len(memo.reply.body)
 
 
 class Decoded(NamedTuple):
@@ -64,8 +65,8 @@ class Decoded(NamedTuple):
     errors: list[ParamError]
     #: Query names the operation does not declare (``None``: there are none).
     unknown: UnknownParams | None
-    #: The key of the answer memo, when the backend memoizes this call (``None``: it does not).
-    memo_key: tuple[Any, ...] | None = None
+    #: The backend declared this call's answer memoizable (``Backend.memoizable``).
+    memoizable: bool = False
 
 
 def parse_query(raw: bytes) -> dict[str, list[str]]:
@@ -95,6 +96,16 @@ def parse_headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
     }
 
 
+def picked_headers(raw: list[tuple[bytes, bytes]], names: frozenset[bytes]) -> dict[str, str]:
+    """The first value of each of ``names`` the request carries: every request needs only a
+    few headers decoded (parameters, credential, ``Prefer``), so the rest stay bytes."""
+    picked: dict[str, str] = {}
+    for name, value in raw:
+        if name in names:
+            picked.setdefault(name.decode("latin-1"), value.decode("latin-1"))
+    return picked
+
+
 def headers_of(scope: Scope) -> dict[str, str]:
     """The request's parsed headers: parsed once per request, whoever asks first."""
     headers = scope.get(HEADERS_KEY)
@@ -115,6 +126,13 @@ def parse_cookies(header: str | None) -> dict[str, str]:
     return {name: morsel.value for name, morsel in jar.items()}
 
 
+class Memo(NamedTuple):
+    """A memoized answer: the reply as sent (warning headers included) and its warnings."""
+
+    reply: Reply
+    warnings: tuple[str, ...] = ()
+
+
 class OperationPipeline:
     """Answers one operation; compiled once per operation at start-up."""
 
@@ -129,92 +147,126 @@ class OperationPipeline:
         self.query_names = QueryNames(operation, self.schemes)
         self.strict_params = runtime.strict_params
         self.responder = Responder(runtime, operation)
-        self._header_keys = tuple(p.key for p in operation.parameters if p.location == "header")
+        #: What a request's parameters and credential come from, beside the query string and
+        #: the path: these headers, and the cookies when a parameter is a cookie.
+        declared = (p.key for p in operation.parameters if p.location == "header")
+        self._header_keys = tuple(dict.fromkeys((*declared, *self.credential.headers)))
         self._cookies = any(p.location == "cookie" for p in operation.parameters)
+        #: The headers read on every request: those, ``Prefer``, and the cookies if needed.
+        read = (*self._header_keys, "prefer", *(("cookie",) if self._cookies else ()))
+        self._read = frozenset(name.encode("latin-1") for name in read)
         self._decoded: LruCache[Decoded | Reply] = LruCache(DECODED_CACHE_SIZE)
-        self._answers: LruCache[Reply] = LruCache(
-            ANSWER_CACHE_SIZE, ANSWER_CACHE_BYTES, sizeof=body_size
+        self._answers: LruCache[Memo] = LruCache(
+            ANSWER_CACHE_SIZE, ANSWER_CACHE_BYTES, sizeof=memo_size
         )
-        #: The data version the memoized answers come from (weakly: a replaced version goes).
-        self._answered_by: weakref.ref[Any] | None = None
+        #: The data version (weakly: a replaced version goes) the memoized answers come from,
+        #: its ``memo_epoch`` hook, and the epoch they come from.
+        self._answered_by: tuple[weakref.ref[Any], Callable[[], Any] | None, Any] | None = None
 
     def answer(self, scope: Scope) -> Reply:
         """The operation's answer to the request; with unknown query names, the same answer
-        plus one warning header per name (also noted in ``scope`` for the journal and log)."""
-        headers = headers_of(scope)
-        decoded = self._decoded_params(scope, headers)
+        plus one warning header per name (also noted in ``scope`` for the journal and log).
+
+        A request repeating one whose answer the backend declared memoizable is answered from
+        the memo: the key holds everything security and parameters read (query string, path,
+        the parameter and credential headers, cookies), so the answer and its warnings are
+        the ones the whole pipeline gave; never with ``Prefer`` or a scenario set.
+        """
+        headers = picked_headers(scope["headers"], self._read)
+        key = self._raw_key(scope, headers)
+        if "prefer" not in headers and not self.overrides.has_scenarios:
+            memo = self._memoized(key)
+            if memo is not None:
+                if memo.warnings:
+                    scope[WARNINGS_KEY] = memo.warnings
+                return memo.reply
+        decoded = self._decoded_params(scope, headers, key)
         if isinstance(decoded, Reply):
             return decoded
-        if decoded.unknown is None:
-            return self._respond(decoded, headers)
-        # Noted before answering: should the answer fail, the endpoint's 500 carries them too.
-        scope[WARNINGS_KEY] = decoded.unknown.warnings
-        return self._respond(decoded, headers).with_headers(*decoded.unknown.headers)
+        warnings = ()
+        if decoded.unknown is not None:
+            # Noted before answering: should the answer fail, the endpoint's 500 carries them.
+            scope[WARNINGS_KEY] = warnings = decoded.unknown.warnings
+        reply, memoizable = self._respond(decoded, headers, scope)
+        if decoded.unknown is not None:
+            reply = reply.with_headers(*decoded.unknown.headers)
+        if memoizable:
+            self._answers.put(key, Memo(prepared(reply), warnings))
+        return reply
 
     def fault(self, scope: Scope, status: int) -> Reply:
         """The error answer a fault draws for this request (warned about like any other)."""
         reply = self.responder.static(status)
-        decoded = self._decoded_params(scope, headers_of(scope))
+        headers = picked_headers(scope["headers"], self._read)
+        decoded = self._decoded_params(scope, headers, self._raw_key(scope, headers))
         if isinstance(decoded, Reply) or decoded.unknown is None:
             return reply
         scope[WARNINGS_KEY] = decoded.unknown.warnings
         return reply.with_headers(*decoded.unknown.headers)
 
-    def _respond(self, decoded: Decoded, headers: dict[str, str]) -> Reply:
-        """security -> parameter errors -> scenario override -> behaviour or generation."""
+    def _respond(
+        self, decoded: Decoded, headers: dict[str, str], scope: Scope
+    ) -> tuple[Reply, bool]:
+        """security -> parameter errors -> scenario override -> behaviour or generation;
+        and whether the answer may be memoized. ``headers``: those the pipeline reads."""
         runtime, operation = self.runtime, self.operation
-        query, params, errors, _, memo_key = decoded
+        query, params, errors, _, memoizable = decoded
 
         satisfied, credential = self.credential(headers, query)
         if not satisfied:
-            return runtime.dialect.unauthenticated()
+            return runtime.dialect.unauthenticated(), False
         if credential is not None:
             refusal = runtime.backend.authorize(operation, credential)
             if refusal is not None:
-                return refusal
+                return refusal, False
 
         if errors:
-            return runtime.dialect.invalid_parameters(operation, errors)
+            return runtime.dialect.invalid_parameters(operation, errors), False
 
-        call = Call(operation, params, headers, credential)
+        call = Call(operation, params, headers_of(scope), credential)
         reply = preference = None
         prefer = headers.get("prefer")
         if prefer is not None or self.overrides.has_scenarios:
             preference, refusal = self._preference(prefer)
             if refusal is not None:
-                return refusal
+                return refusal, False
             if preference is not None:
-                memo_key = None  # a forced answer is never memoized
+                memoizable = False  # a forced answer is never memoized
                 reply = self.responder.reply(preference, call)
         if reply is None:
-            if memo_key is not None and (reply := self._memoized(memo_key)) is not None:
-                return reply  # answered, and validated, when first computed
             handler = runtime.backend.handlers.get(operation.operation_id)
             reply = handler(call) if handler is not None else runtime.generated_reply(call)
             if preference is not None and preference.code not in (None, reply.status):
                 reply = self.responder.static(preference.code)
-            elif memo_key is not None:
-                if runtime.validator is not None:
-                    runtime.validator.check(operation, reply)
-                return self._answers.put(memo_key, reply)
         if runtime.validator is not None:
             runtime.validator.check(operation, reply)
-        return reply
+        return reply, memoizable
 
-    def _decoded_params(self, scope: Scope, headers: dict[str, str]) -> Decoded | Reply:
-        """The request's :class:`Decoded` parameters, from the memo when it was seen before."""
-        query_string: bytes = scope["query_string"]
+    def _raw_key(self, scope: Scope, headers: dict[str, str]) -> tuple[Any, ...]:
+        """Everything a request's parameters and credential are read from."""
         path: dict[str, str] = scope.get("path_params", {})
         cookies = headers.get("cookie") if self._cookies else None
-        key = (query_string, cookies, *path.values(), *map(headers.get, self._header_keys))
+        return (
+            scope["query_string"],
+            cookies,
+            *path.values(),
+            *map(headers.get, self._header_keys),
+        )
+
+    def _decoded_params(
+        self, scope: Scope, headers: dict[str, str], key: tuple[Any, ...]
+    ) -> Decoded | Reply:
+        """The request's :class:`Decoded` parameters, from the memo when it was seen before."""
         decoded = self._decoded.get(key)
         if decoded is not None:
             return decoded
+        query_string: bytes = key[0]
         try:
             query = parse_query(query_string) if query_string else {}
         except ValueError:
             return self.runtime.dialect.error(400, "too many query parameters")
-        raw = RawRequest(query=query, headers=headers, path=path, cookies=parse_cookies(cookies))
+        path: dict[str, str] = scope.get("path_params", {})
+        raw = RawRequest(query=query, headers=headers, path=path, cookies=parse_cookies(key[1]))
         params, errors = self.decode(raw)
         unknown = self.query_names.unknown(query)
         if unknown is not None and self.strict_params:
@@ -223,17 +275,26 @@ class OperationPipeline:
             return Decoded(query, MappingProxyType(params), errors, unknown)
         memoizable = getattr(self.runtime.backend, "memoizable", None)
         memo = not errors and memoizable is not None and memoizable(self.key[1], params)
-        decoded = Decoded(query, MappingProxyType(params), errors, unknown, key if memo else None)
+        decoded = Decoded(query, MappingProxyType(params), errors, unknown, memo)
         return self._decoded.put(key, decoded)
 
-    def _memoized(self, key: tuple[Any, ...]) -> Reply | None:
-        """The memoized answer of ``key`` from the data version in service, if any."""
+    def _memoized(self, key: tuple[Any, ...]) -> Memo | None:
+        """The memoized answer of ``key`` from the data version (and epoch) in service."""
         backend = self.runtime.backend
-        if self._answered_by is None or self._answered_by() is not backend:
-            self._answers.clear()  # a new data version: nothing memoized holds for it
-            self._answered_by = weakref.ref(backend)
+        answered_by = self._answered_by
+        if answered_by is None or answered_by[0]() is not backend:
+            self._forget(backend, getattr(backend, "memo_epoch", None))
+            return None
+        epoch_of = answered_by[1]
+        if epoch_of is not None and epoch_of() != answered_by[2]:
+            self._forget(backend, epoch_of)
             return None
         return self._answers.get(key)
+
+    def _forget(self, backend: Any, epoch_of: Callable[[], Any] | None) -> None:
+        """A new data version or epoch: nothing memoized holds for it."""
+        self._answers.clear()
+        self._answered_by = (weakref.ref(backend), epoch_of, epoch_of and epoch_of())
 
     def _preference(self, prefer: str | None) -> tuple[Preference | None, Reply | None]:
         """The request's ``Prefer`` header, else the operation's stored scenario (counted down)."""

@@ -34,6 +34,9 @@ class Reply(NamedTuple):
     media_type: str | None = "application/json"
     headers: tuple[tuple[str, str], ...] = ()
 
+    #: The ASGI header list, when built ahead (``serialize.reply.prepared``); not a field.
+    wire = None
+
     def with_headers(self, *headers: tuple[str, str]) -> Reply:
         return Reply(self.status, self.body, self.media_type, (*self.headers, *headers))
 
@@ -104,8 +107,12 @@ class Backend(Protocol):
     (operationId, reply) for every answer serialized at build time, which the engine
     validates against the spec once per data version; ``memoizable(operation_id, params) ->
     bool`` says that the answer to these decoded parameters depends on nothing else (no
-    credential, clock or counter) for as long as this data version serves, so the engine may
-    answer a repeat of the request from its own memo without calling the handler.
+    credential, clock or counter) for as long as this data version serves, and that
+    ``authorize`` judges the call by its credential alone (counting nothing), so the engine may
+    answer a repeat of the request, same credential included, from its own memo without
+    calling ``authorize`` or the handler;
+    ``memo_epoch() -> Hashable``, for a backend whose memoizable answers also follow a clock,
+    names the period they hold for: the engine drops its memo when the epoch changes.
     """
 
     handlers: Mapping[str, Handler]

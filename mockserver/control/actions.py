@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import orjson
-import yaml
 
 from mockserver.budget import Budget, running
-from mockserver.errors import ControlError, DataError, LimitError
+from mockserver.errors import ControlError, DataError, InvalidDocument, LimitError
 from mockserver.journal.masking import Masker
 from mockserver.journal.record import Entry, Filter, read
 from mockserver.limits import LoadLimits
@@ -113,7 +112,7 @@ def parse_document(
         return orjson.loads(body)
     except LimitError as exc:
         raise past_limit("the document", exc) from None
-    except (orjson.JSONDecodeError, yaml.YAMLError, UnicodeDecodeError) as exc:
+    except (orjson.JSONDecodeError, InvalidDocument, UnicodeDecodeError) as exc:
         raise ControlError("the document is not valid JSON or YAML", [str(exc)]) from None
 
 

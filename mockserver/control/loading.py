@@ -16,13 +16,12 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-import yaml
 from starlette.requests import ClientDisconnect, Request
 
 from mockserver.budget import LOAD_TIMEOUT_FLAG, Budget
 from mockserver.control import actions
 from mockserver.control.actions import ControlTarget
-from mockserver.errors import ControlError, LimitError
+from mockserver.errors import ControlError, InvalidDocument, LimitError
 from mockserver.numbers import parse_int
 from mockserver.serialize.child import ChildRefusal, load_yaml_in_child
 
@@ -115,7 +114,7 @@ def isolated(budget: Budget) -> Callable[[bytes], Any]:
                 budget.check()  # raises the budget's own error (408 or cancelled)
             if refusal.limit is not None:
                 raise LimitError(refusal.message, limit=refusal.limit) from None
-            raise yaml.YAMLError(refusal.message) from None
+            raise InvalidDocument(refusal.message) from None
 
     return load
 

@@ -46,6 +46,16 @@ def _extractor(scheme: Mapping[str, Any]) -> Extract:
     return lambda headers, query: None
 
 
+def headers_read(scheme: Mapping[str, Any]) -> tuple[str, ...]:
+    """The request headers a scheme's credential comes from (lower-case names)."""
+    kind, where = scheme.get("type"), scheme.get("in")
+    if kind == "http":
+        return ("authorization",)
+    if kind == "apiKey" and where == "header":
+        return (str(scheme.get("name", "")).lower(),)
+    return ()
+
+
 class CredentialFinder:
     """The credential an operation's security requirements ask for; compiled once per
     operation: a request only runs the extractors of its requirements."""
@@ -58,6 +68,15 @@ class CredentialFinder:
         )
         #: No requirement at all: anonymous calls are allowed.
         self.open = not self.requirements
+        #: The headers a credential may come from (with the query string, all it reads).
+        self.headers = tuple(
+            dict.fromkeys(
+                name
+                for requirement in operation.security
+                for scheme in requirement
+                for name in headers_read(schemes.get(scheme, {}))
+            )
+        )
 
     def __call__(self, headers: Headers, query: Query) -> tuple[bool, str | None]:
         """``(satisfied, credential)``: is any requirement met (in order; an empty one is met

@@ -6,17 +6,18 @@ same compact, deterministic encoding for the value types we serve.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-import yaml
 
 from mockserver import precomputed
-from mockserver.errors import LimitError
+from mockserver.errors import InvalidDocument, LimitError
 
-#: libyaml's parser when PyYAML was built with it: ten times faster on our specs and fixtures.
-YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:
+    import yaml
+
 #: What following aliases may add to a document, in nodes plus characters of text: a few shared
 #: blocks are fine, a "billion laughs" (9 aliases of 9 aliases of ... ) is refused before it is
 #: built. libyaml itself refuses nesting deeper than 1,000 levels.
@@ -32,29 +33,46 @@ def load_yaml(text: str | bytes) -> Any:
     """Parse a YAML (or JSON) document safely, with libyaml when available.
 
     Safe tags only; a document whose aliases expand past :data:`MAX_ALIAS_EXPANSION` raises
-    :class:`LimitError`; a value the safe constructor cannot build (``2024-13-45``, an integer
-    of 5,000 digits) raises a ``yaml.YAMLError`` like any other invalid YAML.
+    :class:`LimitError`; invalid YAML, or a value the safe constructor cannot build
+    (``2024-13-45``, an integer of 5,000 digits), raises :class:`InvalidDocument`.
     """
-    loader = YAML_LOADER(text)
+    import yaml  # here: the bundled documents come parsed, so start-up never imports PyYAML
+
+    loader = yaml_loader()(text)
     try:
         node = loader.get_single_node()
         if node is None:
             return None
         if _may_alias(text):
             check_expansion(node)
-        try:
-            return loader.construct_document(node)
-        except (ValueError, OverflowError, TypeError, RecursionError) as exc:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"cannot build a value: {exc}", getattr(node, "start_mark", None)
-            ) from None
+        return loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = {"line": mark.line + 1, "column": mark.column + 1} if mark else {}
+        raise InvalidDocument(str(exc), problem=exc.problem, **where) from None
+    except yaml.YAMLError as exc:
+        raise InvalidDocument(str(exc)) from None
+    except (ValueError, OverflowError, TypeError, RecursionError) as exc:
+        mark = getattr(node, "start_mark", None)
+        where = {"line": mark.line + 1, "column": mark.column + 1} if mark else {}
+        problem = f"cannot build a value: {exc}"
+        raise InvalidDocument(problem, problem=problem, **where) from None
     finally:
         loader.dispose()
 
 
+@functools.cache
+def yaml_loader() -> type:
+    """libyaml's parser when PyYAML was built with it: ten times faster on our specs and
+    fixtures."""
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def read_yaml_file(path: Path, max_bytes: int | None = None) -> Any:
     """A YAML file through :func:`load_yaml`, refused (``LimitError``) past ``max_bytes``
-    before it is read. Raises ``OSError`` and ``yaml.YAMLError`` as reading and parsing do.
+    before it is read. Raises ``OSError`` and :class:`InvalidDocument` as reading and parsing do.
     A bundled document comes parsed ahead of time (``mockserver.precomputed``)."""
     if max_bytes is not None:
         size = path.stat().st_size
@@ -78,6 +96,8 @@ def check_expansion(root: yaml.Node) -> None:
     """Refuse a node graph whose expansion (every alias followed) exceeds its own size by more
     than :data:`MAX_ALIAS_EXPANSION`, or that contains itself. Linear in the graph: each shared
     node's expanded size is computed once (iteratively: nesting may be 1,000 deep)."""
+    import yaml
+
     expanded: dict[int, int] = {}
     own = 0
     pending: list[tuple[yaml.Node, bool]] = [(root, False)]
@@ -115,6 +135,8 @@ def check_expansion(root: yaml.Node) -> None:
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
+    import yaml
+
     if isinstance(node, yaml.MappingNode):
         return [part for pair in node.value for part in pair]
     return list(node.value)

@@ -75,9 +75,7 @@ def load_yaml_in_child(body: bytes, stop: Callable[[], bool]) -> Any:
 
 def main() -> int:
     """The child: YAML on stdin -> JSON on stdout."""
-    import yaml
-
-    from mockserver.errors import LimitError
+    from mockserver.errors import InvalidDocument, LimitError
     from mockserver.serialize import load_yaml
 
     with contextlib.suppress(ValueError, OSError):
@@ -88,7 +86,7 @@ def main() -> int:
     except LimitError as exc:
         sys.stdout.buffer.write(orjson.dumps({"error": str(exc), "limit": exc.limit}))
         return EXIT_REFUSED
-    except (yaml.YAMLError, UnicodeDecodeError, orjson.JSONEncodeError, RecursionError) as exc:
+    except (InvalidDocument, UnicodeDecodeError, orjson.JSONEncodeError, RecursionError) as exc:
         sys.stdout.buffer.write(orjson.dumps({"error": str(exc)}))
         return EXIT_REFUSED
     sys.stdout.buffer.write(out)

@@ -36,6 +36,19 @@ def reply_headers(reply: Reply) -> Headers:
     return headers
 
 
+class Prepared(Reply):
+    """A reply sent many times over (a memoized answer): its header list is built once."""
+
+    wire: Headers
+
+
+def prepared(reply: Reply) -> Reply:
+    """``reply``, equal to it, with its ASGI header list built ahead."""
+    ready = Prepared(*reply)
+    ready.wire = reply_headers(reply)
+    return ready
+
+
 def as_response(reply: Reply) -> Response:
     """The reply as a Starlette response, for Starlette's exception handlers."""
     return Response(
@@ -48,8 +61,12 @@ def as_response(reply: Reply) -> Response:
 
 async def send_reply(send: Send, reply: Reply, *, head: bool = False, extra: Headers = ()) -> None:
     """Send ``reply`` (``head``: without its body); ``extra`` headers go last."""
-    headers = reply_headers(reply)
-    if extra:
-        headers += extra
+    wire = reply.wire
+    if wire is None:
+        headers = reply_headers(reply)
+        if extra:
+            headers += extra
+    else:
+        headers = [*wire, *extra]  # a copy: middleware (CORS) may add to the list it is sent
     await send({"type": "http.response.start", "status": reply.status, "headers": headers})
     await send({"type": "http.response.body", "body": b"" if head else reply.body})

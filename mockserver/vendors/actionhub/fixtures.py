@@ -12,11 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from mockserver.budget import checkpoint
 from mockserver.conformance.documents import DocumentSchema, field_path, raise_if_too_large
-from mockserver.errors import DataError, LimitError
+from mockserver.errors import DataError, InvalidDocument, LimitError
 from mockserver.serialize import read_yaml_file
 from mockserver.vendors.actionhub.model import Catalog, quantize
 from mockserver.vendors.actionhub.world import MAX_USERS, ExplicitRecommendation, Volume
@@ -250,10 +248,9 @@ def load_file(path: Path, max_bytes: int | None = None) -> ProgramFixture:
         document = read_yaml_file(path, max_bytes)
     except (OSError, UnicodeDecodeError) as exc:
         raise FixtureError(source, None, f"cannot read: {exc}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
+    except InvalidDocument as exc:
+        where = f" (line {exc.line}, column {exc.column})" if exc.line else ""
+        problem = exc.problem or str(exc)
         raise FixtureError(source, None, f"invalid YAML{where}: {problem}") from None
     return parse_program(document, source, path.stem)
 

@@ -74,6 +74,15 @@ class SendGridBackend:
             return refusal
         return self.limiter.refusal(credential)
 
+    def memoizable(self, operation_id: str, params: Mapping[str, Any]) -> bool:
+        """Without ``--rate-limit`` an answer is the same for every accepted key until the
+        window its ``X-RateLimit-Reset`` names ends (:meth:`memo_epoch`); with a limit, the
+        remaining budget changes with every request."""
+        return self.limiter.limit is None
+
+    def memo_epoch(self) -> int:
+        return self.limiter.window_now()
+
     def _ok(self, call: Call, body: bytes) -> Reply:
         return Reply(200, body, JSON, self.limiter.headers(call.credential or ""))
 

@@ -15,11 +15,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from mockserver.budget import checkpoint
 from mockserver.conformance.documents import DocumentSchema, field_path, raise_if_too_large
-from mockserver.errors import DataError, LimitError
+from mockserver.errors import DataError, InvalidDocument, LimitError
 from mockserver.serialize import read_yaml_file
 from mockserver.vendors.sendgrid.compiled import compile_predicate, compile_query
 from mockserver.vendors.sendgrid.query import QueryError, SegmentQuery
@@ -120,7 +118,7 @@ class WorldSpec:
 def read_yaml(path: Path, max_bytes: int | None = None) -> Any:
     try:
         return read_yaml_file(path, max_bytes)
-    except (OSError, yaml.YAMLError) as error:
+    except (OSError, InvalidDocument) as error:
         raise FixtureError(f"{path}: {error}") from None
 
 

@@ -41,7 +41,8 @@ class RateLimiter:
         #: Without a limit the headers only change once a window: (window, headers).
         self._unlimited: tuple[int, Headers] = (-1, ())
 
-    def _current(self) -> int:
+    def window_now(self) -> int:
+        """The number of the window the clock is in."""
         return int(self.clock()) // self.window
 
     def _headers(self, window: int, limit: int, remaining: int) -> Headers:
@@ -53,7 +54,7 @@ class RateLimiter:
 
     def headers(self, key: str) -> Headers:
         """The ``X-RateLimit-*`` headers of ``key``'s latest request."""
-        window = self._current()
+        window = self.window_now()
         if self.limit is None:
             cached_window, cached = self._unlimited
             if cached_window != window:
@@ -67,7 +68,7 @@ class RateLimiter:
         """Count the request; the 429 (with its headers) if it is over the limit."""
         if self.limit is None:
             return None
-        window = self._current()
+        window = self.window_now()
         used = self.windows.hit(key, window)
         if used <= self.limit:
             return None
