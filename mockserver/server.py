@@ -212,6 +212,10 @@ class GuardedHttpTools(HttpToolsProtocol):
         except StopIteration:
             return
         task = self.loop.create_task(_Resumed(coro, waiting_for), context=context)
+        if getattr(waiting_for, "_asyncio_future_blocking", False):
+            # What a task does with a future it is handed, until the task's own first step
+            # hands it over again: another request may await the same future meanwhile.
+            waiting_for._asyncio_future_blocking = False
         task.add_done_callback(self.tasks.discard)
         self.tasks.add(task)
 
@@ -234,7 +238,11 @@ class _Resumed(Coroutine[Any, Any, None]):
 
     def send(self, value: Any) -> Any:
         waiting_for, self.waiting_for = self.waiting_for, _STARTED
-        return self.coro.send(value) if waiting_for is _STARTED else waiting_for
+        if waiting_for is _STARTED:
+            return self.coro.send(value)
+        if hasattr(waiting_for, "_asyncio_future_blocking"):
+            waiting_for._asyncio_future_blocking = True  # as the coroutine's await left it
+        return waiting_for
 
     def throw(self, typ: Any, val: Any = None, tb: Any = None) -> Any:
         self.waiting_for = _STARTED

@@ -119,6 +119,25 @@ def test_an_answer_that_waits_goes_on_as_a_task(loop):
     close(loop, protocol)
 
 
+def test_requests_waiting_for_one_future_all_get_it(loop):
+    """A shared journal's batch: every request started eagerly awaits the same future."""
+    gate: asyncio.Future = loop.create_future()
+    connections = [connect(loop, waiting(gate)) for _ in range(4)]
+    for protocol, _ in connections[:3]:
+        protocol.data_received(REQUEST)
+    loop.run_until_complete(asyncio.sleep(0))  # the tasks' first steps, before the gate opens
+    connections[3][0].data_received(REQUEST)  # and one more after them
+    pending = [task for protocol, _ in connections for task in protocol.tasks]
+    assert len(pending) == 4
+    gate.set_result(b"yes")
+    loop.run_until_complete(asyncio.gather(*pending))
+    for protocol, transport in connections:
+        assert transport.written.startswith(b"HTTP/1.1 200 OK") and transport.written.endswith(
+            b"yes"
+        )
+        close(loop, protocol)
+
+
 def test_a_waiting_answer_can_be_cancelled(loop):
     gate: asyncio.Future = loop.create_future()
     seen: list[str] = []
