@@ -172,8 +172,7 @@ class OperationPipeline:
         the parameter and credential headers, cookies), so the answer and its warnings are
         the ones the whole pipeline gave; never with ``Prefer`` or a scenario set.
         """
-        headers = picked_headers(scope["headers"], self._read)
-        key = self._raw_key(scope, headers)
+        headers, key = self._read_request(scope)
         if "prefer" not in headers and not self.overrides.has_scenarios:
             memo = self._memoized(key)
             if memo is not None:
@@ -197,8 +196,7 @@ class OperationPipeline:
     def fault(self, scope: Scope, status: int) -> Reply:
         """The error answer a fault draws for this request (warned about like any other)."""
         reply = self.responder.static(status)
-        headers = picked_headers(scope["headers"], self._read)
-        decoded = self._decoded_params(scope, headers, self._raw_key(scope, headers))
+        decoded = self._decoded_params(scope, *self._read_request(scope))
         if isinstance(decoded, Reply) or decoded.unknown is None:
             return reply
         scope[WARNINGS_KEY] = decoded.unknown.warnings
@@ -242,16 +240,19 @@ class OperationPipeline:
             runtime.validator.check(operation, reply)
         return reply, memoizable
 
-    def _raw_key(self, scope: Scope, headers: dict[str, str]) -> tuple[Any, ...]:
-        """Everything a request's parameters and credential are read from."""
+    def _read_request(self, scope: Scope) -> tuple[dict[str, str], tuple[Any, ...]]:
+        """The headers the pipeline reads, and the memos' key: everything a request's
+        parameters and credential are read from (query string and cookies first)."""
+        headers = picked_headers(scope["headers"], self._read)
         path: dict[str, str] = scope.get("path_params", {})
         cookies = headers.get("cookie") if self._cookies else None
-        return (
+        key = (
             scope["query_string"],
             cookies,
             *path.values(),
             *map(headers.get, self._header_keys),
         )
+        return headers, key
 
     def _decoded_params(
         self, scope: Scope, headers: dict[str, str], key: tuple[Any, ...]
@@ -260,13 +261,13 @@ class OperationPipeline:
         decoded = self._decoded.get(key)
         if decoded is not None:
             return decoded
-        query_string: bytes = key[0]
+        query_string, cookies = key[0], key[1]  # as _read_request lays the key out
         try:
             query = parse_query(query_string) if query_string else {}
         except ValueError:
             return self.runtime.dialect.error(400, "too many query parameters")
         path: dict[str, str] = scope.get("path_params", {})
-        raw = RawRequest(query=query, headers=headers, path=path, cookies=parse_cookies(key[1]))
+        raw = RawRequest(query=query, headers=headers, path=path, cookies=parse_cookies(cookies))
         params, errors = self.decode(raw)
         unknown = self.query_names.unknown(query)
         if unknown is not None and self.strict_params:

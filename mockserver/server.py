@@ -233,8 +233,7 @@ class _Resumed(Coroutine[Any, Any, None]):
 
     def __init__(self, coro: Coroutine[Any, Any, None], waiting_for: Any) -> None:
         self.coro = coro
-        self.waiting_for: Any = _STARTED
-        self.waiting_for = waiting_for
+        self.waiting_for: Any = waiting_for
 
     def send(self, value: Any) -> Any:
         waiting_for, self.waiting_for = self.waiting_for, _STARTED

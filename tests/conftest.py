@@ -17,6 +17,16 @@ PROGRAM = {"program-id": "demo"}
 JSON = {"content-type": "application/json"}
 
 
+class Clock:
+    """A clock that stays where a test sets it (rate-limit windows, memo epochs)."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
 @pytest.fixture(scope="session")
 def live() -> Iterator[LiveServer]:
     """Both APIs, default seed and fixtures, response validation on."""

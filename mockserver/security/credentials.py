@@ -7,7 +7,7 @@ credential is accepted is the vendor's :meth:`Backend.authorize`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from mockserver.spec.model import Operation
 
@@ -19,8 +19,15 @@ Query = Mapping[str, list[str]]
 Extract = Callable[[Headers, Query], "str | None"]
 
 
-def _extractor(scheme: Mapping[str, Any]) -> Extract:
-    """Where one security scheme carries its credential, as a function of the request."""
+class Source(NamedTuple):
+    """Where one security scheme carries its credential: the function that finds it in a
+    request, and the request headers it reads (lower-case names; the query string aside)."""
+
+    extract: Extract
+    headers: tuple[str, ...] = ()
+
+
+def _source(scheme: Mapping[str, Any]) -> Source:
     kind, where = scheme.get("type"), scheme.get("in")
     if kind == "http":
         prefix = HTTP_PREFIXES.get(scheme.get("scheme", "").lower(), "")
@@ -31,7 +38,7 @@ def _extractor(scheme: Mapping[str, Any]) -> Extract:
             token = value[size:].strip()
             return token if token and value[:size].lower() == prefix else None
 
-        return from_authorization
+        return Source(from_authorization, ("authorization",))
     name = scheme.get("name", "")
     if kind == "apiKey" and where == "query":
 
@@ -39,21 +46,11 @@ def _extractor(scheme: Mapping[str, Any]) -> Extract:
             values = query.get(name)
             return values[-1] if values else None
 
-        return from_query
+        return Source(from_query)
     if kind == "apiKey" and where == "header":
         key = name.lower()
-        return lambda headers, query: headers.get(key) or None
-    return lambda headers, query: None
-
-
-def headers_read(scheme: Mapping[str, Any]) -> tuple[str, ...]:
-    """The request headers a scheme's credential comes from (lower-case names)."""
-    kind, where = scheme.get("type"), scheme.get("in")
-    if kind == "http":
-        return ("authorization",)
-    if kind == "apiKey" and where == "header":
-        return (str(scheme.get("name", "")).lower(),)
-    return ()
+        return Source(lambda headers, query: headers.get(key) or None, (key,))
+    return Source(lambda headers, query: None)
 
 
 class CredentialFinder:
@@ -61,22 +58,21 @@ class CredentialFinder:
     operation: a request only runs the extractors of its requirements."""
 
     def __init__(self, operation: Operation, schemes: Mapping[str, Mapping[str, Any]]) -> None:
+        sources = [
+            [_source(schemes.get(name, {})) for name in requirement]
+            for requirement in operation.security
+        ]
         #: Per requirement (any one satisfies), the extractors of its schemes (all must find).
         self.requirements = tuple(
-            tuple(_extractor(schemes.get(name, {})) for name in requirement)
-            for requirement in operation.security
+            tuple(source.extract for source in requirement) for requirement in sources
         )
         #: No requirement at all: anonymous calls are allowed.
         self.open = not self.requirements
         #: The headers a credential may come from (with the query string, all it reads).
-        self.headers = tuple(
-            dict.fromkeys(
-                name
-                for requirement in operation.security
-                for scheme in requirement
-                for name in headers_read(schemes.get(scheme, {}))
-            )
+        read = (
+            name for requirement in sources for source in requirement for name in source.headers
         )
+        self.headers = tuple(dict.fromkeys(read))
 
     def __call__(self, headers: Headers, query: Query) -> tuple[bool, str | None]:
         """``(satisfied, credential)``: is any requirement met (in order; an empty one is met

@@ -47,18 +47,21 @@ def load_yaml(text: str | bytes) -> Any:
             check_expansion(node)
         return loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = {"line": mark.line + 1, "column": mark.column + 1} if mark else {}
+        where = _position(exc.problem_mark)
         raise InvalidDocument(str(exc), problem=exc.problem, **where) from None
     except yaml.YAMLError as exc:
         raise InvalidDocument(str(exc)) from None
     except (ValueError, OverflowError, TypeError, RecursionError) as exc:
-        mark = getattr(node, "start_mark", None)
-        where = {"line": mark.line + 1, "column": mark.column + 1} if mark else {}
         problem = f"cannot build a value: {exc}"
-        raise InvalidDocument(problem, problem=problem, **where) from None
+        mark = getattr(node, "start_mark", None)
+        raise InvalidDocument(problem, problem=problem, **_position(mark)) from None
     finally:
         loader.dispose()
+
+
+def _position(mark: yaml.Mark | None) -> dict[str, int]:
+    """A parser's 0-based mark as :class:`InvalidDocument`'s 1-based line and column."""
+    return {"line": mark.line + 1, "column": mark.column + 1} if mark else {}
 
 
 @functools.cache

@@ -15,16 +15,8 @@ from mockserver.behaviour.contract import Reply
 from mockserver.config import ServeConfig
 from mockserver.serialize.reply import prepared, reply_headers, send_reply
 from mockserver.testing import LiveServer
-from tests.conftest import JSON
+from tests.conftest import JSON, Clock
 from tests.sendgrid.conftest import SEGMENTS, bearer, sg_key
-
-
-class Clock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture(scope="module")

@@ -150,18 +150,14 @@ def test_a_waiting_answer_can_be_cancelled(loop):
     close(loop, protocol)
 
 
-def test_a_request_the_app_does_not_name_is_a_task(loop):
-    protocol, transport = connect(loop, at_once)
-    protocol.data_received(OTHER)
-    assert transport.written == b"" and len(protocol.tasks) == 1
-    loop.run_until_complete(asyncio.gather(*protocol.tasks))
-    assert transport.written.endswith(b"now")
-    close(loop, protocol)
-
-
-def test_with_many_connections_open_every_request_is_a_task(loop):
-    protocol, transport = connect(loop, at_once, others=EAGER_UP_TO)
-    protocol.data_received(REQUEST)
+@pytest.mark.parametrize(
+    ("request_bytes", "others"),
+    [(OTHER, 0), (REQUEST, EAGER_UP_TO)],
+    ids=["a request the app does not name", "many connections open"],
+)
+def test_these_requests_are_tasks(loop, request_bytes, others):
+    protocol, transport = connect(loop, at_once, others=others)
+    protocol.data_received(request_bytes)
     assert transport.written == b"" and len(protocol.tasks) == 1
     loop.run_until_complete(asyncio.gather(*protocol.tasks))
     assert transport.written.endswith(b"now")

@@ -11,17 +11,10 @@ from mockserver.config import ServeConfig
 from mockserver.state.memory import MemoryWindows
 from mockserver.testing import LiveServer
 from mockserver.vendors.sendgrid.ratelimit import ADVERTISED_LIMIT, RateLimiter
+from tests.conftest import Clock
 from tests.sendgrid.conftest import SEGMENTS, bearer, sg_key
 
 HEADERS = ("x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset")
-
-
-class Clock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def test_unlimited_advertises_an_untouched_budget(sg, catalog):
