@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from mockserver.journal.record import Record
 from mockserver.scenarios.overrides import Fault, OperationKey, Preference, Scenario
+from mockserver.state.ledger import Ledger
 
 if TYPE_CHECKING:
     from mockserver.behaviour.contract import Backend
@@ -147,6 +148,8 @@ class State:
     overrides: OverrideStore
     windows: WindowStore
     data: DataStore
+    #: Writes (segments created, edited, deleted, refreshed; the mock clock), in order.
+    writes: Ledger
 
     def attach(self, runtimes: Mapping[str, Replicable], masker: Masker) -> None:
         """Called once the app is built: the APIs whose data versions to follow, and the

@@ -8,7 +8,9 @@ What is shared and how (details in docs/SCALING.md):
 - data versions: the document of the version in force is stored in Redis; each replica builds
   it and swaps it in (``stores.RedisData`` + ``replica.Replica``);
 - the journal: one bounded stream, secrets masked before they are stored
-  (``journal.RedisJournal``).
+  (``journal.RedisJournal``);
+- writes (segments created, edited, deleted, refreshed; the mock clock): one ordered log, read
+  before each write and each read of what writes change (``writes.RedisWriteLog``).
 
 The pipeline sees only the ``state.base`` protocols; everything Redis is here.
 """
@@ -22,11 +24,13 @@ from typing import TYPE_CHECKING, Any
 
 from mockserver.scenarios.overrides import Fault
 from mockserver.state.base import State
+from mockserver.state.ledger import Ledger
 from mockserver.state.redis.journal import RedisJournal
 from mockserver.state.redis.link import Link
 from mockserver.state.redis.overrides import RedisOverrides
 from mockserver.state.redis.replica import Replica
 from mockserver.state.redis.stores import RedisData, RedisWindows
+from mockserver.state.redis.writes import RedisWriteLog
 
 if TYPE_CHECKING:
     from mockserver.journal.masking import Masker
@@ -41,6 +45,7 @@ class RedisState(State):
     overrides: RedisOverrides
     windows: RedisWindows
     data: RedisData
+    writes: Ledger
     link: Link
     replica: Replica = field(init=False, default=None)  # type: ignore[assignment]
 
@@ -97,5 +102,6 @@ def redis_state(
         RedisOverrides(link, seed, base_fault),
         RedisWindows(link),
         RedisData(link),
+        Ledger(RedisWriteLog(link)),
         link,
     )

@@ -29,6 +29,7 @@ from mockserver.errors import MockServerError
 from mockserver.state.redis.link import LOST, Link, reason_of
 from mockserver.state.redis.overrides import RESET
 from mockserver.state.redis.stores import DATA_CHANGED, WINDOWS_CLEARED
+from mockserver.state.redis.writes import WRITES_CHANGED
 
 if TYPE_CHECKING:
     from mockserver.state.base import Replicable
@@ -132,11 +133,14 @@ class Replica:
             self._build.set()
         elif data == WINDOWS_CLEARED:
             self.state.windows.forget()
+        elif data == WRITES_CHANGED:
+            self.state.writes.notify()
 
     def resync(self) -> None:
         """After a start or a loss: reload everything, store the journal's backlog."""
         self.link.recovered.clear()
         self.state.overrides.reload()
+        self.state.writes.notify()
         self.state.journal.wake()
         for api, runtime in self.runtimes.items():
             self.state.data.keep_numbering(api, runtime.version)
