@@ -166,6 +166,8 @@ class MockApp:
             return
         started = time.perf_counter()
         endpoint, scope["path_params"] = found
+        if endpoint.reads_body:
+            await endpoint.receive(scope, receive)
         reply, delay = endpoint.answer(scope)
         if delay:
             await sleep_at_least(delay)

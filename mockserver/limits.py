@@ -13,6 +13,9 @@ MAX_LOAD_BYTES = 4 * 2**20
 LOAD_TIMEOUT = 10.0
 #: Largest JSON body of the other control calls (scenarios, faults), in bytes.
 MAX_CONTROL_BODY = 64 * 2**10
+#: Largest JSON request body of an API operation (segment writes carry a name and a query), in
+#: bytes; past it, 413 in the API's dialect.
+MAX_REQUEST_BODY = 256 * 2**10
 #: Request headers, in bytes, before 431 (nginx accepts 4 x 8 KB lines by default; 16 KB of
 #: headers - a big cookie, a long token - stays well inside).
 MAX_HEADER_BYTES = 32 * 2**10

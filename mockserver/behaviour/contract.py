@@ -43,12 +43,14 @@ class Reply(NamedTuple):
 
 class Call(NamedTuple):
     """One decoded request, as a behaviour sees it (``headers``: the request's, lower-cased
-    names, first value of each)."""
+    names, first value of each; ``body``: the JSON body decoded and valid by the operation's
+    request schema, ``None`` when it declares none or none was sent)."""
 
     operation: Operation
     params: Mapping[str, Any]
     headers: Mapping[str, str]
     credential: str | None = None
+    body: Any = None
 
 
 Handler = Callable[[Call], Reply]
