@@ -54,6 +54,7 @@ def build_runtime(
     specs_dir = config.specs_dir or bundled_dir("specs")
     options = VendorOptions(
         windows=state.windows,
+        writes=state.writes,
         seed=config.seed,
         fixtures_dir=config.fixtures_dir or bundled_dir("fixtures"),
         extra=config.vendor_options.get(chosen.name, {}),

@@ -20,6 +20,7 @@ from mockserver.spec.model import Operation
 
 if TYPE_CHECKING:
     from mockserver.state.base import WindowStore
+    from mockserver.state.ledger import Ledger
 
 
 class Reply(NamedTuple):
@@ -87,6 +88,8 @@ class VendorOptions:
     clock: Callable[[], float] = time.time
     #: The largest fixture file a vendor reads (``--max-load-bytes``); ``None``: no limit.
     max_file_bytes: int | None = None
+    #: The write log requests append to and the mock clock (``state.writes``).
+    writes: Ledger = field(default_factory=lambda: _memory_ledger())
 
 
 def _memory_windows() -> WindowStore:
@@ -94,6 +97,13 @@ def _memory_windows() -> WindowStore:
     from mockserver.state.memory import MemoryWindows
 
     return MemoryWindows()
+
+
+def _memory_ledger() -> Ledger:
+    """A process's own write log: the default outside an app (a vendor built on its own)."""
+    from mockserver.state.ledger import Ledger, MemoryWriteLog
+
+    return Ledger(MemoryWriteLog())
 
 
 class Backend(Protocol):

@@ -94,6 +94,7 @@ class Ledger:
         #: for one position of the log (``Backend.memo_epoch``) drop on it before a sync.
         self.hint = 0
         self._lock = threading.Lock()
+        self._folds: dict[str, Any] = {}
 
     @property
     def position(self) -> int:
@@ -140,6 +141,15 @@ class Ledger:
         """Reset: the log and the clock back to nothing."""
         self.log.clear()
         self.sync()
+
+    def fold(self, name: str, factory: Callable[[], Any]) -> Any:
+        """The fold ``name`` (made by ``factory`` on first use) kept with this ledger: a vendor's
+        overlay outlives its data versions, as the writes it folds do."""
+        with self._lock:
+            found = self._folds.get(name)
+            if found is None:
+                found = self._folds[name] = factory()
+            return found
 
     def notify(self) -> None:
         self.hint += 1
