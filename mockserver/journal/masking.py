@@ -10,9 +10,13 @@ never which key. ``contract/credentials.py`` masks report lines by the same rule
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable
+from typing import Any
 from urllib.parse import parse_qsl, unquote_plus, urlencode
+
+import orjson
 
 from mockserver.lru import LruCache
 from mockserver.spec.model import ApiSpec
@@ -35,6 +39,12 @@ CREDENTIAL_WORDS = (
 )
 
 MASK = "***"
+#: A JSON member whose name holds a credential word, in text that no longer parses (a body cut
+#: to --journal-entry-bytes): its string value (or what is left of it) is masked.
+_JSON_SECRET = re.compile(
+    r'("[^"]*(?:' + "|".join(CREDENTIAL_WORDS) + r')[^"]*"\s*:\s*)"(?:[^"\\]|\\.)*"?',
+    re.IGNORECASE,
+)
 #: Characters of a long secret shown before the mask (``SG.`` for a SendGrid key).
 VISIBLE_PREFIX = 3
 #: Secrets shorter than this are masked completely.
@@ -118,6 +128,26 @@ class Masker:
             [(name, MASK if self.secret_param(name) else value) for name, value in pairs],
             safe="*,",
         )
+
+    def body(self, text: str) -> str:
+        """A request body with the values of credential-named JSON fields masked (at any
+        depth; in a cut body, each such member's string as far as it goes)."""
+        if not any(word in text.lower() for word in CREDENTIAL_WORDS):
+            return text
+        try:
+            document = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            return _JSON_SECRET.sub(rf'\1"{MASK}"', text)
+        return orjson.dumps(self._masked(document)).decode()
+
+    def _masked(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {
+                k: MASK if is_credential_name(str(k)) else self._masked(v) for k, v in value.items()
+            }
+        if isinstance(value, list):
+            return [self._masked(item) for item in value]
+        return value
 
     def _may_hold_secret(self, raw: str) -> bool:
         """Cheap pre-check: an encoded name could hide anything; else look for the words."""

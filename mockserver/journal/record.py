@@ -22,6 +22,8 @@ OPERATION_KEY = "mockserver.operation"
 WARNINGS_KEY = "mockserver.warnings"
 VIOLATIONS_KEY = "mockserver.violations"
 SOURCE_KEY = "mockserver.source"
+#: Scope key of a request's body bytes, when its operation reads one (``params/body.py``).
+BODY_KEY = "mockserver.body"
 #: Scope key the server's protocol (``mockserver.server``) sets: bytes of the request target and
 #: headers, so the recorder knows for free when an entry must be cut to --journal-entry-bytes.
 HEAD_BYTES_KEY = "mockserver.head_bytes"
@@ -45,6 +47,8 @@ class Record(NamedTuple):
     #: ``True`` when ``query`` and ``headers`` were masked before the record was stored (a
     #: journal shared through Redis never holds a secret): readers must not mask them again.
     masked: bool = False
+    #: The request body as read (at most ``--journal-entry-bytes``; masked with the rest).
+    body: bytes = b""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,14 +68,17 @@ class Entry:
     warnings: tuple[str, ...] = ()
     violations: tuple[dict[str, Any], ...] = ()
     source: str = "mock"
+    body: str | None = None
 
     @classmethod
     def of(cls, id_: int, record: Record, masker: Masker) -> Entry:
         query = record.query.decode("latin-1")
+        body = record.body.decode("utf-8", "replace") if record.body else None
         if record.masked:
             headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in record.headers}
         else:
             query, headers = masker.query(query), masker.header_items(record.headers)
+            body = masker.body(body) if body is not None else None
         return cls(
             id=id_,
             time=record.time,
@@ -86,6 +93,7 @@ class Entry:
             warnings=record.warnings,
             violations=record.violations,
             source=record.source,
+            body=body,
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -105,6 +113,7 @@ class Entry:
             "warnings": list(self.warnings),
             "violations": list(self.violations),
             "source": self.source,
+            "body": self.body,
         }
 
 

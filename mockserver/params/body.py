@@ -15,11 +15,13 @@ import jsonschema_rs
 import orjson
 from starlette.types import Receive
 
+from mockserver.journal.record import BODY_KEY
 from mockserver.params.errors import ParamError
+
+__all__ = ["BODY_KEY", "TOO_LARGE", "BodyDecoder", "receive_body"]
 from mockserver.spec.model import RequestBody
 
-#: Scope key of the request body's bytes (``TOO_LARGE`` past the limit), set by the endpoint.
-BODY_KEY = "mockserver.body"
+#: What the endpoint leaves under ``BODY_KEY`` for a body past the limit.
 TOO_LARGE = object()
 #: Errors of one body reported at most (a hostile body may hold thousands).
 MAX_ERRORS = 20

@@ -478,3 +478,20 @@ def test_the_clock_is_reported_with_iso_instants(server):
     described = httpx.get(f"{server.url}/__mockserver/clock").json()
     parsed = datetime.fromisoformat(described["now"].replace("Z", "+00:00"))
     assert abs(parsed - datetime.now(ZoneInfo("UTC"))) < timedelta(days=36500)
+
+
+# -- the journal ----------------------------------------------------------------------------------
+def test_the_journal_keeps_request_bodies_masked_and_bounded():
+    config = ServeConfig(apis=("sendgrid",), journal_entry_bytes=256)
+    with (
+        LiveServer(config) as live,
+        httpx.Client(base_url=live.url, headers=bearer(sg_key("j"))) as sg,
+    ):
+        sg.post(V2, json={"name": "Journaled", "query_dsl": AUSTIN, "api_key": "SG.leak"})
+        sg.post(V2, json={"password": "hunter2", "name": "n" * 400, "query_dsl": AUSTIN})
+        sg.get(V1)
+        kept, cut, read = httpx.get(f"{live.url}/__mockserver/requests").json()["requests"]
+    assert kept["body"] == '{"name":"Journaled","query_dsl":"' + AUSTIN + '","api_key":"***"}'
+    assert len(cut["body"]) <= 256 and cut["body"].startswith('{"password":"***"')
+    assert any("body cut to 256 bytes" in warning for warning in cut["warnings"])
+    assert read["body"] is None

@@ -80,6 +80,7 @@ class Packer:
                 list(record.warnings),
                 list(record.violations),
                 record.source,
+                self.masker.body(record.body.decode("utf-8", "replace")) if record.body else "",
             ],
             default=str,
         )
@@ -99,9 +100,11 @@ class Packer:
 
 
 def unpack(data: bytes) -> Record:
-    time, api, operation, method, path, query, status, ms, headers, warnings, violations, source = (
-        orjson.loads(data)
-    )
+    fields = orjson.loads(data)
+    time, api, operation, method, path, query, status, ms, headers, warnings, violations = fields[
+        :11
+    ]
+    source, body = (*fields[11:], "")[:2]
     return Record(
         time,
         api,
@@ -116,6 +119,7 @@ def unpack(data: bytes) -> Record:
         tuple(violations),
         source,
         masked=True,
+        body=body.encode(),
     )
 
 

@@ -149,6 +149,7 @@ class SegmentWrites:
         if isinstance(done, Reply):
             return done
         view, number = done
+        self.engine.prepare()
         created = view.overlay.created[new_id(self.seed, number, "segment")]
         return self._answer(201, view.created_body(created))
 
