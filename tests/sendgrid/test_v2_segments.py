@@ -357,6 +357,18 @@ def test_ten_refreshes_a_day_across_all_segments(sg, server):
     assert sg.post(f"{V2}/refresh/{ids[10]}", json=body).status_code == 202
 
 
+def test_the_account_limit_counts_per_utc_day_whatever_the_zone(sg, server):
+    set_clock(server, now="2026-03-10T20:00:00Z")  # 05:00 on the 11th in Tokyo
+    ids = [create(sg, f"T{i}")["id"] for i in range(11)]
+    body = {"user_time_zone": "Asia/Tokyo"}
+    for segment in ids[:10]:
+        assert sg.post(f"{V2}/refresh/{segment}", json=body).status_code == 202
+    set_clock(server, now="2026-03-10T23:59:59Z")
+    assert sg.post(f"{V2}/refresh/{ids[10]}", json=body).status_code == 429
+    set_clock(server, advance="PT1S")  # 0:00 UTC; still the 11th in Tokyo
+    assert sg.post(f"{V2}/refresh/{ids[10]}", json=body).status_code == 202
+
+
 def test_a_manual_refresh_evaluates_at_once(sg, server):
     segment = create(sg)["id"]
     assert sg.get(f"{V2}/{segment}").json()["contacts_count"] == 0

@@ -9,8 +9,9 @@ and arithmetic; evaluating queries is ``evaluate.py``'s job.
 Timing, as SendGrid documents it: counts and samples are refreshed about once an hour, not
 live. A segment's query is evaluated first an hour after it was set (created, or its query
 edited), then hourly; a manual refresh evaluates it at once and restarts the hours from there.
-Manual refreshes are limited to 1 per segment per hour, 2 per segment per day and 10 across all
-segments per day, the day starting at midnight in the ``user_time_zone`` of the request.
+Manual refreshes are limited to 1 per segment per hour, 2 per segment per day (from midnight in
+the ``user_time_zone`` of the request) and 10 across all segments per day (from 0:00 UTC, as
+SendGrid's Refresh Segment reference says).
 """
 
 from __future__ import annotations
@@ -181,14 +182,16 @@ class Overlay:
 
     def refresh_refusal(self, segment_id: str, now: float, zone: str) -> str | None:
         """Why a manual refresh of ``segment_id`` at ``now`` is over SendGrid's limits, or
-        ``None`` (``zone``: the request's ``user_time_zone``, where its day starts)."""
+        ``None`` (``zone``: the request's ``user_time_zone``, where the segment's day starts;
+        the account's day starts at 0:00 UTC)."""
         start = day_start(now, zone)
         mine = list(self.refreshes_of(segment_id))
         if sum(now - r.at < HOUR for r in mine) >= PER_SEGMENT_HOURLY:
             return f"a segment can be refreshed {PER_SEGMENT_HOURLY} time per hour"
         if sum(r.at >= start for r in mine) >= PER_SEGMENT_DAILY:
             return f"a segment can be refreshed {PER_SEGMENT_DAILY} times per day"
-        if sum(r.at >= start for r in self.refreshes) >= PER_ACCOUNT_DAILY:
+        utc_day = now - now % 86400
+        if sum(r.at >= utc_day for r in self.refreshes) >= PER_ACCOUNT_DAILY:
             return f"segments can be refreshed {PER_ACCOUNT_DAILY} times per day in all"
         return None
 
