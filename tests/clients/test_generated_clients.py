@@ -20,6 +20,8 @@ import httpx
 import pytest
 import yaml
 
+from mockserver.config import ServeConfig
+from mockserver.testing import LiveServer
 from tests.clients.conftest import SENDGRID_KEY, SPECS, run
 
 GENERATOR = "openapi-python-client"
@@ -214,6 +216,53 @@ def test_sendgrid_filters_with_typed_arrays(sendgrid, sg_client, raw_segments):
     )
     expected = [s["id"] for s in raw_segments if s.get("parent_list_id") in (parents[0], None)]
     assert [str(s.id) for s in with_parentless.results] == expected
+
+
+def test_sendgrid_v2_lifecycle_with_typed_models(sendgrid):
+    """Create, list, get, update, refresh and delete through the generated client: every answer
+    parses into the model our spec names, with nothing left over."""
+    models = sendgrid.models
+    query = "SELECT contact_id, updated_at FROM contact_data WHERE state_province_region = 'CA'"
+    with LiveServer(ServeConfig(apis=("sendgrid",), validate_responses=True)) as server:
+        client = configured(sendgrid, server.url)
+        created = parsed(
+            sendgrid.operation("CreateSegmentV2").sync_detailed(
+                client=client, body=models.SegmentWriteV2(name="Generated CA", query_dsl=query)
+            ),
+            201,
+            models.SegmentV2,
+        )
+        assert created.status.query_validation == models.SegmentStatusQueryValidation.PENDING
+        listing = parsed(
+            sendgrid.operation("ListSegmentsV2").sync_detailed(
+                client=client, ids=[str(created.id)]
+            ),
+            200,
+            models.SegmentListV2,
+        )
+        assert [s.id for s in listing.results] == [created.id]
+        refresh = sendgrid.operation("RefreshSegmentV2").sync_detailed(
+            created.id, client=client, body=models.SegmentRefreshRequest(user_time_zone="UTC")
+        )
+        assert isinstance(parsed(refresh, 202, models.SegmentRefreshResponse).job_id, uuid.UUID)
+        got = parsed(
+            sendgrid.operation("GetSegmentV2").sync_detailed(created.id, client=client),
+            200,
+            models.SegmentV2,
+        )
+        assert got.contacts_count > 0 and got.refreshes_used == 1
+        assert all(isinstance(c, models.ContactResponse) for c in got.contacts_sample)
+        assert all(c.additional_properties == {} for c in got.contacts_sample)
+        renamed = parsed(
+            sendgrid.operation("UpdateSegmentV2").sync_detailed(
+                created.id, client=client, body=models.SegmentUpdateV2(name="Generated California")
+            ),
+            200,
+            models.SegmentV2,
+        )
+        assert (renamed.name, renamed.additional_properties) == ("Generated California", {})
+        deleted = sendgrid.operation("DeleteSegmentV2").sync_detailed(created.id, client=client)
+        assert (deleted.status_code, deleted.content) == (202, b"")
 
 
 def test_sendgrid_error_bodies_parse(sendgrid, sg_client, clients_live):
