@@ -93,6 +93,7 @@ class Ledger:
         #: Bumped when another process says it wrote (a shared log's pub/sub): memos that hold
         #: for one position of the log (``Backend.memo_epoch``) drop on it before a sync.
         self.hint = 0
+        self._synced_hint = -1
         self._lock = threading.Lock()
         self._folds: dict[str, Any] = {}
 
@@ -107,6 +108,7 @@ class Ledger:
     def sync(self) -> None:
         """Pull the entries appended since the last sync (everything after a reset)."""
         with self._lock:
+            self._synced_hint = self.hint
             generation, raw = self.log.read(self.position if self.generation >= 0 else 0)
             if generation != self.generation:
                 generation, raw = self.log.read(0)
@@ -114,6 +116,13 @@ class Ledger:
                 self.clock.restart()
             for item in raw:
                 self._apply(orjson.loads(item))
+
+    def sync_if_told(self) -> None:
+        """:meth:`sync` only if another process said it wrote since the last one: reads that
+        may lag by an event's latency (memoizable ones) skip the round trip. A process's own
+        writes are in its copy already."""
+        if self.hint != self._synced_hint:
+            self.sync()
 
     def append(self, entry: Mapping[str, Any]) -> int | None:
         """Append ``entry`` after the entries this process has: its number (from 1), or

@@ -150,6 +150,7 @@ class Replica:
     def check(self) -> None:
         """The periodic safety net: an event missed is caught here."""
         self.state.overrides.reload()
+        self.state.writes.notify()
         self._build.set()
         self.heartbeat()
 

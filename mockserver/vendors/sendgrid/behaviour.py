@@ -124,7 +124,7 @@ class SendGridBackend:
         params = call.params
         ids, parents = params.get("ids"), params.get("parent_list_ids")
         no_parent = bool(params.get("no_parent_list_id"))
-        deleted = self.stateful.overlay().deleted
+        deleted = self.stateful.overlay(fresh=False).deleted
         if deleted:
             answer = self._filter(split_ids(ids), split_ids(parents), no_parent, deleted)
             return self._ok(call, answer) if isinstance(answer, bytes) else answer
@@ -160,7 +160,7 @@ class SendGridBackend:
         )
 
     def get_segment(self, call: Call) -> Reply:
-        overlay = self.stateful.overlay()
+        overlay = self.stateful.overlay(fresh=False)
         segment = self.catalog.by_id.get(str(call.params["segment_id"]).lower())
         if segment is None or segment.id in overlay.deleted:
             return self.dialect.error(404, "segment not found", "segment_id")

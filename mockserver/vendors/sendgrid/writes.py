@@ -76,10 +76,14 @@ class SegmentWrites:
         return answer
 
     # -- the account as the write log has it ---------------------------------------------------
-    def overlay(self) -> Overlay:
-        """The overlay with every entry of the log folded in (one round trip when shared)."""
+    def overlay(self, fresh: bool = True) -> Overlay:
+        """The overlay with every entry of the log folded in (one round trip when shared);
+        ``fresh=False``: as of the last write event (the v1 reads, memoized on it anyway)."""
         ledger = self.ledger
-        ledger.sync()
+        if fresh:
+            ledger.sync()
+        else:
+            ledger.sync_if_told()
         overlay: Overlay = ledger.fold(API, lambda: Overlay(seed=self.seed))
         with overlay.lock:
             overlay.follow(ledger.generation, ledger.entries)
