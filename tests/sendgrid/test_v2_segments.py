@@ -446,6 +446,21 @@ def test_an_invalid_query_that_parses_is_reported_on_refresh(sg):
     assert status["query_validation"] == "INVALID" and status["error_message"]
 
 
+def test_a_heavy_query_is_stopped_by_its_budget_and_reported(sg):
+    query = (
+        "SELECT c.contact_id, c.updated_at FROM contact_data AS c, event_data AS e1, "
+        "event_data AS e2 WHERE e1.event_type = e2.event_type"
+    )
+    segment = create(sg, "Heavy", query)["id"]
+    assert sg.post(f"{V2}/refresh/{segment}", json={"user_time_zone": "UTC"}).status_code == 202
+    found = sg.get(f"{V2}/{segment}")
+    assert found.status_code == 200
+    status = found.json()["status"]
+    assert status["query_validation"] == "INVALID" and "stopped" in status["error_message"]
+    assert found.json()["contacts_count"] == 0
+    assert sg.get(V1).status_code == 200  # the mock goes on serving
+
+
 # -- determinism ----------------------------------------------------------------------------------
 SCRIPT = """
 import hashlib, httpx, sys

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mockserver.budget import Budget, running, sqlite_guard
-from mockserver.errors import MockServerError
+from mockserver.errors import LimitError, MockServerError
 from mockserver.limits import LOAD_TIMEOUT
 from mockserver.lru import LruCache
 from mockserver.vendors.sendgrid.catalog import SAMPLE_SIZE, Catalog, query_store
@@ -132,8 +132,11 @@ class QueryEngine:
         try:
             members = self.members(segment.query_dsl, parent)
         except MockServerError as error:
+            reason = str(error)
+            if isinstance(error, LimitError):
+                reason = f"the query ran longer than {QUERY_SECONDS:g} s and was stopped"
             empty = RowSet(np.zeros(0, np.int64))
-            return Snapshot(self, at, segment.query_dsl, parent, empty, (), str(error))
+            return Snapshot(self, at, segment.query_dsl, parent, empty, (), reason)
         rng = random.Random(f"sendgrid:{self.catalog.seed}:sample:{segment.id}")
         rows = members.rows
         picked = rng.sample(range(len(rows)), min(SAMPLE_SIZE, len(rows)))
