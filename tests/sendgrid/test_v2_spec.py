@@ -17,9 +17,11 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
 from jsonschema import Draft202012Validator, FormatChecker
 
 from mockserver.config import ServeConfig
+from mockserver.resources import bundled_dir
 from mockserver.testing import LiveServer
 from tests.sendgrid.conftest import SEGMENTS, bearer, sg_key
 
@@ -38,6 +40,20 @@ ALL = "SELECT contact_id, updated_at FROM contact_data"
 #: Where the vendor documents a status without a schema, or not at all, the answer must still be
 #: one of the bodies the vendor uses for this API (our spec's inference, checked here).
 V2_ERROR = "errors-seg-v2"
+#: ... except the statuses SendGrid's gateway answers for every API (no key, no scope, over the
+#: request rate, too large, down), documented for the v1 DELETE as the global error body.
+GLOBAL_ERROR = "global_error_response_schema"
+GATEWAY_STATUSES = {401, 403, 413, 429, 503}
+SPEC = yaml.safe_load((bundled_dir("specs") / "sendgrid-segments.openapi.yaml").read_text())
+#: A valid body per operation that takes one (a forced answer still reads the request).
+BODIES = {
+    "CreateSegmentV2": {
+        "name": "Forced",
+        "query_dsl": "SELECT contact_id, updated_at FROM contact_data",
+    },
+    "UpdateSegmentV2": {"name": "Forced"},
+    "RefreshSegmentV2": {"user_time_zone": "UTC"},
+}
 
 
 @dataclass(frozen=True)
@@ -275,8 +291,21 @@ def vendor_schema(operation: str, status: int) -> Any:
     errors-seg-v2, as our spec infers; only a success may be documented as bodiless."""
     schema = VENDOR["responses"][operation].get(str(status))
     if schema is None and status >= 400:
-        return V2_ERROR
+        return GLOBAL_ERROR if status in GATEWAY_STATUSES else V2_ERROR
     return schema
+
+
+def forced() -> list[tuple[str, str, str, int]]:
+    """(operationId, method, path, status) of every status our spec declares for the v2
+    operations and the v1 DELETE: what ``Prefer: code=`` makes the mock answer."""
+    found = []
+    for path, item in SPEC["paths"].items():
+        for method, op in item.items():
+            if op["operationId"] in VENDOR["responses"]:
+                concrete = path.replace("{segment_id}", UNKNOWN_ID)
+                for code in op["responses"]:
+                    found.append((op["operationId"], method.upper(), concrete, int(code)))
+    return found
 
 
 @pytest.mark.parametrize(
@@ -372,3 +401,35 @@ def test_errors_name_what_is_at_fault(answers):
     for label, name in fields.items():
         assert name in [e["field"] for e in answers[label].body["errors"]], label
     assert answers["refresh_unknown"].body == {"error": "Segment does not exist."}
+
+
+@pytest.fixture(scope="module")
+def forcing() -> Iterator[httpx.Client]:
+    config = ServeConfig(apis=("sendgrid",), validate_responses=True)
+    with (
+        LiveServer(config) as server,
+        httpx.Client(base_url=server.url, headers=bearer(sg_key("f")), timeout=30) as http,
+    ):
+        yield http
+
+
+@pytest.mark.parametrize(
+    ("operation", "method", "path", "status"), forced(), ids=lambda v: str(v).split("/")[-1]
+)
+def test_every_forced_answer_is_the_vendors_shape(forcing, operation, method, path, status):
+    """Statuses a test asks for (``Prefer: code=``, as scenarios and faults answer them) are
+    the spec's examples: those too must be what the vendor's schemas describe."""
+    response = forcing.request(
+        method, path, json=BODIES.get(operation), headers={"Prefer": f"code={status}"}
+    )
+    assert response.status_code == status, response.text
+    assert response.headers.get("x-mockserver-violation") is None
+    schema = vendor_schema(operation, status)
+    body = response.json() if response.content else None
+    if operation == "ListSegmentsV2" and status == 200:
+        body, schema = body["results"], {"type": "array", "items": {"$ref": f"#/$defs/{schema}"}}
+    if schema is None:
+        assert body is None
+        return
+    errors = [e.message for e in vendor_validator(schema).iter_errors(body)]
+    assert not errors, errors
