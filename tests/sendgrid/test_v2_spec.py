@@ -2,9 +2,10 @@
 every answer the mock gives along a Segmentation v2 lifecycle: creates, lists, gets, updates,
 refreshes, deletes, the v1 DELETE, and each of their documented failures.
 
-Each step is one request on a server of its own (the steps write); the steps run in order, once,
+Each step is one request; the steps run once, in order, on a server of their own (they write),
 and each is then checked as its own test: the status the step expects, the vendor's schema for
 that operation and status, and our spec (the server validates its answers and flags a violation).
+Then every status our spec declares, forced with ``Prefer``, is checked the same way.
 """
 
 from __future__ import annotations
