@@ -60,7 +60,7 @@ class QueryEngine:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self._store: ContactStore | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._compiled: LruCache[SegmentQuery | QueryError] = LruCache(COMPILED_CACHE)
         self._rows: dict[str, int] | None = None
         self._preparing = False
@@ -84,7 +84,7 @@ class QueryEngine:
         ``MockServerError`` when the query cannot be evaluated in time)."""
         query = self.compile(text)
         with self._lock:
-            store = self._ensure_store()
+            store = self.ensure_store()
             with running(Budget(QUERY_SECONDS, "the segment query")):
                 sqlite_guard(store.db)
                 members = store.members(query)
@@ -100,22 +100,24 @@ class QueryEngine:
             threading.Thread(target=self._prepare, name="sendgrid-store", daemon=True).start()
 
     def _prepare(self) -> None:
-        with self._lock:
-            try:
-                self._ensure_store()
-            except MockServerError as error:  # retried by the first evaluation
-                log.warning("building the store for v2 queries failed: %s", error)
+        try:
+            self.ensure_store()
+        except MockServerError as error:  # retried by the first evaluation
+            log.warning("building the store for v2 queries failed: %s", error)
 
     def row_of(self, contact_id: str) -> int | None:
         if self._rows is None:
             self._rows = {cid: i for i, cid in enumerate(self.catalog.contacts.ids)}
         return self._rows.get(contact_id)
 
-    def _ensure_store(self) -> ContactStore:
-        if self._store is None:
-            with running(Budget(LOAD_TIMEOUT, "building the contact store for v2 queries")):
-                self._store = query_store(self.catalog)
-        return self._store
+    def ensure_store(self) -> ContactStore:
+        """The store queries run on: built on first use (once, under the engine's lock), then
+        kept for the data version's life."""
+        with self._lock:
+            if self._store is None:
+                with running(Budget(LOAD_TIMEOUT, "building the contact store for v2 queries")):
+                    self._store = query_store(self.catalog)
+            return self._store
 
     def evaluate(self, segment: Created, at: float, previous: Snapshot | None) -> Snapshot:
         """The segment's snapshot at ``at``; the previous one's members when the data version
