@@ -522,3 +522,32 @@ def test_the_journal_keeps_request_bodies_masked_and_bounded():
     assert len(cut["body"]) <= 256 and cut["body"].startswith('{"password":"***"')
     assert any("body cut to 256 bytes" in warning for warning in cut["warnings"])
     assert read["body"] is None
+
+
+# -- what every operation has: Prefer, scenarios, faults, the console's inventory ----------------
+def test_prefer_and_faults_answer_without_writing(sg, server):
+    before = server.app.state.writes.position
+    body = {"name": "Forced", "query_dsl": AUSTIN}
+    forced = sg.post(V2, json=body, headers={"Prefer": "code=400"})
+    assert forced.status_code == 400 and forced.json()["errors"]
+    generated = sg.post(V2, json=body, headers={"Prefer": "dynamic=true"})
+    assert generated.status_code == 201
+    faults = f"{server.url}/__mockserver/faults/sendgrid/DeleteSegmentV2"
+    assert httpx.put(faults, json={"error_rate": 1}, headers=JSON).status_code == 200
+    assert sg.delete(f"{V2}/{UNKNOWN}").status_code >= 500
+    assert server.app.state.writes.position == before
+    assert "Forced" not in {s["name"] for s in v2_list(sg)}
+    # The success code asks for the operation's own behaviour: it writes.
+    real = sg.post(V2, json=body, headers={"Prefer": "code=201"})
+    assert real.status_code == 201 and real.json()["id"] in {s["id"] for s in v2_list(sg)}
+
+
+def test_the_console_inventory_lists_created_segments(sg, server):
+    created = create(sg)
+    gone = sg.get(V1).json()["results"][0]["id"]
+    sg.delete(f"{V1}/{gone}")
+    inventory = server.app.runtimes["sendgrid"].backend.inventory()
+    assert created["id"] in inventory["segments"] and gone not in inventory["segments"]
+    assert inventory["created segments"] == [f"{created['id']} Austin"]
+    page = httpx.get(f"{server.url}/__mockserver/").text
+    assert "created segments" in page
