@@ -27,6 +27,7 @@ from mockserver.scenarios.responder import Responder
 from mockserver.serialize import load_yaml
 from mockserver.state.base import State
 from mockserver.state.clock import clock_entry
+from mockserver.state.ledger import WriteRefused
 
 if TYPE_CHECKING:
     from mockserver.reality.replay import Replays
@@ -210,7 +211,10 @@ def set_clock(target: ControlTarget, body: Any) -> dict[str, Any]:
     replica moves with it. Returns the clock afterwards."""
     if not isinstance(body, dict):
         raise ControlError('the clock takes a JSON object such as {"advance": "PT1H"}')
-    target.state.writes.write(clock_entry(body))
+    try:
+        target.state.writes.write(clock_entry(body))
+    except WriteRefused as refused:
+        raise ControlError(str(refused), status=refused.status) from None
     return clock(target)
 
 

@@ -551,3 +551,16 @@ def test_the_console_inventory_lists_created_segments(sg, server):
     assert inventory["created segments"] == [f"{created['id']} Austin"]
     page = httpx.get(f"{server.url}/__mockserver/").text
     assert "created segments" in page
+
+
+def test_a_full_write_log_refuses_writes_until_a_reset(sg, server, monkeypatch):
+    from mockserver.state import ledger
+
+    monkeypatch.setattr(ledger, "MAX_ENTRIES", server.app.state.writes.position + 1)
+    create(sg, "Last")
+    refused = sg.post(V2, json={"name": "One more", "query_dsl": AUSTIN})
+    assert refused.status_code == 429 and "reset" in refused.json()["errors"][0]["message"]
+    clock = httpx.put(f"{server.url}/__mockserver/clock", json={"advance": "PT1H"}, headers=JSON)
+    assert clock.status_code == 429
+    actions.reset(server.app.control)
+    create(sg, "One more")

@@ -52,12 +52,15 @@ class View:
         self.overlay = overlay
         self.now = now
         self._v2_members: list[tuple[str, Snapshot]] | None = None
+        self._live_v1: list[Segment] | None = None
 
     # -- which segments ---------------------------------------------------------------------------
     def live_v1(self) -> list[Segment]:
-        deleted = self.overlay.deleted
-        segments = self.catalog.segments
-        return [s for s in segments if s.id not in deleted] if deleted else list(segments)
+        """The data version's segments not deleted, in its order (once per view)."""
+        if self._live_v1 is None:
+            deleted = self.overlay.deleted
+            self._live_v1 = [s for s in self.catalog.segments if s.id not in deleted]
+        return self._live_v1
 
     def v1(self, segment_id: str) -> Segment | None:
         found = self.catalog.by_id.get(segment_id)
@@ -98,7 +101,8 @@ class View:
         return ids
 
     def _contacts(self, snap: Snapshot) -> list[dict[str, Any]]:
-        ids_of = View(snap.engine, self.overlay, self.now).segment_ids
+        same = snap.engine is self.engine
+        ids_of = (self if same else View(snap.engine, self.overlay, self.now)).segment_ids
         contacts = snap.engine.catalog.contacts
         return [contacts.as_json(row, ids_of(row)) for row in snap.sample]
 
