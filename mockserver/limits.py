@@ -16,6 +16,9 @@ MAX_CONTROL_BODY = 64 * 2**10
 #: Largest JSON request body of an API operation (segment writes carry a name and a query), in
 #: bytes; past it, 413 in the API's dialect.
 MAX_REQUEST_BODY = 256 * 2**10
+#: Largest body an operation may declare for itself (``x-max-body-bytes``: SendGrid's contact
+#: upsert takes 6 MB), in bytes.
+MAX_DECLARED_BODY = 8 * 2**20
 #: Request headers, in bytes, before 431 (nginx accepts 4 x 8 KB lines by default; 16 KB of
 #: headers - a big cookie, a long token - stays well inside).
 MAX_HEADER_BYTES = 32 * 2**10

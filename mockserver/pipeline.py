@@ -23,7 +23,7 @@ from starlette.types import Scope
 
 from mockserver.behaviour.contract import Call, Reply
 from mockserver.journal.record import WARNINGS_KEY
-from mockserver.limits import MAX_REQUEST_BODY
+from mockserver.limits import MAX_DECLARED_BODY, MAX_REQUEST_BODY
 from mockserver.lru import LruCache
 from mockserver.params.body import BODY_KEY, TOO_LARGE, BodyDecoder
 from mockserver.params.decode import OperationDecoder, RawRequest
@@ -153,7 +153,7 @@ class OperationPipeline:
         #: memoized: the memo's key holds no body); the endpoint reads the bytes first.
         body = operation.request_body
         self.body = BodyDecoder(body) if body is not None else None
-        self.body_limit = MAX_REQUEST_BODY
+        self.body_limit = min(operation.max_body or MAX_REQUEST_BODY, MAX_DECLARED_BODY)
         #: What a request's parameters and credential come from, beside the query string and
         #: the path: these headers, and the cookies when a parameter is a cookie.
         declared = (p.key for p in operation.parameters if p.location == "header")

@@ -154,6 +154,7 @@ def _operations(api: str, document: dict[str, Any]) -> list[Operation]:
                     summary=raw.get("summary", ""),
                     scopes=tuple(raw.get("x-scopes", default_scopes)),
                     request_body=_request_body(raw.get("requestBody"), document),
+                    max_body=raw.get("x-max-body-bytes"),
                     dependencies=parse_dependencies(
                         raw.get("x-dependencies"),
                         f"{api}: {operation_id}",

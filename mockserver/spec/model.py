@@ -80,6 +80,8 @@ class Operation:
     scopes: tuple[str, ...] = ()
     #: The JSON request body, if the operation declares one.
     request_body: RequestBody | None = None
+    #: ``x-max-body-bytes``: the operation's own bound on its body (a bulk upsert's), if any.
+    max_body: int | None = None
 
     def response_for(self, status: int) -> ResponseSpec | None:
         """The declared response for a status: exact code, then ``4XX`` range, then ``default``."""

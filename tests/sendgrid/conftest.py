@@ -8,11 +8,13 @@ import httpx
 import pytest
 
 from mockserver.config import ServeConfig
+from mockserver.control import actions
 from mockserver.resources import bundled_dir
 from mockserver.testing import LiveServer
 from mockserver.vendors.sendgrid import fixtures
 from mockserver.vendors.sendgrid.catalog import Catalog, build_catalog
 from mockserver.vendors.sendgrid.fixtures import WorldSpec
+from tests.sendgrid.contacts_helpers import START, set_clock
 
 SEGMENTS = "/v3/marketing/segments"
 
@@ -60,3 +62,21 @@ def catalog(sg_live: LiveServer) -> Catalog:
 def rebuilt(world) -> Catalog:
     """The default world built again in this process, apart from any server."""
     return build_catalog(world, 0)
+
+
+@pytest.fixture(scope="module")
+def contacts_server() -> Iterator[LiveServer]:
+    """SendGrid alone on a server the contacts and lists tests write to."""
+    with LiveServer(ServeConfig(apis=("sendgrid",), validate_responses=True)) as live:
+        yield live
+
+
+@pytest.fixture()
+def account(contacts_server: LiveServer) -> Iterator[httpx.Client]:
+    """A client on the seed world, everything written before reset, the clock frozen."""
+    actions.reset(contacts_server.app.control)
+    set_clock(contacts_server, now=START)
+    with httpx.Client(
+        base_url=contacts_server.url, headers=bearer(sg_key("c")), timeout=30
+    ) as http:
+        yield http

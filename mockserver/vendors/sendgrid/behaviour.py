@@ -18,14 +18,37 @@ from mockserver.spec.model import Operation
 from mockserver.state.ledger import Ledger
 from mockserver.vendors.sendgrid.auth import KeyRing
 from mockserver.vendors.sendgrid.catalog import Catalog, results_bytes
+from mockserver.vendors.sendgrid.contact_writes import ContactWrites
 from mockserver.vendors.sendgrid.dialect import SendGridDialect
 from mockserver.vendors.sendgrid.evaluate import QueryEngine
+from mockserver.vendors.sendgrid.list_writes import ListWrites
 from mockserver.vendors.sendgrid.ratelimit import RateLimiter
 from mockserver.vendors.sendgrid.views import MAX_PARENT_LIST_IDS, View, split_ids
 from mockserver.vendors.sendgrid.writes import SegmentWrites
 
 #: The v1 reads: answered from prebuilt bytes, memoizable.
 V1_READS = frozenset({"ListSegment", "GetSegment"})
+LIST_OPERATIONS = (
+    "CreateList",
+    "ListLists",
+    "GetList",
+    "UpdateList",
+    "DeleteList",
+    "GetListContactCount",
+    "RemoveListContacts",
+)
+CONTACT_OPERATIONS = (
+    "UpsertContacts",
+    "DeleteContacts",
+    "ListContacts",
+    "GetContactCount",
+    "GetContact",
+    "GetImportStatus",
+    "SearchContacts",
+    "SearchContactsByEmails",
+    "GetContactsBatch",
+    "ListFieldDefinitions",
+)
 #: The operations that write, and the reads of what they write (never memoized).
 STATEFUL = frozenset(
     {
@@ -36,6 +59,8 @@ STATEFUL = frozenset(
         "DeleteSegmentV2",
         "RefreshSegmentV2",
         "DeleteSegment",
+        *LIST_OPERATIONS,
+        *CONTACT_OPERATIONS,
     }
 )
 #: The operations answered with behaviour (the others, if any, with generated data).
@@ -71,6 +96,8 @@ class SendGridBackend:
             "ListSegment": self.list_segments,
             "GetSegment": self.get_segment,
             **self.stateful.handlers(),
+            **self.stateful.wrapped(ListWrites(self.stateful).handlers()),
+            **self.stateful.wrapped(ContactWrites(self.stateful).handlers()),
         }
         self._filtered = LruCache(FILTER_CACHE_SIZE)
 
@@ -86,7 +113,7 @@ class SendGridBackend:
                 *overlay.created,
             ],
             "created segments": [f"{c.id} {c.name}" for c in overlay.created.values()],
-            "lists": [item.id for item in self.catalog.spec.lists],
+            "lists": list(View(self.stateful.engine, overlay, self.writes.now()).lists()),
             "contacts": self.catalog.contacts.ids,
         }
 

@@ -26,8 +26,9 @@ from mockserver.limits import LOAD_TIMEOUT
 from mockserver.lru import LruCache
 from mockserver.vendors.sendgrid.catalog import SAMPLE_SIZE, Catalog, query_store
 from mockserver.vendors.sendgrid.compiled import compile_query
+from mockserver.vendors.sendgrid.contacts import ContactBook
 from mockserver.vendors.sendgrid.overlay import Created
-from mockserver.vendors.sendgrid.query import QueryError, SegmentQuery
+from mockserver.vendors.sendgrid.query import QueryError, SegmentQuery, predicate_text
 from mockserver.vendors.sendgrid.store import ContactStore, RowSet
 
 log = logging.getLogger("mockserver.sendgrid")
@@ -52,6 +53,8 @@ class Snapshot:
     sample: tuple[int, ...]
     #: Why the query could not be evaluated (``INVALID``), else ``None`` (``VALID``).
     error: str | None = None
+    #: The contact book's version it saw (jobs applied since change the answer).
+    version: int = 0
 
 
 class QueryEngine:
@@ -62,8 +65,9 @@ class QueryEngine:
         self._store: ContactStore | None = None
         self._lock = threading.RLock()
         self._compiled: LruCache[SegmentQuery | QueryError] = LruCache(COMPILED_CACHE)
-        self._rows: dict[str, int] | None = None
         self._preparing = False
+        #: The contacts as the write log's jobs changed them; writes into the store.
+        self.book = ContactBook(catalog, store=lambda: self._store, lock=self._lock)
 
     def compile(self, text: str) -> SegmentQuery:
         """``text`` compiled for this world (raises ``QueryError``; both outcomes cached)."""
@@ -89,8 +93,13 @@ class QueryEngine:
                 sqlite_guard(store.db)
                 members = store.members(query)
         if parent_list_id is not None:
-            members &= self.catalog.list_members.get(parent_list_id, RowSet(np.zeros(0, np.int64)))
+            members &= self.book.list_rows(parent_list_id)
         return members
+
+    def search(self, condition: str) -> RowSet:
+        """The contacts matching an SGQL condition now (the contacts API's search): the
+        query a segment would run, so search and a refreshed segment agree."""
+        return self.members(predicate_text(condition), None)
 
     def prepare(self) -> None:
         """Start building the store in a thread (a segment was just created: its first
@@ -106,9 +115,7 @@ class QueryEngine:
             log.warning("building the store for v2 queries failed: %s", error)
 
     def row_of(self, contact_id: str) -> int | None:
-        if self._rows is None:
-            self._rows = {cid: i for i, cid in enumerate(self.catalog.contacts.ids)}
-        return self._rows.get(contact_id)
+        return self.book.ids().get(contact_id)
 
     def ensure_store(self) -> ContactStore:
         """The store queries run on: built on first use (once, under the engine's lock), then
@@ -116,21 +123,25 @@ class QueryEngine:
         with self._lock:
             if self._store is None:
                 with running(Budget(LOAD_TIMEOUT, "building the contact store for v2 queries")):
-                    self._store = query_store(self.catalog)
+                    store = query_store(self.catalog)
+                    self.book.replay(store)
+                    self._store = store
             return self._store
 
     def evaluate(self, segment: Created, at: float, previous: Snapshot | None) -> Snapshot:
         """The segment's snapshot at ``at``; the previous one's members when the data version
         and query are the same (a data version is immutable: the answer cannot differ)."""
         parent = segment.parent_list_id
+        version = self.book.version
         if (
             previous is not None
             and previous.engine is self
+            and previous.version == version
             and previous.query_dsl == segment.query_dsl
             and previous.parent_list_id == parent
         ):
             return Snapshot(self, at, segment.query_dsl, parent, previous.members,
-                            previous.sample, previous.error)  # fmt: skip
+                            previous.sample, previous.error, version)  # fmt: skip
         try:
             members = self.members(segment.query_dsl, parent)
         except MockServerError as error:
@@ -138,9 +149,9 @@ class QueryEngine:
             if isinstance(error, LimitError):
                 reason = f"the query ran longer than {QUERY_SECONDS:g} s and was stopped"
             empty = RowSet(np.zeros(0, np.int64))
-            return Snapshot(self, at, segment.query_dsl, parent, empty, (), reason)
+            return Snapshot(self, at, segment.query_dsl, parent, empty, (), reason, version)
         rng = random.Random(f"sendgrid:{self.catalog.seed}:sample:{segment.id}")
         rows = members.rows
         picked = rng.sample(range(len(rows)), min(SAMPLE_SIZE, len(rows)))
         sample = tuple(sorted(int(rows[i]) for i in picked))
-        return Snapshot(self, at, segment.query_dsl, parent, members, sample)
+        return Snapshot(self, at, segment.query_dsl, parent, members, sample, version=version)

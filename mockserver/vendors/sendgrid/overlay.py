@@ -98,6 +98,15 @@ class Created:
         return self.parent_list_ids[0] if self.parent_list_ids else None
 
 
+@dataclass(frozen=True)
+class CreatedList:
+    """A contact list created through the API, as its last write left it."""
+
+    id: str
+    name: str
+    created_at: float
+
+
 @dataclass
 class Overlay:
     """The fold of this API's entries of one generation of the write log."""
@@ -112,6 +121,10 @@ class Overlay:
     #: Each created segment's last evaluation (``evaluate.Snapshot``), kept across data
     #: versions: a data load shows in a segment only once it is refreshed.
     snapshots: dict[str, Any] = field(default_factory=dict)
+    #: Lists created, renamed (either kind: id -> name) and deleted.
+    lists: dict[str, CreatedList] = field(default_factory=dict)
+    list_names: dict[str, str] = field(default_factory=dict)
+    lists_deleted: set[str] = field(default_factory=set)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     def follow(self, generation: int, entries: list[dict[str, Any]]) -> bool:
@@ -122,6 +135,7 @@ class Overlay:
             self.generation, self.applied = generation, 0
             self.created, self.deleted, self.refreshes = {}, set(), []
             self.snapshots = {}
+            self.lists, self.list_names, self.lists_deleted = {}, {}, set()
             changed = True
         for number in range(self.applied + 1, len(entries) + 1):
             entry = entries[number - 1]
@@ -162,6 +176,14 @@ class Overlay:
         elif op == "refresh":
             job = new_id(self.seed, number, "job")
             self.refreshes.append(Refresh(entry["id"], at, entry["zone"], job))
+        elif op == "list_create":
+            list_id = new_id(self.seed, number, "list")
+            self.lists[list_id] = CreatedList(list_id, entry["name"], at)
+        elif op == "list_update":
+            self.list_names[entry["id"]] = entry["name"]
+        elif op == "list_delete":
+            self.lists.pop(entry["id"], None)
+            self.lists_deleted.add(entry["id"])
 
     # -- reading ----------------------------------------------------------------------------------
     def refreshes_of(self, segment_id: str) -> Iterator[Refresh]:

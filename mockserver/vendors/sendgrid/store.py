@@ -222,6 +222,22 @@ class ContactStore:
                 (chunk,),
             )
 
+    def write_rows(self, rows: Iterable[tuple[int, Any]], values: Any) -> None:
+        """Contacts a job wrote: ``(row, record)`` pairs, ``values(record)`` their columns by
+        name. Each replaces row ``row`` (rowid ``row + 1``) whole; the others are NULL."""
+        for row, record in rows:
+            named = values(record)
+            names = ["rowid", *named]
+            marks = ", ".join("?" * len(names))
+            self.db.execute(
+                f"INSERT OR REPLACE INTO contact_data ({', '.join(names)}) VALUES ({marks})",
+                (row + 1, *named.values()),
+            )
+
+    def delete_rows(self, rows: Sequence[int]) -> None:
+        """Contacts a job deleted (their events stay: no contact joins them)."""
+        self.db.executemany("DELETE FROM contact_data WHERE rowid = ?", ((r + 1,) for r in rows))
+
     def members(self, query: SegmentQuery) -> RowSet:
         """Indexes of the contacts a query selects (row ``n`` is contact ``n - 1``).
 

@@ -53,6 +53,7 @@ class View:
         self.now = now
         self._v2_members: list[tuple[str, Snapshot]] | None = None
         self._live_v1: list[Segment] | None = None
+        self._lists: frozenset[str] | None = None
 
     # -- which segments ---------------------------------------------------------------------------
     def live_v1(self) -> list[Segment]:
@@ -74,6 +75,29 @@ class View:
 
     def count(self) -> int:
         return len(self.live_v1()) + len(self.overlay.created)
+
+    # -- lists ------------------------------------------------------------------------------------
+    def lists(self) -> dict[str, str]:
+        """Id -> name of every live list: the data version's (not deleted, renamed), then
+        the ones created, in creation order."""
+        overlay = self.overlay
+        names = overlay.list_names
+        found = {
+            item.id: names.get(item.id, item.name)
+            for item in self.catalog.spec.lists
+            if item.id not in overlay.lists_deleted
+        }
+        found.update({c.id: names.get(c.id, c.name) for c in overlay.lists.values()})
+        return found
+
+    def live_list_ids(self) -> frozenset[str]:
+        if self._lists is None:
+            self._lists = frozenset(self.lists())
+        return self._lists
+
+    def contact(self, row: int, full: bool = True) -> dict[str, Any]:
+        """Contact ``row`` now, with its live lists and segments."""
+        return self.engine.book.as_json(row, self.segment_ids(row), full, self.live_list_ids())
 
     # -- evaluation -------------------------------------------------------------------------------
     def snapshot(self, segment: Created) -> Snapshot | None:
@@ -101,10 +125,15 @@ class View:
         return ids
 
     def _contacts(self, snap: Snapshot) -> list[dict[str, Any]]:
-        same = snap.engine is self.engine
-        ids_of = (self if same else View(snap.engine, self.overlay, self.now)).segment_ids
-        contacts = snap.engine.catalog.contacts
-        return [contacts.as_json(row, ids_of(row)) for row in snap.sample]
+        view = self if snap.engine is self.engine else View(snap.engine, self.overlay, self.now)
+        return [view.contact(row, full=False) for row in snap.sample]
+
+    def settle(self) -> None:
+        """Evaluate every segment whose last refresh is at or before ``now`` and not
+        evaluated yet: run before a contact job applies, so a refresh before the job does not
+        see it."""
+        for created in list(self.overlay.created.values()):
+            self.snapshot(created)
 
     # -- rendering --------------------------------------------------------------------------------
     def created_body(self, segment: Created, sample: bool = True) -> dict[str, Any]:

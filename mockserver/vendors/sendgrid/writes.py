@@ -52,7 +52,9 @@ class SegmentWrites:
         self.dialect = dialect
         self.headers = headers
         self.seed = engine.catalog.seed
-        self.lists = {item.id for item in engine.catalog.spec.lists}
+        #: The mock clock's time when this data version first folded the log: jobs due
+        #: before it were seen by the segments of the version before.
+        self.born: float | None = None
 
     def handlers(self) -> dict[str, Callable[[Call], Reply]]:
         handlers = {
@@ -64,6 +66,12 @@ class SegmentWrites:
             "RefreshSegmentV2": self.refresh,
             "DeleteSegment": self.delete_v1,
         }
+        return self.wrapped(handlers)
+
+    def wrapped(
+        self, handlers: Mapping[str, Callable[[Call], Reply]]
+    ) -> dict[str, Callable[[Call], Reply]]:
+        """``handlers`` answering with ``X-RateLimit-*`` headers."""
         return {name: self._with_rate_headers(handler) for name, handler in handlers.items()}
 
     def _with_rate_headers(self, handler: Callable[[Call], Reply]) -> Callable[[Call], Reply]:
@@ -85,15 +93,25 @@ class SegmentWrites:
         else:
             ledger.sync_if_told()
         overlay: Overlay = ledger.fold(API, lambda: Overlay(seed=self.seed))
+        now = ledger.now()
+        if self.born is None:
+            self.born = now
+        born = self.born
+
+        def settle(due: float) -> None:
+            if due > born and overlay.created:
+                View(self.engine, overlay, due).settle()
+
         with overlay.lock:
             overlay.follow(ledger.generation, ledger.entries)
+            self.engine.book.follow(ledger.generation, ledger.entries, now, settle)
         return overlay
 
     def view(self) -> View:
         overlay = self.overlay()
         return View(self.engine, overlay, self.ledger.now())
 
-    def _write(self, check: Check) -> tuple[View, int] | Reply:
+    def write_entry(self, check: Check, field: str = "segment_id") -> tuple[View, int] | Reply:
         """Append the entry ``check`` makes of the current view (or answer its refusal)."""
         for _ in range(WRITE_ATTEMPTS):
             view = self.view()
@@ -103,31 +121,31 @@ class SegmentWrites:
             try:
                 number = self.ledger.append({"api": API, "at": view.now, **entry})
             except WriteRefused as refused:
-                return self.dialect.error(refused.status, str(refused), "segment_id")
+                return self.dialect.error(refused.status, str(refused), field)
             if number is not None:
                 return self.view(), number
-        return self.dialect.error(503, "too many writes at once; try again", "segment_id")
+        return self.dialect.error(503, "too many writes at once; try again", field)
 
     @staticmethod
-    def _answer(status: int, body: Any) -> Reply:
+    def answer(status: int, body: Any) -> Reply:
         content = b"" if body is None else orjson.dumps(body)
         return Reply(status, content, None if body is None else JSON)
 
-    def _refuse(self, field: str, message: str, status: int = 400) -> Reply:
+    def refuse(self, field: str, message: str, status: int = 400) -> Reply:
         return self.dialect.error(status, message, field)
 
     # -- checks shared by create and update -------------------------------------------------------
     def _name_taken(self, view: View, name: str, own: str | None = None) -> Reply | None:
         holder = view.names().get(name)
         if holder is not None and holder != own:
-            return self._refuse("name", f"a segment named {name!r} already exists")
+            return self.refuse("name", f"a segment named {name!r} already exists")
         return None
 
     def _query_problem(self, text: str) -> Reply | None:
         try:
             self.engine.compile(text)
         except QueryError as error:
-            return self._refuse("query_dsl", f"invalid query: {error}")
+            return self.refuse("query_dsl", f"invalid query: {error}")
         return None
 
     # -- handlers ---------------------------------------------------------------------------------
@@ -138,24 +156,24 @@ class SegmentWrites:
 
         def check(view: View) -> dict[str, Any] | Reply:
             if len(parents) > 1:
-                return self._refuse("parent_list_ids", "at most one parent list id is allowed")
-            unknown = [p for p in parents if p not in self.lists]
+                return self.refuse("parent_list_ids", "at most one parent list id is allowed")
+            unknown = [p for p in parents if p not in view.live_list_ids()]
             if unknown:
-                return self._refuse("parent_list_ids", f"list {unknown[0]!r} does not exist")
+                return self.refuse("parent_list_ids", f"list {unknown[0]!r} does not exist")
             refusal = self._name_taken(view, name) or self._query_problem(text)
             if refusal is not None:
                 return refusal
             if view.count() >= MAX_SEGMENTS:
-                return self._refuse("name", f"an account holds at most {MAX_SEGMENTS} segments")
+                return self.refuse("name", f"an account holds at most {MAX_SEGMENTS} segments")
             return {"op": "create", "name": name, "query_dsl": text, "parent_list_ids": parents}
 
-        done = self._write(check)
+        done = self.write_entry(check)
         if isinstance(done, Reply):
             return done
         view, number = done
         self.engine.prepare()
         created = view.overlay.created[new_id(self.seed, number, "segment")]
-        return self._answer(201, view.created_body(created))
+        return self.answer(201, view.created_body(created))
 
     def list(self, call: Call) -> Reply:
         """The v1 filter table over every live segment: ``ids`` wins; else the parents, plus the
@@ -166,7 +184,7 @@ class SegmentWrites:
         no_parent = bool(params.get("no_parent_list_id"))
         if not ids and len(parents) > MAX_PARENT_LIST_IDS:
             message = f"no more than {MAX_PARENT_LIST_IDS} parent_list_ids are allowed"
-            return self._refuse("parent_list_ids", message)
+            return self.refuse("parent_list_ids", message)
         results = []
         for segment_id, parent, summary in self.view().summaries():
             if ids:
@@ -177,7 +195,7 @@ class SegmentWrites:
                 keep = True
             if keep:
                 results.append(summary)
-        return self._answer(200, {"results": results})
+        return self.answer(200, {"results": results})
 
     def get(self, call: Call) -> Reply:
         view = self.view()
@@ -185,11 +203,11 @@ class SegmentWrites:
         sample = call.params.get("contacts_sample", True) is not False
         created = view.overlay.created.get(segment_id)
         if created is not None:
-            return self._answer(200, view.created_body(created, sample))
+            return self.answer(200, view.created_body(created, sample))
         v1 = view.v1(segment_id)
         if v1 is not None:
-            return self._answer(200, view.v1_body(v1, sample))
-        return self._refuse("segment_id", NOT_FOUND, 404)
+            return self.answer(200, view.v1_body(v1, sample))
+        return self.refuse("segment_id", NOT_FOUND, 404)
 
     def update(self, call: Call) -> Reply:
         body: Mapping[str, Any] = call.body or {}
@@ -201,10 +219,10 @@ class SegmentWrites:
             if created is None:
                 if view.v1(segment_id) is not None:
                     message = "v1 segments cannot be updated: create a v2 segment instead"
-                    return self._refuse("segment_id", message)
-                return self._refuse("segment_id", NOT_FOUND, 404)
+                    return self.refuse("segment_id", message)
+                return self.refuse("segment_id", NOT_FOUND, 404)
             if not changes:
-                return self._refuse("body", "nothing to update: send name and/or query_dsl")
+                return self.refuse("body", "nothing to update: send name and/or query_dsl")
             if "name" in changes:
                 refusal = self._name_taken(view, changes["name"], own=segment_id)
                 if refusal is not None:
@@ -215,11 +233,11 @@ class SegmentWrites:
                     return refusal
             return {"op": "update", "id": segment_id, **changes}
 
-        done = self._write(check)
+        done = self.write_entry(check)
         if isinstance(done, Reply):
             return done
         view, _ = done
-        return self._answer(200, view.created_body(view.overlay.created[segment_id]))
+        return self.answer(200, view.created_body(view.overlay.created[segment_id]))
 
     def delete(self, call: Call) -> Reply:
         """v2 DELETE: a segment of either version (one account holds both)."""
@@ -228,10 +246,10 @@ class SegmentWrites:
         def check(view: View) -> dict[str, Any] | Reply:
             if segment_id in view.overlay.created or view.v1(segment_id) is not None:
                 return {"op": "delete", "id": segment_id}
-            return self._refuse("segment_id", NOT_FOUND, 404)
+            return self.refuse("segment_id", NOT_FOUND, 404)
 
-        done = self._write(check)
-        return done if isinstance(done, Reply) else self._answer(202, None)
+        done = self.write_entry(check)
+        return done if isinstance(done, Reply) else self.answer(202, None)
 
     def delete_v1(self, call: Call) -> Reply:
         """v1 DELETE: the v1 API sees v1 segments only (a v2 id is unknown to it)."""
@@ -240,10 +258,10 @@ class SegmentWrites:
         def check(view: View) -> dict[str, Any] | Reply:
             if view.v1(segment_id) is not None:
                 return {"op": "delete", "id": segment_id}
-            return self._refuse("segment_id", NOT_FOUND, 404)
+            return self.refuse("segment_id", NOT_FOUND, 404)
 
-        done = self._write(check)
-        return done if isinstance(done, Reply) else self._answer(202, {})
+        done = self.write_entry(check)
+        return done if isinstance(done, Reply) else self.answer(202, {})
 
     def refresh(self, call: Call) -> Reply:
         segment_id = segment_id_of(call)
@@ -253,18 +271,18 @@ class SegmentWrites:
             if segment_id not in view.overlay.created:
                 if view.v1(segment_id) is not None:
                     message = "v1 segments are refreshed on their own schedule, not manually"
-                    return self._refuse("segment_id", message)
+                    return self.refuse("segment_id", message)
                 return Reply(404, REFRESH_NOT_FOUND, JSON)
             problem = zone_problem(zone)
             if problem is not None:
-                return self._refuse("user_time_zone", problem)
+                return self.refuse("user_time_zone", problem)
             limit = view.overlay.refresh_refusal(segment_id, view.now, zone)
             if limit is not None:
-                return self._refuse("segment_id", f"refresh limit reached: {limit}", 429)
+                return self.refuse("segment_id", f"refresh limit reached: {limit}", 429)
             return {"op": "refresh", "id": segment_id, "zone": zone}
 
-        done = self._write(check)
+        done = self.write_entry(check)
         if isinstance(done, Reply):
             return done
         _, number = done
-        return self._answer(202, {"job_id": new_id(self.seed, number, "job")})
+        return self.answer(202, {"job_id": new_id(self.seed, number, "job")})

@@ -1,0 +1,299 @@
+"""SendGrid's Contacts API (``/v3/marketing/contacts``) and the custom field definitions it
+needs, over the same world and write log as the segments and lists.
+
+An upsert or a deletion is checked whole (emails, custom fields by their ids and types, list
+ids), then queued as one write-log entry and answered 202 with its job id: nothing is changed
+by a request refused, and what is accepted shows only once its job completes (``contacts.py``,
+:data:`~mockserver.vendors.sendgrid.contacts.JOB_DELAY` seconds later on the mock clock).
+Reads answer the contacts as the completed jobs left them; a search runs the segment engine's
+query over the same store, so it agrees with a segment of the same query after its refresh.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+
+from mockserver.behaviour.contract import Call, Reply
+from mockserver.errors import LimitError, MockServerError
+from mockserver.state.clock import iso
+from mockserver.vendors.sendgrid.contacts import TEXT_FIELDS, job_id
+from mockserver.vendors.sendgrid.list_writes import ORIGIN, sample
+from mockserver.vendors.sendgrid.query import QueryError
+from mockserver.vendors.sendgrid.values import parse_instant
+from mockserver.vendors.sendgrid.views import View, split_ids
+from mockserver.vendors.sendgrid.writes import SegmentWrites
+
+#: Contacts a search answers at most (its ``contact_count`` counts them all).
+SEARCH_RESULTS = 50
+#: Ids one DELETE names at most.
+MAX_DELETE_IDS = 100
+#: SendGrid's spelling of a custom field's type, by the world's.
+FIELD_TYPES = {"text": "Text", "number": "Number", "date": "Date"}
+#: The reserved fields a definition list shows (``reserved_fields``), with their types.
+RESERVED_FIELDS = (
+    *((name, "Text") for name in ("first_name", "last_name", "email", "alternate_emails")),
+    *((name, "Text") for name in TEXT_FIELDS[2:]),
+    ("phone_number_id", "Text"),
+    ("external_id", "Text"),
+    ("anonymous_id", "Text"),
+    ("email_domains", "Text"),
+    ("created_at", "Date"),
+    ("updated_at", "Date"),
+    ("contact_id", "Text"),
+)
+#: An address as SendGrid accepts one: something, one @, a domain with a dot.
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
+DATE_MDY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+
+
+def field_id(index: int, kind: str) -> str:
+    """A custom field's id, SendGrid-style (``e1_T``, ``e2_N``, ``e3_D``)."""
+    return f"e{index + 1}_{FIELD_TYPES[kind][0]}"
+
+
+class ContactWrites:
+    """The handlers of the Contacts API; ``segments`` lends the view, the write and answers."""
+
+    def __init__(self, segments: SegmentWrites) -> None:
+        self.segments = segments
+        self.refuse = segments.refuse
+        self.answer = segments.answer
+        customs = segments.engine.catalog.spec.custom_fields
+        #: Custom field id -> (name, type).
+        self.fields = {field_id(i, f.type): (f.name, f.type) for i, f in enumerate(customs)}
+
+    def handlers(self) -> dict[str, Callable[[Call], Reply]]:
+        return {
+            "UpsertContacts": self.upsert,
+            "DeleteContacts": self.delete,
+            "ListContacts": self.sample,
+            "GetContactCount": self.count,
+            "GetContact": self.get,
+            "GetImportStatus": self.job,
+            "SearchContacts": self.search,
+            "SearchContactsByEmails": self.by_emails,
+            "GetContactsBatch": self.batch,
+            "ListFieldDefinitions": self.field_definitions,
+        }
+
+    def _errors(self, status: int, problems: list[tuple[str, str]]) -> Reply:
+        body = {"errors": [{"field": f, "message": m} for f, m in problems]}
+        return self.answer(status, body)
+
+    # -- writes -----------------------------------------------------------------------------------
+    def _contact(self, at: str, raw: Mapping[str, Any], problems: list[tuple[str, str]]) -> dict:
+        """One contact of an upsert, as the job stores it (emails lower-cased, custom fields
+        by name, dates as Unix seconds); ``problems`` collects what is wrong."""
+        email = str(raw.get("email") or "").strip().lower()
+        if not EMAIL.match(email):
+            problems.append((f"{at}.email", f"{raw.get('email')!r} is not a valid email"))
+        contact: dict[str, Any] = {"email": email}
+        contact.update({k: raw[k] for k in TEXT_FIELDS if k in raw})
+        if "alternate_emails" in raw:
+            alternates = [str(a).strip().lower() for a in raw["alternate_emails"]]
+            for a in alternates:
+                if not EMAIL.match(a):
+                    problems.append((f"{at}.alternate_emails", f"{a!r} is not a valid email"))
+            contact["alternate_emails"] = alternates
+        custom = {}
+        for key, value in (raw.get("custom_fields") or {}).items():
+            where = f"{at}.custom_fields.{key}"
+            known = self.fields.get(key)
+            if known is None:
+                problems.append((where, f"no custom field has the id {key!r}"))
+                continue
+            name, kind = known
+            stored = _typed(kind, value)
+            if stored is None:
+                problems.append((where, f"{value!r} is not a valid {FIELD_TYPES[kind]} value"))
+            else:
+                custom[name] = stored
+        if custom:
+            contact["custom_fields"] = custom
+        return contact
+
+    def upsert(self, call: Call) -> Reply:
+        body = call.body
+        problems: list[tuple[str, str]] = []
+        contacts = [
+            self._contact(f"contacts[{i}]", c, problems) for i, c in enumerate(body["contacts"])
+        ]
+        lists = list(dict.fromkeys(i.lower() for i in body.get("list_ids") or ()))
+        if problems:
+            return self._errors(400, problems[:100])
+
+        def check(view: View) -> dict[str, Any] | Reply:
+            live = view.live_list_ids()
+            unknown = [i for i in lists if i not in live]
+            if unknown:
+                return self.refuse("list_ids", f"list {unknown[0]!r} does not exist")
+            return {"op": "contacts_upsert", "contacts": contacts, "list_ids": lists}
+
+        return self._job(check)
+
+    def _job(self, check: Callable[[View], dict[str, Any] | Reply]) -> Reply:
+        done = self.segments.write_entry(check, "contacts")
+        if isinstance(done, Reply):
+            return done
+        view, number = done
+        return self.answer(202, {"job_id": job_id(view.overlay.seed, number)})
+
+    def delete(self, call: Call) -> Reply:
+        everything = call.params.get("delete_all_contacts")
+        ids = [i.lower() for i in split_ids(call.params.get("ids"))]
+        if everything is not None and everything != "true":
+            return self.refuse("delete_all_contacts", "delete_all_contacts must be 'true'")
+        if bool(everything) == bool(ids):
+            message = "set either ids or delete_all_contacts=true (not both)"
+            return self.refuse("ids", message)
+        if len(ids) > MAX_DELETE_IDS:
+            return self.refuse("ids", f"at most {MAX_DELETE_IDS} ids per request")
+        entry = {"op": "contacts_delete", **({"all": True} if everything else {"ids": ids})}
+        return self._job(lambda view: entry)
+
+    # -- reads ------------------------------------------------------------------------------------
+    def sample(self, call: Call) -> Reply:
+        view = self.segments.view()
+        book = view.engine.book
+        body = {
+            "result": sample(view, book.live_rows()),
+            "contact_count": book.count(),
+            "_metadata": {"self": f"{ORIGIN}/v3/marketing/contacts"},
+        }
+        return self.answer(200, body)
+
+    def count(self, call: Call) -> Reply:
+        count = self.segments.view().engine.book.count()
+        return self.answer(200, {"contact_count": count, "billable_count": count})
+
+    def get(self, call: Call) -> Reply:
+        view = self.segments.view()
+        row = view.engine.book.row_of_id(str(call.params["id"]))
+        if row is None:
+            return self.refuse("id", "contact not found", 404)
+        return self.answer(200, view.contact(row))
+
+    def job(self, call: Call) -> Reply:
+        """A contact job: ``pending`` until the mock clock passes its time, then ``completed``
+        with its counts."""
+        wanted = str(call.params["id"]).lower()
+        view = self.segments.view()
+        book = view.engine.book
+        done = book.results.get(wanted)
+        if done is not None:
+            results = {
+                "requested_count": done.requested,
+                "created_count": done.created,
+                "updated_count": done.updated,
+                "deleted_count": done.deleted,
+                # Ids naming no contact (a deletion's); an accepted upsert has no errors.
+                "errored_count": max(0, done.requested - done.deleted)
+                if done.kind == "delete"
+                else 0,
+            }
+            body = {
+                "id": wanted,
+                "status": "completed",
+                "job_type": done.kind,
+                "results": results,
+                "started_at": iso(done.started_at),
+                "finished_at": iso(done.finished_at),
+            }
+            return self.answer(200, body)
+        pending = book.pending(self.segments.ledger.entries).get(wanted)
+        if pending is None:
+            return self.refuse("id", "job not found", 404)
+        kind, at, requested = pending
+        body = {
+            "id": wanted,
+            "status": "pending",
+            "job_type": kind,
+            "results": {"requested_count": requested},
+            "started_at": iso(at),
+        }
+        return self.answer(200, body)
+
+    def search(self, call: Call) -> Reply:
+        view = self.segments.view()
+        text = call.body["query"]
+        try:
+            members = view.engine.search(text)
+        except QueryError as error:
+            return self.refuse("query", f"invalid query: {error}")
+        except LimitError:
+            return self._errors(408, [("query", "the search ran too long and was stopped")])
+        except MockServerError as error:
+            return self.refuse("query", f"invalid query: {error}")
+        first = members.rows[:SEARCH_RESULTS].tolist()
+        body = {
+            "result": [view.contact(row) for row in first],
+            "contact_count": len(members),
+            "_metadata": {"self": f"{ORIGIN}/v3/marketing/contacts/search"},
+        }
+        return self.answer(200, body)
+
+    def by_emails(self, call: Call) -> Reply:
+        emails = [str(e).strip().lower() for e in call.body["emails"] if str(e).strip()]
+        bad = [e for e in emails if not EMAIL.match(e)]
+        if bad:
+            return self._errors(400, [("emails", f"{bad[0]!r} is not a valid email")])
+        view = self.segments.view()
+        book = view.engine.book
+        result: dict[str, Any] = {}
+        found = 0
+        for email in dict.fromkeys(emails):
+            row = book.row_of_address(email)
+            if row is None:
+                result[email] = {"error": "contact not found"}
+            else:
+                result[email] = {"contact": view.contact(row)}
+                found += 1
+        if not found:
+            return self._errors(404, [("emails", "no contact has these emails")])
+        return self.answer(200, {"result": result})
+
+    def batch(self, call: Call) -> Reply:
+        view = self.segments.view()
+        book = view.engine.book
+        rows = [book.row_of_id(str(i)) for i in dict.fromkeys(call.body["ids"])]
+        found = [view.contact(r) for r in rows if r is not None]
+        if not found:
+            return self._errors(404, [("ids", "no contact has these ids")])
+        return self.answer(200, {"result": found})
+
+    def field_definitions(self, call: Call) -> Reply:
+        custom = [
+            {"id": key, "name": name, "field_type": FIELD_TYPES[kind]}
+            for key, (name, kind) in self.fields.items()
+        ]
+        reserved = [
+            {"id": f"_rf{i}_{kind[0]}", "name": name, "field_type": kind}
+            for i, (name, kind) in enumerate(RESERVED_FIELDS)
+        ]
+        link = f"{ORIGIN}/v3/marketing/field_definitions"
+        body = {"custom_fields": custom, "reserved_fields": reserved, "_metadata": {"self": link}}
+        return self.answer(200, body)
+
+
+def _typed(kind: str, value: Any) -> Any:
+    """A custom field's value as stored (``None``: not of its type)."""
+    if kind == "text":
+        return value if isinstance(value, str) else None
+    if kind == "number":
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        return value if ok and np.isfinite(value) else None
+    if not isinstance(value, str):
+        return None
+    matched = DATE_MDY.match(value.strip())
+    try:
+        if matched:
+            month, day, year = (int(g) for g in matched.groups())
+            return int(datetime(year, month, day, tzinfo=timezone.utc).timestamp())
+        return parse_instant(value)
+    except ValueError:
+        return None

@@ -1,0 +1,417 @@
+"""The contacts of one data version as the write log's jobs changed them: the contact book.
+
+SendGrid applies contact writes (upserts, deletions, removals from a list) asynchronously: a
+request is answered 202 with a job id and the job completes a little later. The mock queues
+each such write as an entry of the write log and applies it once the mock clock passes the
+entry's time plus :data:`JOB_DELAY`, in log order (a queue: a job waits for the ones before
+it). Reads see a job's changes only after that.
+
+A job changes the world incrementally: a contact of the data version keeps its row, a new
+contact gets the next row after the data version's, a deleted one leaves the query store and
+every count; the store segment queries and searches run on (``store.py``) gets the same rows
+written (``INSERT OR REPLACE`` / ``DELETE`` by rowid) as the job applies, never rebuilt. A reset
+writes back the data version's rows it had changed. Every process applying the same entries
+holds the same contacts: new ids come from the seed and the entry's number.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import orjson
+
+from mockserver.vendors.sendgrid.catalog import Catalog
+from mockserver.vendors.sendgrid.overlay import API, new_id
+from mockserver.vendors.sendgrid.store import ContactStore, RowSet
+from mockserver.vendors.sendgrid.values import iso_ms, iso_seconds
+
+#: Seconds between a contact write's 202 and its job's completion (mock clock).
+JOB_DELAY = 5.0
+#: The write-log ops that are jobs of the contact book.
+JOB_OPS = frozenset({"contacts_upsert", "contacts_delete", "list_remove_contacts", "list_delete"})
+#: The contact fields a request may set (besides email, custom_fields and list_ids).
+TEXT_FIELDS = (
+    "first_name",
+    "last_name",
+    "address_line_1",
+    "address_line_2",
+    "city",
+    "state_province_region",
+    "postal_code",
+    "country",
+)
+EMPTY = np.zeros(0, np.int64)
+
+
+def job_id(seed: int, number: int) -> str:
+    return new_id(seed, number, "job")
+
+
+def is_job(entry: Mapping[str, Any]) -> bool:
+    """An entry the contact book applies when due (a list deleted alone is not one)."""
+    op = entry.get("op")
+    if entry.get("api") != API or op not in JOB_OPS:
+        return False
+    return op != "list_delete" or bool(entry.get("delete_contacts"))
+
+
+@dataclass
+class JobResult:
+    """What a completed job did (``contact-import``'s ``results``)."""
+
+    kind: str
+    started_at: float
+    requested: int = 0
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
+    finished_at: float = 0.0
+
+
+@dataclass
+class Record:
+    """A contact a job wrote: its fields as the API shows them, custom values as stored."""
+
+    id: str
+    email: str
+    fields: dict[str, Any]
+    custom: dict[str, Any]
+    list_ids: tuple[str, ...]
+    created_at: float
+    updated_at: float
+    alternate_emails: tuple[str, ...] = ()
+
+
+@dataclass
+class ContactBook:
+    """The fold of the contact jobs over one data version (its ``catalog``)."""
+
+    catalog: Catalog
+    #: The query store, if built (``None``: nothing to write; it replays the book when built).
+    store: Callable[[], ContactStore | None] = lambda: None
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    generation: int = -1
+    applied: int = 0
+    #: Jobs applied (snapshots and caches key on it).
+    version: int = 0
+    records: dict[int, Record] = field(default_factory=dict)
+    deleted: set[int] = field(default_factory=set)
+    results: dict[str, JobResult] = field(default_factory=dict)
+    _emails: dict[str, int] | None = None
+    _ids: dict[str, int] | None = None
+    _next_row: int = 0
+    _list_cache: dict[str, RowSet] = field(default_factory=dict)
+    _alternates: tuple[int, dict[str, int]] | None = None
+
+    def __post_init__(self) -> None:
+        self._next_row = self.base
+
+    @property
+    def base(self) -> int:
+        return len(self.catalog.contacts)
+
+    # -- folding ----------------------------------------------------------------------------------
+    def follow(
+        self,
+        generation: int,
+        entries: list[dict[str, Any]],
+        now: float,
+        before: Callable[[float], None] = lambda due: None,
+    ) -> None:
+        """Apply the jobs of ``entries`` due at ``now`` (in order; the first one not due stops
+        the queue); ``before(due)`` runs before each (segments refreshed earlier see the
+        contacts as they were)."""
+        with self.lock:
+            if generation != self.generation:
+                self._restart(generation)
+            while self.applied < len(entries):
+                entry = entries[self.applied]
+                if is_job(entry):
+                    due = float(entry["at"]) + JOB_DELAY
+                    if due > now:
+                        return
+                    before(due)
+                    self._apply(entry, self.applied + 1, due)
+                    self.version += 1
+                    self._list_cache = {}
+                self.applied += 1
+
+    def pending(self, entries: list[dict[str, Any]]) -> dict[str, tuple[str, float, int]]:
+        """Jobs of ``entries`` not applied yet: id -> (kind, written at, requested count)."""
+        found = {}
+        for number in range(self.applied + 1, len(entries) + 1):
+            entry = entries[number - 1]
+            if is_job(entry):
+                found[job_id(self.catalog.seed, number)] = (
+                    _kind(entry),
+                    float(entry["at"]),
+                    len(entry.get("contacts") or entry.get("ids") or ()),
+                )
+        return found
+
+    def _restart(self, generation: int) -> None:
+        """A reset: the rows jobs changed go back to the data version's."""
+        touched = set(self.records) | self.deleted
+        store = self.store()
+        if store is not None and touched:
+            new = [row for row in touched if row >= self.base]
+            store.delete_rows(new)
+            old = sorted(row for row in touched if row < self.base)
+            store.write_rows(((row, self._base_record(row)) for row in old), self.columns(store))
+        self.generation, self.applied, self.version = generation, 0, self.version + 1
+        self.records, self.deleted, self.results = {}, set(), {}
+        self._next_row, self._list_cache = self.base, {}
+        self._emails = self._ids = None
+
+    def _apply(self, entry: Mapping[str, Any], number: int, due: float) -> None:
+        op = entry["op"]
+        job = job_id(self.catalog.seed, number)
+        result = JobResult(_kind(entry), float(entry["at"]), finished_at=due)
+        if op == "contacts_upsert":
+            self._upsert(entry, number, due, result)
+        elif op == "contacts_delete":
+            if entry.get("all"):
+                rows: Iterable[int | None] = self.live_rows().tolist()
+            else:
+                rows = self._rows_of(entry["ids"])
+            self._delete(rows, result)
+            result.requested = len(entry["ids"]) if "ids" in entry else result.deleted
+        elif op == "list_delete":
+            if entry.get("delete_contacts"):
+                self._delete(self.list_rows(entry["id"]).rows, result)
+        elif op == "list_remove_contacts":
+            rows = [r for r in self._rows_of(entry["contact_ids"]) if r is not None]
+            changed = []
+            for row in rows:
+                record = self.record(row)
+                if entry["id"] in record.list_ids:
+                    record.list_ids = tuple(i for i in record.list_ids if i != entry["id"])
+                    record.updated_at = due
+                    self.records[row] = record
+                    changed.append(row)
+            result.updated = len(changed)
+            self._write(changed)
+        self.results[job] = result
+
+    def _upsert(self, entry: Mapping[str, Any], number: int, due: float, result: JobResult) -> None:
+        lists = tuple(entry.get("list_ids") or ())
+        written = []
+        for k, contact in enumerate(entry["contacts"]):
+            result.requested += 1
+            row = self.row_of_email(contact["email"])
+            if row is None:
+                row = self._next_row
+                self._next_row += 1
+                cid = new_id(self.catalog.seed, number, f"contact:{k}")
+                record = Record(cid, contact["email"], {}, {}, (), due, due)
+                self.emails()[record.email] = row
+                self.ids()[cid] = row
+                result.created += 1
+            else:
+                record = self.record(row)
+                result.updated += 1
+            record.fields.update({k: v for k, v in contact.items() if k in TEXT_FIELDS})
+            if "alternate_emails" in contact:
+                record.alternate_emails = tuple(contact["alternate_emails"])
+            record.custom.update(contact.get("custom_fields") or {})
+            record.list_ids = tuple(dict.fromkeys((*record.list_ids, *lists)))
+            record.updated_at = due
+            self.records[row] = record
+            written.append(row)
+        self._write(written)
+
+    def _delete(self, rows: Iterable[int], result: JobResult) -> None:
+        gone = [int(r) for r in rows if r is not None and not self.is_deleted(int(r))]
+        for row in gone:
+            self.records.setdefault(row, self.record(row))
+            self.deleted.add(row)
+            self.emails().pop(self.records[row].email, None)
+        result.deleted = len(gone)
+        store = self.store()
+        if store is not None:
+            store.delete_rows(gone)
+
+    def _write(self, rows: list[int]) -> None:
+        store = self.store()
+        if store is not None and rows:
+            store.write_rows(((row, self.records[row]) for row in rows), self.columns(store))
+
+    def replay(self, store: ContactStore) -> None:
+        """Write every job's rows into a store just built from the data version."""
+        with self.lock:
+            live = [row for row in self.records if row not in self.deleted]
+            store.write_rows(((row, self.records[row]) for row in live), self.columns(store))
+            store.delete_rows(sorted(self.deleted))
+
+    def columns(self, store: ContactStore) -> Callable[[Record], dict[str, Any]]:
+        """How a record is written as a ``contact_data`` row of ``store``."""
+
+        def row(record: Record) -> dict[str, Any]:
+            addresses = (record.email, *record.alternate_emails)
+            values = {
+                "contact_id": record.id,
+                "email": record.email,
+                "alternate_emails": orjson.dumps(list(record.alternate_emails)).decode(),
+                "list_ids": orjson.dumps(list(record.list_ids)).decode(),
+                "created_at": int(record.created_at),
+                "updated_at": int(record.updated_at),
+                "email_domains": orjson.dumps(
+                    list(dict.fromkeys(a.rsplit("@", 1)[1] for a in addresses))
+                ).decode(),
+                **{k: v for k, v in record.fields.items() if k in store.columns},
+            }
+            values.update({k: v for k, v in record.custom.items() if k in store.custom})
+            for name in ("phone_number_id", "external_id", "anonymous_id"):
+                if name in record.fields:
+                    values[name] = record.fields[name]
+            return values
+
+        return row
+
+    # -- lookups ----------------------------------------------------------------------------------
+    def emails(self) -> dict[str, int]:
+        """Email (primary) -> row of every contact not deleted."""
+        if self._emails is None:
+            self._emails = {email: i for i, email in enumerate(self.catalog.contacts.emails)}
+        return self._emails
+
+    def ids(self) -> dict[str, int]:
+        if self._ids is None:
+            self._ids = {cid: i for i, cid in enumerate(self.catalog.contacts.ids)}
+        return self._ids
+
+    def row_of_email(self, email: str) -> int | None:
+        row = self.emails().get(email)
+        return None if row is None or self.is_deleted(row) else row
+
+    def row_of_id(self, contact_id: str) -> int | None:
+        row = self.ids().get(contact_id.lower())
+        return None if row is None or self.is_deleted(row) else row
+
+    def _rows_of(self, ids: Iterable[str]) -> list[int | None]:
+        return [self.row_of_id(i) for i in ids]
+
+    def row_of_address(self, email: str) -> int | None:
+        """The contact whose email or one of whose alternate emails ``email`` is."""
+        row = self.row_of_email(email)
+        if row is not None:
+            return row
+        if self._alternates is None or self._alternates[0] != self.version:
+            found = {}
+            for i, addresses in enumerate(self.catalog.contacts.alternate_emails):
+                for address in addresses:
+                    found.setdefault(address, i)
+            for i, record in self.records.items():
+                for address in record.alternate_emails:
+                    found[address] = i
+            self._alternates = (self.version, found)
+        row = self._alternates[1].get(email)
+        return None if row is None or self.is_deleted(row) else row
+
+    def is_deleted(self, row: int) -> bool:
+        return row in self.deleted
+
+    def record(self, row: int) -> Record:
+        """Contact ``row`` as a job would change it (a copy for a data version's contact)."""
+        found = self.records.get(row)
+        if found is not None:
+            return found
+        return self._base_record(row)
+
+    def _base_record(self, row: int) -> Record:
+        contacts = self.catalog.contacts
+        shown = contacts.as_json(row, [])
+        fields = {k: shown[k] for k in TEXT_FIELDS if k in shown}
+        for name in ("phone_number_id", "external_id", "anonymous_id"):
+            if name in shown:
+                fields[name] = shown[name]
+        custom = {f.name: contacts.custom[f.name][row] for f in contacts.custom_fields}
+        return Record(
+            shown["id"],
+            shown["email"],
+            fields,
+            {k: v for k, v in custom.items() if v is not None},
+            tuple(shown["list_ids"]),
+            float(contacts.created_at[row]),
+            float(contacts.updated_at[row]),
+            tuple(shown["alternate_emails"]),
+        )
+
+    def live_rows(self) -> np.ndarray:
+        """Every contact not deleted, ascending."""
+        rows = np.arange(self._next_row, dtype=np.int64)
+        if self.deleted:
+            rows = rows[~np.isin(rows, np.fromiter(self.deleted, np.int64))]
+        return rows
+
+    def count(self) -> int:
+        return self._next_row - len(self.deleted)
+
+    def list_rows(self, list_id: str) -> RowSet:
+        """The members of a list: the data version's, as the jobs changed them."""
+        cached = self._list_cache.get(list_id)
+        if cached is not None:
+            return cached
+        base = self.catalog.list_members.get(list_id)
+        rows = EMPTY if base is None else base.rows
+        if self.records:
+            changed = np.fromiter(sorted(self.records), np.int64)
+            rows = rows[~np.isin(rows, changed, assume_unique=True)]
+            extra = [
+                r
+                for r, rec in self.records.items()
+                if list_id in rec.list_ids and r not in self.deleted
+            ]
+            rows = np.union1d(rows, np.array(extra, np.int64))
+        found = self._list_cache[list_id] = RowSet(rows)
+        return found
+
+    # -- rendering --------------------------------------------------------------------------------
+    def as_json(
+        self, row: int, segment_ids: list[str], full: bool = False, lists: frozenset | None = None
+    ) -> dict[str, Any]:
+        """Contact ``row``: as a segment sample shows it, or (``full``) as the contacts API
+        does (``contact-details3``: timestamps, postal code as text); ``lists``: the live lists
+        (a deleted list leaves ``list_ids``)."""
+        record = self.records.get(row)
+        if record is None and not full:
+            body = self.catalog.contacts.as_json(row, segment_ids)
+        else:
+            body = self._record_json(self.record(row), segment_ids, full)
+        if lists is not None:
+            body["list_ids"] = [i for i in body["list_ids"] if i in lists]
+        return body
+
+    def _record_json(self, record: Record, segment_ids: list[str], full: bool) -> dict[str, Any]:
+        types = {f.name: f.type for f in self.catalog.contacts.custom_fields}
+        custom = {
+            name: iso_seconds(int(value)) if types.get(name) == "date" else value
+            for name, value in record.custom.items()
+        }
+        body: dict[str, Any] = {"id": record.id, "email": record.email}
+        for name in ("phone_number_id", "external_id", "anonymous_id"):
+            if name in record.fields:
+                body[name] = record.fields[name]
+        body["alternate_emails"] = list(record.alternate_emails)
+        for name in TEXT_FIELDS:
+            body[name] = record.fields.get(name, "")
+        postal = str(body["postal_code"])
+        if full:
+            body["postal_code"] = postal
+        elif postal.isdigit():
+            body["postal_code"] = int(postal)
+        else:
+            del body["postal_code"]
+        body.update(list_ids=list(record.list_ids), segment_ids=segment_ids, custom_fields=custom)
+        if full:
+            body["created_at"] = iso_ms(record.created_at)
+            body["updated_at"] = iso_ms(record.updated_at)
+        return body
+
+
+def _kind(entry: Mapping[str, Any]) -> str:
+    return "upsert" if entry["op"] == "contacts_upsert" else "delete"
