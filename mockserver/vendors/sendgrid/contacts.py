@@ -397,15 +397,12 @@ class ContactBook:
             if name in record.fields:
                 body[name] = record.fields[name]
         body["alternate_emails"] = list(record.alternate_emails)
-        for name in TEXT_FIELDS:
-            body[name] = record.fields.get(name, "")
-        postal = str(body["postal_code"])
-        if full:
+        body.update({k: record.fields[k] for k in TEXT_FIELDS if k in record.fields})
+        postal = str(body.pop("postal_code", ""))
+        if full and postal:
             body["postal_code"] = postal
         elif postal.isdigit():
             body["postal_code"] = int(postal)
-        else:
-            del body["postal_code"]
         body.update(list_ids=list(record.list_ids), segment_ids=segment_ids, custom_fields=custom)
         if full:
             body["created_at"] = iso_ms(record.created_at)
