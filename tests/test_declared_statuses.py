@@ -19,6 +19,7 @@ from mockserver.resources import bundled_dir
 from mockserver.spec import load_spec
 from mockserver.testing import LiveServer
 from mockserver.vendors import REGISTRY, vendor
+from tests.conftest import JSON
 
 KEY = "SG." + "k" * 22 + "." + "K" * 43
 SCOPED = "SG." + "s" * 22 + "." + "S" * 43  # may send mail, may not read marketing data
@@ -49,6 +50,15 @@ WRITES: dict[str, tuple[str, Any]] = {
     "UpdateSegmentV2": ("PATCH", {"name": "{name}"}),
     "DeleteSegmentV2": ("DELETE", None),
     "RefreshSegmentV2": ("POST", {"user_time_zone": "America/Chicago"}),
+    "CreateList": ("POST", {"name": "{name}"}),
+    "UpdateList": ("PATCH", {"name": "{name}"}),
+    "DeleteList": ("DELETE", None),
+    "RemoveListContacts": ("DELETE", None),
+    "UpsertContacts": ("PUT", {"contacts": [{"email": "declared@example.com"}]}),
+    "DeleteContacts": ("DELETE", None),
+    "SearchContacts": ("POST", {"query": "1 = 1"}),
+    "SearchContactsByEmails": ("POST", {"emails": ["{email}"]}),
+    "GetContactsBatch": ("POST", {"ids": ["{contact}"]}),
 }
 
 #: (operationId, status) -> (path, headers); ``{id}`` is an existing segment's id.
@@ -142,6 +152,96 @@ CASES: dict[tuple[str, int], tuple[str, dict[str, str]]] = {
     ("RefreshSegmentV2", 503): (REFRESH.format(segment="{v2}"), {**AUTH, "Prefer": "code=503"}),
 }
 
+LISTS = "/v3/marketing/lists"
+LIST_ONE = LISTS + "/{list}"
+CONTACTS = "/v3/marketing/contacts"
+FRESH_LIST = "{fresh_list}"  # a list created for this request alone (it is deleted)
+HUGE_UPSERT = {"contacts": [{"email": "a@b.co", "first_name": "x" * (7 * 2**20)}]}
+
+
+def ordinary(op: str, path: str, write: bool, body: Any = None) -> dict[tuple[str, int], tuple]:
+    """The statuses every contacts/lists operation has: no key, a key without the scope,
+    throttled, and the forced 500/503 (and 413 for a JSON body)."""
+    rows: dict[tuple[str, int], tuple] = {
+        (op, 401): (path, NO_KEY),
+        (op, 403): (path, READ_ONLY if write else MAIL_ONLY),
+        (op, 429): (path, THROTTLE),
+        (op, 500): (path, {**AUTH, "Prefer": "code=500"}),
+        (op, 503): (path, {**AUTH, "Prefer": "code=503"}),
+    }
+    if body is not None:
+        rows[op, 413] = (path, AUTH, body)
+    return rows
+
+
+CASES.update(
+    {
+        **ordinary("CreateList", LISTS, True, TOO_LARGE),
+        ("CreateList", 201): (LISTS, AUTH),
+        ("CreateList", 400): (LISTS, AUTH, {"name": ""}),
+        **ordinary("ListLists", LISTS, False),
+        ("ListLists", 200): (LISTS, AUTH),
+        ("ListLists", 400): (LISTS + "?page_size=0", AUTH),
+        **ordinary("GetList", LIST_ONE, False),
+        ("GetList", 200): (LIST_ONE + "?contact_sample=true", AUTH),
+        ("GetList", 400): (LISTS + "/not-a-uuid", AUTH),
+        ("GetList", 404): (f"{LISTS}/{UNKNOWN_ID}", AUTH),
+        **ordinary("UpdateList", LIST_ONE, True, TOO_LARGE),
+        ("UpdateList", 200): (LIST_ONE, AUTH),
+        ("UpdateList", 400): (LIST_ONE, AUTH, {"name": ""}),
+        ("UpdateList", 404): (f"{LISTS}/{UNKNOWN_ID}", AUTH),
+        **ordinary("DeleteList", LIST_ONE, True),
+        ("DeleteList", 200): (f"{LISTS}/{FRESH_LIST}?delete_contacts=true", AUTH),
+        ("DeleteList", 204): (f"{LISTS}/{FRESH_LIST}", AUTH),
+        ("DeleteList", 400): (LISTS + "/not-a-uuid", AUTH),
+        ("DeleteList", 404): (f"{LISTS}/{UNKNOWN_ID}", AUTH),
+        **ordinary("GetListContactCount", LIST_ONE + "/contacts/count", False),
+        ("GetListContactCount", 200): (LIST_ONE + "/contacts/count", AUTH),
+        ("GetListContactCount", 400): (LISTS + "/not-a-uuid/contacts/count", AUTH),
+        ("GetListContactCount", 404): (f"{LISTS}/{UNKNOWN_ID}/contacts/count", AUTH),
+        **ordinary("RemoveListContacts", LIST_ONE + "/contacts?contact_ids={contact}", True),
+        ("RemoveListContacts", 202): (LIST_ONE + "/contacts?contact_ids={contact}", AUTH),
+        ("RemoveListContacts", 400): (LIST_ONE + "/contacts?contact_ids=", AUTH),
+        ("RemoveListContacts", 404): (f"{LISTS}/{UNKNOWN_ID}/contacts?contact_ids=x", AUTH),
+        **ordinary("UpsertContacts", CONTACTS, True, HUGE_UPSERT),
+        ("UpsertContacts", 202): (CONTACTS, AUTH),
+        ("UpsertContacts", 400): (CONTACTS, AUTH, {"contacts": [{"email": "not-an-email"}]}),
+        **ordinary("ListContacts", CONTACTS, False),
+        ("ListContacts", 200): (CONTACTS, AUTH),
+        **ordinary("DeleteContacts", f"{CONTACTS}?ids={UNKNOWN_ID}", True),
+        ("DeleteContacts", 202): (f"{CONTACTS}?ids={UNKNOWN_ID}", AUTH),
+        ("DeleteContacts", 400): (CONTACTS, AUTH),
+        **ordinary("GetContactCount", CONTACTS + "/count", False),
+        ("GetContactCount", 200): (CONTACTS + "/count", AUTH),
+        **ordinary("GetContact", CONTACTS + "/{contact}", False),
+        ("GetContact", 200): (CONTACTS + "/{contact}", AUTH),
+        ("GetContact", 400): (CONTACTS + "/not-a-uuid", AUTH),
+        ("GetContact", 404): (f"{CONTACTS}/{UNKNOWN_ID}", AUTH),
+        **ordinary("GetImportStatus", CONTACTS + "/imports/{job}", False),
+        ("GetImportStatus", 200): (CONTACTS + "/imports/{job}", AUTH),
+        ("GetImportStatus", 400): (CONTACTS + "/imports/not-a-uuid", AUTH),
+        ("GetImportStatus", 404): (f"{CONTACTS}/imports/{UNKNOWN_ID}", AUTH),
+        **ordinary("SearchContacts", CONTACTS + "/search", False, TOO_LARGE),
+        ("SearchContacts", 200): (CONTACTS + "/search", AUTH),
+        ("SearchContacts", 400): (CONTACTS + "/search", AUTH, {"query": "((("}),
+        ("SearchContacts", 408): (CONTACTS + "/search", {**AUTH, "Prefer": "code=408"}),
+        **ordinary("SearchContactsByEmails", CONTACTS + "/search/emails", False, TOO_LARGE),
+        ("SearchContactsByEmails", 200): (CONTACTS + "/search/emails", AUTH),
+        ("SearchContactsByEmails", 400): (CONTACTS + "/search/emails", AUTH, {"emails": ["x"]}),
+        ("SearchContactsByEmails", 404): (
+            CONTACTS + "/search/emails",
+            AUTH,
+            {"emails": ["nobody@example.com"]},
+        ),
+        **ordinary("GetContactsBatch", CONTACTS + "/batch", False, TOO_LARGE),
+        ("GetContactsBatch", 200): (CONTACTS + "/batch", AUTH),
+        ("GetContactsBatch", 400): (CONTACTS + "/batch", AUTH, {"ids": "x"}),
+        ("GetContactsBatch", 404): (CONTACTS + "/batch", AUTH, {"ids": [UNKNOWN_ID]}),
+        **ordinary("ListFieldDefinitions", "/v3/marketing/field_definitions", False),
+        ("ListFieldDefinitions", 200): ("/v3/marketing/field_definitions", AUTH),
+    }
+)
+
 #: The throttled key may send this many requests a minute; the suite sends one more.
 RATE_LIMIT = 2
 
@@ -190,13 +290,40 @@ def create(http: httpx.Client) -> str:
 @pytest.fixture(scope="module")
 def ids(servers: dict[str, httpx.Client]) -> dict[str, str]:
     """What ``{name}`` stands for in a path: v1 segments of the world, a v2 segment."""
-    listed = servers["free"].get(SEGMENTS, headers=AUTH).json()["results"]
-    return {"id": listed[0]["id"], "last": listed[-1]["id"], "v2": create(servers["free"])}
+    http = servers["free"]
+    listed = http.get(SEGMENTS, headers=AUTH).json()["results"]
+    made = create_list(http)
+    email = "declared.contact@example.com"
+    upserted = http.put(
+        CONTACTS, headers=AUTH, json={"contacts": [{"email": email}], "list_ids": [made]}
+    )
+    assert upserted.status_code == 202, upserted.text
+    moved = http.put("/__mockserver/clock", json={"advance": "PT10S"}, headers=JSON)
+    assert moved.status_code == 200, moved.text
+    found = http.post(CONTACTS + "/search/emails", headers=AUTH, json={"emails": [email]})
+    contact = found.json()["result"][email]["contact"]["id"]
+    return {
+        "id": listed[0]["id"],
+        "last": listed[-1]["id"],
+        "v2": create(http),
+        "list": made,
+        "contact": contact,
+        "email": email,
+        "job": upserted.json()["job_id"],
+    }
+
+
+def create_list(http: httpx.Client) -> str:
+    response = http.post(LISTS, headers=AUTH, json={"name": next(NAMES)})
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
 
 
 def fill(value: Any, ids: dict[str, str]) -> Any:
     if isinstance(value, dict):
         return {key: fill(item, ids) for key, item in value.items()}
+    if isinstance(value, list):
+        return [fill(item, ids) for item in value]
     return value.format(**ids, name=next(NAMES)) if isinstance(value, str) else value
 
 
@@ -207,6 +334,8 @@ def test_each_declared_status_is_reachable(servers, ids, operation_id, status):
     http = servers["free"]
     if FRESH in path:
         path = path.replace(FRESH, create(http))
+    if FRESH_LIST in path:
+        path = path.replace(FRESH_LIST, create_list(http))
     path = fill(path, ids)
     body = fill(body[0] if body else default_body, ids)
     if status == 429:

@@ -22,6 +22,27 @@ HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "tra
 
 #: Every parameter the vendor documents name: (spec, operationId, name, location, default).
 #: ``None`` as default means the documents give none.
+#: The contacts, lists and field definitions operations (issue 24).
+CONTACT_OPS = (
+    "CreateList",
+    "ListLists",
+    "GetList",
+    "UpdateList",
+    "DeleteList",
+    "GetListContactCount",
+    "RemoveListContacts",
+    "UpsertContacts",
+    "ListContacts",
+    "DeleteContacts",
+    "GetContactCount",
+    "GetContact",
+    "GetImportStatus",
+    "SearchContacts",
+    "SearchContactsByEmails",
+    "GetContactsBatch",
+    "ListFieldDefinitions",
+)
+
 DOCUMENTED_PARAMETERS: list[tuple[str, str, str, str, Any]] = [
     # 000: GET /segment
     (ACTIONHUB, "get_segment_segment_get", "asset_ids", "query", None),
@@ -66,10 +87,36 @@ DOCUMENTED_PARAMETERS: list[tuple[str, str, str, str, Any]] = [
     (SENDGRID, "DeleteSegmentV2", "segment_id", "path", None),
     (SENDGRID, "RefreshSegmentV2", "Authorization", "header", "Bearer <<YOUR_API_KEY_HERE>>"),
     (SENDGRID, "RefreshSegmentV2", "segment_id", "path", None),
+    # The vendor's published OpenAPI: lists and contacts (issue 24)
+    *(
+        (SENDGRID, op, "Authorization", "header", "Bearer <<YOUR_API_KEY_HERE>>")
+        for op in CONTACT_OPS
+    ),
+    (SENDGRID, "ListLists", "page_size", "query", 100),
+    (SENDGRID, "ListLists", "page_token", "query", None),
+    (SENDGRID, "GetList", "id", "path", None),
+    (SENDGRID, "GetList", "contact_sample", "query", False),
+    (SENDGRID, "UpdateList", "id", "path", None),
+    (SENDGRID, "DeleteList", "id", "path", None),
+    (SENDGRID, "DeleteList", "delete_contacts", "query", False),
+    (SENDGRID, "GetListContactCount", "id", "path", None),
+    (SENDGRID, "RemoveListContacts", "id", "path", None),
+    (SENDGRID, "RemoveListContacts", "contact_ids", "query", None),
+    (SENDGRID, "DeleteContacts", "ids", "query", None),
+    (SENDGRID, "DeleteContacts", "delete_all_contacts", "query", None),
+    (SENDGRID, "GetContact", "id", "path", None),
+    (SENDGRID, "GetImportStatus", "id", "path", None),
 ]
 
 #: The Segmentation v2 operations and the v1 DELETE (all from the vendor's published OpenAPI).
-WRITE_OPERATIONS = ("CreateSegmentV2", "UpdateSegmentV2", "DeleteSegmentV2", "RefreshSegmentV2")
+WRITE_OPERATIONS = (
+    "CreateSegmentV2",
+    "UpdateSegmentV2",
+    "DeleteSegmentV2",
+    "RefreshSegmentV2",
+    *("CreateList", "UpdateList", "DeleteList", "RemoveListContacts"),
+    *("UpsertContacts", "DeleteContacts"),
+)
 V2_AND_DELETE = (
     "DeleteSegment",
     "CreateSegmentV2",
@@ -93,6 +140,20 @@ REQUIRED_PARAMETERS = {
         for op in V2_AND_DELETE
         if op not in ("CreateSegmentV2", "ListSegmentsV2")
     ),
+    *(
+        (op, "id")
+        for op in (
+            "GetList",
+            "UpdateList",
+            "DeleteList",
+            "GetListContactCount",
+            "RemoveListContacts",
+            "GetContact",
+            "GetImportStatus",
+        )
+    ),
+    ("RemoveListContacts", "contact_ids"),
+    *((op, "Authorization") for op in CONTACT_OPS),
 }
 
 #: Response codes each operation must declare (documented ones plus the inferred ones).
@@ -108,6 +169,24 @@ EXPECTED_RESPONSES = {
     "UpdateSegmentV2": {"200", "400", "401", "403", "404", "413", "429", "500", "503"},
     "DeleteSegmentV2": {"202", "400", "401", "403", "404", "429", "500", "503"},
     "RefreshSegmentV2": {"202", "400", "401", "403", "404", "413", "429", "500", "503"},
+    # Contacts, lists and field definitions (issue 24).
+    "CreateList": {"201", "400", "401", "403", "413", "429", "500", "503"},
+    "ListLists": {"200", "400", "401", "403", "429", "500", "503"},
+    "GetList": {"200", "400", "401", "403", "404", "429", "500", "503"},
+    "UpdateList": {"200", "400", "401", "403", "404", "413", "429", "500", "503"},
+    "DeleteList": {"200", "204", "400", "401", "403", "404", "429", "500", "503"},
+    "GetListContactCount": {"200", "400", "401", "403", "404", "429", "500", "503"},
+    "RemoveListContacts": {"202", "400", "401", "403", "404", "429", "500", "503"},
+    "UpsertContacts": {"202", "400", "401", "403", "413", "429", "500", "503"},
+    "ListContacts": {"200", "401", "403", "429", "500", "503"},
+    "DeleteContacts": {"202", "400", "401", "403", "429", "500", "503"},
+    "GetContactCount": {"200", "401", "403", "429", "500", "503"},
+    "GetContact": {"200", "400", "401", "403", "404", "429", "500", "503"},
+    "GetImportStatus": {"200", "400", "401", "403", "404", "429", "500", "503"},
+    "SearchContacts": {"200", "400", "401", "403", "408", "413", "429", "500", "503"},
+    "SearchContactsByEmails": {"200", "400", "401", "403", "404", "413", "429", "500", "503"},
+    "GetContactsBatch": {"200", "400", "401", "403", "404", "413", "429", "500", "503"},
+    "ListFieldDefinitions": {"200", "401", "403", "429", "500", "503"},
 }
 
 RATE_LIMIT_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
