@@ -13,6 +13,8 @@ import yaml
 from jsonschema import Draft202012Validator, FormatChecker
 from openapi_spec_validator import validate
 
+from mockserver.vendors.sendgrid.behaviour import CONTACT_OPERATIONS, LIST_OPERATIONS
+
 SPECS = Path(__file__).resolve().parents[1] / "specs"
 ACTIONHUB = "actionhub.openapi.yaml"
 SENDGRID = "sendgrid-segments.openapi.yaml"
@@ -23,25 +25,7 @@ HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "tra
 #: Every parameter the vendor documents name: (spec, operationId, name, location, default).
 #: ``None`` as default means the documents give none.
 #: The contacts, lists and field definitions operations (issue 24).
-CONTACT_OPS = (
-    "CreateList",
-    "ListLists",
-    "GetList",
-    "UpdateList",
-    "DeleteList",
-    "GetListContactCount",
-    "RemoveListContacts",
-    "UpsertContacts",
-    "ListContacts",
-    "DeleteContacts",
-    "GetContactCount",
-    "GetContact",
-    "GetImportStatus",
-    "SearchContacts",
-    "SearchContactsByEmails",
-    "GetContactsBatch",
-    "ListFieldDefinitions",
-)
+CONTACT_OPS = (*LIST_OPERATIONS, *CONTACT_OPERATIONS)
 
 DOCUMENTED_PARAMETERS: list[tuple[str, str, str, str, Any]] = [
     # 000: GET /segment
