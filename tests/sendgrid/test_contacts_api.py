@@ -8,10 +8,14 @@ from typing import Any
 
 import httpx
 
+from mockserver.config import ServeConfig
 from mockserver.control import actions
+from mockserver.testing import LiveServer
+from tests.sendgrid.conftest import bearer, sg_key
 from tests.sendgrid.contacts_helpers import (
     CONTACTS,
     LISTS,
+    START,
     UNKNOWN,
     V2,
     create_list,
@@ -233,3 +237,29 @@ def test_reset_forgets_every_contact_write(account, contacts_server):
     assert state(account) == before
     assert ok(account.get(f"{CONTACTS}/{existing['id']}"))["first_name"] == existing["first_name"]
     assert search(account, "first_name = 'Zed'")["contact_count"] == 0
+
+
+def scripted_calls(server: LiveServer) -> list[bytes]:
+    """A sync's calls on a fresh server with the clock frozen: every answer's bytes."""
+    set_clock(server, now=START)
+    answers = []
+    with httpx.Client(base_url=server.url, headers=bearer(sg_key("d")), timeout=30) as http:
+        made = http.post(LISTS, json={"name": "Determinism"})
+        answers.append(made.content)
+        list_id = made.json()["id"]
+        body = {"contacts": people(5, city="Testville"), "list_ids": [list_id]}
+        answers.append(http.put(CONTACTS, json=body).content)
+        set_clock(server, advance="PT5S")
+        answers.append(http.post(f"{CONTACTS}/search", json={"query": IN_TESTVILLE}).content)
+        answers.append(http.get(f"{LISTS}/{list_id}", params={"contact_sample": "true"}).content)
+        answers.append(http.get(CONTACTS).content)
+    return answers
+
+
+def test_same_seed_and_calls_give_the_same_bytes_and_ids():
+    runs = []
+    for _ in range(2):
+        with LiveServer(ServeConfig(apis=("sendgrid",))) as fresh:
+            runs.append(scripted_calls(fresh))
+    assert runs[0] == runs[1]
+    assert b"person4@example.com" in runs[0][2]

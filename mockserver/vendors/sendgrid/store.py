@@ -222,9 +222,15 @@ class ContactStore:
                 (chunk,),
             )
 
+    def unguarded(self) -> None:
+        """No budget's progress handler on the writes of a job (bounded by its request's size):
+        the last query's budget, spent since, would interrupt them."""
+        self.db.set_progress_handler(None, 0)
+
     def write_rows(self, rows: Iterable[tuple[int, Any]], values: Any) -> None:
         """Contacts a job wrote: ``(row, record)`` pairs, ``values(record)`` their columns by
         name. Each replaces row ``row`` (rowid ``row + 1``) whole; the others are NULL."""
+        self.unguarded()
         for row, record in rows:
             named = values(record)
             names = ["rowid", *named]
@@ -236,6 +242,7 @@ class ContactStore:
 
     def delete_rows(self, rows: Sequence[int]) -> None:
         """Contacts a job deleted (their events stay: no contact joins them)."""
+        self.unguarded()
         self.db.executemany("DELETE FROM contact_data WHERE rowid = ?", ((r + 1,) for r in rows))
 
     def members(self, query: SegmentQuery) -> RowSet:
