@@ -78,6 +78,17 @@ EXAMPLES: dict[str, Example] = {
         path={"segment_id": Ref("ListSegmentsV2", ("results", 0, "id"), FALLBACK_UUID)},
         vary={"contacts_sample": ("true", "false")},
     ),
+    "ListLists": Example(vary={"page_size": ("100", "2")}),
+    "GetList": Example(
+        path={"id": Ref("ListLists", ("result", 0, "id"), FALLBACK_UUID)},
+        vary={"contact_sample": ("false", "true")},
+    ),
+    "GetListContactCount": Example(
+        path={"id": Ref("ListLists", ("result", 0, "id"), FALLBACK_UUID)}
+    ),
+    "GetContact": Example(path={"id": Ref("ListContacts", ("result", 0, "id"), FALLBACK_UUID)}),
+    # No job exists in a fresh mock: the read of an unknown one (404 in SendGrid's dialect).
+    "GetImportStatus": Example(path={"id": FALLBACK_UUID}),
 }
 
 
