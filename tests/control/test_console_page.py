@@ -116,8 +116,9 @@ def test_data_ids_link_into_try_it(page, mock):
     assert (
         'data-fill="parent_list_ids"' in page and 'data-fill="program-id" data-value="demo"' in page
     )
-    assert "<td>contacts</td><td>2000</td>" in page  # counted, linked nowhere
-    assert 'data-fill="contact' not in page
+    assert "<td>contacts</td><td>2000</td>" in page
+    # Contacts link into the operation that takes contact ids (removing them from a list).
+    assert 'href="#try-sendgrid-RemoveListContacts" class="id" data-fill="contact_ids"' in page
 
 
 def test_every_control_names_its_control_api_call(page):
