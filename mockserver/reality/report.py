@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from mockserver.contract.credentials import Masker
+from mockserver.journal.masking import SecretText
 from mockserver.junit import Case, Problem, write_junit
 
 _INDEX = re.compile(r"/\d+(?=/|$)")
@@ -81,7 +81,7 @@ def line(seen: Seen) -> str:
 
 
 class VerifyReport:
-    def __init__(self, mask: Masker, out: TextIO) -> None:
+    def __init__(self, mask: SecretText, out: TextIO) -> None:
         self.mask = mask
         self.out = out
 

@@ -18,8 +18,9 @@ from typing import TextIO
 import httpx
 
 from mockserver.conformance.validator import decode_json
-from mockserver.contract.credentials import Credentials, Masker, resolve
+from mockserver.contract.credentials import Credentials, resolve
 from mockserver.errors import DataError
+from mockserver.journal.masking import SecretText
 from mockserver.reality.checks import ApiChecks, Route
 from mockserver.reality.options import VerifyOptions
 from mockserver.reality.report import Difference, OperationTally, VerifyReport
@@ -187,7 +188,7 @@ def run(
     api = options.api
     real_creds = resolve(api, options.headers, env, bundled=False)
     mock_creds = resolve(api, options.headers, env, bundled=True)
-    mask = Masker(real_creds.secrets)
+    mask = SecretText(real_creds.secrets)
     report = VerifyReport(mask, out)
     try:
         everything, source = load(options)
