@@ -1,12 +1,13 @@
 """Send one request to the upstream as it came, and bring its answer back unchanged.
 
 The HTTP client is aiohttp's (its C parser is llhttp, uvicorn's): keep-alive connections that
-expire when idle, ``HTTP(S)_PROXY`` / ``NO_PROXY`` honoured, TLS verified against the system's
-CA bundle or ``SSL_CERT_FILE``, interim (1xx) answers skipped, trailers never turned into
-headers, a HEAD answer read without a body. Measured with ``bench/proxy.py`` at 1 connection
-(docs/PERFORMANCE.md) the proxy stays within its 1 ms goal; per request aiohttp costs ~0.08 ms
-of CPU more than the hand-written httptools client it replaced (~0.15 against ~0.07 ms on the
-development machine), and httpcore (httpx's transport) ~0.4 ms, too much for that goal.
+expire when idle, ``HTTP(S)_PROXY`` / ``NO_PROXY`` honoured (read at start), TLS verified
+against the system's CA bundle or ``SSL_CERT_FILE``, interim (1xx) answers skipped, trailers
+never turned into headers, a HEAD answer read without a body. Measured on the development
+machine (docs/PERFORMANCE.md, "Proxy overhead"): per request aiohttp costs ~0.13 ms of CPU
+against ~0.06 ms for the hand-written httptools client it replaced and ~0.4 ms for httpcore
+(httpx's transport); with ``bench/proxy.py`` at 1 connection the proxy stays within its 1 ms
+goal with aiohttp, not with httpcore.
 
 The target goes as it came (a ``yarl`` URL marked encoded: no ``/a/../b`` -> ``/b``, no
 re-quoting), except the bytes a request line cannot carry (space, controls, non-ASCII), which
@@ -22,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import re
 import ssl
+import urllib.request
 from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit
 
@@ -84,6 +86,15 @@ def shown_url(url: str) -> str:
     return SplitResult(parts.scheme, f"{user}:***@{host}", *parts[2:]).geturl()
 
 
+def env_proxy(scheme: str, host: str) -> str | None:
+    """The proxy ``HTTP_PROXY`` / ``HTTPS_PROXY`` name for ``scheme``, unless ``NO_PROXY``
+    exempts ``host``: looked up once (aiohttp's ``trust_env`` looks it up on a thread per
+    request, ~0.3 ms each on the development machine)."""
+    if urllib.request.proxy_bypass(host):
+        return None
+    return urllib.request.getproxies().get(scheme)
+
+
 class Upstream:
     """The real deployment behind the proxy: ``base_url`` may carry a path prefix."""
 
@@ -105,6 +116,7 @@ class Upstream:
         self.timeout = timeout
         self.max_answer = max_answer
         self.idle_seconds = idle_seconds
+        self.proxy = env_proxy(parts.scheme, parts.hostname)
         self._session: aiohttp.ClientSession | None = None
 
     def _client(self) -> aiohttp.ClientSession:
@@ -118,7 +130,6 @@ class Upstream:
                     ssl=ssl.create_default_context(),
                 ),
                 timeout=aiohttp.ClientTimeout(total=self.timeout),
-                trust_env=True,
                 auto_decompress=False,
                 skip_auto_headers=NOT_ADDED,
                 cookie_jar=aiohttp.DummyCookieJar(),
@@ -144,6 +155,7 @@ class Upstream:
                 headers=self.request_headers(headers),
                 data=body if body or method not in _BODILESS else None,
                 allow_redirects=False,
+                proxy=self.proxy,
             ) as answer:
                 content = await self._read(answer)
                 headers = [(name.lower(), value) for name, value in answer.raw_headers]

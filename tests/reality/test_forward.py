@@ -248,8 +248,9 @@ def test_a_password_in_the_upstream_url_is_never_shown():
     assert Upstream("http://u:pw-123@127.0.0.1:9").base_url == "http://u:***@127.0.0.1:9"
 
 
-@pytest.mark.parametrize("method", ["GET", "POST"])
-def test_a_connection_the_server_closed_while_idle_is_replaced(method):
+def test_a_connection_the_server_closed_while_idle_is_replaced_for_a_get():
+    """Noticed or not (then aiohttp sends an idempotent request once more, anew), the GET is
+    answered on a new connection."""
     closed = asyncio.Event()
 
     async def script(reader, writer):
@@ -264,7 +265,7 @@ def test_a_connection_the_server_closed_while_idle_is_replaced(method):
         await get(upstream)
         await closed.wait()
         try:
-            return (await get(upstream, method)).body
+            return (await get(upstream)).body
         except UpstreamFailure as error:
             return error.kind
 
