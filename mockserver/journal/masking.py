@@ -33,6 +33,7 @@ from urllib.parse import parse_qsl, quote, quote_plus, unquote_plus, urlencode
 
 import orjson
 
+from mockserver.conformance.validator import decode_json
 from mockserver.lru import LruCache
 from mockserver.spec.model import ApiSpec
 
@@ -246,14 +247,6 @@ def mask_by_name(text: str) -> str:
 
 
 # -- bodies ---------------------------------------------------------------------------------------
-def decode_json(body: bytes) -> Any:
-    """orjson, or the stdlib for integers orjson cannot hold; ValueError if not JSON."""
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return json.loads(body)
-
-
 def mask_body(body: bytes, secrets: tuple[str, ...]) -> bytes:
     """A body to record with its secrets masked, never cut: JSON structurally (the string value
     of a credential-named property, ``secrets`` inside any string), other UTF-8 text by

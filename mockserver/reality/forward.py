@@ -46,6 +46,8 @@ _UNSAFE = re.compile(rb"[\x00-\x20\x7f-\xff]")
 #: length is the body's, and ``Expect`` would ask the upstream for an interim answer the proxy
 #: (which has read the whole body) does not need.
 REPLACED = frozenset({b"host", b"content-length", b"expect"})
+#: Methods whose empty body is sent without a ``Content-Length``.
+_BODILESS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS", "TRACE"})
 #: Headers aiohttp would add on its own: a proxy sends only what the client sent.
 NOT_ADDED = ("User-Agent", "Accept", "Accept-Encoding", "Content-Type")
 
@@ -162,10 +164,9 @@ class Upstream:
                 return UpstreamAnswer(answer.status, headers, content)
         except asyncio.TimeoutError:
             raise UpstreamFailure("timeout", f"no answer within {self.timeout:g} s") from None
-        except (aiohttp.ClientConnectionError, OSError) as exc:
-            kind = "garbage" if isinstance(exc, aiohttp.ClientPayloadError) else "unreachable"
-            raise UpstreamFailure(kind, _detail(exc)) from None
-        except aiohttp.ClientError as exc:  # not HTTP, a broken body
+        except (aiohttp.ClientConnectionError, OSError) as exc:  # refused, reset, TLS
+            raise UpstreamFailure("unreachable", _detail(exc)) from None
+        except aiohttp.ClientError as exc:  # not HTTP, a broken or cut body
             raise UpstreamFailure("garbage", _detail(exc)) from None
 
     async def _read(self, answer: aiohttp.ClientResponse) -> bytes:
@@ -181,10 +182,6 @@ class Upstream:
     async def aclose(self) -> None:
         if self._session is not None:
             await self._session.close()
-
-
-#: Methods whose empty body is sent without a ``Content-Length``.
-_BODILESS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS", "TRACE"})
 
 
 def _detail(exc: BaseException) -> str:
