@@ -40,7 +40,7 @@ class Unanswered(Exception):
 def target(base: str, method: str, path: str, query: str, writes: bool) -> httpx.URL | str:
     """The URL a recorded request goes to at ``base``, or why it must not be sent."""
     if method not in SAFE_METHODS and not writes:
-        return f"{method} changes data: not sent without --allow-writes"
+        return f"{method} may change data (--allow-writes sends it)"
     if not path.startswith("/") or path.startswith("//"):
         return "its path does not start with a single /"
     try:

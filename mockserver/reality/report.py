@@ -119,7 +119,7 @@ class VerifyReport:
         warnings = sum(len(t.warnings) for t in tallies)
         requests = sum(t.distinct for t in tallies)
         refused = sum(len(t.refused) for t in tallies)
-        verdict = "FAILED" if breaking else "PASSED"
+        verdict = "FAILED" if breaking else "PASSED" if requests else "NOTHING SENT"
         self.emit(
             f"{verdict} {api}: {breaking} breaking difference(s), {warnings} warning(s); "
             f"{requests} distinct request(s) sent to the bundled mock and {against} "

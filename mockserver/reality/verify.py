@@ -20,7 +20,7 @@ import httpx
 from mockserver.conformance.validator import decode_json
 from mockserver.contract.credentials import Credentials, resolve
 from mockserver.errors import DataError
-from mockserver.journal.masking import SecretText
+from mockserver.journal.masking import SecretText, log_safe
 from mockserver.reality.checks import ApiChecks, Route
 from mockserver.reality.fetch import Answer, Unanswered, fetch, target
 from mockserver.reality.options import VerifyOptions
@@ -213,6 +213,9 @@ def run(
     report.summary(api, tallies, options.base_url, seconds)
     for chosen_report in options.reports:
         report.junit(api, tallies, chosen_report.path, seconds)
+    if not any(tally.distinct for tally in tallies):
+        err.write("mockserver verify: every request was refused: nothing was compared\n")
+        return EXIT_USAGE
     return EXIT_DRIFT if any(tally.breaking for tally in tallies) else EXIT_OK
 
 
@@ -257,4 +260,4 @@ def compare_all(
 def _operation_label(route: Route | None, sent: Sent) -> str:
     if route is not None and route.operation is not None:
         return route.operation.operation_id
-    return f"{sent.method} {sent.path} (not in the spec)"
+    return log_safe(f"{sent.method} {sent.path} (not in the spec)")

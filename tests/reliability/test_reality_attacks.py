@@ -311,3 +311,10 @@ def test_the_upstream_password_is_never_shown(caplog):
     assert failed.status_code == 502 and "user:***@" in log
     for text in (log, console, failed.text):
         assert "pw-secret-1234" not in text
+
+
+def test_verify_with_every_request_refused_compares_nothing_and_says_so(tmp_path):
+    export = journal_export(tmp_path, ("DELETE", f"{SEGMENTS}/x"), ("GET", "\r\n/x"))
+    code, output = verify("http://127.0.0.1:9", requests=export)
+    assert code == 2 and "NOTHING SENT" in output and "every request was refused" in output
+    assert "\r" not in output and "\\x0d\\x0a/x" in output
