@@ -21,20 +21,20 @@ from urllib.parse import parse_qsl
 
 from starlette.types import Scope
 
-from mockserver.behaviour.contract import Call, Reply
 from mockserver.journal.record import WARNINGS_KEY
 from mockserver.lru import LruCache
 from mockserver.params.decode import OperationDecoder, RawRequest
 from mockserver.params.errors import ParamError
 from mockserver.params.unknown import QueryNames, UnknownParams
 from mockserver.runtime import ApiRuntime
-from mockserver.scenarios.overrides import Preference
 from mockserver.scenarios.prefer import parse_prefer
 from mockserver.scenarios.responder import Responder
 from mockserver.security.credentials import CredentialFinder
 from mockserver.serialize.reply import prepared
 from mockserver.spec.model import Operation
 from mockserver.state.base import OverrideStore
+from mockserver.state.values import Preference
+from mockserver.vendors.interface import Call, Reply
 
 log = logging.getLogger("mockserver")
 
@@ -274,8 +274,7 @@ class OperationPipeline:
             errors = [*errors, *unknown.errors]
         if sum(len(part) for part in key if part) > MAX_CACHED_KEY:
             return Decoded(query, MappingProxyType(params), errors, unknown)
-        memoizable = getattr(self.runtime.backend, "memoizable", None)
-        memo = not errors and memoizable is not None and memoizable(self.key[1], params)
+        memo = not errors and self.runtime.backend.memoizable(self.key[1], params)
         decoded = Decoded(query, MappingProxyType(params), errors, unknown, memo)
         return self._decoded.put(key, decoded)
 
@@ -284,7 +283,7 @@ class OperationPipeline:
         backend = self.runtime.backend
         answered_by = self._answered_by
         if answered_by is None or answered_by[0]() is not backend:
-            self._forget(backend, getattr(backend, "memo_epoch", None))
+            self._forget(backend, backend.memo_epoch)
             return None
         epoch_of = answered_by[1]
         if epoch_of is not None and epoch_of() != answered_by[2]:

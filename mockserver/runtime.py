@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from mockserver.behaviour.contract import Backend, Call, Reply, Vendor, VendorOptions
 from mockserver.errors import RegistryError
 from mockserver.generate import SchemaFaker
 from mockserver.lru import LruCache
 from mockserver.serialize import json_bytes
 from mockserver.spec.model import ApiSpec, Operation
+from mockserver.vendors.interface import Backend, Call, Reply, Vendor, VendorOptions
 
 if TYPE_CHECKING:
     from mockserver.conformance.validator import ResponseValidator

@@ -10,9 +10,7 @@ import sys
 import threading
 from pathlib import Path
 
-from mockserver.behaviour.contract import bounded_int
 from mockserver.cli.values import (
-    bounded_seconds,
     cidr,
     error_rate,
     latency_range,
@@ -32,6 +30,7 @@ from mockserver.config import (
     config_to_json,
 )
 from mockserver.healthcheck import TOKEN_ENV
+from mockserver.numbers import bounded_int, bounded_seconds
 from mockserver.vendors import REGISTRY, vendor
 
 

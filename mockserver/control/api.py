@@ -21,7 +21,6 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
 from mockserver import __version__
-from mockserver.behaviour.contract import Reply
 from mockserver.control import actions
 from mockserver.control.actions import ControlTarget
 from mockserver.control.index import STATIC_DIR, index_page
@@ -32,6 +31,7 @@ from mockserver.journal.record import Filter
 from mockserver.limits import LoadLimits
 from mockserver.numbers import parse_int
 from mockserver.serialize import json_bytes
+from mockserver.vendors.interface import Reply
 
 log = logging.getLogger("mockserver")
 

@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mockserver.behaviour.contract import ErrorDialect, Reply
 from mockserver.conformance.validator import Violation
 from mockserver.control.index import PROXY_KEY
 from mockserver.control.mount import PREFIX
@@ -41,6 +40,7 @@ from mockserver.reality.redact import Redactor
 from mockserver.reality.secrets import mask_text, request_secrets
 from mockserver.serialize.reply import send_reply
 from mockserver.spec.model import Operation
+from mockserver.vendors.interface import ErrorDialect, Reply
 
 if TYPE_CHECKING:
     from mockserver.app import MockApp

@@ -12,7 +12,6 @@ from xml.etree import ElementTree
 import orjson
 import pytest
 
-from mockserver.behaviour.contract import Reply
 from mockserver.cli import parser
 from mockserver.contract.credentials import Masker
 from mockserver.contract.options import from_namespace
@@ -21,6 +20,7 @@ from mockserver.contract.results import ContractWarning, RunResult
 from mockserver.contract.tolerant import NAME, REPLACED, Judge, Judgement
 from mockserver.resources import bundled_dir
 from mockserver.spec import load_spec
+from mockserver.vendors.interface import Reply
 from tests.contract.conftest import AppServer, invoke
 from tests.contract.drifted_server import drifted_actionhub
 

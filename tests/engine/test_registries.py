@@ -16,17 +16,15 @@ from mockserver.config import ServeConfig
 from mockserver.errors import RegistryError, SpecError
 from mockserver.resources import bundled_dir
 from mockserver.vendors import vendor
+from mockserver.vendors.interface import Backend
 
 
-class MisspelledBackend:
+class MisspelledBackend(Backend):
     """The real ActionHub backend, one handler renamed."""
 
     def __init__(self, real, rename: dict[str, str]) -> None:
         self.real = real
         self.handlers = {rename.get(name, name): h for name, h in real.handlers.items()}
-
-    def authorize(self, operation, credential):
-        return None
 
 
 @dataclasses.dataclass(frozen=True)

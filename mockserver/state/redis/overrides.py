@@ -17,9 +17,9 @@ from typing import Any
 
 import orjson
 
-from mockserver.scenarios.overrides import Fault, OperationKey, Preference, Scenario
 from mockserver.state.memory import MemoryOverrides
 from mockserver.state.redis.link import Link
+from mockserver.state.values import Fault, OperationKey, Preference, Scenario
 
 #: Event payloads on the mock's channel (``reset`` also reseeds every process's fault draws).
 CHANGED = b"overrides"

@@ -27,12 +27,12 @@ import orjson
 
 from mockserver.errors import MockServerError
 from mockserver.state.redis.link import LOST, Link, reason_of
-from mockserver.state.redis.overrides import RESET
-from mockserver.state.redis.stores import DATA_CHANGED, WINDOWS_CLEARED
+from mockserver.state.redis.overrides import RESET, RedisOverrides
+from mockserver.state.redis.stores import DATA_CHANGED, WINDOWS_CLEARED, RedisData, RedisWindows
 
 if TYPE_CHECKING:
     from mockserver.state.base import Replicable
-    from mockserver.state.redis import RedisState
+    from mockserver.state.redis.journal import RedisJournal
 
 log = logging.getLogger("mockserver.state")
 
@@ -50,9 +50,19 @@ def replica_id() -> str:
 
 
 class Replica:
-    def __init__(self, state: RedisState) -> None:
-        self.state = state
-        self.link: Link = state.link
+    """This process as one replica of a shared mock: it follows the others (the listener
+    thread) and builds the data versions they load (the builder thread)."""
+
+    def __init__(
+        self,
+        link: Link,
+        journal: RedisJournal,
+        overrides: RedisOverrides,
+        windows: RedisWindows,
+        data: RedisData,
+    ) -> None:
+        self.link = link
+        self.journal, self.overrides, self.windows, self.data = journal, overrides, windows, data
         self.id = replica_id()
         self.runtimes: Mapping[str, Replicable] = {}
         self._replicas = self.link.key("replicas")
@@ -127,25 +137,25 @@ class Replica:
 
     def handle(self, data: bytes) -> None:
         if data.startswith(b"overrides"):
-            self.state.overrides.reload(reseed=data == RESET)
+            self.overrides.reload(reseed=data == RESET)
         elif data == DATA_CHANGED:
             self._build.set()
         elif data == WINDOWS_CLEARED:
-            self.state.windows.forget()
+            self.windows.forget()
 
     def resync(self) -> None:
         """After a start or a loss: reload everything, store the journal's backlog."""
         self.link.recovered.clear()
-        self.state.overrides.reload()
-        self.state.journal.wake()
+        self.overrides.reload()
+        self.journal.wake()
         for api, runtime in self.runtimes.items():
-            self.state.data.keep_numbering(api, runtime.version)
+            self.data.keep_numbering(api, runtime.version)
         self._build.set()
         self.heartbeat()
 
     def check(self) -> None:
         """The periodic safety net: an event missed is caught here."""
-        self.state.overrides.reload()
+        self.overrides.reload()
         self._build.set()
         self.heartbeat()
 
@@ -183,7 +193,7 @@ class Replica:
     def sync_data(self) -> bool:
         """Build and install every API's version in force that is newer than the one served;
         ``True`` if any was installed."""
-        data = self.state.data
+        data = self.data
         if not self.runtimes:
             return False
         changed = False
