@@ -72,14 +72,17 @@ class ControlAPI:
 
     async def health(self, request: Request) -> Response:
         runtimes = self.target.runtimes
+        problems = self.target.state.problems()  # a stopped loop: restart this replica
         return json_response(
             {
-                "status": "ok",
+                "status": "unhealthy" if problems else "ok",
                 "version": __version__,
                 "apis": list(runtimes),
                 "data_versions": {api: runtime.version for api, runtime in runtimes.items()},
                 "state": self.target.state.describe(),
-            }
+                **({"problems": problems} if problems else {}),
+            },
+            503 if problems else 200,
         )
 
     async def requests(self, request: Request) -> Response:

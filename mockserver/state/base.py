@@ -161,5 +161,10 @@ class State:
         """What health reports about the state (never raises, never blocks for long)."""
         return {"store": "memory"}
 
+    def problems(self) -> list[str]:
+        """Why the state cannot do its job (a background loop stopped): health answers 503
+        while any is listed. A lost store is not one: requests go on from the last state."""
+        return []
+
     def close(self) -> None:
         """Stop following; release connections."""

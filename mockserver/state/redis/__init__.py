@@ -75,6 +75,9 @@ class RedisState(State):
             "replicas": self.replica.replicas(),
         }
 
+    def problems(self) -> list[str]:
+        return self.replica.problems()
+
     def close(self) -> None:
         self.replica.stop()
         self.journal.close()

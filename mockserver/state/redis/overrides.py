@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import random
 import uuid
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import orjson
 
+from mockserver.numbers import parse_int
 from mockserver.state.memory import MemoryOverrides
 from mockserver.state.redis.link import Link
 from mockserver.state.values import Fault, OperationKey, Preference, Scenario
@@ -46,14 +48,19 @@ return pref
 """
 
 _LOCAL: Any = object()
+T = TypeVar("T")
 
 
 def field(key: OperationKey) -> str:
     return f"{key[0]}/{key[1]}"
 
 
+def fault_of(raw: bytes) -> Fault:
+    return Fault.from_json(orjson.loads(raw))
+
+
 def key_of(name: bytes) -> OperationKey:
-    api, _, operation = name.decode().partition("/")
+    api, _, operation = name.decode("utf-8", "replace").partition("/")
     return (api, operation)
 
 
@@ -64,8 +71,33 @@ def preference_json(preference: Preference) -> bytes:
 
 
 def preference_of(raw: bytes) -> Preference:
+    """What :func:`preference_json` wrote; ``ValueError`` for anything else (a bad entry)."""
     data = orjson.loads(raw)
-    return Preference(data.get("code"), data.get("example"), bool(data.get("dynamic")))
+    if not isinstance(data, dict):
+        raise ValueError("a preference is a JSON object")
+    code, example, dynamic = data.get("code"), data.get("example"), data.get("dynamic", False)
+    if code is not None and not (type(code) is int and 100 <= code <= 599):
+        raise ValueError(f"code {str(code)[:20]!r} is not an HTTP status")
+    if example is not None and not isinstance(example, str):
+        raise ValueError("example is not a string")
+    if not isinstance(dynamic, bool):
+        raise ValueError("dynamic is not a boolean")
+    preference = Preference(code, example, dynamic)
+    if preference.empty:
+        raise ValueError("a preference names code, example or dynamic")
+    return preference
+
+
+def count_of(raw: bytes | None) -> int | None:
+    """A stored counter (``None``: none stored); ``ValueError`` unless digits."""
+    return None if raw is None else parse_int(raw.decode("ascii"))
+
+
+def scenario_of(raw: bytes, times: bytes | None) -> Scenario:
+    left = count_of(times)
+    if left is not None and left < 1:
+        raise ValueError(f"times {left} is not positive")
+    return Scenario(preference_of(raw), left)
 
 
 class RedisOverrides(MemoryOverrides):
@@ -101,28 +133,37 @@ class RedisOverrides(MemoryOverrides):
             return pipe.execute()
 
         _, epoch, version, scenarios, times, faults = self.link.control(read)
-        version = int(version or 0)
+        counted = self._checked("overrides version", lambda: count_of(version) or 0)
         found = {
-            key_of(name): Scenario(preference_of(raw), int(times[name]) if name in times else None)
+            key_of(name): scenario
             for name, raw in scenarios.items()
+            if (scenario := self._checked(f"scenario {name!r}", scenario_of, raw, times.get(name)))
         }
-        operations = {
-            key_of(name): Fault.from_json(orjson.loads(raw))
+        read_faults = {
+            name: fault
             for name, raw in faults.items()
-            if name != GLOBAL.encode()
+            if (fault := self._checked(f"fault {name!r}", fault_of, raw))
         }
-        global_raw = faults.get(GLOBAL.encode())
+        global_fault = read_faults.pop(GLOBAL.encode(), None)
         with self._lock:
-            if epoch == self._epoch and version < self._version:
+            if epoch == self._epoch and counted is not None and counted < self._version:
                 return  # a newer copy is in place already
-            self._epoch, self._version = epoch, version
+            self._epoch, self._version = epoch, -1 if counted is None else counted
             self._scenarios = found
             self.has_scenarios = bool(found)
-            self._global = Fault.from_json(orjson.loads(global_raw)) if global_raw else self.base
-            self._operations = operations
+            self._global = global_fault or self.base
+            self._operations = {key_of(name): fault for name, fault in read_faults.items()}
             if reseed:
                 self._random = random.Random(self._seed)
             self._refresh()
+
+    def _checked(self, what: str, read: Callable[..., T], *raw: Any) -> T | None:
+        """``read(*raw)``, or ``None`` when the entry is bad (skipped, logged once)."""
+        try:
+            return read(*raw)
+        except (ValueError, TypeError) as exc:  # UnicodeDecodeError, JSONDecodeError included
+            self.link.skip(what, exc)
+            return None
 
     def _change(self, write: Any, event: bytes = CHANGED) -> list[Any]:
         """Apply ``write(pipeline)``, bump the version and publish, in one transaction."""
@@ -182,7 +223,9 @@ class RedisOverrides(MemoryOverrides):
         )
         if raw is _LOCAL:  # the store is lost: count down this process's copy
             return super().take(key)
-        return None if raw is None else preference_of(raw)
+        if raw is None:
+            return None
+        return self._checked(f"scenario {field(key)!r}", preference_of, raw)
 
     def scenarios(self) -> dict[OperationKey, Scenario]:
         self.reload()
