@@ -145,7 +145,11 @@ def test_an_unreadable_document_is_not_built_and_the_builder_goes_on(pair, raw, 
 
 
 def test_a_counter_holding_anything_counts_as_lost(pair, raw, prefix):
-    a, _ = pair
+    a, b = pair
+    raw.set(f"{prefix}:overrides", b"x")
+    a.overrides.set_scenario(KEY, Scenario(Preference(code=503), times=2))
+    wait_until(lambda: b.overrides.take(KEY) == Preference(code=503), "b follows a")
+    assert a.overrides.scenarios() == {KEY: Scenario(Preference(code=503), times=1)}
     raw.set(f"{prefix}:data:actionhub:begun", b"x")
     assert a.data.begin("actionhub") >= 1
     raw.set(f"{prefix}:journal:ids", b"x")

@@ -28,20 +28,26 @@ CHANGED = b"overrides"
 RESET = b"overrides reset"
 GLOBAL = "*"
 
+#: KEYS: version. ARGV: channel, event. A version holding anything but a number counts as
+#: lost (0), as in every script here: it never refuses the changes after it.
+BUMP = """
+redis.call('SET', KEYS[1], (tonumber(redis.call('GET', KEYS[1])) or 0) + 1)
+redis.call('PUBLISH', ARGV[1], ARGV[2])
+"""
 #: KEYS: scenarios, times, version. ARGV: field, channel. The preference JSON, or nil.
 TAKE = """
 local pref = redis.call('HGET', KEYS[1], ARGV[1])
 if not pref then return false end
 local left = redis.call('HGET', KEYS[2], ARGV[1])
 if left then
-  left = tonumber(left)
+  left = tonumber(left) or 0
   if left <= 1 then
     redis.call('HDEL', KEYS[1], ARGV[1])
     redis.call('HDEL', KEYS[2], ARGV[1])
   else
     redis.call('HSET', KEYS[2], ARGV[1], left - 1)
   end
-  redis.call('INCR', KEYS[3])
+  redis.call('SET', KEYS[3], (tonumber(redis.call('GET', KEYS[3])) or 0) + 1)
   redis.call('PUBLISH', ARGV[2], 'overrides')
 end
 return pref
@@ -115,6 +121,7 @@ class RedisOverrides(MemoryOverrides):
         self._epoch: bytes | None = None
         self._version = -1
         self._take = link.slow.register_script(TAKE)
+        self._bump = link.slow.register_script(BUMP)
         self.reload()
 
     # -- keeping the copy current -----------------------------------------------------------------
@@ -171,8 +178,7 @@ class RedisOverrides(MemoryOverrides):
         def run(r: Any) -> list[Any]:
             pipe = r.pipeline(transaction=True)
             write(pipe)
-            pipe.incr(self._keys["overrides"])
-            pipe.publish(self.link.channel, event)
+            self._bump(keys=[self._keys["overrides"]], args=[self.link.channel, event], client=pipe)
             return pipe.execute()
 
         results = self.link.control(run)
