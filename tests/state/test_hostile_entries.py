@@ -5,6 +5,7 @@ says when one stopped, and journal ids go on when their counter is lost."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -71,6 +72,12 @@ def pair(redis_server: RedisServer, prefix: str) -> Iterator[tuple[RedisState, R
     yield states[0], states[1]
     for state in states:
         state.close()
+
+
+def poke(raw: redis.Redis, prefix: str) -> bool:
+    """Publish an event (again, until heard: a listener may not have subscribed yet)."""
+    raw.publish(f"{prefix}:events", b"overrides")
+    return True
 
 
 def plant(raw: redis.Redis, prefix: str, kind: str, name: str, value: bytes, event: bytes) -> None:
@@ -184,8 +191,8 @@ def test_a_stopped_loop_is_a_problem_health_reports(pair, raw, prefix):
         raise SystemExit  # what no ``except Exception`` catches: the thread ends
 
     b.replica.handle = dies  # type: ignore[method-assign]
-    raw.publish(f"{prefix}:events", b"overrides")
-    wait_until(lambda: b.problems() == ["state-listener stopped"], "the stop is reported")
+    wait_until(lambda: poke(raw, prefix) and b.problems(), "the listener stopped")
+    assert b.problems() == ["state-listener stopped"]
 
 
 # -- through the served app -----------------------------------------------------------------
@@ -195,18 +202,27 @@ class Served:
     state: RedisState
 
 
-@pytest.fixture()
-def served(redis_server: RedisServer, prefix: str) -> Iterator[Served]:
+@contextlib.contextmanager
+def serving(url: str, prefix: str) -> Iterator[Served]:
     """The mock on a free port, over a shared state this test holds too."""
-    config = ServeConfig(state_url=redis_server.url, state_prefix=prefix)
-    state = redis_state(redis_server.url, prefix=prefix)
+    config = ServeConfig(state_url=url, state_prefix=prefix)
+    state = redis_state(url, prefix=prefix)
     with ThreadedServer(build_app(config, state=state), config, lifespan="on") as server:
         yield Served(server.url, state)
 
 
-def test_a_scenario_without_a_status_leaves_requests_answered(served, raw, prefix):
+@pytest.fixture()
+def served(redis_server: RedisServer, prefix: str) -> Iterator[Served]:
+    with serving(redis_server.url, prefix) as server:
+        yield server
+
+
+def test_a_scenario_without_a_status_leaves_requests_answered(redis_server, raw, prefix):
     plant(raw, prefix, "scenarios", SEGMENTS_OPERATION, b'{"code": "abc"}', b"overrides")
-    with httpx.Client(base_url=served.url, timeout=5) as http:
+    with (
+        serving(redis_server.url, prefix) as served,
+        httpx.Client(base_url=served.url, timeout=5) as http,
+    ):
         answer = http.get("/segments", params={"segment_basis": "labels"}, headers=PROGRAM)
         assert answer.status_code == 200
         listed = http.get("/__mockserver/scenarios").json()
@@ -233,8 +249,7 @@ def test_health_answers_503_while_a_loop_is_stopped(served, raw, prefix):
         raise SystemExit
 
     replica.handle = dies  # type: ignore[method-assign]
-    raw.publish(f"{prefix}:events", b"overrides")
-    wait_until(lambda: replica.problems(), "the listener stopped")
+    wait_until(lambda: poke(raw, prefix) and replica.problems(), "the listener stopped")
     with httpx.Client(base_url=served.url, timeout=5) as http:
         health = http.get("/__mockserver/health")
     assert health.status_code == 503
