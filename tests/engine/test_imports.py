@@ -139,6 +139,31 @@ def test_app_is_on_top():
     assert set(importers) <= ABOVE_APP | TYPE_HINT_ONLY, importers
 
 
+#: What the state layer may import besides itself: the journal's record (what it stores) and the
+#: leaf helpers. No scenario, vendor or request-path type.
+BELOW_STATE = (
+    "mockserver",
+    "mockserver.errors",
+    "mockserver.journal",
+    "mockserver.journal.masking",
+    "mockserver.journal.record",
+    "mockserver.lru",
+    "mockserver.numbers",
+    "mockserver.serialize",
+)
+
+
+def test_the_state_imports_only_what_is_below_it():
+    above = sorted(
+        f"{name} imports {target}"
+        for name, targets in graph().items()
+        if name.startswith("mockserver.state")
+        for target in targets
+        if not target.startswith("mockserver.state") and target not in BELOW_STATE
+    )
+    assert above == []
+
+
 @pytest.mark.parametrize(
     ("source", "expected"),
     [
