@@ -162,6 +162,8 @@ class OperationPipeline:
         #: The data version (weakly: a replaced version goes) the memoized answers come from,
         #: its ``memo_epoch`` hook, and the epoch they come from.
         self._answered_by: tuple[weakref.ref[Any], Callable[[], Any] | None, Any] | None = None
+        #: The last stored scenario ignored (logged once, not per request).
+        self._ignored: Preference | None = None
 
     def answer(self, scope: Scope) -> Reply:
         """The operation's answer to the request; with unknown query names, the same answer
@@ -296,13 +298,24 @@ class OperationPipeline:
         self._answers.clear()
         self._answered_by = (weakref.ref(backend), epoch_of, epoch_of and epoch_of())
 
+    def _stored(self) -> Preference | None:
+        """The operation's stored scenario (counted down), if the operation can honour it: the
+        control plane checks what it stores, but a shared store can be written by anyone."""
+        preference = self.overrides.take(self.key)
+        if preference is not None and self.responder.check(preference) is not None:
+            if preference != self._ignored:
+                self._ignored = preference
+                log.warning("%s/%s: ignored a stored scenario it cannot answer", *self.key)
+            return None
+        return preference
+
     def _preference(self, prefer: str | None) -> tuple[Preference | None, Reply | None]:
         """The request's ``Prefer`` header, else the operation's stored scenario (counted down)."""
         if prefer is None:
-            return self.overrides.take(self.key), None
+            return self._stored(), None
         preference, error = parse_prefer(prefer)
         if error is None and preference is None:
-            return self.overrides.take(self.key), None
+            return self._stored(), None
         if error is None and preference is not None:
             error = self.responder.check(preference, prefer)
         if error is not None:

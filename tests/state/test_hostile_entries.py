@@ -255,3 +255,19 @@ def test_health_answers_503_while_a_loop_is_stopped(served, raw, prefix):
     assert health.status_code == 503
     assert health.json()["status"] == "unhealthy"
     assert health.json()["problems"] == ["state-listener stopped"]
+
+
+@pytest.mark.parametrize(
+    "value", [b'{"example": "nope"}', b'{"code": 418}', b'{"code": 404, "example": "nope"}']
+)
+def test_a_stored_scenario_the_operation_cannot_answer_is_ignored(redis_server, raw, prefix, value):
+    """Well formed, but naming what the operation does not declare (the control plane refuses
+    it; the store holds whatever anyone wrote)."""
+    plant(raw, prefix, "scenarios", SEGMENTS_OPERATION, value, b"overrides")
+    with (
+        serving(redis_server.url, prefix) as served,
+        httpx.Client(base_url=served.url, timeout=5) as http,
+    ):
+        for _ in range(2):
+            answer = http.get("/segments", params={"segment_basis": "labels"}, headers=PROGRAM)
+            assert answer.status_code == 200
