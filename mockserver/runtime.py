@@ -138,7 +138,12 @@ def check_operations(spec: ApiSpec, vendor: Vendor) -> None:
 
 
 def check_handlers(spec: ApiSpec, vendor: Vendor, backend: Backend) -> None:
-    """A data version answers exactly the operations its vendor claims (else RegistryError)."""
+    """A data version is a :class:`Backend` answering exactly the operations its vendor claims
+    (else RegistryError)."""
+    if not isinstance(backend, Backend):
+        raise RegistryError(
+            f"{vendor.name}: build() made a {type(backend).__name__}, not a Backend"
+        )
     handled = set(backend.handlers)
     extra, missing = (
         sorted(handled - set(vendor.operations)),

@@ -7,6 +7,7 @@ import dataclasses
 import subprocess
 import sys
 import textwrap
+import types
 from pathlib import Path
 
 import pytest
@@ -98,3 +99,23 @@ def test_serve_reports_a_registry_error_in_one_line_and_exits_2(tmp_path):
     assert done.returncode == 2
     (line,) = done.stderr.strip().splitlines()
     assert line.startswith("mockserver: error: sendgrid:") and "'ListSegments'" in line
+
+
+@dataclasses.dataclass(frozen=True)
+class DuckVendor:
+    """Builds a backend that has handlers but is no ``Backend``: its hooks would be missing."""
+
+    real: object
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+    def build(self, options, data=None):
+        return types.SimpleNamespace(handlers=self.real.build(options, data).handlers)
+
+
+def test_a_backend_that_is_no_backend_fails_the_build():
+    with pytest.raises(RegistryError, match="made a SimpleNamespace, not a Backend"):
+        build_app(
+            ServeConfig(apis=("actionhub",)), vendors={"actionhub": DuckVendor(vendor("actionhub"))}
+        )
