@@ -10,6 +10,9 @@ What is shared and how (details in docs/SCALING.md):
 - the journal: one bounded stream, secrets masked before they are stored
   (``journal.RedisJournal``).
 
+Anyone who can reach the store can write under the prefix: every value read back is checked,
+and a bad one is skipped and logged once (``link.Link.skip``), never raised.
+
 The pipeline sees only the ``state.base`` protocols; everything Redis is here.
 """
 

@@ -9,6 +9,10 @@ Two daemon threads per process, started with the server's lifespan:
   is lost it retries every ``RETRY`` seconds and, once back, resynchronizes everything.
 - the *builder* builds the data version in force (off the event loop) and swaps it in with one
   assignment, all or nothing; the previous version keeps answering until then.
+
+Neither loop ends on an exception: a bad entry in the store is skipped where it is read, and
+anything else is logged and retried after a back-off. A loop that stops anyway is a problem
+health reports (:meth:`Replica.problems`), so a probe restarts this replica, not all of them.
 """
 
 from __future__ import annotations
