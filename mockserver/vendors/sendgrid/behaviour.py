@@ -10,9 +10,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockserver.behaviour.contract import Call, Handler, Reply
 from mockserver.lru import LruCache
 from mockserver.spec.model import Operation
+from mockserver.vendors.interface import Backend, Call, Handler, Reply
 from mockserver.vendors.sendgrid.auth import KeyRing
 from mockserver.vendors.sendgrid.catalog import Catalog, results_bytes
 from mockserver.vendors.sendgrid.dialect import SendGridDialect
@@ -40,7 +40,7 @@ def _frozen(value: Any) -> Any:
 
 
 @dataclass
-class SendGridBackend:
+class SendGridBackend(Backend):
     catalog: Catalog
     keys: KeyRing
     limiter: RateLimiter
