@@ -21,9 +21,9 @@ from typing import Any
 import jsonschema_rs
 import orjson
 
-from mockserver.behaviour.contract import Backend, Reply
 from mockserver.errors import ConformanceError, DataError
 from mockserver.spec.model import ApiSpec, Operation
+from mockserver.vendors.interface import Backend, Reply
 
 #: How many problems a loud error message lists.
 SHOWN = 5
@@ -130,10 +130,9 @@ class ResponseValidator:
         Per-request headers (rate limits) are added later, so only status and body are checked.
         A violation is a :class:`DataError`: the server does not start on it, a load is refused.
         """
-        prebuilt: Iterable[tuple[str, Reply]] = getattr(backend, "prebuilt", tuple)()
         problems = [
             problem
-            for operation_id, reply in prebuilt
+            for operation_id, reply in backend.prebuilt()
             for problem in self.problems(spec.operation(operation_id), reply, headers=False)
         ]
         if problems:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockserver.behaviour.contract import Call, Reply
 from mockserver.params.errors import ParamError
 from mockserver.runtime import ApiRuntime
-from mockserver.scenarios.overrides import FAULT_STATUSES, Preference
 from mockserver.scenarios.prefer import HEADER
 from mockserver.serialize import json_bytes
 from mockserver.spec.model import Operation, ResponseSpec
+from mockserver.state.values import FAULT_STATUSES, Preference
+from mockserver.vendors.interface import Call, Reply
 
 #: Reason phrases for an error answer the spec gives no example for.
 REASONS = {500: "Internal Server Error", 503: "Service Unavailable"}

@@ -12,10 +12,10 @@ from collections.abc import Iterator, Mapping, Set
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockserver.behaviour.contract import Call, Handler, Reply
 from mockserver.lru import LruCache
 from mockserver.spec.model import Operation
 from mockserver.state.ledger import Ledger
+from mockserver.vendors.interface import Backend, Call, Handler, Reply
 from mockserver.vendors.sendgrid.auth import KeyRing
 from mockserver.vendors.sendgrid.catalog import Catalog, results_bytes
 from mockserver.vendors.sendgrid.dialect import SendGridDialect
@@ -51,7 +51,7 @@ def _frozen(value: Any) -> Any:
 
 
 @dataclass
-class SendGridBackend:
+class SendGridBackend(Backend):
     catalog: Catalog
     keys: KeyRing
     limiter: RateLimiter

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mockserver.behaviour.contract import Reply
 from mockserver.state.base import WindowStore
+from mockserver.vendors.interface import Reply
 from mockserver.vendors.sendgrid.dialect import errors_reply
 
 WINDOW_SECONDS = 60
