@@ -235,7 +235,7 @@ class OperationPipeline:
             handler = runtime.backend.handlers.get(operation.operation_id)
             reply = handler(call) if handler is not None else runtime.generated_reply(call)
             if preference is not None and preference.code not in (None, reply.status):
-                reply = self.responder.static(preference.code)
+                reply = self.responder.static(preference.code, call=call)
         if runtime.validator is not None:
             runtime.validator.check(operation, reply)
         return reply, memoizable
