@@ -144,7 +144,7 @@ class OperationPipeline:
         self.decode = OperationDecoder(operation, runtime.vendor.grammar)
         self.schemes = runtime.spec.security_schemes
         self.credential = CredentialFinder(operation, self.schemes)
-        self.query_names = QueryNames(operation, self.schemes)
+        self.query_names = QueryNames(operation, self.schemes, runtime.vendor.grammar)
         self.strict_params = runtime.strict_params
         self.responder = Responder(runtime, operation)
         #: What a request's parameters and credential come from, beside the query string and
