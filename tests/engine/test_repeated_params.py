@@ -5,8 +5,6 @@ header, as for an unknown name. Arrays that take the name many times stay silent
 
 from __future__ import annotations
 
-import asyncio
-
 import httpx
 import pytest
 
@@ -14,6 +12,7 @@ from mockserver.app import MockApp, build_app
 from mockserver.config import ServeConfig
 from mockserver.params.unknown import WARNING_HEADER
 from tests.conftest import AUTH, PROGRAM
+from tests.engine.test_unknown_params_http import get
 
 SEGMENTS = "/v3/marketing/segments"
 
@@ -21,15 +20,6 @@ SEGMENTS = "/v3/marketing/segments"
 @pytest.fixture(scope="module")
 def app() -> MockApp:
     return build_app(ServeConfig(validate_responses=True))
-
-
-def get(app: MockApp, url: str, headers: dict[str, str]) -> httpx.Response:
-    async def go() -> httpx.Response:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://mock") as http:
-            return await http.get(url, headers=headers)
-
-    return asyncio.run(go())
 
 
 def ids_of(response: httpx.Response) -> set[str]:
