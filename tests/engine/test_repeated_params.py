@@ -12,7 +12,7 @@ from mockserver.app import MockApp, build_app
 from mockserver.config import ServeConfig
 from mockserver.params.unknown import WARNING_HEADER
 from tests.conftest import AUTH, PROGRAM
-from tests.engine.test_unknown_params_http import get
+from tests.engine.test_unknown_params_http import get, journal
 
 SEGMENTS = "/v3/marketing/segments"
 
@@ -47,6 +47,8 @@ def test_repeated_parent_list_ids_filter_by_the_first_as_go_reads_it(app, two_li
         "(send the items in one value: parent_list_ids=a,b)"
     ]
     assert WARNING_HEADER not in both.headers and WARNING_HEADER not in only_first.headers
+    noted = [e["warnings"] for e in journal(app) if e["query"].count("parent_list_ids") == 2]
+    assert noted == [repeated.headers.get_list(WARNING_HEADER)]  # the journal says it too
 
 
 def test_a_repeated_scalar_reads_the_vendors_pick(app):
