@@ -22,8 +22,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.config import CONFIG_ENV, LOG_FORMAT, LOG_LEVEL_ENV, ServeConfig, config_from_json
 from mockserver.control.actions import ControlTarget
-from mockserver.control.cors import ControlApart
-from mockserver.control.mount import PREFIX, control_off_routes, control_routes
+from mockserver.control.mount import PREFIX, ControlRouter, control_off_routes, control_routes
 from mockserver.cors import VARY_ORIGIN, api_cors, exposed_headers, has_origin
 from mockserver.crash import ContainCrashes, crash_handler
 from mockserver.generate import SchemaFaker
@@ -246,7 +245,7 @@ def build_app(
     inner: ASGIApp = Dispatch(table, ContainCrashes(fallback, errors.crash))
     if config.cors_origins:  # the vendor APIs' CORS; the control plane has its own (or none)
         cors = api_cors(inner, config.cors_origins, exposed_headers(specs))
-        inner = ControlApart(PREFIX, control=inner, data=cors)
+        inner = ControlRouter(control=inner, data=cors)
     slow = JournalMiddleware(inner, recorder)
     return MockApp(runtimes, state, table, recorder, control, slow, bool(config.cors_origins))
 

@@ -146,7 +146,7 @@ class OperationPipeline:
         self.decode = OperationDecoder(operation, runtime.vendor.grammar)
         self.schemes = runtime.spec.security_schemes
         self.credential = CredentialFinder(operation, self.schemes)
-        self.query_names = QueryNames(operation, self.schemes)
+        self.query_names = QueryNames(operation, self.schemes, runtime.vendor.grammar)
         self.strict_params = runtime.strict_params
         self.responder = Responder(runtime, operation)
         #: The JSON body's decoder, for an operation that declares one (its requests are never
@@ -250,7 +250,7 @@ class OperationPipeline:
             handler = runtime.backend.handlers.get(operation.operation_id)
             reply = handler(call) if handler is not None else runtime.generated_reply(call)
             if preference is not None and preference.code not in (None, reply.status):
-                reply = self.responder.static(preference.code)
+                reply = self.responder.static(preference.code, call=call)
         if runtime.validator is not None:
             runtime.validator.check(operation, reply)
         return reply, memoizable

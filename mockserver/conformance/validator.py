@@ -13,15 +13,14 @@ compiled once per (operation, status, media).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import jsonschema_rs
-import orjson
 
 from mockserver.errors import ConformanceError, DataError
+from mockserver.serialize import decode_json
 from mockserver.spec.model import ApiSpec, Operation
 from mockserver.vendors.interface import Backend, Reply
 
@@ -43,14 +42,6 @@ class Violation:
 
     def as_dict(self) -> dict[str, Any]:
         return {"where": self.where, "path": self.path, "message": self.message}
-
-
-def decode_json(body: bytes) -> Any:
-    """orjson, or the stdlib for integers orjson cannot hold (valid JSON, e.g. an echoed page)."""
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return json.loads(body)
 
 
 def _pointer(parts: Iterable[Any]) -> str:

@@ -53,7 +53,7 @@ class ApiChecks:
             for operation in spec.operations
         }
         self.query_names = {
-            operation.operation_id: QueryNames(operation, spec.security_schemes)
+            operation.operation_id: QueryNames(operation, spec.security_schemes, grammar)
             for operation in spec.operations
         }
 

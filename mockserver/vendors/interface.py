@@ -144,6 +144,12 @@ class Backend:
         drops its memo when the epoch changes. ``None``: the whole data version."""
         return None
 
+    def answer_headers(self, call: Call, status: int) -> Sequence[tuple[str, str]]:
+        """Values of the headers this backend's model governs (SendGrid: rate limits) for an
+        answer of ``status`` to ``call``, so a forced answer carries them instead of generated
+        ones. Empty: the backend governs no header."""
+        return ()
+
 
 @dataclass(frozen=True)
 class CliOption:

@@ -116,6 +116,11 @@ class SendGridBackend(Backend):
         writes = self.writes
         return (self.limiter.window_now(), writes.generation, writes.position, writes.hint)
 
+    def answer_headers(self, call: Call, status: int) -> tuple[tuple[str, str], ...]:
+        """The rate-limit model's headers for an answer to ``call`` with ``status``: what a
+        forced answer (``Prefer``, a scenario) carries in place of generated values."""
+        return self.limiter.headers(call.credential or "", status)
+
     def _ok(self, call: Call, body: bytes) -> Reply:
         return Reply(200, body, JSON, self.limiter.headers(call.credential or ""))
 
