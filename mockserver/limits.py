@@ -135,6 +135,7 @@ TABLE = (
         bounded_int("max connections", 16, 1_000_000),
     ),
     Limit("control body", MAX_CONTROL_BODY, "bytes", "body of any other control call"),
+    Limit("request body", MAX_REQUEST_BODY, "bytes", "JSON body of an API operation (413)"),
     Limit("upstream answer", MAX_UPSTREAM_ANSWER, "bytes", "one upstream answer (proxy)"),
     Limit("shutdown grace", SHUTDOWN_GRACE, "s", "requests in flight after SIGTERM"),
 )
