@@ -91,6 +91,13 @@ class MockClock:
         return self.frozen if self.frozen is not None else self.real() + self.offset
 
     def apply(self, entry: Mapping[str, Any]) -> None:
+        """Fold one clock entry (one with a value that is not a finite number changes nothing:
+        a shared store may hold anything)."""
+        values = [entry[k] for k in ("advance", "now") if k in entry]
+        if any(isinstance(v, bool) or not isinstance(v, int | float) for v in values) or any(
+            not -1e12 < v < 1e12 for v in values
+        ):
+            return
         if "advance" in entry:
             if self.frozen is not None:
                 self.frozen += entry["advance"]

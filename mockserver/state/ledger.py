@@ -27,7 +27,8 @@ import orjson
 from mockserver.state.clock import MockClock
 
 #: Entries one log holds at most: a write past it is refused (the vendor says how) until a
-#: reset. Bounds every process's copy and each fold over it.
+#: reset. Bounds every process's copy and each fold over it. (Declared here, not in
+#: ``limits``: the state layer imports nothing above it.)
 MAX_ENTRIES = 20_000
 
 

@@ -9,10 +9,17 @@ writes (503): entries written alone could not be ordered with the others'.
 
 from __future__ import annotations
 
+import math
 from typing import Any
+
+import orjson
 
 from mockserver.state.ledger import WriteRefused
 from mockserver.state.redis.link import Link
+
+#: What a bad entry of the list reads as: it keeps its place (numbers stay aligned) and
+#: changes nothing.
+SKIPPED = b'{"op":"skipped"}'
 
 #: Event payload: the write log changed.
 WRITES_CHANGED = b"writes"
@@ -53,11 +60,26 @@ class RedisWriteLog:
     def read(self, since: int) -> tuple[int, list[bytes]]:
         def call(r: Any) -> tuple[int, list[bytes]]:
             generation, entries = self._read(keys=self._keys, args=[since], client=r)
-            return int(generation), list(entries)
+            return int(generation), [self._checked(since + i + 1, e) for i, e in enumerate(entries)]
 
         generation, entries = self.link.hot(call, lambda: (self._generation, []))
         self._generation = generation
         return generation, entries
+
+    def _checked(self, number: int, raw: Any) -> bytes:
+        """An entry as stored, or ``SKIPPED`` for one no mock wrote (anyone with access to the
+        store can): a JSON object with a string ``op`` and, when it has one, a finite ``at``."""
+        try:
+            entry = orjson.loads(raw)
+            if not isinstance(entry, dict) or not isinstance(entry.get("op"), str):
+                raise ValueError("not an entry")
+            at = entry.get("at", 0.0)
+            if isinstance(at, bool) or not isinstance(at, int | float) or not math.isfinite(at):
+                raise ValueError("its time is not a number")
+        except (ValueError, TypeError) as exc:
+            self.link.skip(f"write log entry {number}", exc)
+            return SKIPPED
+        return bytes(raw)
 
     def append(self, generation: int, at: int, entry: bytes) -> bool:
         def call(r: Any) -> bool:

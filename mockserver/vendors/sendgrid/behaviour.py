@@ -12,10 +12,10 @@ from collections.abc import Iterator, Mapping, Set
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockserver.behaviour.contract import Call, Handler, Reply
 from mockserver.lru import LruCache
 from mockserver.spec.model import Operation
 from mockserver.state.ledger import Ledger
+from mockserver.vendors.interface import Backend, Call, Handler, Reply
 from mockserver.vendors.sendgrid.auth import KeyRing
 from mockserver.vendors.sendgrid.catalog import Catalog, results_bytes
 from mockserver.vendors.sendgrid.contact_writes import ContactWrites
@@ -76,7 +76,7 @@ def _frozen(value: Any) -> Any:
 
 
 @dataclass
-class SendGridBackend:
+class SendGridBackend(Backend):
     catalog: Catalog
     keys: KeyRing
     limiter: RateLimiter
@@ -142,6 +142,11 @@ class SendGridBackend:
         memo; in a shared log, another process's write too, by its event)."""
         writes = self.writes
         return (self.limiter.window_now(), writes.generation, writes.position, writes.hint)
+
+    def answer_headers(self, call: Call, status: int) -> tuple[tuple[str, str], ...]:
+        """The rate-limit model's headers for an answer to ``call`` with ``status``: what a
+        forced answer (``Prefer``, a scenario) carries in place of generated values."""
+        return self.limiter.headers(call.credential or "", status)
 
     def _ok(self, call: Call, body: bytes) -> Reply:
         return Reply(200, body, JSON, self.limiter.headers(call.credential or ""))

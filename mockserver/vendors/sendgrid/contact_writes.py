@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from mockserver.behaviour.contract import Call, Reply
 from mockserver.errors import LimitError, MockServerError
 from mockserver.state.clock import iso
+from mockserver.vendors.interface import Call, Reply
 from mockserver.vendors.sendgrid.contacts import TEXT_FIELDS, job_id
 from mockserver.vendors.sendgrid.list_writes import ORIGIN, sample
 from mockserver.vendors.sendgrid.query import QueryError

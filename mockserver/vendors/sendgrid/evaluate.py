@@ -22,7 +22,7 @@ import numpy as np
 
 from mockserver.budget import Budget, running, sqlite_guard
 from mockserver.errors import LimitError, MockServerError
-from mockserver.limits import LOAD_TIMEOUT
+from mockserver.limits import LOAD_TIMEOUT, QUERY_SECONDS
 from mockserver.lru import LruCache
 from mockserver.vendors.sendgrid.catalog import SAMPLE_SIZE, Catalog, query_store
 from mockserver.vendors.sendgrid.compiled import compile_query
@@ -33,9 +33,6 @@ from mockserver.vendors.sendgrid.store import ContactStore, RowSet
 
 log = logging.getLogger("mockserver.sendgrid")
 
-#: Seconds one v2 query may run (it runs on the request path: a heavy one is stopped, and the
-#: segment says why).
-QUERY_SECONDS = 2.0
 #: Compiled queries kept per data version.
 COMPILED_CACHE = 256
 

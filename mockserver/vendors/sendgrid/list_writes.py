@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from mockserver.behaviour.contract import Call, Reply
+from mockserver.vendors.interface import Call, Reply
 from mockserver.vendors.sendgrid.contacts import job_id
 from mockserver.vendors.sendgrid.overlay import new_id
 from mockserver.vendors.sendgrid.views import View, split_ids

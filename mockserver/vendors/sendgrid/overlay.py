@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import threading
 import uuid
 import zoneinfo
@@ -25,6 +26,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
+
+log = logging.getLogger("mockserver.sendgrid")
 
 HOUR = 3600.0
 #: SendGrid's manual refresh limits.
@@ -140,7 +143,10 @@ class Overlay:
         for number in range(self.applied + 1, len(entries) + 1):
             entry = entries[number - 1]
             if entry.get("api") == API:
-                self.apply(entry, number)
+                try:
+                    self.apply(entry, number)
+                except (KeyError, TypeError, ValueError, AttributeError):
+                    log.warning("write log entry %d of sendgrid is malformed: skipped", number)
                 changed = True
         self.applied = len(entries)
         return changed

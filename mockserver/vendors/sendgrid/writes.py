@@ -15,8 +15,8 @@ from typing import Any
 
 import orjson
 
-from mockserver.behaviour.contract import Call, Reply
 from mockserver.state.ledger import Ledger, WriteRefused
+from mockserver.vendors.interface import Call, Reply
 from mockserver.vendors.sendgrid.dialect import SendGridDialect
 from mockserver.vendors.sendgrid.evaluate import QueryEngine
 from mockserver.vendors.sendgrid.overlay import API, MAX_SEGMENTS, Overlay, new_id, zone_problem
