@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from mockserver.numbers import parse_int
 from mockserver.params.errors import ParamError
 from mockserver.params.grammar import Grammar
+from mockserver.progress import REPORTER, Reporter
 from mockserver.spec.model import Operation
 
 if TYPE_CHECKING:
@@ -85,6 +86,8 @@ class VendorOptions:
     clock: Callable[[], float] = time.time
     #: The largest fixture file a vendor reads (``--max-load-bytes``); ``None``: no limit.
     max_file_bytes: int | None = None
+    #: Where a long build reports its progress (default: the process's, set up by the CLI).
+    progress: Reporter = field(default_factory=lambda: REPORTER)
 
 
 def _memory_windows() -> WindowStore:
@@ -112,7 +115,8 @@ class Backend(Protocol):
     answer a repeat of the request, same credential included, from its own memo without
     calling ``authorize`` or the handler;
     ``memo_epoch() -> Hashable``, for a backend whose memoizable answers also follow a clock,
-    names the period they hold for: the engine drops its memo when the epoch changes.
+    names the period they hold for: the engine drops its memo when the epoch changes;
+    ``describe() -> str`` says in one line what data it serves, for the start-up banner.
     """
 
     handlers: Mapping[str, Handler]
@@ -132,6 +136,8 @@ class CliOption:
     type: Callable[[str], Any] = str
     default: Any = None
     action: str | None = None
+    #: What to type, as ``--help`` shows it (``N``, ``N/min``); default: the flag's name.
+    metavar: str | None = None
 
 
 def bounded_int(what: str, low: int, high: int | None = None) -> Callable[[str], int]:
