@@ -34,7 +34,8 @@ def banner(
     replays = app.control.replays
     if replays is not None and replays.exchanges:
         files = ", ".join(str(path) for path in config.replay)
-        lines.append(f"  replay     {len(replays.exchanges):,} recorded exchanges from {files}")
+        count = len(replays.exchanges)
+        lines.append(f"  replay     {plural(count, 'recorded exchange')} from {files}")
     if config.control:
         lines.append(f"  console    {base_url}{PREFIX}/")
     lines.append(f"  control    {control_line(config, token_from)}")
@@ -42,6 +43,10 @@ def banner(
     if workers > 1:
         lines.append(f"  workers    {workers} processes answering alike")
     return "\n".join(lines)
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")
 
 
 def api_lines(api: str, runtime: ApiRuntime, fixtures_dir: Path | None) -> list[str]:

@@ -150,13 +150,15 @@ class Reporter:
     live: bool = False
     interval: float = INTERVAL
     clock: Callable[[], float] = time.monotonic
+    #: Makes the bar's display (rich's ``Progress`` API), or ``None`` when it cannot.
+    display: Callable[[], Any | None] = rich_display
 
     def task(self, what: str, expected_seconds: float) -> Task:
         """The progress of ``what``, which is expected to take about ``expected_seconds``."""
         if expected_seconds < self.threshold or not log.isEnabledFor(logging.INFO):
             return SILENT
         if self.live and BarTask._one_at_a_time.acquire(blocking=False):
-            display = rich_display()
+            display = self.display()
             if display is not None:
                 return BarTask(what, self.clock, display)
             BarTask._one_at_a_time.release()
