@@ -12,6 +12,7 @@ PATH when the session ends: what ``mockserver verify --requests PATH`` sends to 
 
 from __future__ import annotations
 
+import contextlib
 from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
@@ -217,9 +218,13 @@ def show_banner(pytest_config: pytest.Config, live: LiveServer) -> None:
         return
     from mockserver.banner import banner
 
-    reporter = pytest_config.pluginmanager.get_plugin("terminalreporter")
+    plugins = pytest_config.pluginmanager
+    reporter, capture = plugins.get_plugin("terminalreporter"), plugins.get_plugin("capturemanager")
+    if reporter is None:
+        return
     text = banner(live.app, live.config, live.url)
-    if reporter is not None:
+    shown = capture.global_and_fixture_disabled() if capture else contextlib.nullcontext()
+    with shown:  # on the terminal, not in the output captured for the first test
         reporter.write_line("")
         for line in text.splitlines():
             reporter.write_line(line)

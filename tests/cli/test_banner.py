@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import httpx
 import pytest
@@ -19,6 +20,7 @@ from tests.conftest import PROGRAM
 from tests.state.conftest import redis_server  # noqa: F401 (a fixture)
 
 URL = "http://127.0.0.1:4010"
+pytest_plugins = ["pytester"]
 
 
 def shown(config: ServeConfig, **options) -> str:
@@ -74,7 +76,8 @@ def test_a_fixtures_directory_is_named_with_what_it_holds(tmp_path):
     assert f"    data (fixtures in {tmp_path / 'sendgrid'}): 321 contacts, 25 segments" in text
 
 
-def test_replayed_cassettes_are_counted_and_named(tmp_path):
+def recorded_cassette(folder, copies: int) -> Path:
+    """A cassette of ``copies`` recordings of ``GET /segments`` (the mock's own answer)."""
     with LiveServer(ServeConfig(apis=("actionhub",))) as live:
         answer = httpx.get(live.url + "/segments", headers=PROGRAM)
     exchange = Exchange(
@@ -89,8 +92,13 @@ def test_replayed_cassettes_are_counted_and_named(tmp_path):
         response_headers=tuple(answer.headers.items()),
         response_body=answer.content,
     )
-    cassette = tmp_path / "recorded.jsonl"
-    cassette.write_bytes(exchange.as_line() * 2)
+    cassette = folder / "recorded.jsonl"
+    cassette.write_bytes(exchange.as_line() * copies)
+    return cassette
+
+
+def test_replayed_cassettes_are_counted_and_named(tmp_path):
+    cassette = recorded_cassette(tmp_path, copies=2)
     text = shown(ServeConfig(apis=("actionhub",), replay=(cassette,)))
     assert f"  replay     2 recorded exchanges from {cassette}" in text
 
@@ -162,3 +170,17 @@ def test_workers_print_one_banner_for_all_processes():
     assert log.count("serving on http://127.0.0.1:") == 1
     assert "  workers    2 processes answering alike" in log
     assert "Started server process" in log  # a worker answered; it printed no banner
+
+
+INNER = """
+def test_uses_the_mock(mockserver):
+    assert mockserver.url
+"""
+
+
+@pytest.mark.parametrize(("flags", "printed"), [((), False), (("--mockserver-banner",), True)])
+def test_the_pytest_fixture_prints_the_banner_only_when_asked(pytester, flags, printed):
+    pytester.makepyfile(INNER)
+    result = pytester.runpytest_subprocess(*flags)
+    result.assert_outcomes(passed=1)
+    assert ("serving on http://127.0.0.1:" in result.stdout.str()) is printed
