@@ -184,3 +184,9 @@ def test_the_pytest_fixture_prints_the_banner_only_when_asked(pytester, flags, p
     result = pytester.runpytest_subprocess(*flags)
     result.assert_outcomes(passed=1)
     assert ("serving on http://127.0.0.1:" in result.stdout.str()) is printed
+
+
+def test_the_readme_shows_the_banner_of_the_default_mock():
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    block = readme.split("INFO mockserver: ", 1)[1].split("\nINFO:     Uvicorn running", 1)[0]
+    assert block == shown(ServeConfig())
