@@ -62,9 +62,11 @@ def log_config(level: str, log_format: str = "text") -> dict[str, Any]:
 
 
 def configure(level: str, log_format: str = "text") -> dict[str, Any]:
-    """Set up this process's logging; returns the config, for uvicorn to apply in workers."""
+    """Set up this process's logging unless its host did (as ``logging.basicConfig``: a test
+    calling ``main`` keeps pytest's); returns the config, for uvicorn to apply in workers."""
     import logging.config
 
     config = log_config(level, log_format)
-    logging.config.dictConfig(config)
+    if not logging.getLogger().handlers:
+        logging.config.dictConfig(config)
     return config
