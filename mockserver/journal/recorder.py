@@ -18,12 +18,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.journal.masking import Masker, log_safe
 from mockserver.journal.record import (
+    CUT_MARK,
     HEAD_BYTES_KEY,
     OPERATION_KEY,
     SOURCE_KEY,
     VIOLATIONS_KEY,
     WARNINGS_KEY,
     Record,
+    cut_query,
 )
 from mockserver.limits import JOURNAL_ENTRY_BYTES
 from mockserver.state.base import JournalStore
@@ -112,10 +114,6 @@ class Recorder:
             tap(record)
 
 
-#: Marks the end of a cut value in the journal.
-CUT_MARK = "..."
-
-
 def cut_warning(dropped: int, limit: int) -> str:
     return (
         f"request cut to {limit:,} bytes in the journal: {dropped:,} bytes of target and headers "
@@ -136,7 +134,7 @@ def cut(
         path = path[:quarter] + CUT_MARK
     if len(query) > quarter:
         dropped += len(query) - quarter
-        query = query[:quarter]
+        query = cut_query(query, quarter)
     budget = limit - len(path) - len(query)
     kept: list[tuple[bytes, bytes]] = []
     for name, value in headers:

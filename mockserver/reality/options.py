@@ -55,6 +55,8 @@ class VerifyOptions:
     #: ``None``: the vendor's pace (as ``mockserver contract`` uses against a deployment).
     rate_limit: str | None = None
     timeout: float = DEFAULT_TIMEOUT
+    #: Send recorded writes (POST, PUT, PATCH, DELETE...) too; by default only GET and HEAD.
+    allow_writes: bool = False
 
 
 def field_names(value: str) -> list[str]:
@@ -162,7 +164,13 @@ def add_verify_arguments(parser: argparse.ArgumentParser, apis: Sequence[str]) -
         type=seconds,
         default=DEFAULT_TIMEOUT,
         metavar="SECONDS",
-        help="time one answer may take (default %(default)g)",
+        help="time one answer may take in total (default %(default)g)",
+    )
+    parser.add_argument(
+        "--allow-writes",
+        action="store_true",
+        help="also send recorded writes (POST, PUT, PATCH, DELETE) to the deployment, with its "
+        "real credential; by default only GET and HEAD are sent and the others reported",
     )
 
 
@@ -176,4 +184,5 @@ def verify_options(args: argparse.Namespace) -> VerifyOptions:
         reports=tuple(args.report),
         rate_limit=args.rate_limit,
         timeout=args.timeout,
+        allow_writes=args.allow_writes,
     )
