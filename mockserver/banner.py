@@ -77,8 +77,12 @@ def control_line(config: ServeConfig, token_from: str) -> str:
     if not config.control:
         return f"off (--no-control): {PREFIX} answers 404"
     if config.control_token:
-        return f"loopback callers, and others sending the token from {token_from}"
-    return f"loopback callers only (others: set ${TOKEN_ENV})"
+        who = f"loopback callers, and others sending the token from {token_from}"
+    else:
+        who = f"loopback callers only (others: set ${TOKEN_ENV})"
+    if config.control_origins:
+        who += f"; browser apps from {', '.join(config.control_origins)}"
+    return who
 
 
 def state_line(config: ServeConfig) -> str:

@@ -261,9 +261,10 @@ def announce(app: MockApp, config: ServeConfig, args: argparse.Namespace) -> Non
 
 
 def base_url(host: str, port: int) -> str:
-    """``http://host:port`` (an IPv6 address in brackets); port 0 is chosen as uvicorn binds."""
+    """``http://host:port`` (an IPv6 address in brackets); with port 0 the port is chosen as
+    uvicorn binds (its next line names it), so the banner says ``PORT``."""
     shown = f"[{host}]" if ":" in host else host
-    return f"http://{shown}:{port}" if port else f"http://{shown}:PORT (a free port: see below)"
+    return f"http://{shown}:{port or 'PORT'}"
 
 
 def control_token(flag: str | None) -> str | None:

@@ -113,6 +113,18 @@ def test_a_control_token_says_where_it_came_from_never_what_it_is():
     )
     assert "s3cret" not in from_env
     assert "token from --control-token" in shown(config, token_from="--control-token")
+    browsers = ServeConfig(control_origins=("https://app.test",), apis=("actionhub",))
+    assert "only (others: set $MOCKSERVER_CONTROL_TOKEN); browser apps from https://app.test" in (
+        shown(browsers)
+    )
+
+
+def test_the_url_of_a_port_chosen_at_bind_time_and_of_ipv6():
+    from mockserver.cli.serve import base_url
+
+    assert base_url("127.0.0.1", 4010) == "http://127.0.0.1:4010"
+    assert base_url("::1", 8080) == "http://[::1]:8080"
+    assert base_url("0.0.0.0", 0) == "http://0.0.0.0:PORT"
 
 
 def test_a_redis_state_url_is_shown_without_its_password():
