@@ -135,9 +135,20 @@ def add_specs_command(commands: argparse._SubParsersAction) -> None:
             ("mockserver specs print sendgrid > sendgrid.yaml", "one spec, as bundled"),
         ),
     )
-    specs.add_argument("action", nargs="?", choices=("list", "validate", "print"), default="list")
     specs.add_argument(
-        "api", nargs="?", choices=list(REGISTRY), metavar="API", help="API (default: all)"
+        "action",
+        nargs="?",
+        choices=("list", "validate", "print"),
+        default="list",
+        metavar="ACTION",
+        help="list (default), validate or print",
+    )
+    specs.add_argument(
+        "api",
+        nargs="?",
+        choices=list(REGISTRY),
+        metavar="API",
+        help=f"{' or '.join(REGISTRY)} (default: every API)",
     )
     specs.set_defaults(run=run_specs)
 
