@@ -30,7 +30,7 @@ def banner(
     control token came from (the environment, or the flag)."""
     lines = [f"mockserver {__version__} serving on {base_url} (seed {config.seed})"]
     for api, runtime in app.runtimes.items():
-        lines += api_lines(api, runtime, config.fixtures_dir)
+        lines += api_lines(api, runtime, base_url, config.fixtures_dir)
     replays = app.control.replays
     if replays is not None and replays.exchanges:
         files = ", ".join(str(path) for path in config.replay)
@@ -49,13 +49,15 @@ def plural(count: int, noun: str) -> str:
     return f"{count:,} {noun}" + ("" if count == 1 else "s")
 
 
-def api_lines(api: str, runtime: ApiRuntime, fixtures_dir: Path | None) -> list[str]:
-    """The API's title, its operations as ``METHOD path  operationId``, and its data."""
+def api_lines(api: str, runtime: ApiRuntime, base_url: str, fixtures_dir: Path | None) -> list[str]:
+    """The API's title, its operations as ``METHOD URL  operationId``, and its data."""
     spec = runtime.spec
     operations = sorted(spec.operations, key=lambda op: (op.path, op.method))
     width = max((len(op.path) for op in operations), default=0)
     lines = [f"  {api:<10} {spec.title} {spec.version}"]
-    lines += [f"    {op.method:<6} {op.path:<{width}}  {op.operation_id}" for op in operations]
+    lines += [
+        f"    {op.method:<6} {base_url}{op.path:<{width}}  {op.operation_id}" for op in operations
+    ]
     lines.append(f"    data ({data_source(api, fixtures_dir)}){data_figures(runtime)}")
     return lines
 

@@ -45,7 +45,8 @@ def test_both_apis_show_every_spec_operation_their_data_and_the_control_plane():
     text = banner(app, config, URL)
     assert text.splitlines()[0] == f"mockserver 0.1.0 serving on {URL} (seed 7)"
     for api, runtime in app.runtimes.items():
-        expected = {(op.method, op.path, op.operation_id) for op in runtime.spec.operations}
+        operations = runtime.spec.operations
+        expected = {(op.method, URL + op.path, op.operation_id) for op in operations}
         assert set(operation_lines(text, api)) == expected
         assert len(expected) >= 2
     assert "    data (bundled fixtures): 2,000 contacts, 25 segments, 10 lists" in text
@@ -171,7 +172,7 @@ def test_serve_prints_the_banner_once_before_uvicorn_listens():
     log = serve_log("--api", "actionhub")
     assert log.count("serving on http://127.0.0.1:") == 1
     assert log.index("serving on") < log.index("Uvicorn running on")
-    assert "GET    /segments  get_segments_segments_get" in log
+    assert "/segments  get_segments_segments_get" in log
 
 
 def test_warning_level_silences_the_banner():

@@ -29,7 +29,7 @@ def test_every_line_of_a_served_session_is_one_json_object():
         assert entry["time"].endswith("+00:00")
     banners = [e for e in entries if e["message"].startswith("mockserver 0.1.0 serving on")]
     assert len(banners) == 1 and banners[0]["level"] == "INFO"
-    assert "GET    /segments  get_segments_segments_get" in banners[0]["message"]
+    assert "/segments  get_segments_segments_get" in banners[0]["message"]
     warning = next(e for e in entries if "--control-token is visible" in e["message"])
     assert warning["level"] == "WARNING" and warning["logger"] == "mockserver"
     uvicorn = [e for e in entries if e["logger"] == "uvicorn.error"]
