@@ -5,6 +5,7 @@ the control plane and where the state lives."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,25 +14,26 @@ from mockserver.control.mount import PREFIX
 from mockserver.healthcheck import TOKEN_ENV
 
 if TYPE_CHECKING:
-    from mockserver.app import MockApp
     from mockserver.config import ServeConfig
+    from mockserver.reality.replay import Replays
     from mockserver.runtime import ApiRuntime
 
 
 def banner(
-    app: MockApp,
+    runtimes: Mapping[str, ApiRuntime],
+    replays: Replays | None,
     config: ServeConfig,
     base_url: str,
     *,
     workers: int = 1,
     token_from: str = f"${TOKEN_ENV}",
 ) -> str:
-    """The banner of ``app`` serving ``config`` at ``base_url``; ``token_from`` says where the
-    control token came from (the environment, or the flag)."""
+    """The banner of a mock serving ``runtimes`` (and ``replays``' cassettes) as ``config``
+    says, at ``base_url``; ``token_from`` says where the control token came from (the
+    environment, or the flag)."""
     lines = [f"mockserver {__version__} serving on {base_url} (seed {config.seed})"]
-    for api, runtime in app.runtimes.items():
+    for api, runtime in runtimes.items():
         lines += api_lines(api, runtime, base_url, config.fixtures_dir)
-    replays = app.control.replays
     if replays is not None and replays.exchanges:
         files = ", ".join(str(path) for path in config.replay)
         count = len(replays.exchanges)
@@ -70,9 +72,9 @@ def data_source(api: str, fixtures_dir: Path | None) -> str:
 
 
 def data_figures(runtime: ApiRuntime) -> str:
-    """``Backend.describe()`` (optional): what the data version holds."""
-    describe = getattr(runtime.backend, "describe", None)
-    return f": {describe()}" if callable(describe) else ""
+    """``Backend.describe()``: what the data version holds."""
+    described = runtime.backend.describe()
+    return f": {described}" if described else ""
 
 
 def control_line(config: ServeConfig, token_from: str) -> str:

@@ -222,7 +222,7 @@ def show_banner(pytest_config: pytest.Config, live: LiveServer) -> None:
     reporter, capture = plugins.get_plugin("terminalreporter"), plugins.get_plugin("capturemanager")
     if reporter is None:
         return
-    text = banner(live.app, live.config, live.url)
+    text = banner(live.app.runtimes, live.app.control.replays, live.config, live.url)
     shown = capture.global_and_fixture_disabled() if capture else contextlib.nullcontext()
     with shown:  # on the terminal, not in the output captured for the first test
         reporter.write_line("")

@@ -33,8 +33,8 @@ from urllib.parse import parse_qsl, quote, quote_plus, unquote_plus, urlencode
 
 import orjson
 
-from mockserver.conformance.validator import decode_json
 from mockserver.lru import LruCache
+from mockserver.serialize import decode_json
 from mockserver.spec.model import ApiSpec
 
 #: Parts of a name that make it a credential's (compared after percent-decoding, NFKC and case

@@ -9,15 +9,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mockserver.behaviour.contract import bounded_int
 from mockserver.config import LOG_LEVELS
 from mockserver.contract.options import (
     ReportTarget,
     add_header_option,
     add_report_options,
     base_url,
-    seconds,
 )
+from mockserver.numbers import bounded_int, bounded_seconds
 
 DEFAULT_PROXY_PORT = 4010
 #: Seconds the upstream (proxy) or each side (verify) has for one answer.
@@ -98,7 +97,7 @@ def add_proxy_arguments(parser: argparse.ArgumentParser, apis: Sequence[str]) ->
     )
     parser.add_argument(
         "--upstream-timeout",
-        type=seconds,
+        type=bounded_seconds("upstream timeout", 0.1, 3600),
         default=DEFAULT_TIMEOUT,
         metavar="SECONDS",
         help="total time the upstream has for one answer (default %(default)g); then 504",
@@ -161,7 +160,7 @@ def add_verify_arguments(parser: argparse.ArgumentParser, apis: Sequence[str]) -
     add_report_options(parser, "default: the vendor's pace, as for mockserver contract")
     parser.add_argument(
         "--timeout",
-        type=seconds,
+        type=bounded_seconds("timeout", 0.1, 3600),
         default=DEFAULT_TIMEOUT,
         metavar="SECONDS",
         help="time one answer may take in total (default %(default)g)",

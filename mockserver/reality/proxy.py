@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mockserver.behaviour.contract import ErrorDialect, Reply
 from mockserver.conformance.validator import Violation
 from mockserver.control.index import PROXY_KEY
 from mockserver.control.mount import PREFIX
@@ -39,6 +38,7 @@ from mockserver.reality.options import ProxyOptions
 from mockserver.reality.recording import Recording
 from mockserver.serialize.reply import send_reply
 from mockserver.spec.model import Operation
+from mockserver.vendors.interface import ErrorDialect, Reply
 
 if TYPE_CHECKING:
     from mockserver.app import MockApp

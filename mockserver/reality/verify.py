@@ -17,7 +17,6 @@ from typing import TextIO
 
 import httpx
 
-from mockserver.conformance.validator import decode_json
 from mockserver.contract.credentials import Credentials, resolve
 from mockserver.errors import DataError
 from mockserver.journal.masking import SecretText, log_safe
@@ -27,6 +26,7 @@ from mockserver.reality.options import VerifyOptions
 from mockserver.reality.report import Difference, OperationTally, VerifyReport
 from mockserver.reality.shape import Shape, compare
 from mockserver.reality.sources import Sent, distinct, fetch_journal, read_requests
+from mockserver.serialize import decode_json
 from mockserver.vendors import vendor
 
 EXIT_OK, EXIT_DRIFT, EXIT_USAGE = 0, 1, 2

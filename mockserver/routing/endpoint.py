@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING
 
 from starlette.types import Receive, Scope, Send
 
-from mockserver.behaviour.contract import ErrorDialect, Reply
 from mockserver.errors import ConformanceError
 from mockserver.journal.record import OPERATION_KEY, SOURCE_KEY, WARNINGS_KEY
 from mockserver.params.unknown import warning_headers
 from mockserver.pipeline import OperationPipeline
 from mockserver.serialize.reply import send_reply
 from mockserver.state.base import OverrideStore
+from mockserver.vendors.interface import ErrorDialect, Reply
 
 if TYPE_CHECKING:
     from mockserver.reality.replay import Replays

@@ -24,7 +24,8 @@ pytest_plugins = ["pytester"]
 
 
 def shown(config: ServeConfig, **options) -> str:
-    return banner(build_app(config), config, URL, **options)
+    app = build_app(config)
+    return banner(app.runtimes, app.control.replays, config, URL, **options)
 
 
 def operation_lines(text: str, api: str) -> list[tuple[str, str, str]]:
@@ -42,7 +43,7 @@ def operation_lines(text: str, api: str) -> list[tuple[str, str, str]]:
 def test_both_apis_show_every_spec_operation_their_data_and_the_control_plane():
     config = ServeConfig(seed=7)
     app = build_app(config)
-    text = banner(app, config, URL)
+    text = banner(app.runtimes, app.control.replays, config, URL)
     assert text.splitlines()[0] == f"mockserver 0.1.0 serving on {URL} (seed 7)"
     for api, runtime in app.runtimes.items():
         operations = runtime.spec.operations
@@ -137,7 +138,7 @@ def test_the_banner_of_a_mock_sharing_redis(redis_server, prefix):  # noqa: F811
     config = ServeConfig(apis=("sendgrid",), state_url=redis_server.url, state_prefix=prefix)
     app = build_app(config)
     try:
-        text = banner(app, config, URL)
+        text = banner(app.runtimes, app.control.replays, config, URL)
     finally:
         app.state.close()
     assert f"  state      {redis_server.url} (prefix {prefix})" in text

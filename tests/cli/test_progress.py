@@ -9,12 +9,13 @@ import httpx
 import pytest
 
 from mockserver import progress
-from mockserver.behaviour.contract import VendorOptions
 from mockserver.config import ServeConfig
 from mockserver.progress import Reporter
 from mockserver.resources import bundled_dir
+from mockserver.state.memory import MemoryWindows
 from mockserver.testing import LiveServer
 from mockserver.vendors import vendor
+from mockserver.vendors.interface import VendorOptions
 
 
 @pytest.fixture()
@@ -28,7 +29,12 @@ def lines(caplog):
 
 
 def build(api: str, reporter: Reporter, **extra):
-    options = VendorOptions(fixtures_dir=bundled_dir("fixtures"), progress=reporter, extra=extra)
+    options = VendorOptions(
+        windows=MemoryWindows(),
+        fixtures_dir=bundled_dir("fixtures"),
+        progress=reporter,
+        extra=extra,
+    )
     return vendor(api).build(options)
 
 

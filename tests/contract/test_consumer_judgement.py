@@ -12,7 +12,6 @@ from xml.etree import ElementTree
 import orjson
 import pytest
 
-from mockserver.behaviour.contract import Reply
 from mockserver.cli import parser
 from mockserver.contract.options import from_namespace
 from mockserver.contract.report import Report
@@ -21,6 +20,7 @@ from mockserver.contract.tolerant import NAME, REPLACED, Judge, Judgement
 from mockserver.journal.masking import SecretText
 from mockserver.resources import bundled_dir
 from mockserver.spec import load_spec
+from mockserver.vendors.interface import Reply
 from tests.contract.conftest import AppServer, invoke
 from tests.contract.drifted_server import drifted_actionhub
 

@@ -9,15 +9,15 @@ import pytest
 from mockserver.journal.masking import Masker, mask_secret
 from mockserver.journal.record import Filter, Record, read
 from mockserver.routing.endpoint import sleep_at_least
-from mockserver.scenarios.overrides import (
+from mockserver.scenarios.prefer import parse_prefer
+from mockserver.state.memory import MemoryJournal, MemoryOverrides
+from mockserver.state.values import (
     Fault,
     Preference,
     Scenario,
     parse_latency,
     parse_rate,
 )
-from mockserver.scenarios.prefer import parse_prefer
-from mockserver.state.memory import MemoryJournal, MemoryOverrides
 
 
 @pytest.mark.parametrize(
