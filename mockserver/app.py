@@ -53,6 +53,7 @@ def build_runtime(
     specs_dir = config.specs_dir or bundled_dir("specs")
     options = VendorOptions(
         windows=state.windows,
+        writes=state.writes,
         seed=config.seed,
         fixtures_dir=config.fixtures_dir or bundled_dir("fixtures"),
         extra=config.vendor_options.get(chosen.name, {}),
@@ -165,6 +166,8 @@ class MockApp:
             return
         started = time.perf_counter()
         endpoint, scope["path_params"] = found
+        if endpoint.reads_body:
+            await endpoint.receive(scope, receive)
         reply, delay = endpoint.answer(scope)
         if delay:
             await sleep_at_least(delay)

@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.journal.masking import Masker, log_safe
 from mockserver.journal.record import (
+    BODY_KEY,
     CUT_MARK,
     HEAD_BYTES_KEY,
     OPERATION_KEY,
@@ -95,6 +96,12 @@ class Recorder:
             path, query, headers, dropped = cut(path, query, headers, self.entry_bytes)
             if dropped:
                 warnings = (*warnings, cut_warning(dropped, self.entry_bytes))
+        body = scope.get(BODY_KEY)
+        if not isinstance(body, bytes):
+            body = b""
+        elif len(body) > self.entry_bytes:
+            warnings = (*warnings, body_cut_warning(len(body) - self.entry_bytes, self.entry_bytes))
+            body = body[: self.entry_bytes]
         record = Record(
             time.time(),
             api,
@@ -108,6 +115,7 @@ class Recorder:
             warnings,
             scope.get(VIOLATIONS_KEY, ()),
             scope.get(SOURCE_KEY, "mock"),
+            body=body,
         )
         self.journal.append(record)
         for tap in self.taps:
@@ -119,6 +127,10 @@ def cut_warning(dropped: int, limit: int) -> str:
         f"request cut to {limit:,} bytes in the journal: {dropped:,} bytes of target and headers "
         "not kept (--journal-entry-bytes)"
     )
+
+
+def body_cut_warning(dropped: int, limit: int) -> str:
+    return f"request body cut to {limit:,} bytes in the journal: {dropped:,} bytes not kept"
 
 
 def cut(
