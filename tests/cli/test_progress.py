@@ -12,6 +12,7 @@ from mockserver import progress
 from mockserver.config import ServeConfig
 from mockserver.progress import Reporter
 from mockserver.resources import bundled_dir
+from mockserver.state.ledger import Ledger, MemoryWriteLog
 from mockserver.state.memory import MemoryWindows
 from mockserver.testing import LiveServer
 from mockserver.vendors import vendor
@@ -31,6 +32,7 @@ def lines(caplog):
 def build(api: str, reporter: Reporter, **extra):
     options = VendorOptions(
         windows=MemoryWindows(),
+        writes=Ledger(MemoryWriteLog()),
         fixtures_dir=bundled_dir("fixtures"),
         progress=reporter,
         extra=extra,
