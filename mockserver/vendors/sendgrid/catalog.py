@@ -21,7 +21,7 @@ import orjson
 
 from mockserver.budget import checkpoint
 from mockserver.heap import release_freed_memory
-from mockserver.progress import REPORTER, Reporter, Task
+from mockserver.progress import REPORTER, SILENT, Reporter, Task
 from mockserver.vendors.sendgrid.events import by_contact_id, event_batches
 from mockserver.vendors.sendgrid.fixtures import FixtureError, SegmentSpec, WorldSpec
 from mockserver.vendors.sendgrid.query import QueryError, SegmentQuery
@@ -219,7 +219,7 @@ def query_store(catalog: Catalog) -> ContactStore:
 
 
 def _insert_rows(
-    spec: WorldSpec, seed: int, store: ContactStore, contacts: Contacts, task: Task
+    spec: WorldSpec, seed: int, store: ContactStore, contacts: Contacts, task: Task = SILENT
 ) -> None:
     """The contacts (with their list_ids, if assigned yet), then their events."""
     task.step(0.25, "storing contacts")
