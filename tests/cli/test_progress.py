@@ -150,3 +150,11 @@ def test_a_cassette_load_reports_what_it_checked(lines, monkeypatch, tmp_path):
         )
     assert loaded.status_code == 200, loaded.text
     assert lines()[-1].startswith("cassette load: 3 exchanges checked in ")
+
+
+def test_the_store_a_first_v2_query_waits_for_reports_too(lines):
+    from mockserver.vendors.sendgrid.catalog import query_store
+
+    backend = build("sendgrid", Reporter(), contacts=3000)
+    query_store(backend.catalog, Reporter(threshold=0.001, interval=0)).close()
+    assert lines()[-1].startswith("SendGrid query store: 3,000 contacts and their events stored ")

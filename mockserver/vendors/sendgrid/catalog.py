@@ -206,12 +206,17 @@ def _build_catalog(spec: WorldSpec, seed: int, count: int, task: Task) -> Catalo
     return Catalog(spec, contacts, list_members, segments, seed)
 
 
-def query_store(catalog: Catalog) -> ContactStore:
+def query_store(catalog: Catalog, progress: Reporter = REPORTER) -> ContactStore:
     """A store of the catalog's contacts and events for queries after the build (v2 segments):
-    the build's own store is closed to free its memory, so a world only v1 reads never pays."""
+    the build's own store is closed to free its memory, so a world only v1 reads never pays
+    (a big world reports its progress: the first v2 query waits for it)."""
     store = ContactStore([(custom.name, custom.type) for custom in catalog.spec.custom_fields])
+    contacts = catalog.contacts
+    expected = len(contacts) / CONTACTS_PER_SECOND / 2  # about half of a build's time
     try:
-        _insert_rows(catalog.spec, catalog.seed, store, catalog.contacts)
+        with progress.task("SendGrid query store", expected) as task:
+            _insert_rows(catalog.spec, catalog.seed, store, contacts, task, span=(0.0, 1.0))
+            task.finish(f"{len(contacts):,} contacts and their events", verb="stored")
     except BaseException:
         store.close()
         raise
@@ -219,13 +224,21 @@ def query_store(catalog: Catalog) -> ContactStore:
 
 
 def _insert_rows(
-    spec: WorldSpec, seed: int, store: ContactStore, contacts: Contacts, task: Task = SILENT
+    spec: WorldSpec,
+    seed: int,
+    store: ContactStore,
+    contacts: Contacts,
+    task: Task = SILENT,
+    span: tuple[float, float] = (0.25, 0.75),
 ) -> None:
-    """The contacts (with their list_ids, if assigned yet), then their events."""
-    task.step(0.25, "storing contacts")
-    rows = task.through(contacts.rows(), len(contacts), 0.25, 0.6)
+    """The contacts (with their list_ids, if assigned yet), then their events; ``task`` moves
+    through ``span`` of its work (contacts are about 70% of the time)."""
+    start, end = span
+    middle = start + 0.7 * (end - start)
+    task.step(start, "storing contacts")
+    rows = task.through(contacts.rows(), len(contacts), start, middle)
     store.insert_contacts(rows, contacts.row_columns)
-    task.step(0.6, "storing events")
+    task.step(middle, "storing events")
     events = by_contact_id(event_batches(spec, seed, contacts), contacts)
     store.insert_event_batches((b.source, b.type, b.contacts, b.timestamps) for b in events)
 
