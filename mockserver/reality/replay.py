@@ -15,6 +15,7 @@ checks one attribute (:attr:`Replays.active`) when no cassette is loaded.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,13 +23,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
-import orjson
-
 from mockserver.journal.masking import Masker, mask_body
 from mockserver.journal.record import BODY_KEY
 from mockserver.reality.cassette import Exchange, check_exchanges, parse_cassette, read_cassette
 from mockserver.reality.checks import ApiChecks
-from mockserver.serialize import decode_json
 from mockserver.vendors.interface import Reply
 
 if TYPE_CHECKING:
@@ -42,14 +40,16 @@ Key = tuple[str, str, str, tuple[tuple[str, str], ...], str | None, bytes | None
 
 def canonical_body(body: bytes, secrets: tuple[str, ...] = ()) -> bytes | None:
     """What of a request body a match compares: masked as a cassette holds it (credential-named
-    JSON members, the request's own secrets), a JSON body as its value with sorted keys (``1`` and
-    ``1.0`` stay different), other bytes as they are; ``None`` for an empty body."""
+    JSON members, the request's own secrets), a JSON body as its value with sorted keys (the
+    stdlib's parser: every integer exact, ``1`` and ``1.0`` different), other bytes as they
+    are; ``None`` for an empty body."""
     if not body.strip():
         return None
     masked = mask_body(body, secrets)
     try:
-        return orjson.dumps(decode_json(masked), option=orjson.OPT_SORT_KEYS)
-    except ValueError:  # not JSON (or a number orjson cannot write back): the bytes themselves
+        value = json.loads(masked)
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    except (ValueError, RecursionError):  # not JSON, or nested past any parser: the bytes
         return masked
 
 

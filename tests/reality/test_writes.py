@@ -283,3 +283,25 @@ def test_journal_bodies_are_resent_but_never_a_cut_one():
     whole, shortened = from_journal_document({"requests": [entry, cut]}, "journal")
     assert whole.body == b'{"name": "a"}' and whole.refusal == ""
     assert shortened.refusal.startswith("its body was cut in the journal")
+
+
+def test_a_deeply_nested_body_is_refused_upstream_and_journaled_not_a_crash(tmp_path):
+    deep = b"[" * 100_000 + b"]" * 100_000  # within the bound, past every parser's depth
+    cassette = tmp_path / "deep.jsonl"
+    with fresh() as upstream, running_proxy("sendgrid", upstream.url, record=cassette) as proxy:
+        answer = httpx.post(proxy.url + V2, content=deep, headers=SEND)
+        entries = httpx.get(proxy.url + "/__mockserver/requests")
+        assert entries.status_code == 200
+        (entry,) = entries.json()["requests"]
+    assert answer.status_code == 400  # the upstream's: not JSON it can read
+    assert entry["violations"][0]["path"] == "body"
+    assert entry["body"].startswith("[[[")  # kept as text, cut to --journal-entry-bytes
+    (line,) = cassette.read_text().splitlines()
+    assert orjson.loads(line)["request"]["body"].encode() == deep
+    assert canonical_body(deep) == deep
+
+
+def test_a_body_orjson_cannot_hold_is_still_compared_by_value():
+    big = b'{"b": 123456789012345678901234567890, "a": 1}'
+    assert canonical_body(big) == b'{"a":1,"b":123456789012345678901234567890}'
+    assert canonical_body(big) != canonical_body(b'{"b": 123456789012345678901234567891, "a": 1}')
