@@ -305,3 +305,34 @@ def test_a_body_orjson_cannot_hold_is_still_compared_by_value():
     big = b'{"b": 123456789012345678901234567890, "a": 1}'
     assert canonical_body(big) == b'{"a":1,"b":123456789012345678901234567890}'
     assert canonical_body(big) != canonical_body(b'{"b": 123456789012345678901234567891, "a": 1}')
+
+
+def test_a_proxy_replays_a_loaded_write_cassette_by_body(recorded):
+    from tests.reality.conftest import closed_port_url
+
+    cassette, _, got, _ = recorded
+    ndjson = {"content-type": "application/x-ndjson"}
+    with running_proxy("sendgrid", closed_port_url()) as proxy:
+        loaded = httpx.put(
+            proxy.url + "/__mockserver/cassettes", headers=ndjson, content=cassette.read_bytes()
+        )
+        assert loaded.status_code == 200
+        respelled = orjson.dumps({"name": "Austin v2", "query_dsl": AUSTIN})
+        assert seen(httpx.post(proxy.url + V2, content=respelled, headers=SEND)) == got[0]
+        other = orjson.dumps({"name": "Elsewhere", "query_dsl": AUSTIN})
+        assert httpx.post(proxy.url + V2, content=other, headers=SEND).status_code == 502
+        assert [entry["source"] for entry in journal(proxy)] == ["replay", "proxy"]
+
+
+def test_verify_resends_the_bodies_of_a_journal_export(tmp_path):
+    with fresh() as app_mock:
+        v1_segment = httpx.get(app_mock.url + SEGMENTS, headers=AUTH).json()["results"][0]["id"]
+        steps, _ = lifecycle(app_mock.url, v1_segment)
+        send(app_mock.url, steps, start=1)
+        export = tmp_path / "requests.json"
+        export.write_bytes(httpx.get(app_mock.url + "/__mockserver/requests").content)
+    with fresh() as real:
+        code, output = verify(real.url, export, allow_writes=True)
+        reached = [(e["method"], e["path"], (e["body"] or "").encode()) for e in journal(real)]
+    assert reached[1:] == steps  # the first: the list the app read to pick a v1 segment
+    assert code == 0, output
