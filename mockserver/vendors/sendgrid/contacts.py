@@ -226,10 +226,13 @@ class ContactBook:
 
     def _delete(self, rows: Iterable[int], result: JobResult) -> None:
         gone = [int(r) for r in rows if r is not None and not self.is_deleted(int(r))]
+        emails = self.emails()
+        base_emails = self.catalog.contacts.emails
         for row in gone:
-            self.records.setdefault(row, self.record(row))
-            self.deleted.add(row)
-            self.emails().pop(self.records[row].email, None)
+            # A data version's contact keeps no record (the catalog still renders it).
+            found = self.records.get(row)
+            emails.pop(base_emails[row] if found is None else found.email, None)
+        self.deleted.update(gone)
         result.deleted = len(gone)
         store = self.store()
         if store is not None:
@@ -358,8 +361,8 @@ class ContactBook:
             return cached
         base = self.catalog.list_members.get(list_id)
         rows = EMPTY if base is None else base.rows
-        if self.records:
-            changed = np.fromiter(sorted(self.records), np.int64)
+        if self.records or self.deleted:
+            changed = np.fromiter(sorted(self.records.keys() | self.deleted), np.int64)
             rows = rows[~np.isin(rows, changed, assume_unique=True)]
             extra = [
                 r

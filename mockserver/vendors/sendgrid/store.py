@@ -237,7 +237,10 @@ class ContactStore:
     def delete_rows(self, rows: Sequence[int]) -> None:
         """Contacts a job deleted (their events stay: no contact joins them)."""
         self.unguarded()
-        self.db.executemany("DELETE FROM contact_data WHERE rowid = ?", ((r + 1,) for r in rows))
+        self.db.execute(
+            "DELETE FROM contact_data WHERE rowid IN (SELECT value + 1 FROM json_each(?))",
+            (orjson.dumps(list(rows)).decode(),),
+        )
 
     def members(self, query: SegmentQuery) -> RowSet:
         """Indexes of the contacts a query selects (row ``n`` is contact ``n - 1``).
