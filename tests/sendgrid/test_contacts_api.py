@@ -7,10 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import yaml
 
 from mockserver.config import ServeConfig
 from mockserver.control import actions
+from mockserver.resources import bundled_dir
 from mockserver.testing import LiveServer
+from mockserver.vendors.sendgrid.contacts import JOB_DELAY
 from tests.sendgrid.conftest import bearer, sg_key
 from tests.sendgrid.contacts_helpers import (
     CONTACTS,
@@ -263,3 +266,10 @@ def test_same_seed_and_calls_give_the_same_bytes_and_ids():
             runs.append(scripted_calls(fresh))
     assert runs[0] == runs[1]
     assert b"person4@example.com" in runs[0][2]
+
+
+def test_the_spec_states_the_job_delay_the_mock_keeps():
+    document = yaml.safe_load((bundled_dir("specs") / "sendgrid-segments.openapi.yaml").read_text())
+    upsert_op = document["paths"]["/v3/marketing/contacts"]["put"]
+    assert upsert_op["x-job-delay"]["seconds"] == JOB_DELAY
+    assert upsert_op["x-max-body-bytes"] == 6 * 2**20
