@@ -4,6 +4,7 @@ refresh; search agrees with segment membership; bad input changes nothing; reset
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import httpx
@@ -273,3 +274,17 @@ def test_the_spec_states_the_job_delay_the_mock_keeps():
     upsert_op = document["paths"]["/v3/marketing/contacts"]["put"]
     assert upsert_op["x-job-delay"]["seconds"] == JOB_DELAY
     assert upsert_op["x-max-body-bytes"] == 6 * 2**20
+
+
+def test_upserted_contacts_outlive_a_data_load(account, contacts_server):
+    made = create_list(account)
+    upsert(account, people(2, city="Testville"), [made["id"]])
+    set_clock(contacts_server, advance="PT5S")
+    world = yaml.safe_load((bundled_dir("fixtures") / "sendgrid" / "world.yaml").read_text())
+    smaller = copy.deepcopy(world)
+    smaller["contacts"]["count"] = 500
+    actions.load_data(contacts_server.app.control, "sendgrid", smaller)
+    # The new data version's contact book applies the log again: the writes stay.
+    assert count(account) == 502
+    assert search(account, IN_TESTVILLE)["contact_count"] == 2
+    assert ok(account.get(f"{LISTS}/{made['id']}/contacts/count"))["contact_count"] == 2

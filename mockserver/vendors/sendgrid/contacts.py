@@ -59,6 +59,10 @@ def is_job(entry: Mapping[str, Any]) -> bool:
     return op != "list_delete" or bool(entry.get("delete_contacts"))
 
 
+def _nothing(due: float) -> None:
+    """No segment to settle."""
+
+
 @dataclass
 class JobResult:
     """What a completed job did (``contact-import``'s ``results``)."""
@@ -120,12 +124,15 @@ class ContactBook:
         generation: int,
         entries: list[dict[str, Any]],
         now: float,
-        before: Callable[[float], None] = lambda due: None,
+        before: Callable[[float], None] = _nothing,
     ) -> None:
         """Apply the jobs of ``entries`` due at ``now`` (in order; the first one not due stops
         the queue); ``before(due)`` runs before each (segments refreshed earlier see the
-        contacts as they were)."""
+        contacts as they were) - except on this book's first fold: a new data version catching
+        up with the log, whose segments saw those jobs on the version before."""
         with self.lock:
+            if self.generation == -1:
+                before = _nothing
             if generation != self.generation:
                 self._restart(generation)
             while self.applied < len(entries):

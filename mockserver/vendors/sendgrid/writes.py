@@ -52,9 +52,6 @@ class SegmentWrites:
         self.dialect = dialect
         self.headers = headers
         self.seed = engine.catalog.seed
-        #: The mock clock's time when this data version first folded the log: jobs due
-        #: before it were seen by the segments of the version before.
-        self.born: float | None = None
 
     def handlers(self) -> dict[str, Callable[[Call], Reply]]:
         handlers = {
@@ -94,12 +91,9 @@ class SegmentWrites:
             ledger.sync_if_told()
         overlay: Overlay = ledger.fold(API, lambda: Overlay(seed=self.seed))
         now = ledger.now()
-        if self.born is None:
-            self.born = now
-        born = self.born
 
         def settle(due: float) -> None:
-            if due > born and overlay.created:
+            if overlay.created:
                 View(self.engine, overlay, due).settle()
 
         with overlay.lock:
