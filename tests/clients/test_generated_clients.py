@@ -359,6 +359,23 @@ CALL_ARGUMENTS: dict[str, dict[str, Any]] = {
     "UpdateSegmentV2": {"segment_id": UNKNOWN},
     "DeleteSegmentV2": {"segment_id": UNKNOWN},
     "RefreshSegmentV2": {"segment_id": UNKNOWN},
+    "CreateList": {},
+    "ListLists": {},
+    "GetList": {"id": UNKNOWN},
+    "UpdateList": {"id": UNKNOWN},
+    "DeleteList": {"id": UNKNOWN},
+    "GetListContactCount": {"id": UNKNOWN},
+    "RemoveListContacts": {"id": UNKNOWN, "contact_ids": UNKNOWN},
+    "UpsertContacts": {},
+    "ListContacts": {},
+    "DeleteContacts": {"ids": UNKNOWN},
+    "GetContactCount": {},
+    "GetContact": {"id": UNKNOWN},
+    "GetImportStatus": {"id": UNKNOWN},
+    "SearchContacts": {},
+    "SearchContactsByEmails": {},
+    "GetContactsBatch": {},
+    "ListFieldDefinitions": {},
     "get_segment_segment_get": {"program_id": PROGRAM, "labels": "cat-tents"},
     "get_segments_segments_get": {"program_id": PROGRAM},
 }
@@ -372,15 +389,35 @@ BODIES: dict[str, tuple[str, dict[str, Any]]] = {
     ),
     "UpdateSegmentV2": ("SegmentUpdateV2", {"name": "Generated"}),
     "RefreshSegmentV2": ("SegmentRefreshRequest", {"user_time_zone": "UTC"}),
+    "CreateList": ("ListWrite", {"name": "Generated"}),
+    "UpdateList": ("UpdateListBody", {"name": "Generated"}),
+    "UpsertContacts": (
+        "ContactsUpsert",
+        {"contacts": [("ContactUpsert", {"email": "generated@example.com"})]},
+    ),
+    "SearchContacts": ("SearchContactsBody", {"query": "1 = 1"}),
+    "SearchContactsByEmails": ("SearchContactsByEmailsBody", {"emails": ["a@example.com"]}),
+    "GetContactsBatch": ("GetContactsBatchBody", {"ids": [UNKNOWN]}),
 }
+
+
+def built(generated: Generated, value: Any) -> Any:
+    """A body value: ``(model name, fields)`` pairs (nested in lists too) made into models."""
+    if isinstance(value, list):
+        return [built(generated, item) for item in value]
+    if isinstance(value, tuple):
+        model, fields = value
+        return getattr(generated.models, model)(
+            **{key: built(generated, item) for key, item in fields.items()}
+        )
+    return value
 
 
 def arguments(generated: Generated, operation_id: str) -> dict[str, Any]:
     """What a call of the operation passes besides the client: its inputs and typed body."""
     found = dict(CALL_ARGUMENTS[operation_id])
     if operation_id in BODIES:
-        model, fields = BODIES[operation_id]
-        found["body"] = getattr(generated.models, model)(**fields)
+        found["body"] = built(generated, BODIES[operation_id])
     return found
 
 

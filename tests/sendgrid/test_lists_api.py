@@ -135,3 +135,19 @@ def test_bad_input_is_refused_in_the_dialect_and_changes_nothing(account: httpx.
     refused = account.delete(f"{LISTS}/{taken['id']}/contacts", params={"contact_ids": UNKNOWN})
     assert refused.status_code == 404 and refused.json()["errors"][0]["field"] == "contact_ids"
     assert state(account) == before
+
+
+def test_the_console_inventory_lists_created_lists_and_contacts(account, contacts_server):
+    made = create_list(account, "Inventory")
+    upsert(account, people(1))
+    set_clock(contacts_server, advance="PT5S")
+    inventory = contacts_server.app.runtimes["sendgrid"].backend.inventory()
+    assert made["id"] in inventory["lists"]
+    contact = ok(
+        account.post(f"{CONTACTS}/search", json={"query": "email = 'person0@example.com'"})
+    )
+    assert contact["result"][0]["id"] in inventory["contacts"]
+    ok(account.delete(CONTACTS, params={"ids": contact["result"][0]["id"]}), 202)
+    set_clock(contacts_server, advance="PT5S")
+    inventory = contacts_server.app.runtimes["sendgrid"].backend.inventory()
+    assert contact["result"][0]["id"] not in inventory["contacts"]

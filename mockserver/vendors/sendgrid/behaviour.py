@@ -104,7 +104,7 @@ class SendGridBackend(Backend):
     def inventory(self) -> dict[str, list[str]]:
         """The ids in service, per collection (the control plane's index page): every segment
         (v1 ones not deleted, then v2 ones), the v2 ones created through the API by name too,
-        lists, contacts."""
+        lists and contacts (those the API created included, deleted ones left out)."""
         overlay = self.stateful.overlay()
         deleted = overlay.deleted
         return {
@@ -114,7 +114,7 @@ class SendGridBackend(Backend):
             ],
             "created segments": [f"{c.id} {c.name}" for c in overlay.created.values()],
             "lists": list(View(self.stateful.engine, overlay, self.writes.now()).lists()),
-            "contacts": self.catalog.contacts.ids,
+            "contacts": self.stateful.engine.book.live_ids(),
         }
 
     def describe(self) -> str:

@@ -358,6 +358,14 @@ class ContactBook:
             rows = rows[~np.isin(rows, np.fromiter(self.deleted, np.int64))]
         return rows
 
+    def live_ids(self) -> list[str]:
+        """The ids of every contact not deleted, in row order (the console's inventory)."""
+        ids = self.catalog.contacts.ids
+        if not self.deleted and self._next_row == self.base:
+            return ids
+        new = [self.records[row].id for row in range(self.base, self._next_row)]
+        return [cid for row, cid in enumerate([*ids, *new]) if row not in self.deleted]
+
     def count(self) -> int:
         return self._next_row - len(self.deleted)
 
