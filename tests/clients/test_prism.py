@@ -25,6 +25,36 @@ NEW_SEGMENT = {"name": "Prism", "query_dsl": "SELECT contact_id, updated_at FROM
 
 #: Per spec: the request that reaches each operation, (path, method) -> (target, JSON body)
 #: (Prism and the mock both validate requests).
+LISTS = "/v3/marketing/lists"
+CONTACTS = "/v3/marketing/contacts"
+#: The contacts and lists operations: a request each (ids of nothing: Prism answers examples,
+#: the mock is compared on forced statuses only).
+CONTACTS_AND_LISTS: dict[tuple[str, str], tuple[str, Any]] = {
+    (LISTS, "post"): (LISTS, {"name": "Prism"}),
+    (LISTS, "get"): (LISTS, None),
+    (f"{LISTS}/{{id}}", "get"): (f"{LISTS}/{SEGMENT_ID}", None),
+    (f"{LISTS}/{{id}}", "patch"): (f"{LISTS}/{SEGMENT_ID}", {"name": "Prism"}),
+    (f"{LISTS}/{{id}}", "delete"): (f"{LISTS}/{SEGMENT_ID}", None),
+    (f"{LISTS}/{{id}}/contacts/count", "get"): (f"{LISTS}/{SEGMENT_ID}/contacts/count", None),
+    (f"{LISTS}/{{id}}/contacts", "delete"): (
+        f"{LISTS}/{SEGMENT_ID}/contacts?contact_ids={SEGMENT_ID}",
+        None,
+    ),
+    (CONTACTS, "put"): (CONTACTS, {"contacts": [{"email": "prism@example.com"}]}),
+    (CONTACTS, "get"): (CONTACTS, None),
+    (CONTACTS, "delete"): (f"{CONTACTS}?ids={SEGMENT_ID}", None),
+    (f"{CONTACTS}/count", "get"): (f"{CONTACTS}/count", None),
+    (f"{CONTACTS}/{{id}}", "get"): (f"{CONTACTS}/{SEGMENT_ID}", None),
+    (f"{CONTACTS}/imports/{{id}}", "get"): (f"{CONTACTS}/imports/{SEGMENT_ID}", None),
+    (f"{CONTACTS}/search", "post"): (f"{CONTACTS}/search", {"query": "1 = 1"}),
+    (f"{CONTACTS}/search/emails", "post"): (
+        f"{CONTACTS}/search/emails",
+        {"emails": ["prism@example.com"]},
+    ),
+    (f"{CONTACTS}/batch", "post"): (f"{CONTACTS}/batch", {"ids": [SEGMENT_ID]}),
+    ("/v3/marketing/field_definitions", "get"): ("/v3/marketing/field_definitions", None),
+}
+
 SPECS_AND_REQUESTS: dict[str, tuple[dict[str, str], dict[tuple[str, str], tuple[str, Any]]]] = {
     "actionhub.openapi.yaml": (
         {"program-id": "demo"},
@@ -54,6 +84,7 @@ SPECS_AND_REQUESTS: dict[str, tuple[dict[str, str], dict[tuple[str, str], tuple[
                 f"{V2}/refresh/{SEGMENT_ID}",
                 {"user_time_zone": "UTC"},
             ),
+            **CONTACTS_AND_LISTS,
         },
     ),
 }
