@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import re
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -52,12 +53,15 @@ class Names:
 
     def __init__(self, seed: int | str) -> None:
         self.prefix = prefix(seed)
+        #: A name this run gave already (a case drawn again, a link's body): numbered anew.
+        self._given = re.compile("^" + re.escape(self.prefix) + r"\d+-")
         self._counter = itertools.count(1)
         self._lock = threading.Lock()
 
     def __call__(self, original: str, max_length: int | None) -> str:
         with self._lock:
             number = next(self._counter)
+        original = self._given.sub("", original, count=1)
         name = f"{self.prefix}{number}-{original}"
         if max_length is None:
             return name

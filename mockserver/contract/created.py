@@ -7,7 +7,9 @@ ids creates answered with, forgets those the run deleted itself, deletes the old
 than :data:`ALIVE` are alive (so a run never fills an account's segment cap), and deletes the
 rest in :meth:`Created.finish` - called by the runner whatever the checks said. It also notes
 every id any answer showed (:meth:`Created.foreign`): a write must never aim at one of those
-unless the run created it.
+unless the run created it. Answers to requests a check sends itself (``ignored_auth`` creates
+without a credential) reach no hook: the runner hands each finished scenario's interactions to
+the same :meth:`Created.observe`, so what those made is deleted too.
 """
 
 from __future__ import annotations
@@ -58,12 +60,14 @@ def sender(base_url: str, headers: dict[str, str], timeout: float) -> Send:
 
     session = requests.Session()
     session.headers.update(headers)
+    lock = threading.Lock()  # the run's hooks and its event loop both delete
 
     def send(method: str, path: str) -> int | None:
         try:
-            response = session.request(
-                method, base_url + path, timeout=timeout, allow_redirects=False
-            )
+            with lock:
+                response = session.request(
+                    method, base_url + path, timeout=timeout, allow_redirects=False
+                )
         except requests.RequestException:
             return None
         return response.status_code
@@ -148,7 +152,7 @@ class Created:
                 if len(self._seen) > SEEN_IDS:
                     self._seen.popitem(last=False)
             made = route.id_in(body) if route is not None and ok else None
-            if made is not None:
+            if made is not None and made not in self.made:  # an answer is seen once or twice
                 self.made.add(made)
                 self.alive[made] = route
             if method == "DELETE" and ok:

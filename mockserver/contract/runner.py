@@ -85,7 +85,7 @@ def execute(
     result = RunResult(options.api, base_url, description, config.seed)
     schema = schemathesis.openapi.from_path(spec_path(options.api), config=config)
     send = sender(base_url, creds.headers, options.request_timeout)
-    schema, clean_up = prepare_writes(options, spec, schema, config.seed, send, on_progress)
+    schema, writes = prepare_writes(options, spec, schema, config.seed, send, on_progress)
     install_dependencies(schema, spec)
     collector = Collector(result, on_progress)
     with bounded_sessions(options.request_timeout):
@@ -94,6 +94,7 @@ def execute(
         try:
             for event in stream:
                 collector.feed(event)
+                writes.feed(event)
                 if collector.unreachable:
                     stream.stop()
         except KeyboardInterrupt:
@@ -103,7 +104,7 @@ def execute(
         finally:
             out_of_time.cancel()
             judgement.finish(result)
-            for left in clean_up():
+            for left in writes.finish():
                 result.errors[f"cleanup: could not delete {left}; delete it by hand"] += 1
     if collector.unreachable:
         result.stop_reason = "server unreachable"

@@ -17,6 +17,7 @@ public hooks on this run's schema only:
 
 from __future__ import annotations
 
+import json
 import random
 import uuid
 from collections.abc import Callable
@@ -149,15 +150,46 @@ class Writes:
 
         @schema.hook
         def after_call(context: Any, case: Any, response: Any) -> None:
-            try:
-                body = response.json()
-            except Exception:  # not JSON: nothing to track
-                body = None
-            targets = [v for v in (case.path_parameters or {}).values() if isinstance(v, str)]
-            created.observe(*key(case), response.status_code, body, targets)
+            self.observe(case, response)
+
+    def observe(self, case: Any, response: Any) -> None:
+        targets = [v for v in (case.path_parameters or {}).values() if isinstance(v, str)]
+        operation = case.operation
+        body = _json(response.content)
+        self.created.observe(operation.method, operation.path, response.status_code, body, targets)
+
+    def feed(self, event: Any) -> None:
+        """Every request of a finished scenario, a check's own included (``ignored_auth``
+        creates without a credential, and no hook sees its answer)."""
+        from schemathesis.engine import events
+
+        if not isinstance(event, events.ScenarioFinished):
+            return
+        recorder = event.recorder
+        for case_id, interaction in recorder.interactions.items():
+            node = recorder.cases.get(case_id)
+            if node is not None and interaction.response is not None:
+                self.observe(node.value, interaction.response)
 
     def finish(self) -> list[str]:
         return self.created.finish()
+
+
+def _json(content: bytes) -> Any:
+    try:
+        return json.loads(content) if content else None
+    except ValueError:  # not JSON: nothing to track
+        return None
+
+
+class NoWrites:
+    """The run sends no writes: nothing to watch or delete."""
+
+    def feed(self, event: Any) -> None:
+        pass
+
+    def finish(self) -> list[str]:
+        return []
 
 
 def prepare(
@@ -167,15 +199,15 @@ def prepare(
     seed: int,
     send: Send,
     log: Callable[[str], None],
-) -> tuple[Any, Callable[[], list[str]]]:
-    """``schema`` without the writes that do not run, or with the write hooks; and what to call
-    when the run ends, whatever happened: it deletes what is left and returns what it could not
-    delete."""
+) -> tuple[Any, Writes | NoWrites]:
+    """``schema`` without the writes that do not run, or with the write hooks; and what watches
+    the run's events (``feed``) and, called when the run ends whatever happened, deletes what is
+    left (``finish``: what it could not delete)."""
     left_out = [op.operation_id for op in excluded(options, spec)]
     if left_out:
         schema = schema.exclude(operation_id=left_out)
     writes = Writes.start(options, spec, seed, send, log)
     if writes is None:
-        return schema, list
+        return schema, NoWrites()
     writes.install(schema, spec, seed)
-    return schema, writes.finish
+    return schema, writes

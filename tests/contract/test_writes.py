@@ -1,0 +1,145 @@
+"""Write operations in a contract run: prefixed names, only the run's own resources changed,
+everything created deleted at the end - even when a check fails."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from mockserver.contract.bodies import Names, Shaper, prefix
+from mockserver.contract.created import ALIVE, Created, DeleteRoute, delete_routes
+from mockserver.contract.options import spec_path
+from mockserver.contract.writes import stateful_settings
+from mockserver.spec import load_spec
+from tests.contract.conftest import AppServer, invoke
+from tests.contract.fake_sendgrid import FOREIGN, FakeSendGrid
+
+KEY = "SG." + "w" * 22 + "." + "k" * 43
+CREATE = "/v3/marketing/segments/2.0"
+ROUTE = DeleteRoute("/id", "/v3/marketing/segments/2.0/{segment_id}", "segment_id")
+
+
+@pytest.fixture(scope="module")
+def sendgrid():
+    return load_spec("sendgrid", spec_path("sendgrid"))
+
+
+class Sent:
+    """A :data:`created.Send` that answers ``status`` and remembers what it was asked."""
+
+    def __init__(self, status: int | None = 202) -> None:
+        self.status = status
+        self.calls: list[tuple[str, str]] = []
+
+    def __call__(self, method: str, path: str) -> int | None:
+        self.calls.append((method, path))
+        return self.status
+
+
+def tracker(send: Sent, log: list[str] | None = None) -> Created:
+    return Created({("POST", CREATE): ROUTE}, send, (log if log is not None else []).append)
+
+
+def test_the_spec_links_each_create_to_its_delete(sendgrid):
+    assert delete_routes(sendgrid) == {("POST", CREATE): ROUTE}
+    # Declared links replace inferred ones (a list's ids must not flow into a DELETE).
+    assert stateful_settings(sendgrid) == {"inference": {"algorithms": []}}
+    assert stateful_settings(load_spec("actionhub", spec_path("actionhub"))) == {}
+
+
+def test_created_ids_are_deleted_at_the_end_unless_the_run_deleted_them():
+    send, log = Sent(), []
+    created = tracker(send, log)
+    created.observe("POST", CREATE, 201, {"id": "a"}, [])
+    created.observe("POST", CREATE, 201, {"id": "b"}, [])
+    created.observe("POST", CREATE, 400, {"id": "c"}, [])  # refused: nothing was made
+    created.observe("DELETE", ROUTE.path, 202, None, ["a"])
+    assert created.finish() == []
+    assert send.calls == [("DELETE", "/v3/marketing/segments/2.0/b")]
+    assert log[-1].endswith("2 created: 1 deleted by the run's own steps, 1 by the cleanup, 0 left")
+
+
+def test_past_the_alive_bound_the_oldest_is_deleted_during_the_run():
+    send = Sent()
+    created = tracker(send)
+    for number in range(ALIVE + 2):
+        created.observe("POST", CREATE, 201, {"id": f"s{number}"}, [])
+    assert [path.rsplit("/", 1)[1] for _, path in send.calls] == ["s0", "s1"]
+    assert len(created.alive) == ALIVE
+
+
+def test_what_could_not_be_deleted_is_reported():
+    created = tracker(Sent(status=500))
+    created.observe("POST", CREATE, 201, {"id": "x/y"}, [])
+    assert created.finish() == ["/v3/marketing/segments/2.0/x%2Fy (500)"]
+    gone = tracker(Sent(status=None))
+    gone.observe("POST", CREATE, 201, {"id": "z"}, [])
+    assert gone.finish() == ["/v3/marketing/segments/2.0/z (no answer)"]
+
+
+def test_ids_answers_showed_are_foreign_unless_the_run_made_them():
+    created = tracker(Sent())
+    listing = {"results": [{"id": "theirs", "parent_list_ids": ["list-1"], "name": "n"}]}
+    created.observe("GET", CREATE, 200, listing, [])
+    created.observe("POST", CREATE, 201, {"id": "ours", "name": "m"}, [])
+    assert created.foreign("theirs") and created.foreign("list-1")
+    assert not created.foreign("ours") and not created.foreign("never-seen")
+    assert not created.foreign("n")  # a name is not an id
+
+
+def test_names_are_prefixed_unique_and_keep_negative_lengths():
+    names = Names(7)
+    first, second = names("a", 100), names("a", 100)
+    assert first.startswith(prefix(7)) and first != second
+    assert names(first, 100).count(prefix(7)) == 1  # a name drawn again is numbered anew
+    assert len(names("x" * 100, 100)) == 100  # cut back to the bound: still valid
+    assert len(names("x" * 150, 100)) == 150  # too long before: still too long
+
+
+def test_positive_bodies_keep_the_rules_the_schema_cannot_state(sendgrid):
+    import random
+
+    names = Names(1)
+    create = Shaper(sendgrid, sendgrid.operation("CreateSegmentV2"), names, random.Random(0))
+    body = {"name": "n", "query_dsl": "0", "parent_list_ids": ["f3b9c2a1"]}
+    shaped = create(body, positive=True)
+    assert "parent_list_ids" not in shaped and shaped["query_dsl"].startswith("SELECT")
+    assert shaped["name"].startswith(prefix(1))
+    assert create(body, positive=False)["query_dsl"] == "0"  # a negative case keeps its data
+    update = Shaper(sendgrid, sendgrid.operation("UpdateSegmentV2"), names, random.Random(0))
+    assert set(update({}, positive=True)) & {"name", "query_dsl"}
+
+
+@pytest.fixture
+def fake() -> Iterator[tuple[AppServer, FakeSendGrid]]:
+    state = FakeSendGrid(broken=True)
+    with AppServer(state.app()) as server:
+        yield server, state
+
+
+def _run(url: str, *extra: str) -> tuple[int, str]:
+    args = ["--api", "sendgrid", "--base-url", url, "--rate-limit", "off", "--seed", "7"]
+    code, out, _ = invoke([*args, "--max-examples", "5", *extra], {"SENDGRID_API_KEY": KEY})
+    return code, out
+
+
+@pytest.mark.slow
+def test_allowed_writes_carry_the_prefix_touch_only_their_own_and_are_deleted(fake):
+    server, state = fake
+    code, out = _run(server.url, "--allow-writes")
+    # The fake answers GETs by id without required fields: a check fails...
+    assert code == 1
+    assert "GET /v3/marketing/segments/2.0/{segment_id}: FAILED" in out
+    # ... and still everything the run created is gone; the account's own segment untouched.
+    creates = [seen for seen in state.writes if (seen.method, seen.path) == ("POST", CREATE)]
+    assert creates, "the run created nothing"
+    assert all(seen.body["name"].startswith(prefix(7)) for seen in creates)
+    assert list(state.segments) == [FOREIGN]
+    assert state.segments[FOREIGN]["name"] == "Customers in California"
+    assert not [seen for seen in state.writes if FOREIGN in seen.path]
+    cleanups = [line for line in out.splitlines() if line.startswith("  cleanup    DELETE ")]
+    assert cleanups and all(line.endswith(": 202") for line in cleanups)
+    assert ", 0 left" in out
+    assert "writes:      5 run (--allow-writes); names start with mockserver-contract-7-" in out
+    assert KEY[3:] not in out
