@@ -82,8 +82,7 @@ def describe(options: ContractOptions, spec: ApiSpec) -> str:
 
 @dataclass
 class Writes:
-    """One run's write hooks; :meth:`finish` deletes what is left (``None`` when writes do not
-    run)."""
+    """One run's write hooks, and what they tracked: :meth:`finish` deletes what is left."""
 
     created: Created
     names: Names
@@ -98,6 +97,7 @@ class Writes:
         send: Send,
         log: Callable[[str], None],
     ) -> Writes | None:
+        """``None`` when the run sends no writes."""
         if not allowed(options) or not any(is_write(op) for op in spec.operations):
             return None
         created = Created(delete_routes(spec), send, log, verbose=not options.bundled)
