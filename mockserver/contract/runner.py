@@ -80,7 +80,7 @@ def execute(
     judgement = Judgement.start(options, spec)
     settings = schemathesis_config(options, base_url, creds.headers)
     settings["checks"].update(judgement.checks)
-    settings["phases"]["stateful"].update(stateful_settings(spec))
+    settings["phases"]["stateful"].update(stateful_settings(options, spec))
     config = schemathesis.Config.from_dict(settings)
     result = RunResult(options.api, base_url, description, config.seed)
     schema = schemathesis.openapi.from_path(spec_path(options.api), config=config)

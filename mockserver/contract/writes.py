@@ -50,17 +50,20 @@ def excluded(options: ContractOptions, spec: ApiSpec) -> tuple[Operation, ...]:
     return tuple(op for op in spec.operations if is_write(op))
 
 
-def stateful_settings(spec: ApiSpec) -> dict[str, Any]:
-    """The stateful phase follows the links a spec declares, and only those: links Schemathesis
-    infers (a list's ids into a DELETE) would write to what the run did not create, and would
-    crowd out the declared chains (create -> get -> update -> refresh -> delete)."""
+def stateful_settings(options: ContractOptions, spec: ApiSpec) -> dict[str, Any]:
+    """The stateful phase follows the links a spec declares between the operations that run, and
+    only those: links Schemathesis infers (a list's ids into a DELETE) would write to what the run
+    did not create, and would crowd out the declared chains (create -> get -> update -> refresh
+    -> delete). Without such links (the writes left out) it infers chains of reads."""
+    running = {op.operation_id for op in spec.operations if op not in excluded(options, spec)}
     declared = any(
-        response.get("links")
+        operation.get("operationId") in running and link.get("operationId") in running
         for item in spec.document.get("paths", {}).values()
         for operation in item.values()
         if isinstance(operation, dict)
         for response in (operation.get("responses") or {}).values()
         if isinstance(response, dict)
+        for link in (response.get("links") or {}).values()
     )
     return {"inference": {"algorithms": []}} if declared else {}
 

@@ -4,12 +4,13 @@ everything created deleted at the end - even when a check fails."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 
 from mockserver.contract.bodies import Names, Shaper, prefix
 from mockserver.contract.created import ALIVE, Created, DeleteRoute, delete_routes
-from mockserver.contract.options import spec_path
+from mockserver.contract.options import ContractOptions, spec_path
 from mockserver.contract.writes import stateful_settings
 from mockserver.spec import load_spec
 from tests.contract.conftest import AppServer, invoke
@@ -43,9 +44,15 @@ def tracker(send: Sent, log: list[str] | None = None) -> Created:
 
 def test_the_spec_links_each_create_to_its_delete(sendgrid):
     assert delete_routes(sendgrid) == {("POST", CREATE): ROUTE}
-    # Declared links replace inferred ones (a list's ids must not flow into a DELETE).
-    assert stateful_settings(sendgrid) == {"inference": {"algorithms": []}}
-    assert stateful_settings(load_spec("actionhub", spec_path("actionhub"))) == {}
+    # Declared links replace inferred ones (a list's ids must not flow into a DELETE)...
+    declared = {"inference": {"algorithms": []}}
+    assert stateful_settings(ContractOptions("sendgrid"), sendgrid) == declared
+    deployment = ContractOptions("sendgrid", base_url="https://api.example.com")
+    assert stateful_settings(replace(deployment, allow_writes=True), sendgrid) == declared
+    # ... unless no declared link runs (the writes left out): then reads are chained as inferred.
+    assert stateful_settings(deployment, sendgrid) == {}
+    actionhub = load_spec("actionhub", spec_path("actionhub"))
+    assert stateful_settings(ContractOptions("actionhub"), actionhub) == {}
 
 
 def test_created_ids_are_deleted_at_the_end_unless_the_run_deleted_them():
