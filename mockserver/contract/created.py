@@ -30,18 +30,28 @@ SEEN_IDS = 100_000
 #: How a link names a field of the answer's body.
 _BODY = "$response.body#"
 
-#: ``send(method, path) -> status``: one request to the run's base URL with its headers
-#: (``None`` when no answer came).
-Send = Callable[[str, str], "int | None"]
+
+@dataclass(frozen=True)
+class Answer:
+    #: ``None`` when no answer came.
+    status: int | None
+    #: The JSON body (``None`` when there was none, or not JSON).
+    body: Any = None
+
+
+#: ``send(method, path)``: one request to the run's base URL with its headers.
+Send = Callable[[str, str], Answer]
 
 
 @dataclass(frozen=True)
 class DeleteRoute:
-    """How to delete what one create made: ``DELETE path`` with ``parameter`` = the id."""
+    """How to delete what one create made: ``DELETE path`` with ``parameter`` = the id; and
+    where to list what creates made (a ``GET`` of the create's own path, if the spec has one)."""
 
     pointer: str
     path: str
     parameter: str
+    collection: str | None = None
 
     def id_in(self, body: Any) -> str | None:
         for part in self.pointer.strip("/").split("/"):
@@ -62,15 +72,18 @@ def sender(base_url: str, headers: dict[str, str], timeout: float) -> Send:
     session.headers.update(headers)
     lock = threading.Lock()  # the run's hooks and its event loop both delete
 
-    def send(method: str, path: str) -> int | None:
+    def send(method: str, path: str) -> Answer:
         try:
             with lock:
                 response = session.request(
                     method, base_url + path, timeout=timeout, allow_redirects=False
                 )
+                body = response.json() if response.content else None
+        except ValueError:
+            return Answer(response.status_code)
         except requests.RequestException:
-            return None
-        return response.status_code
+            return Answer(None)
+        return Answer(response.status_code, body)
 
     return send
 
@@ -78,6 +91,7 @@ def sender(base_url: str, headers: dict[str, str], timeout: float) -> Send:
 def delete_routes(spec: ApiSpec) -> dict[tuple[str, str], DeleteRoute]:
     """``(METHOD, path)`` of each create -> its delete route, read from the 2xx ``links``."""
     by_id = {op.operation_id: op for op in spec.operations}
+    listed = {op.path for op in spec.operations if op.method == "GET"}
     routes: dict[tuple[str, str], DeleteRoute] = {}
     for op in spec.operations:
         raw = spec.document["paths"][op.path][op.method.lower()]
@@ -91,8 +105,23 @@ def delete_routes(spec: ApiSpec) -> dict[tuple[str, str], DeleteRoute]:
                 for name, expression in (link.get("parameters") or {}).items():
                     if isinstance(expression, str) and expression.startswith(_BODY):
                         pointer = expression[len(_BODY) :]
-                        routes[(op.method, op.path)] = DeleteRoute(pointer, target.path, name)
+                        collection = op.path if op.path in listed else None
+                        route = DeleteRoute(pointer, target.path, name, collection)
+                        routes[(op.method, op.path)] = route
     return routes
+
+
+def _named(body: Any, prefix: str) -> Iterator[dict[str, Any]]:
+    """The objects of a JSON body whose ``name`` starts with ``prefix``, at any depth."""
+    if isinstance(body, dict):
+        name = body.get("name")
+        if isinstance(name, str) and name.startswith(prefix):
+            yield body
+        for value in body.values():
+            yield from _named(value, prefix)
+    elif isinstance(body, list):
+        for item in body:
+            yield from _named(item, prefix)
 
 
 def _ids(body: Any, key: str = "") -> Iterator[str]:
@@ -116,11 +145,14 @@ class Created:
         send: Send,
         log: Callable[[str], None],
         *,
+        prefix: str,
         verbose: bool = True,
     ) -> None:
         self.routes = routes
         self._send = send
         self._log = log
+        #: What every name the run gives starts with: the sweep at the end finds them by it.
+        self.prefix = prefix
         #: Log every DELETE (a real deployment), or only the totals (the bundled mock).
         self.verbose = verbose
         self._lock = threading.Lock()
@@ -131,6 +163,7 @@ class Created:
         self._seen: OrderedDict[str, None] = OrderedDict()
         self.deleted = 0
         self.by_run = 0
+        self.swept = 0
         self.left: list[str] = []
 
     def is_create(self, method: str, path: str) -> bool:
@@ -165,25 +198,47 @@ class Created:
 
     def _delete(self, identifier: str, route: DeleteRoute) -> None:
         path = route.target(identifier)
-        status = self._send("DELETE", path)
+        status = self._send("DELETE", path).status
         answer = "no answer" if status is None else str(status)
         if self.verbose:
             self._log(f"  cleanup    DELETE {path}: {answer}")
         if status is not None and (200 <= status < 300 or status == 404):
             self.deleted += 1
         else:
-            self.left.append(f"{path} ({answer})")
+            self.left.append(f"could not delete {path} ({answer}): delete it by hand")
+
+    def _sweep(self) -> None:
+        """Delete what the lists show under the run's prefix: what a check's own request made
+        (no hook sees its answer) in a run stopped before its scenario ended."""
+        listed = {route.collection: route for route in self.routes.values() if route.collection}
+        for collection, route in listed.items():
+            answer = self._send("GET", collection)
+            if answer.status is None or not 200 <= answer.status < 300:
+                status = answer.status or "no answer"
+                self.left.append(
+                    f"could not list {collection} ({status}): look for names starting with "
+                    f"{self.prefix} and delete them by hand"
+                )
+                continue
+            for found in _named(answer.body, self.prefix):
+                identifier = route.id_in(found)
+                if identifier is not None:
+                    self.swept += 1
+                    self._delete(identifier, route)
 
     def finish(self) -> list[str]:
-        """Delete what is still alive; the deletions that failed (what the run left behind)."""
+        """Delete what is still alive, then what the lists still show under the run's prefix;
+        the deletions that failed (what the run left behind)."""
         with self._lock:
             rest = list(self.alive.items())
             self.alive.clear()
         for identifier, route in rest:
             self._delete(identifier, route)
-        if self.made:
+        self._sweep()
+        if self.made or self.swept:
             self._log(
-                f"  cleanup    {len(self.made)} created: {self.by_run} deleted by the run's own "
-                f"steps, {self.deleted} by the cleanup, {len(self.left)} left"
+                f"  cleanup    {len(self.made)} created, {self.swept} more found by their "
+                f"{self.prefix} names: {self.by_run} deleted by the run's own steps, "
+                f"{self.deleted} by the cleanup, {len(self.left)} left"
             )
         return self.left

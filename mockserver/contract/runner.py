@@ -105,7 +105,7 @@ def execute(
             out_of_time.cancel()
             judgement.finish(result)
             for left in writes.finish():
-                result.errors[f"cleanup: could not delete {left}; delete it by hand"] += 1
+                result.errors[f"cleanup: {left}"] += 1
     if collector.unreachable:
         result.stop_reason = "server unreachable"
     elif out_of_time.fired:

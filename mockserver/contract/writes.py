@@ -103,8 +103,10 @@ class Writes:
         """``None`` when the run sends no writes."""
         if not allowed(options) or not any(is_write(op) for op in spec.operations):
             return None
-        created = Created(delete_routes(spec), send, log, verbose=not options.bundled)
-        return cls(created, Names(seed), not options.bundled)
+        names = Names(seed)
+        routes = delete_routes(spec)
+        created = Created(routes, send, log, prefix=names.prefix, verbose=not options.bundled)
+        return cls(created, names, not options.bundled)
 
     def install(self, schema: Any, spec: ApiSpec, seed: int) -> None:
         """Register the hooks (see the module docstring) on ``schema``."""

@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 
 from mockserver.contract.bodies import Names, Shaper, prefix
-from mockserver.contract.created import ALIVE, Created, DeleteRoute, delete_routes
+from mockserver.contract.created import ALIVE, Answer, Created, DeleteRoute, delete_routes
 from mockserver.contract.options import ContractOptions, spec_path
 from mockserver.contract.writes import stateful_settings
 from mockserver.spec import load_spec
@@ -18,7 +18,8 @@ from tests.contract.fake_sendgrid import FOREIGN, FakeSendGrid
 
 KEY = "SG." + "w" * 22 + "." + "k" * 43
 CREATE = "/v3/marketing/segments/2.0"
-ROUTE = DeleteRoute("/id", "/v3/marketing/segments/2.0/{segment_id}", "segment_id")
+ROUTE = DeleteRoute("/id", "/v3/marketing/segments/2.0/{segment_id}", "segment_id", CREATE)
+RUN = prefix(7)
 
 
 @pytest.fixture(scope="module")
@@ -27,19 +28,24 @@ def sendgrid():
 
 
 class Sent:
-    """A :data:`created.Send` that answers ``status`` and remembers what it was asked."""
+    """A :data:`created.Send` that answers DELETEs ``status``, lists ``listing``, and remembers
+    the DELETEs it was asked."""
 
-    def __init__(self, status: int | None = 202) -> None:
+    def __init__(self, status: int | None = 202, listing: list[dict] | None = None) -> None:
         self.status = status
+        self.listing = listing or []
         self.calls: list[tuple[str, str]] = []
 
-    def __call__(self, method: str, path: str) -> int | None:
+    def __call__(self, method: str, path: str) -> Answer:
+        if method == "GET":
+            return Answer(200, {"results": self.listing})
         self.calls.append((method, path))
-        return self.status
+        return Answer(self.status)
 
 
 def tracker(send: Sent, log: list[str] | None = None) -> Created:
-    return Created({("POST", CREATE): ROUTE}, send, (log if log is not None else []).append)
+    log = log if log is not None else []
+    return Created({("POST", CREATE): ROUTE}, send, log.append, prefix=RUN)
 
 
 def test_the_spec_links_each_create_to_its_delete(sendgrid):
@@ -64,7 +70,10 @@ def test_created_ids_are_deleted_at_the_end_unless_the_run_deleted_them():
     created.observe("DELETE", ROUTE.path, 202, None, ["a"])
     assert created.finish() == []
     assert send.calls == [("DELETE", "/v3/marketing/segments/2.0/b")]
-    assert log[-1].endswith("2 created: 1 deleted by the run's own steps, 1 by the cleanup, 0 left")
+    assert log[-1].endswith(
+        f"2 created, 0 more found by their {RUN} names: 1 deleted by the run's own steps, "
+        "1 by the cleanup, 0 left"
+    )
 
 
 def test_past_the_alive_bound_the_oldest_is_deleted_during_the_run():
@@ -79,10 +88,25 @@ def test_past_the_alive_bound_the_oldest_is_deleted_during_the_run():
 def test_what_could_not_be_deleted_is_reported():
     created = tracker(Sent(status=500))
     created.observe("POST", CREATE, 201, {"id": "x/y"}, [])
-    assert created.finish() == ["/v3/marketing/segments/2.0/x%2Fy (500)"]
+    assert created.finish() == [
+        "could not delete /v3/marketing/segments/2.0/x%2Fy (500): delete it by hand"
+    ]
     gone = tracker(Sent(status=None))
     gone.observe("POST", CREATE, 201, {"id": "z"}, [])
-    assert gone.finish() == ["/v3/marketing/segments/2.0/z (no answer)"]
+    assert gone.finish() == [
+        "could not delete /v3/marketing/segments/2.0/z (no answer): delete it by hand"
+    ]
+
+
+def test_what_no_answer_showed_is_found_by_its_prefix_at_the_end():
+    """A check's own create (ignored_auth's, without a credential) reaches no hook; a run
+    stopped mid-scenario never reports it: the list shows it under the run's prefix."""
+    theirs = {"id": "theirs", "name": "Customers"}
+    send = Sent(listing=[{"id": "probe", "name": f"{RUN}3-x"}, theirs])
+    log: list[str] = []
+    assert tracker(send, log).finish() == []
+    assert send.calls == [("DELETE", "/v3/marketing/segments/2.0/probe")]
+    assert "0 created, 1 more found by their" in log[-1]
 
 
 def test_ids_answers_showed_are_foreign_unless_the_run_made_them():
@@ -148,5 +172,17 @@ def test_allowed_writes_carry_the_prefix_touch_only_their_own_and_are_deleted(fa
     cleanups = [line for line in out.splitlines() if line.startswith("  cleanup    DELETE ")]
     assert cleanups and all(line.endswith(": 202") for line in cleanups)
     assert ", 0 left" in out
+    assert "error: cleanup" not in out
+
+
+@pytest.mark.slow
+def test_a_run_stopped_early_still_deletes_what_it_created():
+    state = FakeSendGrid()
+    with AppServer(state.app()) as server:
+        args = ["--allow-writes", "--phases", "fuzzing", "--max-time", "2"]
+        code, out = _run(server.url, *args, "--max-examples", "1000")
+    assert code == 1 and out.rstrip().endswith("stopped: --max-time 2 s")
+    assert len([seen for seen in state.writes if seen.path == CREATE]) > 1
+    assert list(state.segments) == [FOREIGN]
     assert "writes:      5 run (--allow-writes); names start with mockserver-contract-7-" in out
     assert KEY[3:] not in out
