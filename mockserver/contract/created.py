@@ -9,7 +9,8 @@ rest in :meth:`Created.finish` - called by the runner whatever the checks said. 
 every id any answer showed (:meth:`Created.foreign`): a write must never aim at one of those
 unless the run created it. Answers to requests a check sends itself (``ignored_auth`` creates
 without a credential) reach no hook: the runner hands each finished scenario's interactions to
-the same :meth:`Created.observe`, so what those made is deleted too.
+the same :meth:`Created.observe`; and at the end the collection the creates post to is listed,
+and what it shows under the run's name prefix is deleted (a run stopped mid-scenario).
 """
 
 from __future__ import annotations
