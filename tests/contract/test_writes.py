@@ -119,6 +119,35 @@ def test_ids_answers_showed_are_foreign_unless_the_run_made_them():
     assert not created.foreign("n")  # a name is not an id
 
 
+def test_generated_writes_go_only_to_what_the_run_made_and_carry_its_prefix(sendgrid):
+    """The hooks on the run's schema, drawn through Schemathesis' public strategies: a path id
+    some answer showed (the account's segment) is re-aimed; the run's own is kept."""
+    import warnings
+
+    import schemathesis
+
+    from mockserver.contract.writes import prepare
+
+    url = "http://127.0.0.1:9"
+    schema = schemathesis.openapi.from_path(
+        spec_path("sendgrid"), config=schemathesis.Config.from_dict({"base-url": url})
+    )
+    options = ContractOptions("sendgrid", base_url=url, allow_writes=True)
+    schema, writes = prepare(options, sendgrid, schema, 7, Sent(), [].append)
+    ours = "b0b0b0b0-b0b0-4b0b-8b0b-b0b0b0b0b0b0"
+    writes.created.observe("GET", CREATE, 200, {"results": [{"id": FOREIGN}]}, [])
+    writes.created.observe("POST", CREATE, 201, {"id": ours}, [])
+    delete = schema[ROUTE.path]["DELETE"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Hypothesis' .example() outside a test
+        aimed = delete.as_strategy(path_parameters={"segment_id": FOREIGN}).example()
+        kept = delete.as_strategy(path_parameters={"segment_id": ours}).example()
+        created = schema[CREATE]["POST"].as_strategy().example()
+    assert aimed.path_parameters["segment_id"] not in (FOREIGN, ours)
+    assert kept.path_parameters["segment_id"] == ours
+    assert created.body["name"].startswith(RUN)
+
+
 def test_names_are_prefixed_unique_and_keep_negative_lengths():
     names = Names(7)
     first, second = names("a", 100), names("a", 100)
