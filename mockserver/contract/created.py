@@ -26,8 +26,6 @@ from mockserver.spec.model import ApiSpec
 
 #: Created resources alive at once during a run; creating one more deletes the oldest.
 ALIVE = 20
-#: Ids remembered from answers (what the run must not write to); past it, the oldest go.
-SEEN_IDS = 100_000
 #: How a link names a field of the answer's body.
 _BODY = "$response.body#"
 
@@ -161,7 +159,9 @@ class Created:
         self.alive: OrderedDict[str, DeleteRoute] = OrderedDict()
         #: Every id a create answered with (alive or not).
         self.made: set[str] = set()
-        self._seen: OrderedDict[str, None] = OrderedDict()
+        #: Every id an answer showed: never forgotten (the account's ids bound it), as a
+        #: forgotten one could be written to.
+        self._seen: set[str] = set()
         self.deleted = 0
         self.by_run = 0
         self.swept = 0
@@ -181,10 +181,7 @@ class Created:
         route = self.routes.get((method, path))
         ok = 200 <= status < 300
         with self._lock:
-            for value in _ids(body):
-                self._seen[value] = None
-                if len(self._seen) > SEEN_IDS:
-                    self._seen.popitem(last=False)
+            self._seen.update(_ids(body))
             made = route.id_in(body) if route is not None and ok else None
             if made is not None and made not in self.made:  # an answer is seen once or twice
                 self.made.add(made)
