@@ -31,10 +31,13 @@ function notice(message, kind = "info") {
 }
 
 /* ---- the control API ---- */
-async function control(method, path, body) {
-  const headers = {};
+function tokenHeaders() {
   const token = sessionStorage.getItem(TOKEN_KEY);
-  if (token) headers["X-Mockserver-Token"] = token;
+  return token ? { "X-Mockserver-Token": token } : {};
+}
+
+async function control(method, path, body) {
+  const headers = tokenHeaders();
   if (method !== "GET") headers["Content-Type"] = "application/json";
   const init = { method, headers };
   if (body !== undefined) init.body = JSON.stringify(body);
@@ -53,6 +56,39 @@ async function control(method, path, body) {
 /* ---- Try it ---- */
 const encode = (value) => encodeURIComponent(value).replace(/%2C/gi, ",");
 const shellQuote = (text) => `'${text.replace(/'/g, "'\\''")}'`;
+
+/** A control's text as JSON, by the type the spec gives (a bad number goes as text, for the
+ * API to refuse); as bodyform.typed does for the server's curl line. */
+function scalar(text, type) {
+  if (type === "boolean") return text === "true";
+  if (type !== "integer" && type !== "number") return text;
+  const number = Number(text);
+  return Number.isFinite(number) ? number : text;
+}
+
+/** The JSON body a Try-it form sends: the raw editor's text as written, or the fields' object
+ * (empty fields are not sent; an array field is comma-separated). */
+function bodyOf(form) {
+  if (!form.elements.json) return undefined;
+  if (form.elements.raw.checked) return form.elements.json.value;
+  const body = {};
+  for (const field of $$(".field[data-prop]", form)) {
+    const { prop, type, items } = field.dataset;
+    const text = $("input, select, textarea", field).value.trim();
+    if (!text) continue;
+    body[prop] =
+      type === "array"
+        ? text.split(",").map((item) => item.trim()).filter(Boolean).map((item) => scalar(item, items))
+        : scalar(text, type);
+  }
+  return JSON.stringify(body);
+}
+
+function toggleRaw(form) {
+  const raw = form.elements.raw.checked;
+  $(".body-fields", form).hidden = raw;
+  $(".body-json", form).hidden = !raw;
+}
 
 /** The request a Try-it form describes; empty parameters are not sent. */
 function requestOf(form) {
@@ -73,13 +109,18 @@ function requestOf(form) {
     else query.push(`${encode(name)}=${values.map(encode).join(",")}`);
   }
   if (form.elements.prefer.value) headers.Prefer = form.elements.prefer.value;
-  return { url: path + (query.length ? `?${query.join("&")}` : ""), headers };
+  const body = bodyOf(form);
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const { method } = form.dataset;
+  return { method, url: path + (query.length ? `?${query.join("&")}` : ""), headers, body };
 }
 
 function showCurl(form) {
-  const { url, headers } = requestOf(form);
-  const flags = Object.entries(headers).map(([k, v]) => `-H ${shellQuote(`${k}: ${v}`)}`);
-  $(".curl code", form).textContent = ["curl", ...flags, shellQuote(location.origin + url)].join(" ");
+  const { method, url, headers, body } = requestOf(form);
+  const words = method === "GET" ? ["curl"] : ["curl", "-X", method];
+  words.push(...Object.entries(headers).map(([k, v]) => `-H ${shellQuote(`${k}: ${v}`)}`));
+  if (body !== undefined) words.push("-d", shellQuote(body));
+  $(".curl code", form).textContent = [...words, shellQuote(location.origin + url)].join(" ");
 }
 
 function pretty(text) {
@@ -91,21 +132,22 @@ function pretty(text) {
 }
 
 async function send(form) {
-  const { url, headers } = requestOf(form);
+  const { method, url, headers, body } = requestOf(form);
   const answer = form.nextElementSibling;
   const status = $(".status", answer);
   showCurl(form);
+  if (method === "DELETE" && !window.confirm(`Send DELETE ${url}?`)) return;
   answer.hidden = false;
   status.textContent = "Sending…";
   const started = performance.now();
   try {
-    const response = await fetch(url, { headers });
-    const body = await response.text();
+    const response = await fetch(url, { method, headers, body });
+    const text = await response.text();
     const ms = Math.round(performance.now() - started);
     const line = `${response.status} ${response.statusText}`.trim();
     status.replaceChildren(el("span", { class: statusClass(response.status) }, line), ` in ${ms} ms`);
     $(".headers", answer).replaceChildren(...pairs(Object.fromEntries(response.headers)));
-    $(".body", answer).textContent = pretty(body);
+    $(".body", answer).textContent = text ? pretty(text) : "(no body)";
   } catch (error) {
     status.textContent = `No answer: ${error.message}`;
   }
@@ -207,6 +249,7 @@ async function poll() {
       while (list.children.length > KEEP) list.lastElementChild.remove();
       filterJournal();
       await refreshScenarios(); // scenarios count down as requests arrive
+      if (requests.some(wrote)) await refreshData();
     }
   } catch (error) {
     notice(error.message, "error");
@@ -215,6 +258,38 @@ async function poll() {
     busy = false;
   }
   schedule(delay);
+}
+
+/* ---- the Data section and the mock clock ---- */
+const READS = new Set(["GET", "HEAD", "OPTIONS"]);
+/** A journal entry that may have changed the data: an API's write that succeeded. */
+const wrote = (entry) => entry.api && !READS.has(entry.method) && entry.status < 300;
+
+/** The Data section's inventory again, as the server renders it (escaped there). */
+async function refreshData() {
+  const shown = $("#inventory");
+  if (!shown) return;
+  const response = await fetch(`${document.body.dataset.prefix}/?part=data`, { headers: tokenHeaders() });
+  const part = new DOMParser().parseFromString(await response.text(), "text/html");
+  const fresh = part.getElementById("inventory");
+  if (response.ok && fresh) shown.replaceWith(document.adoptNode(fresh));
+}
+
+/** The clock's text, as the server renders it: to the second, and how it runs. */
+function tickClock() {
+  const now = $("#clock-now");
+  if (!now || now.dataset.frozen === "true") return;
+  const at = new Date(Date.now() + Number(now.dataset.offset) * 1000);
+  now.textContent = at.toISOString().replace(/\.\d+Z$/, "Z");
+}
+
+function showClock({ now, frozen, offset_seconds: offset }) {
+  const output = $("#clock-now");
+  Object.assign(output.dataset, { frozen: String(frozen), offset: String(offset) });
+  output.textContent = now.replace(/\.\d+Z$/, "Z");
+  const whole = Math.round(offset);
+  const mode = whole ? `real time ${whole > 0 ? "+" : ""}${whole} s` : "real time";
+  $("#clock-mode").textContent = frozen ? "frozen" : mode;
 }
 
 /* ---- scenarios, faults, reset ---- */
@@ -245,6 +320,8 @@ const BODIES = {
     if (form.elements.times.value) body.times = Number(form.elements.times.value);
     return body;
   },
+  clock: (form) => ({ advance: form.elements.advance.value.trim() }),
+  real: () => ({ real: true }),
   fault(form) {
     const body = {};
     if (form.elements.latency.value.trim()) body.latency = form.elements.latency.value.trim();
@@ -272,10 +349,15 @@ const AFTER = {
     $("#entries").replaceChildren();
     filterJournal();
   },
-  reset() {
+  clock(form, answer) {
+    showClock(answer);
+  },
+  async reset() {
     AFTER.cleared();
     $$("form.scenario output").forEach((output) => (output.textContent = ""));
     $$("form.fault input").forEach((input) => (input.value = ""));
+    if ($("#clock")) showClock(await control("GET", "/clock")); // the clock is real again
+    await refreshData(); // created things are gone
   },
 };
 
@@ -284,7 +366,7 @@ async function run(element, form) {
   const body = element.dataset.body ? BODIES[element.dataset.body](form) : undefined;
   try {
     const answer = await control(method, path, body);
-    AFTER[element.dataset.after]?.(form, answer);
+    await AFTER[element.dataset.after]?.(form, answer);
     notice(`${method} ${path}: done`);
   } catch (error) {
     notice(error.message, "error");
@@ -292,6 +374,8 @@ async function run(element, form) {
 }
 
 /* ---- the control token ---- */
+let ticking = null;
+
 async function unlock(token) {
   const response = await fetch(location.pathname, { headers: { "X-Mockserver-Token": token } });
   const page = new DOMParser().parseFromString(await response.text(), "text/html");
@@ -314,6 +398,7 @@ function start() {
     return;
   }
   schedule(0);
+  ticking ??= setInterval(tickClock, 1000);
 }
 
 document.addEventListener("submit", (event) => {
@@ -334,6 +419,7 @@ document.addEventListener("click", (event) => {
 for (const type of ["input", "change"]) {
   document.addEventListener(type, (event) => {
     const form = event.target.closest("form");
+    if (form?.classList.contains("try") && event.target.name === "raw") toggleRaw(form);
     if (form?.classList.contains("try")) showCurl(form);
     else if (form?.id === "journal-filter") filterJournal();
   });
