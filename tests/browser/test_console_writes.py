@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import httpx
 import pytest
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions
 
 from tests.browser.chrome import network_requests
@@ -50,6 +51,9 @@ def sent_to(page, path):
 
 def test_the_create_form_sends_json_and_data_lists_the_new_segment(page, console_server):
     block = page.operation("sendgrid", "CreateSegmentV2")
+    rendered = page.find(".curl", block).text  # the server's line for the untouched form...
+    page.find('.field[data-prop="name"] input', block).send_keys("x", Keys.BACKSPACE)
+    assert page.find(".curl", block).text == rendered  # ...is the line the page builds
     replace(page.find('.field[data-prop="name"] input', block), HOSTILE)
     replace(page.find('.field[data-prop="query_dsl"] textarea', block), QUERY)
     curl = page.find(".curl", block).text
@@ -108,10 +112,15 @@ def test_a_delete_is_confirmed_first_and_data_drops_the_segment(page, console_se
         made = client.post(V2, json={"name": "Doomed", "query_dsl": QUERY})  # another client
     assert made.status_code == 201
     segment_id = made.json()["id"]
-    assert "Doomed" in data_link(page, segment_id).text  # a write by anyone shows up
+    data_link(page, segment_id).click()  # a write by anyone shows up; its id fills its resource
+    for operation in ("GetSegmentV2", "UpdateSegmentV2", "DeleteSegmentV2"):
+        block = page.find(f"#try-sendgrid-{operation}")
+        assert page.field(block, "segment_id").get_attribute("value") == segment_id, operation
+    refresh = page.find("#try-sendgrid-RefreshSegmentV2")  # another path: left as it was
+    assert page.field(refresh, "segment_id").get_attribute("value") != segment_id
 
     block = page.operation("sendgrid", "DeleteSegmentV2")
-    replace(page.field(block, "segment_id"), segment_id)
+    assert "curl -X DELETE -H 'Authorization: Bearer SG." in page.find(".curl", block).text
     send = page.find("button[type=submit]", block)
     assert send.text == "Send DELETE"
     send.click()

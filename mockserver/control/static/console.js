@@ -160,14 +160,21 @@ function addItem(button) {
   item.focus();
 }
 
+/** A Data id fills its field in the linked form and in the other forms of that resource (the
+ * same API and path: its GET, PATCH, DELETE), then opens the linked one. */
 function fill(link) {
   const op = document.getElementById(link.hash.slice(1));
-  const input = $(`.field[data-name="${CSS.escape(link.dataset.fill)}"] :is(input, select)`, op);
+  const { api, path } = $("form", op).dataset;
+  const field = `.field[data-name="${CSS.escape(link.dataset.fill)}"] :is(input, select)`;
+  for (const form of $$("form.try")) {
+    const input = $(field, form);
+    if (form.dataset.api !== api || form.dataset.path !== path || !input) continue;
+    input.value = link.dataset.value;
+    showCurl(form);
+  }
   op.open = true;
-  input.value = link.dataset.value;
-  showCurl($("form", op));
   op.scrollIntoView({ block: "start" });
-  input.focus({ preventScroll: true });
+  $(field, op).focus({ preventScroll: true });
 }
 
 /* ---- live journal ---- */
