@@ -71,6 +71,9 @@ def test_the_create_form_sends_json_and_data_lists_the_new_segment(page, console
     assert request["method"] == "POST" and request["headers"]["Content-Type"] == "application/json"
     assert json.loads(request["postData"]) == {"name": HOSTILE, "query_dsl": QUERY}
 
+    row = page.wait(lambda d: [r for r in page.find_all("#entries > li") if V2 in r.text])[0]
+    page.find("summary", row).click()  # the journal keeps the body: shown as text
+    assert json.loads(page.find("pre.body", row).text) == {"name": HOSTILE, "query_dsl": QUERY}
     link = data_link(page, created["id"])  # the journal poll saw the write: Data re-rendered
     assert HOSTILE in link.text and page.find_all("#injected") == []  # text, never markup
     assert page.driver.title != "1"

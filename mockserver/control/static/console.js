@@ -218,6 +218,7 @@ function entryRow(entry) {
     el("p", {}, "Headers (secrets masked)"), el("dl", { class: "headers" }, ...pairs(entry.headers)),
     el("p", {}, "Parameters"), el("dl", { class: "headers" }, ...pairs(params)),
   );
+  if (entry.body) details.append(el("p", {}, "Body (secrets masked)"), el("pre", { class: "body" }, pretty(entry.body)));
   if (notes.length > NOTES) details.append(el("ul", { class: "notes" }, ...notes.map((n) => noteOf(n, "li"))));
   const status = `${String(entry.status)[0]}xx`;
   const noted = String(entry.warnings.length + entry.violations.length > 0);
