@@ -332,8 +332,8 @@ def clock_view(clock: Mapping[str, Any] | None) -> dict[str, Any] | None:
     now, offset = str(clock["now"]), float(clock["offset_seconds"])
     return {
         "now": now[:19] + "Z" if now.endswith("Z") and len(now) > 19 else now,
+        "iso": now,
         "frozen": "true" if clock["frozen"] else "false",
-        "offset": f"{offset:g}",
         "mode": clock_mode(bool(clock["frozen"]), offset),
     }
 

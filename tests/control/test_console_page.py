@@ -266,6 +266,29 @@ def test_the_mock_clock_is_shown_with_a_control_to_advance_it(page):
     assert 'data-call="PUT /clock" data-body="clock"' in clock and 'value="PT1H"' in clock
     assert 'data-body="real"' in clock and 'data-frozen="false"' in clock
     assert re.search(r">\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ</output>", clock)
+    assert '<small id="clock-mode">real time</small>' in clock
+
+
+@pytest.mark.parametrize(
+    ("moves", "shown", "mode"),
+    [
+        ([{"now": "2030-01-01T00:00:00Z"}], "2030-01-01T00:00:00Z", "frozen"),
+        ([{"now": "2030-01-01T00:00:00Z"}, {"advance": "PT1H"}], "2030-01-01T01:00:00Z", "frozen"),
+        ([{"advance": "PT1H"}], None, "real time +3600 s"),
+        ([{"advance": "P1D"}, {"real": True}], None, "real time"),
+    ],
+)
+def test_the_page_shows_the_clock_as_the_control_api_left_it(moves, shown, mode):
+    fresh = build_app(ServeConfig(apis=("sendgrid",)))
+    for move in moves:
+        moved = asgi_request(fresh, "PUT", CONSOLE + "clock", LOCAL, json=move)
+        assert moved.status_code == 200, moved.text
+    clock = re.search(
+        r'<form id="clock".*?</form>', asgi_request(fresh, "GET", CONSOLE, LOCAL).text, re.S
+    )
+    assert f'<small id="clock-mode">{mode}</small>' in clock.group(0)
+    if shown:
+        assert f'data-frozen="true">{shown}</output>' in clock.group(0)
 
 
 def test_the_data_part_lists_created_segments_linked_to_the_v2_operations():

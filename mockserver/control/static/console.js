@@ -283,18 +283,22 @@ async function refreshData() {
   if (response.ok && fresh) shown.replaceWith(document.adoptNode(fresh));
 }
 
-/** The clock's text, as the server renders it: to the second, and how it runs. */
+/** The mock clock ticks on in the page from the instant the server last said (ms ahead of this
+ * browser's own clock), so neither clocks' disagreement nor page age shows. */
+let clockAhead = 0;
+const second = (date) => date.toISOString().replace(/\.\d+Z$/, "Z");
+
 function tickClock() {
-  const now = $("#clock-now");
-  if (!now || now.dataset.frozen === "true") return;
-  const at = new Date(Date.now() + Number(now.dataset.offset) * 1000);
-  now.textContent = at.toISOString().replace(/\.\d+Z$/, "Z");
+  const output = $("#clock-now");
+  if (output && output.dataset.frozen !== "true") output.textContent = second(new Date(Date.now() + clockAhead));
 }
 
+/** The clock as the control API answers it: to the second, and how it runs. */
 function showClock({ now, frozen, offset_seconds: offset }) {
   const output = $("#clock-now");
-  Object.assign(output.dataset, { frozen: String(frozen), offset: String(offset) });
-  output.textContent = now.replace(/\.\d+Z$/, "Z");
+  clockAhead = Date.parse(now) - Date.now();
+  output.dataset.frozen = String(frozen);
+  output.textContent = second(new Date(now));
   const whole = Math.round(offset);
   const mode = whole ? `real time ${whole > 0 ? "+" : ""}${whole} s` : "real time";
   $("#clock-mode").textContent = frozen ? "frozen" : mode;
@@ -406,6 +410,8 @@ function start() {
     return;
   }
   schedule(0);
+  const clock = $("#clock-now");
+  if (clock) clockAhead = Date.parse(clock.dataset.now) - Date.now();
   ticking ??= setInterval(tickClock, 1000);
 }
 
