@@ -84,7 +84,10 @@ class Recorder:
             target = log_safe(f"{path}?{shown}" if shown else path)
             notes = "".join(f"; {warning}" for warning in warnings) if warnings else ""
             method_shown = log_safe(method, 32)
-            access_log.info("%s %s %d %.1fms%s", method_shown, target, status, ms, notes)
+            fields = {"method": method_shown, "path": target, "status": status, "ms": round(ms, 1)}
+            fields["warnings"] = list(warnings)  # the fields of a line of --log-format json
+            args = (method_shown, target, status, ms, notes)
+            access_log.info("%s %s %d %.1fms%s", *args, extra=fields)
         if path == self.control_prefix or path.startswith(self._control_dir):
             return
         api, operation = scope.get(OPERATION_KEY) or (self.owner(path), None)
