@@ -129,8 +129,12 @@ def cut_warning(dropped: int, limit: int) -> str:
     )
 
 
+#: How a journal entry's warning says its body was cut (``verify`` never resends such a body).
+BODY_CUT = "request body cut to"
+
+
 def body_cut_warning(dropped: int, limit: int) -> str:
-    return f"request body cut to {limit:,} bytes in the journal: {dropped:,} bytes not kept"
+    return f"{BODY_CUT} {limit:,} bytes in the journal: {dropped:,} bytes not kept"
 
 
 def cut(

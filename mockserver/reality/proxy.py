@@ -1,8 +1,10 @@
 """``mockserver proxy``: forward an app's requests to the real deployment and judge both sides.
 
 Every request outside ``/__mockserver`` goes to the upstream as it came (method, path, query
-bytes, end-to-end headers, body; ``Host`` rewritten) and the upstream's answer comes back
-unchanged. Both are judged against the bundled spec (``checks``): each breaking violation goes
+bytes, end-to-end headers, body - read whole within the mock's own request-body bound, else 413
+in the API's dialect; ``Host`` rewritten) and the upstream's answer comes back unchanged. Both
+are judged against the bundled spec (``checks``: the request's parameters and JSON body, the
+answer); the body is kept in the journal entry (masked when read). Each breaking violation goes
 to the exchange's journal entry, to one log line and to an ``x-mockserver-violation`` answer
 header; additive changes (the consumer-tolerant mode) are journal warnings and INFO lines. A CORS
 preflight is forwarded but not judged: it is the browser's question, not an API call.
@@ -28,8 +30,15 @@ from mockserver.control.index import PROXY_KEY
 from mockserver.control.mount import PREFIX
 from mockserver.crash import ContainCrashes
 from mockserver.journal.masking import Masker, Redactor, log_safe, mask_text
-from mockserver.journal.record import OPERATION_KEY, SOURCE_KEY, VIOLATIONS_KEY, WARNINGS_KEY
+from mockserver.journal.record import (
+    BODY_KEY,
+    OPERATION_KEY,
+    SOURCE_KEY,
+    VIOLATIONS_KEY,
+    WARNINGS_KEY,
+)
 from mockserver.journal.recorder import Recorder
+from mockserver.limits import MAX_REQUEST_BODY
 from mockserver.reality.cassette import CassetteWriter
 from mockserver.reality.checks import ApiChecks, shown, split
 from mockserver.reality.forward import Upstream, UpstreamAnswer, UpstreamFailure
@@ -50,8 +59,6 @@ VIOLATION_HEADER = b"x-mockserver-violation"
 #: Violation headers on one answer at most (the journal keeps them all).
 MAX_VIOLATION_HEADERS = 20
 MAX_HEADER_VALUE = 300
-#: A request body the proxy reads into memory at most (streaming is not supported).
-MAX_BODY = 16 * 1024 * 1024
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -63,7 +70,11 @@ class _ClientGone(Exception):
     pass
 
 
-async def read_body(receive: Receive) -> bytes:
+async def read_body(receive: Receive, limit: int) -> bytes:
+    """The whole body, at most ``limit`` bytes (``_BodyTooLarge`` past it). A client that leaves
+    before its body is complete (``_ClientGone``) has nothing forwarded: a cut write must not
+    reach the upstream (``params.body.receive_body`` keeps what came; the pipeline's JSON
+    decoding refuses it)."""
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -72,7 +83,7 @@ async def read_body(receive: Receive) -> bytes:
             raise _ClientGone
         chunk = message.get("body", b"")
         size += len(chunk)
-        if size > MAX_BODY:
+        if size > limit:
             raise _BodyTooLarge
         chunks.append(chunk)
         if not message.get("more_body", False):
@@ -101,6 +112,7 @@ class ProxyApp:
         dialect: ErrorDialect,
         recording: Recording | None = None,
         replays: Replays | None = None,
+        body_limit: int = MAX_REQUEST_BODY,
     ) -> None:
         self.api = api
         self.upstream = upstream
@@ -112,6 +124,8 @@ class ProxyApp:
         self.recording = recording
         #: A cassette loaded through the control API answers before the upstream is asked.
         self.replays = replays
+        #: The largest request body forwarded (the mock's own bound; past it, 413).
+        self.body_limit = body_limit
         self._exchange = ContainCrashes(self.exchange, self._crash)
         self._control_dir = PREFIX + "/"
 
@@ -136,14 +150,16 @@ class ProxyApp:
         headers = scope["headers"]
         scope[SOURCE_KEY] = "proxy"
         try:
-            body = await read_body(receive)
+            body = await read_body(receive, self.body_limit)
         except _ClientGone:
             return
         except _BodyTooLarge:
-            reply = self.dialect.error(413, f"request body over {MAX_BODY} bytes")
+            message = f"request body larger than {self.body_limit} bytes"
+            reply = self.dialect.error(413, message, "body")
             self.recorder.record(scope, reply.status, started)
             await send_reply(send, reply)
             return
+        scope[BODY_KEY] = body  # the journal keeps it (masked when read); replays match on it
         text_headers = first_values(headers)
         preflight = method == "OPTIONS" and "access-control-request-method" in text_headers
         route = None if preflight else self.checks.route(method, path)
@@ -153,11 +169,11 @@ class ProxyApp:
         found = (
             []
             if preflight
-            else self.checks.request_violations(method, path, route, query, text_headers)
+            else self.checks.request_violations(method, path, route, query, text_headers, body)
         )
         unknown = self.checks.unknown_query(route, query)
         if self.replays is not None and self.replays.active and operation is not None:
-            recorded = self.replays.match(self.api, scope)
+            recorded = self.replays.match(self.api, scope, body)
             if recorded is not None:
                 scope[SOURCE_KEY] = "replay"
                 self._note(
