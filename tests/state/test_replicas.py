@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from mockserver.resources import bundled_dir
-from tests.reliability.serve import ServeProcess
+from tests.processes import MockProcess
 from tests.state.redis_server import RedisServer
 from tests.state.replicas import SG_SEGMENTS, Mock, sendgrid_auth, wait_until
 
@@ -26,12 +26,12 @@ def mock(request: pytest.FixtureRequest, redis_server: RedisServer) -> Iterator[
     prefix = request.param.replace(" ", "-")
     flags = ("--state", redis_server.url, "--state-prefix", prefix, "--rate-limit", str(LIMIT))
     if request.param == "two processes":
-        a, b = ServeProcess(*flags), ServeProcess(*flags)
+        a, b = MockProcess(*flags), MockProcess(*flags)
         with a, b:
             yield Mock([a.url, b.url], replicas=2)
             assert a.terminate() == 0 and b.terminate() == 0
     else:
-        with ServeProcess(*flags, workers=4) as server:
+        with MockProcess(*flags, workers=4) as server:
             yield Mock([server.url, server.url], replicas=4)
             assert server.terminate() == 0
 
