@@ -42,15 +42,15 @@ def loads_client(live_for_loads: LiveServer) -> Iterator[httpx.Client]:
         http.post("/__mockserver/reset", headers=JSON)
 
 
-def snapshot(loads_client: httpx.Client) -> list[tuple[int, bytes]]:
+def snapshot(client: httpx.Client) -> list[tuple[int, bytes]]:
     """What the data in service answers: status and body bytes of list, get, segment, segments."""
-    listed = loads_client.get(SEGMENTS, headers=AUTH)
+    listed = client.get(SEGMENTS, headers=AUTH)
     first = listed.json()["results"][0]["id"]
     responses = [
         listed,
-        loads_client.get(f"{SEGMENTS}/{first}", headers=AUTH),
-        loads_client.get("/segments", headers=PROGRAM),
-        loads_client.get("/segment", params={"labels": "cat-tents"}, headers=PROGRAM),
+        client.get(f"{SEGMENTS}/{first}", headers=AUTH),
+        client.get("/segments", headers=PROGRAM),
+        client.get("/segment", params={"labels": "cat-tents"}, headers=PROGRAM),
     ]
     return [(r.status_code, r.content) for r in responses]
 

@@ -41,14 +41,14 @@ def error_fields(caught: pytest.ExceptionInfo) -> list[str]:
     return [e["field"] for e in json.loads(caught.value.body)["errors"]]
 
 
-def advance(live_sendgrid: LiveServer, duration: str) -> None:
+def advance(server: LiveServer, duration: str) -> None:
     """Move the mock clock (the control API), so a scheduled refresh is due without waiting."""
-    response = httpx.put(f"{live_sendgrid.url}/__mockserver/clock", json={"advance": duration})
+    response = httpx.put(f"{server.url}/__mockserver/clock", json={"advance": duration})
     assert response.status_code == 200, response.text
 
 
-def v1_segments(live_sendgrid: LiveServer) -> list[dict[str, Any]]:
-    return httpx.get(f"{live_sendgrid.url}{SEGMENTS}", headers=bearer(KEY)).json()["results"]
+def v1_segments(server: LiveServer) -> list[dict[str, Any]]:
+    return httpx.get(f"{server.url}{SEGMENTS}", headers=bearer(KEY)).json()["results"]
 
 
 def test_the_whole_lifecycle(sg, live_sendgrid):

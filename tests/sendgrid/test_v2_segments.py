@@ -49,14 +49,14 @@ def sg(live_sendgrid: LiveServer) -> Iterator[httpx.Client]:
         yield http
 
 
-def set_clock(live_sendgrid: LiveServer, **body: Any) -> dict[str, Any]:
-    response = httpx.put(f"{live_sendgrid.url}/__mockserver/clock", json=body, headers=JSON)
+def set_clock(server: LiveServer, **body: Any) -> dict[str, Any]:
+    response = httpx.put(f"{server.url}/__mockserver/clock", json=body, headers=JSON)
     assert response.status_code == 200, response.text
     return response.json()
 
 
-def catalog_of(live_sendgrid: LiveServer) -> Catalog:
-    return live_sendgrid.app.runtimes["sendgrid"].backend.catalog
+def catalog_of(server: LiveServer) -> Catalog:
+    return server.app.runtimes["sendgrid"].backend.catalog
 
 
 def create(sg: httpx.Client, name: str = "Austin", query: str = AUSTIN, **extra: Any) -> dict:
