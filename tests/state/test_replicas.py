@@ -22,7 +22,7 @@ WORLD = yaml.safe_load((bundled_dir("fixtures") / "sendgrid" / "world.yaml").rea
 
 
 @pytest.fixture(scope="module", params=["two processes", "four workers"])
-def mock(request: pytest.FixtureRequest, redis_server: RedisServer) -> Iterator[Mock]:
+def mock_processes(request: pytest.FixtureRequest, redis_server: RedisServer) -> Iterator[Mock]:
     prefix = request.param.replace(" ", "-")
     flags = ("--state", redis_server.url, "--state-prefix", prefix, "--rate-limit", str(LIMIT))
     if request.param == "two processes":
@@ -37,10 +37,13 @@ def mock(request: pytest.FixtureRequest, redis_server: RedisServer) -> Iterator[
 
 
 @pytest.fixture()
-def shared(mock: Mock) -> Mock:
-    wait_until(lambda: len(mock.health()["state"]["replicas"]) == mock.replicas, "replicas up")
-    mock.reset()
-    return mock
+def shared(mock_processes: Mock) -> Mock:
+    wait_until(
+        lambda: len(mock_processes.health()["state"]["replicas"]) == mock_processes.replicas,
+        "replicas up",
+    )
+    mock_processes.reset()
+    return mock_processes
 
 
 def test_a_scenario_set_through_one_answers_through_the_other(shared):
