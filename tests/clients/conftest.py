@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from mockserver.config import ServeConfig
 from mockserver.testing import LiveServer
+from tests.harness import live_server
 
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = ROOT / "specs"
@@ -62,7 +62,7 @@ def run(command: list[str | Path], **options) -> subprocess.CompletedProcess[str
 
 
 @pytest.fixture(scope="session")
-def clients_live() -> Iterator[LiveServer]:
+def live_for_clients() -> Iterator[LiveServer]:
     """Both APIs, default seed and data, responses validated against the specs."""
-    with LiveServer(ServeConfig(validate_responses=True)) as server:
+    with live_server(validate_responses=True) as server:
         yield server
