@@ -59,13 +59,16 @@ class MockProcess:
         timeout: float = 60,
         env: dict[str, str] | None = None,
         descriptors: int | None = None,
+        ready: str | None = STARTED,
     ) -> None:
         """``env``: variables added to the server's environment; ``descriptors``: its
-        RLIMIT_NOFILE (soft and hard), as ``ulimit -n`` would set it."""
+        RLIMIT_NOFILE (soft and hard), as ``ulimit -n`` would set it; ``ready``: the log line
+        each worker writes once up (``None`` when FLAGS quiet it: the open port alone counts)."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.workers = workers
         self.timeout = timeout
+        self.ready = ready
         argv = [sys.executable, "-m", "mockserver", "serve", "--port", str(self.port)]
         argv += ["--log-level", "info", "--workers", str(workers), *known_flags(flags)]
 
@@ -108,14 +111,23 @@ class MockProcess:
 
     def start(self) -> MockProcess:
         """Every worker is up and the port accepts connections."""
-        self.wait_for(STARTED, self.workers)
+        if self.ready is not None:
+            self.wait_for(self.ready, self.workers)
         deadline = time.monotonic() + self.timeout
         while True:  # workers listen right after their start-up line; retry refusals briefly
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=5).close()
                 return self
             except ConnectionRefusedError:
+                assert self.process.poll() is None, f"serve exited:\n{''.join(self.lines)}"
                 assert time.monotonic() < deadline, "port never accepted connections"
+
+    def log(self) -> str:
+        """Everything it wrote to stderr, once it has exited (call after ``terminate``)."""
+        with self._changed:
+            ended = self._changed.wait_for(lambda: "" in self.lines, timeout=self.timeout)
+            assert ended, "stderr never closed"
+            return "".join(self.lines)
 
     def terminate(self) -> int:
         self.process.send_signal(signal.SIGTERM)

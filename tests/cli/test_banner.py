@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -16,6 +15,7 @@ from mockserver.reality.cassette import Exchange
 from mockserver.resources import bundled_dir
 from tests.conftest import PROGRAM
 from tests.harness import live_server, mock_app
+from tests.processes import MockProcess
 from tests.state.conftest import redis_server  # noqa: F401 (a fixture)
 
 URL = "http://127.0.0.1:4010"
@@ -148,24 +148,13 @@ def prefix() -> str:
     return "banner-test"
 
 
-def serve_log(*flags: str) -> str:
+def serve_log(*flags: str, **options: Any) -> str:
     """stderr of ``mockserver serve`` from start until it answered a request, then stopped."""
-    from tests.control.test_cli import free_port
-
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mockserver", "serve", "--port", str(port), *flags],
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        transport = httpx.HTTPTransport(retries=10)
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", transport=transport) as client:
-            assert client.get("/segments", headers=PROGRAM, timeout=30).status_code == 200
-    finally:
-        process.terminate()
-        _, err = process.communicate(timeout=30)
-    return err
+    with MockProcess(*flags, **options) as mock_process:
+        answer = httpx.get(mock_process.url + "/segments", headers=PROGRAM, timeout=30)
+        assert answer.status_code == 200
+        assert mock_process.terminate() == 0
+        return mock_process.log()
 
 
 def test_serve_prints_the_banner_once_before_uvicorn_listens():
@@ -176,12 +165,12 @@ def test_serve_prints_the_banner_once_before_uvicorn_listens():
 
 
 def test_warning_level_silences_the_banner():
-    assert "serving on" not in serve_log("--api", "actionhub", "--log-level", "warning")
+    assert "serving on" not in serve_log("--api", "actionhub", "--log-level", "warning", ready=None)
 
 
 @pytest.mark.slow
 def test_workers_print_one_banner_for_all_processes():
-    log = serve_log("--api", "actionhub", "--workers", "2")
+    log = serve_log("--api", "actionhub", workers=2)
     assert log.count("serving on http://127.0.0.1:") == 1
     assert "  workers    2 processes answering alike" in log
     assert "Started server process" in log  # a worker answered; it printed no banner
