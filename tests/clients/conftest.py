@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -47,12 +46,6 @@ def npm_package_dir(package: str) -> Path:
 def npm_bin(package: str, command: str) -> Path:
     npm_package_dir(package)
     return NODE_MODULES / ".bin" / command
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def run(command: list[str | Path], **options) -> subprocess.CompletedProcess[str]:

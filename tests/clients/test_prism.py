@@ -13,7 +13,8 @@ import httpx
 import pytest
 import yaml
 
-from tests.clients.conftest import NPM_DIR, SENDGRID_KEY, SPECS, free_port, npm_bin
+from bench.workload import free_port
+from tests.clients.conftest import NPM_DIR, SENDGRID_KEY, SPECS, npm_bin
 
 pytestmark = pytest.mark.slow
 
