@@ -11,23 +11,15 @@ import httpx
 import pytest
 
 from mockserver.testing import LiveServer
-from tests.harness import live_server
+from tests.harness import Clock, live_server
+
+__all__ = ["Clock"]  # test_memo_door.py still imports it from here
 
 SENDGRID_KEY = "SG." + "a" * 22 + "." + "b" * 43
 AUTH = {"Authorization": f"Bearer {SENDGRID_KEY}"}
 PROGRAM = {"program-id": "demo"}
 #: A control call that changes something says its body is JSON (browser forms cannot).
 JSON = {"content-type": "application/json"}
-
-
-class Clock:
-    """A clock that stays where a test sets it (rate-limit windows, memo epochs)."""
-
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture(scope="session")

@@ -30,6 +30,17 @@ from mockserver.vendors.interface import Vendor
 LOOPBACK_PEER = ("127.0.0.1", 50000)
 
 
+class Clock:
+    """A clock that stays where a test sets it (rate-limit windows, memo epochs): the ``clock``
+    collaborator of ``mock_app`` and ``live_server``."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def serve_config(config: ServeConfig | None = None, **fields: Any) -> ServeConfig:
     """``config`` (default: the defaults) with ``fields`` replaced."""
     return dataclasses.replace(config or ServeConfig(), **fields)

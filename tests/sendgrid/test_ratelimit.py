@@ -11,8 +11,7 @@ from mockserver.config import ServeConfig
 from mockserver.state.memory import MemoryWindows
 from mockserver.testing import LiveServer
 from mockserver.vendors.sendgrid.ratelimit import ADVERTISED_LIMIT, RateLimiter
-from tests.conftest import Clock
-from tests.harness import live_server
+from tests.harness import Clock, live_server
 from tests.sendgrid.conftest import SEGMENTS, bearer, sg_key
 
 HEADERS = ("x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset")
