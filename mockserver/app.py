@@ -1,14 +1,14 @@
 """Assemble the mock from the specs: the served APIs, the path table, the control plane.
 
-A request for a spec path takes the fast path: one table lookup, the operation's pipeline,
-bytes out, one journal record. Everything else - the control plane, unknown paths (404/405 in
-the dialect of the API the path resembles), requests carrying ``Origin`` (CORS) - passes the
-journal and CORS middleware into a small Starlette app.
+Every request outside ``/__mockserver`` takes one path (:meth:`MockApp.__call__`): one
+:class:`~mockserver.exchange.Exchange`, one table lookup, a ``(reply, delay)``, the CORS step,
+one journal record, bytes out. The control plane (and the lifespan) is a small Starlette app.
 """
 
 from __future__ import annotations
 
 import gc
+import json
 import logging
 import os
 import time
@@ -20,26 +20,26 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mockserver.behaviour.contract import Reply, Vendor, VendorOptions
+from mockserver.behaviour.contract import ErrorDialect, Reply, Vendor, VendorOptions
 from mockserver.config import CONFIG_ENV, LOG_FORMAT, LOG_LEVEL_ENV, ServeConfig, config_from_json
 from mockserver.control.actions import ControlTarget
-from mockserver.control.cors import ControlApart
 from mockserver.control.mount import PREFIX, control_off_routes, control_routes
-from mockserver.cors import VARY_ORIGIN, api_cors, exposed_headers, has_origin
+from mockserver.cors import ApiCors, exposed_headers
 from mockserver.crash import ContainCrashes, crash_handler
+from mockserver.exchange import Exchange, read_body
 from mockserver.generate import SchemaFaker
 from mockserver.journal.masking import Masker
-from mockserver.journal.recorder import JournalMiddleware, Recorder
-from mockserver.limits import LoadLimits
+from mockserver.journal.recorder import ControlLog, Recorder
+from mockserver.limits import MAX_REQUEST_BODY, LoadLimits
 from mockserver.pipeline import OperationPipeline
 from mockserver.reality.replay import Replays
 from mockserver.resources import bundled_dir
-from mockserver.routing.endpoint import PathEndpoint, sleep_at_least
+from mockserver.routing.endpoint import PathEndpoint, Recorded, wait_unless_gone
 from mockserver.routing.owner import owner_of
 from mockserver.routing.table import PathTable
 from mockserver.runtime import ApiRuntime
 from mockserver.scenarios.overrides import Fault
-from mockserver.serialize.reply import as_response, send_reply
+from mockserver.serialize.reply import as_response, start_of
 from mockserver.spec import load_spec
 from mockserver.state.base import State
 from mockserver.state.select import open_state
@@ -72,7 +72,7 @@ def build_runtime(
 
 
 def endpoints_for(
-    runtime: ApiRuntime, state: State, replays: Replays | None = None
+    runtime: ApiRuntime, state: State, recorded: Recorded | None = None
 ) -> dict[str, PathEndpoint]:
     """Spec path -> its endpoint, one pipeline per operation."""
     by_path: dict[str, dict[str, OperationPipeline]] = {}
@@ -80,25 +80,15 @@ def endpoints_for(
         pipeline = OperationPipeline(runtime, operation, state.overrides)
         by_path.setdefault(operation.path, {})[operation.method] = pipeline
     return {
-        path: PathEndpoint(pipelines, runtime.dialect, state.overrides, replays)
+        path: PathEndpoint(pipelines, runtime.dialect, state.overrides, recorded)
         for path, pipelines in by_path.items()
     }
 
 
-class Dispatch:
-    """Spec paths to their endpoints; any other path to ``fallback``."""
-
-    def __init__(self, table: PathTable[PathEndpoint], fallback: ASGIApp) -> None:
-        self.table = table
-        self.fallback = fallback
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        found = self.table.match(scope["path"]) if scope["type"] == "http" else None
-        if found is None:
-            await self.fallback(scope, receive, send)
-            return
-        endpoint, scope["path_params"] = found
-        await endpoint(scope, receive, send)
+#: Methods whose requests may carry a body the operation reads (``Exchange.body``).
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+#: Journaled when the client leaves before its answer (as nginx logs it): no answer was sent.
+CLIENT_GONE = 499
 
 
 class DialectErrors:
@@ -133,46 +123,80 @@ class MockApp:
         table: PathTable[PathEndpoint],
         recorder: Recorder,
         control: ControlTarget,
-        slow: ASGIApp,
-        cors: bool,
+        plane: ASGIApp,
+        owner: Callable[[str], ApiRuntime],
+        cors: ApiCors | None,
     ) -> None:
         self.runtimes = runtimes
         self.state = state
         self.table = table
         self.recorder = recorder
         self.control = control
-        self.slow = slow
+        #: ``/__mockserver`` and the lifespan: a Starlette app, logged but never journaled.
+        self.plane = plane
+        self.owner = owner
         self.cors = cors
-        self._vary = [VARY_ORIGIN] if cors else []
+        self._control_dir = PREFIX + "/"
         #: A shared journal: the answer's last byte waits until its record is stored.
         self._settle = state.journal.settles
 
-    def fast_path(self, scope: Scope) -> tuple[PathEndpoint, dict[str, str]] | None:
-        """The spec endpoint and path parameters of a request the fast path answers: a spec
-        path, and no ``Origin`` header when CORS is on (those pass the CORS middleware)."""
-        if scope["type"] != "http" or (self.cors and has_origin(scope)):
-            return None
-        return self.table.match(scope["path"])
-
-    def answers_at_once(self, scope: Scope) -> bool:
-        """Whether the fast path answers the request: it needs no running task (no threadpool),
-        so the server may start it eagerly (``server.GuardedHttpTools``)."""
-        return self.fast_path(scope) is not None
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        found = self.fast_path(scope)
-        if found is None:
-            await self.slow(scope, receive, send)
+        """The one request path: exchange -> route -> (reply, delay) -> wait -> CORS ->
+        journal -> send."""
+        if scope["type"] != "http" or self.is_control(scope["path"]):
+            await self.plane(scope, receive, send)
             return
-        started = time.perf_counter()
-        endpoint, scope["path_params"] = found
-        reply, delay = endpoint.answer(scope)
-        if delay:
-            await sleep_at_least(delay)
-        self.recorder.record(scope, reply.status, started)
+        exchange = Exchange(scope, time.perf_counter())
+        reply, delay = await self.answer(exchange, receive)
+        if reply is None or (delay and not await wait_unless_gone(delay, receive)):
+            self.recorder.record(exchange, CLIENT_GONE)
+            return
+        start = start_of(reply)
+        if self.cors is not None:
+            await self.cors.on_answer(scope, start)
+        self.recorder.record(exchange, reply.status)
         if self._settle:
             await self.state.journal.settled()
-        await send_reply(send, reply, head=scope["method"] == "HEAD", extra=self._vary)
+        await send(start)
+        body = b"" if scope["method"] == "HEAD" else reply.body
+        await send({"type": "http.response.body", "body": body})
+
+    def is_control(self, path: str) -> bool:
+        return path == PREFIX or path.startswith(self._control_dir)
+
+    async def answer(self, exchange: Exchange, receive: Receive) -> tuple[Reply | None, float]:
+        """``(reply, delay)``: a CORS preflight's, the spec operation's, or a 404 in the dialect
+        of the API the path resembles; no reply when the client left while sending its body."""
+        scope = exchange.scope
+        preflight = self.cors.preflight(scope) if self.cors is not None else None
+        if preflight is not None:
+            return preflight, 0.0
+        found = self.table.match(scope["path"])
+        if found is None:
+            return self.owner(scope["path"]).dialect.not_found(), 0.0
+        endpoint, exchange.path_params = found
+        if scope["method"] in BODY_METHODS and scope["method"] in endpoint.pipelines:
+            body = await read_body(receive, MAX_REQUEST_BODY)
+            if body is None:
+                return None, 0.0
+            refusal = decode_body(exchange, body, endpoint.dialect)
+            if refusal is not None:
+                return refusal, 0.0
+        return endpoint.answer(exchange)
+
+
+def decode_body(exchange: Exchange, body: bytes, dialect: ErrorDialect) -> Reply | None:
+    """``exchange.body`` from a JSON request body; the dialect's refusal when it is too large
+    or not JSON."""
+    if len(body) > MAX_REQUEST_BODY:
+        return dialect.error(413, f"request body over {MAX_REQUEST_BODY} bytes")
+    if not body:
+        return None
+    try:
+        exchange.body = json.loads(body)
+    except (ValueError, RecursionError):
+        return dialect.error(400, "the request body is not valid JSON")
+    return None
 
 
 def build_app(
@@ -204,11 +228,7 @@ def build_app(
         return owner_of(path, candidates)
 
     recorder = Recorder(
-        state.journal,
-        masker,
-        lambda path: owner(path).name,
-        PREFIX,
-        entry_bytes=config.journal_entry_bytes,
+        state.journal, masker, lambda path: owner(path).name, config.journal_entry_bytes
     )
     responders = {
         pipeline.key: pipeline.responder
@@ -240,12 +260,10 @@ def build_app(
         lifespan=state.lifespan,
     )
     fallback.router.redirect_slashes = False
-    inner: ASGIApp = Dispatch(table, ContainCrashes(fallback, errors.crash))
-    if config.cors_origins:  # the vendor APIs' CORS; the control plane has its own (or none)
-        cors = api_cors(inner, config.cors_origins, exposed_headers(specs))
-        inner = ControlApart(PREFIX, control=inner, data=cors)
-    slow = JournalMiddleware(inner, recorder)
-    return MockApp(runtimes, state, table, recorder, control, slow, bool(config.cors_origins))
+    plane = ControlLog(ContainCrashes(fallback, errors.crash), recorder)
+    # The vendor APIs' CORS; the control plane has its own (or none).
+    cors = ApiCors(config.cors_origins, exposed_headers(specs)) if config.cors_origins else None
+    return MockApp(runtimes, state, table, recorder, control, plane, owner, cors)
 
 
 def load_limits(config: ServeConfig) -> LoadLimits:
@@ -267,7 +285,6 @@ def create_app_from_env() -> MockApp:
     app = create_app(config)
     # The protocol class uvicorn was handed by name: this worker's limits, before it serves.
     GuardedHttpTools.limits = connection_limits(config, raise_descriptors=True)
-    GuardedHttpTools.eager_for = staticmethod(app.answers_at_once)
     freeze_startup_objects()
     return app
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
 
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Scope
 
+from mockserver.behaviour.contract import Reply
 from mockserver.params.unknown import WARNING_HEADER
 from mockserver.spec.model import ApiSpec
 
@@ -35,45 +35,60 @@ def has_origin(scope: Scope) -> bool:
     return False
 
 
-def api_cors(app: ASGIApp, origins: Sequence[str], expose: Sequence[str]) -> OriginCORS:
-    """The vendor APIs' CORS: any method and request header, the specs' response headers
-    readable, and private-network preflights allowed (a page on the web calling a local mock)."""
-    return OriginCORS(
-        app,
-        allow_origins=list(origins),
-        allow_methods=["*"],
-        allow_headers=["*"],
-        expose_headers=list(expose),
-        allow_private_network=True,
-        max_age=600,
-    )
+def _preflight(scope: Scope) -> Headers | None:
+    """The request's headers when it is a CORS preflight."""
+    if scope["method"] != "OPTIONS" or not has_origin(scope):
+        return None
+    headers = Headers(scope=scope)
+    return headers if "access-control-request-method" in headers else None
 
 
-class OriginCORS:
-    """Starlette's CORSMiddleware for requests with an ``Origin`` header; the others (API
-    clients, load generators) skip its header parsing and get the ``Vary: Origin`` it would
-    have added, so caches still keep CORS and non-CORS answers apart."""
+async def _unsent(message: Message) -> None:
+    """Where :class:`ApiCors` has Starlette's rules add headers to a message it keeps."""
 
-    def __init__(self, app: ASGIApp, **options: Any) -> None:
-        self.app = app
-        self.cors = CORSMiddleware(app, **options)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
+class ApiCors:
+    """The vendor APIs' CORS, a step on the reply: a preflight is answered here; any other
+    answer gets Starlette's CORS headers when the request carries ``Origin``, else only the
+    ``Vary: Origin`` they would add (so caches keep CORS and non-CORS answers apart), without
+    parsing the request's headers. Any method and request header; the specs' response headers
+    readable; private-network preflights allowed (a page on the web calling a local mock)."""
+
+    def __init__(self, origins: Sequence[str], expose: Sequence[str]) -> None:
+        self.policy = CORSMiddleware(
+            _unsent,
+            allow_origins=list(origins),
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=list(expose),
+            allow_private_network=True,
+            max_age=600,
+        )
+
+    def preflight(self, scope: Scope) -> Reply | None:
+        """The answer to a CORS preflight, or ``None`` when the request is not one."""
+        headers = _preflight(scope)
+        if headers is None:
+            return None
+        response = self.policy.preflight_response(request_headers=headers)
+        own = tuple(
+            (name.decode("latin-1"), value.decode("latin-1"))
+            for name, value in response.raw_headers
+            if name not in (b"content-length", b"content-type")
+        )
+        return Reply(response.status_code, bytes(response.body), response.media_type, own)
+
+    async def on_answer(self, scope: Scope, start: Message) -> None:
+        """Add the CORS headers to an answer's ``http.response.start`` message (a preflight's
+        answer has its own)."""
+        if scope["method"] == "OPTIONS" and _preflight(scope) is not None:
             return
         if has_origin(scope):
-            await self.cors(scope, receive, send)
+            await self.policy.send(start, _unsent, Headers(scope=scope))
             return
-
-        async def send_vary(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = message.get("headers", [])
-                if any(name == b"vary" for name, _ in headers):
-                    merged = MutableHeaders(scope=message)  # as CORSMiddleware merges it
-                    merged["Vary"] = ", ".join([*merged.getlist("Vary"), "Origin"])
-                else:
-                    message["headers"] = [*headers, VARY_ORIGIN]
-            await send(message)
-
-        await self.app(scope, receive, send_vary)
+        headers = start["headers"]
+        if any(name == b"vary" for name, _ in headers):
+            merged = MutableHeaders(scope=start)  # as CORSMiddleware merges it
+            merged["Vary"] = ", ".join([*merged.getlist("Vary"), "Origin"])
+        else:
+            headers.append(VARY_ORIGIN)

@@ -13,6 +13,8 @@ MAX_LOAD_BYTES = 4 * 2**20
 LOAD_TIMEOUT = 10.0
 #: Largest JSON body of the other control calls (scenarios, faults), in bytes.
 MAX_CONTROL_BODY = 64 * 2**10
+#: Largest request body of an API operation (a write's JSON), in bytes: read whole, then decoded.
+MAX_REQUEST_BODY = 1 * 2**20
 #: Request headers, in bytes, before 431 (nginx accepts 4 x 8 KB lines by default; 16 KB of
 #: headers - a big cookie, a long token - stays well inside).
 MAX_HEADER_BYTES = 32 * 2**10

@@ -19,20 +19,18 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
-from starlette.types import Scope
-
 from mockserver.behaviour.contract import Call, Reply
-from mockserver.journal.record import WARNINGS_KEY
+from mockserver.exchange import Exchange
 from mockserver.lru import LruCache
 from mockserver.params.decode import OperationDecoder, RawRequest
 from mockserver.params.errors import ParamError
 from mockserver.params.unknown import QueryNames, UnknownParams
-from mockserver.runtime import ApiRuntime
 from mockserver.scenarios.overrides import Preference
 from mockserver.scenarios.prefer import parse_prefer
 from mockserver.scenarios.responder import Responder
 from mockserver.security.credentials import CredentialFinder
 from mockserver.serialize.reply import prepared
+from mockserver.served import ServedApi
 from mockserver.spec.model import Operation
 from mockserver.state.base import OverrideStore
 
@@ -84,18 +82,6 @@ def parse_query(raw: bytes) -> dict[str, list[str]]:
     return values
 
 
-#: Scope key of the request's parsed headers, when the app has parsed them already.
-HEADERS_KEY = "mockserver.headers"
-
-
-def parse_headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
-    """Header name -> first value, as Starlette's ``Headers.get`` reads it (reversed, so the
-    first of a repeated name is the one that stays)."""
-    return {
-        name.decode("latin-1").lower(): value.decode("latin-1") for name, value in reversed(raw)
-    }
-
-
 def picked_headers(raw: list[tuple[bytes, bytes]], names: frozenset[bytes]) -> dict[str, str]:
     """The first value of each of ``names`` the request carries: every request needs only a
     few headers decoded (parameters, credential, ``Prefer``), so the rest stay bytes."""
@@ -104,14 +90,6 @@ def picked_headers(raw: list[tuple[bytes, bytes]], names: frozenset[bytes]) -> d
         if name in names:
             picked.setdefault(name.decode("latin-1"), value.decode("latin-1"))
     return picked
-
-
-def headers_of(scope: Scope) -> dict[str, str]:
-    """The request's parsed headers: parsed once per request, whoever asks first."""
-    headers = scope.get(HEADERS_KEY)
-    if headers is None:
-        headers = scope[HEADERS_KEY] = parse_headers(scope["headers"])
-    return headers
 
 
 def parse_cookies(header: str | None) -> dict[str, str]:
@@ -136,7 +114,7 @@ class Memo(NamedTuple):
 class OperationPipeline:
     """Answers one operation; compiled once per operation at start-up."""
 
-    def __init__(self, runtime: ApiRuntime, operation: Operation, overrides: OverrideStore) -> None:
+    def __init__(self, runtime: ServedApi, operation: Operation, overrides: OverrideStore) -> None:
         self.runtime = runtime
         self.operation = operation
         self.overrides = overrides
@@ -163,47 +141,47 @@ class OperationPipeline:
         #: its ``memo_epoch`` hook, and the epoch they come from.
         self._answered_by: tuple[weakref.ref[Any], Callable[[], Any] | None, Any] | None = None
 
-    def answer(self, scope: Scope) -> Reply:
+    def answer(self, exchange: Exchange) -> Reply:
         """The operation's answer to the request; with unknown query names, the same answer
-        plus one warning header per name (also noted in ``scope`` for the journal and log).
+        plus one warning header per name (also noted in the exchange for the journal and log).
 
         A request repeating one whose answer the backend declared memoizable is answered from
         the memo: the key holds everything security and parameters read (query string, path,
         the parameter and credential headers, cookies), so the answer and its warnings are
         the ones the whole pipeline gave; never with ``Prefer`` or a scenario set.
         """
-        headers, key = self._read_request(scope)
+        headers, key = self._read_request(exchange)
         if "prefer" not in headers and not self.overrides.has_scenarios:
             memo = self._memoized(key)
             if memo is not None:
                 if memo.warnings:
-                    scope[WARNINGS_KEY] = memo.warnings
+                    exchange.warnings = memo.warnings
                 return memo.reply
-        decoded = self._decoded_params(scope, headers, key)
+        decoded = self._decoded_params(exchange, headers, key)
         if isinstance(decoded, Reply):
             return decoded
         warnings = ()
         if decoded.unknown is not None:
             # Noted before answering: should the answer fail, the endpoint's 500 carries them.
-            scope[WARNINGS_KEY] = warnings = decoded.unknown.warnings
-        reply, memoizable = self._respond(decoded, headers, scope)
+            exchange.warnings = warnings = decoded.unknown.warnings
+        reply, memoizable = self._respond(decoded, headers, exchange)
         if decoded.unknown is not None:
             reply = reply.with_headers(*decoded.unknown.headers)
         if memoizable:
             self._answers.put(key, Memo(prepared(reply), warnings))
         return reply
 
-    def fault(self, scope: Scope, status: int) -> Reply:
+    def fault(self, exchange: Exchange, status: int) -> Reply:
         """The error answer a fault draws for this request (warned about like any other)."""
         reply = self.responder.static(status)
-        decoded = self._decoded_params(scope, *self._read_request(scope))
+        decoded = self._decoded_params(exchange, *self._read_request(exchange))
         if isinstance(decoded, Reply) or decoded.unknown is None:
             return reply
-        scope[WARNINGS_KEY] = decoded.unknown.warnings
+        exchange.warnings = decoded.unknown.warnings
         return reply.with_headers(*decoded.unknown.headers)
 
     def _respond(
-        self, decoded: Decoded, headers: dict[str, str], scope: Scope
+        self, decoded: Decoded, headers: dict[str, str], exchange: Exchange
     ) -> tuple[Reply, bool]:
         """security -> parameter errors -> scenario override -> behaviour or generation;
         and whether the answer may be memoized. ``headers``: those the pipeline reads."""
@@ -221,7 +199,7 @@ class OperationPipeline:
         if errors:
             return runtime.dialect.invalid_parameters(operation, errors), False
 
-        call = Call(operation, params, headers_of(scope), credential)
+        call = Call(operation, params, exchange.header_map(), credential)
         reply = preference = None
         prefer = headers.get("prefer")
         if prefer is not None or self.overrides.has_scenarios:
@@ -240,22 +218,22 @@ class OperationPipeline:
             runtime.validator.check(operation, reply)
         return reply, memoizable
 
-    def _read_request(self, scope: Scope) -> tuple[dict[str, str], tuple[Any, ...]]:
+    def _read_request(self, exchange: Exchange) -> tuple[dict[str, str], tuple[Any, ...]]:
         """The headers the pipeline reads, and the memos' key: everything a request's
         parameters and credential are read from (query string and cookies first)."""
+        scope = exchange.scope
         headers = picked_headers(scope["headers"], self._read)
-        path: dict[str, str] = scope.get("path_params", {})
         cookies = headers.get("cookie") if self._cookies else None
         key = (
             scope["query_string"],
             cookies,
-            *path.values(),
+            *exchange.path_params.values(),
             *map(headers.get, self._header_keys),
         )
         return headers, key
 
     def _decoded_params(
-        self, scope: Scope, headers: dict[str, str], key: tuple[Any, ...]
+        self, exchange: Exchange, headers: dict[str, str], key: tuple[Any, ...]
     ) -> Decoded | Reply:
         """The request's :class:`Decoded` parameters, from the memo when it was seen before."""
         decoded = self._decoded.get(key)
@@ -266,7 +244,7 @@ class OperationPipeline:
             query = parse_query(query_string) if query_string else {}
         except ValueError:
             return self.runtime.dialect.error(400, "too many query parameters")
-        path: dict[str, str] = scope.get("path_params", {})
+        path = exchange.path_params
         raw = RawRequest(query=query, headers=headers, path=path, cookies=parse_cookies(cookies))
         params, errors = self.decode(raw)
         unknown = self.query_names.unknown(query)

@@ -2,8 +2,8 @@
 
 The vendor APIs answer any origin by default (browser apps call the mock); the control plane
 must not inherit that - a page on any site could then read the journal or wipe the state. So
-the data plane's CORS stops at ``/__mockserver`` (:class:`ControlApart`), and the control plane
-answers preflights only for ``--control-origin`` origins (:func:`control_cors`).
+the data plane's CORS is a step of the API requests' path only (``app.MockApp``), and the control
+plane answers preflights only for ``--control-origin`` origins (:func:`control_cors`).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from starlette.middleware.cors import CORSMiddleware
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp
 
 #: What a listed origin's page may send: the control API's methods, JSON bodies, the token.
 METHODS = ["GET", "PUT", "POST", "DELETE"]
@@ -30,21 +30,3 @@ def control_cors(app: ASGIApp, origins: Sequence[str]) -> ASGIApp:
         allow_private_network=True,
         max_age=600,
     )
-
-
-class ControlApart:
-    """Requests under ``prefix`` go to ``control`` (no data-plane middleware), the rest to
-    ``data``."""
-
-    def __init__(self, prefix: str, control: ASGIApp, data: ASGIApp) -> None:
-        self.prefix = prefix
-        self.directory = prefix + "/"
-        self.control = control
-        self.data = data
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = scope.get("path", "")
-        if path == self.prefix or path.startswith(self.directory):
-            await self.control(scope, receive, send)
-        else:
-            await self.data(scope, receive, send)

@@ -1,0 +1,33 @@
+"""What the request path reads of one served API: a Protocol, so the pipeline and the responder
+depend on this small surface and not on ``runtime.ApiRuntime``, which builds and swaps it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+from mockserver.behaviour.contract import Backend, Call, ErrorDialect, Reply, Vendor
+from mockserver.generate import SchemaFaker
+from mockserver.spec.model import ApiSpec
+
+if TYPE_CHECKING:
+    from mockserver.conformance.validator import ResponseValidator
+
+
+class ServedApi(Protocol):
+    spec: ApiSpec
+    vendor: Vendor
+    faker: SchemaFaker
+    #: The data version in service (swapped whole by a data load or a reset).
+    backend: Backend
+    strict_params: bool
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def dialect(self) -> ErrorDialect: ...
+
+    @property
+    def validator(self) -> ResponseValidator | None: ...
+
+    def generated_reply(self, call: Call, status: int | None = None) -> Reply: ...
