@@ -8,8 +8,8 @@ import logging
 import pytest
 
 from mockserver.contract.credentials import Masker as ReportMasker
-from mockserver.journal.masking import Masker, is_credential_name, log_safe
 from mockserver.exchange import Exchange
+from mockserver.journal.masking import Masker, is_credential_name, log_safe
 from mockserver.journal.record import read
 from mockserver.journal.recorder import Recorder, cut
 from mockserver.state.memory import MemoryJournal
