@@ -20,7 +20,10 @@ the protocol's own parser callbacks (``data_received``, ``on_header``, ``on_head
 - at most ``--max-connections`` connections are open (default: the descriptor limit less a
   reserve); a new connection past it closes the ones idle the longest, so new clients keep
   being served while an attacker holds idle sockets, and ``accept()`` never meets EMFILE
-  (uvicorn's ``limit_concurrency`` would answer 503 to the newcomers instead).
+  (uvicorn's ``limit_concurrency`` would answer 503 to the newcomers instead);
+- on Python 3.12+, requests start eagerly (``asyncio.eager_task_factory``, set with the loop's
+  ``set_task_factory``) while few connections are open: an answer that never waits leaves
+  without a loop round trip.
 
 Per request this costs one addition per received chunk and one pass over the header list; the
 sweep runs once a second.
@@ -32,6 +35,7 @@ import asyncio
 import heapq
 import logging
 import resource
+import sys
 import weakref
 from dataclasses import dataclass
 from typing import Any
@@ -51,6 +55,11 @@ SWEEP_EVERY = 1.0
 #: httptools refuses a request target of 64 KB or more itself (400); the head's other bytes
 #: are the headers ``--max-header-bytes`` bounds.
 MAX_TARGET_BYTES = 64 * 2**10
+#: Python's eager task starts (3.12+), used while at most ``EAGER_UP_TO`` connections are open:
+#: under many, the loop's batching of reads and writes beats answering at once
+#: (docs/PERFORMANCE.md).
+EAGER = asyncio.eager_task_factory if sys.version_info >= (3, 12) else None
+EAGER_UP_TO = 8
 
 
 @dataclass(frozen=True)
@@ -146,6 +155,23 @@ class GuardedHttpTools(HttpToolsProtocol):
         self._trailers = 0
         self._refused = False
         watch_of(self).opened(self)
+        self.pace()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)
+        self.pace()
+
+    def pace(self) -> None:
+        """Eager task starts on while few connections are open, off past that (a task factory
+        someone else set is left alone)."""
+        if EAGER is None:
+            return
+        factory = self.loop.get_task_factory()
+        few = len(self.connections) <= EAGER_UP_TO
+        if factory is None and few:
+            self.loop.set_task_factory(EAGER)
+        elif factory is EAGER and not few:
+            self.loop.set_task_factory(None)
 
     def data_received(self, data: bytes) -> None:
         if self._refused:
