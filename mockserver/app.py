@@ -24,7 +24,7 @@ from mockserver.behaviour.contract import ErrorDialect, Reply, Vendor, VendorOpt
 from mockserver.config import CONFIG_ENV, LOG_FORMAT, LOG_LEVEL_ENV, ServeConfig, config_from_json
 from mockserver.control.actions import ControlTarget
 from mockserver.control.mount import PREFIX, control_off_routes, control_routes
-from mockserver.cors import ApiCors, exposed_headers
+from mockserver.cors import ApiCors, exposed_headers, has_origin
 from mockserver.crash import ContainCrashes, crash_handler
 from mockserver.exchange import Exchange, read_body
 from mockserver.generate import SchemaFaker
@@ -143,17 +143,24 @@ class MockApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The one request path: exchange -> route -> (reply, delay) -> wait -> CORS ->
         journal -> send."""
-        if scope["type"] != "http" or self.is_control(scope["path"]):
+        found = self.table.match(scope["path"]) if scope["type"] == "http" else None
+        if found is None and (scope["type"] != "http" or self.is_control(scope["path"])):
             await self.plane(scope, receive, send)
             return
         exchange = Exchange(scope, time.perf_counter())
-        reply, delay = await self.answer(exchange, receive)
+        if scope["method"] in BODY_METHODS:
+            reply, delay = await self.answer_with_body(exchange, found, receive)
+        else:
+            reply, delay = self.answer(exchange, found)
         if reply is None or (delay and not await wait_unless_gone(delay, receive)):
             self.recorder.record(exchange, CLIENT_GONE)
             return
         start = start_of(reply)
         if self.cors is not None:
-            await self.cors.on_answer(scope, start)
+            if has_origin(scope):
+                await self.cors.on_origin(scope, start)
+            else:
+                self.cors.vary(start)
         self.recorder.record(exchange, reply.status)
         if self._settle:
             await self.state.journal.settled()
@@ -164,25 +171,38 @@ class MockApp:
     def is_control(self, path: str) -> bool:
         return path == PREFIX or path.startswith(self._control_dir)
 
-    async def answer(self, exchange: Exchange, receive: Receive) -> tuple[Reply | None, float]:
-        """``(reply, delay)``: a CORS preflight's, the spec operation's, or a 404 in the dialect
-        of the API the path resembles; no reply when the client left while sending its body."""
+    def answer(
+        self, exchange: Exchange, found: tuple[PathEndpoint, dict[str, str]] | None
+    ) -> tuple[Reply, float]:
+        """``(reply, delay)``: a CORS preflight's, the matched spec path's (``found``), or a 404
+        in the dialect of the API the path resembles."""
         scope = exchange.scope
-        preflight = self.cors.preflight(scope) if self.cors is not None else None
-        if preflight is not None:
-            return preflight, 0.0
-        found = self.table.match(scope["path"])
+        if self.cors is not None and scope["method"] == "OPTIONS":
+            preflight = self.cors.preflight(scope)
+            if preflight is not None:
+                return preflight, 0.0
         if found is None:
             return self.owner(scope["path"]).dialect.not_found(), 0.0
         endpoint, exchange.path_params = found
-        if scope["method"] in BODY_METHODS and scope["method"] in endpoint.pipelines:
+        return endpoint.answer(exchange)
+
+    async def answer_with_body(
+        self,
+        exchange: Exchange,
+        found: tuple[PathEndpoint, dict[str, str]] | None,
+        receive: Receive,
+    ) -> tuple[Reply | None, float]:
+        """A write's ``(reply, delay)``: its body read and decoded into ``exchange.body`` first
+        when the path has an operation for the method; no reply when the client left."""
+        scope = exchange.scope
+        if found is not None and scope["method"] in found[0].pipelines:
             body = await read_body(receive, MAX_REQUEST_BODY)
             if body is None:
                 return None, 0.0
-            refusal = decode_body(exchange, body, endpoint.dialect)
+            refusal = decode_body(exchange, body, found[0].dialect)
             if refusal is not None:
                 return refusal, 0.0
-        return endpoint.answer(exchange)
+        return self.answer(exchange, found)
 
 
 def decode_body(exchange: Exchange, body: bytes, dialect: ErrorDialect) -> Reply | None:

@@ -49,10 +49,11 @@ async def _unsent(message: Message) -> None:
 
 class ApiCors:
     """The vendor APIs' CORS, a step on the reply: a preflight is answered here; any other
-    answer gets Starlette's CORS headers when the request carries ``Origin``, else only the
-    ``Vary: Origin`` they would add (so caches keep CORS and non-CORS answers apart), without
-    parsing the request's headers. Any method and request header; the specs' response headers
-    readable; private-network preflights allowed (a page on the web calling a local mock)."""
+    answer gets Starlette's CORS headers when the request carries ``Origin`` (:meth:`on_origin`),
+    else only the ``Vary: Origin`` they would add (:meth:`vary`: caches keep CORS and non-CORS
+    answers apart, and the request's headers are not parsed). Any method and request header;
+    the specs' response headers readable; private-network preflights allowed (a page on the
+    web calling a local mock)."""
 
     def __init__(self, origins: Sequence[str], expose: Sequence[str]) -> None:
         self.policy = CORSMiddleware(
@@ -78,17 +79,19 @@ class ApiCors:
         )
         return Reply(response.status_code, bytes(response.body), response.media_type, own)
 
-    async def on_answer(self, scope: Scope, start: Message) -> None:
-        """Add the CORS headers to an answer's ``http.response.start`` message (a preflight's
-        answer has its own)."""
-        if scope["method"] == "OPTIONS" and _preflight(scope) is not None:
-            return
-        if has_origin(scope):
+    async def on_origin(self, scope: Scope, start: Message) -> None:
+        """Starlette's CORS headers on the ``http.response.start`` message answering a request
+        that carries ``Origin`` (a preflight's answer has its own)."""
+        if scope["method"] != "OPTIONS" or _preflight(scope) is None:
             await self.policy.send(start, _unsent, Headers(scope=scope))
-            return
+
+    @staticmethod
+    def vary(start: Message) -> None:
+        """``Vary: Origin`` on the start message answering a request without ``Origin``."""
         headers = start["headers"]
-        if any(name == b"vary" for name, _ in headers):
-            merged = MutableHeaders(scope=start)  # as CORSMiddleware merges it
-            merged["Vary"] = ", ".join([*merged.getlist("Vary"), "Origin"])
-        else:
-            headers.append(VARY_ORIGIN)
+        for name, _ in headers:
+            if name == b"vary":
+                merged = MutableHeaders(scope=start)  # as CORSMiddleware merges it
+                merged["Vary"] = ", ".join([*merged.getlist("Vary"), "Origin"])
+                return
+        headers.append(VARY_ORIGIN)

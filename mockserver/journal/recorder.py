@@ -31,14 +31,22 @@ access_log = logging.getLogger("mockserver.access")
 SHARED_VALUES = 512
 
 
-def shared(table: dict[Any, Any], value: Any) -> Any:
-    """``value``, or the equal one ``table`` already keeps."""
+def shared(table: dict[Any, Any], value: Any, kept_as: Callable[[Any], Any] = lambda v: v) -> Any:
+    """What ``table`` keeps for ``value`` (``kept_as(value)``, made once per distinct value)."""
     kept = table.get(value)
     if kept is None:
         if len(table) >= SHARED_VALUES:
             table.clear()
-        table[value] = kept = value
+        table[value] = kept = kept_as(value)
     return kept
+
+
+def measured(headers: tuple[tuple[bytes, bytes], ...]) -> tuple[tuple[Any, ...], int]:
+    """A header list and its bytes as the journal counts them (name, value, ``: `` and CRLF)."""
+    size = 4 * len(headers)
+    for name, value in headers:
+        size += len(name) + len(value)
+    return headers, size
 
 
 class Recorder:
@@ -57,6 +65,7 @@ class Recorder:
         self.taps: list[Callable[[Record], None]] = []
         #: Request bytes (target and headers) one entry keeps (``--journal-entry-bytes``).
         self.entry_bytes = entry_bytes
+        #: Header lists kept, with their size: a repeated list is measured once.
         self._headers: dict[tuple[tuple[bytes, bytes], ...], Any] = {}
         self._paths: dict[str, str] = {}
 
@@ -68,9 +77,10 @@ class Recorder:
         query: bytes = scope["query_string"]
         warnings = exchange.warnings
         api, operation = exchange.operation or (self.owner(path), None)
-        headers = scope["headers"]
-        if head_size(path, query, headers) > self.entry_bytes:
-            path, query, headers, dropped = cut(path, query, headers, self.entry_bytes)
+        headers, size = shared(self._headers, tuple(scope["headers"]), measured)
+        if len(path) + len(query) + size > self.entry_bytes:
+            path, query, cut_headers, dropped = cut(path, query, headers, self.entry_bytes)
+            headers = tuple(cut_headers)
             if dropped:
                 warnings = (*warnings, cut_warning(dropped, self.entry_bytes))
         record = Record(
@@ -82,7 +92,7 @@ class Recorder:
             query,
             status,
             ms,
-            shared(self._headers, tuple(headers)),
+            headers,
             warnings,
             exchange.violations,
             exchange.source,
@@ -104,15 +114,6 @@ class Recorder:
             method = log_safe(scope["method"], 32)
             access_log.info("%s %s %d %.1fms%s", method, target, status, ms, notes)
         return ms
-
-
-def head_size(path: str, query: bytes, headers: list[tuple[bytes, bytes]]) -> int:
-    """Bytes of the request target and headers as the journal counts them (each header's name,
-    value, ``: `` and CRLF)."""
-    size = len(path) + len(query) + 4 * len(headers)
-    for name, value in headers:
-        size += len(name) + len(value)
-    return size
 
 
 #: Marks the end of a cut value in the journal.

@@ -10,7 +10,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 from mockserver.app import build_app
 from mockserver.config import ServeConfig
-from mockserver.cors import ApiCors
+from mockserver.cors import ApiCors, has_origin
 from mockserver.serialize.reply import send_reply
 from tests.conftest import AUTH
 from tests.control.conftest import asgi_request
@@ -87,8 +87,10 @@ def stepped(cors: ApiCors, vary: bytes | None):
             return
 
         async def step(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                await cors.on_answer(scope, message)
+            if message["type"] == "http.response.start" and has_origin(scope):
+                await cors.on_origin(scope, message)
+            elif message["type"] == "http.response.start":
+                cors.vary(message)
             await send(message)
 
         await inner_app(vary)(scope, receive, step)
