@@ -6,6 +6,7 @@ waiting out its latency when its connection is refused is not journaled as answe
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import socket
 import threading
@@ -20,6 +21,8 @@ from uvicorn.server import ServerState
 from mockserver.config import ServeConfig
 from mockserver.server import uvicorn_settings
 from mockserver.testing import LiveServer
+from tests.reliability.serve import ServeProcess
+from tests.state.redis_server import MISSING, RedisServer, redis_binary
 
 LIMIT = 1024
 CHUNKED = (
@@ -165,3 +168,22 @@ def test_a_latency_answers_200():
     with LiveServer(ServeConfig(latency_ms=(10.0, 10.0))) as server:
         answer = httpx.get(server.url + "/segments", headers={"program-id": "demo"})
     assert answer.status_code == 200
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("shared", [False, True], ids=["in-process state", "--state redis"])
+def test_served_requests_that_wait_answer_200(shared):
+    """``mockserver serve`` on the Python running the tests (CI runs them on 3.10 too): with
+    ``--latency``, a latency fault, and a shared journal whose answers wait for their record."""
+    with contextlib.ExitStack() as stack:
+        flags = ["--latency", "10"]
+        if shared:
+            if redis_binary() is None:
+                pytest.skip(MISSING)
+            flags += ["--state", stack.enter_context(RedisServer()).url]
+        served = stack.enter_context(ServeProcess(*flags))
+        with httpx.Client(base_url=served.url, headers={"program-id": "demo"}) as http:
+            assert http.get("/segments").status_code == 200
+            fault = "/__mockserver/faults/actionhub/get_segments_segments_get"
+            assert http.put(fault, json={"latency": "5"}).status_code == 200
+            assert http.get("/segments").status_code == 200
