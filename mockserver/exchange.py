@@ -39,22 +39,6 @@ class Exchange:
     #: The request's headers as ``name -> first value``, parsed on first use (:meth:`header_map`).
     parsed: dict[str, str] | None = None
 
-    @property
-    def method(self) -> str:
-        return self.scope["method"]
-
-    @property
-    def path(self) -> str:
-        return self.scope["path"]
-
-    @property
-    def query(self) -> bytes:
-        return self.scope["query_string"]
-
-    @property
-    def headers(self) -> list[tuple[bytes, bytes]]:
-        return self.scope["headers"]
-
     def header_map(self) -> dict[str, str]:
         """Header name -> first value (as Starlette's ``Headers.get`` reads it), parsed once."""
         if self.parsed is None:

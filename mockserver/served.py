@@ -17,17 +17,13 @@ class ServedApi(Protocol):
     spec: ApiSpec
     vendor: Vendor
     faker: SchemaFaker
-    #: The data version in service (swapped whole by a data load or a reset).
-    backend: Backend
+    backend: Backend  # the data version in service, swapped whole by a load or a reset
     strict_params: bool
 
     @property
     def name(self) -> str: ...
-
     @property
     def dialect(self) -> ErrorDialect: ...
-
     @property
     def validator(self) -> ResponseValidator | None: ...
-
     def generated_reply(self, call: Call, status: int | None = None) -> Reply: ...
