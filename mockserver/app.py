@@ -20,7 +20,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mockserver.behaviour.contract import ErrorDialect, Reply, Vendor, VendorOptions
 from mockserver.config import CONFIG_ENV, LOG_FORMAT, LOG_LEVEL_ENV, ServeConfig, config_from_json
 from mockserver.control.actions import ControlTarget
 from mockserver.control.mount import PREFIX, control_off_routes, control_routes
@@ -38,12 +37,13 @@ from mockserver.routing.endpoint import PathEndpoint, Recorded, wait_unless_gone
 from mockserver.routing.owner import owner_of
 from mockserver.routing.table import PathTable
 from mockserver.runtime import ApiRuntime
-from mockserver.scenarios.overrides import Fault
 from mockserver.serialize.reply import as_response, start_of
 from mockserver.spec import load_spec
 from mockserver.state.base import State
 from mockserver.state.select import open_state
+from mockserver.state.values import Fault
 from mockserver.vendors import vendor
+from mockserver.vendors.interface import ErrorDialect, Reply, Vendor, VendorOptions
 
 log = logging.getLogger("mockserver")
 

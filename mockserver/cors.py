@@ -1,4 +1,11 @@
-"""CORS for browser apps calling the mock, paid for only by requests that carry ``Origin``."""
+"""CORS, the mock's one module for it: the vendor APIs answer browser apps of any origin (or of
+the ``--cors-origin`` list, with credentials), paid for only by requests that carry ``Origin``;
+the control plane answers none unless ``--control-origin`` lists them.
+
+The vendor APIs' CORS must not reach the control plane - a page on any site could then read the
+journal or wipe the state - so it is a step of the API requests' path only (``app.MockApp``),
+and the control plane has its own (:func:`control_cors`).
+"""
 
 from __future__ import annotations
 
@@ -6,11 +13,11 @@ from collections.abc import Iterable, Sequence
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
-from starlette.types import Message, Scope
+from starlette.types import ASGIApp, Message, Scope
 
-from mockserver.behaviour.contract import Reply
 from mockserver.params.unknown import WARNING_HEADER
 from mockserver.spec.model import ApiSpec
+from mockserver.vendors.interface import Reply
 
 VARY_ORIGIN = (b"vary", b"Origin")
 
@@ -35,6 +42,26 @@ def has_origin(scope: Scope) -> bool:
     return False
 
 
+#: What a listed origin's page may send the control plane: its methods, JSON bodies, the token.
+CONTROL_METHODS = ["GET", "PUT", "POST", "DELETE"]
+CONTROL_HEADERS = ["content-type", "x-mockserver-token"]
+
+
+def control_cors(app: ASGIApp, origins: Sequence[str]) -> ASGIApp:
+    """The control plane's CORS: exactly ``origins`` (``--control-origin``); none (no CORS
+    headers, no preflight answers) when the list is empty."""
+    if not origins:
+        return app
+    return CORSMiddleware(
+        app,
+        allow_origins=[origin.rstrip("/") for origin in origins],
+        allow_methods=CONTROL_METHODS,
+        allow_headers=CONTROL_HEADERS,
+        allow_private_network=True,
+        max_age=600,
+    )
+
+
 def _preflight(scope: Scope) -> Headers | None:
     """The request's headers when it is a CORS preflight."""
     if scope["method"] != "OPTIONS" or not has_origin(scope):
@@ -53,14 +80,21 @@ class ApiCors:
     else only the ``Vary: Origin`` they would add (:meth:`vary`: caches keep CORS and non-CORS
     answers apart, and the request's headers are not parsed). Any method and request header;
     the specs' response headers readable; private-network preflights allowed (a page on the
-    web calling a local mock)."""
+    web calling a local mock).
+
+    ``*`` (the default) answers ``Access-Control-Allow-Origin: *``, which a browser never
+    accepts for a request with credentials; an explicit list echoes the page's origin (with
+    ``Vary: Origin``) and allows credentials, so ``fetch(url, {credentials: "include"})`` from
+    a listed app works as it would against the vendor."""
 
     def __init__(self, origins: Sequence[str], expose: Sequence[str]) -> None:
+        listed = "*" not in origins
         self.policy = CORSMiddleware(
             _unsent,
-            allow_origins=list(origins),
+            allow_origins=[origin.rstrip("/") for origin in origins] if listed else ["*"],
             allow_methods=["*"],
             allow_headers=["*"],
+            allow_credentials=listed,
             expose_headers=list(expose),
             allow_private_network=True,
             max_age=600,

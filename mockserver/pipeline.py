@@ -19,13 +19,11 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
-from mockserver.behaviour.contract import Call, Reply
 from mockserver.exchange import Exchange
 from mockserver.lru import LruCache
 from mockserver.params.decode import OperationDecoder, RawRequest
 from mockserver.params.errors import ParamError
 from mockserver.params.unknown import QueryNames, UnknownParams
-from mockserver.scenarios.overrides import Preference
 from mockserver.scenarios.prefer import parse_prefer
 from mockserver.scenarios.responder import Responder
 from mockserver.security.credentials import CredentialFinder
@@ -33,6 +31,8 @@ from mockserver.serialize.reply import prepared
 from mockserver.served import ServedApi
 from mockserver.spec.model import Operation
 from mockserver.state.base import OverrideStore
+from mockserver.state.values import Preference
+from mockserver.vendors.interface import Call, Reply
 
 log = logging.getLogger("mockserver")
 
@@ -122,7 +122,7 @@ class OperationPipeline:
         self.decode = OperationDecoder(operation, runtime.vendor.grammar)
         self.schemes = runtime.spec.security_schemes
         self.credential = CredentialFinder(operation, self.schemes)
-        self.query_names = QueryNames(operation, self.schemes)
+        self.query_names = QueryNames(operation, self.schemes, runtime.vendor.grammar)
         self.strict_params = runtime.strict_params
         self.responder = Responder(runtime, operation)
         #: What a request's parameters and credential come from, beside the query string and
@@ -140,6 +140,8 @@ class OperationPipeline:
         #: The data version (weakly: a replaced version goes) the memoized answers come from,
         #: its ``memo_epoch`` hook, and the epoch they come from.
         self._answered_by: tuple[weakref.ref[Any], Callable[[], Any] | None, Any] | None = None
+        #: The last stored scenario ignored (logged once, not per request).
+        self._ignored: Preference | None = None
 
     def answer(self, exchange: Exchange) -> Reply:
         """The operation's answer to the request; with unknown query names, the same answer
@@ -213,7 +215,7 @@ class OperationPipeline:
             handler = runtime.backend.handlers.get(operation.operation_id)
             reply = handler(call) if handler is not None else runtime.generated_reply(call)
             if preference is not None and preference.code not in (None, reply.status):
-                reply = self.responder.static(preference.code)
+                reply = self.responder.static(preference.code, call=call)
         if runtime.validator is not None:
             runtime.validator.check(operation, reply)
         return reply, memoizable
@@ -252,8 +254,7 @@ class OperationPipeline:
             errors = [*errors, *unknown.errors]
         if sum(len(part) for part in key if part) > MAX_CACHED_KEY:
             return Decoded(query, MappingProxyType(params), errors, unknown)
-        memoizable = getattr(self.runtime.backend, "memoizable", None)
-        memo = not errors and memoizable is not None and memoizable(self.key[1], params)
+        memo = not errors and self.runtime.backend.memoizable(self.key[1], params)
         decoded = Decoded(query, MappingProxyType(params), errors, unknown, memo)
         return self._decoded.put(key, decoded)
 
@@ -262,7 +263,7 @@ class OperationPipeline:
         backend = self.runtime.backend
         answered_by = self._answered_by
         if answered_by is None or answered_by[0]() is not backend:
-            self._forget(backend, getattr(backend, "memo_epoch", None))
+            self._forget(backend, backend.memo_epoch)
             return None
         epoch_of = answered_by[1]
         if epoch_of is not None and epoch_of() != answered_by[2]:
@@ -275,13 +276,24 @@ class OperationPipeline:
         self._answers.clear()
         self._answered_by = (weakref.ref(backend), epoch_of, epoch_of and epoch_of())
 
+    def _stored(self) -> Preference | None:
+        """The operation's stored scenario (counted down), if the operation can honour it: the
+        control plane checks what it stores, but a shared store can be written by anyone."""
+        preference = self.overrides.take(self.key)
+        if preference is not None and self.responder.check(preference) is not None:
+            if preference != self._ignored:
+                self._ignored = preference
+                log.warning("%s/%s: ignored a stored scenario it cannot answer", *self.key)
+            return None
+        return preference
+
     def _preference(self, prefer: str | None) -> tuple[Preference | None, Reply | None]:
         """The request's ``Prefer`` header, else the operation's stored scenario (counted down)."""
         if prefer is None:
-            return self.overrides.take(self.key), None
+            return self._stored(), None
         preference, error = parse_prefer(prefer)
         if error is None and preference is None:
-            return self.overrides.take(self.key), None
+            return self._stored(), None
         if error is None and preference is not None:
             error = self.responder.check(preference, prefer)
         if error is not None:

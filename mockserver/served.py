@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-from mockserver.behaviour.contract import Backend, Call, ErrorDialect, Reply, Vendor
 from mockserver.generate import SchemaFaker
 from mockserver.spec.model import ApiSpec
+from mockserver.vendors.interface import Backend, Call, ErrorDialect, Reply, Vendor
 
 if TYPE_CHECKING:
     from mockserver.conformance.validator import ResponseValidator

@@ -59,7 +59,7 @@ def run_proxy(args: argparse.Namespace) -> int:
     logging.getLogger("mockserver.proxy").info(
         "proxying %s to %s on http://%s:%d",
         options.api,
-        options.upstream,
+        app.upstream.base_url,  # a password in the URL shown as ***
         options.host,
         options.port,
     )

@@ -10,9 +10,7 @@ import sys
 import threading
 from pathlib import Path
 
-from mockserver.behaviour.contract import bounded_int
 from mockserver.cli.values import (
-    bounded_seconds,
     cidr,
     error_rate,
     latency_range,
@@ -32,6 +30,7 @@ from mockserver.config import (
     config_to_json,
 )
 from mockserver.healthcheck import TOKEN_ENV
+from mockserver.numbers import bounded_int
 from mockserver.vendors import REGISTRY, vendor
 
 
@@ -271,20 +270,16 @@ def _add_limits(serve: argparse.ArgumentParser) -> None:
     from mockserver import limits
 
     group = serve.add_argument_group("limits and control-plane safety (docs/SECURITY.md)")
-    group.add_argument(
-        "--max-load-bytes",
-        type=bounded_int("max load bytes", 1024, 2**31),
-        default=limits.MAX_LOAD_BYTES,
-        metavar="N",
-        help="largest data-load body and fixture file (default %(default)s; past it: 413)",
-    )
-    group.add_argument(
-        "--load-timeout",
-        type=bounded_seconds("load timeout", 0.1, 3600),
-        default=limits.LOAD_TIMEOUT,
-        metavar="S",
-        help="seconds a data load may take before it is stopped (default %(default)g; 408)",
-    )
+    for limit in limits.TABLE:
+        if limit.flag is not None:
+            metavar = "S" if limit.unit == "s" else "N"
+            group.add_argument(
+                limit.flag,
+                type=limit.parse,
+                default=limit.default,
+                metavar=metavar,
+                help=limit.help,
+            )
     group.add_argument(
         "--control-origin",
         action="append",
@@ -297,40 +292,4 @@ def _add_limits(serve: argparse.ArgumentParser) -> None:
         type=cidr,
         metavar="CIDR",
         help="believe X-Forwarded-For from these proxies (repeatable; default: nobody)",
-    )
-    group.add_argument(
-        "--max-header-bytes",
-        type=bounded_int("max header bytes", 1024, 2**24),
-        default=limits.MAX_HEADER_BYTES,
-        metavar="N",
-        help="bytes of request headers (default %(default)s; past it: 431)",
-    )
-    group.add_argument(
-        "--journal-entry-bytes",
-        type=bounded_int("journal entry bytes", 256, 2**24),
-        default=limits.JOURNAL_ENTRY_BYTES,
-        metavar="N",
-        help="request bytes a journal entry keeps; the rest is cut, marked (default %(default)s)",
-    )
-    group.add_argument(
-        "--timeout-keep-alive",
-        type=bounded_seconds("keep-alive timeout", 0.1, 3600),
-        default=limits.TIMEOUT_KEEP_ALIVE,
-        metavar="S",
-        help="close idle keep-alive connections after S seconds (default %(default)g)",
-    )
-    group.add_argument(
-        "--header-timeout",
-        type=bounded_seconds("header timeout", 0.1, 3600),
-        default=limits.HEADER_TIMEOUT,
-        metavar="S",
-        help="close a connection that sends no complete request head for S seconds "
-        "(default %(default)g)",
-    )
-    group.add_argument(
-        "--max-connections",
-        type=bounded_int("max connections", 16, 1_000_000),
-        metavar="N",
-        help="open connections at most; past it the longest idle is closed "
-        "(default: the descriptor limit less a reserve)",
     )

@@ -22,7 +22,7 @@ def readable_dir(value: str) -> Path:
 
 
 def latency_range(value: str) -> tuple[float, float]:
-    from mockserver.scenarios.overrides import parse_latency
+    from mockserver.state.values import parse_latency
 
     try:
         return parse_latency(value)  # type: ignore[return-value]
@@ -31,28 +31,12 @@ def latency_range(value: str) -> tuple[float, float]:
 
 
 def error_rate(value: str) -> float:
-    from mockserver.scenarios.overrides import parse_rate
+    from mockserver.state.values import parse_rate
 
     try:
         return parse_rate(value) or 0.0
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def bounded_seconds(name: str, low: float, high: float):
-    """An argparse type: a decimal number of seconds in ``[low, high]`` (ASCII digits)."""
-    from mockserver.numbers import parse_decimal
-
-    def parse(value: str) -> float:
-        try:
-            seconds = parse_decimal(value.strip())
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be seconds, got {value!r}") from None
-        if not low <= seconds <= high:
-            raise argparse.ArgumentTypeError(f"{name} must be between {low:g} and {high:g} s")
-        return seconds
-
-    return parse
 
 
 def cidr(value: str) -> str:

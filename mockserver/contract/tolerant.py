@@ -23,10 +23,10 @@ import schemathesis
 from schemathesis.core.failures import Failure
 from schemathesis.specs.openapi.checks import skips_on_unexpected_http_status
 
-from mockserver.behaviour.contract import Reply
 from mockserver.conformance.validator import ResponseValidator, Violation
 from mockserver.contract.results import ContractWarning, RunResult
 from mockserver.spec.model import ApiSpec
+from mockserver.vendors.interface import Reply
 
 if TYPE_CHECKING:
     from mockserver.contract.options import ContractOptions

@@ -21,11 +21,11 @@ from mockserver.limits import LoadLimits
 from mockserver.numbers import parse_int
 from mockserver.params.errors import describe
 from mockserver.runtime import ApiRuntime
-from mockserver.scenarios.overrides import Fault, OperationKey, Preference, Scenario
 from mockserver.scenarios.prefer import parse_bool, parse_code
 from mockserver.scenarios.responder import Responder
 from mockserver.serialize import load_yaml
 from mockserver.state.base import State
+from mockserver.state.values import Fault, OperationKey, Preference, Scenario
 
 if TYPE_CHECKING:
     from mockserver.reality.replay import Replays

@@ -14,6 +14,46 @@ from urllib.parse import parse_qs
 
 from mockserver.journal.masking import Masker
 
+#: Marks the end of a cut value in the journal.
+CUT_MARK = "..."
+_CUT = CUT_MARK.encode()
+#: UTF-8 lead bytes -> how many continuation bytes follow them.
+_FOLLOWERS = {**dict.fromkeys(range(0xC0, 0xE0), 1), **dict.fromkeys(range(0xE0, 0xF0), 2)}
+_FOLLOWERS.update(dict.fromkeys(range(0xF0, 0xF8), 3))
+
+
+def cut_query(query: bytes, room: int) -> bytes:
+    """``query`` in at most ``room`` bytes, marked ``...`` when cut: never inside a
+    percent-escape, nor inside the bytes (escaped or raw) of one UTF-8 character, so a reader
+    decodes whole characters and sees where the cut is."""
+    if len(query) <= room:
+        return query
+    kept = query[: max(room - len(_CUT), 0)]
+    if kept[-1:] == b"%":
+        kept = kept[:-1]
+    elif kept[-2:-1] == b"%":
+        kept = kept[:-2]
+    return kept[: len(kept) - _partial_character(kept)] + _CUT
+
+
+def _partial_character(text: bytes) -> int:
+    """Bytes at the end of ``text`` that start a UTF-8 character without ending it."""
+    units: list[tuple[int, int]] = []  # (byte value, its length in text), last first
+    end = len(text)
+    while end > 0 and len(units) < 4:
+        escaped = end >= 3 and text[end - 3] == 0x25  # %XX
+        try:
+            value = int(text[end - 2 : end], 16) if escaped else text[end - 1]
+        except ValueError:
+            value, escaped = text[end - 1], False
+        if value < 0x80:
+            break
+        units.append((value, 3 if escaped else 1))
+        end -= units[-1][1]
+        if value >= 0xC0:  # the lead byte: whole if all its followers came after it
+            return 0 if _FOLLOWERS.get(value, 0) < len(units) else sum(n for _, n in units)
+    return 0
+
 
 class Record(NamedTuple):
     """One request as it came, and what it was answered."""

@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.exchange import Exchange
 from mockserver.journal.masking import Masker, log_safe
-from mockserver.journal.record import Record
+from mockserver.journal.record import CUT_MARK, Record, cut_query
 from mockserver.limits import JOURNAL_ENTRY_BYTES
 from mockserver.state.base import JournalStore
 
@@ -116,10 +116,6 @@ class Recorder:
         return ms
 
 
-#: Marks the end of a cut value in the journal.
-CUT_MARK = "..."
-
-
 def cut_warning(dropped: int, limit: int) -> str:
     return (
         f"request cut to {limit:,} bytes in the journal: {dropped:,} bytes of target and headers "
@@ -140,7 +136,7 @@ def cut(
         path = path[:quarter] + CUT_MARK
     if len(query) > quarter:
         dropped += len(query) - quarter
-        query = query[:quarter]
+        query = cut_query(query, quarter)
     budget = limit - len(path) - len(query)
     kept: list[tuple[bytes, bytes]] = []
     for name, value in headers:

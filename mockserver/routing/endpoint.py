@@ -9,12 +9,12 @@ from typing import Protocol
 
 from starlette.types import Receive, Scope
 
-from mockserver.behaviour.contract import ErrorDialect, Reply
 from mockserver.errors import ConformanceError
 from mockserver.exchange import Exchange
 from mockserver.params.unknown import warning_headers
 from mockserver.pipeline import OperationPipeline
 from mockserver.state.base import OverrideStore
+from mockserver.vendors.interface import ErrorDialect, Reply
 
 log = logging.getLogger("mockserver")
 

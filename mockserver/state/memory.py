@@ -16,8 +16,8 @@ from dataclasses import replace
 from typing import Any
 
 from mockserver.journal.record import Record
-from mockserver.scenarios.overrides import Fault, OperationKey, Preference, Scenario
 from mockserver.state.base import State
+from mockserver.state.values import Fault, OperationKey, Preference, Scenario
 
 
 class MemoryJournal:

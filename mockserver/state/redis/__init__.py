@@ -10,6 +10,9 @@ What is shared and how (details in docs/SCALING.md):
 - the journal: one bounded stream, secrets masked before they are stored
   (``journal.RedisJournal``).
 
+Anyone who can reach the store can write under the prefix: every value read back is checked,
+and a bad one is skipped and logged once (``link.Link.skip``), never raised.
+
 The pipeline sees only the ``state.base`` protocols; everything Redis is here.
 """
 
@@ -20,13 +23,13 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from mockserver.scenarios.overrides import Fault
 from mockserver.state.base import State
 from mockserver.state.redis.journal import RedisJournal
 from mockserver.state.redis.link import Link
 from mockserver.state.redis.overrides import RedisOverrides
 from mockserver.state.redis.replica import Replica
 from mockserver.state.redis.stores import RedisData, RedisWindows
+from mockserver.state.values import Fault
 
 if TYPE_CHECKING:
     from mockserver.journal.masking import Masker
@@ -45,7 +48,8 @@ class RedisState(State):
     replica: Replica = field(init=False, default=None)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "replica", Replica(self))
+        replica = Replica(self.link, self.journal, self.overrides, self.windows, self.data)
+        object.__setattr__(self, "replica", replica)
 
     def attach(self, runtimes: Mapping[str, Replicable], masker: Masker) -> None:
         self.journal.masker = masker
@@ -73,6 +77,9 @@ class RedisState(State):
             "replica": self.replica.id,
             "replicas": self.replica.replicas(),
         }
+
+    def problems(self) -> list[str]:
+        return self.replica.problems()
 
     def close(self) -> None:
         self.replica.stop()

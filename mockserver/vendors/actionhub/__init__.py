@@ -11,19 +11,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockserver.behaviour.contract import (
-    Backend,
-    CliOption,
-    CredentialSource,
-    Handler,
-    Reply,
-    VendorOptions,
-    bounded_int,
-)
 from mockserver.budget import checkpoint
 from mockserver.errors import LimitError
+from mockserver.numbers import bounded_int
 from mockserver.params.grammar import Grammar
-from mockserver.spec.model import Operation
 from mockserver.vendors.actionhub.behaviour import OPERATIONS, SegmentsBehaviour
 from mockserver.vendors.actionhub.dialect import FastAPIDialect
 from mockserver.vendors.actionhub.fixtures import (
@@ -37,6 +28,13 @@ from mockserver.vendors.actionhub.fixtures import (
 from mockserver.vendors.actionhub.grammar import PYDANTIC
 from mockserver.vendors.actionhub.programs import Programs
 from mockserver.vendors.actionhub.world import MAX_USERS
+from mockserver.vendors.interface import (
+    Backend,
+    CliOption,
+    CredentialSource,
+    Handler,
+    VendorOptions,
+)
 
 
 def programs_from_data(data: Any) -> dict[str, ProgramFixture]:
@@ -60,14 +58,11 @@ def programs_from_data(data: Any) -> dict[str, ProgramFixture]:
 
 
 @dataclass(frozen=True)
-class ActionHubBackend:
+class ActionHubBackend(Backend):
     """One data version: the programs and the handlers answering from them."""
 
     programs: Programs
     handlers: Mapping[str, Handler]
-
-    def authorize(self, operation: Operation, credential: str) -> Reply | None:
-        return None
 
     def memoizable(self, operation_id: str, params: Mapping[str, Any]) -> bool:
         """Answers follow from the parameters and the data alone; ``force_refresh`` asks for

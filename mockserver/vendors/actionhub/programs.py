@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from mockserver.budget import checkpoint
+from mockserver.heap import release_freed_memory
 from mockserver.lru import LruCache
-from mockserver.memory import release_freed_memory
 from mockserver.vendors.actionhub.fixtures import ProgramFixture
 from mockserver.vendors.actionhub.index import Index, build_index
 from mockserver.vendors.actionhub.model import World

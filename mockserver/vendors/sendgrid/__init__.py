@@ -13,15 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mockserver.behaviour.contract import (
+from mockserver.numbers import bounded_int
+from mockserver.params.grammar import Grammar
+from mockserver.resources import bundled_dir
+from mockserver.vendors.interface import (
     Backend,
     CliOption,
     CredentialSource,
     VendorOptions,
-    bounded_int,
 )
-from mockserver.params.grammar import Grammar
-from mockserver.resources import bundled_dir
 from mockserver.vendors.sendgrid import fixtures
 from mockserver.vendors.sendgrid.auth import KeyRing, parse_key_option
 from mockserver.vendors.sendgrid.behaviour import OPERATIONS, SendGridBackend

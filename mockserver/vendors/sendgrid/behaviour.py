@@ -10,9 +10,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockserver.behaviour.contract import Call, Handler, Reply
 from mockserver.lru import LruCache
 from mockserver.spec.model import Operation
+from mockserver.vendors.interface import Backend, Call, Handler, Reply
 from mockserver.vendors.sendgrid.auth import KeyRing
 from mockserver.vendors.sendgrid.catalog import Catalog, results_bytes
 from mockserver.vendors.sendgrid.dialect import SendGridDialect
@@ -40,7 +40,7 @@ def _frozen(value: Any) -> Any:
 
 
 @dataclass
-class SendGridBackend:
+class SendGridBackend(Backend):
     catalog: Catalog
     keys: KeyRing
     limiter: RateLimiter
@@ -82,6 +82,11 @@ class SendGridBackend:
 
     def memo_epoch(self) -> int:
         return self.limiter.window_now()
+
+    def answer_headers(self, call: Call, status: int) -> tuple[tuple[str, str], ...]:
+        """The rate-limit model's headers for an answer to ``call`` with ``status``: what a
+        forced answer (``Prefer``, a scenario) carries in place of generated values."""
+        return self.limiter.headers(call.credential or "", status)
 
     def _ok(self, call: Call, body: bytes) -> Reply:
         return Reply(200, body, JSON, self.limiter.headers(call.credential or ""))

@@ -20,7 +20,7 @@ import numpy as np
 import orjson
 
 from mockserver.budget import checkpoint
-from mockserver.memory import release_freed_memory
+from mockserver.heap import release_freed_memory
 from mockserver.vendors.sendgrid.events import by_contact_id, event_batches
 from mockserver.vendors.sendgrid.fixtures import FixtureError, SegmentSpec, WorldSpec
 from mockserver.vendors.sendgrid.query import QueryError, SegmentQuery
