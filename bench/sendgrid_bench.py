@@ -38,6 +38,7 @@ from starlette.routing import Route
 from mockserver.app import MockApp, build_app
 from mockserver.config import ServeConfig
 from mockserver.resources import bundled_dir
+from mockserver.state.ledger import Ledger, MemoryWriteLog
 from mockserver.state.memory import MemoryWindows
 from mockserver.vendors.interface import Call, VendorOptions
 from mockserver.vendors.sendgrid import VENDOR
@@ -67,7 +68,11 @@ def build(contacts: int | None = None) -> Any:
     extra = {} if contacts is None else {"contacts": contacts}
     return VENDOR.build(
         VendorOptions(
-            windows=MemoryWindows(), seed=0, fixtures_dir=bundled_dir("fixtures"), extra=extra
+            windows=MemoryWindows(),
+            writes=Ledger(MemoryWriteLog()),
+            seed=0,
+            fixtures_dir=bundled_dir("fixtures"),
+            extra=extra,
         )
     )
 

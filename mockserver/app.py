@@ -8,7 +8,6 @@ one journal record, bytes out. The control plane (and the lifespan) is a small S
 from __future__ import annotations
 
 import gc
-import json
 import logging
 import os
 import time
@@ -25,11 +24,11 @@ from mockserver.control.actions import ControlTarget
 from mockserver.control.mount import PREFIX, control_off_routes, control_routes
 from mockserver.cors import ApiCors, exposed_headers, has_origin
 from mockserver.crash import ContainCrashes, crash_handler
-from mockserver.exchange import Exchange, read_body
+from mockserver.exchange import Exchange
 from mockserver.generate import SchemaFaker
 from mockserver.journal.masking import Masker
 from mockserver.journal.recorder import ControlLog, Recorder
-from mockserver.limits import MAX_REQUEST_BODY, LoadLimits
+from mockserver.limits import LoadLimits
 from mockserver.pipeline import OperationPipeline
 from mockserver.reality.replay import Replays
 from mockserver.resources import bundled_dir
@@ -43,7 +42,7 @@ from mockserver.state.base import State
 from mockserver.state.select import open_state
 from mockserver.state.values import Fault
 from mockserver.vendors import vendor
-from mockserver.vendors.interface import ErrorDialect, Reply, Vendor, VendorOptions
+from mockserver.vendors.interface import Reply, Vendor, VendorOptions
 
 log = logging.getLogger("mockserver")
 
@@ -54,6 +53,7 @@ def build_runtime(
     specs_dir = config.specs_dir or bundled_dir("specs")
     options = VendorOptions(
         windows=state.windows,
+        writes=state.writes,
         seed=config.seed,
         fixtures_dir=config.fixtures_dir or bundled_dir("fixtures"),
         extra=config.vendor_options.get(chosen.name, {}),
@@ -85,8 +85,6 @@ def endpoints_for(
     }
 
 
-#: Methods whose requests may carry a body the operation reads (``Exchange.body``).
-BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: Journaled when the client leaves before its answer (as nginx logs it): no answer was sent.
 CLIENT_GONE = 499
 
@@ -148,10 +146,10 @@ class MockApp:
             await self.plane(scope, receive, send)
             return
         exchange = Exchange(scope, time.perf_counter())
-        if scope["method"] in BODY_METHODS:
-            reply, delay = await self.answer_with_body(exchange, found, receive)
-        else:
-            reply, delay = self.answer(exchange, found)
+        received = (
+            found is None or not found[0].reads_body or await found[0].receive(exchange, receive)
+        )
+        reply, delay = self.answer(exchange, found) if received else (None, 0.0)
         if reply is None or (delay and not await wait_unless_gone(delay, receive)):
             self.recorder.record(exchange, CLIENT_GONE)
             return
@@ -185,38 +183,6 @@ class MockApp:
             return self.owner(scope["path"]).dialect.not_found(), 0.0
         endpoint, exchange.path_params = found
         return endpoint.answer(exchange)
-
-    async def answer_with_body(
-        self,
-        exchange: Exchange,
-        found: tuple[PathEndpoint, dict[str, str]] | None,
-        receive: Receive,
-    ) -> tuple[Reply | None, float]:
-        """A write's ``(reply, delay)``: its body read and decoded into ``exchange.body`` first
-        when the path has an operation for the method; no reply when the client left."""
-        scope = exchange.scope
-        if found is not None and scope["method"] in found[0].pipelines:
-            body = await read_body(receive, MAX_REQUEST_BODY)
-            if body is None:
-                return None, 0.0
-            refusal = decode_body(exchange, body, found[0].dialect)
-            if refusal is not None:
-                return refusal, 0.0
-        return self.answer(exchange, found)
-
-
-def decode_body(exchange: Exchange, body: bytes, dialect: ErrorDialect) -> Reply | None:
-    """``exchange.body`` from a JSON request body; the dialect's refusal when it is too large
-    or not JSON."""
-    if len(body) > MAX_REQUEST_BODY:
-        return dialect.error(413, f"request body over {MAX_REQUEST_BODY} bytes")
-    if not body:
-        return None
-    try:
-        exchange.body = json.loads(body)
-    except (ValueError, RecursionError):
-        return dialect.error(400, "the request body is not valid JSON")
-    return None
 
 
 def build_app(

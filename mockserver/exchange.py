@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from starlette.types import Receive, Scope
+from starlette.types import Scope
 
 #: An exchange's ``source`` when the mock's own pipeline answered.
 MOCK = "mock"
@@ -34,7 +34,8 @@ class Exchange:
     violations: tuple[dict[str, Any], ...] = ()
     #: Who answered: ``mock``, ``replay``, ``proxy``.
     source: str = MOCK
-    #: The request body, decoded from JSON (``None``: none was sent).
+    #: The request body as received, when the operation declares one (``params.body``:
+    #: ``TOO_LARGE`` past its limit); the pipeline decodes and validates it into ``Call.body``.
     body: Any = None
     #: The request's headers as ``name -> first value``, parsed on first use (:meth:`header_map`).
     parsed: dict[str, str] | None = None
@@ -47,19 +48,3 @@ class Exchange:
                 for name, value in reversed(self.scope["headers"])
             }
         return self.parsed
-
-
-async def read_body(receive: Receive, limit: int) -> bytes | None:
-    """The request body, read until it ends or passes ``limit`` bytes (then longer than
-    ``limit``: the caller refuses it); ``None`` when the client leaves first."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return None
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        chunks.append(chunk)
-        if size > limit or not message.get("more_body", False):
-            return b"".join(chunks)

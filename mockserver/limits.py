@@ -19,8 +19,12 @@ MAX_LOAD_BYTES = 4 * 2**20
 LOAD_TIMEOUT = 10.0
 #: Largest JSON body of the other control calls (scenarios, faults), in bytes.
 MAX_CONTROL_BODY = 64 * 2**10
-#: Largest request body of an API operation (a write's JSON), in bytes: read whole, then decoded.
-MAX_REQUEST_BODY = 1 * 2**20
+#: Largest JSON request body of an API operation (segment writes carry a name and a query), in
+#: bytes; past it, 413 in the API's dialect.
+MAX_REQUEST_BODY = 256 * 2**10
+#: Seconds one SendGrid v2 segment query may run (on the request path; past it the segment is
+#: INVALID, saying so).
+QUERY_SECONDS = 2.0
 #: Request headers, in bytes, before 431 (nginx accepts 4 x 8 KB lines by default; 16 KB of
 #: headers - a big cookie, a long token - stays well inside).
 MAX_HEADER_BYTES = 32 * 2**10
@@ -134,7 +138,8 @@ TABLE = (
         bounded_int("max connections", 16, 1_000_000),
     ),
     Limit("control body", MAX_CONTROL_BODY, "bytes", "body of any other control call"),
-    Limit("request body", MAX_REQUEST_BODY, "bytes", "request body of an API operation (JSON)"),
+    Limit("request body", MAX_REQUEST_BODY, "bytes", "JSON body of an API operation (413)"),
+    Limit("segment query", QUERY_SECONDS, "s", "one SendGrid v2 query (INVALID past it)"),
     Limit("upstream answer", MAX_UPSTREAM_ANSWER, "bytes", "one upstream answer (proxy)"),
     Limit("shutdown grace", SHUTDOWN_GRACE, "s", "requests in flight after SIGTERM"),
 )

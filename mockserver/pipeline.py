@@ -1,6 +1,6 @@
 """The request flow of one operation, top to bottom:
 
-route -> security -> parameters -> scenario override -> behaviour or generation
+route -> security -> parameters -> JSON body -> scenario override -> behaviour or generation
 -> conformance (optional) -> serialization -> journal.
 
 The app's path table has already routed the request here; everything below is plain
@@ -20,7 +20,9 @@ from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
 from mockserver.exchange import Exchange
+from mockserver.limits import MAX_REQUEST_BODY
 from mockserver.lru import LruCache
+from mockserver.params.body import TOO_LARGE, BodyDecoder
 from mockserver.params.decode import OperationDecoder, RawRequest
 from mockserver.params.errors import ParamError
 from mockserver.params.unknown import QueryNames, UnknownParams
@@ -125,6 +127,11 @@ class OperationPipeline:
         self.query_names = QueryNames(operation, self.schemes, runtime.vendor.grammar)
         self.strict_params = runtime.strict_params
         self.responder = Responder(runtime, operation)
+        #: The JSON body's decoder, for an operation that declares one (its requests are never
+        #: memoized: the memo's key holds no body); the endpoint reads the bytes first.
+        body = operation.request_body
+        self.body = BodyDecoder(body) if body is not None else None
+        self.body_limit = MAX_REQUEST_BODY
         #: What a request's parameters and credential come from, beside the query string and
         #: the path: these headers, and the cookies when a parameter is a cookie.
         declared = (p.key for p in operation.parameters if p.location == "header")
@@ -153,7 +160,7 @@ class OperationPipeline:
         the ones the whole pipeline gave; never with ``Prefer`` or a scenario set.
         """
         headers, key = self._read_request(exchange)
-        if "prefer" not in headers and not self.overrides.has_scenarios:
+        if "prefer" not in headers and not self.overrides.has_scenarios and self.body is None:
             memo = self._memoized(key)
             if memo is not None:
                 if memo.warnings:
@@ -201,7 +208,13 @@ class OperationPipeline:
         if errors:
             return runtime.dialect.invalid_parameters(operation, errors), False
 
-        call = Call(operation, params, exchange.header_map(), credential)
+        body = None
+        if self.body is not None:
+            body, refusal = self._decoded_body(exchange)
+            if refusal is not None:
+                return refusal, False
+
+        call = Call(operation, params, exchange.header_map(), credential, body)
         reply = preference = None
         prefer = headers.get("prefer")
         if prefer is not None or self.overrides.has_scenarios:
@@ -219,6 +232,19 @@ class OperationPipeline:
         if runtime.validator is not None:
             runtime.validator.check(operation, reply)
         return reply, memoizable
+
+    def _decoded_body(self, exchange: Exchange) -> tuple[Any, Reply | None]:
+        """The request's JSON body, decoded and validated by the operation's schema; or the
+        refusal in the API's dialect (413 past the limit, 400 for anything else)."""
+        assert self.body is not None
+        raw = exchange.body if exchange.body is not None else b""
+        if raw is TOO_LARGE:
+            message = f"request body larger than {self.body_limit} bytes"
+            return None, self.runtime.dialect.error(413, message, "body")
+        body, errors = self.body(raw)
+        if errors:
+            return None, self.runtime.dialect.invalid_parameters(self.operation, errors)
+        return body, None
 
     def _read_request(self, exchange: Exchange) -> tuple[dict[str, str], tuple[Any, ...]]:
         """The headers the pipeline reads, and the memos' key: everything a request's
@@ -254,7 +280,8 @@ class OperationPipeline:
             errors = [*errors, *unknown.errors]
         if sum(len(part) for part in key if part) > MAX_CACHED_KEY:
             return Decoded(query, MappingProxyType(params), errors, unknown)
-        memo = not errors and self.runtime.backend.memoizable(self.key[1], params)
+        memo = not errors and self.body is None
+        memo = memo and self.runtime.backend.memoizable(self.key[1], params)
         decoded = Decoded(query, MappingProxyType(params), errors, unknown, memo)
         return self._decoded.put(key, decoded)
 

@@ -126,6 +126,23 @@ class MockServerFixture:
 
         actions.reset(self.target)
 
+    def advance(
+        self, *, days: float = 0, hours: float = 0, minutes: float = 0, seconds: float = 0
+    ) -> dict[str, Any]:
+        """Move the mock clock forward (a segment's hourly refresh comes without waiting an
+        hour); returns the clock (``now``, ``frozen``, ``offset_seconds``)."""
+        from mockserver.control import actions
+
+        total = ((days * 24 + hours) * 60 + minutes) * 60 + seconds
+        sign = "-" if total < 0 else ""
+        return actions.set_clock(self.target, {"advance": f"{sign}PT{abs(total):.6f}S"})
+
+    def set_now(self, when: str) -> dict[str, Any]:
+        """Freeze the mock clock at ``when`` (ISO-8601 with an offset)."""
+        from mockserver.control import actions
+
+        return actions.set_clock(self.target, {"now": when})
+
     def load(self, api: str, data: Any) -> None:
         """Replace an API's data: a document, JSON/YAML text or a file path.
 

@@ -25,6 +25,8 @@ from mockserver.scenarios.prefer import parse_bool, parse_code
 from mockserver.scenarios.responder import Responder
 from mockserver.serialize import load_yaml
 from mockserver.state.base import State
+from mockserver.state.clock import clock_entry
+from mockserver.state.ledger import WriteRefused
 from mockserver.state.values import Fault, OperationKey, Preference, Scenario
 
 if TYPE_CHECKING:
@@ -180,8 +182,8 @@ def load_data(target: ControlTarget, api: str, document: Any) -> int:
 
 
 def reset(target: ControlTarget) -> None:
-    """Every API's data back to the start-up version; journal, scenarios, faults and rate-limit
-    windows cleared."""
+    """Every API's data back to the start-up version; journal, scenarios, faults, rate-limit
+    windows and the write log (created segments, refresh counts, the mock clock) cleared."""
     for api, runtime in target.runtimes.items():
         version = target.state.data.begin(api)
         overtaken = target.loads.pop(api, None)
@@ -193,6 +195,27 @@ def reset(target: ControlTarget) -> None:
         target.replays.reset()
     clear_state(target)
     target.state.windows.clear()
+    target.state.writes.clear()
+
+
+# -- the mock clock -------------------------------------------------------------------------------
+def clock(target: ControlTarget) -> dict[str, Any]:
+    """The mock clock as every replica sees it: ``now``, ``frozen``, ``offset_seconds``."""
+    target.state.writes.sync()
+    return target.state.writes.clock.describe()
+
+
+def set_clock(target: ControlTarget, body: Any) -> dict[str, Any]:
+    """Move the mock clock: ``{"advance": "PT1H"}`` (ISO-8601 duration), ``{"now": "2026-01-01
+    T00:00:00Z"}`` (frozen there) or ``{"real": true}``; an entry of the write log, so every
+    replica moves with it. Returns the clock afterwards."""
+    if not isinstance(body, dict):
+        raise ControlError('the clock takes a JSON object such as {"advance": "PT1H"}')
+    try:
+        target.state.writes.write(clock_entry(body))
+    except WriteRefused as refused:
+        raise ControlError(str(refused), status=refused.status) from None
+    return clock(target)
 
 
 def clear_state(target: ControlTarget) -> None:

@@ -100,6 +100,12 @@ class ControlAPI:
         await run_in_threadpool(actions.reset, self.target)
         return json_response({"status": "reset"})
 
+    async def clock(self, request: Request) -> Response:
+        if request.method == "PUT":
+            body = await json_body(request, self.target.limits)
+            return json_response(actions.set_clock(self.target, body))
+        return json_response(actions.clock(self.target))
+
     async def data(self, request: Request) -> Response:
         api = request.path_params["api"]
         version = await load_over_http(self.target, api, request)
@@ -190,6 +196,7 @@ def control_app(target: ControlTarget, *, token_required: bool) -> ASGIApp:
         Route("/health", api.health, methods=["GET"]),
         Route("/requests", api.requests, methods=["GET", "DELETE"]),
         Route("/reset", api.reset, methods=["POST"]),
+        Route("/clock", api.clock, methods=["GET", "PUT"]),
         Route("/data/{api}", api.data, methods=["PUT"]),
         Route("/cassettes", api.cassettes, methods=["GET", "PUT", "DELETE"]),
         Route("/scenarios", api.scenarios, methods=["GET", "DELETE"]),

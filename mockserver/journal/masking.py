@@ -159,6 +159,17 @@ class Masker:
                 found += [value, unquote_plus(value)]
         return tuple(dict.fromkeys(s for s in found if len(s) >= MIN_TEXT_SECRET))
 
+    def body(self, body: bytes, headers: Iterable[tuple[bytes, bytes]], query: str) -> str:
+        """A request body as the journal shows it: :func:`mask_body` with the request's own
+        secrets; a body cut to ``--journal-entry-bytes`` no longer parses, so its
+        credential-named JSON members are also masked by name, as far as each goes."""
+        masked = mask_body(body, self.secrets(headers, query)).decode("utf-8", "replace")
+        try:
+            decode_json(masked.encode())
+        except ValueError:
+            return _JSON_SECRET.sub(rf'\1"{MASK}"', masked)
+        return masked
+
     def _may_hold_secret(self, raw: str) -> bool:
         """Cheap pre-check: an encoded name could hide anything; else look for the words."""
         if "%" in raw or not raw.isascii():
@@ -167,6 +178,14 @@ class Masker:
         return any(word in lowered for word in CREDENTIAL_WORDS) or any(
             name in lowered for name in self.params
         )
+
+
+#: A JSON member whose name holds a credential word, in text that no longer parses (a body cut
+#: short): its string value, or what is left of it.
+_JSON_SECRET = re.compile(
+    r'("[^"]*(?:' + "|".join(CREDENTIAL_WORDS) + r')[^"]*"\s*:\s*)"(?:[^"\\]|\\.)*"?',
+    re.IGNORECASE,
+)
 
 
 # -- registered secret values -------------------------------------------------------------------

@@ -73,6 +73,8 @@ class Record(NamedTuple):
     #: ``True`` when ``query`` and ``headers`` were masked before the record was stored (a
     #: journal shared through Redis never holds a secret): readers must not mask them again.
     masked: bool = False
+    #: The request body as read (at most ``--journal-entry-bytes``; masked with the rest).
+    body: bytes = b""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,13 +94,16 @@ class Entry:
     warnings: tuple[str, ...] = ()
     violations: tuple[dict[str, Any], ...] = ()
     source: str = "mock"
+    body: str | None = None
 
     @classmethod
     def of(cls, id_: int, record: Record, masker: Masker) -> Entry:
         query = record.query.decode("latin-1")
         if record.masked:
             headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in record.headers}
+            body = record.body.decode("utf-8", "replace") if record.body else None
         else:
+            body = masker.body(record.body, record.headers, query) if record.body else None
             query, headers = masker.query(query), masker.header_items(record.headers)
         return cls(
             id=id_,
@@ -114,6 +119,7 @@ class Entry:
             warnings=record.warnings,
             violations=record.violations,
             source=record.source,
+            body=body,
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -133,6 +139,7 @@ class Entry:
             "warnings": list(self.warnings),
             "violations": list(self.violations),
             "source": self.source,
+            "body": self.body,
         }
 
 

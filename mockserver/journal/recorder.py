@@ -83,6 +83,12 @@ class Recorder:
             headers = tuple(cut_headers)
             if dropped:
                 warnings = (*warnings, cut_warning(dropped, self.entry_bytes))
+        body = exchange.body
+        if not isinstance(body, bytes):
+            body = b""
+        elif len(body) > self.entry_bytes:
+            warnings = (*warnings, body_cut_warning(len(body) - self.entry_bytes, self.entry_bytes))
+            body = body[: self.entry_bytes]
         record = Record(
             time.time(),
             api,
@@ -96,6 +102,7 @@ class Recorder:
             warnings,
             exchange.violations,
             exchange.source,
+            body=body,
         )
         self.journal.append(record)
         for tap in self.taps:
@@ -121,6 +128,10 @@ def cut_warning(dropped: int, limit: int) -> str:
         f"request cut to {limit:,} bytes in the journal: {dropped:,} bytes of target and headers "
         "not kept (--journal-entry-bytes)"
     )
+
+
+def body_cut_warning(dropped: int, limit: int) -> str:
+    return f"request body cut to {limit:,} bytes in the journal: {dropped:,} bytes not kept"
 
 
 def cut(

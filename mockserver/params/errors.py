@@ -64,6 +64,10 @@ MESSAGES: dict[str, str] = {
     "unique_items": "must not repeat items",
     "const": "must be {expected}",
     "extra_forbidden": "is not a query parameter of this operation",
+    # Request bodies (params/body.py)
+    "json_invalid": "is not valid JSON",
+    "type": "must be of type {expected}",
+    "body_extra": "is not a field of this body",
 }
 
 

@@ -27,9 +27,10 @@ from mockserver.conformance.validator import Violation
 from mockserver.control.index import PROXY_KEY
 from mockserver.control.mount import PREFIX
 from mockserver.crash import ContainCrashes
-from mockserver.exchange import Exchange, read_body
+from mockserver.exchange import Exchange
 from mockserver.journal.masking import Masker, Redactor, log_safe, mask_text
 from mockserver.journal.recorder import Recorder
+from mockserver.params.body import receive_body
 from mockserver.reality.cassette import CassetteWriter
 from mockserver.reality.checks import ApiChecks, shown, split
 from mockserver.reality.forward import Upstream, UpstreamAnswer, UpstreamFailure
@@ -110,10 +111,10 @@ class ProxyApp:
         path: str = scope["path"]
         query: bytes = scope["query_string"]
         headers = scope["headers"]
-        body = await read_body(receive, MAX_BODY)
+        body = await receive_body(receive, MAX_BODY)
         if body is None:
             return
-        if len(body) > MAX_BODY:
+        if not isinstance(body, bytes):  # past MAX_BODY
             reply = self.dialect.error(413, f"request body over {MAX_BODY} bytes")
             self.recorder.record(noted, reply.status)
             await send_reply(send, reply)

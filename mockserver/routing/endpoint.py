@@ -11,6 +11,7 @@ from starlette.types import Receive, Scope
 
 from mockserver.errors import ConformanceError
 from mockserver.exchange import Exchange
+from mockserver.params.body import receive_body
 from mockserver.params.unknown import warning_headers
 from mockserver.pipeline import OperationPipeline
 from mockserver.state.base import OverrideStore
@@ -55,6 +56,18 @@ class PathEndpoint:
         self.overrides = overrides
         self.recorded: Recorded = recorded if recorded is not None else _NothingRecorded()
         self.not_allowed = dialect.method_not_allowed(sorted(self.pipelines))
+        #: Whether any operation of the path reads a JSON body (one attribute check if none).
+        self.reads_body = any(p.body is not None for p in self.pipelines.values())
+
+    async def receive(self, exchange: Exchange, receive: Receive) -> bool:
+        """Read the request's body into ``exchange.body`` when its operation declares a JSON
+        body (bounded: past the limit, the pipeline answers 413); ``False`` when the client
+        left before sending all of it."""
+        pipeline = self.pipelines.get(exchange.scope["method"])
+        if pipeline is None or pipeline.body is None:
+            return True
+        exchange.body = await receive_body(receive, pipeline.body_limit)
+        return exchange.body is not None
 
     def answer(self, exchange: Exchange) -> tuple[Reply, float]:
         """``(reply, delay in seconds)``: the operation's answer, or a fault's."""

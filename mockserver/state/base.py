@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from mockserver.journal.record import Record
+from mockserver.state.ledger import Ledger
 from mockserver.state.values import Fault, OperationKey, Preference, Scenario
 
 if TYPE_CHECKING:
@@ -147,6 +148,8 @@ class State:
     overrides: OverrideStore
     windows: WindowStore
     data: DataStore
+    #: Writes (segments created, edited, deleted, refreshed; the mock clock), in order.
+    writes: Ledger
 
     def attach(self, runtimes: Mapping[str, Replicable], masker: Masker) -> None:
         """Called once the app is built: the APIs whose data versions to follow, and the

@@ -17,6 +17,7 @@ from typing import Any
 
 from mockserver.journal.record import Record
 from mockserver.state.base import State
+from mockserver.state.ledger import Ledger, MemoryWriteLog
 from mockserver.state.values import Fault, OperationKey, Preference, Scenario
 
 
@@ -230,4 +231,5 @@ def memory_state(journal_size: int, seed: int = 0, base_fault: Fault | None = No
         MemoryOverrides(seed, base_fault),
         MemoryWindows(),
         MemoryData(),
+        Ledger(MemoryWriteLog()),
     )

@@ -18,6 +18,7 @@ from mockserver.params.errors import ParamError
 from mockserver.params.grammar import Grammar
 from mockserver.spec.model import Operation
 from mockserver.state.base import WindowStore
+from mockserver.state.ledger import Ledger
 
 __all__ = [
     "Backend",
@@ -27,6 +28,7 @@ __all__ = [
     "ErrorDialect",
     "GeneratedBackend",
     "Handler",
+    "Ledger",
     "Reply",
     "Vendor",
     "VendorOptions",
@@ -55,12 +57,14 @@ class Reply(NamedTuple):
 
 class Call(NamedTuple):
     """One decoded request, as a behaviour sees it (``headers``: the request's, lower-cased
-    names, first value of each)."""
+    names, first value of each; ``body``: the JSON body decoded and valid by the operation's
+    request schema, ``None`` when it declares none or none was sent)."""
 
     operation: Operation
     params: Mapping[str, Any]
     headers: Mapping[str, str]
     credential: str | None = None
+    body: Any = None
 
 
 Handler = Callable[[Call], Reply]
@@ -88,10 +92,12 @@ class VendorOptions:
 
     ``extra`` carries the vendor-specific CLI options; ``windows`` (the rate-limit window
     store, ``state.windows``: shared when the state is) and ``clock`` are where rate-limit
-    counts live and the time they count in (a fixed clock in tests).
+    counts live and the time they count in (a fixed clock in tests); ``writes`` is the write log
+    requests append to and the mock clock (``state.writes``: shared when the state is).
     """
 
     windows: WindowStore
+    writes: Ledger
     seed: int = 0
     fixtures_dir: Path | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)

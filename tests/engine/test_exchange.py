@@ -1,17 +1,13 @@
-"""The request body of a write operation: read whole up to its limit, decoded into
-``Exchange.body``, refused in the API's dialect when too large or not JSON."""
+"""A request body is read whole up to its operation's limit (``params.body.receive_body``), and
+a client that leaves before sending all of it gets no answer: a write is never answered, nor
+forwarded by the proxy, with part of its body."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
 
-import pytest
-
-from mockserver.app import decode_body
-from mockserver.exchange import Exchange, read_body
-from mockserver.limits import MAX_REQUEST_BODY
-from mockserver.vendors import vendor
+from mockserver.params.body import TOO_LARGE, receive_body
 
 
 def receiving(*messages: dict[str, Any]):
@@ -29,37 +25,14 @@ def chunk(body: bytes, more: bool = False) -> dict[str, Any]:
 
 def test_a_body_in_chunks_is_read_whole():
     receive = receiving(chunk(b'{"na', more=True), chunk(b'me": "x"}'))
-    assert asyncio.run(read_body(receive, 100)) == b'{"name": "x"}'
+    assert asyncio.run(receive_body(receive, 100)) == b'{"name": "x"}'
 
 
 def test_reading_stops_past_the_limit():
     receive = receiving(*(chunk(b"x" * 60, more=True) for _ in range(100)))
-    body = asyncio.run(read_body(receive, 100))
-    assert body is not None and 100 < len(body) <= 160
+    assert asyncio.run(receive_body(receive, 100)) is TOO_LARGE
 
 
 def test_a_client_gone_while_sending_is_no_body():
     receive = receiving(chunk(b"{", more=True), {"type": "http.disconnect"})
-    assert asyncio.run(read_body(receive, 100)) is None
-
-
-@pytest.mark.parametrize(
-    ("body", "status", "decoded"),
-    [
-        (b'{"name": "x", "ids": [1]}', None, {"name": "x", "ids": [1]}),
-        (b"", None, None),
-        (b'{"name": ', 400, None),
-        (b"\xff\xfe", 400, None),
-        (b"[" * 100_000, 400, None),
-        (b" " * (MAX_REQUEST_BODY + 1), 413, None),
-    ],
-    ids=["json", "empty", "cut", "not utf-8", "too deep", "too large"],
-)
-def test_a_body_is_decoded_or_refused_in_the_dialect(body, status, decoded):
-    exchange = Exchange({"type": "http", "method": "POST", "headers": []}, 0.0)
-    dialect = vendor("sendgrid").dialect
-    refusal = decode_body(exchange, body, dialect)
-    assert (refusal.status if refusal is not None else None) == status
-    assert exchange.body == decoded
-    if refusal is not None:  # in the API's own error shape
-        assert refusal.media_type == dialect.error(status, "any").media_type
+    assert asyncio.run(receive_body(receive, 100)) is None

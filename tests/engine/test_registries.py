@@ -51,8 +51,8 @@ def test_a_misspelled_handler_fails_the_build_naming_it():
 
 def test_claiming_an_operation_the_spec_lacks_fails_the_build():
     real = vendor("sendgrid")
-    claims = dataclasses.replace(real, operations=real.operations | {"DeleteSegment"})
-    with pytest.raises(RegistryError, match="'DeleteSegment', not an operationId"):
+    claims = dataclasses.replace(real, operations=real.operations | {"PurgeSegment"})
+    with pytest.raises(RegistryError, match="'PurgeSegment', not an operationId"):
         build_app(ServeConfig(apis=("sendgrid",)), vendors={"sendgrid": claims})
 
 

@@ -8,7 +8,9 @@ What is shared and how (details in docs/SCALING.md):
 - data versions: the document of the version in force is stored in Redis; each replica builds
   it and swaps it in (``stores.RedisData`` + ``replica.Replica``);
 - the journal: one bounded stream, secrets masked before they are stored
-  (``journal.RedisJournal``).
+  (``journal.RedisJournal``);
+- writes (segments created, edited, deleted, refreshed; the mock clock): one ordered log, read
+  before each write and each read of what writes change (``writes.RedisWriteLog``).
 
 Anyone who can reach the store can write under the prefix: every value read back is checked,
 and a bad one is skipped and logged once (``link.Link.skip``), never raised.
@@ -24,11 +26,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mockserver.state.base import State
+from mockserver.state.ledger import Ledger
 from mockserver.state.redis.journal import RedisJournal
 from mockserver.state.redis.link import Link
 from mockserver.state.redis.overrides import RedisOverrides
 from mockserver.state.redis.replica import Replica
 from mockserver.state.redis.stores import RedisData, RedisWindows
+from mockserver.state.redis.writes import RedisWriteLog
 from mockserver.state.values import Fault
 
 if TYPE_CHECKING:
@@ -44,11 +48,14 @@ class RedisState(State):
     overrides: RedisOverrides
     windows: RedisWindows
     data: RedisData
+    writes: Ledger
     link: Link
     replica: Replica = field(init=False, default=None)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
-        replica = Replica(self.link, self.journal, self.overrides, self.windows, self.data)
+        replica = Replica(
+            self.link, self.journal, self.overrides, self.windows, self.data, self.writes
+        )
         object.__setattr__(self, "replica", replica)
 
     def attach(self, runtimes: Mapping[str, Replicable], masker: Masker) -> None:
@@ -104,5 +111,6 @@ def redis_state(
         RedisOverrides(link, seed, base_fault),
         RedisWindows(link),
         RedisData(link),
+        Ledger(RedisWriteLog(link)),
         link,
     )

@@ -86,9 +86,15 @@ class Packer:
                 list(record.warnings),
                 list(record.violations),
                 record.source,
+                self._body(record),
             ],
             default=str,
         )
+
+    def _body(self, record: Record) -> str:
+        if not record.body:
+            return ""
+        return self.masker.body(record.body, record.headers, record.query.decode("latin-1"))
 
     def _header_items(self, raw: Any) -> list[tuple[str, str]]:
         key = tuple(raw)
@@ -105,9 +111,11 @@ class Packer:
 
 
 def unpack(data: bytes) -> Record:
-    time, api, operation, method, path, query, status, ms, headers, warnings, violations, source = (
-        orjson.loads(data)
-    )
+    fields = orjson.loads(data)
+    time, api, operation, method, path, query, status, ms, headers, warnings, violations = fields[
+        :11
+    ]
+    source, body = (*fields[11:], "")[:2]
     return Record(
         time,
         api,
@@ -122,6 +130,7 @@ def unpack(data: bytes) -> Record:
         tuple(violations),
         source,
         masked=True,
+        body=body.encode(),
     )
 
 

@@ -30,9 +30,11 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from mockserver.errors import MockServerError
+from mockserver.state.ledger import Ledger
 from mockserver.state.redis.link import LOST, Link, reason_of
 from mockserver.state.redis.overrides import RESET, RedisOverrides
 from mockserver.state.redis.stores import DATA_CHANGED, WINDOWS_CLEARED, RedisData, RedisWindows
+from mockserver.state.redis.writes import WRITES_CHANGED
 
 if TYPE_CHECKING:
     from mockserver.state.base import Replicable
@@ -79,9 +81,12 @@ class Replica:
         overrides: RedisOverrides,
         windows: RedisWindows,
         data: RedisData,
+        writes: Ledger,
     ) -> None:
         self.link = link
         self.journal, self.overrides, self.windows, self.data = journal, overrides, windows, data
+        #: Told when another process wrote (its memos drop; its next read syncs).
+        self.writes = writes
         self.id = replica_id()
         self.runtimes: Mapping[str, Replicable] = {}
         self._replicas = self.link.key("replicas")
@@ -166,11 +171,14 @@ class Replica:
             self._build.set()
         elif data == WINDOWS_CLEARED:
             self.windows.forget()
+        elif data == WRITES_CHANGED:
+            self.writes.notify()
 
     def resync(self) -> None:
         """After a start or a loss: reload everything, store the journal's backlog."""
         self.link.recovered.clear()
         self.overrides.reload()
+        self.writes.notify()
         self.journal.wake()
         for api, runtime in self.runtimes.items():
             self.data.keep_numbering(api, runtime.version)
@@ -180,6 +188,7 @@ class Replica:
     def check(self) -> None:
         """The periodic safety net: an event missed is caught here."""
         self.overrides.reload()
+        self.writes.notify()
         self._build.set()
         self.heartbeat()
 

@@ -101,6 +101,7 @@ class SendGrid:
             keys=KeyRing.of(configured),
             limiter=RateLimiter(rate_limit, options.windows, options.clock),
             dialect=self.dialect,
+            writes=options.writes,
         )
 
 

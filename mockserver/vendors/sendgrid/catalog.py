@@ -60,6 +60,8 @@ class Catalog:
     contacts: Contacts
     list_members: dict[str, RowSet]
     segments: tuple[Segment, ...]
+    #: The seed the world was generated from (v2 queries rebuild its store from it).
+    seed: int = 0
     by_id: dict[str, Segment] = field(init=False, repr=False)
     #: The unfiltered list answer.
     all_bytes: bytes = field(init=False, repr=False)
@@ -179,7 +181,19 @@ def _build_catalog(spec: WorldSpec, seed: int, count: int | None) -> Catalog:
         store.close()
         release_freed_memory(len(contacts) * CONTACT_BYTES)
     segments = _serialize(spec, seed, contacts, memberships)
-    return Catalog(spec, contacts, list_members, segments)
+    return Catalog(spec, contacts, list_members, segments, seed)
+
+
+def query_store(catalog: Catalog) -> ContactStore:
+    """A store of the catalog's contacts and events for queries after the build (v2 segments):
+    the build's own store is closed to free its memory, so a world only v1 reads never pays."""
+    store = ContactStore([(custom.name, custom.type) for custom in catalog.spec.custom_fields])
+    try:
+        _insert_rows(catalog.spec, catalog.seed, store, catalog.contacts)
+    except BaseException:
+        store.close()
+        raise
+    return store
 
 
 def _insert_rows(spec: WorldSpec, seed: int, store: ContactStore, contacts: Contacts) -> None:
