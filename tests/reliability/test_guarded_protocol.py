@@ -25,6 +25,7 @@ from tests.reliability.serve import ServeProcess
 from tests.state.redis_server import MISSING, RedisServer, redis_binary
 
 LIMIT = 1024
+SG_KEY = "Bearer SG." + "a" * 22 + "." + "b" * 43
 CHUNKED = (
     b"POST /x HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n"
 )
@@ -161,6 +162,29 @@ def test_a_request_waiting_when_its_connection_is_refused_is_not_journaled_as_an
         assert ended.wait(5)
     assert journaled == [499]
     assert not [r for r in caplog.records if "Exception in ASGI application" in r.getMessage()]
+
+
+def test_a_write_whose_client_leaves_mid_body_is_not_answered():
+    """A body cut short is no body: no segment is made from part of one."""
+    with LiveServer(ServeConfig(apis=("sendgrid",))) as server:
+        journaled: list[int] = []
+        ended = threading.Event()
+        server.app.recorder.taps.append(
+            lambda record: (journaled.append(record.status), ended.set())
+        )
+        with socket.create_connection(("127.0.0.1", int(server.url.rsplit(":", 1)[1]))) as sock:
+            sock.sendall(
+                b"POST /v3/marketing/segments/2.0 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b"Authorization: " + SG_KEY.encode() + b"\r\n"
+                b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+                b'{"name": "half'
+            )
+        assert ended.wait(5)
+        listed = httpx.get(
+            server.url + "/v3/marketing/segments/2.0", headers={"authorization": SG_KEY}
+        )
+    assert journaled[0] == 499
+    assert "half" not in listed.text
 
 
 def test_a_latency_answers_200():
