@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import textwrap
+from collections.abc import Sequence
 from pathlib import Path
 
 
@@ -12,6 +15,29 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def add_command(
+    commands: argparse._SubParsersAction,
+    name: str,
+    help: str,
+    description: str,
+    examples: Sequence[tuple[str, str]] = (),
+) -> argparse.ArgumentParser:
+    """A sub-command whose help ends with examples: each a command line and what it does."""
+    width = max(40, shutil.get_terminal_size().columns - 2)
+    epilog = "examples:\n" + "\n".join(
+        f"  {line}\n"
+        + textwrap.fill(what, width, initial_indent=" " * 6, subsequent_indent=" " * 6)
+        for line, what in examples
+    )
+    return commands.add_parser(
+        name,
+        help=help,
+        description=textwrap.fill(description, width),
+        epilog=epilog if examples else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
 
 
 def readable_dir(value: str) -> Path:

@@ -20,6 +20,7 @@ from mockserver.journal.record import Entry, Filter, read
 from mockserver.limits import LoadLimits
 from mockserver.numbers import parse_int
 from mockserver.params.errors import describe
+from mockserver.progress import REPORTER
 from mockserver.runtime import ApiRuntime
 from mockserver.scenarios.prefer import parse_bool, parse_code
 from mockserver.scenarios.responder import Responder
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
 
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
 SCENARIO_FIELDS = {"code", "example", "dynamic", "times"}
+#: Bytes of cassette read and checked per second (4 MB: ~0.12 s): past ~1 s, progress shows.
+CASSETTE_BYTES_PER_SECOND = 30_000_000
 OVERTAKEN = "a newer data load or a reset began while this one was built; nothing was changed"
 
 
@@ -238,7 +241,9 @@ def load_cassette(target: ControlTarget, body: bytes) -> dict[str, Any]:
     if not body.strip():
         raise ControlError("the cassette is empty; send JSON Lines, one exchange per line")
     try:
-        exchanges = replays.parse(body, "cassette")
+        with REPORTER.task("cassette load", len(body) / CASSETTE_BYTES_PER_SECOND) as task:
+            exchanges = replays.parse(body, "cassette")
+            task.finish(f"{len(exchanges):,} exchanges", verb="checked")
     except DataError as exc:
         raise ControlError("invalid cassette; nothing was changed", exc.reasons) from None
     replays.install(exchanges)

@@ -119,7 +119,9 @@ class Recorder:
             warnings = exchange.warnings
             notes = "".join(f"; {warning}" for warning in warnings) if warnings else ""
             method = log_safe(scope["method"], 32)
-            access_log.info("%s %s %d %.1fms%s", method, target, status, ms, notes)
+            fields = {"method": method, "path": target, "status": status, "ms": round(ms, 1)}
+            fields["warnings"] = list(warnings)  # the fields of a line of --log-format json
+            access_log.info("%s %s %d %.1fms%s", method, target, status, ms, notes, extra=fields)
         return ms
 
 
@@ -130,8 +132,12 @@ def cut_warning(dropped: int, limit: int) -> str:
     )
 
 
+#: How a journal entry's warning says its body was cut (``verify`` never resends such a body).
+BODY_CUT = "request body cut to"
+
+
 def body_cut_warning(dropped: int, limit: int) -> str:
-    return f"request body cut to {limit:,} bytes in the journal: {dropped:,} bytes not kept"
+    return f"{BODY_CUT} {limit:,} bytes in the journal: {dropped:,} bytes not kept"
 
 
 def cut(

@@ -1,8 +1,10 @@
 """``mockserver proxy``: forward an app's requests to the real deployment and judge both sides.
 
 Every request outside ``/__mockserver`` goes to the upstream as it came (method, path, query
-bytes, end-to-end headers, body; ``Host`` rewritten) and the upstream's answer comes back
-unchanged. Both are judged against the bundled spec (``checks``): each breaking violation goes
+bytes, end-to-end headers, body - read whole within the mock's own request-body bound, else 413
+in the API's dialect; ``Host`` rewritten) and the upstream's answer comes back unchanged. Both
+are judged against the bundled spec (``checks``: the request's parameters and JSON body, the
+answer); the body is kept in the journal entry (masked when read). Each breaking violation goes
 to the exchange's journal entry, to one log line and to an ``x-mockserver-violation`` answer
 header; additive changes (the consumer-tolerant mode) are journal warnings and INFO lines. A CORS
 preflight is forwarded but not judged: it is the browser's question, not an API call.
@@ -30,6 +32,7 @@ from mockserver.crash import ContainCrashes
 from mockserver.exchange import Exchange
 from mockserver.journal.masking import Masker, Redactor, log_safe, mask_text
 from mockserver.journal.recorder import Recorder
+from mockserver.limits import MAX_REQUEST_BODY
 from mockserver.params.body import receive_body
 from mockserver.reality.cassette import CassetteWriter
 from mockserver.reality.checks import ApiChecks, shown, split
@@ -51,8 +54,6 @@ VIOLATION_HEADER = b"x-mockserver-violation"
 #: Violation headers on one answer at most (the journal keeps them all).
 MAX_VIOLATION_HEADERS = 20
 MAX_HEADER_VALUE = 300
-#: A request body the proxy reads into memory at most (streaming is not supported).
-MAX_BODY = 16 * 1024 * 1024
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -78,6 +79,7 @@ class ProxyApp:
         dialect: ErrorDialect,
         recording: Recording | None = None,
         replays: Replays | None = None,
+        body_limit: int = MAX_REQUEST_BODY,
     ) -> None:
         self.api = api
         self.upstream = upstream
@@ -89,6 +91,8 @@ class ProxyApp:
         self.recording = recording
         #: A cassette loaded through the control API answers before the upstream is asked.
         self.replays = replays
+        #: The largest request body forwarded (the mock's own bound; past it, 413).
+        self.body_limit = body_limit
         self._exchange = ContainCrashes(self.exchange, self._crash)
         self._control_dir = PREFIX + "/"
 
@@ -111,14 +115,18 @@ class ProxyApp:
         path: str = scope["path"]
         query: bytes = scope["query_string"]
         headers = scope["headers"]
-        body = await receive_body(receive, MAX_BODY)
+        # A client that leaves before its body is complete has nothing forwarded: a cut write
+        # must not reach the upstream.
+        body = await receive_body(receive, self.body_limit)
         if body is None:
             return
-        if not isinstance(body, bytes):  # past MAX_BODY
-            reply = self.dialect.error(413, f"request body over {MAX_BODY} bytes")
+        if not isinstance(body, bytes):  # past the limit
+            message = f"request body larger than {self.body_limit} bytes"
+            reply = self.dialect.error(413, message, "body")
             self.recorder.record(noted, reply.status)
             await send_reply(send, reply)
             return
+        noted.body = body  # the journal keeps it (masked when read)
         text_headers = first_values(headers)
         preflight = method == "OPTIONS" and "access-control-request-method" in text_headers
         route = None if preflight else self.checks.route(method, path)
@@ -128,11 +136,11 @@ class ProxyApp:
         found = (
             []
             if preflight
-            else self.checks.request_violations(method, path, route, query, text_headers)
+            else self.checks.request_violations(method, path, route, query, text_headers, body)
         )
         unknown = self.checks.unknown_query(route, query)
         if self.replays is not None and self.replays.active and operation is not None:
-            recorded = self.replays.match(self.api, scope)
+            recorded = self.replays.match(self.api, scope, body)
             if recorded is not None:
                 noted.source = "replay"
                 self._note(

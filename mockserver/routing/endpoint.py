@@ -29,13 +29,13 @@ class Recorded(Protocol):
 
     active: bool
 
-    def match(self, api: str, scope: Scope) -> Reply | None: ...
+    def match(self, api: str, scope: Scope, body: object = None) -> Reply | None: ...
 
 
 class _NothingRecorded:
     active = False
 
-    def match(self, api: str, scope: Scope) -> Reply | None:
+    def match(self, api: str, scope: Scope, body: object = None) -> Reply | None:
         return None
 
 
@@ -83,7 +83,7 @@ class PathEndpoint:
                 return pipeline.fault(exchange, status), delay
         try:
             if self.recorded.active:
-                recorded = self.recorded.match(pipeline.key[0], scope)
+                recorded = self.recorded.match(pipeline.key[0], scope, exchange.body)
                 if recorded is not None:
                     exchange.source = REPLAY
                     return recorded, delay

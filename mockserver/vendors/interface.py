@@ -16,6 +16,7 @@ from typing import Any, NamedTuple, Protocol
 
 from mockserver.params.errors import ParamError
 from mockserver.params.grammar import Grammar
+from mockserver.progress import REPORTER, Reporter
 from mockserver.spec.model import Operation
 from mockserver.state.base import WindowStore
 from mockserver.state.ledger import Ledger
@@ -104,6 +105,8 @@ class VendorOptions:
     clock: Callable[[], float] = time.time
     #: The largest fixture file a vendor reads (``--max-load-bytes``); ``None``: no limit.
     max_file_bytes: int | None = None
+    #: Where a long build reports its progress (default: the process's, set up by the CLI).
+    progress: Reporter = field(default_factory=lambda: REPORTER)
 
 
 class Backend:
@@ -123,8 +126,15 @@ class Backend:
         return None
 
     def inventory(self) -> Mapping[str, Sequence[str]]:
-        """The ids of each collection in service, for the console's index page."""
+        """The ids of each collection in service, for the console's index page. An entry is an
+        id, optionally followed by a space and a label (a created segment's name); a collection
+        named ``created ...`` holds what the API's writes made."""
         return {}
+
+    def describe(self) -> str:
+        """What this data version holds, in one line, for the start-up banner (empty: say
+        nothing)."""
+        return ""
 
     def prebuilt(self) -> Iterable[tuple[str, Reply]]:
         """``(operationId, reply)`` of every answer serialized at build time: the engine
@@ -161,6 +171,8 @@ class CliOption:
     type: Callable[[str], Any] = str
     default: Any = None
     action: str | None = None
+    #: What to type, as ``--help`` shows it (``N``, ``N/min``); default: the flag's name.
+    metavar: str | None = None
 
 
 @dataclass(frozen=True)

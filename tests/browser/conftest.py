@@ -103,8 +103,9 @@ class Console:
         ]
 
 
-#: Background reads the page makes on its own: the journal poll and the scenario refresh.
-POLLS = {("GET", CONSOLE + "requests"), ("GET", CONSOLE + "scenarios")}
+#: Background reads the page makes on its own: the journal poll, the scenario refresh and the
+#: clock read after a reset.
+POLLS = {("GET", CONSOLE + "requests"), ("GET", CONSOLE + "scenarios"), ("GET", CONSOLE + "clock")}
 
 
 def control_api(server: Any, method: str, endpoint: str, **params: Any) -> Any:

@@ -203,13 +203,17 @@ def test_every_control_is_exactly_one_control_api_call(page, console_server):
         for api in control_api(console_server, "GET", "health")["apis"]
         for methods in control_api(console_server, "GET", f"specs/{api}.json")["paths"].values()
     )
-    # scenario set/clear and fault set/clear per operation; every operation's faults, journal, reset
-    assert len(controls) == 4 * operations + 2 + 2
+    # scenario set/clear and fault set/clear per operation; every operation's faults, journal,
+    # reset; the clock (advance, real time)
+    assert len(controls) == 4 * operations + 2 + 2 + 2
     page.control_calls()  # forget the page load
     for control in controls:
         expected = control.get_attribute("data-call")
         if control.tag_name == "form":
-            if "scenario" in control.get_attribute("class"):
+            if control.get_attribute("id") == "clock":
+                page.find("input[name=advance]", control).clear()
+                page.find("input[name=advance]", control).send_keys("PT1M")
+            elif "scenario" in control.get_attribute("class"):
                 Select(page.find("select[name=answer]", control)).select_by_index(1)
                 page.find("input[name=times]", control).send_keys("2")
             else:  # a fault: one operation's or every operation's
@@ -236,6 +240,8 @@ def test_every_control_is_exactly_one_control_api_call(page, console_server):
             key = expected.removeprefix("PUT /faults").lstrip("/")
             stored = faults["operations"][key] if key else faults["global"]
             assert stored == {"latency_ms": [1.0, 3.0], "error_rate": 0.0}
+        if expected == "PUT /clock":
+            assert call["body"] in ({"advance": "PT1M"}, {"real": True})
         if expected.startswith("DELETE /faults/"):
             assert control_api(console_server, "GET", "faults")["operations"] == {}
     assert control_api(console_server, "GET", "scenarios")["scenarios"] == {}  # Reset was the last

@@ -64,13 +64,19 @@ def own_names(tree: ast.AST) -> set[str]:
     return names
 
 
+def base_name(node: ast.expr) -> str:
+    return node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", "")
+
+
 def offences(source: str, theirs: set[str], ours: set[str]) -> list[str]:
+    """Private library names read or written, overridden in a subclass of a class that is not
+    the mock's own (``ours`` holds its class names), or imported."""
     tree = ast.parse(source)
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute) and node.attr in theirs and node.attr not in ours:
             found.append(f"line {node.lineno}: .{node.attr}")
-        elif isinstance(node, ast.ClassDef) and node.bases:
+        elif isinstance(node, ast.ClassDef) and any(base_name(b) not in ours for b in node.bases):
             for item in node.body:
                 is_method = isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
                 if is_method and item.name in theirs:

@@ -73,6 +73,9 @@ class ActionHubBackend(Backend):
         """The fixture programs (any other program-id answers from a generated world)."""
         return {"programs": sorted(self.programs.fixed)}
 
+    def describe(self) -> str:
+        return self.programs.describe()
+
 
 #: The tenant header: not a secret, but what selects the data.
 #: The tenant header: not a secret, but what selects the data.
@@ -98,12 +101,14 @@ class ActionHub:
             "users of each generated program, i.e. any program-id no fixture defines "
             "(default 1000, at most 1,000,000)",
             type=bounded_int("users", 0, MAX_USERS),
+            metavar="N",
         ),
         CliOption(
             "--recommendations-per-user",
             "recommendations_per_user",
             "recommendations drawn per user of a generated program (default 20)",
             type=bounded_int("recommendations per user", 0, 1000),
+            metavar="N",
         ),
     )
 
@@ -118,6 +123,7 @@ class ActionHub:
             fixtures,
             users=options.extra.get("users"),
             recommendations_per_user=options.extra.get("recommendations_per_user"),
+            progress=options.progress,
         )
         return ActionHubBackend(programs, SegmentsBehaviour(programs, self.dialect).handlers)
 

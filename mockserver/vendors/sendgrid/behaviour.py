@@ -90,6 +90,9 @@ class SendGridBackend(Backend):
             "contacts": self.catalog.contacts.ids,
         }
 
+    def describe(self) -> str:
+        return self.catalog.figures
+
     def prebuilt(self) -> Iterator[tuple[str, Reply]]:
         """Every body serialized at build time, for the engine's once-per-version validation."""
         yield "ListSegment", Reply(200, self.catalog.all_bytes, JSON)
