@@ -34,12 +34,12 @@ class ThreadedServer:
         self._socket.listen(128)
         host, port = self._socket.getsockname()
         self.url = f"http://{host}:{port}"
-        from mockserver.server import never, uvicorn_settings
+        from mockserver.server import uvicorn_settings
 
         options = {
             "log_level": "warning",
             "lifespan": "off",
-            **uvicorn_settings(self.config, eager_for=getattr(app, "answers_at_once", never)),
+            **uvicorn_settings(self.config),
             **uvicorn_options,
         }
         self._server = uvicorn.Server(uvicorn.Config(self.app, **options))
