@@ -40,6 +40,11 @@ BODY_RULES: dict[str, BodyRule] = {
     "CreateSegmentV2": BodyRule(from_examples=("query_dsl",), omit=("parent_list_ids",)),
     "UpdateSegmentV2": BodyRule(from_examples=("query_dsl",), any_of=("name", "query_dsl")),
     "RefreshSegmentV2": BodyRule(from_examples=("user_time_zone",)),
+    # Contacts: valid emails and the world's custom field ids (the examples'), no list the run
+    # did not make; a search is an SGQL condition.
+    "UpsertContacts": BodyRule(from_examples=("contacts",), omit=("list_ids",)),
+    "SearchContacts": BodyRule(from_examples=("query",)),
+    "SearchContactsByEmails": BodyRule(from_examples=("emails",)),
 }
 
 

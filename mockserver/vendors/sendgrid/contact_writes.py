@@ -146,14 +146,13 @@ class ContactWrites:
     def delete(self, call: Call) -> Reply:
         everything = call.params.get("delete_all_contacts")
         ids = [i.lower() for i in split_ids(call.params.get("ids"))]
-        if everything is not None and everything != "true":
-            return self.refuse("delete_all_contacts", "delete_all_contacts must be 'true'")
-        if bool(everything) == bool(ids):
-            message = "set either ids or delete_all_contacts=true (not both)"
+        if not ids and everything != "true":
+            message = "set ids, or delete_all_contacts=true to delete every contact"
             return self.refuse("ids", message)
         if len(ids) > MAX_DELETE_IDS:
             return self.refuse("ids", f"at most {MAX_DELETE_IDS} ids per request")
-        entry = {"op": "contacts_delete", **({"all": True} if everything else {"ids": ids})}
+        # Both given: the ids win (the narrower deletion).
+        entry = {"op": "contacts_delete", **({"ids": ids} if ids else {"all": True})}
         return self._job(lambda view: entry)
 
     # -- reads ------------------------------------------------------------------------------------
