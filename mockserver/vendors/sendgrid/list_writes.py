@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 import numpy as np
 
@@ -98,7 +99,7 @@ class ListWrites:
             start = ids.index(token) if token in ids else len(items)
         page = items[start : start + size]
         link = f"{ORIGIN}/v3/marketing/lists?page_size={size}&page_token="
-        metadata: dict[str, Any] = {"self": link + token, "count": len(items)}
+        metadata: dict[str, Any] = {"self": link + quote(token, safe=""), "count": len(items)}
         if start + size < len(items):
             metadata["next"] = link + items[start + size][0]
         if start > 0:
