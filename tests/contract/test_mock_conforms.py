@@ -14,17 +14,36 @@ pytestmark = pytest.mark.slow
 
 OPERATIONS = {
     "actionhub": ["GET /segment", "GET /segments"],
-    "sendgrid": [
-        "DELETE /v3/marketing/segments/2.0/{segment_id}",
-        "DELETE /v3/marketing/segments/{segment_id}",
-        "GET /v3/marketing/segments",
-        "GET /v3/marketing/segments/2.0",
-        "GET /v3/marketing/segments/2.0/{segment_id}",
-        "GET /v3/marketing/segments/{segment_id}",
-        "PATCH /v3/marketing/segments/2.0/{segment_id}",
-        "POST /v3/marketing/segments/2.0",
-        "POST /v3/marketing/segments/2.0/refresh/{segment_id}",
-    ],
+    "sendgrid": sorted(
+        [
+            "DELETE /v3/marketing/segments/2.0/{segment_id}",
+            "DELETE /v3/marketing/segments/{segment_id}",
+            "GET /v3/marketing/segments",
+            "GET /v3/marketing/segments/2.0",
+            "GET /v3/marketing/segments/2.0/{segment_id}",
+            "GET /v3/marketing/segments/{segment_id}",
+            "PATCH /v3/marketing/segments/2.0/{segment_id}",
+            "POST /v3/marketing/segments/2.0",
+            "POST /v3/marketing/segments/2.0/refresh/{segment_id}",
+            "PUT /v3/marketing/contacts",
+            "GET /v3/marketing/contacts",
+            "DELETE /v3/marketing/contacts",
+            "GET /v3/marketing/contacts/count",
+            "GET /v3/marketing/contacts/{id}",
+            "GET /v3/marketing/contacts/imports/{id}",
+            "POST /v3/marketing/contacts/search",
+            "POST /v3/marketing/contacts/search/emails",
+            "POST /v3/marketing/contacts/batch",
+            "GET /v3/marketing/field_definitions",
+            "POST /v3/marketing/lists",
+            "GET /v3/marketing/lists",
+            "GET /v3/marketing/lists/{id}",
+            "PATCH /v3/marketing/lists/{id}",
+            "DELETE /v3/marketing/lists/{id}",
+            "GET /v3/marketing/lists/{id}/contacts/count",
+            "DELETE /v3/marketing/lists/{id}/contacts",
+        ]
+    ),
 }
 #: Operations whose parameters leave room for 100 distinct fuzzed requests.
 FUZZED = {"GET /segment", "GET /segments", "GET /v3/marketing/segments"}
