@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import orjson
 
+from mockserver.resources import bundled_dir
 from mockserver.vendors.sendgrid import compiled, names, precompile
+from mockserver.vendors.sendgrid.fixtures import fixture_document
 from mockserver.vendors.sendgrid.query import SegmentQuery
 from mockserver.vendors.sendgrid.sql import parse_query
+from mockserver.vendors.sendgrid.values import parse_instant, stable_uuid
 from tests.processes import run_snippet
 
 
@@ -43,6 +46,39 @@ def test_serving_the_default_data_needs_no_parser():
         "from mockserver.app import build_app\n"
         "from mockserver.config import ServeConfig\n"
         "build_app(ServeConfig())\n"
+        "print([m for m in ('sqlglot', 'faker') if m in sys.modules])\n"
+    )
+    assert run_snippet(code, hash_seed="0") == "[]"
+
+
+def test_another_seeds_queries_come_from_the_table_equal_to_compiling_them():
+    document = fixture_document(bundled_dir("fixtures") / "sendgrid")
+    now = parse_instant(document["now"])
+    templates = [item["query"].strip() for item in document["segments"]]
+    assert any(compiled.LIST_REF.search(template) for template in templates)
+    for seed in (7, 123456789):
+        list_ids = {
+            item["key"]: stable_uuid(seed, "list", item["key"]) for item in document["lists"]
+        }
+        for template in templates:
+            text = compiled.LIST_REF.sub(lambda match, ids=list_ids: ids[match.group(1)], template)
+            assert compiled.key(compiled.stand_in_text(template), now) in compiled.table()
+            assert compiled.compile_with_lists(template, list_ids, now) == parse_query(text, now)
+
+
+def test_a_query_quoting_a_stand_in_is_compiled_as_written():
+    head = "SELECT contact_id, updated_at FROM contact_data WHERE CONTAINS(list_ids, "
+    tail = ") AND first_name = '00000000-0000-4000-8000-000000000000'"
+    query = compiled.compile_with_lists(head + "'{list:a}'" + tail, {"a": "x"}, 7)
+    assert query == parse_query(head + "'x'" + tail, 7)
+
+
+def test_serving_another_seed_needs_no_parser():
+    code = (
+        "import sys\n"
+        "from mockserver.app import build_app\n"
+        "from mockserver.config import ServeConfig\n"
+        "build_app(ServeConfig(seed=7))\n"
         "print([m for m in ('sqlglot', 'faker') if m in sys.modules])\n"
     )
     assert run_snippet(code, hash_seed="0") == "[]"
