@@ -57,7 +57,7 @@ SERVE_EXAMPLES = (
 )
 
 
-def add_serve_command(commands: argparse._SubParsersAction) -> None:
+def add_serve_command(commands: argparse._SubParsersAction, options: bool = True) -> None:
     serve = add_command(
         commands,
         "serve",
@@ -66,6 +66,9 @@ def add_serve_command(commands: argparse._SubParsersAction) -> None:
         "banner lists what is served (--log-level warning hides it).",
         SERVE_EXAMPLES,
     )
+    serve.set_defaults(run=run_serve)
+    if not options:  # another command runs: no vendor imported for serve's flags
+        return
     serve.add_argument(
         "--api",
         choices=[*REGISTRY, "all"],
@@ -147,7 +150,6 @@ def add_serve_command(commands: argparse._SubParsersAction) -> None:
             else:
                 kwargs.update(type=option.type, default=option.default)
             group.add_argument(option.flag, **kwargs)
-    serve.set_defaults(run=run_serve)
 
 
 def serve_config(args: argparse.Namespace) -> ServeConfig:
