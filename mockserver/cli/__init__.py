@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from collections.abc import Callable, Sequence
 
@@ -53,6 +54,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The root parser has no option taking a value: its first other word names the command.
     command = next((word for word in argv if not word.startswith("-")), None)
     args = parser(command).parse_args(argv)
+    if command != "serve":
+        gc.enable()  # paused by ``python -m mockserver``: only serve turns it on later
     try:
         return args.run(args)
     except KeyboardInterrupt:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import signal
@@ -231,12 +232,14 @@ def run_serve(args: argparse.Namespace) -> int:
     }
     if args.workers == 1:
         freeze_startup_objects()
+        gc.enable()  # paused for start-up by ``python -m mockserver``
         hardened = uvicorn_settings(config, raise_descriptors=True, eager_for=app.answers_at_once)
         uvicorn.run(app, access_log=False, **settings, **hardened)
         return stopped()
     # Each worker builds its own app from the same config: same seed, same bytes. The data was
     # checked above, so a bad fixture fails once here instead of in every respawned worker.
     del app
+    gc.enable()
     os.environ[CONFIG_ENV] = config_to_json(config)
     os.environ[LOG_LEVEL_ENV] = args.log_level
     uvicorn.run(

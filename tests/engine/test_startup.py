@@ -1,5 +1,6 @@
-"""The serve path imports only what its first answers need (issue 25): start-up time is mostly
-imports, so a library that creeps onto the default path shows here before it shows in a bench."""
+"""Start-up (issue 25): the serve path imports only what its first answers need (start-up time
+is mostly imports, so a library that creeps onto it shows here before it shows in a bench), and
+runs without the cyclic collector, which is on again once the server starts."""
 
 from __future__ import annotations
 
@@ -76,3 +77,51 @@ def test_the_serve_path_does_not_import(serve_path, module):
     assert serve_path["statuses"] == [200, 200]
     loaded = [m for m in serve_path["modules"] if m == module or m.startswith(module + ".")]
     assert loaded == []
+
+
+#: ``mockserver COMMAND`` as the ``mockserver`` script runs it, with uvicorn.run (the server
+#: starting) and the app's build recording whether the cyclic collector runs.
+COLLECTOR = """
+import gc, sys
+import orjson
+import uvicorn
+import mockserver.app
+import mockserver.cli.commands
+from mockserver.__main__ import run
+
+seen = {}
+build = mockserver.app.build_app
+
+def building(*args, **kwargs):
+    seen["building"] = gc.isenabled()
+    return build(*args, **kwargs)
+
+def serving(*args, **kwargs):
+    seen["serving"] = gc.isenabled()
+
+def specs(args):
+    seen["running"] = gc.isenabled()
+    return 0
+
+mockserver.app.build_app = building
+uvicorn.run = serving
+mockserver.cli.commands.run_specs = specs
+sys.argv = ["mockserver", *sys.argv[1:]]
+code = run()
+seen["after"] = gc.isenabled()
+print(orjson.dumps(seen).decode())
+"""
+
+
+def test_the_collector_is_paused_while_serve_starts_and_on_while_it_serves():
+    seen = run_snippet(COLLECTOR, "serve", "--port", "0", "--log-level", "warning", hash_seed="0")
+    assert orjson.loads(seen.splitlines()[-1]) == {
+        "building": False,
+        "serving": True,
+        "after": True,
+    }
+
+
+def test_other_commands_run_with_the_collector_on():
+    seen = run_snippet(COLLECTOR, "specs", hash_seed="0")
+    assert orjson.loads(seen) == {"running": True, "after": True}
