@@ -2,13 +2,16 @@
 against the floor - uvicorn serving a two-route Starlette app (bench/startup_floor.py) - spawned
 and polled the same way in the same run, interleaved, so both meet the same machine load.
 
-Usage: .venv/bin/python bench/startup.py [--runs 15] [--variant "--seed 7" ...] [-- serve flags]
+Usage: .venv/bin/python bench/startup.py [--runs 15] [--variant "--seed 7" ...]
+       [--baseline DIR] [-- serve flags]
 
 Each run starts the floor and every mock variant once, in an order that rotates run to run.
 Reported per variant: the median and max wall time to both answers, the median CPU time the
 server process spent until then (``/proc/PID/task/*/schedstat``: less sensitive to other load
 than wall time), and the ratio of medians to the floor's. The load average is printed before and
-after.
+after. ``--baseline DIR`` measures another tree's ``mockserver`` package too (``DIR/mockserver``,
+e.g. ``git archive main mockserver | tar -x -C DIR``) with every variant's flags, in the same
+runs: a change's before and after under the same load.
 
 Measured as an installed package runs: with its byte code compiled (pip compiles it at
 install; the bench compiles the checkout's once, and unsets PYTHONDONTWRITEBYTECODE for the
@@ -46,6 +49,8 @@ class Variant:
 
     name: str
     command: list[str]
+    #: Environment overrides (a baseline's PYTHONPATH).
+    env: dict[str, str] = field(default_factory=dict)
     walls: list[float] = field(default_factory=list)
     cpus: list[float] = field(default_factory=list)
 
@@ -136,6 +141,12 @@ def main() -> None:
         metavar="FLAGS",
         help='another mock measured in the same runs, e.g. --variant "--seed 7" (repeatable)',
     )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="DIR",
+        help="also measure DIR/mockserver (another tree) with the same flags",
+    )
     parser.add_argument("extra", nargs="*", help="extra `mockserver serve` flags (after --)")
     args = parser.parse_args()
     env = dict(os.environ)
@@ -148,6 +159,10 @@ def main() -> None:
     variants = [Variant(f"mock {shlex.join(args.extra) or '(default)'}", mock_command(args.extra))]
     for flags in args.variant:
         variants.append(Variant(f"mock {flags}", mock_command(shlex.split(flags))))
+    if args.baseline:
+        path = {"PYTHONPATH": str(args.baseline.resolve())}
+        variants += [Variant(f"baseline {v.name}", v.command, path) for v in list(variants)]
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(args.baseline)], check=True)
     floor = None if args.no_floor else Variant(FLOOR, floor_command())
     if floor:
         variants.insert(0, floor)
@@ -155,7 +170,7 @@ def main() -> None:
     for run in range(args.runs):
         shift = run % len(variants)
         for variant in variants[shift:] + variants[:shift]:
-            wall, cpu = one_run(variant.command, env)
+            wall, cpu = one_run(variant.command, {**env, **variant.env})
             variant.walls.append(wall)
             variant.cpus.append(cpu)
     load_after = os.getloadavg()
