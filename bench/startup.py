@@ -49,8 +49,8 @@ class Variant:
 
     name: str
     command: list[str]
-    #: Environment overrides (a baseline's PYTHONPATH).
-    env: dict[str, str] = field(default_factory=dict)
+    #: Where it runs (``python -m`` finds the package there first: a baseline's tree).
+    cwd: Path | None = None
     walls: list[float] = field(default_factory=list)
     cpus: list[float] = field(default_factory=list)
 
@@ -88,11 +88,13 @@ def cpu_seconds(pid: int) -> float:
     return total / 1e9
 
 
-def one_run(command: list[str], env: dict[str, str]) -> tuple[float, float]:
+def one_run(
+    command: list[str], env: dict[str, str], cwd: Path | None = None
+) -> tuple[float, float]:
     """Wall and CPU seconds from spawn until both probes have answered."""
     port = free_port()
     started = time.perf_counter()
-    process = subprocess.Popen(command + ["--port", str(port)], env=env)
+    process = subprocess.Popen(command + ["--port", str(port)], env=env, cwd=cwd)
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as http:
             while True:
@@ -160,8 +162,8 @@ def main() -> None:
     for flags in args.variant:
         variants.append(Variant(f"mock {flags}", mock_command(shlex.split(flags))))
     if args.baseline:
-        path = {"PYTHONPATH": str(args.baseline.resolve())}
-        variants += [Variant(f"baseline {v.name}", v.command, path) for v in list(variants)]
+        tree = args.baseline.resolve()
+        variants += [Variant(f"baseline {v.name}", v.command, tree) for v in list(variants)]
         subprocess.run([sys.executable, "-m", "compileall", "-q", str(args.baseline)], check=True)
     floor = None if args.no_floor else Variant(FLOOR, floor_command())
     if floor:
@@ -170,7 +172,7 @@ def main() -> None:
     for run in range(args.runs):
         shift = run % len(variants)
         for variant in variants[shift:] + variants[:shift]:
-            wall, cpu = one_run(variant.command, {**env, **variant.env})
+            wall, cpu = one_run(variant.command, env, variant.cwd)
             variant.walls.append(wall)
             variant.cpus.append(cpu)
     load_after = os.getloadavg()
