@@ -29,16 +29,11 @@ from mockserver.conformance.validator import Violation
 from mockserver.control.index import PROXY_KEY
 from mockserver.control.mount import PREFIX
 from mockserver.crash import ContainCrashes
+from mockserver.exchange import Exchange
 from mockserver.journal.masking import Masker, Redactor, log_safe, mask_text
-from mockserver.journal.record import (
-    BODY_KEY,
-    OPERATION_KEY,
-    SOURCE_KEY,
-    VIOLATIONS_KEY,
-    WARNINGS_KEY,
-)
 from mockserver.journal.recorder import Recorder
 from mockserver.limits import MAX_REQUEST_BODY
+from mockserver.params.body import receive_body
 from mockserver.reality.cassette import CassetteWriter
 from mockserver.reality.checks import ApiChecks, shown, split
 from mockserver.reality.forward import Upstream, UpstreamAnswer, UpstreamFailure
@@ -60,34 +55,6 @@ VIOLATION_HEADER = b"x-mockserver-violation"
 MAX_VIOLATION_HEADERS = 20
 MAX_HEADER_VALUE = 300
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-class _BodyTooLarge(Exception):
-    pass
-
-
-class _ClientGone(Exception):
-    pass
-
-
-async def read_body(receive: Receive, limit: int) -> bytes:
-    """The whole body, at most ``limit`` bytes (``_BodyTooLarge`` past it). A client that leaves
-    before its body is complete (``_ClientGone``) has nothing forwarded: a cut write must not
-    reach the upstream (``params.body.receive_body`` keeps what came; the pipeline's JSON
-    decoding refuses it)."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise _ClientGone
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise _BodyTooLarge
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
 
 
 def header_value(text: str) -> bytes:
@@ -143,29 +110,29 @@ class ProxyApp:
 
     # -- one exchange -------------------------------------------------------------------------
     async def exchange(self, scope: Scope, receive: Receive, send: Send) -> None:
-        started = time.perf_counter()
+        noted = Exchange(scope, time.perf_counter(), source="proxy")
         method: str = scope["method"]
         path: str = scope["path"]
         query: bytes = scope["query_string"]
         headers = scope["headers"]
-        scope[SOURCE_KEY] = "proxy"
-        try:
-            body = await read_body(receive, self.body_limit)
-        except _ClientGone:
+        # A client that leaves before its body is complete has nothing forwarded: a cut write
+        # must not reach the upstream.
+        body = await receive_body(receive, self.body_limit)
+        if body is None:
             return
-        except _BodyTooLarge:
+        if not isinstance(body, bytes):  # past the limit
             message = f"request body larger than {self.body_limit} bytes"
             reply = self.dialect.error(413, message, "body")
-            self.recorder.record(scope, reply.status, started)
+            self.recorder.record(noted, reply.status)
             await send_reply(send, reply)
             return
-        scope[BODY_KEY] = body  # the journal keeps it (masked when read); replays match on it
+        noted.body = body  # the journal keeps it (masked when read)
         text_headers = first_values(headers)
         preflight = method == "OPTIONS" and "access-control-request-method" in text_headers
         route = None if preflight else self.checks.route(method, path)
         operation = route.operation if route is not None else None
         if operation is not None:
-            scope[OPERATION_KEY] = (self.api, operation.operation_id)
+            noted.operation = (self.api, operation.operation_id)
         found = (
             []
             if preflight
@@ -175,11 +142,11 @@ class ProxyApp:
         if self.replays is not None and self.replays.active and operation is not None:
             recorded = self.replays.match(self.api, scope, body)
             if recorded is not None:
-                scope[SOURCE_KEY] = "replay"
+                noted.source = "replay"
                 self._note(
-                    scope, recorded.status, found, self._secrets(scope) if found else (), unknown
+                    noted, recorded.status, found, self._secrets(scope) if found else (), unknown
                 )
-                self.recorder.record(scope, recorded.status, started)
+                self.recorder.record(noted, recorded.status)
                 await send_reply(send, recorded, head=method == "HEAD")
                 return
         try:
@@ -187,17 +154,17 @@ class ProxyApp:
                 method, scope.get("raw_path") or path.encode(), query, headers, body
             )
         except UpstreamFailure as failure:
-            await self._failed(scope, send, failure, found, started)
+            await self._failed(noted, send, failure, found)
             return
         if operation is not None:
             found += self._answer_violations(operation, method, answer)
         secrets = self._secrets(scope) if found or self.recording else ()
-        breaking, lines = self._note(scope, answer.status, found, secrets, unknown)
+        breaking, lines = self._note(noted, answer.status, found, secrets, unknown)
         out = end_to_end(answer.headers)
         if _has_body(method, answer.status) and not any(n == b"content-length" for n, _ in out):
             out.append((b"content-length", str(len(answer.body)).encode()))
         out += [(VIOLATION_HEADER, header_value(line)) for line in lines[:MAX_VIOLATION_HEADERS]]
-        self.recorder.record(scope, answer.status, started)
+        self.recorder.record(noted, answer.status)
         await send({"type": "http.response.start", "status": answer.status, "headers": out})
         await send({"type": "http.response.body", "body": answer.body})
         if self.recording is not None:
@@ -215,18 +182,14 @@ class ProxyApp:
         )
 
     async def _failed(
-        self,
-        scope: Scope,
-        send: Send,
-        failure: UpstreamFailure,
-        found: list[Violation],
-        started: float,
+        self, noted: Exchange, send: Send, failure: UpstreamFailure, found: list[Violation]
     ) -> None:
         """No usable answer: 502/504 in the API's dialect, logged and journaled."""
+        scope = noted.scope
         message = f"upstream {failure.kind}: {failure.detail}"
         reply = self.dialect.error(failure.status, message)
-        self._note(scope, reply.status, found, self._secrets(scope) if found else ())
-        scope[WARNINGS_KEY] = (message, *scope[WARNINGS_KEY])
+        self._note(noted, reply.status, found, self._secrets(scope) if found else ())
+        noted.warnings = (message, *noted.warnings)
         log.error(
             "%s %s -> %d: %s (%s)",
             scope["method"],
@@ -235,7 +198,7 @@ class ProxyApp:
             message,
             self.upstream.base_url,
         )
-        self.recorder.record(scope, reply.status, started)
+        self.recorder.record(noted, reply.status)
         await send_reply(send, reply, head=scope["method"] == "HEAD")
 
     def _record(
@@ -271,23 +234,23 @@ class ProxyApp:
     # -- helpers ------------------------------------------------------------------------------
     def _note(
         self,
-        scope: Scope,
+        noted: Exchange,
         status: int,
         found: list[Violation],
         secrets: tuple[str, ...],
         unknown: tuple[str, ...] = (),
     ) -> tuple[list[Violation], list[str]]:
         """Violations and warnings (unknown query names, additive changes) into the journal
-        entry (scope) and the log, secrets masked; returns the breaking violations and their
-        lines (for the answer's headers)."""
+        entry (the exchange) and the log, secrets masked; returns the breaking violations and
+        their lines (for the answer's headers)."""
         breaking, additive = split(found)
         lines = [mask_text(shown(v), secrets) for v in breaking]
-        scope[VIOLATIONS_KEY] = tuple(_masked_dict(v, secrets) for v in breaking)
-        scope[WARNINGS_KEY] = (
+        noted.violations = tuple(_masked_dict(v, secrets) for v in breaking)
+        noted.warnings = (
             *unknown,
             *(f"additive change: {mask_text(shown(v), secrets)}" for v in additive),
         )
-        self._log(scope, status, lines, additive, secrets)
+        self._log(noted.scope, status, lines, additive, secrets)
         return breaking, lines
 
     def _secrets(self, scope: Scope) -> tuple[str, ...]:
@@ -362,7 +325,7 @@ def build_proxy(options: ProxyOptions, plane: MockApp) -> ProxyApp:
         api=options.api,
         upstream=Upstream(options.upstream, options.upstream_timeout),
         checks=ApiChecks(runtime.spec, runtime.vendor.grammar, runtime.checker),
-        control=plane.slow,
+        control=plane.plane,
         recorder=plane.recorder,
         masker=masker,
         dialect=runtime.dialect,

@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from mockserver.journal.masking import Masker, mask_body
-from mockserver.journal.record import BODY_KEY
 from mockserver.reality.cassette import Exchange, check_exchanges, parse_cassette, read_cassette
 from mockserver.reality.checks import ApiChecks
 from mockserver.vendors.interface import Reply
@@ -142,15 +141,15 @@ class Replays:
         return {"exchanges": len(self.exchanges), "requests": len(self._index), "apis": by_api}
 
     # -- matching -----------------------------------------------------------------------------
-    def match(self, api: str, scope: Scope, body: bytes | None = None) -> Reply | None:
-        """The recorded answer to this request, or ``None``. ``body``: the request's body bytes
-        (default: what the endpoint read into the scope; anything but bytes - a body past the
-        limit - matches nothing, the operation refuses it)."""
+    def match(self, api: str, scope: Scope, body: object = None) -> Reply | None:
+        """The recorded answer to this request, or ``None``. ``body``: the request's body as
+        the endpoint read it (``Exchange.body``; anything but bytes - a body past the limit -
+        matches nothing, the operation refuses it)."""
         method = scope["method"]
         raw_query = scope["query_string"].decode("latin-1")
         query = self._query(raw_query)
         identity = self._identity(api, scope["headers"])
-        raw: object = scope.get(BODY_KEY, b"") if body is None else body
+        raw: object = b"" if body is None else body
         if not isinstance(raw, bytes):
             return None
         compared = None

@@ -49,7 +49,7 @@ def sent_to(page, path):
     return [r for r in network_requests(page.driver) if r["url"].endswith(path)]
 
 
-def test_the_create_form_sends_json_and_data_lists_the_new_segment(page, console_server):
+def test_the_create_form_sends_json_and_data_lists_the_new_segment(page, live_console):
     block = page.operation("sendgrid", "CreateSegmentV2")
     rendered = page.find(".curl", block).text  # the server's line for the untouched form...
     page.find('.field[data-prop="name"] input', block).send_keys("x", Keys.BACKSPACE)
@@ -85,13 +85,13 @@ def test_the_create_form_sends_json_and_data_lists_the_new_segment(page, console
     assert status.startswith("200") and json.loads(body)["name"] == HOSTILE
 
 
-def test_the_raw_json_editor_starts_from_the_example_and_sends_as_written(page, console_server):
+def test_the_raw_json_editor_starts_from_the_example_and_sends_as_written(page, live_console):
     block = page.operation("sendgrid", "CreateSegmentV2")
     editor = page.find("textarea[name=json]", block)
     assert not editor.is_displayed()
     page.find("input[name=raw]", block).click()
     assert editor.is_displayed() and not page.find(".body-fields", block).is_displayed()
-    spec = control_api(console_server, "GET", "specs/sendgrid.json")
+    spec = control_api(live_console, "GET", "specs/sendgrid.json")
     media = spec["paths"][V2]["post"]["requestBody"]["content"]["application/json"]
     assert json.loads(editor.get_attribute("value")) == media["examples"]["contact_data"]["value"]
 
@@ -110,8 +110,8 @@ def test_the_raw_json_editor_starts_from_the_example_and_sends_as_written(page, 
     assert page.find('.field[data-prop="name"] input', block).is_displayed()
 
 
-def test_a_delete_is_confirmed_first_and_data_drops_the_segment(page, console_server):
-    with httpx.Client(base_url=console_server.url, headers=AUTH) as client:
+def test_a_delete_is_confirmed_first_and_data_drops_the_segment(page, live_console):
+    with httpx.Client(base_url=live_console.url, headers=AUTH) as client:
         made = client.post(V2, json={"name": "Doomed", "query_dsl": QUERY})  # another client
     assert made.status_code == 201
     segment_id = made.json()["id"]
@@ -131,17 +131,17 @@ def test_a_delete_is_confirmed_first_and_data_drops_the_segment(page, console_se
     assert f"DELETE {V2}/{segment_id}" in alert.text
     alert.dismiss()  # nothing is sent
     assert not page.find(".answer", block).is_displayed()
-    assert httpx.get(f"{console_server.url}{V2}/{segment_id}", headers=AUTH).status_code == 200
+    assert httpx.get(f"{live_console.url}{V2}/{segment_id}", headers=AUTH).status_code == 200
 
     send.click()
     page.wait(expected_conditions.alert_is_present()).accept()
     status, body = answer_of(page, block)
     assert status.startswith("202") and body == "(no body)"
     page.wait(lambda d: page.find_all(f'#inventory a[data-value="{segment_id}"]') == [])
-    assert httpx.get(f"{console_server.url}{V2}/{segment_id}", headers=AUTH).status_code == 404
+    assert httpx.get(f"{live_console.url}{V2}/{segment_id}", headers=AUTH).status_code == 404
 
 
-def test_the_mock_clock_is_shown_and_advanced_from_the_page(page, console_server):
+def test_the_mock_clock_is_shown_and_advanced_from_the_page(page, live_console):
     now = page.find("#clock-now")
     shown = datetime.strptime(now.text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
     assert abs(shown - datetime.now(timezone.utc)) < timedelta(seconds=5)
@@ -152,14 +152,14 @@ def test_the_mock_clock_is_shown_and_advanced_from_the_page(page, console_server
     page.wait(lambda d: page.find("#clock-mode").text == "real time +7200 s")
     moved = datetime.strptime(now.text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
     assert abs(moved - datetime.now(timezone.utc) - timedelta(hours=2)) < timedelta(seconds=5)
-    assert round(control_api(console_server, "GET", "clock")["offset_seconds"]) == 7200
+    assert round(control_api(live_console, "GET", "clock")["offset_seconds"]) == 7200
 
     replace(page.find("#clock input[name=advance]"), "soon")
     page.find("#clock button[type=submit]").click()
     page.notice_says("PUT /clock:")  # the control API's reason, shown; nothing moved
-    assert round(control_api(console_server, "GET", "clock")["offset_seconds"]) == 7200
+    assert round(control_api(live_console, "GET", "clock")["offset_seconds"]) == 7200
     page.expected_failures.add("/__mockserver/clock")
 
     page.find('#clock button[data-body="real"]').click()
     page.wait(lambda d: page.find("#clock-mode").text == "real time")
-    assert abs(control_api(console_server, "GET", "clock")["offset_seconds"]) < 1
+    assert abs(control_api(live_console, "GET", "clock")["offset_seconds"]) < 1

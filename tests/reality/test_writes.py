@@ -20,6 +20,7 @@ from mockserver.reality.sources import Sent, distinct, from_journal_document
 from mockserver.reality.verify import run
 from mockserver.testing import LiveServer
 from tests.conftest import AUTH, JSON
+from tests.harness import live_server
 from tests.reality.conftest import running_proxy
 from tests.reality.drift_app import SEGMENTS
 
@@ -38,7 +39,7 @@ REAL_KEY = "SG." + "r" * 22 + "." + "k" * 43
 def fresh() -> LiveServer:
     """A deployment of its own: seed 0, SendGrid only, nothing written yet (ids of created
     segments come from the seed and the write's number: every fresh one makes the same)."""
-    return LiveServer(ServeConfig(apis=("sendgrid",), cors_origins=()))
+    return live_server(apis=("sendgrid",), cors_origins=())
 
 
 def journal(server) -> list[dict]:
@@ -183,29 +184,29 @@ def test_a_body_past_the_mocks_bound_is_a_413_and_never_forwarded():
 
 # -- record and replay ------------------------------------------------------------------------
 @pytest.fixture()
-def replaying(recorded) -> Iterator[LiveServer]:
+def live_replaying(recorded) -> Iterator[LiveServer]:
     cassette, *_ = recorded
     config = ServeConfig(apis=("sendgrid",), seed=99, cors_origins=(), replay=(cassette,))
-    with LiveServer(config) as server:
+    with live_server(config) as server:
         yield server
 
 
-def test_the_lifecycle_replays_byte_for_byte_in_recorded_order(recorded, replaying):
+def test_the_lifecycle_replays_byte_for_byte_in_recorded_order(recorded, live_replaying):
     _, steps, got, _ = recorded
-    replayed = [seen(answer) for answer in send(replaying.url, steps)]
+    replayed = [seen(answer) for answer in send(live_replaying.url, steps)]
     assert replayed == got
-    assert {entry["source"] for entry in journal(replaying)} == {"replay"}
+    assert {entry["source"] for entry in journal(live_replaying)} == {"replay"}
 
 
-def test_a_body_matches_by_its_json_value_not_its_spelling(recorded, replaying):
+def test_a_body_matches_by_its_json_value_not_its_spelling(recorded, live_replaying):
     _, _, got, _ = recorded
     respelled = orjson.dumps({"name": "Austin v2", "query_dsl": AUSTIN})  # compact, keys swapped
     assert respelled != CREATE
-    assert seen(httpx.post(replaying.url + V2, content=respelled, headers=SEND)) == got[0]
+    assert seen(httpx.post(live_replaying.url + V2, content=respelled, headers=SEND)) == got[0]
     other = orjson.dumps({"name": "Austin v3", "query_dsl": AUSTIN})
-    made = httpx.post(replaying.url + V2, content=other, headers=SEND)
+    made = httpx.post(live_replaying.url + V2, content=other, headers=SEND)
     assert made.status_code == 201 and made.json()["name"] == "Austin v3"  # the mock's own
-    assert [entry["source"] for entry in journal(replaying)] == ["replay", "mock"]
+    assert [entry["source"] for entry in journal(live_replaying)] == ["replay", "mock"]
 
 
 def test_canonical_bodies():
