@@ -64,7 +64,10 @@ MESSAGES: dict[str, str] = {
     "unique_items": "must not repeat items",
     "const": "must be {expected}",
     "extra_forbidden": "is not a query parameter of this operation",
+    "missing_one_of": "is required unless {others} is given",
 }
+#: How a list in ``ctx`` reads in a sentence (``asset_ids or labels``); others: ``a, b``.
+_JOINERS = {"others": " or "}
 
 
 def describe(error: ParamError) -> str:
@@ -72,7 +75,7 @@ def describe(error: ParamError) -> str:
     unknown one, the declared name it probably stands for)."""
     template = MESSAGES.get(error.kind, "is invalid")
     ctx = {
-        key: ", ".join(map(str, value)) if isinstance(value, list) else value
+        key: _JOINERS.get(key, ", ").join(map(str, value)) if isinstance(value, list) else value
         for key, value in (error.ctx or {}).items()
     }
     hint = f" (did you mean {ctx['suggestion']}?)" if "suggestion" in ctx else ""
