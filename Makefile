@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 LOCK := requirements.lock
 EXTRAS := test,contract
 
-.PHONY: serve test test-fast lint format lock precompile bench clean npm-tools chromium screenshots redis-server
+.PHONY: serve test test-fast test-lowest test-pythons lint format lock precompile bench clean npm-tools chromium screenshots redis-server
 
 # Node tools the client tests point at the specs and the mock (Spectral, Prism,
 # @sendgrid/client), pinned by tools/npm/package-lock.json and installed into
@@ -79,6 +79,46 @@ test-fast: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -m "not slow"
 
+# The lowest versions pyproject.toml declares (uv's lowest-direct resolution: each direct
+# dependency at its floor, what they need at its newest) in their own venv, running the
+# test-fast tests: a floor that no longer works fails here, not on a user's machine. On the
+# machine's python3 so that a failure is the floors', not an interpreter's (test-pythons).
+# Deselected: tests that compare tables precomputed from the locked sqlglot/Faker with the
+# installed ones, by design equal only at the lock.
+UV := $(BIN)/uv
+LOWEST := .venv-lowest
+LOCK_ONLY := --deselect tests/engine/test_precomputed.py::test_the_bundled_yaml_table_is_current_and_faithful \
+  --deselect tests/sendgrid/test_precompiled.py
+$(UV): $(STAMP)
+	$(BIN)/python -m pip install --quiet uv
+
+$(LOWEST)/.installed: $(UV) pyproject.toml
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(LOWEST)
+	$(UV) pip compile --quiet pyproject.toml --extra test --extra contract --extra redis \
+	  --resolution lowest-direct --python $(LOWEST)/bin/python -o $(LOWEST)/requirements.txt
+	$(UV) pip sync --quiet --python $(LOWEST)/bin/python $(LOWEST)/requirements.txt
+	$(UV) pip install --quiet --python $(LOWEST)/bin/python --no-deps -e .
+	touch $@
+
+test-lowest: $(LOWEST)/.installed
+	$(LOWEST)/bin/python -m pytest -q -m "not slow" -p no:cacheprovider $(LOCK_ONLY)
+
+# test-fast on the oldest and newest Python we support, each from requirements.lock (universal),
+# where the machine has them (pyenv's, or on PATH); one that is missing is said and skipped.
+PYTHONS ?= 3.10 3.13
+test-pythons: $(UV)
+	@for version in $(PYTHONS); do \
+	  py=$$(ls -d $(HOME)/.pyenv/versions/$$version.*/bin/python$$version 2>/dev/null | tail -1); \
+	  [ -n "$$py" ] || py=$$(command -v python$$version 2>/dev/null || true); \
+	  if [ -z "$$py" ]; then echo "*** no Python $$version on this machine: test-fast on it SKIPPED ***"; continue; fi; \
+	  venv=.venv-$$version; \
+	  $(UV) venv --quiet --allow-existing --python $$py $$venv && \
+	  $(UV) pip install --quiet --python $$venv/bin/python -r $(LOCK) && \
+	  $(UV) pip install --quiet --python $$venv/bin/python --no-deps -e . || exit 1; \
+	  echo "== test-fast on Python $$version ($$py)"; \
+	  $$venv/bin/python -m pytest -q -m "not slow" -p no:cacheprovider || exit 1; \
+	done
+
 # The console at 1280 px and on a 390 px phone, for the README.
 screenshots: $(STAMP) chromium
 	$(BIN)/python -m tests.browser.screenshots docs/img
@@ -100,4 +140,4 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache $(NPM_DIR)/node_modules
+	rm -rf $(VENV) $(LOWEST) .venv-3.* build dist *.egg-info .pytest_cache $(NPM_DIR)/node_modules

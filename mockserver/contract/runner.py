@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
-from mockserver.contract.bounds import bounded_sessions, run_deadline
+from mockserver.contract.bounds import bounded, first_answer, run_deadline
 from mockserver.contract.credentials import Credentials, Masker, resolve
 from mockserver.contract.dependencies import install as install_dependencies
 from mockserver.contract.options import PHASES, ContractOptions
@@ -16,6 +16,7 @@ from mockserver.contract.report import Report
 from mockserver.contract.results import Collector, RunResult
 from mockserver.resources import bundled_dir
 from mockserver.spec import load_spec
+from mockserver.spec.model import ApiSpec
 from mockserver.vendors import vendor
 
 #: Exit codes: everything conformed / something failed / the run could not be set up.
@@ -24,6 +25,13 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 def spec_path(api: str) -> Path:
     return bundled_dir("specs") / vendor(api).spec_file
+
+
+def first_path(spec: ApiSpec) -> str:
+    """The path of the first GET the spec declares without path parameters ("" if none): what
+    the run would ask anyway, asked once before it."""
+    paths = (op.path for op in spec.operations if op.method == "GET" and "{" not in op.path)
+    return next(paths, "")
 
 
 def schemathesis_config(
@@ -40,9 +48,9 @@ def schemathesis_config(
         "max-redirects": 0,
         # Keep generating after a failure: report every violation, not only the first.
         "continue-on-failure": True,
-        # Per read, a little longer than bounds.bounded_sessions' total per request (which
-        # then is what ends a silent or dripping answer, with its own message).
-        "request-timeout": options.request_timeout + 1,
+        # Per read, for Schemathesis' own capability probes; every request of the run has it
+        # as a total too (bounds.bounded: what ends a silent or dripping answer).
+        "request-timeout": options.request_timeout,
         "checks": {"enabled": False, **{name: {"enabled": True} for name in options.checks}},
         "phases": phases,
         "generation": {"max-examples": options.max_examples, "database": "none"},
@@ -85,15 +93,22 @@ def execute(
     config = schemathesis.Config.from_dict(settings)
     result = RunResult(options.api, base_url, description, config.seed)
     schema = schemathesis.openapi.from_path(spec_path(options.api), config=config)
+    judgement.attach(schema)
     install_dependencies(schema, spec)
-    collector = Collector(result, on_progress)
-    with bounded_sessions(options.request_timeout):
+    collector = Collector(result, on_progress, options.request_timeout)
+    silent = first_answer(base_url + first_path(spec), creds.headers, options.request_timeout)
+    if silent is not None:
+        result.errors[f"no answer from {base_url}: {silent}"] += 1
+        result.stop_reason = "no answer"
+        judgement.finish(result)
+        return result
+    with bounded(schema, options.request_timeout):
         stream = from_schema(schema).execute()
         out_of_time = run_deadline(options.max_time, stream.stop)
         try:
             for event in stream:
                 collector.feed(event)
-                if collector.unreachable:
+                if collector.stop_reason is not None:
                     stream.stop()
         except KeyboardInterrupt:
             stream.stop()
@@ -102,8 +117,8 @@ def execute(
         finally:
             out_of_time.cancel()
             judgement.finish(result)
-    if collector.unreachable:
-        result.stop_reason = "server unreachable"
+    if collector.stop_reason is not None:
+        result.stop_reason = collector.stop_reason
     elif out_of_time.fired:
         result.stop_reason = f"--max-time {options.max_time} s"
         result.errors[f"the run took --max-time {options.max_time} s and was stopped early"] += 1

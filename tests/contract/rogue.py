@@ -15,6 +15,16 @@ def silent(conn: socket.socket, stop: threading.Event) -> None:
     stop.wait()
 
 
+def slow(conn: socket.socket, stop: threading.Event) -> None:
+    """Answers every request completely, each after half a second."""
+    while not stop.wait(0.5):
+        conn.sendall(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+        )
+        if not conn.recv(65536):
+            return
+
+
 def dripping(conn: socket.socket, stop: threading.Event) -> None:
     """Answers a status line and headers, then one body byte every 0.3 s: every read gets
     something, so a per-read timeout never fires."""
