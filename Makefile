@@ -79,21 +79,26 @@ test-fast: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -m "not slow"
 
+# Where the machine has it, Python $(1) (pyenv's, or on PATH); else nothing.
+python_at = $(or $(lastword $(wildcard $(HOME)/.pyenv/versions/$(1).*/bin/python$(1))),$(shell command -v python$(1) 2>/dev/null))
+
 # The lowest versions pyproject.toml declares (uv's lowest-direct resolution: each direct
 # dependency at its floor, what they need at its newest) in their own venv, running the
 # test-fast tests: a floor that no longer works fails here, not on a user's machine. On the
-# machine's python3 so that a failure is the floors', not an interpreter's (test-pythons).
+# oldest Python we support where the machine has it (one run covers both floors; the lowest
+# NumPy has no wheels for the newest Pythons), else on $(PYTHON).
 # Deselected: tests that compare tables precomputed from the locked sqlglot/Faker with the
 # installed ones, by design equal only at the lock.
 UV := $(BIN)/uv
 LOWEST := .venv-lowest
+LOWEST_PYTHON ?= $(or $(call python_at,3.10),$(PYTHON))
 LOCK_ONLY := --deselect tests/engine/test_precomputed.py::test_the_bundled_yaml_table_is_current_and_faithful \
   --deselect tests/sendgrid/test_precompiled.py
 $(UV): $(STAMP)
 	$(BIN)/python -m pip install --quiet uv
 
 $(LOWEST)/.installed: $(UV) pyproject.toml
-	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(LOWEST)
+	$(UV) venv --quiet --allow-existing --python $(LOWEST_PYTHON) $(LOWEST)
 	$(UV) pip compile --quiet pyproject.toml --extra test --extra contract --extra redis \
 	  --resolution lowest-direct --python $(LOWEST)/bin/python -o $(LOWEST)/requirements.txt
 	$(UV) pip sync --quiet --python $(LOWEST)/bin/python $(LOWEST)/requirements.txt
@@ -101,23 +106,24 @@ $(LOWEST)/.installed: $(UV) pyproject.toml
 	touch $@
 
 test-lowest: $(LOWEST)/.installed
+	@echo "== test-fast on the lowest declared versions, Python $$($(LOWEST)/bin/python -V)"
 	$(LOWEST)/bin/python -m pytest -q -m "not slow" -p no:cacheprovider $(LOCK_ONLY)
 
-# test-fast on the oldest and newest Python we support, each from requirements.lock (universal),
-# where the machine has them (pyenv's, or on PATH); one that is missing is said and skipped.
+# test-fast on other Pythons we support (default: the oldest and the newest), each in a venv
+# from requirements.lock (universal), where the machine has them; a missing one is said, skipped.
 PYTHONS ?= 3.10 3.13
+
 test-pythons: $(UV)
-	@for version in $(PYTHONS); do \
-	  py=$$(ls -d $(HOME)/.pyenv/versions/$$version.*/bin/python$$version 2>/dev/null | tail -1); \
-	  [ -n "$$py" ] || py=$$(command -v python$$version 2>/dev/null || true); \
-	  if [ -z "$$py" ]; then echo "*** no Python $$version on this machine: test-fast on it SKIPPED ***"; continue; fi; \
-	  venv=.venv-$$version; \
-	  $(UV) venv --quiet --allow-existing --python $$py $$venv && \
-	  $(UV) pip install --quiet --python $$venv/bin/python -r $(LOCK) && \
-	  $(UV) pip install --quiet --python $$venv/bin/python --no-deps -e . || exit 1; \
-	  echo "== test-fast on Python $$version ($$py)"; \
-	  $$venv/bin/python -m pytest -q -m "not slow" -p no:cacheprovider || exit 1; \
-	done
+	@$(foreach version,$(PYTHONS),$(call test_on,$(version),$(call python_at,$(version)))) true
+
+define test_on
+if [ -z "$(2)" ]; then echo "*** no Python $(1) on this machine: test-fast on it SKIPPED ***"; else \
+  $(UV) venv --quiet --allow-existing --python $(2) .venv-$(1) && \
+  $(UV) pip install --quiet --python .venv-$(1)/bin/python -r $(LOCK) && \
+  $(UV) pip install --quiet --python .venv-$(1)/bin/python --no-deps -e . && \
+  echo "== test-fast on Python $(1) ($(2))" && \
+  .venv-$(1)/bin/python -m pytest -q -m "not slow" -p no:cacheprovider; fi &&
+endef
 
 # The console at 1280 px and on a 390 px phone, for the README.
 screenshots: $(STAMP) chromium
