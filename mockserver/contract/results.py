@@ -185,7 +185,8 @@ class Collector:
             title=found.title,
             message=found.message,
             phase=phase,
-            curl=event.info.code_sample or "",
+            # (Schemathesis < 4.31 has no reproduction for a network failure)
+            curl=getattr(event.info, "code_sample", None) or "",
         )
         op = self.result.operation(event.label)
         if not op.seen[failure.key]:

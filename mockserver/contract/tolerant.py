@@ -228,5 +228,9 @@ def tolerant_schema_conformance(ctx: Any, response: Any, case: Any) -> bool | No
         return None
     breaking = judge(operation.label, operation.method, operation.path, reply)
     if breaking:
-        raise BreakingChange(operation=operation.label, message=_message(breaking, reply.status))
+        raise BreakingChange(
+            operation=operation.label,
+            title=BreakingChange.kind_title,
+            message=_message(breaking, reply.status),
+        )
     return None
