@@ -15,8 +15,8 @@ import os
 import sys
 import time
 
-from load import Measurement, ensure_wrk, interleaved, load_average, run_wrk
 from workload import ROOT, BenchRequest, Server, Workload, mock_argv, save
+from wrk import Measurement, ensure_wrk, interleaved, load_average, run_wrk
 
 from mockserver.vendors import REGISTRY
 

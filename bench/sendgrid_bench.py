@@ -36,9 +36,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from mockserver.app import MockApp, build_app
-from mockserver.behaviour.contract import Call, VendorOptions
 from mockserver.config import ServeConfig
 from mockserver.resources import bundled_dir
+from mockserver.state.ledger import Ledger, MemoryWriteLog
+from mockserver.state.memory import MemoryWindows
+from mockserver.vendors.interface import Call, VendorOptions
 from mockserver.vendors.sendgrid import VENDOR
 from mockserver.vendors.sendgrid.store import ContactStore
 
@@ -64,7 +66,15 @@ def timed(action: Callable[[], Any]) -> tuple[float, Any]:
 
 def build(contacts: int | None = None) -> Any:
     extra = {} if contacts is None else {"contacts": contacts}
-    return VENDOR.build(VendorOptions(seed=0, fixtures_dir=bundled_dir("fixtures"), extra=extra))
+    return VENDOR.build(
+        VendorOptions(
+            windows=MemoryWindows(),
+            writes=Ledger(MemoryWriteLog()),
+            seed=0,
+            fixtures_dir=bundled_dir("fixtures"),
+            extra=extra,
+        )
+    )
 
 
 class QueryCounter:

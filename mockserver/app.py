@@ -20,11 +20,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mockserver.behaviour.contract import Reply, Vendor, VendorOptions
 from mockserver.config import CONFIG_ENV, LOG_FORMAT, LOG_LEVEL_ENV, ServeConfig, config_from_json
 from mockserver.control.actions import ControlTarget
-from mockserver.control.cors import ControlApart
-from mockserver.control.mount import PREFIX, control_off_routes, control_routes
+from mockserver.control.mount import PREFIX, ControlRouter, control_off_routes, control_routes
 from mockserver.cors import VARY_ORIGIN, api_cors, exposed_headers, has_origin
 from mockserver.crash import ContainCrashes, crash_handler
 from mockserver.generate import SchemaFaker
@@ -38,12 +36,13 @@ from mockserver.routing.endpoint import PathEndpoint, sleep_at_least
 from mockserver.routing.owner import owner_of
 from mockserver.routing.table import PathTable
 from mockserver.runtime import ApiRuntime
-from mockserver.scenarios.overrides import Fault
 from mockserver.serialize.reply import as_response, send_reply
 from mockserver.spec import load_spec
 from mockserver.state.base import State
 from mockserver.state.select import open_state
+from mockserver.state.values import Fault
 from mockserver.vendors import vendor
+from mockserver.vendors.interface import Reply, Vendor, VendorOptions
 
 log = logging.getLogger("mockserver")
 
@@ -54,6 +53,7 @@ def build_runtime(
     specs_dir = config.specs_dir or bundled_dir("specs")
     options = VendorOptions(
         windows=state.windows,
+        writes=state.writes,
         seed=config.seed,
         fixtures_dir=config.fixtures_dir or bundled_dir("fixtures"),
         extra=config.vendor_options.get(chosen.name, {}),
@@ -166,6 +166,8 @@ class MockApp:
             return
         started = time.perf_counter()
         endpoint, scope["path_params"] = found
+        if endpoint.reads_body:
+            await endpoint.receive(scope, receive)
         reply, delay = endpoint.answer(scope)
         if delay:
             await sleep_at_least(delay)
@@ -243,7 +245,7 @@ def build_app(
     inner: ASGIApp = Dispatch(table, ContainCrashes(fallback, errors.crash))
     if config.cors_origins:  # the vendor APIs' CORS; the control plane has its own (or none)
         cors = api_cors(inner, config.cors_origins, exposed_headers(specs))
-        inner = ControlApart(PREFIX, control=inner, data=cors)
+        inner = ControlRouter(control=inner, data=cors)
     slow = JournalMiddleware(inner, recorder)
     return MockApp(runtimes, state, table, recorder, control, slow, bool(config.cors_origins))
 

@@ -20,6 +20,8 @@ CONFIG_ENV = "MOCKSERVER_CONFIG"
 LOG_LEVEL_ENV = "MOCKSERVER_LOG_LEVEL"
 LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+#: ``--log-format``: lines for people, or one JSON object a line for log collectors.
+LOG_FORMATS = ("text", "json")
 
 
 def _optional(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:

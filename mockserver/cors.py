@@ -1,4 +1,11 @@
-"""CORS for browser apps calling the mock, paid for only by requests that carry ``Origin``."""
+"""CORS, the mock's one module for it: the vendor APIs answer browser apps of any origin (or of
+the ``--cors-origin`` list, with credentials), paid for only by requests that carry ``Origin``;
+the control plane answers none unless ``--control-origin`` lists them.
+
+The vendor APIs' CORS must not reach the control plane - a page on any site could then read the
+journal or wipe the state - so the app routes ``/__mockserver`` around it
+(``control.mount.ControlRouter``) and the control plane has its own (:func:`control_cors`).
+"""
 
 from __future__ import annotations
 
@@ -35,15 +42,42 @@ def has_origin(scope: Scope) -> bool:
     return False
 
 
+#: What a listed origin's page may send the control plane: its methods, JSON bodies, the token.
+CONTROL_METHODS = ["GET", "PUT", "POST", "DELETE"]
+CONTROL_HEADERS = ["content-type", "x-mockserver-token"]
+
+
 def api_cors(app: ASGIApp, origins: Sequence[str], expose: Sequence[str]) -> OriginCORS:
     """The vendor APIs' CORS: any method and request header, the specs' response headers
-    readable, and private-network preflights allowed (a page on the web calling a local mock)."""
+    readable, and private-network preflights allowed (a page on the web calling a local mock).
+
+    ``*`` (the default) answers ``Access-Control-Allow-Origin: *``, which a browser never
+    accepts for a request with credentials; an explicit list echoes the page's origin (with
+    ``Vary: Origin``) and allows credentials, so ``fetch(url, {credentials: "include"})`` from
+    a listed app works as it would against the vendor."""
+    listed = "*" not in origins
     return OriginCORS(
         app,
-        allow_origins=list(origins),
+        allow_origins=[origin.rstrip("/") for origin in origins] if listed else ["*"],
         allow_methods=["*"],
         allow_headers=["*"],
+        allow_credentials=listed,
         expose_headers=list(expose),
+        allow_private_network=True,
+        max_age=600,
+    )
+
+
+def control_cors(app: ASGIApp, origins: Sequence[str]) -> ASGIApp:
+    """The control plane's CORS: exactly ``origins`` (``--control-origin``); none (no CORS
+    headers, no preflight answers) when the list is empty."""
+    if not origins:
+        return app
+    return CORSMiddleware(
+        app,
+        allow_origins=[origin.rstrip("/") for origin in origins],
+        allow_methods=CONTROL_METHODS,
+        allow_headers=CONTROL_HEADERS,
         allow_private_network=True,
         max_age=600,
     )

@@ -17,9 +17,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mockserver.behaviour.contract import Reply
 from mockserver.journal.masking import log_safe
 from mockserver.serialize.reply import as_response, send_reply
+from mockserver.vendors.interface import Reply
 
 log = logging.getLogger("mockserver")
 

@@ -1,11 +1,17 @@
 """Every bound the mock puts on what a client can make it do, with its default, in one place.
 
-docs/SECURITY.md lists them with their flags; ``ServeConfig`` carries the chosen values.
+:data:`TABLE` declares each once: its ``serve`` flag (if any), default and what it bounds; the
+CLI's flags are made from it and a test checks docs/SECURITY.md's table against it.
+``ServeConfig`` carries the chosen values.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+
+from mockserver.numbers import bounded_int, bounded_seconds
 
 #: Largest data-load body (``PUT /__mockserver/data/{api}``) and fixture file, in bytes.
 MAX_LOAD_BYTES = 4 * 2**20
@@ -13,6 +19,12 @@ MAX_LOAD_BYTES = 4 * 2**20
 LOAD_TIMEOUT = 10.0
 #: Largest JSON body of the other control calls (scenarios, faults), in bytes.
 MAX_CONTROL_BODY = 64 * 2**10
+#: Largest JSON request body of an API operation (segment writes carry a name and a query), in
+#: bytes; past it, 413 in the API's dialect.
+MAX_REQUEST_BODY = 256 * 2**10
+#: Seconds one SendGrid v2 segment query may run (on the request path; past it the segment is
+#: INVALID, saying so).
+QUERY_SECONDS = 2.0
 #: Request headers, in bytes, before 431 (nginx accepts 4 x 8 KB lines by default; 16 KB of
 #: headers - a big cookie, a long token - stays well inside).
 MAX_HEADER_BYTES = 32 * 2**10
@@ -39,3 +51,95 @@ class LoadLimits:
     max_bytes: int = MAX_LOAD_BYTES
     timeout: float = LOAD_TIMEOUT
     max_control_body: int = MAX_CONTROL_BODY
+
+
+@dataclass(frozen=True)
+class Limit:
+    """One bound: its ``mockserver serve`` flag (``None``: fixed), default and unit, and the
+    flag's help - what it bounds and what happens past it (argparse's ``%(default)``)."""
+
+    name: str
+    default: float | None
+    unit: str  # "bytes" or "s"
+    help: str
+    flag: str | None = None
+    parse: Callable[[str], Any] | None = None
+
+    @property
+    def shown(self) -> str:
+        """The default as docs/SECURITY.md writes it: ``4 MiB``, ``32 KiB``, ``2.5 s``."""
+        if self.default is None:
+            return "-"
+        if self.unit == "s":
+            return f"{self.default:g} s"
+        for size, suffix in ((2**20, "MiB"), (2**10, "KiB")):
+            if self.default % size == 0:
+                return f"{int(self.default // size)} {suffix}"
+        return f"{int(self.default)} bytes"
+
+
+TABLE = (
+    Limit(
+        "load body",
+        MAX_LOAD_BYTES,
+        "bytes",
+        "largest data-load body and fixture file (default %(default)s; past it: 413)",
+        "--max-load-bytes",
+        bounded_int("max load bytes", 1024, 2**31),
+    ),
+    Limit(
+        "load time",
+        LOAD_TIMEOUT,
+        "s",
+        "seconds a data load may take before it is stopped (default %(default)g; 408)",
+        "--load-timeout",
+        bounded_seconds("load timeout", 0.1, 3600),
+    ),
+    Limit(
+        "request headers",
+        MAX_HEADER_BYTES,
+        "bytes",
+        "bytes of request headers (default %(default)s; past it: 431)",
+        "--max-header-bytes",
+        bounded_int("max header bytes", 1024, 2**24),
+    ),
+    Limit(
+        "journal entry",
+        JOURNAL_ENTRY_BYTES,
+        "bytes",
+        "request bytes a journal entry keeps; the rest is cut, marked (default %(default)s)",
+        "--journal-entry-bytes",
+        bounded_int("journal entry bytes", 256, 2**24),
+    ),
+    Limit(
+        "idle keep-alive",
+        TIMEOUT_KEEP_ALIVE,
+        "s",
+        "close idle keep-alive connections after S seconds (default %(default)g)",
+        "--timeout-keep-alive",
+        bounded_seconds("keep-alive timeout", 0.1, 3600),
+    ),
+    Limit(
+        "request head time",
+        HEADER_TIMEOUT,
+        "s",
+        "close a connection that sends no complete request head for S seconds "
+        "(default %(default)g)",
+        "--header-timeout",
+        bounded_seconds("header timeout", 0.1, 3600),
+    ),
+    Limit(
+        "open connections",
+        None,
+        "",
+        "open connections at most; past it the longest idle is closed "
+        "(default: the descriptor limit less a reserve)",
+        "--max-connections",
+        bounded_int("max connections", 16, 1_000_000),
+    ),
+    Limit("control body", MAX_CONTROL_BODY, "bytes", "body of any other control call"),
+    Limit("request body", MAX_REQUEST_BODY, "bytes", "JSON body of an API operation (413)"),
+    Limit("segment query", QUERY_SECONDS, "s", "one SendGrid v2 query (INVALID past it)"),
+    Limit("upstream answer", MAX_UPSTREAM_ANSWER, "bytes", "one upstream answer (proxy)"),
+    Limit("shutdown grace", SHUTDOWN_GRACE, "s", "requests in flight after SIGTERM"),
+)

@@ -1,4 +1,5 @@
-"""Numbers read from text a user controls (flags, control-API bodies, ``Prefer``), by one rule.
+"""Numbers read from text a user controls (flags, control-API bodies, ``Prefer``), by one rule;
+and the argparse types of bounded numeric flags built on it (every command's, every vendor's).
 
 ASCII digits only: ``int()`` and ``float()`` also accept other scripts' digits ("٣"), ``_``
 separators and surrounding whitespace, and ``str.isdigit`` accepts superscripts ("²") that
@@ -8,6 +9,7 @@ separators and surrounding whitespace, and ``str.isdigit`` accepts superscripts 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 _INT = re.compile(r"[+-]?[0-9]{1,18}")
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]{1,18}(?:\.[0-9]{0,18})?|\.[0-9]{1,18})")
@@ -25,3 +27,45 @@ def parse_decimal(text: str) -> float:
     if not _DECIMAL.fullmatch(text):
         raise ValueError(f"not a number: {text[:40]!r}")
     return float(text)
+
+
+def bounded_int(what: str, low: int, high: int | None = None) -> Callable[[str], int]:
+    """An argparse ``type`` for an integer flag: ``bounded_int("port", 0, 65535)``.
+
+    A bad value is one line naming the flag's meaning and its range.
+    """
+    span = f"{low}-{high}" if high is not None else f">= {low}"
+
+    def parse(text: str) -> int:
+        try:
+            value = parse_int(text.strip())
+        except ValueError:
+            raise _flag_error(f"{what} must be an integer {span}, not {text!r}") from None
+        if value < low or (high is not None and value > high):
+            raise _flag_error(f"{what} must be {span}, not {value}")
+        return value
+
+    parse.__name__ = what
+    return parse
+
+
+def bounded_seconds(what: str, low: float, high: float) -> Callable[[str], float]:
+    """An argparse ``type`` for a flag of seconds in ``[low, high]`` (a decimal number)."""
+
+    def parse(text: str) -> float:
+        try:
+            seconds = parse_decimal(text.strip())
+        except ValueError:
+            raise _flag_error(f"{what} must be seconds, got {text!r}") from None
+        if not low <= seconds <= high:
+            raise _flag_error(f"{what} must be between {low:g} and {high:g} s")
+        return seconds
+
+    parse.__name__ = what
+    return parse
+
+
+def _flag_error(message: str) -> Exception:
+    import argparse  # here: only the command line parses flags
+
+    return argparse.ArgumentTypeError(message)

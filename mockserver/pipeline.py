@@ -1,6 +1,6 @@
 """The request flow of one operation, top to bottom:
 
-route -> security -> parameters -> scenario override -> behaviour or generation
+route -> security -> parameters -> JSON body -> scenario override -> behaviour or generation
 -> conformance (optional) -> serialization -> journal.
 
 The app's path table has already routed the request here; everything below is plain
@@ -21,20 +21,22 @@ from urllib.parse import parse_qsl
 
 from starlette.types import Scope
 
-from mockserver.behaviour.contract import Call, Reply
 from mockserver.journal.record import WARNINGS_KEY
+from mockserver.limits import MAX_REQUEST_BODY
 from mockserver.lru import LruCache
+from mockserver.params.body import BODY_KEY, TOO_LARGE, BodyDecoder
 from mockserver.params.decode import OperationDecoder, RawRequest
 from mockserver.params.errors import ParamError
 from mockserver.params.unknown import QueryNames, UnknownParams
 from mockserver.runtime import ApiRuntime
-from mockserver.scenarios.overrides import Preference
 from mockserver.scenarios.prefer import parse_prefer
 from mockserver.scenarios.responder import Responder
 from mockserver.security.credentials import CredentialFinder
 from mockserver.serialize.reply import prepared
 from mockserver.spec.model import Operation
 from mockserver.state.base import OverrideStore
+from mockserver.state.values import Preference
+from mockserver.vendors.interface import Call, Reply
 
 log = logging.getLogger("mockserver")
 
@@ -144,9 +146,14 @@ class OperationPipeline:
         self.decode = OperationDecoder(operation, runtime.vendor.grammar)
         self.schemes = runtime.spec.security_schemes
         self.credential = CredentialFinder(operation, self.schemes)
-        self.query_names = QueryNames(operation, self.schemes)
+        self.query_names = QueryNames(operation, self.schemes, runtime.vendor.grammar)
         self.strict_params = runtime.strict_params
         self.responder = Responder(runtime, operation)
+        #: The JSON body's decoder, for an operation that declares one (its requests are never
+        #: memoized: the memo's key holds no body); the endpoint reads the bytes first.
+        body = operation.request_body
+        self.body = BodyDecoder(body) if body is not None else None
+        self.body_limit = MAX_REQUEST_BODY
         #: What a request's parameters and credential come from, beside the query string and
         #: the path: these headers, and the cookies when a parameter is a cookie.
         declared = (p.key for p in operation.parameters if p.location == "header")
@@ -162,6 +169,8 @@ class OperationPipeline:
         #: The data version (weakly: a replaced version goes) the memoized answers come from,
         #: its ``memo_epoch`` hook, and the epoch they come from.
         self._answered_by: tuple[weakref.ref[Any], Callable[[], Any] | None, Any] | None = None
+        #: The last stored scenario ignored (logged once, not per request).
+        self._ignored: Preference | None = None
 
     def answer(self, scope: Scope) -> Reply:
         """The operation's answer to the request; with unknown query names, the same answer
@@ -173,7 +182,7 @@ class OperationPipeline:
         the ones the whole pipeline gave; never with ``Prefer`` or a scenario set.
         """
         headers, key = self._read_request(scope)
-        if "prefer" not in headers and not self.overrides.has_scenarios:
+        if "prefer" not in headers and not self.overrides.has_scenarios and self.body is None:
             memo = self._memoized(key)
             if memo is not None:
                 if memo.warnings:
@@ -221,7 +230,13 @@ class OperationPipeline:
         if errors:
             return runtime.dialect.invalid_parameters(operation, errors), False
 
-        call = Call(operation, params, headers_of(scope), credential)
+        body = None
+        if self.body is not None:
+            body, refusal = self._decoded_body(scope)
+            if refusal is not None:
+                return refusal, False
+
+        call = Call(operation, params, headers_of(scope), credential, body)
         reply = preference = None
         prefer = headers.get("prefer")
         if prefer is not None or self.overrides.has_scenarios:
@@ -235,10 +250,23 @@ class OperationPipeline:
             handler = runtime.backend.handlers.get(operation.operation_id)
             reply = handler(call) if handler is not None else runtime.generated_reply(call)
             if preference is not None and preference.code not in (None, reply.status):
-                reply = self.responder.static(preference.code)
+                reply = self.responder.static(preference.code, call=call)
         if runtime.validator is not None:
             runtime.validator.check(operation, reply)
         return reply, memoizable
+
+    def _decoded_body(self, scope: Scope) -> tuple[Any, Reply | None]:
+        """The request's JSON body, decoded and validated by the operation's schema; or the
+        refusal in the API's dialect (413 past the limit, 400 for anything else)."""
+        assert self.body is not None
+        raw = scope.get(BODY_KEY, b"")
+        if raw is TOO_LARGE:
+            message = f"request body larger than {self.body_limit} bytes"
+            return None, self.runtime.dialect.error(413, message, "body")
+        body, errors = self.body(raw)
+        if errors:
+            return None, self.runtime.dialect.invalid_parameters(self.operation, errors)
+        return body, None
 
     def _read_request(self, scope: Scope) -> tuple[dict[str, str], tuple[Any, ...]]:
         """The headers the pipeline reads, and the memos' key: everything a request's
@@ -274,8 +302,8 @@ class OperationPipeline:
             errors = [*errors, *unknown.errors]
         if sum(len(part) for part in key if part) > MAX_CACHED_KEY:
             return Decoded(query, MappingProxyType(params), errors, unknown)
-        memoizable = getattr(self.runtime.backend, "memoizable", None)
-        memo = not errors and memoizable is not None and memoizable(self.key[1], params)
+        memo = not errors and self.body is None
+        memo = memo and self.runtime.backend.memoizable(self.key[1], params)
         decoded = Decoded(query, MappingProxyType(params), errors, unknown, memo)
         return self._decoded.put(key, decoded)
 
@@ -284,7 +312,7 @@ class OperationPipeline:
         backend = self.runtime.backend
         answered_by = self._answered_by
         if answered_by is None or answered_by[0]() is not backend:
-            self._forget(backend, getattr(backend, "memo_epoch", None))
+            self._forget(backend, backend.memo_epoch)
             return None
         epoch_of = answered_by[1]
         if epoch_of is not None and epoch_of() != answered_by[2]:
@@ -297,13 +325,24 @@ class OperationPipeline:
         self._answers.clear()
         self._answered_by = (weakref.ref(backend), epoch_of, epoch_of and epoch_of())
 
+    def _stored(self) -> Preference | None:
+        """The operation's stored scenario (counted down), if the operation can honour it: the
+        control plane checks what it stores, but a shared store can be written by anyone."""
+        preference = self.overrides.take(self.key)
+        if preference is not None and self.responder.check(preference) is not None:
+            if preference != self._ignored:
+                self._ignored = preference
+                log.warning("%s/%s: ignored a stored scenario it cannot answer", *self.key)
+            return None
+        return preference
+
     def _preference(self, prefer: str | None) -> tuple[Preference | None, Reply | None]:
         """The request's ``Prefer`` header, else the operation's stored scenario (counted down)."""
         if prefer is None:
-            return self.overrides.take(self.key), None
+            return self._stored(), None
         preference, error = parse_prefer(prefer)
         if error is None and preference is None:
-            return self.overrides.take(self.key), None
+            return self._stored(), None
         if error is None and preference is not None:
             error = self.responder.check(preference, prefer)
         if error is not None:

@@ -6,10 +6,13 @@ fixture and point their client at ``mockserver.url``. Seed and fixtures come fro
 ``mockserver_fixtures`` ini keys. Heavy imports wait until the fixture is used.
 ``--mockserver-journal PATH`` writes every request the fixture answered (secrets masked) to
 PATH when the session ends: what ``mockserver verify --requests PATH`` sends to a deployment.
+``--mockserver-banner`` (or the ``mockserver_banner`` ini key) prints the start-up banner of
+``mockserver serve`` when the mock starts; by default the fixture prints nothing.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,6 +36,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="PATH",
         help="at the end of the session, write every request the mock answered (JSON, secrets "
         "masked) to PATH, for `mockserver verify --requests PATH`",
+    )
+    group.addoption(
+        "--mockserver-banner",
+        action="store_true",
+        default=None,
+        help="print what the mock serves (its operations, data, console URL) when it starts",
+    )
+    parser.addini(
+        "mockserver_banner", "print the mock's start-up banner", type="bool", default=False
     )
     parser.addini("mockserver_seed", "data seed of the mockserver fixture", default="0")
     parser.addini("mockserver_fixtures", "fixtures directory (relative to the ini file)")
@@ -126,6 +138,23 @@ class MockServerFixture:
 
         actions.reset(self.target)
 
+    def advance(
+        self, *, days: float = 0, hours: float = 0, minutes: float = 0, seconds: float = 0
+    ) -> dict[str, Any]:
+        """Move the mock clock forward (a segment's hourly refresh comes without waiting an
+        hour); returns the clock (``now``, ``frozen``, ``offset_seconds``)."""
+        from mockserver.control import actions
+
+        total = ((days * 24 + hours) * 60 + minutes) * 60 + seconds
+        sign = "-" if total < 0 else ""
+        return actions.set_clock(self.target, {"advance": f"{sign}PT{abs(total):.6f}S"})
+
+    def set_now(self, when: str) -> dict[str, Any]:
+        """Freeze the mock clock at ``when`` (ISO-8601 with an offset)."""
+        from mockserver.control import actions
+
+        return actions.set_clock(self.target, {"now": when})
+
     def load(self, api: str, data: Any) -> None:
         """Replace an API's data: a document, JSON/YAML text or a file path.
 
@@ -187,6 +216,7 @@ def mockserver(pytestconfig: pytest.Config) -> Iterator[MockServerFixture]:
 
     path = journal_path(pytestconfig)
     with LiveServer(config_from(pytestconfig)) as live:
+        show_banner(pytestconfig, live)
         kept: deque[Any] = deque(maxlen=JOURNAL_FILE_LIMIT)
         if path is not None:
             live.app.recorder.taps.append(kept.append)
@@ -196,6 +226,25 @@ def mockserver(pytestconfig: pytest.Config) -> Iterator[MockServerFixture]:
 
             write_journal(path, list(kept), live.app.control.masker)
             pytestconfig.stash[_JOURNAL_WRITTEN] = True
+
+
+def show_banner(pytest_config: pytest.Config, live: LiveServer) -> None:
+    """The start-up banner on the terminal, if asked for (``--mockserver-banner``)."""
+    asked = pytest_config.getoption("mockserver_banner")
+    if not (pytest_config.getini("mockserver_banner") if asked is None else asked):
+        return
+    from mockserver.banner import banner
+
+    plugins = pytest_config.pluginmanager
+    reporter, capture = plugins.get_plugin("terminalreporter"), plugins.get_plugin("capturemanager")
+    if reporter is None:
+        return
+    text = banner(live.app.runtimes, live.app.control.replays, live.config, live.url)
+    shown = capture.global_and_fixture_disabled() if capture else contextlib.nullcontext()
+    with shown:  # on the terminal, not in the output captured for the first test
+        reporter.write_line("")
+        for line in text.splitlines():
+            reporter.write_line(line)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from mockserver.behaviour.contract import Backend, Call, Reply, Vendor, VendorOptions
 from mockserver.errors import RegistryError
 from mockserver.generate import SchemaFaker
 from mockserver.lru import LruCache
 from mockserver.serialize import json_bytes
 from mockserver.spec.model import ApiSpec, Operation
+from mockserver.vendors.interface import Backend, Call, Reply, Vendor, VendorOptions
 
 if TYPE_CHECKING:
     from mockserver.conformance.validator import ResponseValidator
@@ -138,7 +138,12 @@ def check_operations(spec: ApiSpec, vendor: Vendor) -> None:
 
 
 def check_handlers(spec: ApiSpec, vendor: Vendor, backend: Backend) -> None:
-    """A data version answers exactly the operations its vendor claims (else RegistryError)."""
+    """A data version is a :class:`Backend` answering exactly the operations its vendor claims
+    (else RegistryError)."""
+    if not isinstance(backend, Backend):
+        raise RegistryError(
+            f"{vendor.name}: build() made a {type(backend).__name__}, not a Backend"
+        )
     handled = set(backend.handlers)
     extra, missing = (
         sorted(handled - set(vendor.operations)),

@@ -13,8 +13,8 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from mockserver.app import MockApp, build_app
-from mockserver.behaviour.contract import Vendor
 from mockserver.config import ServeConfig
+from mockserver.vendors.interface import Vendor
 
 Server = TypeVar("Server", bound="ThreadedServer")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
+from mockserver import __version__
 from mockserver.cli.commands import (
     add_contract_command,
     add_proxy_command,
@@ -25,7 +26,9 @@ def parser() -> argparse.ArgumentParser:
     root = Parser(
         prog="mockserver",
         description="Contract-faithful mocks of the ActionHub and SendGrid segments APIs.",
+        epilog="'mockserver COMMAND --help' shows a command's options and examples.",
     )
+    root.add_argument("--version", action="version", version=f"mockserver {__version__}")
     commands = root.add_subparsers(dest="command", metavar="COMMAND", required=True)
     add_serve_command(commands)
     add_specs_command(commands)

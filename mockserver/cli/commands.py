@@ -11,6 +11,7 @@ import sys
 import threading
 
 from mockserver.cli.serve import control_token, stopped, warn_of_token_flag
+from mockserver.cli.values import add_command
 from mockserver.config import LOG_FORMAT, ServeConfig
 from mockserver.vendors import REGISTRY, vendor
 
@@ -18,14 +19,23 @@ from mockserver.vendors import REGISTRY, vendor
 def add_proxy_command(commands: argparse._SubParsersAction) -> None:
     from mockserver.reality.options import add_proxy_arguments
 
-    proxy = commands.add_parser(
+    proxy = add_command(
+        commands,
         "proxy",
-        help="forward to a real deployment, validating requests and answers against the spec",
-        description="Forward every request to --upstream unchanged and validate it and its answer "
+        "forward to a real deployment, validating requests and answers against the spec",
+        "Forward every request to --upstream unchanged and validate it and its answer "
         "against the bundled spec: violations go to the journal (/__mockserver), the log and an "
         "x-mockserver-violation header. --record appends each exchange to a cassette for "
         "mockserver serve --replay. Credentials pass through; they are masked in everything "
         "written.",
+        (
+            (
+                "mockserver proxy --api sendgrid --upstream https://api.sendgrid.com "
+                "--record sendgrid.yaml",
+                "point your app at http://127.0.0.1:4010: each exchange is checked and recorded",
+            ),
+            ("mockserver serve --replay sendgrid.yaml", "then answer those requests offline"),
+        ),
     )
     add_proxy_arguments(proxy, list(REGISTRY))
     proxy.set_defaults(run=run_proxy)
@@ -59,7 +69,7 @@ def run_proxy(args: argparse.Namespace) -> int:
     logging.getLogger("mockserver.proxy").info(
         "proxying %s to %s on http://%s:%d",
         options.api,
-        options.upstream,
+        app.upstream.base_url,  # a password in the URL shown as ***
         options.host,
         options.port,
     )
@@ -81,14 +91,26 @@ def run_proxy(args: argparse.Namespace) -> int:
 def add_verify_command(commands: argparse._SubParsersAction) -> None:
     from mockserver.reality.options import add_verify_arguments
 
-    verify = commands.add_parser(
+    verify = add_command(
+        commands,
         "verify",
-        help="send an app's recorded requests to the mock and to a deployment; report drift",
-        description="Send each recorded request (a journal export or a cassette) to the bundled "
+        "send an app's recorded requests to the mock and to a deployment; report drift",
+        "Send each recorded request (a journal export or a cassette) to the bundled "
         "mock and to --base-url and compare the answers: status, media type, the spec "
         "conformance of the real answer and the shape of both bodies (values are ignored). "
         "Credentials: SENDGRID_API_KEY / ACTIONHUB_PROGRAM_ID or -H, masked in all output. "
         "Exit 1 on a breaking difference, 0 when only additive ones (warnings) were found.",
+        (
+            (
+                "pytest --mockserver-journal requests.json",
+                "record what your tests sent to the mockserver fixture",
+            ),
+            (
+                "SENDGRID_API_KEY=... mockserver verify --requests requests.json "
+                "--base-url https://api.sendgrid.com",
+                "send the same requests to the real API and compare the answers' shapes",
+            ),
+        ),
     )
     add_verify_arguments(verify, list(REGISTRY))
     verify.set_defaults(run=run_verify)
@@ -102,9 +124,32 @@ def run_verify(args: argparse.Namespace) -> int:
 
 
 def add_specs_command(commands: argparse._SubParsersAction) -> None:
-    specs = commands.add_parser("specs", help="list, validate or print the bundled specs")
-    specs.add_argument("action", nargs="?", choices=("list", "validate", "print"), default="list")
-    specs.add_argument("api", nargs="?", choices=list(REGISTRY), help="API (default: all)")
+    specs = add_command(
+        commands,
+        "specs",
+        "list, validate or print the bundled specs",
+        "List the operations of the bundled OpenAPI specs, validate them, or print one.",
+        (
+            ("mockserver specs", "every operation: method, path, operationId, status codes"),
+            ("mockserver specs validate", "check both specs against the OpenAPI schema"),
+            ("mockserver specs print sendgrid > sendgrid.yaml", "one spec, as bundled"),
+        ),
+    )
+    specs.add_argument(
+        "action",
+        nargs="?",
+        choices=("list", "validate", "print"),
+        default="list",
+        metavar="ACTION",
+        help="list (default), validate or print",
+    )
+    specs.add_argument(
+        "api",
+        nargs="?",
+        choices=list(REGISTRY),
+        metavar="API",
+        help=f"{' or '.join(REGISTRY)} (default: every API)",
+    )
     specs.set_defaults(run=run_specs)
 
 
@@ -144,12 +189,21 @@ def run_specs(args: argparse.Namespace) -> int:
 def add_contract_command(commands: argparse._SubParsersAction) -> None:
     from mockserver.contract.options import add_arguments
 
-    contract = commands.add_parser(
+    contract = add_command(
+        commands,
         "contract",
-        help="check a deployment (default: the bundled mock) against the bundled spec",
-        description="Run Schemathesis with the bundled spec against a base URL. Credentials: "
+        "check a deployment (default: the bundled mock) against the bundled spec",
+        "Run Schemathesis with the bundled spec against a base URL. Credentials: "
         "SENDGRID_API_KEY (Authorization: Bearer) or ACTIONHUB_PROGRAM_ID (program-id), or -H; "
         "they are masked in all output. Exit 0 only when nothing failed.",
+        (
+            ("mockserver contract --api actionhub", "the bundled mock against its own spec"),
+            (
+                "SENDGRID_API_KEY=... mockserver contract --api sendgrid "
+                "--base-url https://api.sendgrid.com",
+                "a real deployment against the bundled spec",
+            ),
+        ),
     )
     add_arguments(contract, list(REGISTRY))
     contract.set_defaults(run=run_contract)

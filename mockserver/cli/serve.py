@@ -9,10 +9,10 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from mockserver.behaviour.contract import bounded_int
 from mockserver.cli.values import (
-    bounded_seconds,
+    add_command,
     cidr,
     error_rate,
     latency_range,
@@ -25,37 +25,77 @@ from mockserver.config import (
     DEFAULT_HOST,
     DEFAULT_PORT,
     DEFAULT_SEED,
-    LOG_FORMAT,
+    LOG_FORMATS,
     LOG_LEVEL_ENV,
     LOG_LEVELS,
     ServeConfig,
     config_to_json,
 )
 from mockserver.healthcheck import TOKEN_ENV
+from mockserver.numbers import bounded_int
 from mockserver.vendors import REGISTRY, vendor
+
+if TYPE_CHECKING:
+    from mockserver.app import MockApp
+
+
+#: The end of ``serve --help``.
+SERVE_EXAMPLES = (
+    ("mockserver serve", "both APIs on http://127.0.0.1:4010, the console at /__mockserver/"),
+    (
+        "mockserver serve --api sendgrid --contacts 300000 --rate-limit 600",
+        "a bigger SendGrid world (a few seconds to build: its progress is shown), 429 past "
+        "600 requests a minute per key",
+    ),
+    ("mockserver serve --fixtures ./fixtures --seed 7", "your own data, another seed"),
+    ("mockserver serve --replay recorded.yaml", "answer recorded exchanges byte for byte"),
+    (
+        "MOCKSERVER_CONTROL_TOKEN=s3cret mockserver serve --host 0.0.0.0 --workers 4",
+        "on every interface, four processes; remote control callers send the token",
+    ),
+    ("mockserver serve --log-format json --log-level warning", "quiet, machine-readable logs"),
+)
 
 
 def add_serve_command(commands: argparse._SubParsersAction) -> None:
-    serve = commands.add_parser(
+    serve = add_command(
+        commands,
         "serve",
-        help="serve the mock APIs",
-        description="Serve the mock APIs; both share one port, their paths do not collide.",
+        "serve the mock APIs",
+        "Serve the mock APIs; both share one port, their paths do not collide. At start-up a "
+        "banner lists what is served (--log-level warning hides it).",
+        SERVE_EXAMPLES,
     )
-    serve.add_argument("--api", choices=[*REGISTRY, "all"], default="all", help="API to serve")
-    serve.add_argument("--host", default=DEFAULT_HOST, help="interface (default %(default)s)")
+    serve.add_argument(
+        "--api",
+        choices=[*REGISTRY, "all"],
+        default="all",
+        metavar="API",
+        help=f"API to serve: {', '.join(REGISTRY)} or all (default)",
+    )
+    serve.add_argument(
+        "--host", default=DEFAULT_HOST, metavar="ADDRESS", help="interface (default %(default)s)"
+    )
     serve.add_argument(
         "--port",
         type=bounded_int("port", 0, 65535),
         default=DEFAULT_PORT,
-        help="default %(default)s",
+        metavar="N",
+        help="TCP port (default %(default)s; 0: a free one)",
     )
     serve.add_argument(
         "--seed",
         type=bounded_int("seed", 0, 2**63 - 1),
         default=DEFAULT_SEED,
-        help="data seed (default 0)",
+        metavar="N",
+        help="data seed: the same seed gives the same answers (default 0)",
     )
-    serve.add_argument("--fixtures", type=readable_dir, help="fixtures directory")
+    serve.add_argument(
+        "--fixtures",
+        type=readable_dir,
+        metavar="DIR",
+        help="fixtures directory (DIR/actionhub, DIR/sendgrid; default: the bundled ones)",
+    )
     serve.add_argument(
         "--validate-responses",
         action="store_true",
@@ -67,11 +107,28 @@ def add_serve_command(commands: argparse._SubParsersAction) -> None:
         help="answer a query parameter the operation does not declare with a 400/422 in the "
         "API's dialect (default: ignored as the vendor does, with an x-mockserver-warning header)",
     )
-    serve.add_argument("--log-level", choices=LOG_LEVELS, default="info", type=str.lower)
+    serve.add_argument(
+        "--log-level",
+        choices=LOG_LEVELS,
+        default="info",
+        type=str.lower,
+        metavar="LEVEL",
+        help=f"{', '.join(LOG_LEVELS)} (default %(default)s; warning hides the banner and the "
+        "request lines)",
+    )
+    serve.add_argument(
+        "--log-format",
+        choices=LOG_FORMATS,
+        default="text",
+        metavar="FORMAT",
+        help="text (default) or json: one object a line (time, level, logger, message; request "
+        "lines also method, path, status, ms, warnings)",
+    )
     serve.add_argument(
         "--workers",
         type=bounded_int("workers", 1, 64),
         default=1,
+        metavar="N",
         help="worker processes answering identically (default 1; each holds its own "
         "control-plane state unless --state is given)",
     )
@@ -80,9 +137,11 @@ def add_serve_command(commands: argparse._SubParsersAction) -> None:
     _add_replay(serve)
     _add_limits(serve)
     for api in REGISTRY:
-        group = serve.add_argument_group(f"{api} options")
+        group = serve.add_argument_group(f"{api} (--api {api})")
         for option in vendor(api).cli_options:
             kwargs = {"dest": f"{api}__{option.dest}", "help": option.help}
+            if option.action != "store_true":
+                kwargs["metavar"] = option.metavar or option.flag.lstrip("-").upper()
             if option.action:
                 kwargs["action"] = option.action
             else:
@@ -143,10 +202,13 @@ def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from mockserver.app import build_app, freeze_startup_objects
+    from mockserver.cli.logs import configure
     from mockserver.errors import MockServerError
+    from mockserver.progress import REPORTER
     from mockserver.server import GuardedHttpTools, uvicorn_settings
 
-    logging.basicConfig(level=args.log_level.upper(), format=LOG_FORMAT)
+    log_config = configure(args.log_level, args.log_format)
+    REPORTER.live = args.log_format == "text" and sys.stderr.isatty()
     warn_of_token_flag(args.control_token)
     config = serve_config(args)
     try:
@@ -154,11 +216,17 @@ def run_serve(args: argparse.Namespace) -> int:
     except MockServerError as exc:
         print(f"mockserver: error: {exc}", file=sys.stderr)
         return 2
+    announce(app, config, args)
     if threading.current_thread() is threading.main_thread():
         # uvicorn re-raises SIGTERM once its graceful shutdown is done (in-flight requests
         # answered); with a handler in place that ends in a clean exit 0, not death by signal.
         signal.signal(signal.SIGTERM, lambda signum, frame: None)
-    settings = {"host": args.host, "port": args.port, "log_level": args.log_level}
+    settings = {
+        "host": args.host,
+        "port": args.port,
+        "log_level": args.log_level,
+        "log_config": log_config,
+    }
     if args.workers == 1:
         freeze_startup_objects()
         hardened = uvicorn_settings(config, raise_descriptors=True, eager_for=app.answers_at_once)
@@ -178,6 +246,32 @@ def run_serve(args: argparse.Namespace) -> int:
         **uvicorn_settings(config, GuardedHttpTools, raise_descriptors=True),
     )
     return stopped()
+
+
+def announce(app: MockApp, config: ServeConfig, args: argparse.Namespace) -> None:
+    """The start-up banner, once (also with ``--workers``), at the default log level."""
+    log = logging.getLogger("mockserver")
+    if log.isEnabledFor(logging.INFO):
+        from mockserver.banner import banner
+
+        token_from = "--control-token" if args.control_token else f"${TOKEN_ENV}"
+        url = base_url(args.host, args.port)
+        text = banner(
+            app.runtimes,
+            app.control.replays,
+            config,
+            url,
+            workers=args.workers,
+            token_from=token_from,
+        )
+        log.info("%s", text)
+
+
+def base_url(host: str, port: int) -> str:
+    """``http://host:port`` (an IPv6 address in brackets); with port 0 the port is chosen as
+    uvicorn binds (its next line names it), so the banner says ``PORT``."""
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port or 'PORT'}"
 
 
 def control_token(flag: str | None) -> str | None:
@@ -206,6 +300,7 @@ def _add_control(serve: argparse.ArgumentParser) -> None:
     group.add_argument("--no-control", action="store_true", help="turn /__mockserver off")
     group.add_argument(
         "--control-token",
+        metavar="TOKEN",
         help=f"allow non-loopback control callers that send this token (prefer ${TOKEN_ENV}: "
         "a flag is visible to every user in ps)",
     )
@@ -213,6 +308,7 @@ def _add_control(serve: argparse.ArgumentParser) -> None:
         "--journal-size",
         type=bounded_int("journal size", 1, 1_000_000),
         default=1000,
+        metavar="N",
         help="requests kept (1000)",
     )
     group.add_argument(
@@ -271,20 +367,16 @@ def _add_limits(serve: argparse.ArgumentParser) -> None:
     from mockserver import limits
 
     group = serve.add_argument_group("limits and control-plane safety (docs/SECURITY.md)")
-    group.add_argument(
-        "--max-load-bytes",
-        type=bounded_int("max load bytes", 1024, 2**31),
-        default=limits.MAX_LOAD_BYTES,
-        metavar="N",
-        help="largest data-load body and fixture file (default %(default)s; past it: 413)",
-    )
-    group.add_argument(
-        "--load-timeout",
-        type=bounded_seconds("load timeout", 0.1, 3600),
-        default=limits.LOAD_TIMEOUT,
-        metavar="S",
-        help="seconds a data load may take before it is stopped (default %(default)g; 408)",
-    )
+    for limit in limits.TABLE:
+        if limit.flag is not None:
+            metavar = "S" if limit.unit == "s" else "N"
+            group.add_argument(
+                limit.flag,
+                type=limit.parse,
+                default=limit.default,
+                metavar=metavar,
+                help=limit.help,
+            )
     group.add_argument(
         "--control-origin",
         action="append",
@@ -297,40 +389,4 @@ def _add_limits(serve: argparse.ArgumentParser) -> None:
         type=cidr,
         metavar="CIDR",
         help="believe X-Forwarded-For from these proxies (repeatable; default: nobody)",
-    )
-    group.add_argument(
-        "--max-header-bytes",
-        type=bounded_int("max header bytes", 1024, 2**24),
-        default=limits.MAX_HEADER_BYTES,
-        metavar="N",
-        help="bytes of request headers (default %(default)s; past it: 431)",
-    )
-    group.add_argument(
-        "--journal-entry-bytes",
-        type=bounded_int("journal entry bytes", 256, 2**24),
-        default=limits.JOURNAL_ENTRY_BYTES,
-        metavar="N",
-        help="request bytes a journal entry keeps; the rest is cut, marked (default %(default)s)",
-    )
-    group.add_argument(
-        "--timeout-keep-alive",
-        type=bounded_seconds("keep-alive timeout", 0.1, 3600),
-        default=limits.TIMEOUT_KEEP_ALIVE,
-        metavar="S",
-        help="close idle keep-alive connections after S seconds (default %(default)g)",
-    )
-    group.add_argument(
-        "--header-timeout",
-        type=bounded_seconds("header timeout", 0.1, 3600),
-        default=limits.HEADER_TIMEOUT,
-        metavar="S",
-        help="close a connection that sends no complete request head for S seconds "
-        "(default %(default)g)",
-    )
-    group.add_argument(
-        "--max-connections",
-        type=bounded_int("max connections", 16, 1_000_000),
-        metavar="N",
-        help="open connections at most; past it the longest idle is closed "
-        "(default: the descriptor limit less a reserve)",
     )

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import textwrap
+from collections.abc import Sequence
 from pathlib import Path
 
 
@@ -14,6 +17,29 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
+def add_command(
+    commands: argparse._SubParsersAction,
+    name: str,
+    help: str,
+    description: str,
+    examples: Sequence[tuple[str, str]] = (),
+) -> argparse.ArgumentParser:
+    """A sub-command whose help ends with examples: each a command line and what it does."""
+    width = max(40, shutil.get_terminal_size().columns - 2)
+    epilog = "examples:\n" + "\n".join(
+        f"  {line}\n"
+        + textwrap.fill(what, width, initial_indent=" " * 6, subsequent_indent=" " * 6)
+        for line, what in examples
+    )
+    return commands.add_parser(
+        name,
+        help=help,
+        description=textwrap.fill(description, width),
+        epilog=epilog if examples else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
 def readable_dir(value: str) -> Path:
     path = Path(value)
     if not path.is_dir() or not os.access(path, os.R_OK | os.X_OK):
@@ -22,7 +48,7 @@ def readable_dir(value: str) -> Path:
 
 
 def latency_range(value: str) -> tuple[float, float]:
-    from mockserver.scenarios.overrides import parse_latency
+    from mockserver.state.values import parse_latency
 
     try:
         return parse_latency(value)  # type: ignore[return-value]
@@ -31,28 +57,12 @@ def latency_range(value: str) -> tuple[float, float]:
 
 
 def error_rate(value: str) -> float:
-    from mockserver.scenarios.overrides import parse_rate
+    from mockserver.state.values import parse_rate
 
     try:
         return parse_rate(value) or 0.0
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def bounded_seconds(name: str, low: float, high: float):
-    """An argparse type: a decimal number of seconds in ``[low, high]`` (ASCII digits)."""
-    from mockserver.numbers import parse_decimal
-
-    def parse(value: str) -> float:
-        try:
-            seconds = parse_decimal(value.strip())
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be seconds, got {value!r}") from None
-        if not low <= seconds <= high:
-            raise argparse.ArgumentTypeError(f"{name} must be between {low:g} and {high:g} s")
-        return seconds
-
-    return parse
 
 
 def cidr(value: str) -> str:

@@ -13,17 +13,16 @@ compiled once per (operation, status, media).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import jsonschema_rs
-import orjson
 
-from mockserver.behaviour.contract import Backend, Reply
 from mockserver.errors import ConformanceError, DataError
+from mockserver.serialize import decode_json
 from mockserver.spec.model import ApiSpec, Operation
+from mockserver.vendors.interface import Backend, Reply
 
 #: How many problems a loud error message lists.
 SHOWN = 5
@@ -43,14 +42,6 @@ class Violation:
 
     def as_dict(self) -> dict[str, Any]:
         return {"where": self.where, "path": self.path, "message": self.message}
-
-
-def decode_json(body: bytes) -> Any:
-    """orjson, or the stdlib for integers orjson cannot hold (valid JSON, e.g. an echoed page)."""
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return json.loads(body)
 
 
 def _pointer(parts: Iterable[Any]) -> str:
@@ -130,10 +121,9 @@ class ResponseValidator:
         Per-request headers (rate limits) are added later, so only status and body are checked.
         A violation is a :class:`DataError`: the server does not start on it, a load is refused.
         """
-        prebuilt: Iterable[tuple[str, Reply]] = getattr(backend, "prebuilt", tuple)()
         problems = [
             problem
-            for operation_id, reply in prebuilt
+            for operation_id, reply in backend.prebuilt()
             for problem in self.problems(spec.operation(operation_id), reply, headers=False)
         ]
         if problems:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mockserver.behaviour.contract import bounded_int
+from mockserver.numbers import bounded_int, bounded_seconds
 from mockserver.vendors import vendor
 
 #: Schemathesis test phases, in the order they run.
@@ -215,23 +215,11 @@ def add_arguments(parser: argparse.ArgumentParser, apis: Sequence[str]) -> None:
     add_bounds(parser)
 
 
-def seconds(value: str) -> float:
-    from mockserver.numbers import parse_decimal
-
-    try:
-        number = parse_decimal(value.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seconds, got {value!r}") from None
-    if not 0.1 <= number <= 3600:
-        raise argparse.ArgumentTypeError("expected seconds between 0.1 and 3600")
-    return number
-
-
 def add_bounds(parser: argparse.ArgumentParser) -> None:
     """How long a run may take: a total per request (not per read) and per run."""
     parser.add_argument(
         "--request-timeout",
-        type=seconds,
+        type=bounded_seconds("request timeout", 0.1, 3600),
         default=DEFAULT_REQUEST_TIMEOUT,
         metavar="S",
         help="seconds one request may take in total, body included; past it the operation "

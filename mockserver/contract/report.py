@@ -11,8 +11,9 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from mockserver.contract.credentials import Credentials, Masker
+from mockserver.contract.credentials import Credentials
 from mockserver.contract.results import Failure, OperationResult, RunResult
+from mockserver.journal.masking import SecretText
 from mockserver.junit import Case, Problem, write_junit
 from mockserver.vendors import vendor
 
@@ -76,7 +77,7 @@ def _with_warnings(verdict: str, op: OperationResult) -> str:
 
 
 class Report:
-    def __init__(self, mask: Masker, out: TextIO) -> None:
+    def __init__(self, mask: SecretText, out: TextIO) -> None:
         self.mask = mask
         self.out = out
 

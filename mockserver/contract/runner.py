@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from mockserver.contract.bounds import bounded, first_answer, run_deadline
-from mockserver.contract.credentials import Credentials, Masker, resolve
+from mockserver.contract.credentials import Credentials, resolve
 from mockserver.contract.dependencies import install as install_dependencies
 from mockserver.contract.options import PHASES, ContractOptions
 from mockserver.contract.report import Report
 from mockserver.contract.results import Collector, RunResult
+from mockserver.journal.masking import SecretText
 from mockserver.resources import bundled_dir
 from mockserver.spec import load_spec
 from mockserver.spec.model import ApiSpec
@@ -135,7 +136,7 @@ def run(
     out = out or sys.stdout
     err = err or sys.stderr
     creds = resolve(options.api, options.headers, env, bundled=options.bundled)
-    report = Report(Masker(creds.secrets), out)
+    report = Report(SecretText(creds.secrets), out)
     wanted = vendor(options.api).credential
     if creds.source is None:
         report.problem(

@@ -21,10 +21,10 @@ from typing import TYPE_CHECKING, Any
 import schemathesis
 from schemathesis.core.failures import Failure
 
-from mockserver.behaviour.contract import Reply
 from mockserver.conformance.validator import ResponseValidator, Violation
 from mockserver.contract.results import ContractWarning, RunResult
 from mockserver.spec.model import ApiSpec
+from mockserver.vendors.interface import Reply
 
 if TYPE_CHECKING:
     from mockserver.contract.options import ContractOptions

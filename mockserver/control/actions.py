@@ -20,18 +20,23 @@ from mockserver.journal.record import Entry, Filter, read
 from mockserver.limits import LoadLimits
 from mockserver.numbers import parse_int
 from mockserver.params.errors import describe
+from mockserver.progress import REPORTER
 from mockserver.runtime import ApiRuntime
-from mockserver.scenarios.overrides import Fault, OperationKey, Preference, Scenario
 from mockserver.scenarios.prefer import parse_bool, parse_code
 from mockserver.scenarios.responder import Responder
 from mockserver.serialize import load_yaml
 from mockserver.state.base import State
+from mockserver.state.clock import clock_entry
+from mockserver.state.ledger import WriteRefused
+from mockserver.state.values import Fault, OperationKey, Preference, Scenario
 
 if TYPE_CHECKING:
     from mockserver.reality.replay import Replays
 
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
 SCENARIO_FIELDS = {"code", "example", "dynamic", "times"}
+#: Bytes of cassette read and checked per second (4 MB: ~0.12 s): past ~1 s, progress shows.
+CASSETTE_BYTES_PER_SECOND = 30_000_000
 OVERTAKEN = "a newer data load or a reset began while this one was built; nothing was changed"
 
 
@@ -180,8 +185,8 @@ def load_data(target: ControlTarget, api: str, document: Any) -> int:
 
 
 def reset(target: ControlTarget) -> None:
-    """Every API's data back to the start-up version; journal, scenarios, faults and rate-limit
-    windows cleared."""
+    """Every API's data back to the start-up version; journal, scenarios, faults, rate-limit
+    windows and the write log (created segments, refresh counts, the mock clock) cleared."""
     for api, runtime in target.runtimes.items():
         version = target.state.data.begin(api)
         overtaken = target.loads.pop(api, None)
@@ -193,6 +198,27 @@ def reset(target: ControlTarget) -> None:
         target.replays.reset()
     clear_state(target)
     target.state.windows.clear()
+    target.state.writes.clear()
+
+
+# -- the mock clock -------------------------------------------------------------------------------
+def clock(target: ControlTarget) -> dict[str, Any]:
+    """The mock clock as every replica sees it: ``now``, ``frozen``, ``offset_seconds``."""
+    target.state.writes.sync()
+    return target.state.writes.clock.describe()
+
+
+def set_clock(target: ControlTarget, body: Any) -> dict[str, Any]:
+    """Move the mock clock: ``{"advance": "PT1H"}`` (ISO-8601 duration), ``{"now": "2026-01-01
+    T00:00:00Z"}`` (frozen there) or ``{"real": true}``; an entry of the write log, so every
+    replica moves with it. Returns the clock afterwards."""
+    if not isinstance(body, dict):
+        raise ControlError('the clock takes a JSON object such as {"advance": "PT1H"}')
+    try:
+        target.state.writes.write(clock_entry(body))
+    except WriteRefused as refused:
+        raise ControlError(str(refused), status=refused.status) from None
+    return clock(target)
 
 
 def clear_state(target: ControlTarget) -> None:
@@ -215,7 +241,9 @@ def load_cassette(target: ControlTarget, body: bytes) -> dict[str, Any]:
     if not body.strip():
         raise ControlError("the cassette is empty; send JSON Lines, one exchange per line")
     try:
-        exchanges = replays.parse(body, "cassette")
+        with REPORTER.task("cassette load", len(body) / CASSETTE_BYTES_PER_SECOND) as task:
+            exchanges = replays.parse(body, "cassette")
+            task.finish(f"{len(exchanges):,} exchanges", verb="checked")
     except DataError as exc:
         raise ControlError("invalid cassette; nothing was changed", exc.reasons) from None
     replays.install(exchanges)

@@ -21,7 +21,6 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
 from mockserver import __version__
-from mockserver.behaviour.contract import Reply
 from mockserver.control import actions
 from mockserver.control.actions import ControlTarget
 from mockserver.control.index import STATIC_DIR, index_page
@@ -32,6 +31,7 @@ from mockserver.journal.record import Filter
 from mockserver.limits import LoadLimits
 from mockserver.numbers import parse_int
 from mockserver.serialize import json_bytes
+from mockserver.vendors.interface import Reply
 
 log = logging.getLogger("mockserver")
 
@@ -72,14 +72,17 @@ class ControlAPI:
 
     async def health(self, request: Request) -> Response:
         runtimes = self.target.runtimes
+        problems = self.target.state.problems()  # a stopped loop: restart this replica
         return json_response(
             {
-                "status": "ok",
+                "status": "unhealthy" if problems else "ok",
                 "version": __version__,
                 "apis": list(runtimes),
                 "data_versions": {api: runtime.version for api, runtime in runtimes.items()},
                 "state": self.target.state.describe(),
-            }
+                **({"problems": problems} if problems else {}),
+            },
+            503 if problems else 200,
         )
 
     async def requests(self, request: Request) -> Response:
@@ -96,6 +99,12 @@ class ControlAPI:
     async def reset(self, request: Request) -> Response:
         await run_in_threadpool(actions.reset, self.target)
         return json_response({"status": "reset"})
+
+    async def clock(self, request: Request) -> Response:
+        if request.method == "PUT":
+            body = await json_body(request, self.target.limits)
+            return json_response(actions.set_clock(self.target, body))
+        return json_response(actions.clock(self.target))
 
     async def data(self, request: Request) -> Response:
         api = request.path_params["api"]
@@ -187,6 +196,7 @@ def control_app(target: ControlTarget, *, token_required: bool) -> ASGIApp:
         Route("/health", api.health, methods=["GET"]),
         Route("/requests", api.requests, methods=["GET", "DELETE"]),
         Route("/reset", api.reset, methods=["POST"]),
+        Route("/clock", api.clock, methods=["GET", "PUT"]),
         Route("/data/{api}", api.data, methods=["PUT"]),
         Route("/cassettes", api.cassettes, methods=["GET", "PUT", "DELETE"]),
         Route("/scenarios", api.scenarios, methods=["GET", "DELETE"]),

@@ -5,7 +5,10 @@ Without a token a caller must be on this machine (the socket peer is loopback) *
 (a loopback ``Host``: a DNS-rebinding page names its own host). Every caller: a call that changes
 something carries a JSON or YAML body type (a cross-site form or no-cors fetch cannot send one),
 and a request from a browser page of another origin is refused unless that origin is listed
-with ``--control-origin``. Refusals are 403 with a JSON ``error`` saying what to do.
+with ``--control-origin``. Refusals are 403 with a JSON ``error`` saying what to do. Every
+answer, refusals included, forbids framing and type sniffing (:class:`NoFraming`): a page of
+another site cannot show the unlocked console in a frame and steer a click onto "Reset
+everything".
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from collections.abc import Iterable
 from urllib.parse import parse_qs, urlsplit
 
 from starlette.routing import get_route_path
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.serialize import json_bytes
 
@@ -50,6 +53,41 @@ NEEDS_TYPE = (
     "(application/yaml for data, application/x-ndjson for cassettes): browser forms cannot "
     "send it across sites"
 )
+
+
+#: Headers of every console and control answer: no framing by any page (CSP's frame-ancestors,
+#: and X-Frame-Options for older browsers), no type sniffing, and the page's own scripts, styles
+#: and calls only (the console has no inline script or style).
+SECURITY_HEADERS = (
+    (
+        b"content-security-policy",
+        b"default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; "
+        b"object-src 'none'",
+    ),
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+)
+
+
+class NoFraming:
+    """Adds :data:`SECURITY_HEADERS` to every answer of ``app`` (replacing any it set)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._names = frozenset(name for name, _ in SECURITY_HEADERS)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_secured(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                kept = [h for h in message.get("headers", ()) if h[0].lower() not in self._names]
+                message["headers"] = [*kept, *SECURITY_HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, send_secured)
 
 
 def is_loopback(host: str | None) -> bool:

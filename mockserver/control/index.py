@@ -21,12 +21,12 @@ if TYPE_CHECKING:
     from jinja2 import Environment
 
 from mockserver import __version__
-from mockserver.behaviour.contract import CredentialSource
 from mockserver.control import actions
 from mockserver.control.actions import ControlTarget
 from mockserver.control.guard import REFUSAL_KEY
 from mockserver.runtime import ApiRuntime
 from mockserver.spec.model import MISSING, Operation, Parameter
+from mockserver.vendors.interface import CredentialSource
 
 log = logging.getLogger("mockserver")
 
@@ -141,12 +141,9 @@ def collection_for(parameter: str, collections: Sequence[str]) -> str | None:
 
 
 def inventory(runtime: ApiRuntime) -> dict[str, list[str]]:
-    """``Backend.inventory()`` (optional): collection name -> ids of the data in service."""
-    method = getattr(runtime.backend, "inventory", None)
-    if not callable(method):
-        return {}
+    """``Backend.inventory()``: collection name -> ids of the data in service."""
     try:
-        return {name: [str(i) for i in ids] for name, ids in method().items()}
+        return {name: [str(i) for i in ids] for name, ids in runtime.backend.inventory().items()}
     except Exception:
         log.exception("%s: inventory() failed", runtime.name)
         return {}

@@ -23,11 +23,14 @@ from mockserver.control import actions
 from mockserver.control.actions import ControlTarget
 from mockserver.errors import ControlError, InvalidDocument, LimitError
 from mockserver.numbers import parse_int
+from mockserver.progress import REPORTER, Reporter
 from mockserver.serialize.child import ChildRefusal, load_yaml_in_child
 
 log = logging.getLogger("mockserver")
 
 MAX_LOAD_FLAG = "--max-load-bytes"
+#: Bytes of YAML the safe loader reads per second (1.6 MB: ~12 s): past ~1 s, progress shows.
+YAML_BYTES_PER_SECOND = 150_000
 T = TypeVar("T")
 
 
@@ -103,10 +106,19 @@ async def in_daemon_thread(work: Callable[[], T], name: str) -> T:
     return await done
 
 
-def isolated(budget: Budget) -> Callable[[bytes], Any]:
-    """``serialize.load_yaml`` in a child process (``serialize.child``), stopped with the load."""
+def isolated(budget: Budget, progress: Reporter = REPORTER) -> Callable[[bytes], Any]:
+    """``serialize.load_yaml`` in a child process (``serialize.child``), stopped with the load;
+    a big document reports its progress."""
 
     def load(body: bytes) -> Any:
+        what = budget.what.removeprefix("the ")
+        with progress.task(what, len(body) / YAML_BYTES_PER_SECOND) as task:
+            task.step(0.0, "parsing YAML")
+            document = parse(body)
+            task.finish(f"{len(body):,} bytes of YAML", verb="parsed")
+            return document
+
+    def parse(body: bytes) -> Any:
         try:
             return load_yaml_in_child(body, lambda: budget.spent)
         except ChildRefusal as refusal:
@@ -143,7 +155,8 @@ async def load_over_http(target: ControlTarget, api: str, request: Request) -> i
         overtaken.cancel("a newer load began")
 
     def parse_build_land() -> int:
-        document = actions.parse_document(body, content_type, load=isolated(budget))
+        progress = target.runtimes[api].options.progress
+        document = actions.parse_document(body, content_type, load=isolated(budget, progress))
         return actions.build_load(target, api, version, document, budget)()
 
     log.info("%s data load: building version %d from %d bytes", api, version, len(body))

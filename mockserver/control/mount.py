@@ -1,4 +1,5 @@
-"""Where the control plane lives in the mock's app: ``/__mockserver``, behind its guard."""
+"""Where the control plane lives in the mock's app: ``/__mockserver``, behind its guard, and
+routed around the data plane's middleware."""
 
 from __future__ import annotations
 
@@ -7,29 +8,33 @@ from collections.abc import Sequence
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 from starlette.routing import BaseRoute, Mount, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.control.actions import ControlTarget
 from mockserver.control.api import control_app
-from mockserver.control.cors import control_cors
-from mockserver.control.guard import ControlGuard
+from mockserver.control.guard import SECURITY_HEADERS, ControlGuard, NoFraming
 from mockserver.control.index import CONTROL_OFF_PAGE
+from mockserver.cors import control_cors
 
 PREFIX = "/__mockserver"
+#: The security headers as a response's ``headers=`` argument (the routes outside the mount).
+_HEADERS = {name.decode(): value.decode() for name, value in SECURITY_HEADERS}
 
 
 def control_routes(
     target: ControlTarget, token: str | None, origins: Sequence[str] = ()
 ) -> list[BaseRoute]:
     """The ``/__mockserver`` mount (and its bare path redirecting to the index page); browser
-    pages of ``origins`` (``--control-origin``) may call it, with CORS."""
+    pages of ``origins`` (``--control-origin``) may call it, with CORS; no page may frame it."""
 
     async def to_index(request: Request) -> RedirectResponse:
-        return RedirectResponse(f"{PREFIX}/", status_code=308)
+        return RedirectResponse(f"{PREFIX}/", status_code=308, headers=_HEADERS)
 
     app = control_app(target, token_required=token is not None)
+    guarded = control_cors(ControlGuard(app, token, origins), origins)
     return [
         Route(PREFIX, to_index, methods=["GET", "HEAD"]),
-        Mount(PREFIX, app=control_cors(ControlGuard(app, token, origins), origins)),
+        Mount(PREFIX, app=NoFraming(guarded)),
     ]
 
 
@@ -37,6 +42,24 @@ def control_off_routes() -> list[BaseRoute]:
     """With ``--no-control``: only a 404 page at the console's address that says it is off."""
 
     async def control_off(request: Request) -> HTMLResponse:
-        return HTMLResponse(CONTROL_OFF_PAGE, status_code=404)
+        return HTMLResponse(CONTROL_OFF_PAGE, status_code=404, headers=_HEADERS)
 
     return [Route(path, control_off, methods=["GET", "HEAD"]) for path in (PREFIX, PREFIX + "/")]
+
+
+class ControlRouter:
+    """Routes requests under ``prefix`` to ``control`` as they are, the rest to ``data``: the
+    data plane's middleware (its CORS for any origin) never wraps the control plane."""
+
+    def __init__(self, control: ASGIApp, data: ASGIApp, prefix: str = PREFIX) -> None:
+        self.prefix = prefix
+        self.directory = prefix + "/"
+        self.control = control
+        self.data = data
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if path == self.prefix or path.startswith(self.directory):
+            await self.control(scope, receive, send)
+        else:
+            await self.data(scope, receive, send)

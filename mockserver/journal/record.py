@@ -22,9 +22,51 @@ OPERATION_KEY = "mockserver.operation"
 WARNINGS_KEY = "mockserver.warnings"
 VIOLATIONS_KEY = "mockserver.violations"
 SOURCE_KEY = "mockserver.source"
+#: Scope key of a request's body bytes, when its operation reads one (``params/body.py``).
+BODY_KEY = "mockserver.body"
 #: Scope key the server's protocol (``mockserver.server``) sets: bytes of the request target and
 #: headers, so the recorder knows for free when an entry must be cut to --journal-entry-bytes.
 HEAD_BYTES_KEY = "mockserver.head_bytes"
+
+#: Marks the end of a cut value in the journal.
+CUT_MARK = "..."
+_CUT = CUT_MARK.encode()
+#: UTF-8 lead bytes -> how many continuation bytes follow them.
+_FOLLOWERS = {**dict.fromkeys(range(0xC0, 0xE0), 1), **dict.fromkeys(range(0xE0, 0xF0), 2)}
+_FOLLOWERS.update(dict.fromkeys(range(0xF0, 0xF8), 3))
+
+
+def cut_query(query: bytes, room: int) -> bytes:
+    """``query`` in at most ``room`` bytes, marked ``...`` when cut: never inside a
+    percent-escape, nor inside the bytes (escaped or raw) of one UTF-8 character, so a reader
+    decodes whole characters and sees where the cut is."""
+    if len(query) <= room:
+        return query
+    kept = query[: max(room - len(_CUT), 0)]
+    if kept[-1:] == b"%":
+        kept = kept[:-1]
+    elif kept[-2:-1] == b"%":
+        kept = kept[:-2]
+    return kept[: len(kept) - _partial_character(kept)] + _CUT
+
+
+def _partial_character(text: bytes) -> int:
+    """Bytes at the end of ``text`` that start a UTF-8 character without ending it."""
+    units: list[tuple[int, int]] = []  # (byte value, its length in text), last first
+    end = len(text)
+    while end > 0 and len(units) < 4:
+        escaped = end >= 3 and text[end - 3] == 0x25  # %XX
+        try:
+            value = int(text[end - 2 : end], 16) if escaped else text[end - 1]
+        except ValueError:
+            value, escaped = text[end - 1], False
+        if value < 0x80:
+            break
+        units.append((value, 3 if escaped else 1))
+        end -= units[-1][1]
+        if value >= 0xC0:  # the lead byte: whole if all its followers came after it
+            return 0 if _FOLLOWERS.get(value, 0) < len(units) else sum(n for _, n in units)
+    return 0
 
 
 class Record(NamedTuple):
@@ -45,6 +87,8 @@ class Record(NamedTuple):
     #: ``True`` when ``query`` and ``headers`` were masked before the record was stored (a
     #: journal shared through Redis never holds a secret): readers must not mask them again.
     masked: bool = False
+    #: The request body as read (at most ``--journal-entry-bytes``; masked with the rest).
+    body: bytes = b""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,13 +108,16 @@ class Entry:
     warnings: tuple[str, ...] = ()
     violations: tuple[dict[str, Any], ...] = ()
     source: str = "mock"
+    body: str | None = None
 
     @classmethod
     def of(cls, id_: int, record: Record, masker: Masker) -> Entry:
         query = record.query.decode("latin-1")
         if record.masked:
             headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in record.headers}
+            body = record.body.decode("utf-8", "replace") if record.body else None
         else:
+            body = masker.body(record.body, record.headers, query) if record.body else None
             query, headers = masker.query(query), masker.header_items(record.headers)
         return cls(
             id=id_,
@@ -86,6 +133,7 @@ class Entry:
             warnings=record.warnings,
             violations=record.violations,
             source=record.source,
+            body=body,
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -105,6 +153,7 @@ class Entry:
             "warnings": list(self.warnings),
             "violations": list(self.violations),
             "source": self.source,
+            "body": self.body,
         }
 
 

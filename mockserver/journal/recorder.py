@@ -18,12 +18,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.journal.masking import Masker, log_safe
 from mockserver.journal.record import (
+    BODY_KEY,
+    CUT_MARK,
     HEAD_BYTES_KEY,
     OPERATION_KEY,
     SOURCE_KEY,
     VIOLATIONS_KEY,
     WARNINGS_KEY,
     Record,
+    cut_query,
 )
 from mockserver.limits import JOURNAL_ENTRY_BYTES
 from mockserver.state.base import JournalStore
@@ -81,7 +84,10 @@ class Recorder:
             target = log_safe(f"{path}?{shown}" if shown else path)
             notes = "".join(f"; {warning}" for warning in warnings) if warnings else ""
             method_shown = log_safe(method, 32)
-            access_log.info("%s %s %d %.1fms%s", method_shown, target, status, ms, notes)
+            fields = {"method": method_shown, "path": target, "status": status, "ms": round(ms, 1)}
+            fields["warnings"] = list(warnings)  # the fields of a line of --log-format json
+            args = (method_shown, target, status, ms, notes)
+            access_log.info("%s %s %d %.1fms%s", *args, extra=fields)
         if path == self.control_prefix or path.startswith(self._control_dir):
             return
         api, operation = scope.get(OPERATION_KEY) or (self.owner(path), None)
@@ -90,6 +96,12 @@ class Recorder:
             path, query, headers, dropped = cut(path, query, headers, self.entry_bytes)
             if dropped:
                 warnings = (*warnings, cut_warning(dropped, self.entry_bytes))
+        body = scope.get(BODY_KEY)
+        if not isinstance(body, bytes):
+            body = b""
+        elif len(body) > self.entry_bytes:
+            warnings = (*warnings, body_cut_warning(len(body) - self.entry_bytes, self.entry_bytes))
+            body = body[: self.entry_bytes]
         record = Record(
             time.time(),
             api,
@@ -103,14 +115,11 @@ class Recorder:
             warnings,
             scope.get(VIOLATIONS_KEY, ()),
             scope.get(SOURCE_KEY, "mock"),
+            body=body,
         )
         self.journal.append(record)
         for tap in self.taps:
             tap(record)
-
-
-#: Marks the end of a cut value in the journal.
-CUT_MARK = "..."
 
 
 def cut_warning(dropped: int, limit: int) -> str:
@@ -118,6 +127,10 @@ def cut_warning(dropped: int, limit: int) -> str:
         f"request cut to {limit:,} bytes in the journal: {dropped:,} bytes of target and headers "
         "not kept (--journal-entry-bytes)"
     )
+
+
+def body_cut_warning(dropped: int, limit: int) -> str:
+    return f"request body cut to {limit:,} bytes in the journal: {dropped:,} bytes not kept"
 
 
 def cut(
@@ -133,7 +146,7 @@ def cut(
         path = path[:quarter] + CUT_MARK
     if len(query) > quarter:
         dropped += len(query) - quarter
-        query = query[:quarter]
+        query = cut_query(query, quarter)
     budget = limit - len(path) - len(query)
     kept: list[tuple[bytes, bytes]] = []
     for name, value in headers:

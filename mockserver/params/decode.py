@@ -161,24 +161,36 @@ def scalar_decoder(schema: dict[str, Any], grammar: Grammar = STRICT) -> Callabl
     return decode
 
 
+def takes_many(param: Parameter) -> bool:
+    """Whether a parameter's name may come more than once (an array in style form, exploded:
+    ``ids=a&ids=b``); any other is one value (a scalar, or a delimited array: ``ids=a,b``)."""
+    return (
+        param.location == "query"
+        and param.style == "form"
+        and param.explode
+        and primary_type(param.schema) == "array"
+    )
+
+
 @dataclass(frozen=True)
 class ParamDecoder:
     param: Parameter
     decode_item: Callable[[str], Any]
     is_array: bool
+    #: Which of a repeated name's values a one-value parameter reads (``Grammar.pick``).
+    pick: int = -1
 
     @classmethod
     def compile(cls, param: Parameter, grammar: Grammar) -> ParamDecoder:
         is_array = primary_type(param.schema) == "array"
         item_schema = param.schema.get("items", {}) if is_array else param.schema
-        return cls(param, scalar_decoder(item_schema, grammar), is_array)
+        return cls(param, scalar_decoder(item_schema, grammar), is_array, grammar.pick)
 
     def split(self, raw: list[str]) -> list[str]:
         param = self.param
-        if param.location == "query" and param.style == "form" and param.explode:
+        if takes_many(param):
             return raw
-        delimiter = DELIMITERS.get(param.style, ",")
-        return [item for value in raw for item in value.split(delimiter)]
+        return raw[self.pick].split(DELIMITERS.get(param.style, ","))
 
     def __call__(self, raw: list[str] | None, errors: list[ParamError]) -> Any:
         param = self.param
@@ -187,7 +199,7 @@ class ParamDecoder:
                 errors.append(ParamError("missing", param.location, param.name, None))
             return None if param.default is MISSING else param.default
         if not self.is_array:
-            text = raw[-1]
+            text = raw[self.pick]
             try:
                 return self.decode_item(text)
             except Invalid as invalid:

@@ -65,6 +65,10 @@ MESSAGES: dict[str, str] = {
     "const": "must be {expected}",
     "extra_forbidden": "is not a query parameter of this operation",
     "missing_one_of": "is required unless {others} is given",
+    # Request bodies (params/body.py)
+    "json_invalid": "is not valid JSON",
+    "type": "must be of type {expected}",
+    "body_extra": "is not a field of this body",
 }
 #: How a list in ``ctx`` reads in a sentence (``asset_ids or labels``); others: ``a, b``.
 _JOINERS = {"others": " or "}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from mockserver.params.errors import Invalid
 
@@ -25,6 +25,15 @@ class Grammar:
     integer: Parse
     number: Parse
     boolean: Parse
+    #: Which value a query parameter that takes one (a scalar, or a delimited array) reads when
+    #: its name is sent more than once: Starlette's ``QueryParams`` (FastAPI) keeps the last,
+    #: Go's ``url.Values.Get`` the first.
+    repeated: Literal["first", "last"] = "last"
+
+    @property
+    def pick(self) -> int:
+        """The index of the value read among a repeated name's values."""
+        return 0 if self.repeated == "first" else -1
 
     def parser(self, kind: str | None) -> Parse:
         """The parser of a parameter whose schema has JSON type ``kind``."""

@@ -11,6 +11,11 @@ model with ``extra="forbid"``).
 Header names are not checked: clients, proxies and tracing add many headers no spec declares,
 and a misspelt required header already fails as missing.
 
+A declared name that takes one value (a scalar, or a comma-separated array such as SendGrid's
+``parent_list_ids``) sent more than once is not silent either: the vendor's framework reads one
+of the values (``Grammar.repeated``: Go the first, FastAPI the last), the mock does the same and
+warns alike, since ``parent_list_ids=a&parent_list_ids=b`` filters by ``a`` alone at SendGrid.
+
 Computed once per distinct query string: the pipeline memoizes it with the decoded parameters.
 """
 
@@ -23,8 +28,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from mockserver.params.decode import DELIMITERS, primary_type, takes_many
 from mockserver.params.errors import ParamError
-from mockserver.spec.model import Operation
+from mockserver.params.grammar import STRICT, Grammar
+from mockserver.spec.model import Operation, Parameter
 
 WARNING_HEADER = "x-mockserver-warning"
 #: Unknown names reported one by one (warning, header, strict error); the rest are counted in
@@ -49,6 +56,15 @@ def warning_headers(warnings: Iterable[str]) -> tuple[tuple[str, str], ...]:
     return tuple((WARNING_HEADER, warning) for warning in warnings)
 
 
+def _one_value(param: Parameter, grammar: Grammar) -> str:
+    """The rest of the warning about a one-value name sent more than once."""
+    read = f"only the {grammar.repeated} value is read"
+    if primary_type(param.schema) != "array":
+        return read
+    delimiter = DELIMITERS.get(param.style, ",")
+    return f"{read} (send the items in one value: {param.name}=a{delimiter}b)"
+
+
 def _folded(name: str) -> str:
     """``parentListIds``, ``Parent-List-IDs`` and ``parent_list_ids`` fold alike."""
     return re.sub(r"[\W_]", "", name).lower()
@@ -67,7 +83,12 @@ class UnknownParams:
 class QueryNames:
     """The query names one operation declares, and what to make of any other."""
 
-    def __init__(self, operation: Operation, schemes: Mapping[str, Mapping[str, Any]]) -> None:
+    def __init__(
+        self,
+        operation: Operation,
+        schemes: Mapping[str, Mapping[str, Any]],
+        grammar: Grammar = STRICT,
+    ) -> None:
         query = [p for p in operation.parameters if p.location == "query"]
         # A query API key of the operation's security schemes is a name it reads too.
         keys = {
@@ -81,6 +102,8 @@ class QueryNames:
         #: ``style: deepObject`` parameters own every ``name[key]``.
         self.deep = frozenset(p.name for p in query if p.style == "deepObject")
         self._folded = {_folded(name): name for name in sorted(self.declared)}
+        #: Names that take one value -> what a warning about their repetition adds.
+        self.single = {p.name: _one_value(p, grammar) for p in query if not takes_many(p)}
 
     def known(self, name: str) -> bool:
         if name in self.declared:
@@ -103,11 +126,17 @@ class QueryNames:
         return close[0] if close else None
 
     def unknown(self, query: Mapping[str, list[str]]) -> UnknownParams | None:
-        """The request's unknown names (in the order they came), or ``None``: all are known."""
+        """The request's unknown names (in the order they came) and its repeated one-value
+        names, or ``None``: all are known, each once."""
         names = [name for name in query if not self.known(name)]
-        if not names:
+        repeated = [
+            f"query parameter {shown(name)} sent {len(query[name])} times: {self.single[name]}"
+            for name in self.single
+            if len(query.get(name, ())) > 1
+        ]
+        if not names and not repeated:
             return None
-        warnings, errors = [], []
+        warnings, errors = repeated, []
         for name in names[:MAX_REPORTED]:
             meant = self.meant(name)
             hint = f" (did you mean {shown(meant)}?)" if meant else ""

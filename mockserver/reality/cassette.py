@@ -10,13 +10,17 @@ A line is one exchange (format version 1, documented in docs/REALITY.md)::
 
 A body is text (``body``) when it is UTF-8, else ``body_base64``. Secrets are masked as the
 journal masks them before a line is written; reading a cassette reports every malformed line
-with its number and refuses the whole file (:class:`~mockserver.errors.DataError`).
+with its number and refuses the whole file (:class:`~mockserver.errors.DataError`): among them
+a header the replaying server could not send as it is (a framing or hop-by-hop header, a line
+break or control character, a name that is no token, a value that is not latin-1). Reasons
+are printed with control characters escaped.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -26,7 +30,9 @@ from typing import Any
 import orjson
 
 from mockserver.errors import DataError
+from mockserver.journal.masking import log_safe
 from mockserver.reality.checks import ApiChecks, shown, split
+from mockserver.reality.headers import HOP_BY_HOP
 
 VERSION = 1
 #: Reasons listed in one refusal (a cassette broken on every line says so once).
@@ -117,6 +123,15 @@ def _body(document: Mapping[str, Any], where: str) -> bytes:
     return _field(document, "body", str, where).encode("utf-8") if "body" in document else b""
 
 
+#: A header name (RFC 9110 5.1: a token).
+_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+#: Control characters a header value cannot hold (RFC 9110 5.5; HTAB allowed).
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+#: Headers the replaying server frames the answer with itself: recorded, they would conflict
+#: (two lengths, a length and chunks) or speak for a connection that is not theirs.
+FRAMING = HOP_BY_HOP | {b"content-length"}
+
+
 def _pairs(value: Any, where: str) -> tuple[tuple[str, str], ...]:
     if isinstance(value, dict):
         value = list(value.items())
@@ -127,7 +142,24 @@ def _pairs(value: Any, where: str) -> tuple[tuple[str, str], ...]:
         for pair in value
     ):
         raise _Malformed(f"{where}headers must be [name, value] pairs of strings")
+    for name, text in value:
+        _check_header(name, text, where)
     return tuple((name.lower(), text) for name, text in value)
+
+
+def _check_header(name: str, value: str, where: str) -> None:
+    """A header the replaying server can send as it is, or _Malformed saying why not."""
+    shown = log_safe(name, 64)
+    if not _NAME.fullmatch(name):
+        raise _Malformed(f"{where}headers: {shown!r} is not a header name")
+    if name.lower().encode() in FRAMING:
+        raise _Malformed(f"{where}headers: {shown} is a framing header (the server sets it)")
+    if _CONTROL.search(value):
+        raise _Malformed(f"{where}headers: {shown} has a line break or control character")
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        raise _Malformed(f"{where}headers: {shown} is not latin-1 text") from None
 
 
 def exchange_from(document: Any, origin: str) -> Exchange:
@@ -178,7 +210,7 @@ def parse_cassette(data: bytes, source: str) -> list[Exchange]:
         except orjson.JSONDecodeError as exc:
             reasons.append(f"{origin}: not valid JSON ({exc})")
         except _Malformed as exc:
-            reasons.append(f"{origin}: {exc}")
+            reasons.append(log_safe(f"{origin}: {exc}"))
     if reasons:
         raise DataError(_capped(reasons))
     if not exchanges:
@@ -191,7 +223,7 @@ def check_exchanges(exchanges: list[Exchange], checks: Mapping[str, ApiChecks]) 
     served, a path or method not declared, an answer with a breaking violation."""
     reasons = []
     for exchange in exchanges:
-        reasons += [f"{exchange.origin}: {reason}" for reason in _problems(exchange, checks)]
+        reasons += [log_safe(f"{exchange.origin}: {r}") for r in _problems(exchange, checks)]
     if reasons:
         raise DataError(_capped(reasons))
 

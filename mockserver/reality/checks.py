@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from mockserver.behaviour.contract import Reply
 from mockserver.conformance.validator import ResponseValidator, Violation
 from mockserver.params.decode import OperationDecoder, RawRequest
 from mockserver.params.errors import describe
@@ -21,6 +20,7 @@ from mockserver.pipeline import parse_cookies, parse_query
 from mockserver.routing.table import PathTable
 from mockserver.security.credentials import CredentialFinder
 from mockserver.spec.model import ApiSpec, Operation
+from mockserver.vendors.interface import Reply
 
 REQUEST = "request"
 
@@ -53,7 +53,7 @@ class ApiChecks:
             for operation in spec.operations
         }
         self.query_names = {
-            operation.operation_id: QueryNames(operation, spec.security_schemes)
+            operation.operation_id: QueryNames(operation, spec.security_schemes, grammar)
             for operation in spec.operations
         }
 

@@ -9,15 +9,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mockserver.behaviour.contract import bounded_int
 from mockserver.config import LOG_LEVELS
 from mockserver.contract.options import (
     ReportTarget,
     add_header_option,
     add_report_options,
     base_url,
-    seconds,
 )
+from mockserver.numbers import bounded_int, bounded_seconds
 
 DEFAULT_PROXY_PORT = 4010
 #: Seconds the upstream (proxy) or each side (verify) has for one answer.
@@ -55,6 +54,8 @@ class VerifyOptions:
     #: ``None``: the vendor's pace (as ``mockserver contract`` uses against a deployment).
     rate_limit: str | None = None
     timeout: float = DEFAULT_TIMEOUT
+    #: Send recorded writes (POST, PUT, PATCH, DELETE...) too; by default only GET and HEAD.
+    allow_writes: bool = False
 
 
 def field_names(value: str) -> list[str]:
@@ -96,7 +97,7 @@ def add_proxy_arguments(parser: argparse.ArgumentParser, apis: Sequence[str]) ->
     )
     parser.add_argument(
         "--upstream-timeout",
-        type=seconds,
+        type=bounded_seconds("upstream timeout", 0.1, 3600),
         default=DEFAULT_TIMEOUT,
         metavar="SECONDS",
         help="total time the upstream has for one answer (default %(default)g); then 504",
@@ -159,10 +160,16 @@ def add_verify_arguments(parser: argparse.ArgumentParser, apis: Sequence[str]) -
     add_report_options(parser, "default: the vendor's pace, as for mockserver contract")
     parser.add_argument(
         "--timeout",
-        type=seconds,
+        type=bounded_seconds("timeout", 0.1, 3600),
         default=DEFAULT_TIMEOUT,
         metavar="SECONDS",
-        help="time one answer may take (default %(default)g)",
+        help="time one answer may take in total (default %(default)g)",
+    )
+    parser.add_argument(
+        "--allow-writes",
+        action="store_true",
+        help="also send recorded writes (POST, PUT, PATCH, DELETE) to the deployment, with its "
+        "real credential; by default only GET and HEAD are sent and the others reported",
     )
 
 
@@ -176,4 +183,5 @@ def verify_options(args: argparse.Namespace) -> VerifyOptions:
         reports=tuple(args.report),
         rate_limit=args.rate_limit,
         timeout=args.timeout,
+        allow_writes=args.allow_writes,
     )

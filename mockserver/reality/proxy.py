@@ -23,12 +23,11 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mockserver.behaviour.contract import ErrorDialect, Reply
 from mockserver.conformance.validator import Violation
 from mockserver.control.index import PROXY_KEY
 from mockserver.control.mount import PREFIX
 from mockserver.crash import ContainCrashes
-from mockserver.journal.masking import Masker
+from mockserver.journal.masking import Masker, Redactor, log_safe, mask_text
 from mockserver.journal.record import OPERATION_KEY, SOURCE_KEY, VIOLATIONS_KEY, WARNINGS_KEY
 from mockserver.journal.recorder import Recorder
 from mockserver.reality.cassette import CassetteWriter
@@ -37,10 +36,9 @@ from mockserver.reality.forward import Upstream, UpstreamAnswer, UpstreamFailure
 from mockserver.reality.headers import as_text, decoded_body, end_to_end, first_values
 from mockserver.reality.options import ProxyOptions
 from mockserver.reality.recording import Recording
-from mockserver.reality.redact import Redactor
-from mockserver.reality.secrets import mask_text, request_secrets
 from mockserver.serialize.reply import send_reply
 from mockserver.spec.model import Operation
+from mockserver.vendors.interface import ErrorDialect, Reply
 
 if TYPE_CHECKING:
     from mockserver.app import MockApp
@@ -180,7 +178,7 @@ class ProxyApp:
         secrets = self._secrets(scope) if found or self.recording else ()
         breaking, lines = self._note(scope, answer.status, found, secrets, unknown)
         out = end_to_end(answer.headers)
-        if not any(name.lower() == b"content-length" for name, _ in out):
+        if _has_body(method, answer.status) and not any(n == b"content-length" for n, _ in out):
             out.append((b"content-length", str(len(answer.body)).encode()))
         out += [(VIOLATION_HEADER, header_value(line)) for line in lines[:MAX_VIOLATION_HEADERS]]
         self.recorder.record(scope, answer.status, started)
@@ -235,6 +233,9 @@ class ProxyApp:
     ) -> None:
         assert self.recording is not None
         label = f"{scope['method']} {self._target(scope)}"
+        if operation is None:
+            log.warning("%s -> %d not recorded: no operation of the spec", label, answer.status)
+            return
         if any(v.where != "request" for v in breaking):
             log.warning("%s -> %d not recorded: the answer violates the spec", label, answer.status)
             return
@@ -274,13 +275,12 @@ class ProxyApp:
         return breaking, lines
 
     def _secrets(self, scope: Scope) -> tuple[str, ...]:
-        return request_secrets(
-            self.masker, scope["headers"], scope["query_string"].decode("latin-1")
-        )
+        return self.masker.secrets(scope["headers"], scope["query_string"].decode("latin-1"))
 
     def _target(self, scope: Scope) -> str:
+        """The request's target for a log line: secrets masked, control characters escaped."""
         shown_query = self.masker.query(scope["query_string"].decode("latin-1"))
-        return scope["path"] + (f"?{shown_query}" if shown_query else "")
+        return log_safe(scope["path"] + (f"?{shown_query}" if shown_query else ""))
 
     def _log(
         self,
@@ -316,6 +316,11 @@ class ProxyApp:
         await self.upstream.aclose()
         if self.recording is not None:
             self.recording.close()
+
+
+def _has_body(method: str, status: int) -> bool:
+    """May this answer carry a body (RFC 9110 6.4.1)? Else no framing header is made up."""
+    return method != "HEAD" and status >= 200 and status not in (204, 304)
 
 
 def _masked_dict(violation: Violation, secrets: tuple[str, ...]) -> dict[str, Any]:

@@ -4,14 +4,16 @@ Kept of the request: method, path, query (secret parameters masked), the headers
 an answer (the API's identity header and the operation's header parameters, masked as the
 journal masks them) and the body. Kept of the answer: status, end-to-end headers except those
 a server computes per answer (``Content-Length``, ``Date``, ``Server``), and the body, decoded
-from its ``Content-Encoding``. Any secret of the request echoed in the answer is masked too.
+from its ``Content-Encoding``. Bodies are masked whole, never cut (``masking.mask_body``): a
+credential-named JSON property (``token``, ``password``...) and any secret of the request echoed
+in them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mockserver.journal.masking import Masker
+from mockserver.journal.masking import Masker, Redactor, mask_body, mask_text
 from mockserver.reality.cassette import CassetteWriter, Exchange
 from mockserver.reality.forward import UpstreamAnswer
 from mockserver.reality.headers import (
@@ -21,8 +23,6 @@ from mockserver.reality.headers import (
     decoded_body,
     end_to_end,
 )
-from mockserver.reality.redact import Redactor
-from mockserver.reality.secrets import mask_text
 from mockserver.spec.model import Operation
 
 #: Answer headers a server computes per answer: the replaying server sends its own.
@@ -78,10 +78,10 @@ class Recording:
             path=path,
             query=self.redactor.query(self.masker.query(query.decode("latin-1"))),
             headers=tuple(kept_headers.items()),
-            body=_masked(self.redactor.body(body, media), secrets),
+            body=mask_body(self.redactor.body(body, media), secrets),
             status=answer.status,
             response_headers=kept_answer,
-            response_body=_masked(self.redactor.body(decoded, answer_media), secrets),
+            response_body=mask_body(self.redactor.body(decoded, answer_media), secrets),
         )
 
     def _masked_header(self, name: str, value: str, secrets: Sequence[str]) -> str:
@@ -93,15 +93,3 @@ class Recording:
 
     def close(self) -> None:
         self.writer.close()
-
-
-def _masked(body: bytes, secrets: tuple[str, ...]) -> bytes:
-    """The body with echoed secrets masked (text bodies; binary ones cannot echo a header)."""
-    if not secrets or not body:
-        return body
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        return body
-    masked = mask_text(text, secrets)
-    return body if masked == text else masked.encode("utf-8")

@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
-from mockserver.behaviour.contract import Reply
 from mockserver.journal.masking import Masker
 from mockserver.reality.cassette import Exchange, check_exchanges, parse_cassette, read_cassette
 from mockserver.reality.checks import ApiChecks
+from mockserver.vendors.interface import Reply
 
 if TYPE_CHECKING:
     from starlette.types import Scope

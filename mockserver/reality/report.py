@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from mockserver.contract.credentials import Masker
+from mockserver.journal.masking import SecretText, log_safe
 from mockserver.junit import Case, Problem, write_junit
 
 _INDEX = re.compile(r"/\d+(?=/|$)")
@@ -54,6 +54,8 @@ class OperationTally:
     requests: int = 0
     distinct: int = 0
     seen: dict[tuple[str, str, bool, str, str], Seen] = field(default_factory=dict)
+    #: Requests not sent (a write without --allow-writes, a path leaving the base URL's host).
+    refused: list[tuple[str, str]] = field(default_factory=list)
 
     def add(self, request: str, differences: list[Difference], times: int) -> None:
         self.requests += times
@@ -64,6 +66,10 @@ class OperationTally:
                 self.seen[difference.key] = Seen(difference, request)
             else:
                 found.more += 1
+
+    def refuse(self, request: str, reason: str, times: int) -> None:
+        self.requests += times
+        self.refused.append((request, reason))
 
     @property
     def breaking(self) -> list[Seen]:
@@ -77,11 +83,11 @@ class OperationTally:
 def line(seen: Seen) -> str:
     level = "BREAKING" if seen.difference.breaking else "WARNING "
     more = f" (+{seen.more} more request{'s' if seen.more > 1 else ''})" if seen.more else ""
-    return f"{level} {seen.request}: {seen.difference.text()}{more}"
+    return f"{level} {log_safe(seen.request)}: {seen.difference.text()}{more}"
 
 
 class VerifyReport:
-    def __init__(self, mask: Masker, out: TextIO) -> None:
+    def __init__(self, mask: SecretText, out: TextIO) -> None:
         self.mask = mask
         self.out = out
 
@@ -93,6 +99,8 @@ class VerifyReport:
         for tally in tallies:
             for seen in [*tally.breaking, *tally.warnings]:
                 self.emit(line(seen))
+            for request, reason in tally.refused:
+                self.emit(f"REFUSED  {log_safe(request)}: not sent: {reason}")
 
     def summary(self, api: str, tallies: list[OperationTally], against: str, seconds: float):
         self.emit()
@@ -101,6 +109,8 @@ class VerifyReport:
             verdict = (
                 f"{breaking} breaking, {warnings} warning(s)" if breaking or warnings else "ok"
             )
+            if tally.refused:
+                verdict += f", {len(tally.refused)} not sent"
             self.emit(
                 f"  {tally.label}: {tally.requests} request(s), {tally.distinct} distinct: "
                 f"{verdict}"
@@ -108,11 +118,12 @@ class VerifyReport:
         breaking = sum(len(t.breaking) for t in tallies)
         warnings = sum(len(t.warnings) for t in tallies)
         requests = sum(t.distinct for t in tallies)
-        verdict = "FAILED" if breaking else "PASSED"
+        refused = sum(len(t.refused) for t in tallies)
+        verdict = "FAILED" if breaking else "PASSED" if requests else "NOTHING SENT"
         self.emit(
             f"{verdict} {api}: {breaking} breaking difference(s), {warnings} warning(s); "
             f"{requests} distinct request(s) sent to the bundled mock and {against} "
-            f"in {seconds:.1f}s"
+            f"in {seconds:.1f}s" + (f"; {refused} refused, not sent" if refused else "")
         )
 
     def junit(self, api: str, tallies: list[OperationTally], path: Path, seconds: float) -> None:

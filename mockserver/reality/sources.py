@@ -123,21 +123,25 @@ def journal_url(url: str) -> str:
 
 
 def fetch_journal(url: str, timeout: float) -> list[Sent]:
-    """Requests from a running mock's journal."""
+    """Requests from a running mock's journal (read within ``timeout`` seconds in total and
+    ``limits.MAX_UPSTREAM_ANSWER`` bytes)."""
     import httpx
 
-    target = journal_url(url)
+    from mockserver.reality.fetch import Unanswered, fetch
+
+    where = journal_url(url)
     try:
-        answer = httpx.get(target, timeout=timeout, follow_redirects=False)
-    except httpx.HTTPError as exc:
-        raise DataError(f"cannot read the journal at {target}: {exc}") from None
-    if answer.status_code != 200:
-        raise DataError(f"{target} answered {answer.status_code}, not the journal")
+        with httpx.Client(timeout=timeout, follow_redirects=False) as http:
+            answer = fetch(http, "GET", where, timeout=timeout)
+    except Unanswered as exc:
+        raise DataError(f"cannot read the journal at {where}: {exc}") from None
+    if answer.status != 200:
+        raise DataError(f"{where} answered {answer.status}, not the journal")
     try:
-        document = answer.json()
-    except ValueError:
-        raise DataError(f"{target} did not answer JSON") from None
-    return from_journal_document(document, target)
+        document = orjson.loads(answer.body)
+    except orjson.JSONDecodeError:
+        raise DataError(f"{where} did not answer JSON") from None
+    return from_journal_document(document, where)
 
 
 def distinct(requests: Iterable[Sent]) -> list[tuple[Sent, int]]:

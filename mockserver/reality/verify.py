@@ -17,30 +17,20 @@ from typing import TextIO
 
 import httpx
 
-from mockserver.conformance.validator import decode_json
-from mockserver.contract.credentials import Credentials, Masker, resolve
+from mockserver.contract.credentials import Credentials, resolve
 from mockserver.errors import DataError
+from mockserver.journal.masking import SecretText, log_safe
 from mockserver.reality.checks import ApiChecks, Route
+from mockserver.reality.fetch import Answer, Unanswered, fetch, target
 from mockserver.reality.options import VerifyOptions
 from mockserver.reality.report import Difference, OperationTally, VerifyReport
 from mockserver.reality.shape import Shape, compare
 from mockserver.reality.sources import Sent, distinct, fetch_journal, read_requests
+from mockserver.serialize import decode_json
 from mockserver.vendors import vendor
 
 EXIT_OK, EXIT_DRIFT, EXIT_USAGE = 0, 1, 2
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600}
-
-
-@dataclass(frozen=True)
-class Answer:
-    status: int
-    headers: tuple[tuple[str, str], ...]
-    body: bytes
-
-    @property
-    def media_type(self) -> str | None:
-        value = next((v for n, v in self.headers if n == "content-type"), None)
-        return value.split(";")[0].strip().lower() if value else None
 
 
 class Pace:
@@ -98,15 +88,14 @@ def _value(creds: Credentials, header: str) -> str | None:
 
 
 # -- one request --------------------------------------------------------------------------------
-def call(http: httpx.Client, base: str, sent: Sent, headers: Mapping[str, str]) -> Answer | str:
-    """The answer to ``sent`` at ``base``, or why there is none."""
-    url = f"{base}{sent.path}" + (f"?{sent.query}" if sent.query else "")
+def call(
+    http: httpx.Client, url: httpx.URL, sent: Sent, headers: Mapping[str, str], timeout: float
+) -> Answer | str:
+    """The answer to ``sent`` at ``url``, or why there is none."""
     try:
-        answer = http.request(sent.method, url, headers=dict(headers), content=sent.body or None)
-    except httpx.HTTPError as exc:
-        return f"no answer ({type(exc).__name__}: {exc})"
-    headers_out = tuple((k.lower(), v) for k, v in answer.headers.multi_items())
-    return Answer(answer.status_code, headers_out, answer.content)
+        return fetch(http, sent.method, url, dict(headers), sent.body, timeout)
+    except Unanswered as exc:
+        return f"no answer ({exc})"
 
 
 def _json(answer: Answer):
@@ -187,7 +176,7 @@ def run(
     api = options.api
     real_creds = resolve(api, options.headers, env, bundled=False)
     mock_creds = resolve(api, options.headers, env, bundled=True)
-    mask = Masker(real_creds.secrets)
+    mask = SecretText(real_creds.secrets)
     report = VerifyReport(mask, out)
     try:
         everything, source = load(options)
@@ -222,8 +211,11 @@ def run(
     seconds = time.monotonic() - started
     report.differences(tallies)
     report.summary(api, tallies, options.base_url, seconds)
-    for target in options.reports:
-        report.junit(api, tallies, target.path, seconds)
+    for chosen_report in options.reports:
+        report.junit(api, tallies, chosen_report.path, seconds)
+    if not any(tally.distinct for tally in tallies):
+        err.write("mockserver verify: every request was refused: nothing was compared\n")
+        return EXIT_USAGE
     return EXIT_DRIFT if any(tally.breaking for tally in tallies) else EXIT_OK
 
 
@@ -235,6 +227,7 @@ def compare_all(
 
     checks = ApiChecks.bundled(options.api)
     tallies: dict[str, OperationTally] = {}
+    timeout = options.timeout
     config = ServeConfig(apis=(options.api,), cors_origins=())
     with (
         LiveServer(config, log_level="error") as mock,
@@ -243,17 +236,28 @@ def compare_all(
         for sent, times in plan:
             route = checks.route(sent.method, sent.path)
             label = _operation_label(route, sent)
-            mock_answer = call(http, mock.url, sent, identity.headers(sent, "mock"))
+            tally = tallies.setdefault(label, OperationTally(label))
+            urls = [
+                target(base, sent.method, sent.path, sent.query, options.allow_writes)
+                for base in (mock.url, options.base_url)
+            ]
+            refusal = next((url for url in urls if isinstance(url, str)), None)
+            if refusal is not None:
+                tally.refuse(sent.label, refusal, times)
+                continue
+            mock_url, real_url = urls
+            mock_answer = call(http, mock_url, sent, identity.headers(sent, "mock"), timeout)
             pace.wait()
-            real_answer = call(http, options.base_url, sent, identity.headers(sent, "real"))
-            if isinstance(mock_answer, str):  # the in-process mock always answers
-                raise RuntimeError(f"the bundled mock did not answer {sent.label}: {mock_answer}")
-            found = differences(checks, route, sent, mock_answer, real_answer)
-            tallies.setdefault(label, OperationTally(label)).add(sent.label, found, times)
+            real_answer = call(http, real_url, sent, identity.headers(sent, "real"), timeout)
+            if isinstance(mock_answer, str):  # the in-process mock answers all it is sent
+                found = [Difference("answer", "", mock_answer, "not compared", False)]
+            else:
+                found = differences(checks, route, sent, mock_answer, real_answer)
+            tally.add(sent.label, found, times)
     return list(tallies.values())
 
 
 def _operation_label(route: Route | None, sent: Sent) -> str:
     if route is not None and route.operation is not None:
         return route.operation.operation_id
-    return f"{sent.method} {sent.path} (not in the spec)"
+    return log_safe(f"{sent.method} {sent.path} (not in the spec)")

@@ -9,13 +9,14 @@ from typing import TYPE_CHECKING
 
 from starlette.types import Receive, Scope, Send
 
-from mockserver.behaviour.contract import ErrorDialect, Reply
 from mockserver.errors import ConformanceError
 from mockserver.journal.record import OPERATION_KEY, SOURCE_KEY, WARNINGS_KEY
+from mockserver.params.body import BODY_KEY, receive_body
 from mockserver.params.unknown import warning_headers
 from mockserver.pipeline import OperationPipeline
 from mockserver.serialize.reply import send_reply
 from mockserver.state.base import OverrideStore
+from mockserver.vendors.interface import ErrorDialect, Reply
 
 if TYPE_CHECKING:
     from mockserver.reality.replay import Replays
@@ -58,6 +59,16 @@ class PathEndpoint:
         #: Recorded answers (``serve --replay``): one attribute check when none is loaded.
         self.replays: Replays | _NoReplays = replays if replays is not None else _NoReplays()
         self.not_allowed = dialect.method_not_allowed(sorted(self.pipelines))
+        #: Whether any operation of the path reads a JSON body (one attribute check if none).
+        self.reads_body = any(p.body is not None for p in self.pipelines.values())
+
+    async def receive(self, scope: Scope, receive: Receive) -> None:
+        """Read the request's body into the scope when its operation declares a JSON body
+        (bounded: past the limit, the pipeline answers 413)."""
+        if self.reads_body:
+            pipeline = self.pipelines.get(scope["method"])
+            if pipeline is not None and pipeline.body is not None:
+                scope[BODY_KEY] = await receive_body(receive, pipeline.body_limit)
 
     def answer(self, scope: Scope) -> tuple[Reply, float]:
         """``(reply, delay in seconds)``: the operation's answer, or a fault's."""
@@ -88,6 +99,7 @@ class PathEndpoint:
         return reply.with_headers(*warning_headers(scope.get(WARNINGS_KEY, ()))), delay
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.receive(scope, receive)
         reply, delay = self.answer(scope)
         if delay:
             await sleep_at_least(delay)

@@ -1,5 +1,5 @@
 """The scenario-override stage: ``Prefer`` headers and stored scenarios pick a forced answer.
 
-``overrides`` is the vocabulary (Preference, Scenario, Fault), ``prefer`` parses the header,
+``prefer`` parses the header (the vocabulary, Preference, Scenario, Fault, is ``state.values``),
 ``responder`` builds the forced answers of one operation.
 """

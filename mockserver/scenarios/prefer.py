@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from mockserver.numbers import parse_int
 from mockserver.params.errors import ParamError
-from mockserver.scenarios.overrides import Preference
+from mockserver.state.values import Preference
 
 HEADER = "Prefer"
 _TRUE = {"true", "1", "yes"}

@@ -1,20 +1,22 @@
 """Build the answers a ``Prefer`` header, a scenario or a fault forces on one operation.
 
 Static answers come from the spec's own examples, serialized once and cached;
-``dynamic=true`` asks the runtime's schema generator instead.
+``dynamic=true`` asks the runtime's schema generator instead. Headers a vendor's own model
+governs (SendGrid's rate limits) come from that model on every forced answer, never from the
+generator: a backend names them with its ``answer_headers(call, status)`` hook.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from mockserver.behaviour.contract import Call, Reply
 from mockserver.params.errors import ParamError
 from mockserver.runtime import ApiRuntime
-from mockserver.scenarios.overrides import FAULT_STATUSES, Preference
 from mockserver.scenarios.prefer import HEADER
 from mockserver.serialize import json_bytes
 from mockserver.spec.model import Operation, ResponseSpec
+from mockserver.state.values import FAULT_STATUSES, Preference
+from mockserver.vendors.interface import Call, Reply
 
 #: Reason phrases for an error answer the spec gives no example for.
 REASONS = {500: "Internal Server Error", 503: "Service Unavailable"}
@@ -70,21 +72,35 @@ class Responder:
         """The forced answer, or ``None`` when the operation's own behaviour should answer."""
         code = preference.code
         if preference.dynamic:
-            return self.runtime.generated_reply(call, code)
+            return self.modelled(self.runtime.generated_reply(call, code), call)
         if preference.example is not None:
             status = code if code is not None else self.example_status[preference.example]
-            return self.static(status, preference.example)
+            return self.static(status, preference.example, call)
         if code is None or code == self.success:
             return None
-        return self.static(code)
+        return self.static(code, call=call)
 
-    def static(self, status: int, example: str | None = None) -> Reply:
-        """The spec's example for ``status`` (named, or the first one), cached as bytes."""
+    def static(self, status: int, example: str | None = None, call: Call | None = None) -> Reply:
+        """The spec's example for ``status`` (named, or the first one), cached as bytes; with
+        ``call``, its modelled headers are the backend's for that call."""
         key = (status, example)
         reply = self._static.get(key)
         if reply is None:
             reply = self._static[key] = self._build(status, example)
-        return reply
+        return reply if call is None else self.modelled(reply, call)
+
+    def modelled(self, reply: Reply, call: Call) -> Reply:
+        """``reply`` with the values the backend's model gives the headers it governs (a forced
+        429: ``X-RateLimit-Remaining: 0``, a reset to come) in place of generated ones; headers
+        the spec does not put on this answer are not added."""
+        if not reply.headers:
+            return reply
+        governed = self.runtime.backend.answer_headers(call, reply.status)
+        values = {name.lower(): (name, value) for name, value in governed}
+        if not values:
+            return reply
+        headers = tuple(values.get(name.lower(), (name, value)) for name, value in reply.headers)
+        return reply._replace(headers=headers)
 
     def _build(self, status: int, example: str | None) -> Reply:
         response = self.operation.response_for(status)

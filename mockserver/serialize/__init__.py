@@ -7,6 +7,7 @@ same compact, deterministic encoding for the value types we serve.
 from __future__ import annotations
 
 import functools
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,14 @@ ALIAS_LIMIT = "YAML aliases"
 
 def json_bytes(value: Any) -> bytes:
     return orjson.dumps(value)
+
+
+def decode_json(body: bytes) -> Any:
+    """orjson, or the stdlib for integers orjson cannot hold (valid JSON, e.g. an echoed page)."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return json.loads(body)
 
 
 def load_yaml(text: str | bytes) -> Any:

@@ -7,7 +7,7 @@ import functools
 from starlette.responses import Response
 from starlette.types import Send
 
-from mockserver.behaviour.contract import Reply
+from mockserver.vendors.interface import Reply
 
 Headers = list[tuple[bytes, bytes]]
 

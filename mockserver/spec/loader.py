@@ -19,6 +19,7 @@ from mockserver.spec.model import (
     MediaSpec,
     Operation,
     Parameter,
+    RequestBody,
     ResponseSpec,
 )
 
@@ -109,6 +110,17 @@ def _response(status: str, raw: dict[str, Any]) -> ResponseSpec:
     )
 
 
+def _request_body(raw: dict[str, Any] | None, document: dict[str, Any]) -> RequestBody | None:
+    """An ``application/json`` request body (``$ref`` resolved), else ``None``."""
+    if not raw:
+        return None
+    raw = resolve(raw, document)
+    media = (raw.get("content") or {}).get("application/json")
+    if media is None:
+        return None
+    return RequestBody(schema=media.get("schema") or {}, required=bool(raw.get("required")))
+
+
 def _operations(api: str, document: dict[str, Any]) -> list[Operation]:
     operations = []
     default_security = tuple(document.get("security", ()))
@@ -141,6 +153,7 @@ def _operations(api: str, document: dict[str, Any]) -> list[Operation]:
                     security=tuple(raw.get("security", default_security)),
                     summary=raw.get("summary", ""),
                     scopes=tuple(raw.get("x-scopes", default_scopes)),
+                    request_body=_request_body(raw.get("requestBody"), document),
                     dependencies=parse_dependencies(
                         raw.get("x-dependencies"),
                         f"{api}: {operation_id}",

@@ -55,6 +55,15 @@ class ResponseSpec:
 
 
 @dataclass(frozen=True)
+class RequestBody:
+    """The JSON body an operation reads: its schema (``$ref``s resolved) and whether it must
+    be sent. Other media types are not decoded (the operation sees no body)."""
+
+    schema: dict[str, Any]
+    required: bool = False
+
+
+@dataclass(frozen=True)
 class Operation:
     api: str
     operation_id: str
@@ -69,6 +78,8 @@ class Operation:
     #: ``x-scopes`` (the operation's, else the document's): what a credential must be granted.
     #: OpenAPI has scopes for OAuth 2 only; API keys with scopes (SendGrid's) need this.
     scopes: tuple[str, ...] = ()
+    #: The JSON request body, if the operation declares one.
+    request_body: RequestBody | None = None
 
     def response_for(self, status: int) -> ResponseSpec | None:
         """The declared response for a status: exact code, then ``4XX`` range, then ``default``."""

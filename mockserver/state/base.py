@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from mockserver.journal.record import Record
-from mockserver.scenarios.overrides import Fault, OperationKey, Preference, Scenario
+from mockserver.state.ledger import Ledger
+from mockserver.state.values import Fault, OperationKey, Preference, Scenario
 
 if TYPE_CHECKING:
-    from mockserver.behaviour.contract import Backend
     from mockserver.journal.masking import Masker
 
 
@@ -125,14 +125,15 @@ class WindowStore(Protocol):
 
 class Replicable(Protocol):
     """What a shared state needs of one served API to keep its data version in step
-    (``runtime.ApiRuntime`` is one)."""
+    (``runtime.ApiRuntime`` is one). A backend is opaque here: the state only hands back what
+    ``build`` made, so it needs no vendor type."""
 
     version: int
-    seed_backend: Backend
+    seed_backend: Any
 
-    def build(self, document: Any) -> Backend: ...
+    def build(self, document: Any) -> Any: ...
 
-    def install(self, backend: Backend, version: int | None = None) -> bool: ...
+    def install(self, backend: Any, version: int | None = None) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,8 @@ class State:
     overrides: OverrideStore
     windows: WindowStore
     data: DataStore
+    #: Writes (segments created, edited, deleted, refreshed; the mock clock), in order.
+    writes: Ledger
 
     def attach(self, runtimes: Mapping[str, Replicable], masker: Masker) -> None:
         """Called once the app is built: the APIs whose data versions to follow, and the
@@ -160,6 +163,11 @@ class State:
     def describe(self) -> dict[str, Any]:
         """What health reports about the state (never raises, never blocks for long)."""
         return {"store": "memory"}
+
+    def problems(self) -> list[str]:
+        """Why the state cannot do its job (a background loop stopped): health answers 503
+        while any is listed. A lost store is not one: requests go on from the last state."""
+        return []
 
     def close(self) -> None:
         """Stop following; release connections."""

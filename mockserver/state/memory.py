@@ -16,8 +16,9 @@ from dataclasses import replace
 from typing import Any
 
 from mockserver.journal.record import Record
-from mockserver.scenarios.overrides import Fault, OperationKey, Preference, Scenario
 from mockserver.state.base import State
+from mockserver.state.ledger import Ledger, MemoryWriteLog
+from mockserver.state.values import Fault, OperationKey, Preference, Scenario
 
 
 class MemoryJournal:
@@ -230,4 +231,5 @@ def memory_state(journal_size: int, seed: int = 0, base_fault: Fault | None = No
         MemoryOverrides(seed, base_fault),
         MemoryWindows(),
         MemoryData(),
+        Ledger(MemoryWriteLog()),
     )

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from mockserver.errors import MockServerError
-from mockserver.scenarios.overrides import Fault
 from mockserver.state.base import State
 from mockserver.state.memory import memory_state
+from mockserver.state.values import Fault
 
 #: URL schemes ``--state`` accepts (all of them Redis).
 SCHEMES = ("redis", "rediss", "unix")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from importlib import import_module
 
-from mockserver.behaviour.contract import Vendor
+from mockserver.vendors.interface import Vendor
 
 #: API name -> module holding its ``VENDOR``. The only place the engine learns vendor names.
 REGISTRY = {

@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from mockserver.app import build_app
-from mockserver.behaviour.contract import Call
 from mockserver.config import ServeConfig
+from mockserver.vendors.interface import Call
 
 
 class Served:

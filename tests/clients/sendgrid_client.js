@@ -62,13 +62,16 @@ async function main() {
   wrongKey.setApiKey('SG.not-a-key');
   wrongKey.setDefaultRequest('baseUrl', baseUrl);
 
+  // An array sends repeated names (parent_list_ids=a&parent_list_ids=b): SendGrid reads the first.
+  const byParents = await answer({ url: SEGMENTS, qs: { parent_list_ids: parents.slice(0, 2) } });
   const result = {
     all: ids(all),
     parents,
     wanted,
     by_ids: ids(await answer({ url: SEGMENTS, qs: { ids: wanted } })),
     by_comma_ids: ids(await answer({ url: SEGMENTS, qs: { ids: wanted.join(',') } })),
-    by_parents: ids(await answer({ url: SEGMENTS, qs: { parent_list_ids: parents.slice(0, 2) } })),
+    by_parents: ids(byParents),
+    by_parents_warning: byParents.warning,
     by_comma_parents: ids(
       await answer({ url: SEGMENTS, qs: { parent_list_ids: parents.slice(0, 2).join(',') } }),
     ),

@@ -20,17 +20,40 @@ pytestmark = pytest.mark.slow
 STARTUP_SECONDS = 60
 SEGMENT_ID = "0d3a6b2e-5a4f-4c1e-9b8a-7f2d1c3e4a51"
 
-#: Per spec: the request that reaches each path (Prism and the mock both validate requests).
-SPECS_AND_REQUESTS: dict[str, tuple[dict[str, str], dict[str, str]]] = {
+V2 = "/v3/marketing/segments/2.0"
+NEW_SEGMENT = {"name": "Prism", "query_dsl": "SELECT contact_id, updated_at FROM contact_data"}
+
+#: Per spec: the request that reaches each operation, (path, method) -> (target, JSON body)
+#: (Prism and the mock both validate requests).
+SPECS_AND_REQUESTS: dict[str, tuple[dict[str, str], dict[tuple[str, str], tuple[str, Any]]]] = {
     "actionhub.openapi.yaml": (
         {"program-id": "demo"},
-        {"/segment": "/segment?labels=cat-tents", "/segments": "/segments"},
+        {
+            ("/segment", "get"): ("/segment?labels=cat-tents", None),
+            ("/segments", "get"): ("/segments", None),
+        },
     ),
     "sendgrid-segments.openapi.yaml": (
         {"Authorization": f"Bearer {SENDGRID_KEY}"},
         {
-            "/v3/marketing/segments": "/v3/marketing/segments",
-            "/v3/marketing/segments/{segment_id}": f"/v3/marketing/segments/{SEGMENT_ID}",
+            ("/v3/marketing/segments", "get"): ("/v3/marketing/segments", None),
+            ("/v3/marketing/segments/{segment_id}", "get"): (
+                f"/v3/marketing/segments/{SEGMENT_ID}",
+                None,
+            ),
+            ("/v3/marketing/segments/{segment_id}", "delete"): (
+                f"/v3/marketing/segments/{SEGMENT_ID}",
+                None,
+            ),
+            (V2, "post"): (V2, NEW_SEGMENT),
+            (V2, "get"): (V2, None),
+            (f"{V2}/{{segment_id}}", "get"): (f"{V2}/{SEGMENT_ID}", None),
+            (f"{V2}/{{segment_id}}", "patch"): (f"{V2}/{SEGMENT_ID}", {"name": "Prism"}),
+            (f"{V2}/{{segment_id}}", "delete"): (f"{V2}/{SEGMENT_ID}", None),
+            (f"{V2}/refresh/{{segment_id}}", "post"): (
+                f"{V2}/refresh/{SEGMENT_ID}",
+                {"user_time_zone": "UTC"},
+            ),
         },
     ),
 }
@@ -100,21 +123,37 @@ def prism(request: pytest.FixtureRequest) -> Iterator[tuple[str, Prism]]:
         server.stop()
 
 
-def cases(spec_name: str) -> Iterator[tuple[str, str, str | None, Any]]:
-    """(path, status, example name or None, expected body) of every example: with no name,
-    the status's first example, which is what Prism and the mock answer for ``code=``."""
+def deref(node: Any, document: dict[str, Any]) -> Any:
+    while isinstance(node, dict) and "$ref" in node:
+        target: Any = document
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+def cases(spec_name: str) -> Iterator[tuple[tuple[str, str], str, str | None, Any, bool]]:
+    """((path, method), status, example name or None, expected body, is the success status) of
+    every example: with no name, the status's first example, which is what Prism and the mock
+    answer for ``code=``."""
     document = yaml.safe_load((SPECS / spec_name).read_text())
     for path, item in document["paths"].items():
-        for code, response in item["get"]["responses"].items():
-            for media in response.get("content", {}).values():
-                examples = media["examples"]
-                yield path, code, None, next(iter(examples.values()))["value"]
-                for name, example in examples.items():
-                    yield path, code, name, example["value"]
+        for method, op in item.items():
+            success = next(code for code in op["responses"] if code.startswith("2"))
+            for code, response in op["responses"].items():
+                for media in deref(response, document).get("content", {}).values():
+                    examples = media["examples"]
+                    first = next(iter(examples.values()))["value"]
+                    yield (path, method), code, None, first, code == success
+                    for name, example in examples.items():
+                        yield (path, method), code, name, example["value"], code == success
 
 
-def answer(http: httpx.Client, target: str, prefer: str) -> tuple[int, Any]:
-    response = http.get(target, headers={"Prefer": prefer})
+def answer(
+    http: httpx.Client, request: tuple[str, Any], method: str, prefer: str
+) -> tuple[int, Any]:
+    target, body = request
+    response = http.request(method, target, json=body, headers={"Prefer": prefer})
     media = response.headers.get("content-type", "").split(";")[0].strip().lower()
     return response.status_code, response.json() if media == "application/json" else response.text
 
@@ -127,15 +166,17 @@ def test_prism_answers_each_status_and_named_example_as_our_mock_does(prism, cli
         httpx.Client(base_url=server.url, headers=headers, timeout=10) as theirs,
         httpx.Client(base_url=clients_live.url, headers=headers, timeout=10) as ours,
     ):
-        for path, code, example, value in cases(spec_name):
+        for (path, method), code, example, value, success in cases(spec_name):
             prefer = f"code={code}" if example is None else f"code={code}, example={example}"
             expected = (int(code), value)
-            answers = {"prism": answer(theirs, targets[path], prefer)}
-            if code != "200" or example is not None:  # the mock's code=200 answers its data
-                answers["mock"] = answer(ours, targets[path], prefer)
+            request = targets[path, method]
+            answers = {"prism": answer(theirs, request, method, prefer)}
+            if not success or example is not None:  # the mock's success answers its data
+                answers["mock"] = answer(ours, request, method, prefer)
             for who, got in answers.items():
                 if got != expected:
-                    differences.append(f"{who}: {path} Prefer: {prefer}\n  {got}\n  != {expected}")
+                    where = f"{method.upper()} {path}"
+                    differences.append(f"{who}: {where} Prefer: {prefer}\n  {got}\n  != {expected}")
             compared += 1
     assert not differences, "\n".join(differences)
     assert compared >= 15

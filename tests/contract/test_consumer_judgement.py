@@ -12,15 +12,15 @@ from xml.etree import ElementTree
 import orjson
 import pytest
 
-from mockserver.behaviour.contract import Reply
 from mockserver.cli import parser
-from mockserver.contract.credentials import Masker
 from mockserver.contract.options import from_namespace
 from mockserver.contract.report import Report
 from mockserver.contract.results import ContractWarning, RunResult
 from mockserver.contract.tolerant import NAME, REPLACED, Judge, Judgement
+from mockserver.journal.masking import SecretText
 from mockserver.resources import bundled_dir
 from mockserver.spec import load_spec
+from mockserver.vendors.interface import Reply
 from tests.contract.conftest import AppServer, invoke
 from tests.contract.drifted_server import drifted_actionhub
 
@@ -112,7 +112,7 @@ def test_the_report_prints_warnings_and_junit_keeps_them_out_of_failures(tmp_pat
     op.requests["fuzzing"] = 12
     op.warnings.update(Counter({PAGES: 12}))
     out = io.StringIO()
-    report = Report(Masker(()), out)
+    report = Report(SecretText(()), out)
     report.details(result)
     report.summary(result)
     report.junit(result, tmp_path / "r.xml")

@@ -10,8 +10,9 @@ import pytest
 
 from mockserver.cli import parser
 from mockserver.contract import dependencies
-from mockserver.contract.credentials import Masker, resolve
+from mockserver.contract.credentials import resolve
 from mockserver.contract.options import CHECKS, PHASES, from_namespace, header, rate_limit
+from mockserver.journal.masking import SecretText
 from mockserver.spec import load_spec
 from mockserver.spec.dependencies import OneOrMore
 
@@ -104,12 +105,12 @@ def test_the_mock_gets_a_throwaway_credential_a_real_deployment_none():
 
 def test_masker_covers_encoded_and_cut_off_secrets():
     secret = "p@ss word/with+symbols-0123456789"
-    mask = Masker([secret])
+    mask = SecretText([secret])
     text = f"a {secret} b {quote(secret, safe='')} c {secret[:11]}"
     masked = mask(text)
     assert "p@ss" not in masked and "p%40ss" not in masked and masked.count("***") == 3
     assert mask("unrelated text") == "unrelated text"
-    assert Masker([])("anything") == "anything"
+    assert SecretText([])("anything") == "anything"
 
 
 def test_or_dependency_is_checked_over_all_locations():

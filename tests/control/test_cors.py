@@ -54,6 +54,30 @@ def test_cors_origin_restricts_the_allowed_origins():
     assert "access-control-allow-origin" not in other.headers
 
 
+def test_default_any_origin_allows_no_credentials(http):
+    response = http.get(SEGMENTS, headers={**AUTH, "Origin": "http://localhost:5173"})
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert "access-control-allow-credentials" not in response.headers
+
+
+@pytest.mark.parametrize("listed", ["http://app.test", "http://app.test/"])
+def test_listed_origins_are_echoed_with_credentials(listed):
+    """A page fetching with ``credentials: "include"`` passes CORS only with its own origin
+    echoed and ``Allow-Credentials: true`` (a browser refuses ``*`` for it)."""
+    app = build_app(ServeConfig(apis=("sendgrid",), cors_origins=(listed, "http://other.test")))
+    origin = {"Origin": "http://app.test"}
+    simple = asgi_request(app, "GET", SEGMENTS, LOCAL, headers={**AUTH, **origin})
+    preflight = asgi_request(app, "OPTIONS", SEGMENTS, LOCAL, headers={**PREFLIGHT, **origin})
+    for response in (simple, preflight):
+        assert response.status_code == 200
+        assert response.headers["access-control-allow-origin"] == "http://app.test"
+        assert response.headers["access-control-allow-credentials"] == "true"
+        assert "Origin" in response.headers["vary"]
+    assert preflight.headers["access-control-allow-headers"] == "authorization, program-id, prefer"
+    other = asgi_request(app, "GET", SEGMENTS, LOCAL, headers={**AUTH, "Origin": "http://x.test"})
+    assert "access-control-allow-origin" not in other.headers  # so the browser refuses it
+
+
 def test_cors_can_be_turned_off():
     app = build_app(ServeConfig(apis=("sendgrid",), cors_origins=()))
     response = asgi_request(

@@ -15,12 +15,12 @@ from typing import Any
 import httpx
 import pytest
 
-from mockserver.behaviour.contract import Reply, VendorOptions
 from mockserver.config import ServeConfig
 from mockserver.errors import DataError
 from mockserver.serialize import json_bytes
 from mockserver.testing import LiveServer
 from mockserver.vendors import vendor
+from mockserver.vendors.interface import Backend, Reply, VendorOptions
 from tests.conftest import AUTH, JSON
 
 SEGMENTS = "/v3/marketing/segments"
@@ -29,16 +29,13 @@ SEED = {"segments": [{"id": "seed", "name": "Seeded"}]}
 
 
 @dataclass(frozen=True)
-class DocumentBackend:
+class DocumentBackend(Backend):
     document: dict[str, Any]
     handlers: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         body = {"results": [{"id": s["id"], "name": s["name"]} for s in self.document["segments"]]}
         self.handlers["ListSegment"] = lambda call: Reply(200, json_bytes(body))
-
-    def authorize(self, operation, credential) -> Reply | None:
-        return None
 
     def inventory(self) -> dict[str, list[str]]:
         return {"segments": [s["id"] for s in self.document["segments"]]}

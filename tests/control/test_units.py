@@ -9,15 +9,15 @@ import pytest
 from mockserver.journal.masking import Masker, mask_secret
 from mockserver.journal.record import Filter, Record, read
 from mockserver.routing.endpoint import sleep_at_least
-from mockserver.scenarios.overrides import (
+from mockserver.scenarios.prefer import parse_prefer
+from mockserver.state.memory import MemoryJournal, MemoryOverrides
+from mockserver.state.values import (
     Fault,
     Preference,
     Scenario,
     parse_latency,
     parse_rate,
 )
-from mockserver.scenarios.prefer import parse_prefer
-from mockserver.state.memory import MemoryJournal, MemoryOverrides
 
 
 @pytest.mark.parametrize(
@@ -180,7 +180,7 @@ def test_journal_stores_raw_requests_and_masks_them_when_read():
     )
     (entry,) = read(journal.records(), Masker(extra_params=["sig"]))
     assert entry.headers == {"authorization": "Bearer SG.***", "program-id": "demo"}
-    assert entry.query == "ids=a,b&sig=***"
+    assert entry.query == "ids=a%2Cb&sig=***"  # only the secret value changes
     assert entry.ms == 1.235
     assert entry.as_dict()["params"] == {"ids": ["a,b"], "sig": ["***"]}
     assert raw_headers[0] == (b"authorization", b"Bearer SG.secretsecretsecret")

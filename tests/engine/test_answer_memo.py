@@ -11,11 +11,11 @@ from typing import Any
 import httpx
 import pytest
 
-from mockserver.behaviour.contract import Reply, VendorOptions
 from mockserver.config import ServeConfig
 from mockserver.serialize import json_bytes
 from mockserver.testing import LiveServer
 from mockserver.vendors import vendor
+from mockserver.vendors.interface import Backend, Reply, VendorOptions
 from tests.conftest import AUTH, JSON
 
 SEGMENTS = "/v3/marketing/segments"
@@ -28,7 +28,7 @@ def ids(n: int) -> dict[str, str]:
 
 
 @dataclass(frozen=True)
-class CountingBackend:
+class CountingBackend(Backend):
     """Answers ListSegment with its name and counts the handler's calls; memoizable unless
     ``no_parent_list_id`` is true (standing in for a vendor's "compute again" flag)."""
 
@@ -42,9 +42,6 @@ class CountingBackend:
             return Reply(200, json_bytes({"results": [], "version": self.name}))
 
         self.handlers["ListSegment"] = list_segments
-
-    def authorize(self, operation: Any, credential: str) -> Reply | None:
-        return None
 
     def memoizable(self, operation_id: str, params: Any) -> bool:
         return not params.get("no_parent_list_id")

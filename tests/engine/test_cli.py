@@ -35,6 +35,45 @@ def test_serve_help_lists_every_documented_flag(capsys):
     assert "--log-level" in out
 
 
+COMMANDS = ("serve", "specs", "contract", "proxy", "verify")
+
+
+def help_of(capsys, *args: str) -> str:
+    with pytest.raises(SystemExit) as exited:
+        main([*args, "--help"])
+    assert exited.value.code == 0
+    return capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_s_help_says_what_to_type_and_ends_with_examples(capsys, command):
+    text = help_of(capsys, command)
+    usage = text.split("\n\n")[0]
+    assert "__" not in usage  # no internal dest names as metavars
+    examples = text.split("\nexamples:\n")[1]
+    assert f"mockserver {command}" in examples
+
+
+def test_serve_metavars_and_vendor_groups(capsys):
+    text = help_of(capsys, "serve")
+    for shown in ("--users N", "--contacts N", "--rate-limit N/min", "--port N", "--seed N",
+                  "--fixtures DIR", "--workers N", "--sendgrid-key KEY[:SCOPES]",
+                  "--log-format FORMAT"):  # fmt: skip
+        assert shown in text
+    actionhub, sendgrid = (
+        text.index("actionhub (--api actionhub):"),
+        text.index("sendgrid (--api sendgrid):"),
+    )
+    assert actionhub < text.index("  --users N") < sendgrid < text.index("  --contacts N")
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out == "mockserver 0.1.0\n"
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -6,10 +6,10 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from mockserver.behaviour.contract import Reply
 from mockserver.conformance.validator import ResponseValidator, Violation
 from mockserver.resources import bundled_dir
 from mockserver.spec import load_spec
+from mockserver.vendors.interface import Reply
 
 SPEC = load_spec("actionhub", bundled_dir("specs") / "actionhub.openapi.yaml")
 SEGMENTS = SPEC.operation("get_segments_segments_get")

@@ -9,6 +9,7 @@ import pytest
 
 from mockserver.config import ServeConfig
 from mockserver.testing import LiveServer
+from mockserver.vendors.interface import Backend
 from tests.conftest import AUTH, PROGRAM
 
 SENDGRID_404 = {"errors": [{"field": None, "message": "resource not found"}]}
@@ -58,7 +59,7 @@ def _explode(call):
     raise RuntimeError("boom")
 
 
-class Exploding:
+class Exploding(Backend):
     """The backend in service, but one operation raises."""
 
     def __init__(self, backend, operation_id: str) -> None:

@@ -11,10 +11,10 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from mockserver.behaviour.contract import Reply
 from mockserver.config import ServeConfig
 from mockserver.serialize.reply import prepared, reply_headers, send_reply
 from mockserver.testing import LiveServer
+from mockserver.vendors.interface import Reply
 from tests.conftest import JSON, Clock
 from tests.sendgrid.conftest import SEGMENTS, bearer, sg_key
 

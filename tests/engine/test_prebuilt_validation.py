@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from mockserver.behaviour.contract import GeneratedBackend, Reply
 from mockserver.config import ServeConfig
 from mockserver.conformance.validator import ResponseValidator
 from mockserver.errors import DataError
 from mockserver.runtime import ApiRuntime
 from mockserver.testing import LiveServer
+from mockserver.vendors.interface import GeneratedBackend, Reply
 
 
 class Prebuilt(GeneratedBackend):

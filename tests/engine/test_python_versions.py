@@ -34,7 +34,7 @@ def oldest_python() -> str | None:
         if not Path(python).exists():
             continue
         probe = subprocess.run(
-            [python, "-c", "import sys, mockserver; print(sys.version_info[:2], mockserver.__file__)"],
+            [python, "-c", "import sys, mockserver; print(sys.version_info[:2], mockserver)"],
             capture_output=True,
             text=True,
             timeout=60,

@@ -7,6 +7,7 @@ import dataclasses
 import subprocess
 import sys
 import textwrap
+import types
 from pathlib import Path
 
 import pytest
@@ -16,17 +17,15 @@ from mockserver.config import ServeConfig
 from mockserver.errors import RegistryError, SpecError
 from mockserver.resources import bundled_dir
 from mockserver.vendors import vendor
+from mockserver.vendors.interface import Backend
 
 
-class MisspelledBackend:
+class MisspelledBackend(Backend):
     """The real ActionHub backend, one handler renamed."""
 
     def __init__(self, real, rename: dict[str, str]) -> None:
         self.real = real
         self.handlers = {rename.get(name, name): h for name, h in real.handlers.items()}
-
-    def authorize(self, operation, credential):
-        return None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,8 +51,8 @@ def test_a_misspelled_handler_fails_the_build_naming_it():
 
 def test_claiming_an_operation_the_spec_lacks_fails_the_build():
     real = vendor("sendgrid")
-    claims = dataclasses.replace(real, operations=real.operations | {"DeleteSegment"})
-    with pytest.raises(RegistryError, match="'DeleteSegment', not an operationId"):
+    claims = dataclasses.replace(real, operations=real.operations | {"PurgeSegment"})
+    with pytest.raises(RegistryError, match="'PurgeSegment', not an operationId"):
         build_app(ServeConfig(apis=("sendgrid",)), vendors={"sendgrid": claims})
 
 
@@ -100,3 +99,23 @@ def test_serve_reports_a_registry_error_in_one_line_and_exits_2(tmp_path):
     assert done.returncode == 2
     (line,) = done.stderr.strip().splitlines()
     assert line.startswith("mockserver: error: sendgrid:") and "'ListSegments'" in line
+
+
+@dataclasses.dataclass(frozen=True)
+class DuckVendor:
+    """Builds a backend that has handlers but is no ``Backend``: its hooks would be missing."""
+
+    real: object
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+    def build(self, options, data=None):
+        return types.SimpleNamespace(handlers=self.real.build(options, data).handlers)
+
+
+def test_a_backend_that_is_no_backend_fails_the_build():
+    with pytest.raises(RegistryError, match="made a SimpleNamespace, not a Backend"):
+        build_app(
+            ServeConfig(apis=("actionhub",)), vendors={"actionhub": DuckVendor(vendor("actionhub"))}
+        )

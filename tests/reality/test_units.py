@@ -9,11 +9,9 @@ import orjson
 import pytest
 
 from mockserver.errors import DataError
-from mockserver.journal.masking import Masker
+from mockserver.journal.masking import Masker, Redactor, mask_text
 from mockserver.reality.cassette import Exchange, parse_cassette
 from mockserver.reality.headers import decoded_body, end_to_end
-from mockserver.reality.redact import Redactor
-from mockserver.reality.secrets import mask_text, request_secrets
 from mockserver.reality.shape import Shape, ShapeChange, compare
 
 
@@ -114,7 +112,7 @@ def test_the_secrets_of_a_request_are_what_the_journal_masks():
         (b"program-id", b"demo-tenant"),
         (b"cookie", b"session=cookievalue1"),
     ]
-    secrets = request_secrets(masker, headers, "api_key=topsecret99&size=2&size=3")
+    secrets = masker.secrets(headers, "api_key=topsecret99&size=2&size=3")
     assert set(secrets) == {
         "Bearer SG.abcdefghijklmnop",
         "SG.abcdefghijklmnop",

@@ -95,7 +95,8 @@ RAW_CASES: dict[str, tuple[bytes, Expect]] = {
     # methods
     "trace": (request_bytes("TRACE", b"/segments", PROG), Expect((405,), "actionhub")),
     "patch": (request_bytes("PATCH", SG, AUTH), Expect((405,), "sendgrid")),
-    "delete": (request_bytes("DELETE", SG + b"/" + UUID, AUTH), Expect((405,), "sendgrid")),
+    "delete": (request_bytes("DELETE", SG + b"/" + UUID, AUTH), Expect((404,), "sendgrid")),
+    "put": (request_bytes("PUT", SG + b"/" + UUID, AUTH), Expect((405,), "sendgrid")),
     "unknown-method": (request_bytes("FOO", b"/segments", PROG), SERVER_400),
     # garbage
     "garbage-line": (b"GARBAGE\r\n\r\n", SERVER_400),

@@ -8,11 +8,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mockserver.behaviour.contract import VendorOptions
 from mockserver.cli import main
 from mockserver.errors import DataError
 from mockserver.resources import bundled_dir
 from mockserver.spec import load_spec
+from mockserver.state.ledger import Ledger, MemoryWriteLog
+from mockserver.state.memory import MemoryWindows
+from mockserver.vendors.interface import VendorOptions
 from mockserver.vendors.sendgrid import VENDOR
 from mockserver.vendors.sendgrid.fixtures import FixtureError, load, resolve
 from tests.sendgrid.conftest import sg_key
@@ -30,7 +32,9 @@ def document(**changes) -> dict:
 
 def problems(doc: dict) -> list[str]:
     with pytest.raises(FixtureError) as caught:
-        VENDOR.build(VendorOptions(seed=0), doc)
+        VENDOR.build(
+            VendorOptions(windows=MemoryWindows(), writes=Ledger(MemoryWriteLog()), seed=0), doc
+        )
     assert isinstance(caught.value, DataError)
     return caught.value.reasons
 
@@ -120,7 +124,9 @@ def test_a_data_document_builds_a_world():
         {"name": "Texans", "query": "SELECT contact_id, updated_at FROM contact_data "
          "WHERE state_province_region = 'TX'"},
     ]  # fmt: skip
-    backend = VENDOR.build(VendorOptions(seed=3), doc)
+    backend = VENDOR.build(
+        VendorOptions(windows=MemoryWindows(), writes=Ledger(MemoryWriteLog()), seed=3), doc
+    )
     (segment,) = backend.catalog.segments
     contacts = backend.catalog.contacts
     assert {contacts.ids[i] for i in segment.members} == {
@@ -151,7 +157,9 @@ def test_a_fixtures_directory_without_places_uses_the_bundled_ones(tmp_path: Pat
 
 def test_fixture_keys_restrict_access():
     doc = document(keys=[{"key": "my-test-key", "scopes": ["marketing.read"]}])
-    backend = VENDOR.build(VendorOptions(seed=0), doc)
+    backend = VENDOR.build(
+        VendorOptions(windows=MemoryWindows(), writes=Ledger(MemoryWriteLog()), seed=0), doc
+    )
     spec = load_spec("sendgrid", bundled_dir("specs") / VENDOR.spec_file)
     operation = spec.operation("ListSegment")
     assert backend.authorize(operation, "my-test-key") is None
@@ -170,7 +178,15 @@ def test_serve_refuses_bad_fixtures_with_one_line_and_exit_2(tmp_path: Path, cap
 
 
 def test_the_contacts_option_sizes_the_world():
-    backend = VENDOR.build(VendorOptions(seed=0, extra={"contacts": 300}), document())
+    backend = VENDOR.build(
+        VendorOptions(
+            windows=MemoryWindows(),
+            writes=Ledger(MemoryWriteLog()),
+            seed=0,
+            extra={"contacts": 300},
+        ),
+        document(),
+    )
     catalog = backend.catalog
     assert len(catalog.contacts) == 300 == len(set(catalog.contacts.ids))
     assert all(max(s.members, default=0) < 300 for s in catalog.segments)

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from mockserver.vendors.sendgrid.events import generate_events
+from mockserver.vendors.sendgrid.events import event_batches
 from tests.sendgrid.conftest import SEGMENTS
 
 DAY = 86_400
@@ -26,9 +26,11 @@ def facts(catalog):
     list_names = {item.id: item.key for item in spec.lists}
     lists = [{list_names[i] for i in ids} for ids in contacts.list_ids]
     last_open: dict[str, int] = {}
-    for contact_id, _source, kind, at in generate_events(spec, 0, contacts):
-        if kind == "opened":
-            last_open[contact_id] = max(at, last_open.get(contact_id, 0))
+    for batch in event_batches(spec, 0, contacts):
+        if batch.type == "opened":
+            for row, at in zip(batch.contacts.tolist(), batch.timestamps.tolist(), strict=True):
+                contact_id = contacts.ids[row]
+                last_open[contact_id] = max(at, last_open.get(contact_id, 0))
     return spec.now, contacts, lists, last_open
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import orjson
 
-from mockserver.vendors.sendgrid import compiled, names
+from mockserver.vendors.sendgrid import compiled, names, precompile
 from mockserver.vendors.sendgrid.query import SegmentQuery
 from mockserver.vendors.sendgrid.sql import parse_query
 from tests.processes import run_snippet
@@ -12,7 +12,7 @@ from tests.processes import run_snippet
 
 def test_the_table_is_what_the_installed_sqlglot_compiles():
     stored = orjson.loads(compiled.TABLE.read_bytes())
-    fresh = {"witness": compiled.SQLGLOT.fingerprint(), "data": compiled.fresh_table()}
+    fresh = {"witness": compiled.SQLGLOT.fingerprint(), "data": precompile.fresh_table()}
     assert stored == fresh, "stale: run `make precompile`"
 
 

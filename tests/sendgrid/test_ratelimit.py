@@ -87,3 +87,52 @@ def test_refused_keys_are_not_counted(limited):
     for _ in range(5):
         assert httpx.get(limited.url + SEGMENTS, headers=bearer("bad")).status_code == 401
     assert httpx.get(limited.url + SEGMENTS).status_code == 401
+
+
+FORCED = [
+    ("Prefer", {"prefer": "code=429"}),
+    ("Prefer, generated", {"prefer": "code=429, dynamic=true"}),
+    ("Prefer, example", {"prefer": "code=429, example=default"}),
+]
+
+
+def forced_answers(server: LiveServer, key: str) -> Iterator[tuple[str, httpx.Response]]:
+    """429s forced by ``Prefer`` (each way) and by a stored scenario, for ``key``."""
+    with httpx.Client(base_url=server.url, headers=bearer(key), timeout=10) as http:
+        for name, prefer in FORCED:
+            yield name, http.get(SEGMENTS, headers=prefer)
+        control = {"content-type": "application/json"}
+        scenario = f"{server.url}/__mockserver/scenarios/sendgrid/ListSegment"
+        httpx.put(scenario, json={"code": 429, "times": 1}, headers=control).raise_for_status()
+        yield "scenario", http.get(SEGMENTS)
+
+
+@pytest.mark.parametrize("limit", [None, 5])
+def test_forced_429s_carry_the_rate_limit_models_headers(limit):
+    """Not the schema generator's numbers: the limit in force, nothing remaining, a reset to
+    come (backoff code computes its wait from it)."""
+    now = 1_700_000_010.0
+    options = {"sendgrid": {"rate_limit": limit}} if limit else {}
+    config = ServeConfig(apis=("sendgrid",), validate_responses=True, vendor_options=options)
+    with LiveServer(config, clock=Clock(now)) as server:
+        for name, response in forced_answers(server, sg_key("f")):
+            assert response.status_code == 429, name
+            assert response.headers["x-ratelimit-limit"] == str(limit or ADVERTISED_LIMIT), name
+            assert response.headers["x-ratelimit-remaining"] == "0", name
+            assert int(response.headers["x-ratelimit-reset"]) == 1_700_000_040, name
+
+
+def test_forced_200s_carry_the_models_current_values(limited):
+    """A forced success counts like any request and says what is left of the window."""
+    key = sg_key("g")
+    with httpx.Client(base_url=limited.url, headers=bearer(key), timeout=10) as http:
+        first = http.get(SEGMENTS, headers={"prefer": "code=200, dynamic=true"})
+        second = http.get(SEGMENTS, headers={"prefer": "example=default"})
+        # The behaviour answers 404, the preference overrules it with the spec's 200.
+        unknown = f"{SEGMENTS}/00000000-0000-4000-8000-000000000000"
+        third = http.get(unknown, headers={"prefer": "code=200"})
+    for response, remaining in ((first, "2"), (second, "1"), (third, "0")):
+        assert response.status_code == 200
+        assert response.headers["x-ratelimit-limit"] == "3"
+        assert response.headers["x-ratelimit-remaining"] == remaining
+        assert response.headers["x-ratelimit-reset"] == "1700000040"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from mockserver.vendors.sendgrid.query import QueryError
@@ -28,12 +29,11 @@ def store() -> ContactStore:
          '["gmail.com"]', phone, None, None, None, None, plan, seats, None)
         for cid, email, phone, first, state, lists, created, plan, seats in rows
     )  # fmt: skip
-    store.insert_events(
+    days_ago = np.array([5, 6, 40, 1]) * 86_400
+    store.insert_event_batches(  # contacts by row: c1, c1, c2 opened; c3 clicked
         [
-            ("c1", "mail", "opened", NOW - 5 * 86_400),
-            ("c1", "mail", "opened", NOW - 6 * 86_400),
-            ("c2", "mail", "opened", NOW - 40 * 86_400),
-            ("c3", "mail", "clicked", NOW - 1 * 86_400),
+            ("mail", "opened", np.array([0, 0, 1]), NOW - days_ago[:3]),
+            ("mail", "clicked", np.array([2]), NOW - days_ago[3:]),
         ]
     )
     return store

@@ -13,7 +13,7 @@ from mockserver.resources import bundled_dir
 from mockserver.vendors.sendgrid import store as store_module
 from mockserver.vendors.sendgrid.catalog import build_catalog
 from mockserver.vendors.sendgrid.emails import claim_all, local_parts
-from mockserver.vendors.sendgrid.events import generate_events
+from mockserver.vendors.sendgrid.events import event_batches
 from mockserver.vendors.sendgrid.fixtures import WorldSpec, resolve, with_places
 from mockserver.vendors.sendgrid.query import QueryError
 from mockserver.vendors.sendgrid.sql import parse_query
@@ -162,9 +162,10 @@ def test_a_list_rule_reading_events_sees_every_event():
     )
     catalog = build_catalog(spec, 0)
     openers = {
-        contact_id
-        for contact_id, _, kind, _ in generate_events(spec, 0, catalog.contacts)
-        if kind == "opened"
+        catalog.contacts.ids[row]
+        for batch in event_batches(spec, 0, catalog.contacts)
+        if batch.type == "opened"
+        for row in batch.contacts.tolist()
     }
     list_id = next(item.id for item in spec.lists if item.key == "openers")
     assert openers and {catalog.contacts.ids[i] for i in catalog.list_members[list_id]} == openers

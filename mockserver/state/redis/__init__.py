@@ -8,7 +8,12 @@ What is shared and how (details in docs/SCALING.md):
 - data versions: the document of the version in force is stored in Redis; each replica builds
   it and swaps it in (``stores.RedisData`` + ``replica.Replica``);
 - the journal: one bounded stream, secrets masked before they are stored
-  (``journal.RedisJournal``).
+  (``journal.RedisJournal``);
+- writes (segments created, edited, deleted, refreshed; the mock clock): one ordered log, read
+  before each write and each read of what writes change (``writes.RedisWriteLog``).
+
+Anyone who can reach the store can write under the prefix: every value read back is checked,
+and a bad one is skipped and logged once (``link.Link.skip``), never raised.
 
 The pipeline sees only the ``state.base`` protocols; everything Redis is here.
 """
@@ -20,13 +25,15 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from mockserver.scenarios.overrides import Fault
 from mockserver.state.base import State
+from mockserver.state.ledger import Ledger
 from mockserver.state.redis.journal import RedisJournal
 from mockserver.state.redis.link import Link
 from mockserver.state.redis.overrides import RedisOverrides
 from mockserver.state.redis.replica import Replica
 from mockserver.state.redis.stores import RedisData, RedisWindows
+from mockserver.state.redis.writes import RedisWriteLog
+from mockserver.state.values import Fault
 
 if TYPE_CHECKING:
     from mockserver.journal.masking import Masker
@@ -41,11 +48,15 @@ class RedisState(State):
     overrides: RedisOverrides
     windows: RedisWindows
     data: RedisData
+    writes: Ledger
     link: Link
     replica: Replica = field(init=False, default=None)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "replica", Replica(self))
+        replica = Replica(
+            self.link, self.journal, self.overrides, self.windows, self.data, self.writes
+        )
+        object.__setattr__(self, "replica", replica)
 
     def attach(self, runtimes: Mapping[str, Replicable], masker: Masker) -> None:
         self.journal.masker = masker
@@ -74,6 +85,9 @@ class RedisState(State):
             "replicas": self.replica.replicas(),
         }
 
+    def problems(self) -> list[str]:
+        return self.replica.problems()
+
     def close(self) -> None:
         self.replica.stop()
         self.journal.close()
@@ -97,5 +111,6 @@ def redis_state(
         RedisOverrides(link, seed, base_fault),
         RedisWindows(link),
         RedisData(link),
+        Ledger(RedisWriteLog(link)),
         link,
     )

@@ -30,23 +30,29 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("mockserver.state")
 
-#: KEYS: id counter, stream. ARGV: max length, then one packed record per entry.
 #: KEYS: the id counter. ARGV: the highest id this process stored (the store restarted empty:
 #: ids go on from there, so readers' ``since`` cursors still work).
 KEEP_IDS = """
-if tonumber(redis.call('GET', KEYS[1]) or '0') < tonumber(ARGV[1]) then
+if (tonumber(redis.call('GET', KEYS[1])) or 0) < tonumber(ARGV[1]) then
   redis.call('SET', KEYS[1], ARGV[1])
 end
 return 1
 """
+#: KEYS: id counter, stream. ARGV: max length, the highest id this process stored, then one
+#: packed record per entry. Ids go on above the counter, the stream's newest entry and this
+#: process's last id, so a counter lost alone (evicted, or overwritten with anything) never
+#: makes the stream refuse every later entry.
 APPEND = """
-local n = #ARGV - 1
-local last = redis.call('INCRBY', KEYS[1], n)
+local n = #ARGV - 2
+local first = math.max(tonumber(redis.call('GET', KEYS[1])) or 0, tonumber(ARGV[2]))
+local top = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)[1]
+if top then first = math.max(first, tonumber(string.match(top[1], '^%d+'))) end
 for i = 1, n do
-  redis.call('XADD', KEYS[2], (last - n + i) .. '-0', 'r', ARGV[i + 1])
+  redis.call('XADD', KEYS[2], (first + i) .. '-0', 'r', ARGV[i + 2])
 end
+redis.call('SET', KEYS[1], first + n)
 redis.call('XTRIM', KEYS[2], 'MAXLEN', '~', ARGV[1])
-return last
+return first + n
 """
 #: Records stored per script call at most (a backlog goes in several).
 BATCH = 500
@@ -80,9 +86,15 @@ class Packer:
                 list(record.warnings),
                 list(record.violations),
                 record.source,
+                self._body(record),
             ],
             default=str,
         )
+
+    def _body(self, record: Record) -> str:
+        if not record.body:
+            return ""
+        return self.masker.body(record.body, record.headers, record.query.decode("latin-1"))
 
     def _header_items(self, raw: Any) -> list[tuple[str, str]]:
         key = tuple(raw)
@@ -99,9 +111,11 @@ class Packer:
 
 
 def unpack(data: bytes) -> Record:
-    time, api, operation, method, path, query, status, ms, headers, warnings, violations, source = (
-        orjson.loads(data)
-    )
+    fields = orjson.loads(data)
+    time, api, operation, method, path, query, status, ms, headers, warnings, violations = fields[
+        :11
+    ]
+    source, body = (*fields[11:], "")[:2]
     return Record(
         time,
         api,
@@ -116,6 +130,7 @@ def unpack(data: bytes) -> Record:
         tuple(violations),
         source,
         masked=True,
+        body=body.encode(),
     )
 
 
@@ -257,7 +272,7 @@ class RedisJournal:
         if self._packer is None or self._packer.masker is not masker:
             self._packer = Packer(masker)
         chunk = [self._backlog[i] for i in range(min(BATCH, len(self._backlog)))]
-        return chunk, [self.size, *map(self._packer, chunk)]
+        return chunk, [self.size, self.last_id, *map(self._packer, chunk)]
 
     def _async_script(self) -> AsyncScript:
         """The append script on this loop's client (made on first use)."""

@@ -37,6 +37,8 @@ FAST_TIMEOUT = 0.5
 #: Control calls (whole data documents, long journals) may take longer.
 SLOW_TIMEOUT = 10.0
 CONNECT_TIMEOUT = 1.0
+#: Distinct bad entries remembered as logged (past this, they may be logged again).
+MAX_SKIPPED_NOTES = 256
 #: Errors that mean "the store is gone" (others are refusals of one command).
 LOST = (RedisConnectionError, RedisTimeoutError, OSError)
 
@@ -97,6 +99,8 @@ class Link:
         #: Set when the store comes back: the replica resynchronizes.
         self.recovered = threading.Event()
         self._lock = threading.Lock()
+        #: Bad entries already logged (the periodic reloads read them again and again).
+        self._skipped: set[tuple[str, str]] = set()
 
     def key(self, *parts: str) -> str:
         return ":".join((self.prefix, *parts))
@@ -138,6 +142,19 @@ class Link:
         except RedisError as exc:
             log.warning("state store refused a request-path call: %s", reason_of(exc))
         return fallback()
+
+    def skip(self, what: str, reason: BaseException | str) -> None:
+        """A bad entry read from the store (anyone with access can write one): logged once,
+        then left out. Never raised: one bad value must not stop a replica, a request or
+        health."""
+        note = (what[:200], reason_of(reason) if isinstance(reason, BaseException) else reason)
+        with self._lock:
+            if note in self._skipped:
+                return
+            if len(self._skipped) >= MAX_SKIPPED_NOTES:
+                self._skipped.clear()
+            self._skipped.add(note)
+        log.warning("state store %s: skipped %s: %s", self.store, *note)
 
     # -- circuit -------------------------------------------------------------------------------
     def lost(self, exc: BaseException) -> None:

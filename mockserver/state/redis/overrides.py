@@ -13,47 +13,60 @@ from __future__ import annotations
 
 import random
 import uuid
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import orjson
 
-from mockserver.scenarios.overrides import Fault, OperationKey, Preference, Scenario
+from mockserver.numbers import parse_int
 from mockserver.state.memory import MemoryOverrides
 from mockserver.state.redis.link import Link
+from mockserver.state.values import Fault, OperationKey, Preference, Scenario
 
 #: Event payloads on the mock's channel (``reset`` also reseeds every process's fault draws).
 CHANGED = b"overrides"
 RESET = b"overrides reset"
 GLOBAL = "*"
 
+#: KEYS: version. ARGV: channel, event. A version holding anything but a number counts as
+#: lost (0), as in every script here: it never refuses the changes after it.
+BUMP = """
+redis.call('SET', KEYS[1], (tonumber(redis.call('GET', KEYS[1])) or 0) + 1)
+redis.call('PUBLISH', ARGV[1], ARGV[2])
+"""
 #: KEYS: scenarios, times, version. ARGV: field, channel. The preference JSON, or nil.
 TAKE = """
 local pref = redis.call('HGET', KEYS[1], ARGV[1])
 if not pref then return false end
 local left = redis.call('HGET', KEYS[2], ARGV[1])
 if left then
-  left = tonumber(left)
+  left = tonumber(left) or 0
   if left <= 1 then
     redis.call('HDEL', KEYS[1], ARGV[1])
     redis.call('HDEL', KEYS[2], ARGV[1])
   else
     redis.call('HSET', KEYS[2], ARGV[1], left - 1)
   end
-  redis.call('INCR', KEYS[3])
+  redis.call('SET', KEYS[3], (tonumber(redis.call('GET', KEYS[3])) or 0) + 1)
   redis.call('PUBLISH', ARGV[2], 'overrides')
 end
 return pref
 """
 
 _LOCAL: Any = object()
+T = TypeVar("T")
 
 
 def field(key: OperationKey) -> str:
     return f"{key[0]}/{key[1]}"
 
 
+def fault_of(raw: bytes) -> Fault:
+    return Fault.from_json(orjson.loads(raw))
+
+
 def key_of(name: bytes) -> OperationKey:
-    api, _, operation = name.decode().partition("/")
+    api, _, operation = name.decode("utf-8", "replace").partition("/")
     return (api, operation)
 
 
@@ -64,8 +77,33 @@ def preference_json(preference: Preference) -> bytes:
 
 
 def preference_of(raw: bytes) -> Preference:
+    """What :func:`preference_json` wrote; ``ValueError`` for anything else (a bad entry)."""
     data = orjson.loads(raw)
-    return Preference(data.get("code"), data.get("example"), bool(data.get("dynamic")))
+    if not isinstance(data, dict):
+        raise ValueError("a preference is a JSON object")
+    code, example, dynamic = data.get("code"), data.get("example"), data.get("dynamic", False)
+    if code is not None and not (type(code) is int and 100 <= code <= 599):
+        raise ValueError(f"code {str(code)[:20]!r} is not an HTTP status")
+    if example is not None and not isinstance(example, str):
+        raise ValueError("example is not a string")
+    if not isinstance(dynamic, bool):
+        raise ValueError("dynamic is not a boolean")
+    preference = Preference(code, example, dynamic)
+    if preference.empty:
+        raise ValueError("a preference names code, example or dynamic")
+    return preference
+
+
+def count_of(raw: bytes | None) -> int | None:
+    """A stored counter (``None``: none stored); ``ValueError`` unless digits."""
+    return None if raw is None else parse_int(raw.decode("ascii"))
+
+
+def scenario_of(raw: bytes, times: bytes | None) -> Scenario:
+    left = count_of(times)
+    if left is not None and left < 1:
+        raise ValueError(f"times {left} is not positive")
+    return Scenario(preference_of(raw), left)
 
 
 class RedisOverrides(MemoryOverrides):
@@ -83,6 +121,7 @@ class RedisOverrides(MemoryOverrides):
         self._epoch: bytes | None = None
         self._version = -1
         self._take = link.slow.register_script(TAKE)
+        self._bump = link.slow.register_script(BUMP)
         self.reload()
 
     # -- keeping the copy current -----------------------------------------------------------------
@@ -101,28 +140,37 @@ class RedisOverrides(MemoryOverrides):
             return pipe.execute()
 
         _, epoch, version, scenarios, times, faults = self.link.control(read)
-        version = int(version or 0)
+        counted = self._checked("overrides version", lambda: count_of(version) or 0)
         found = {
-            key_of(name): Scenario(preference_of(raw), int(times[name]) if name in times else None)
+            key_of(name): scenario
             for name, raw in scenarios.items()
+            if (scenario := self._checked(f"scenario {name!r}", scenario_of, raw, times.get(name)))
         }
-        operations = {
-            key_of(name): Fault.from_json(orjson.loads(raw))
+        read_faults = {
+            name: fault
             for name, raw in faults.items()
-            if name != GLOBAL.encode()
+            if (fault := self._checked(f"fault {name!r}", fault_of, raw))
         }
-        global_raw = faults.get(GLOBAL.encode())
+        global_fault = read_faults.pop(GLOBAL.encode(), None)
         with self._lock:
-            if epoch == self._epoch and version < self._version:
+            if epoch == self._epoch and counted is not None and counted < self._version:
                 return  # a newer copy is in place already
-            self._epoch, self._version = epoch, version
+            self._epoch, self._version = epoch, -1 if counted is None else counted
             self._scenarios = found
             self.has_scenarios = bool(found)
-            self._global = Fault.from_json(orjson.loads(global_raw)) if global_raw else self.base
-            self._operations = operations
+            self._global = global_fault or self.base
+            self._operations = {key_of(name): fault for name, fault in read_faults.items()}
             if reseed:
                 self._random = random.Random(self._seed)
             self._refresh()
+
+    def _checked(self, what: str, read: Callable[..., T], *raw: Any) -> T | None:
+        """``read(*raw)``, or ``None`` when the entry is bad (skipped, logged once)."""
+        try:
+            return read(*raw)
+        except (ValueError, TypeError) as exc:  # UnicodeDecodeError, JSONDecodeError included
+            self.link.skip(what, exc)
+            return None
 
     def _change(self, write: Any, event: bytes = CHANGED) -> list[Any]:
         """Apply ``write(pipeline)``, bump the version and publish, in one transaction."""
@@ -130,8 +178,7 @@ class RedisOverrides(MemoryOverrides):
         def run(r: Any) -> list[Any]:
             pipe = r.pipeline(transaction=True)
             write(pipe)
-            pipe.incr(self._keys["overrides"])
-            pipe.publish(self.link.channel, event)
+            self._bump(keys=[self._keys["overrides"]], args=[self.link.channel, event], client=pipe)
             return pipe.execute()
 
         results = self.link.control(run)
@@ -182,7 +229,9 @@ class RedisOverrides(MemoryOverrides):
         )
         if raw is _LOCAL:  # the store is lost: count down this process's copy
             return super().take(key)
-        return None if raw is None else preference_of(raw)
+        if raw is None:
+            return None
+        return self._checked(f"scenario {field(key)!r}", preference_of, raw)
 
     def scenarios(self) -> dict[OperationKey, Scenario]:
         self.reload()

@@ -9,6 +9,10 @@ Two daemon threads per process, started with the server's lifespan:
   is lost it retries every ``RETRY`` seconds and, once back, resynchronizes everything.
 - the *builder* builds the data version in force (off the event loop) and swaps it in with one
   assignment, all or nothing; the previous version keeps answering until then.
+
+Neither loop ends on an exception: a bad entry in the store is skipped where it is read, and
+anything else is logged and retried after a back-off. A loop that stops anyway is a problem
+health reports (:meth:`Replica.problems`), so a probe restarts this replica, not all of them.
 """
 
 from __future__ import annotations
@@ -26,13 +30,15 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from mockserver.errors import MockServerError
+from mockserver.state.ledger import Ledger
 from mockserver.state.redis.link import LOST, Link, reason_of
-from mockserver.state.redis.overrides import RESET
-from mockserver.state.redis.stores import DATA_CHANGED, WINDOWS_CLEARED
+from mockserver.state.redis.overrides import RESET, RedisOverrides
+from mockserver.state.redis.stores import DATA_CHANGED, WINDOWS_CLEARED, RedisData, RedisWindows
+from mockserver.state.redis.writes import WRITES_CHANGED
 
 if TYPE_CHECKING:
     from mockserver.state.base import Replicable
-    from mockserver.state.redis import RedisState
+    from mockserver.state.redis.journal import RedisJournal
 
 log = logging.getLogger("mockserver.state")
 
@@ -40,8 +46,23 @@ HEARTBEAT = 2.0
 #: A replica entry older than this is a replica that is gone.
 STALE = 5 * HEARTBEAT
 RETRY = 0.5
+#: A loop that failed in a way it did not expect waits twice as long each time, up to this.
+MAX_BACKOFF = 30.0
 #: The listener looks at this process's own data versions at least this often.
 LISTEN = 0.25
+
+
+def replica_entry(raw: bytes) -> dict[str, Any]:
+    """A replica's entry as :meth:`Replica.heartbeat` writes it; ``ValueError`` otherwise."""
+    entry = orjson.loads(raw)
+    if not isinstance(entry, dict):
+        raise ValueError("an entry is a JSON object")
+    seen, versions = entry.get("seen"), entry.get("data_versions")
+    if type(seen) not in (int, float) or not isinstance(versions, dict):
+        raise ValueError("an entry has a time seen and data versions")
+    if not all(isinstance(api, str) and type(v) is int for api, v in versions.items()):
+        raise ValueError("data versions are whole numbers by API")
+    return {"data_versions": versions, "seen": seen}
 
 
 def replica_id() -> str:
@@ -50,9 +71,22 @@ def replica_id() -> str:
 
 
 class Replica:
-    def __init__(self, state: RedisState) -> None:
-        self.state = state
-        self.link: Link = state.link
+    """This process as one replica of a shared mock: it follows the others (the listener
+    thread) and builds the data versions they load (the builder thread)."""
+
+    def __init__(
+        self,
+        link: Link,
+        journal: RedisJournal,
+        overrides: RedisOverrides,
+        windows: RedisWindows,
+        data: RedisData,
+        writes: Ledger,
+    ) -> None:
+        self.link = link
+        self.journal, self.overrides, self.windows, self.data = journal, overrides, windows, data
+        #: Told when another process wrote (its memos drop; its next read syncs).
+        self.writes = writes
         self.id = replica_id()
         self.runtimes: Mapping[str, Replicable] = {}
         self._replicas = self.link.key("replicas")
@@ -97,6 +131,7 @@ class Replica:
 
     # -- listener ---------------------------------------------------------------------------------
     def _listen(self) -> None:
+        backoff = RETRY
         while not self._stop.is_set():
             pubsub = self.link.listen.pubsub(ignore_subscribe_messages=True)
             try:
@@ -120,32 +155,40 @@ class Replica:
             except (*LOST, MockServerError) as exc:
                 self.link.lost(exc if isinstance(exc, Exception) else RuntimeError(str(exc)))
                 log.debug("state listener: %s", reason_of(exc))
+                backoff = RETRY
+            except Exception:  # a bug, or a value no check foresaw: never the end of the loop
+                log.exception("state listener failed; going on in %.1f s", backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF)
             finally:
                 with contextlib.suppress(Exception):  # a dead connection may fail to close
                     pubsub.close()
-            self._stop.wait(RETRY)
+            self._stop.wait(backoff)
 
     def handle(self, data: bytes) -> None:
         if data.startswith(b"overrides"):
-            self.state.overrides.reload(reseed=data == RESET)
+            self.overrides.reload(reseed=data == RESET)
         elif data == DATA_CHANGED:
             self._build.set()
         elif data == WINDOWS_CLEARED:
-            self.state.windows.forget()
+            self.windows.forget()
+        elif data == WRITES_CHANGED:
+            self.writes.notify()
 
     def resync(self) -> None:
         """After a start or a loss: reload everything, store the journal's backlog."""
         self.link.recovered.clear()
-        self.state.overrides.reload()
-        self.state.journal.wake()
+        self.overrides.reload()
+        self.writes.notify()
+        self.journal.wake()
         for api, runtime in self.runtimes.items():
-            self.state.data.keep_numbering(api, runtime.version)
+            self.data.keep_numbering(api, runtime.version)
         self._build.set()
         self.heartbeat()
 
     def check(self) -> None:
         """The periodic safety net: an event missed is caught here."""
-        self.state.overrides.reload()
+        self.overrides.reload()
+        self.writes.notify()
         self._build.set()
         self.heartbeat()
 
@@ -159,16 +202,30 @@ class Replica:
         return {api: runtime.version for api, runtime in self.runtimes.items()}
 
     def replicas(self) -> dict[str, Any]:
-        """Every live replica's entry (for health); ``{}`` while the store is lost."""
+        """Every live replica's entry (for health); ``{}`` while the store is lost. An entry
+        that is not what :meth:`heartbeat` writes is left out (and logged once)."""
         found = self.link.hot(lambda r: r.hgetall(self._replicas), dict)
         now = time.time()
-        entries = {name.decode(): orjson.loads(raw) for name, raw in found.items()}
-        return {
-            name: entry for name, entry in sorted(entries.items()) if now - entry["seen"] < STALE
-        }
+        entries = {}
+        for name, raw in found.items():
+            try:
+                entry = replica_entry(raw)
+            except (ValueError, TypeError) as exc:
+                self.link.skip(f"replica entry {name[:80]!r}", exc)
+                continue
+            if now - entry["seen"] < STALE:
+                entries[name.decode("utf-8", "replace")] = entry
+        return dict(sorted(entries.items()))
+
+    def problems(self) -> list[str]:
+        """Why this replica cannot follow the others: a loop that stopped while it should run."""
+        if self._stop.is_set():
+            return []
+        return [f"{thread.name} stopped" for thread in self._threads if not thread.is_alive()]
 
     # -- builder ----------------------------------------------------------------------------------
     def _builder(self) -> None:
+        backoff = RETRY
         while not self._stop.is_set():
             self._build.wait()
             self._build.clear()
@@ -177,13 +234,19 @@ class Replica:
             try:
                 if self.sync_data():
                     self.heartbeat()
+                backoff = RETRY
             except (*LOST, MockServerError) as exc:
                 log.debug("state builder: %s", reason_of(exc))
+            except Exception:  # a bug, or a value no check foresaw: never the end of the loop
+                log.exception("state builder failed; going on in %.1f s", backoff)
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF)
+                self._build.set()  # try again: the periodic check would, later
 
     def sync_data(self) -> bool:
         """Build and install every API's version in force that is newer than the one served;
         ``True`` if any was installed."""
-        data = self.state.data
+        data = self.data
         if not self.runtimes:
             return False
         changed = False
@@ -193,14 +256,14 @@ class Replica:
                 continue
             if self._failed.get(api, -1) >= version:
                 continue
-            current, document = data.current(api)
-            if current <= runtime.version:
-                continue
             try:
+                current, document = data.current(api)
+                if current <= runtime.version:
+                    continue
                 backend = runtime.seed_backend if document is None else runtime.build(document)
             except MockServerError as exc:
-                self._failed[api] = current
-                log.error("data version %d of %s does not build here: %s", current, api, exc)
+                self._failed[api] = version
+                log.error("data version %d of %s does not build here: %s", version, api, exc)
                 continue
             if runtime.install(backend, current):
                 changed = True

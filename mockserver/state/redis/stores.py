@@ -19,6 +19,8 @@ from typing import Any
 import orjson
 import yaml
 
+from mockserver.errors import DataError, MockServerError
+from mockserver.numbers import parse_int
 from mockserver.serialize import load_yaml
 from mockserver.state.memory import MemoryWindows
 from mockserver.state.redis.link import Link
@@ -28,9 +30,12 @@ DATA_CHANGED = b"data"
 #: Event payload: the rate-limit windows were cleared.
 WINDOWS_CLEARED = b"windows"
 
+#: The scripts read every counter with ``tonumber(...) or 0``: a value that is not a number
+#: (written by hand, or by anyone with access) counts as a lost one, never as an error that
+#: would refuse every later call.
 #: KEYS: begun counter, current hash. ARGV: version, document, channel.
 COMMIT = """
-if tonumber(redis.call('GET', KEYS[1]) or '0') ~= tonumber(ARGV[1]) then return 0 end
+if tonumber(redis.call('GET', KEYS[1])) ~= tonumber(ARGV[1]) then return 0 end
 redis.call('HSET', KEYS[2], 'version', ARGV[1], 'document', ARGV[2])
 redis.call('PUBLISH', ARGV[3], 'data')
 return 1
@@ -39,17 +44,15 @@ return 1
 #: KEYS: the begun counter. ARGV: the highest version this process knows. The next number,
 #: above both (a store that restarted empty goes on numbering above what replicas serve).
 BEGIN = """
-local v = redis.call('INCR', KEYS[1])
-if v <= tonumber(ARGV[1]) then
-  v = tonumber(ARGV[1]) + 1
-  redis.call('SET', KEYS[1], v)
-end
+local v = (tonumber(redis.call('GET', KEYS[1])) or 0) + 1
+if v <= tonumber(ARGV[1]) then v = tonumber(ARGV[1]) + 1 end
+redis.call('SET', KEYS[1], v)
 return v
 """
 
 #: KEYS: a counter. ARGV: a floor. The counter is raised to the floor if below it.
 RAISE = """
-if tonumber(redis.call('GET', KEYS[1]) or '0') < tonumber(ARGV[1]) then
+if (tonumber(redis.call('GET', KEYS[1])) or 0) < tonumber(ARGV[1]) then
   redis.call('SET', KEYS[1], ARGV[1])
 end
 return 1
@@ -70,11 +73,22 @@ def encode_document(document: Any | None) -> bytes:
 
 
 def decode_document(raw: bytes | None) -> Any | None:
+    """What :func:`encode_document` wrote; ``ValueError`` for anything else (a bad entry)."""
     if not raw:
         return None
     if raw[:1] == b"j":
         return orjson.loads(raw[1:])
-    return load_yaml(raw[1:])
+    if raw[:1] == b"y":
+        try:
+            return load_yaml(raw[1:])
+        except MockServerError as exc:
+            raise ValueError(str(exc)) from None
+    raise ValueError("not a stored document")
+
+
+def version_of(raw: bytes | None) -> int:
+    """A stored data version (``0``: none stored); ``ValueError`` unless digits."""
+    return 0 if raw is None else parse_int(raw.decode("ascii"))
 
 
 class RedisData:
@@ -113,10 +127,15 @@ class RedisData:
         return bool(done)
 
     def current(self, api: str) -> tuple[int, Any | None]:
+        """The version in force and its document; a :class:`DataError` when the store holds
+        something else there (the version is then not built, and logged)."""
         version, raw = self.link.control(
             lambda r: r.hmget(self._keys(api)[1], "version", "document")
         )
-        return int(version or 0), decode_document(raw)
+        try:
+            return version_of(version), decode_document(raw)
+        except ValueError as exc:  # UnicodeDecodeError, JSONDecodeError included
+            raise DataError(f"the stored data version of {api} is unreadable: {exc}") from None
 
     def keep_numbering(self, api: str, version: int) -> None:
         """A store that forgot (restarted empty) numbers the next versions above ``version``,
@@ -135,7 +154,13 @@ class RedisData:
                 pipe.hget(self._keys(api)[1], "version")
             return pipe.execute()
 
-        return {api: int(v or 0) for api, v in zip(apis, self.link.control(read), strict=True)}
+        found = {}
+        for api, raw in zip(apis, self.link.control(read), strict=True):
+            try:
+                found[api] = version_of(raw)
+            except ValueError as exc:
+                self.link.skip(f"data version of {api}", exc)
+        return found
 
 
 class RedisWindows:

@@ -11,19 +11,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockserver.behaviour.contract import (
-    Backend,
-    CliOption,
-    CredentialSource,
-    Handler,
-    Reply,
-    VendorOptions,
-    bounded_int,
-)
 from mockserver.budget import checkpoint
 from mockserver.errors import LimitError
+from mockserver.numbers import bounded_int
 from mockserver.params.grammar import Grammar
-from mockserver.spec.model import Operation
 from mockserver.vendors.actionhub.behaviour import OPERATIONS, SegmentsBehaviour
 from mockserver.vendors.actionhub.dialect import FastAPIDialect
 from mockserver.vendors.actionhub.fixtures import (
@@ -37,6 +28,13 @@ from mockserver.vendors.actionhub.fixtures import (
 from mockserver.vendors.actionhub.grammar import PYDANTIC
 from mockserver.vendors.actionhub.programs import Programs
 from mockserver.vendors.actionhub.world import MAX_USERS
+from mockserver.vendors.interface import (
+    Backend,
+    CliOption,
+    CredentialSource,
+    Handler,
+    VendorOptions,
+)
 
 
 def programs_from_data(data: Any) -> dict[str, ProgramFixture]:
@@ -60,14 +58,11 @@ def programs_from_data(data: Any) -> dict[str, ProgramFixture]:
 
 
 @dataclass(frozen=True)
-class ActionHubBackend:
+class ActionHubBackend(Backend):
     """One data version: the programs and the handlers answering from them."""
 
     programs: Programs
     handlers: Mapping[str, Handler]
-
-    def authorize(self, operation: Operation, credential: str) -> Reply | None:
-        return None
 
     def memoizable(self, operation_id: str, params: Mapping[str, Any]) -> bool:
         """Answers follow from the parameters and the data alone; ``force_refresh`` asks for
@@ -77,6 +72,9 @@ class ActionHubBackend:
     def inventory(self) -> Mapping[str, Sequence[str]]:
         """The fixture programs (any other program-id answers from a generated world)."""
         return {"programs": sorted(self.programs.fixed)}
+
+    def describe(self) -> str:
+        return self.programs.describe()
 
 
 #: The tenant header: not a secret, but what selects the data.
@@ -103,12 +101,14 @@ class ActionHub:
             "users of each generated program, i.e. any program-id no fixture defines "
             "(default 1000, at most 1,000,000)",
             type=bounded_int("users", 0, MAX_USERS),
+            metavar="N",
         ),
         CliOption(
             "--recommendations-per-user",
             "recommendations_per_user",
             "recommendations drawn per user of a generated program (default 20)",
             type=bounded_int("recommendations per user", 0, 1000),
+            metavar="N",
         ),
     )
 
@@ -123,6 +123,7 @@ class ActionHub:
             fixtures,
             users=options.extra.get("users"),
             recommendations_per_user=options.extra.get("recommendations_per_user"),
+            progress=options.progress,
         )
         return ActionHubBackend(programs, SegmentsBehaviour(programs, self.dialect).handlers)
 

@@ -12,11 +12,11 @@ from typing import NamedTuple
 
 import orjson
 
-from mockserver.behaviour.contract import Call, Handler, Reply
 from mockserver.vendors.actionhub.dialect import FastAPIDialect
 from mockserver.vendors.actionhub.model import WEIGHT_SCALE, threshold
 from mockserver.vendors.actionhub.programs import Program, Programs
 from mockserver.vendors.actionhub.segments import Ranked, members, rank
+from mockserver.vendors.interface import Call, Handler, Reply
 
 #: The operations answered with behaviour, by operationId.
 OPERATIONS = frozenset({"get_segment_segment_get", "get_segments_segments_get"})

@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from mockserver.behaviour.contract import Reply
 from mockserver.params.errors import ParamError
 from mockserver.serialize import json_bytes
 from mockserver.spec.model import Operation
+from mockserver.vendors.interface import Reply
 
 #: pydantic v2 message template per error type; ``{...}`` fields come from ``ctx``.
 MESSAGES: dict[str, str] = {

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mockserver.budget import checkpoint
+from mockserver.progress import SILENT, Task
 from mockserver.vendors.actionhub.model import WEIGHT_SCALE, Catalog, World
 
 #: Bits of an inverted weight ``WEIGHT_SCALE - weight`` in a key (2**14 > WEIGHT_SCALE).
@@ -308,12 +309,15 @@ class IndexBuilder:
         return Index(self.n_assets, self.n_labels, self.n_actions, lists)
 
 
-def build_index(world: World) -> Index:
-    """Build every posting list, one action type at a time to bound the scratch memory."""
+def build_index(world: World, task: Task = SILENT) -> Index:
+    """Build every posting list, one action type at a time to bound the scratch memory
+    (``task``: where a big build reports how far it is)."""
+    task.step(0.0, "drawing recommendations")
     recs = world.recommendations
     builder = IndexBuilder(world.catalog, len(world.users))
     for action in range(builder.n_actions):
         checkpoint()
+        task.step(0.3 + 0.7 * action / builder.n_actions, "indexing")
         rows = np.flatnonzero(recs.action == action)
         builder.add_action(
             action, recs.user[rows], recs.asset[rows], recs.weight[rows], recs.history[rows]

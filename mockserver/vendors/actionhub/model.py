@@ -14,10 +14,6 @@ import numpy as np
 
 #: A weight of 1.0 in stored units; a stored weight ``q`` means ``q / WEIGHT_SCALE``.
 WEIGHT_SCALE = 10_000
-#: The number of distinct stored weights (0 .. WEIGHT_SCALE).
-WEIGHT_LEVELS = WEIGHT_SCALE + 1
-
-SEGMENT_TYPES = ("growth", "base", "discovery")
 BASES = ("asset", "label")
 
 
@@ -54,16 +50,6 @@ class Catalog:
 
     def names(self, basis: str) -> tuple[str, ...]:
         return self.asset_names if basis == "asset" else self.label_names
-
-    def label_csr(self) -> tuple[np.ndarray, np.ndarray]:
-        """Asset -> labels as CSR arrays (pointer per asset, flat label indexes)."""
-        counts = np.fromiter((len(ls) for ls in self.asset_labels), np.int64, len(self.asset_ids))
-        pointer = np.zeros(len(counts) + 1, np.int64)
-        np.cumsum(counts, out=pointer[1:])
-        flat = np.fromiter(
-            (label for ls in self.asset_labels for label in ls), np.int64, int(pointer[-1])
-        )
-        return pointer, flat
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from mockserver.budget import checkpoint
+from mockserver.heap import release_freed_memory
 from mockserver.lru import LruCache
-from mockserver.memory import release_freed_memory
+from mockserver.progress import REPORTER, SILENT, Reporter, Task
 from mockserver.vendors.actionhub.fixtures import ProgramFixture
 from mockserver.vendors.actionhub.index import Index, build_index
 from mockserver.vendors.actionhub.model import World
@@ -44,6 +45,8 @@ def _sorted_rank(ids: tuple[str, ...]) -> np.ndarray:
 
 #: What the index build frees per user (its scratch arrays): about 100 bytes per drawn row.
 SCRATCH_BYTES_PER_USER = 2048
+#: Recommendations a program build draws and indexes per second: 1,000,000 users take ~10 s.
+ROWS_PER_SECOND = 2_000_000
 
 
 @dataclass
@@ -75,11 +78,24 @@ class Program:
         self.pages = LruCache(PAGE_CACHE_ENTRIES, SEGMENT_CACHE_BYTES)
 
     @classmethod
-    def of(cls, world: World) -> Program:
+    def of(cls, world: World, task: Task = SILENT) -> Program:
         checkpoint()
-        program = cls(world, build_index(world))
+        program = cls(world, build_index(world, task))
         release_freed_memory(len(world.users) * SCRATCH_BYTES_PER_USER)
         return program
+
+    @classmethod
+    def built(cls, world: World, what: str, volume: Volume, progress: Reporter) -> Program:
+        """``of(world)``, reporting to ``progress`` if it is big."""
+        rows = volume.users * volume.recommendations_per_user
+        with progress.task(f"ActionHub program {what}", rows / ROWS_PER_SECOND) as task:
+            program = cls.of(world, task)
+            assets = len(world.catalog.asset_ids)
+            task.finish(
+                f"{len(world.users):,} users, {assets:,} assets, "
+                f"{volume.recommendations_per_user} recommendations per user"
+            )
+            return program
 
 
 def fixture_world(seed: int, fixture: ProgramFixture, volume: Volume) -> World:
@@ -90,8 +106,15 @@ def fixture_world(seed: int, fixture: ProgramFixture, volume: Volume) -> World:
 class Programs:
     """program-id -> Program, for one data version."""
 
-    def __init__(self, seed: int, fixed: dict[str, Program], volume: Volume) -> None:
+    def __init__(
+        self,
+        seed: int,
+        fixed: dict[str, Program],
+        volume: Volume,
+        progress: Reporter = REPORTER,
+    ) -> None:
         self.seed = seed
+        self.progress = progress
         #: The fixture programs; each has the volume its file states.
         self.fixed = fixed
         #: The size of generated programs (any program-id no fixture defines).
@@ -108,6 +131,7 @@ class Programs:
         fixtures: dict[str, ProgramFixture],
         users: int | None = None,
         recommendations_per_user: int | None = None,
+        progress: Reporter = REPORTER,
     ) -> Programs:
         """Build every fixture program now; generated ones wait for their first request."""
         volume = Volume(
@@ -117,10 +141,24 @@ class Programs:
             else recommendations_per_user,
         )
         fixed = {
-            name: Program.of(fixture_world(seed, fixture, fixture.volume))
+            name: Program.built(
+                fixture_world(seed, fixture, fixture.volume), repr(name), fixture.volume, progress
+            )
             for name, fixture in fixtures.items()
         }
-        return cls(seed, fixed, volume)
+        return cls(seed, fixed, volume, progress)
+
+    def describe(self) -> str:
+        """The fixture programs with their sizes, and the size of generated ones."""
+        fixed = ", ".join(
+            f"{name} ({len(program.world.users):,} users)" for name, program in self.fixed.items()
+        )
+        volume = self.volume
+        generated = (
+            f"any other program-id generated: {volume.users:,} users x "
+            f"{volume.recommendations_per_user} recommendations"
+        )
+        return f"programs {fixed}; {generated}" if fixed else generated
 
     def get(self, program_id: str) -> Program:
         program = self.fixed.get(program_id) or self._generated.get(program_id)
@@ -130,5 +168,6 @@ class Programs:
             program = self._generated.get(program_id)
             if program is None:
                 world = generated_world(self.seed, program_id, self.volume)
-                program = self._generated.put(program_id, Program.of(world))
+                built = Program.built(world, repr(program_id), self.volume, self.progress)
+                program = self._generated.put(program_id, built)
         return program

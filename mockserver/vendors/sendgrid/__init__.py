@@ -13,15 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mockserver.behaviour.contract import (
+from mockserver.numbers import bounded_int
+from mockserver.params.grammar import Grammar
+from mockserver.resources import bundled_dir
+from mockserver.vendors.interface import (
     Backend,
     CliOption,
     CredentialSource,
     VendorOptions,
-    bounded_int,
 )
-from mockserver.params.grammar import Grammar
-from mockserver.resources import bundled_dir
 from mockserver.vendors.sendgrid import fixtures
 from mockserver.vendors.sendgrid.auth import KeyRing, parse_key_option
 from mockserver.vendors.sendgrid.behaviour import OPERATIONS, SendGridBackend
@@ -40,18 +40,21 @@ CLI_OPTIONS = (
         "accept only this API key (repeatable); KEY:scope,scope limits its scopes, e.g. "
         "KEY:mail.send lacks marketing.read (403). Default: any key shaped SG.<22>.<43>",
         action="append",
+        metavar="KEY[:SCOPES]",
     ),
     CliOption(
         "--rate-limit",
         "rate_limit",
         "SendGrid: requests per minute per API key before 429 (default: unlimited)",
         type=bounded_int("rate limit", 0),
+        metavar="N/min",
     ),
     CliOption(
         "--contacts",
         "contacts",
         "SendGrid: number of contacts to generate (default: the fixtures' count)",
         type=bounded_int("contacts", 0),
+        metavar="N",
     ),
 )
 
@@ -97,10 +100,11 @@ class SendGrid:
         configured += [parse_key_option(value) for value in extra.get("keys") or ()]
         rate_limit = extra.get("rate_limit") or None
         return SendGridBackend(
-            catalog=build_catalog(world, options.seed, extra.get("contacts")),
+            catalog=build_catalog(world, options.seed, extra.get("contacts"), options.progress),
             keys=KeyRing.of(configured),
             limiter=RateLimiter(rate_limit, options.windows, options.clock),
             dialect=self.dialect,
+            writes=options.writes,
         )
 
 

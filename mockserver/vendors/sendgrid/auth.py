@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from mockserver.behaviour.contract import Reply
+from mockserver.vendors.interface import Reply
 from mockserver.vendors.sendgrid.dialect import ACCESS_FORBIDDEN, INVALID_GRANT, errors_reply
 
 KEY_SHAPE = re.compile(r"SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}")

@@ -1,37 +1,48 @@
-"""The SendGrid backend: authorization, rate limiting and the two segment operations.
+"""The SendGrid backend: authorization, rate limiting, the v1 reads and (``writes.py``) the
+operations that write and their reads.
 
-Handlers only look things up in the :class:`Catalog` and join precomputed bytes; the
-per-request work is the filter and the ``X-RateLimit-*`` headers.
+v1 handlers only look things up in the :class:`Catalog` and join precomputed bytes; the
+per-request work is the filter and the ``X-RateLimit-*`` headers. A v1 segment deleted
+(through either API) leaves their answers, which are then filtered rather than prebuilt.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Set
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockserver.behaviour.contract import Call, Handler, Reply
 from mockserver.lru import LruCache
 from mockserver.spec.model import Operation
+from mockserver.state.ledger import Ledger
+from mockserver.vendors.interface import Backend, Call, Handler, Reply
 from mockserver.vendors.sendgrid.auth import KeyRing
 from mockserver.vendors.sendgrid.catalog import Catalog, results_bytes
 from mockserver.vendors.sendgrid.dialect import SendGridDialect
+from mockserver.vendors.sendgrid.evaluate import QueryEngine
 from mockserver.vendors.sendgrid.ratelimit import RateLimiter
+from mockserver.vendors.sendgrid.views import MAX_PARENT_LIST_IDS, View, split_ids
+from mockserver.vendors.sendgrid.writes import SegmentWrites
 
+#: The v1 reads: answered from prebuilt bytes, memoizable.
+V1_READS = frozenset({"ListSegment", "GetSegment"})
+#: The operations that write, and the reads of what they write (never memoized).
+STATEFUL = frozenset(
+    {
+        "CreateSegmentV2",
+        "ListSegmentsV2",
+        "GetSegmentV2",
+        "UpdateSegmentV2",
+        "DeleteSegmentV2",
+        "RefreshSegmentV2",
+        "DeleteSegment",
+    }
+)
 #: The operations answered with behaviour (the others, if any, with generated data).
-OPERATIONS = frozenset({"ListSegment", "GetSegment"})
-MAX_PARENT_LIST_IDS = 50
+OPERATIONS = V1_READS | STATEFUL
 #: Filtered list answers kept.
 FILTER_CACHE_SIZE = 1024
 JSON = "application/json"
-
-
-def split_ids(values: Any) -> list[str]:
-    """``ids=a&ids=b,c`` or ``"a,b"`` -> ``["a", "b", "c"]``: blanks dropped, order kept."""
-    if not values:
-        return []
-    items = values if isinstance(values, list) else [values]
-    return [part.strip() for item in items for part in str(item).split(",") if part.strip()]
 
 
 def _frozen(value: Any) -> Any:
@@ -40,26 +51,47 @@ def _frozen(value: Any) -> Any:
 
 
 @dataclass
-class SendGridBackend:
+class SendGridBackend(Backend):
     catalog: Catalog
     keys: KeyRing
     limiter: RateLimiter
     dialect: SendGridDialect
+    #: The write log and the mock clock (``state.writes``).
+    writes: Ledger
     handlers: Mapping[str, Handler] = field(init=False)
     #: Filtered list answers (bytes, or the 400), by the decoded filter values.
     _filtered: LruCache[bytes | Reply] = field(init=False)
+    stateful: SegmentWrites = field(init=False)
 
     def __post_init__(self) -> None:
-        self.handlers = {"ListSegment": self.list_segments, "GetSegment": self.get_segment}
+        self.stateful = SegmentWrites(
+            QueryEngine(self.catalog), self.writes, self.dialect, self.limiter.headers
+        )
+        self.handlers = {
+            "ListSegment": self.list_segments,
+            "GetSegment": self.get_segment,
+            **self.stateful.handlers(),
+        }
         self._filtered = LruCache(FILTER_CACHE_SIZE)
 
     def inventory(self) -> dict[str, list[str]]:
-        """The ids in service, per collection (the control plane's index page)."""
+        """The ids in service, per collection (the control plane's index page): every segment
+        (v1 ones not deleted, then v2 ones), the v2 ones created through the API by name too,
+        lists, contacts."""
+        overlay = self.stateful.overlay()
+        deleted = overlay.deleted
         return {
-            "segments": [s.id for s in self.catalog.segments],
+            "segments": [
+                *(s.id for s in self.catalog.segments if s.id not in deleted),
+                *overlay.created,
+            ],
+            "created segments": [f"{c.id} {c.name}" for c in overlay.created.values()],
             "lists": [item.id for item in self.catalog.spec.lists],
             "contacts": self.catalog.contacts.ids,
         }
+
+    def describe(self) -> str:
+        return self.catalog.figures
 
     def prebuilt(self) -> Iterator[tuple[str, Reply]]:
         """Every body serialized at build time, for the engine's once-per-version validation."""
@@ -77,11 +109,20 @@ class SendGridBackend:
     def memoizable(self, operation_id: str, params: Mapping[str, Any]) -> bool:
         """Without ``--rate-limit`` an answer is the same for every accepted key until the
         window its ``X-RateLimit-Reset`` names ends (:meth:`memo_epoch`); with a limit, the
-        remaining budget changes with every request."""
-        return self.limiter.limit is None
+        remaining budget changes with every request. Only the v1 reads: the others read or
+        change the write log."""
+        return self.limiter.limit is None and operation_id in V1_READS
 
-    def memo_epoch(self) -> int:
-        return self.limiter.window_now()
+    def memo_epoch(self) -> tuple[int, ...]:
+        """The rate-limit window and the write log's position (a v1 segment deleted ends the
+        memo; in a shared log, another process's write too, by its event)."""
+        writes = self.writes
+        return (self.limiter.window_now(), writes.generation, writes.position, writes.hint)
+
+    def answer_headers(self, call: Call, status: int) -> tuple[tuple[str, str], ...]:
+        """The rate-limit model's headers for an answer to ``call`` with ``status``: what a
+        forced answer (``Prefer``, a scenario) carries in place of generated values."""
+        return self.limiter.headers(call.credential or "", status)
 
     def _ok(self, call: Call, body: bytes) -> Reply:
         return Reply(200, body, JSON, self.limiter.headers(call.credential or ""))
@@ -91,6 +132,10 @@ class SendGridBackend:
         params = call.params
         ids, parents = params.get("ids"), params.get("parent_list_ids")
         no_parent = bool(params.get("no_parent_list_id"))
+        deleted = self.stateful.overlay(fresh=False).deleted
+        if deleted:
+            answer = self._filter(split_ids(ids), split_ids(parents), no_parent, deleted)
+            return self._ok(call, answer) if isinstance(answer, bytes) else answer
         if not (ids or parents or no_parent):
             return self._ok(call, self.catalog.all_bytes)
         key = (_frozen(ids), _frozen(parents), no_parent)
@@ -99,10 +144,12 @@ class SendGridBackend:
         )
         return self._ok(call, answer) if isinstance(answer, bytes) else answer
 
-    def _filter(self, ids: list[str], parents: list[str], no_parent: bool) -> bytes | Reply:
+    def _filter(
+        self, ids: list[str], parents: list[str], no_parent: bool, deleted: Set[str] = frozenset()
+    ) -> bytes | Reply:
         """The filtered list's bytes, or the 400 for too many parent lists (the engine has
-        already refused malformed ids, as the spec's patterns say)."""
-        segments = self.catalog.segments
+        already refused malformed ids, as the spec's patterns say); without ``deleted``."""
+        segments = [s for s in self.catalog.segments if s.id not in deleted]
         if ids:
             wanted = {value.lower() for value in ids}
             return results_bytes([s for s in segments if s.id in wanted])
@@ -111,7 +158,7 @@ class SendGridBackend:
             message = f"no more than {MAX_PARENT_LIST_IDS} parent_list_ids are allowed"
             return self.dialect.error(400, message, "parent_list_ids")
         if not wanted and not no_parent:
-            return self.catalog.all_bytes
+            return results_bytes(segments) if deleted else self.catalog.all_bytes
         return results_bytes(
             [
                 s
@@ -121,10 +168,12 @@ class SendGridBackend:
         )
 
     def get_segment(self, call: Call) -> Reply:
+        overlay = self.stateful.overlay(fresh=False)
         segment = self.catalog.by_id.get(str(call.params["segment_id"]).lower())
-        if segment is None:
+        if segment is None or segment.id in overlay.deleted:
             return self.dialect.error(404, "segment not found", "segment_id")
-        body = (
-            segment.full_with_query_bytes if call.params.get("query_json") else segment.full_bytes
-        )
-        return self._ok(call, body)
+        with_query = bool(call.params.get("query_json"))
+        if overlay.deleted:
+            view = View(self.stateful.engine, overlay, self.writes.now())
+            return self._ok(call, view.v1_full_bytes(segment, with_query))
+        return self._ok(call, segment.full_with_query_bytes if with_query else segment.full_bytes)

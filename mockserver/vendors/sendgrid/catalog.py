@@ -20,7 +20,8 @@ import numpy as np
 import orjson
 
 from mockserver.budget import checkpoint
-from mockserver.memory import release_freed_memory
+from mockserver.heap import release_freed_memory
+from mockserver.progress import REPORTER, SILENT, Reporter, Task
 from mockserver.vendors.sendgrid.events import by_contact_id, event_batches
 from mockserver.vendors.sendgrid.fixtures import FixtureError, SegmentSpec, WorldSpec
 from mockserver.vendors.sendgrid.query import QueryError, SegmentQuery
@@ -32,6 +33,8 @@ SAMPLE_SIZE = 50
 
 #: About what the SQLite database holds per contact: freed once the build is done.
 CONTACT_BYTES = 1024
+#: Contacts a build makes per second (generated, inserted, queried): 300,000 take ~6 s.
+CONTACTS_PER_SECOND = 50_000
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,8 @@ class Catalog:
     contacts: Contacts
     list_members: dict[str, RowSet]
     segments: tuple[Segment, ...]
+    #: The seed the world was generated from (v2 queries rebuild its store from it).
+    seed: int = 0
     by_id: dict[str, Segment] = field(init=False, repr=False)
     #: The unfiltered list answer.
     all_bytes: bytes = field(init=False, repr=False)
@@ -67,6 +72,12 @@ class Catalog:
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_id", {s.id: s for s in self.segments})
         object.__setattr__(self, "all_bytes", results_bytes(self.segments))
+
+    @property
+    def figures(self) -> str:
+        """What the world holds, in one line (the banner, the end of a long build)."""
+        segments, lists = len(self.segments), len(self.list_members)
+        return f"{len(self.contacts):,} contacts, {segments:,} segments, {lists:,} lists"
 
 
 def results_bytes(segments: Sequence[Segment]) -> bytes:
@@ -135,14 +146,25 @@ def collector_paused() -> Iterator[None]:
         gc.enable()
 
 
-def build_catalog(spec: WorldSpec, seed: int, count: int | None = None) -> Catalog:
-    """Generate the world, compute every membership, serialize every answer."""
-    with collector_paused():
-        return _build_catalog(spec, seed, count)
+def build_catalog(
+    spec: WorldSpec, seed: int, count: int | None = None, progress: Reporter = REPORTER
+) -> Catalog:
+    """Generate the world, compute every membership, serialize every answer (a big world
+    reports its progress to ``progress``)."""
+    count = spec.contacts if count is None else count
+    with (
+        collector_paused(),
+        progress.task("SendGrid world", count / CONTACTS_PER_SECOND) as task,
+    ):
+        catalog = _build_catalog(spec, seed, count, task)
+        task.finish(catalog.figures)
+        return catalog
 
 
-def _build_catalog(spec: WorldSpec, seed: int, count: int | None) -> Catalog:
-    contacts = generate_contacts(spec, seed, spec.contacts if count is None else count)
+def _build_catalog(spec: WorldSpec, seed: int, count: int, task: Task) -> Catalog:
+    task.step(0.0, "drawing contacts")
+    contacts = generate_contacts(spec, seed, count)
+    task.step(0.2, "assigning lists")
     store = ContactStore([(custom.name, custom.type) for custom in spec.custom_fields])
     try:
         evaluator = Evaluator(store)
@@ -157,17 +179,19 @@ def _build_catalog(spec: WorldSpec, seed: int, count: int | None) -> Catalog:
             run = partial(store.members_before_insert, columns=needed, rows=contacts.rows(needed))
             found = evaluator.members(rules, run)
         else:
-            _insert_rows(spec, seed, store, contacts)
+            _insert_rows(spec, seed, store, contacts, task)
             found = evaluator.members(rules)
         eligible = {item.key: members.rows for item, members in zip(ruled, found, strict=True)}
         evaluator.check()
         assigned = assign_lists(spec, seed, contacts, eligible)
         list_members = {list_id: RowSet(rows) for list_id, rows in assigned.items()}
         if early:
-            _insert_rows(spec, seed, store, contacts)
+            _insert_rows(spec, seed, store, contacts, task)
         else:
             store.set_list_ids(contacts.list_ids_json())
+        task.step(0.75, "running segment queries")
         found = evaluator.members([(s.query, f"segment {s.name!r}: query") for s in spec.segments])
+        task.step(0.95, "serializing answers")
         memberships = []
         for segment, members in zip(spec.segments, found, strict=True):
             checkpoint()
@@ -179,12 +203,42 @@ def _build_catalog(spec: WorldSpec, seed: int, count: int | None) -> Catalog:
         store.close()
         release_freed_memory(len(contacts) * CONTACT_BYTES)
     segments = _serialize(spec, seed, contacts, memberships)
-    return Catalog(spec, contacts, list_members, segments)
+    return Catalog(spec, contacts, list_members, segments, seed)
 
 
-def _insert_rows(spec: WorldSpec, seed: int, store: ContactStore, contacts: Contacts) -> None:
-    """The contacts (with their list_ids, if assigned yet), then their events."""
-    store.insert_contacts(contacts.rows(), contacts.row_columns)
+def query_store(catalog: Catalog, progress: Reporter = REPORTER) -> ContactStore:
+    """A store of the catalog's contacts and events for queries after the build (v2 segments):
+    the build's own store is closed to free its memory, so a world only v1 reads never pays
+    (a big world reports its progress: the first v2 query waits for it)."""
+    store = ContactStore([(custom.name, custom.type) for custom in catalog.spec.custom_fields])
+    contacts = catalog.contacts
+    expected = len(contacts) / CONTACTS_PER_SECOND / 2  # about half of a build's time
+    try:
+        with progress.task("SendGrid query store", expected) as task:
+            _insert_rows(catalog.spec, catalog.seed, store, contacts, task, span=(0.0, 1.0))
+            task.finish(f"{len(contacts):,} contacts and their events", verb="stored")
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+def _insert_rows(
+    spec: WorldSpec,
+    seed: int,
+    store: ContactStore,
+    contacts: Contacts,
+    task: Task = SILENT,
+    span: tuple[float, float] = (0.25, 0.75),
+) -> None:
+    """The contacts (with their list_ids, if assigned yet), then their events; ``task`` moves
+    through ``span`` of its work (contacts are about 70% of the time)."""
+    start, end = span
+    middle = start + 0.7 * (end - start)
+    task.step(start, "storing contacts")
+    rows = task.through(contacts.rows(), len(contacts), start, middle)
+    store.insert_contacts(rows, contacts.row_columns)
+    task.step(middle, "storing events")
     events = by_contact_id(event_batches(spec, seed, contacts), contacts)
     store.insert_event_batches((b.source, b.type, b.contacts, b.timestamps) for b in events)
 

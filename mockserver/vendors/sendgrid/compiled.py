@@ -46,22 +46,3 @@ def compile_query(text: str, now: int) -> SegmentQuery:
 def compile_predicate(where: str, now: int) -> SegmentQuery:
     """A list's membership rule, compiled as a full query over ``contact_data``."""
     return compile_query(predicate_text(where), now)
-
-
-def fresh_table(seed: int = 0) -> dict[str, Any]:
-    """The bundled world's queries (at ``seed``, which names the lists they refer to),
-    compiled now by the installed sqlglot."""
-    from mockserver.resources import bundled_dir
-    from mockserver.vendors.sendgrid.fixtures import load
-    from mockserver.vendors.sendgrid.sql import parse_query
-
-    bundled = bundled_dir("fixtures") / "sendgrid"
-    spec = load(bundled, None, seed, bundled)
-    queries = [item.where for item in spec.lists if item.where is not None]
-    queries += [segment.query for segment in spec.segments]
-    compiled = {key(q.text, spec.now): parse_query(q.text, spec.now).as_json() for q in queries}
-    return dict(sorted(compiled.items()))
-
-
-def write() -> None:
-    precomputed.dump(TABLE, SQLGLOT, fresh_table())

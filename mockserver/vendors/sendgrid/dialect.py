@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mockserver.behaviour.contract import Reply
 from mockserver.params.errors import ParamError, describe
 from mockserver.serialize import json_bytes
 from mockserver.spec.model import Operation
+from mockserver.vendors.interface import Reply
 
 AUTHORIZATION_REQUIRED = "authorization required"
 INVALID_GRANT = "The provided authorization grant is invalid, expired, or revoked"

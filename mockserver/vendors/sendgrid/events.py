@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from itertools import repeat
 
 import numpy as np
 
@@ -75,15 +74,3 @@ def by_contact_id(batches: Iterable[EventBatch], contacts: Contacts) -> list[Eve
         order = np.argsort(rank[rows], kind="stable")
         merged.append(EventBatch(source, kind, rows[order], times[order]))
     return merged
-
-
-def generate_events(spec: WorldSpec, seed: int, contacts: Contacts) -> Iterator[tuple]:
-    """``(contact_id, source, type, timestamp)`` of every event, in ``event_batches`` order."""
-    ids = contacts.ids
-    for batch in event_batches(spec, seed, contacts):
-        yield from zip(
-            [ids[i] for i in batch.contacts.tolist()],
-            repeat(batch.source),
-            repeat(batch.type),
-            batch.timestamps.tolist(),
-        )

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mockserver.behaviour.contract import Reply
 from mockserver.state.base import WindowStore
+from mockserver.vendors.interface import Reply
 from mockserver.vendors.sendgrid.dialect import errors_reply
 
 WINDOW_SECONDS = 60
@@ -52,9 +52,13 @@ class RateLimiter:
             ("X-RateLimit-Reset", str((window + 1) * self.window)),
         )
 
-    def headers(self, key: str) -> Headers:
-        """The ``X-RateLimit-*`` headers of ``key``'s latest request."""
+    def headers(self, key: str, status: int = 200) -> Headers:
+        """The ``X-RateLimit-*`` headers of ``key``'s latest request. A 429 (the limiter's own,
+        or one a scenario forces) says what SendGrid's does: the window's budget is spent
+        (``Remaining: 0``) until its reset, which is always in the future."""
         window = self.window_now()
+        if status == TOO_MANY.status:
+            return self._headers(window, self.limit or ADVERTISED_LIMIT, 0)
         if self.limit is None:
             cached_window, cached = self._unlimited
             if cached_window != window:

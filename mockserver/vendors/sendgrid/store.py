@@ -158,12 +158,6 @@ class ContactStore:
         self.db.execute("CREATE UNIQUE INDEX contact_by_id ON contact_data (contact_id)")
 
     @_interruptible()
-    def insert_events(self, rows: Iterable[Sequence[Any]]) -> None:
-        """``(contact_id, source, type, timestamp)`` rows."""
-        marks = ", ".join("?" * len(EVENT_COLUMNS))
-        self.db.executemany(f"INSERT INTO event_data VALUES ({marks})", rows)
-
-    @_interruptible()
     def members_before_insert(
         self,
         queries: Sequence[SegmentQuery],

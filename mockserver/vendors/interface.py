@@ -1,25 +1,40 @@
-"""The contract between the engine and a vendor package.
+"""The interface between the engine and a vendor package, in one module.
 
-The engine routes, decodes and validates from the spec; a vendor supplies its
-error dialect, its authorization rule and the behaviour of its operations over a
-dataset built once per data version (a :class:`Backend`).
+The engine routes, decodes and validates from the spec; a vendor supplies its error dialect,
+its authorization rule and the behaviour of its operations over a dataset built once per data
+version (a :class:`Backend`). Everything the engine may ask of a vendor is a member here, with
+its default: nothing is discovered with ``getattr``.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
-from mockserver.numbers import parse_int
 from mockserver.params.errors import ParamError
 from mockserver.params.grammar import Grammar
+from mockserver.progress import REPORTER, Reporter
 from mockserver.spec.model import Operation
+from mockserver.state.base import WindowStore
+from mockserver.state.ledger import Ledger
 
-if TYPE_CHECKING:
-    from mockserver.state.base import WindowStore
+__all__ = [
+    "Backend",
+    "Call",
+    "CliOption",
+    "CredentialSource",
+    "ErrorDialect",
+    "GeneratedBackend",
+    "Handler",
+    "Ledger",
+    "Reply",
+    "Vendor",
+    "VendorOptions",
+    "WindowStore",
+]
 
 
 class Reply(NamedTuple):
@@ -43,12 +58,14 @@ class Reply(NamedTuple):
 
 class Call(NamedTuple):
     """One decoded request, as a behaviour sees it (``headers``: the request's, lower-cased
-    names, first value of each)."""
+    names, first value of each; ``body``: the JSON body decoded and valid by the operation's
+    request schema, ``None`` when it declares none or none was sent)."""
 
     operation: Operation
     params: Mapping[str, Any]
     headers: Mapping[str, str]
     credential: str | None = None
+    body: Any = None
 
 
 Handler = Callable[[Call], Reply]
@@ -70,56 +87,76 @@ class ErrorDialect(Protocol):
         ...
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class VendorOptions:
     """What every vendor's ``build`` receives: settings, and the collaborators of request time.
 
-    ``extra`` carries the vendor-specific CLI options; ``windows`` and ``clock`` are where
-    rate-limit counts live and the time they count in (shared state, a fixed clock in tests).
+    ``extra`` carries the vendor-specific CLI options; ``windows`` (the rate-limit window
+    store, ``state.windows``: shared when the state is) and ``clock`` are where rate-limit
+    counts live and the time they count in (a fixed clock in tests); ``writes`` is the write log
+    requests append to and the mock clock (``state.writes``: shared when the state is).
     """
 
+    windows: WindowStore
+    writes: Ledger
     seed: int = 0
     fixtures_dir: Path | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
-    windows: WindowStore = field(default_factory=lambda: _memory_windows())
     clock: Callable[[], float] = time.time
     #: The largest fixture file a vendor reads (``--max-load-bytes``); ``None``: no limit.
     max_file_bytes: int | None = None
+    #: Where a long build reports its progress (default: the process's, set up by the CLI).
+    progress: Reporter = field(default_factory=lambda: REPORTER)
 
 
-def _memory_windows() -> WindowStore:
-    """A process's own windows: the default outside an app (a vendor built on its own)."""
-    from mockserver.state.memory import MemoryWindows
-
-    return MemoryWindows()
-
-
-class Backend(Protocol):
+class Backend:
     """One data version of a vendor: built once, then only read by requests.
 
     A backend holds data only (and caches derived from it); what requests change lives in
     ``mockserver.state``, so going back to a data version is swapping its backend back in.
     ``handlers`` must answer exactly the vendor's ``operations`` (checked at every build).
-
-    Optional hooks the control plane uses when a backend defines them:
-    ``inventory() -> Mapping[str, Sequence[str]]`` names the ids of each collection in
-    service, for the index page; ``prebuilt() -> Iterable[tuple[str, Reply]]`` yields
-    (operationId, reply) for every answer serialized at build time, which the engine
-    validates against the spec once per data version; ``memoizable(operation_id, params) ->
-    bool`` says that the answer to these decoded parameters depends on nothing else (no
-    credential, clock or counter) for as long as this data version serves, and that
-    ``authorize`` judges the call by its credential alone (counting nothing), so the engine may
-    answer a repeat of the request, same credential included, from its own memo without
-    calling ``authorize`` or the handler;
-    ``memo_epoch() -> Hashable``, for a backend whose memoizable answers also follow a clock,
-    names the period they hold for: the engine drops its memo when the epoch changes.
+    A vendor's backend subclasses this class and overrides the hooks it has a use for; the
+    defaults are what a backend without the hook means.
     """
 
     handlers: Mapping[str, Handler]
 
     def authorize(self, operation: Operation, credential: str) -> Reply | None:
-        """Return an error reply if ``credential`` is refused for ``operation``, else ``None``."""
-        ...
+        """An error reply if ``credential`` is refused for ``operation``, else ``None``."""
+        return None
+
+    def inventory(self) -> Mapping[str, Sequence[str]]:
+        """The ids of each collection in service, for the console's index page."""
+        return {}
+
+    def describe(self) -> str:
+        """What this data version holds, in one line, for the start-up banner (empty: say
+        nothing)."""
+        return ""
+
+    def prebuilt(self) -> Iterable[tuple[str, Reply]]:
+        """``(operationId, reply)`` of every answer serialized at build time: the engine
+        validates them against the spec once per data version, not per request."""
+        return ()
+
+    def memoizable(self, operation_id: str, params: Mapping[str, Any]) -> bool:
+        """``True``: the answer to these decoded parameters depends on nothing else (no
+        credential, clock or counter) while this data version serves, and ``authorize`` judges
+        the call by its credential alone (counting nothing); the engine may then answer a repeat
+        of the request, same credential included, from its memo without calling ``authorize``
+        or the handler."""
+        return False
+
+    def memo_epoch(self) -> Hashable:
+        """The period memoizable answers hold for, when they also follow a clock: the engine
+        drops its memo when the epoch changes. ``None``: the whole data version."""
+        return None
+
+    def answer_headers(self, call: Call, status: int) -> Sequence[tuple[str, str]]:
+        """Values of the headers this backend's model governs (SendGrid: rate limits) for an
+        answer of ``status`` to ``call``, so a forced answer carries them instead of generated
+        ones. Empty: the backend governs no header."""
+        return ()
 
 
 @dataclass(frozen=True)
@@ -132,29 +169,8 @@ class CliOption:
     type: Callable[[str], Any] = str
     default: Any = None
     action: str | None = None
-
-
-def bounded_int(what: str, low: int, high: int | None = None) -> Callable[[str], int]:
-    """An argparse ``type`` for an integer flag: ``bounded_int("port", 0, 65535)``.
-
-    A bad value is one line naming the flag's meaning and its range.
-    """
-    import argparse
-
-    span = f"{low}-{high}" if high is not None else f">= {low}"
-
-    def parse(text: str) -> int:
-        try:
-            value = parse_int(text.strip())
-        except ValueError:
-            message = f"{what} must be an integer {span}, not {text!r}"
-            raise argparse.ArgumentTypeError(message) from None
-        if value < low or (high is not None and value > high):
-            raise argparse.ArgumentTypeError(f"{what} must be {span}, not {value}")
-        return value
-
-    parse.__name__ = what
-    return parse
+    #: What to type, as ``--help`` shows it (``N``, ``N/min``); default: the flag's name.
+    metavar: str | None = None
 
 
 @dataclass(frozen=True)
@@ -196,10 +212,7 @@ class Vendor(Protocol):
 
 
 @dataclass(frozen=True)
-class GeneratedBackend:
+class GeneratedBackend(Backend):
     """A backend with no behaviour of its own: every operation answers generated data."""
 
     handlers: Mapping[str, Handler] = field(default_factory=dict)
-
-    def authorize(self, operation: Operation, credential: str) -> Reply | None:
-        return None

@@ -1,0 +1,97 @@
+"""The start-up banner: what a starting mock serves, in one block, so a user need not read the
+README to learn it - the base URL, each API's operations (read from the loaded specs, so a new
+operation appears by itself), the data behind each API, the seed, the console, who may drive
+the control plane and where the state lives."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mockserver import __version__
+from mockserver.control.mount import PREFIX
+from mockserver.healthcheck import TOKEN_ENV
+
+if TYPE_CHECKING:
+    from mockserver.config import ServeConfig
+    from mockserver.reality.replay import Replays
+    from mockserver.runtime import ApiRuntime
+
+
+def banner(
+    runtimes: Mapping[str, ApiRuntime],
+    replays: Replays | None,
+    config: ServeConfig,
+    base_url: str,
+    *,
+    workers: int = 1,
+    token_from: str = f"${TOKEN_ENV}",
+) -> str:
+    """The banner of a mock serving ``runtimes`` (and ``replays``' cassettes) as ``config``
+    says, at ``base_url``; ``token_from`` says where the control token came from (the
+    environment, or the flag)."""
+    lines = [f"mockserver {__version__} serving on {base_url} (seed {config.seed})"]
+    for api, runtime in runtimes.items():
+        lines += api_lines(api, runtime, base_url, config.fixtures_dir)
+    if replays is not None and replays.exchanges:
+        files = ", ".join(str(path) for path in config.replay)
+        count = len(replays.exchanges)
+        lines.append(f"  replay     {plural(count, 'recorded exchange')} from {files}")
+    if config.control:
+        lines.append(f"  console    {base_url}{PREFIX}/")
+    lines.append(f"  control    {control_line(config, token_from)}")
+    lines.append(f"  state      {state_line(config)}")
+    if workers > 1:
+        lines.append(f"  workers    {workers} processes answering alike")
+    return "\n".join(lines)
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")
+
+
+def api_lines(api: str, runtime: ApiRuntime, base_url: str, fixtures_dir: Path | None) -> list[str]:
+    """The API's title, its operations as ``METHOD URL  operationId``, and its data."""
+    spec = runtime.spec
+    operations = sorted(spec.operations, key=lambda op: (op.path, op.method))
+    width = max((len(op.path) for op in operations), default=0)
+    lines = [f"  {api:<10} {spec.title} {spec.version}"]
+    lines += [
+        f"    {op.method:<6} {base_url}{op.path:<{width}}  {op.operation_id}" for op in operations
+    ]
+    lines.append(f"    data ({data_source(api, fixtures_dir)}){data_figures(runtime)}")
+    return lines
+
+
+def data_source(api: str, fixtures_dir: Path | None) -> str:
+    """Where the start-up data comes from: ``<fixtures>/<api>``, else the bundled fixtures."""
+    if fixtures_dir is not None and (fixtures_dir / api).is_dir():
+        return f"fixtures in {fixtures_dir / api}"
+    return "bundled fixtures"
+
+
+def data_figures(runtime: ApiRuntime) -> str:
+    """``Backend.describe()``: what the data version holds."""
+    described = runtime.backend.describe()
+    return f": {described}" if described else ""
+
+
+def control_line(config: ServeConfig, token_from: str) -> str:
+    if not config.control:
+        return f"off (--no-control): {PREFIX} answers 404"
+    if config.control_token:
+        who = f"loopback callers, and others sending the token from {token_from}"
+    else:
+        who = f"loopback callers only (others: set ${TOKEN_ENV})"
+    if config.control_origins:
+        who += f"; browser apps from {', '.join(config.control_origins)}"
+    return who
+
+
+def state_line(config: ServeConfig) -> str:
+    if config.state_url is None:
+        return "in this process"
+    from mockserver.state.redis.link import display_url
+
+    return f"{display_url(config.state_url)} (prefix {config.state_prefix})"

@@ -1,0 +1,82 @@
+"""One bounded HTTP exchange for ``mockserver verify``: where it may go, how much and how long.
+
+``verify`` sends recorded requests, with a real credential, to a real deployment: a recorded
+path decides the URL, so it is checked first (:func:`target`): a path must start with a single
+``/`` and the final scheme, host and port must be the base URL's, else a credential would go to
+another host (``http://127.0.0.1:48`` + ``40/v3/...`` is port 4840); only safe methods are
+sent unless ``--allow-writes``. Every answer (a deployment's, the journal of ``--from-journal``)
+is read with a size cap and a total deadline: an endless or a trickling answer ends the read.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import httpx
+
+from mockserver.limits import MAX_UPSTREAM_ANSWER
+
+#: Methods sent without ``--allow-writes`` (RFC 9110 9.2.1: they change nothing).
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+    @property
+    def media_type(self) -> str | None:
+        value = next((v for n, v in self.headers if n == "content-type"), None)
+        return value.split(";")[0].strip().lower() if value else None
+
+
+class Unanswered(Exception):
+    """No usable answer: why, in one line."""
+
+
+def target(base: str, method: str, path: str, query: str, writes: bool) -> httpx.URL | str:
+    """The URL a recorded request goes to at ``base``, or why it must not be sent."""
+    if method not in SAFE_METHODS and not writes:
+        return f"{method} may change data (--allow-writes sends it)"
+    if not path.startswith("/") or path.startswith("//"):
+        return "its path does not start with a single /"
+    try:
+        origin = httpx.URL(base)
+        url = httpx.URL(base + path + (f"?{query}" if query else ""))
+    except (httpx.InvalidURL, ValueError) as exc:
+        return f"not a URL ({exc})"
+    if (url.scheme, url.host, url.port) != (origin.scheme, origin.host, origin.port):
+        return f"it would go to {url.scheme}://{url.host}:{url.port}, not to {base}"
+    return url
+
+
+def fetch(
+    http: httpx.Client,
+    method: str,
+    url: httpx.URL | str,
+    headers: dict[str, str] | None = None,
+    body: bytes = b"",
+    timeout: float = 30.0,
+    limit: int = MAX_UPSTREAM_ANSWER,
+) -> Answer:
+    """The answer, read whole within ``timeout`` seconds in total and ``limit`` bytes (decoded),
+    or :class:`Unanswered`. The deadline is checked as each chunk arrives; one read waits at
+    most the client's own timeout."""
+    deadline = time.monotonic() + timeout
+    try:
+        with http.stream(method, url, headers=headers, content=body or None) as answer:
+            chunks, size = [], 0
+            for chunk in answer.iter_bytes():
+                size += len(chunk)
+                if size > limit:
+                    raise Unanswered(f"an answer over {limit} bytes")
+                if time.monotonic() > deadline:
+                    raise Unanswered(f"the answer took longer than {timeout:g} s")
+                chunks.append(chunk)
+            pairs = tuple((k.lower(), v) for k, v in answer.headers.multi_items())
+            return Answer(answer.status_code, pairs, b"".join(chunks))
+    except httpx.HTTPError as exc:
+        raise Unanswered(f"{type(exc).__name__}: {exc}") from None

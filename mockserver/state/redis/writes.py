@@ -1,0 +1,97 @@
+"""The write log shared through Redis: one list per mock and a generation counter.
+
+Reads are one script call (the generation and the entries after a position, atomically);
+appends are conditional in a script (the generation and the length must be what the writer
+read), and publish an event so every replica's memos that hold for one log position drop
+(``Ledger.hint``). While the store is lost a process keeps serving what it has and refuses
+writes (503): entries written alone could not be ordered with the others'.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import orjson
+
+from mockserver.state.ledger import WriteRefused
+from mockserver.state.redis.link import Link
+
+#: What a bad entry of the list reads as: it keeps its place (numbers stay aligned) and
+#: changes nothing.
+SKIPPED = b'{"op":"skipped"}'
+
+#: Event payload: the write log changed.
+WRITES_CHANGED = b"writes"
+
+#: KEYS: generation, list. ARGV: since. -> {generation, entries after since}.
+READ = """
+return {tonumber(redis.call('GET', KEYS[1]) or '0'), redis.call('LRANGE', KEYS[2], ARGV[1], -1)}
+"""
+#: KEYS: generation, list. ARGV: generation, length, entry, channel. -> 1 appended, 0 not.
+APPEND = """
+if tonumber(redis.call('GET', KEYS[1]) or '0') ~= tonumber(ARGV[1]) then return 0 end
+if redis.call('LLEN', KEYS[2]) ~= tonumber(ARGV[2]) then return 0 end
+redis.call('RPUSH', KEYS[2], ARGV[3])
+redis.call('PUBLISH', ARGV[4], 'writes')
+return 1
+"""
+#: KEYS: generation, list. ARGV: channel.
+CLEAR = """
+redis.call('INCR', KEYS[1])
+redis.call('DEL', KEYS[2])
+redis.call('PUBLISH', ARGV[1], 'writes')
+return 1
+"""
+
+
+class RedisWriteLog:
+    """``WriteLog`` shared through Redis."""
+
+    def __init__(self, link: Link) -> None:
+        self.link = link
+        self._keys = [link.key("writes", "generation"), link.key("writes")]
+        self._read = link.slow.register_script(READ)
+        self._append = link.slow.register_script(APPEND)
+        self._clear = link.slow.register_script(CLEAR)
+        #: What the last read found: served again while the store is lost.
+        self._generation = 0
+
+    def read(self, since: int) -> tuple[int, list[bytes]]:
+        def call(r: Any) -> tuple[int, list[bytes]]:
+            generation, entries = self._read(keys=self._keys, args=[since], client=r)
+            return int(generation), [self._checked(since + i + 1, e) for i, e in enumerate(entries)]
+
+        generation, entries = self.link.hot(call, lambda: (self._generation, []))
+        self._generation = generation
+        return generation, entries
+
+    def _checked(self, number: int, raw: Any) -> bytes:
+        """An entry as stored, or ``SKIPPED`` for one no mock wrote (anyone with access to the
+        store can): a JSON object with a string ``op`` and, when it has one, a finite ``at``."""
+        try:
+            entry = orjson.loads(raw)
+            if not isinstance(entry, dict) or not isinstance(entry.get("op"), str):
+                raise ValueError("not an entry")
+            at = entry.get("at", 0.0)
+            if isinstance(at, bool) or not isinstance(at, int | float) or not math.isfinite(at):
+                raise ValueError("its time is not a number")
+        except (ValueError, TypeError) as exc:
+            self.link.skip(f"write log entry {number}", exc)
+            return SKIPPED
+        return bytes(raw)
+
+    def append(self, generation: int, at: int, entry: bytes) -> bool:
+        def call(r: Any) -> bool:
+            args = [generation, at, entry, self.link.channel]
+            return bool(self._append(keys=self._keys, args=args, client=r))
+
+        def lost() -> bool:
+            raise WriteRefused("the shared state store is out of reach: nothing was written", 503)
+
+        return self.link.hot(call, lost)
+
+    def clear(self) -> None:
+        self.link.control(
+            lambda r: self._clear(keys=self._keys, args=[self.link.channel], client=r)
+        )

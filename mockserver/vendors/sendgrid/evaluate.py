@@ -1,0 +1,143 @@
+"""v2 segments evaluated over a data version: the same SQL engine and world the v1 segments use.
+
+A :class:`QueryEngine` belongs to one data version. Its SQLite store is built on the first
+evaluation (the build's own store is closed to free its memory, so a world only v1 reads never
+pays for it), then kept for the version's life. Each evaluation runs under a ``budget.Budget``
+(SQLite's progress handler stops a runaway self-join); a query that cannot be evaluated makes
+the segment ``INVALID`` with the reason, as SendGrid reports a query it cannot run.
+
+A :class:`Snapshot` is what a refresh saw: members, the sample and the instant. It is kept in
+the overlay and replaced only at the segment's next refresh, so counts are not live: a data
+load shows in a segment once its next hour (or a manual refresh) comes.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from mockserver.budget import Budget, running, sqlite_guard
+from mockserver.errors import LimitError, MockServerError
+from mockserver.limits import LOAD_TIMEOUT, QUERY_SECONDS
+from mockserver.lru import LruCache
+from mockserver.vendors.sendgrid.catalog import SAMPLE_SIZE, Catalog, query_store
+from mockserver.vendors.sendgrid.compiled import compile_query
+from mockserver.vendors.sendgrid.overlay import Created
+from mockserver.vendors.sendgrid.query import QueryError, SegmentQuery
+from mockserver.vendors.sendgrid.store import ContactStore, RowSet
+
+log = logging.getLogger("mockserver.sendgrid")
+
+#: Compiled queries kept per data version.
+COMPILED_CACHE = 256
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One evaluation of a segment: over which data version, when, and what it found."""
+
+    engine: QueryEngine
+    at: float
+    query_dsl: str
+    parent_list_id: str | None
+    members: RowSet
+    #: Row indexes of the sampled members, ascending.
+    sample: tuple[int, ...]
+    #: Why the query could not be evaluated (``INVALID``), else ``None`` (``VALID``).
+    error: str | None = None
+
+
+class QueryEngine:
+    """Compiles and runs v2 queries over one data version."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self._store: ContactStore | None = None
+        self._lock = threading.RLock()
+        self._compiled: LruCache[SegmentQuery | QueryError] = LruCache(COMPILED_CACHE)
+        self._rows: dict[str, int] | None = None
+        self._preparing = False
+
+    def compile(self, text: str) -> SegmentQuery:
+        """``text`` compiled for this world (raises ``QueryError``; both outcomes cached)."""
+
+        def build() -> SegmentQuery | QueryError:
+            try:
+                return compile_query(text, self.catalog.spec.now)
+            except QueryError as error:
+                return error
+
+        found = self._compiled.get_or_build(text, build)
+        if isinstance(found, QueryError):
+            raise found
+        return found
+
+    def members(self, text: str, parent_list_id: str | None) -> RowSet:
+        """The contacts ``text`` selects, within the parent list if any (raises a
+        ``MockServerError`` when the query cannot be evaluated in time)."""
+        query = self.compile(text)
+        with self._lock:
+            store = self.ensure_store()
+            with running(Budget(QUERY_SECONDS, "the segment query")):
+                sqlite_guard(store.db)
+                members = store.members(query)
+        if parent_list_id is not None:
+            members &= self.catalog.list_members.get(parent_list_id, RowSet(np.zeros(0, np.int64)))
+        return members
+
+    def prepare(self) -> None:
+        """Start building the store in a thread (a segment was just created: its first
+        refresh need not wait ~6 s for a 200k-contact store on the event loop)."""
+        if self._store is None and not self._preparing:
+            self._preparing = True
+            threading.Thread(target=self._prepare, name="sendgrid-store", daemon=True).start()
+
+    def _prepare(self) -> None:
+        try:
+            self.ensure_store()
+        except MockServerError as error:  # retried by the first evaluation
+            log.warning("building the store for v2 queries failed: %s", error)
+
+    def row_of(self, contact_id: str) -> int | None:
+        if self._rows is None:
+            self._rows = {cid: i for i, cid in enumerate(self.catalog.contacts.ids)}
+        return self._rows.get(contact_id)
+
+    def ensure_store(self) -> ContactStore:
+        """The store queries run on: built on first use (once, under the engine's lock), then
+        kept for the data version's life."""
+        with self._lock:
+            if self._store is None:
+                with running(Budget(LOAD_TIMEOUT, "building the contact store for v2 queries")):
+                    self._store = query_store(self.catalog)
+            return self._store
+
+    def evaluate(self, segment: Created, at: float, previous: Snapshot | None) -> Snapshot:
+        """The segment's snapshot at ``at``; the previous one's members when the data version
+        and query are the same (a data version is immutable: the answer cannot differ)."""
+        parent = segment.parent_list_id
+        if (
+            previous is not None
+            and previous.engine is self
+            and previous.query_dsl == segment.query_dsl
+            and previous.parent_list_id == parent
+        ):
+            return Snapshot(self, at, segment.query_dsl, parent, previous.members,
+                            previous.sample, previous.error)  # fmt: skip
+        try:
+            members = self.members(segment.query_dsl, parent)
+        except MockServerError as error:
+            reason = str(error)
+            if isinstance(error, LimitError):
+                reason = f"the query ran longer than {QUERY_SECONDS:g} s and was stopped"
+            empty = RowSet(np.zeros(0, np.int64))
+            return Snapshot(self, at, segment.query_dsl, parent, empty, (), reason)
+        rng = random.Random(f"sendgrid:{self.catalog.seed}:sample:{segment.id}")
+        rows = members.rows
+        picked = rng.sample(range(len(rows)), min(SAMPLE_SIZE, len(rows)))
+        sample = tuple(sorted(int(rows[i]) for i in picked))
+        return Snapshot(self, at, segment.query_dsl, parent, members, sample)

@@ -1,0 +1,190 @@
+"""What the v2 API shows: every live segment (v1 ones of the data version, v2 ones of the
+overlay) as one account's, rendered at one instant of the mock clock.
+
+Counts, samples and each sampled contact's ``segment_ids`` come from the same snapshots, so they
+agree with each other, and with the v1 API wherever both see a segment (the v1 API sees only
+v1 segments; the v2 API sees both, v1 ones with ``query_version`` "1").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+
+from mockserver.state.clock import iso
+from mockserver.vendors.sendgrid.catalog import Segment
+from mockserver.vendors.sendgrid.evaluate import QueryEngine, Snapshot
+from mockserver.vendors.sendgrid.overlay import HOUR, Created, Overlay
+
+PENDING, VALID, INVALID = "PENDING", "VALID", "INVALID"
+MAX_PARENT_LIST_IDS = 50
+#: The fields of a segment the v2 list shows (``all_segments_response``).
+SUMMARY_FIELDS = (
+    "id",
+    "name",
+    "contacts_count",
+    "created_at",
+    "updated_at",
+    "sample_updated_at",
+    "next_sample_update",
+    "parent_list_ids",
+    "query_version",
+    "status",
+)
+
+
+def split_ids(values: Any) -> list[str]:
+    """``ids=a&ids=b,c`` or ``"a,b"`` -> ``["a", "b", "c"]``: blanks dropped, order kept."""
+    if not values:
+        return []
+    items = values if isinstance(values, list) else [values]
+    return [part.strip() for item in items for part in str(item).split(",") if part.strip()]
+
+
+class View:
+    """The account at ``now``: the data version's engine and the overlay over it."""
+
+    def __init__(self, engine: QueryEngine, overlay: Overlay, now: float) -> None:
+        self.engine = engine
+        self.catalog = engine.catalog
+        self.overlay = overlay
+        self.now = now
+        self._v2_members: list[tuple[str, Snapshot]] | None = None
+        self._live_v1: list[Segment] | None = None
+
+    # -- which segments ---------------------------------------------------------------------------
+    def live_v1(self) -> list[Segment]:
+        """The data version's segments not deleted, in its order (once per view)."""
+        if self._live_v1 is None:
+            deleted = self.overlay.deleted
+            self._live_v1 = [s for s in self.catalog.segments if s.id not in deleted]
+        return self._live_v1
+
+    def v1(self, segment_id: str) -> Segment | None:
+        found = self.catalog.by_id.get(segment_id)
+        return None if found is None or found.id in self.overlay.deleted else found
+
+    def names(self) -> dict[str, str]:
+        """Name -> id of every live segment (names are unique across both APIs)."""
+        taken = {s.spec.name: s.id for s in self.live_v1()}
+        taken.update({c.name: c.id for c in self.overlay.created.values()})
+        return taken
+
+    def count(self) -> int:
+        return len(self.live_v1()) + len(self.overlay.created)
+
+    # -- evaluation -------------------------------------------------------------------------------
+    def snapshot(self, segment: Created) -> Snapshot | None:
+        """The segment's evaluation as of its last refresh (``None``: not evaluated yet)."""
+        at = self.overlay.evaluated_at(segment, self.now)
+        if at is None:
+            return None
+        previous = self.overlay.snapshots.get(segment.id)
+        if previous is not None and previous.at == at and previous.query_dsl == segment.query_dsl:
+            return previous
+        found = self.engine.evaluate(segment, at, previous)
+        self.overlay.snapshots[segment.id] = found
+        return found
+
+    def segment_ids(self, row: int) -> list[str]:
+        """The live segments contact ``row`` of this data version is in: v1 ones, then v2 ones
+        whose last refresh saw this data version."""
+        if self._v2_members is None:
+            snaps = [(c.id, self.snapshot(c)) for c in self.overlay.created.values()]
+            self._v2_members = [
+                (i, snap) for i, snap in snaps if snap is not None and snap.engine is self.engine
+            ]
+        ids = [s.id for s in self.live_v1() if row in s.members]
+        ids += [i for i, snap in self._v2_members if row in snap.members]
+        return ids
+
+    def _contacts(self, snap: Snapshot) -> list[dict[str, Any]]:
+        same = snap.engine is self.engine
+        ids_of = (self if same else View(snap.engine, self.overlay, self.now)).segment_ids
+        contacts = snap.engine.catalog.contacts
+        return [contacts.as_json(row, ids_of(row)) for row in snap.sample]
+
+    # -- rendering --------------------------------------------------------------------------------
+    def created_body(self, segment: Created, sample: bool = True) -> dict[str, Any]:
+        """A v2 segment as ``segment_response``."""
+        snap = self.snapshot(segment)
+        sampled_at = segment.query_set_at if snap is None else snap.at
+        if snap is None:
+            status: dict[str, str] = {"query_validation": PENDING}
+        elif snap.error is not None:
+            status = {"query_validation": INVALID, "error_message": snap.error}
+        else:
+            status = {"query_validation": VALID}
+        body: dict[str, Any] = {
+            "id": segment.id,
+            "name": segment.name,
+            "query_dsl": segment.query_dsl,
+            "contacts_count": 0 if snap is None else len(snap.members),
+            "contacts_sample": self._contacts(snap) if sample and snap is not None else [],
+            "created_at": iso(segment.created_at),
+            "updated_at": iso(segment.updated_at),
+            "sample_updated_at": iso(sampled_at),
+            "next_sample_update": iso(sampled_at + HOUR),
+            "parent_list_ids": list(segment.parent_list_ids),
+            "query_version": "2",
+            "status": status,
+        }
+        refresh = self.overlay.refresh_fields(segment.id, self.now)
+        if "last_refreshed_at" in refresh:
+            refresh["last_refreshed_at"] = iso(refresh["last_refreshed_at"])
+        body.update(refresh)
+        return body
+
+    def v1_body(self, segment: Segment, sample: bool = True) -> dict[str, Any]:
+        """A v1 segment as the v2 API shows it (``query_version`` "1"): its sampled contacts'
+        ``segment_ids`` name v2 segments too."""
+        full = orjson.loads(segment.full_bytes)
+        contacts = full["contacts_sample"] if sample else []
+        for contact in contacts:
+            row = self.engine.row_of(contact["id"])
+            if row is not None:
+                contact["segment_ids"] = self.segment_ids(row)
+        return {
+            **self.v1_summary(segment),
+            "query_dsl": full["query_dsl"],
+            "contacts_sample": contacts,
+        }
+
+    @staticmethod
+    def v1_summary(segment: Segment) -> dict[str, Any]:
+        summary = segment.summary
+        parent = segment.parent_list_id
+        return {
+            "id": segment.id,
+            "name": segment.spec.name,
+            "contacts_count": summary["contacts_count"],
+            "created_at": summary["created_at"],
+            "updated_at": summary["updated_at"],
+            "sample_updated_at": summary["sample_updated_at"],
+            "next_sample_update": summary["next_sample_update"],
+            "parent_list_ids": [parent] if parent else [],
+            "query_version": "1",
+            "status": {"query_validation": VALID},
+        }
+
+    def summaries(self) -> Iterator[tuple[str, str | None, dict[str, Any]]]:
+        """``(id, parent list id, all_segments_response item)`` of every live segment: v1 ones
+        in the data version's order, then v2 ones in creation order."""
+        for segment in self.live_v1():
+            yield segment.id, segment.parent_list_id, self.v1_summary(segment)
+        for created in self.overlay.created.values():
+            body = self.created_body(created, sample=False)
+            yield created.id, created.parent_list_id, {k: body[k] for k in SUMMARY_FIELDS}
+
+    def v1_full_bytes(self, segment: Segment, with_query: bool) -> bytes:
+        """The v1 GET's answer, its sampled contacts' ``segment_ids`` without deleted segments."""
+        body = segment.full_with_query_bytes if with_query else segment.full_bytes
+        deleted = self.overlay.deleted
+        if not deleted:
+            return body
+        full = orjson.loads(body)
+        for contact in full["contacts_sample"]:
+            contact["segment_ids"] = [i for i in contact["segment_ids"] if i not in deleted]
+        return orjson.dumps(full)
