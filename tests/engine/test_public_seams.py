@@ -23,6 +23,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2] / "mockserver"
 LIBRARIES = ("uvicorn", "asyncio", "schemathesis")
+#: Public despite the underscore: the documented API of every named tuple.
+NAMEDTUPLE_API = frozenset({"_replace", "_asdict", "_fields", "_field_defaults", "_make"})
 _DEFINED = re.compile(r"(?:\bdef\s+|\.|^\s*)(_[A-Za-z]\w*)\b(?=\s*[(=:])?", re.MULTILINE)
 
 
@@ -39,7 +41,7 @@ def library_private_names() -> frozenset[str]:
         where = _library_dir(library)
         for path in where.rglob("*.py") if where else ():
             names.update(_DEFINED.findall(path.read_text(encoding="utf-8", errors="replace")))
-    return frozenset(name for name in names if not name.startswith("__"))
+    return frozenset(name for name in names if not name.startswith("__")) - NAMEDTUPLE_API
 
 
 def inherited_private_names(bases: list[type]) -> frozenset[str]:
