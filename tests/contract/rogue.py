@@ -45,6 +45,21 @@ def garbage(conn: socket.socket, stop: threading.Event) -> None:
     conn.sendall(b"\x00\x01SSH-2.0-not-http\r\n\r\n")
 
 
+class OnceThenSilent:
+    """Answers the first request it gets (the run's check that the server answers at all), then
+    reads every other and never answers."""
+
+    def __init__(self) -> None:
+        self.answered = threading.Event()
+
+    def __call__(self, conn: socket.socket, stop: threading.Event) -> None:
+        if not self.answered.is_set():
+            self.answered.set()
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")
+            return
+        stop.wait()
+
+
 class RogueServer:
     """Accepts on 127.0.0.1 and treats every connection with ``behaviour``."""
 

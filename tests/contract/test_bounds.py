@@ -9,7 +9,15 @@ from xml.etree import ElementTree
 import pytest
 
 from tests.contract.conftest import invoke
-from tests.contract.rogue import RogueServer, dripping, garbage, resetting, silent, slow
+from tests.contract.rogue import (
+    OnceThenSilent,
+    RogueServer,
+    dripping,
+    garbage,
+    resetting,
+    silent,
+    slow,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -45,6 +53,21 @@ def test_a_server_that_never_completes_an_answer_is_told_in_seconds(behaviour):
         f"error: no answer from {server.url}: no complete answer within 1 s (--request-timeout: "
         "a total for the request, body included)"
     ], out[-2000:]
+    assert out.strip().splitlines()[-1].endswith("stopped: no answer")
+
+
+def test_a_server_that_stops_answering_stops_the_run_after_a_few_timeouts():
+    """Issue 22 item 18, during the run: no request has had an answer, timeouts pile up."""
+    with RogueServer(OnceThenSilent()) as server:
+        started = time.monotonic()
+        code, out, _ = invoke(
+            ["--api", "sendgrid", "--base-url", server.url, "--request-timeout", "1"],
+            {"SENDGRID_API_KEY": KEY},
+        )
+        took = time.monotonic() - started
+    assert code == 1
+    assert took < 30, took  # two probes and three 1 s timeouts, not one per operation and phase
+    assert f"error: no answer from {server.url}: 3 requests in a row" in out, out[-2000:]
     assert out.strip().splitlines()[-1].endswith("stopped: no answer")
 
 
