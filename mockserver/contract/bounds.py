@@ -15,10 +15,11 @@ from a timeout, a reset or bytes that are not HTTP (a failure of the operation t
 from __future__ import annotations
 
 import contextlib
+import queue
 import socket
 import threading
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -135,29 +136,48 @@ def first_answer(url: str, headers: dict[str, str], seconds: float) -> str | Non
     return None
 
 
-class RunDeadline:
-    """Calls ``stop`` once ``seconds`` have passed (unless cancelled first); ``fired`` says so.
+_END = object()
+
+
+class BoundedStream:
+    """Schemathesis' event stream, run in a thread of its own and read until it ends or
+    ``seconds`` have passed (then the run is stopped; ``fired`` says so).
 
     Schemathesis' own ``max-time`` would spread the time over the operations and keep
-    generating until it is used up; this one only ends a run that takes too long."""
+    generating until it is used up; this one only ends a run that takes too long - even one
+    whose engine is blocked (its capability probes are sent outside any hook, so a server that
+    drips their answer would hold them: the engine's thread is then left behind, a daemon)."""
 
-    def __init__(self, seconds: float, stop: Callable[[], None]) -> None:
+    def __init__(self, stream: Any, seconds: float) -> None:
+        self.stream = stream
         self.fired = False
-        self._stop = stop
+        self._events: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._timer = threading.Timer(seconds, self._fire)
         self._timer.daemon = True
+        threading.Thread(target=self._pump, name="contract-engine", daemon=True).start()
         self._timer.start()
+
+    def _pump(self) -> None:
+        try:
+            for event in self.stream:
+                self._events.put(event)
+        finally:
+            self._events.put(_END)
 
     def _fire(self) -> None:
         self.fired = True
-        self._stop()
+        self.stream.stop()
+        self._events.put(_END)
+
+    def __iter__(self) -> Iterator[Any]:
+        while (event := self._events.get()) is not _END:
+            yield event
+
+    def stop(self) -> None:
+        self.stream.stop()
 
     def cancel(self) -> None:
         self._timer.cancel()
-
-
-def run_deadline(seconds: float, stop: Callable[[], None]) -> RunDeadline:
-    return RunDeadline(seconds, stop)
 
 
 @dataclass(frozen=True)

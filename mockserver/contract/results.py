@@ -151,9 +151,10 @@ class Collector:
             if self._network(event):
                 return
             if isinstance(event.value, ConnectionError):
-                self.stop_reason = "server unreachable"
-                message = f"cannot reach {self.result.base_url}: {event.info.message}"
-                self.result.errors[message] += 1
+                if self.stop_reason is None:  # once: the engine may meet it again as it stops
+                    self.stop_reason = "server unreachable"
+                    message = f"cannot reach {self.result.base_url}: {event.info.message}"
+                    self.result.errors[message] += 1
             else:
                 self.result.errors[f"{event.label}: {event.info.title}: {event.info.message}"] += 1
         elif isinstance(event, events.FatalError):

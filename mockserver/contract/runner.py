@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
-from mockserver.contract.bounds import bounded, first_answer, run_deadline
+from mockserver.contract.bounds import BoundedStream, bounded, first_answer
 from mockserver.contract.credentials import Credentials, resolve
 from mockserver.contract.dependencies import install as install_dependencies
 from mockserver.contract.options import PHASES, ContractOptions
@@ -104,8 +104,7 @@ def execute(
         judgement.finish(result)
         return result
     with bounded(schema, options.request_timeout):
-        stream = from_schema(schema).execute()
-        out_of_time = run_deadline(options.max_time, stream.stop)
+        stream = out_of_time = BoundedStream(from_schema(schema).execute(), options.max_time)
         try:
             for event in stream:
                 collector.feed(event)

@@ -45,11 +45,12 @@ def garbage(conn: socket.socket, stop: threading.Event) -> None:
     conn.sendall(b"\x00\x01SSH-2.0-not-http\r\n\r\n")
 
 
-class OnceThenSilent:
+class OnceThen:
     """Answers the first request it gets (the run's check that the server answers at all), then
-    reads every other and never answers."""
+    treats every other connection with ``behaviour``."""
 
-    def __init__(self) -> None:
+    def __init__(self, behaviour: Behaviour) -> None:
+        self.behaviour = behaviour
         self.answered = threading.Event()
 
     def __call__(self, conn: socket.socket, stop: threading.Event) -> None:
@@ -57,7 +58,7 @@ class OnceThenSilent:
             self.answered.set()
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")
             return
-        stop.wait()
+        self.behaviour(conn, stop)
 
 
 class RogueServer:

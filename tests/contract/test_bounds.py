@@ -10,7 +10,7 @@ import pytest
 
 from tests.contract.conftest import invoke
 from tests.contract.rogue import (
-    OnceThenSilent,
+    OnceThen,
     RogueServer,
     dripping,
     garbage,
@@ -58,7 +58,7 @@ def test_a_server_that_never_completes_an_answer_is_told_in_seconds(behaviour):
 
 def test_a_server_that_stops_answering_stops_the_run_after_a_few_timeouts():
     """Issue 22 item 18, during the run: no request has had an answer, timeouts pile up."""
-    with RogueServer(OnceThenSilent()) as server:
+    with RogueServer(OnceThen(silent)) as server:
         started = time.monotonic()
         code, out, _ = invoke(
             ["--api", "sendgrid", "--base-url", server.url, "--request-timeout", "1"],
@@ -69,6 +69,20 @@ def test_a_server_that_stops_answering_stops_the_run_after_a_few_timeouts():
     assert took < 30, took  # two probes and three 1 s timeouts, not one per operation and phase
     assert f"error: no answer from {server.url}: 3 requests in a row" in out, out[-2000:]
     assert out.strip().splitlines()[-1].endswith("stopped: no answer")
+
+
+def test_a_run_held_by_a_dripping_server_still_ends_at_max_time():
+    """It answers the first request, then drips every answer: Schemathesis' capability probes,
+    sent outside its hooks, wait on it, and the run's deadline still ends the run."""
+    with RogueServer(OnceThen(dripping)) as server:
+        started = time.monotonic()
+        code, out, _ = invoke(
+            [*ARGS, "--base-url", server.url, "--max-time", "3"], {"SENDGRID_API_KEY": KEY}
+        )
+        took = time.monotonic() - started
+    assert code == 1
+    assert took < 15, took
+    assert "--max-time 3 s" in out, out[-2000:]
 
 
 @pytest.mark.parametrize(
