@@ -32,6 +32,10 @@ CHECKS = (
 #: bundled mock; against a real deployment only one without side effects (RFC 9110 9.2.1).
 MOCK_PROBE_METHODS = ("delete", "options", "patch", "post", "put", "query", "trace")
 SAFE_PROBE_METHODS = ("trace",)
+#: The operations a run calls on a real deployment: those without side effects (RFC 9110
+#: 9.2.1); a contract run must never create, change or delete a vendor's data. The bundled
+#: mock gets every operation.
+SAFE_METHODS = ("GET", "HEAD")
 
 REPORT_FORMATS = ("junit",)
 DEFAULT_MAX_EXAMPLES = 100
@@ -88,6 +92,11 @@ class ContractOptions:
     @property
     def probe_methods(self) -> tuple[str, ...]:
         return MOCK_PROBE_METHODS if self.bundled else SAFE_PROBE_METHODS
+
+    @property
+    def methods(self) -> tuple[str, ...] | None:
+        """The methods of the operations the run calls (``None``: every operation)."""
+        return None if self.bundled else SAFE_METHODS
 
 
 def header(value: str) -> tuple[str, str]:

@@ -121,7 +121,8 @@ class Report:
             self.emit(line)
         self.emit("  operations (only these are called; nothing outside the base URL):")
         for op in load_spec(options.api, spec).operations:
-            self.emit(f"    {op.method} {op.path}  ({op.operation_id})")
+            if options.methods is None or op.method in options.methods:
+                self.emit(f"    {op.method} {op.path}  ({op.operation_id})")
 
     def details(self, result: RunResult) -> None:
         self.emit()

@@ -94,6 +94,8 @@ def execute(
     config = schemathesis.Config.from_dict(settings)
     result = RunResult(options.api, base_url, description, config.seed)
     schema = schemathesis.openapi.from_path(spec_path(options.api), config=config)
+    if options.methods is not None:
+        schema = schema.include(method=list(options.methods))
     judgement.attach(schema)
     install_dependencies(schema, spec)
     collector = Collector(result, on_progress, options.request_timeout)

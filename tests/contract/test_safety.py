@@ -39,9 +39,17 @@ def test_dry_run_lists_the_plan_and_sends_nothing(counting, api):
     assert seen == []
     assert f"base URL:    {server.url}" in out
     assert "nothing is sent" in out
-    operations = [line.split()[1] for line in out.splitlines() if line.startswith("    GET ")]
+    listed = [line.split()[:2] for line in out.splitlines() if line.startswith("    ")]
+    assert {method for method, _ in listed if method.isupper()} == {"GET"}
+    operations = [path for method, path in listed if method == "GET"]
     expected = {
-        "sendgrid": ["/v3/marketing/segments", "/v3/marketing/segments/{segment_id}"],
+        # a real deployment: only the reads (v1 and v2), never a write
+        "sendgrid": [
+            "/v3/marketing/segments",
+            "/v3/marketing/segments/{segment_id}",
+            "/v3/marketing/segments/2.0",
+            "/v3/marketing/segments/2.0/{segment_id}",
+        ],
         "actionhub": ["/segment", "/segments"],
     }
     assert operations == expected[api]
