@@ -1,9 +1,8 @@
 """Assemble the mock from the specs: the served APIs, the path table, the control plane.
 
-A request for a spec path takes the fast path: one table lookup, the operation's pipeline,
-bytes out, one journal record. Everything else - the control plane, unknown paths (404/405 in
-the dialect of the API the path resembles), requests carrying ``Origin`` (CORS) - passes the
-journal and CORS middleware into a small Starlette app.
+Every request outside ``/__mockserver`` takes one path (:meth:`MockApp.__call__`): one
+:class:`~mockserver.exchange.Exchange`, one table lookup, a ``(reply, delay)``, the CORS step,
+one journal record, bytes out. The control plane (and the lifespan) is a small Starlette app.
 """
 
 from __future__ import annotations
@@ -22,21 +21,22 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.config import CONFIG_ENV, LOG_FORMAT, LOG_LEVEL_ENV, ServeConfig, config_from_json
 from mockserver.control.actions import ControlTarget
-from mockserver.control.mount import PREFIX, ControlRouter, control_off_routes, control_routes
-from mockserver.cors import VARY_ORIGIN, api_cors, exposed_headers, has_origin
+from mockserver.control.mount import PREFIX, control_off_routes, control_routes
+from mockserver.cors import ApiCors, exposed_headers, has_origin
 from mockserver.crash import ContainCrashes, crash_handler
+from mockserver.exchange import Exchange
 from mockserver.generate import SchemaFaker
 from mockserver.journal.masking import Masker
-from mockserver.journal.recorder import JournalMiddleware, Recorder
+from mockserver.journal.recorder import ControlLog, Recorder
 from mockserver.limits import LoadLimits
 from mockserver.pipeline import OperationPipeline
 from mockserver.reality.replay import Replays
 from mockserver.resources import bundled_dir
-from mockserver.routing.endpoint import PathEndpoint, sleep_at_least
+from mockserver.routing.endpoint import PathEndpoint, Recorded, wait_unless_gone
 from mockserver.routing.owner import owner_of
 from mockserver.routing.table import PathTable
 from mockserver.runtime import ApiRuntime
-from mockserver.serialize.reply import as_response, send_reply
+from mockserver.serialize.reply import as_response, start_of
 from mockserver.spec import load_spec
 from mockserver.state.base import State
 from mockserver.state.select import open_state
@@ -72,7 +72,7 @@ def build_runtime(
 
 
 def endpoints_for(
-    runtime: ApiRuntime, state: State, replays: Replays | None = None
+    runtime: ApiRuntime, state: State, recorded: Recorded | None = None
 ) -> dict[str, PathEndpoint]:
     """Spec path -> its endpoint, one pipeline per operation."""
     by_path: dict[str, dict[str, OperationPipeline]] = {}
@@ -80,25 +80,13 @@ def endpoints_for(
         pipeline = OperationPipeline(runtime, operation, state.overrides)
         by_path.setdefault(operation.path, {})[operation.method] = pipeline
     return {
-        path: PathEndpoint(pipelines, runtime.dialect, state.overrides, replays)
+        path: PathEndpoint(pipelines, runtime.dialect, state.overrides, recorded)
         for path, pipelines in by_path.items()
     }
 
 
-class Dispatch:
-    """Spec paths to their endpoints; any other path to ``fallback``."""
-
-    def __init__(self, table: PathTable[PathEndpoint], fallback: ASGIApp) -> None:
-        self.table = table
-        self.fallback = fallback
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        found = self.table.match(scope["path"]) if scope["type"] == "http" else None
-        if found is None:
-            await self.fallback(scope, receive, send)
-            return
-        endpoint, scope["path_params"] = found
-        await endpoint(scope, receive, send)
+#: Journaled when the client leaves before its answer (as nginx logs it): no answer was sent.
+CLIENT_GONE = 499
 
 
 class DialectErrors:
@@ -133,48 +121,68 @@ class MockApp:
         table: PathTable[PathEndpoint],
         recorder: Recorder,
         control: ControlTarget,
-        slow: ASGIApp,
-        cors: bool,
+        plane: ASGIApp,
+        owner: Callable[[str], ApiRuntime],
+        cors: ApiCors | None,
     ) -> None:
         self.runtimes = runtimes
         self.state = state
         self.table = table
         self.recorder = recorder
         self.control = control
-        self.slow = slow
+        #: ``/__mockserver`` and the lifespan: a Starlette app, logged but never journaled.
+        self.plane = plane
+        self.owner = owner
         self.cors = cors
-        self._vary = [VARY_ORIGIN] if cors else []
+        self._control_dir = PREFIX + "/"
         #: A shared journal: the answer's last byte waits until its record is stored.
         self._settle = state.journal.settles
 
-    def fast_path(self, scope: Scope) -> tuple[PathEndpoint, dict[str, str]] | None:
-        """The spec endpoint and path parameters of a request the fast path answers: a spec
-        path, and no ``Origin`` header when CORS is on (those pass the CORS middleware)."""
-        if scope["type"] != "http" or (self.cors and has_origin(scope)):
-            return None
-        return self.table.match(scope["path"])
-
-    def answers_at_once(self, scope: Scope) -> bool:
-        """Whether the fast path answers the request: it needs no running task (no threadpool),
-        so the server may start it eagerly (``server.GuardedHttpTools``)."""
-        return self.fast_path(scope) is not None
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        found = self.fast_path(scope)
-        if found is None:
-            await self.slow(scope, receive, send)
+        """The one request path: exchange -> route -> (reply, delay) -> wait -> CORS ->
+        journal -> send."""
+        found = self.table.match(scope["path"]) if scope["type"] == "http" else None
+        if found is None and (scope["type"] != "http" or self.is_control(scope["path"])):
+            await self.plane(scope, receive, send)
             return
-        started = time.perf_counter()
-        endpoint, scope["path_params"] = found
-        if endpoint.reads_body:
-            await endpoint.receive(scope, receive)
-        reply, delay = endpoint.answer(scope)
-        if delay:
-            await sleep_at_least(delay)
-        self.recorder.record(scope, reply.status, started)
+        exchange = Exchange(scope, time.perf_counter())
+        received = (
+            found is None or not found[0].reads_body or await found[0].receive(exchange, receive)
+        )
+        reply, delay = self.answer(exchange, found) if received else (None, 0.0)
+        if reply is None or (delay and not await wait_unless_gone(delay, receive)):
+            self.recorder.record(exchange, CLIENT_GONE)
+            return
+        start = start_of(reply)
+        if self.cors is not None:
+            if has_origin(scope):
+                await self.cors.on_origin(scope, start)
+            else:
+                self.cors.vary(start)
+        self.recorder.record(exchange, reply.status)
         if self._settle:
             await self.state.journal.settled()
-        await send_reply(send, reply, head=scope["method"] == "HEAD", extra=self._vary)
+        await send(start)
+        body = b"" if scope["method"] == "HEAD" else reply.body
+        await send({"type": "http.response.body", "body": body})
+
+    def is_control(self, path: str) -> bool:
+        return path == PREFIX or path.startswith(self._control_dir)
+
+    def answer(
+        self, exchange: Exchange, found: tuple[PathEndpoint, dict[str, str]] | None
+    ) -> tuple[Reply, float]:
+        """``(reply, delay)``: a CORS preflight's, the matched spec path's (``found``), or a 404
+        in the dialect of the API the path resembles."""
+        scope = exchange.scope
+        if self.cors is not None and scope["method"] == "OPTIONS":
+            preflight = self.cors.preflight(scope)
+            if preflight is not None:
+                return preflight, 0.0
+        if found is None:
+            return self.owner(scope["path"]).dialect.not_found(), 0.0
+        endpoint, exchange.path_params = found
+        return endpoint.answer(exchange)
 
 
 def build_app(
@@ -206,11 +214,7 @@ def build_app(
         return owner_of(path, candidates)
 
     recorder = Recorder(
-        state.journal,
-        masker,
-        lambda path: owner(path).name,
-        PREFIX,
-        entry_bytes=config.journal_entry_bytes,
+        state.journal, masker, lambda path: owner(path).name, config.journal_entry_bytes
     )
     responders = {
         pipeline.key: pipeline.responder
@@ -242,12 +246,10 @@ def build_app(
         lifespan=state.lifespan,
     )
     fallback.router.redirect_slashes = False
-    inner: ASGIApp = Dispatch(table, ContainCrashes(fallback, errors.crash))
-    if config.cors_origins:  # the vendor APIs' CORS; the control plane has its own (or none)
-        cors = api_cors(inner, config.cors_origins, exposed_headers(specs))
-        inner = ControlRouter(control=inner, data=cors)
-    slow = JournalMiddleware(inner, recorder)
-    return MockApp(runtimes, state, table, recorder, control, slow, bool(config.cors_origins))
+    plane = ControlLog(ContainCrashes(fallback, errors.crash), recorder)
+    # The vendor APIs' CORS; the control plane has its own (or none).
+    cors = ApiCors(config.cors_origins, exposed_headers(specs)) if config.cors_origins else None
+    return MockApp(runtimes, state, table, recorder, control, plane, owner, cors)
 
 
 def load_limits(config: ServeConfig) -> LoadLimits:
@@ -269,7 +271,6 @@ def create_app_from_env() -> MockApp:
     app = create_app(config)
     # The protocol class uvicorn was handed by name: this worker's limits, before it serves.
     GuardedHttpTools.limits = connection_limits(config, raise_descriptors=True)
-    GuardedHttpTools.eager_for = staticmethod(app.answers_at_once)
     freeze_startup_objects()
     return app
 

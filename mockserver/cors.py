@@ -3,21 +3,21 @@ the ``--cors-origin`` list, with credentials), paid for only by requests that ca
 the control plane answers none unless ``--control-origin`` lists them.
 
 The vendor APIs' CORS must not reach the control plane - a page on any site could then read the
-journal or wipe the state - so the app routes ``/__mockserver`` around it
-(``control.mount.ControlRouter``) and the control plane has its own (:func:`control_cors`).
+journal or wipe the state - so it is a step of the API requests' path only (``app.MockApp``),
+and the control plane has its own (:func:`control_cors`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
 
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Scope
 
 from mockserver.params.unknown import WARNING_HEADER
 from mockserver.spec.model import ApiSpec
+from mockserver.vendors.interface import Reply
 
 VARY_ORIGIN = (b"vary", b"Origin")
 
@@ -47,27 +47,6 @@ CONTROL_METHODS = ["GET", "PUT", "POST", "DELETE"]
 CONTROL_HEADERS = ["content-type", "x-mockserver-token"]
 
 
-def api_cors(app: ASGIApp, origins: Sequence[str], expose: Sequence[str]) -> OriginCORS:
-    """The vendor APIs' CORS: any method and request header, the specs' response headers
-    readable, and private-network preflights allowed (a page on the web calling a local mock).
-
-    ``*`` (the default) answers ``Access-Control-Allow-Origin: *``, which a browser never
-    accepts for a request with credentials; an explicit list echoes the page's origin (with
-    ``Vary: Origin``) and allows credentials, so ``fetch(url, {credentials: "include"})`` from
-    a listed app works as it would against the vendor."""
-    listed = "*" not in origins
-    return OriginCORS(
-        app,
-        allow_origins=[origin.rstrip("/") for origin in origins] if listed else ["*"],
-        allow_methods=["*"],
-        allow_headers=["*"],
-        allow_credentials=listed,
-        expose_headers=list(expose),
-        allow_private_network=True,
-        max_age=600,
-    )
-
-
 def control_cors(app: ASGIApp, origins: Sequence[str]) -> ASGIApp:
     """The control plane's CORS: exactly ``origins`` (``--control-origin``); none (no CORS
     headers, no preflight answers) when the list is empty."""
@@ -83,31 +62,70 @@ def control_cors(app: ASGIApp, origins: Sequence[str]) -> ASGIApp:
     )
 
 
-class OriginCORS:
-    """Starlette's CORSMiddleware for requests with an ``Origin`` header; the others (API
-    clients, load generators) skip its header parsing and get the ``Vary: Origin`` it would
-    have added, so caches still keep CORS and non-CORS answers apart."""
+def _preflight(scope: Scope) -> Headers | None:
+    """The request's headers when it is a CORS preflight."""
+    if scope["method"] != "OPTIONS" or not has_origin(scope):
+        return None
+    headers = Headers(scope=scope)
+    return headers if "access-control-request-method" in headers else None
 
-    def __init__(self, app: ASGIApp, **options: Any) -> None:
-        self.app = app
-        self.cors = CORSMiddleware(app, **options)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        if has_origin(scope):
-            await self.cors(scope, receive, send)
-            return
+async def _unsent(message: Message) -> None:
+    """Where :class:`ApiCors` has Starlette's rules add headers to a message it keeps."""
 
-        async def send_vary(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = message.get("headers", [])
-                if any(name == b"vary" for name, _ in headers):
-                    merged = MutableHeaders(scope=message)  # as CORSMiddleware merges it
-                    merged["Vary"] = ", ".join([*merged.getlist("Vary"), "Origin"])
-                else:
-                    message["headers"] = [*headers, VARY_ORIGIN]
-            await send(message)
 
-        await self.app(scope, receive, send_vary)
+class ApiCors:
+    """The vendor APIs' CORS, a step on the reply: a preflight is answered here; any other
+    answer gets Starlette's CORS headers when the request carries ``Origin`` (:meth:`on_origin`),
+    else only the ``Vary: Origin`` they would add (:meth:`vary`: caches keep CORS and non-CORS
+    answers apart, and the request's headers are not parsed). Any method and request header;
+    the specs' response headers readable; private-network preflights allowed (a page on the
+    web calling a local mock).
+
+    ``*`` (the default) answers ``Access-Control-Allow-Origin: *``, which a browser never
+    accepts for a request with credentials; an explicit list echoes the page's origin (with
+    ``Vary: Origin``) and allows credentials, so ``fetch(url, {credentials: "include"})`` from
+    a listed app works as it would against the vendor."""
+
+    def __init__(self, origins: Sequence[str], expose: Sequence[str]) -> None:
+        listed = "*" not in origins
+        self.policy = CORSMiddleware(
+            _unsent,
+            allow_origins=[origin.rstrip("/") for origin in origins] if listed else ["*"],
+            allow_methods=["*"],
+            allow_headers=["*"],
+            allow_credentials=listed,
+            expose_headers=list(expose),
+            allow_private_network=True,
+            max_age=600,
+        )
+
+    def preflight(self, scope: Scope) -> Reply | None:
+        """The answer to a CORS preflight, or ``None`` when the request is not one."""
+        headers = _preflight(scope)
+        if headers is None:
+            return None
+        response = self.policy.preflight_response(request_headers=headers)
+        own = tuple(
+            (name.decode("latin-1"), value.decode("latin-1"))
+            for name, value in response.raw_headers
+            if name not in (b"content-length", b"content-type")
+        )
+        return Reply(response.status_code, bytes(response.body), response.media_type, own)
+
+    async def on_origin(self, scope: Scope, start: Message) -> None:
+        """Starlette's CORS headers on the ``http.response.start`` message answering a request
+        that carries ``Origin`` (a preflight's answer has its own)."""
+        if scope["method"] != "OPTIONS" or _preflight(scope) is None:
+            await self.policy.send(start, _unsent, Headers(scope=scope))
+
+    @staticmethod
+    def vary(start: Message) -> None:
+        """``Vary: Origin`` on the start message answering a request without ``Origin``."""
+        headers = start["headers"]
+        for name, _ in headers:
+            if name == b"vary":
+                merged = MutableHeaders(scope=start)  # as CORSMiddleware merges it
+                merged["Vary"] = ", ".join([*merged.getlist("Vary"), "Origin"])
+                return
+        headers.append(VARY_ORIGIN)

@@ -19,20 +19,18 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
-from starlette.types import Scope
-
-from mockserver.journal.record import WARNINGS_KEY
+from mockserver.exchange import Exchange
 from mockserver.limits import MAX_REQUEST_BODY
 from mockserver.lru import LruCache
-from mockserver.params.body import BODY_KEY, TOO_LARGE, BodyDecoder
+from mockserver.params.body import TOO_LARGE, BodyDecoder
 from mockserver.params.decode import OperationDecoder, RawRequest
 from mockserver.params.errors import ParamError
 from mockserver.params.unknown import QueryNames, UnknownParams
-from mockserver.runtime import ApiRuntime
 from mockserver.scenarios.prefer import parse_prefer
 from mockserver.scenarios.responder import Responder
 from mockserver.security.credentials import CredentialFinder
 from mockserver.serialize.reply import prepared
+from mockserver.served import ServedApi
 from mockserver.spec.model import Operation
 from mockserver.state.base import OverrideStore
 from mockserver.state.values import Preference
@@ -86,18 +84,6 @@ def parse_query(raw: bytes) -> dict[str, list[str]]:
     return values
 
 
-#: Scope key of the request's parsed headers, when the app has parsed them already.
-HEADERS_KEY = "mockserver.headers"
-
-
-def parse_headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
-    """Header name -> first value, as Starlette's ``Headers.get`` reads it (reversed, so the
-    first of a repeated name is the one that stays)."""
-    return {
-        name.decode("latin-1").lower(): value.decode("latin-1") for name, value in reversed(raw)
-    }
-
-
 def picked_headers(raw: list[tuple[bytes, bytes]], names: frozenset[bytes]) -> dict[str, str]:
     """The first value of each of ``names`` the request carries: every request needs only a
     few headers decoded (parameters, credential, ``Prefer``), so the rest stay bytes."""
@@ -106,14 +92,6 @@ def picked_headers(raw: list[tuple[bytes, bytes]], names: frozenset[bytes]) -> d
         if name in names:
             picked.setdefault(name.decode("latin-1"), value.decode("latin-1"))
     return picked
-
-
-def headers_of(scope: Scope) -> dict[str, str]:
-    """The request's parsed headers: parsed once per request, whoever asks first."""
-    headers = scope.get(HEADERS_KEY)
-    if headers is None:
-        headers = scope[HEADERS_KEY] = parse_headers(scope["headers"])
-    return headers
 
 
 def parse_cookies(header: str | None) -> dict[str, str]:
@@ -138,7 +116,7 @@ class Memo(NamedTuple):
 class OperationPipeline:
     """Answers one operation; compiled once per operation at start-up."""
 
-    def __init__(self, runtime: ApiRuntime, operation: Operation, overrides: OverrideStore) -> None:
+    def __init__(self, runtime: ServedApi, operation: Operation, overrides: OverrideStore) -> None:
         self.runtime = runtime
         self.operation = operation
         self.overrides = overrides
@@ -172,47 +150,47 @@ class OperationPipeline:
         #: The last stored scenario ignored (logged once, not per request).
         self._ignored: Preference | None = None
 
-    def answer(self, scope: Scope) -> Reply:
+    def answer(self, exchange: Exchange) -> Reply:
         """The operation's answer to the request; with unknown query names, the same answer
-        plus one warning header per name (also noted in ``scope`` for the journal and log).
+        plus one warning header per name (also noted in the exchange for the journal and log).
 
         A request repeating one whose answer the backend declared memoizable is answered from
         the memo: the key holds everything security and parameters read (query string, path,
         the parameter and credential headers, cookies), so the answer and its warnings are
         the ones the whole pipeline gave; never with ``Prefer`` or a scenario set.
         """
-        headers, key = self._read_request(scope)
+        headers, key = self._read_request(exchange)
         if "prefer" not in headers and not self.overrides.has_scenarios and self.body is None:
             memo = self._memoized(key)
             if memo is not None:
                 if memo.warnings:
-                    scope[WARNINGS_KEY] = memo.warnings
+                    exchange.warnings = memo.warnings
                 return memo.reply
-        decoded = self._decoded_params(scope, headers, key)
+        decoded = self._decoded_params(exchange, headers, key)
         if isinstance(decoded, Reply):
             return decoded
         warnings = ()
         if decoded.unknown is not None:
             # Noted before answering: should the answer fail, the endpoint's 500 carries them.
-            scope[WARNINGS_KEY] = warnings = decoded.unknown.warnings
-        reply, memoizable = self._respond(decoded, headers, scope)
+            exchange.warnings = warnings = decoded.unknown.warnings
+        reply, memoizable = self._respond(decoded, headers, exchange)
         if decoded.unknown is not None:
             reply = reply.with_headers(*decoded.unknown.headers)
         if memoizable:
             self._answers.put(key, Memo(prepared(reply), warnings))
         return reply
 
-    def fault(self, scope: Scope, status: int) -> Reply:
+    def fault(self, exchange: Exchange, status: int) -> Reply:
         """The error answer a fault draws for this request (warned about like any other)."""
         reply = self.responder.static(status)
-        decoded = self._decoded_params(scope, *self._read_request(scope))
+        decoded = self._decoded_params(exchange, *self._read_request(exchange))
         if isinstance(decoded, Reply) or decoded.unknown is None:
             return reply
-        scope[WARNINGS_KEY] = decoded.unknown.warnings
+        exchange.warnings = decoded.unknown.warnings
         return reply.with_headers(*decoded.unknown.headers)
 
     def _respond(
-        self, decoded: Decoded, headers: dict[str, str], scope: Scope
+        self, decoded: Decoded, headers: dict[str, str], exchange: Exchange
     ) -> tuple[Reply, bool]:
         """security -> parameter errors -> scenario override -> behaviour or generation;
         and whether the answer may be memoized. ``headers``: those the pipeline reads."""
@@ -232,11 +210,11 @@ class OperationPipeline:
 
         body = None
         if self.body is not None:
-            body, refusal = self._decoded_body(scope)
+            body, refusal = self._decoded_body(exchange)
             if refusal is not None:
                 return refusal, False
 
-        call = Call(operation, params, headers_of(scope), credential, body)
+        call = Call(operation, params, exchange.header_map(), credential, body)
         reply = preference = None
         prefer = headers.get("prefer")
         if prefer is not None or self.overrides.has_scenarios:
@@ -255,11 +233,11 @@ class OperationPipeline:
             runtime.validator.check(operation, reply)
         return reply, memoizable
 
-    def _decoded_body(self, scope: Scope) -> tuple[Any, Reply | None]:
+    def _decoded_body(self, exchange: Exchange) -> tuple[Any, Reply | None]:
         """The request's JSON body, decoded and validated by the operation's schema; or the
         refusal in the API's dialect (413 past the limit, 400 for anything else)."""
         assert self.body is not None
-        raw = scope.get(BODY_KEY, b"")
+        raw = exchange.body if exchange.body is not None else b""
         if raw is TOO_LARGE:
             message = f"request body larger than {self.body_limit} bytes"
             return None, self.runtime.dialect.error(413, message, "body")
@@ -268,22 +246,22 @@ class OperationPipeline:
             return None, self.runtime.dialect.invalid_parameters(self.operation, errors)
         return body, None
 
-    def _read_request(self, scope: Scope) -> tuple[dict[str, str], tuple[Any, ...]]:
+    def _read_request(self, exchange: Exchange) -> tuple[dict[str, str], tuple[Any, ...]]:
         """The headers the pipeline reads, and the memos' key: everything a request's
         parameters and credential are read from (query string and cookies first)."""
+        scope = exchange.scope
         headers = picked_headers(scope["headers"], self._read)
-        path: dict[str, str] = scope.get("path_params", {})
         cookies = headers.get("cookie") if self._cookies else None
         key = (
             scope["query_string"],
             cookies,
-            *path.values(),
+            *exchange.path_params.values(),
             *map(headers.get, self._header_keys),
         )
         return headers, key
 
     def _decoded_params(
-        self, scope: Scope, headers: dict[str, str], key: tuple[Any, ...]
+        self, exchange: Exchange, headers: dict[str, str], key: tuple[Any, ...]
     ) -> Decoded | Reply:
         """The request's :class:`Decoded` parameters, from the memo when it was seen before."""
         decoded = self._decoded.get(key)
@@ -294,7 +272,7 @@ class OperationPipeline:
             query = parse_query(query_string) if query_string else {}
         except ValueError:
             return self.runtime.dialect.error(400, "too many query parameters")
-        path: dict[str, str] = scope.get("path_params", {})
+        path = exchange.path_params
         raw = RawRequest(query=query, headers=headers, path=path, cookies=parse_cookies(cookies))
         params, errors = self.decode(raw)
         unknown = self.query_names.unknown(query)

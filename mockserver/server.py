@@ -1,29 +1,42 @@
 """Serving the mock with uvicorn: what one connection may cost, whom to believe, how it ends.
 
-- ``X-Forwarded-*`` headers are ignored unless ``--trust-proxy CIDR`` names the proxy (uvicorn
-  would otherwise believe whatever ``FORWARDED_ALLOW_IPS`` in the environment says);
+Through uvicorn's public settings: ``X-Forwarded-*`` headers are ignored unless
+``--trust-proxy CIDR`` names the proxy (uvicorn would otherwise believe whatever
+``FORWARDED_ALLOW_IPS`` in the environment says); idle keep-alive connections close after
+``--timeout-keep-alive``; SIGTERM gives requests in flight ``SHUTDOWN_GRACE`` seconds.
+
+What uvicorn's httptools protocol has no setting for, :class:`GuardedHttpTools` adds through
+the protocol's own parser callbacks (``data_received``, ``on_header``, ``on_headers_complete``,
+``on_body``, ``on_message_complete``) and public attributes (``cycle``, ``transport``,
+``connections``, ``timeout_keep_alive_task``); tested with uvicorn 0.54 and httptools 0.9:
+
 - request headers past ``--max-header-bytes`` are answered 431 and the connection closed,
-  before more of them is kept (the request target is httptools' own to bound: 64 KB, 400);
+  before more of them is kept (the request target is httptools' own to bound: 64 KB, 400); a
+  request still running on that connection sees its client gone first;
+- trailer fields after a chunked body are dropped: they are not headers (never forwarded or
+  journaled as such), and past ``--max-header-bytes`` they are refused like a head;
 - a connection that does not complete a request head within ``--header-timeout`` is closed
-  (idle sockets, slowloris); idle keep-alive connections after ``--timeout-keep-alive``;
+  (idle sockets, slowloris);
 - at most ``--max-connections`` connections are open (default: the descriptor limit less a
   reserve); a new connection past it closes the ones idle the longest, so new clients keep
-  being served while an attacker holds idle sockets, and ``accept()`` never meets EMFILE;
-- SIGTERM: requests in flight get ``SHUTDOWN_GRACE`` seconds, then they are cancelled.
+  being served while an attacker holds idle sockets, and ``accept()`` never meets EMFILE
+  (uvicorn's ``limit_concurrency`` would answer 503 to the newcomers instead);
+- on Python 3.12+, requests start eagerly (``asyncio.eager_task_factory``, set with the loop's
+  ``set_task_factory``) while few connections are open: an answer that never waits leaves
+  without a loop round trip.
 
-Per request this costs one addition per received chunk and one pass over the header list (its
-size, also handed to the journal in the scope); the sweep runs once a second.
+Per request this costs one addition per received chunk and one pass over the header list; the
+sweep runs once a second.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import heapq
 import logging
 import resource
+import sys
 import weakref
-from collections.abc import Callable, Coroutine, Generator
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +44,6 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from mockserver import limits
 from mockserver.config import ServeConfig
-from mockserver.journal.record import HEAD_BYTES_KEY
 
 log = logging.getLogger("mockserver")
 
@@ -43,14 +55,11 @@ SWEEP_EVERY = 1.0
 #: httptools refuses a request target of 64 KB or more itself (400); the head's other bytes
 #: are the headers ``--max-header-bytes`` bounds.
 MAX_TARGET_BYTES = 64 * 2**10
-#: Requests start eagerly while at most this many connections are open (docs/PERFORMANCE.md:
-#: at 1-2 connections eager answers cost 15-20 % less CPU, at 4-16 the same, at 32 more).
+#: Python's eager task starts (3.12+), used while at most ``EAGER_UP_TO`` connections are open:
+#: under many, the loop's batching of reads and writes beats answering at once
+#: (docs/PERFORMANCE.md).
+EAGER = asyncio.eager_task_factory if sys.version_info >= (3, 12) else None
 EAGER_UP_TO = 8
-
-
-def never(scope: Any) -> bool:
-    """No request starts eagerly (the default: an app must say which of its requests may)."""
-    return False
 
 
 @dataclass(frozen=True)
@@ -101,7 +110,6 @@ def uvicorn_settings(
     protocol: type[HttpToolsProtocol] | None = None,
     *,
     raise_descriptors: bool = False,
-    eager_for: Callable[[Any], bool] = never,
 ) -> dict[str, Any]:
     """The keyword arguments of ``uvicorn.run`` / ``uvicorn.Config`` that harden serving:
     ``protocol`` is :func:`protocol_for` (or :class:`GuardedHttpTools` configured by the env in
@@ -109,7 +117,7 @@ def uvicorn_settings(
     trusted = ",".join(config.trust_proxy)
     bounds = connection_limits(config, raise_descriptors=raise_descriptors)
     return {
-        "http": protocol or protocol_for(bounds, eager_for),
+        "http": protocol or protocol_for(bounds),
         "proxy_headers": bool(trusted),
         # Never None: uvicorn would read FORWARDED_ALLOW_IPS from the environment.
         "forwarded_allow_ips": trusted or "",
@@ -117,22 +125,6 @@ def uvicorn_settings(
         "timeout_graceful_shutdown": limits.SHUTDOWN_GRACE,
         "backlog": BACKLOG,
     }
-
-
-class _Refused:
-    """Stands in for the request cycle of a refused head: uvicorn's parser callbacks see a
-    finished response and ignore the rest of the request."""
-
-    response_complete = True
-    keep_alive = False
-
-    class message_event:
-        @staticmethod
-        def set() -> None:
-            return None
-
-
-REFUSED = _Refused()
 
 
 def _answer_431(limit: int) -> bytes:
@@ -152,18 +144,34 @@ class GuardedHttpTools(HttpToolsProtocol):
     """uvicorn's httptools protocol with a bounded request head and an accounted connection."""
 
     limits = ConnectionLimits()
-    #: Which requests may start eagerly: those the app answers without anything that needs a
-    #: running task (anyio's threadpool does); the app says which (``MockApp.answers_at_once``).
-    eager_for: Callable[[Any], bool] = staticmethod(never)
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         #: Bytes received since the last complete head, outside bodies (an upper bound of the
         #: head being read).
         self._head = 0
+        #: Between a head and the end of its message: header fields now are trailers.
         self._in_body = False
+        self._trailers = 0
         self._refused = False
         watch_of(self).opened(self)
+        self.pace()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)
+        self.pace()
+
+    def pace(self) -> None:
+        """Eager task starts on while few connections are open, off past that (a task factory
+        someone else set is left alone)."""
+        if EAGER is None:
+            return
+        factory = self.loop.get_task_factory()
+        few = len(self.connections) <= EAGER_UP_TO
+        if factory is None and few:
+            self.loop.set_task_factory(EAGER)
+        elif factory is EAGER and not few:
+            self.loop.set_task_factory(None)
 
     def data_received(self, data: bytes) -> None:
         if self._refused:
@@ -174,87 +182,47 @@ class GuardedHttpTools(HttpToolsProtocol):
         if self._head > MAX_TARGET_BYTES + self.limits.max_header_bytes and not self._in_body:
             self.refuse_head()  # a head still incomplete and already too large
 
+    def on_header(self, name: bytes, value: bytes) -> None:
+        if not self._in_body:
+            super().on_header(name, value)
+            return
+        self._trailers += len(name) + len(value) + 4
+        if self._trailers > self.limits.max_header_bytes:
+            self.refuse_head()
+
     def on_headers_complete(self) -> None:
-        size = headers_size(self.headers)
-        if size > self.limits.max_header_bytes:
+        if self._refused or headers_size(self.headers) > self.limits.max_header_bytes:
             self.refuse_head()
             return
-        self._head = 0
+        self._head = self._trailers = 0
         self._in_body = True
-        self.scope[HEAD_BYTES_KEY] = size + len(self.url)  # type: ignore[literal-required]
         super().on_headers_complete()
+
+    def on_body(self, body: bytes) -> None:
+        if not self._refused:
+            super().on_body(body)
 
     def on_message_complete(self) -> None:
         self._in_body = False
-        super().on_message_complete()
+        if not self._refused:
+            super().on_message_complete()
 
     def refuse_head(self) -> None:
-        """431 and close: nothing more of this connection is read or kept."""
+        """431 and close: nothing more of this connection is read or kept; a request still
+        being answered on it learns first that its client is gone."""
         if self._refused or self.transport.is_closing():
             return
         self._refused = True
-        self.cycle = REFUSED  # type: ignore[assignment]
+        running = self.cycle
+        if running is not None and not running.response_complete:
+            running.disconnected = True
+            running.message_event.set()
         self.transport.write(_answer_431(self.limits.max_header_bytes))
         self.transport.close()
-
-    def _start_asgi_task(self, cycle: Any, app: Any) -> None:
-        """Run the request's first step at once, in the parser's callback, as Python 3.12's
-        eager tasks do: an answer that never waits (every mock answer without latency) leaves
-        without a task and a loop round trip; one that waits goes on as a task. Only while
-        few connections are open: under many, answers batched by the loop cost less."""
-        if len(self.connections) > EAGER_UP_TO or not self.eager_for(cycle.scope):
-            super()._start_asgi_task(cycle, app)
-            return
-        context = contextvars.copy_context()
-        coro = cycle.run_asgi(app)
-        try:
-            waiting_for = context.run(coro.send, None)
-        except StopIteration:
-            return
-        task = self.loop.create_task(_Resumed(coro, waiting_for), context=context)
-        if getattr(waiting_for, "_asyncio_future_blocking", False):
-            # What a task does with a future it is handed, until the task's own first step
-            # hands it over again: another request may await the same future meanwhile.
-            waiting_for._asyncio_future_blocking = False
-        task.add_done_callback(self.tasks.discard)
-        self.tasks.add(task)
 
     def is_idle(self) -> bool:
         """No request being answered: idle between requests, or still reading a head."""
         return self.cycle is None or self.cycle.response_complete
-
-
-class _Resumed(Coroutine[Any, Any, None]):
-    """A coroutine whose first step already ran, as the task running the rest sees it: its
-    first step hands over what the coroutine waits for; a cancellation at any point, even
-    before the task's first step, reaches the coroutine at that wait."""
-
-    __slots__ = ("coro", "waiting_for")
-
-    def __init__(self, coro: Coroutine[Any, Any, None], waiting_for: Any) -> None:
-        self.coro = coro
-        self.waiting_for: Any = waiting_for
-
-    def send(self, value: Any) -> Any:
-        waiting_for, self.waiting_for = self.waiting_for, _STARTED
-        if waiting_for is _STARTED:
-            return self.coro.send(value)
-        if hasattr(waiting_for, "_asyncio_future_blocking"):
-            waiting_for._asyncio_future_blocking = True  # as the coroutine's await left it
-        return waiting_for
-
-    def throw(self, typ: Any, val: Any = None, tb: Any = None) -> Any:
-        self.waiting_for = _STARTED
-        return self.coro.throw(typ if val is None else val)
-
-    def close(self) -> None:
-        self.coro.close()
-
-    def __await__(self) -> Generator[Any, None, None]:
-        raise TypeError("a resumed request runs as a task, it is never awaited")
-
-
-_STARTED = object()
 
 
 def headers_size(headers: list[tuple[bytes, bytes]]) -> int:
@@ -265,13 +233,9 @@ def headers_size(headers: list[tuple[bytes, bytes]]) -> int:
     return size
 
 
-def protocol_for(
-    connection_limits: ConnectionLimits, eager_for: Callable[[Any], bool] = never
-) -> type[GuardedHttpTools]:
-    """A protocol class with these limits and eager starts (one server's; another server keeps
-    its own)."""
-    attributes = {"limits": connection_limits, "eager_for": staticmethod(eager_for)}
-    return type("GuardedHttpTools", (GuardedHttpTools,), attributes)
+def protocol_for(connection_limits: ConnectionLimits) -> type[GuardedHttpTools]:
+    """A protocol class with these limits (one server's; another server keeps its own)."""
+    return type("GuardedHttpTools", (GuardedHttpTools,), {"limits": connection_limits})
 
 
 class ConnectionWatch:

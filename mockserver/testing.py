@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from mockserver.app import MockApp, build_app
 from mockserver.config import ServeConfig
+from mockserver.state.base import State
 from mockserver.vendors.interface import Vendor
 
 Server = TypeVar("Server", bound="ThreadedServer")
@@ -33,12 +34,12 @@ class ThreadedServer:
         self._socket.listen(128)
         host, port = self._socket.getsockname()
         self.url = f"http://{host}:{port}"
-        from mockserver.server import never, uvicorn_settings
+        from mockserver.server import uvicorn_settings
 
         options = {
             "log_level": "warning",
             "lifespan": "off",
-            **uvicorn_settings(self.config, eager_for=getattr(app, "answers_at_once", never)),
+            **uvicorn_settings(self.config),
             **uvicorn_options,
         }
         self._server = uvicorn.Server(uvicorn.Config(self.app, **options))
@@ -65,7 +66,7 @@ class ThreadedServer:
 class LiveServer(ThreadedServer):
     """The mock on a free loopback port. ``clock`` is the mock's time source (a fixed one keeps
     rate-limit windows still); ``vendors`` replaces registered vendors by API name (a stand-in
-    vendor in tests)."""
+    vendor in tests); ``state`` is a store the test holds too (default: from ``config``)."""
 
     def __init__(
         self,
@@ -73,8 +74,10 @@ class LiveServer(ThreadedServer):
         *,
         clock: Callable[[], float] = time.time,
         vendors: Mapping[str, Vendor] | None = None,
+        state: State | None = None,
         **uvicorn_options: Any,
     ) -> None:
         config = config or ServeConfig()
         self.app: MockApp
-        super().__init__(build_app(config, clock=clock, vendors=vendors), config, **uvicorn_options)
+        app = build_app(config, state=state, clock=clock, vendors=vendors)
+        super().__init__(app, config, **uvicorn_options)

@@ -1,4 +1,7 @@
-"""Shared fixtures: an in-process ASGI client and a live server, both validating responses."""
+"""Shared fixtures: the default mock live (responses validated) and an HTTP client on it.
+
+How tests run the mock (in process, live, as a subprocess) is tests/harness.py's job.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +10,10 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from mockserver.config import ServeConfig
 from mockserver.testing import LiveServer
+from tests.harness import Clock, live_server
+
+__all__ = ["Clock"]  # test_memo_door.py still imports it from here
 
 SENDGRID_KEY = "SG." + "a" * 22 + "." + "b" * 43
 AUTH = {"Authorization": f"Bearer {SENDGRID_KEY}"}
@@ -17,24 +22,15 @@ PROGRAM = {"program-id": "demo"}
 JSON = {"content-type": "application/json"}
 
 
-class Clock:
-    """A clock that stays where a test sets it (rate-limit windows, memo epochs)."""
-
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture(scope="session")
-def live() -> Iterator[LiveServer]:
+def live_mock() -> Iterator[LiveServer]:
     """Both APIs, default seed and fixtures, response validation on."""
-    with LiveServer(ServeConfig(validate_responses=True)) as server:
+    with live_server(validate_responses=True) as server:
         yield server
 
 
 @pytest.fixture()
-def client(live: LiveServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=live.url, timeout=10) as http:
+def client(live_mock: LiveServer) -> Iterator[httpx.Client]:
+    """An HTTP client on ``live_mock``."""
+    with httpx.Client(base_url=live_mock.url, timeout=10) as http:
         yield http

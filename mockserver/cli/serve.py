@@ -229,7 +229,7 @@ def run_serve(args: argparse.Namespace) -> int:
     }
     if args.workers == 1:
         freeze_startup_objects()
-        hardened = uvicorn_settings(config, raise_descriptors=True, eager_for=app.answers_at_once)
+        hardened = uvicorn_settings(config, raise_descriptors=True)
         uvicorn.run(app, access_log=False, **settings, **hardened)
         return stopped()
     # Each worker builds its own app from the same config: same seed, same bytes. The data was

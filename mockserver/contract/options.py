@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mockserver.numbers import bounded_int, bounded_seconds
+from mockserver.resources import bundled_dir
 from mockserver.vendors import vendor
 
 #: Schemathesis test phases, in the order they run.
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
 
-#: Every check that applies to these APIs (read-only, GET, one with a security scheme).
+#: Every check that applies to these APIs (each operation has a security scheme).
 CHECKS = (
     "not_a_server_error",
     "status_code_conformance",
@@ -32,10 +33,6 @@ CHECKS = (
 #: bundled mock; against a real deployment only one without side effects (RFC 9110 9.2.1).
 MOCK_PROBE_METHODS = ("delete", "options", "patch", "post", "put", "query", "trace")
 SAFE_PROBE_METHODS = ("trace",)
-#: The operations a run calls on a real deployment: those without side effects (RFC 9110
-#: 9.2.1); a contract run must never create, change or delete a vendor's data. The bundled
-#: mock gets every operation.
-SAFE_METHODS = ("GET", "HEAD")
 
 REPORT_FORMATS = ("junit",)
 DEFAULT_MAX_EXAMPLES = 100
@@ -45,6 +42,11 @@ DEFAULT_MAX_TIME = 1800
 
 _RATE = re.compile(r"(?P<count>[1-9]\d*)/(?P<unit>[smh])")
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
+def spec_path(api: str) -> Path:
+    """The bundled spec that is ``api``'s contract."""
+    return bundled_dir("specs") / vendor(api).spec_file
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,8 @@ class ContractOptions:
     #: Bounds (``mockserver.contract.bounds``): a total per request, and per run.
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT
     max_time: int = DEFAULT_MAX_TIME
+    #: Against ``--base-url``: run write operations too (``contract/writes.py``).
+    allow_writes: bool = False
 
     @property
     def bundled(self) -> bool:
@@ -92,11 +96,6 @@ class ContractOptions:
     @property
     def probe_methods(self) -> tuple[str, ...]:
         return MOCK_PROBE_METHODS if self.bundled else SAFE_PROBE_METHODS
-
-    @property
-    def methods(self) -> tuple[str, ...] | None:
-        """The methods of the operations the run calls (``None``: every operation)."""
-        return None if self.bundled else SAFE_METHODS
 
 
 def header(value: str) -> tuple[str, str]:
@@ -221,6 +220,13 @@ def add_arguments(parser: argparse.ArgumentParser, apis: Sequence[str]) -> None:
         "by default a --base-url deployment reports them as warnings, as a consumer would "
         "judge them (the bundled mock is always judged strictly)",
     )
+    parser.add_argument(
+        "--allow-writes",
+        action="store_true",
+        help="against --base-url, run write operations (POST, PATCH, DELETE, ...) too: created "
+        "names start with mockserver-contract-<seed>-, and what the run creates is deleted at "
+        "the end (the bundled mock always runs them)",
+    )
     add_bounds(parser)
 
 
@@ -259,4 +265,5 @@ def from_namespace(args: argparse.Namespace) -> ContractOptions:
         strict=args.strict,
         request_timeout=args.request_timeout,
         max_time=args.max_time,
+        allow_writes=args.allow_writes,
     )

@@ -12,9 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from mockserver.contract.credentials import Credentials
+from mockserver.contract.options import spec_path
 from mockserver.contract.results import Failure, OperationResult, RunResult
+from mockserver.contract.writes import describe, excluded
 from mockserver.journal.masking import SecretText
 from mockserver.junit import Case, Problem, write_junit
+from mockserver.spec import load_spec
 from mockserver.vendors import vendor
 
 if TYPE_CHECKING:
@@ -103,6 +106,7 @@ class Report:
             f"  headers:     {', '.join(creds.headers) or 'none'} "
             f"({credential} from {creds.source or 'nowhere'}; secret values masked)",
             f"  unsupported-method probes: {', '.join(m.upper() for m in options.probe_methods)}",
+            f"  writes:      {describe(options, load_spec(options.api, spec_path(options.api)))}",
         ]
 
     def header(self, options: ContractOptions, creds: Credentials, description: str) -> None:
@@ -112,17 +116,21 @@ class Report:
 
     def plan(self, options: ContractOptions, creds: Credentials, spec: Path) -> None:
         """``--dry-run``: what would be called, with which settings. Sends nothing."""
-        from mockserver.spec import load_spec
-
         base = options.base_url or "http://127.0.0.1:<free port> (bundled mock, started for it)"
         self.emit(f"mockserver contract --dry-run: {options.api} spec {spec.name}; nothing is sent")
         self.emit(f"  base URL:    {base}")
         for line in self._settings(options, creds):
             self.emit(line)
         self.emit("  operations (only these are called; nothing outside the base URL):")
-        for op in load_spec(options.api, spec).operations:
-            if options.methods is None or op.method in options.methods:
+        loaded = load_spec(options.api, spec)
+        left_out = excluded(options, loaded)
+        for op in loaded.operations:
+            if op not in left_out:
                 self.emit(f"    {op.method} {op.path}  ({op.operation_id})")
+        if left_out:
+            self.emit("  left out (writes; against --base-url they run only with --allow-writes):")
+            for op in left_out:
+                self.emit(f"    {op.method} {op.path}  ({op.operation_id})  not sent")
 
     def details(self, result: RunResult) -> None:
         self.emit()

@@ -5,27 +5,24 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 from typing import Any, TextIO
 
 from mockserver.contract.bounds import BoundedStream, bounded, first_answer
+from mockserver.contract.created import sender
 from mockserver.contract.credentials import Credentials, resolve
 from mockserver.contract.dependencies import install as install_dependencies
-from mockserver.contract.options import PHASES, ContractOptions
+from mockserver.contract.options import PHASES, ContractOptions, spec_path
 from mockserver.contract.report import Report
 from mockserver.contract.results import Collector, RunResult
+from mockserver.contract.writes import prepare as prepare_writes
+from mockserver.contract.writes import stateful_settings
 from mockserver.journal.masking import SecretText
-from mockserver.resources import bundled_dir
 from mockserver.spec import load_spec
 from mockserver.spec.model import ApiSpec
 from mockserver.vendors import vendor
 
 #: Exit codes: everything conformed / something failed / the run could not be set up.
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-
-def spec_path(api: str) -> Path:
-    return bundled_dir("specs") / vendor(api).spec_file
 
 
 def first_path(spec: ApiSpec) -> str:
@@ -91,11 +88,12 @@ def execute(
     judgement = Judgement.start(options, spec)
     settings = schemathesis_config(options, base_url, creds.headers)
     settings["checks"].update(judgement.checks)
+    settings["phases"]["stateful"].update(stateful_settings(options, spec))
     config = schemathesis.Config.from_dict(settings)
     result = RunResult(options.api, base_url, description, config.seed)
     schema = schemathesis.openapi.from_path(spec_path(options.api), config=config)
-    if options.methods is not None:
-        schema = schema.include(method=list(options.methods))
+    send = sender(base_url, creds.headers, options.request_timeout)
+    schema, writes = prepare_writes(options, spec, schema, config.seed, send, on_progress)
     judgement.attach(schema)
     install_dependencies(schema, spec)
     collector = Collector(result, on_progress, options.request_timeout)
@@ -110,6 +108,7 @@ def execute(
         try:
             for event in stream:
                 collector.feed(event)
+                writes.feed(event)
                 if collector.stop_reason is not None:
                     stream.stop()
         except KeyboardInterrupt:
@@ -119,6 +118,8 @@ def execute(
         finally:
             out_of_time.cancel()
             judgement.finish(result)
+            for left in writes.finish():
+                result.errors[f"cleanup: {left}"] += 1
     if collector.stop_reason is not None:
         result.stop_reason = collector.stop_reason
     elif out_of_time.fired:

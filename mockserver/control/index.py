@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 from mockserver import __version__
 from mockserver.control import actions
 from mockserver.control.actions import ControlTarget
+from mockserver.control.bodyform import BodyForm, body_form, fields_body, text
 from mockserver.control.guard import REFUSAL_KEY
 from mockserver.runtime import ApiRuntime
 from mockserver.spec.model import MISSING, Operation, Parameter
@@ -75,15 +76,6 @@ class Field:
     step: str = ""
 
 
-def text(value: Any) -> str:
-    """A spec value as a form shows it (``True`` -> ``true``), ``''`` when absent."""
-    if value is MISSING or value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
 def kind_of(schema: Mapping[str, Any]) -> str:
     """The form control a schema asks for: a table from the schema's shape."""
     if "enum" in schema:
@@ -134,7 +126,8 @@ def collection_for(parameter: str, collections: Sequence[str]) -> str | None:
     """The collection whose ids a parameter takes: ``segment_id`` <- segments, ``program-id``..."""
     key = parameter.lower().replace("-", "_")
     for name in collections:
-        singular = name[:-1] if name.endswith("s") else name
+        noun = name.split()[-1] if name.strip() else name  # "created segments": segments
+        singular = noun[:-1] if noun.endswith("s") else noun
         if f"{singular}_id" in key:
             return name
     return None
@@ -165,16 +158,22 @@ def quoted(value: str) -> str:
     return "'" + value.replace("'", "'\\''") + "'"
 
 
-def curl_line(base_url: str, operation: Operation, fields: Sequence[Field]) -> str:
+def curl_line(
+    base_url: str, operation: Operation, fields: Sequence[Field], body: BodyForm | None = None
+) -> str:
     """The request the untouched form sends (console.js builds the same line as it changes)."""
     path = operation.path
     for field in fields:
         if field.location == "path" and field.value:
             path = path.replace("{" + field.name + "}", quote(field.value, safe=""))
-    headers = [
-        f"-H {quoted(f'{f.name}: {f.value}')}" for f in fields if f.location == "header" and f.value
-    ]
-    return " ".join(["curl", *headers, quoted(base_url + path)])
+    words = ["curl"] if operation.method == "GET" else ["curl", "-X", operation.method]
+    headers = {f.name: f.value for f in fields if f.location == "header" and f.value}
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+    words += [f"-H {quoted(f'{name}: {value}')}" for name, value in headers.items()]
+    if body is not None:
+        words += ["-d", quoted(body.example if body.raw_first else fields_body(body).decode())]
+    return " ".join([*words, quoted(base_url + path)])
 
 
 def operation_view(
@@ -196,6 +195,7 @@ def operation_view(
     )
     if credential is not None:
         fields.append(credential)
+    body = None if operation.request_body is None else body_form(operation.request_body)
     return {
         "api": runtime.name,
         "operation_id": operation.operation_id,
@@ -204,29 +204,53 @@ def operation_view(
         "path": operation.path,
         "summary": operation.summary,
         "fields": fields,
+        "body": body,
         "answers": answers(operation),
-        "curl": curl_line(base_url, operation, fields),
+        "curl": curl_line(base_url, operation, fields, body),
     }
+
+
+def link_target(name: str, operations: Sequence[Mapping[str, Any]]) -> tuple[str, str] | None:
+    """``(anchor, field)`` of the Try-it form a collection's ids fill: the first operation
+    taking them, a GET first; ids the API made (a collection named ``created ...``) go first to
+    one under the path that creates them (``POST /things`` -> ``GET /things/{id}``)."""
+    made_at = tuple(f"{op['path']}/" for op in operations if op["method"] == "POST" and op["body"])
+    created = name.startswith("created ")
+    takers = [
+        (op, field.name)
+        for op in operations
+        for field in op["fields"]
+        if collection_for(field.name, [name])
+    ]
+    if not takers:
+        return None
+    op, field = min(  # the first of the best
+        takers,
+        key=lambda t: (created and not t[0]["path"].startswith(made_at), t[0]["method"] != "GET"),
+    )
+    return op["anchor"], field
+
+
+def entry(value: str) -> dict[str, str]:
+    """An inventory entry is an id, then optionally a space and a label (a created segment's
+    name): the id fills forms, both are shown."""
+    id_, _, label = value.partition(" ")
+    return {"id": id_, "label": label}
 
 
 def api_view(runtime: ApiRuntime, prefix: str, base_url: str) -> dict[str, Any]:
     spec = runtime.spec
     ids = inventory(runtime)
     operations = [operation_view(runtime, op, ids, base_url) for op in spec.operations]
-    collections = []
-    for name, values in ids.items():
-        target = next(
-            (
-                (op["anchor"], field.name)
-                for op in operations
-                for field in op["fields"]
-                if collection_for(field.name, [name])
-            ),
-            None,
-        )
-        collections.append(
-            {"name": name, "count": len(values), "ids": values[:SAMPLE_IDS], "target": target}
-        )
+    collections = [
+        {
+            "name": name,
+            "count": len(values),
+            "entries": [entry(value) for value in values[:SAMPLE_IDS]],
+            "target": link_target(name, operations),
+        }
+        for name, values in ids.items()
+    ]
     return {
         "name": runtime.name,
         "title": spec.title,
@@ -272,8 +296,10 @@ def console_context(
     refusal: str | None = None,
     token_required: bool = False,
     proxy: str | None = None,
+    clock: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """What the page shows; with a ``refusal`` only the reason (and a token prompt)."""
+    """What the page shows; with a ``refusal`` only the reason (and a token prompt). ``clock``
+    is the mock clock as ``GET /__mockserver/clock`` says it (a proxy has none)."""
     context: dict[str, Any] = {
         "version": __version__,
         "prefix": prefix,
@@ -294,15 +320,44 @@ def console_context(
             "faults": {key: fault_view(f) for key, f in faults.get("operations", {}).items()},
             "no_fault": fault_view({}),
             "base_url": base_url,
+            "clock": clock_view(clock),
         }
     return context
 
 
-def render_console(context: Mapping[str, Any]) -> str:
-    return environment().get_template("index.html").render(context)
+def clock_view(clock: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The clock to the second, and what console.js needs to keep it ticking."""
+    if clock is None:
+        return None
+    now, offset = str(clock["now"]), float(clock["offset_seconds"])
+    return {
+        "now": now[:19] + "Z" if now.endswith("Z") and len(now) > 19 else now,
+        "iso": now,
+        "frozen": "true" if clock["frozen"] else "false",
+        "mode": clock_mode(bool(clock["frozen"]), offset),
+    }
+
+
+def clock_mode(frozen: bool, offset: float) -> str:
+    """``frozen``, ``real time`` or ``real time +3600 s`` (as console.js says it)."""
+    if frozen:
+        return "frozen"
+    return f"real time {round(offset):+d} s" if round(offset) else "real time"
+
+
+#: Templates the page is made of: ``?part=data`` renders the Data section's inventory alone
+#: (console.js swaps it in after a write).
+PARTS = {"data": "inventory.html"}
+
+
+def render_console(context: Mapping[str, Any], part: str | None = None) -> str:
+    name = PARTS.get(part or "", "index.html") if context["refusal"] is None else "index.html"
+    return environment().get_template(name).render(context)
 
 
 def index_page(target: ControlTarget, request: Request, *, token_required: bool) -> str:
+    proxy = request.scope.get(PROXY_KEY)
+    refusal = request.scope.get(REFUSAL_KEY)
     return render_console(
         console_context(
             target.runtimes,
@@ -311,8 +366,10 @@ def index_page(target: ControlTarget, request: Request, *, token_required: bool)
             seed=target.seed,
             journal_size=target.state.journal.size,
             controls={"scenarios": actions.scenarios(target), "faults": actions.faults(target)},
-            refusal=request.scope.get(REFUSAL_KEY),
+            refusal=refusal,
             token_required=token_required,
-            proxy=request.scope.get(PROXY_KEY),
-        )
+            proxy=proxy,
+            clock=None if proxy or refusal else actions.clock(target),
+        ),
+        request.query_params.get("part"),
     )

@@ -1,5 +1,5 @@
-"""Where the control plane lives in the mock's app: ``/__mockserver``, behind its guard, and
-routed around the data plane's middleware."""
+"""Where the control plane lives in the mock's app: ``/__mockserver``, behind its guard (the
+app sends it past the API requests' path and its CORS step: ``app.MockApp``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 from starlette.routing import BaseRoute, Mount, Route
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.control.actions import ControlTarget
 from mockserver.control.api import control_app
@@ -45,21 +44,3 @@ def control_off_routes() -> list[BaseRoute]:
         return HTMLResponse(CONTROL_OFF_PAGE, status_code=404, headers=_HEADERS)
 
     return [Route(path, control_off, methods=["GET", "HEAD"]) for path in (PREFIX, PREFIX + "/")]
-
-
-class ControlRouter:
-    """Routes requests under ``prefix`` to ``control`` as they are, the rest to ``data``: the
-    data plane's middleware (its CORS for any origin) never wraps the control plane."""
-
-    def __init__(self, control: ASGIApp, data: ASGIApp, prefix: str = PREFIX) -> None:
-        self.prefix = prefix
-        self.directory = prefix + "/"
-        self.control = control
-        self.data = data
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = scope.get("path", "")
-        if path == self.prefix or path.startswith(self.directory):
-            await self.control(scope, receive, send)
-        else:
-            await self.data(scope, receive, send)

@@ -14,20 +14,6 @@ from urllib.parse import parse_qs
 
 from mockserver.journal.masking import Masker
 
-#: Scope key an operation's endpoint fills with ``(api, operationId)`` for the journal.
-OPERATION_KEY = "mockserver.operation"
-#: Scope keys for notes on an exchange: warnings (e.g. an unknown query parameter), spec
-#: violations (``{where, path, message}``, e.g. of a proxied answer), and who answered
-#: (``mock``, ``replay``, ``proxy``).
-WARNINGS_KEY = "mockserver.warnings"
-VIOLATIONS_KEY = "mockserver.violations"
-SOURCE_KEY = "mockserver.source"
-#: Scope key of a request's body bytes, when its operation reads one (``params/body.py``).
-BODY_KEY = "mockserver.body"
-#: Scope key the server's protocol (``mockserver.server``) sets: bytes of the request target and
-#: headers, so the recorder knows for free when an entry must be cut to --journal-entry-bytes.
-HEAD_BYTES_KEY = "mockserver.head_bytes"
-
 #: Marks the end of a cut value in the journal.
 CUT_MARK = "..."
 _CUT = CUT_MARK.encode()

@@ -1,10 +1,10 @@
 """One journal record and one log line per request, secrets masked in both.
 
-The fast path (a spec operation) calls :meth:`Recorder.record` itself; everything else (the
-control plane, unknown paths, CORS preflights) passes :class:`JournalMiddleware`, which calls
-the same method. Calls to the control API are logged but never journaled: they are not traffic.
-Per request only raw values are stored; the log line is built only when INFO is enabled, and
-ends with the request's warnings (e.g. an unknown query parameter), ``; ``-separated.
+The app's request path (and the proxy) calls :meth:`Recorder.record` with the request's
+:class:`~mockserver.exchange.Exchange`; calls to the control plane pass :class:`ControlLog`:
+logged, never journaled (they are not traffic). Per request only raw values are stored; the log
+line is built only when INFO is enabled, and ends with the request's warnings (e.g. an unknown
+query parameter), ``; ``-separated.
 """
 
 from __future__ import annotations
@@ -16,18 +16,9 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mockserver.exchange import Exchange
 from mockserver.journal.masking import Masker, log_safe
-from mockserver.journal.record import (
-    BODY_KEY,
-    CUT_MARK,
-    HEAD_BYTES_KEY,
-    OPERATION_KEY,
-    SOURCE_KEY,
-    VIOLATIONS_KEY,
-    WARNINGS_KEY,
-    Record,
-    cut_query,
-)
+from mockserver.journal.record import CUT_MARK, Record, cut_query
 from mockserver.limits import JOURNAL_ENTRY_BYTES
 from mockserver.state.base import JournalStore
 
@@ -40,14 +31,22 @@ access_log = logging.getLogger("mockserver.access")
 SHARED_VALUES = 512
 
 
-def shared(table: dict[Any, Any], value: Any) -> Any:
-    """``value``, or the equal one ``table`` already keeps."""
+def shared(table: dict[Any, Any], value: Any, kept_as: Callable[[Any], Any] = lambda v: v) -> Any:
+    """What ``table`` keeps for ``value`` (``kept_as(value)``, made once per distinct value)."""
     kept = table.get(value)
     if kept is None:
         if len(table) >= SHARED_VALUES:
             table.clear()
-        table[value] = kept = value
+        table[value] = kept = kept_as(value)
     return kept
+
+
+def measured(headers: tuple[tuple[bytes, bytes], ...]) -> tuple[tuple[Any, ...], int]:
+    """A header list and its bytes as the journal counts them (name, value, ``: `` and CRLF)."""
+    size = 4 * len(headers)
+    for name, value in headers:
+        size += len(name) + len(value)
+    return headers, size
 
 
 class Recorder:
@@ -56,47 +55,35 @@ class Recorder:
         journal: JournalStore,
         masker: Masker,
         owner: Callable[[str], str | None],
-        control_prefix: str,
         entry_bytes: int = JOURNAL_ENTRY_BYTES,
     ) -> None:
         self.journal = journal
         self.masker = masker
         self.owner = owner
-        self.control_prefix = control_prefix
-        self._control_dir = control_prefix + "/"
         #: Called with every record journaled (the pytest plugin's ``--mockserver-journal``
         #: keeps them all, whatever the journal's size and resets).
         self.taps: list[Callable[[Record], None]] = []
         #: Request bytes (target and headers) one entry keeps (``--journal-entry-bytes``).
         self.entry_bytes = entry_bytes
+        #: Header lists kept, with their size: a repeated list is measured once.
         self._headers: dict[tuple[tuple[bytes, bytes], ...], Any] = {}
         self._paths: dict[str, str] = {}
 
-    def record(self, scope: Scope, status: int, started: float) -> None:
-        """Journal (and log) one answered request; ``started`` is its ``perf_counter``."""
-        ms = (time.perf_counter() - started) * 1000
+    def record(self, exchange: Exchange, status: int) -> None:
+        """Journal and log one answered request, timed from ``exchange.started``."""
+        ms = self.log(exchange, status)
+        scope = exchange.scope
         path: str = scope["path"]
-        method: str = scope["method"]
         query: bytes = scope["query_string"]
-        warnings: tuple[str, ...] = scope.get(WARNINGS_KEY, ())
-        if access_log.isEnabledFor(logging.INFO):
-            shown = self.masker.query(query.decode("latin-1"))
-            target = log_safe(f"{path}?{shown}" if shown else path)
-            notes = "".join(f"; {warning}" for warning in warnings) if warnings else ""
-            method_shown = log_safe(method, 32)
-            fields = {"method": method_shown, "path": target, "status": status, "ms": round(ms, 1)}
-            fields["warnings"] = list(warnings)  # the fields of a line of --log-format json
-            args = (method_shown, target, status, ms, notes)
-            access_log.info("%s %s %d %.1fms%s", *args, extra=fields)
-        if path == self.control_prefix or path.startswith(self._control_dir):
-            return
-        api, operation = scope.get(OPERATION_KEY) or (self.owner(path), None)
-        headers = scope["headers"]
-        if scope.get(HEAD_BYTES_KEY, 0) > self.entry_bytes:  # set by the server, per request
-            path, query, headers, dropped = cut(path, query, headers, self.entry_bytes)
+        warnings = exchange.warnings
+        api, operation = exchange.operation or (self.owner(path), None)
+        headers, size = shared(self._headers, tuple(scope["headers"]), measured)
+        if len(path) + len(query) + size > self.entry_bytes:
+            path, query, cut_headers, dropped = cut(path, query, headers, self.entry_bytes)
+            headers = tuple(cut_headers)
             if dropped:
                 warnings = (*warnings, cut_warning(dropped, self.entry_bytes))
-        body = scope.get(BODY_KEY)
+        body = exchange.body
         if not isinstance(body, bytes):
             body = b""
         elif len(body) > self.entry_bytes:
@@ -106,20 +93,36 @@ class Recorder:
             time.time(),
             api,
             operation,
-            method,
+            scope["method"],
             shared(self._paths, path),
             query,
             status,
             ms,
-            shared(self._headers, tuple(headers)),
+            headers,
             warnings,
-            scope.get(VIOLATIONS_KEY, ()),
-            scope.get(SOURCE_KEY, "mock"),
+            exchange.violations,
+            exchange.source,
             body=body,
         )
         self.journal.append(record)
         for tap in self.taps:
             tap(record)
+
+    def log(self, exchange: Exchange, status: int) -> float:
+        """The request's access-log line (at INFO only); returns its milliseconds."""
+        ms = (time.perf_counter() - exchange.started) * 1000
+        if access_log.isEnabledFor(logging.INFO):
+            scope = exchange.scope
+            shown = self.masker.query(scope["query_string"].decode("latin-1"))
+            path = scope["path"]
+            target = log_safe(f"{path}?{shown}" if shown else path)
+            warnings = exchange.warnings
+            notes = "".join(f"; {warning}" for warning in warnings) if warnings else ""
+            method = log_safe(scope["method"], 32)
+            fields = {"method": method, "path": target, "status": status, "ms": round(ms, 1)}
+            fields["warnings"] = list(warnings)  # the fields of a line of --log-format json
+            access_log.info("%s %s %d %.1fms%s", method, target, status, ms, notes, extra=fields)
+        return ms
 
 
 def cut_warning(dropped: int, limit: int) -> str:
@@ -129,8 +132,12 @@ def cut_warning(dropped: int, limit: int) -> str:
     )
 
 
+#: How a journal entry's warning says its body was cut (``verify`` never resends such a body).
+BODY_CUT = "request body cut to"
+
+
 def body_cut_warning(dropped: int, limit: int) -> str:
-    return f"request body cut to {limit:,} bytes in the journal: {dropped:,} bytes not kept"
+    return f"{BODY_CUT} {limit:,} bytes in the journal: {dropped:,} bytes not kept"
 
 
 def cut(
@@ -164,37 +171,27 @@ def cut(
     return path, query, kept, dropped
 
 
-class JournalMiddleware:
-    """Records every answer that passes it (404/405, CORS preflights, the control plane's log)."""
+class ControlLog:
+    """One log line per call to the control plane, which the journal never keeps."""
 
     def __init__(self, app: ASGIApp, recorder: Recorder) -> None:
         self.app = app
         self.recorder = recorder
-        self.settle = recorder.journal.settles
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = time.perf_counter()
+        exchange = Exchange(scope, time.perf_counter())
         status = 500
-        done = False
 
         async def send_wrapper(message: Message) -> None:
-            nonlocal status, done
+            nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-            elif not done and not message.get("more_body", False):
-                # Recorded before the last byte leaves: a client that has its answer finds it
-                # in the journal.
-                done = True
-                self.recorder.record(scope, status, started)
-                if self.settle:
-                    await self.recorder.journal.settled()
             await send(message)
 
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
-            if not done:
-                self.recorder.record(scope, status, started)
+            self.recorder.log(exchange, status)

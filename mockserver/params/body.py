@@ -1,10 +1,10 @@
 """An operation's JSON request body: received within a bound, parsed, validated by the spec.
 
 Reading is the one asynchronous step (``receive_body``, awaited by the endpoint before the
-pipeline runs, the bytes left in the scope); decoding is synchronous like every other step of
-the pipeline (``BodyDecoder``, compiled once per operation: jsonschema-rs, ~25x the pure-Python
-validator). Errors are vendor-neutral :class:`ParamError`s located in ``body``, named by the
-JSON path of the offending value, so each API words them in its own dialect.
+pipeline runs, the bytes left in ``Exchange.body``); decoding is synchronous like every other
+step of the pipeline (``BodyDecoder``, compiled once per operation: jsonschema-rs, ~25x the
+pure-Python validator). Errors are vendor-neutral :class:`ParamError`s located in ``body``,
+named by the JSON path of the offending value, so each API words them in its own dialect.
 """
 
 from __future__ import annotations
@@ -15,13 +15,10 @@ import jsonschema_rs
 import orjson
 from starlette.types import Receive
 
-from mockserver.journal.record import BODY_KEY
 from mockserver.params.errors import ParamError
-
-__all__ = ["BODY_KEY", "TOO_LARGE", "BodyDecoder", "receive_body"]
 from mockserver.spec.model import RequestBody
 
-#: What the endpoint leaves under ``BODY_KEY`` for a body past the limit.
+#: What the endpoint leaves in ``Exchange.body`` for a body past the limit.
 TOO_LARGE = object()
 #: Errors of one body reported at most (a hostile body may hold thousands).
 MAX_ERRORS = 20
@@ -41,15 +38,16 @@ _KINDS: dict[str, tuple[str, dict[str, str]]] = {
 }
 
 
-async def receive_body(receive: Receive, limit: int) -> bytes | object:
+async def receive_body(receive: Receive, limit: int) -> bytes | object | None:
     """The request's body, or ``TOO_LARGE`` as soon as it passes ``limit`` bytes (the rest is
-    never buffered: the server discards it)."""
+    never buffered: the server discards it); ``None`` when the client leaves first (a write
+    is never answered, nor forwarded, with part of its body)."""
     chunks: list[bytes] = []
     size = 0
     while True:
         message = await receive()
         if message["type"] != "http.request":
-            break  # the client left: what came is the body
+            return None
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:

@@ -1,7 +1,8 @@
 """What the bundled spec says about one exchange: the request's and the answer's violations.
 
 The same rules as the mock: a request is decoded like the pipeline decodes it (the vendor's
-scalar grammar, the security scheme's credential, ``x-dependencies``), an answer is judged by
+scalar grammar, the security scheme's credential, ``x-dependencies``, the JSON body by the
+operation's ``requestBody`` schema), an answer is judged by
 ``conformance.validator`` in its consumer-tolerant mode (an additive change is a violation with
 ``breaking=False``). Compiled once per API.
 """
@@ -12,8 +13,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from mockserver.conformance.validator import ResponseValidator, Violation
+from mockserver.params.body import BodyDecoder
 from mockserver.params.decode import OperationDecoder, RawRequest
-from mockserver.params.errors import describe
+from mockserver.params.errors import ParamError, describe
 from mockserver.params.grammar import Grammar
 from mockserver.params.unknown import QueryNames
 from mockserver.pipeline import parse_cookies, parse_query
@@ -52,6 +54,11 @@ class ApiChecks:
             operation.operation_id: OperationDecoder(operation, grammar)
             for operation in spec.operations
         }
+        self.bodies = {
+            operation.operation_id: BodyDecoder(operation.request_body)
+            for operation in spec.operations
+            if operation.request_body is not None
+        }
         self.query_names = {
             operation.operation_id: QueryNames(operation, spec.security_schemes, grammar)
             for operation in spec.operations
@@ -83,8 +90,11 @@ class ApiChecks:
         route: Route | None,
         query_string: bytes,
         headers: Mapping[str, str],
+        body: bytes = b"",
     ) -> list[Violation]:
-        """How the request departs from the spec: its path, method, credential, parameters."""
+        """How the request departs from the spec: its path, method, credential, parameters and
+        JSON body (an operation that declares none: its body is not judged, as the mock ignores
+        it)."""
         if route is None:
             return [Violation(REQUEST, path, f"{path} is not a path of the {self.api} spec")]
         operation = route.operation
@@ -107,10 +117,10 @@ class ApiChecks:
             cookies=parse_cookies(headers.get("cookie")),
         )
         _, errors = self.decoders[operation.operation_id](raw)
-        found += [
-            Violation(REQUEST, f"{error.location}.{error.field}", describe(error))
-            for error in errors
-        ]
+        decode_body = self.bodies.get(operation.operation_id)
+        if decode_body is not None:
+            errors = [*errors, *decode_body(body)[1]]
+        found += [Violation(REQUEST, _located(error), describe(error)) for error in errors]
         for rule in operation.dependencies:
             if not any(_given(query.get(name)) for name in rule.names):
                 names = ", ".join(rule.names)
@@ -146,6 +156,13 @@ class ApiChecks:
             declared = operation.declares(status)
             return [] if declared else [Violation("status", "", f"status {status} is not declared")]
         return self.validator.violations(operation, reply, tolerant=True)
+
+
+def _located(error: ParamError) -> str:
+    """``query.min_weight``, ``body.name``; the body itself is ``body``."""
+    if error.location == "body" == error.field:
+        return "body"
+    return f"{error.location}.{error.field}"
 
 
 def _given(values: list[str] | None) -> bool:

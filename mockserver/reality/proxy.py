@@ -1,8 +1,10 @@
 """``mockserver proxy``: forward an app's requests to the real deployment and judge both sides.
 
 Every request outside ``/__mockserver`` goes to the upstream as it came (method, path, query
-bytes, end-to-end headers, body; ``Host`` rewritten) and the upstream's answer comes back
-unchanged. Both are judged against the bundled spec (``checks``): each breaking violation goes
+bytes, end-to-end headers, body - read whole within the mock's own request-body bound, else 413
+in the API's dialect; ``Host`` rewritten) and the upstream's answer comes back unchanged. Both
+are judged against the bundled spec (``checks``: the request's parameters and JSON body, the
+answer); the body is kept in the journal entry (masked when read). Each breaking violation goes
 to the exchange's journal entry, to one log line and to an ``x-mockserver-violation`` answer
 header; additive changes (the consumer-tolerant mode) are journal warnings and INFO lines. A CORS
 preflight is forwarded but not judged: it is the browser's question, not an API call.
@@ -27,9 +29,11 @@ from mockserver.conformance.validator import Violation
 from mockserver.control.index import PROXY_KEY
 from mockserver.control.mount import PREFIX
 from mockserver.crash import ContainCrashes
+from mockserver.exchange import Exchange
 from mockserver.journal.masking import Masker, Redactor, log_safe, mask_text
-from mockserver.journal.record import OPERATION_KEY, SOURCE_KEY, VIOLATIONS_KEY, WARNINGS_KEY
 from mockserver.journal.recorder import Recorder
+from mockserver.limits import MAX_REQUEST_BODY
+from mockserver.params.body import receive_body
 from mockserver.reality.cassette import CassetteWriter
 from mockserver.reality.checks import ApiChecks, shown, split
 from mockserver.reality.forward import Upstream, UpstreamAnswer, UpstreamFailure
@@ -50,33 +54,7 @@ VIOLATION_HEADER = b"x-mockserver-violation"
 #: Violation headers on one answer at most (the journal keeps them all).
 MAX_VIOLATION_HEADERS = 20
 MAX_HEADER_VALUE = 300
-#: A request body the proxy reads into memory at most (streaming is not supported).
-MAX_BODY = 16 * 1024 * 1024
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-class _BodyTooLarge(Exception):
-    pass
-
-
-class _ClientGone(Exception):
-    pass
-
-
-async def read_body(receive: Receive) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise _ClientGone
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise _BodyTooLarge
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
 
 
 def header_value(text: str) -> bytes:
@@ -101,6 +79,7 @@ class ProxyApp:
         dialect: ErrorDialect,
         recording: Recording | None = None,
         replays: Replays | None = None,
+        body_limit: int = MAX_REQUEST_BODY,
     ) -> None:
         self.api = api
         self.upstream = upstream
@@ -112,6 +91,8 @@ class ProxyApp:
         self.recording = recording
         #: A cassette loaded through the control API answers before the upstream is asked.
         self.replays = replays
+        #: The largest request body forwarded (the mock's own bound; past it, 413).
+        self.body_limit = body_limit
         self._exchange = ContainCrashes(self.exchange, self._crash)
         self._control_dir = PREFIX + "/"
 
@@ -129,41 +110,43 @@ class ProxyApp:
 
     # -- one exchange -------------------------------------------------------------------------
     async def exchange(self, scope: Scope, receive: Receive, send: Send) -> None:
-        started = time.perf_counter()
+        noted = Exchange(scope, time.perf_counter(), source="proxy")
         method: str = scope["method"]
         path: str = scope["path"]
         query: bytes = scope["query_string"]
         headers = scope["headers"]
-        scope[SOURCE_KEY] = "proxy"
-        try:
-            body = await read_body(receive)
-        except _ClientGone:
+        # A client that leaves before its body is complete has nothing forwarded: a cut write
+        # must not reach the upstream.
+        body = await receive_body(receive, self.body_limit)
+        if body is None:
             return
-        except _BodyTooLarge:
-            reply = self.dialect.error(413, f"request body over {MAX_BODY} bytes")
-            self.recorder.record(scope, reply.status, started)
+        if not isinstance(body, bytes):  # past the limit
+            message = f"request body larger than {self.body_limit} bytes"
+            reply = self.dialect.error(413, message, "body")
+            self.recorder.record(noted, reply.status)
             await send_reply(send, reply)
             return
+        noted.body = body  # the journal keeps it (masked when read)
         text_headers = first_values(headers)
         preflight = method == "OPTIONS" and "access-control-request-method" in text_headers
         route = None if preflight else self.checks.route(method, path)
         operation = route.operation if route is not None else None
         if operation is not None:
-            scope[OPERATION_KEY] = (self.api, operation.operation_id)
+            noted.operation = (self.api, operation.operation_id)
         found = (
             []
             if preflight
-            else self.checks.request_violations(method, path, route, query, text_headers)
+            else self.checks.request_violations(method, path, route, query, text_headers, body)
         )
         unknown = self.checks.unknown_query(route, query)
         if self.replays is not None and self.replays.active and operation is not None:
-            recorded = self.replays.match(self.api, scope)
+            recorded = self.replays.match(self.api, scope, body)
             if recorded is not None:
-                scope[SOURCE_KEY] = "replay"
+                noted.source = "replay"
                 self._note(
-                    scope, recorded.status, found, self._secrets(scope) if found else (), unknown
+                    noted, recorded.status, found, self._secrets(scope) if found else (), unknown
                 )
-                self.recorder.record(scope, recorded.status, started)
+                self.recorder.record(noted, recorded.status)
                 await send_reply(send, recorded, head=method == "HEAD")
                 return
         try:
@@ -171,17 +154,17 @@ class ProxyApp:
                 method, scope.get("raw_path") or path.encode(), query, headers, body
             )
         except UpstreamFailure as failure:
-            await self._failed(scope, send, failure, found, started)
+            await self._failed(noted, send, failure, found)
             return
         if operation is not None:
             found += self._answer_violations(operation, method, answer)
         secrets = self._secrets(scope) if found or self.recording else ()
-        breaking, lines = self._note(scope, answer.status, found, secrets, unknown)
+        breaking, lines = self._note(noted, answer.status, found, secrets, unknown)
         out = end_to_end(answer.headers)
         if _has_body(method, answer.status) and not any(n == b"content-length" for n, _ in out):
             out.append((b"content-length", str(len(answer.body)).encode()))
         out += [(VIOLATION_HEADER, header_value(line)) for line in lines[:MAX_VIOLATION_HEADERS]]
-        self.recorder.record(scope, answer.status, started)
+        self.recorder.record(noted, answer.status)
         await send({"type": "http.response.start", "status": answer.status, "headers": out})
         await send({"type": "http.response.body", "body": answer.body})
         if self.recording is not None:
@@ -199,18 +182,14 @@ class ProxyApp:
         )
 
     async def _failed(
-        self,
-        scope: Scope,
-        send: Send,
-        failure: UpstreamFailure,
-        found: list[Violation],
-        started: float,
+        self, noted: Exchange, send: Send, failure: UpstreamFailure, found: list[Violation]
     ) -> None:
         """No usable answer: 502/504 in the API's dialect, logged and journaled."""
+        scope = noted.scope
         message = f"upstream {failure.kind}: {failure.detail}"
         reply = self.dialect.error(failure.status, message)
-        self._note(scope, reply.status, found, self._secrets(scope) if found else ())
-        scope[WARNINGS_KEY] = (message, *scope[WARNINGS_KEY])
+        self._note(noted, reply.status, found, self._secrets(scope) if found else ())
+        noted.warnings = (message, *noted.warnings)
         log.error(
             "%s %s -> %d: %s (%s)",
             scope["method"],
@@ -219,7 +198,7 @@ class ProxyApp:
             message,
             self.upstream.base_url,
         )
-        self.recorder.record(scope, reply.status, started)
+        self.recorder.record(noted, reply.status)
         await send_reply(send, reply, head=scope["method"] == "HEAD")
 
     def _record(
@@ -255,23 +234,23 @@ class ProxyApp:
     # -- helpers ------------------------------------------------------------------------------
     def _note(
         self,
-        scope: Scope,
+        noted: Exchange,
         status: int,
         found: list[Violation],
         secrets: tuple[str, ...],
         unknown: tuple[str, ...] = (),
     ) -> tuple[list[Violation], list[str]]:
         """Violations and warnings (unknown query names, additive changes) into the journal
-        entry (scope) and the log, secrets masked; returns the breaking violations and their
-        lines (for the answer's headers)."""
+        entry (the exchange) and the log, secrets masked; returns the breaking violations and
+        their lines (for the answer's headers)."""
         breaking, additive = split(found)
         lines = [mask_text(shown(v), secrets) for v in breaking]
-        scope[VIOLATIONS_KEY] = tuple(_masked_dict(v, secrets) for v in breaking)
-        scope[WARNINGS_KEY] = (
+        noted.violations = tuple(_masked_dict(v, secrets) for v in breaking)
+        noted.warnings = (
             *unknown,
             *(f"additive change: {mask_text(shown(v), secrets)}" for v in additive),
         )
-        self._log(scope, status, lines, additive, secrets)
+        self._log(noted.scope, status, lines, additive, secrets)
         return breaking, lines
 
     def _secrets(self, scope: Scope) -> tuple[str, ...]:
@@ -346,7 +325,7 @@ def build_proxy(options: ProxyOptions, plane: MockApp) -> ProxyApp:
         api=options.api,
         upstream=Upstream(options.upstream, options.upstream_timeout),
         checks=ApiChecks(runtime.spec, runtime.vendor.grammar, runtime.checker),
-        control=plane.slow,
+        control=plane.plane,
         recorder=plane.recorder,
         masker=masker,
         dialect=runtime.dialect,

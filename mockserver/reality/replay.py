@@ -1,16 +1,21 @@
 """``serve --replay FILE``: recorded exchanges answered byte for byte, before any behaviour.
 
 A request matches a recorded exchange when its API, method (``HEAD`` also a ``GET``), path, query
-parameters (as a multiset: order and percent-encoding do not matter) and the API's identity
+parameters (as a multiset: order and percent-encoding do not matter), the API's identity
 header (``program-id``, ``Authorization``: compared as the journal masks it, so a cassette holds
-no key and any key of the same kind matches) are the same. The same request recorded several
-times is answered in recorded order, the last answer repeating. Anything else takes the usual
-way (scenarios, world data, generation). The request path checks one attribute
-(:attr:`Replays.active`) when no cassette is loaded.
+no key and any key of the same kind matches) and - for an operation that declares a request
+body - its body are the same. Bodies are compared masked as the recorder masked them
+(``mask_body``), a JSON body as its parsed value (member order and whitespace aside: the
+canonical form is the value re-serialized with sorted keys), any other body byte for byte; an
+empty body is no body. The same request recorded several times is answered in recorded order,
+the last answer repeating: a create -> get -> delete -> get session replays its 200 and then its
+404. Anything else takes the usual way (scenarios, world data, generation). The request path
+checks one attribute (:attr:`Replays.active`) when no cassette is loaded.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
-from mockserver.journal.masking import Masker
+from mockserver.journal.masking import Masker, mask_body
 from mockserver.reality.cassette import Exchange, check_exchanges, parse_cassette, read_cassette
 from mockserver.reality.checks import ApiChecks
 from mockserver.vendors.interface import Reply
@@ -28,7 +33,23 @@ if TYPE_CHECKING:
 
     from mockserver.runtime import ApiRuntime
 
-Key = tuple[str, str, str, tuple[tuple[str, str], ...], str | None]
+#: (api, method, path, query pairs, identity, body's canonical form)
+Key = tuple[str, str, str, tuple[tuple[str, str], ...], str | None, bytes | None]
+
+
+def canonical_body(body: bytes, secrets: tuple[str, ...] = ()) -> bytes | None:
+    """What of a request body a match compares: masked as a cassette holds it (credential-named
+    JSON members, the request's own secrets), a JSON body as its value with sorted keys (the
+    stdlib's parser: every integer exact, ``1`` and ``1.0`` different), other bytes as they
+    are; ``None`` for an empty body."""
+    if not body.strip():
+        return None
+    masked = mask_body(body, secrets)
+    try:
+        value = json.loads(masked)
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    except (ValueError, RecursionError):  # not JSON, or nested past any parser: the bytes
+        return masked
 
 
 @dataclass
@@ -120,18 +141,35 @@ class Replays:
         return {"exchanges": len(self.exchanges), "requests": len(self._index), "apis": by_api}
 
     # -- matching -----------------------------------------------------------------------------
-    def match(self, api: str, scope: Scope) -> Reply | None:
-        """The recorded answer to this request, or ``None``."""
+    def match(self, api: str, scope: Scope, body: object = None) -> Reply | None:
+        """The recorded answer to this request, or ``None``. ``body``: the request's body as
+        the endpoint read it (``Exchange.body``; anything but bytes - a body past the limit -
+        matches nothing, the operation refuses it)."""
         method = scope["method"]
-        query = self._query(scope["query_string"].decode("latin-1"))
+        raw_query = scope["query_string"].decode("latin-1")
+        query = self._query(raw_query)
         identity = self._identity(api, scope["headers"])
-        track = self._index.get((api, method, scope["path"], query, identity))
+        raw: object = b"" if body is None else body
+        if not isinstance(raw, bytes):
+            return None
+        compared = None
+        if raw.strip() and self._reads_body(api, method, scope["path"]):
+            compared = canonical_body(raw, self.masker.secrets(scope["headers"], raw_query))
+        track = self._index.get((api, method, scope["path"], query, identity, compared))
         if track is None and method == "HEAD":
-            track = self._index.get((api, "GET", scope["path"], query, identity))
+            track = self._index.get((api, "GET", scope["path"], query, identity, None))
         if track is None:
             return None
         with self._lock:
             return track.take()
+
+    def _reads_body(self, api: str, method: str, path: str) -> bool:
+        """Does the operation at ``method path`` declare a request body (its requests are told
+        apart by it)?"""
+        api_checks = self.checks.get(api)
+        route = api_checks.route(method, path) if api_checks is not None else None
+        operation = route.operation if route is not None else None
+        return operation is not None and operation.request_body is not None
 
     def _query(self, raw: str) -> tuple[tuple[str, str], ...]:
         return tuple(sorted(parse_qsl(self.masker.query(raw), keep_blank_values=True)))
@@ -150,4 +188,10 @@ class Replays:
         name = self.identity.get(exchange.api)
         identity = dict(exchange.headers).get(name) if name is not None else None
         query = tuple(sorted(parse_qsl(exchange.query, keep_blank_values=True)))
-        return (exchange.api, exchange.method, exchange.path, query, identity)
+        return (exchange.api, exchange.method, exchange.path, query, identity, self._body(exchange))
+
+    def _body(self, exchange: Exchange) -> bytes | None:
+        """The recorded body's canonical form, for an operation that declares a body."""
+        if not self._reads_body(exchange.api, exchange.method, exchange.path):
+            return None
+        return canonical_body(exchange.body)

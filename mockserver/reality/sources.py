@@ -8,7 +8,9 @@ Three sources, one list of :class:`Sent` requests:
 - a cassette (``mockserver proxy --record``), one exchange per line.
 
 Secrets were masked when these were written; a masked header is not sent again (``verify``
-puts the credential from the environment in its place).
+puts the credential from the environment in its place). A request body comes back as it was
+kept (a credential-named JSON member as ``***``); one the journal cut short
+(``--journal-entry-bytes``) is never sent: it would be another request.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import orjson
 from mockserver.errors import DataError
 from mockserver.journal.masking import MASK, Masker
 from mockserver.journal.record import Entry, Record, read
+from mockserver.journal.recorder import BODY_CUT
 from mockserver.reality.cassette import parse_cassette
 
 #: Recorded headers not sent again: per connection, computed by the client, or the mock's own.
@@ -54,6 +57,8 @@ class Sent:
     query: str
     headers: tuple[tuple[str, str], ...]
     body: bytes = b""
+    #: Why it must not be sent again (its body was cut in the journal); empty: it may be.
+    refusal: str = ""
 
     @property
     def label(self) -> str:
@@ -78,12 +83,19 @@ def _sent_from_entry(entry: Any, where: str) -> Sent:
     headers = entry.get("headers") or {}
     if not isinstance(headers, dict):
         raise DataError(f"{where}: headers must be an object")
+    body = entry.get("body") or ""
+    if not isinstance(body, str):
+        raise DataError(f"{where}: body must be a string")
+    warnings = entry.get("warnings") or ()
+    cut = isinstance(warnings, list) and any(str(w).startswith(BODY_CUT) for w in warnings)
     return Sent(
         api=entry.get("api"),
         method=method,
         path=path,
         query=str(entry.get("query") or ""),
         headers=tuple((str(k).lower(), str(v)) for k, v in headers.items()),
+        body=body.encode("utf-8"),
+        refusal="its body was cut in the journal (--journal-entry-bytes)" if cut else "",
     )
 
 
@@ -144,12 +156,21 @@ def fetch_journal(url: str, timeout: float) -> list[Sent]:
     return from_journal_document(document, where)
 
 
-def distinct(requests: Iterable[Sent]) -> list[tuple[Sent, int]]:
-    """Each different request once (first seen first), with how often it was made."""
-    counts: dict[Sent, int] = {}
+def distinct(
+    requests: Iterable[Sent], safe: frozenset[str] | None = None
+) -> list[tuple[Sent, int]]:
+    """Each different request once (first seen first), with how often it was made. With writes
+    sent (``safe``: the methods that change nothing), a write is never merged and identical
+    requests merge only when no write came between them: a GET before a DELETE and the same GET
+    after it are two observations, the second one's 404 included."""
+    counts: dict[tuple[int, Sent], int] = {}
+    round_ = 0
     for request in requests:
-        counts[request] = counts.get(request, 0) + 1
-    return list(counts.items())
+        if safe is not None and request.method not in safe:
+            round_ += 1  # a new round: nothing before this write merges with what follows
+        key = (round_, request)
+        counts[key] = counts.get(key, 0) + 1
+    return [(request, times) for (_, request), times in counts.items()]
 
 
 # -- writing (the pytest plugin) ---------------------------------------------------------------

@@ -3,8 +3,11 @@
 Each distinct request goes to the bundled mock (in-process, on a loopback port) and to
 ``--base-url``; the two answers are compared: status, media type, the real answer's conformance
 to the spec (consumer-tolerant: additive changes are warnings) beyond what the mock's own answer
-shows, and the shape of both JSON bodies (``shape.py``: values ignored). Exit 1 on a breaking
-difference, 0 when there are none (warnings allowed), 2 when the run cannot start.
+shows, and the shape of both JSON bodies (``shape.py``: values ignored). Requests go with their
+bodies; writes (``POST``, ``PATCH``, ``DELETE``...) only with ``--allow-writes`` - else each is
+reported refused and sent to neither side - and then in recorded order, identical reads merged
+only between two writes (``sources.distinct``). Exit 1 on a breaking difference, 0 when there
+are none (warnings allowed), 2 when the run cannot start.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from mockserver.contract.credentials import Credentials, resolve
 from mockserver.errors import DataError
 from mockserver.journal.masking import SecretText, log_safe
 from mockserver.reality.checks import ApiChecks, Route
-from mockserver.reality.fetch import Answer, Unanswered, fetch, target
+from mockserver.reality.fetch import SAFE_METHODS, Answer, Unanswered, fetch, target
 from mockserver.reality.options import VerifyOptions
 from mockserver.reality.report import Difference, OperationTally, VerifyReport
 from mockserver.reality.shape import Shape, compare
@@ -189,7 +192,7 @@ def run(
         return EXIT_USAGE
     credential = vendor(api).credential
     identity = Identity(credential.header.lower(), real_creds, mock_creds)
-    plan = distinct(chosen)
+    plan = distinct(chosen, SAFE_METHODS if options.allow_writes else None)
     pace = Pace(options.rate_limit or vendor(api).contract_pace)
     report.emit(
         f"mockserver verify: {api}: {len(chosen)} request(s), {len(plan)} distinct, from "
@@ -241,7 +244,7 @@ def compare_all(
                 target(base, sent.method, sent.path, sent.query, options.allow_writes)
                 for base in (mock.url, options.base_url)
             ]
-            refusal = next((url for url in urls if isinstance(url, str)), None)
+            refusal = sent.refusal or next((url for url in urls if isinstance(url, str)), None)
             if refusal is not None:
                 tally.refuse(sent.label, refusal, times)
                 continue

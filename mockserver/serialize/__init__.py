@@ -31,11 +31,16 @@ def json_bytes(value: Any) -> bytes:
 
 
 def decode_json(body: bytes) -> Any:
-    """orjson, or the stdlib for integers orjson cannot hold (valid JSON, e.g. an echoed page)."""
+    """orjson, or the stdlib for integers orjson cannot hold (valid JSON, e.g. an echoed page).
+    Anything neither reads is a ``ValueError``: nesting past the stdlib's recursion limit too (a
+    ``[[[...]]]`` request body would otherwise crash whoever masks or compares it)."""
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError:
-        return json.loads(body)
+        try:
+            return json.loads(body)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
 
 
 def load_yaml(text: str | bytes) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 
 from starlette.responses import Response
-from starlette.types import Send
+from starlette.types import Message, Send
 
 from mockserver.vendors.interface import Reply
 
@@ -59,14 +59,15 @@ def as_response(reply: Reply) -> Response:
     )
 
 
-async def send_reply(send: Send, reply: Reply, *, head: bool = False, extra: Headers = ()) -> None:
-    """Send ``reply`` (``head``: without its body); ``extra`` headers go last."""
+def start_of(reply: Reply) -> Message:
+    """The ``http.response.start`` message of ``reply``; its header list is the message's own
+    (a step such as CORS may add to it)."""
     wire = reply.wire
-    if wire is None:
-        headers = reply_headers(reply)
-        if extra:
-            headers += extra
-    else:
-        headers = [*wire, *extra]  # a copy: middleware (CORS) may add to the list it is sent
-    await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+    headers = reply_headers(reply) if wire is None else [*wire]
+    return {"type": "http.response.start", "status": reply.status, "headers": headers}
+
+
+async def send_reply(send: Send, reply: Reply, *, head: bool = False) -> None:
+    """Send ``reply`` (``head``: without its body)."""
+    await send(start_of(reply))
     await send({"type": "http.response.body", "body": b"" if head else reply.body})

@@ -87,17 +87,22 @@ def _parameter(raw: dict[str, Any]) -> Parameter:
     )
 
 
+def _named_examples(media: dict[str, Any]) -> dict[str, Any]:
+    """A media type's ``examples`` by name, their values only."""
+    return {
+        name: example["value"]
+        for name, example in (media.get("examples") or {}).items()
+        if isinstance(example, dict) and "value" in example
+    }
+
+
 def _response(status: str, raw: dict[str, Any]) -> ResponseSpec:
     content = {
         media: MediaSpec(
             schema=body.get("schema"),
             # Documentation-only examples (``x-documented-examples``) are never read: served
             # examples are the named ``examples``, as in Prism.
-            examples={
-                name: example["value"]
-                for name, example in (body.get("examples") or {}).items()
-                if isinstance(example, dict) and "value" in example
-            },
+            examples=_named_examples(body),
         )
         for media, body in (raw.get("content") or {}).items()
     }
@@ -118,7 +123,12 @@ def _request_body(raw: dict[str, Any] | None, document: dict[str, Any]) -> Reque
     media = (raw.get("content") or {}).get("application/json")
     if media is None:
         return None
-    return RequestBody(schema=media.get("schema") or {}, required=bool(raw.get("required")))
+    examples = _named_examples(media)
+    if "example" in media:
+        examples.setdefault("example", media["example"])
+    return RequestBody(
+        schema=media.get("schema") or {}, required=bool(raw.get("required")), examples=examples
+    )
 
 
 def _operations(api: str, document: dict[str, Any]) -> list[Operation]:

@@ -61,6 +61,8 @@ class RequestBody:
 
     schema: dict[str, Any]
     required: bool = False
+    #: The spec's named examples (``example`` alone is named ``example``): the console's start.
+    examples: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

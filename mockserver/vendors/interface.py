@@ -126,7 +126,9 @@ class Backend:
         return None
 
     def inventory(self) -> Mapping[str, Sequence[str]]:
-        """The ids of each collection in service, for the console's index page."""
+        """The ids of each collection in service, for the console's index page. An entry is an
+        id, optionally followed by a space and a label (a created segment's name); a collection
+        named ``created ...`` holds what the API's writes made."""
         return {}
 
     def describe(self) -> str:

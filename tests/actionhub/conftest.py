@@ -1,33 +1,26 @@
-"""ActionHub test helpers: an in-process app per data version and a direct handler caller."""
+"""ActionHub test helpers: the mock in process (ActionHub only) and a direct handler caller."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from typing import Any
 
 import httpx
 import pytest
 
-from mockserver.app import build_app
-from mockserver.config import ServeConfig
 from mockserver.vendors.interface import Call
+from tests.harness import asgi_request, mock_app
 
 
-class Served:
-    """One mock app serving ActionHub only, with a synchronous request helper."""
+class ActionHubApp:
+    """One mock app serving ActionHub only, in process, with a synchronous request helper."""
 
     def __init__(self, **config: Any) -> None:
-        self.app = build_app(ServeConfig(apis=("actionhub",), validate_responses=True, **config))
+        self.app = mock_app(apis=("actionhub",), validate_responses=True, **config)
         self.runtime = self.app.runtimes["actionhub"]
 
     def get(self, url: str, headers: Mapping[str, str] | None = None) -> httpx.Response:
-        async def fetch() -> httpx.Response:
-            transport = httpx.ASGITransport(app=self.app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://mock") as client:
-                return await client.get(url, headers=headers)
-
-        return asyncio.run(fetch())
+        return asgi_request(self.app, "GET", url, base_url="http://mock", headers=headers)
 
     def call(self, operation_id: str, program: str = "demo", **params: Any) -> bytes:
         """Run a handler directly with decoded parameters (defaults from the spec)."""
@@ -51,5 +44,5 @@ class Served:
 
 
 @pytest.fixture(scope="session")
-def served() -> Served:
-    return Served()
+def actionhub_app() -> ActionHubApp:
+    return ActionHubApp()

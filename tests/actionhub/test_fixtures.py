@@ -10,7 +10,7 @@ import yaml
 from mockserver.cli import main
 from mockserver.errors import LimitError
 from mockserver.vendors.actionhub.fixtures import FixtureError, load_programs
-from tests.actionhub.conftest import Served
+from tests.actionhub.conftest import ActionHubApp
 
 GOOD = {
     "program": "tiny",
@@ -53,16 +53,18 @@ def broken(**changes):
 
 def test_explicit_program_serves_exactly_its_rows(tmp_path):
     write(tmp_path, GOOD)
-    served = Served(fixtures_dir=tmp_path)
+    actionhub = ActionHubApp(fixtures_dir=tmp_path)
     tiny = {"program-id": "tiny"}
     assert (
-        served.get("/segment?labels=cat-a&min_weight=0", tiny).text == "alice\nbob\ncarol-long-id\n"
+        actionhub.get("/segment?labels=cat-a&min_weight=0", tiny).text
+        == "alice\nbob\ncarol-long-id\n"
     )
     assert (
-        served.get("/segment?labels=brand-b&action_types=purchase", tiny).text == "carol-long-id\n"
+        actionhub.get("/segment?labels=brand-b&action_types=purchase", tiny).text
+        == "carol-long-id\n"
     )
-    assert served.get("/segment?labels=cat-a&segment_type=base", tiny).text == "alice\n"
-    body = served.get("/segments?segment_basis=labels&min_weight=0", tiny).json()
+    assert actionhub.get("/segment?labels=cat-a&segment_type=base", tiny).text == "alice\n"
+    body = actionhub.get("/segments?segment_basis=labels&min_weight=0", tiny).json()
     assert [
         (i["segment_basis_id"], i["action_type"], i["user_count"], i["strength"])
         for i in body["items"]
@@ -148,7 +150,7 @@ def test_users_option_is_bounded(users, capsys):
 
 
 def test_users_option_sets_generated_volume():
-    small = Served(vendor_options={"actionhub": {"users": 50, "recommendations_per_user": 3}})
+    small = ActionHubApp(vendor_options={"actionhub": {"users": 50, "recommendations_per_user": 3}})
     world = small.runtime.backend.programs.get("anything").world
     assert len(world.users) == 50 and len(world.recommendations) <= 150
     demo = small.runtime.backend.programs.get("demo").world

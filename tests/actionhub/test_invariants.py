@@ -12,10 +12,10 @@ WEIGHTS = st.integers(0, 100).map(lambda n: n / 100)
 SETTINGS = settings(max_examples=12, deadline=None, derandomize=True)
 
 
-def every_item(served, program, **params):
+def every_item(actionhub, program, **params):
     items, page = [], 1
     while True:
-        body = served.segments(program=program, page=page, size=100, **params)
+        body = actionhub.segments(program=program, page=page, size=100, **params)
         items += body["items"]
         if len(items) >= body["total"]:
             return items
@@ -30,14 +30,18 @@ def every_item(served, program, **params):
     min_weight=WEIGHTS,
 )
 def test_every_segment_count_is_the_size_of_its_segment(
-    served, program, basis, segment_type, min_weight
+    actionhub_app, program, basis, segment_type, min_weight
 ):
     items = every_item(
-        served, program, segment_basis=basis, segment_type=segment_type, min_weight=min_weight
+        actionhub_app,
+        program,
+        segment_basis=basis,
+        segment_type=segment_type,
+        min_weight=min_weight,
     )
     assert items or min_weight > 0.9
     for item in items:
-        ids = served.segment(
+        ids = actionhub_app.segment(
             program=program,
             **{"asset_ids" if basis == "assets" else "labels": item["segment_basis_id"]},
             action_types=item["action_type"],
@@ -57,25 +61,29 @@ def test_every_segment_count_is_the_size_of_its_segment(
     high=WEIGHTS,
 )
 def test_growth_is_base_union_discovery_and_higher_weight_is_a_subset(
-    served, program, basis, picks, match_type, low, high
+    actionhub_app, program, basis, picks, match_type, low, high
 ):
-    catalog = served.runtime.backend.programs.get(program).world.catalog
+    catalog = actionhub_app.runtime.backend.programs.get(program).world.catalog
     ids = catalog.ids(basis[:-1])
     key = "asset_ids" if basis == "assets" else "labels"
     criteria = {key: ",".join(ids[p % len(ids)] for p in picks), "match_type": match_type}
     if match_type == "any":
-        growth = set(served.segment(program=program, **criteria, min_weight=low))
-        base = set(served.segment(program=program, **criteria, segment_type="base", min_weight=low))
+        growth = set(actionhub_app.segment(program=program, **criteria, min_weight=low))
+        base = set(
+            actionhub_app.segment(program=program, **criteria, segment_type="base", min_weight=low)
+        )
         discovery = set(
-            served.segment(program=program, **criteria, segment_type="discovery", min_weight=low)
+            actionhub_app.segment(
+                program=program, **criteria, segment_type="discovery", min_weight=low
+            )
         )
         assert growth == base | discovery
     low, high = sorted((low, high))
     for segment_type in ("growth", "base", "discovery"):
-        at_low = served.segment(
+        at_low = actionhub_app.segment(
             program=program, **criteria, segment_type=segment_type, min_weight=low
         )
-        at_high = served.segment(
+        at_high = actionhub_app.segment(
             program=program, **criteria, segment_type=segment_type, min_weight=high
         )
         assert set(at_high) <= set(at_low)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mockserver.vendors.actionhub.model import threshold
-from tests.actionhub.conftest import Served
+from tests.actionhub.conftest import ActionHubApp
 from tests.actionhub.oracle import ranked
 from tests.actionhub.oracle import segment as naive_segment
 
@@ -23,12 +23,12 @@ ITEM_KEYS = {
 }
 
 
-def demo(served):
-    return served.runtime.backend.programs.get("demo")
+def demo(actionhub):
+    return actionhub.runtime.backend.programs.get("demo")
 
 
-def test_segment_is_sorted_unique_plain_text(served):
-    response = served.get("/segment?labels=cat-tents,brand-altura,cat-tents", PROGRAM)
+def test_segment_is_sorted_unique_plain_text(actionhub_app):
+    response = actionhub_app.get("/segment?labels=cat-tents,brand-altura,cat-tents", PROGRAM)
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/plain; charset=utf-8"
     lines = response.text.split("\n")
@@ -37,55 +37,60 @@ def test_segment_is_sorted_unique_plain_text(served):
     assert ids == sorted(set(ids))
 
 
-def test_empty_segment_is_200_with_empty_body(served):
-    response = served.get("/segment?asset_ids=no-such-asset", PROGRAM)
+def test_empty_segment_is_200_with_empty_body(actionhub_app):
+    response = actionhub_app.get("/segment?asset_ids=no-such-asset", PROGRAM)
     assert (response.status_code, response.content) == (200, b"")
 
 
-def test_asset_ids_take_precedence_over_labels(served):
-    both = served.segment(asset_ids="sku-10001", labels="cat-tents")
-    assert both == served.segment(asset_ids="sku-10001")
-    assert both != served.segment(labels="cat-tents")
+def test_asset_ids_take_precedence_over_labels(actionhub_app):
+    both = actionhub_app.segment(asset_ids="sku-10001", labels="cat-tents")
+    assert both == actionhub_app.segment(asset_ids="sku-10001")
+    assert both != actionhub_app.segment(labels="cat-tents")
 
 
-def test_match_type_any_is_union_all_is_intersection(served):
-    a, b = set(served.segment(labels="cat-tents")), set(served.segment(labels="brand-altura"))
+def test_match_type_any_is_union_all_is_intersection(actionhub_app):
+    a, b = (
+        set(actionhub_app.segment(labels="cat-tents")),
+        set(actionhub_app.segment(labels="brand-altura")),
+    )
     assert a & b and a - b
-    assert set(served.segment(labels="cat-tents,brand-altura")) == a | b
-    assert set(served.segment(labels="cat-tents,brand-altura", match_type="all")) == a & b
-    assert served.segment(labels="cat-tents,unknown", match_type="all") == []
-    assert set(served.segment(labels="cat-tents,unknown")) == a
+    assert set(actionhub_app.segment(labels="cat-tents,brand-altura")) == a | b
+    assert set(actionhub_app.segment(labels="cat-tents,brand-altura", match_type="all")) == a & b
+    assert actionhub_app.segment(labels="cat-tents,unknown", match_type="all") == []
+    assert set(actionhub_app.segment(labels="cat-tents,unknown")) == a
 
 
-def test_explicit_fixture_rows_min_weight_is_inclusive(served):
+def test_explicit_fixture_rows_min_weight_is_inclusive(actionhub_app):
     # demo.yaml: u_vip_grace has sku-10003 add_to_cart at exactly 0.5, from history.
     criteria = {"asset_ids": "sku-10003", "action_types": "add_to_cart", "segment_type": "base"}
-    assert "u_vip_grace" in served.segment(**criteria, min_weight=0.5)
-    assert "u_vip_grace" not in served.segment(**criteria, min_weight=0.5001)
+    assert "u_vip_grace" in actionhub_app.segment(**criteria, min_weight=0.5)
+    assert "u_vip_grace" not in actionhub_app.segment(**criteria, min_weight=0.5001)
 
 
-def test_action_types_filter_and_segment_type(served):
-    purchase = served.segment(asset_ids="sku-10001", action_types="purchase", min_weight=0.9)
+def test_action_types_filter_and_segment_type(actionhub_app):
+    purchase = actionhub_app.segment(asset_ids="sku-10001", action_types="purchase", min_weight=0.9)
     assert {"u_vip_ada", "u_vip_grace"} <= set(purchase)
-    assert "u_vip_grace" not in served.segment(asset_ids="sku-10001", action_types="view")
-    base = served.segment(asset_ids="sku-10001", action_types="purchase", segment_type="base")
-    discovery = served.segment(
+    assert "u_vip_grace" not in actionhub_app.segment(asset_ids="sku-10001", action_types="view")
+    base = actionhub_app.segment(
+        asset_ids="sku-10001", action_types="purchase", segment_type="base"
+    )
+    discovery = actionhub_app.segment(
         asset_ids="sku-10001", action_types="purchase", segment_type="discovery"
     )
     assert "u_vip_ada" in base and "u_vip_ada" not in discovery  # history: true
     assert "u_vip_grace" in discovery and "u_vip_grace" not in base
-    assert served.segment(asset_ids="sku-10001", action_types="nope") == []
+    assert actionhub_app.segment(asset_ids="sku-10001", action_types="nope") == []
 
 
 @pytest.mark.parametrize("basis", ["asset", "label"])
 @pytest.mark.parametrize("segment_type", ["growth", "base", "discovery"])
-def test_segments_agree_with_the_naive_model(served, basis, segment_type):
-    world = demo(served).world
+def test_segments_agree_with_the_naive_model(actionhub_app, basis, segment_type):
+    world = demo(actionhub_app).world
     names = dict(zip(world.catalog.ids(basis), world.catalog.names(basis), strict=True))
     expected = ranked(world, basis, segment_type, 0.6)
     items = []
     for page in range(1, len(expected) // 100 + 2):
-        body = served.segments(
+        body = actionhub_app.segments(
             segment_basis=f"{basis}s",
             segment_type=segment_type,
             min_weight=0.6,
@@ -102,84 +107,84 @@ def test_segments_agree_with_the_naive_model(served, basis, segment_type):
     assert {(i["segment_type"], i["min_weight"]) for i in items} == {(segment_type, 0.6)}
 
 
-def test_pagination_like_fastapi_pagination(served):
-    first = served.get("/segments?size=7", PROGRAM).json()
+def test_pagination_like_fastapi_pagination(actionhub_app):
+    first = actionhub_app.get("/segments?size=7", PROGRAM).json()
     assert (first["page"], first["size"], len(first["items"])) == (1, 7, 7)
     last_page = -(-first["total"] // 7)
-    past = served.get(f"/segments?size=7&page={last_page + 1}", PROGRAM).json()
+    past = actionhub_app.get(f"/segments?size=7&page={last_page + 1}", PROGRAM).json()
     assert past == {"items": [], "total": first["total"], "page": last_page + 1, "size": 7}
-    last = served.get(f"/segments?size=7&page={last_page}", PROGRAM).json()
+    last = actionhub_app.get(f"/segments?size=7&page={last_page}", PROGRAM).json()
     assert 1 <= len(last["items"]) <= 7
-    default = served.get("/segments", PROGRAM).json()
+    default = actionhub_app.get("/segments", PROGRAM).json()
     assert (default["page"], default["size"], default["items"][:7]) == (1, 50, first["items"])
 
 
-def test_min_weight_is_echoed_as_a_number(served):
-    response = served.get("/segments?min_weight=0&segment_basis=assets", PROGRAM)
+def test_min_weight_is_echoed_as_a_number(actionhub_app):
+    response = actionhub_app.get("/segments?min_weight=0&segment_basis=assets", PROGRAM)
     assert response.json()["items"]
     assert b'"min_weight":0.0}' in response.content and b'"min_weight":0}' not in response.content
 
 
 def test_segment_answers_are_cached_and_force_refresh_recomputes():
-    served = Served()
-    program = served.runtime.backend.programs.get("demo")
-    fresh = served.get("/segment?labels=cat-tents", PROGRAM).content
+    actionhub = ActionHubApp()
+    program = actionhub.runtime.backend.programs.get("demo")
+    fresh = actionhub.get("/segment?labels=cat-tents", PROGRAM).content
     key = ("label", ("cat-tents",), None, False, "growth", threshold(0.5))
     assert program.segment_bodies.get(key) == fresh
     program.segment_bodies.put(key, b"stale\n")
     # Spelled otherwise, the same segment misses the engine's answer memo and hits this cache.
-    assert served.get("/segment?labels=cat-tents&min_weight=0.5", PROGRAM).content == b"stale\n"
-    refreshed = served.get("/segment?labels=cat-tents&force_refresh=true", PROGRAM)
+    assert actionhub.get("/segment?labels=cat-tents&min_weight=0.5", PROGRAM).content == b"stale\n"
+    refreshed = actionhub.get("/segment?labels=cat-tents&force_refresh=true", PROGRAM)
     assert refreshed.content == fresh
-    assert served.get("/segment?labels=cat-tents&segment_type=growth", PROGRAM).content == fresh
+    assert actionhub.get("/segment?labels=cat-tents&segment_type=growth", PROGRAM).content == fresh
 
 
 def test_segments_pages_are_cached_and_force_refresh_recomputes():
-    served = Served()
-    program = served.runtime.backend.programs.get("demo")
-    fresh = served.get("/segments?size=3", PROGRAM).content
+    actionhub = ActionHubApp()
+    program = actionhub.runtime.backend.programs.get("demo")
+    fresh = actionhub.get("/segments?size=3", PROGRAM).content
     key = ("label", "growth", repr(0.5), 1, 3)
     assert program.pages.get(key) == fresh
     program.pages.put(key, b'{"items":[],"total":0,"page":1,"size":3}')
-    assert served.get("/segments?size=3&page=1", PROGRAM).json()["total"] == 0  # memo missed
-    assert served.get("/segments?size=3&force_refresh=1", PROGRAM).content == fresh
+    assert actionhub.get("/segments?size=3&page=1", PROGRAM).json()["total"] == 0  # memo missed
+    assert actionhub.get("/segments?size=3&force_refresh=1", PROGRAM).content == fresh
 
 
 def test_new_data_version_starts_with_fresh_caches():
-    served = Served()
-    program = served.runtime.backend.programs.get("demo")
+    actionhub = ActionHubApp()
+    program = actionhub.runtime.backend.programs.get("demo")
     key = ("label", ("cat-tents",), None, False, "growth", threshold(0.5))
     program.segment_bodies.put(key, b"stale\n")
-    runtime = served.runtime
+    runtime = actionhub.runtime
     runtime.install(runtime.vendor.build(runtime.options))
-    assert served.get("/segment?labels=cat-tents", PROGRAM).content != b"stale\n"
+    assert actionhub.get("/segment?labels=cat-tents", PROGRAM).content != b"stale\n"
 
 
-def test_any_program_id_answers_from_a_deterministic_world(served):
+def test_any_program_id_answers_from_a_deterministic_world(actionhub_app):
     acme = {"program-id": "acme-retail"}
-    body = served.get("/segments?size=100", acme).json()
+    body = actionhub_app.get("/segments?size=100", acme).json()
     assert body["total"] > 0
     first = body["items"][0]
     url = f"/segment?labels={first['segment_basis_id']}&action_types={first['action_type']}"
-    assert len(served.get(url, acme).text.splitlines()) == first["user_count"]
-    again = Served()
+    assert len(actionhub_app.get(url, acme).text.splitlines()) == first["user_count"]
+    again = ActionHubApp()
     assert (
         again.get("/segments?size=100", acme).content
-        == served.get("/segments?size=100", acme).content
+        == actionhub_app.get("/segments?size=100", acme).content
     )
     assert (
-        served.get("/segments", {"program-id": "other"}).content
-        != served.get("/segments", acme).content
+        actionhub_app.get("/segments", {"program-id": "other"}).content
+        != actionhub_app.get("/segments", acme).content
     )
-    reseeded = Served(seed=7)
-    assert reseeded.get("/segments", acme).content != served.get("/segments", acme).content
+    reseeded = ActionHubApp(seed=7)
+    assert reseeded.get("/segments", acme).content != actionhub_app.get("/segments", acme).content
 
 
-def test_segment_matches_the_naive_model_over_random_criteria(served):
+def test_segment_matches_the_naive_model_over_random_criteria(actionhub_app):
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    world = demo(served).world
+    world = demo(actionhub_app).world
     catalog = world.catalog
 
     @settings(max_examples=40, deadline=None, derandomize=True)
@@ -204,6 +209,6 @@ def test_segment_matches_the_naive_model_over_random_criteria(served):
         expected = naive_segment(
             world, basis, list(dict.fromkeys(items)), actions, match_all, segment_type, min_weight
         )
-        assert served.segment(**params) == expected
+        assert actionhub_app.segment(**params) == expected
 
     check()

@@ -6,7 +6,6 @@ Each request goes to our mock and to a reference FastAPI app declaring the same 
 
 from __future__ import annotations
 
-import asyncio
 from urllib.parse import quote
 
 import httpx
@@ -16,19 +15,19 @@ from pydantic import TypeAdapter, ValidationError
 from mockserver.params.decode import scalar_decoder
 from mockserver.params.errors import Invalid
 from mockserver.vendors.actionhub.grammar import PYDANTIC
+from tests.actionhub.conftest import ActionHubApp
 from tests.actionhub.reference import app as reference_app
+from tests.harness import asgi_request
 
 PROGRAM = {"program-id": "demo"}
 ANY = "labels=cat-tents&"
 
 
-def both(url: str, headers: dict[str, str], served) -> tuple[httpx.Response, httpx.Response]:
-    async def fetch() -> httpx.Response:
-        transport = httpx.ASGITransport(app=reference_app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://ref") as client:
-            return await client.get(url, headers=headers)
-
-    return served.get(url, headers), asyncio.run(fetch())
+def both(
+    url: str, headers: dict[str, str], actionhub: ActionHubApp
+) -> tuple[httpx.Response, httpx.Response]:
+    reference = asgi_request(reference_app, "GET", url, base_url="http://ref", headers=headers)
+    return actionhub.get(url, headers), reference
 
 
 def q(value: str) -> str:
@@ -95,17 +94,17 @@ CASES: list[tuple[str, dict[str, str]]] = [
 
 
 @pytest.mark.parametrize(("url", "headers"), CASES)
-def test_answers_like_fastapi(served, url, headers):
-    ours, reference = both(url, headers, served)
+def test_answers_like_fastapi(actionhub_app, url, headers):
+    ours, reference = both(url, headers, actionhub_app)
     assert ours.status_code == reference.status_code
     if reference.status_code == 422:
         assert ours.headers["content-type"] == "application/json"
         assert ours.json() == reference.json()
 
 
-def test_several_errors_are_all_reported_in_fastapi_order(served):
+def test_several_errors_are_all_reported_in_fastapi_order(actionhub_app):
     url = "/segments?segment_type=y&min_weight=2&page=0&size=101&segment_basis=x"
-    ours, _ = both(url, {}, served)
+    ours, _ = both(url, {}, actionhub_app)
     assert [tuple(e["loc"]) for e in ours.json()["detail"]] == [
         ("query", "page"),
         ("query", "size"),

@@ -17,7 +17,7 @@ from mockserver.vendors.actionhub.world import (
     rng_for,
     roster,
 )
-from tests.actionhub.conftest import Served
+from tests.actionhub.conftest import ActionHubApp
 from tests.actionhub.oracle import ranked
 
 
@@ -96,15 +96,15 @@ def test_named_users_merge_with_generated_ones_in_id_order():
 
 @pytest.mark.parametrize("volume", [{"users": 0}, {"recommendations_per_user": 0}])
 def test_a_world_without_recommendations_answers_empty(volume):
-    served = Served(vendor_options={"actionhub": volume})
+    actionhub = ActionHubApp(vendor_options={"actionhub": volume})
     headers = {"program-id": "empty-shop"}
     for basis in ("labels", "assets"):
         for segment_type in ("growth", "base", "discovery"):
             url = f"/segments?segment_basis={basis}&segment_type={segment_type}&page=2&size=7"
-            response = served.get(url, headers)
+            response = actionhub.get(url, headers)
             assert response.status_code == 200
             assert response.json() == {"items": [], "total": 0, "page": 2, "size": 7}
-    assert served.get("/segment?labels=col-bestsellers", headers).content == b""
+    assert actionhub.get("/segment?labels=col-bestsellers", headers).content == b""
 
 
 @pytest.mark.parametrize("basis", ["asset", "label"])
@@ -112,14 +112,16 @@ def test_a_world_without_recommendations_answers_empty(volume):
 def test_generated_segments_agree_with_the_naive_model(basis, segment_type):
     """Counts and strengths of every segment of a generated world (labels of several assets
     per user: the growth overlap of base and discovery is exercised)."""
-    served = Served(vendor_options={"actionhub": {"users": 400, "recommendations_per_user": 30}})
-    program = served.runtime.backend.programs.get("overlap-shop")
+    actionhub = ActionHubApp(
+        vendor_options={"actionhub": {"users": 400, "recommendations_per_user": 30}}
+    )
+    program = actionhub.runtime.backend.programs.get("overlap-shop")
     assert program.index.postings("label", "growth").overlap.bounds[-1] > 0  # users in both
     world = program.world
     expected = ranked(world, basis, segment_type, 0.35)
     items = []
     for page in range(1, len(expected) // 100 + 2):
-        body = served.segments(
+        body = actionhub.segments(
             program="overlap-shop",
             segment_basis=f"{basis}s",
             segment_type=segment_type,

@@ -13,9 +13,9 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from mockserver.config import ServeConfig
 from mockserver.testing import LiveServer
 from tests.browser.chrome import MISSING, chromium, find_chromium, network_requests, viewport
+from tests.harness import live_server
 
 CONSOLE = "/__mockserver/"
 WAIT = 10  # seconds a condition may take; the live-journal test uses its own 2 s
@@ -30,8 +30,8 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def console_server() -> Iterator[LiveServer]:
-    with LiveServer(ServeConfig(validate_responses=True)) as server:
+def live_console() -> Iterator[LiveServer]:
+    with live_server(validate_responses=True) as server:
         yield server
 
 
@@ -103,8 +103,9 @@ class Console:
         ]
 
 
-#: Background reads the page makes on its own: the journal poll and the scenario refresh.
-POLLS = {("GET", CONSOLE + "requests"), ("GET", CONSOLE + "scenarios")}
+#: Background reads the page makes on its own: the journal poll, the scenario refresh and the
+#: clock read after a reset.
+POLLS = {("GET", CONSOLE + "requests"), ("GET", CONSOLE + "scenarios"), ("GET", CONSOLE + "clock")}
 
 
 def control_api(server: Any, method: str, endpoint: str, **params: Any) -> Any:
@@ -132,6 +133,6 @@ def console_of(browser: Any, server: Any) -> Iterator[Console]:
 
 
 @pytest.fixture()
-def page(browser: Any, console_server: LiveServer) -> Iterator[Console]:
-    with console_of(browser, console_server) as console:
+def page(browser: Any, live_console: LiveServer) -> Iterator[Console]:
+    with console_of(browser, live_console) as console:
         yield console

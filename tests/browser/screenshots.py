@@ -13,10 +13,9 @@ import httpx
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from mockserver.config import ServeConfig
-from mockserver.testing import LiveServer
 from tests.browser.chrome import chromium, viewport
 from tests.conftest import AUTH, PROGRAM
+from tests.harness import live_server
 
 SIZES = {"console-1280.png": (1280, 900), "console-390.png": (390, 844)}
 
@@ -52,7 +51,7 @@ def shoot(driver: Any, base_url: str, path: Path, width: int, height: int) -> No
 
 def main(target: Path) -> None:
     target.mkdir(parents=True, exist_ok=True)
-    with LiveServer(ServeConfig()) as server, chromium() as driver:
+    with live_server() as server, chromium() as driver:
         for name, (width, height) in SIZES.items():
             shoot(driver, server.url, target / name, width, height)
 

@@ -29,7 +29,7 @@ def send(page, block):
     return status, json.loads(page.find(".answer .body", block).text)
 
 
-def test_try_it_form_sends_the_request_and_renders_the_answer(page, console_server):
+def test_try_it_form_sends_the_request_and_renders_the_answer(page, live_console):
     block = page.operation("actionhub", "get_segments_segments_get")
     assert page.field(block, "program-id").get_attribute("value") == "demo"  # identity prefilled
     Select(page.field(block, "segment_basis")).select_by_visible_text("assets")  # enum: a select
@@ -44,9 +44,9 @@ def test_try_it_form_sends_the_request_and_renders_the_answer(page, console_serv
     curl = page.find(".curl", block).text
     assert curl == (
         f"curl -H 'program-id: demo' "
-        f"'{console_server.url}/segments?segment_basis=assets&force_refresh=true&size=3'"
+        f"'{live_console.url}/segments?segment_basis=assets&force_refresh=true&size=3'"
     )
-    sent = control_api(console_server, "GET", "requests", path="/segments")["requests"][-1]
+    sent = control_api(live_console, "GET", "requests", path="/segments")["requests"][-1]
     assert sent["headers"]["program-id"] == "demo"
     assert sent["params"] == {
         "segment_basis": ["assets"],
@@ -55,7 +55,7 @@ def test_try_it_form_sends_the_request_and_renders_the_answer(page, console_serv
     }
 
 
-def test_array_parameters_are_repeatable_inputs(page, console_server):
+def test_array_parameters_are_repeatable_inputs(page, live_console):
     links = page.find_all('#data a[data-fill="segment_id"]')[:2]
     ids = [link.get_attribute("data-value") for link in links]
     block = page.operation("sendgrid", "ListSegment")
@@ -65,12 +65,12 @@ def test_array_parameters_are_repeatable_inputs(page, console_server):
     status, body = send(page, block)
     assert status.startswith("200")
     assert sorted(s["id"] for s in body["results"]) == sorted(ids)
-    sent = control_api(console_server, "GET", "requests", path=SEGMENTS)["requests"][-1]
+    sent = control_api(live_console, "GET", "requests", path=SEGMENTS)["requests"][-1]
     assert sent["params"] == {"ids": ids}
     assert "Bearer SG." in page.find(".curl", block).text  # the SendGrid-shaped key
 
 
-def test_error_answers_render_like_successes(page, console_server):
+def test_error_answers_render_like_successes(page, live_console):
     block = page.operation("sendgrid", "GetSegment")
     segment_id = page.field(block, "segment_id")
     segment_id.clear()
@@ -91,7 +91,7 @@ def test_error_answers_render_like_successes(page, console_server):
     assert status.startswith("503") and "detail" in body
 
 
-def test_a_data_id_fills_try_it(page, console_server):
+def test_a_data_id_fills_try_it(page, live_console):
     link = page.find('#data a[data-fill="segment_id"]:nth-of-type(2)')
     wanted = link.get_attribute("data-value")
     link.click()
@@ -116,25 +116,25 @@ def test_keyboard_alone_sends_a_request(page):
     page.wait(lambda d: len(json.loads(page.find(".answer .body", block).text)["items"]) == 1)
 
 
-def test_scenario_set_on_the_page_changes_the_next_api_answer(page, console_server):
+def test_scenario_set_on_the_page_changes_the_next_api_answer(page, live_console):
     form = page.find('form.scenario[data-key="sendgrid/ListSegment"]')
     Select(page.find("select[name=answer]", form)).select_by_value("code=503")
     page.find("input[name=times]", form).send_keys("1")
     page.find("button[type=submit]", form).click()
     page.wait(lambda d: page.find("output", form).text == "code 503, next 1")
 
-    with httpx.Client(base_url=console_server.url, headers=AUTH) as client:
+    with httpx.Client(base_url=live_console.url, headers=AUTH) as client:
         assert client.get(SEGMENTS).status_code == 503
         assert client.get(SEGMENTS).status_code == 200  # only once
     page.wait(lambda d: page.find("output", form).text == "")  # the page saw it used up
 
 
-def test_an_operations_fault_set_on_the_page_fails_that_operation_alone(page, console_server):
+def test_an_operations_fault_set_on_the_page_fails_that_operation_alone(page, live_console):
     form = page.find('form.fault[data-key="sendgrid/ListSegment"]')
     page.find("input[name=error_rate]", form).send_keys("1")
     page.find("button[type=submit]", form).click()
     page.notice_says("PUT /faults/sendgrid/ListSegment: done")
-    with httpx.Client(base_url=console_server.url, headers=AUTH) as client:
+    with httpx.Client(base_url=live_console.url, headers=AUTH) as client:
         assert client.get(SEGMENTS).status_code in (500, 503)
         segment = page.find('#data a[data-fill="segment_id"]').get_attribute("data-value")
         assert client.get(f"{SEGMENTS}/{segment}").status_code == 200  # another operation
@@ -144,11 +144,11 @@ def test_an_operations_fault_set_on_the_page_fails_that_operation_alone(page, co
     assert page.find("input[name=error_rate]", form).get_attribute("value") == "1"
     page.find('#faults button[data-call="DELETE /faults"]').click()  # clears every fault
     page.wait(lambda d: page.find("input[name=error_rate]", form).get_attribute("value") == "")
-    assert control_api(console_server, "GET", "faults")["operations"] == {}
+    assert control_api(live_console, "GET", "faults")["operations"] == {}
 
 
-def test_live_journal_shows_another_clients_request_within_2_s(page, console_server):
-    with httpx.Client(base_url=console_server.url) as client:
+def test_live_journal_shows_another_clients_request_within_2_s(page, live_console):
+    with httpx.Client(base_url=live_console.url) as client:
         client.get("/segments", params={"size": "7", "pagesize": "9"}, headers=PROGRAM)
         client.get(f"{SEGMENTS}/<img src=x id=injected>", headers=AUTH)
         client.get("/segments", params={f"x{n}": "1" for n in range(7)}, headers=PROGRAM)
@@ -192,24 +192,28 @@ def test_live_journal_shows_another_clients_request_within_2_s(page, console_ser
 
     page.find('#journal-filter button[data-call="DELETE /requests"]').click()
     page.wait(lambda d: page.find_all("#entries > li") == [])
-    assert control_api(console_server, "GET", "requests")["count"] == 0
+    assert control_api(live_console, "GET", "requests")["count"] == 0
 
 
-def test_every_control_is_exactly_one_control_api_call(page, console_server):
+def test_every_control_is_exactly_one_control_api_call(page, live_console):
     """Walk every control on the page; each sends its one call, as JSON, and nothing else."""
     controls = page.find_all("[data-call]")
     operations = sum(
         len(set(methods) & {"get", "put", "post", "delete", "patch"})
-        for api in control_api(console_server, "GET", "health")["apis"]
-        for methods in control_api(console_server, "GET", f"specs/{api}.json")["paths"].values()
+        for api in control_api(live_console, "GET", "health")["apis"]
+        for methods in control_api(live_console, "GET", f"specs/{api}.json")["paths"].values()
     )
-    # scenario set/clear and fault set/clear per operation; every operation's faults, journal, reset
-    assert len(controls) == 4 * operations + 2 + 2
+    # scenario set/clear and fault set/clear per operation; every operation's faults, journal,
+    # reset; the clock (advance, real time)
+    assert len(controls) == 4 * operations + 2 + 2 + 2
     page.control_calls()  # forget the page load
     for control in controls:
         expected = control.get_attribute("data-call")
         if control.tag_name == "form":
-            if "scenario" in control.get_attribute("class"):
+            if control.get_attribute("id") == "clock":
+                page.find("input[name=advance]", control).clear()
+                page.find("input[name=advance]", control).send_keys("PT1M")
+            elif "scenario" in control.get_attribute("class"):
                 Select(page.find("select[name=answer]", control)).select_by_index(1)
                 page.find("input[name=times]", control).send_keys("2")
             else:  # a fault: one operation's or every operation's
@@ -227,18 +231,18 @@ def test_every_control_is_exactly_one_control_api_call(page, console_server):
         if expected.startswith("PUT /scenarios/"):
             key = expected.removeprefix("PUT /scenarios/")
             assert call["body"]["times"] == 2
-            assert (
-                control_api(console_server, "GET", "scenarios")["scenarios"][key]["remaining"] == 2
-            )
+            assert control_api(live_console, "GET", "scenarios")["scenarios"][key]["remaining"] == 2
         if expected.startswith("PUT /faults"):
             assert call["body"] == {"latency": "1-3", "error_rate": 0}
-            faults = control_api(console_server, "GET", "faults")
+            faults = control_api(live_console, "GET", "faults")
             key = expected.removeprefix("PUT /faults").lstrip("/")
             stored = faults["operations"][key] if key else faults["global"]
             assert stored == {"latency_ms": [1.0, 3.0], "error_rate": 0.0}
+        if expected == "PUT /clock":
+            assert call["body"] in ({"advance": "PT1M"}, {"real": True})
         if expected.startswith("DELETE /faults/"):
-            assert control_api(console_server, "GET", "faults")["operations"] == {}
-    assert control_api(console_server, "GET", "scenarios")["scenarios"] == {}  # Reset was the last
+            assert control_api(live_console, "GET", "faults")["operations"] == {}
+    assert control_api(live_console, "GET", "scenarios")["scenarios"] == {}  # Reset was the last
 
 
 def test_page_is_ready_for_a_strict_csp(page):

@@ -33,9 +33,9 @@ def attacker_page(console_url: str) -> bytes:
 
 
 @pytest.fixture()
-def attacker(console_server: LiveServer) -> Iterator[str]:
+def attacker(live_console: LiveServer) -> Iterator[str]:
     """A site of another origin (another port) whose page frames the mock's console."""
-    page = attacker_page(console_server.url + CONSOLE)
+    page = attacker_page(live_console.url + CONSOLE)
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
@@ -56,11 +56,11 @@ def attacker(console_server: LiveServer) -> Iterator[str]:
     server.server_close()
 
 
-def test_a_framed_console_cannot_be_clicked_through(browser, console_server, attacker):
-    control_api(console_server, "POST", "reset")
-    answer = httpx.get(f"{console_server.url}/segments", headers=PROGRAM, timeout=10)
+def test_a_framed_console_cannot_be_clicked_through(browser, live_console, attacker):
+    control_api(live_console, "POST", "reset")
+    answer = httpx.get(f"{live_console.url}/segments", headers=PROGRAM, timeout=10)
     assert answer.status_code == 200  # one journal entry a reset would wipe
-    assert control_api(console_server, "GET", "requests")["count"] == 1
+    assert control_api(live_console, "GET", "requests")["count"] == 1
 
     browser.get(attacker)
     frame = WebDriverWait(browser, WAIT, poll_frequency=0.05).until(
@@ -79,4 +79,4 @@ def test_a_framed_console_cannot_be_clicked_through(browser, console_server, att
         browser.switch_to.default_content()
         browser.get("about:blank")
     assert buttons == [] and rendered is None
-    assert control_api(console_server, "GET", "requests")["count"] == 1
+    assert control_api(live_console, "GET", "requests")["count"] == 1

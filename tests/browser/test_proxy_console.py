@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from pathlib import Path
+from typing import Any, NamedTuple
 
 import httpx
 import pytest
 
-from mockserver.app import build_app
-from mockserver.config import ServeConfig
 from mockserver.testing import ThreadedServer
 from tests.browser.conftest import Console, console_of, control_api
 from tests.browser.test_console import send
 from tests.conftest import AUTH
+from tests.harness import live_asgi, mock_app
 from tests.reality.conftest import running_proxy
 from tests.reality.drift_app import SEGMENTS, DriftingApp, sendgrid_drifts
 
@@ -21,25 +21,33 @@ from tests.reality.drift_app import SEGMENTS, DriftingApp, sendgrid_drifts
 pytestmark = pytest.mark.slow
 
 
+class RecordingProxy(NamedTuple):
+    """A live proxy recording to ``cassette``; ``segment_ids`` of its drifting upstream."""
+
+    proxy: ThreadedServer
+    segment_ids: list[str]
+    cassette: Path
+
+
 @pytest.fixture(scope="module")
-def proxied(tmp_path_factory) -> Iterator[tuple[ThreadedServer, list[str], Any]]:
+def live_recording_proxy(tmp_path_factory) -> Iterator[RecordingProxy]:
     """A SendGrid proxy recording to a cassette, in front of a deployment that drifts (seed 0,
     like the proxy's own plane, so the Data section's ids exist upstream): GetSegment of the
     first segment loses its required ``query_dsl``, the second echoes the key in a count."""
-    upstream_app = build_app(ServeConfig(cors_origins=()))
+    upstream_app = mock_app(cors_origins=())
     ids = [str(i) for i in upstream_app.runtimes["sendgrid"].backend.inventory()["segments"]]
     drifting = DriftingApp(upstream_app, sendgrid_drifts(ids[0], ids[1], ids[2], ids[3]))
     cassette = tmp_path_factory.mktemp("console-cassette") / "sendgrid.jsonl"
     with (
-        ThreadedServer(drifting) as upstream,
+        live_asgi(drifting) as upstream,
         running_proxy("sendgrid", upstream.url, record=cassette) as proxy,
     ):
-        yield proxy, ids, cassette
+        yield RecordingProxy(proxy, ids, cassette)
 
 
 @pytest.fixture()
-def proxy_page(browser, proxied) -> Iterator[Console]:
-    with console_of(browser, proxied[0]) as console:
+def proxy_page(browser, live_recording_proxy) -> Iterator[Console]:
+    with console_of(browser, live_recording_proxy.proxy) as console:
         yield console
 
 
@@ -53,8 +61,10 @@ def journal_row(page: Console, needle: str, nth: int = 0) -> Any:
     )
 
 
-def test_try_it_goes_through_the_proxy_and_the_journal_shows_its_violations(proxy_page, proxied):
-    proxy, ids, _ = proxied
+def test_try_it_goes_through_the_proxy_and_the_journal_shows_its_violations(
+    proxy_page, live_recording_proxy
+):
+    proxy, ids, _ = live_recording_proxy
     assert page_apis(proxy_page) == ["sendgrid"]  # the proxied API alone
     block = proxy_page.operation("sendgrid", "GetSegment")
     field = proxy_page.field(block, "segment_id")
@@ -81,8 +91,8 @@ def test_try_it_goes_through_the_proxy_and_the_journal_shows_its_violations(prox
     assert [e["source"] for e in entries] == ["proxy", "proxy"]  # both went upstream
 
 
-def test_an_answer_from_a_loaded_cassette_is_marked_replayed(proxy_page, proxied):
-    proxy, ids, cassette = proxied
+def test_an_answer_from_a_loaded_cassette_is_marked_replayed(proxy_page, live_recording_proxy):
+    proxy, ids, cassette = live_recording_proxy
     block = proxy_page.operation("sendgrid", "GetSegment")
     field = proxy_page.field(block, "segment_id")
     field.clear()

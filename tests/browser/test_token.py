@@ -8,11 +8,11 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from mockserver.config import ServeConfig
 from mockserver.testing import LiveServer
 from tests.browser.chrome import network_requests, viewport
 from tests.browser.conftest import CONSOLE, Console
 from tests.conftest import PROGRAM
+from tests.harness import live_server
 
 #: Slow (a real browser): left out of `make test-fast`, run by `make test`.
 pytestmark = pytest.mark.slow
@@ -21,18 +21,18 @@ TOKEN = "s3cret-token"
 
 
 @pytest.fixture(scope="module")
-def tokened_server() -> Iterator[LiveServer]:
-    with LiveServer(ServeConfig(apis=("actionhub",), control_token=TOKEN)) as server:
+def live_tokened() -> Iterator[LiveServer]:
+    with live_server(apis=("actionhub",), control_token=TOKEN) as server:
         yield server
 
 
 @pytest.fixture()
-def locked(browser, tokened_server) -> Iterator[Console]:
+def locked(browser, live_tokened) -> Iterator[Console]:
     viewport(browser, 1280, 900)
-    browser.get(tokened_server.url + "/__mockserver/health")  # same origin: clear its storage
+    browser.get(live_tokened.url + "/__mockserver/health")  # same origin: clear its storage
     browser.execute_script("sessionStorage.clear()")
     browser.get_log("browser"), browser.get_log("performance")
-    console = Console(browser, tokened_server.url)
+    console = Console(browser, live_tokened.url)
     console.expected_failures.add("/__mockserver/health")  # the 403 just above
     console.expected_failures.add("/favicon.ico")  # Chrome asks for it beside a JSON page, late
     yield console.open()
@@ -47,7 +47,7 @@ def unlock(page: Console, token: str) -> None:
     page.find("#unlock button").click()
 
 
-def test_the_token_is_asked_once_then_kept_for_the_tab(locked, tokened_server):
+def test_the_token_is_asked_once_then_kept_for_the_tab(locked, live_tokened):
     page = locked
     assert page.driver.execute_script("return document.documentElement.dataset.console") == "locked"
     assert "missing or wrong control token" in page.find(".refusal").text
@@ -61,7 +61,7 @@ def test_the_token_is_asked_once_then_kept_for_the_tab(locked, tokened_server):
         lambda d: d.execute_script("return document.documentElement.dataset.console") == "ready"
     )
 
-    with httpx.Client(base_url=tokened_server.url) as client:
+    with httpx.Client(base_url=live_tokened.url) as client:
         client.get("/segments", params={"size": "4"}, headers=PROGRAM)
     page.wait(lambda d: any("size=4" in row.text for row in page.find_all("#entries > li")))
 

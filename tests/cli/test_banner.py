@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
-from mockserver.app import build_app
 from mockserver.banner import banner, state_line
 from mockserver.config import ServeConfig
 from mockserver.reality.cassette import Exchange
 from mockserver.resources import bundled_dir
-from mockserver.testing import LiveServer
 from tests.conftest import PROGRAM
+from tests.harness import live_server, mock_app
+from tests.processes import MockProcess
 from tests.state.conftest import redis_server  # noqa: F401 (a fixture)
 
 URL = "http://127.0.0.1:4010"
@@ -24,7 +23,7 @@ pytest_plugins = ["pytester"]
 
 
 def shown(config: ServeConfig, **options) -> str:
-    app = build_app(config)
+    app = mock_app(config)
     return banner(app.runtimes, app.control.replays, config, URL, **options)
 
 
@@ -42,7 +41,7 @@ def operation_lines(text: str, api: str) -> list[tuple[str, str, str]]:
 
 def test_both_apis_show_every_spec_operation_their_data_and_the_control_plane():
     config = ServeConfig(seed=7)
-    app = build_app(config)
+    app = mock_app(config)
     text = banner(app.runtimes, app.control.replays, config, URL)
     assert text.splitlines()[0] == f"mockserver 0.1.0 serving on {URL} (seed 7)"
     for api, runtime in app.runtimes.items():
@@ -80,7 +79,7 @@ def test_a_fixtures_directory_is_named_with_what_it_holds(tmp_path):
 
 def recorded_cassette(folder, copies: int) -> Path:
     """A cassette of ``copies`` recordings of ``GET /segments`` (the mock's own answer)."""
-    with LiveServer(ServeConfig(apis=("actionhub",))) as live:
+    with live_server(apis=("actionhub",)) as live:
         answer = httpx.get(live.url + "/segments", headers=PROGRAM)
     exchange = Exchange(
         api="actionhub",
@@ -136,7 +135,7 @@ def test_a_redis_state_url_is_shown_without_its_password():
 
 def test_the_banner_of_a_mock_sharing_redis(redis_server, prefix):  # noqa: F811
     config = ServeConfig(apis=("sendgrid",), state_url=redis_server.url, state_prefix=prefix)
-    app = build_app(config)
+    app = mock_app(config)
     try:
         text = banner(app.runtimes, app.control.replays, config, URL)
     finally:
@@ -149,24 +148,13 @@ def prefix() -> str:
     return "banner-test"
 
 
-def serve_log(*flags: str) -> str:
+def serve_log(*flags: str, **options: Any) -> str:
     """stderr of ``mockserver serve`` from start until it answered a request, then stopped."""
-    from tests.control.test_cli import free_port
-
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mockserver", "serve", "--port", str(port), *flags],
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        transport = httpx.HTTPTransport(retries=10)
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", transport=transport) as client:
-            assert client.get("/segments", headers=PROGRAM, timeout=30).status_code == 200
-    finally:
-        process.terminate()
-        _, err = process.communicate(timeout=30)
-    return err
+    with MockProcess(*flags, **options) as mock_process:
+        answer = httpx.get(mock_process.url + "/segments", headers=PROGRAM, timeout=30)
+        assert answer.status_code == 200
+        assert mock_process.terminate() == 0
+        return mock_process.log()
 
 
 def test_serve_prints_the_banner_once_before_uvicorn_listens():
@@ -177,12 +165,12 @@ def test_serve_prints_the_banner_once_before_uvicorn_listens():
 
 
 def test_warning_level_silences_the_banner():
-    assert "serving on" not in serve_log("--api", "actionhub", "--log-level", "warning")
+    assert "serving on" not in serve_log("--api", "actionhub", "--log-level", "warning", ready=None)
 
 
 @pytest.mark.slow
 def test_workers_print_one_banner_for_all_processes():
-    log = serve_log("--api", "actionhub", "--workers", "2")
+    log = serve_log("--api", "actionhub", workers=2)
     assert log.count("serving on http://127.0.0.1:") == 1
     assert "  workers    2 processes answering alike" in log
     assert "Started server process" in log  # a worker answered; it printed no banner

@@ -9,11 +9,10 @@ import httpx
 import orjson
 
 from mockserver.cli.logs import JsonFormatter, log_config
-from mockserver.config import ServeConfig
 from mockserver.progress import Reporter
-from mockserver.testing import LiveServer
 from tests.cli.test_banner import serve_log
 from tests.conftest import PROGRAM
+from tests.harness import live_server
 
 
 def records(log: str) -> list[dict]:
@@ -43,7 +42,7 @@ def test_every_line_of_a_served_session_is_one_json_object():
 
 def test_an_access_line_masks_secrets_and_carries_its_warnings(caplog):
     caplog.set_level(logging.INFO, logger="mockserver.access")
-    with LiveServer(ServeConfig(apis=("actionhub",))) as live:
+    with live_server(apis=("actionhub",)) as live:
         httpx.get(live.url + "/segments", params={"api_key": "hush"}, headers=PROGRAM)
     record = next(r for r in caplog.records if r.name == "mockserver.access")
     entry = orjson.loads(JsonFormatter().format(record))

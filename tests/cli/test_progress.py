@@ -9,14 +9,13 @@ import httpx
 import pytest
 
 from mockserver import progress
-from mockserver.config import ServeConfig
 from mockserver.progress import Reporter
 from mockserver.resources import bundled_dir
 from mockserver.state.ledger import Ledger, MemoryWriteLog
 from mockserver.state.memory import MemoryWindows
-from mockserver.testing import LiveServer
 from mockserver.vendors import vendor
 from mockserver.vendors.interface import VendorOptions
+from tests.harness import live_server
 
 
 @pytest.fixture()
@@ -122,7 +121,7 @@ def test_a_data_load_through_the_control_plane_reports_parse_and_build(lines, mo
     monkeypatch.setattr(progress.REPORTER, "threshold", 0.0)
     monkeypatch.setattr(progress.REPORTER, "interval", 0.0)
     world = (bundled_dir("fixtures") / "sendgrid" / "world.yaml").read_bytes()
-    with LiveServer(ServeConfig(apis=("sendgrid",))) as live:
+    with live_server(apis=("sendgrid",)) as live:
         loaded = httpx.put(
             live.url + "/__mockserver/data/sendgrid",
             content=world,
@@ -142,7 +141,7 @@ def test_a_cassette_load_reports_what_it_checked(lines, monkeypatch, tmp_path):
     monkeypatch.setattr(progress.REPORTER, "threshold", 0.0)
     monkeypatch.setattr(progress.REPORTER, "interval", 0.0)
     cassette = recorded_cassette(tmp_path, copies=3)
-    with LiveServer(ServeConfig(apis=("actionhub",))) as live:
+    with live_server(apis=("actionhub",)) as live:
         loaded = httpx.put(
             live.url + "/__mockserver/cassettes",
             content=cassette.read_bytes(),

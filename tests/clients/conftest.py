@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from mockserver.config import ServeConfig
 from mockserver.testing import LiveServer
+from tests.harness import live_server
 
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = ROOT / "specs"
@@ -49,12 +48,6 @@ def npm_bin(package: str, command: str) -> Path:
     return NODE_MODULES / ".bin" / command
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def run(command: list[str | Path], **options) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(part) for part in command], capture_output=True, text=True, timeout=120, **options
@@ -62,7 +55,7 @@ def run(command: list[str | Path], **options) -> subprocess.CompletedProcess[str
 
 
 @pytest.fixture(scope="session")
-def clients_live() -> Iterator[LiveServer]:
+def live_for_clients() -> Iterator[LiveServer]:
     """Both APIs, default seed and data, responses validated against the specs."""
-    with LiveServer(ServeConfig(validate_responses=True)) as server:
+    with live_server(validate_responses=True) as server:
         yield server

@@ -20,10 +20,9 @@ import httpx
 import pytest
 import yaml
 
-from mockserver.config import ServeConfig
 from mockserver.params.unknown import WARNING_HEADER
-from mockserver.testing import LiveServer
 from tests.clients.conftest import SENDGRID_KEY, SPECS, run
+from tests.harness import live_server
 
 GENERATOR = "openapi-python-client"
 GENERATOR_VERSION = "0.29.1"  # the pin of pyproject.toml's test extra
@@ -131,21 +130,21 @@ def actionhub(clients: dict[str, Generated]) -> Generated:
 
 
 @pytest.fixture()
-def sg_client(sendgrid: Generated, clients_live) -> Any:
+def sg_client(sendgrid: Generated, live_for_clients) -> Any:
     """The only configuration: base URL and the API key."""
-    return sendgrid.package.AuthenticatedClient(base_url=clients_live.url, token=SENDGRID_KEY)
+    return sendgrid.package.AuthenticatedClient(base_url=live_for_clients.url, token=SENDGRID_KEY)
 
 
 @pytest.fixture()
-def ah_client(actionhub: Generated, clients_live) -> Any:
-    return actionhub.package.Client(base_url=clients_live.url)
+def ah_client(actionhub: Generated, live_for_clients) -> Any:
+    return actionhub.package.Client(base_url=live_for_clients.url)
 
 
 @pytest.fixture(scope="module")
-def raw_segments(clients_live) -> list[dict[str, Any]]:
+def raw_segments(live_for_clients) -> list[dict[str, Any]]:
     """The list as JSON, fetched without the generated client, to compare with."""
     headers = {"Authorization": f"Bearer {SENDGRID_KEY}"}
-    response = httpx.get(f"{clients_live.url}/v3/marketing/segments", headers=headers)
+    response = httpx.get(f"{live_for_clients.url}/v3/marketing/segments", headers=headers)
     return response.json()["results"]
 
 
@@ -227,7 +226,7 @@ def test_sendgrid_v2_lifecycle_with_typed_models(sendgrid):
     parses into the model our spec names, with nothing left over."""
     models = sendgrid.models
     query = "SELECT contact_id, updated_at FROM contact_data WHERE state_province_region = 'CA'"
-    with LiveServer(ServeConfig(apis=("sendgrid",), validate_responses=True)) as server:
+    with live_server(apis=("sendgrid",), validate_responses=True) as server:
         client = configured(sendgrid, server.url)
         created = parsed(
             sendgrid.operation("CreateSegmentV2").sync_detailed(
@@ -269,10 +268,10 @@ def test_sendgrid_v2_lifecycle_with_typed_models(sendgrid):
         assert (deleted.status_code, deleted.content) == (202, b"")
 
 
-def test_sendgrid_error_bodies_parse(sendgrid, sg_client, clients_live):
+def test_sendgrid_error_bodies_parse(sendgrid, sg_client, live_for_clients):
     models = sendgrid.models
     list_segments, get = sendgrid.operation("ListSegment"), sendgrid.operation("GetSegment")
-    wrong_key = sendgrid.package.AuthenticatedClient(base_url=clients_live.url, token="nope")
+    wrong_key = sendgrid.package.AuthenticatedClient(base_url=live_for_clients.url, token="nope")
     refused = parsed(list_segments.sync_detailed(client=wrong_key), 401, models.ErrorResponse)
     assert refused.errors[0].message.startswith("The provided authorization grant is invalid")
     missing = parsed(
@@ -392,7 +391,7 @@ def configured(generated: Generated, url: str, **options: Any) -> Any:
 
 
 @pytest.mark.parametrize("spec_name", [SENDGRID_SPEC, ACTIONHUB_SPEC])
-def test_every_declared_error_body_parses(clients, clients_live, spec_name):
+def test_every_declared_error_body_parses(clients, live_for_clients, spec_name):
     """Statuses the mock answers only on demand (429, 500, 503, ...) via ``Prefer: code=``."""
     generated = clients[spec_name]
     checked = 0
@@ -400,7 +399,7 @@ def test_every_declared_error_body_parses(clients, clients_live, spec_name):
         if status < 300:
             continue
         assert model is not None, (operation_id, status)
-        client = configured(generated, clients_live.url, headers={"Prefer": f"code={status}"})
+        client = configured(generated, live_for_clients.url, headers={"Prefer": f"code={status}"})
         call = generated.operation(operation_id).sync_detailed
         body = parsed(call(client=client, **arguments(generated, operation_id)), status, model)
         assert getattr(body, "additional_properties", {}) == {}

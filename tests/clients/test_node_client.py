@@ -14,11 +14,11 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 import pytest
 
-from mockserver.config import ServeConfig
 from mockserver.control import actions
 from mockserver.journal.record import Filter
 from mockserver.testing import LiveServer
 from tests.clients.conftest import NODE_MODULES, SENDGRID_KEY, node, npm_package_dir, run
+from tests.harness import live_server
 
 SCRIPT = Path(__file__).with_name("sendgrid_client.js")
 
@@ -26,19 +26,19 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def strict_live() -> Iterator[LiveServer]:
+def live_strict() -> Iterator[LiveServer]:
     """SendGrid served with ``--strict-params``."""
-    with LiveServer(ServeConfig(apis=("sendgrid",), strict_params=True)) as server:
+    with live_server(apis=("sendgrid",), strict_params=True) as server:
         yield server
 
 
 @pytest.fixture(scope="module")
-def answers(clients_live, strict_live) -> dict[str, Any]:
+def answers(live_for_clients, live_strict) -> dict[str, Any]:
     """What each call of sendgrid_client.js answered."""
     executable = node()
     npm_package_dir("@sendgrid/client")
     result = run(
-        [executable, SCRIPT, clients_live.url, SENDGRID_KEY, strict_live.url],
+        [executable, SCRIPT, live_for_clients.url, SENDGRID_KEY, live_strict.url],
         env={**os.environ, "NODE_PATH": str(NODE_MODULES)},
     )
     assert result.returncode == 0, result.stderr
@@ -46,10 +46,10 @@ def answers(clients_live, strict_live) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def segments(clients_live) -> list[dict[str, Any]]:
+def segments(live_for_clients) -> list[dict[str, Any]]:
     """The list as JSON, fetched without the Node client, to compare with."""
     headers = {"Authorization": f"Bearer {SENDGRID_KEY}"}
-    response = httpx.get(f"{clients_live.url}/v3/marketing/segments", headers=headers)
+    response = httpx.get(f"{live_for_clients.url}/v3/marketing/segments", headers=headers)
     return response.json()["results"]
 
 
@@ -111,14 +111,14 @@ def test_the_traps_the_readme_warns_about(answers):
 IDS_WARNING = 'unknown query parameter "ids[]" (did you mean "ids"?)'
 
 
-def test_the_default_serializer_is_answered_as_sendgrid_would_but_warned(answers, clients_live):
+def test_the_default_serializer_is_answered_as_sendgrid_would_but_warned(answers, live_for_clients):
     """ids[]= filters nothing (SendGrid ignores the name), and the answer, the journal and the
     log say so, naming the parameter the client meant."""
     sent = answers["default_serializer"]
     assert sent["status"] == 200
     assert [s["id"] for s in sent["body"]["results"]] == answers["all"]
     assert sent["warning"] == IDS_WARNING
-    journal = actions.journal(clients_live.app.control, Filter("/v3/marketing/segments"))
+    journal = actions.journal(live_for_clients.app.control, Filter("/v3/marketing/segments"))
     entries = [entry.as_dict() for entry in journal]
     bracketed = [entry for entry in entries if "ids[]" in entry["params"]]
     repeated = [entry for entry in entries if "ids" in entry["params"]]

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from mockserver.config import ServeConfig
 from mockserver.testing import LiveServer
 from tests.clients.conftest import NODE_MODULES, SENDGRID_KEY, node, npm_package_dir, run
+from tests.harness import live_server
 
 SCRIPT = Path(__file__).with_name("sendgrid_v2_client.js")
 
@@ -22,19 +22,19 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def writable_live() -> Iterator[LiveServer]:
+def live_writable() -> Iterator[LiveServer]:
     """SendGrid on a server of its own: the script writes."""
-    with LiveServer(ServeConfig(apis=("sendgrid",), validate_responses=True)) as server:
+    with live_server(apis=("sendgrid",), validate_responses=True) as server:
         yield server
 
 
 @pytest.fixture(scope="module")
-def answers(writable_live) -> dict[str, Any]:
+def answers(live_writable) -> dict[str, Any]:
     """What each call of sendgrid_v2_client.js answered."""
     executable = node()
     npm_package_dir("@sendgrid/client")
     result = run(
-        [executable, SCRIPT, writable_live.url, SENDGRID_KEY],
+        [executable, SCRIPT, live_writable.url, SENDGRID_KEY],
         env={**os.environ, "NODE_PATH": str(NODE_MODULES)},
     )
     assert result.returncode == 0, result.stderr

@@ -13,7 +13,8 @@ import httpx
 import pytest
 import yaml
 
-from tests.clients.conftest import NPM_DIR, SENDGRID_KEY, SPECS, free_port, npm_bin
+from bench.workload import free_port
+from tests.clients.conftest import NPM_DIR, SENDGRID_KEY, SPECS, npm_bin
 
 pytestmark = pytest.mark.slow
 
@@ -158,13 +159,13 @@ def answer(
     return response.status_code, response.json() if media == "application/json" else response.text
 
 
-def test_prism_answers_each_status_and_named_example_as_our_mock_does(prism, clients_live):
+def test_prism_answers_each_status_and_named_example_as_our_mock_does(prism, live_for_clients):
     spec_name, server = prism
     headers, targets = SPECS_AND_REQUESTS[spec_name]
     compared, differences = 0, []
     with (
         httpx.Client(base_url=server.url, headers=headers, timeout=10) as theirs,
-        httpx.Client(base_url=clients_live.url, headers=headers, timeout=10) as ours,
+        httpx.Client(base_url=live_for_clients.url, headers=headers, timeout=10) as ours,
     ):
         for (path, method), code, example, value, success in cases(spec_name):
             prefer = f"code={code}" if example is None else f"code={code}, example={example}"

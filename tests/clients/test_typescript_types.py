@@ -19,8 +19,8 @@ import pytest
 
 from bench.workload import FALLBACK_UUID, BenchRequest, Workload
 from mockserver.config import ServeConfig
-from mockserver.testing import LiveServer
 from tests.clients.conftest import SPECS, npm_bin, run
+from tests.harness import live_server
 
 pytestmark = pytest.mark.slow
 
@@ -98,11 +98,11 @@ def rate_limited(api: str, operation_id: str, workload: Workload, base_url: str)
 def captured() -> list[Answer]:
     config = ServeConfig(vendor_options={"sendgrid": {"rate_limit": 1}})
     found: list[Answer] = []
-    with LiveServer(ServeConfig()) as server:
+    with live_server() as server:
         workload = Workload(server.url)
         for operation_id, operation in workload.ops.items():
             found += answers_of(server.url, workload, operation.api, operation_id)
-    with LiveServer(config) as limited:
+    with live_server(config) as limited:
         workload = Workload(limited.url)
         found.append(rate_limited("sendgrid", "ListSegment", workload, limited.url))
     unique: dict[tuple[Any, ...], Answer] = {}

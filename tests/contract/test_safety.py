@@ -30,6 +30,40 @@ def counting() -> Iterator[tuple[AppServer, list[str]]]:
         yield server, seen
 
 
+PLANS = {
+    "sendgrid": (
+        [
+            "GET /v3/marketing/segments",
+            "GET /v3/marketing/segments/{segment_id}",
+            "GET /v3/marketing/segments/2.0",
+            "GET /v3/marketing/segments/2.0/{segment_id}",
+        ],
+        [
+            "DELETE /v3/marketing/segments/{segment_id}",
+            "POST /v3/marketing/segments/2.0",
+            "DELETE /v3/marketing/segments/2.0/{segment_id}",
+            "PATCH /v3/marketing/segments/2.0/{segment_id}",
+            "POST /v3/marketing/segments/2.0/refresh/{segment_id}",
+        ],
+    ),
+    "actionhub": (["GET /segment", "GET /segments"], []),
+}
+
+
+def _plan(out: str) -> tuple[list[str], list[str]]:
+    """The dry run's operations to call, and the writes it leaves out."""
+    lines = out.splitlines()
+    start = lines.index("  operations (only these are called; nothing outside the base URL):")
+    called, left_out = [], []
+    target = called
+    for line in lines[start + 1 :]:
+        if line.startswith("  left out "):
+            target = left_out
+        elif line.startswith("    "):
+            target.append(" ".join(line.split()[:2]))
+    return called, left_out
+
+
 @pytest.mark.parametrize("api", ["sendgrid", "actionhub"])
 def test_dry_run_lists_the_plan_and_sends_nothing(counting, api):
     server, seen = counting
@@ -39,24 +73,37 @@ def test_dry_run_lists_the_plan_and_sends_nothing(counting, api):
     assert seen == []
     assert f"base URL:    {server.url}" in out
     assert "nothing is sent" in out
-    listed = [line.split()[:2] for line in out.splitlines() if line.startswith("    ")]
-    assert {method for method, _ in listed if method.isupper()} == {"GET"}
-    operations = [path for method, path in listed if method == "GET"]
-    expected = {
-        # a real deployment: only the reads (v1 and v2), never a write
-        "sendgrid": [
-            "/v3/marketing/segments",
-            "/v3/marketing/segments/{segment_id}",
-            "/v3/marketing/segments/2.0",
-            "/v3/marketing/segments/2.0/{segment_id}",
-        ],
-        "actionhub": ["/segment", "/segments"],
-    }
-    assert operations == expected[api]
+    # Against a real deployment only reads are called; the writes are named as left out.
+    assert _plan(out) == PLANS[api]
+    if PLANS[api][1]:
+        assert "writes:      5 left out (against --base-url they run only with --allow-write" in out
     # Against a real deployment: the vendor's pace, and only a side-effect-free method probe.
     assert "rate limit:  none" not in out
     assert "unsupported-method probes: TRACE\n" in out
     assert KEY not in out and "p-123456789" not in out
+
+
+def test_dry_run_with_allow_writes_plans_every_operation_and_names_the_prefix(counting):
+    server, seen = counting
+    args = ["--api", "sendgrid", "--base-url", server.url, "--dry-run", "--allow-writes"]
+    code, out, _ = invoke([*args, "--seed", "42"], {"SENDGRID_API_KEY": KEY})
+    assert code == 0 and seen == []
+    called, left_out = _plan(out)
+    assert sorted(called) == sorted(PLANS["sendgrid"][0] + PLANS["sendgrid"][1])
+    assert left_out == []
+    assert "names start with mockserver-contract-42-" in out
+
+
+def test_without_allow_writes_a_deployment_gets_no_write(counting):
+    server, seen = counting
+    seen.clear()
+    args = ["--api", "sendgrid", "--base-url", server.url, "--rate-limit", "off"]
+    code, out, _ = invoke([*args, "--max-examples", "3"], {"SENDGRID_API_KEY": KEY})
+    assert code == 1  # "ok" in text/plain conforms to nothing
+    methods = {request.split()[0] for request in seen}
+    seen.clear()
+    assert methods == {"GET", "TRACE"}
+    assert "POST /v3/marketing/segments/2.0:" not in out
 
 
 def test_a_real_deployment_without_credentials_is_refused_before_sending(counting):

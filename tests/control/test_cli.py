@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import httpx
 import pytest
 
+from bench.workload import free_port
 from mockserver.cli import main, parser, serve_config
 from tests.conftest import PROGRAM
+from tests.processes import MockProcess
+
+__all__ = ["free_port"]  # tests/engine/test_python_versions.py imports it from here
 
 SEGMENTS = "/segments"
 
@@ -62,44 +60,13 @@ def test_bad_fault_flags_are_one_line_usage_errors(capsys, flag, value):
     assert flag in capsys.readouterr().err
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextmanager
-def serving(*flags: str) -> Iterator[tuple[httpx.Client, subprocess.Popen[str]]]:
-    """``mockserver serve`` in a subprocess, and a client that retries until it listens."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mockserver", "serve", "--port", str(port), "--api", "actionhub"]
-        + list(flags),
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    transport = httpx.HTTPTransport(retries=8)  # connect retries with backoff while it starts
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", transport=transport) as client:
-            try:
-                client.get("/__mockserver/health")
-            except httpx.ConnectError:
-                process.terminate()
-                raise AssertionError(f"serve did not start: {process.stderr.read()}") from None
-            yield client, process
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-
-
 def test_serve_logs_one_masked_line_per_request():
-    with serving("--log-level", "info") as (client, process):
-        client.get(SEGMENTS, params={"api_key": "hush"}, headers=PROGRAM)
-        client.get("/nowhere")
-        process.terminate()
-        log = process.stderr.read()
+    with MockProcess("--api", "actionhub", "--log-level", "info") as mock_process:
+        httpx.get(mock_process.url + SEGMENTS, params={"api_key": "hush"}, headers=PROGRAM)
+        httpx.get(mock_process.url + "/nowhere")
+        assert mock_process.terminate() == 0
+        log = mock_process.log()
     lines = [line for line in log.splitlines() if "mockserver.access" in line]
-    assert "GET /__mockserver/health 200 " in lines.pop(0)  # the readiness probe
     assert len(lines) == 2, log
     assert f"GET {SEGMENTS}?api_key=*** 200 " in lines[0]
     assert lines[0].endswith('ms; unknown query parameter "api_key"')  # not a /segments parameter
@@ -109,8 +76,8 @@ def test_serve_logs_one_masked_line_per_request():
 
 
 def test_serve_warning_level_is_silent_per_request():
-    with serving("--log-level", "warning") as (client, process):
-        assert client.get(SEGMENTS, headers=PROGRAM).status_code == 200
-        process.terminate()
-        log = process.stderr.read()
+    with MockProcess("--api", "actionhub", "--log-level", "warning", ready=None) as mock_process:
+        assert httpx.get(mock_process.url + SEGMENTS, headers=PROGRAM).status_code == 200
+        assert mock_process.terminate() == 0
+        log = mock_process.log()
     assert SEGMENTS not in log

@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from mockserver.app import build_app
-from mockserver.config import ServeConfig
 from tests.conftest import AUTH
-from tests.control.conftest import asgi_request
+from tests.harness import asgi_request, mock_app
 
 LOCAL = ("127.0.0.1", 5000)
 REMOTE = ("203.0.113.9", 5000)
@@ -42,31 +40,33 @@ ANSWERS = {
 
 
 @pytest.fixture(scope="module")
-def app():
-    return build_app(ServeConfig(apis=("sendgrid",), control_origins=("http://ui.test",)))
+def ui_origin_app():
+    return mock_app(apis=("sendgrid",), control_origins=("http://ui.test",))
 
 
 @pytest.mark.parametrize("answer", ANSWERS)
-def test_every_console_and_control_answer_forbids_framing(app, answer):
+def test_every_console_and_control_answer_forbids_framing(ui_origin_app, answer):
     method, path, client, options = ANSWERS[answer]
-    response = asgi_request(app, method, path, client, **options)
+    response = asgi_request(ui_origin_app, method, path, client, **options)
     assert secured(response), (response.status_code, dict(response.headers))
 
 
-def test_control_preflight_forbids_framing(app):
+def test_control_preflight_forbids_framing(ui_origin_app):
     preflight = {"Origin": "http://ui.test", "Access-Control-Request-Method": "POST"}
-    response = asgi_request(app, "OPTIONS", "/__mockserver/reset", LOCAL, headers=preflight)
+    response = asgi_request(
+        ui_origin_app, "OPTIONS", "/__mockserver/reset", LOCAL, headers=preflight
+    )
     assert response.status_code == 200 and secured(response)
 
 
 def test_control_off_page_forbids_framing():
-    app = build_app(ServeConfig(apis=("sendgrid",), control=False))
+    app = mock_app(apis=("sendgrid",), control=False)
     response = asgi_request(app, "GET", "/__mockserver/", LOCAL)
     assert response.status_code == 404 and secured(response)
 
 
-def test_api_answers_are_left_as_the_vendor_sends_them(app):
-    response = asgi_request(app, "GET", "/v3/marketing/segments", LOCAL, headers=AUTH)
+def test_api_answers_are_left_as_the_vendor_sends_them(ui_origin_app):
+    response = asgi_request(ui_origin_app, "GET", "/v3/marketing/segments", LOCAL, headers=AUTH)
     assert response.status_code == 200
     assert "x-frame-options" not in response.headers
     assert "content-security-policy" not in response.headers

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from html import unescape
 
@@ -9,8 +10,11 @@ import pytest
 
 from mockserver.app import MockApp, build_app
 from mockserver.config import ServeConfig
+from mockserver.control.bodyform import body_form, fields_body, typed
 from mockserver.control.index import collection_for, kind_of
+from mockserver.spec.model import RequestBody
 from mockserver.vendors import vendor
+from tests.conftest import AUTH
 from tests.control.conftest import asgi_request
 
 CONSOLE = "/__mockserver/"
@@ -128,7 +132,8 @@ def test_every_control_names_its_control_api_call(page):
         "DELETE /faults",
         "PUT /scenarios/actionhub/get_segment_segment_get",
     } <= set(calls)
-    assert "<form" in page and "method=" not in page and "onclick" not in page
+    assert "<form" in page and not re.search(r"<form[^>]*\smethod=", page)  # never sent natively
+    assert "onclick" not in page
     assert re.findall(r"<script[^>]*>", page) == [
         '<script src="/__mockserver/static/console.js" defer>'
     ]
@@ -156,3 +161,146 @@ def test_static_files_ship_in_the_package(mock):
     ):
         response = asgi_request(mock, "GET", f"{CONSOLE}static/{name}", LOCAL)
         assert response.status_code == 200 and needle in response.text
+
+
+def write_operations():
+    """Every operation with a JSON request body, in every spec the mock serves."""
+    mock = build_app(ServeConfig())
+    return [op for rt in mock.runtimes.values() for op in rt.spec.operations if op.request_body]
+
+
+WRITES = write_operations()
+
+
+#: The form each write operation gets: (property, control, JSON type, required, prefill).
+FORMS = {
+    "CreateSegmentV2": [
+        ("name", "text", "string", True, "Contacts in California"),
+        (
+            "query_dsl",
+            "textarea",
+            "string",
+            True,
+            "SELECT contact_id, updated_at FROM contact_data WHERE state_province_region = 'CA'",
+        ),
+        ("parent_list_ids", "list", "array", False, ""),
+    ],
+    "UpdateSegmentV2": [
+        ("name", "text", "string", False, "Contacts in California (2024)"),
+        ("query_dsl", "textarea", "string", False, ""),
+    ],
+    "RefreshSegmentV2": [("user_time_zone", "text", "string", True, "America/Chicago")],
+}
+
+
+@pytest.mark.parametrize("operation", WRITES, ids=lambda op: op.operation_id)
+def test_every_write_operation_gets_a_body_form_from_its_schema(operation):
+    body = operation.request_body
+    form = body_form(body)
+    schema = body.schema
+    required = set(schema.get("required", ()))
+    assert {f.name for f in form.fields} | set(form.left_out) == set(schema["properties"])
+    assert all(f.required == (f.name in required) for f in form.fields)
+    example = next(iter(body.examples.values()))
+    assert json.loads(form.example) == example  # the raw editor starts from the spec's example
+    if not form.raw_first:  # the untouched fields send the example too
+        assert json.loads(fields_body(form)) == example
+    if operation.operation_id in FORMS:  # a new write operation needs no entry to be covered
+        got = [(f.name, f.kind, f.type, f.required, f.value) for f in form.fields]
+        assert got == FORMS[operation.operation_id] and form.left_out == ()
+    assert {op.operation_id for op in WRITES} >= set(FORMS)
+
+
+def test_body_controls_follow_the_property_types():
+    schema = {
+        "type": "object",
+        "required": ["kind", "count"],
+        "properties": {
+            "kind": {"type": "string", "enum": ["a", "b"]},
+            "active": {"type": "boolean"},
+            "count": {"type": "integer", "minimum": 1, "maximum": 30000},
+            "ratio": {"type": ["number", "null"]},
+            "tags": {"type": "array", "items": {"type": "string"}},
+            "ids": {"type": "array", "items": {"type": "integer"}},
+            "note": {"type": "string", "maxLength": 20},
+            "contacts": {"type": "array", "items": {"type": "object"}},
+            "custom": {"type": "object"},
+        },
+    }
+    form = body_form(RequestBody(schema, True, {"first": {"kind": "b", "tags": ["x", "y"]}}))
+    fields = {f.name: f for f in form.fields}
+    assert fields["kind"].kind == "select" and fields["kind"].options == ("a", "b")
+    assert fields["kind"].value == "b" and fields["kind"].required
+    assert fields["active"].kind == "select" and fields["active"].options == ("true", "false")
+    count = fields["count"]
+    assert (count.kind, count.minimum, count.maximum) == ("number", "1", "30000")
+    assert fields["ratio"].type == "number" and fields["note"].kind == "text"
+    assert fields["tags"].kind == "list" and fields["tags"].value == "x, y"
+    assert form.left_out == ("contacts", "custom") and form.raw_first  # objects: raw JSON first
+    assert typed(fields["ids"], " 1, 2 ,,3") == [1, 2, 3]
+    assert typed(fields["active"], "false") is False
+    assert typed(fields["count"], "12") == 12 and typed(fields["ratio"], "0.5") == 0.5
+    assert typed(fields["count"], "twelve") == "twelve"  # sent as text, for the API to refuse
+    assert body_form(RequestBody({"type": "array"}, False)).raw_first  # no properties at all
+
+
+def test_write_operations_render_a_body_form_and_a_full_curl_line(page):
+    create = block(page, "try-sendgrid-CreateSegmentV2")
+    assert 'data-method="POST"' in create and '<fieldset class="body">' in create
+    assert 'data-prop="query_dsl" data-type="string"' in create and "<textarea" in create
+    assert 'data-prop="parent_list_ids" data-type="array" data-items="string"' in create
+    assert "comma-separated" in create and "string, required" in create
+    curl = unescape(re.search(r'<pre class="curl".*?<code>(.*?)</code>', create, re.S).group(1))
+    assert curl.startswith("curl -X POST -H 'Authorization: Bearer SG.")
+    assert '-H \'Content-Type: application/json\' -d \'{"name":"Contacts in California",' in curl
+    assert curl.endswith("'http://127.0.0.1:4010/v3/marketing/segments/2.0'")
+
+    delete = block(page, "try-sendgrid-DeleteSegmentV2")
+    assert 'data-method="DELETE"' in delete and "Send DELETE" in delete
+    assert '<fieldset class="body">' not in delete and "curl -X DELETE" in delete
+    assert '<fieldset class="body">' not in block(page, "try-sendgrid-ListSegment")
+
+
+def test_the_mock_clock_is_shown_with_a_control_to_advance_it(page):
+    clock = re.search(r'<form id="clock".*?</form>', page, re.S).group(0)
+    assert 'data-call="PUT /clock" data-body="clock"' in clock and 'value="PT1H"' in clock
+    assert 'data-body="real"' in clock and 'data-frozen="false"' in clock
+    assert re.search(r">\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ</output>", clock)
+    assert '<small id="clock-mode">real time</small>' in clock
+
+
+@pytest.mark.parametrize(
+    ("moves", "shown", "mode"),
+    [
+        ([{"now": "2030-01-01T00:00:00Z"}], "2030-01-01T00:00:00Z", "frozen"),
+        ([{"now": "2030-01-01T00:00:00Z"}, {"advance": "PT1H"}], "2030-01-01T01:00:00Z", "frozen"),
+        ([{"advance": "PT1H"}], None, "real time +3600 s"),
+        ([{"advance": "P1D"}, {"real": True}], None, "real time"),
+    ],
+)
+def test_the_page_shows_the_clock_as_the_control_api_left_it(moves, shown, mode):
+    fresh = build_app(ServeConfig(apis=("sendgrid",)))
+    for move in moves:
+        moved = asgi_request(fresh, "PUT", CONSOLE + "clock", LOCAL, json=move)
+        assert moved.status_code == 200, moved.text
+    clock = re.search(
+        r'<form id="clock".*?</form>', asgi_request(fresh, "GET", CONSOLE, LOCAL).text, re.S
+    )
+    assert f'<small id="clock-mode">{mode}</small>' in clock.group(0)
+    if shown:
+        assert f'data-frozen="true">{shown}</output>' in clock.group(0)
+
+
+def test_the_data_part_lists_created_segments_linked_to_the_v2_operations():
+    fresh = build_app(ServeConfig(apis=("sendgrid",)))
+    body = {"name": "<b>Austin</b>", "query_dsl": "SELECT contact_id, updated_at FROM contact_data"}
+    made = asgi_request(fresh, "POST", "/v3/marketing/segments/2.0", LOCAL, headers=AUTH, json=body)
+    assert made.status_code == 201, made.text
+    part = asgi_request(fresh, "GET", CONSOLE + "?part=data", LOCAL).text
+    assert part.startswith('<div id="inventory">') and "<form" not in part  # the section alone
+    row = re.search(r"<tr><td>created segments</td><td>1</td>.*?</tr>", part, re.S).group(0)
+    made_id = made.json()["id"]
+    link = f'"#try-sendgrid-GetSegmentV2" class="id" data-fill="segment_id" data-value="{made_id}"'
+    assert link in row and "&lt;b&gt;Austin&lt;/b&gt;" in row and "<b>" not in row
+    assert 'href="#try-sendgrid-GetSegment" ' in part  # the world's segments: the v1 read
+    assert "Send" in asgi_request(fresh, "GET", CONSOLE + "?part=nope", LOCAL).text  # whole page

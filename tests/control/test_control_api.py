@@ -7,10 +7,9 @@ import logging
 import pytest
 import yaml
 
-from mockserver.app import MockApp, build_app
-from mockserver.config import ServeConfig
+from mockserver.app import MockApp
 from tests.conftest import AUTH, JSON, PROGRAM
-from tests.control.conftest import asgi_request
+from tests.harness import asgi_request, mock_app
 
 SEGMENTS = "/v3/marketing/segments"
 CONTROL = "/__mockserver"
@@ -205,25 +204,25 @@ def test_unknown_control_path_is_json_404(http):
 
 
 @pytest.fixture(scope="module")
-def guarded() -> MockApp:
-    return build_app(ServeConfig(apis=("sendgrid",)))
+def guarded_app() -> MockApp:
+    return mock_app(apis=("sendgrid",))
 
 
-def test_control_refuses_non_loopback_callers(guarded):
-    remote = asgi_request(guarded, "GET", f"{CONTROL}/health", ("192.0.2.7", 4000))
+def test_control_refuses_non_loopback_callers(guarded_app):
+    remote = asgi_request(guarded_app, "GET", f"{CONTROL}/health", ("192.0.2.7", 4000))
     assert remote.status_code == 403
     assert "--control-token" in remote.json()["error"]
-    local = asgi_request(guarded, "GET", f"{CONTROL}/health", ("127.0.0.1", 4000))
+    local = asgi_request(guarded_app, "GET", f"{CONTROL}/health", ("127.0.0.1", 4000))
     assert local.status_code == 200
-    v6 = asgi_request(guarded, "GET", f"{CONTROL}/health", ("::1", 4000))
+    v6 = asgi_request(guarded_app, "GET", f"{CONTROL}/health", ("::1", 4000))
     assert v6.status_code == 200
     # the vendor API itself answers anyone
-    api = asgi_request(guarded, "GET", SEGMENTS, ("192.0.2.7", 4000), headers=AUTH)
+    api = asgi_request(guarded_app, "GET", SEGMENTS, ("192.0.2.7", 4000), headers=AUTH)
     assert api.status_code == 200
 
 
 def test_control_token_admits_remote_callers_that_send_it():
-    app = build_app(ServeConfig(apis=("sendgrid",), control_token="s3cret"))
+    app = mock_app(apis=("sendgrid",), control_token="s3cret")
     remote = ("192.0.2.7", 4000)
     assert asgi_request(app, "GET", f"{CONTROL}/health", remote).status_code == 403
     assert asgi_request(app, "GET", f"{CONTROL}/health", ("127.0.0.1", 1)).status_code == 403
@@ -236,7 +235,7 @@ def test_control_token_admits_remote_callers_that_send_it():
 
 
 def test_no_control_turns_the_plane_off():
-    app = build_app(ServeConfig(apis=("sendgrid",), control=False))
+    app = mock_app(apis=("sendgrid",), control=False)
     response = asgi_request(app, "GET", f"{CONTROL}/health", ("127.0.0.1", 1))
     assert response.status_code == 404
     assert response.json() == {"errors": [{"field": None, "message": "resource not found"}]}

@@ -15,13 +15,13 @@ from typing import Any
 import httpx
 import pytest
 
-from mockserver.config import ServeConfig
 from mockserver.errors import DataError
 from mockserver.serialize import json_bytes
 from mockserver.testing import LiveServer
 from mockserver.vendors import vendor
 from mockserver.vendors.interface import Backend, Reply, VendorOptions
 from tests.conftest import AUTH, JSON
+from tests.harness import live_server
 
 SEGMENTS = "/v3/marketing/segments"
 DATA = "/__mockserver/data/sendgrid"
@@ -70,15 +70,15 @@ class DocumentVendor:
 
 
 @pytest.fixture(scope="module")
-def stub_live() -> Iterator[LiveServer]:
+def live_stand_in() -> Iterator[LiveServer]:
     stand_in = DocumentVendor(vendor("sendgrid"))
-    with LiveServer(ServeConfig(apis=("sendgrid",)), vendors={"sendgrid": stand_in}) as server:
+    with live_server(apis=("sendgrid",), vendors={"sendgrid": stand_in}) as server:
         yield server
 
 
 @pytest.fixture()
-def stub(stub_live: LiveServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=stub_live.url, timeout=10) as client:
+def stand_in_client(live_stand_in: LiveServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=live_stand_in.url, timeout=10) as client:
         client.post("/__mockserver/reset", headers=JSON)
         yield client
 
@@ -87,34 +87,34 @@ def names(client: httpx.Client) -> list[str]:
     return [s["name"] for s in client.get(SEGMENTS, headers=AUTH).json()["results"]]
 
 
-def test_valid_json_document_replaces_the_data(stub):
+def test_valid_json_document_replaces_the_data(stand_in_client):
     document = {"segments": [{"id": "a", "name": "Alpha"}, {"id": "b", "name": "Beta"}]}
-    response = stub.put(DATA, json=document)
+    response = stand_in_client.put(DATA, json=document)
     assert response.status_code == 200
     loaded = response.json()
     assert loaded == {"status": "loaded", "api": "sendgrid", "version": loaded["version"]}
-    health = stub.get("/__mockserver/health").json()
+    health = stand_in_client.get("/__mockserver/health").json()
     assert loaded["version"] == health["data_versions"]["sendgrid"] >= 1
-    assert names(stub) == ["Alpha", "Beta"]
+    assert names(stand_in_client) == ["Alpha", "Beta"]
 
 
-def test_valid_yaml_document_replaces_the_data(stub):
+def test_valid_yaml_document_replaces_the_data(stand_in_client):
     text = "segments:\n  - id: y\n    name: From YAML\n"
-    response = stub.put(DATA, content=text, headers={"content-type": "application/yaml"})
+    response = stand_in_client.put(DATA, content=text, headers={"content-type": "application/yaml"})
     assert response.status_code == 200
-    assert names(stub) == ["From YAML"]
+    assert names(stand_in_client) == ["From YAML"]
 
 
-def test_invalid_document_is_refused_with_all_reasons_and_nothing_changes(stub):
-    stub.put(DATA, json={"segments": [{"id": "a", "name": "Alpha"}]})
-    before = stub.get(SEGMENTS, headers=AUTH)
+def test_invalid_document_is_refused_with_all_reasons_and_nothing_changes(stand_in_client):
+    stand_in_client.put(DATA, json={"segments": [{"id": "a", "name": "Alpha"}]})
+    before = stand_in_client.get(SEGMENTS, headers=AUTH)
     bad = {"segments": [{"id": "x"}, {"id": "ok", "name": "Fine"}, "nope"]}
-    response = stub.put(DATA, json=bad)
+    response = stand_in_client.put(DATA, json=bad)
     assert response.status_code == 400
     body = response.json()
     assert "nothing was changed" in body["error"]
     assert body["reasons"] == ["segments[0]: needs id and name", "segments[2]: needs id and name"]
-    after = stub.get(SEGMENTS, headers=AUTH)
+    after = stand_in_client.get(SEGMENTS, headers=AUTH)
     assert after.status_code == before.status_code
     assert after.content == before.content  # byte for byte
     assert after.headers.get("content-type") == before.headers.get("content-type")
@@ -129,63 +129,63 @@ def test_invalid_document_is_refused_with_all_reasons_and_nothing_changes(stub):
         (b"null", "application/yaml", "empty"),
     ],
 )
-def test_unparseable_documents_are_400_and_change_nothing(stub, content, ctype, error):
-    before = stub.get(SEGMENTS, headers=AUTH).content
-    response = stub.put(DATA, content=content, headers={"content-type": ctype})
+def test_unparseable_documents_are_400_and_change_nothing(stand_in_client, content, ctype, error):
+    before = stand_in_client.get(SEGMENTS, headers=AUTH).content
+    response = stand_in_client.put(DATA, content=content, headers={"content-type": ctype})
     assert response.status_code == 400
     assert error in response.json()["error"]
-    assert stub.get(SEGMENTS, headers=AUTH).content == before
+    assert stand_in_client.get(SEGMENTS, headers=AUTH).content == before
 
 
-def test_unknown_api_is_404(stub):
-    response = stub.put("/__mockserver/data/nope", json={"segments": []})
+def test_unknown_api_is_404(stand_in_client):
+    response = stand_in_client.put("/__mockserver/data/nope", json={"segments": []})
     assert response.status_code == 404
     assert "sendgrid" in response.json()["error"]
 
 
-def test_reset_brings_the_seed_data_back_without_building(stub, stub_live):
-    stub.put(DATA, json={"segments": [{"id": "a", "name": "Alpha"}]})
-    assert names(stub) == ["Alpha"]
-    builds = len(stub_live.app.runtimes["sendgrid"].vendor.builds)
-    stub.post("/__mockserver/reset", headers=JSON)
-    assert names(stub) == ["Seeded"]
-    assert len(stub_live.app.runtimes["sendgrid"].vendor.builds) == builds  # swapped back
+def test_reset_brings_the_seed_data_back_without_building(stand_in_client, live_stand_in):
+    stand_in_client.put(DATA, json={"segments": [{"id": "a", "name": "Alpha"}]})
+    assert names(stand_in_client) == ["Alpha"]
+    builds = len(live_stand_in.app.runtimes["sendgrid"].vendor.builds)
+    stand_in_client.post("/__mockserver/reset", headers=JSON)
+    assert names(stand_in_client) == ["Seeded"]
+    assert len(live_stand_in.app.runtimes["sendgrid"].vendor.builds) == builds  # swapped back
 
 
-def test_a_bug_in_the_vendor_is_a_logged_500_not_invalid_data(stub, caplog):
-    stub.put(DATA, json={"segments": [{"id": "a", "name": "Alpha"}]})
+def test_a_bug_in_the_vendor_is_a_logged_500_not_invalid_data(stand_in_client, caplog):
+    stand_in_client.put(DATA, json={"segments": [{"id": "a", "name": "Alpha"}]})
     with caplog.at_level(logging.ERROR, logger="mockserver"):
-        response = stub.put(DATA, json={"segments": [], "crash": True})
+        response = stand_in_client.put(DATA, json={"segments": [], "crash": True})
     assert response.status_code == 500
     assert "invalid" not in response.json()["error"]
     assert "a bug in the vendor's build" in caplog.text and "Traceback" in caplog.text
-    assert names(stub) == ["Alpha"]
+    assert names(stand_in_client) == ["Alpha"]
 
 
-def test_index_page_shows_the_data_in_service(stub):
+def test_index_page_shows_the_data_in_service(stand_in_client):
     ids = ["<i>x</i>"] + [f"id-{n}" for n in range(7)]
-    stub.put(DATA, json={"segments": [{"id": i, "name": "N"} for i in ids]})
-    page = stub.get("/__mockserver/").text
+    stand_in_client.put(DATA, json={"segments": [{"id": i, "name": "N"} for i in ids]})
+    page = stand_in_client.get("/__mockserver/").text
     assert "<td>segments</td><td>8</td>" in page
     assert "<code>id-0</code>" in page and "<code>id-3</code>" in page
     assert "id-4" not in page  # a sample, not the whole collection
     assert "<code>&lt;i&gt;x&lt;/i&gt;</code>" in page and "<i>x</i>" not in page  # escaped
 
 
-def test_versions_are_ordered_and_reported_by_health(stub):
-    before = stub.get("/__mockserver/health").json()["data_versions"]["sendgrid"]
-    stub.put(DATA, json={"segments": [{"id": "a", "name": "Alpha"}]})
-    after_load = stub.get("/__mockserver/health").json()["data_versions"]["sendgrid"]
-    stub.post("/__mockserver/reset", headers=JSON)
-    after_reset = stub.get("/__mockserver/health").json()["data_versions"]["sendgrid"]
+def test_versions_are_ordered_and_reported_by_health(stand_in_client):
+    before = stand_in_client.get("/__mockserver/health").json()["data_versions"]["sendgrid"]
+    stand_in_client.put(DATA, json={"segments": [{"id": "a", "name": "Alpha"}]})
+    after_load = stand_in_client.get("/__mockserver/health").json()["data_versions"]["sendgrid"]
+    stand_in_client.post("/__mockserver/reset", headers=JSON)
+    after_reset = stand_in_client.get("/__mockserver/health").json()["data_versions"]["sendgrid"]
     assert before < after_load < after_reset
 
 
-def test_a_load_overtaken_by_a_reset_never_lands(stub_live, stub):
+def test_a_load_overtaken_by_a_reset_never_lands(live_stand_in, stand_in_client):
     """The reset begins while the load is being built: the load must not replace the seed data."""
     from mockserver.control import actions
 
-    target = stub_live.app.control
+    target = live_stand_in.app.control
     vendor = target.runtimes["sendgrid"].vendor
     real_build = type(vendor).build
 
@@ -197,8 +197,8 @@ def test_a_load_overtaken_by_a_reset_never_lands(stub_live, stub):
 
     type(vendor).build = build_then_reset
     try:
-        response = stub.put(DATA, json={"segments": [{"id": "late", "name": "Late"}]})
+        response = stand_in_client.put(DATA, json={"segments": [{"id": "late", "name": "Late"}]})
     finally:
         type(vendor).build = real_build
     assert response.status_code == 409 and "nothing was changed" in response.json()["error"]
-    assert names(stub) == ["Seeded"]
+    assert names(stand_in_client) == ["Seeded"]

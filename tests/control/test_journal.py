@@ -5,16 +5,15 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from mockserver.app import build_app
-from mockserver.config import ServeConfig
 from mockserver.control import actions
 from tests.conftest import AUTH
+from tests.harness import mock_app
 
 SEGMENTS = "/v3/marketing/segments"
 
 
 def test_entry_is_recorded_before_the_last_byte_is_sent():
-    app = build_app(ServeConfig(apis=("sendgrid",)))
+    app = mock_app(apis=("sendgrid",))
     seen: list[tuple[str, int]] = []
 
     async def receive() -> dict[str, Any]:

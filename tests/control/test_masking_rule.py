@@ -7,8 +7,9 @@ import logging
 
 import pytest
 
+from mockserver.exchange import Exchange
 from mockserver.journal.masking import Masker, SecretText, is_credential_name, log_safe
-from mockserver.journal.record import HEAD_BYTES_KEY, read
+from mockserver.journal.record import read
 from mockserver.journal.recorder import Recorder, cut
 from mockserver.state.memory import MemoryJournal
 
@@ -72,26 +73,25 @@ def test_an_entry_is_cut_to_its_bytes_and_says_so():
     assert cut("/" + "p" * 5000, b"", [], 1024)[0].endswith("...")
 
 
-def record_through(recorder: Recorder, headers, head_bytes: int) -> None:
+def record_through(recorder: Recorder, headers) -> None:
     scope = {
         "type": "http",
         "method": "GET",
         "path": "/segments",
         "query_string": b"",
         "headers": headers,
-        HEAD_BYTES_KEY: head_bytes,
     }
-    recorder.record(scope, 200, 0.0)
+    recorder.record(Exchange(scope, 0.0), 200)
 
 
 def test_the_recorder_keeps_at_most_its_entry_bytes(caplog):
     journal = MemoryJournal(10)
-    recorder = Recorder(journal, Masker(), lambda path: "actionhub", "/__mockserver", 2048)
+    recorder = Recorder(journal, Masker(), lambda path: "actionhub", 2048)
     small = [(b"program-id", b"demo")]
     big = [(b"program-id", b"demo"), (b"x-pad", b"p" * 30_000)]
     with caplog.at_level(logging.WARNING):
-        record_through(recorder, small, 20)
-        record_through(recorder, big, 30_030)
+        record_through(recorder, small)
+        record_through(recorder, big)
     first, second = read(journal.records(), Masker())
     assert first.headers == {"program-id": "demo"} and first.warnings == ()
     assert len(second.headers["x-pad"]) < 2048 and second.headers["x-pad"].endswith("...")

@@ -17,75 +17,75 @@ ZERO = "00000000-0000-0000-0000-000000000000"
 
 
 @pytest.fixture()
-def mock(mockserver: MockServerFixture):
+def plugin_mock(mockserver: MockServerFixture):
     clear_state(mockserver.target)  # cheap; test_fixture_reset_* covers the full reset
     return mockserver
 
 
-def test_fixture_serves_both_apis_on_its_url(mock):
-    assert mock.url.startswith("http://127.0.0.1:")
-    assert httpx.get(mock.url + SEGMENTS, headers=AUTH).status_code == 200
-    assert httpx.get(mock.url + "/segments", headers=PROGRAM).status_code == 200
+def test_fixture_serves_both_apis_on_its_url(plugin_mock):
+    assert plugin_mock.url.startswith("http://127.0.0.1:")
+    assert httpx.get(plugin_mock.url + SEGMENTS, headers=AUTH).status_code == 200
+    assert httpx.get(plugin_mock.url + "/segments", headers=PROGRAM).status_code == 200
 
 
-def test_fixture_requests_is_the_journal(mock):
-    httpx.get(mock.url + SEGMENTS, params={"ids": ZERO}, headers=AUTH)
-    httpx.get(mock.url + "/nowhere")
-    requests = mock.requests
+def test_fixture_requests_is_the_journal(plugin_mock):
+    httpx.get(plugin_mock.url + SEGMENTS, params={"ids": ZERO}, headers=AUTH)
+    httpx.get(plugin_mock.url + "/nowhere")
+    requests = plugin_mock.requests
     assert [(r["method"], r["path"], r["query"], r["status"]) for r in requests] == [
         ("GET", SEGMENTS, f"ids={ZERO}", 200),
         ("GET", "/nowhere", "", 404),
     ]
     assert requests[0]["headers"]["authorization"] == "Bearer SG.***"
-    assert [r["path"] for r in mock.requests_to(method="GET", path="/now*")] == ["/nowhere"]
+    assert [r["path"] for r in plugin_mock.requests_to(method="GET", path="/now*")] == ["/nowhere"]
 
 
-def test_fixture_reset_clears_journal_and_scenarios(mock):
-    mock.scenario("sendgrid", "ListSegment", code=503)
-    assert httpx.get(mock.url + SEGMENTS, headers=AUTH).status_code == 503
-    mock.reset()
-    assert mock.requests == []
-    assert httpx.get(mock.url + SEGMENTS, headers=AUTH).status_code == 200
+def test_fixture_reset_clears_journal_and_scenarios(plugin_mock):
+    plugin_mock.scenario("sendgrid", "ListSegment", code=503)
+    assert httpx.get(plugin_mock.url + SEGMENTS, headers=AUTH).status_code == 503
+    plugin_mock.reset()
+    assert plugin_mock.requests == []
+    assert httpx.get(plugin_mock.url + SEGMENTS, headers=AUTH).status_code == 200
 
 
-def test_fixture_scenario_for_n_requests(mock):
-    mock.scenario("sendgrid", "ListSegment", code=404, times=1)
-    assert httpx.get(mock.url + SEGMENTS, headers=AUTH).status_code == 404
-    assert httpx.get(mock.url + SEGMENTS, headers=AUTH).status_code == 200
+def test_fixture_scenario_for_n_requests(plugin_mock):
+    plugin_mock.scenario("sendgrid", "ListSegment", code=404, times=1)
+    assert httpx.get(plugin_mock.url + SEGMENTS, headers=AUTH).status_code == 404
+    assert httpx.get(plugin_mock.url + SEGMENTS, headers=AUTH).status_code == 200
 
 
-def test_fixture_refuses_an_invalid_scenario(mock):
+def test_fixture_refuses_an_invalid_scenario(plugin_mock):
     with pytest.raises(ControlError) as refused:
-        mock.scenario("sendgrid", "ListSegment", code=418)
+        plugin_mock.scenario("sendgrid", "ListSegment", code=418)
     assert any("code=404" in reason for reason in refused.value.reasons)
 
 
-def test_fixture_load_refuses_invalid_data_and_keeps_the_old(mock):
-    before = httpx.get(mock.url + SEGMENTS, headers=AUTH)
+def test_fixture_load_refuses_invalid_data_and_keeps_the_old(plugin_mock):
+    before = httpx.get(plugin_mock.url + SEGMENTS, headers=AUTH)
     with pytest.raises(ControlError) as refused:
-        mock.load("sendgrid", "segments: [unclosed")
+        plugin_mock.load("sendgrid", "segments: [unclosed")
     assert refused.value.reasons
     with pytest.raises(ControlError):
-        mock.load("nope", {})
-    after = httpx.get(mock.url + SEGMENTS, headers=AUTH)
+        plugin_mock.load("nope", {})
+    after = httpx.get(plugin_mock.url + SEGMENTS, headers=AUTH)
     assert after.content == before.content
 
 
-def test_fixture_fault_for_one_operation(mock):
-    mock.fault("sendgrid", "ListSegment", error_rate=1)
-    assert httpx.get(mock.url + SEGMENTS, headers=AUTH).status_code in (500, 503)
-    assert httpx.get(mock.url + "/segments", headers=PROGRAM).status_code == 200
-    mock.fault(latency="40-50")
-    httpx.get(mock.url + "/segments", headers=PROGRAM)
-    assert mock.requests[-1]["ms"] >= 40
+def test_fixture_fault_for_one_operation(plugin_mock):
+    plugin_mock.fault("sendgrid", "ListSegment", error_rate=1)
+    assert httpx.get(plugin_mock.url + SEGMENTS, headers=AUTH).status_code in (500, 503)
+    assert httpx.get(plugin_mock.url + "/segments", headers=PROGRAM).status_code == 200
+    plugin_mock.fault(latency="40-50")
+    httpx.get(plugin_mock.url + "/segments", headers=PROGRAM)
+    assert plugin_mock.requests[-1]["ms"] >= 40
     with pytest.raises(ControlError):
-        mock.fault(error_rate=3)
+        plugin_mock.fault(error_rate=3)
     with pytest.raises(ControlError):
-        mock.fault("sendgrid", "Nope", error_rate=1)
+        plugin_mock.fault("sendgrid", "Nope", error_rate=1)
 
 
-def test_fixture_prefer_header_works_through_it(mock):
-    response = httpx.get(mock.url + SEGMENTS, headers={**AUTH, "Prefer": "example=empty"})
+def test_fixture_prefer_header_works_through_it(plugin_mock):
+    response = httpx.get(plugin_mock.url + SEGMENTS, headers={**AUTH, "Prefer": "example=empty"})
     assert response.json() == {"results": []}
 
 

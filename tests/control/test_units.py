@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
 
 from mockserver.journal.masking import Masker, mask_secret
 from mockserver.journal.record import Filter, Record, read
-from mockserver.routing.endpoint import sleep_at_least
+from mockserver.routing.endpoint import wait_unless_gone
 from mockserver.scenarios.prefer import parse_prefer
 from mockserver.state.memory import MemoryJournal, MemoryOverrides
 from mockserver.state.values import (
@@ -190,15 +191,33 @@ def test_injected_latency_is_a_floor_under_uvloop():
     """uvloop rounds ``sleep(0.0104)`` to a 10 ms timer on a cached clock: it may end early."""
     uvloop = pytest.importorskip("uvloop")
 
+    async def stays() -> dict:
+        await asyncio.sleep(3600)  # the client never leaves
+        return {"type": "http.disconnect"}
+
     async def shortest() -> float:
         elapsed = []
         for _ in range(5):
             started = time.perf_counter()
-            await sleep_at_least(0.0104)
+            assert await wait_unless_gone(0.0104, stays)
             elapsed.append(time.perf_counter() - started)
         return min(elapsed)
 
     assert uvloop.run(shortest()) >= 0.0104
+
+
+def test_a_wait_ends_when_the_client_leaves():
+    messages = iter([{"type": "http.request", "body": b"", "more_body": False}])
+
+    async def receive() -> dict:
+        return next(messages, {"type": "http.disconnect"})
+
+    async def waited() -> tuple[bool, float]:
+        started = time.perf_counter()
+        return await wait_unless_gone(10.0, receive), time.perf_counter() - started
+
+    stayed, seconds = asyncio.run(waited())
+    assert not stayed and seconds < 1
 
 
 @pytest.mark.parametrize(

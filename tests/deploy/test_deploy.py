@@ -18,9 +18,8 @@ import yaml
 from bench.workload import free_port
 from mockserver import healthcheck
 from mockserver.cli import parser, serve_config
-from mockserver.config import ServeConfig
 from mockserver.control.guard import TOKEN_HEADER
-from mockserver.testing import LiveServer
+from tests.harness import live_server
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = ROOT / "Dockerfile"
@@ -189,7 +188,7 @@ def test_the_token_variable_is_the_one_serve_reads():
 
 def test_healthcheck_sends_the_token_serve_checks():
     assert healthcheck.TOKEN_HEADER.lower().encode() == TOKEN_HEADER
-    with LiveServer(ServeConfig(control_token="s3cret")) as live:
+    with live_server(control_token="s3cret") as live:
         port = int(live.url.rsplit(":", 1)[1])
         assert healthcheck.check(port, {healthcheck.TOKEN_ENV: "s3cret"}) is None
         assert healthcheck.check(port, {}) == "health answered 403"
@@ -198,7 +197,7 @@ def test_healthcheck_sends_the_token_serve_checks():
 
 
 def test_healthcheck_command_exits_0_only_when_healthy():
-    with LiveServer(ServeConfig()) as live:
+    with live_server() as live:
         port = live.url.rsplit(":", 1)[1]
         ok = subprocess.run(
             [sys.executable, "-m", "mockserver.healthcheck", "--port", port],

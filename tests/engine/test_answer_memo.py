@@ -17,6 +17,7 @@ from mockserver.testing import LiveServer
 from mockserver.vendors import vendor
 from mockserver.vendors.interface import Backend, Reply, VendorOptions
 from tests.conftest import AUTH, JSON
+from tests.harness import live_server
 
 SEGMENTS = "/v3/marketing/segments"
 SCENARIO = "/__mockserver/scenarios/sendgrid/ListSegment"
@@ -61,24 +62,26 @@ class CountingVendor:
 
 
 @pytest.fixture(scope="module")
-def served() -> Iterator[tuple[LiveServer, list[str]]]:
+def live_counting() -> Iterator[tuple[LiveServer, list[str]]]:
     stand_in = CountingVendor(vendor("sendgrid"))
     config = ServeConfig(apis=("sendgrid",), cors_origins=())
-    with LiveServer(config, vendors={"sendgrid": stand_in}) as server:
+    with live_server(config, vendors={"sendgrid": stand_in}) as server:
         yield server, stand_in.calls
 
 
 @pytest.fixture()
-def mock(served: tuple[LiveServer, list[str]]) -> Iterator[tuple[httpx.Client, list[str]]]:
-    server, calls = served
+def client_and_calls(
+    live_counting: tuple[LiveServer, list[str]],
+) -> Iterator[tuple[httpx.Client, list[str]]]:
+    server, calls = live_counting
     with httpx.Client(base_url=server.url, headers=AUTH, timeout=10) as http:
         assert http.post("/__mockserver/reset", headers=JSON).status_code == 200
         calls.clear()
         yield http, calls
 
 
-def test_a_repeated_memoizable_call_is_answered_without_the_handler(mock):
-    http, calls = mock
+def test_a_repeated_memoizable_call_is_answered_without_the_handler(client_and_calls):
+    http, calls = client_and_calls
     first = http.get(SEGMENTS, params=ids(1))
     again = http.get(SEGMENTS, params=ids(1))
     assert again.content == first.content and again.status_code == 200
@@ -87,15 +90,17 @@ def test_a_repeated_memoizable_call_is_answered_without_the_handler(mock):
     assert calls == ["seed", "seed"]
 
 
-def test_a_call_the_backend_does_not_declare_memoizable_reaches_the_handler_each_time(mock):
-    http, calls = mock
+def test_a_call_the_backend_does_not_declare_memoizable_reaches_the_handler_each_time(
+    client_and_calls,
+):
+    http, calls = client_and_calls
     for _ in range(3):
         assert http.get(SEGMENTS, params={"no_parent_list_id": "true"}).status_code == 200
     assert calls == ["seed"] * 3
 
 
-def test_a_scenario_is_answered_before_the_memo_and_the_memo_after_it(mock):
-    http, calls = mock
+def test_a_scenario_is_answered_before_the_memo_and_the_memo_after_it(client_and_calls):
+    http, calls = client_and_calls
     memoized = http.get(SEGMENTS, params=ids(3)).content
     assert http.put(SCENARIO, json={"code": 500}).status_code == 200
     assert http.get(SEGMENTS, params=ids(3)).status_code == 500
@@ -105,8 +110,8 @@ def test_a_scenario_is_answered_before_the_memo_and_the_memo_after_it(mock):
     assert calls == ["seed"]
 
 
-def test_a_new_data_version_is_answered_anew(mock):
-    http, calls = mock
+def test_a_new_data_version_is_answered_anew(client_and_calls):
+    http, calls = client_and_calls
     assert http.get(SEGMENTS, params=ids(4)).json()["version"] == "seed"
     loaded = http.put("/__mockserver/data/sendgrid", json={"name": "second"})
     assert loaded.status_code == 200

@@ -7,10 +7,9 @@ import logging
 import httpx
 import pytest
 
-from mockserver.config import ServeConfig
-from mockserver.testing import LiveServer
 from mockserver.vendors.interface import Backend
 from tests.conftest import AUTH, PROGRAM
+from tests.harness import live_server
 
 SENDGRID_404 = {"errors": [{"field": None, "message": "resource not found"}]}
 
@@ -82,7 +81,7 @@ class Exploding(Backend):
 def test_a_crash_is_a_500_in_the_dialect_logged_and_the_server_keeps_serving(
     caplog, api, path, headers, body
 ):
-    with LiveServer(ServeConfig(apis=(api,))) as server, httpx.Client(base_url=server.url) as http:
+    with live_server(apis=(api,)) as server, httpx.Client(base_url=server.url) as http:
         runtime = server.app.runtimes[api]
         healthy = http.get(path, headers=headers)
         operation = next(op for op in runtime.spec.operations if op.path == path)

@@ -86,8 +86,8 @@ def test_sending_a_memoized_answer_never_changes_it():
             message["headers"].append((b"x-added", b"by a sender"))
             sent.append(list(message["headers"]))
 
-    for extra in ((), [(b"vary", b"Origin")], ()):
-        asyncio.run(send_reply(send, ready, extra=extra))
+    for _ in range(3):
+        asyncio.run(send_reply(send, ready))
     assert [names.count((b"x-added", b"by a sender")) for names in sent] == [1, 1, 1]
     assert ready.wire == reply_headers(ready) and ready == Reply(200, b"{}", headers=ready.headers)
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from mockserver.config import ServeConfig
 from mockserver.conformance.validator import ResponseValidator
 from mockserver.errors import DataError
 from mockserver.runtime import ApiRuntime
-from mockserver.testing import LiveServer
 from mockserver.vendors.interface import GeneratedBackend, Reply
+from tests.harness import mock_app
 
 
 class Prebuilt(GeneratedBackend):
@@ -25,8 +24,7 @@ class Prebuilt(GeneratedBackend):
 
 @pytest.fixture(scope="module")
 def runtime() -> ApiRuntime:
-    server = LiveServer(ServeConfig(apis=("sendgrid",)))
-    return server.app.runtimes["sendgrid"]
+    return mock_app(apis=("sendgrid",)).runtimes["sendgrid"]
 
 
 def test_the_default_worlds_prebuilt_answers_conform(runtime):

@@ -4,7 +4,6 @@ is ignored) and every answer says so - a header per name, the journal entry, the
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Iterator
 from typing import Any
@@ -12,40 +11,35 @@ from typing import Any
 import httpx
 import pytest
 
-from mockserver.app import MockApp, build_app
-from mockserver.config import ServeConfig
+from mockserver.app import MockApp
 from mockserver.control import actions
 from mockserver.params.unknown import WARNING_HEADER
 from tests.conftest import AUTH, PROGRAM
+from tests.harness import asgi_request, mock_app
 
 SEGMENTS = "/v3/marketing/segments"
 IDS = 'unknown query parameter "ids[]" (did you mean "ids"?)'
 
 
 @pytest.fixture(scope="module")
-def app() -> MockApp:
-    return build_app(ServeConfig(validate_responses=True))
+def validating_app() -> MockApp:
+    return mock_app(validate_responses=True)
 
 
 @pytest.fixture(scope="module")
-def strict() -> MockApp:
-    return build_app(ServeConfig(validate_responses=True, strict_params=True))
+def strict_app() -> MockApp:
+    return mock_app(validate_responses=True, strict_params=True)
 
 
 @pytest.fixture(autouse=True)
-def clean(app: MockApp, strict: MockApp) -> Iterator[None]:
+def clean(validating_app: MockApp, strict_app: MockApp) -> Iterator[None]:
     yield
-    actions.clear_state(app.control)
-    actions.clear_state(strict.control)
+    actions.clear_state(validating_app.control)
+    actions.clear_state(strict_app.control)
 
 
 def get(app: MockApp, url: str, headers: dict[str, str] | None = None) -> httpx.Response:
-    async def go() -> httpx.Response:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://mock") as http:
-            return await http.get(url, headers=headers)
-
-    return asyncio.run(go())
+    return asgi_request(app, "GET", url, base_url="http://mock", headers=headers)
 
 
 def warnings_of(response: httpx.Response) -> list[str]:
@@ -83,39 +77,41 @@ def journal(app: MockApp) -> list[dict[str, Any]]:
     ],
 )
 def test_an_unknown_name_is_ignored_as_the_vendor_does_and_warned(
-    app, url, known_only, headers, expected
+    validating_app, url, known_only, headers, expected
 ):
-    warned, plain = get(app, url, headers), get(app, known_only, headers)
+    warned, plain = get(validating_app, url, headers), get(validating_app, known_only, headers)
     assert warned.status_code == plain.status_code == 200
     assert warned.content == plain.content  # ignored: the same answer as without it
     assert warnings_of(warned) == expected  # one header per unknown name
     assert warnings_of(plain) == []
-    assert [entry["warnings"] for entry in journal(app)] == [expected, []]
+    assert [entry["warnings"] for entry in journal(validating_app)] == [expected, []]
 
 
-def test_the_bracket_trap_lists_every_segment_but_says_why(app):
+def test_the_bracket_trap_lists_every_segment_but_says_why(validating_app):
     """SendGrid ignores ``ids[]``: no filter, all 25 segments - and the header names ``ids``."""
-    every = get(app, SEGMENTS, AUTH).json()["results"]
+    every = get(validating_app, SEGMENTS, AUTH).json()["results"]
     one = every[3]["id"]
-    trapped = get(app, f"{SEGMENTS}?ids[]={one}", AUTH)
+    trapped = get(validating_app, f"{SEGMENTS}?ids[]={one}", AUTH)
     assert len(trapped.json()["results"]) == len(every) == 25
     assert warnings_of(trapped) == [IDS]
-    assert [s["id"] for s in get(app, f"{SEGMENTS}?ids={one}", AUTH).json()["results"]] == [one]
+    assert [
+        s["id"] for s in get(validating_app, f"{SEGMENTS}?ids={one}", AUTH).json()["results"]
+    ] == [one]
 
 
-def test_a_repeated_request_is_answered_and_warned_alike(app):
+def test_a_repeated_request_is_answered_and_warned_alike(validating_app):
     url = f"{SEGMENTS}?parent_list_ids[]=a&no_parent_list_id=true"
-    first, again = get(app, url, AUTH), get(app, url, AUTH)
+    first, again = get(validating_app, url, AUTH), get(validating_app, url, AUTH)
     expected = ['unknown query parameter "parent_list_ids[]" (did you mean "parent_list_ids"?)']
     assert warnings_of(first) == warnings_of(again) == expected
     assert first.content == again.content
-    assert [entry["warnings"] for entry in journal(app)] == [expected, expected]
+    assert [entry["warnings"] for entry in journal(validating_app)] == [expected, expected]
 
 
-def test_the_log_line_says_it(app, caplog):
+def test_the_log_line_says_it(validating_app, caplog):
     with caplog.at_level(logging.INFO, logger="mockserver.access"):
-        get(app, "/segments?size=2&sizes=3", PROGRAM)
-        get(app, "/segments?size=2", PROGRAM)
+        get(validating_app, "/segments?size=2&sizes=3", PROGRAM)
+        get(validating_app, "/segments?size=2", PROGRAM)
     warned, plain = (record.getMessage() for record in caplog.records)
     assert warned.startswith("GET /segments?size=2&sizes=3 200 ")
     assert warned.endswith('ms; unknown query parameter "sizes" (did you mean "size"?)')
@@ -132,53 +128,57 @@ def test_the_log_line_says_it(app, caplog):
         ({"Authorization": "Bearer nope"}, 401),
     ],
 )
-def test_every_answer_of_the_operation_carries_the_warning(app, headers, status):
-    response = get(app, f"{SEGMENTS}?ids[]=x", headers)
+def test_every_answer_of_the_operation_carries_the_warning(validating_app, headers, status):
+    response = get(validating_app, f"{SEGMENTS}?ids[]=x", headers)
     assert response.status_code == status
     assert warnings_of(response) == [IDS]
-    assert journal(app)[-1]["warnings"] == [IDS]
+    assert journal(validating_app)[-1]["warnings"] == [IDS]
 
 
-def test_scenarios_and_faults_carry_it_too(app):
-    actions.set_scenario(app.control, "actionhub", "get_segments_segments_get", {"code": 503})
-    scenario = get(app, "/segments?pages=1", PROGRAM)
-    actions.clear_state(app.control)
-    actions.set_fault(app.control, {"error_rate": 1.0}, "actionhub", "get_segments_segments_get")
-    fault = get(app, "/segments?pages=1", PROGRAM)
+def test_scenarios_and_faults_carry_it_too(validating_app):
+    actions.set_scenario(
+        validating_app.control, "actionhub", "get_segments_segments_get", {"code": 503}
+    )
+    scenario = get(validating_app, "/segments?pages=1", PROGRAM)
+    actions.clear_state(validating_app.control)
+    actions.set_fault(
+        validating_app.control, {"error_rate": 1.0}, "actionhub", "get_segments_segments_get"
+    )
+    fault = get(validating_app, "/segments?pages=1", PROGRAM)
     expected = ['unknown query parameter "pages" (did you mean "page"?)']
     assert scenario.status_code == 503 and warnings_of(scenario) == expected
     assert fault.status_code in (500, 503) and warnings_of(fault) == expected
 
 
-def test_a_crash_answer_carries_it_too(app, monkeypatch):
-    (endpoint, _) = app.table.match("/segments")
+def test_a_crash_answer_carries_it_too(validating_app, monkeypatch):
+    (endpoint, _) = validating_app.table.match("/segments")
     pipeline = endpoint.pipelines["GET"]
 
     def crash(*args):
         raise RuntimeError("boom")
 
     monkeypatch.setattr(pipeline, "_respond", crash)
-    response = get(app, "/segments?x=1", PROGRAM)
+    response = get(validating_app, "/segments?x=1", PROGRAM)
     assert response.status_code == 500
     assert warnings_of(response) == ['unknown query parameter "x"']
 
 
-def test_a_browser_script_may_read_the_warning(app):
-    response = get(app, "/segments?x=1", {**PROGRAM, "Origin": "http://app.test"})
+def test_a_browser_script_may_read_the_warning(validating_app):
+    response = get(validating_app, "/segments?x=1", {**PROGRAM, "Origin": "http://app.test"})
     assert warnings_of(response) == ['unknown query parameter "x"']
     assert WARNING_HEADER in response.headers["access-control-expose-headers"].lower()
 
 
-def test_unknown_paths_and_the_control_plane_have_no_such_warnings(app):
-    assert warnings_of(get(app, "/v3/marketing/nothing?x=1", AUTH)) == []
-    assert warnings_of(get(app, "/__mockserver/health?x=1")) == []
+def test_unknown_paths_and_the_control_plane_have_no_such_warnings(validating_app):
+    assert warnings_of(get(validating_app, "/v3/marketing/nothing?x=1", AUTH)) == []
+    assert warnings_of(get(validating_app, "/__mockserver/health?x=1")) == []
 
 
 # -- --strict-params: the API's own parameter error -------------------------------------------
 
 
-def test_strict_sendgrid_answers_400_in_its_dialect(strict):
-    response = get(strict, f"{SEGMENTS}?ids[]=a&ids[]=b&pageSize=2&no_parent_list_id=yes", AUTH)
+def test_strict_sendgrid_answers_400_in_its_dialect(strict_app):
+    response = get(strict_app, f"{SEGMENTS}?ids[]=a&ids[]=b&pageSize=2&no_parent_list_id=yes", AUTH)
     assert response.status_code == 400
     assert response.json() == {
         "errors": [
@@ -194,21 +194,21 @@ def test_strict_sendgrid_answers_400_in_its_dialect(strict):
         ]
     }
     assert warnings_of(response) == [IDS, 'unknown query parameter "pageSize"']
-    assert journal(strict)[-1]["warnings"] == warnings_of(response)
+    assert journal(strict_app)[-1]["warnings"] == warnings_of(response)
 
 
-def test_strict_sendgrid_still_asks_for_a_credential_first(strict):
-    response = get(strict, f"{SEGMENTS}?ids[]=a")
+def test_strict_sendgrid_still_asks_for_a_credential_first(strict_app):
+    response = get(strict_app, f"{SEGMENTS}?ids[]=a")
     assert response.status_code == 401
     assert warnings_of(response) == [IDS]
 
 
-def test_strict_actionhub_answers_fastapis_extra_forbidden_422(strict):
+def test_strict_actionhub_answers_fastapis_extra_forbidden_422(strict_app):
     """As FastAPI answers for a query model with ``extra="forbid"``: the declared parameters'
     errors first (the pagination dependency's before the endpoint's), then one per extra name
     in the order they came, its value as given (a repeated name: the list)."""
     url = "/segments?x=1&min_weight=2&pages=1&pages=2&page=0"
-    response = get(strict, url, PROGRAM)
+    response = get(strict_app, url, PROGRAM)
     assert response.status_code == 422
     assert response.json() == {
         "detail": [
@@ -246,11 +246,11 @@ def test_strict_actionhub_answers_fastapis_extra_forbidden_422(strict):
     ]
 
 
-def test_strict_mode_changes_nothing_for_known_names(app, strict):
+def test_strict_mode_changes_nothing_for_known_names(validating_app, strict_app):
     for url, headers in [
         (f"{SEGMENTS}?no_parent_list_id=true", AUTH),
         ("/segments?size=4", PROGRAM),
     ]:
-        answer = get(strict, url, headers)
+        answer = get(strict_app, url, headers)
         assert answer.status_code == 200 and warnings_of(answer) == []
-        assert answer.content == get(app, url, headers).content
+        assert answer.content == get(validating_app, url, headers).content

@@ -12,12 +12,11 @@ from typing import Any
 import httpx
 import pytest
 
-from mockserver.app import build_app
-from mockserver.config import ServeConfig
 from mockserver.reality.options import ProxyOptions
 from mockserver.reality.proxy import build_proxy
 from mockserver.testing import LiveServer, ThreadedServer
 from tests.conftest import AUTH
+from tests.harness import live_asgi, live_server, mock_app
 from tests.reality.drift_app import SEGMENTS, DriftingApp, actionhub_drifts, sendgrid_drifts
 
 
@@ -33,30 +32,30 @@ class Segments:
 
 
 @pytest.fixture(scope="session")
-def upstream() -> Iterator[LiveServer]:
+def live_upstream() -> Iterator[LiveServer]:
     """A conforming deployment: the bundled mock, both APIs, seed 0."""
-    with LiveServer(ServeConfig(cors_origins=())) as server:
+    with live_server(cors_origins=()) as server:
         yield server
 
 
 @pytest.fixture(scope="session")
-def segments(upstream: LiveServer) -> Segments:
-    results = httpx.get(upstream.url + SEGMENTS, headers=AUTH).json()["results"]
+def segments(live_upstream: LiveServer) -> Segments:
+    results = httpx.get(live_upstream.url + SEGMENTS, headers=AUTH).json()["results"]
     return Segments(*(result["id"] for result in results[:5]))
 
 
 @pytest.fixture(scope="session")
-def drifting(segments: Segments) -> Iterator[ThreadedServer]:
+def live_drifting(segments: Segments) -> Iterator[ThreadedServer]:
     """A deployment with every planted drift (see drift_app.py)."""
     drifts = sendgrid_drifts(segments.renamed, segments.echo, segments.crash, segments.named)
     drifts += actionhub_drifts()
-    app = DriftingApp(build_app(ServeConfig(cors_origins=())), drifts)
-    with ThreadedServer(app) as server:
+    app = DriftingApp(mock_app(cors_origins=()), drifts)
+    with live_asgi(app) as server:
         yield server
 
 
 def proxy_app(api: str, upstream_url: str, **options: Any):
-    plane = build_app(ServeConfig(apis=(api,), cors_origins=()))
+    plane = mock_app(apis=(api,), cors_origins=())
     return build_proxy(ProxyOptions(api=api, upstream=upstream_url, **options), plane)
 
 
@@ -65,7 +64,7 @@ def running_proxy(api: str, upstream_url: str, **options: Any) -> Iterator[Threa
     """``mockserver proxy`` in this process: uvicorn as the CLI runs it (lifespan on, no
     ``Server``/``Date`` headers of its own)."""
     app = proxy_app(api, upstream_url, **options)
-    with ThreadedServer(app, lifespan="on", server_header=False, date_header=False) as server:
+    with live_asgi(app, lifespan="on", server_header=False, date_header=False) as server:
         yield server
 
 

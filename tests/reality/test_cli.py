@@ -16,8 +16,8 @@ import pytest
 from bench.workload import free_port
 from mockserver.cli import main, parser
 from mockserver.reality.options import proxy_options, verify_options
-from mockserver.testing import ThreadedServer
 from tests.conftest import AUTH, JSON
+from tests.harness import live_asgi
 from tests.reality.drift_app import SEGMENTS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,13 +54,13 @@ def test_proxy_flags_land_in_the_options(tmp_path):
 def test_the_proxy_takes_the_control_token_from_the_environment(monkeypatch):
     import uvicorn
 
-    served: dict[str, Any] = {}
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: served.update(app=app, **kwargs))
+    run_with: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: run_with.update(app=app, **kwargs))
     monkeypatch.setenv("MOCKSERVER_CONTROL_TOKEN", "s3cret")
     argv = ["proxy", "--api", "sendgrid", "--upstream", "http://127.0.0.1:9", "--port", "0"]
     assert main(argv) == 0
-    assert served["forwarded_allow_ips"] == "" and served["proxy_headers"] is False
-    with ThreadedServer(served["app"]) as proxy:
+    assert run_with["forwarded_allow_ips"] == "" and run_with["proxy_headers"] is False
+    with live_asgi(run_with["app"]) as proxy:
         health = f"{proxy.url}/__mockserver/health"
         assert httpx.get(health).status_code == 403
         assert httpx.get(health, headers={"x-mockserver-token": "s3cret"}).status_code == 200
@@ -107,10 +107,10 @@ def test_verify_flags_land_in_the_options(tmp_path):
 
 
 @pytest.mark.slow
-def test_the_proxy_command_logs_violations_and_stops_cleanly(drifting, segments):
+def test_the_proxy_command_logs_violations_and_stops_cleanly(live_drifting, segments):
     port = free_port()
     argv = [sys.executable, "-m", "mockserver", "proxy", "--api", "sendgrid"]
-    argv += ["--upstream", drifting.url, "--port", str(port), "--log-level", "info"]
+    argv += ["--upstream", live_drifting.url, "--port", str(port), "--log-level", "info"]
     # uvicorn must not take forwarded headers on the environment's word (as serve does not).
     env = {**os.environ, "FORWARDED_ALLOW_IPS": "*"}
     process = subprocess.Popen(argv, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
@@ -155,20 +155,20 @@ def test_the_proxy_command_logs_violations_and_stops_cleanly(drifting, segments)
 
 @pytest.mark.slow
 def test_the_verify_command_exits_1_on_drift_with_the_key_masked(
-    drifting, segments, tmp_path, upstream
+    live_drifting, segments, tmp_path, live_upstream
 ):
     journal = tmp_path / "requests.json"
-    httpx.delete(upstream.url + "/__mockserver/requests", headers=JSON)
-    httpx.get(f"{upstream.url}{SEGMENTS}/{segments.echo}", headers=AUTH)
-    journal.write_bytes(httpx.get(upstream.url + "/__mockserver/requests").content)
+    httpx.delete(live_upstream.url + "/__mockserver/requests", headers=JSON)
+    httpx.get(f"{live_upstream.url}{SEGMENTS}/{segments.echo}", headers=AUTH)
+    journal.write_bytes(httpx.get(live_upstream.url + "/__mockserver/requests").content)
     argv = [sys.executable, "-m", "mockserver", "verify", "--api", "sendgrid"]
-    argv += ["--base-url", drifting.url, "--requests", str(journal), "--rate-limit", "off"]
+    argv += ["--base-url", live_drifting.url, "--requests", str(journal), "--rate-limit", "off"]
     env = {**os.environ, "SENDGRID_API_KEY": REAL_KEY}
     done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1, done.stderr
     assert '"Bearer ***" is not of type "integer"' in done.stdout
     assert REAL_KEY not in done.stdout + done.stderr
-    itself = [*argv[:6], "--base-url", upstream.url, "--requests", str(journal)]
+    itself = [*argv[:6], "--base-url", live_upstream.url, "--requests", str(journal)]
     done = subprocess.run(
         [*itself, "--rate-limit", "off"], cwd=ROOT, env=env, capture_output=True, text=True
     )

@@ -16,7 +16,7 @@ COOKIE_SECRET = "cookiesecret-0123456789"
 LEAKS = (KEY, KEY[3:25], KEY[-20:], QUERY_SECRET, COOKIE_SECRET)
 
 
-def test_no_credential_in_journal_log_or_cassette(drifting, segments, tmp_path, caplog):
+def test_no_credential_in_journal_log_or_cassette(live_drifting, segments, tmp_path, caplog):
     cassette = tmp_path / "session.jsonl"
     headers = {"Authorization": f"Bearer {KEY}", "Cookie": f"session={COOKIE_SECRET}"}
     targets = [
@@ -28,7 +28,7 @@ def test_no_credential_in_journal_log_or_cassette(drifting, segments, tmp_path, 
     ]
     with (
         caplog.at_level(logging.DEBUG),
-        running_proxy("sendgrid", drifting.url, record=cassette) as proxy,
+        running_proxy("sendgrid", live_drifting.url, record=cassette) as proxy,
     ):
         answers = [httpx.get(proxy.url + target, headers=headers) for target in targets]
         journal = httpx.get(proxy.url + "/__mockserver/requests").text

@@ -30,7 +30,7 @@ def test_two(mockserver):
 """
 
 
-def test_the_session_journal_is_written_and_verify_reads_it(pytester, upstream):
+def test_the_session_journal_is_written_and_verify_reads_it(pytester, live_upstream):
     pytester.makepyfile(INNER)
     result = pytester.runpytest_inprocess("--mockserver-journal=out/journal.json")
     result.assert_outcomes(passed=2)
@@ -47,7 +47,9 @@ def test_the_session_journal_is_written_and_verify_reads_it(pytester, upstream):
     assert "a" * 22 not in path.read_text()
 
     out = io.StringIO()
-    options = VerifyOptions(api="sendgrid", base_url=upstream.url, requests=path, rate_limit="off")
+    options = VerifyOptions(
+        api="sendgrid", base_url=live_upstream.url, requests=path, rate_limit="off"
+    )
     key = {"SENDGRID_API_KEY": "SG." + "a" * 22 + "." + "b" * 43}
     assert run(options, key, out=out) == 0
     assert "2 request(s), 2 distinct" in out.getvalue()

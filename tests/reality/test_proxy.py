@@ -10,8 +10,8 @@ import httpx
 import orjson
 import pytest
 
-from mockserver.testing import ThreadedServer
 from tests.conftest import AUTH, JSON, PROGRAM, SENDGRID_KEY
+from tests.harness import live_asgi
 from tests.reality.conftest import (
     StallingServer,
     closed_port_url,
@@ -30,14 +30,14 @@ def comparable(answer: httpx.Response) -> tuple[int, list[tuple[str, str]], byte
 
 
 @pytest.fixture(scope="module")
-def sendgrid_proxy(upstream):
-    with running_proxy("sendgrid", upstream.url) as proxy:
+def live_sendgrid_proxy(live_upstream):
+    with running_proxy("sendgrid", live_upstream.url) as proxy:
         yield proxy
 
 
 @pytest.fixture(scope="module")
-def actionhub_proxy(upstream):
-    with running_proxy("actionhub", upstream.url) as proxy:
+def live_actionhub_proxy(live_upstream):
+    with running_proxy("actionhub", live_upstream.url) as proxy:
         yield proxy
 
 
@@ -65,10 +65,10 @@ def clear(proxy) -> None:
     ],
 )
 def test_answers_are_the_upstreams_byte_for_byte(
-    upstream, sendgrid_proxy, actionhub_proxy, api, target, headers
+    live_upstream, live_sendgrid_proxy, live_actionhub_proxy, api, target, headers
 ):
-    proxy = sendgrid_proxy if api == "sendgrid" else actionhub_proxy
-    direct = httpx.get(upstream.url + target, headers=headers)
+    proxy = live_sendgrid_proxy if api == "sendgrid" else live_actionhub_proxy
+    direct = httpx.get(live_upstream.url + target, headers=headers)
     proxied = httpx.get(proxy.url + target, headers=headers)
     status, proxied_headers, body = comparable(proxied)
     proxied_headers = [(k, v) for k, v in proxied_headers if k != "x-mockserver-violation"]
@@ -105,7 +105,7 @@ def test_the_request_reaches_the_upstream_unchanged_but_for_host_and_hop_by_hop(
         ("X-Twice", "1"),
         ("X-Twice", "2"),
     ]
-    with ThreadedServer(echo_app) as echo, running_proxy("sendgrid", echo.url) as proxy:
+    with live_asgi(echo_app) as echo, running_proxy("sendgrid", echo.url) as proxy:
         target = "/v3/marketing/segments/../segments?" + raw_query
         status, answer_headers, body = raw_request(
             proxy.url, "POST", target, headers, b'{"name": "x"}'
@@ -130,10 +130,10 @@ def test_the_request_reaches_the_upstream_unchanged_but_for_host_and_hop_by_hop(
 
 # -- violations: journal, log, header -------------------------------------------------------------
 @pytest.fixture(scope="module")
-def drift_proxies(drifting):
+def live_drift_proxies(live_drifting):
     with (
-        running_proxy("sendgrid", drifting.url) as sendgrid,
-        running_proxy("actionhub", drifting.url) as actionhub,
+        running_proxy("sendgrid", live_drifting.url) as sendgrid,
+        running_proxy("actionhub", live_drifting.url) as actionhub,
     ):
         yield {"sendgrid": sendgrid, "actionhub": actionhub}
 
@@ -189,10 +189,10 @@ def shown(where: str, path: str, message: str) -> str:
 
 @pytest.mark.parametrize("drift", list(DRIFTS))
 def test_each_drift_gives_exactly_its_violations_in_journal_log_and_header(
-    drift_proxies, segments, caplog, drift
+    live_drift_proxies, segments, caplog, drift
 ):
     api, target, status, violations, warnings = DRIFTS[drift]
-    proxy = drift_proxies[api]
+    proxy = live_drift_proxies[api]
     clear(proxy)
     headers = AUTH if api == "sendgrid" else PROGRAM
     with caplog.at_level(logging.INFO, logger="mockserver.proxy"):
@@ -217,8 +217,8 @@ def test_each_drift_gives_exactly_its_violations_in_journal_log_and_header(
     )
 
 
-def test_the_journal_names_the_operation(drift_proxies, segments):
-    proxy = drift_proxies["sendgrid"]
+def test_the_journal_names_the_operation(live_drift_proxies, segments):
+    proxy = live_drift_proxies["sendgrid"]
     clear(proxy)
     httpx.get(proxy.url + f"{SEGMENTS}/{segments.plain}", headers=AUTH)
     httpx.get(proxy.url + "/v3/elsewhere", headers=AUTH)
@@ -234,22 +234,24 @@ def test_the_journal_names_the_operation(drift_proxies, segments):
     ]
 
 
-def test_the_control_plane_answers_in_proxy_mode(sendgrid_proxy, upstream):
-    health = httpx.get(sendgrid_proxy.url + "/__mockserver/health").json()
+def test_the_control_plane_answers_in_proxy_mode(live_sendgrid_proxy, live_upstream):
+    health = httpx.get(live_sendgrid_proxy.url + "/__mockserver/health").json()
     assert health["status"] == "ok" and health["apis"] == ["sendgrid"]
-    page = httpx.get(sendgrid_proxy.url + "/__mockserver/")
+    page = httpx.get(live_sendgrid_proxy.url + "/__mockserver/")
     assert page.status_code == 200
     # the console says it is a proxy, and offers no mock's scenarios, faults or data
-    assert 'id="proxy-note"' in page.text and upstream.url in page.text
+    assert 'id="proxy-note"' in page.text and live_upstream.url in page.text
     assert 'id="scenarios"' not in page.text and 'id="data"' not in page.text
-    assert httpx.post(sendgrid_proxy.url + "/__mockserver/reset", headers=JSON).status_code == 200
+    assert (
+        httpx.post(live_sendgrid_proxy.url + "/__mockserver/reset", headers=JSON).status_code == 200
+    )
 
 
-def test_unknown_query_parameters_are_warned_as_the_mock_warns(sendgrid_proxy):
-    httpx.delete(sendgrid_proxy.url + "/__mockserver/requests", headers=JSON)
-    answer = httpx.get(sendgrid_proxy.url + SEGMENTS + "?ids[]=x", headers=AUTH)
+def test_unknown_query_parameters_are_warned_as_the_mock_warns(live_sendgrid_proxy):
+    httpx.delete(live_sendgrid_proxy.url + "/__mockserver/requests", headers=JSON)
+    answer = httpx.get(live_sendgrid_proxy.url + SEGMENTS + "?ids[]=x", headers=AUTH)
     assert answer.status_code == 200
-    (entry,) = httpx.get(sendgrid_proxy.url + "/__mockserver/requests").json()["requests"]
+    (entry,) = httpx.get(live_sendgrid_proxy.url + "/__mockserver/requests").json()["requests"]
     assert entry["warnings"] == ['unknown query parameter "ids[]" (did you mean "ids"?)']
 
 
@@ -291,14 +293,14 @@ def test_garbage_from_the_upstream_is_a_502(garbage):
     assert answer.json()["errors"][0]["message"].startswith("upstream ")
 
 
-def test_head_and_cors_preflights_pass_through(upstream, sendgrid_proxy):
-    clear(sendgrid_proxy)
-    direct = httpx.head(upstream.url + SEGMENTS, headers=AUTH)
-    proxied = httpx.head(sendgrid_proxy.url + SEGMENTS, headers=AUTH)
+def test_head_and_cors_preflights_pass_through(live_upstream, live_sendgrid_proxy):
+    clear(live_sendgrid_proxy)
+    direct = httpx.head(live_upstream.url + SEGMENTS, headers=AUTH)
+    proxied = httpx.head(live_sendgrid_proxy.url + SEGMENTS, headers=AUTH)
     assert comparable(proxied) == comparable(direct)
     assert proxied.content == b"" and proxied.headers["content-length"] != "0"
     preflight = {"Origin": "http://app.test", "Access-Control-Request-Method": "GET"}
-    direct = httpx.options(upstream.url + SEGMENTS, headers=preflight)
-    proxied = httpx.options(sendgrid_proxy.url + SEGMENTS, headers=preflight)
+    direct = httpx.options(live_upstream.url + SEGMENTS, headers=preflight)
+    proxied = httpx.options(live_sendgrid_proxy.url + SEGMENTS, headers=preflight)
     assert comparable(proxied) == comparable(direct)
-    assert [entry["violations"] for entry in journal(sendgrid_proxy)] == [[], []]
+    assert [entry["violations"] for entry in journal(live_sendgrid_proxy)] == [[], []]

@@ -8,12 +8,11 @@ import httpx
 import orjson
 import pytest
 
-from mockserver.app import build_app
 from mockserver.cli import main
 from mockserver.config import ServeConfig
 from mockserver.errors import DataError
-from mockserver.testing import LiveServer
 from tests.conftest import AUTH, JSON, PROGRAM
+from tests.harness import live_server, mock_app
 from tests.reality.conftest import running_proxy
 from tests.reality.drift_app import SEGMENTS
 
@@ -50,7 +49,7 @@ def recorded(tmp_path_factory):
     cassettes = {api: folder / f"{api}.jsonl" for api in ("sendgrid", "actionhub")}
     upstream_config = ServeConfig(cors_origins=(), vendor_options={"sendgrid": {"rate_limit": 100}})
     answers = {}
-    with LiveServer(upstream_config) as upstream:
+    with live_server(upstream_config) as upstream:
         first_id = httpx.get(upstream.url + SEGMENTS, headers=AUTH).json()["results"][0]["id"]
         session = {
             "sendgrid": [*SENDGRID_SESSION, (f"{SEGMENTS}/{first_id}?query_json=true", AUTH)],
@@ -66,45 +65,47 @@ def recorded(tmp_path_factory):
 
 
 @pytest.fixture()
-def replaying(recorded):
+def live_replaying(recorded):
     cassettes, _ = recorded
     config = ServeConfig(seed=99, cors_origins=(), replay=tuple(cassettes.values()))
-    with LiveServer(config) as server:
+    with live_server(config) as server:
         yield server
 
 
-def test_a_recorded_session_replays_byte_for_byte_with_the_upstream_stopped(recorded, replaying):
+def test_a_recorded_session_replays_byte_for_byte_with_the_upstream_stopped(
+    recorded, live_replaying
+):
     _, answers = recorded
     for api, exchanges in answers.items():
         for target, headers, (status, recorded_headers, body) in exchanges:
-            replayed = seen(httpx.get(replaying.url + target, headers=headers))
+            replayed = seen(httpx.get(live_replaying.url + target, headers=headers))
             assert replayed == (status, recorded_headers, body), (api, target)
-    journal = httpx.get(replaying.url + "/__mockserver/requests").json()["requests"]
+    journal = httpx.get(live_replaying.url + "/__mockserver/requests").json()["requests"]
     assert {entry["source"] for entry in journal} == {"replay"}
     assert len(journal) == sum(len(exchanges) for exchanges in answers.values())
 
 
-def test_the_same_request_twice_replays_in_recorded_order_then_repeats(recorded, replaying):
+def test_the_same_request_twice_replays_in_recorded_order_then_repeats(recorded, live_replaying):
     _, answers = recorded
     first, second = (answer for target, _, answer in answers["sendgrid"][:2])
     remaining = [int(dict(answer[1])["x-ratelimit-remaining"]) for answer in (first, second)]
     assert remaining[0] - remaining[1] == 1  # the upstream counted them: two different answers
-    got = [seen(httpx.get(replaying.url + SEGMENTS, headers=AUTH)) for _ in range(3)]
+    got = [seen(httpx.get(live_replaying.url + SEGMENTS, headers=AUTH)) for _ in range(3)]
     assert got == [first, second, second]
 
 
-def test_an_unmatched_request_falls_back_to_world_data(replaying):
+def test_an_unmatched_request_falls_back_to_world_data(live_replaying):
     other_key = {"Authorization": "Bearer SG." + "z" * 22 + "." + "y" * 43}
     # any key of the same kind matches: the cassette holds only the masked form
-    assert httpx.get(replaying.url + SEGMENTS, headers=other_key).status_code == 200
+    assert httpx.get(live_replaying.url + SEGMENTS, headers=other_key).status_code == 200
     unmatched = [
         ("/segments?segment_basis=assets&size=4", PROGRAM),  # another query
         ("/segments?segment_basis=assets&size=3", {"program-id": "third"}),  # another tenant
         (SEGMENTS + "?no_parent_list_id=true", AUTH),  # a parameter fewer
     ]
     for target, headers in unmatched:
-        assert httpx.get(replaying.url + target, headers=headers).status_code == 200
-    journal = httpx.get(replaying.url + "/__mockserver/requests").json()["requests"]
+        assert httpx.get(live_replaying.url + target, headers=headers).status_code == 200
+    journal = httpx.get(live_replaying.url + "/__mockserver/requests").json()["requests"]
     assert [entry["source"] for entry in journal] == ["replay", "mock", "mock", "mock"]
     assert journal[1]["query"] == "segment_basis=assets&size=4"
 
@@ -178,7 +179,7 @@ def test_a_tampered_cassette_is_refused_with_its_line(
 ):
     path = tampered(recorded, tmp_path, line_number, change)
     with pytest.raises(DataError) as refused:
-        build_app(ServeConfig(replay=(tmp_path / "tampered.jsonl",)))
+        mock_app(replay=(tmp_path / "tampered.jsonl",))
     assert any(reason in found for found in refused.value.reasons), refused.value.reasons
     assert len(refused.value.reasons) == 1
     assert path
@@ -200,7 +201,7 @@ def test_serve_refuses_a_missing_cassette(tmp_path, capsys):
 # -- the control API ---------------------------------------------------------------------------
 def test_a_cassette_loads_at_run_time_all_or_nothing(recorded, tmp_path):
     cassettes, answers = recorded
-    with LiveServer(ServeConfig(seed=99, cors_origins=())) as server:
+    with live_server(seed=99, cors_origins=()) as server:
         control = server.url + "/__mockserver/cassettes"
         target, headers, (_, _, body) = answers["actionhub"][0]
         assert httpx.get(server.url + target, headers=headers).content != body
@@ -229,7 +230,7 @@ def test_a_cassette_loads_at_run_time_all_or_nothing(recorded, tmp_path):
 def test_reset_goes_back_to_the_start_up_cassettes(recorded):
     cassettes, answers = recorded
     config = ServeConfig(cors_origins=(), replay=(cassettes["sendgrid"],))
-    with LiveServer(config) as server:
+    with live_server(config) as server:
         control = server.url + "/__mockserver"
         httpx.put(
             control + "/cassettes", headers=NDJSON, content=cassettes["actionhub"].read_bytes()
@@ -242,11 +243,13 @@ def test_reset_goes_back_to_the_start_up_cassettes(recorded):
         assert first != answers["sendgrid"][0][2]  # before reset: no sendgrid cassette
 
 
-def test_redacted_fields_are_faked_before_the_cassette_is_written(upstream, segments, tmp_path):
+def test_redacted_fields_are_faked_before_the_cassette_is_written(
+    live_upstream, segments, tmp_path
+):
     cassette = tmp_path / "redacted.jsonl"
     target = f"{SEGMENTS}/{segments.plain}"
     with running_proxy(
-        "sendgrid", upstream.url, record=cassette, redact=("email", "last_name")
+        "sendgrid", live_upstream.url, record=cassette, redact=("email", "last_name")
     ) as proxy:
         original = httpx.get(proxy.url + target, headers=AUTH).json()
     people = original["contacts_sample"]
@@ -259,7 +262,7 @@ def test_redacted_fields_are_faked_before_the_cassette_is_written(upstream, segm
     assert all(p["email"].endswith("@example.com") for p in faked)
     assert [len(p["last_name"]) for p in faked] == [len(p["last_name"]) for p in people]
     # the redacted cassette still satisfies the spec: it replays
-    with LiveServer(ServeConfig(cors_origins=(), replay=(cassette,))) as server:
+    with live_server(cors_origins=(), replay=(cassette,)) as server:
         replayed = httpx.get(server.url + target, headers=AUTH).json()
     assert replayed == recorded
 

@@ -11,11 +11,10 @@ import httpx
 import pytest
 
 from mockserver.cli import main
-from mockserver.config import ServeConfig
 from mockserver.reality.options import VerifyOptions
 from mockserver.reality.verify import Pace, run
-from mockserver.testing import LiveServer
 from tests.conftest import AUTH, JSON, PROGRAM, SENDGRID_KEY
+from tests.harness import live_server
 from tests.reality.conftest import running_proxy
 from tests.reality.drift_app import SEGMENTS
 
@@ -43,18 +42,18 @@ def app_session(url: str, segments) -> None:
 
 
 @pytest.fixture(scope="module")
-def app_mock():
-    with LiveServer(ServeConfig(cors_origins=())) as server:
+def live_app_mock():
+    with live_server(cors_origins=()) as server:
         yield server
 
 
 @pytest.fixture(scope="module")
-def journal_file(app_mock, segments, tmp_path_factory) -> Path:
+def journal_file(live_app_mock, segments, tmp_path_factory) -> Path:
     """The journal export (``GET /__mockserver/requests``) of an app's test session."""
-    httpx.delete(app_mock.url + "/__mockserver/requests", headers=JSON)
-    app_session(app_mock.url, segments)
+    httpx.delete(live_app_mock.url + "/__mockserver/requests", headers=JSON)
+    app_session(live_app_mock.url, segments)
     path = tmp_path_factory.mktemp("journal") / "requests.json"
-    path.write_bytes(httpx.get(app_mock.url + "/__mockserver/requests").content)
+    path.write_bytes(httpx.get(live_app_mock.url + "/__mockserver/requests").content)
     return path
 
 
@@ -69,11 +68,11 @@ def differences(output: str) -> list[str]:
     return [line for line in output.splitlines() if line.startswith(("BREAKING", "WARNING"))]
 
 
-def test_each_planted_difference_and_nothing_else(drifting, journal_file, segments, tmp_path):
+def test_each_planted_difference_and_nothing_else(live_drifting, journal_file, segments, tmp_path):
     junit = tmp_path / "reports" / "verify.xml"
     code, output = verify(
         "sendgrid",
-        drifting.url,
+        live_drifting.url,
         requests=journal_file,
         reports=(_junit(junit),),
     )
@@ -116,14 +115,14 @@ def _junit(path: Path):
     return ReportTarget("junit", path)
 
 
-def test_additive_only_drift_passes_with_warnings(drifting, app_mock, tmp_path):
-    httpx.delete(app_mock.url + "/__mockserver/requests", headers=JSON)
-    httpx.get(app_mock.url + SEGMENTS + "?no_parent_list_id=true", headers=AUTH)
-    httpx.get(app_mock.url + "/segments?size=1", headers=PROGRAM)
+def test_additive_only_drift_passes_with_warnings(live_drifting, live_app_mock, tmp_path):
+    httpx.delete(live_app_mock.url + "/__mockserver/requests", headers=JSON)
+    httpx.get(live_app_mock.url + SEGMENTS + "?no_parent_list_id=true", headers=AUTH)
+    httpx.get(live_app_mock.url + "/segments?size=1", headers=PROGRAM)
     path = tmp_path / "requests.json"
-    path.write_bytes(httpx.get(app_mock.url + "/__mockserver/requests").content)
+    path.write_bytes(httpx.get(live_app_mock.url + "/__mockserver/requests").content)
 
-    code, output = verify("sendgrid", drifting.url, requests=path)
+    code, output = verify("sendgrid", live_drifting.url, requests=path)
     assert code == 0
     assert differences(output) == [
         f"WARNING  GET {SEGMENTS}?no_parent_list_id=true: body /results/*/archived: "
@@ -131,7 +130,7 @@ def test_additive_only_drift_passes_with_warnings(drifting, app_mock, tmp_path):
     ]
     assert "PASSED sendgrid: 0 breaking difference(s), 1 warning(s)" in output
 
-    code, output = verify("actionhub", drifting.url, requests=path)
+    code, output = verify("actionhub", live_drifting.url, requests=path)
     assert code == 0
     assert sorted(differences(output)) == [
         "WARNING  GET /segments?size=1: body /items/*/score: mock missing, real number",
@@ -141,14 +140,14 @@ def test_additive_only_drift_passes_with_warnings(drifting, app_mock, tmp_path):
 
 
 @pytest.mark.parametrize("api", ["sendgrid", "actionhub"])
-def test_the_mock_against_itself_reports_nothing(upstream, journal_file, api):
-    code, output = verify(api, upstream.url, requests=journal_file)
+def test_the_mock_against_itself_reports_nothing(live_upstream, journal_file, api):
+    code, output = verify(api, live_upstream.url, requests=journal_file)
     assert differences(output) == []
     assert code == 0 and f"PASSED {api}: 0 breaking difference(s), 0 warning(s)" in output
 
 
 def test_a_mock_with_another_seed_differs_in_values_only(journal_file):
-    with LiveServer(ServeConfig(seed=7, cors_origins=())) as other:
+    with live_server(seed=7, cors_origins=()) as other:
         code, output = verify("sendgrid", other.url, requests=journal_file)
     assert code == 0
     # its world has other segment ids: a value, not drift
@@ -158,22 +157,22 @@ def test_a_mock_with_another_seed_differs_in_values_only(journal_file):
     assert differences(output)[0].startswith("WARNING  GET /v3/marketing/segments/")
 
 
-def test_requests_from_a_running_mocks_journal(drifting, app_mock, segments):
-    httpx.delete(app_mock.url + "/__mockserver/requests", headers=JSON)
-    httpx.get(f"{app_mock.url}{SEGMENTS}/{segments.crash}", headers=AUTH)
-    code, output = verify("sendgrid", drifting.url, from_journal=app_mock.url)
+def test_requests_from_a_running_mocks_journal(live_drifting, live_app_mock, segments):
+    httpx.delete(live_app_mock.url + "/__mockserver/requests", headers=JSON)
+    httpx.get(f"{live_app_mock.url}{SEGMENTS}/{segments.crash}", headers=AUTH)
+    code, output = verify("sendgrid", live_drifting.url, from_journal=live_app_mock.url)
     assert code == 1
     assert differences(output) == [
         f"BREAKING GET {SEGMENTS}/{segments.crash}: status: mock 200, real 500"
     ]
 
 
-def test_requests_from_a_cassette(drifting, upstream, segments, tmp_path):
+def test_requests_from_a_cassette(live_drifting, live_upstream, segments, tmp_path):
     cassette = tmp_path / "session.jsonl"
-    with running_proxy("sendgrid", upstream.url, record=cassette) as proxy:
+    with running_proxy("sendgrid", live_upstream.url, record=cassette) as proxy:
         httpx.get(f"{proxy.url}{SEGMENTS}/{segments.renamed}", headers=AUTH)
         httpx.get(f"{proxy.url}{SEGMENTS}", headers=AUTH)
-    code, output = verify("sendgrid", drifting.url, requests=cassette)
+    code, output = verify("sendgrid", live_drifting.url, requests=cassette)
     assert code == 1
     assert [line.split(": ", 1)[1] for line in differences(output)] == [
         'spec body: mock conforms, real "query_dsl" is a required property',
@@ -182,14 +181,16 @@ def test_requests_from_a_cassette(drifting, upstream, segments, tmp_path):
     ]
 
 
-def test_the_credential_comes_from_the_environment_and_is_masked(drifting, app_mock, segments):
-    httpx.delete(app_mock.url + "/__mockserver/requests", headers=JSON)
-    httpx.get(f"{app_mock.url}{SEGMENTS}/{segments.echo}", headers=AUTH)
-    code, output = verify("sendgrid", drifting.url, from_journal=app_mock.url)
+def test_the_credential_comes_from_the_environment_and_is_masked(
+    live_drifting, live_app_mock, segments
+):
+    httpx.delete(live_app_mock.url + "/__mockserver/requests", headers=JSON)
+    httpx.get(f"{live_app_mock.url}{SEGMENTS}/{segments.echo}", headers=AUTH)
+    code, output = verify("sendgrid", live_drifting.url, from_journal=live_app_mock.url)
     assert code == 1 and '"Bearer ***" is not of type' in output
     assert REAL_KEY not in output and SENDGRID_KEY not in output
     # without it the masked recorded key cannot be sent: said up front
-    code, output = verify("sendgrid", drifting.url, env={}, from_journal=app_mock.url)
+    code, output = verify("sendgrid", live_drifting.url, env={}, from_journal=live_app_mock.url)
     assert "Authorization was masked in the recording and $SENDGRID_API_KEY is not set" in output
     assert "status: mock 200, real 401" in output
 

@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from bench.workload import BenchRequest, Workload
-from mockserver.config import ServeConfig
 from mockserver.testing import LiveServer
+from tests.harness import live_server
 
 #: No case may take longer than this to be answered: a hang fails the test, never blocks it.
 TIMEOUT = 10.0
@@ -75,7 +75,7 @@ def request_bytes(
 @pytest.fixture(scope="module")
 def server() -> Iterator[LiveServer]:
     """The default mode, as ``mockserver serve`` runs it."""
-    with LiveServer(ServeConfig()) as live:
+    with live_server() as live:
         yield live
 
 

@@ -16,9 +16,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from tests.processes import MockProcess
 from tests.reliability.attack import ConcurrentClient, canonical_of
 from tests.reliability.conftest import RawClient, request_bytes, snapshot
-from tests.reliability.serve import ServeProcess
 
 pytestmark = pytest.mark.slow
 
@@ -27,22 +27,22 @@ PROG = b"program-id: demo"
 
 
 @pytest.fixture(scope="module")
-def served() -> Iterator[ServeProcess]:
-    with ServeProcess("--header-timeout", "1") as server:
+def mock_process() -> Iterator[MockProcess]:
+    with MockProcess("--header-timeout", "1") as server:
         yield server
 
 
 @pytest.fixture()
-def before(served: ServeProcess) -> Iterator[None]:
-    requests, answers = canonical_of(served.url)
+def before(mock_process: MockProcess) -> Iterator[None]:
+    requests, answers = canonical_of(mock_process.url)
     yield
-    assert snapshot(served.url, requests) == answers
+    assert snapshot(mock_process.url, requests) == answers
 
 
-def test_ten_megabytes_of_headers_are_refused_431_before_they_are_kept(served, before):
-    raw = RawClient(served.port)
-    rss = served.rss_kb()
-    with ConcurrentClient(served.url) as client:
+def test_ten_megabytes_of_headers_are_refused_431_before_they_are_kept(mock_process, before):
+    raw = RawClient(mock_process.port)
+    rss = mock_process.rss_kb()
+    with ConcurrentClient(mock_process.url) as client:
         for _ in range(20):
             with raw.connect() as sock:
                 sock.sendall(b"GET /segments HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ")
@@ -54,15 +54,15 @@ def test_ten_megabytes_of_headers_are_refused_431_before_they_are_kept(served, b
                 answer = raw.read(sock)
             assert answer.status == 431, answer
             assert b"--max-header-bytes" in answer.body
-    assert served.rss_kb() - rss < 50_000
+    assert mock_process.rss_kb() - rss < 50_000
     client.assert_served(at_least=10)
 
 
-def test_journal_entries_keep_at_most_journal_entry_bytes_marked(served, before):
-    raw = RawClient(served.port)
-    with httpx.Client(base_url=served.url, timeout=10) as http:
+def test_journal_entries_keep_at_most_journal_entry_bytes_marked(mock_process, before):
+    raw = RawClient(mock_process.port)
+    with httpx.Client(base_url=mock_process.url, timeout=10) as http:
         http.delete(REQUESTS, headers={"content-type": "application/json"})
-        with ConcurrentClient(served.url) as client:
+        with ConcurrentClient(mock_process.url) as client:
             for index in range(300):  # each ~30 KB of headers, under --max-header-bytes
                 headers = [b"X-Pad-%d: %s" % (n, b"p" * 3000) for n in range(10)]
                 answer = raw.exchange(
@@ -84,13 +84,13 @@ def test_journal_entries_keep_at_most_journal_entry_bytes_marked(served, before)
 def test_forwarded_headers_are_ignored_whatever_the_environment_says():
     forged = {"X-Forwarded-For": "203.0.113.9"}
     with (
-        ServeProcess(env={"FORWARDED_ALLOW_IPS": "*"}) as plain,
+        MockProcess(env={"FORWARDED_ALLOW_IPS": "*"}) as plain,
         httpx.Client(base_url=plain.url, timeout=10) as http,
     ):
         # The peer is loopback; the forged header does not make it remote (or local).
         assert http.get(REQUESTS, headers=forged).status_code == 200
     with (
-        ServeProcess("--trust-proxy", "127.0.0.1/32") as proxied,
+        MockProcess("--trust-proxy", "127.0.0.1/32") as proxied,
         httpx.Client(base_url=proxied.url, timeout=10) as http,
     ):
         # Behind a trusted proxy, the proxy's word counts: that client is remote.
@@ -127,26 +127,28 @@ def test_eleven_hundred_idle_sockets_under_a_1024_descriptor_limit_lock_nobody_o
         pytest.skip(f"this test opens 1,100 sockets itself; its descriptor limit is {hard}")
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 2048), hard))
     try:
-        with ServeProcess(descriptors=1024) as served:
-            requests, answers = canonical_of(served.url)
+        with MockProcess(descriptors=1024) as mock_process:
+            requests, answers = canonical_of(mock_process.url)
             stop, held = threading.Event(), []
-            attacker = threading.Thread(target=hold_open, args=(served.port, 1100, stop, held))
+            attacker = threading.Thread(
+                target=hold_open, args=(mock_process.port, 1100, stop, held)
+            )
             attacker.start()
             try:
-                with ConcurrentClient(served.url, fresh=True) as client:
+                with ConcurrentClient(mock_process.url, fresh=True) as client:
                     time.sleep(8)  # how long the attack lasts (the client measures it)
             finally:
                 stop.set()
                 attacker.join()
             assert max(held) == 1100  # the attack did hold its 1,100 sockets
             client.assert_served(at_least=50)
-            assert snapshot(served.url, requests) == answers
+            assert snapshot(mock_process.url, requests) == answers
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
 
 
-def test_a_connection_without_a_complete_head_is_closed_after_the_header_timeout(served):
-    raw = RawClient(served.port)
+def test_a_connection_without_a_complete_head_is_closed_after_the_header_timeout(mock_process):
+    raw = RawClient(mock_process.port)
     with raw.connect() as idle, raw.connect() as slow:
         slow.sendall(b"GET /segments HTTP/1.1\r\nprogram-id: de")  # slowloris: never finishes
         started = time.monotonic()

@@ -12,9 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.processes import MockProcess
 from tests.reliability.attack import ConcurrentClient, canonical_of
 from tests.reliability.conftest import RawClient, request_bytes, snapshot
-from tests.reliability.serve import ServeProcess
 
 pytestmark = pytest.mark.slow
 
@@ -24,15 +24,15 @@ JSON = {"content-type": "application/json"}
 
 
 @pytest.fixture(scope="module")
-def served() -> Iterator[ServeProcess]:
-    with ServeProcess() as server:
+def mock_process() -> Iterator[MockProcess]:
+    with MockProcess() as server:
         yield server
 
 
-def test_a_web_page_cannot_drive_or_read_the_control_plane(served):
-    requests, answers = canonical_of(served.url)
-    raw = RawClient(served.port)
-    host = f"127.0.0.1:{served.port}".encode()
+def test_a_web_page_cannot_drive_or_read_the_control_plane(mock_process):
+    requests, answers = canonical_of(mock_process.url)
+    raw = RawClient(mock_process.port)
+    host = f"127.0.0.1:{mock_process.port}".encode()
     raw.exchange(request_bytes("GET", b"/segments?marker=kept", b"program-id: demo"))
     attacks = {
         # The preflight a page's fetch() needs first: no CORS answer, no private-network grant.
@@ -69,20 +69,23 @@ def test_a_web_page_cannot_drive_or_read_the_control_plane(served):
         ),
         # DNS rebinding: the page's own name now resolves to 127.0.0.1; same origin to it.
         "rebinding-read": request_bytes(
-            "GET", b"/__mockserver/requests", b"Host: evil.example:%d" % served.port, host=False
+            "GET",
+            b"/__mockserver/requests",
+            b"Host: evil.example:%d" % mock_process.port,
+            host=False,
         ),
         "rebinding-reset": request_bytes(
             "POST",
             b"/__mockserver/reset",
-            b"Host: evil.example:%d" % served.port,
-            b"Origin: http://evil.example:%d" % served.port,
+            b"Host: evil.example:%d" % mock_process.port,
+            b"Origin: http://evil.example:%d" % mock_process.port,
             b"Content-Type: application/json",
             b"Content-Length: 2",
             body=b"{}",
             host=False,
         ),
     }
-    with ConcurrentClient(served.url) as client:
+    with ConcurrentClient(mock_process.url) as client:
         for name, attack in attacks.items():
             for _ in range(10):
                 answer = raw.exchange(attack, "OPTIONS" if name == "preflight" else "GET")
@@ -90,17 +93,17 @@ def test_a_web_page_cannot_drive_or_read_the_control_plane(served):
                 assert not any(key.startswith("access-control-") for key in answer.headers), name
                 assert "error" in answer.body.decode()
     client.assert_served(at_least=20)
-    with httpx.Client(base_url=served.url, timeout=10) as http:
+    with httpx.Client(base_url=mock_process.url, timeout=10) as http:
         marker = http.get(f"{CONTROL}/requests", params={"path": "/segments"}).json()
     assert any(entry["query"] == "marker=kept" for entry in marker["requests"])  # no reset
-    assert snapshot(served.url, requests) == answers
+    assert snapshot(mock_process.url, requests) == answers
 
 
 def test_listed_origins_may_call_the_control_plane_and_the_data_plane_keeps_its_cors():
     page = "http://localhost:5173"
     with (
-        ServeProcess("--control-origin", page) as served,
-        httpx.Client(base_url=served.url, timeout=10) as http,
+        MockProcess("--control-origin", page) as mock_process,
+        httpx.Client(base_url=mock_process.url, timeout=10) as http,
     ):
         preflight = http.options(
             f"{CONTROL}/reset",
@@ -129,12 +132,12 @@ SECRETS = {
 
 def test_credentials_are_masked_by_name_and_log_lines_cannot_be_forged():
     token = "control-token-secret-0005"
-    with ServeProcess(env={"MOCKSERVER_CONTROL_TOKEN": token}) as served:
-        requests, answers = canonical_of(served.url)
-        cmdline = Path(f"/proc/{served.process.pid}/cmdline").read_bytes()
+    with MockProcess(env={"MOCKSERVER_CONTROL_TOKEN": token}) as mock_process:
+        requests, answers = canonical_of(mock_process.url)
+        cmdline = Path(f"/proc/{mock_process.process.pid}/cmdline").read_bytes()
         assert token.encode() not in cmdline  # not visible in ps
-        raw = RawClient(served.port)
-        with ConcurrentClient(served.url) as client:
+        raw = RawClient(mock_process.port)
+        with ConcurrentClient(mock_process.url) as client:
             headers = [f"{name}: {value}".encode() for name, value in SECRETS.items()]
             target = b"/segments?api%5Fkey=query-secret-0006&Client_Secret=query-secret-0007"
             for _ in range(20):
@@ -143,15 +146,15 @@ def test_credentials_are_masked_by_name_and_log_lines_cannot_be_forged():
                 raw.exchange(request_bytes("GET", b"/x%0aINFO%20mockserver.access:%20forged"))
                 raw.exchange(request_bytes("GET", b"/y%1b[31mred"))
         client.assert_served(at_least=10)
-        with httpx.Client(base_url=served.url, timeout=10) as http:
+        with httpx.Client(base_url=mock_process.url, timeout=10) as http:
             journal = http.get(
                 f"{CONTROL}/requests",
                 params={"path": "/segments"},
                 headers={"X-Mockserver-Token": token},
             ).text
-        served.wait_for("/y")
-        log = "".join(served.lines)
-        assert snapshot(served.url, requests) == answers
+        mock_process.wait_for("/y")
+        log = "".join(mock_process.lines)
+        assert snapshot(mock_process.url, requests) == answers
     for secret in [*SECRETS.values(), "query-secret-0006", "query-secret-0007", token]:
         assert secret not in journal, secret
         assert secret not in log, secret

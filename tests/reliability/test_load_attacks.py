@@ -17,9 +17,9 @@ import yaml
 
 from mockserver.resources import bundled_dir
 from tests.conftest import JSON
+from tests.processes import MockProcess
 from tests.reliability.attack import TRIPLE_JOIN, ConcurrentClient, canonical_of
 from tests.reliability.conftest import RawClient, snapshot
-from tests.reliability.serve import ServeProcess
 
 pytestmark = pytest.mark.slow
 
@@ -44,17 +44,17 @@ def alias_bomb() -> bytes:
 
 
 @pytest.fixture(scope="module")
-def served() -> Iterator[ServeProcess]:
-    with ServeProcess("--load-timeout", str(LOAD_TIMEOUT)) as server:
+def mock_process() -> Iterator[MockProcess]:
+    with MockProcess("--load-timeout", str(LOAD_TIMEOUT)) as server:
         yield server
 
 
 @pytest.fixture()
-def before(served: ServeProcess) -> Iterator[tuple[list, dict]]:
+def before(mock_process: MockProcess) -> Iterator[tuple[list, dict]]:
     """The canonical answers before the test; after it they must be byte-identical."""
-    requests, answers = canonical_of(served.url)
+    requests, answers = canonical_of(mock_process.url)
     yield requests, answers
-    assert snapshot(served.url, requests) == answers
+    assert snapshot(mock_process.url, requests) == answers
 
 
 def put(url: str, api: str, **kwargs: Any) -> httpx.Response:
@@ -69,26 +69,28 @@ def refused(response: httpx.Response, status: int, limit: str) -> dict[str, Any]
     return body
 
 
-def test_a_runaway_query_is_stopped_at_the_load_timeout(served, before):
+def test_a_runaway_query_is_stopped_at_the_load_timeout(mock_process, before):
     document = bundled("sendgrid")
     document["segments"] = [{"name": "Triple join", "query": TRIPLE_JOIN}]
-    with ConcurrentClient(served.url) as client:
+    with ConcurrentClient(mock_process.url) as client:
         started = time.monotonic()
-        response = put(served.url, "sendgrid", json=document, headers=JSON)
+        response = put(mock_process.url, "sendgrid", json=document, headers=JSON)
         took = time.monotonic() - started
     refused(response, 408, "--load-timeout")
     # The answer comes once the build thread has given up: the work stopped, not abandoned.
     assert LOAD_TIMEOUT <= took < LOAD_TIMEOUT + 3, took
-    served.wait_for("sendgrid data load stopped after --load-timeout")
+    mock_process.wait_for("sendgrid data load stopped after --load-timeout")
     client.assert_served(at_least=10)
 
 
-def test_an_alias_bomb_is_refused_before_it_expands(served, before):
-    rss = served.rss_kb()
-    with ConcurrentClient(served.url) as client:
+def test_an_alias_bomb_is_refused_before_it_expands(mock_process, before):
+    rss = mock_process.rss_kb()
+    with ConcurrentClient(mock_process.url) as client:
         for api in ("sendgrid", "actionhub") * 10:
-            refused(put(served.url, api, content=alias_bomb(), headers=YAML), 413, "YAML aliases")
-    assert served.rss_kb() - rss < 50_000  # not the 2.9 GB the expansion would take
+            refused(
+                put(mock_process.url, api, content=alias_bomb(), headers=YAML), 413, "YAML aliases"
+            )
+    assert mock_process.rss_kb() - rss < 50_000  # not the 2.9 GB the expansion would take
     client.assert_served(at_least=10)
 
 
@@ -105,25 +107,27 @@ def test_an_alias_bomb_is_refused_before_it_expands(served, before):
         ("actionhub", {"users": {"count": 10**9}}, "users.count"),
     ],
 )
-def test_a_tiny_document_asking_for_a_huge_world_is_refused(served, before, api, change, limit):
+def test_a_tiny_document_asking_for_a_huge_world_is_refused(
+    mock_process, before, api, change, limit
+):
     document = bundled(api)
     for key, value in change.items():
         document[key] = {**document.get(key, {}), **value}
     if limit == "contacts.count x engagement.campaigns":
         document["contacts"]["count"] = 500_000
-    with ConcurrentClient(served.url) as client:
+    with ConcurrentClient(mock_process.url) as client:
         for _ in range(5):
-            response = put(served.url, api, json=document, headers=JSON)
+            response = put(mock_process.url, api, json=document, headers=JSON)
             refused(response, 413, limit)
     client.assert_served(at_least=5)
 
 
-def test_twenty_thousand_lists_are_refused_by_the_list_limit(served, before):
+def test_twenty_thousand_lists_are_refused_by_the_list_limit(mock_process, before):
     document = bundled("sendgrid")
     document["lists"] = [{"key": f"list-{i}", "name": f"List {i}"} for i in range(20_000)]
-    with ConcurrentClient(served.url) as client:
+    with ConcurrentClient(mock_process.url) as client:
         started = time.monotonic()
-        body = refused(put(served.url, "sendgrid", json=document, headers=JSON), 413, "lists")
+        body = refused(put(mock_process.url, "sendgrid", json=document, headers=JSON), 413, "lists")
         assert time.monotonic() - started < LOAD_TIMEOUT  # not the quadratic check's 7 s
     assert body["reasons"] == [
         "fixtures document: lists: more than 1,000 items (docs/sendgrid-fixtures.md, Limits)"
@@ -137,20 +141,20 @@ def big_yaml(size: int) -> bytes:
     return b"lists:\n" + row * (size // len(row))
 
 
-def test_a_large_yaml_document_is_parsed_off_the_event_loop(served, before):
+def test_a_large_yaml_document_is_parsed_off_the_event_loop(mock_process, before):
     document = big_yaml(3_900_000)  # under --max-load-bytes (4 MiB); libyaml takes seconds
-    with ConcurrentClient(served.url) as client:
+    with ConcurrentClient(mock_process.url) as client:
         for _ in range(2):
-            response = put(served.url, "sendgrid", content=document, headers=YAML)
+            response = put(mock_process.url, "sendgrid", content=document, headers=YAML)
             assert response.status_code in (400, 408, 413), response.text[:300]
     client.assert_served(at_least=20)
 
 
-def test_a_body_past_max_load_bytes_is_refused_without_being_read(served, before):
-    rss = served.rss_kb()
-    with ConcurrentClient(served.url) as client:
+def test_a_body_past_max_load_bytes_is_refused_without_being_read(mock_process, before):
+    rss = mock_process.rss_kb()
+    with ConcurrentClient(mock_process.url) as client:
         # Declared: refused from the Content-Length, before a byte of the 50 MB is read.
-        raw = RawClient(served.port)
+        raw = RawClient(mock_process.port)
         with raw.connect() as sock:
             sock.sendall(
                 b"PUT /__mockserver/data/sendgrid HTTP/1.1\r\nHost: 127.0.0.1\r\n"
@@ -165,9 +169,9 @@ def test_a_body_past_max_load_bytes_is_refused_without_being_read(served, before
             for _ in range(64):
                 yield b"x" * 2**20
 
-        response = put(served.url, "sendgrid", content=chunks(), headers=YAML)
+        response = put(mock_process.url, "sendgrid", content=chunks(), headers=YAML)
         refused(response, 413, "--max-load-bytes")
-    assert served.rss_kb() - rss < 50_000
+    assert mock_process.rss_kb() - rss < 50_000
     client.assert_served(at_least=5)
 
 
@@ -178,39 +182,39 @@ def slow_world() -> dict[str, Any]:
     return document
 
 
-def test_a_load_whose_client_disconnects_never_lands_even_after_a_reset(served, before):
+def test_a_load_whose_client_disconnects_never_lands_even_after_a_reset(mock_process, before):
     body = json.dumps(slow_world()).encode()
-    with ConcurrentClient(served.url) as client:
-        with socket.create_connection(("127.0.0.1", served.port), timeout=10) as sock:
+    with ConcurrentClient(mock_process.url) as client:
+        with socket.create_connection(("127.0.0.1", mock_process.port), timeout=10) as sock:
             sock.sendall(
                 b"PUT /__mockserver/data/sendgrid HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                 b"Content-Type: application/json\r\n"
                 b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
             )
-            served.wait_for("sendgrid data load: building version")
+            mock_process.wait_for("sendgrid data load: building version")
         # The client gave up: the build stops at once, and a reset after it finds nothing late.
-        served.wait_for("sendgrid data load stopped: the client disconnected")
-        with httpx.Client(base_url=served.url, timeout=10) as http:
+        mock_process.wait_for("sendgrid data load stopped: the client disconnected")
+        with httpx.Client(base_url=mock_process.url, timeout=10) as http:
             assert http.post("/__mockserver/reset", headers=JSON).status_code == 200
     client.assert_served(at_least=10)
 
 
-def test_a_load_overtaken_by_a_newer_one_stops_and_never_lands(served, before):
+def test_a_load_overtaken_by_a_newer_one_stops_and_never_lands(mock_process, before):
     slow = json.dumps(slow_world()).encode()
     with (
-        ConcurrentClient(served.url) as client,
-        httpx.Client(base_url=served.url, timeout=60) as http,
+        ConcurrentClient(mock_process.url) as client,
+        httpx.Client(base_url=mock_process.url, timeout=60) as http,
     ):
-        with socket.create_connection(("127.0.0.1", served.port), timeout=60) as sock:
+        with socket.create_connection(("127.0.0.1", mock_process.port), timeout=60) as sock:
             sock.sendall(
                 b"PUT /__mockserver/data/sendgrid HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                 b"Content-Type: application/json\r\n"
                 b"Content-Length: " + str(len(slow)).encode() + b"\r\n\r\n" + slow
             )
-            served.wait_for("sendgrid data load: building version")
+            mock_process.wait_for("sendgrid data load: building version")
             newer = http.put(DATA.format("sendgrid"), json=bundled("sendgrid"), headers=JSON)
             assert newer.status_code == 200
-            older = RawClient(served.port).read(sock, "PUT")  # head and body may come apart
+            older = RawClient(mock_process.port).read(sock, "PUT")  # head and body may come apart
         assert older.status == 409, older
         assert b"a newer load began" in older.body
     client.assert_served(at_least=10)

@@ -19,13 +19,13 @@ import httpx
 import orjson
 import pytest
 
-from mockserver.config import ServeConfig
 from mockserver.errors import DataError
 from mockserver.reality.cassette import parse_cassette
 from mockserver.reality.options import VerifyOptions
 from mockserver.reality.verify import run
-from mockserver.testing import LiveServer, ThreadedServer
+from mockserver.testing import ThreadedServer
 from tests.conftest import AUTH, SENDGRID_KEY
+from tests.harness import live_asgi, live_server, mock_app
 from tests.reality.conftest import StallingServer, closed_port_url, running_proxy
 
 SEGMENTS = "/v3/marketing/segments"
@@ -76,7 +76,7 @@ def journal_export(tmp_path: Path, *entries: tuple[str, str]) -> Path:
 # -- item 1: verify keeps its credential on the base URL's host, and replays no write ------------
 def test_verify_sends_no_credential_to_another_host(tmp_path):
     catcher, deployment = Scripted(), Scripted()
-    with ThreadedServer(catcher) as other, ThreadedServer(deployment) as real:
+    with live_asgi(catcher) as other, live_asgi(deployment) as real:
         elsewhere = other.url.removeprefix("http://")
         export = journal_export(
             tmp_path,
@@ -113,7 +113,7 @@ def test_verify_replays_writes_only_when_allowed(tmp_path):
     export = journal_export(
         tmp_path, ("DELETE", f"{SEGMENTS}/x"), ("POST", SEGMENTS), ("GET", SEGMENTS)
     )
-    with ThreadedServer(deployment) as real:
+    with live_asgi(deployment) as real:
         _, output = verify(real.url, requests=export)
         assert deployment.seen == [("GET", SEGMENTS)]
         assert "REFUSED  DELETE" in output and "--allow-writes" in output
@@ -150,7 +150,7 @@ async def trickle(scope, receive, send) -> None:
     ("app", "timeout", "why"), [(endless, 30.0, "over"), (trickle, 1.0, "longer than 1 s")]
 )
 def test_verify_from_journal_reads_a_bounded_answer(app, timeout, why):
-    with ThreadedServer(app) as journal:
+    with live_asgi(app) as journal:
         started = time.monotonic()
         code, output = verify("http://127.0.0.1:9", from_journal=journal.url, timeout=timeout)
         took = time.monotonic() - started
@@ -162,7 +162,7 @@ def test_verify_from_journal_reads_a_bounded_answer(app, timeout, why):
 @contextmanager
 def recording_proxy(upstream: Scripted, cassette: Path, **options) -> Iterator[ThreadedServer]:
     with (
-        ThreadedServer(upstream) as up,
+        live_asgi(upstream) as up,
         running_proxy("sendgrid", up.url, record=cassette, **options) as proxy,
     ):
         yield proxy
@@ -211,9 +211,8 @@ def test_the_proxy_records_only_spec_operations(tmp_path, caplog):
 
 
 def test_a_refused_cassette_is_reported_without_raw_line_breaks():
-    from mockserver.app import build_app
 
-    replays = build_app(ServeConfig(cors_origins=())).control.replays
+    replays = mock_app(cors_origins=()).control.replays
     with pytest.raises(DataError) as refused:
         replays.parse(cassette_line(path="/nowhere\r\nX-Forged: 1"))
     text = str(refused.value)
@@ -282,7 +281,7 @@ def test_upstream_trailers_never_become_answer_headers():
 # -- item 10: journal cuts on a character boundary, marked --------------------------------------
 def test_a_cut_query_ends_on_a_whole_character_marked():
     query = "q=" + "%E2%82%AC" * 200  # 1,802 bytes of euro signs, escaped
-    with LiveServer(ServeConfig(cors_origins=(), journal_entry_bytes=1001)) as mock:
+    with live_server(cors_origins=(), journal_entry_bytes=1001) as mock:
         httpx.get(f"{mock.url}/segments?{query}", headers={"program-id": "demo"})
         (entry,) = httpx.get(mock.url + "/__mockserver/requests").json()["requests"]
     kept = entry["query"]
@@ -293,7 +292,7 @@ def test_a_cut_query_ends_on_a_whole_character_marked():
 
 # -- item 12: no secret shown ----------------------------------------------------------------------
 def test_a_semicolon_separated_key_is_masked_in_journal_and_log(caplog):
-    with caplog.at_level(logging.INFO), LiveServer(ServeConfig(cors_origins=())) as mock:
+    with caplog.at_level(logging.INFO), live_server(cors_origins=()) as mock:
         target = "/segments?size=1;api_key=querysecret-1234"
         httpx.get(mock.url + target, headers={"program-id": "demo"})
         journal = httpx.get(mock.url + "/__mockserver/requests").text

@@ -11,9 +11,9 @@ import pytest
 import yaml
 
 from mockserver.resources import bundled_dir
+from tests.processes import MockProcess
 from tests.reliability.attack import TRIPLE_JOIN
 from tests.reliability.conftest import RawClient, request_bytes
-from tests.reliability.serve import ServeProcess
 
 #: Slow (serve subprocesses and signals): left out of `make test-fast`, run by `make test`.
 pytestmark = pytest.mark.slow
@@ -22,7 +22,7 @@ HEALTH = request_bytes("GET", b"/__mockserver/health")  # control plane: never d
 
 
 def test_sigterm_finishes_the_request_in_flight_and_exits_0():
-    with ServeProcess("--latency", "1000") as served:
+    with MockProcess("--latency", "1000") as served:
         raw = RawClient(served.port)
         with raw.connect() as slow, raw.connect() as probe:
             for sock in (slow, probe):  # both connections accepted and known to the server
@@ -61,7 +61,7 @@ def test_sigterm_exits_0_within_5_s_whatever_runs(workers):
     """A load stuck in a query for hours, a request in flight for a minute, idle keep-alive
     connections: SIGTERM still ends the process, with exit status 0, in under 5 s."""
     flags = ("--load-timeout", "600")
-    with ServeProcess(*flags, workers=workers) as served:
+    with MockProcess(*flags, workers=workers) as served:
         raw = RawClient(served.port)
         slow_fault = request_bytes(
             "PUT",

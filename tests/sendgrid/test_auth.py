@@ -11,6 +11,7 @@ from mockserver.cli import parser, serve_config
 from mockserver.config import ServeConfig
 from mockserver.testing import LiveServer
 from mockserver.vendors.sendgrid.auth import KEY_SHAPE, parse_key_option
+from tests.harness import live_server
 from tests.sendgrid.conftest import SEGMENTS, bearer, sg_key
 
 INVALID = "The provided authorization grant is invalid, expired, or revoked"
@@ -55,28 +56,28 @@ READER, SENDER, ADMIN = sg_key("r"), sg_key("s"), sg_key("z")
 
 
 @pytest.fixture(scope="module")
-def keyed() -> Iterator[LiveServer]:
+def live_keyed() -> Iterator[LiveServer]:
     keys = [f"{READER}:marketing.read", f"{SENDER}:mail.send,marketing.write", ADMIN]
     config = ServeConfig(apis=("sendgrid",), vendor_options={"sendgrid": {"keys": keys}})
-    with LiveServer(config) as server:
+    with live_server(config) as server:
         yield server
 
 
-def test_configured_keys_replace_the_shape_rule(keyed):
-    response = httpx.get(keyed.url + SEGMENTS, headers=bearer(sg_key("a")))
+def test_configured_keys_replace_the_shape_rule(live_keyed):
+    response = httpx.get(live_keyed.url + SEGMENTS, headers=bearer(sg_key("a")))
     assert response.status_code == 401
     assert message(response) == INVALID
 
 
-def test_a_key_without_the_marketing_read_scope_is_403(keyed):
-    response = httpx.get(keyed.url + SEGMENTS, headers=bearer(SENDER))
+def test_a_key_without_the_marketing_read_scope_is_403(live_keyed):
+    response = httpx.get(live_keyed.url + SEGMENTS, headers=bearer(SENDER))
     assert response.status_code == 403
     assert message(response) == "access forbidden"
 
 
 @pytest.mark.parametrize("key", [READER, ADMIN])
-def test_keys_with_the_scope_or_full_access_are_served(keyed, key):
-    assert httpx.get(keyed.url + SEGMENTS, headers=bearer(key)).status_code == 200
+def test_keys_with_the_scope_or_full_access_are_served(live_keyed, key):
+    assert httpx.get(live_keyed.url + SEGMENTS, headers=bearer(key)).status_code == 200
 
 
 def test_key_option_syntax():

@@ -14,7 +14,7 @@ from python_http_client.exceptions import (
 from sendgrid import SendGridAPIClient
 
 from mockserver.config import ServeConfig
-from mockserver.testing import LiveServer
+from tests.harness import live_server
 from tests.sendgrid.conftest import sg_key
 
 
@@ -99,7 +99,7 @@ def test_scope_and_rate_limit_errors_through_the_client():
         },
     )
     # A fixed clock: a minute boundary mid-test would otherwise reset the counts.
-    with LiveServer(config, clock=lambda: 1_700_000_000.0) as server:
+    with live_server(config, clock=lambda: 1_700_000_000.0) as server:
         with pytest.raises(ForbiddenError):
             SendGridAPIClient(sender, host=server.url).client.marketing.segments.get()
         client = SendGridAPIClient(reader, host=server.url)

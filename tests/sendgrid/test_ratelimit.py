@@ -11,7 +11,7 @@ from mockserver.config import ServeConfig
 from mockserver.state.memory import MemoryWindows
 from mockserver.testing import LiveServer
 from mockserver.vendors.sendgrid.ratelimit import ADVERTISED_LIMIT, RateLimiter
-from tests.conftest import Clock
+from tests.harness import Clock, live_server
 from tests.sendgrid.conftest import SEGMENTS, bearer, sg_key
 
 HEADERS = ("x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset")
@@ -59,18 +59,18 @@ def test_a_limit_below_one_is_refused():
 
 
 @pytest.fixture(scope="module")
-def limited() -> Iterator[LiveServer]:
+def live_limited() -> Iterator[LiveServer]:
     config = ServeConfig(
         apis=("sendgrid",), validate_responses=True, vendor_options={"sendgrid": {"rate_limit": 3}}
     )
     # A fixed clock: a minute boundary mid-test would otherwise reset the counts.
-    with LiveServer(config, clock=Clock(1_700_000_000.0)) as server:
+    with live_server(config, clock=Clock(1_700_000_000.0)) as server:
         yield server
 
 
-def test_429_in_the_dialect_with_headers_past_the_limit(limited):
+def test_429_in_the_dialect_with_headers_past_the_limit(live_limited):
     key = bearer(sg_key("q"))
-    with httpx.Client(base_url=limited.url, headers=key) as http:
+    with httpx.Client(base_url=live_limited.url, headers=key) as http:
         remaining = [http.get(SEGMENTS).headers["x-ratelimit-remaining"] for _ in range(3)]
         assert remaining == ["2", "1", "0"]
         refused = http.get(SEGMENTS)
@@ -79,14 +79,14 @@ def test_429_in_the_dialect_with_headers_past_the_limit(limited):
         assert [refused.headers[h] for h in HEADERS[:2]] == ["3", "0"]
         assert refused.headers["x-ratelimit-reset"] == "1700000040"
         assert http.get(f"{SEGMENTS}/00000000-0000-4000-8000-000000000000").status_code == 429
-    other = httpx.get(limited.url + SEGMENTS, headers=bearer(sg_key("p")))
+    other = httpx.get(live_limited.url + SEGMENTS, headers=bearer(sg_key("p")))
     assert other.status_code == 200 and other.headers["x-ratelimit-remaining"] == "2"
 
 
-def test_refused_keys_are_not_counted(limited):
+def test_refused_keys_are_not_counted(live_limited):
     for _ in range(5):
-        assert httpx.get(limited.url + SEGMENTS, headers=bearer("bad")).status_code == 401
-    assert httpx.get(limited.url + SEGMENTS).status_code == 401
+        assert httpx.get(live_limited.url + SEGMENTS, headers=bearer("bad")).status_code == 401
+    assert httpx.get(live_limited.url + SEGMENTS).status_code == 401
 
 
 FORCED = [
@@ -114,7 +114,7 @@ def test_forced_429s_carry_the_rate_limit_models_headers(limit):
     now = 1_700_000_010.0
     options = {"sendgrid": {"rate_limit": limit}} if limit else {}
     config = ServeConfig(apis=("sendgrid",), validate_responses=True, vendor_options=options)
-    with LiveServer(config, clock=Clock(now)) as server:
+    with live_server(config, clock=Clock(now)) as server:
         for name, response in forced_answers(server, sg_key("f")):
             assert response.status_code == 429, name
             assert response.headers["x-ratelimit-limit"] == str(limit or ADVERTISED_LIMIT), name
@@ -122,10 +122,10 @@ def test_forced_429s_carry_the_rate_limit_models_headers(limit):
             assert int(response.headers["x-ratelimit-reset"]) == 1_700_000_040, name
 
 
-def test_forced_200s_carry_the_models_current_values(limited):
+def test_forced_200s_carry_the_models_current_values(live_limited):
     """A forced success counts like any request and says what is left of the window."""
     key = sg_key("g")
-    with httpx.Client(base_url=limited.url, headers=bearer(key), timeout=10) as http:
+    with httpx.Client(base_url=live_limited.url, headers=bearer(key), timeout=10) as http:
         first = http.get(SEGMENTS, headers={"prefer": "code=200, dynamic=true"})
         second = http.get(SEGMENTS, headers={"prefer": "example=default"})
         # The behaviour answers 404, the preference overrules it with the spec's 200.

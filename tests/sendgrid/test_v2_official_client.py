@@ -13,8 +13,8 @@ import pytest
 from python_http_client.exceptions import BadRequestsError, NotFoundError, TooManyRequestsError
 from sendgrid import SendGridAPIClient
 
-from mockserver.config import ServeConfig
 from mockserver.testing import LiveServer
+from tests.harness import live_server
 from tests.sendgrid.conftest import SEGMENTS, bearer, sg_key
 
 KEY = sg_key("o")
@@ -22,15 +22,15 @@ UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
 
 
 @pytest.fixture()
-def server() -> Iterator[LiveServer]:
+def live_sendgrid() -> Iterator[LiveServer]:
     """A fresh mock per test: these tests write."""
-    with LiveServer(ServeConfig(apis=("sendgrid",), validate_responses=True)) as live:
+    with live_server(apis=("sendgrid",), validate_responses=True) as live:
         yield live
 
 
 @pytest.fixture()
-def sg(server: LiveServer) -> SendGridAPIClient:
-    return SendGridAPIClient(KEY, host=server.url)
+def sg(live_sendgrid: LiveServer) -> SendGridAPIClient:
+    return SendGridAPIClient(KEY, host=live_sendgrid.url)
 
 
 def body(response: Any) -> Any:
@@ -51,7 +51,7 @@ def v1_segments(server: LiveServer) -> list[dict[str, Any]]:
     return httpx.get(f"{server.url}{SEGMENTS}", headers=bearer(KEY)).json()["results"]
 
 
-def test_the_whole_lifecycle(sg, server):
+def test_the_whole_lifecycle(sg, live_sendgrid):
     v2 = sg.client.marketing.segments._("2.0")
     query = "SELECT contact_id, updated_at FROM contact_data WHERE state_province_region = 'CA'"
     created = v2.post(request_body={"name": "Californians", "query_dsl": query})
@@ -68,7 +68,7 @@ def test_the_whole_lifecycle(sg, server):
     listed = body(v2.get(query_params={"ids": segment_id}))["results"]
     assert [s["id"] for s in listed] == [segment_id]
 
-    advance(server, "PT1H")
+    advance(live_sendgrid, "PT1H")
     got = body(v2._(segment_id).get())
     assert got["status"]["query_validation"] == "VALID"
     assert got["contacts_count"] > 0
@@ -96,10 +96,10 @@ def test_the_whole_lifecycle(sg, server):
     assert segment_id not in {s["id"] for s in body(v2.get())["results"]}
 
 
-def test_count_sample_and_segment_ids_agree(sg, server):
+def test_count_sample_and_segment_ids_agree(sg, live_sendgrid):
     """A segment of five known contacts: after its refresh it counts five, samples exactly them,
     and each of them names it in ``segment_ids``."""
-    v1 = v1_segments(server)
+    v1 = v1_segments(live_sendgrid)
     sample = body(sg.client.marketing.segments._(v1[0]["id"]).get())["contacts_sample"]
     chosen = [c for c in sample if c.get("email")][:5]
     assert len(chosen) == 5
@@ -116,7 +116,7 @@ def test_count_sample_and_segment_ids_agree(sg, server):
     assert listed[segment_id]["contacts_count"] == 5
 
 
-def test_failures_are_the_clients_exceptions(sg, server):
+def test_failures_are_the_clients_exceptions(sg, live_sendgrid):
     v2 = sg.client.marketing.segments._("2.0")
     query = "SELECT contact_id, updated_at FROM contact_data"
     everyone = body(v2.post(request_body={"name": "Everyone", "query_dsl": query}))["id"]
@@ -146,12 +146,12 @@ def test_failures_are_the_clients_exceptions(sg, server):
     assert names.count("Everyone") == 1 and "Orphan" not in names  # nothing bad was created
 
 
-def test_v1_delete(sg, server):
-    v1 = v1_segments(server)
+def test_v1_delete(sg, live_sendgrid):
+    v1 = v1_segments(live_sendgrid)
     segment_id = v1[-1]["id"]
     deleted = sg.client.marketing.segments._(segment_id).delete()
     assert deleted.status_code == 202
-    assert segment_id not in {s["id"] for s in v1_segments(server)}
+    assert segment_id not in {s["id"] for s in v1_segments(live_sendgrid)}
     with pytest.raises(NotFoundError) as caught:
         sg.client.marketing.segments._(segment_id).delete()
     assert error_fields(caught) == ["segment_id"]

@@ -22,6 +22,7 @@ from mockserver.resources import bundled_dir
 from mockserver.testing import LiveServer
 from mockserver.vendors.sendgrid.catalog import Catalog
 from tests.conftest import JSON
+from tests.harness import live_server
 from tests.processes import run_snippet
 from tests.sendgrid.conftest import bearer, sg_key
 
@@ -34,17 +35,17 @@ WORLD = yaml.safe_load((bundled_dir("fixtures") / "sendgrid" / "world.yaml").rea
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[LiveServer]:
-    with LiveServer(ServeConfig(apis=("sendgrid",), validate_responses=True)) as live:
+def live_sendgrid() -> Iterator[LiveServer]:
+    with live_server(apis=("sendgrid",), validate_responses=True) as live:
         yield live
 
 
 @pytest.fixture()
-def sg(server: LiveServer) -> Iterator[httpx.Client]:
+def sg(live_sendgrid: LiveServer) -> Iterator[httpx.Client]:
     """A client on the seed world, the clock frozen at ``START``."""
-    actions.reset(server.app.control)
-    set_clock(server, now=START)
-    with httpx.Client(base_url=server.url, headers=bearer(sg_key("v")), timeout=30) as http:
+    actions.reset(live_sendgrid.app.control)
+    set_clock(live_sendgrid, now=START)
+    with httpx.Client(base_url=live_sendgrid.url, headers=bearer(sg_key("v")), timeout=30) as http:
         yield http
 
 
@@ -76,7 +77,7 @@ def v2_list(sg: httpx.Client, **params: Any) -> list[dict[str, Any]]:
 
 
 # -- lifecycle ------------------------------------------------------------------------------------
-def test_a_new_segment_waits_for_its_first_hour(sg, server):
+def test_a_new_segment_waits_for_its_first_hour(sg, live_sendgrid):
     segment = create(sg)
     assert segment["status"] == {"query_validation": "PENDING"}
     assert (segment["contacts_count"], segment["contacts_sample"]) == (0, [])
@@ -84,20 +85,20 @@ def test_a_new_segment_waits_for_its_first_hour(sg, server):
     assert segment["next_sample_update"] == "2026-03-10T16:00:00.000Z"
     assert segment["query_version"] == "2" and segment["refreshes_used"] == 0
 
-    set_clock(server, advance="PT59M59S")
+    set_clock(live_sendgrid, advance="PT59M59S")
     assert sg.get(f"{V2}/{segment['id']}").json()["contacts_count"] == 0
-    set_clock(server, advance="PT1S")
+    set_clock(live_sendgrid, advance="PT1S")
     found = sg.get(f"{V2}/{segment['id']}").json()
     assert found["status"] == {"query_validation": "VALID"}
-    assert found["contacts_count"] == len(in_city(catalog_of(server), "Austin")) > 0
+    assert found["contacts_count"] == len(in_city(catalog_of(live_sendgrid), "Austin")) > 0
     assert found["sample_updated_at"] == "2026-03-10T16:00:00.000Z"
     assert found["next_sample_update"] == "2026-03-10T17:00:00.000Z"
 
 
-def test_count_sample_and_segment_ids_agree_across_both_apis(sg, server):
+def test_count_sample_and_segment_ids_agree_across_both_apis(sg, live_sendgrid):
     segment = create(sg)
-    set_clock(server, advance="PT1H")
-    members = in_city(catalog_of(server), "Austin")
+    set_clock(live_sendgrid, advance="PT1H")
+    members = in_city(catalog_of(live_sendgrid), "Austin")
     found = sg.get(f"{V2}/{segment['id']}").json()
     assert found["contacts_count"] == len(members)
     assert len(found["contacts_sample"]) == min(50, len(members))
@@ -120,11 +121,11 @@ def test_count_sample_and_segment_ids_agree_across_both_apis(sg, server):
         assert segment["id"] not in contact["segment_ids"]
 
 
-def test_a_parent_list_bounds_the_members(sg, server):
-    catalog = catalog_of(server)
+def test_a_parent_list_bounds_the_members(sg, live_sendgrid):
+    catalog = catalog_of(live_sendgrid)
     newsletter = next(item for item in catalog.spec.lists if item.key == "newsletter")
     segment = create(sg, parent_list_ids=[newsletter.id])
-    set_clock(server, advance="PT1H")
+    set_clock(live_sendgrid, advance="PT1H")
     members = catalog.list_members[newsletter.id]
     expected = {catalog.contacts.ids[i] for i in members} & in_city(catalog, "Austin")
     found = sg.get(f"{V2}/{segment['id']}").json()
@@ -133,18 +134,18 @@ def test_a_parent_list_bounds_the_members(sg, server):
     assert all(newsletter.id in c["list_ids"] for c in found["contacts_sample"])
 
 
-def test_update_then_delete(sg, server):
+def test_update_then_delete(sg, live_sendgrid):
     segment = create(sg)
-    set_clock(server, advance="PT1H")
+    set_clock(live_sendgrid, advance="PT1H")
     renamed = sg.patch(f"{V2}/{segment['id']}", json={"name": "Austin, TX"})
     assert renamed.status_code == 200 and renamed.json()["name"] == "Austin, TX"
     assert renamed.json()["contacts_count"] > 0  # a new name keeps the counts
     query = "SELECT contact_id, updated_at FROM contact_data WHERE city = 'Denver'"
     edited = sg.patch(f"{V2}/{segment['id']}", json={"query_dsl": query}).json()
     assert edited["status"]["query_validation"] == "PENDING" and edited["contacts_count"] == 0
-    set_clock(server, advance="PT1H")
+    set_clock(live_sendgrid, advance="PT1H")
     assert sg.get(f"{V2}/{segment['id']}").json()["contacts_count"] == len(
-        in_city(catalog_of(server), "Denver")
+        in_city(catalog_of(live_sendgrid), "Denver")
     )
     deleted = sg.delete(f"{V2}/{segment['id']}")
     assert (deleted.status_code, deleted.content) == (202, b"")
@@ -178,10 +179,10 @@ def test_the_v1_delete_does_not_see_v2_segments_and_v2_deletes_both(sg):
     assert sg.get(f"{V1}/{v1}").status_code == 404
 
 
-def test_the_v2_list_shows_v1_segments_as_query_version_1(sg, server):
+def test_the_v2_list_shows_v1_segments_as_query_version_1(sg, live_sendgrid):
     created = create(sg)
     listed = {s["id"]: s for s in v2_list(sg)}
-    v1_ids = {s.id for s in catalog_of(server).segments}
+    v1_ids = {s.id for s in catalog_of(live_sendgrid).segments}
     assert v1_ids | {created["id"]} == set(listed)
     assert {listed[i]["query_version"] for i in v1_ids} == {"1"}
     one = sg.get(f"{V2}/{next(iter(v1_ids))}").json()
@@ -189,8 +190,8 @@ def test_the_v2_list_shows_v1_segments_as_query_version_1(sg, server):
 
 
 # -- the filter table -----------------------------------------------------------------------------
-def test_the_v2_list_filters_as_the_v1_table_says(sg, server):
-    catalog = catalog_of(server)
+def test_the_v2_list_filters_as_the_v1_table_says(sg, live_sendgrid):
+    catalog = catalog_of(live_sendgrid)
     newsletter = next(item.id for item in catalog.spec.lists if item.key == "newsletter")
     with_parent = create(sg, "A", parent_list_ids=[newsletter])
     without = create(sg, "B")
@@ -273,9 +274,9 @@ BAD = [
 @pytest.mark.parametrize(("what", "method", "path", "send", "status", "field"), BAD,
                          ids=[case[0] for case in BAD])  # fmt: skip
 def test_bad_input_is_answered_in_the_dialect_and_changes_nothing(
-    sg, server, what, method, path, send, status, field
+    sg, live_sendgrid, what, method, path, send, status, field
 ):
-    catalog = catalog_of(server)
+    catalog = catalog_of(live_sendgrid)
     create(sg, "Taken")
     mine = create(sg, "Mine")
     send = copy.deepcopy(send)
@@ -284,12 +285,20 @@ def test_bad_input_is_answered_in_the_dialect_and_changes_nothing(
             catalog.spec.lists[0].id if i == "LIST" else i for i in send["json"]["parent_list_ids"]
         ]
     path = path.replace("CREATED", mine["id"])
-    before = (v2_list(sg), sg.get(f"{V2}/{mine['id']}").json(), server.app.state.writes.position)
+    before = (
+        v2_list(sg),
+        sg.get(f"{V2}/{mine['id']}").json(),
+        live_sendgrid.app.state.writes.position,
+    )
     response = sg.request(method, path, **send)
     assert response.status_code == status, response.text
     errors = response.json()["errors"]
     assert field in [e["field"] for e in errors] and all(e["message"] for e in errors)
-    after = (v2_list(sg), sg.get(f"{V2}/{mine['id']}").json(), server.app.state.writes.position)
+    after = (
+        v2_list(sg),
+        sg.get(f"{V2}/{mine['id']}").json(),
+        live_sendgrid.app.state.writes.position,
+    )
     assert after == before
 
 
@@ -306,25 +315,25 @@ def local(zone: str, day: str, time: str) -> str:
 
 
 @pytest.mark.parametrize("zone", ["America/Chicago", "Asia/Tokyo", "Australia/Adelaide", "UTC"])
-def test_refresh_limits_at_the_hour_and_the_day_edges(sg, server, zone):
-    set_clock(server, now=local(zone, "2026-03-10", "10:00:00"))
+def test_refresh_limits_at_the_hour_and_the_day_edges(sg, live_sendgrid, zone):
+    set_clock(live_sendgrid, now=local(zone, "2026-03-10", "10:00:00"))
     segment = create(sg)["id"]
     refresh = f"{V2}/refresh/{segment}"
     body = {"user_time_zone": zone}
     assert sg.post(refresh, json=body).status_code == 202
-    set_clock(server, advance="PT59M59S")
+    set_clock(live_sendgrid, advance="PT59M59S")
     hourly = sg.post(refresh, json=body)
     assert hourly.status_code == 429 and "per hour" in hourly.json()["errors"][0]["message"]
-    set_clock(server, advance="PT1S")
+    set_clock(live_sendgrid, advance="PT1S")
     assert sg.post(refresh, json=body).status_code == 202
-    set_clock(server, advance="PT3H")
+    set_clock(live_sendgrid, advance="PT3H")
     daily = sg.post(refresh, json=body)
     assert daily.status_code == 429 and "per day" in daily.json()["errors"][0]["message"]
     found = sg.get(f"{V2}/{segment}").json()
     assert (found["refreshes_used"], found["max_refreshes"]) == (2, 2)
-    set_clock(server, now=local(zone, "2026-03-10", "23:59:59"))
+    set_clock(live_sendgrid, now=local(zone, "2026-03-10", "23:59:59"))
     assert sg.post(refresh, json=body).status_code == 429
-    set_clock(server, advance="PT1S")  # midnight in the zone: a new day
+    set_clock(live_sendgrid, advance="PT1S")  # midnight in the zone: a new day
     assert sg.post(refresh, json=body).status_code == 202
     found = sg.get(f"{V2}/{segment}").json()
     assert found["refreshes_used"] == 1
@@ -333,100 +342,103 @@ def test_refresh_limits_at_the_hour_and_the_day_edges(sg, server, zone):
     assert found["last_refreshed_at"] == found["sample_updated_at"] == utc
 
 
-def test_the_day_starts_at_midnight_in_the_requests_zone(sg, server):
+def test_the_day_starts_at_midnight_in_the_requests_zone(sg, live_sendgrid):
     segment = create(sg)["id"]
     refresh = f"{V2}/refresh/{segment}"
     # Chicago's day began at 05:00 UTC (CDT); at 15:30 UTC Tokyo's next day has begun.
-    set_clock(server, now="2026-03-10T06:00:00Z")
+    set_clock(live_sendgrid, now="2026-03-10T06:00:00Z")
     assert sg.post(refresh, json={"user_time_zone": "UTC"}).status_code == 202
-    set_clock(server, now="2026-03-10T08:00:00Z")
+    set_clock(live_sendgrid, now="2026-03-10T08:00:00Z")
     assert sg.post(refresh, json={"user_time_zone": "UTC"}).status_code == 202
-    set_clock(server, now="2026-03-10T15:30:00Z")
+    set_clock(live_sendgrid, now="2026-03-10T15:30:00Z")
     assert sg.post(refresh, json={"user_time_zone": "America/Chicago"}).status_code == 429
     assert sg.post(refresh, json={"user_time_zone": "Asia/Tokyo"}).status_code == 202
 
 
-def test_ten_refreshes_a_day_across_all_segments(sg, server):
+def test_ten_refreshes_a_day_across_all_segments(sg, live_sendgrid):
     ids = [create(sg, f"S{i}")["id"] for i in range(11)]
     body = {"user_time_zone": "Europe/Berlin"}
     for segment in ids[:10]:
         assert sg.post(f"{V2}/refresh/{segment}", json=body).status_code == 202
     refused = sg.post(f"{V2}/refresh/{ids[10]}", json=body)
     assert refused.status_code == 429 and "in all" in refused.json()["errors"][0]["message"]
-    set_clock(server, advance="P1D")
+    set_clock(live_sendgrid, advance="P1D")
     assert sg.post(f"{V2}/refresh/{ids[10]}", json=body).status_code == 202
 
 
-def test_the_account_limit_counts_per_utc_day_whatever_the_zone(sg, server):
-    set_clock(server, now="2026-03-10T20:00:00Z")  # 05:00 on the 11th in Tokyo
+def test_the_account_limit_counts_per_utc_day_whatever_the_zone(sg, live_sendgrid):
+    set_clock(live_sendgrid, now="2026-03-10T20:00:00Z")  # 05:00 on the 11th in Tokyo
     ids = [create(sg, f"T{i}")["id"] for i in range(11)]
     body = {"user_time_zone": "Asia/Tokyo"}
     for segment in ids[:10]:
         assert sg.post(f"{V2}/refresh/{segment}", json=body).status_code == 202
-    set_clock(server, now="2026-03-10T23:59:59Z")
+    set_clock(live_sendgrid, now="2026-03-10T23:59:59Z")
     assert sg.post(f"{V2}/refresh/{ids[10]}", json=body).status_code == 429
-    set_clock(server, advance="PT1S")  # 0:00 UTC; still the 11th in Tokyo
+    set_clock(live_sendgrid, advance="PT1S")  # 0:00 UTC; still the 11th in Tokyo
     assert sg.post(f"{V2}/refresh/{ids[10]}", json=body).status_code == 202
 
 
-def test_a_manual_refresh_evaluates_at_once(sg, server):
+def test_a_manual_refresh_evaluates_at_once(sg, live_sendgrid):
     segment = create(sg)["id"]
     assert sg.get(f"{V2}/{segment}").json()["contacts_count"] == 0
     job = sg.post(f"{V2}/refresh/{segment}", json={"user_time_zone": "UTC"})
     assert job.status_code == 202 and len(job.json()["job_id"]) == 36
     found = sg.get(f"{V2}/{segment}").json()
-    assert found["contacts_count"] == len(in_city(catalog_of(server), "Austin"))
+    assert found["contacts_count"] == len(in_city(catalog_of(live_sendgrid), "Austin"))
     assert found["last_refreshed_at"] == "2026-03-10T15:00:00.000Z"
 
 
 # -- data loads, reset ----------------------------------------------------------------------------
-def test_a_data_load_shows_in_a_segment_only_after_its_next_refresh(sg, server):
+def test_a_data_load_shows_in_a_segment_only_after_its_next_refresh(sg, live_sendgrid):
     segment = create(sg)["id"]
-    set_clock(server, advance="PT1H")
+    set_clock(live_sendgrid, advance="PT1H")
     before = sg.get(f"{V2}/{segment}").json()
     smaller = copy.deepcopy(WORLD)
     smaller["contacts"]["count"] = 500
-    actions.load_data(server.app.control, "sendgrid", smaller)
+    actions.load_data(live_sendgrid.app.control, "sendgrid", smaller)
     try:
         stale = sg.get(f"{V2}/{segment}").json()
         assert stale["contacts_count"] == before["contacts_count"]
         assert stale["contacts_sample"] == before["contacts_sample"]
-        set_clock(server, advance="PT1H")
+        set_clock(live_sendgrid, advance="PT1H")
         fresh = sg.get(f"{V2}/{segment}").json()
-        assert fresh["contacts_count"] == len(in_city(catalog_of(server), "Austin"))
+        assert fresh["contacts_count"] == len(in_city(catalog_of(live_sendgrid), "Austin"))
         assert fresh["contacts_count"] < before["contacts_count"]
     finally:
-        actions.reset(server.app.control)
+        actions.reset(live_sendgrid.app.control)
 
 
-def test_reset_returns_to_the_seed_world(sg, server):
+def test_reset_returns_to_the_seed_world(sg, live_sendgrid):
     v1 = sg.get(V1).json()["results"]
     create(sg)
     sg.delete(f"{V1}/{v1[0]['id']}")
-    actions.reset(server.app.control)
+    actions.reset(live_sendgrid.app.control)
     assert sg.get(V1).json()["results"] == v1
     assert {s["id"] for s in v2_list(sg)} == {s["id"] for s in v1}
-    assert httpx.get(f"{server.url}/__mockserver/clock").json()["frozen"] is False
+    assert httpx.get(f"{live_sendgrid.url}/__mockserver/clock").json()["frozen"] is False
     assert create(sg)["name"] == "Austin"  # the name is free again
 
 
 # -- the clock ------------------------------------------------------------------------------------
-def test_the_clock_api(sg, server):
-    assert set_clock(server, now="2030-01-01T00:00:00+02:00")["now"] == "2029-12-31T22:00:00.000Z"
-    assert set_clock(server, advance="P1DT2H")["now"] == "2030-01-02T00:00:00.000Z"
-    assert set_clock(server, advance="-PT1H")["now"] == "2030-01-01T23:00:00.000Z"
-    running = set_clock(server, real=True)
+def test_the_clock_api(sg, live_sendgrid):
+    assert (
+        set_clock(live_sendgrid, now="2030-01-01T00:00:00+02:00")["now"]
+        == "2029-12-31T22:00:00.000Z"
+    )
+    assert set_clock(live_sendgrid, advance="P1DT2H")["now"] == "2030-01-02T00:00:00.000Z"
+    assert set_clock(live_sendgrid, advance="-PT1H")["now"] == "2030-01-01T23:00:00.000Z"
+    running = set_clock(live_sendgrid, real=True)
     assert running["frozen"] is False and abs(running["offset_seconds"]) < 5
-    assert set_clock(server, advance="PT2H")["offset_seconds"] == pytest.approx(7200, abs=5)
+    assert set_clock(live_sendgrid, advance="PT2H")["offset_seconds"] == pytest.approx(7200, abs=5)
     for bad in ({"advance": "1 hour"}, {"advance": "P1M"}, {"now": "tomorrow"},
                 {"now": "2030-01-01T00:00:00"}, {}, {"advance": "PT1H", "now": START},
                 {"real": False}):  # fmt: skip
-        response = httpx.put(f"{server.url}/__mockserver/clock", json=bad, headers=JSON)
+        response = httpx.put(f"{live_sendgrid.url}/__mockserver/clock", json=bad, headers=JSON)
         assert response.status_code == 400, bad
 
 
-def test_the_fixture_advances_the_clock(sg, server):
-    fixture = MockServerFixture(server)
+def test_the_fixture_advances_the_clock(sg, live_sendgrid):
+    fixture = MockServerFixture(live_sendgrid)
     segment = create(sg)["id"]
     fixture.advance(minutes=59)
     assert sg.get(f"{V2}/{segment}").json()["status"]["query_validation"] == "PENDING"
@@ -493,16 +505,16 @@ def test_same_seed_and_calls_give_the_same_bytes_in_two_processes():
     assert hashlib.sha256(b"").hexdigest() not in first
 
 
-def test_ids_follow_the_seed_and_the_write_number(sg, server):
+def test_ids_follow_the_seed_and_the_write_number(sg, live_sendgrid):
     first = create(sg)["id"]
-    actions.reset(server.app.control)
-    set_clock(server, now=START)
+    actions.reset(live_sendgrid.app.control)
+    set_clock(live_sendgrid, now=START)
     assert create(sg)["id"] == first
     assert create(sg, "Other")["id"] != first
 
 
-def test_the_clock_is_reported_with_iso_instants(server):
-    described = httpx.get(f"{server.url}/__mockserver/clock").json()
+def test_the_clock_is_reported_with_iso_instants(live_sendgrid):
+    described = httpx.get(f"{live_sendgrid.url}/__mockserver/clock").json()
     parsed = datetime.fromisoformat(described["now"].replace("Z", "+00:00"))
     assert abs(parsed - datetime.now(ZoneInfo("UTC"))) < timedelta(days=36500)
 
@@ -511,7 +523,7 @@ def test_the_clock_is_reported_with_iso_instants(server):
 def test_the_journal_keeps_request_bodies_masked_and_bounded():
     config = ServeConfig(apis=("sendgrid",), journal_entry_bytes=256)
     with (
-        LiveServer(config) as live,
+        live_server(config) as live,
         httpx.Client(base_url=live.url, headers=bearer(sg_key("j"))) as sg,
     ):
         sg.post(V2, json={"name": "Journaled", "query_dsl": AUSTIN, "api_key": "SG.leak"})
@@ -525,42 +537,44 @@ def test_the_journal_keeps_request_bodies_masked_and_bounded():
 
 
 # -- what every operation has: Prefer, scenarios, faults, the console's inventory ----------------
-def test_prefer_and_faults_answer_without_writing(sg, server):
-    before = server.app.state.writes.position
+def test_prefer_and_faults_answer_without_writing(sg, live_sendgrid):
+    before = live_sendgrid.app.state.writes.position
     body = {"name": "Forced", "query_dsl": AUSTIN}
     forced = sg.post(V2, json=body, headers={"Prefer": "code=400"})
     assert forced.status_code == 400 and forced.json()["errors"]
     generated = sg.post(V2, json=body, headers={"Prefer": "dynamic=true"})
     assert generated.status_code == 201
-    faults = f"{server.url}/__mockserver/faults/sendgrid/DeleteSegmentV2"
+    faults = f"{live_sendgrid.url}/__mockserver/faults/sendgrid/DeleteSegmentV2"
     assert httpx.put(faults, json={"error_rate": 1}, headers=JSON).status_code == 200
     assert sg.delete(f"{V2}/{UNKNOWN}").status_code >= 500
-    assert server.app.state.writes.position == before
+    assert live_sendgrid.app.state.writes.position == before
     assert "Forced" not in {s["name"] for s in v2_list(sg)}
     # The success code asks for the operation's own behaviour: it writes.
     real = sg.post(V2, json=body, headers={"Prefer": "code=201"})
     assert real.status_code == 201 and real.json()["id"] in {s["id"] for s in v2_list(sg)}
 
 
-def test_the_console_inventory_lists_created_segments(sg, server):
+def test_the_console_inventory_lists_created_segments(sg, live_sendgrid):
     created = create(sg)
     gone = sg.get(V1).json()["results"][0]["id"]
     sg.delete(f"{V1}/{gone}")
-    inventory = server.app.runtimes["sendgrid"].backend.inventory()
+    inventory = live_sendgrid.app.runtimes["sendgrid"].backend.inventory()
     assert created["id"] in inventory["segments"] and gone not in inventory["segments"]
     assert inventory["created segments"] == [f"{created['id']} Austin"]
-    page = httpx.get(f"{server.url}/__mockserver/").text
+    page = httpx.get(f"{live_sendgrid.url}/__mockserver/").text
     assert "created segments" in page
 
 
-def test_a_full_write_log_refuses_writes_until_a_reset(sg, server, monkeypatch):
+def test_a_full_write_log_refuses_writes_until_a_reset(sg, live_sendgrid, monkeypatch):
     from mockserver.state import ledger
 
-    monkeypatch.setattr(ledger, "MAX_ENTRIES", server.app.state.writes.position + 1)
+    monkeypatch.setattr(ledger, "MAX_ENTRIES", live_sendgrid.app.state.writes.position + 1)
     create(sg, "Last")
     refused = sg.post(V2, json={"name": "One more", "query_dsl": AUSTIN})
     assert refused.status_code == 429 and "reset" in refused.json()["errors"][0]["message"]
-    clock = httpx.put(f"{server.url}/__mockserver/clock", json={"advance": "PT1H"}, headers=JSON)
+    clock = httpx.put(
+        f"{live_sendgrid.url}/__mockserver/clock", json={"advance": "PT1H"}, headers=JSON
+    )
     assert clock.status_code == 429
-    actions.reset(server.app.control)
+    actions.reset(live_sendgrid.app.control)
     create(sg, "One more")

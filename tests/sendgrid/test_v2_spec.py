@@ -23,7 +23,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from mockserver.config import ServeConfig
 from mockserver.resources import bundled_dir
-from mockserver.testing import LiveServer
+from tests.harness import live_server
 from tests.sendgrid.conftest import SEGMENTS, bearer, sg_key
 
 VENDOR = json.loads(
@@ -248,7 +248,7 @@ def answers() -> Iterator[dict[str, Answer]]:
     """Every step's answer, the steps run in order on one fresh server."""
     config = ServeConfig(apis=("sendgrid",), validate_responses=True)
     with (
-        LiveServer(config) as server,
+        live_server(config) as server,
         httpx.Client(base_url=server.url, headers=bearer(sg_key("v")), timeout=30) as http,
     ):
         v1 = http.get(SEGMENTS).json()["results"]
@@ -408,7 +408,7 @@ def test_errors_name_what_is_at_fault(answers):
 def forcing() -> Iterator[httpx.Client]:
     config = ServeConfig(apis=("sendgrid",), validate_responses=True)
     with (
-        LiveServer(config) as server,
+        live_server(config) as server,
         httpx.Client(base_url=server.url, headers=bearer(sg_key("f")), timeout=30) as http,
     ):
         yield http

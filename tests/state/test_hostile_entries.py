@@ -15,14 +15,13 @@ import httpx
 import pytest
 import redis
 
-from mockserver.app import build_app
 from mockserver.config import ServeConfig
 from mockserver.journal.masking import Masker
 from mockserver.journal.record import Record
 from mockserver.state.redis import RedisState, redis_state
 from mockserver.state.values import Preference, Scenario
-from mockserver.testing import ThreadedServer
 from tests.conftest import PROGRAM
+from tests.harness import live_server
 from tests.state.redis_server import RedisServer
 
 KEY = ("sendgrid", "ListSegment")
@@ -195,24 +194,24 @@ def test_a_stopped_loop_is_a_problem_health_reports(pair, raw, prefix):
     assert b.problems() == ["state-listener stopped"]
 
 
-# -- through the served app -----------------------------------------------------------------
+# -- through the served app ------------------------------------------------------------------------
 @dataclass
-class Served:
+class LiveOnRedis:
     url: str
     state: RedisState
 
 
 @contextlib.contextmanager
-def serving(url: str, prefix: str) -> Iterator[Served]:
+def serving(url: str, prefix: str) -> Iterator[LiveOnRedis]:
     """The mock on a free port, over a shared state this test holds too."""
     config = ServeConfig(state_url=url, state_prefix=prefix)
     state = redis_state(url, prefix=prefix)
-    with ThreadedServer(build_app(config, state=state), config, lifespan="on") as server:
-        yield Served(server.url, state)
+    with live_server(config, state=state, lifespan="on") as server:
+        yield LiveOnRedis(server.url, state)
 
 
 @pytest.fixture()
-def served(redis_server: RedisServer, prefix: str) -> Iterator[Served]:
+def live_on_redis(redis_server: RedisServer, prefix: str) -> Iterator[LiveOnRedis]:
     with serving(redis_server.url, prefix) as server:
         yield server
 
@@ -220,8 +219,8 @@ def served(redis_server: RedisServer, prefix: str) -> Iterator[Served]:
 def test_a_scenario_without_a_status_leaves_requests_answered(redis_server, raw, prefix):
     plant(raw, prefix, "scenarios", SEGMENTS_OPERATION, b'{"code": "abc"}', b"overrides")
     with (
-        serving(redis_server.url, prefix) as served,
-        httpx.Client(base_url=served.url, timeout=5) as http,
+        serving(redis_server.url, prefix) as live,
+        httpx.Client(base_url=live.url, timeout=5) as http,
     ):
         answer = http.get("/segments", params={"segment_basis": "labels"}, headers=PROGRAM)
         assert answer.status_code == 200
@@ -229,12 +228,12 @@ def test_a_scenario_without_a_status_leaves_requests_answered(redis_server, raw,
     assert listed == {"scenarios": {}}
 
 
-def test_garbage_replica_entries_leave_health_answering(served, raw, prefix):
+def test_garbage_replica_entries_leave_health_answering(live_on_redis, raw, prefix):
     raw.hset(f"{prefix}:replicas", "evil", b"garbage")
     raw.hset(f"{prefix}:replicas", "evil:2", b'{"seen": "now", "data_versions": {}}')
     raw.hset(f"{prefix}:replicas", "evil:3", b'{"seen": 1e300, "data_versions": {"x": "1"}}')
     raw.hset(f"{prefix}:replicas", b"\xff", b"[]")
-    with httpx.Client(base_url=served.url, timeout=5) as http:
+    with httpx.Client(base_url=live_on_redis.url, timeout=5) as http:
         health = http.get("/__mockserver/health")
     assert health.status_code == 200
     assert health.json()["status"] == "ok"
@@ -242,15 +241,15 @@ def test_garbage_replica_entries_leave_health_answering(served, raw, prefix):
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
-def test_health_answers_503_while_a_loop_is_stopped(served, raw, prefix):
-    replica = served.state.replica
+def test_health_answers_503_while_a_loop_is_stopped(live_on_redis, raw, prefix):
+    replica = live_on_redis.state.replica
 
     def dies(data: bytes) -> None:
         raise SystemExit
 
     replica.handle = dies  # type: ignore[method-assign]
     wait_until(lambda: poke(raw, prefix) and replica.problems(), "the listener stopped")
-    with httpx.Client(base_url=served.url, timeout=5) as http:
+    with httpx.Client(base_url=live_on_redis.url, timeout=5) as http:
         health = http.get("/__mockserver/health")
     assert health.status_code == 503
     assert health.json()["status"] == "unhealthy"
@@ -265,8 +264,8 @@ def test_a_stored_scenario_the_operation_cannot_answer_is_ignored(redis_server, 
     it; the store holds whatever anyone wrote)."""
     plant(raw, prefix, "scenarios", SEGMENTS_OPERATION, value, b"overrides")
     with (
-        serving(redis_server.url, prefix) as served,
-        httpx.Client(base_url=served.url, timeout=5) as http,
+        serving(redis_server.url, prefix) as live,
+        httpx.Client(base_url=live.url, timeout=5) as http,
     ):
         for _ in range(2):
             answer = http.get("/segments", params={"segment_basis": "labels"}, headers=PROGRAM)

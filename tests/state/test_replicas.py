@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from mockserver.resources import bundled_dir
-from tests.reliability.serve import ServeProcess
+from tests.processes import MockProcess
 from tests.state.redis_server import RedisServer
 from tests.state.replicas import SG_SEGMENTS, Mock, sendgrid_auth, wait_until
 
@@ -22,25 +22,28 @@ WORLD = yaml.safe_load((bundled_dir("fixtures") / "sendgrid" / "world.yaml").rea
 
 
 @pytest.fixture(scope="module", params=["two processes", "four workers"])
-def mock(request: pytest.FixtureRequest, redis_server: RedisServer) -> Iterator[Mock]:
+def mock_processes(request: pytest.FixtureRequest, redis_server: RedisServer) -> Iterator[Mock]:
     prefix = request.param.replace(" ", "-")
     flags = ("--state", redis_server.url, "--state-prefix", prefix, "--rate-limit", str(LIMIT))
     if request.param == "two processes":
-        a, b = ServeProcess(*flags), ServeProcess(*flags)
+        a, b = MockProcess(*flags), MockProcess(*flags)
         with a, b:
             yield Mock([a.url, b.url], replicas=2)
             assert a.terminate() == 0 and b.terminate() == 0
     else:
-        with ServeProcess(*flags, workers=4) as server:
+        with MockProcess(*flags, workers=4) as server:
             yield Mock([server.url, server.url], replicas=4)
             assert server.terminate() == 0
 
 
 @pytest.fixture()
-def shared(mock: Mock) -> Mock:
-    wait_until(lambda: len(mock.health()["state"]["replicas"]) == mock.replicas, "replicas up")
-    mock.reset()
-    return mock
+def shared(mock_processes: Mock) -> Mock:
+    wait_until(
+        lambda: len(mock_processes.health()["state"]["replicas"]) == mock_processes.replicas,
+        "replicas up",
+    )
+    mock_processes.reset()
+    return mock_processes
 
 
 def test_a_scenario_set_through_one_answers_through_the_other(shared):

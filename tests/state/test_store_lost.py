@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.reliability.serve import ServeProcess
+from tests.processes import MockProcess
 from tests.state.redis_server import RedisServer
 from tests.state.replicas import Mock, wait_until
 
@@ -19,7 +19,7 @@ SCENARIO = "/scenarios/actionhub/get_segment_segment_get"
 def test_a_lost_store_then_found_again(redis_binary_present, prefix):
     with RedisServer() as server:
         flags = ("--state", server.url, "--state-prefix", prefix)
-        a, b = ServeProcess(*flags), ServeProcess(*flags)
+        a, b = MockProcess(*flags), MockProcess(*flags)
         with a, b:
             mock = Mock([a.url, b.url], replicas=2)
             put = mock.control(0, "PUT", SCENARIO, json={"code": 503})

@@ -13,8 +13,8 @@ from mockserver.config import ServeConfig
 from mockserver.state.ledger import Ledger
 from mockserver.state.redis import redis_state
 from mockserver.state.redis.writes import RedisWriteLog
-from mockserver.testing import LiveServer
 from tests.conftest import JSON
+from tests.harness import live_server
 from tests.sendgrid.conftest import bearer, sg_key
 from tests.state.redis_server import RedisServer
 from tests.state.replicas import wait_until
@@ -25,9 +25,9 @@ QUERY = "SELECT contact_id, updated_at FROM contact_data WHERE city = 'Austin'"
 
 
 @pytest.fixture()
-def replicas(redis_server: RedisServer, prefix: str) -> Iterator[list[httpx.Client]]:
+def replica_clients(redis_server: RedisServer, prefix: str) -> Iterator[list[httpx.Client]]:
     config = ServeConfig(apis=("sendgrid",), state_url=redis_server.url, state_prefix=prefix)
-    with LiveServer(config) as a, LiveServer(config) as b:
+    with live_server(config) as a, live_server(config) as b:
         clients = [
             httpx.Client(base_url=live.url, headers=bearer(sg_key("r")), timeout=30)
             for live in (a, b)
@@ -40,8 +40,8 @@ def replicas(redis_server: RedisServer, prefix: str) -> Iterator[list[httpx.Clie
             client.close()
 
 
-def test_a_segment_created_on_one_is_read_refreshed_and_deleted_on_the_other(replicas):
-    a, b = replicas
+def test_a_segment_created_on_one_is_read_refreshed_and_deleted_on_the_other(replica_clients):
+    a, b = replica_clients
     created = a.post(V2, json={"name": "Austin", "query_dsl": QUERY})
     assert created.status_code == 201
     segment = created.json()["id"]
@@ -57,8 +57,8 @@ def test_a_segment_created_on_one_is_read_refreshed_and_deleted_on_the_other(rep
     assert a.get(f"{V2}/{segment}").status_code == 404
 
 
-def test_a_v1_delete_on_one_leaves_the_others_v1_reads(replicas):
-    a, b = replicas
+def test_a_v1_delete_on_one_leaves_the_others_v1_reads(replica_clients):
+    a, b = replica_clients
     gone = b.get(V1).json()["results"][0]["id"]
     b.get(V1)  # memoized on B
     assert a.delete(f"{V1}/{gone}").status_code == 202
@@ -67,8 +67,8 @@ def test_a_v1_delete_on_one_leaves_the_others_v1_reads(replicas):
     wait_until(lambda: gone not in {s["id"] for s in b.get(V1).json()["results"]}, "v1 delete")
 
 
-def test_the_clock_and_a_reset_reach_every_replica(replicas):
-    a, b = replicas
+def test_the_clock_and_a_reset_reach_every_replica(replica_clients):
+    a, b = replica_clients
     moved = a.put("/__mockserver/clock", json={"advance": "PT2H"}, headers=JSON).json()
     assert b.get("/__mockserver/clock").json()["now"] == moved["now"] == "2026-05-01T14:00:00.000Z"
     segment = b.post(V2, json={"name": "Austin", "query_dsl": QUERY}).json()

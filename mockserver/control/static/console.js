@@ -31,10 +31,13 @@ function notice(message, kind = "info") {
 }
 
 /* ---- the control API ---- */
-async function control(method, path, body) {
-  const headers = {};
+function tokenHeaders() {
   const token = sessionStorage.getItem(TOKEN_KEY);
-  if (token) headers["X-Mockserver-Token"] = token;
+  return token ? { "X-Mockserver-Token": token } : {};
+}
+
+async function control(method, path, body) {
+  const headers = tokenHeaders();
   if (method !== "GET") headers["Content-Type"] = "application/json";
   const init = { method, headers };
   if (body !== undefined) init.body = JSON.stringify(body);
@@ -53,6 +56,39 @@ async function control(method, path, body) {
 /* ---- Try it ---- */
 const encode = (value) => encodeURIComponent(value).replace(/%2C/gi, ",");
 const shellQuote = (text) => `'${text.replace(/'/g, "'\\''")}'`;
+
+/** A control's text as JSON, by the type the spec gives (a bad number goes as text, for the
+ * API to refuse); as bodyform.typed does for the server's curl line. */
+function scalar(text, type) {
+  if (type === "boolean") return text === "true";
+  if (type !== "integer" && type !== "number") return text;
+  const number = Number(text);
+  return Number.isFinite(number) ? number : text;
+}
+
+/** The JSON body a Try-it form sends: the raw editor's text as written, or the fields' object
+ * (empty fields are not sent; an array field is comma-separated). */
+function bodyOf(form) {
+  if (!form.elements.json) return undefined;
+  if (form.elements.raw.checked) return form.elements.json.value;
+  const body = {};
+  for (const field of $$(".field[data-prop]", form)) {
+    const { prop, type, items } = field.dataset;
+    const text = $("input, select, textarea", field).value.trim();
+    if (!text) continue;
+    body[prop] =
+      type === "array"
+        ? text.split(",").map((item) => item.trim()).filter(Boolean).map((item) => scalar(item, items))
+        : scalar(text, type);
+  }
+  return JSON.stringify(body);
+}
+
+function toggleRaw(form) {
+  const raw = form.elements.raw.checked;
+  $(".body-fields", form).hidden = raw;
+  $(".body-json", form).hidden = !raw;
+}
 
 /** The request a Try-it form describes; empty parameters are not sent. */
 function requestOf(form) {
@@ -73,13 +109,18 @@ function requestOf(form) {
     else query.push(`${encode(name)}=${values.map(encode).join(",")}`);
   }
   if (form.elements.prefer.value) headers.Prefer = form.elements.prefer.value;
-  return { url: path + (query.length ? `?${query.join("&")}` : ""), headers };
+  const body = bodyOf(form);
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const { method } = form.dataset;
+  return { method, url: path + (query.length ? `?${query.join("&")}` : ""), headers, body };
 }
 
 function showCurl(form) {
-  const { url, headers } = requestOf(form);
-  const flags = Object.entries(headers).map(([k, v]) => `-H ${shellQuote(`${k}: ${v}`)}`);
-  $(".curl code", form).textContent = ["curl", ...flags, shellQuote(location.origin + url)].join(" ");
+  const { method, url, headers, body } = requestOf(form);
+  const words = method === "GET" ? ["curl"] : ["curl", "-X", method];
+  words.push(...Object.entries(headers).map(([k, v]) => `-H ${shellQuote(`${k}: ${v}`)}`));
+  if (body !== undefined) words.push("-d", shellQuote(body));
+  $(".curl code", form).textContent = [...words, shellQuote(location.origin + url)].join(" ");
 }
 
 function pretty(text) {
@@ -91,21 +132,22 @@ function pretty(text) {
 }
 
 async function send(form) {
-  const { url, headers } = requestOf(form);
+  const { method, url, headers, body } = requestOf(form);
   const answer = form.nextElementSibling;
   const status = $(".status", answer);
   showCurl(form);
+  if (method === "DELETE" && !window.confirm(`Send DELETE ${url}?`)) return;
   answer.hidden = false;
   status.textContent = "Sending…";
   const started = performance.now();
   try {
-    const response = await fetch(url, { headers });
-    const body = await response.text();
+    const response = await fetch(url, { method, headers, body });
+    const text = await response.text();
     const ms = Math.round(performance.now() - started);
     const line = `${response.status} ${response.statusText}`.trim();
     status.replaceChildren(el("span", { class: statusClass(response.status) }, line), ` in ${ms} ms`);
     $(".headers", answer).replaceChildren(...pairs(Object.fromEntries(response.headers)));
-    $(".body", answer).textContent = pretty(body);
+    $(".body", answer).textContent = text ? pretty(text) : "(no body)";
   } catch (error) {
     status.textContent = `No answer: ${error.message}`;
   }
@@ -118,14 +160,21 @@ function addItem(button) {
   item.focus();
 }
 
+/** A Data id fills its field in the linked form and in the other forms of that resource (the
+ * same API and path: its GET, PATCH, DELETE), then opens the linked one. */
 function fill(link) {
   const op = document.getElementById(link.hash.slice(1));
-  const input = $(`.field[data-name="${CSS.escape(link.dataset.fill)}"] :is(input, select)`, op);
+  const { api, path } = $("form", op).dataset;
+  const field = `.field[data-name="${CSS.escape(link.dataset.fill)}"] :is(input, select)`;
+  for (const form of $$("form.try")) {
+    const input = $(field, form);
+    if (form.dataset.api !== api || form.dataset.path !== path || !input) continue;
+    input.value = link.dataset.value;
+    showCurl(form);
+  }
   op.open = true;
-  input.value = link.dataset.value;
-  showCurl($("form", op));
   op.scrollIntoView({ block: "start" });
-  input.focus({ preventScroll: true });
+  $(field, op).focus({ preventScroll: true });
 }
 
 /* ---- live journal ---- */
@@ -169,6 +218,7 @@ function entryRow(entry) {
     el("p", {}, "Headers (secrets masked)"), el("dl", { class: "headers" }, ...pairs(entry.headers)),
     el("p", {}, "Parameters"), el("dl", { class: "headers" }, ...pairs(params)),
   );
+  if (entry.body) details.append(el("p", {}, "Body (secrets masked)"), el("pre", { class: "body" }, pretty(entry.body)));
   if (notes.length > NOTES) details.append(el("ul", { class: "notes" }, ...notes.map((n) => noteOf(n, "li"))));
   const status = `${String(entry.status)[0]}xx`;
   const noted = String(entry.warnings.length + entry.violations.length > 0);
@@ -207,6 +257,7 @@ async function poll() {
       while (list.children.length > KEEP) list.lastElementChild.remove();
       filterJournal();
       await refreshScenarios(); // scenarios count down as requests arrive
+      if (requests.some(wrote)) await refreshData();
     }
   } catch (error) {
     notice(error.message, "error");
@@ -215,6 +266,42 @@ async function poll() {
     busy = false;
   }
   schedule(delay);
+}
+
+/* ---- the Data section and the mock clock ---- */
+const READS = new Set(["GET", "HEAD", "OPTIONS"]);
+/** A journal entry that may have changed the data: an API's write that succeeded. */
+const wrote = (entry) => entry.api && !READS.has(entry.method) && entry.status < 300;
+
+/** The Data section's inventory again, as the server renders it (escaped there). */
+async function refreshData() {
+  const shown = $("#inventory");
+  if (!shown) return;
+  const response = await fetch(`${document.body.dataset.prefix}/?part=data`, { headers: tokenHeaders() });
+  const part = new DOMParser().parseFromString(await response.text(), "text/html");
+  const fresh = part.getElementById("inventory");
+  if (response.ok && fresh) shown.replaceWith(document.adoptNode(fresh));
+}
+
+/** The mock clock ticks on in the page from the instant the server last said (ms ahead of this
+ * browser's own clock), so neither clocks' disagreement nor page age shows. */
+let clockAhead = 0;
+const second = (date) => date.toISOString().replace(/\.\d+Z$/, "Z");
+
+function tickClock() {
+  const output = $("#clock-now");
+  if (output && output.dataset.frozen !== "true") output.textContent = second(new Date(Date.now() + clockAhead));
+}
+
+/** The clock as the control API answers it: to the second, and how it runs. */
+function showClock({ now, frozen, offset_seconds: offset }) {
+  const output = $("#clock-now");
+  clockAhead = Date.parse(now) - Date.now();
+  output.dataset.frozen = String(frozen);
+  output.textContent = second(new Date(now));
+  const whole = Math.round(offset);
+  const mode = whole ? `real time ${whole > 0 ? "+" : ""}${whole} s` : "real time";
+  $("#clock-mode").textContent = frozen ? "frozen" : mode;
 }
 
 /* ---- scenarios, faults, reset ---- */
@@ -245,6 +332,8 @@ const BODIES = {
     if (form.elements.times.value) body.times = Number(form.elements.times.value);
     return body;
   },
+  clock: (form) => ({ advance: form.elements.advance.value.trim() }),
+  real: () => ({ real: true }),
   fault(form) {
     const body = {};
     if (form.elements.latency.value.trim()) body.latency = form.elements.latency.value.trim();
@@ -272,10 +361,15 @@ const AFTER = {
     $("#entries").replaceChildren();
     filterJournal();
   },
-  reset() {
+  clock(form, answer) {
+    showClock(answer);
+  },
+  async reset() {
     AFTER.cleared();
     $$("form.scenario output").forEach((output) => (output.textContent = ""));
     $$("form.fault input").forEach((input) => (input.value = ""));
+    if ($("#clock")) showClock(await control("GET", "/clock")); // the clock is real again
+    await refreshData(); // created things are gone
   },
 };
 
@@ -284,7 +378,7 @@ async function run(element, form) {
   const body = element.dataset.body ? BODIES[element.dataset.body](form) : undefined;
   try {
     const answer = await control(method, path, body);
-    AFTER[element.dataset.after]?.(form, answer);
+    await AFTER[element.dataset.after]?.(form, answer);
     notice(`${method} ${path}: done`);
   } catch (error) {
     notice(error.message, "error");
@@ -292,6 +386,8 @@ async function run(element, form) {
 }
 
 /* ---- the control token ---- */
+let ticking = null;
+
 async function unlock(token) {
   const response = await fetch(location.pathname, { headers: { "X-Mockserver-Token": token } });
   const page = new DOMParser().parseFromString(await response.text(), "text/html");
@@ -314,6 +410,9 @@ function start() {
     return;
   }
   schedule(0);
+  const clock = $("#clock-now");
+  if (clock) clockAhead = Date.parse(clock.dataset.now) - Date.now();
+  ticking ??= setInterval(tickClock, 1000);
 }
 
 document.addEventListener("submit", (event) => {
@@ -334,6 +433,7 @@ document.addEventListener("click", (event) => {
 for (const type of ["input", "change"]) {
   document.addEventListener(type, (event) => {
     const form = event.target.closest("form");
+    if (form?.classList.contains("try") && event.target.name === "raw") toggleRaw(form);
     if (form?.classList.contains("try")) showCurl(form);
     else if (form?.id === "journal-filter") filterJournal();
   });

@@ -1,0 +1,50 @@
+"""One request and what the mock learns while answering it, made once and handed along.
+
+The ASGI scope stays as the server made it; everything the mock adds (the operation, warnings,
+who answered, a decoded body) is a field here, read by the journal and the log line. One
+object, not string keys in the scope: a reader sees every field in one place, and a typo is an
+``AttributeError``, not a silent ``None``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.types import Scope
+
+#: An exchange's ``source`` when the mock's own pipeline answered.
+MOCK = "mock"
+
+
+@dataclass(slots=True, eq=False)
+class Exchange:
+    """One HTTP exchange: the request as received (``scope``) and notes on its answer."""
+
+    scope: Scope
+    #: ``time.perf_counter()`` when the request reached the app (the journal's ``ms``).
+    started: float
+    #: The spec path's parameters (``{segment_id}``...), as the path table matched them.
+    path_params: dict[str, str] = field(default_factory=dict)
+    #: ``(api, operationId)`` once an operation is chosen.
+    operation: tuple[str, str] | None = None
+    #: Notes for the journal entry and the log line (an unknown query parameter...).
+    warnings: tuple[str, ...] = ()
+    #: Spec violations found in the request or answer (``{where, path, message}``).
+    violations: tuple[dict[str, Any], ...] = ()
+    #: Who answered: ``mock``, ``replay``, ``proxy``.
+    source: str = MOCK
+    #: The request body as received, when the operation declares one (``params.body``:
+    #: ``TOO_LARGE`` past its limit); the pipeline decodes and validates it into ``Call.body``.
+    body: Any = None
+    #: The request's headers as ``name -> first value``, parsed on first use (:meth:`header_map`).
+    parsed: dict[str, str] | None = None
+
+    def header_map(self) -> dict[str, str]:
+        """Header name -> first value (as Starlette's ``Headers.get`` reads it), parsed once."""
+        if self.parsed is None:
+            self.parsed = {
+                name.decode("latin-1"): value.decode("latin-1")
+                for name, value in reversed(self.scope["headers"])
+            }
+        return self.parsed
