@@ -40,7 +40,7 @@ SHOWN_REASONS = 20
 
 
 @dataclass(frozen=True)
-class Exchange:
+class RecordedExchange:
     """One recorded request and the answer it got."""
 
     api: str
@@ -162,8 +162,8 @@ def _check_header(name: str, value: str, where: str) -> None:
         raise _Malformed(f"{where}headers: {shown} is not latin-1 text") from None
 
 
-def exchange_from(document: Any, origin: str) -> Exchange:
-    """One parsed line -> an :class:`Exchange` (``_Malformed`` says what is wrong)."""
+def exchange_from(document: Any, origin: str) -> RecordedExchange:
+    """One parsed line -> an :class:`RecordedExchange` (``_Malformed`` says what is wrong)."""
     if not isinstance(document, dict):
         raise _Malformed("not a JSON object")
     if document.get("version") != VERSION:
@@ -183,7 +183,7 @@ def exchange_from(document: Any, origin: str) -> Exchange:
     query = request.get("query", "")
     if not isinstance(query, str):
         raise _Malformed("request.query must be a string")
-    return Exchange(
+    return RecordedExchange(
         api=_field(document, "api", str, ""),
         operation=operation,
         method=method,
@@ -198,7 +198,7 @@ def exchange_from(document: Any, origin: str) -> Exchange:
     )
 
 
-def parse_cassette(data: bytes, source: str) -> list[Exchange]:
+def parse_cassette(data: bytes, source: str) -> list[RecordedExchange]:
     """Every exchange of a cassette; any malformed line refuses the whole file (DataError)."""
     exchanges, reasons = [], []
     for number, line in enumerate(data.splitlines(), 1):
@@ -218,7 +218,7 @@ def parse_cassette(data: bytes, source: str) -> list[Exchange]:
     return exchanges
 
 
-def check_exchanges(exchanges: list[Exchange], checks: Mapping[str, ApiChecks]) -> None:
+def check_exchanges(exchanges: list[RecordedExchange], checks: Mapping[str, ApiChecks]) -> None:
     """Refuse (DataError, every reason) exchanges the served specs contradict: an API not
     served, a path or method not declared, an answer with a breaking violation."""
     reasons = []
@@ -228,7 +228,7 @@ def check_exchanges(exchanges: list[Exchange], checks: Mapping[str, ApiChecks]) 
         raise DataError(_capped(reasons))
 
 
-def _problems(exchange: Exchange, checks: Mapping[str, ApiChecks]) -> list[str]:
+def _problems(exchange: RecordedExchange, checks: Mapping[str, ApiChecks]) -> list[str]:
     api_checks = checks.get(exchange.api)
     if api_checks is None:
         return [f"api {exchange.api!r} is not served (served: {', '.join(checks)})"]
@@ -253,7 +253,7 @@ def _capped(reasons: list[str]) -> list[str]:
     return [*reasons[:SHOWN_REASONS], f"... and {len(reasons) - SHOWN_REASONS} more"]
 
 
-def read_cassette(path: Path, checks: Mapping[str, ApiChecks]) -> list[Exchange]:
+def read_cassette(path: Path, checks: Mapping[str, ApiChecks]) -> list[RecordedExchange]:
     """A cassette file, parsed and checked against the specs (DataError: nothing loaded)."""
     try:
         data = path.read_bytes()
@@ -275,7 +275,7 @@ class CassetteWriter:
         self._lock = threading.Lock()
         self.written = 0
 
-    def append(self, exchange: Exchange) -> None:
+    def append(self, exchange: RecordedExchange) -> None:
         line = exchange.as_line()
         with self._lock:
             self._file.write(line)

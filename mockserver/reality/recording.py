@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from mockserver.journal.masking import Masker, Redactor, mask_body, mask_text
-from mockserver.reality.cassette import CassetteWriter, Exchange
+from mockserver.reality.cassette import CassetteWriter, RecordedExchange
 from mockserver.reality.forward import UpstreamAnswer
 from mockserver.reality.headers import (
     RawHeaders,
@@ -53,7 +53,7 @@ class Recording:
         body: bytes,
         answer: UpstreamAnswer,
         secrets: tuple[str, ...],
-    ) -> Exchange:
+    ) -> RecordedExchange:
         """The cassette form of one exchange."""
         wanted = {self.identity, *KEPT_REQUEST}
         if operation is not None:
@@ -71,7 +71,7 @@ class Recording:
             if name not in NOT_KEPT and not (undone and name == "content-encoding")
         )
         answer_media = next((v for n, v in answer_headers if n == "content-type"), None)
-        return Exchange(
+        return RecordedExchange(
             api=api,
             operation=operation.operation_id if operation is not None else None,
             method=method,
@@ -88,7 +88,7 @@ class Recording:
         shown = self.masker.header_items([(name.encode("latin-1"), value.encode("latin-1"))])
         return mask_text(shown.get(name, value), tuple(secrets))
 
-    def write(self, exchange: Exchange) -> None:
+    def write(self, exchange: RecordedExchange) -> None:
         self.writer.append(exchange)
 
     def close(self) -> None:

@@ -24,7 +24,12 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from mockserver.journal.masking import Masker, mask_body
-from mockserver.reality.cassette import Exchange, check_exchanges, parse_cassette, read_cassette
+from mockserver.reality.cassette import (
+    RecordedExchange,
+    check_exchanges,
+    parse_cassette,
+    read_cassette,
+)
 from mockserver.reality.checks import ApiChecks
 from mockserver.vendors.interface import Reply
 
@@ -65,7 +70,7 @@ class _Track:
         return reply
 
 
-def reply_of(exchange: Exchange) -> Reply:
+def reply_of(exchange: RecordedExchange) -> Reply:
     """The recorded answer as the mock sends it: its headers as recorded (``Content-Type``
     too, so nothing is added to it); the server adds ``Content-Length``."""
     return Reply(exchange.status, exchange.response_body, None, exchange.response_headers)
@@ -79,14 +84,14 @@ class Replays:
         checks: Mapping[str, ApiChecks],
         identity: Mapping[str, str],
         masker: Masker,
-        startup: Sequence[Exchange] = (),
+        startup: Sequence[RecordedExchange] = (),
     ) -> None:
         self.checks = checks
         self.identity = {api: name.lower() for api, name in identity.items()}
         self.masker = masker
         self.startup = tuple(startup)
         self._lock = threading.Lock()
-        self.exchanges: tuple[Exchange, ...] = ()
+        self.exchanges: tuple[RecordedExchange, ...] = ()
         self._index: dict[Key, _Track] = {}
         #: Any cassette loaded? Read on every request of a spec path.
         self.active = False
@@ -107,13 +112,13 @@ class Replays:
         return cls(checks, identity, masker, startup)
 
     # -- loading ------------------------------------------------------------------------------
-    def parse(self, data: bytes, source: str = "cassette") -> list[Exchange]:
+    def parse(self, data: bytes, source: str = "cassette") -> list[RecordedExchange]:
         """Exchanges of a cassette, checked against the served specs (DataError otherwise)."""
         exchanges = parse_cassette(data, source)
         check_exchanges(exchanges, self.checks)
         return exchanges
 
-    def install(self, exchanges: Sequence[Exchange]) -> None:
+    def install(self, exchanges: Sequence[RecordedExchange]) -> None:
         """Serve exactly these exchanges from now on (one assignment; cursors start over)."""
         index: dict[Key, _Track] = {}
         for exchange in exchanges:
@@ -184,13 +189,13 @@ class Replays:
                 return self.masker.header_items([(wanted, value)])[name]
         return None
 
-    def _recorded_key(self, exchange: Exchange) -> Key:
+    def _recorded_key(self, exchange: RecordedExchange) -> Key:
         name = self.identity.get(exchange.api)
         identity = dict(exchange.headers).get(name) if name is not None else None
         query = tuple(sorted(parse_qsl(exchange.query, keep_blank_values=True)))
         return (exchange.api, exchange.method, exchange.path, query, identity, self._body(exchange))
 
-    def _body(self, exchange: Exchange) -> bytes | None:
+    def _body(self, exchange: RecordedExchange) -> bytes | None:
         """The recorded body's canonical form, for an operation that declares a body."""
         if not self._reads_body(exchange.api, exchange.method, exchange.path):
             return None

@@ -11,7 +11,7 @@ import pytest
 
 from mockserver.banner import banner, state_line
 from mockserver.config import ServeConfig
-from mockserver.reality.cassette import Exchange
+from mockserver.reality.cassette import RecordedExchange
 from mockserver.resources import bundled_dir
 from tests.conftest import PROGRAM
 from tests.harness import live_server, mock_app
@@ -81,7 +81,7 @@ def recorded_cassette(folder, copies: int) -> Path:
     """A cassette of ``copies`` recordings of ``GET /segments`` (the mock's own answer)."""
     with live_server(apis=("actionhub",)) as live:
         answer = httpx.get(live.url + "/segments", headers=PROGRAM)
-    exchange = Exchange(
+    exchange = RecordedExchange(
         api="actionhub",
         operation="get_segments_segments_get",
         method="GET",

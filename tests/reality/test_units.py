@@ -10,7 +10,7 @@ import pytest
 
 from mockserver.errors import DataError
 from mockserver.journal.masking import Masker, Redactor, mask_text
-from mockserver.reality.cassette import Exchange, parse_cassette
+from mockserver.reality.cassette import RecordedExchange, parse_cassette
 from mockserver.reality.headers import decoded_body, end_to_end
 from mockserver.reality.shape import Shape, ShapeChange, compare
 
@@ -125,7 +125,7 @@ def test_the_secrets_of_a_request_are_what_the_journal_masks():
 
 # -- cassette lines ---------------------------------------------------------------------------
 def test_a_binary_body_round_trips_through_a_cassette_line():
-    exchange = Exchange(
+    exchange = RecordedExchange(
         "sendgrid",
         None,
         "GET",
