@@ -135,7 +135,9 @@ screenshots: $(STAMP) chromium
 precompile: $(STAMP)
 	$(BIN)/python -c 'from mockserver.vendors.sendgrid import precompile; precompile.write()'
 	$(BIN)/python -c 'from mockserver.vendors.sendgrid import names; names.write()'
+	$(BIN)/python -c 'from mockserver.vendors.sendgrid import memberships; memberships.write()'
 	$(BIN)/python -c 'from mockserver import bundled; bundled.write()'
+	$(BIN)/python -c 'from mockserver import bundled; bundled.write_verified()'
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -18,9 +18,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
+
+
+class Fingerprinted(Protocol):
+    """What a table was computed from: its digest, or ``None`` when it is not there."""
+
+    def fingerprint(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -41,7 +47,7 @@ class Witness:
             return None
 
 
-def load(path: Path, witness: Witness) -> Any | None:
+def load(path: Path, witness: Fingerprinted) -> Any | None:
     """The data at ``path`` if the installed library is the one that wrote it, else ``None``."""
     try:
         stored = orjson.loads(path.read_bytes())
@@ -52,7 +58,7 @@ def load(path: Path, witness: Witness) -> Any | None:
     return stored.get("data")
 
 
-def dump(path: Path, witness: Witness, data: Any) -> None:
+def dump(path: Path, witness: Fingerprinted, data: Any) -> None:
     """Write ``data`` for the installed library."""
     stored = {"witness": witness.fingerprint(), "data": data}
     path.write_bytes(orjson.dumps(stored, option=orjson.OPT_INDENT_2) + b"\n")

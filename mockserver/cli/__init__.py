@@ -7,7 +7,9 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+import gc
+import sys
+from collections.abc import Callable, Sequence
 
 from mockserver import __version__
 from mockserver.cli.commands import (
@@ -22,7 +24,19 @@ from mockserver.cli.values import Parser
 __all__ = ["main", "parser", "serve_config"]
 
 
-def parser() -> argparse.ArgumentParser:
+#: Each command and what adds it; ``options=False`` adds only its name and summary.
+COMMANDS: dict[str, Callable[..., None]] = {
+    "serve": add_serve_command,
+    "specs": add_specs_command,
+    "contract": add_contract_command,
+    "proxy": add_proxy_command,
+    "verify": add_verify_command,
+}
+
+
+def parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command line; given ``command``, only that command's options are added (the others
+    by name and summary), so running one imports nothing the others need."""
     root = Parser(
         prog="mockserver",
         description="Contract-faithful mocks of the ActionHub and SendGrid segments APIs.",
@@ -30,16 +44,18 @@ def parser() -> argparse.ArgumentParser:
     )
     root.add_argument("--version", action="version", version=f"mockserver {__version__}")
     commands = root.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    add_serve_command(commands)
-    add_specs_command(commands)
-    add_contract_command(commands)
-    add_proxy_command(commands)
-    add_verify_command(commands)
+    for name, add in COMMANDS.items():
+        add(commands, options=command is None or command == name)
     return root
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # The root parser has no option taking a value: its first other word names the command.
+    command = next((word for word in argv if not word.startswith("-")), None)
+    args = parser(command).parse_args(argv)
+    if command != "serve":
+        gc.enable()  # paused by ``python -m mockserver``: only serve turns it on later
     try:
         return args.run(args)
     except KeyboardInterrupt:

@@ -1,5 +1,6 @@
 """The commands beside ``serve``: ``specs``, ``contract``, ``proxy`` and ``verify``; each
-imports what it needs when it runs, so ``serve`` never loads them."""
+imports what it needs when it runs, so ``serve`` never loads them. ``add_*_command(options=
+False)`` adds a command by name and summary only, without importing its options."""
 
 from __future__ import annotations
 
@@ -16,9 +17,7 @@ from mockserver.config import LOG_FORMAT, ServeConfig
 from mockserver.vendors import REGISTRY, vendor
 
 
-def add_proxy_command(commands: argparse._SubParsersAction) -> None:
-    from mockserver.reality.options import add_proxy_arguments
-
+def add_proxy_command(commands: argparse._SubParsersAction, options: bool = True) -> None:
     proxy = add_command(
         commands,
         "proxy",
@@ -37,8 +36,11 @@ def add_proxy_command(commands: argparse._SubParsersAction) -> None:
             ("mockserver serve --replay sendgrid.yaml", "then answer those requests offline"),
         ),
     )
-    add_proxy_arguments(proxy, list(REGISTRY))
     proxy.set_defaults(run=run_proxy)
+    if options:
+        from mockserver.reality.options import add_proxy_arguments
+
+        add_proxy_arguments(proxy, list(REGISTRY))
 
 
 def run_proxy(args: argparse.Namespace) -> int:
@@ -88,9 +90,7 @@ def run_proxy(args: argparse.Namespace) -> int:
     return stopped()
 
 
-def add_verify_command(commands: argparse._SubParsersAction) -> None:
-    from mockserver.reality.options import add_verify_arguments
-
+def add_verify_command(commands: argparse._SubParsersAction, options: bool = True) -> None:
     verify = add_command(
         commands,
         "verify",
@@ -112,8 +112,11 @@ def add_verify_command(commands: argparse._SubParsersAction) -> None:
             ),
         ),
     )
-    add_verify_arguments(verify, list(REGISTRY))
     verify.set_defaults(run=run_verify)
+    if options:
+        from mockserver.reality.options import add_verify_arguments
+
+        add_verify_arguments(verify, list(REGISTRY))
 
 
 def run_verify(args: argparse.Namespace) -> int:
@@ -123,7 +126,7 @@ def run_verify(args: argparse.Namespace) -> int:
     return run(verify_options(args), os.environ)
 
 
-def add_specs_command(commands: argparse._SubParsersAction) -> None:
+def add_specs_command(commands: argparse._SubParsersAction, options: bool = True) -> None:
     specs = add_command(
         commands,
         "specs",
@@ -135,6 +138,9 @@ def add_specs_command(commands: argparse._SubParsersAction) -> None:
             ("mockserver specs print sendgrid > sendgrid.yaml", "one spec, as bundled"),
         ),
     )
+    specs.set_defaults(run=run_specs)
+    if not options:
+        return
     specs.add_argument(
         "action",
         nargs="?",
@@ -150,7 +156,6 @@ def add_specs_command(commands: argparse._SubParsersAction) -> None:
         metavar="API",
         help=f"{' or '.join(REGISTRY)} (default: every API)",
     )
-    specs.set_defaults(run=run_specs)
 
 
 def run_specs(args: argparse.Namespace) -> int:
@@ -186,9 +191,7 @@ def run_specs(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_contract_command(commands: argparse._SubParsersAction) -> None:
-    from mockserver.contract.options import add_arguments
-
+def add_contract_command(commands: argparse._SubParsersAction, options: bool = True) -> None:
     contract = add_command(
         commands,
         "contract",
@@ -205,8 +208,11 @@ def add_contract_command(commands: argparse._SubParsersAction) -> None:
             ),
         ),
     )
-    add_arguments(contract, list(REGISTRY))
     contract.set_defaults(run=run_contract)
+    if options:
+        from mockserver.contract.options import add_arguments
+
+        add_arguments(contract, list(REGISTRY))
 
 
 def run_contract(args: argparse.Namespace) -> int:

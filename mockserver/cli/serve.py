@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import signal
@@ -57,7 +58,7 @@ SERVE_EXAMPLES = (
 )
 
 
-def add_serve_command(commands: argparse._SubParsersAction) -> None:
+def add_serve_command(commands: argparse._SubParsersAction, options: bool = True) -> None:
     serve = add_command(
         commands,
         "serve",
@@ -66,6 +67,9 @@ def add_serve_command(commands: argparse._SubParsersAction) -> None:
         "banner lists what is served (--log-level warning hides it).",
         SERVE_EXAMPLES,
     )
+    serve.set_defaults(run=run_serve)
+    if not options:  # another command runs: no vendor imported for serve's flags
+        return
     serve.add_argument(
         "--api",
         choices=[*REGISTRY, "all"],
@@ -147,7 +151,6 @@ def add_serve_command(commands: argparse._SubParsersAction) -> None:
             else:
                 kwargs.update(type=option.type, default=option.default)
             group.add_argument(option.flag, **kwargs)
-    serve.set_defaults(run=run_serve)
 
 
 def serve_config(args: argparse.Namespace) -> ServeConfig:
@@ -229,12 +232,14 @@ def run_serve(args: argparse.Namespace) -> int:
     }
     if args.workers == 1:
         freeze_startup_objects()
+        gc.enable()  # paused for start-up by ``python -m mockserver``
         hardened = uvicorn_settings(config, raise_descriptors=True)
         uvicorn.run(app, access_log=False, **settings, **hardened)
         return stopped()
     # Each worker builds its own app from the same config: same seed, same bytes. The data was
     # checked above, so a bad fixture fails once here instead of in every respawned worker.
     del app
+    gc.enable()
     os.environ[CONFIG_ENV] = config_to_json(config)
     os.environ[LOG_LEVEL_ENV] = args.log_level
     uvicorn.run(

@@ -1,4 +1,5 @@
-"""Precomputed start-up data: used only for the library version that wrote it, and current."""
+"""Precomputed start-up data: used only for the library version (or code) that wrote it, and
+current."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ import hashlib
 import orjson
 
 from mockserver import bundled, precomputed
+from mockserver.conformance import verified
 from mockserver.serialize import load_yaml
+from mockserver.vendors.interface import Reply
+from tests.harness import mock_app
 
 
 def test_the_bundled_yaml_table_is_current_and_faithful():
@@ -31,3 +35,19 @@ def test_another_version_or_another_file_is_parsed_again(tmp_path):
     own = tmp_path / "own.yaml"
     own.write_text("a: [1, 2]\n")
     assert precomputed.yaml_file(own, load_yaml) == {"a": [1, 2]}
+
+
+def test_the_verified_table_is_current():
+    stored = orjson.loads(verified.TABLE.read_bytes())
+    fresh = {"witness": verified.JUDGES.fingerprint(), "data": sorted(bundled.verified_digests())}
+    assert stored == fresh, "stale: run `make precompile`"
+
+
+def test_only_the_very_answers_validated_ahead_of_time_skip_validation():
+    runtime = mock_app(apis=("sendgrid",)).runtimes["sendgrid"]
+    prebuilt = list(runtime.backend.prebuilt())
+    assert verified.known_valid(verified.digest(runtime.spec, prebuilt))
+    operation_id, reply = prebuilt[0]
+    changed = [(operation_id, Reply(reply.status, reply.body + b" ", reply.media_type))]
+    assert not verified.known_valid(verified.digest(runtime.spec, changed + prebuilt[1:]))
+    assert not verified.known_valid(verified.digest(runtime.spec, prebuilt[1:]))

@@ -22,7 +22,7 @@ from mockserver.vendors.interface import (
     CredentialSource,
     VendorOptions,
 )
-from mockserver.vendors.sendgrid import fixtures
+from mockserver.vendors.sendgrid import fixtures, memberships
 from mockserver.vendors.sendgrid.auth import KeyRing, parse_key_option
 from mockserver.vendors.sendgrid.behaviour import OPERATIONS, SendGridBackend
 from mockserver.vendors.sendgrid.catalog import build_catalog
@@ -93,14 +93,20 @@ class SendGrid:
     def build(self, options: VendorOptions, data: Any | None = None) -> Backend:
         extra = options.extra
         bundled = bundled_dir("fixtures") / "sendgrid"
-        world = fixtures.load(
-            fixtures_dir(options), data, options.seed, bundled, options.max_file_bytes
-        )
+        directory = fixtures_dir(options)
+        world = fixtures.load(directory, data, options.seed, bundled, options.max_file_bytes)
+        is_bundled = data is None and directory == bundled
         configured = [(k.key, k.scopes) for k in world.keys]
         configured += [parse_key_option(value) for value in extra.get("keys") or ()]
         rate_limit = extra.get("rate_limit") or None
         return SendGridBackend(
-            catalog=build_catalog(world, options.seed, extra.get("contacts"), options.progress),
+            catalog=build_catalog(
+                world,
+                options.seed,
+                extra.get("contacts"),
+                options.progress,
+                memberships.known(options.seed, extra.get("contacts"), is_bundled),
+            ),
             keys=KeyRing.of(configured),
             limiter=RateLimiter(rate_limit, options.windows, options.clock),
             dialect=self.dialect,

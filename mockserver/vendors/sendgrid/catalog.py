@@ -147,24 +147,60 @@ def collector_paused() -> Iterator[None]:
 
 
 def build_catalog(
-    spec: WorldSpec, seed: int, count: int | None = None, progress: Reporter = REPORTER
+    spec: WorldSpec,
+    seed: int,
+    count: int | None = None,
+    progress: Reporter = REPORTER,
+    known: Memberships | None = None,
 ) -> Catalog:
-    """Generate the world, compute every membership, serialize every answer (a big world
-    reports its progress to ``progress``)."""
+    """Generate the world, compute every membership (``known``: as computed ahead of time),
+    serialize every answer (a big world reports its progress to ``progress``)."""
     count = spec.contacts if count is None else count
     with (
         collector_paused(),
         progress.task("SendGrid world", count / CONTACTS_PER_SECOND) as task,
     ):
-        catalog = _build_catalog(spec, seed, count, task)
+        catalog = _build_catalog(spec, seed, count, task, known)
         task.finish(catalog.figures)
         return catalog
 
 
-def _build_catalog(spec: WorldSpec, seed: int, count: int, task: Task) -> Catalog:
+def _build_catalog(
+    spec: WorldSpec, seed: int, count: int, task: Task, known: Memberships | None = None
+) -> Catalog:
     task.step(0.0, "drawing contacts")
     contacts = generate_contacts(spec, seed, count)
     task.step(0.2, "assigning lists")
+    if known is None:
+        known, list_members = evaluate(spec, seed, contacts, task)
+    else:  # computed ahead of time: no SQLite (memberships.py)
+        list_members = _assign(spec, seed, contacts, known.rules)
+    task.step(0.95, "serializing answers")
+    memberships = []
+    for segment, members in zip(spec.segments, known.segments, strict=True):
+        checkpoint()
+        if segment.parent_list_id is not None:
+            members &= list_members[segment.parent_list_id]
+        memberships.append(members)
+    segments = _serialize(spec, seed, contacts, memberships)
+    return Catalog(spec, contacts, list_members, segments, seed)
+
+
+@dataclass(frozen=True)
+class Memberships:
+    """What SQLite selects in a build: each list rule's members (``spec.lists`` with a
+    ``where``, in order), then each segment query's (``spec.segments``, before its parent
+    list is applied)."""
+
+    rules: list[RowSet]
+    segments: list[RowSet]
+
+
+def evaluate(
+    spec: WorldSpec, seed: int, contacts: Contacts, task: Task = SILENT
+) -> tuple[Memberships, dict[str, RowSet]]:
+    """Store the contacts in SQLite and run every rule and query; assigns the contacts' lists
+    on the way (a segment query may read them). Also returns each list's members."""
     store = ContactStore([(custom.name, custom.type) for custom in spec.custom_fields])
     try:
         evaluator = Evaluator(store)
@@ -181,29 +217,31 @@ def _build_catalog(spec: WorldSpec, seed: int, count: int, task: Task) -> Catalo
         else:
             _insert_rows(spec, seed, store, contacts, task)
             found = evaluator.members(rules)
-        eligible = {item.key: members.rows for item, members in zip(ruled, found, strict=True)}
         evaluator.check()
-        assigned = assign_lists(spec, seed, contacts, eligible)
-        list_members = {list_id: RowSet(rows) for list_id, rows in assigned.items()}
+        list_members = _assign(spec, seed, contacts, found)
         if early:
             _insert_rows(spec, seed, store, contacts, task)
         else:
             store.set_list_ids(contacts.list_ids_json())
         task.step(0.75, "running segment queries")
-        found = evaluator.members([(s.query, f"segment {s.name!r}: query") for s in spec.segments])
-        task.step(0.95, "serializing answers")
-        memberships = []
-        for segment, members in zip(spec.segments, found, strict=True):
-            checkpoint()
-            if segment.parent_list_id is not None:
-                members &= list_members[segment.parent_list_id]
-            memberships.append(members)
+        queried = evaluator.members(
+            [(s.query, f"segment {s.name!r}: query") for s in spec.segments]
+        )
         evaluator.check()
     finally:
         store.close()
         release_freed_memory(len(contacts) * CONTACT_BYTES)
-    segments = _serialize(spec, seed, contacts, memberships)
-    return Catalog(spec, contacts, list_members, segments, seed)
+    return Memberships(found, queried), list_members
+
+
+def _assign(
+    spec: WorldSpec, seed: int, contacts: Contacts, rule_members: list[RowSet]
+) -> dict[str, RowSet]:
+    """Each list's members, drawn among those its rule (if any) selects."""
+    ruled = [item for item in spec.lists if item.where is not None]
+    eligible = {item.key: members.rows for item, members in zip(ruled, rule_members, strict=True)}
+    assigned = assign_lists(spec, seed, contacts, eligible)
+    return {list_id: RowSet(rows) for list_id, rows in assigned.items()}
 
 
 def query_store(catalog: Catalog, progress: Reporter = REPORTER) -> ContactStore:

@@ -1,17 +1,25 @@
 """The bundled world's queries compiled ahead of time: serving the default data needs no
-parser (sqlglot is a tenth of start-up). Any other query - a user's fixtures, another seed, a
-data load - is compiled by ``sql.py`` on first use, with the same result.
+parser (sqlglot is a tenth of start-up), whatever the seed. Any other query - a user's fixtures,
+a data load - is compiled by ``sql.py`` on first use, with the same result.
 
 ``precompiled.json`` (beside this module; ``mockserver.precomputed``) maps
 ``sha256(now, text)`` to the compiled query, for the sqlglot version that compiled it:
 ``query_json`` is sqlglot's tree, which another version may spell differently, so a table
 written by another version is not used. ``make precompile`` refreshes it.
+
+A segment query names lists as ``{list:KEY}``, and a list's id depends on the seed; so the table
+holds each query with a fixed stand-in id per list (``stand_in_text``), and
+``compile_with_lists`` puts the seed's ids in place of the stand-ins in the compiled query: a
+quoted string literal is carried through compilation unchanged (``tests/sendgrid/
+test_precompiled.py`` checks the result equals compiling the text itself, at several seeds).
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +29,8 @@ from mockserver.vendors.sendgrid.query import SegmentQuery, predicate_text
 TABLE = Path(__file__).with_name("precompiled.json")
 #: query_json is sqlglot's tree: the file naming its version stands for all of it.
 SQLGLOT = precomputed.Witness("sqlglot", "_version.py")
+#: A list reference in a segment query of the fixtures: ``{list:KEY}``.
+LIST_REF = re.compile(r"\{list:([^}]*)\}")
 
 
 def key(text: str, now: int) -> str:
@@ -46,3 +56,28 @@ def compile_query(text: str, now: int) -> SegmentQuery:
 def compile_predicate(where: str, now: int) -> SegmentQuery:
     """A list's membership rule, compiled as a full query over ``contact_data``."""
     return compile_query(predicate_text(where), now)
+
+
+def stand_ins(template: str) -> dict[str, str]:
+    """A fixed UUID-shaped id for each list ``template`` names, in order of first mention."""
+    keys = dict.fromkeys(LIST_REF.findall(template))
+    return {key: f"00000000-0000-4000-8000-{number:012x}" for number, key in enumerate(keys)}
+
+
+def stand_in_text(template: str) -> str:
+    """``template`` with its list references as the stand-ins: the text the table keeps."""
+    ids = stand_ins(template)
+    return LIST_REF.sub(lambda match: ids[match.group(1)], template)
+
+
+def compile_with_lists(template: str, list_ids: Mapping[str, str], now: int) -> SegmentQuery:
+    """``template`` with each ``{list:KEY}`` as ``list_ids[KEY]``, compiled: from the table
+    by its stand-in text when there, otherwise the text itself compiled."""
+    ids = stand_ins(template)
+    if not any(stand_in in template for stand_in in ids.values()):
+        found = table().get(key(stand_in_text(template), now))
+        if found is not None:
+            generic = SegmentQuery.from_json(found)
+            return generic.replaced({ids[name]: list_ids[name] for name in ids})
+    text = LIST_REF.sub(lambda match: list_ids[match.group(1)], template)
+    return compile_query(text, now)

@@ -7,7 +7,6 @@ query parsed by the SQL engine. Any problem is a :class:`FixtureError` naming th
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from mockserver.budget import checkpoint
 from mockserver.conformance.documents import DocumentSchema, field_path, raise_if_too_large
 from mockserver.errors import DataError, InvalidDocument, LimitError
 from mockserver.serialize import read_yaml_file
-from mockserver.vendors.sendgrid.compiled import compile_predicate, compile_query
+from mockserver.vendors.sendgrid.compiled import LIST_REF, compile_predicate, compile_with_lists
 from mockserver.vendors.sendgrid.query import QueryError, SegmentQuery
 from mockserver.vendors.sendgrid.schema import MAX_CONTACT_CAMPAIGNS, SCHEMA
 from mockserver.vendors.sendgrid.store import RESERVED
@@ -28,7 +27,6 @@ from mockserver.vendors.sendgrid.values import parse_instant, stable_uuid
 WORLD_FILE = "world.yaml"
 PLACES_FILE = "places.yaml"
 _VALIDATOR = DocumentSchema(SCHEMA)
-_LIST_REF = re.compile(r"\{list:([^}]*)\}")
 
 
 #: Shape problems reported at most (a wrong top-level type can cascade into many).
@@ -342,13 +340,13 @@ def _segments(
         if parent is not None and parent not in by_key:
             problems.append(f"{where}: parent_list: unknown list {parent!r}")
             continue
-        unknown = [key for key in _LIST_REF.findall(item["query"]) if key not in by_key]
+        unknown = [key for key in LIST_REF.findall(item["query"]) if key not in by_key]
         if unknown:
             problems.append(f"{where}: query: unknown list {', '.join(map(repr, unknown))}")
             continue
-        text = _LIST_REF.sub(lambda m: by_key[m.group(1)].id, item["query"].strip())
+        list_ids = {key: spec.id for key, spec in by_key.items()}
         try:
-            query = compile_query(text, now)
+            query = compile_with_lists(item["query"].strip(), list_ids, now)
         except QueryError as error:
             problems.append(f"{where}: query {error}")
             continue

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from mockserver.errors import DataError
 
 
@@ -45,6 +47,26 @@ class SegmentQuery:
             "reads_events": self.reads_events,
             "columns": sorted(self.columns),
         }
+
+    def replaced(self, strings: dict[str, str]) -> SegmentQuery:
+        """This query with each key of ``strings`` replaced by its value wherever it occurs
+        (a string literal's value in the text, the tree and the SQLite)."""
+
+        def replace(text: str) -> str:
+            for old, new in strings.items():
+                text = text.replace(old, new)
+            return text
+
+        return SegmentQuery(
+            text=replace(self.text),
+            ast=orjson.loads(replace(orjson.dumps(self.ast).decode())),
+            sqlite=replace(self.sqlite),
+            scan=tuple(replace(part) if part else part for part in self.scan)  # type: ignore[arg-type]
+            if self.scan is not None
+            else None,
+            reads_events=self.reads_events,
+            columns=self.columns,
+        )
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SegmentQuery:

@@ -1,0 +1,70 @@
+"""Prebuilt answers validated ahead of time: the bundled data's, at the default seed.
+
+Validating a data version's prebuilt answers is a tenth of start-up's own work, and its verdict is
+a pure function of the spec, the answers and the validator. ``make precompile`` validates the
+default data's answers and keeps a digest of each API's (spec file and every answer's operation,
+status, media type and body); a start-up whose answers have a digest in the table skips
+validating them again. The table is used only while its witness - this package's and the spec
+loader's code, and jsonschema-rs - is the one that wrote it; any other data is validated as
+before.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Iterable
+from pathlib import Path
+
+import jsonschema_rs
+
+from mockserver import precomputed
+from mockserver.spec.model import ApiSpec
+from mockserver.vendors.interface import Reply
+
+TABLE = Path(__file__).with_name("verified.json")
+#: The code a verdict depends on, beside the library: how specs load and how replies are judged.
+CODE = (Path(__file__).parents[1] / "spec", Path(__file__).parent)
+
+
+class Judges:
+    """What a verdict depends on besides the spec and the answers (a ``precomputed`` witness)."""
+
+    def fingerprint(self) -> str:
+        digest = hashlib.sha256(_installed(jsonschema_rs.__file__, "jsonschema_rs").encode())
+        for path in sorted(path for folder in CODE for path in folder.glob("*.py")):
+            digest.update(f"\0{path.parent.name}/{path.name}\0".encode())
+            digest.update(path.read_bytes())
+        return digest.hexdigest()
+
+
+JUDGES = Judges()
+
+
+def _installed(module_file: str | None, name: str) -> str:
+    """The installed distribution's version, from its ``.dist-info`` folder's name (no
+    ``importlib.metadata``: its import alone is ~40 ms)."""
+    site = Path(module_file or ".").resolve().parents[1]
+    return " ".join(sorted(path.name for path in site.glob(f"{name}-*.dist-info")))
+
+
+def digest(spec: ApiSpec, prebuilt: Iterable[tuple[str, Reply]]) -> str:
+    """One API's prebuilt answers and the spec they answer to, as one digest."""
+    found = hashlib.sha256(Path(spec.source).read_bytes())
+    for operation_id, reply in prebuilt:
+        found.update(f"\0{operation_id}\0{reply.status}\0{reply.media_type}\0".encode())
+        found.update(hashlib.sha256(reply.body).digest())
+    return found.hexdigest()
+
+
+def known_valid(answers_digest: str) -> bool:
+    return answers_digest in _table()
+
+
+@functools.cache
+def _table() -> frozenset[str]:
+    return frozenset(precomputed.load(TABLE, JUDGES) or ())
+
+
+def write(digests: Iterable[str]) -> None:
+    precomputed.dump(TABLE, JUDGES, sorted(digests))
