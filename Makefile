@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 LOCK := requirements.lock
 EXTRAS := test,contract
 
-.PHONY: serve test test-fast lint format lock precompile bench clean npm-tools chromium screenshots redis-server
+.PHONY: serve test test-fast test-lowest test-pythons lint format lock precompile bench clean npm-tools chromium screenshots redis-server
 
 # Node tools the client tests point at the specs and the mock (Spectral, Prism,
 # @sendgrid/client), pinned by tools/npm/package-lock.json and installed into
@@ -79,6 +79,56 @@ test-fast: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -m "not slow"
 
+# Where the machine has it, Python $(1) (pyenv's, or on PATH); else nothing.
+python_at = $(or $(lastword $(wildcard $(HOME)/.pyenv/versions/$(1).*/bin/python$(1))),$(shell command -v python$(1) 2>/dev/null))
+
+# The lowest versions pyproject.toml declares (uv's lowest-direct resolution: each direct
+# dependency at its floor, what they need at its newest) in their own venv, running the
+# test-fast tests: a floor that no longer works fails here, not on a user's machine. On the
+# oldest Python we support where the machine has it (one run covers both floors; the lowest
+# NumPy has no wheels for the newest Pythons), else on $(PYTHON).
+# Deselected: tests that compare tables precomputed from the locked sqlglot/Faker/NumPy/
+# jsonschema-rs with the installed ones (and that serving then needs none of them), by design
+# true only at the lock.
+UV := $(BIN)/uv
+LOWEST := .venv-lowest
+LOWEST_PYTHON ?= $(or $(call python_at,3.10),$(PYTHON))
+LOCK_ONLY := --deselect tests/engine/test_precomputed.py::test_the_bundled_yaml_table_is_current_and_faithful \
+  --deselect tests/engine/test_precomputed.py::test_the_verified_table_is_current \
+  --deselect tests/engine/test_precomputed.py::test_only_the_very_answers_validated_ahead_of_time_skip_validation \
+  --deselect tests/engine/test_startup.py::test_the_serve_path_does_not_import \
+  --deselect tests/sendgrid/test_precompiled.py
+$(UV): $(STAMP)
+	$(BIN)/python -m pip install --quiet uv
+
+$(LOWEST)/.installed: $(UV) pyproject.toml
+	$(UV) venv --quiet --allow-existing --python $(LOWEST_PYTHON) $(LOWEST)
+	$(UV) pip compile --quiet pyproject.toml --extra test --extra contract --extra redis \
+	  --resolution lowest-direct --python $(LOWEST)/bin/python -o $(LOWEST)/requirements.txt
+	$(UV) pip sync --quiet --python $(LOWEST)/bin/python $(LOWEST)/requirements.txt
+	$(UV) pip install --quiet --python $(LOWEST)/bin/python --no-deps -e .
+	touch $@
+
+test-lowest: $(LOWEST)/.installed
+	@echo "== test-fast on the lowest declared versions, Python $$($(LOWEST)/bin/python -V)"
+	$(LOWEST)/bin/python -m pytest -q -m "not slow" -p no:cacheprovider $(LOCK_ONLY)
+
+# test-fast on other Pythons we support (default: the oldest and the newest), each in a venv
+# from requirements.lock (universal), where the machine has them; a missing one is said, skipped.
+PYTHONS ?= 3.10 3.13
+
+test-pythons: $(UV)
+	@$(foreach version,$(PYTHONS),$(call test_on,$(version),$(call python_at,$(version)))) true
+
+define test_on
+if [ -z "$(2)" ]; then echo "*** no Python $(1) on this machine: test-fast on it SKIPPED ***"; else \
+  $(UV) venv --quiet --allow-existing --python $(2) .venv-$(1) && \
+  $(UV) pip install --quiet --python .venv-$(1)/bin/python -r $(LOCK) && \
+  $(UV) pip install --quiet --python .venv-$(1)/bin/python --no-deps -e . && \
+  echo "== test-fast on Python $(1) ($(2))" && \
+  .venv-$(1)/bin/python -m pytest -q -m "not slow" -p no:cacheprovider; fi &&
+endef
+
 # The console at 1280 px and on a 390 px phone, for the README.
 screenshots: $(STAMP) chromium
 	$(BIN)/python -m tests.browser.screenshots docs/img
@@ -102,4 +152,4 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache $(NPM_DIR)/node_modules
+	rm -rf $(VENV) $(LOWEST) .venv-3.* build dist *.egg-info .pytest_cache $(NPM_DIR)/node_modules

@@ -1,187 +1,183 @@
 """Time bounds of a contract run, and network failures named for what they are.
 
 Schemathesis (through ``requests``) bounds each *read*: a server that drips a byte every few
-seconds never times out. :func:`bounded_sessions` gives every session of a run a total deadline
-per request (connect, send, headers and body together): past it the connection is shut down
-and the request fails as a ``requests`` ``ReadTimeout`` saying so. :func:`network_failure`
-tells a refused connection (the server is unreachable: stop the run) from a timeout, a reset or
-bytes that are not HTTP (a failure of the operation that met it).
+seconds never times out. :func:`bounded` gives every request of a run a total deadline
+(connect, headers and body together) through public seams only: Schemathesis' ``before_call``
+and ``after_call`` hooks start and stop a timer per request, and the ``timeout`` and
+``hooks`` arguments they hand to ``requests`` bound the wait for the head and tell the timer which
+connection carries the body (urllib3's ``HTTPResponse.connection``). Past the deadline that
+connection is shut down and the request fails. The hooks are Schemathesis' global ones (it
+has no other scope for them) and act only on the runs :func:`bounded` marks.
+:func:`network_failure` tells a refused connection (the server is unreachable: stop the run)
+from a timeout, a reset or bytes that are not HTTP (a failure of the operation that met it).
 """
 
 from __future__ import annotations
 
 import contextlib
+import queue
 import socket
 import threading
-from collections.abc import Callable, Iterator
+import weakref
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import requests
-from requests.adapters import HTTPAdapter
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+import schemathesis
 
 REQUEST_TIMEOUT_FLAG = "--request-timeout"
 _local = threading.local()
+#: Requests whose total deadline shut their connection: their error is a timeout.
+_EXPIRED: weakref.WeakSet[requests.PreparedRequest] = weakref.WeakSet()
 
 
 class _Deadline:
-    """One request's deadline: a timer that shuts down the connection serving it."""
+    """One request's deadline: a timer that shuts down the connection reading its body."""
 
     def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
         self.expired = False
-        self.connection: HTTPConnection | None = None
+        self.request: requests.PreparedRequest | None = None
+        self.sock: socket.socket | None = None
         self._lock = threading.Lock()
         self._timer = threading.Timer(seconds, self.expire)
         self._timer.daemon = True
+        self._timer.start()
 
-    def attach(self, connection: HTTPConnection) -> None:
+    def on_response(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        """``requests``' response hook: the head is in, the body is read from this socket."""
+        connection = getattr(response.raw, "connection", None)
         with self._lock:
-            self.connection = connection
+            self.request = response.request
+            self.sock = getattr(connection, "sock", None)
             if self.expired:
-                _shut(connection)
+                self._shut()
 
     def expire(self) -> None:
         with self._lock:
             self.expired = True
-            if self.connection is not None:
-                _shut(self.connection)
+            self._shut()
 
-    def __enter__(self) -> _Deadline:
-        self._timer.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._timer.cancel()
-
-
-def _shut(connection: HTTPConnection) -> None:
-    """Wake the thread blocked reading this connection: its read ends, the request fails."""
-    sock = getattr(connection, "sock", None)
-    if sock is not None:
-        with contextlib.suppress(OSError):
-            sock.shutdown(socket.SHUT_RDWR)
-
-
-class _Attach:
-    """urllib3 connection mixin: the request being sent belongs to this thread's deadline."""
-
-    def request(self, *args: Any, **kwargs: Any) -> Any:
-        deadline = getattr(_local, "deadline", None)
-        if deadline is not None:
-            deadline.attach(self)
-        return super().request(*args, **kwargs)  # type: ignore[misc]
-
-
-class _Connection(_Attach, HTTPConnection):
-    pass
-
-
-class _TLSConnection(_Attach, HTTPSConnection):
-    pass
-
-
-class _Pool(HTTPConnectionPool):
-    ConnectionCls = _Connection
-
-
-class _TLSPool(HTTPSConnectionPool):
-    ConnectionCls = _TLSConnection
-
-
-class DeadlineAdapter(HTTPAdapter):
-    """``requests``' adapter whose connections a request's deadline can shut down."""
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _Pool, "https": _TLSPool}
-
-
-def with_deadline(session: requests.Session, seconds: float) -> requests.Session:
-    """``session`` with a total deadline of ``seconds`` on every request it makes, through
-    ``request`` or ``send`` (Schemathesis' probes): redirects, a resend and the body (read here
-    unless it is an event stream, whose reading Schemathesis bounds itself) included."""
-    for prefix in ("http://", "https://"):
-        session.mount(prefix, DeadlineAdapter())
-    session.request = _within(session.request, seconds)  # type: ignore[method-assign]
-    session.send = _within(session.send, seconds)  # type: ignore[method-assign]
-    return session
-
-
-def _within(call: Callable[..., requests.Response], seconds: float) -> Callable[..., Any]:
-    def bounded(*args: Any, **kwargs: Any) -> requests.Response:
-        if getattr(_local, "deadline", None) is not None:  # inside an outer bounded call
-            return call(*args, **kwargs)
-        with _Deadline(seconds) as deadline:
-            _local.deadline = deadline
-            try:
-                response = call(*args, **kwargs)
-                if "event-stream" not in response.headers.get("content-type", ""):
-                    response.content  # noqa: B018 - the body too, within the deadline
-                return response
-            except requests.RequestException as exc:
-                if deadline.expired:
-                    raise timeout_error(seconds, exc.request) from exc
-                raise
-            finally:
-                _local.deadline = None
-
-    return bounded
-
-
-def timeout_error(seconds: float, request: Any) -> requests.exceptions.ReadTimeout:
-    """A ``ReadTimeout`` shaped as ``requests`` raises one (Schemathesis reads its message),
-    marked as the total deadline's."""
-    from urllib3.exceptions import ReadTimeoutError
-
-    cause = ReadTimeoutError(None, "", f"Read timed out. (read timeout={seconds:g})")  # type: ignore[arg-type]
-    error = requests.exceptions.ReadTimeout(cause, request=request)
-    error.total_seconds = seconds  # type: ignore[attr-defined]
-    return error
-
-
-@contextlib.contextmanager
-def bounded_sessions(seconds: float) -> Iterator[None]:
-    """While the run lasts, every session Schemathesis makes has a total request deadline."""
-    from schemathesis.engine import context
-
-    original = context.make_session
-
-    def make_session(*args: Any, **kwargs: Any) -> requests.Session:
-        return with_deadline(original(*args, **kwargs), seconds)
-
-    context.make_session = make_session
-    try:
-        yield
-    finally:
-        context.make_session = original
-
-
-class RunDeadline:
-    """Calls ``stop`` once ``seconds`` have passed (unless cancelled first); ``fired`` says so.
-
-    Schemathesis' own ``max-time`` would spread the time over the operations and keep
-    generating until it is used up; this one only ends a run that takes too long."""
-
-    def __init__(self, seconds: float, stop: Callable[[], None]) -> None:
-        self.fired = False
-        self._stop = stop
-        self._timer = threading.Timer(seconds, self._fire)
-        self._timer.daemon = True
-        self._timer.start()
-
-    def _fire(self) -> None:
-        self.fired = True
-        self._stop()
+    def _shut(self) -> None:
+        """Wake the thread blocked reading the body: its read ends, the request fails."""
+        if self.request is not None:
+            _EXPIRED.add(self.request)
+        if self.sock is not None:
+            with contextlib.suppress(OSError):
+                self.sock.shutdown(socket.SHUT_RDWR)
 
     def cancel(self) -> None:
         self._timer.cancel()
 
 
-def run_deadline(seconds: float, stop: Callable[[], None]) -> RunDeadline:
-    return RunDeadline(seconds, stop)
+def _end_deadline() -> None:
+    deadline = getattr(_local, "deadline", None)
+    if deadline is not None:
+        deadline.cancel()
+        _local.deadline = None
+
+
+#: The total deadline of each run in progress, by the id of the Schemathesis schema it loaded.
+_RUNS: dict[int, float] = {}
+
+
+@contextlib.contextmanager
+def bounded(schema: Any, seconds: float) -> Iterator[None]:
+    """While the run over ``schema`` lasts, each of its requests has ``seconds`` in total."""
+    _RUNS[id(schema)] = seconds
+    try:
+        yield
+    finally:
+        _RUNS.pop(id(schema), None)
+
+
+@schemathesis.hook
+def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
+    """Start the request's deadline (only for a run of :func:`bounded`)."""
+    seconds = _RUNS.get(id(case.operation.schema))
+    if seconds is None:
+        return
+    _end_deadline()  # a request that failed on the wire had no after_call
+    deadline = _local.deadline = _Deadline(seconds)
+    kwargs["timeout"] = seconds
+    kwargs["hooks"] = {"response": [deadline.on_response]}
+
+
+@schemathesis.hook
+def after_call(context: Any, case: Any, response: Any) -> None:
+    _end_deadline()
+
+
+def first_answer(url: str, headers: dict[str, str], seconds: float) -> str | None:
+    """Why ``url`` gave no complete answer to one GET within ``seconds`` (``None``: it did, or
+    failed otherwise, which the run reports). Asked before the run: Schemathesis' capability
+    probes are sent outside any hook, and a server that never answers would hold them."""
+    deadline = _Deadline(seconds)
+    try:
+        with requests.Session() as session:
+            response = session.get(
+                url,
+                headers=headers,
+                timeout=seconds,
+                stream=True,
+                allow_redirects=False,
+                hooks={"response": [deadline.on_response]},
+            )
+            response.content  # noqa: B018 - the body too, within the deadline
+    except requests.RequestException as exc:
+        found = network_failure(exc, seconds)
+        if deadline.expired or (found is not None and found.title == "request timeout"):
+            return (
+                f"no complete answer within {seconds:g} s ({REQUEST_TIMEOUT_FLAG}: a total for "
+                "the request, body included)"
+            )
+    finally:
+        deadline.cancel()
+    return None
+
+
+_END = object()
+
+
+class BoundedStream:
+    """Schemathesis' event stream, run in a thread of its own and read until it ends or
+    ``seconds`` have passed (then the run is stopped; ``fired`` says so).
+
+    Schemathesis' own ``max-time`` would spread the time over the operations and keep
+    generating until it is used up; this one only ends a run that takes too long - even one
+    whose engine is blocked (its capability probes are sent outside any hook, so a server that
+    drips their answer would hold them: the engine's thread is then left behind, a daemon)."""
+
+    def __init__(self, stream: Any, seconds: float) -> None:
+        self.stream = stream
+        self.fired = False
+        self._events: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+        threading.Thread(target=self._pump, name="contract-engine", daemon=True).start()
+        self._timer.start()
+
+    def _pump(self) -> None:
+        try:
+            for event in self.stream:
+                self._events.put(event)
+        finally:
+            self._events.put(_END)
+
+    def _fire(self) -> None:
+        self.fired = True
+        self.stream.stop()
+        self._events.put(_END)
+
+    def __iter__(self) -> Iterator[Any]:
+        while (event := self._events.get()) is not _END:
+            yield event
+
+    def stop(self) -> None:
+        self.stream.stop()
+
+    def cancel(self) -> None:
+        self._timer.cancel()
 
 
 @dataclass(frozen=True)
@@ -192,6 +188,8 @@ class NetworkFailure:
     title: str
     message: str
     unreachable: bool = False
+    #: Not a byte of an answer came back (no status line) before the deadline.
+    silent: bool = False
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:
@@ -206,8 +204,9 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
         current = current.__cause__ or current.__context__
 
 
-def network_failure(exc: BaseException) -> NetworkFailure | None:
-    """Name a ``requests`` failure; ``None`` if it is not about the network."""
+def network_failure(exc: BaseException, seconds: float) -> NetworkFailure | None:
+    """Name a ``requests`` failure of a request bounded to ``seconds``; ``None`` if it is not
+    about the network."""
     import http.client
 
     from urllib3.exceptions import NewConnectionError
@@ -217,15 +216,14 @@ def network_failure(exc: BaseException) -> NetworkFailure | None:
     chain = list(_chain(exc))
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return NetworkFailure("connect timeout", f"no connection: {exc}", unreachable=True)
-    if isinstance(exc, requests.exceptions.Timeout):
-        total = getattr(exc, "total_seconds", None)
-        if total is not None:
-            return NetworkFailure(
-                "request timeout",
-                f"no complete answer within {total:g} s ({REQUEST_TIMEOUT_FLAG}: a total for "
-                "the request, body included)",
-            )
-        return NetworkFailure("request timeout", f"no answer in time: {exc}")
+    expired = exc.request in _EXPIRED
+    if expired or isinstance(exc, requests.exceptions.Timeout):
+        return NetworkFailure(
+            "request timeout",
+            f"no complete answer within {seconds:g} s ({REQUEST_TIMEOUT_FLAG}: a total for "
+            "the request, body included)",
+            silent=not expired,
+        )
     if any(isinstance(e, NewConnectionError | ConnectionRefusedError) for e in chain):
         return NetworkFailure("connection refused", str(exc), unreachable=True)
     if any(isinstance(e, ConnectionResetError) for e in chain):

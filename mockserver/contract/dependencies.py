@@ -10,14 +10,12 @@ schema only), the way Schemathesis documents for parameter dependencies.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from mockserver.params.dependencies import given
 from mockserver.spec.dependencies import OneOrMore
 from mockserver.spec.model import ApiSpec
 
-#: A list-valued parameter sent as ``a,b`` counts as given only with a non-blank item.
-_BLANK = re.compile(r"[\s,]*")
 LOCATIONS = {"query": "query", "header": "headers", "path": "path_parameters", "cookie": "cookies"}
 
 
@@ -26,19 +24,11 @@ def declared(spec: ApiSpec) -> dict[tuple[str, str], tuple[OneOrMore, ...]]:
     return {(op.method, op.path): op.dependencies for op in spec.operations if op.dependencies}
 
 
-def _given(value: Any) -> bool:
-    if value is None:
-        return False
-    if isinstance(value, (list, tuple)):
-        return any(_given(item) for item in value)
-    return not _BLANK.fullmatch(str(value))
-
-
 def satisfied(rule: OneOrMore, case: Any) -> bool:
     for name in rule.names:
         for attribute in LOCATIONS.values():
             container = getattr(case, attribute, None) or {}
-            if name in container and _given(container[name]):
+            if name in container and given(container[name]):
                 return True
     return False
 

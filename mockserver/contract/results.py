@@ -15,6 +15,9 @@ from typing import Any
 EXCERPT_BYTES = 600
 TESTED_PHASES = ("examples", "coverage", "fuzzing", "stateful")
 SKIP_REASONS = {"not_applicable": "not applicable: the spec links no operations"}
+#: Timeouts without a byte of answer, before any request had one, after which the run stops:
+#: a server that accepts connections and never answers is told in seconds, not minutes.
+SILENT_TIMEOUTS = 3
 #: Checks reported under the name ``--checks`` selects them by (the consumer-tolerant judge of
 #: ``contract/tolerant.py`` stands in for Schemathesis' own schema check).
 SHOWN_CHECKS = {"tolerant_schema_conformance": "response_schema_conformance"}
@@ -121,14 +124,20 @@ def _excerpt(response: Any) -> tuple[int | None, str | None, str]:
 class Collector:
     """Feed it engine events; it keeps a :class:`RunResult` and tells ``on_progress`` as it goes."""
 
-    def __init__(self, result: RunResult, on_progress: Callable[[str], None]) -> None:
+    def __init__(
+        self, result: RunResult, on_progress: Callable[[str], None], request_timeout: float
+    ) -> None:
         self.result = result
         self.on_progress = on_progress
+        self.request_timeout = request_timeout
         self._stateful = Counter[str]()
         #: The network failure (its title) each operation met in its current scenario.
         self._network_failures: dict[str, str] = {}
-        #: The server could not be reached: the runner stops instead of trying every example.
-        self.unreachable = False
+        #: Some request had an answer; until then, the timeouts without one.
+        self._answered = False
+        self._silent = 0
+        #: Why the runner stops instead of trying every example (``None``: it goes on).
+        self.stop_reason: str | None = None
 
     def feed(self, event: Any) -> None:
         from requests import ConnectionError
@@ -142,9 +151,10 @@ class Collector:
             if self._network(event):
                 return
             if isinstance(event.value, ConnectionError):
-                self.unreachable = True
-                message = f"cannot reach {self.result.base_url}: {event.info.message}"
-                self.result.errors[message] += 1
+                if self.stop_reason is None:  # once: the engine may meet it again as it stops
+                    self.stop_reason = "server unreachable"
+                    message = f"cannot reach {self.result.base_url}: {event.info.message}"
+                    self.result.errors[message] += 1
             else:
                 self.result.errors[f"{event.label}: {event.info.title}: {event.info.message}"] += 1
         elif isinstance(event, events.FatalError):
@@ -158,9 +168,17 @@ class Collector:
         (``bounds.network_failure``), reported under its name. ``False``: not one of those."""
         from mockserver.contract.bounds import network_failure
 
-        found = network_failure(event.value)
+        found = network_failure(event.value, self.request_timeout)
         if found is None or found.unreachable or not event.related_to_operation:
             return False
+        if found.silent and not self._answered:
+            self._silent += 1
+            if self._silent >= SILENT_TIMEOUTS and self.stop_reason is None:
+                self.stop_reason = "no answer"
+                self.result.errors[
+                    f"no answer from {self.result.base_url}: {self._silent} requests in a row "
+                    f"had not a byte of answer within {self.request_timeout:g} s"
+                ] += 1
         phase = event.phase.value if event.phase is not None else "run"
         failure = Failure(
             operation=event.label,
@@ -168,7 +186,8 @@ class Collector:
             title=found.title,
             message=found.message,
             phase=phase,
-            curl=event.info.code_sample or "",
+            # (Schemathesis < 4.31 has no reproduction for a network failure)
+            curl=getattr(event.info, "code_sample", None) or "",
         )
         op = self.result.operation(event.label)
         if not op.seen[failure.key]:
@@ -192,6 +211,9 @@ class Collector:
     def _scenario(self, event: Any) -> None:
         phase = event.phase.value
         recorder = event.recorder
+        self._answered = self._answered or any(
+            interaction.response is not None for interaction in recorder.interactions.values()
+        )
         tried = Counter[str]()
         for case_id, node in recorder.cases.items():
             if case_id in recorder.interactions:

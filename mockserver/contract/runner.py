@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterator, Mapping
 from typing import Any, TextIO
 
-from mockserver.contract.bounds import bounded_sessions, run_deadline
+from mockserver.contract.bounds import BoundedStream, bounded, first_answer
 from mockserver.contract.created import sender
 from mockserver.contract.credentials import Credentials, resolve
 from mockserver.contract.dependencies import install as install_dependencies
@@ -18,10 +18,18 @@ from mockserver.contract.writes import prepare as prepare_writes
 from mockserver.contract.writes import stateful_settings
 from mockserver.journal.masking import SecretText
 from mockserver.spec import load_spec
+from mockserver.spec.model import ApiSpec
 from mockserver.vendors import vendor
 
 #: Exit codes: everything conformed / something failed / the run could not be set up.
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def first_path(spec: ApiSpec) -> str:
+    """The path of the first GET the spec declares without path parameters ("" if none): what
+    the run would ask anyway, asked once before it."""
+    paths = (op.path for op in spec.operations if op.method == "GET" and "{" not in op.path)
+    return next(paths, "")
 
 
 def schemathesis_config(
@@ -38,9 +46,9 @@ def schemathesis_config(
         "max-redirects": 0,
         # Keep generating after a failure: report every violation, not only the first.
         "continue-on-failure": True,
-        # Per read, a little longer than bounds.bounded_sessions' total per request (which
-        # then is what ends a silent or dripping answer, with its own message).
-        "request-timeout": options.request_timeout + 1,
+        # Per read, for Schemathesis' own capability probes; every request of the run has it
+        # as a total too (bounds.bounded: what ends a silent or dripping answer).
+        "request-timeout": options.request_timeout,
         "checks": {"enabled": False, **{name: {"enabled": True} for name in options.checks}},
         "phases": phases,
         "generation": {"max-examples": options.max_examples, "database": "none"},
@@ -86,16 +94,22 @@ def execute(
     schema = schemathesis.openapi.from_path(spec_path(options.api), config=config)
     send = sender(base_url, creds.headers, options.request_timeout)
     schema, writes = prepare_writes(options, spec, schema, config.seed, send, on_progress)
+    judgement.attach(schema)
     install_dependencies(schema, spec)
-    collector = Collector(result, on_progress)
-    with bounded_sessions(options.request_timeout):
-        stream = from_schema(schema).execute()
-        out_of_time = run_deadline(options.max_time, stream.stop)
+    collector = Collector(result, on_progress, options.request_timeout)
+    silent = first_answer(base_url + first_path(spec), creds.headers, options.request_timeout)
+    if silent is not None:
+        result.errors[f"no answer from {base_url}: {silent}"] += 1
+        result.stop_reason = "no answer"
+        judgement.finish(result)
+        return result
+    with bounded(schema, options.request_timeout):
+        stream = out_of_time = BoundedStream(from_schema(schema).execute(), options.max_time)
         try:
             for event in stream:
                 collector.feed(event)
                 writes.feed(event)
-                if collector.unreachable:
+                if collector.stop_reason is not None:
                     stream.stop()
         except KeyboardInterrupt:
             stream.stop()
@@ -106,8 +120,8 @@ def execute(
             judgement.finish(result)
             for left in writes.finish():
                 result.errors[f"cleanup: {left}"] += 1
-    if collector.unreachable:
-        result.stop_reason = "server unreachable"
+    if collector.stop_reason is not None:
+        result.stop_reason = collector.stop_reason
     elif out_of_time.fired:
         result.stop_reason = f"--max-time {options.max_time} s"
         result.errors[f"the run took --max-time {options.max_time} s and was stopped early"] += 1

@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import re
 import threading
-import uuid
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 import schemathesis
 from schemathesis.core.failures import Failure
-from schemathesis.specs.openapi.checks import skips_on_unexpected_http_status
 
 from mockserver.conformance.validator import ResponseValidator, Violation
 from mockserver.contract.results import ContractWarning, RunResult
@@ -136,38 +134,44 @@ def _standard(header: str) -> bool:
     return header in STANDARD_HEADERS or header.startswith(_STANDARD_PREFIXES)
 
 
-#: The judges of the runs in progress, by the token their run's config carries.
-_JUDGES: dict[str, Judge] = {}
+#: The judges of the runs in progress, by the Schemathesis schema their run loaded (its id:
+#: a schema is not hashable; the run keeps it alive until :meth:`Judgement.finish`).
+_JUDGES: dict[int, Judge] = {}
 
 
 class Judgement:
-    """How one run judges response bodies: :meth:`checks` goes into its Schemathesis config;
-    :meth:`finish` hands the warnings to the result and forgets the judge."""
+    """How one run judges response bodies: :meth:`checks` goes into its Schemathesis config,
+    :meth:`attach` ties the judge to the run's schema; :meth:`finish` hands the warnings to the
+    result and forgets the judge."""
 
     def __init__(self, judge: Judge | None) -> None:
         self.judge = judge
-        self.token = uuid.uuid4().hex
+        self.schema: Any = None
 
     @classmethod
     def start(cls, options: ContractOptions, spec: ApiSpec) -> Judgement:
         """Tolerant when :func:`tolerant` and the schema check is chosen; else Schemathesis'."""
         if not tolerant(options) or REPLACED not in options.checks:
             return cls(None)
-        judgement = cls(Judge(spec))
-        _JUDGES[judgement.token] = judgement.judge
-        return judgement
+        return cls(Judge(spec))
 
     @property
     def checks(self) -> dict[str, Any]:
         """Config sections of ``checks`` that put the tolerant judge in Schemathesis' place."""
         if self.judge is None:
-            return {}
-        return {REPLACED: {"enabled": False}, NAME: {"enabled": True, "run": self.token}}
+            return {NAME: {"enabled": False}}
+        return {REPLACED: {"enabled": False}, NAME: {"enabled": True}}
+
+    def attach(self, schema: Any) -> None:
+        """The run's checks find this judge through the schema of the cases they judge."""
+        if self.judge is not None:
+            self.schema = schema
+            _JUDGES[id(schema)] = self.judge
 
     def finish(self, result: RunResult) -> None:
         if self.judge is None:
             return
-        _JUDGES.pop(self.token, None)
+        _JUDGES.pop(id(self.schema), None)
         for label, counts in self.judge.warnings.items():
             result.operation(label).warnings.update(counts)
 
@@ -197,19 +201,36 @@ def _message(violations: list[Violation], status: int) -> str:
     return "\n".join(lines)
 
 
+def request_shape_probe(case: Any, response: Any) -> bool:
+    """A request sent malformed on purpose (an undeclared method or media type): only a 5xx
+    answer to it matters, and ``not_a_server_error`` judges that."""
+    request = response.request
+    if request.method.upper() != case.operation.method.upper():
+        return True
+    sent = request.headers.get("content-type")
+    declared = case.operation.get_request_payload_content_types()
+    return bool(sent and declared) and _media(sent) not in {_media(m) for m in declared}
+
+
+def _media(content_type: str) -> str:
+    return content_type.split(";", 1)[0].strip().lower()
+
+
 @schemathesis.check
-@skips_on_unexpected_http_status
 def tolerant_schema_conformance(ctx: Any, response: Any, case: Any) -> bool | None:
     """``response_schema_conformance`` as a consumer judges it (see the module docstring)."""
-    token = ctx.config.custom_kwargs.get(NAME, {}).get("run")
-    judge = _JUDGES.get(token) if token else None
     operation = case.operation
-    if judge is None or operation.method.upper() == "HEAD":
+    judge = _JUDGES.get(id(operation.schema))
+    if judge is None or operation.method.upper() == "HEAD" or request_shape_probe(case, response):
         return None
     reply = as_reply(response)
     if reply is None:
         return None
     breaking = judge(operation.label, operation.method, operation.path, reply)
     if breaking:
-        raise BreakingChange(operation=operation.label, message=_message(breaking, reply.status))
+        raise BreakingChange(
+            operation=operation.label,
+            title=BreakingChange.kind_title,
+            message=_message(breaking, reply.status),
+        )
     return None

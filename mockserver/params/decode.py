@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from mockserver.params.dependencies import broken
 from mockserver.params.errors import Invalid, ParamError
 from mockserver.params.grammar import STRICT, Grammar
 from mockserver.spec.model import LOCATION_ORDER, MISSING, Operation, Parameter
@@ -241,15 +242,20 @@ _ARRAY_CTX = {"too_short": "min_length", "too_long": "max_length", "unique_items
 
 
 class OperationDecoder:
-    """All parameter decoders of one operation, in the order errors are reported."""
+    """All parameter decoders of one operation, in the order errors are reported, then the
+    rules across them (``x-dependencies``)."""
 
     def __init__(self, operation: Operation, grammar: Grammar = STRICT) -> None:
         ordered = sorted(operation.parameters, key=lambda p: LOCATION_ORDER.index(p.location))
         self.decoders = tuple(ParamDecoder.compile(p, grammar) for p in ordered)
+        self.dependencies = operation.dependencies
+        self.locations = {p.name: p.location for p in operation.parameters}
 
     def __call__(self, raw: RawRequest) -> tuple[dict[str, Any], list[ParamError]]:
         values: dict[str, Any] = {}
         errors: list[ParamError] = []
         for decoder in self.decoders:
             values[decoder.param.name] = decoder(raw.values(decoder.param), errors)
+        if self.dependencies and not errors:
+            errors += broken(self.dependencies, values, self.locations)
         return values, errors

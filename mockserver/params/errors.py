@@ -64,11 +64,14 @@ MESSAGES: dict[str, str] = {
     "unique_items": "must not repeat items",
     "const": "must be {expected}",
     "extra_forbidden": "is not a query parameter of this operation",
+    "missing_one_of": "is required unless {others} is given",
     # Request bodies (params/body.py)
     "json_invalid": "is not valid JSON",
     "type": "must be of type {expected}",
     "body_extra": "is not a field of this body",
 }
+#: How a list in ``ctx`` reads in a sentence (``asset_ids or labels``); others: ``a, b``.
+_JOINERS = {"others": " or "}
 
 
 def describe(error: ParamError) -> str:
@@ -76,7 +79,7 @@ def describe(error: ParamError) -> str:
     unknown one, the declared name it probably stands for)."""
     template = MESSAGES.get(error.kind, "is invalid")
     ctx = {
-        key: ", ".join(map(str, value)) if isinstance(value, list) else value
+        key: _JOINERS.get(key, ", ").join(map(str, value)) if isinstance(value, list) else value
         for key, value in (error.ctx or {}).items()
     }
     hint = f" (did you mean {ctx['suggestion']}?)" if "suggestion" in ctx else ""

@@ -15,6 +15,16 @@ def silent(conn: socket.socket, stop: threading.Event) -> None:
     stop.wait()
 
 
+def slow(conn: socket.socket, stop: threading.Event) -> None:
+    """Answers every request completely, each after half a second."""
+    while not stop.wait(0.5):
+        conn.sendall(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+        )
+        if not conn.recv(65536):
+            return
+
+
 def dripping(conn: socket.socket, stop: threading.Event) -> None:
     """Answers a status line and headers, then one body byte every 0.3 s: every read gets
     something, so a per-read timeout never fires."""
@@ -33,6 +43,22 @@ def resetting(conn: socket.socket, stop: threading.Event) -> None:
 def garbage(conn: socket.socket, stop: threading.Event) -> None:
     """Answers bytes that are not HTTP."""
     conn.sendall(b"\x00\x01SSH-2.0-not-http\r\n\r\n")
+
+
+class OnceThen:
+    """Answers the first request it gets (the run's check that the server answers at all), then
+    treats every other connection with ``behaviour``."""
+
+    def __init__(self, behaviour: Behaviour) -> None:
+        self.behaviour = behaviour
+        self.answered = threading.Event()
+
+    def __call__(self, conn: socket.socket, stop: threading.Event) -> None:
+        if not self.answered.is_set():
+            self.answered.set()
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")
+            return
+        self.behaviour(conn, stop)
 
 
 class RogueServer:

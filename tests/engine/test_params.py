@@ -141,3 +141,67 @@ def test_cookie_parameters_decode_from_the_cookie_header():
     assert (values["session"], errors) == (42, [])
     values, errors = decode(op, cookies=parse_cookies('bad"cookie'))
     assert [(e.kind, e.loc) for e in errors] == [("missing", ("cookie", "session"))]
+
+
+# x-dependencies: a rule across parameters, enforced by the engine for every vendor ------------
+
+EITHER = (
+    {"name": "asset_ids", "in": "query", "schema": {"type": "string"}},
+    {"name": "labels", "in": "query", "schema": {"type": "string"}},
+    {"name": "min_weight", "in": "query", "schema": {"type": "number", "maximum": 1}},
+)
+
+
+def either_operation() -> Operation:
+    from dataclasses import replace
+
+    from mockserver.spec.dependencies import OneOrMore
+
+    return replace(operation(*EITHER), dependencies=(OneOrMore(("asset_ids", "labels")),))
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{}, {"asset_ids": [""]}, {"asset_ids": [" , "], "labels": [","]}],
+)
+def test_a_broken_dependency_is_one_neutral_error_at_its_first_parameter(query):
+    _, errors = decode(either_operation(), query=query)
+    assert [(e.kind, e.loc, e.input, e.ctx) for e in errors] == [
+        ("missing_one_of", ("query", "asset_ids"), None, {"others": ["labels"]})
+    ]
+
+
+@pytest.mark.parametrize("query", [{"labels": ["outdoor"]}, {"asset_ids": [",a1"]}])
+def test_one_given_alternative_satisfies_the_rule(query):
+    assert decode(either_operation(), query=query)[1] == []
+
+
+def test_the_rule_waits_for_every_parameter_to_decode():
+    """FastAPI validates parameters before its endpoint checks their combination."""
+    _, errors = decode(either_operation(), query={"min_weight": ["2"]})
+    assert [e.kind for e in errors] == ["less_than_equal"]
+
+
+def test_each_dialect_words_the_neutral_error():
+    import orjson
+
+    from mockserver.params.errors import describe
+    from mockserver.vendors.actionhub.dialect import FastAPIDialect
+
+    op = either_operation()
+    _, errors = decode(op)
+    assert describe(errors[0]) == "asset_ids is required unless labels is given"
+    reply = FastAPIDialect().invalid_parameters(op, errors)
+    assert (reply.status, orjson.loads(reply.body)) == (
+        422,
+        {
+            "detail": [
+                {
+                    "type": "missing",
+                    "loc": ["query", "asset_ids"],
+                    "msg": "Either asset_ids or labels must be provided",
+                    "input": None,
+                }
+            ]
+        },
+    )

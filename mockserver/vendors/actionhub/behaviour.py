@@ -22,7 +22,6 @@ from mockserver.vendors.interface import Call, Handler, Reply
 OPERATIONS = frozenset({"get_segment_segment_get", "get_segments_segments_get"})
 #: The ``segment_basis`` query value -> the basis an item names (singular, as SegmentCount).
 BASIS = {"labels": "label", "assets": "asset"}
-NEITHER = "Either asset_ids or labels must be provided"
 
 
 class SegmentKey(NamedTuple):
@@ -70,9 +69,8 @@ class SegmentsBehaviour:
 
     def get_segment(self, call: Call) -> Reply:
         params = call.params
+        # x-dependencies (Or(asset_ids, labels)) was enforced with the other parameters.
         asset_ids, labels = split_list(params["asset_ids"]), split_list(params["labels"])
-        if not asset_ids and not labels:
-            return self.dialect.validation_error(("query", "asset_ids"), "missing", NEITHER)
         basis, names = ("asset", asset_ids) if asset_ids else ("label", labels)
         program = self.programs.get(params["program-id"])
         action_names = split_list(params["action_types"])

@@ -29,11 +29,15 @@ MESSAGES: dict[str, str] = {
     "string_pattern_mismatch": "String should match pattern '{pattern}'",
     "uuid_parsing": "Input should be a valid UUID",
     "extra_forbidden": "Extra inputs are not permitted",
+    # x-dependencies: what the endpoint itself raises, as pydantic's "missing"
+    "missing_one_of": "Either {name} or {others} must be provided",
 }
+#: Neutral kinds FastAPI reports under another pydantic type.
+_TYPES = {"missing_one_of": "missing"}
 
 #: Context keys pydantic does not report: used by the message, or our own (the declared name an
 #: unknown query parameter probably stands for, which pydantic's ``extra_forbidden`` omits).
-_HIDDEN_CTX = {"plural", "suggestion"}
+_HIDDEN_CTX = {"plural", "suggestion", "others", "name"}
 
 #: Parameters of a FastAPI sub-dependency (fastapi-pagination's ``Params``): FastAPI solves
 #: sub-dependencies first, so their errors come before the endpoint's own parameters.
@@ -67,8 +71,10 @@ def pydantic_error(error: ParamError) -> dict[str, Any]:
     for key in ("min_length", "max_length"):
         if key in ctx:
             ctx["plural"] = "" if ctx[key] == 1 else "s"
+    if "others" in ctx:
+        ctx.update(name=error.name, others=" or ".join(ctx["others"]))
     body: dict[str, Any] = {
-        "type": error.kind,
+        "type": _TYPES.get(error.kind, error.kind),
         "loc": list(error.loc),
         "msg": MESSAGES.get(error.kind, "Invalid input").format(
             **{key: pydantic_number(value) for key, value in ctx.items()}
@@ -87,10 +93,6 @@ class FastAPIDialect:
 
     def invalid_parameters(self, operation: Operation, errors: Sequence[ParamError]) -> Reply:
         return self._detail(422, [pydantic_error(error) for error in fastapi_order(errors)])
-
-    def validation_error(self, loc: Sequence[str | int], kind: str, msg: str) -> Reply:
-        """A 422 raised by the endpoint itself (a rule across parameters), FastAPI-shaped."""
-        return self._detail(422, [{"type": kind, "loc": list(loc), "msg": msg, "input": None}])
 
     def not_found(self) -> Reply:
         return self._detail(404, "Not Found")
