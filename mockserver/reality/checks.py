@@ -120,13 +120,8 @@ class ApiChecks:
         decode_body = self.bodies.get(operation.operation_id)
         if decode_body is not None:
             errors = [*errors, *decode_body(body)[1]]
+        # The decoder already reports a broken x-dependencies rule (missing_one_of).
         found += [Violation(REQUEST, _located(error), describe(error)) for error in errors]
-        for rule in operation.dependencies:
-            if not any(_given(query.get(name)) for name in rule.names):
-                names = ", ".join(rule.names)
-                found.append(
-                    Violation(REQUEST, "|".join(rule.names), f"one of {names} is required")
-                )
         return found
 
     def unknown_query(self, route: Route | None, query_string: bytes) -> tuple[str, ...]:
@@ -163,11 +158,6 @@ def _located(error: ParamError) -> str:
     if error.location == "body" == error.field:
         return "body"
     return f"{error.location}.{error.field}"
-
-
-def _given(values: list[str] | None) -> bool:
-    """A parameter counts as given when some value has a non-blank item (``a,,b``: yes)."""
-    return any(item.strip() for value in values or () for item in value.split(","))
 
 
 def split(violations: Sequence[Violation]) -> tuple[list[Violation], list[Violation]]:

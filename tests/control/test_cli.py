@@ -5,12 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from bench.workload import free_port
 from mockserver.cli import main, parser, serve_config
 from tests.conftest import PROGRAM
 from tests.processes import MockProcess
-
-__all__ = ["free_port"]  # tests/engine/test_python_versions.py imports it from here
 
 SEGMENTS = "/segments"
 

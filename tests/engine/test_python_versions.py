@@ -18,8 +18,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bench.workload import free_port
 from tests.conftest import PROGRAM
-from tests.control.test_cli import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 OLDEST = (3, 10)

@@ -21,7 +21,7 @@ from uvicorn.server import ServerState
 from mockserver.config import ServeConfig
 from mockserver.server import uvicorn_settings
 from mockserver.testing import LiveServer
-from tests.reliability.serve import ServeProcess
+from tests.processes import MockProcess
 from tests.state.redis_server import MISSING, RedisServer, redis_binary
 
 LIMIT = 1024
@@ -205,7 +205,7 @@ def test_served_requests_that_wait_answer_200(shared):
             if redis_binary() is None:
                 pytest.skip(MISSING)
             flags += ["--state", stack.enter_context(RedisServer()).url]
-        served = stack.enter_context(ServeProcess(*flags))
+        served = stack.enter_context(MockProcess(*flags))
         with httpx.Client(base_url=served.url, headers={"program-id": "demo"}) as http:
             assert http.get("/segments").status_code == 200
             fault = "/__mockserver/faults/actionhub/get_segments_segments_get"
