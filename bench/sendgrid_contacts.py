@@ -55,13 +55,24 @@ async def measure(contacts: int, runs: int) -> dict[str, float]:
         status, _ = await call(app, "POST", f"{CONTACTS}/search", {"query": "city = 'Bulkton'"})
         times.append(time.perf_counter() - started)
     found["search p50 (ms)"] = statistics.median(times) * 1000
+    found["RSS after the job and the searches (MB)"] = resident_mb("VmRSS")
     status, _ = await call(app, "DELETE", f"{CONTACTS}?delete_all_contacts=true")
     assert status == 202
     actions.set_clock(app.control, {"advance": "PT5S"})
     started = time.perf_counter()
     await call(app, "GET", f"{CONTACTS}/count")
     found["delete-all job applied + count (s)"] = time.perf_counter() - started
+    found["peak RSS, world build included (MB)"] = resident_mb("VmHWM")
     return found
+
+
+def resident_mb(field: str) -> float:
+    """This process's resident memory (``VmRSS``) or its peak (``VmHWM``), in MB."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def main() -> None:
