@@ -153,6 +153,9 @@ class GuardedHttpTools(HttpToolsProtocol):
         #: Between a head and the end of its message: header fields now are trailers.
         self._in_body = False
         self._trailers = 0
+        #: Bytes received inside a message since its last body bytes: chunk framing and trailers,
+        #: which httptools buffers until a field is complete, so they are bounded as they arrive.
+        self._since_body = 0
         self._refused = False
         watch_of(self).opened(self)
         self.pace()
@@ -176,10 +179,15 @@ class GuardedHttpTools(HttpToolsProtocol):
     def data_received(self, data: bytes) -> None:
         if self._refused:
             return
-        if not self._in_body:
+        if self._in_body:
+            self._since_body += len(data)  # back to 0 if body bytes come in this read
+        else:
             self._head += len(data)
         super().data_received(data)
-        if self._head > MAX_TARGET_BYTES + self.limits.max_header_bytes and not self._in_body:
+        if self._in_body:
+            if self._since_body > self.limits.max_header_bytes:
+                self.refuse_head()  # trailers (or chunk framing) past the head's bound
+        elif self._head > MAX_TARGET_BYTES + self.limits.max_header_bytes:
             self.refuse_head()  # a head still incomplete and already too large
 
     def on_header(self, name: bytes, value: bytes) -> None:
@@ -194,11 +202,12 @@ class GuardedHttpTools(HttpToolsProtocol):
         if self._refused or headers_size(self.headers) > self.limits.max_header_bytes:
             self.refuse_head()
             return
-        self._head = self._trailers = 0
+        self._head = self._trailers = self._since_body = 0
         self._in_body = True
         super().on_headers_complete()
 
     def on_body(self, body: bytes) -> None:
+        self._since_body = 0
         if not self._refused:
             super().on_body(body)
 

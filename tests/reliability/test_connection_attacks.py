@@ -58,6 +58,31 @@ def test_ten_megabytes_of_headers_are_refused_431_before_they_are_kept(mock_proc
     client.assert_served(at_least=10)
 
 
+def test_ten_megabytes_of_trailers_are_refused_431_and_never_kept(mock_process, before):
+    """Issue 22 item 2 served: trailer fields after a chunked body count against
+    --max-header-bytes (431), are never kept as headers, and a concurrent client is unaffected."""
+    raw = RawClient(mock_process.port)
+    rss = mock_process.rss_kb()
+    head = b"GET /segments HTTP/1.1\r\nHost: 127.0.0.1\r\nprogram-id: demo\r\n"
+    chunked = head + b"Transfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n"
+    with ConcurrentClient(mock_process.url) as client:
+        for _ in range(10):
+            with raw.connect() as sock:
+                sock.sendall(chunked + b"X-Trailer: ")
+                try:
+                    for _ in range(160):  # 10 MB of one trailer, unless the server stops first
+                        sock.sendall(b"t" * 65536)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+                answer = raw.read(sock)
+            assert answer.status in (200, 431), answer  # the answer may leave before the trailer
+    assert mock_process.rss_kb() - rss < 50_000
+    client.assert_served(at_least=10)
+    with httpx.Client(base_url=mock_process.url, timeout=10) as http:
+        entries = http.get(REQUESTS, params={"path": "/segments"}).json()["requests"]
+    assert not any("x-trailer" in entry["headers"] for entry in entries)
+
+
 def test_journal_entries_keep_at_most_journal_entry_bytes_marked(mock_process, before):
     raw = RawClient(mock_process.port)
     with httpx.Client(base_url=mock_process.url, timeout=10) as http:

@@ -131,6 +131,31 @@ def test_trailers_past_the_header_limit_are_refused(loop):
     assert transport.closing
 
 
+def test_one_endless_trailer_is_refused_as_it_arrives(loop):
+    """httptools holds a field until its line ends: a single trailer that never ends is bounded
+    by the bytes received, not by its (never) completed field."""
+    app = Seen()
+    protocol, transport = connect(loop, app)
+    protocol.data_received(CHUNKED + b"X-Endless: ")
+    for _ in range(4):  # each read under the limit, together past it; the line never ends
+        protocol.data_received(b"t" * (LIMIT // 2))
+    assert transport.written.startswith(b"HTTP/1.1 431 ")
+    assert transport.closing
+
+
+def test_a_body_in_many_small_chunks_is_not_mistaken_for_trailers(loop):
+    app = Seen()
+    protocol, transport = connect(loop, app)
+    head = b"POST /x HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+    protocol.data_received(head)
+    for _ in range(LIMIT):  # framing past the limit in all, body bytes between every chunk
+        protocol.data_received(b"1\r\na\r\n")
+    protocol.data_received(b"0\r\n\r\n")
+    settle(loop, app)
+    assert not transport.closing
+    assert not transport.written.startswith(b"HTTP/1.1 431 ")
+
+
 def test_a_refused_head_tells_the_running_request_its_client_is_gone(loop):
     app = Seen()
     protocol, transport = connect(loop, app)
