@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.workload import NOT_IN_WORKLOAD
 from mockserver.resources import bundled_dir
 from mockserver.spec import load_spec
 from mockserver.vendors import REGISTRY, vendor
@@ -21,7 +22,7 @@ def operation_ids() -> list[str]:
         op.operation_id
         for api in REGISTRY
         for op in load_spec(api, bundled_dir("specs") / vendor(api).spec_file).operations
-        if op.method == "GET"
+        if op.method == "GET" and op.operation_id not in NOT_IN_WORKLOAD
     ]
 
 

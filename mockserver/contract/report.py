@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, TextIO
 from mockserver.contract.credentials import Credentials
 from mockserver.contract.options import spec_path
 from mockserver.contract.results import Failure, OperationResult, RunResult
-from mockserver.contract.writes import describe, excluded
+from mockserver.contract.writes import describe, excluded, unsafe_on_deployment
 from mockserver.journal.masking import SecretText
 from mockserver.junit import Case, Problem, write_junit
 from mockserver.spec import load_spec
@@ -129,8 +129,11 @@ class Report:
                 self.emit(f"    {op.method} {op.path}  ({op.operation_id})")
         if left_out:
             self.emit("  left out (writes; against --base-url they run only with --allow-writes):")
+            unsafe = unsafe_on_deployment(loaded)
             for op in left_out:
-                self.emit(f"    {op.method} {op.path}  ({op.operation_id})  not sent")
+                why = unsafe.get(op.operation_id)
+                note = f"never sent to a deployment: {why}" if why else "not sent"
+                self.emit(f"    {op.method} {op.path}  ({op.operation_id})  {note}")
 
     def details(self, result: RunResult) -> None:
         self.emit()

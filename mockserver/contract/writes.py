@@ -43,11 +43,30 @@ def allowed(options: ContractOptions) -> bool:
     return options.bundled or options.allow_writes
 
 
+#: The spec extension on a write whose effect a run cannot limit to what it made (its value says
+#: why): never sent to a deployment, even with ``--allow-writes``.
+UNSAFE = "x-unsafe-on-deployment"
+
+
+def unsafe_on_deployment(spec: ApiSpec) -> dict[str, str]:
+    """operationId -> why it is never sent to a deployment."""
+    return {
+        operation["operationId"]: " ".join(str(operation[UNSAFE]).split())
+        for item in spec.document.get("paths", {}).values()
+        for operation in item.values()
+        if isinstance(operation, dict) and UNSAFE in operation
+    }
+
+
 def excluded(options: ContractOptions, spec: ApiSpec) -> tuple[Operation, ...]:
-    """The operations a run leaves out: every write, unless :func:`allowed`."""
-    if allowed(options):
+    """The operations a run leaves out: every write, unless :func:`allowed`; against a
+    deployment, writes the spec marks unsafe there, always."""
+    if options.bundled:
         return ()
-    return tuple(op for op in spec.operations if is_write(op))
+    if not options.allow_writes:
+        return tuple(op for op in spec.operations if is_write(op))
+    unsafe = unsafe_on_deployment(spec)
+    return tuple(op for op in spec.operations if op.operation_id in unsafe)
 
 
 def stateful_settings(options: ContractOptions, spec: ApiSpec) -> dict[str, Any]:
@@ -77,9 +96,11 @@ def describe(options: ContractOptions, spec: ApiSpec) -> str:
         return f"{len(writes)} left out (against --base-url they run only with --allow-writes)"
     seed = options.seed if options.seed is not None else "<seed>"
     made = "--allow-writes" if not options.bundled else "the bundled mock's own state"
+    left_out = excluded(options, spec)
+    never = f", {len(left_out)} never sent to a deployment" if left_out else ""
     return (
-        f"{len(writes)} run ({made}); names start with {prefix(seed)}; what the run creates "
-        "is deleted through the spec's DELETE, even when a check fails"
+        f"{len(writes) - len(left_out)} run ({made}){never}; names start with {prefix(seed)}; "
+        "what the run creates is deleted through the spec's DELETE, even when a check fails"
     )
 
 
