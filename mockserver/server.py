@@ -58,8 +58,17 @@ MAX_TARGET_BYTES = 64 * 2**10
 #: Python's eager task starts (3.12+), used while at most ``EAGER_UP_TO`` connections are open:
 #: under many, the loop's batching of reads and writes beats answering at once
 #: (docs/PERFORMANCE.md).
-EAGER = asyncio.eager_task_factory if sys.version_info >= (3, 12) else None
 EAGER_UP_TO = 8
+
+
+def eager_task(loop: Any, coro: Any, *, name: Any = None, context: Any = None, **_: Any) -> Any:
+    """A task that starts eagerly (``asyncio.Task(eager_start=True)``, Python's public API since
+    3.12). Not ``asyncio.eager_task_factory`` itself: uvloop on Python 3.13 calls a factory with
+    keywords that one refuses (``eager_start``), and every request then answered 400."""
+    return asyncio.Task(coro, loop=loop, name=name, context=context, eager_start=True)
+
+
+EAGER = eager_task if sys.version_info >= (3, 12) else None
 
 
 @dataclass(frozen=True)
