@@ -149,6 +149,23 @@ def _answer_431(limit: int) -> bytes:
     )
 
 
+@dataclass
+class HeadReading:
+    """What one connection has received towards its limits: kept in an object of ours, not in
+    attributes of uvicorn's protocol (whose private names are its own)."""
+
+    #: Bytes received since the last complete head, outside bodies (an upper bound of the head
+    #: being read).
+    head: int = 0
+    #: Between a head and the end of its message: header fields now are trailers.
+    in_body: bool = False
+    trailers: int = 0
+    #: Bytes received inside a message since its last body bytes: chunk framing and trailers,
+    #: which httptools buffers until a field is complete, so they are bounded as they arrive.
+    since_body: int = 0
+    refused: bool = False
+
+
 class GuardedHttpTools(HttpToolsProtocol):
     """uvicorn's httptools protocol with a bounded request head and an accounted connection."""
 
@@ -156,16 +173,7 @@ class GuardedHttpTools(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        #: Bytes received since the last complete head, outside bodies (an upper bound of the
-        #: head being read).
-        self._head = 0
-        #: Between a head and the end of its message: header fields now are trailers.
-        self._in_body = False
-        self._trailers = 0
-        #: Bytes received inside a message since its last body bytes: chunk framing and trailers,
-        #: which httptools buffers until a field is complete, so they are bounded as they arrive.
-        self._since_body = 0
-        self._refused = False
+        self.reading = HeadReading()
         watch_of(self).opened(self)
         self.pace()
 
@@ -186,51 +194,50 @@ class GuardedHttpTools(HttpToolsProtocol):
             self.loop.set_task_factory(None)
 
     def data_received(self, data: bytes) -> None:
-        if self._refused:
+        if self.reading.refused:
             return
-        if self._in_body:
-            self._since_body += len(data)  # back to 0 if body bytes come in this read
+        if self.reading.in_body:
+            self.reading.since_body += len(data)  # back to 0 if body bytes come in this read
         else:
-            self._head += len(data)
+            self.reading.head += len(data)
         super().data_received(data)
-        if self._in_body:
-            if self._since_body > self.limits.max_header_bytes:
+        if self.reading.in_body:
+            if self.reading.since_body > self.limits.max_header_bytes:
                 self.refuse_head()  # trailers (or chunk framing) past the head's bound
-        elif self._head > MAX_TARGET_BYTES + self.limits.max_header_bytes:
+        elif self.reading.head > MAX_TARGET_BYTES + self.limits.max_header_bytes:
             self.refuse_head()  # a head still incomplete and already too large
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        if not self._in_body:
+        if not self.reading.in_body:
             super().on_header(name, value)
             return
-        self._trailers += len(name) + len(value) + 4
-        if self._trailers > self.limits.max_header_bytes:
+        self.reading.trailers += len(name) + len(value) + 4
+        if self.reading.trailers > self.limits.max_header_bytes:
             self.refuse_head()
 
     def on_headers_complete(self) -> None:
-        if self._refused or headers_size(self.headers) > self.limits.max_header_bytes:
+        if self.reading.refused or headers_size(self.headers) > self.limits.max_header_bytes:
             self.refuse_head()
             return
-        self._head = self._trailers = self._since_body = 0
-        self._in_body = True
+        self.reading = HeadReading(in_body=True)
         super().on_headers_complete()
 
     def on_body(self, body: bytes) -> None:
-        self._since_body = 0
-        if not self._refused:
+        self.reading.since_body = 0
+        if not self.reading.refused:
             super().on_body(body)
 
     def on_message_complete(self) -> None:
-        self._in_body = False
-        if not self._refused:
+        self.reading.in_body = False
+        if not self.reading.refused:
             super().on_message_complete()
 
     def refuse_head(self) -> None:
         """431 and close: nothing more of this connection is read or kept; a request still
         being answered on it learns first that its client is gone."""
-        if self._refused or self.transport.is_closing():
+        if self.reading.refused or self.transport.is_closing():
             return
-        self._refused = True
+        self.reading.refused = True
         running = self.cycle
         if running is not None and not running.response_complete:
             running.disconnected = True
