@@ -12,7 +12,8 @@ import statistics
 import time
 
 from mockserver.cli import parser as cli_parser
-from mockserver.contract.options import from_namespace
+from mockserver.cli.flags import options
+from mockserver.contract.options import ContractOptions
 from mockserver.contract.runner import run
 
 APIS = ("actionhub", "sendgrid")
@@ -22,7 +23,7 @@ def one_run(api: str, max_examples: int, seed: int) -> tuple[float, int, str]:
     args = ["contract", "--api", api, "--max-examples", str(max_examples), "--seed", str(seed)]
     out = io.StringIO()
     started = time.perf_counter()
-    code = run(from_namespace(cli_parser().parse_args(args)), {}, out, io.StringIO())
+    code = run(options(cli_parser().parse_args(args), ContractOptions), {}, out, io.StringIO())
     return time.perf_counter() - started, code, out.getvalue().strip().splitlines()[-1]
 
 

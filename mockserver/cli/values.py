@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import textwrap
+import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mockserver.contract.options import ReportTarget
+
+_RATE = re.compile(r"(?P<count>[1-9]\d*)/(?P<unit>[smh])")
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_FIELD = re.compile(r"[^\s,]+")
 
 
 class Parser(argparse.ArgumentParser):
@@ -15,29 +22,6 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
-
-
-def add_command(
-    commands: argparse._SubParsersAction,
-    name: str,
-    help: str,
-    description: str,
-    examples: Sequence[tuple[str, str]] = (),
-) -> argparse.ArgumentParser:
-    """A sub-command whose help ends with examples: each a command line and what it does."""
-    width = max(40, shutil.get_terminal_size().columns - 2)
-    epilog = "examples:\n" + "\n".join(
-        f"  {line}\n"
-        + textwrap.fill(what, width, initial_indent=" " * 6, subsequent_indent=" " * 6)
-        for line, what in examples
-    )
-    return commands.add_parser(
-        name,
-        help=help,
-        description=textwrap.fill(description, width),
-        epilog=epilog if examples else None,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
 
 
 def readable_dir(value: str) -> Path:
@@ -93,3 +77,60 @@ def state_prefix(value: str) -> str:
             f"state prefix {value[:70]!r}: 1-64 letters, digits, '_', '.' or '-'"
         )
     return value
+
+
+def base_url(value: str) -> str:
+    if not re.match(r"https?://[^/\s]+", value):
+        raise argparse.ArgumentTypeError(f"expected an http(s):// URL, got {value!r}")
+    return value.rstrip("/")
+
+
+def header(value: str) -> tuple[str, str]:
+    """``'Name: value'`` -> ``("Name", "value")``, as curl's ``-H`` reads it."""
+    name, sep, rest = value.partition(":")
+    name = name.strip()
+    if not sep or not _HEADER_NAME.fullmatch(name):
+        raise argparse.ArgumentTypeError(f"expected 'Name: value', got {value.split(':')[0]!r}...")
+    return name, rest.strip()
+
+
+def rate_limit(value: str) -> str:
+    """``N/s`` (or ``N/m``, ``N/h``); ``off`` sends as fast as the server answers."""
+    value = value.strip().lower()
+    if value == "off" or _RATE.fullmatch(value):
+        return value
+    raise argparse.ArgumentTypeError(f"expected N/s, N/m, N/h or off, got {value!r}")
+
+
+def report(value: str) -> ReportTarget:
+    from mockserver.contract.options import REPORT_FORMATS, ReportTarget
+
+    kind, sep, path = value.partition(":")
+    if not sep or kind not in REPORT_FORMATS or not path:
+        raise argparse.ArgumentTypeError(f"expected junit:PATH, got {value!r}")
+    return ReportTarget(kind, Path(path))
+
+
+def field_names(value: str) -> list[str]:
+    names = _FIELD.findall(value)
+    if not names:
+        raise argparse.ArgumentTypeError(f"expected FIELD[,FIELD...], got {value!r}")
+    return names
+
+
+def names_of(kind: str, allowed: Sequence[str], ordered: bool = False):
+    """``a,b`` -> names of ``allowed`` (``all``: every one); ``ordered``: in ``allowed``'s order."""
+
+    def parse(value: str) -> list[str]:
+        names = [part.strip() for part in value.split(",") if part.strip()]
+        if names == ["all"]:
+            return list(allowed)
+        unknown = [name for name in names if name not in allowed]
+        if unknown or not names:
+            given = ", ".join(unknown) or repr(value)
+            raise argparse.ArgumentTypeError(
+                f"unknown {kind} {given}; choose from {', '.join(allowed)}"
+            )
+        return [name for name in allowed if name in names] if ordered else names
+
+    return parse

@@ -12,7 +12,8 @@ import pytest
 import uvicorn
 
 from mockserver.cli import parser
-from mockserver.contract.options import from_namespace
+from mockserver.cli.flags import options
+from mockserver.contract.options import ContractOptions
 from mockserver.contract.runner import run
 
 
@@ -45,7 +46,7 @@ def invoke(args: Sequence[str], env: dict[str, str] | None = None) -> tuple[int,
     """``mockserver contract ARGS`` in-process with ``env`` as the environment: (code, out, err)."""
     parsed = parser().parse_args(["contract", *args])
     out, err = io.StringIO(), io.StringIO()
-    code = run(from_namespace(parsed), env or {}, out, err)
+    code = run(options(parsed, ContractOptions), env or {}, out, err)
     return code, out.getvalue(), err.getvalue()
 
 

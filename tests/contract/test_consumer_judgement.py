@@ -13,7 +13,8 @@ import orjson
 import pytest
 
 from mockserver.cli import parser
-from mockserver.contract.options import from_namespace
+from mockserver.cli.flags import options as options_of
+from mockserver.contract.options import ContractOptions
 from mockserver.contract.report import Report
 from mockserver.contract.results import ContractWarning, RunResult
 from mockserver.contract.tolerant import NAME, REPLACED, Judge, Judgement
@@ -40,7 +41,9 @@ PAGES = ContractWarning("GET /segments", 200, "body", "/pages", "undeclared prop
 
 
 def options(*args: str):
-    return from_namespace(parser().parse_args(["contract", "--api", "actionhub", *args]))
+    return options_of(
+        parser().parse_args(["contract", "--api", "actionhub", *args]), ContractOptions
+    )
 
 
 def judged(body: dict, *headers: tuple[str, str]) -> tuple[Judge, list]:

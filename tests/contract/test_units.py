@@ -9,16 +9,18 @@ from urllib.parse import quote
 import pytest
 
 from mockserver.cli import parser
+from mockserver.cli.flags import options as options_of
+from mockserver.cli.values import header, rate_limit
 from mockserver.contract import dependencies
 from mockserver.contract.credentials import resolve
-from mockserver.contract.options import CHECKS, PHASES, from_namespace, header, rate_limit
+from mockserver.contract.options import CHECKS, PHASES, ContractOptions
 from mockserver.journal.masking import SecretText
 from mockserver.spec import load_spec
 from mockserver.spec.dependencies import OneOrMore
 
 
 def options(*args: str):
-    return from_namespace(parser().parse_args(["contract", *args]))
+    return options_of(parser().parse_args(["contract", *args]), ContractOptions)
 
 
 def test_defaults_run_everything_against_the_mock_unthrottled():

@@ -86,7 +86,8 @@ import gc, sys
 import orjson
 import uvicorn
 import mockserver.app
-import mockserver.cli.commands
+import dataclasses
+import mockserver.cli
 from mockserver.__main__ import run
 
 seen = {}
@@ -105,7 +106,7 @@ def specs(args):
 
 mockserver.app.build_app = building
 uvicorn.run = serving
-mockserver.cli.commands.run_specs = specs
+mockserver.cli.COMMANDS["specs"] = dataclasses.replace(mockserver.cli.COMMANDS["specs"], run=specs)
 sys.argv = ["mockserver", *sys.argv[1:]]
 code = run()
 seen["after"] = gc.isenabled()

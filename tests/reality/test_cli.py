@@ -15,7 +15,8 @@ import pytest
 
 from bench.workload import free_port
 from mockserver.cli import main, parser
-from mockserver.reality.options import proxy_options, verify_options
+from mockserver.cli.flags import options as options_of
+from mockserver.reality.options import ProxyOptions, VerifyOptions
 from tests.conftest import AUTH, JSON
 from tests.harness import live_asgi
 from tests.reality.drift_app import SEGMENTS
@@ -44,7 +45,7 @@ def test_proxy_flags_land_in_the_options(tmp_path):
             "0",
         ]
     )
-    options = proxy_options(args)
+    options = options_of(args, ProxyOptions)
     assert options.upstream == "https://staging.example.com/api"
     assert options.redact == ("email", "first_name", "last_name")
     assert options.upstream_timeout == 2.5 and options.port == 0
@@ -99,7 +100,7 @@ def test_verify_flags_land_in_the_options(tmp_path):
             "2/s",
         ]
     )
-    options = verify_options(args)
+    options = options_of(args, VerifyOptions)
     assert options.from_journal == "http://127.0.0.1:4010" and options.requests is None
     assert options.headers == (("X-Trace", "1"),) and options.rate_limit == "2/s"
     with pytest.raises(SystemExit):

@@ -123,11 +123,13 @@ def test_verify_replays_writes_only_when_allowed(tmp_path):
 
 def test_the_allow_writes_flag():
     from mockserver.cli import parser
-    from mockserver.reality.options import verify_options
+    from mockserver.cli.flags import options
 
     argv = ["verify", "--api", "sendgrid", "--base-url", "http://x", "--requests", "f"]
-    assert verify_options(parser().parse_args(argv)).allow_writes is False
-    assert verify_options(parser().parse_args([*argv, "--allow-writes"])).allow_writes is True
+    assert options(parser().parse_args(argv), VerifyOptions).allow_writes is False
+    assert (
+        options(parser().parse_args([*argv, "--allow-writes"]), VerifyOptions).allow_writes is True
+    )
 
 
 # -- item 11: a journal read is bounded in size and in time ---------------------------------------
