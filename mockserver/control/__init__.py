@@ -6,3 +6,6 @@
 lives: its routes, and the router sending ``/__mockserver`` around the data plane's CORS),
 ``index`` (the page). Its CORS (none, unless ``--control-origin``) is in ``mockserver.cors``.
 """
+
+#: Where the control plane lives, in the mock's app and in the proxy's.
+PREFIX = "/__mockserver"

@@ -9,13 +9,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 from starlette.routing import BaseRoute, Mount, Route
 
+from mockserver.control import PREFIX
 from mockserver.control.actions import ControlTarget
 from mockserver.control.api import control_app
 from mockserver.control.guard import SECURITY_HEADERS, ControlGuard, NoFraming
 from mockserver.control.index import CONTROL_OFF_PAGE
 from mockserver.cors import control_cors
 
-PREFIX = "/__mockserver"
 #: The security headers as a response's ``headers=`` argument (the routes outside the mount).
 _HEADERS = {name.decode(): value.decode() for name, value in SECURITY_HEADERS}
 

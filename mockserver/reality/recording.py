@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from starlette.types import Scope
+
 from mockserver.journal.masking import Masker, Redactor, mask_body, mask_text
 from mockserver.reality.cassette import CassetteWriter, RecordedExchange
 from mockserver.reality.forward import UpstreamAnswer
 from mockserver.reality.headers import (
-    RawHeaders,
     as_text,
     content_encoding,
     decoded_body,
@@ -42,22 +43,19 @@ class Recording:
         self.redactor = redactor
         self.identity = identity.lower()
 
-    def exchange(
+    def record(
         self,
         api: str,
-        operation: Operation | None,
-        method: str,
-        path: str,
-        query: bytes,
-        headers: RawHeaders,
+        operation: Operation,
+        scope: Scope,
         body: bytes,
         answer: UpstreamAnswer,
         secrets: tuple[str, ...],
-    ) -> RecordedExchange:
-        """The cassette form of one exchange."""
+    ) -> None:
+        """Append the cassette form of one exchange."""
+        headers = scope["headers"]
         wanted = {self.identity, *KEPT_REQUEST}
-        if operation is not None:
-            wanted |= {p.key for p in operation.parameters if p.location == "header"}
+        wanted |= {p.key for p in operation.parameters if p.location == "header"}
         chosen = [(n, v) for n, v in headers if n.decode("latin-1").lower() in wanted]
         kept_headers = self.masker.header_items(chosen)
         media = dict(as_text(headers)).get("content-type")
@@ -71,25 +69,23 @@ class Recording:
             if name not in NOT_KEPT and not (undone and name == "content-encoding")
         )
         answer_media = next((v for n, v in answer_headers if n == "content-type"), None)
-        return RecordedExchange(
+        exchange = RecordedExchange(
             api=api,
-            operation=operation.operation_id if operation is not None else None,
-            method=method,
-            path=path,
-            query=self.redactor.query(self.masker.query(query.decode("latin-1"))),
+            operation=operation.operation_id,
+            method=scope["method"],
+            path=scope["path"],
+            query=self.redactor.query(self.masker.query(scope["query_string"].decode("latin-1"))),
             headers=tuple(kept_headers.items()),
             body=mask_body(self.redactor.body(body, media), secrets),
             status=answer.status,
             response_headers=kept_answer,
             response_body=mask_body(self.redactor.body(decoded, answer_media), secrets),
         )
+        self.writer.append(exchange)
 
     def _masked_header(self, name: str, value: str, secrets: Sequence[str]) -> str:
         shown = self.masker.header_items([(name.encode("latin-1"), value.encode("latin-1"))])
         return mask_text(shown.get(name, value), tuple(secrets))
-
-    def write(self, exchange: RecordedExchange) -> None:
-        self.writer.append(exchange)
 
     def close(self) -> None:
         self.writer.close()

@@ -22,6 +22,7 @@ from typing import Any
 
 import orjson
 
+from mockserver.control import PREFIX
 from mockserver.errors import DataError
 from mockserver.journal.masking import MASK, Masker
 from mockserver.journal.record import Entry, Record, read
@@ -44,7 +45,6 @@ NOT_RESENT = frozenset(
         "x-mockserver-token",
     }
 )
-CONTROL_PREFIX = "/__mockserver"
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,7 @@ def from_journal_document(document: Any, source: str) -> list[Sent]:
     if not isinstance(entries, list):
         raise DataError(f"{source}: not a journal export (expected {{'requests': [...]}})")
     sent = [_sent_from_entry(entry, f"{source} entry {i}") for i, entry in enumerate(entries, 1)]
-    return [s for s in sent if not s.path.startswith(CONTROL_PREFIX)]
+    return [s for s in sent if not s.path.startswith(PREFIX)]
 
 
 def read_requests(path: Path) -> list[Sent]:
@@ -127,11 +127,11 @@ def read_requests(path: Path) -> list[Sent]:
 def journal_url(url: str) -> str:
     """A mock's URL (or control URL) -> its journal export's URL."""
     url = url.rstrip("/")
-    if url.endswith(f"{CONTROL_PREFIX}/requests"):
+    if url.endswith(f"{PREFIX}/requests"):
         return url
-    if url.endswith(CONTROL_PREFIX):
+    if url.endswith(PREFIX):
         return f"{url}/requests"
-    return f"{url}{CONTROL_PREFIX}/requests"
+    return f"{url}{PREFIX}/requests"
 
 
 def fetch_journal(url: str, timeout: float) -> list[Sent]:
