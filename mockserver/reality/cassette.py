@@ -1,19 +1,7 @@
-"""Cassettes: recorded exchanges, one JSON document per line (JSON Lines), read and written.
-
-A line is one exchange (format version 1, documented in docs/REALITY.md)::
-
-    {"version": 1, "api": "sendgrid", "operation": "ListSegment",
-     "request": {"method": "GET", "path": "/v3/marketing/segments", "query": "ids=...",
-                 "headers": {"authorization": "Bearer SG.***"}, "body": ""},
-     "response": {"status": 200, "headers": [["content-type", "application/json"], ...],
-                  "body": "{\\"results\\": [...]}"}}
-
-A body is text (``body``) when it is UTF-8, else ``body_base64``. Secrets are masked as the
-journal masks them before a line is written; reading a cassette reports every malformed line
-with its number and refuses the whole file (:class:`~mockserver.errors.DataError`): among them
-a header the replaying server could not send as it is (a framing or hop-by-hop header, a line
-break or control character, a name that is no token, a value that is not latin-1). Reasons
-are printed with control characters escaped.
+"""Cassettes: recorded exchanges, one JSON document per line (JSON Lines; the format is in
+docs/REALITY.md), read and written. Reading refuses the whole file (``DataError``) with every
+malformed line's number and reason, among them any header the replaying server could not send
+as it is; reasons are printed with control characters escaped.
 """
 
 from __future__ import annotations

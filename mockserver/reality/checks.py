@@ -1,10 +1,6 @@
-"""What the bundled spec says about one exchange: the request's and the answer's violations.
-
-The same rules as the mock: a request is decoded like the pipeline decodes it (the vendor's
-scalar grammar, the security scheme's credential, ``x-dependencies``, the JSON body by the
-operation's ``requestBody`` schema), an answer is judged by
-``conformance.validator`` in its consumer-tolerant mode (an additive change is a violation with
-``breaking=False``). Compiled once per API.
+"""What the bundled spec says about one exchange: the request's and the answer's violations,
+by the mock's own rules (its decoders; the validator's consumer-tolerant mode, where an additive
+change is a violation with ``breaking=False``). Compiled once per API.
 """
 
 from __future__ import annotations

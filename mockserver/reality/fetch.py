@@ -1,11 +1,9 @@
 """One bounded HTTP exchange for ``mockserver verify``: where it may go, how much and how long.
 
-``verify`` sends recorded requests, with a real credential, to a real deployment: a recorded
-path decides the URL, so it is checked first (:func:`target`): a path must start with a single
-``/`` and the final scheme, host and port must be the base URL's, else a credential would go to
-another host (``http://127.0.0.1:48`` + ``40/v3/...`` is port 4840); only safe methods are
-sent unless ``--allow-writes``. Every answer (a deployment's, the journal of ``--from-journal``)
-is read with a size cap and a total deadline: an endless or a trickling answer ends the read.
+A recorded path decides where a real credential goes, so :func:`target` checks it first: a
+single leading ``/`` and the base URL's scheme, host and port (``http://127.0.0.1:48`` +
+``40/v3/...`` is port 4840); writes only with ``--allow-writes``. Every answer is read with a
+size cap and a total deadline: an endless or a trickling answer ends the read.
 """
 
 from __future__ import annotations

@@ -1,21 +1,13 @@
 """Send one request to the upstream as it came, and bring its answer back unchanged.
 
-The HTTP client is aiohttp's (its C parser is llhttp, uvicorn's): keep-alive connections that
-expire when idle, ``HTTP(S)_PROXY`` / ``NO_PROXY`` honoured (read at start), TLS verified
-against the system's CA bundle or ``SSL_CERT_FILE``, interim (1xx) answers skipped, trailers
-never turned into headers, a HEAD answer read without a body. Measured on the development
-machine (docs/PERFORMANCE.md, "Proxy overhead"): per request aiohttp costs ~0.13 ms of CPU
-against ~0.06 ms for the hand-written httptools client it replaced and ~0.4 ms for httpcore
-(httpx's transport); with ``bench/proxy.py`` at 1 connection the proxy stays within its 1 ms
-goal with aiohttp, not with httpcore.
-
-The target goes as it came (a ``yarl`` URL marked encoded: no ``/a/../b`` -> ``/b``, no
-re-quoting), except the bytes a request line cannot carry (space, controls, non-ASCII), which
-are percent-encoded. The end-to-end headers go as they came, ``Host`` rewritten to the
-upstream's; the body is read whole and sent with its ``Content-Length``. One total deadline per
-exchange (connect, send, answer, body) and a cap on the answer's size. A failure is an
-:class:`UpstreamFailure` saying which kind: the proxy answers it 502 (unreachable, garbage) or
-504 (too slow) in the API's dialect.
+Through aiohttp (its C parser is llhttp, uvicorn's): idle connections expire, ``HTTP(S)_PROXY``
+/ ``NO_PROXY`` and ``SSL_CERT_FILE`` are honoured, 1xx answers skipped, trailers never made
+headers. Measured (docs/PERFORMANCE.md, "Proxy overhead"): ~0.13 ms of CPU per request, against
+~0.06 ms for the hand-written httptools client it replaced and ~0.4 ms for httpcore; only with
+aiohttp does ``bench/proxy.py`` at 1 connection stay within the 1 ms goal. The target goes as it
+came (no ``/a/../b`` -> ``/b``, no re-quoting) but for the bytes a request line cannot carry; one
+total deadline per exchange, a cap on the answer's size; a failure is an
+:class:`UpstreamFailure` (502 or 504 in the API's dialect).
 """
 
 from __future__ import annotations

@@ -8,18 +8,8 @@ RawHeaders = list[tuple[bytes, bytes]]
 
 #: Headers meaningful only for a single connection; a proxy never forwards them.
 HOP_BY_HOP = frozenset(
-    {
-        b"connection",
-        b"keep-alive",
-        b"proxy-authenticate",
-        b"proxy-authorization",
-        b"proxy-connection",
-        b"te",
-        b"trailer",
-        b"trailers",
-        b"transfer-encoding",
-        b"upgrade",
-    }
+    b"connection keep-alive proxy-authenticate proxy-authorization proxy-connection te trailer "
+    b"trailers transfer-encoding upgrade".split()
 )
 
 
@@ -31,14 +21,6 @@ def end_to_end(headers: Iterable[tuple[bytes, bytes]]) -> RawHeaders:
         if name.lower() == b"connection":
             dropped |= {token.strip().lower() for token in value.split(b",") if token.strip()}
     return [(name, value) for name, value in pairs if name.lower() not in dropped]
-
-
-def first_values(headers: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
-    """Header name (lower-cased) -> its first value, as text."""
-    found: dict[str, str] = {}
-    for name, value in headers:
-        found.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
-    return found
 
 
 def as_text(headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[str, str]]:

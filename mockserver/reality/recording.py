@@ -1,12 +1,8 @@
 """What ``proxy --record`` writes of one exchange: secrets masked, personal values redacted.
 
-Kept of the request: method, path, query (secret parameters masked), the headers that select
-an answer (the API's identity header and the operation's header parameters, masked as the
-journal masks them) and the body. Kept of the answer: status, end-to-end headers except those
-a server computes per answer (``Content-Length``, ``Date``, ``Server``), and the body, decoded
-from its ``Content-Encoding``. Bodies are masked whole, never cut (``masking.mask_body``): a
-credential-named JSON property (``token``, ``password``...) and any secret of the request echoed
-in them.
+Kept: the request's method, path, query, the headers that select an answer (identity, header
+parameters) and body; the answer's status, end-to-end headers but those a server computes per
+answer, and body decoded from its ``Content-Encoding``. Bodies are masked whole, never cut.
 """
 
 from __future__ import annotations

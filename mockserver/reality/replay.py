@@ -1,16 +1,10 @@
 """``serve --replay FILE``: recorded exchanges answered byte for byte, before any behaviour.
 
-A request matches a recorded exchange when its API, method (``HEAD`` also a ``GET``), path, query
-parameters (as a multiset: order and percent-encoding do not matter), the API's identity
-header (``program-id``, ``Authorization``: compared as the journal masks it, so a cassette holds
-no key and any key of the same kind matches) and - for an operation that declares a request
-body - its body are the same. Bodies are compared masked as the recorder masked them
-(``mask_body``), a JSON body as its parsed value (member order and whitespace aside: the
-canonical form is the value re-serialized with sorted keys), any other body byte for byte; an
-empty body is no body. The same request recorded several times is answered in recorded order,
-the last answer repeating: a create -> get -> delete -> get session replays its 200 and then its
-404. Anything else takes the usual way (scenarios, world data, generation). The request path
-checks one attribute (:attr:`Replays.active`) when no cassette is loaded.
+A request matches an exchange (docs/REALITY.md, ``serve --replay``) by API, method (``HEAD``
+also a ``GET``), path, query as a multiset, the identity header as the journal masks it, and -
+for an operation that declares a body - the body, masked, a JSON body as its value. The same
+request recorded several times is answered in recorded order, the last answer repeating. The
+request path checks one attribute (:attr:`Replays.active`) when no cassette is loaded.
 """
 
 from __future__ import annotations

@@ -1,8 +1,6 @@
-"""What ``mockserver verify`` prints: one line per difference, a summary per operation, a verdict.
-
-A difference seen by several requests of one operation is printed once, naming the first
-request and how many more showed it. Every line passes the masker (credentials from the
-environment or ``-H``); ``junit()`` writes the same as one test case per operation.
+"""What ``mockserver verify`` prints: one line per difference (once per operation, naming the
+first request and how many more showed it), a summary per operation, a verdict; every line
+masked. ``junit()`` writes the same as one test case per operation.
 """
 
 from __future__ import annotations

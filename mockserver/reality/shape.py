@@ -1,10 +1,6 @@
-"""The structure of a JSON answer, values ignored, and how two structures differ.
-
-A shape maps each JSON path (array items as ``*``: ``/results/*/id``) to the JSON types seen
-there. Two answers differ where a path is present in one and absent in the other (reported at
-its topmost point only), or where a path's types do not overlap. What legitimately varies is
-not a difference: values, array lengths (an empty array says nothing about its items), a
-``null`` where the other side has a value, an integer where the other has a fraction.
+"""The structure of a JSON answer, values ignored, and how two structures differ: a path
+present on one side only (reported at its topmost point), or types that do not overlap. Values,
+array lengths, ``null`` against a value and integer against fraction legitimately vary.
 """
 
 from __future__ import annotations

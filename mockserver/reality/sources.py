@@ -1,16 +1,8 @@
-"""The requests an app really made, as ``verify`` reads them and the pytest plugin writes them.
-
-Three sources, one list of :class:`Sent` requests:
-
-- a journal export: ``GET /__mockserver/requests`` (``{"count": N, "requests": [...]}``), or the
-  same document ``pytest --mockserver-journal PATH`` writes at the end of a session;
-- a running mock's journal, fetched from its URL;
-- a cassette (``mockserver proxy --record``), one exchange per line.
-
-Secrets were masked when these were written; a masked header is not sent again (``verify``
-puts the credential from the environment in its place). A request body comes back as it was
-kept (a credential-named JSON member as ``***``); one the journal cut short
-(``--journal-entry-bytes``) is never sent: it would be another request.
+"""The requests an app really made, as ``verify`` reads them and the pytest plugin writes them:
+a journal export (``GET /__mockserver/requests``, ``pytest --mockserver-journal``), a running
+mock's journal, or a cassette. A masked header is not sent again (``verify`` puts the credential
+from the environment in its place); a body the journal cut short is never sent: it would be
+another request.
 """
 
 from __future__ import annotations
@@ -31,19 +23,7 @@ from mockserver.reality.cassette import parse_cassette
 
 #: Recorded headers not sent again: per connection, computed by the client, or the mock's own.
 NOT_RESENT = frozenset(
-    {
-        "host",
-        "content-length",
-        "connection",
-        "keep-alive",
-        "transfer-encoding",
-        "te",
-        "upgrade",
-        "accept-encoding",
-        "user-agent",
-        "prefer",
-        "x-mockserver-token",
-    }
+    ["host", "content-length", "connection", "keep-alive", "transfer-encoding", "te", "upgrade", "accept-encoding", "user-agent", "prefer", "x-mockserver-token"]
 )
 
 

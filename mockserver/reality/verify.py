@@ -1,13 +1,6 @@
-"""``mockserver verify``: the requests an app really made, sent to the mock and to a deployment.
-
-Each distinct request goes to the bundled mock (in-process, on a loopback port) and to
-``--base-url``; the two answers are compared: status, media type, the real answer's conformance
-to the spec (consumer-tolerant: additive changes are warnings) beyond what the mock's own answer
-shows, and the shape of both JSON bodies (``shape.py``: values ignored). Requests go with their
-bodies; writes (``POST``, ``PATCH``, ``DELETE``...) only with ``--allow-writes`` - else each is
-reported refused and sent to neither side - and then in recorded order, identical reads merged
-only between two writes (``sources.distinct``). Exit 1 on a breaking difference, 0 when there
-are none (warnings allowed), 2 when the run cannot start.
+"""``mockserver verify``: the requests an app really made, sent to the mock and to a deployment,
+and the answers compared (docs/REALITY.md). Exit 1 on a breaking difference, 0 when
+there are none (warnings allowed), 2 when the run cannot start.
 """
 
 from __future__ import annotations
