@@ -8,8 +8,18 @@ RawHeaders = list[tuple[bytes, bytes]]
 
 #: Headers meaningful only for a single connection; a proxy never forwards them.
 HOP_BY_HOP = frozenset(
-    b"connection keep-alive proxy-authenticate proxy-authorization proxy-connection te trailer "
-    b"trailers transfer-encoding upgrade".split()
+    {
+        b"connection",
+        b"keep-alive",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"proxy-connection",
+        b"te",
+        b"trailer",
+        b"trailers",
+        b"transfer-encoding",
+        b"upgrade",
+    }
 )
 
 

@@ -23,7 +23,19 @@ from mockserver.reality.cassette import parse_cassette
 
 #: Recorded headers not sent again: per connection, computed by the client, or the mock's own.
 NOT_RESENT = frozenset(
-    ["host", "content-length", "connection", "keep-alive", "transfer-encoding", "te", "upgrade", "accept-encoding", "user-agent", "prefer", "x-mockserver-token"]
+    {
+        "host",
+        "content-length",
+        "connection",
+        "keep-alive",
+        "transfer-encoding",
+        "te",
+        "upgrade",
+        "accept-encoding",
+        "user-agent",
+        "prefer",
+        "x-mockserver-token",
+    }
 )
 
 
