@@ -186,8 +186,11 @@ def exchange_from(document: Any, origin: str) -> RecordedExchange:
     )
 
 
-def parse_cassette(data: bytes, source: str) -> list[RecordedExchange]:
-    """Every exchange of a cassette; any malformed line refuses the whole file (DataError)."""
+def parse_cassette(
+    data: bytes, source: str, checks: Mapping[str, ApiChecks] | None = None
+) -> list[RecordedExchange]:
+    """Every exchange of a cassette, checked against ``checks`` when given; any malformed line
+    refuses the whole file (DataError)."""
     exchanges, reasons = [], []
     for number, line in enumerate(data.splitlines(), 1):
         if not line.strip():
@@ -203,6 +206,8 @@ def parse_cassette(data: bytes, source: str) -> list[RecordedExchange]:
         raise DataError(_capped(reasons))
     if not exchanges:
         raise DataError(f"{source}: no exchange (one JSON object per line)")
+    if checks is not None:
+        check_exchanges(exchanges, checks)
     return exchanges
 
 
@@ -247,9 +252,7 @@ def read_cassette(path: Path, checks: Mapping[str, ApiChecks]) -> list[RecordedE
         data = path.read_bytes()
     except OSError as exc:
         raise DataError(f"cannot read cassette {path}: {exc.strerror or exc}") from None
-    exchanges = parse_cassette(data, path.name)
-    check_exchanges(exchanges, checks)
-    return exchanges
+    return parse_cassette(data, path.name, checks)
 
 
 # -- writing ----------------------------------------------------------------------------------

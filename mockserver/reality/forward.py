@@ -60,10 +60,7 @@ class UpstreamFailure(Exception):
         super().__init__(f"{kind}: {detail}")
         self.kind = kind
         self.detail = detail
-
-    @property
-    def status(self) -> int:
-        return self.STATUS[self.kind]
+        self.status = self.STATUS[kind]
 
 
 def _encode_unsafe(target: bytes) -> bytes:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,6 @@ from urllib.parse import parse_qsl
 from mockserver.journal.masking import Masker, mask_body
 from mockserver.reality.cassette import (
     RecordedExchange,
-    check_exchanges,
     parse_cassette,
     read_cassette,
 )
@@ -64,12 +64,6 @@ class _Track:
         return reply
 
 
-def reply_of(exchange: RecordedExchange) -> Reply:
-    """The recorded answer as the mock sends it: its headers as recorded (``Content-Type``
-    too, so nothing is added to it); the server adds ``Content-Length``."""
-    return Reply(exchange.status, exchange.response_body, None, exchange.response_headers)
-
-
 class Replays:
     """The cassettes in service: the start-up ones, or the last set loaded at run time."""
 
@@ -108,17 +102,15 @@ class Replays:
     # -- loading ------------------------------------------------------------------------------
     def parse(self, data: bytes, source: str = "cassette") -> list[RecordedExchange]:
         """Exchanges of a cassette, checked against the served specs (DataError otherwise)."""
-        exchanges = parse_cassette(data, source)
-        check_exchanges(exchanges, self.checks)
-        return exchanges
+        return parse_cassette(data, source, self.checks)
 
     def install(self, exchanges: Sequence[RecordedExchange]) -> None:
         """Serve exactly these exchanges from now on (one assignment; cursors start over)."""
         index: dict[Key, _Track] = {}
         for exchange in exchanges:
-            index.setdefault(self._recorded_key(exchange), _Track()).replies.append(
-                reply_of(exchange)
-            )
+            # Headers as recorded (Content-Type too: nothing is added); the server adds the length.
+            reply = Reply(exchange.status, exchange.response_body, None, exchange.response_headers)
+            index.setdefault(self._recorded_key(exchange), _Track()).replies.append(reply)
         with self._lock:
             self.exchanges = tuple(exchanges)
             self._index = index
@@ -134,10 +126,8 @@ class Replays:
         return count
 
     def describe(self) -> dict[str, Any]:
-        by_api: dict[str, int] = {}
-        for exchange in self.exchanges:
-            by_api[exchange.api] = by_api.get(exchange.api, 0) + 1
-        return {"exchanges": len(self.exchanges), "requests": len(self._index), "apis": by_api}
+        apis = dict(Counter(exchange.api for exchange in self.exchanges))
+        return {"exchanges": len(self.exchanges), "requests": len(self._index), "apis": apis}
 
     # -- matching -----------------------------------------------------------------------------
     def match(self, api: str, scope: Scope, body: object = None) -> Reply | None:
@@ -146,7 +136,7 @@ class Replays:
         matches nothing, the operation refuses it)."""
         method = scope["method"]
         raw_query = scope["query_string"].decode("latin-1")
-        query = self._query(raw_query)
+        query = tuple(sorted(parse_qsl(self.masker.query(raw_query), keep_blank_values=True)))
         identity = self._identity(api, scope["headers"])
         raw: object = b"" if body is None else body
         if not isinstance(raw, bytes):
@@ -170,9 +160,6 @@ class Replays:
         operation = route.operation if route is not None else None
         return operation is not None and operation.request_body is not None
 
-    def _query(self, raw: str) -> tuple[tuple[str, str], ...]:
-        return tuple(sorted(parse_qsl(self.masker.query(raw), keep_blank_values=True)))
-
     def _identity(self, api: str, headers: Iterable[tuple[bytes, bytes]]) -> str | None:
         name = self.identity.get(api)
         if name is None:
@@ -187,10 +174,7 @@ class Replays:
         name = self.identity.get(exchange.api)
         identity = dict(exchange.headers).get(name) if name is not None else None
         query = tuple(sorted(parse_qsl(exchange.query, keep_blank_values=True)))
-        return (exchange.api, exchange.method, exchange.path, query, identity, self._body(exchange))
-
-    def _body(self, exchange: RecordedExchange) -> bytes | None:
-        """The recorded body's canonical form, for an operation that declares a body."""
-        if not self._reads_body(exchange.api, exchange.method, exchange.path):
-            return None
-        return canonical_body(exchange.body)
+        body = None
+        if self._reads_body(exchange.api, exchange.method, exchange.path):
+            body = canonical_body(exchange.body)
+        return (exchange.api, exchange.method, exchange.path, query, identity, body)

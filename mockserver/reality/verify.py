@@ -63,19 +63,16 @@ class Identity:
     def headers(self, sent: Sent, side: str) -> dict[str, str]:
         creds = self.real if side == "real" else self.mock
         out = sent.resent_headers()
-        recorded = dict(sent.headers).get(self.header)
         for name, value in creds.headers.items():
             if name.lower() != self.header:
                 out[name.lower()] = value  # other -H headers: always
-        if recorded is None:
+        if self.header not in dict(sent.headers):
             return out  # the app sent none: neither do we
         given = _value(self.real, self.header) if self.given else None
+        if given is None and self.header not in out and side == "mock":
+            given = _value(self.mock, self.header)  # masked: the mock takes its sample
         if given is not None:
             out[self.header] = given
-        elif self.header not in out and side == "mock":  # masked: the mock takes its sample
-            sample = _value(self.mock, self.header)
-            if sample is not None:
-                out[self.header] = sample
         return out
 
 
@@ -155,13 +152,6 @@ def _status_difference(route: Route | None, mock: int, real: int) -> Difference:
 
 
 # -- the run -----------------------------------------------------------------------------------
-def load(options: VerifyOptions) -> tuple[list[Sent], str]:
-    if options.requests is not None:
-        return read_requests(options.requests), str(options.requests)
-    assert options.from_journal is not None
-    return fetch_journal(options.from_journal, options.timeout), options.from_journal
-
-
 def run(
     options: VerifyOptions,
     env: Mapping[str, str],
@@ -174,8 +164,12 @@ def run(
     mock_creds = resolve(api, options.headers, env, bundled=True)
     mask = SecretText(real_creds.secrets)
     report = VerifyReport(mask, out)
+    source = str(options.requests or options.from_journal)
     try:
-        everything, source = load(options)
+        if options.requests is not None:
+            everything = read_requests(options.requests)
+        else:
+            everything = fetch_journal(source, options.timeout)
     except DataError as exc:
         err.write(mask(f"mockserver verify: {exc}") + "\n")
         return EXIT_USAGE
