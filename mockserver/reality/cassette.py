@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -253,26 +252,3 @@ def read_cassette(path: Path, checks: Mapping[str, ApiChecks]) -> list[RecordedE
     except OSError as exc:
         raise DataError(f"cannot read cassette {path}: {exc.strerror or exc}") from None
     return parse_cassette(data, path.name, checks)
-
-
-# -- writing ----------------------------------------------------------------------------------
-class CassetteWriter:
-    """Appends exchanges to a cassette file, one line each, flushed as written."""
-
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self._file = path.open("ab")
-        self._lock = threading.Lock()
-        self.written = 0
-
-    def append(self, exchange: RecordedExchange) -> None:
-        line = exchange.as_line()
-        with self._lock:
-            self._file.write(line)
-            self._file.flush()
-            self.written += 1
-
-    def close(self) -> None:
-        with self._lock:
-            self._file.close()

@@ -26,7 +26,6 @@ from mockserver.journal.masking import Masker, Redactor, log_safe, mask_text
 from mockserver.journal.recorder import Recorder
 from mockserver.limits import MAX_REQUEST_BODY
 from mockserver.params.body import receive_body
-from mockserver.reality.cassette import CassetteWriter
 from mockserver.reality.checks import ApiChecks, shown, split
 from mockserver.reality.forward import Upstream, UpstreamAnswer, UpstreamFailure
 from mockserver.reality.headers import as_text, decoded_body, end_to_end
@@ -243,7 +242,7 @@ def build_proxy(options: ProxyOptions, plane: MockApp) -> ProxyApp:
     recording = None
     if options.record is not None:
         recording = Recording(
-            CassetteWriter(options.record),
+            options.record,
             masker,
             Redactor(options.redact, options.seed),
             runtime.vendor.credential.header,

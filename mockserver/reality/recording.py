@@ -8,11 +8,12 @@ answer, and body decoded from its ``Content-Encoding``. Bodies are masked whole,
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from starlette.types import Scope
 
 from mockserver.journal.masking import Masker, Redactor, mask_body, mask_text
-from mockserver.reality.cassette import CassetteWriter, RecordedExchange
+from mockserver.reality.cassette import RecordedExchange
 from mockserver.reality.forward import UpstreamAnswer
 from mockserver.reality.headers import (
     as_text,
@@ -29,12 +30,12 @@ KEPT_REQUEST = frozenset({"content-type"})
 
 
 class Recording:
-    """Turns proxied exchanges into cassette lines and appends them."""
+    """Turns proxied exchanges into cassette lines, appended to ``path`` and flushed as written
+    (by the proxy's event loop: one writer)."""
 
-    def __init__(
-        self, writer: CassetteWriter, masker: Masker, redactor: Redactor, identity: str
-    ) -> None:
-        self.writer = writer
+    def __init__(self, path: Path, masker: Masker, redactor: Redactor, identity: str) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = path.open("ab")
         self.masker = masker
         self.redactor = redactor
         self.identity = identity.lower()
@@ -77,11 +78,12 @@ class Recording:
             response_headers=kept_answer,
             response_body=mask_body(self.redactor.body(decoded, answer_media), secrets),
         )
-        self.writer.append(exchange)
+        self._file.write(exchange.as_line())
+        self._file.flush()
 
     def _masked_header(self, name: str, value: str, secrets: Sequence[str]) -> str:
         shown = self.masker.header_items([(name.encode("latin-1"), value.encode("latin-1"))])
         return mask_text(shown.get(name, value), tuple(secrets))
 
     def close(self) -> None:
-        self.writer.close()
+        self._file.close()
