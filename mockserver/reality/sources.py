@@ -7,6 +7,7 @@ another request.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -155,25 +156,19 @@ def distinct(
     sent (``safe``: the methods that change nothing), a write is never merged and identical
     requests merge only when no write came between them: a GET before a DELETE and the same GET
     after it are two observations, the second one's 404 included."""
-    counts: dict[tuple[int, Sent], int] = {}
+    counts: Counter[tuple[int, Sent]] = Counter()
     round_ = 0
     for request in requests:
         if safe is not None and request.method not in safe:
             round_ += 1  # a new round: nothing before this write merges with what follows
-        key = (round_, request)
-        counts[key] = counts.get(key, 0) + 1
+        counts[(round_, request)] += 1
     return [(request, times) for (_, request), times in counts.items()]
 
 
 # -- writing (the pytest plugin) ---------------------------------------------------------------
-def journal_document(records: Sequence[Record], masker: Masker) -> dict[str, Any]:
+def write_journal(path: Path, records: Sequence[Record], masker: Masker) -> None:
     """Records as ``GET /__mockserver/requests`` shows them: decoded, secrets masked."""
     entries: list[Entry] = read(list(enumerate(records, 1)), masker)
-    return {"count": len(entries), "requests": [entry.as_dict() for entry in entries]}
-
-
-def write_journal(path: Path, records: Sequence[Record], masker: Masker) -> None:
+    document = {"count": len(entries), "requests": [entry.as_dict() for entry in entries]}
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(
-        orjson.dumps(journal_document(records, masker), option=orjson.OPT_INDENT_2) + b"\n"
-    )
+    path.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
