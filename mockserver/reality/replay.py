@@ -162,13 +162,9 @@ class Replays:
 
     def _identity(self, api: str, headers: Iterable[tuple[bytes, bytes]]) -> str | None:
         name = self.identity.get(api)
-        if name is None:
-            return None
-        wanted = name.encode("latin-1")
-        for header, value in headers:
-            if header.lower() == wanted:
-                return self.masker.header_items([(wanted, value)])[name]
-        return None
+        wanted = name.encode("latin-1") if name is not None else None
+        value = next((v for header, v in headers if header.lower() == wanted), None)
+        return None if value is None else self.masker.header_items([(wanted, value)])[name]
 
     def _recorded_key(self, exchange: RecordedExchange) -> Key:
         name = self.identity.get(exchange.api)

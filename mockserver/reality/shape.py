@@ -9,20 +9,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 ITEMS = "*"
-
-
-def type_name(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
+#: The JSON type of each Python type a JSON parser gives.
+JSON_TYPES = {
+    type(None): "null",
+    bool: "boolean",
+    int: "number",
+    float: "number",
+    str: "string",
+    list: "array",
+    dict: "object",
+}
 
 
 @dataclass
@@ -36,7 +32,7 @@ class Shape:
         return shape
 
     def _walk(self, value: Any, path: str) -> None:
-        self.types.setdefault(path, set()).add(type_name(value))
+        self.types.setdefault(path, set()).add(JSON_TYPES[type(value)])
         if isinstance(value, dict):
             for key, child in value.items():
                 self._walk(child, f"{path}/{_escape(key)}")
