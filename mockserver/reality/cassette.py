@@ -45,10 +45,6 @@ class RecordedExchange:
     origin: str = ""
 
     @property
-    def media_type(self) -> str | None:
-        return next((v for n, v in self.response_headers if n.lower() == "content-type"), None)
-
-    @property
     def label(self) -> str:
         return f"{self.method} {self.path}" + (f"?{self.query}" if self.query else "")
 
