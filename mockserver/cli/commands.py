@@ -10,7 +10,7 @@ import sys
 from mockserver.cli.flags import options
 from mockserver.cli.serve import control_token, run_server, warn_of_token_flag
 from mockserver.config import ServeConfig
-from mockserver.vendors import REGISTRY, vendor
+from mockserver.vendors import REGISTRY
 
 
 def run_proxy(args: argparse.Namespace) -> int:
@@ -65,11 +65,10 @@ def run_verify(args: argparse.Namespace) -> int:
 
 
 def run_specs(args: argparse.Namespace) -> int:
-    from mockserver.resources import bundled_dir
+    from mockserver.contract.options import spec_path
     from mockserver.spec import load_spec
 
-    apis = [args.api] if args.api else list(REGISTRY)
-    paths = {api: bundled_dir("specs") / vendor(api).spec_file for api in apis}
+    paths = {api: spec_path(api) for api in ([args.api] if args.api else REGISTRY)}
     if args.action == "print":
         for path in paths.values():
             sys.stdout.write(path.read_text(encoding="utf-8"))

@@ -63,6 +63,11 @@ def flag(*names: str, **options: Any) -> Flag:
     return Flag(names, options)
 
 
+def repeated(*names: str, **options: Any) -> Flag:
+    """A flag that may be given several times: its values in a list."""
+    return Flag(names, {"action": "append", "default": [], **options})
+
+
 def add_flags(parser: argparse.ArgumentParser | Any, table: Table) -> None:
     for entry in table:
         if isinstance(entry, Group):
@@ -121,22 +126,18 @@ JOURNAL_SIZE = flag(
     help="requests kept in the journal (%(default)s)",
 )
 BASE_URL = flag("--base-url", type=base_url, metavar="URL")
-HEADER = flag(
+HEADER = repeated(
     "-H",
     "--header",
     dest="headers",
     type=header,
-    action="append",
-    default=[],
     metavar="'NAME: VALUE'",
     help="send this header with every request; its value is masked in all output",
 )
-REPORT = flag(
+REPORT = repeated(
     "--report",
     dest="reports",
     type=report,
-    action="append",
-    default=[],
     metavar="junit:PATH",
     help="also write a JUnit XML report (secrets masked) for CI systems",
 )
@@ -232,11 +233,9 @@ def serve_flags() -> Table:
             help="worker processes answering identically (default 1; each holds its own "
             "control-plane state unless --state is given)",
         ),
-        flag(
+        repeated(
             "--replay",
             type=Path,
-            action="append",
-            default=[],
             metavar="FILE",
             help="answer requests recorded in this cassette (mockserver proxy --record) byte "
             "for byte; everything else as usual (repeatable)",

@@ -63,12 +63,11 @@ class ApiChecks:
     @classmethod
     def bundled(cls, api: str) -> ApiChecks:
         """The checks of a registered API's bundled spec."""
-        from mockserver.resources import bundled_dir
+        from mockserver.contract.options import spec_path
         from mockserver.spec import load_spec
         from mockserver.vendors import vendor
 
-        chosen = vendor(api)
-        return cls(load_spec(api, bundled_dir("specs") / chosen.spec_file), chosen.grammar)
+        return cls(load_spec(api, spec_path(api)), vendor(api).grammar)
 
     def route(self, method: str, path: str) -> Route | None:
         """The operation answering ``method path`` (``HEAD`` is ``GET``); ``None``: no such path."""
