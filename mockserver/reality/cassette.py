@@ -185,7 +185,7 @@ def parse_cassette(
     data: bytes, source: str, checks: Mapping[str, ApiChecks] | None = None
 ) -> list[RecordedExchange]:
     """Every exchange of a cassette, checked against ``checks`` when given; any malformed line
-    refuses the whole file (DataError)."""
+    or contradicted exchange refuses the whole file (DataError, every reason)."""
     exchanges, reasons = [], []
     for number, line in enumerate(data.splitlines(), 1):
         if not line.strip():
@@ -197,26 +197,20 @@ def parse_cassette(
             reasons.append(f"{origin}: not valid JSON ({exc})")
         except _Malformed as exc:
             reasons.append(log_safe(f"{origin}: {exc}"))
-    if reasons:
-        raise DataError(_capped(reasons))
-    if not exchanges:
+    if not reasons and not exchanges:
         raise DataError(f"{source}: no exchange (one JSON object per line)")
-    if checks is not None:
-        check_exchanges(exchanges, checks)
+    if not reasons and checks is not None:
+        reasons = [log_safe(f"{e.origin}: {r}") for e in exchanges for r in _problems(e, checks)]
+    if len(reasons) > SHOWN_REASONS:
+        reasons = [*reasons[:SHOWN_REASONS], f"... and {len(reasons) - SHOWN_REASONS} more"]
+    if reasons:
+        raise DataError(reasons)
     return exchanges
 
 
-def check_exchanges(exchanges: list[RecordedExchange], checks: Mapping[str, ApiChecks]) -> None:
-    """Refuse (DataError, every reason) exchanges the served specs contradict: an API not
-    served, a path or method not declared, an answer with a breaking violation."""
-    reasons = []
-    for exchange in exchanges:
-        reasons += [log_safe(f"{exchange.origin}: {r}") for r in _problems(exchange, checks)]
-    if reasons:
-        raise DataError(_capped(reasons))
-
-
 def _problems(exchange: RecordedExchange, checks: Mapping[str, ApiChecks]) -> list[str]:
+    """Why the served specs contradict an exchange: an API not served, a path or method not
+    declared, an answer with a breaking violation."""
     api_checks = checks.get(exchange.api)
     if api_checks is None:
         return [f"api {exchange.api!r} is not served (served: {', '.join(checks)})"]
@@ -233,12 +227,6 @@ def _problems(exchange: RecordedExchange, checks: Mapping[str, ApiChecks]) -> li
     breaking, _ = split(violations)
     where = f"{exchange.label} -> {exchange.status}"
     return [f"{where}: {shown(violation)}" for violation in breaking]
-
-
-def _capped(reasons: list[str]) -> list[str]:
-    if len(reasons) <= SHOWN_REASONS:
-        return reasons
-    return [*reasons[:SHOWN_REASONS], f"... and {len(reasons) - SHOWN_REASONS} more"]
 
 
 def read_cassette(path: Path, checks: Mapping[str, ApiChecks]) -> list[RecordedExchange]:
