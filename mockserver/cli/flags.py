@@ -28,7 +28,7 @@ from mockserver.cli.values import (
 from mockserver.config import DEFAULT_HOST, DEFAULT_PORT, DEFAULT_SEED, LOG_FORMATS, LOG_LEVELS
 from mockserver.healthcheck import TOKEN_ENV
 from mockserver.numbers import bounded_int, bounded_seconds
-from mockserver.vendors import REGISTRY
+from mockserver.vendors import REGISTRY, vendor
 
 if TYPE_CHECKING:
     from mockserver.vendors.interface import CliOption
@@ -160,7 +160,6 @@ def vendor_flag(api: str, option: CliOption) -> Flag:
 def serve_flags() -> Table:
     """``serve``: the mock's flags, its limits (``limits.TABLE``) and each vendor's own."""
     from mockserver import limits
-    from mockserver.vendors import vendor
 
     limit_flags = tuple(
         flag(
