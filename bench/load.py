@@ -53,7 +53,7 @@ def main() -> None:
         "--writes", action="store_true", help="the write operations' rows (bench/writes.py)"
     )
     parser.add_argument(
-        "--rows", nargs="+", metavar="NAME", help="with --writes: only these rows (names)"
+        "--only", nargs="+", metavar="NAME", help="only these operations (reads) or rows (writes)"
     )
     Pinning.add_argument(parser, default="shared")
     args = parser.parse_args()
@@ -68,15 +68,15 @@ def main() -> None:
     with Server("mock (workload)", mock_argv(*flags)) as provisional:
         provisional.start()
         requests = Workload(provisional.url).requests()
+        requests = [r for r in requests if not args.only or r.name in args.only]
+        if not requests:
+            raise SystemExit(f"no such operations: {', '.join(args.only)}")
         entries = capture(provisional.url, requests)
     captured = save(f"captured-{started}.json", json.dumps(entries, indent=1))
     baseline_argv = [sys.executable, str(ROOT / "bench" / "baseline_app.py"), str(captured)]
-    mock = Target(
-        MOCK, dict.fromkeys(apis.values(), Server(MOCK, pin.server_argv(mock_argv(*flags))))
-    )
-    base = Target(
-        BASELINE, dict.fromkeys(apis.values(), Server(BASELINE, pin.server_argv(baseline_argv)))
-    )
+    served = {apis[r.name] for r in requests}
+    mock = Target(MOCK, dict.fromkeys(served, Server(MOCK, pin.server_argv(mock_argv(*flags)))))
+    base = Target(BASELINE, dict.fromkeys(served, Server(BASELINE, pin.server_argv(baseline_argv))))
     targets = [mock, base]
     load_at_start = load_average()
     try:
@@ -128,7 +128,7 @@ def main() -> None:
 
 def write_rows(args: argparse.Namespace, flags: list[str], pin: Pinning, started: str) -> None:
     """The --writes table: each write row, the mock against the parsing baseline."""
-    chosen = [r for r in writes.ROWS if not args.rows or r.name in args.rows]
+    chosen = [r for r in writes.ROWS if not args.only or r.name in args.only]
     if not chosen:
         raise SystemExit(f"no such rows; the rows are: {', '.join(r.name for r in writes.ROWS)}")
     with Server("mock (workload)", mock_argv(*flags)) as provisional:

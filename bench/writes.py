@@ -41,6 +41,7 @@ CONTACTS = "/v3/marketing/contacts"
 QUERY = "SELECT contact_id, updated_at FROM contact_data WHERE city = 'Austin'"
 #: The fixture's v2 segment, as made and as every update sets it again.
 TARGET = {"name": "bench target", "query_dsl": QUERY}
+REFRESHED = {"name": "bench refreshed", "query_dsl": QUERY}
 #: Where a pair's created id goes in the delete's path (Starlette's path syntax, for the baseline).
 ID = "{id}"
 
@@ -49,7 +50,8 @@ ID = "{id}"
 class Fixture:
     """What the rows name, made on a freshly reset mock: the same ids after every reset."""
 
-    segment_id: str  # a v2 segment, refreshed once already
+    segment_id: str  # a v2 segment, never refreshed (its answer has no sample yet)
+    refreshed_id: str  # a v2 segment, refreshed once already
     deleted_v1_id: str  # a v1 segment, deleted already
     list_id: str  # a list of the world
     member_id: str  # a contact of that list
@@ -57,12 +59,12 @@ class Fixture:
 
 
 def make_fixture(url: str) -> Fixture:
-    """Reset the mock and make the fixture: a v2 segment (refreshed once), a v1 one deleted."""
+    """Reset the mock and make the fixture: two v2 segments (one refreshed), a v1 one deleted."""
     with httpx.Client(base_url=url, headers=dict(HEADERS), timeout=60) as http:
         http.post("/__mockserver/reset", json={}).raise_for_status()
-        created = http.post(V2, json=TARGET)
-        segment_id = created.raise_for_status().json()["id"]
-        refreshed = http.post(f"{V2}/refresh/{segment_id}", json={"user_time_zone": "UTC"})
+        segment_id = http.post(V2, json=TARGET).raise_for_status().json()["id"]
+        refreshed_id = http.post(V2, json=REFRESHED).raise_for_status().json()["id"]
+        refreshed = http.post(f"{V2}/refresh/{refreshed_id}", json={"user_time_zone": "UTC"})
         v1 = http.get("/v3/marketing/segments").raise_for_status().json()["results"][0]["id"]
         deleted = http.delete(f"/v3/marketing/segments/{v1}")
         list_id = http.get(LISTS).raise_for_status().json()["result"][0]["id"]
@@ -70,7 +72,7 @@ def make_fixture(url: str) -> Fixture:
         member = found.raise_for_status().json()["contact_sample"][0]
     if (refreshed.status_code, deleted.status_code) != (202, 202):
         raise SystemExit(f"fixture: refresh {refreshed.status_code}, delete {deleted.status_code}")
-    return Fixture(segment_id, v1, list_id, member["id"], member["email"])
+    return Fixture(segment_id, refreshed_id, v1, list_id, member["id"], member["email"])
 
 
 @dataclass(frozen=True)
@@ -122,12 +124,12 @@ ROWS: tuple[WriteRow, ...] = (
         "repeated",
         lambda f: (Send("PATCH", f"{V2}/{f.segment_id}", TARGET),),
         frozenset({200}),
-        "name and query of one segment set again (each an entry of the log)",
+        "name and query of a segment not evaluated yet set again (an entry of the log each)",
     ),
     WriteRow(
         "RefreshSegmentV2",
         "refused",
-        lambda f: (Send("POST", f"{V2}/refresh/{f.segment_id}", {"user_time_zone": "UTC"}),),
+        lambda f: (Send("POST", f"{V2}/refresh/{f.refreshed_id}", {"user_time_zone": "UTC"}),),
         frozenset({429}),
         "a second refresh within the hour: the limit's 429 (the checks, no entry appended)",
     ),
