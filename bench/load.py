@@ -164,7 +164,7 @@ def write_rows(args: argparse.Namespace, flags: list[str], pin: Pinning, started
                     f"{m.cpu_us_per_request:.0f} / {b.cpu_us_per_request:.0f}",
                     ratio(m, b),
                     cpu_ratio(m, b),
-                    m.errors + b.errors,
+                    f"{m.errors} / {b.errors}",
                 ]
             )
     header = [
@@ -175,7 +175,7 @@ def write_rows(args: argparse.Namespace, flags: list[str], pin: Pinning, started
         "CPU µs/req mock / baseline",
         "mock / baseline (req/s)",
         "mock / baseline (CPU)",
-        "wrong statuses",
+        "errors mock / baseline",
     ]
     legend = [f"- {row.name} ({row.kind}): {row.measures}" for row in chosen]
     report = [
@@ -183,6 +183,7 @@ def write_rows(args: argparse.Namespace, flags: list[str], pin: Pinning, started
         "",
         table(header, rows, left=1),
         "",
+        "Errors: a status the row does not expect, or a socket error or timeout (wrk's).",
         "What each row sends (bench/writes.py):",
         *legend,
         "",
