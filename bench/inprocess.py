@@ -5,9 +5,9 @@ bench/load.py measures served CPU per request, where the kernel's copies and the
 count and a loaded machine moves a cell by 10-20 %. Here each request is fed to the protocol
 (the mock: ``GuardedHttpTools`` with its settings; the baseline: ``HttpToolsProtocol`` with
 bench/baseline_app.py on the bytes captured from the mock) through a stub transport whose write
-does nothing, one keep-alive connection, and the thread's CPU time is taken per request: the two
-servers' own work - uvicorn's parser and ASGI cycle, the app - to ~0.1 µs. Rounds alternate the
-two; a cell is the best round.
+does nothing, one keep-alive connection on uvloop, and the thread's CPU time is taken per
+request: the two servers' own work - uvicorn's parser and ASGI cycle, the app. Rounds alternate
+the two; a cell is the best round (still moved ~1 µs by neighbours sharing the core's caches).
 
 Usage: .venv/bin/python bench/inprocess.py [--only GetSegment ListSegment] [--requests 5000]
 """
@@ -35,6 +35,15 @@ from mockserver.server import uvicorn_settings
 from mockserver.testing import LiveServer
 
 
+def new_event_loop() -> asyncio.AbstractEventLoop:
+    """uvloop's when installed, as uvicorn's ``loop="auto"`` serves on."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
+
+
 def raw_request(req: BenchRequest) -> bytes:
     head = [f"{req.method} {req.target} HTTP/1.1", "Host: 127.0.0.1:4010", "User-Agent: bench"]
     head += [f"{name}: {value}" for name, value in req.headers]
@@ -45,7 +54,7 @@ class Fed:
     """One keep-alive connection of ``protocol_class`` serving ``app`` on a stub transport."""
 
     def __init__(self, app: Any, protocol_class: type, settings: dict[str, Any]) -> None:
-        self.loop = asyncio.new_event_loop()
+        self.loop = new_event_loop()
         asyncio.set_event_loop(self.loop)
         config = uvicorn.Config(app, log_level="warning", lifespan="off", **settings)
         config.load()
