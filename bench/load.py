@@ -43,7 +43,12 @@ MOCK, BASELINE = "mock", "baseline"
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=float, default=2, help="seconds per wrk run (2)")
+    parser.add_argument(
+        "--duration",
+        type=float,
+        help="seconds per wrk run (2; 1 with --writes: a run must append fewer than the write "
+        "log's 20,000 entries, or the rest are answered 429)",
+    )
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds per cell (5)")
     parser.add_argument("--connections", type=int, nargs="+", default=[1, 32])
     parser.add_argument(
@@ -61,6 +66,8 @@ def main() -> None:
     ensure_wrk()
     pin = Pinning.choose(args.pin)
     started = time.strftime("%Y%m%d-%H%M%S")
+    if args.duration is None:
+        args.duration = 1 if args.writes else 2
     if args.writes:
         write_rows(args, flags, pin, started)
         return
