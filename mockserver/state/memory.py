@@ -1,8 +1,7 @@
 """In-process state: the default, one process's journal, overrides and rate-limit windows.
 
-Thread-safe (data loads and the pytest fixture run outside the event loop) and cheap when idle:
-the request path reads ``faulty`` and ``has_scenarios`` as attributes. Fault draws come from one
-seeded ``random.Random``: the same seed and request order give the same faults.
+Thread-safe (data loads and the pytest fixture run outside the event loop). Fault draws come
+from one seeded ``random.Random``: the same seed and request order give the same faults.
 """
 
 from __future__ import annotations
@@ -105,6 +104,7 @@ class MemoryOverrides:
             return scenario.preference
 
     def scenarios(self) -> dict[OperationKey, Scenario]:
+        self.reload()
         with self._lock:
             return dict(self._scenarios)
 
@@ -128,6 +128,7 @@ class MemoryOverrides:
             return found
 
     def fault_for(self, key: OperationKey) -> Fault:
+        self.reload()
         return self._fault(key)
 
     def _fault(self, key: OperationKey) -> Fault:
@@ -136,9 +137,11 @@ class MemoryOverrides:
         return own.over(self._global) if own is not None else self._global
 
     def global_fault(self) -> Fault:
+        self.reload()
         return self._global
 
     def operation_faults(self) -> dict[OperationKey, Fault]:
+        self.reload()
         with self._lock:
             return dict(self._operations)
 
@@ -153,6 +156,10 @@ class MemoryOverrides:
             if fault.error_rate and statuses and self._random.random() < fault.error_rate:
                 status = self._random.choice(list(statuses))
             return delay, status
+
+    def reload(self, *, reseed: bool = False) -> None:
+        """Before a control-plane read: a shared store reads the truth into its local copy
+        (here the copy is the truth)."""
 
     def _refresh(self) -> None:
         self.faulty = not self._global.idle or any(

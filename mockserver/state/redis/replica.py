@@ -1,18 +1,11 @@
 """One process of a mock whose state is shared: keeps its copy of the state in step.
 
-Two daemon threads per process, started with the server's lifespan:
-
-- the *listener* subscribes to the mock's channel and reloads the scenarios and faults when they
-  change, forgets rate-limit counts when they are cleared, and wakes the builder when a data
-  version lands; every ``HEARTBEAT`` seconds it also writes this replica's entry (its data
-  versions) and compares versions with the store, in case an event was missed. When the store
-  is lost it retries every ``RETRY`` seconds and, once back, resynchronizes everything.
-- the *builder* builds the data version in force (off the event loop) and swaps it in with one
-  assignment, all or nothing; the previous version keeps answering until then.
-
-Neither loop ends on an exception: a bad entry in the store is skipped where it is read, and
-anything else is logged and retried after a back-off. A loop that stops anyway is a problem
-health reports (:meth:`Replica.problems`), so a probe restarts this replica, not all of them.
+Two daemon threads, started with the server's lifespan: the *listener* follows the mock's
+channel (and every ``HEARTBEAT`` writes this replica's entry and checks versions, in case an
+event was missed; while the store is lost it retries every ``RETRY``), the *builder* builds the
+data version in force off the event loop and swaps it in whole. Neither ends on an exception (a
+bad entry is skipped where it is read; anything else is logged and retried after a back-off);
+a loop that stops anyway is a problem health reports, so a probe restarts this replica only.
 """
 
 from __future__ import annotations
@@ -208,12 +201,8 @@ class Replica:
         now = time.time()
         entries = {}
         for name, raw in found.items():
-            try:
-                entry = replica_entry(raw)
-            except (ValueError, TypeError) as exc:
-                self.link.skip(f"replica entry {name[:80]!r}", exc)
-                continue
-            if now - entry["seen"] < STALE:
+            entry = self.link.checked(f"replica entry {name[:80]!r}", replica_entry, raw)
+            if entry is not None and now - entry["seen"] < STALE:
                 entries[name.decode("utf-8", "replace")] = entry
         return dict(sorted(entries.items()))
 

@@ -1,14 +1,8 @@
-"""Data versions and rate-limit windows shared through Redis.
+"""Data versions and rate-limit windows shared through Redis (docs/SCALING.md).
 
-Data: one counter per API numbers the versions as they begin; the version in force and its
-document sit in one hash, replaced by a script only if no newer version began (so a load
-overtaken by a reset or by a newer load never lands, in any process), which then publishes
-the event every replica's follower builds the new version on. Documents are stored as JSON,
-or as YAML when JSON cannot carry them exactly (dates, non-string keys).
-
-Windows: one counter per (window, key), counted with INCR and expiring on its own; the
-request path pays one pipelined round trip per counted request (only with a rate limit set),
-and counts alone in its process while the store is lost.
+A data version is committed by a script only if no newer version began, so a load overtaken by
+a reset or a newer load never lands in any process. Documents are stored as JSON, or as YAML
+when JSON cannot carry them exactly (dates, non-string keys).
 """
 
 from __future__ import annotations
@@ -20,10 +14,9 @@ import orjson
 import yaml
 
 from mockserver.errors import DataError, MockServerError
-from mockserver.numbers import parse_int
 from mockserver.serialize import load_yaml
 from mockserver.state.memory import MemoryWindows
-from mockserver.state.redis.link import Link
+from mockserver.state.redis.link import Link, count_of
 
 #: Event payload: some API's data version changed.
 DATA_CHANGED = b"data"
@@ -86,11 +79,6 @@ def decode_document(raw: bytes | None) -> Any | None:
     raise ValueError("not a stored document")
 
 
-def version_of(raw: bytes | None) -> int:
-    """A stored data version (``0``: none stored); ``ValueError`` unless digits."""
-    return 0 if raw is None else parse_int(raw.decode("ascii"))
-
-
 class RedisData:
     """``DataStore`` shared through Redis."""
 
@@ -133,7 +121,7 @@ class RedisData:
             lambda r: r.hmget(self._keys(api)[1], "version", "document")
         )
         try:
-            return version_of(version), decode_document(raw)
+            return count_of(version) or 0, decode_document(raw)
         except ValueError as exc:  # UnicodeDecodeError, JSONDecodeError included
             raise DataError(f"the stored data version of {api} is unreadable: {exc}") from None
 
@@ -154,13 +142,12 @@ class RedisData:
                 pipe.hget(self._keys(api)[1], "version")
             return pipe.execute()
 
-        found = {}
-        for api, raw in zip(apis, self.link.control(read), strict=True):
-            try:
-                found[api] = version_of(raw)
-            except ValueError as exc:
-                self.link.skip(f"data version of {api}", exc)
-        return found
+        found = zip(apis, self.link.control(read), strict=True)
+        return {
+            api: version
+            for api, raw in found
+            if (version := self.link.checked(f"data version of {api}", count_of, raw)) is not None
+        }
 
 
 class RedisWindows:
