@@ -382,17 +382,15 @@ def _fake_text(value: str, rng: random.Random) -> str:
 
 def _same_shape(text: str, rng: random.Random) -> str:
     """Each letter another letter of the same case, each digit another digit; the rest kept."""
-    out = []
-    for char in text:
+
+    def swap(char: str) -> str:
         if char.isdigit() and char.isascii():
-            out.append(rng.choice(string.digits))
-        elif not char.isalpha():
-            out.append(char)
-        elif char.isupper():
-            out.append(rng.choice(string.ascii_uppercase))
-        else:
-            out.append(rng.choice(string.ascii_lowercase))
-    return "".join(out)
+            return rng.choice(string.digits)
+        if not char.isalpha():
+            return char
+        return rng.choice(string.ascii_uppercase if char.isupper() else string.ascii_lowercase)
+
+    return "".join(map(swap, text))
 
 
 #: Control characters (C0, DEL, C1) and Unicode line breaks, as escapes in log lines: a ``%0a``

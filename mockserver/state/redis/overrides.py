@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from mockserver.state.memory import MemoryOverrides
+from mockserver.state.base import OverrideStore
 from mockserver.state.redis.link import Link, count_of
 from mockserver.state.values import Fault, OperationKey, Preference, Scenario
 
@@ -87,7 +87,7 @@ def scenario_of(raw: bytes, times: bytes | None) -> Scenario:
     return Scenario(preference_of(raw), left)
 
 
-class RedisOverrides(MemoryOverrides):
+class RedisOverrides(OverrideStore):
     """``OverrideStore`` shared through Redis; the in-process store is its local copy."""
 
     def __init__(self, link: Link, seed: int = 0, base: Fault | None = None) -> None:
@@ -139,7 +139,6 @@ class RedisOverrides(MemoryOverrides):
                 return  # a newer copy is in place already
             self._epoch, self._version = epoch, -1 if counted is None else counted
             self._scenarios = found
-            self.has_scenarios = bool(found)
             self._global = global_fault or self.base
             self._operations = {key_of(name): fault for name, fault in read_faults.items()}
             if reseed:
