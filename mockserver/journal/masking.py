@@ -346,19 +346,14 @@ class Redactor:
         digest = hashlib.sha256(f"{self.seed}\0{field}\0{value!r}".encode()).digest()
         rng = random.Random(int.from_bytes(digest[:16], "big"))
         if isinstance(value, int):
-            return _fake_int(value, rng)
+            digits = len(str(abs(value)))
+            fake = rng.randint(0 if digits == 1 else 10 ** (digits - 1), 10**digits - 1)
+            return -fake if value < 0 else fake
         if isinstance(value, float):
             return round(rng.uniform(0, abs(value) * 2 or 1), 6)
         if not isinstance(value, str):
             return value
         return _fake_text(value, rng)
-
-
-def _fake_int(value: int, rng: random.Random) -> int:
-    digits = len(str(abs(value)))
-    low = 0 if digits == 1 else 10 ** (digits - 1)
-    fake = rng.randint(low, 10**digits - 1)
-    return -fake if value < 0 else fake
 
 
 def _fake_text(value: str, rng: random.Random) -> str:

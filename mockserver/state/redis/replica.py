@@ -58,11 +58,6 @@ def replica_entry(raw: bytes) -> dict[str, Any]:
     return {"data_versions": versions, "seen": seen}
 
 
-def replica_id() -> str:
-    """``host:pid``: a pod's name in Kubernetes, a worker's pid on one machine."""
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
 class Replica:
     """This process as one replica of a shared mock: it follows the others (the listener
     thread) and builds the data versions they load (the builder thread)."""
@@ -80,7 +75,8 @@ class Replica:
         self.journal, self.overrides, self.windows, self.data = journal, overrides, windows, data
         #: Told when another process wrote (its memos drop; its next read syncs).
         self.writes = writes
-        self.id = replica_id()
+        #: ``host:pid``: a pod's name in Kubernetes, a worker's pid on one machine.
+        self.id = f"{socket.gethostname()}:{os.getpid()}"
         self.runtimes: Mapping[str, Replicable] = {}
         self._replicas = self.link.key("replicas")
         self._stop = threading.Event()
@@ -168,15 +164,13 @@ class Replica:
             self.writes.notify()
 
     def resync(self) -> None:
-        """After a start or a loss: reload everything, store the journal's backlog."""
+        """After a start or a loss: store the journal's backlog, keep the version numbers above
+        the ones served, and reload everything."""
         self.link.recovered.clear()
-        self.overrides.reload()
-        self.writes.notify()
         self.journal.wake()
         for api, runtime in self.runtimes.items():
             self.data.keep_numbering(api, runtime.version)
-        self._build.set()
-        self.heartbeat()
+        self.check()
 
     def check(self) -> None:
         """The periodic safety net: an event missed is caught here."""
