@@ -41,16 +41,12 @@ class Violation:
         return {"where": self.where, "path": self.path, "message": self.message}
 
 
-def _pointer(parts: Iterable[Any]) -> str:
-    return "".join(f"/{part}" for part in parts)
-
-
 def _schema_violations(errors: Iterable[Any], tolerant: bool) -> list[Violation]:
     found = []
     for error in errors:
         kind = type(error.kind).__name__
         additive = tolerant and kind in ADDITIVE_KINDS
-        base = _pointer(error.instance_path)
+        base = "".join(f"/{part}" for part in error.instance_path)
         unexpected = getattr(error.kind, "unexpected", None) if additive else None
         if unexpected:  # one warning per undeclared property, at its own path
             found += [

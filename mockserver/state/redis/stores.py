@@ -7,7 +7,7 @@ when JSON cannot carry them exactly (dates, non-string keys).
 
 from __future__ import annotations
 
-import threading
+import functools
 from typing import Any
 
 import orjson
@@ -150,18 +150,17 @@ class RedisData:
         }
 
 
-class RedisWindows:
-    """``WindowStore`` shared through Redis."""
+class RedisWindows(MemoryWindows):
+    """``WindowStore`` shared through Redis; while the store is lost each process counts alone
+    (the in-process windows it extends)."""
 
     def __init__(self, link: Link, ttl: int = 600) -> None:
+        super().__init__()
         self.link = link
         self.ttl = ttl
-        #: While the store is lost each process counts alone.
-        self.local = MemoryWindows()
         #: The count this process last saw per (name, window): what ``count`` answers right
         #: after ``hit`` without a second round trip.
         self._seen: dict[tuple[str, int], int] = {}
-        self._lock = threading.Lock()
 
     def _key(self, name: str, window: int) -> str:
         return self.link.key("window", str(window), name)
@@ -175,7 +174,7 @@ class RedisWindows:
             pipe.expire(key, self.ttl)
             return int(pipe.execute()[0])
 
-        found = self.link.hot(count, lambda: self.local.hit(name, window))
+        found = self.link.hot(count, functools.partial(super().hit, name, window))
         with self._lock:
             if len(self._seen) > 1024:
                 self._seen.clear()
@@ -188,14 +187,14 @@ class RedisWindows:
             return seen
         return self.link.hot(
             lambda r: int(r.get(self._key(name, window)) or 0),
-            lambda: self.local.count(name, window),
+            functools.partial(super().count, name, window),
         )
 
     def forget(self) -> None:
         """Drop what this process knows (another process cleared the windows)."""
         with self._lock:
             self._seen.clear()
-        self.local.clear()
+        super().clear()
 
     def clear(self) -> None:
         pattern = self.link.key("window", "*")
