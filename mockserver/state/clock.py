@@ -102,7 +102,7 @@ class MockClock:
         elif "now" in entry:
             self.frozen = entry["now"]
         else:
-            self.offset, self.frozen = 0.0, None
+            self.restart()
 
     def restart(self) -> None:
         self.offset, self.frozen = 0.0, None

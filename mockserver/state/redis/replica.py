@@ -142,7 +142,7 @@ class Replica:
                         self.check()
                         beat = time.monotonic() + HEARTBEAT
             except (*LOST, MockServerError) as exc:
-                self.link.lost(exc if isinstance(exc, Exception) else RuntimeError(str(exc)))
+                self.link.lost(exc)
                 log.debug("state listener: %s", reason_of(exc))
                 backoff = RETRY
             except Exception:  # a bug, or a value no check foresaw: never the end of the loop
