@@ -118,6 +118,11 @@ class Link:
         self.found()
         return result
 
+    def script(self, source: str) -> Callable[[list[Any], list[Any]], Any]:
+        """A Lua script, run as a control call: ``run(keys, args)``."""
+        registered = self.slow.register_script(source)
+        return lambda keys, args: self.control(lambda r: registered(keys, args, client=r))
+
     def hot(self, call: Callable[[redis.Redis], T], fallback: Callable[[], T]) -> T:
         """A request-path call: ``fallback()`` while the circuit is open or when it fails."""
         if not self.up:

@@ -84,9 +84,9 @@ class RedisData:
 
     def __init__(self, link: Link) -> None:
         self.link = link
-        self._commit = link.slow.register_script(COMMIT)
-        self._raise = link.slow.register_script(RAISE)
-        self._begin = link.slow.register_script(BEGIN)
+        self._commit = link.script(COMMIT)
+        self._raise = link.script(RAISE)
+        self._begin = link.script(BEGIN)
         #: The highest version this process has seen per API.
         self._seen: dict[str, int] = {}
         #: Versions this process committed: its own load installs them, the follower need not.
@@ -100,19 +100,12 @@ class RedisData:
         return version
 
     def begin(self, api: str) -> int:
-        floor = [self._seen.get(api, 0)]
-        key = [self._keys(api)[0]]
-        return self._see(api, int(self.link.control(lambda r: self._begin(key, floor, client=r))))
+        return self._see(api, int(self._begin([self._keys(api)[0]], [self._seen.get(api, 0)])))
 
     def commit(self, api: str, version: int, document: Any | None) -> bool:
         raw = encode_document(document)
         self.own.add((api, version))
-        done = self.link.control(
-            lambda r: self._commit(
-                keys=list(self._keys(api)), args=[version, raw, self.link.channel], client=r
-            )
-        )
-        return bool(done)
+        return bool(self._commit(list(self._keys(api)), [version, raw, self.link.channel]))
 
     def current(self, api: str) -> tuple[int, Any | None]:
         """The version in force and its document; a :class:`DataError` when the store holds
@@ -129,9 +122,7 @@ class RedisData:
         """A store that forgot (restarted empty) numbers the next versions above ``version``,
         the one this process serves: a new load still reaches every replica."""
         self._see(api, version)
-        self.link.control(
-            lambda r: self._raise(keys=[self._keys(api)[0]], args=[version], client=r)
-        )
+        self._raise([self._keys(api)[0]], [version])
 
     def versions(self, apis: list[str]) -> dict[str, int]:
         """The version in force of each API (one round trip)."""

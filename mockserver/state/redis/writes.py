@@ -64,7 +64,7 @@ class RedisWriteLog:
         self._keys = [link.key("writes", "generation"), link.key("writes")]
         self._read = link.slow.register_script(READ)
         self._append = link.slow.register_script(APPEND)
-        self._clear = link.slow.register_script(CLEAR)
+        self._clear = link.script(CLEAR)
         #: What the last read found: served again while the store is lost.
         self._generation = 0
 
@@ -92,6 +92,4 @@ class RedisWriteLog:
         return self.link.hot(call, lost)
 
     def clear(self) -> None:
-        self.link.control(
-            lambda r: self._clear(keys=self._keys, args=[self.link.channel], client=r)
-        )
+        self._clear(self._keys, [self.link.channel])
