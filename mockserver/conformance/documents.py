@@ -37,12 +37,6 @@ _BOUNDS: dict[str, tuple[str, Any, Callable[[Any], Any]]] = {
 }
 
 
-def _limit_message(error: Any) -> str:
-    """``more than 1,000 items``: the bound, not the (maybe huge) value that broke it."""
-    keyword = list(error.schema_path)[-1]
-    return _BOUNDS[keyword][0].format(error.kind.limit)
-
-
 def _short(message: str) -> str:
     if len(message) <= MAX_MESSAGE_CHARS:
         return message
@@ -66,31 +60,18 @@ class DocumentSchema:
     def problems(self, document: Any) -> list[SchemaProblem]:
         """Every violation, shallowest first (the most telling one leads).
 
-        Size bounds (``x-limit``) are checked first, by a walk in Python: past one, that is the
-        only problem reported - jsonschema-rs would quote the oversized value in its message,
+        Size bounds (``x-limit``) are checked by a walk in Python, and first: past one, that is
+        the only problem reported - jsonschema-rs would quote the oversized value in its message,
         holding the GIL for most of a second on a 60,000-item list.
         """
         too_large = self.first_limit(document)
         if too_large is not None:
             return [too_large]
-        found = []
-        for error in self._validator.iter_errors(document):
-            limit = self._is_limit(error)
-            message = _limit_message(error) if limit else _short(error.message)
-            found.append(SchemaProblem(list(error.instance_path), message, limit))
+        found = [
+            SchemaProblem(list(error.instance_path), _short(error.message))
+            for error in self._validator.iter_errors(document)
+        ]
         return sorted(found, key=lambda problem: (len(problem.path), list(map(str, problem.path))))
-
-    def _is_limit(self, error: Any) -> bool:
-        *parent, keyword = list(error.schema_path) or [""]
-        if keyword not in _BOUNDS:
-            return False
-        node: Any = self._schema
-        for part in parent:
-            try:
-                node = node[part]
-            except (KeyError, IndexError, TypeError):
-                return False
-        return isinstance(node, Mapping) and bool(node.get(LIMIT_MARK))
 
     def first_limit(self, document: Any) -> SchemaProblem | None:
         """The shallowest value past a size bound marked ``x-limit``, or ``None``."""
@@ -146,7 +127,8 @@ def _limited_nodes(schema: Mapping[str, Any]) -> set[int]:
 
 
 def _past_bound(node: Mapping[str, Any], value: Any) -> str | None:
-    """The bound ``value`` exceeds, worded as :func:`_limit_message` words it."""
+    """The bound ``value`` exceeds (``more than 1,000 items``: the bound, not the maybe huge
+    value), or ``None``."""
     for keyword, (wording, kind, measure) in _BOUNDS.items():
         bound, measured = node.get(keyword), isinstance(value, kind) and not isinstance(value, bool)
         if bound is not None and measured and measure(value) > bound:

@@ -351,9 +351,7 @@ class Redactor:
             return -fake if value < 0 else fake
         if isinstance(value, float):
             return round(rng.uniform(0, abs(value) * 2 or 1), 6)
-        if not isinstance(value, str):
-            return value
-        return _fake_text(value, rng)
+        return _fake_text(value, rng) if isinstance(value, str) else value
 
 
 def _fake_text(value: str, rng: random.Random) -> str:

@@ -139,11 +139,9 @@ class Filter:
             return False
         if self.api is not None and record.api != self.api:
             return False
-        if self.path is None:
-            return True
-        if "*" in self.path:
+        if self.path is not None and "*" in self.path:
             return fnmatch.fnmatchcase(record.path, self.path)
-        return record.path == self.path
+        return self.path is None or record.path == self.path
 
 
 def read(
