@@ -1,9 +1,9 @@
-"""The Try-it form of an operation's JSON request body, made from its request schema.
+"""The controls of a Try-it form: one per spec parameter, the credential header, and each
+top-level property of a JSON request body that a form can edit.
 
-One control per top-level property a form can edit (a string, number, integer, boolean, enum
-or array of scalars); anything else (objects, arrays of objects, unions) is left to the raw
-JSON editor, which starts from the spec's first example. ``console.js`` turns the controls back
-into JSON by each field's ``type``, as :func:`typed` does here for the page's curl line.
+A body property that is not a scalar or an array of scalars is left to the raw JSON editor,
+which starts from the spec's first example. ``console.js`` turns the controls back into JSON by
+each field's ``type``, as :func:`typed` does here for the page's curl line.
 """
 
 from __future__ import annotations
@@ -15,39 +15,49 @@ from typing import Any
 
 import orjson
 
-from mockserver.spec.model import MISSING, RequestBody
+from mockserver.spec.model import MISSING, Operation, Parameter, RequestBody
+from mockserver.vendors.interface import CredentialSource
 
 #: JSON types a form control holds one value of.
 SCALARS = frozenset({"string", "integer", "number", "boolean"})
 #: A string longer than this (or unbounded) gets a text area: queries, descriptions.
 SHORT_TEXT = 100
+#: A parameter's control by its JSON type (an ``enum`` is a ``select``); ``text`` otherwise.
+PARAMETER_KINDS = {"boolean": "checkbox", "array": "array", "integer": "number", "number": "number"}
 
 
 @dataclass(frozen=True)
-class BodyField:
-    """One control of a body form: the property it sets and how its text becomes JSON."""
+class Field:
+    """One control of a Try-it form: a parameter, the credential header or a body property."""
 
     name: str
-    #: The JSON type sent: ``string``, ``integer``, ``number``, ``boolean`` or ``array``.
-    type: str
-    #: The control: ``text``, ``textarea``, ``number``, ``select`` or ``list`` (comma-separated).
+    #: ``text``, ``textarea``, ``number``, ``checkbox``, ``select``, ``array`` (a parameter
+    #: repeated per item) or ``list`` (a body array, comma-separated).
     kind: str
+    #: The JSON type (a body property's is sent as it); an array's item type.
+    type: str = ""
+    items: str = ""
     required: bool = False
-    #: The spec example's value, as the control shows it.
+    #: Prefilled: an id of the data, the sample credential, the spec example's value.
     value: str = ""
     options: tuple[str, ...] = ()
-    #: An array's item type.
-    items: str = ""
     minimum: str = ""
     maximum: str = ""
-    hint: str = ""
+    #: A parameter's: where it is sent, its default, whether an array repeats its name.
+    location: str = ""
+    default: str = ""
+    explode: bool = True
+
+    @property
+    def step(self) -> str:
+        return "1" if self.type == "integer" else "any"
 
 
 @dataclass(frozen=True)
 class BodyForm:
     """What a Try-it form sends as its body: the fields, and the raw editor's starting text."""
 
-    fields: tuple[BodyField, ...]
+    fields: tuple[Field, ...]
     #: Properties only the raw JSON editor sets.
     left_out: tuple[str, ...]
     #: The spec's first example, pretty-printed (``{}`` when it has none).
@@ -79,36 +89,75 @@ def text(value: Any) -> str:
     return str(value)
 
 
-def body_field(
-    name: str, schema: Mapping[str, Any], required: bool, example: Any
-) -> BodyField | None:
-    """The control of one property, or ``None`` when only the raw editor can set it."""
-    kind, items = "", ""
+def kind_of(schema: Mapping[str, Any]) -> str:
+    """The control a parameter's schema asks for."""
+    return "select" if "enum" in schema else PARAMETER_KINDS.get(json_type(schema), "text")
+
+
+def parameter_field(parameter: Parameter, prefill: str = "") -> Field:
+    schema = parameter.schema
+    default = parameter.default if parameter.default is not MISSING else schema.get("default")
+    return Field(
+        name=parameter.name,
+        kind=kind_of(schema),
+        type=json_type(schema),
+        required=parameter.required,
+        value=prefill,
+        options=tuple(text(v) for v in schema.get("enum", ())),
+        minimum=text(schema.get("minimum")),
+        maximum=text(schema.get("maximum")),
+        location=parameter.location,
+        default=text(default),
+        explode=parameter.explode,
+    )
+
+
+def credential_field(
+    credential: CredentialSource, operation: Operation, schemes: Mapping[str, Any]
+) -> Field | None:
+    """The header the operation's security asks for, prefilled with a throwaway credential."""
+    for requirement in operation.security:
+        for name in requirement:
+            scheme = schemes.get(name, {})
+            if scheme.get("type") == "http":
+                header = "Authorization"
+            elif scheme.get("type") == "apiKey" and scheme.get("in") == "header":
+                header = scheme.get("name", "")
+            else:
+                continue
+            sample_header, sample = credential.sample_header
+            value = sample if sample_header.lower() == header.lower() else ""
+            return Field(header, "text", required=True, value=value, location="header")
+    return None
+
+
+def body_field(name: str, schema: Mapping[str, Any], required: bool, example: Any) -> Field | None:
+    """The control of one body property, or ``None`` when only the raw editor can set it."""
     declared = json_type(schema)
-    if declared == "array" and json_type(schema.get("items", {})) in SCALARS:
-        kind, items = "list", json_type(schema["items"])
-    elif declared not in SCALARS:
+    items = json_type(schema.get("items", {})) if declared == "array" else ""
+    if declared not in SCALARS and items not in SCALARS:
         return None
     options = tuple(text(v) for v in schema.get("enum", ()))
     if declared == "boolean":
         options = options or ("true", "false")
-    if not kind:
-        kind = {"integer": "number", "number": "number"}.get(declared, "text")
-        if options:
-            kind = "select"
-        elif kind == "text" and schema.get("maxLength", SHORT_TEXT + 1) > SHORT_TEXT:
-            kind = "textarea"
-    return BodyField(
+    if items:
+        kind = "list"
+    elif options:
+        kind = "select"
+    elif declared in ("integer", "number"):
+        kind = "number"
+    else:
+        kind = "textarea" if schema.get("maxLength", SHORT_TEXT + 1) > SHORT_TEXT else "text"
+    return Field(
         name=name,
-        type=declared,
         kind=kind,
+        type=declared,
+        items=items,
         required=required,
         value=text(example),
         options=options,
-        items=items,
         minimum=text(schema.get("minimum")),
         maximum=text(schema.get("maximum")),
-        hint=str(schema.get("description", "")),
     )
 
 
@@ -135,7 +184,7 @@ def body_form(body: RequestBody) -> BodyForm:
     )
 
 
-def typed(field: BodyField, value: str) -> Any:
+def typed(field: Field, value: str) -> Any:
     """A control's text as the JSON value ``console.js`` sends (a number that does not read as
     one is sent as text, for the API to refuse)."""
     if field.type == "array":
