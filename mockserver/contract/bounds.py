@@ -1,15 +1,10 @@
 """Time bounds of a contract run, and network failures named for what they are.
 
-Schemathesis (through ``requests``) bounds each *read*: a server that drips a byte every few
-seconds never times out. :func:`bounded` gives every request of a run a total deadline
-(connect, headers and body together) through public seams only: Schemathesis' ``before_call``
-and ``after_call`` hooks start and stop a timer per request, and the ``timeout`` and
-``hooks`` arguments they hand to ``requests`` bound the wait for the head and tell the timer which
-connection carries the body (urllib3's ``HTTPResponse.connection``). Past the deadline that
-connection is shut down and the request fails. The hooks are Schemathesis' global ones (it
-has no other scope for them) and act only on the runs :func:`bounded` marks.
-:func:`network_failure` tells a refused connection (the server is unreachable: stop the run)
-from a timeout, a reset or bytes that are not HTTP (a failure of the operation that met it).
+``requests`` bounds each *read*: a server that drips a byte every few seconds never times out.
+:func:`bounded` gives each request a total deadline through public seams only: Schemathesis'
+``before_call``/``after_call`` hooks (global: they act only on the runs :func:`bounded` marks)
+start and stop a timer, and ``requests``' response hook names the connection whose body is read
+(urllib3's ``HTTPResponse.connection``), shut down past the deadline.
 """
 
 from __future__ import annotations

@@ -1,11 +1,8 @@
-"""Inter-parameter dependencies a spec declares, taught to Schemathesis' generator.
+"""Inter-parameter dependencies a spec declares (``x-dependencies``), taught to Schemathesis.
 
-The rules are parsed (and checked) once, by the spec loader (``mockserver.spec.dependencies``).
-Without them, every positive case that omits both alternatives of ``Or(asset_ids, labels)`` is
-"schema-valid" and a faithful server's 4xx for it would be reported by
-``positive_data_acceptance``. The check stays on for every case that is generated: positive
-cases that break a declared dependency are simply not generated (a ``filter_case`` hook on this
-schema only), the way Schemathesis documents for parameter dependencies.
+Without them a positive case omitting both sides of ``Or(asset_ids, labels)`` is "schema-valid"
+and a faithful server's 4xx would fail ``positive_data_acceptance``; so such positive cases are
+not generated (a ``filter_case`` hook on this schema only), as Schemathesis documents.
 """
 
 from __future__ import annotations

@@ -1,8 +1,4 @@
-"""What a person (or CI) reads after a contract run; every line passes through the masker.
-
-Per operation: what was tried, and each failure with its check, a curl line that reproduces
-it and the offending response; then one summary line. ``junit()`` writes the same for CI.
-"""
+"""What a person (or CI) reads after a contract run; every line passes through the masker."""
 
 from __future__ import annotations
 

@@ -1,8 +1,5 @@
-"""Turn Schemathesis engine events into a plain result: per operation, what was tried and failed.
-
-Only this module and ``runner.py`` know Schemathesis' event and recorder types; the report
-works on the dataclasses below.
-"""
+"""Schemathesis engine events as a plain result: per operation, what was tried and failed (only
+this module and ``runner.py`` know Schemathesis' event and recorder types)."""
 
 from __future__ import annotations
 

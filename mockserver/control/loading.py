@@ -1,11 +1,7 @@
-"""A data load over HTTP: a bounded body, then a build off the event loop tied to its request.
-
-The body is read up to ``--max-load-bytes`` (413 past it) within ``--load-timeout`` (408). The
-version is numbered when the body is in (arrival order), then parsed and built in a daemon
-thread under a :class:`~mockserver.budget.Budget` that stops the work when the time is up, the
-client disconnects, a newer load or a reset begins, or the server shuts down. Only a build that
-was not cancelled lands, and a daemon thread never keeps the process from exiting.
-"""
+"""A data load over HTTP: a bounded body (``--max-load-bytes``, 413), numbered on arrival, then
+parsed and built in a daemon thread under a :class:`~mockserver.budget.Budget` that the time
+limit (408), the client leaving, a newer load, a reset or shutdown stops; only a build that was
+not cancelled lands."""
 
 from __future__ import annotations
 
