@@ -21,7 +21,10 @@ from typing import Any
 import requests
 import schemathesis
 
-REQUEST_TIMEOUT_FLAG = "--request-timeout"
+#: What a request that timed out is told, with its deadline in seconds.
+NO_ANSWER = (
+    "no complete answer within {:g} s (--request-timeout: a total for the request, body included)"
+)
 _local = threading.local()
 #: Requests whose total deadline shut their connection: their error is a timeout.
 _EXPIRED: weakref.WeakSet[requests.PreparedRequest] = weakref.WeakSet()
@@ -122,10 +125,7 @@ def first_answer(url: str, headers: dict[str, str], seconds: float) -> str | Non
     except requests.RequestException as exc:
         found = network_failure(exc, seconds)
         if deadline.expired or (found is not None and found.title == "request timeout"):
-            return (
-                f"no complete answer within {seconds:g} s ({REQUEST_TIMEOUT_FLAG}: a total for "
-                "the request, body included)"
-            )
+            return NO_ANSWER.format(seconds)
     finally:
         deadline.cancel()
     return None
@@ -213,12 +213,7 @@ def network_failure(exc: BaseException, seconds: float) -> NetworkFailure | None
         return NetworkFailure("connect timeout", f"no connection: {exc}", unreachable=True)
     expired = exc.request in _EXPIRED
     if expired or isinstance(exc, requests.exceptions.Timeout):
-        return NetworkFailure(
-            "request timeout",
-            f"no complete answer within {seconds:g} s ({REQUEST_TIMEOUT_FLAG}: a total for "
-            "the request, body included)",
-            silent=not expired,
-        )
+        return NetworkFailure("request timeout", NO_ANSWER.format(seconds), silent=not expired)
     if any(isinstance(e, NewConnectionError | ConnectionRefusedError) for e in chain):
         return NetworkFailure("connection refused", str(exc), unreachable=True)
     if any(isinstance(e, ConnectionResetError) for e in chain):

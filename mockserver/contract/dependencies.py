@@ -13,7 +13,8 @@ from mockserver.params.dependencies import given
 from mockserver.spec.dependencies import OneOrMore
 from mockserver.spec.model import ApiSpec
 
-LOCATIONS = {"query": "query", "header": "headers", "path": "path_parameters", "cookie": "cookies"}
+#: Where a Schemathesis case holds the parameters of each location.
+CONTAINERS = ("query", "headers", "path_parameters", "cookies")
 
 
 def declared(spec: ApiSpec) -> dict[tuple[str, str], tuple[OneOrMore, ...]]:
@@ -22,12 +23,11 @@ def declared(spec: ApiSpec) -> dict[tuple[str, str], tuple[OneOrMore, ...]]:
 
 
 def satisfied(rule: OneOrMore, case: Any) -> bool:
-    for name in rule.names:
-        for attribute in LOCATIONS.values():
-            container = getattr(case, attribute, None) or {}
-            if name in container and given(container[name]):
-                return True
-    return False
+    return any(
+        name in (given_in := getattr(case, attribute, None) or {}) and given(given_in[name])
+        for name in rule.names
+        for attribute in CONTAINERS
+    )
 
 
 def install(schema: Any, spec: ApiSpec) -> int:

@@ -87,12 +87,9 @@ class Report:
     def problem(self, stream: TextIO, message: str) -> None:
         self.emit(f"mockserver contract: {message}", stream)
 
-    def progress(self, line: str) -> None:
-        self.emit(line)
-
-    def _settings(self, options: ContractOptions, creds: Credentials) -> list[str]:
+    def settings(self, options: ContractOptions, creds: Credentials) -> None:
         credential = vendor(options.api).credential.header
-        return [
+        lines = [
             f"  phases:      {', '.join(options.phases)}; up to {options.max_examples} examples "
             "per operation and phase",
             f"  checks:      {', '.join(options.checks)}",
@@ -104,19 +101,18 @@ class Report:
             f"  unsupported-method probes: {', '.join(m.upper() for m in options.probe_methods)}",
             f"  writes:      {describe(options, load_spec(options.api, spec_path(options.api)))}",
         ]
+        self.emit("\n".join(lines))
 
     def header(self, options: ContractOptions, creds: Credentials, description: str) -> None:
         self.emit(f"mockserver contract: {options.api} spec against {description}")
-        for line in self._settings(options, creds):
-            self.emit(line)
+        self.settings(options, creds)
 
     def plan(self, options: ContractOptions, creds: Credentials, spec: Path) -> None:
         """``--dry-run``: what would be called, with which settings. Sends nothing."""
         base = options.base_url or "http://127.0.0.1:<free port> (bundled mock, started for it)"
         self.emit(f"mockserver contract --dry-run: {options.api} spec {spec.name}; nothing is sent")
         self.emit(f"  base URL:    {base}")
-        for line in self._settings(options, creds):
-            self.emit(line)
+        self.settings(options, creds)
         self.emit("  operations (only these are called; nothing outside the base URL):")
         loaded = load_spec(options.api, spec)
         left_out = excluded(options, loaded)

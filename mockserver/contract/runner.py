@@ -160,7 +160,7 @@ def run(
             return EXIT_USAGE
     with target(options) as (base_url, description):
         report.header(options, creds, description)
-        result = execute(options, base_url, description, creds, report.progress)
+        result = execute(options, base_url, description, creds, report.emit)
     report.details(result)
     report.summary(result)
     for destination in options.reports:
