@@ -92,10 +92,6 @@ def journal(
     return read(target.state.journal.records(since), target.masker, where, limit)
 
 
-def clear_journal(target: ControlTarget) -> int:
-    return target.state.journal.clear()
-
-
 # -- data ---------------------------------------------------------------------------------------
 def parse_document(
     body: bytes, content_type: str = "", load: Callable[[bytes], Any] = load_yaml
@@ -250,14 +246,6 @@ def load_cassette(target: ControlTarget, body: bytes) -> dict[str, Any]:
     return replays.describe()
 
 
-def cassettes(target: ControlTarget) -> dict[str, Any]:
-    return replays_of(target).describe()
-
-
-def clear_cassettes(target: ControlTarget) -> int:
-    return replays_of(target).clear()
-
-
 # -- scenarios ----------------------------------------------------------------------------------
 def scenario_from(responder: Responder, body: Any) -> Scenario:
     """Validate a scenario document completely against the operation it targets."""
@@ -319,23 +307,12 @@ def clear_scenario(target: ControlTarget, api: str, operation_id: str) -> bool:
     return target.state.overrides.clear_scenario(operation_key(target, api, operation_id))
 
 
-def clear_scenarios(target: ControlTarget) -> None:
-    target.state.overrides.clear_scenarios()
-
-
 def scenarios(target: ControlTarget) -> dict[str, dict[str, Any]]:
     found = target.state.overrides.scenarios()
     return {f"{api}/{op}": scenario.as_dict() for (api, op), scenario in found.items()}
 
 
 # -- faults ---------------------------------------------------------------------------------------
-def fault_from(body: Any) -> Fault:
-    try:
-        return Fault.from_json(body)
-    except ValueError as exc:
-        raise ControlError("invalid fault; nothing was changed", [str(exc)]) from None
-
-
 def _fault_key(target: ControlTarget, api: str | None, operation_id: str | None):
     if api is None and operation_id is None:
         return None
@@ -347,7 +324,10 @@ def set_fault(
 ) -> Fault:
     """Latency and/or error rate, globally (no api/operation) or for one operation."""
     key = _fault_key(target, api, operation_id)
-    fault = fault_from(body)
+    try:
+        fault = Fault.from_json(body)
+    except ValueError as exc:
+        raise ControlError("invalid fault; nothing was changed", [str(exc)]) from None
     target.state.overrides.set_fault(key, fault)
     return fault
 

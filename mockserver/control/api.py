@@ -84,7 +84,7 @@ class ControlAPI:
 
     async def requests(self, request: Request) -> Response:
         if request.method == "DELETE":
-            return json_response({"cleared": actions.clear_journal(self.target)})
+            return json_response({"cleared": self.target.state.journal.clear()})
         query = request.query_params
         where = Filter(query.get("path"), query.get("method"), query.get("api"))
         since, limit = cursor(query.get("since")), cursor(query.get("limit"), "limit")
@@ -99,8 +99,7 @@ class ControlAPI:
 
     async def clock(self, request: Request) -> Response:
         if request.method == "PUT":
-            body = await self.body(request)
-            return json_response(actions.set_clock(self.target, body))
+            return json_response(actions.set_clock(self.target, await self.body(request)))
         return json_response(actions.clock(self.target))
 
     async def data(self, request: Request) -> Response:
@@ -115,12 +114,12 @@ class ControlAPI:
             loaded = await run_in_threadpool(actions.load_cassette, self.target, body)
             return json_response({"status": "loaded", **loaded})
         if request.method == "DELETE":
-            return json_response({"cleared": actions.clear_cassettes(self.target)})
-        return json_response(actions.cassettes(self.target))
+            return json_response({"cleared": actions.replays_of(self.target).clear()})
+        return json_response(actions.replays_of(self.target).describe())
 
     async def scenarios(self, request: Request) -> Response:
         if request.method == "DELETE":
-            actions.clear_scenarios(self.target)
+            self.target.state.overrides.clear_scenarios()
         return json_response({"scenarios": actions.scenarios(self.target)})
 
     async def scenario(self, request: Request) -> Response:

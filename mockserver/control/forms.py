@@ -1,5 +1,5 @@
-"""The controls of a Try-it form: one per spec parameter, the credential header, and each
-top-level property of a JSON request body that a form can edit.
+"""The controls of a Try-it form - one per spec parameter, the credential header, and each
+top-level property of a JSON request body that a form can edit - and the curl line it sends.
 
 A body property that is not a scalar or an array of scalars is left to the raw JSON editor,
 which starts from the spec's first example. ``console.js`` turns the controls back into JSON by
@@ -9,9 +9,10 @@ each field's ``type``, as :func:`typed` does here for the page's curl line.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 
@@ -211,3 +212,25 @@ def fields_body(form: BodyForm) -> bytes:
     """The body the untouched fields send, spelt as ``JSON.stringify`` spells it."""
     body = {f.name: typed(f, f.value) for f in form.fields if f.value.strip()}
     return orjson.dumps(body)
+
+
+def quoted(value: str) -> str:
+    return "'" + value.replace("'", "'\\''") + "'"
+
+
+def curl_line(
+    base_url: str, operation: Operation, fields: Sequence[Field], body: BodyForm | None = None
+) -> str:
+    """The request the untouched form sends (console.js builds the same line as it changes)."""
+    path = operation.path
+    for field in fields:
+        if field.location == "path" and field.value:
+            path = path.replace("{" + field.name + "}", quote(field.value, safe=""))
+    words = ["curl"] if operation.method == "GET" else ["curl", "-X", operation.method]
+    headers = {f.name: f.value for f in fields if f.location == "header" and f.value}
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+    words += [f"-H {quoted(f'{name}: {value}')}" for name, value in headers.items()]
+    if body is not None:
+        words += ["-d", quoted(body.example if body.raw_first else fields_body(body).decode())]
+    return " ".join([*words, quoted(base_url + path)])

@@ -12,7 +12,6 @@ from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from starlette.requests import Request
 
@@ -20,16 +19,8 @@ if TYPE_CHECKING:
     from jinja2 import Environment
 
 from mockserver import __version__
-from mockserver.control import actions
+from mockserver.control import actions, forms
 from mockserver.control.actions import ControlTarget
-from mockserver.control.forms import (
-    BodyForm,
-    Field,
-    body_form,
-    credential_field,
-    fields_body,
-    parameter_field,
-)
 from mockserver.control.guard import REFUSAL_KEY
 from mockserver.runtime import ApiRuntime
 from mockserver.spec.model import Operation
@@ -90,28 +81,6 @@ def answers(operation: Operation) -> list[tuple[str, str]]:
     return [*choices, ("dynamic=true", "generated from the schema")]
 
 
-def quoted(value: str) -> str:
-    return "'" + value.replace("'", "'\\''") + "'"
-
-
-def curl_line(
-    base_url: str, operation: Operation, fields: Sequence[Field], body: BodyForm | None = None
-) -> str:
-    """The request the untouched form sends (console.js builds the same line as it changes)."""
-    path = operation.path
-    for field in fields:
-        if field.location == "path" and field.value:
-            path = path.replace("{" + field.name + "}", quote(field.value, safe=""))
-    words = ["curl"] if operation.method == "GET" else ["curl", "-X", operation.method]
-    headers = {f.name: f.value for f in fields if f.location == "header" and f.value}
-    if body is not None:
-        headers["Content-Type"] = "application/json"
-    words += [f"-H {quoted(f'{name}: {value}')}" for name, value in headers.items()]
-    if body is not None:
-        words += ["-d", quoted(body.example if body.raw_first else fields_body(body).decode())]
-    return " ".join([*words, quoted(base_url + path)])
-
-
 def operation_view(
     runtime: ApiRuntime, operation: Operation, ids: Mapping[str, list[str]], base_url: str
 ) -> dict[str, Any]:
@@ -125,13 +94,13 @@ def operation_view(
                 prefill = sample
             elif linked and ids[linked]:
                 prefill = ids[linked][0]
-        fields.append(parameter_field(parameter, prefill))
-    credential = credential_field(
+        fields.append(forms.parameter_field(parameter, prefill))
+    credential = forms.credential_field(
         runtime.vendor.credential, operation, runtime.spec.security_schemes
     )
     if credential is not None:
         fields.append(credential)
-    body = None if operation.request_body is None else body_form(operation.request_body)
+    body = None if operation.request_body is None else forms.body_form(operation.request_body)
     return {
         "api": runtime.name,
         "operation_id": operation.operation_id,
@@ -142,7 +111,7 @@ def operation_view(
         "fields": fields,
         "body": body,
         "answers": answers(operation),
-        "curl": curl_line(base_url, operation, fields, body),
+        "curl": forms.curl_line(base_url, operation, fields, body),
     }
 
 

@@ -110,19 +110,16 @@ def isolated(budget: Budget, progress: Reporter = REPORTER) -> Callable[[bytes],
         what = budget.what.removeprefix("the ")
         with progress.task(what, len(body) / YAML_BYTES_PER_SECOND) as task:
             task.step(0.0, "parsing YAML")
-            document = parse(body)
+            try:
+                document = load_yaml_in_child(body, lambda: budget.spent)
+            except ChildRefusal as refusal:
+                if budget.spent:
+                    budget.check()  # raises the budget's own error (408 or cancelled)
+                if refusal.limit is not None:
+                    raise LimitError(refusal.message, limit=refusal.limit) from None
+                raise InvalidDocument(refusal.message) from None
             task.finish(f"{len(body):,} bytes of YAML", verb="parsed")
             return document
-
-    def parse(body: bytes) -> Any:
-        try:
-            return load_yaml_in_child(body, lambda: budget.spent)
-        except ChildRefusal as refusal:
-            if budget.spent:
-                budget.check()  # raises the budget's own error (408 or cancelled)
-            if refusal.limit is not None:
-                raise LimitError(refusal.message, limit=refusal.limit) from None
-            raise InvalidDocument(refusal.message) from None
 
     return load
 
