@@ -155,16 +155,17 @@ def observe(created: Created, case: Any, response: Any) -> None:
 
 @dataclass
 class Writes:
-    """What one run's write hooks tracked: :meth:`finish` deletes what is left."""
+    """What one run's write hooks tracked (``None``: the run sends no writes); :meth:`finish`
+    deletes what is left."""
 
-    created: Created
+    created: Created | None = None
 
     def feed(self, event: Any) -> None:
         """Every request of a finished scenario, a check's own included (``ignored_auth``
         creates without a credential, and no hook sees its answer)."""
         from schemathesis.engine import events
 
-        if not isinstance(event, events.ScenarioFinished):
+        if self.created is None or not isinstance(event, events.ScenarioFinished):
             return
         recorder = event.recorder
         for case_id, interaction in recorder.interactions.items():
@@ -173,17 +174,7 @@ class Writes:
                 observe(self.created, node.value, interaction.response)
 
     def finish(self) -> list[str]:
-        return self.created.finish()
-
-
-class NoWrites:
-    """The run sends no writes: nothing to watch or delete."""
-
-    def feed(self, event: Any) -> None:
-        pass
-
-    def finish(self) -> list[str]:
-        return []
+        return [] if self.created is None else self.created.finish()
 
 
 def prepare(
@@ -193,7 +184,7 @@ def prepare(
     seed: int,
     send: Send,
     log: Callable[[str], None],
-) -> tuple[Any, Writes | NoWrites]:
+) -> tuple[Any, Writes]:
     """``schema`` without the writes that do not run, or with the write hooks; and what watches
     the run's events (``feed``) and, called when the run ends whatever happened, deletes what is
     left (``finish``: what it could not delete)."""
@@ -201,7 +192,7 @@ def prepare(
     if left_out:
         schema = schema.exclude(operation_id=left_out)
     if not allowed(options) or not any(is_write(op) for op in spec.operations):
-        return schema, NoWrites()
+        return schema, Writes()
     names = Names(seed)
     routes = delete_routes(spec)
     created = Created(routes, send, log, prefix=names.prefix, verbose=not options.bundled)
