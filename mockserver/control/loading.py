@@ -49,29 +49,26 @@ async def read_body(request: Request, limit: int, timeout: float, flag: str = MA
                 raise too_large(limit, flag)
         except ValueError:
             raise ControlError("Content-Length is not a whole number") from None
-    chunks: list[bytes] = []
-    size = 0
 
-    async def stream() -> None:
-        nonlocal size
+    async def stream() -> bytes:
+        body = bytearray()
         try:
             async for chunk in request.stream():
-                size += len(chunk)
-                if size > limit:
+                body += chunk
+                if len(body) > limit:
                     raise too_large(limit, flag)
-                chunks.append(chunk)
         except ClientDisconnect:  # nobody to answer; not a bug to log
             raise ControlError("the client disconnected before its body was in") from None
+        return bytes(body)
 
     try:
-        await asyncio.wait_for(stream(), timeout)
+        return await asyncio.wait_for(stream(), timeout)
     except asyncio.TimeoutError:
         raise ControlError(
             f"the request body did not arrive within {LOAD_TIMEOUT_FLAG} {timeout:g} s",
             status=408,
             limit=LOAD_TIMEOUT_FLAG,
         ) from None
-    return b"".join(chunks)
 
 
 async def in_daemon_thread(work: Callable[[], T], name: str) -> T:
