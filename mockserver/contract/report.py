@@ -70,11 +70,6 @@ def judgement(options: ContractOptions) -> str:
     )
 
 
-def _with_warnings(verdict: str, op: OperationResult) -> str:
-    count = len(op.warnings)
-    return f"{verdict}, {count} warning(s)" if count else verdict
-
-
 class Report:
     def __init__(self, mask: SecretText, out: TextIO) -> None:
         self.mask = mask
@@ -131,7 +126,9 @@ class Report:
         self.emit()
         for op in result.operations.values():
             verdict = f"FAILED ({len(op.failures)})" if op.failures else "ok"
-            self.emit(f"{op.label}: {_with_warnings(verdict, op)}; tried {_tried(op)}")
+            if op.warnings:
+                verdict += f", {len(op.warnings)} warning(s)"
+            self.emit(f"{op.label}: {verdict}; tried {_tried(op)}")
             for note in op.skipped:
                 self.emit(f"    skipped {note}")
             for line in warning_lines(op):

@@ -115,20 +115,16 @@ class Judge:
             for v in found
             if not v.breaking
         ]
-        names = {header.name.lower() for header in declared.headers}
+        known = STANDARD_HEADERS.union(header.name.lower() for header in declared.headers)
         noted += [
             ContractWarning(label, reply.status, "header", name, "undeclared header")
             for name, _ in reply.headers
-            if name not in names and not _standard(name)
+            if name not in known and not name.startswith(_STANDARD_PREFIXES)
         ]
         if noted:
             with self._lock:
                 self.warnings.setdefault(label, Counter()).update(noted)
         return [v for v in found if v.breaking and v.where == "body"]
-
-
-def _standard(header: str) -> bool:
-    return header in STANDARD_HEADERS or header.startswith(_STANDARD_PREFIXES)
 
 
 #: The judges of the runs in progress, by the Schemathesis schema their run loaded (its id:
