@@ -229,7 +229,7 @@ def build_app(
         masker,
         config.seed,
         replays,
-        limits=load_limits(config),
+        limits=LoadLimits(config.max_load_bytes, config.load_timeout),
     )
     state.attach(runtimes, masker)
     errors = DialectErrors(owner)
@@ -252,14 +252,6 @@ def build_app(
     return MockApp(runtimes, state, table, recorder, control, plane, owner, cors)
 
 
-def load_limits(config: ServeConfig) -> LoadLimits:
-    return LoadLimits(config.max_load_bytes, config.load_timeout)
-
-
-def create_app(config: ServeConfig | None = None) -> MockApp:
-    return build_app(config or ServeConfig())
-
-
 def create_app_from_env() -> MockApp:
     """App factory of each ``serve --workers N`` process: the config comes as JSON in the env."""
     from mockserver.server import GuardedHttpTools, connection_limits
@@ -268,7 +260,7 @@ def create_app_from_env() -> MockApp:
     if level:
         logging.basicConfig(level=level.upper(), format=LOG_FORMAT)
     config = config_from_json(os.environ[CONFIG_ENV])
-    app = create_app(config)
+    app = build_app(config)
     # The protocol class uvicorn was handed by name: this worker's limits, before it serves.
     GuardedHttpTools.limits = connection_limits(config, raise_descriptors=True)
     freeze_startup_objects()

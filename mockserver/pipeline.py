@@ -26,11 +26,11 @@ from mockserver.params.body import TOO_LARGE, BodyDecoder
 from mockserver.params.decode import OperationDecoder, RawRequest
 from mockserver.params.errors import ParamError
 from mockserver.params.unknown import QueryNames, UnknownParams
+from mockserver.runtime import ApiRuntime
 from mockserver.scenarios.prefer import parse_prefer
 from mockserver.scenarios.responder import Responder
 from mockserver.security.credentials import CredentialFinder
 from mockserver.serialize.reply import prepared
-from mockserver.served import ServedApi
 from mockserver.spec.model import Operation
 from mockserver.state.base import OverrideStore
 from mockserver.state.values import Preference
@@ -116,7 +116,7 @@ class Memo(NamedTuple):
 class OperationPipeline:
     """Answers one operation; compiled once per operation at start-up."""
 
-    def __init__(self, runtime: ServedApi, operation: Operation, overrides: OverrideStore) -> None:
+    def __init__(self, runtime: ApiRuntime, operation: Operation, overrides: OverrideStore) -> None:
         self.runtime = runtime
         self.operation = operation
         self.overrides = overrides

@@ -18,7 +18,7 @@ from mockserver.generate import SchemaFaker
 from mockserver.lru import LruCache
 from mockserver.serialize import json_bytes
 from mockserver.spec.model import ApiSpec, Operation
-from mockserver.vendors.interface import Backend, Call, Reply, Vendor, VendorOptions
+from mockserver.vendors.interface import Backend, Call, ErrorDialect, Reply, Vendor, VendorOptions
 
 if TYPE_CHECKING:
     from mockserver.conformance.validator import ResponseValidator
@@ -59,7 +59,7 @@ class ApiRuntime:
         return self.spec.name
 
     @property
-    def dialect(self):
+    def dialect(self) -> ErrorDialect:
         return self.vendor.dialect
 
     @cached_property

@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from mockserver.params.errors import ParamError
+from mockserver.runtime import ApiRuntime
 from mockserver.scenarios.prefer import HEADER
 from mockserver.serialize import json_bytes
-from mockserver.served import ServedApi
 from mockserver.spec.model import Operation, ResponseSpec
 from mockserver.state.values import FAULT_STATUSES, Preference
 from mockserver.vendors.interface import Call, Reply
@@ -31,7 +31,7 @@ def _body(media: str, value: Any) -> bytes:
 class Responder:
     """The forced answers of one operation; compiled with its pipeline at start-up."""
 
-    def __init__(self, runtime: ServedApi, operation: Operation) -> None:
+    def __init__(self, runtime: ApiRuntime, operation: Operation) -> None:
         self.runtime = runtime
         self.operation = operation
         self.success = operation.success[0]
