@@ -25,7 +25,7 @@ from mockserver.control.mount import PREFIX, control_off_routes, control_routes
 from mockserver.cors import ApiCors, exposed_headers, has_origin
 from mockserver.crash import ContainCrashes, crash_handler
 from mockserver.exchange import Exchange
-from mockserver.generate import SchemaFaker
+from mockserver.generate.schema_faker import SchemaFaker
 from mockserver.journal.masking import Masker
 from mockserver.journal.recorder import ControlLog, Recorder
 from mockserver.limits import LoadLimits
@@ -43,8 +43,6 @@ from mockserver.state.select import open_state
 from mockserver.state.values import Fault
 from mockserver.vendors import vendor
 from mockserver.vendors.interface import Reply, Vendor, VendorOptions
-
-log = logging.getLogger("mockserver")
 
 
 def build_runtime(
@@ -71,9 +69,7 @@ def build_runtime(
     )
 
 
-def endpoints_for(
-    runtime: ApiRuntime, state: State, recorded: Recorded | None = None
-) -> dict[str, PathEndpoint]:
+def endpoints_for(runtime: ApiRuntime, state: State, recorded: Recorded) -> dict[str, PathEndpoint]:
     """Spec path -> its endpoint, one pipeline per operation."""
     by_path: dict[str, dict[str, OperationPipeline]] = {}
     for operation in runtime.spec.operations:

@@ -1,12 +1,9 @@
 """How long a data load may run, and how it is stopped: a deadline and a cancel flag, checked.
 
-A load builds a whole data version in a worker thread (parse, validate, generate, run the
-segment queries). Python cannot stop a thread from outside, so the work stops itself: it runs
-inside :func:`running`, and its loops call :func:`checkpoint` (vendors do, every few thousand
-rows; SQLite does through :func:`sqlite_guard`'s progress handler), which raises once the
-deadline passed (a 408 :class:`LimitError`) or the load was cancelled (its client went away,
-a newer load or a reset overtook it, the server is shutting down). Outside a load (start-up,
-the pytest fixture) a checkpoint costs one attribute read and never raises.
+Python cannot stop a worker thread from outside, so a load stops itself: it runs inside
+:func:`running`, and its loops call :func:`checkpoint` (SQLite through :func:`sqlite_guard`'s
+progress handler), which raises once the deadline passed (408) or the load was cancelled.
+Outside a load a checkpoint costs one attribute read and never raises.
 """
 
 from __future__ import annotations

@@ -1,9 +1,7 @@
 """One request and what the mock learns while answering it, made once and handed along.
 
-The ASGI scope stays as the server made it; everything the mock adds (the operation, warnings,
-who answered, a decoded body) is a field here, read by the journal and the log line. One
-object, not string keys in the scope: a reader sees every field in one place, and a typo is an
-``AttributeError``, not a silent ``None``.
+Fields, not string keys in the ASGI scope (which stays as the server made it): a reader sees
+every one in one place, and a typo is an ``AttributeError``, not a silent ``None``.
 """
 
 from __future__ import annotations

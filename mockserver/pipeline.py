@@ -1,13 +1,5 @@
-"""The request flow of one operation, top to bottom:
-
-route -> security -> parameters -> JSON body -> scenario override -> behaviour or generation
--> conformance (optional) -> serialization -> journal.
-
-The app's path table has already routed the request here; everything below is plain
-function calls over data compiled at start-up. A query parameter the operation does not
-declare is ignored, as the vendors do, but never silently: every answer to that request
-carries its warnings (``params/unknown.py``); ``--strict-params`` makes it a parameter error.
-"""
+"""The request flow of one operation (docs/ARCHITECTURE.md lists its steps): plain function
+calls over data compiled at start-up, with the decoded parameters and memoizable answers kept."""
 
 from __future__ import annotations
 
@@ -50,10 +42,6 @@ MAX_CACHED_KEY = 2048
 #: version in service: bounded in entries and in body bytes.
 ANSWER_CACHE_SIZE = 1024
 ANSWER_CACHE_BYTES = 8 * 2**20
-
-
-def memo_size(memo: Memo) -> int:
-    return len(memo.reply.body)
 
 
 class Decoded(NamedTuple):
@@ -142,7 +130,7 @@ class OperationPipeline:
         self._read = frozenset(name.encode("latin-1") for name in read)
         self._decoded: LruCache[Decoded | Reply] = LruCache(DECODED_CACHE_SIZE)
         self._answers: LruCache[Memo] = LruCache(
-            ANSWER_CACHE_SIZE, ANSWER_CACHE_BYTES, sizeof=memo_size
+            ANSWER_CACHE_SIZE, ANSWER_CACHE_BYTES, sizeof=lambda memo: len(memo.reply.body)
         )
         #: The data version (weakly: a replaced version goes) the memoized answers come from,
         #: its ``memo_epoch`` hook, and the epoch they come from.
@@ -151,14 +139,9 @@ class OperationPipeline:
         self._ignored: Preference | None = None
 
     def answer(self, exchange: Exchange) -> Reply:
-        """The operation's answer to the request; with unknown query names, the same answer
-        plus one warning header per name (also noted in the exchange for the journal and log).
-
-        A request repeating one whose answer the backend declared memoizable is answered from
-        the memo: the key holds everything security and parameters read (query string, path,
-        the parameter and credential headers, cookies), so the answer and its warnings are
-        the ones the whole pipeline gave; never with ``Prefer`` or a scenario set.
-        """
+        """The operation's answer (plus one warning header per unknown query name, noted in the
+        exchange too); from the memo when the backend declared it memoizable, never with
+        ``Prefer`` or a scenario set."""
         headers, key = self._read_request(exchange)
         if "prefer" not in headers and not self.overrides.has_scenarios and self.body is None:
             memo = self._memoized(key)

@@ -1,20 +1,16 @@
-"""One served API: its spec, its vendor, and the data version in service.
-
-Built once at start-up. A data version is a vendor :class:`Backend`: loading data builds a new
-one and swaps it in with one assignment (requests in flight finish on the old one); reset swaps
-the start-up version back.
+"""One served API: its spec, its vendor, and the data version in service - a vendor
+:class:`Backend`, swapped whole by a load or a reset (requests in flight finish on the old one).
 """
 
 from __future__ import annotations
 
-import logging
 import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from mockserver.errors import RegistryError
-from mockserver.generate import SchemaFaker
+from mockserver.generate.schema_faker import SchemaFaker
 from mockserver.lru import LruCache
 from mockserver.serialize import json_bytes
 from mockserver.spec.model import ApiSpec, Operation
@@ -22,8 +18,6 @@ from mockserver.vendors.interface import Backend, Call, ErrorDialect, Reply, Ven
 
 if TYPE_CHECKING:
     from mockserver.conformance.validator import ResponseValidator
-
-log = logging.getLogger("mockserver")
 
 #: Generated answers are cached per (operation, parameters); the cache is bounded.
 GENERATED_CACHE_SIZE = 4096
@@ -112,11 +106,7 @@ class ApiRuntime:
         status, response = operation.success
         if forced is not None:
             status, response = forced, operation.response_for(forced) or response
-        headers = tuple(
-            (header.name, str(self.faker.generate(header.schema, *key, header.name)))
-            for header in response.headers
-            if header.required
-        )
+        headers = self.faker.headers(response, *key)
         media = response.media_type
         if media is None:
             return Reply(status, b"", None, headers)

@@ -1,8 +1,5 @@
-"""Run a mock server (or any ASGI app) inside the current process, on a free loopback port.
-
-The listening socket is bound before the server thread starts, so a client can
-connect at once: the kernel queues the connection until uvicorn accepts it.
-"""
+"""Run a mock server (or any ASGI app) inside the current process, on a free loopback port,
+bound before the server thread starts: a client can connect at once (the kernel queues it)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,5 @@
-"""A vendor-neutral description of what is wrong with a parameter.
-
-The kinds follow pydantic's error types because they are a complete, well-known
-taxonomy; each vendor's dialect decides how to word and shape them.
-"""
+"""A vendor-neutral description of what is wrong with a parameter: pydantic's error types (a
+complete, well-known taxonomy); each vendor's dialect words and shapes them."""
 
 from __future__ import annotations
 
