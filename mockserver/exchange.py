@@ -35,14 +35,3 @@ class Exchange:
     #: The request body as received, when the operation declares one (``params.body``:
     #: ``TOO_LARGE`` past its limit); the pipeline decodes and validates it into ``Call.body``.
     body: Any = None
-    #: The request's headers as ``name -> first value``, parsed on first use (:meth:`header_map`).
-    parsed: dict[str, str] | None = None
-
-    def header_map(self) -> dict[str, str]:
-        """Header name -> first value (as Starlette's ``Headers.get`` reads it), parsed once."""
-        if self.parsed is None:
-            self.parsed = {
-                name.decode("latin-1"): value.decode("latin-1")
-                for name, value in reversed(self.scope["headers"])
-            }
-        return self.parsed

@@ -197,7 +197,11 @@ class OperationPipeline:
             if refusal is not None:
                 return refusal, False
 
-        call = Call(operation, params, exchange.header_map(), credential, body)
+        # Each header's first value, as Starlette's ``Headers.get`` reads it.
+        every = {
+            n.decode("latin-1"): v.decode("latin-1") for n, v in reversed(exchange.scope["headers"])
+        }
+        call = Call(operation, params, every, credential, body)
         reply = preference = None
         prefer = headers.get("prefer")
         if prefer is not None or self.overrides.has_scenarios:
