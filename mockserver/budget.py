@@ -120,12 +120,8 @@ def cancel_all(reason: str) -> int:
 
 
 def sqlite_guard(db: sqlite3.Connection) -> None:
-    """Make ``db``'s statements stop when the current thread's load must stop.
-
-    SQLite's progress handler runs inside a query (a triple self-join may run for hours);
-    returning non-zero interrupts it with ``sqlite3.OperationalError("interrupted")``, which
-    :func:`raise_if_interrupted` turns into the budget's own error.
-    """
+    """Make ``db``'s statements stop (``OperationalError("interrupted")``, which
+    :func:`raise_if_interrupted` turns into the budget's error) when the current load must."""
     budget = current()
     if budget is not None:
         db.set_progress_handler(lambda: 1 if budget.spent else 0, SQLITE_STEPS)

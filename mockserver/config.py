@@ -85,12 +85,8 @@ def config_from_json(text: str) -> ServeConfig:
     """Inverse of :func:`config_to_json`: each field's ``from_json`` metadata restores its type."""
     data = json.loads(text)
     values = {
-        spec.name: spec.metadata.get("from_json", _same)(data[spec.name])
+        spec.name: spec.metadata.get("from_json", lambda value: value)(data[spec.name])
         for spec in dataclasses.fields(ServeConfig)
         if spec.name in data
     }
     return ServeConfig(**values)
-
-
-def _same(value: Any) -> Any:
-    return value

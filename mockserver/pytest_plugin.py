@@ -94,12 +94,8 @@ def config_from(pytest_config: pytest.Config) -> ServeConfig:
 
 
 class MockServerFixture:
-    """What a test sees: the mock's URL, its journal, and the control actions.
-
-    Every method calls the same ``mockserver.control.actions`` function as the HTTP control
-    API, so both validate alike; refused input raises
-    :class:`mockserver.errors.ControlError` (its ``reasons`` list every problem).
-    """
+    """What a test sees: the mock's URL, its journal, and the control actions - the HTTP control
+    API's own functions, so both validate alike (refused input raises ``ControlError``)."""
 
     def __init__(self, live: LiveServer) -> None:
         self.live = live

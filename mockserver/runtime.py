@@ -90,10 +90,8 @@ class ApiRuntime:
             return True
 
     def generated_reply(self, call: Call, status: int | None = None) -> Reply:
-        """The schema-driven default answer of an operation without a vendor behaviour.
-
-        ``status`` picks another declared response (``Prefer: code=404, dynamic=true``).
-        """
+        """The schema-driven answer of an operation without a vendor behaviour; ``status``
+        picks another declared response (``Prefer: code=404, dynamic=true``)."""
         operation = call.operation
         forced = () if status is None else (f"@{status}",)
         params = sorted((k, repr(v)) for k, v in call.params.items())

@@ -173,18 +173,15 @@ class ParamDecoder:
     is_array: bool
     #: Which of a repeated name's values a one-value parameter reads (``Grammar.pick``).
     pick: int = -1
+    #: An array's items come as repeated names (:func:`takes_many`), not in one delimited value.
+    many: bool = False
 
     @classmethod
     def compile(cls, param: Parameter, grammar: Grammar) -> ParamDecoder:
         is_array = primary_type(param.schema) == "array"
         item_schema = param.schema.get("items", {}) if is_array else param.schema
-        return cls(param, scalar_decoder(item_schema, grammar), is_array, grammar.pick)
-
-    def split(self, raw: list[str]) -> list[str]:
-        param = self.param
-        if takes_many(param):
-            return raw
-        return raw[self.pick].split(DELIMITERS.get(param.style, ","))
+        decode = scalar_decoder(item_schema, grammar)
+        return cls(param, decode, is_array, grammar.pick, takes_many(param))
 
     def __call__(self, raw: list[str] | None, errors: list[ParamError]) -> Any:
         param = self.param
@@ -201,7 +198,8 @@ class ParamDecoder:
                     ParamError(invalid.kind, param.location, param.name, text, invalid.ctx)
                 )
                 return None
-        return self._decode_array(self.split(raw), errors)
+        items = raw if self.many else raw[self.pick].split(DELIMITERS.get(param.style, ","))
+        return self._decode_array(items, errors)
 
     def _decode_array(self, items: list[str], errors: list[ParamError]) -> list[Any] | None:
         param, schema = self.param, self.param.schema

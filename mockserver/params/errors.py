@@ -8,10 +8,8 @@ from typing import Any
 
 
 class Invalid(Exception):
-    """A value that does not satisfy its schema: ``kind`` and ``ctx`` describe why.
-
-    Raised by grammars and decoders; the decoder turns it into a :class:`ParamError`.
-    """
+    """A value that does not satisfy its schema (``kind`` and ``ctx`` say why), raised by
+    grammars and decoders; the decoder turns it into a :class:`ParamError`."""
 
     def __init__(self, kind: str, ctx: dict[str, Any] | None = None) -> None:
         super().__init__(kind)

@@ -43,12 +43,9 @@ def decode_json(body: bytes) -> Any:
 
 
 def load_yaml(text: str | bytes) -> Any:
-    """Parse a YAML (or JSON) document safely, with libyaml when available.
-
-    Safe tags only; a document whose aliases expand past :data:`MAX_ALIAS_EXPANSION` raises
-    :class:`LimitError`; invalid YAML, or a value the safe constructor cannot build
-    (``2024-13-45``, an integer of 5,000 digits), raises :class:`InvalidDocument`.
-    """
+    """A YAML (or JSON) document, safe tags only: aliases expanding past
+    :data:`MAX_ALIAS_EXPANSION` raise :class:`LimitError`; invalid YAML, or a value the safe
+    constructor cannot build (``2024-13-45``), :class:`InvalidDocument`."""
     import yaml  # here: the bundled documents come parsed, so start-up never imports PyYAML
 
     # libyaml's parser when PyYAML was built with it: ten times faster on our documents.
