@@ -110,10 +110,9 @@ class OperationPipeline:
         self.overrides = overrides
         self.key = (runtime.name, operation.operation_id)
         self.decode = OperationDecoder(operation, runtime.vendor.grammar)
-        self.schemes = runtime.spec.security_schemes
-        self.credential = CredentialFinder(operation, self.schemes)
-        self.query_names = QueryNames(operation, self.schemes, runtime.vendor.grammar)
-        self.strict_params = runtime.strict_params
+        schemes = runtime.spec.security_schemes
+        self.credential = CredentialFinder(operation, schemes)
+        self.query_names = QueryNames(operation, schemes, runtime.vendor.grammar)
         self.responder = Responder(runtime, operation)
         #: The JSON body's decoder, for an operation that declares one (its requests are never
         #: memoized: the memo's key holds no body); the endpoint reads the bytes first.
@@ -146,8 +145,7 @@ class OperationPipeline:
         if "prefer" not in headers and not self.overrides.has_scenarios and self.body is None:
             memo = self._memoized(key)
             if memo is not None:
-                if memo.warnings:
-                    exchange.warnings = memo.warnings
+                exchange.warnings = memo.warnings
                 return memo.reply
         decoded = self._decoded_params(exchange, headers, key)
         if isinstance(decoded, Reply):
@@ -263,7 +261,7 @@ class OperationPipeline:
         raw = RawRequest(query=query, headers=headers, path=path, cookies=parse_cookies(cookies))
         params, errors = self.decode(raw)
         unknown = self.query_names.unknown(query)
-        if unknown is not None and self.strict_params:
+        if unknown is not None and self.runtime.strict_params:
             errors = [*errors, *unknown.errors]
         if sum(len(part) for part in key if part) > MAX_CACHED_KEY:
             return Decoded(query, MappingProxyType(params), errors, unknown)
