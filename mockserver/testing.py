@@ -9,8 +9,11 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+import uvicorn
+
 from mockserver.app import MockApp, build_app
 from mockserver.config import ServeConfig
+from mockserver.server import uvicorn_settings
 from mockserver.state.base import State
 from mockserver.vendors.interface import Vendor
 
@@ -21,8 +24,6 @@ class ThreadedServer:
     """Any ASGI app served by uvicorn in a daemon thread, on a free loopback port."""
 
     def __init__(self, app: Any, config: ServeConfig | None = None, **uvicorn_options: Any) -> None:
-        import uvicorn
-
         self.app = app
         self.config = config or ServeConfig()
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -31,8 +32,6 @@ class ThreadedServer:
         self._socket.listen(128)
         host, port = self._socket.getsockname()
         self.url = f"http://{host}:{port}"
-        from mockserver.server import uvicorn_settings
-
         options = {
             "log_level": "warning",
             "lifespan": "off",
