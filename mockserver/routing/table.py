@@ -1,8 +1,6 @@
-"""Which endpoint answers a path: the spec's paths, matched without a generic router.
-
-Concrete paths are one dict lookup; templated ones (``/segments/{segment_id}``) one regex
-each, tried in spec order after the concrete ones, as OpenAPI asks. A parameter matches one
-path segment, as in Starlette.
+"""Which endpoint answers a path, without a generic router: a concrete path is one dict
+lookup; templated ones one regex each, tried in spec order after the concrete ones, as OpenAPI
+asks (a parameter matches one path segment, as in Starlette).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ import re
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 
-from mockserver.generate import SchemaFaker
+from mockserver.generate.schema_faker import SchemaFaker
 from mockserver.resources import bundled_dir
 from mockserver.spec import load_spec
 from mockserver.spec.loader import read_document, resolve
