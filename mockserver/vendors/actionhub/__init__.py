@@ -27,7 +27,7 @@ from mockserver.vendors.actionhub.fixtures import (
 )
 from mockserver.vendors.actionhub.grammar import PYDANTIC
 from mockserver.vendors.actionhub.programs import Programs
-from mockserver.vendors.actionhub.world import MAX_USERS
+from mockserver.vendors.actionhub.world import MAX_USERS, Volume
 from mockserver.vendors.interface import (
     Backend,
     CliOption,
@@ -78,10 +78,13 @@ class ActionHubBackend(Backend):
 
 
 #: The tenant header: not a secret, but what selects the data.
-#: The tenant header: not a secret, but what selects the data.
 PROGRAM_ID = CredentialSource(
     env="ACTIONHUB_PROGRAM_ID", header="program-id", template="{}", sample="demo"
 )
+
+
+#: The CLI options (``extra``) that size generated programs: the fields of ``Volume``.
+VOLUME_KEYS = ("users", "recommendations_per_user")
 
 
 @dataclass(frozen=True)
@@ -118,13 +121,8 @@ class ActionHub:
         else:
             directory = options.fixtures_dir / "actionhub" if options.fixtures_dir else None
             fixtures = load_programs(directory, options.max_file_bytes)
-        programs = Programs.build(
-            options.seed,
-            fixtures,
-            users=options.extra.get("users"),
-            recommendations_per_user=options.extra.get("recommendations_per_user"),
-            progress=options.progress,
-        )
+        given = {k: v for k, v in options.extra.items() if k in VOLUME_KEYS and v is not None}
+        programs = Programs(options.seed, fixtures, Volume(**given), options.progress)
         return ActionHubBackend(programs, SegmentsBehaviour(programs, self.dialect).handlers)
 
 

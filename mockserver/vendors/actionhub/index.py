@@ -19,7 +19,7 @@ import numpy as np
 
 from mockserver.budget import checkpoint
 from mockserver.progress import SILENT, Task
-from mockserver.vendors.actionhub.model import WEIGHT_SCALE, Catalog, World
+from mockserver.vendors.actionhub.model import WEIGHT_SCALE, Catalog, Recommendations, World
 
 #: Bits of an inverted weight ``WEIGHT_SCALE - weight`` in a key (2**14 > WEIGHT_SCALE).
 WEIGHT_BITS = 14
@@ -92,23 +92,24 @@ class Union:
 
 
 class ListBuilder:
-    """Collects the groups of one list, one action type (a range of segments) at a time."""
+    """Collects the groups of one list, one action type (a range of segments) at a time, in
+    ascending order of action type."""
 
     def __init__(self, n_actions: int, n_items: int) -> None:
         self.n_segments = n_actions * n_items
-        self.keys: list[np.ndarray | None] = [None] * n_actions
-        self.sizes: list[np.ndarray | None] = [None] * n_actions
-        self.users: list[np.ndarray | None] = [None] * n_actions
+        self.keys: list[np.ndarray] = []
+        self.sizes: list[np.ndarray] = []
+        self.users: list[np.ndarray] = []
 
-    def add(self, action: int, group: np.ndarray, users: np.ndarray | None = None) -> None:
+    def add(self, group: np.ndarray, users: np.ndarray | None = None) -> None:
         """The group keys of one action type's sorted entries (and their users, if kept)."""
         starts = np.flatnonzero(group[1:] != group[:-1])
         starts += 1
         starts = np.concatenate((np.zeros(min(len(group), 1), np.int64), starts))
-        self.keys[action] = group[starts]
-        self.sizes[action] = np.diff(starts, append=len(group))
+        self.keys.append(group[starts])
+        self.sizes.append(np.diff(starts, append=len(group)))
         if users is not None:
-            self.users[action] = users.astype(np.int32)
+            self.users.append(users.astype(np.int32))
 
     def build(self) -> Postings:
         dtype = key_type(self.n_segments)
@@ -129,9 +130,8 @@ class ListBuilder:
         return Postings(keys, bounds, totals, firsts, users)
 
 
-def _joined(parts: list[np.ndarray | None], dtype: type[np.generic]) -> np.ndarray:
-    present = [part for part in parts if part is not None]
-    return np.concatenate(present).astype(dtype, copy=False) if present else np.zeros(0, dtype)
+def _joined(parts: list[np.ndarray], dtype: type[np.generic]) -> np.ndarray:
+    return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)
 
 
 @dataclass(frozen=True)
@@ -197,24 +197,17 @@ class IndexBuilder:
         self.label_table = np.where(table >= 0, table << (self.user_bits + 1 + WEIGHT_BITS), -1)
         self.label_counts = (table >= 0).sum(axis=1)
 
-    def add_action(
-        self,
-        action: int,
-        user: np.ndarray,
-        asset: np.ndarray,
-        weight: np.ndarray,
-        history: np.ndarray,
-    ) -> None:
-        inverted = WEIGHT_SCALE - weight.astype(np.int64)
-        self._add_assets(action, user, asset, inverted, history)
-        self._add_labels(action, user, asset, inverted, history)
+    def add_action(self, action: int, rows: Recommendations) -> None:
+        """The recommendations of action type ``action`` (added in ascending order)."""
+        inverted = WEIGHT_SCALE - rows.weight.astype(np.int64)
+        self._add_assets(action, rows, inverted)
+        self._add_labels(action, rows, inverted)
 
-    def _label_keys(
-        self, user: np.ndarray, asset: np.ndarray, inverted: np.ndarray, history: np.ndarray
-    ) -> np.ndarray:
+    def _label_keys(self, rows: Recommendations, inverted: np.ndarray) -> np.ndarray:
         """One key (label, user, history, inverted weight) per label of each row's asset."""
-        row = user.astype(np.int64) << 1
-        row |= history
+        asset = rows.asset
+        row = rows.user.astype(np.int64) << 1
+        row |= rows.history
         row <<= WEIGHT_BITS
         row |= inverted
         chunk = max(1, LABEL_CHUNK // self.label_table.shape[1])
@@ -228,44 +221,30 @@ class IndexBuilder:
             filled += len(entries)
         return key
 
-    def _add_assets(
-        self,
-        action: int,
-        user: np.ndarray,
-        asset: np.ndarray,
-        inverted: np.ndarray,
-        history: np.ndarray,
-    ) -> None:
+    def _add_assets(self, action: int, rows: Recommendations, inverted: np.ndarray) -> None:
         """One sort by (history, asset, weight desc, user): discovery, then base."""
         ub = self.user_bits
-        key = history.astype(np.int64) << self.asset_bits
-        key |= asset
+        key = rows.history.astype(np.int64) << self.asset_bits
+        key |= rows.asset
         key <<= WEIGHT_BITS
         key |= inverted
         key <<= ub
-        key |= user
+        key |= rows.user
         key.sort()
         split = int(np.searchsorted(key, 1 << (self.asset_bits + WEIGHT_BITS + ub)))
         offset = (action * self.n_assets) << WEIGHT_BITS
         for name, part in (("discovery", key[:split]), ("base", key[split:])):
             group = (part >> ub) & ((1 << (self.asset_bits + WEIGHT_BITS)) - 1)
             group += offset
-            self.assets[name].add(action, group, part & ((1 << ub) - 1))
+            self.assets[name].add(group, part & ((1 << ub) - 1))
 
-    def _add_labels(
-        self,
-        action: int,
-        user: np.ndarray,
-        asset: np.ndarray,
-        inverted: np.ndarray,
-        history: np.ndarray,
-    ) -> None:
+    def _add_labels(self, action: int, rows: Recommendations, inverted: np.ndarray) -> None:
         """A user's value per (label, history) is its best asset's: sort the entries by
         (label, user, history, weight desc), keep the first of each (label, user, history),
         then sort each history's entries into runs. A (label, user) with both histories is
         an overlap."""
         ub = self.user_bits
-        key = self._label_keys(user, asset, inverted, history)
+        key = self._label_keys(rows, inverted)
         key.sort()
         key = key[_differs(key, WEIGHT_BITS)]
         offset = (action * self.n_labels) << WEIGHT_BITS
@@ -274,7 +253,7 @@ class IndexBuilder:
         smaller = np.maximum(key[both] & WEIGHT_MASK, key[both + 1] & WEIGHT_MASK)
         overlap = ((key[both] >> (WEIGHT_BITS + 1 + ub)) << WEIGHT_BITS) | smaller
         overlap.sort()
-        self.overlap.add(action, overlap + offset)
+        self.overlap.add(overlap + offset)
         del both, smaller, overlap
         is_base = np.bitwise_and(key, 1 << WEIGHT_BITS).astype(bool)
         for name, chosen in (("discovery", ~is_base), ("base", is_base)):
@@ -293,7 +272,7 @@ class IndexBuilder:
             users = runs & ((1 << ub) - 1)
             runs >>= ub
             runs += offset
-            self.labels[name].add(action, runs, users)
+            self.labels[name].add(runs, users)
 
     def build(self) -> Index:
         asset_base, asset_discovery = self.assets["base"].build(), self.assets["discovery"].build()
@@ -318,10 +297,6 @@ def build_index(world: World, task: Task = SILENT) -> Index:
     for action in range(builder.n_actions):
         checkpoint()
         task.step(0.3 + 0.7 * action / builder.n_actions, "indexing")
-        rows = np.flatnonzero(recs.action == action)
-        builder.add_action(
-            action, recs.user[rows], recs.asset[rows], recs.weight[rows], recs.history[rows]
-        )
-        del rows
+        builder.add_action(action, recs.take(np.flatnonzero(recs.action == action)))
     del recs
     return builder.build()

@@ -11,7 +11,6 @@ import bisect
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import partial
 
 import numpy as np
 
@@ -21,6 +20,7 @@ from mockserver.vendors.actionhub.model import (
     Recommendations,
     UserIds,
     World,
+    id_digits,
     index_type,
 )
 from mockserver.vendors.actionhub.vocabulary import (
@@ -123,33 +123,23 @@ CHUNK_ROWS = 1 << 21
 BUCKETS = 1 << 16
 
 
-class CdfSearch:
-    """``cdf.searchsorted(u, side="right")`` for many uniforms ``u`` in [0, 1), sped up by a
-    table: a bucket of ``u`` holding no CDF step answers directly, others are searched."""
-
-    def __init__(self, cdf: np.ndarray) -> None:
-        self.cdf = cdf
-        self.dtype = index_type(len(cdf) + 1)
-        edges = cdf.searchsorted(np.arange(BUCKETS + 1) / BUCKETS, side="right")
-        self.low, self.high = edges[:-1].astype(self.dtype), edges[1:].astype(self.dtype)
-
-    def __call__(self, u: np.ndarray) -> np.ndarray:
-        bucket = (u * BUCKETS).astype(np.int32)
-        found = self.low[bucket]
-        open_ = np.flatnonzero(self.high[bucket] != found)
-        found[open_] = self.cdf.searchsorted(u[open_], side="right")
-        return found
-
-
 def choose(rng: np.random.Generator, p: np.ndarray, size: int) -> np.ndarray:
     """The values of ``rng.choice(len(p), size, p=p)`` (NumPy draws one uniform per choice and
-    searches the normalized CDF), drawn in chunks into the smallest integer type."""
+    searches the normalized CDF), drawn in chunks into the smallest integer type. A table
+    speeds the search: a bucket of uniforms holding no CDF step answers directly."""
     cdf = p.cumsum()
     cdf /= cdf[-1]
-    search = CdfSearch(cdf)
-    out = np.empty(size, search.dtype)
+    dtype = index_type(len(cdf) + 1)
+    edges = cdf.searchsorted(np.arange(BUCKETS + 1) / BUCKETS, side="right")
+    low, high = edges[:-1].astype(dtype), edges[1:].astype(dtype)
+    out = np.empty(size, dtype)
     for start in range(0, size, CHUNK_ROWS):
-        out[start : start + CHUNK_ROWS] = search(rng.random(min(CHUNK_ROWS, size - start)))
+        u = rng.random(min(CHUNK_ROWS, size - start))
+        bucket = (u * BUCKETS).astype(np.int32)
+        found = low[bucket]
+        open_ = np.flatnonzero(high[bucket] != found)
+        found[open_] = cdf.searchsorted(u[open_], side="right")
+        out[start : start + len(u)] = found
     return out
 
 
@@ -235,23 +225,6 @@ def generate_recommendations(seed: int, catalog: Catalog, volume: Volume) -> Rec
     )
 
 
-class GeneratedIds(Sequence[str]):
-    """The ids ``UserIds.numbered(count)`` holds, as strings computed on access (for bisect)."""
-
-    def __init__(self, count: int) -> None:
-        self.count, self.digits = count, max(6, len(str(count)))
-
-    def __len__(self) -> int:
-        return self.count
-
-    def __getitem__(self, index):  # type: ignore[no-untyped-def]
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(self.count))]
-        if not 0 <= index < self.count:
-            raise IndexError(index)
-        return f"u_{index + 1:0{self.digits}d}"
-
-
 @dataclass(frozen=True)
 class Roster:
     """Generated users merged with a fixture's named ones, in id order."""
@@ -269,45 +242,42 @@ def roster(generated_count: int, named: Sequence[str]) -> Roster:
     Named ids are few: each is placed by a binary search over the generated ids, computed on
     access, so a fixture with a million generated users builds no string per user.
     """
-    generated = GeneratedIds(generated_count)
-    extra = sorted({u for u in named if not _is_generated(generated, u)})
+    digits = id_digits(generated_count)
+
+    def generated_id(i: int) -> str:
+        return f"u_{i + 1:0{digits}d}"
+
+    at = {u: bisect.bisect_left(range(generated_count), u, key=generated_id) for u in named}
+    extra = sorted(u for u, i in at.items() if i == generated_count or generated_id(i) != u)
     numbered = UserIds.numbered(generated_count)
+    new_index = np.arange(generated_count, dtype=np.int64)
     if not extra:
-        positions = {u: int(u[2:]) - 1 for u in named}
-        return Roster(numbered, np.arange(generated_count, dtype=np.int64), positions)
-    inserted_at = np.array([bisect.bisect_left(generated, u) for u in extra], np.int64)
-    shift = np.searchsorted(inserted_at, np.arange(generated_count), side="right")
-    new_index = np.arange(generated_count, dtype=np.int64) + shift
+        return Roster(numbered, new_index, at)
+    inserted_at = np.array([at[u] for u in extra], np.int64)
+    new_index += np.searchsorted(inserted_at, new_index, side="right")
     extra_index = {u: int(inserted_at[rank]) + rank for rank, u in enumerate(extra)}
     lines = [f"{u}\n".encode() for u in extra]
-    width = max(max(len(line) for line in lines), generated.digits + 3)
+    width = max(max(len(line) for line in lines), digits + 3)
     rows = np.zeros((generated_count + len(extra), width), np.uint8)
-    lengths = np.full(len(rows), generated.digits + 3, np.int64)
-    rows[new_index, : generated.digits + 3] = numbered._rows
+    lengths = np.full(len(rows), digits + 3, np.int64)
+    rows[new_index, : digits + 3] = numbered.rows
     for u, line in zip(extra, lines, strict=True):
         rows[extra_index[u], : len(line)] = np.frombuffer(line, np.uint8)
         lengths[extra_index[u]] = len(line)
-    positions = {
-        u: extra_index[u] if u in extra_index else int(new_index[int(u[2:]) - 1]) for u in named
-    }
+    positions = {u: extra_index[u] if u in extra_index else int(new_index[at[u]]) for u in named}
     return Roster(UserIds(rows, lengths), new_index, positions)
-
-
-def _is_generated(generated: GeneratedIds, user_id: str) -> bool:
-    i = bisect.bisect_left(generated, user_id)
-    return i < len(generated) and generated[i] == user_id
 
 
 def assemble(
     catalog: Catalog,
     generated: Recommendations,
     generated_count: int,
-    explicit: Sequence[ExplicitRecommendation] = (),
-) -> tuple[UserIds, Recommendations]:
-    """Users and rows from generated rows plus explicit ones (which replace a generated
-    duplicate (user, asset, action))."""
+    explicit: Sequence[ExplicitRecommendation],
+) -> Recommendations:
+    """Generated rows plus explicit ones (which replace a generated duplicate (user, asset,
+    action)), over the users ``roster`` merges."""
     if not explicit:
-        return UserIds.numbered(generated_count), generated
+        return generated
     merged = roster(generated_count, [rec.user for rec in explicit])
     n_assets, n_actions = max(len(catalog.asset_ids), 1), max(len(catalog.action_types), 1)
     user = merged.generated[generated.user]
@@ -322,7 +292,7 @@ def assemble(
     keep = np.ones(len(key), bool)
     keep[at[found]] = False
     asset_type, action_type = index_type(len(catalog.asset_ids)), index_type(n_actions)
-    rows = Recommendations(
+    return Recommendations(
         user=np.concatenate((user[keep], explicit_user)).astype(np.int32),
         asset=np.concatenate((generated.asset[keep], asset)).astype(asset_type),
         action=np.concatenate((generated.action[keep], action)).astype(action_type),
@@ -333,27 +303,22 @@ def assemble(
             (generated.history[keep], np.array([r.history for r in explicit], bool))
         ),
     )
-    return merged.users, rows
+
+
+def build_world(
+    seed: int, catalog: Catalog, volume: Volume, explicit: Sequence[ExplicitRecommendation] = ()
+) -> World:
+    """A program's world: its explicit rows (a fixture's) over rows generated at its volume.
+    The draw keeps no roster: it is merged again per draw, not held per served world."""
+
+    def draw() -> Recommendations:
+        generated = generate_recommendations(seed, catalog, volume)
+        return assemble(catalog, generated, volume.users, explicit)
+
+    users = roster(volume.users, [rec.user for rec in explicit]).users
+    return World(catalog, users, draw)
 
 
 def generated_world(seed: int, program: str, volume: Volume) -> World:
     """The world of a program no fixture defines."""
-    catalog = generate_catalog(seed, program, volume.users)
-    return World(
-        catalog,
-        UserIds.numbered(volume.users),
-        partial(generate_recommendations, seed, catalog, volume),
-    )
-
-
-def fixture_world(
-    seed: int, catalog: Catalog, volume: Volume, explicit: Sequence[ExplicitRecommendation]
-) -> World:
-    """The world of a fixture program: its explicit rows over rows generated at its volume."""
-
-    def draw() -> Recommendations:
-        generated = generate_recommendations(seed, catalog, volume)
-        return assemble(catalog, generated, volume.users, explicit)[1]
-
-    users = roster(volume.users, [rec.user for rec in explicit]).users
-    return World(catalog, users, draw)
+    return build_world(seed, generate_catalog(seed, program, volume.users), volume)
