@@ -123,7 +123,7 @@ class ActionHub:
             fixtures = load_programs(directory, options.max_file_bytes)
         given = {k: v for k, v in options.extra.items() if k in VOLUME_KEYS and v is not None}
         programs = Programs(options.seed, fixtures, Volume(**given), options.progress)
-        return ActionHubBackend(programs, SegmentsBehaviour(programs, self.dialect).handlers)
+        return ActionHubBackend(programs, SegmentsBehaviour(programs).handlers)
 
 
 VENDOR = ActionHub()

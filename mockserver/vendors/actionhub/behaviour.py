@@ -7,33 +7,23 @@ so new data starts with empty caches.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import NamedTuple
+from collections.abc import Callable, Hashable, Mapping
+from functools import partial
+from typing import TypeVar
 
 import orjson
 
-from mockserver.vendors.actionhub.dialect import FastAPIDialect
+from mockserver.lru import LruCache
 from mockserver.vendors.actionhub.model import WEIGHT_SCALE, threshold
 from mockserver.vendors.actionhub.programs import Program, Programs
-from mockserver.vendors.actionhub.segments import Ranked, members, rank
+from mockserver.vendors.actionhub.segments import Ranked, SegmentKey, members, rank
 from mockserver.vendors.interface import Call, Handler, Reply
 
 #: The operations answered with behaviour, by operationId.
 OPERATIONS = frozenset({"get_segment_segment_get", "get_segments_segments_get"})
 #: The ``segment_basis`` query value -> the basis an item names (singular, as SegmentCount).
 BASIS = {"labels": "label", "assets": "asset"}
-
-
-class SegmentKey(NamedTuple):
-    """What a ``/segment`` answer depends on: its cache key."""
-
-    basis: str
-    names: tuple[str, ...]
-    #: ``None``: every action type.
-    actions: tuple[str, ...] | None
-    match_all: bool
-    segment_type: str
-    level: int
+V = TypeVar("V")
 
 
 def split_list(text: str | None) -> list[str]:
@@ -43,20 +33,16 @@ def split_list(text: str | None) -> list[str]:
     return list(dict.fromkeys(item.strip() for item in text.split(",") if item.strip()))
 
 
-def text_reply(body: bytes) -> Reply:
-    return Reply(200, body, "text/plain")
-
-
-def json_reply(body: bytes) -> Reply:
-    return Reply(200, body, "application/json")
+def cached(cache: LruCache[V], key: Hashable, refresh: bool, build: Callable[[], V]) -> V:
+    """The cached value of ``key``; ``refresh`` (``force_refresh``) builds and replaces it."""
+    return cache.put(key, build()) if refresh else cache.get_or_build(key, build)
 
 
 class SegmentsBehaviour:
     """Both operations of the API over the programs of one data version."""
 
-    def __init__(self, programs: Programs, dialect: FastAPIDialect) -> None:
+    def __init__(self, programs: Programs) -> None:
         self.programs = programs
-        self.dialect = dialect
 
     @property
     def handlers(self) -> Mapping[str, Handler]:
@@ -82,11 +68,9 @@ class SegmentsBehaviour:
             segment_type=params["segment_type"],
             level=threshold(float(params["min_weight"])),
         )
-        if not params["force_refresh"]:
-            cached = program.segment_bodies.get(key)
-            if cached is not None:
-                return text_reply(cached)
-        return text_reply(program.segment_bodies.put(key, self._segment_body(program, key)))
+        build = partial(self._segment_body, program, key)
+        body = cached(program.segment_bodies, key, params["force_refresh"], build)
+        return Reply(200, body, "text/plain")
 
     def _segment_body(self, program: Program, key: SegmentKey) -> bytes:
         known = program.positions[key.basis]
@@ -94,20 +78,9 @@ class SegmentsBehaviour:
         if key.match_all and len(items) < len(key.names):
             return b""  # an unknown asset or label matches no user
         positions = program.positions["action"]
-        if key.actions is not None:
-            actions = [positions[name] for name in key.actions if name in positions]
-        else:
-            actions = list(positions.values())
-        users = members(
-            program.index,
-            len(program.world.users),
-            key.basis,
-            items,
-            actions,
-            key.match_all,
-            segment_type=key.segment_type,
-            level=key.level,
-        )
+        chosen = positions if key.actions is None else key.actions
+        actions = [positions[name] for name in chosen if name in positions]
+        users = members(program.index, len(program.world.users), key, items, actions)
         return program.world.users.render(users)
 
     # GET /segments --------------------------------------------------------------------------
@@ -120,27 +93,16 @@ class SegmentsBehaviour:
         page, size = params["page"], params["size"]
         level = threshold(min_weight)
         refresh = params["force_refresh"]
+
+        def ranked() -> Ranked:
+            build = partial(rank, program.index, basis, segment_type, level, program.ranks)
+            return cached(program.ranked, (basis, segment_type, level), refresh, build)
+
+        def body() -> bytes:
+            return page_body(program, ranked(), basis, segment_type, min_weight, page, size)
+
         page_key = (basis, segment_type, repr(min_weight), page, size)
-        if not refresh:
-            cached = program.pages.get(page_key)
-            if cached is not None:
-                return json_reply(cached)
-        ranked_key = (basis, segment_type, level)
-        ranked = None if refresh else program.ranked.get(ranked_key)
-        if ranked is None:
-            ranked = program.ranked.put(
-                ranked_key,
-                rank(
-                    program.index,
-                    basis,
-                    segment_type,
-                    level,
-                    program.ranks[basis],
-                    program.ranks["action"],
-                ),
-            )
-        body = page_body(program, ranked, basis, segment_type, min_weight, page, size)
-        return json_reply(program.pages.put(page_key, body))
+        return Reply(200, cached(program.pages, page_key, refresh, body))
 
 
 def strength(total: int, count: int) -> float:
