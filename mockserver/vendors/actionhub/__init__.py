@@ -11,20 +11,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockserver.budget import checkpoint
-from mockserver.errors import LimitError
 from mockserver.numbers import bounded_int
 from mockserver.params.grammar import Grammar
-from mockserver.vendors.actionhub.behaviour import OPERATIONS, SegmentsBehaviour
+from mockserver.vendors.actionhub.behaviour import OPERATIONS, handlers
 from mockserver.vendors.actionhub.dialect import FastAPIDialect
-from mockserver.vendors.actionhub.fixtures import (
-    MAX_PROGRAMS,
-    FixtureError,
-    ProgramFixture,
-    check_volume,
-    load_programs,
-    parse_program,
-)
+from mockserver.vendors.actionhub.fixtures import load_programs, programs_from_data
 from mockserver.vendors.actionhub.grammar import PYDANTIC
 from mockserver.vendors.actionhub.programs import Programs
 from mockserver.vendors.actionhub.world import MAX_USERS, Volume
@@ -35,26 +26,6 @@ from mockserver.vendors.interface import (
     Handler,
     VendorOptions,
 )
-
-
-def programs_from_data(data: Any) -> dict[str, ProgramFixture]:
-    """``data``: one fixture document, or a mapping of program-id -> fixture document."""
-    if isinstance(data, Mapping) and "assets" in data:
-        data = {data.get("program", "demo"): data}
-    if not isinstance(data, Mapping):
-        raise FixtureError("<data>", None, "expected a fixture document or program-id -> document")
-    if len(data) > MAX_PROGRAMS:
-        raise LimitError(
-            f"{len(data):,} programs in one document, more than {MAX_PROGRAMS:,}",
-            limit="programs",
-        )
-    programs = {}
-    for name, document in data.items():
-        checkpoint()
-        fixture = parse_program(document, f"<data:{name}>", str(name))
-        programs[fixture.catalog.program] = fixture
-    check_volume(programs)
-    return programs
 
 
 @dataclass(frozen=True)
@@ -123,7 +94,7 @@ class ActionHub:
             fixtures = load_programs(directory, options.max_file_bytes)
         given = {k: v for k, v in options.extra.items() if k in VOLUME_KEYS and v is not None}
         programs = Programs(options.seed, fixtures, Volume(**given), options.progress)
-        return ActionHubBackend(programs, SegmentsBehaviour(programs).handlers)
+        return ActionHubBackend(programs, handlers(programs))
 
 
 VENDOR = ActionHub()

@@ -212,20 +212,15 @@ def parse_program(document: Any, source: str, default_program: str) -> ProgramFi
     return ProgramFixture(source, catalog, volume, tuple(explicit))
 
 
-def rows(fixture: ProgramFixture) -> tuple[int, int]:
-    """``(recommendations, label postings)`` a program generates, at most."""
-    count = fixture.volume.users * fixture.volume.recommendations_per_user + len(fixture.explicit)
-    widest = max(map(len, fixture.catalog.asset_labels), default=0)
-    return count, count * widest
-
-
 def check_volume(fixtures: Mapping[str, ProgramFixture]) -> None:
     """The programs of one document (or fixtures directory) together stay within the row
     limits: a few lines of YAML must not ask for billions of rows."""
     total = labelled = 0
     for fixture in fixtures.values():
-        count, postings = rows(fixture)
-        total, labelled = total + count, labelled + postings
+        count = fixture.volume.users * fixture.volume.recommendations_per_user
+        count += len(fixture.explicit)
+        total += count
+        labelled += count * max(map(len, fixture.catalog.asset_labels), default=0)
     if total > MAX_ROWS:
         raise LimitError(
             f"the programs ask for {total:,} recommendations (users.count x "
@@ -240,6 +235,26 @@ def check_volume(fixtures: Mapping[str, ProgramFixture]) -> None:
             "Limits)",
             limit="label postings",
         )
+
+
+def programs_from_data(data: Any) -> dict[str, ProgramFixture]:
+    """``data``: one fixture document, or a mapping of program-id -> fixture document."""
+    if isinstance(data, Mapping) and "assets" in data:
+        data = {data.get("program", "demo"): data}
+    if not isinstance(data, Mapping):
+        raise FixtureError("<data>", None, "expected a fixture document or program-id -> document")
+    if len(data) > MAX_PROGRAMS:
+        raise LimitError(
+            f"{len(data):,} programs in one document, more than {MAX_PROGRAMS:,}",
+            limit="programs",
+        )
+    programs = {}
+    for name, document in data.items():
+        checkpoint()
+        fixture = parse_program(document, f"<data:{name}>", str(name))
+        programs[fixture.catalog.program] = fixture
+    check_volume(programs)
+    return programs
 
 
 def load_file(path: Path, max_bytes: int | None = None) -> ProgramFixture:
