@@ -36,92 +36,61 @@ MAX_ID = 200
 #: Programs in one data document (a mapping of program-id -> program).
 MAX_PROGRAMS = 100
 
-#: Ids are used in comma-delimited query parameters: no commas, no whitespace.
-_ID = {"type": "string", "pattern": r"^[^,\s]+$", "maxLength": MAX_ID, "x-limit": True}
-_NAME = {"type": "string", "minLength": 1, "maxLength": 1_000, "x-limit": True}
 
-SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["action_types", "labels", "assets"],
-    "properties": {
-        "program": _ID,
-        "description": {"type": "string", "maxLength": 10_000, "x-limit": True},
-        "action_types": {
-            "type": "array",
-            "minItems": 1,
-            "maxItems": MAX_ACTION_TYPES,
-            "x-limit": True,
-            "items": _ID,
-        },
-        "labels": {
-            "type": "array",
-            "maxItems": MAX_LABELS,
-            "x-limit": True,
-            "items": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["id", "name"],
-                "properties": {"id": _ID, "name": _NAME},
-            },
-        },
-        "assets": {
-            "type": "array",
-            "maxItems": MAX_ASSETS,
-            "x-limit": True,
-            "items": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["id", "name"],
-                "properties": {
-                    "id": _ID,
-                    "name": _NAME,
-                    "labels": {
-                        "type": "array",
-                        "maxItems": MAX_LABELS_PER_ASSET,
-                        "items": _ID,
-                        "x-limit": True,
-                    },
-                },
-            },
-        },
-        "users": {
-            "type": "object",
-            "additionalProperties": False,
-            "properties": {
-                "count": {"type": "integer", "minimum": 0, "maximum": MAX_USERS, "x-limit": True},
-                "recommendations_per_user": {
-                    "type": "integer",
-                    "minimum": 0,
-                    "maximum": MAX_PER_USER,
-                    "x-limit": True,
-                },
-            },
-        },
-        "recommendations": {
-            "type": "array",
-            "maxItems": MAX_EXPLICIT,
-            "x-limit": True,
-            "items": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["user", "asset", "action_type", "weight"],
-                "properties": {
-                    "user": {
-                        "type": "string",
-                        "pattern": r"^\S+$",
-                        "maxLength": MAX_ID,
-                        "x-limit": True,
-                    },
-                    "asset": _ID,
-                    "action_type": _ID,
-                    "weight": {"type": "number", "minimum": 0, "maximum": 1},
-                    "history": {"type": "boolean"},
-                },
-            },
-        },
-    },
-}
+def _bounded(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` marked as a size bound: past it a document is too large (413)."""
+    return {**schema, "x-limit": True}
+
+
+def _array(items: dict[str, Any], most: int, **bounds: int) -> dict[str, Any]:
+    return _bounded({"type": "array", **bounds, "maxItems": most, "items": items})
+
+
+def _record(*required: str, **properties: dict[str, Any]) -> dict[str, Any]:
+    """An object of these properties only, ``required`` among them."""
+    schema: dict[str, Any] = {"type": "object", "additionalProperties": False}
+    if required:
+        schema["required"] = list(required)
+    return {**schema, "properties": properties}
+
+
+#: Ids are used in comma-delimited query parameters: no commas, no whitespace.
+_ID = _bounded({"type": "string", "pattern": r"^[^,\s]+$", "maxLength": MAX_ID})
+_NAME = _bounded({"type": "string", "minLength": 1, "maxLength": 1_000})
+
+SCHEMA: dict[str, Any] = _record(
+    "action_types",
+    "labels",
+    "assets",
+    program=_ID,
+    description=_bounded({"type": "string", "maxLength": 10_000}),
+    action_types=_array(_ID, MAX_ACTION_TYPES, minItems=1),
+    labels=_array(_record("id", "name", id=_ID, name=_NAME), MAX_LABELS),
+    assets=_array(
+        _record("id", "name", id=_ID, name=_NAME, labels=_array(_ID, MAX_LABELS_PER_ASSET)),
+        MAX_ASSETS,
+    ),
+    users=_record(
+        count=_bounded({"type": "integer", "minimum": 0, "maximum": MAX_USERS}),
+        recommendations_per_user=_bounded(
+            {"type": "integer", "minimum": 0, "maximum": MAX_PER_USER}
+        ),
+    ),
+    recommendations=_array(
+        _record(
+            "user",
+            "asset",
+            "action_type",
+            "weight",
+            user=_bounded({"type": "string", "pattern": r"^\S+$", "maxLength": MAX_ID}),
+            asset=_ID,
+            action_type=_ID,
+            weight={"type": "number", "minimum": 0, "maximum": 1},
+            history={"type": "boolean"},
+        ),
+        MAX_EXPLICIT,
+    ),
+)
 _VALIDATOR = DocumentSchema(SCHEMA)
 
 
