@@ -14,9 +14,9 @@ from typing import TypeVar
 import orjson
 
 from mockserver.lru import LruCache
+from mockserver.vendors.actionhub.index import SegmentKey
 from mockserver.vendors.actionhub.model import WEIGHT_SCALE, threshold
 from mockserver.vendors.actionhub.programs import Program, Programs
-from mockserver.vendors.actionhub.segments import SegmentKey, members, rank
 from mockserver.vendors.interface import Call, Handler, Reply
 
 #: The operations answered with behaviour, by operationId.
@@ -74,8 +74,7 @@ def segment_body(program: Program, key: SegmentKey) -> bytes:
     positions = program.positions["action"]
     chosen = positions if key.actions is None else key.actions
     actions = [positions[name] for name in chosen if name in positions]
-    users = members(program.index, len(program.world.users), key, items, actions)
-    return program.world.users.render(users)
+    return program.world.users.render(program.index.members(key, items, actions))
 
 
 def get_segments(programs: Programs, call: Call) -> Reply:
@@ -89,11 +88,11 @@ def get_segments(programs: Programs, call: Call) -> Reply:
 
     def body() -> bytes:
         """A fastapi-pagination page: exactly ``items``, ``total``, ``page``, ``size``."""
-        build = partial(rank, program.index, basis, segment_type, level, program.ranks)
+        build = partial(program.index.rank, basis, segment_type, level, program.ranks)
         ranked = cached(program.ranked, (basis, segment_type, level), refresh, build)
         catalog = program.world.catalog
         ids, names = catalog.ids(basis), catalog.names(basis)
-        n_items = program.index.n_items(basis)
+        n_items = program.index.n_items[basis]
         start = (page - 1) * size
         items = []
         for i in range(min(start, len(ranked)), min(start + size, len(ranked))):

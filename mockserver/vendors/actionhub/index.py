@@ -1,4 +1,5 @@
-"""Posting lists per (asset or label, action_type, segment_type), sorted by weight.
+"""Posting lists per (asset or label, action_type, segment_type), sorted by weight, and the
+segment arithmetic over them.
 
 A segment ``(item, action)`` is a contiguous run of entries ordered by weight descending
 (ties by user), so the users qualifying at a ``min_weight`` are a prefix of the run, found by
@@ -13,7 +14,9 @@ at a time to bound the scratch memory; no per-entry Python object.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -134,20 +137,71 @@ def _joined(parts: list[np.ndarray], dtype: type[np.generic]) -> np.ndarray:
     return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)
 
 
+class SegmentKey(NamedTuple):
+    """What a ``/segment`` answer depends on: its cache key."""
+
+    basis: str
+    names: tuple[str, ...]
+    #: ``None``: every action type.
+    actions: tuple[str, ...] | None
+    match_all: bool
+    segment_type: str
+    level: int
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """Non-empty segments of one (basis, segment_type, threshold), in the served order."""
+
+    segments: np.ndarray  # action * n_items + item
+    counts: np.ndarray
+    sums: np.ndarray  # total weight of the counted users, in stored units
+
+    def __len__(self) -> int:
+        return len(self.segments)
+
+
 @dataclass(frozen=True)
 class Index:
-    """Every posting list of a world, by (basis, segment_type)."""
+    """Every posting list of a world, by (basis, segment_type), and the segments they answer.
 
-    n_assets: int
-    n_labels: int
-    n_actions: int
+    A user is in the segment of one item (asset or label) when one of the chosen action types
+    gives the user a value >= the threshold for that item; ``match_type=any`` is the union
+    over the items, ``all`` the intersection.
+    """
+
+    n_users: int
+    #: Items (assets, labels) per basis.
+    n_items: dict[str, int]
     lists: dict[tuple[str, str], Postings | Union]
-
-    def n_items(self, basis: str) -> int:
-        return self.n_assets if basis == "asset" else self.n_labels
 
     def postings(self, basis: str, segment_type: str) -> Postings | Union:
         return self.lists[(basis, segment_type)]
+
+    def members(self, key: SegmentKey, items: Sequence[int], actions: Sequence[int]) -> np.ndarray:
+        """Indexes (ascending, unique) of the users in the segment of ``items`` (positions of
+        ``key.names``) by ``actions`` (positions of ``key.actions``)."""
+        postings = self.postings(key.basis, key.segment_type)
+        n_items = self.n_items[key.basis]
+        result: np.ndarray | None = None
+        for item in items:
+            hit = np.zeros(self.n_users, bool) if key.match_all or result is None else result
+            for action in actions:
+                hit[postings.users_at(action * n_items + item, key.level)] = True
+            result = hit if result is None or not key.match_all else result & hit
+        return np.zeros(0, np.int64) if result is None else np.flatnonzero(result)
+
+    def rank(
+        self, basis: str, segment_type: str, level: int, ranks: Mapping[str, np.ndarray]
+    ) -> Ranked:
+        """Every (item, action) with >= 1 qualifying user: user_count desc, then id, then
+        action (``ranks``: per kind, each index's rank in id order)."""
+        counts, sums = self.postings(basis, segment_type).counts_and_sums(level)
+        present = np.flatnonzero(counts)
+        item, action = present % self.n_items[basis], present // self.n_items[basis]
+        order = np.lexsort((ranks["action"][action], ranks[basis][item], -counts[present]))
+        chosen = present[order]
+        return Ranked(chosen, counts[chosen], sums[chosen])
 
 
 def _bits(count: int) -> int:
@@ -181,7 +235,7 @@ class IndexBuilder:
     """
 
     def __init__(self, catalog: Catalog, n_users: int) -> None:
-        self.catalog = catalog
+        self.n_users = n_users
         self.n_assets, self.n_labels = len(catalog.asset_ids), len(catalog.label_ids)
         self.n_actions = len(catalog.action_types)
         self.user_bits = _bits(n_users)
@@ -285,7 +339,7 @@ class IndexBuilder:
             ("label", "discovery"): label_discovery,
             ("label", "growth"): Union(label_base, label_discovery, self.overlap.build()),
         }
-        return Index(self.n_assets, self.n_labels, self.n_actions, lists)
+        return Index(self.n_users, {"asset": self.n_assets, "label": self.n_labels}, lists)
 
 
 def build_index(world: World, task: Task = SILENT) -> Index:

@@ -18,9 +18,8 @@ from mockserver.heap import release_freed_memory
 from mockserver.lru import LruCache
 from mockserver.progress import REPORTER, SILENT, Reporter, Task
 from mockserver.vendors.actionhub.fixtures import ProgramFixture
-from mockserver.vendors.actionhub.index import Index, build_index
+from mockserver.vendors.actionhub.index import Index, Ranked, build_index
 from mockserver.vendors.actionhub.model import World
-from mockserver.vendors.actionhub.segments import Ranked
 from mockserver.vendors.actionhub.world import Volume, build_world, generated_world
 
 MAX_GENERATED = 16
