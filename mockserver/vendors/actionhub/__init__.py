@@ -1,14 +1,9 @@
-"""ActionHub Segments API: segments of users computed from growth-value recommendations.
-
-Modules: ``model`` (arrays), ``fixtures`` (YAML programs), ``world`` (generation),
-``index`` (posting lists), ``segments`` (set arithmetic), ``programs`` (worlds per
-program-id), ``behaviour`` (handlers), ``dialect`` (FastAPI's error bodies).
-"""
+"""ActionHub Segments API: segments of users computed from growth-value recommendations."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from mockserver.numbers import bounded_int
@@ -54,10 +49,6 @@ PROGRAM_ID = CredentialSource(
 )
 
 
-#: The CLI options (``extra``) that size generated programs: the fields of ``Volume``.
-VOLUME_KEYS = ("users", "recommendations_per_user")
-
-
 @dataclass(frozen=True)
 class ActionHub:
     name: str = "actionhub"
@@ -92,7 +83,9 @@ class ActionHub:
         else:
             directory = options.fixtures_dir / "actionhub" if options.fixtures_dir else None
             fixtures = load_programs(directory, options.max_file_bytes)
-        given = {k: v for k, v in options.extra.items() if k in VOLUME_KEYS and v is not None}
+        # The CLI options that size generated programs are named as the fields of Volume.
+        sizes = {f.name: options.extra.get(f.name) for f in fields(Volume)}
+        given = {name: value for name, value in sizes.items() if value is not None}
         programs = Programs(options.seed, fixtures, Volume(**given), options.progress)
         return ActionHubBackend(programs, handlers(programs))
 
