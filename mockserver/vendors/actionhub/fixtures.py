@@ -177,7 +177,8 @@ def parse_program(document: Any, source: str, default_program: str) -> ProgramFi
         asset_names=tuple(asset["name"] for asset in document["assets"]),
         asset_labels=tuple(asset_labels),
     )
-    volume = Volume(users.get("count", 0), users.get("recommendations_per_user", 20))
+    per_user = users.get("recommendations_per_user", Volume.recommendations_per_user)
+    volume = Volume(users.get("count", 0), per_user)
     return ProgramFixture(source, catalog, volume, tuple(explicit))
 
 

@@ -31,11 +31,6 @@ WEIGHT_MASK = (1 << WEIGHT_BITS) - 1
 LABEL_CHUNK = 1 << 22
 
 
-def key_type(n_segments: int) -> type[np.signedinteger]:
-    """The integer type of group keys ``segment << WEIGHT_BITS | inverted weight``."""
-    return np.int32 if (n_segments << WEIGHT_BITS) < 2**31 else np.int64
-
-
 @dataclass(frozen=True)
 class Postings:
     """Runs of users per segment (segment ``s`` = ``action * n_items + item``), as groups of
@@ -115,7 +110,8 @@ class ListBuilder:
             self.users.append(users.astype(np.int32))
 
     def build(self) -> Postings:
-        dtype = key_type(self.n_segments)
+        # group keys: segment << WEIGHT_BITS | inverted weight
+        dtype = np.int32 if (self.n_segments << WEIGHT_BITS) < 2**31 else np.int64
         keys = _joined(self.keys, dtype)
         sizes = _joined(self.sizes, np.int64)
         users = _joined(self.users, np.int32)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -65,13 +65,7 @@ class Recommendations:
         return len(self.user)
 
     def take(self, rows: np.ndarray) -> Recommendations:
-        return Recommendations(
-            self.user[rows],
-            self.asset[rows],
-            self.action[rows],
-            self.weight[rows],
-            self.history[rows],
-        )
+        return Recommendations(**{f.name: getattr(self, f.name)[rows] for f in fields(self)})
 
 
 def index_type(count: int) -> type[np.signedinteger]:

@@ -32,8 +32,6 @@ from mockserver.vendors.actionhub.vocabulary import (
     slug,
 )
 
-DEFAULT_USERS = 1_000
-DEFAULT_RECOMMENDATIONS_PER_USER = 20
 MAX_USERS = 1_000_000
 
 
@@ -41,8 +39,8 @@ MAX_USERS = 1_000_000
 class Volume:
     """How much to generate: users, and recommendations drawn per user."""
 
-    users: int = DEFAULT_USERS
-    recommendations_per_user: int = DEFAULT_RECOMMENDATIONS_PER_USER
+    users: int = 1_000
+    recommendations_per_user: int = 20
 
 
 @dataclass(frozen=True)
@@ -61,14 +59,9 @@ def rng_for(seed: int, program: str, purpose: str) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(int.from_bytes(digest.digest(), "big")))
 
 
-def asset_count(users: int) -> int:
-    """Catalog size of a generated program: grows with the audience, 40 to 2,000 assets."""
-    return int(min(2_000, max(40, round(4 * users**0.5))))
-
-
 def generate_catalog(seed: int, program: str, users: int) -> Catalog:
     rng = rng_for(seed, program, "catalog")
-    n_assets = asset_count(users)
+    n_assets = int(min(2_000, max(40, round(4 * users**0.5))))  # grows with the audience
     categories = sorted(
         rng.choice(len(CATEGORIES), min(len(CATEGORIES), 6 + n_assets // 40), False)
     )
