@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -64,8 +64,12 @@ class Recommendations:
     def __len__(self) -> int:
         return len(self.user)
 
+    @property
+    def columns(self) -> tuple[np.ndarray, ...]:
+        return self.user, self.asset, self.action, self.weight, self.history
+
     def take(self, rows: np.ndarray) -> Recommendations:
-        return Recommendations(**{f.name: getattr(self, f.name)[rows] for f in fields(self)})
+        return Recommendations(*(column[rows] for column in self.columns))
 
 
 def index_type(count: int) -> type[np.signedinteger]:

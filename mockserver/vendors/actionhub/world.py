@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -272,30 +272,25 @@ def assemble(
     if not explicit:
         return generated
     merged = roster(generated_count, [rec.user for rec in explicit])
+    added = Recommendations(
+        user=np.array([merged.named[r.user] for r in explicit], np.int64),
+        asset=np.array([r.asset for r in explicit], np.int64),
+        action=np.array([r.action for r in explicit], np.int64),
+        weight=np.array([r.weight for r in explicit], np.uint16),
+        history=np.array([r.history for r in explicit], bool),
+    )
+    ours = replace(generated, user=merged.generated[generated.user])
     n_assets, n_actions = max(len(catalog.asset_ids), 1), max(len(catalog.action_types), 1)
-    user = merged.generated[generated.user]
-    key = (user * n_assets + generated.asset) * n_actions + generated.action  # ascending
-    explicit_user = np.array([merged.named[r.user] for r in explicit], np.int64)
-    asset = np.array([r.asset for r in explicit], np.int64)
-    action = np.array([r.action for r in explicit], np.int64)
-    cells = (explicit_user * n_assets + asset) * n_actions + action
-    at = np.searchsorted(key, cells)
+    key, cells = (
+        (rows.user * n_assets + rows.asset) * n_actions + rows.action for rows in (ours, added)
+    )
+    at = np.searchsorted(key, cells)  # key is ascending
     found = at < len(key)
     found[found] = key[at[found]] == cells[found]
     keep = np.ones(len(key), bool)
     keep[at[found]] = False
-    asset_type, action_type = index_type(len(catalog.asset_ids)), index_type(n_actions)
-    return Recommendations(
-        user=np.concatenate((user[keep], explicit_user)).astype(np.int32),
-        asset=np.concatenate((generated.asset[keep], asset)).astype(asset_type),
-        action=np.concatenate((generated.action[keep], action)).astype(action_type),
-        weight=np.concatenate(
-            (generated.weight[keep], np.array([r.weight for r in explicit], np.uint16))
-        ),
-        history=np.concatenate(
-            (generated.history[keep], np.array([r.history for r in explicit], bool))
-        ),
-    )
+    kept = zip(generated.columns, ours.take(keep).columns, added.columns, strict=True)
+    return Recommendations(*(np.concatenate(both).astype(like.dtype) for like, *both in kept))
 
 
 def build_world(
