@@ -248,15 +248,14 @@ def roster(generated_count: int, named: Sequence[str]) -> Roster:
         return Roster(numbered, new_index, at)
     inserted_at = np.array([at[u] for u in extra], np.int64)
     new_index += np.searchsorted(inserted_at, new_index, side="right")
-    extra_index = {u: int(inserted_at[rank]) + rank for rank, u in enumerate(extra)}
     lines = [f"{u}\n".encode() for u in extra]
-    width = max(max(len(line) for line in lines), digits + 3)
-    rows = np.zeros((generated_count + len(extra), width), np.uint8)
-    lengths = np.full(len(rows), digits + 3, np.int64)
-    rows[new_index, : digits + 3] = numbered.rows
-    for u, line in zip(extra, lines, strict=True):
-        rows[extra_index[u], : len(line)] = np.frombuffer(line, np.uint8)
-        lengths[extra_index[u]] = len(line)
+    width = max(digits + 3, *map(len, lines))
+    padded = np.pad(numbered.rows, ((0, 0), (0, width - digits - 3)))
+    added = np.frombuffer(b"".join(line.ljust(width, b"\0") for line in lines), np.uint8)
+    rows = np.insert(padded, inserted_at, added.reshape(len(lines), width), axis=0)
+    lengths = np.full(generated_count, digits + 3, np.int64)
+    lengths = np.insert(lengths, inserted_at, list(map(len, lines)))
+    extra_index = {u: int(inserted_at[rank]) + rank for rank, u in enumerate(extra)}
     positions = {u: extra_index[u] if u in extra_index else int(new_index[at[u]]) for u in named}
     return Roster(UserIds(rows, lengths), new_index, positions)
 
