@@ -11,7 +11,7 @@ from mockserver.vendors.actionhub.model import WEIGHT_SCALE, World
 
 def values(world: World, basis: str, segment_type: str) -> dict[tuple[str, str], dict[str, int]]:
     """(item id, action) -> user id -> value in 1/10,000; a label's is the max over its assets."""
-    catalog, recs, user_ids = world.catalog, world.recommendations, world.users.ids
+    catalog, recs, user_ids = world.catalog, world.draw(), world.users.ids
     table: dict[tuple[str, str], dict[str, float]] = defaultdict(dict)
     for user, asset, action, weight, history in zip(
         recs.user.tolist(),

@@ -152,6 +152,6 @@ def test_users_option_is_bounded(users, capsys):
 def test_users_option_sets_generated_volume():
     small = ActionHubApp(vendor_options={"actionhub": {"users": 50, "recommendations_per_user": 3}})
     world = small.runtime.backend.programs.get("anything").world
-    assert len(world.users) == 50 and len(world.recommendations) <= 150
+    assert len(world.users) == 50 and len(world.draw()) <= 150
     demo = small.runtime.backend.programs.get("demo").world
     assert len(demo.users) == 1002  # the fixture's own 1000 + its two explicit VIP users

@@ -342,7 +342,7 @@ def build_index(world: World, task: Task = SILENT) -> Index:
     """Build every posting list, one action type at a time to bound the scratch memory
     (``task``: where a big build reports how far it is)."""
     task.step(0.0, "drawing recommendations")
-    recs = world.recommendations
+    recs = world.draw()
     builder = IndexBuilder(world.catalog, len(world.users))
     for action in range(builder.n_actions):
         checkpoint()

@@ -138,13 +138,9 @@ class UserIds:
 
 @dataclass(frozen=True)
 class World:
-    """One program's data. The recommendations are drawn when asked for (deterministic), not
-    kept: a served program keeps its index, not ~10 bytes per recommendation row."""
+    """One program's data. The recommendations are drawn (deterministically) on each call of
+    ``draw``, not kept: a served program keeps its index, not ~10 bytes per recommendation."""
 
     catalog: Catalog
     users: UserIds
     draw: Callable[[], Recommendations]
-
-    @property
-    def recommendations(self) -> Recommendations:
-        return self.draw()
