@@ -9,7 +9,7 @@ import yaml
 
 from mockserver.cli import main
 from mockserver.errors import LimitError
-from mockserver.vendors.actionhub.fixtures import FixtureError, load_programs
+from mockserver.vendors.actionhub.fixtures import FixtureError, load_programs, programs_from_data
 from tests.actionhub.conftest import ActionHubApp
 
 GOOD = {
@@ -132,6 +132,11 @@ def test_two_files_defining_one_program_are_refused(tmp_path):
     path = write(tmp_path, GOOD, "b.yaml")
     with pytest.raises(FixtureError, match=f"{path}: program: 'tiny' is already defined by"):
         load_programs(path.parent)
+
+
+def test_a_data_document_defining_one_program_twice_is_refused():
+    with pytest.raises(FixtureError, match="<data:b>: program: 'tiny' is already defined by"):
+        programs_from_data({"a": GOOD, "b": GOOD})
 
 
 def test_serve_refuses_to_start_on_a_bad_fixture(tmp_path, capsys):

@@ -7,7 +7,7 @@ duplicates) by hand; either way an error names the file and the field, e.g.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -182,6 +182,21 @@ def parse_program(document: Any, source: str, default_program: str) -> ProgramFi
     return ProgramFixture(source, catalog, volume, tuple(explicit))
 
 
+def by_program(fixtures: Iterable[ProgramFixture]) -> dict[str, ProgramFixture]:
+    """The fixtures by program-id (a program defined twice is an error), within the limits."""
+    programs: dict[str, ProgramFixture] = {}
+    for fixture in fixtures:
+        checkpoint()
+        name = fixture.catalog.program
+        if name in programs:
+            raise FixtureError(
+                fixture.source, "program", f"{name!r} is already defined by {programs[name].source}"
+            )
+        programs[name] = fixture
+    check_volume(programs)
+    return programs
+
+
 def check_volume(fixtures: Mapping[str, ProgramFixture]) -> None:
     """The programs of one document (or fixtures directory) together stay within the row
     limits: a few lines of YAML must not ask for billions of rows."""
@@ -218,13 +233,7 @@ def programs_from_data(data: Any) -> dict[str, ProgramFixture]:
             f"{len(data):,} programs in one document, more than {MAX_PROGRAMS:,}",
             limit="programs",
         )
-    programs = {}
-    for name, document in data.items():
-        checkpoint()
-        fixture = parse_program(document, f"<data:{name}>", str(name))
-        programs[fixture.catalog.program] = fixture
-    check_volume(programs)
-    return programs
+    return by_program(parse_program(doc, f"<data:{name}>", str(name)) for name, doc in data.items())
 
 
 def load_file(path: Path, max_bytes: int | None = None) -> ProgramFixture:
@@ -245,17 +254,7 @@ def load_programs(
 ) -> dict[str, ProgramFixture]:
     """Every ``*.yaml`` / ``*.yml`` program under ``directory`` (absent directory: none);
     files past ``max_bytes`` (``--max-load-bytes``) are refused before they are read."""
-    programs: dict[str, ProgramFixture] = {}
     if directory is None or not directory.is_dir():
-        return programs
+        return {}
     files = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
-    for path in files:
-        fixture = load_file(path, max_bytes)
-        name = fixture.catalog.program
-        if name in programs:
-            raise FixtureError(
-                str(path), "program", f"{name!r} is already defined by {programs[name].source}"
-            )
-        programs[name] = fixture
-    check_volume(programs)
-    return programs
+    return by_program(load_file(path, max_bytes) for path in files)
