@@ -42,10 +42,6 @@ class Postings:
     firsts: np.ndarray  # per segment + 1: the segment's first group
     users: np.ndarray  # int32, per entry, ascending within a group (empty: counts only)
 
-    @property
-    def n_segments(self) -> int:
-        return len(self.firsts) - 1
-
     def ends(self, segments: np.ndarray, level: int) -> np.ndarray:
         """Per segment: the group past the last one with weight >= ``level``."""
         targets = (segments.astype(self.keys.dtype) << WEIGHT_BITS) + (WEIGHT_SCALE - level)
@@ -53,7 +49,8 @@ class Postings:
 
     def counts_and_sums(self, level: int) -> tuple[np.ndarray, np.ndarray]:
         """Per segment: how many entries have a weight >= ``level``, and their total weight."""
-        ends, firsts = self.ends(np.arange(self.n_segments), level), self.firsts[:-1]
+        firsts = self.firsts[:-1]
+        ends = self.ends(np.arange(len(firsts)), level)
         return self.bounds[ends] - self.bounds[firsts], self.totals[ends] - self.totals[firsts]
 
     def users_at(self, segment: int, level: int) -> np.ndarray:

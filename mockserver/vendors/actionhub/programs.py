@@ -9,7 +9,6 @@ one world); an evicted program is rebuilt - identically - when asked for again.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -33,33 +32,26 @@ SCRATCH_BYTES_PER_USER = 2048
 ROWS_PER_SECOND = 2_000_000
 
 
-@dataclass
 class Program:
     """A world with its index, id lookups and answer caches."""
 
-    world: World
-    index: Index
-    #: Per kind (asset, label, action): id -> index, and each index's rank in id order.
-    positions: dict[str, dict[str, int]] = field(init=False)
-    ranks: dict[str, np.ndarray] = field(init=False)
-    segment_bodies: LruCache[bytes] = field(init=False)
-    ranked: LruCache[Ranked] = field(init=False)
-    pages: LruCache[bytes] = field(init=False)
-
-    def __post_init__(self) -> None:
-        catalog = self.world.catalog
-        self.positions, self.ranks = {}, {}
+    def __init__(self, world: World, index: Index) -> None:
+        self.world = world
+        self.index = index
+        #: Per kind (asset, label, action): id -> index, and each index's rank in id order.
+        self.positions: dict[str, dict[str, int]] = {}
+        self.ranks: dict[str, np.ndarray] = {}
         for kind, ids in (
-            ("asset", catalog.asset_ids),
-            ("label", catalog.label_ids),
-            ("action", catalog.action_types),
+            ("asset", world.catalog.asset_ids),
+            ("label", world.catalog.label_ids),
+            ("action", world.catalog.action_types),
         ):
             self.positions[kind] = {v: i for i, v in enumerate(ids)}
             self.ranks[kind] = np.empty(len(ids), np.int64)
             self.ranks[kind][sorted(range(len(ids)), key=ids.__getitem__)] = np.arange(len(ids))
-        self.segment_bodies = LruCache(SEGMENT_CACHE_ENTRIES, SEGMENT_CACHE_BYTES)
-        self.ranked = LruCache(RANKED_CACHE_ENTRIES)
-        self.pages = LruCache(PAGE_CACHE_ENTRIES, SEGMENT_CACHE_BYTES)
+        self.segment_bodies: LruCache[bytes] = LruCache(SEGMENT_CACHE_ENTRIES, SEGMENT_CACHE_BYTES)
+        self.ranked: LruCache[Ranked] = LruCache(RANKED_CACHE_ENTRIES)
+        self.pages: LruCache[bytes] = LruCache(PAGE_CACHE_ENTRIES, SEGMENT_CACHE_BYTES)
 
     @classmethod
     def of(cls, world: World, task: Task = SILENT) -> Program:
