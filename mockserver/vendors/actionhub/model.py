@@ -116,16 +116,6 @@ class UserIds:
     def __len__(self) -> int:
         return len(self.rows)
 
-    def __getitem__(self, index: int) -> str:
-        row = self.rows[index]
-        size = len(row) if self.lengths is None else int(self.lengths[index])
-        return row[: size - 1].tobytes().decode()
-
-    @property
-    def ids(self) -> list[str]:
-        """Every id as a string (for tests and tools: a served world never needs them)."""
-        return [self[i] for i in range(len(self))]
-
     def render(self, indexes: np.ndarray) -> bytes:
         """The lines of ``indexes`` (ascending user indexes), concatenated."""
         if self._fixed is not None:
