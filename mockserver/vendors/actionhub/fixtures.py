@@ -100,7 +100,6 @@ class FixtureError(DataError):
     def __init__(self, source: str, field: str | None, message: str) -> None:
         where = f"{source}: {field}" if field else source
         super().__init__(f"{where}: {message}")
-        self.source, self.field = source, field
 
 
 @dataclass(frozen=True)
