@@ -98,9 +98,7 @@ class ListBuilder:
 
     def add(self, group: np.ndarray, users: np.ndarray | None = None) -> None:
         """The group keys of one action type's sorted entries (and their users, if kept)."""
-        starts = np.flatnonzero(group[1:] != group[:-1])
-        starts += 1
-        starts = np.concatenate((np.zeros(min(len(group), 1), np.int64), starts))
+        starts = np.flatnonzero(_differs(group, 0))
         self.keys.append(group[starts])
         self.sizes.append(np.diff(starts, append=len(group)))
         if users is not None:
