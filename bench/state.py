@@ -4,12 +4,16 @@ how soon a scenario set through one replica is answered by another.
 One command: ``.venv/bin/python bench/state.py`` (needs Debian's redis-server and wrk; ~2 min).
 
 - Throughput: ``mockserver serve`` without and with ``--state`` (same machine, same run), every
-  operation of the workload at 32 connections, measured back to back with wrk like
-  bench/load.py (best of ``--rounds`` per server, alternating which goes first). The shared
-  journal is on the request path (each answer waits until its record is in Redis).
+  operation of the workload at ``--connections`` (32), in interleaved rounds like bench/load.py
+  (bench/compare.py: the two back to back per round, order rotating); a ratio is the median of
+  the per-round req/s ratios, and the server CPU time per request (the mock's process, not
+  redis-server's) gives a second ratio that a busy neighbour disturbs less. The shared journal
+  is on the request path: each record is packed and stored by a writer task on the serving loop.
 - Propagation: two ``serve --state`` processes A and B; ``--changes`` times a scenario is set
   (then cleared) through A's control API and B is asked as fast as one client can until it
   answers the change; the time from A's answer to B's first changed answer is the figure.
+- Read your writes: as many times, a request through A then at once a journal read through B
+  (``?limit=1``): the read must show that request; its time is the figure.
 Tables go to stdout and bench/results/state-<time>.md.
 """
 
@@ -24,8 +28,21 @@ import time
 
 import httpx
 import redis
+from compare import (
+    Pinning,
+    api_of,
+    cpu_ratio,
+    measure,
+    probes_for,
+    ratio,
+    single,
+    start_all,
+    stop_all,
+    table,
+    warm_up,
+)
 from workload import HEADER_VALUES, Server, Workload, free_port, mock_argv, save
-from wrk import cell, ensure_wrk, interleaved, load_average, run_wrk
+from wrk import ensure_wrk, load_average
 
 #: A control call that changes something says its body is JSON (docs/SECURITY.md).
 JSON = {"content-type": "application/json"}
@@ -58,36 +75,54 @@ class RedisProcess:
         self.process.wait(timeout=10)
 
 
-def throughput(url: str, rounds: int, duration: float) -> list[str]:
-    lines = [
-        "| operation (32 conns) | in-process req/s | p50 ms | p99 ms | --state req/s | p50 ms "
-        "| p99 ms | ratio |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ]
-    ratios = []
-    with (
-        Server("in-process", mock_argv()) as alone,
-        Server("shared", mock_argv("--state", url, "--state-prefix", "bench")) as shared,
-    ):
-        alone.start()
-        shared.start()
-        requests = Workload(alone.url).requests()
-        for req in requests:  # warm-up
-            run_wrk(alone.url, [req], 8, 1)
-            run_wrk(shared.url, [req], 8, 1)
-        for req in requests:
-            one, two = interleaved((alone.url, shared.url), req, 32, duration, rounds)
-            ratios.append(two.rps / one.rps)
-            lines.append(f"| {req.name} | {cell(one)} | {cell(two)} | {ratios[-1]:.2f}x |")
-            print(lines[-1], flush=True)
-        journal = httpx.get(f"{shared.url}/__mockserver/requests?limit=1").json()
-        lines.append("")
-        lines.append(
-            f"- lowest ratio: {min(ratios):.2f}x, median {statistics.median(ratios):.2f}x "
-            "— goal >= 0.8x"
+def throughput(url: str, rounds: int, duration: float, connections: int) -> list[str]:
+    pin = Pinning.choose("shared")
+    alone = single("in-process", mock_argv(), pin)
+    shared = single("shared", mock_argv("--state", url, "--state-prefix", "bench"), pin)
+    apis = api_of()
+    with Server("mock (workload)", mock_argv()) as provisional:
+        provisional.start()
+        requests = Workload(provisional.url).requests()
+    try:
+        start_all([alone, shared], probes_for(requests, apis))
+        pin.pin_wrk()
+        warm_up([alone, shared], requests, apis)
+        cells = measure([shared, alone], requests, apis, [connections], duration, rounds)
+        last = httpx.get(f"{shared.url('actionhub')}/__mockserver/requests?limit=1").json()
+    finally:
+        stop_all([alone, shared])
+    rows, ratios, cpu = [], [], []
+    for req in requests:
+        s, a = cells["shared", req.name, connections], cells["in-process", req.name, connections]
+        ratios.append(statistics.median(x.rps / y.rps for x, y in zip(s.runs, a.runs, strict=True)))
+        cpu.append(a.cpu_us_per_request / s.cpu_us_per_request)
+        rows.append(
+            [
+                req.name,
+                f"{a.rps:,.0f} ({a.spread})",
+                f"{s.rps:,.0f} ({s.spread})",
+                f"{a.p50_ms:.2f} / {s.p50_ms:.2f}",
+                f"{a.cpu_us_per_request:.0f} / {s.cpu_us_per_request:.0f}",
+                ratio(s, a),
+                cpu_ratio(s, a),
+            ]
         )
-        lines.append(f"- shared journal after the run: last id {journal['requests'][0]['id']:,}")
-    return lines
+    header = [
+        f"operation ({connections} conns)",
+        "in-process req/s",
+        "--state req/s",
+        "p50 ms in-process / --state",
+        "CPU µs/req in-process / --state",
+        "--state / in-process (req/s)",
+        "(CPU)",
+    ]
+    return [
+        table(header, rows),
+        "",
+        f"- req/s ratio: lowest {min(ratios):.2f}x, median {statistics.median(ratios):.2f}x; "
+        f"CPU ratio: lowest {min(cpu):.2f}x, median {statistics.median(cpu):.2f}x — goal >= 0.8x",
+        f"- shared journal after the run: last id {last['requests'][0]['id']:,}",
+    ]
 
 
 def propagation(url: str, changes: int) -> list[str]:
@@ -110,36 +145,56 @@ def propagation(url: str, changes: int) -> list[str]:
                 while to_b.get(PROBE, headers=HEADER_VALUES).status_code != want:
                     assert time.perf_counter() - done < 10, "B never saw the change"
                 seen_ms.append((time.perf_counter() - done) * 1000)
+            read_ms = read_your_writes(to_a, to_b, changes)
     seen_ms.sort()
     p50 = statistics.median(seen_ms)
     p99 = seen_ms[min(len(seen_ms) - 1, round(0.99 * len(seen_ms)))]
     quick = 100 * sum(ms < 2 for ms in seen_ms) / len(seen_ms)
+    read_ms.sort()
     return [
         f"- scenario changes (set and clear) through A: {len(seen_ms)}",
         f"- time from A's answer until B answers the change: p50 {p50:.2f} ms, p99 "
         f"{p99:.2f} ms, max {seen_ms[-1]:.2f} ms — goal p99 < 50 ms",
         f"- changes seen by B within 2 ms: {quick:.0f}%"
         " (B is asked back to back, one request at a time)",
+        f"- a journal read through B right after a request through A: {len(read_ms)} reads, "
+        f"each showed its request; p50 {statistics.median(read_ms):.2f} ms, max "
+        f"{read_ms[-1]:.2f} ms",
     ]
+
+
+def read_your_writes(to_a: httpx.Client, to_b: httpx.Client, times: int) -> list[float]:
+    """A request through A, then at once the journal's newest entry through B: it must be that
+    request. Returns the reads' times in ms."""
+    read_ms = []
+    for i in range(times):
+        target = f"{PROBE}&page={i + 1}"
+        assert to_a.get(target, headers=HEADER_VALUES).status_code == 200
+        started = time.perf_counter()
+        (newest,) = to_b.get("/__mockserver/requests?limit=1").json()["requests"]
+        read_ms.append((time.perf_counter() - started) * 1000)
+        assert newest["query"].endswith(f"page={i + 1}"), f"B's journal missed request {i}"
+    return read_ms
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=float, default=3, help="seconds per measurement")
-    parser.add_argument("--rounds", type=int, default=2, help="measurements per cell (best)")
+    parser.add_argument("--duration", type=float, default=2, help="seconds per wrk run (2)")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds per cell (5)")
+    parser.add_argument("--connections", type=int, default=32, help="wrk connections (32)")
     parser.add_argument("--changes", type=int, default=200, help="scenario changes timed")
     args = parser.parse_args()
     ensure_wrk()
     started = time.strftime("%Y%m%d-%H%M%S")
     report = [
         f"`.venv/bin/python bench/state.py` ({time.strftime('%Y-%m-%d %H:%M')}; "
-        f"{os.cpu_count()} CPUs; best of {args.rounds} x {args.duration:g} s per cell; "
+        f"{os.cpu_count()} CPUs; {args.rounds} interleaved rounds x {args.duration:g} s per cell; "
         f"load average at start {load_average()})",
         "",
     ]
     store = RedisProcess()
     try:
-        report += throughput(store.url, args.rounds, args.duration) + [""]
+        report += throughput(store.url, args.rounds, args.duration, args.connections) + [""]
         report += propagation(store.url, args.changes)
     finally:
         store.stop()

@@ -3,10 +3,11 @@
 Two daemon threads per process, started with the server's lifespan:
 
 - the *listener* subscribes to the mock's channel and reloads the scenarios and faults when they
-  change, forgets rate-limit counts when they are cleared, and wakes the builder when a data
-  version lands; every ``HEARTBEAT`` seconds it also writes this replica's entry (its data
-  versions) and compares versions with the store, in case an event was missed. When the store
-  is lost it retries every ``RETRY`` seconds and, once back, resynchronizes everything.
+  change, forgets rate-limit counts when they are cleared, wakes the builder when a data
+  version lands, and stores this process's journal records when a reader asks; every
+  ``HEARTBEAT`` seconds it also writes this replica's entry (its data versions) and compares
+  versions with the store, in case an event was missed. When the store is lost it retries every
+  ``RETRY`` seconds and, once back, resynchronizes everything.
 - the *builder* builds the data version in force (off the event loop) and swaps it in with one
   assignment, all or nothing; the previous version keeps answering until then.
 
@@ -31,6 +32,7 @@ import orjson
 
 from mockserver.errors import MockServerError
 from mockserver.state.ledger import Ledger
+from mockserver.state.redis.journal import JOURNAL
 from mockserver.state.redis.link import LOST, Link, reason_of
 from mockserver.state.redis.overrides import RESET, RedisOverrides
 from mockserver.state.redis.stores import DATA_CHANGED, WINDOWS_CLEARED, RedisData, RedisWindows
@@ -173,6 +175,8 @@ class Replica:
             self.windows.forget()
         elif data == WRITES_CHANGED:
             self.writes.notify()
+        elif data.startswith(JOURNAL):
+            self.journal.heard(data)
 
     def resync(self) -> None:
         """After a start or a loss: reload everything, store the journal's backlog."""
