@@ -104,6 +104,15 @@ def test_the_journal_read_through_either_shows_all_traffic_in_order(shared):
         assert [e["query"] for e in since["requests"]] == sent[4:]
 
 
+def test_a_request_is_in_the_journal_read_at_once_through_either(shared):
+    """Answers leave before their records are stored (issue 25): a read asks every replica to
+    store what it holds first, so it shows the request just answered, wherever it is read."""
+    for page in range(1, 21):
+        assert shared.segments(page % 2, page=page).status_code == 200
+        newest = shared.control(page // 2 % 2, "GET", "/requests", params={"limit": 1}).json()
+        assert [e["query"] for e in newest["requests"]] == [f"segment_basis=labels&page={page}"]
+
+
 def test_reset_through_one_resets_the_other(shared):
     renamed = copy.deepcopy(WORLD)
     renamed["segments"][0]["name"] = "Before the reset"
