@@ -23,6 +23,7 @@ import argparse
 import os
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -75,25 +76,45 @@ class RedisProcess:
         self.process.wait(timeout=10)
 
 
-def throughput(url: str, rounds: int, duration: float, connections: int) -> list[str]:
+def served_from(root: str, argv: list[str]) -> list[str]:
+    """``argv`` run in another checkout (its ``mockserver`` package, this interpreter)."""
+    return ["bash", "-c", 'cd "$1" && shift && exec "$@"', "-", root, *argv]
+
+
+def throughput(
+    url: str, rounds: int, duration: float, connections: int, against: str | None, only: list[str]
+) -> list[str]:
     pin = Pinning.choose("shared")
     alone = single("in-process", mock_argv(), pin)
-    shared = single("shared", mock_argv("--state", url, "--state-prefix", "bench"), pin)
+    flags = ("--state", url, "--state-prefix")
+    shared = [single("--state", mock_argv(*flags, "bench"), pin)]
+    if against:  # the same figures for another checkout, in the same rounds
+        argv = served_from(against, mock_argv(*flags, "against"))
+        shared.append(single(f"--state ({against})", argv, pin))
     apis = api_of()
     with Server("mock (workload)", mock_argv()) as provisional:
         provisional.start()
-        requests = Workload(provisional.url).requests()
+        requests = [r for r in Workload(provisional.url).requests() if not only or r.name in only]
+    targets = [*shared, alone]
     try:
-        start_all([alone, shared], probes_for(requests, apis))
+        start_all(targets, probes_for(requests, apis))
         pin.pin_wrk()
-        warm_up([alone, shared], requests, apis)
-        cells = measure([shared, alone], requests, apis, [connections], duration, rounds)
-        last = httpx.get(f"{shared.url('actionhub')}/__mockserver/requests?limit=1").json()
+        warm_up(targets, requests, apis)
+        cells = measure(targets, requests, apis, [connections], duration, rounds)
+        last = httpx.get(f"{shared[0].url('actionhub')}/__mockserver/requests?limit=1").json()
     finally:
-        stop_all([alone, shared])
+        stop_all(targets)
+    lines = []
+    for target in shared:
+        lines += [*against_in_process(target.name, cells, requests, connections), ""]
+    return [*lines, f"- shared journal after the run: last id {last['requests'][0]['id']:,}"]
+
+
+def against_in_process(name: str, cells: dict, requests: list, connections: int) -> list[str]:
+    """One shared target's table against the in-process mock, and its lowest and median."""
     rows, ratios, cpu = [], [], []
     for req in requests:
-        s, a = cells["shared", req.name, connections], cells["in-process", req.name, connections]
+        s, a = cells[name, req.name, connections], cells["in-process", req.name, connections]
         ratios.append(statistics.median(x.rps / y.rps for x, y in zip(s.runs, a.runs, strict=True)))
         cpu.append(a.cpu_us_per_request / s.cpu_us_per_request)
         rows.append(
@@ -110,18 +131,19 @@ def throughput(url: str, rounds: int, duration: float, connections: int) -> list
     header = [
         f"operation ({connections} conns)",
         "in-process req/s",
-        "--state req/s",
-        "p50 ms in-process / --state",
-        "CPU µs/req in-process / --state",
-        "--state / in-process (req/s)",
+        f"{name} req/s",
+        "p50 ms in-process / shared",
+        "CPU µs/req in-process / shared",
+        "shared / in-process (req/s)",
         "(CPU)",
     ]
     return [
+        f"`{name}`:",
+        "",
         table(header, rows),
         "",
         f"- req/s ratio: lowest {min(ratios):.2f}x, median {statistics.median(ratios):.2f}x; "
         f"CPU ratio: lowest {min(cpu):.2f}x, median {statistics.median(cpu):.2f}x — goal >= 0.8x",
-        f"- shared journal after the run: last id {last['requests'][0]['id']:,}",
     ]
 
 
@@ -182,20 +204,35 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=2, help="seconds per wrk run (2)")
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds per cell (5)")
     parser.add_argument("--connections", type=int, default=32, help="wrk connections (32)")
+    parser.add_argument(
+        "--operations", nargs="+", default=[], metavar="OPERATION_ID", help="only these"
+    )
+    parser.add_argument(
+        "--against",
+        metavar="CHECKOUT",
+        help="also measure `serve --state` of another checkout (e.g. main) in the same rounds",
+    )
+    parser.add_argument(
+        "--skip-propagation", action="store_true", help="throughput only (no replicas A and B)"
+    )
     parser.add_argument("--changes", type=int, default=200, help="scenario changes timed")
     args = parser.parse_args()
     ensure_wrk()
     started = time.strftime("%Y%m%d-%H%M%S")
     report = [
-        f"`.venv/bin/python bench/state.py` ({time.strftime('%Y-%m-%d %H:%M')}; "
+        f"`.venv/bin/python bench/state.py {' '.join(sys.argv[1:])}` "
+        f"({time.strftime('%Y-%m-%d %H:%M')}; "
         f"{os.cpu_count()} CPUs; {args.rounds} interleaved rounds x {args.duration:g} s per cell; "
         f"load average at start {load_average()})",
         "",
     ]
     store = RedisProcess()
     try:
-        report += throughput(store.url, args.rounds, args.duration, args.connections) + [""]
-        report += propagation(store.url, args.changes)
+        report += throughput(
+            store.url, args.rounds, args.duration, args.connections, args.against, args.operations
+        )
+        if not args.skip_propagation:
+            report += ["", *propagation(store.url, args.changes)]
     finally:
         store.stop()
     report += ["", f"Load average at the end: {load_average()}."]
