@@ -9,6 +9,9 @@ One command: ``.venv/bin/python bench/state.py`` (needs Debian's redis-server an
   the per-round req/s ratios, and the server CPU time per request (the mock's process, not
   redis-server's) gives a second ratio that a busy neighbour disturbs less. The shared journal
   is on the request path: each record is packed and stored by a writer task on the serving loop.
+- In process: the same requests through the app called directly (no server, no socket), 32
+  callers at a time, with the in-process state and with ``--state``: CPU µs per request of this
+  process alone, the journal's whole cost on the request path without uvicorn's ~45 µs around it.
 - Propagation: two ``serve --state`` processes A and B; ``--changes`` times a scenario is set
   (then cleared) through A's control API and B is asked as fast as one client can until it
   answers the change; the time from A's answer to B's first changed answer is the figure.
@@ -20,6 +23,7 @@ Tables go to stdout and bench/results/state-<time>.md.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import statistics
 import subprocess
@@ -29,6 +33,7 @@ import time
 
 import httpx
 import redis
+from asgi import http_scope
 from compare import (
     Pinning,
     api_of,
@@ -36,14 +41,19 @@ from compare import (
     measure,
     probes_for,
     ratio,
+    rotated,
     single,
     start_all,
     stop_all,
     table,
     warm_up,
 )
-from workload import HEADER_VALUES, Server, Workload, free_port, mock_argv, save
+from workload import HEADER_VALUES, BenchRequest, Server, Workload, free_port, mock_argv, save
 from wrk import ensure_wrk, load_average
+
+from mockserver.app import MockApp, build_app
+from mockserver.config import ServeConfig
+from mockserver.state.redis import redis_state
 
 #: A control call that changes something says its body is JSON (docs/SECURITY.md).
 JSON = {"content-type": "application/json"}
@@ -82,7 +92,13 @@ def served_from(root: str, argv: list[str]) -> list[str]:
 
 
 def throughput(
-    url: str, rounds: int, duration: float, connections: int, against: str | None, only: list[str]
+    url: str,
+    requests: list[BenchRequest],
+    probes: dict[str, BenchRequest],
+    rounds: int,
+    duration: float,
+    connections: int,
+    against: str | None,
 ) -> list[str]:
     pin = Pinning.choose("shared")
     alone = single("in-process", mock_argv(), pin)
@@ -92,12 +108,9 @@ def throughput(
         argv = served_from(against, mock_argv(*flags, "against"))
         shared.append(single(f"--state ({against})", argv, pin))
     apis = api_of()
-    with Server("mock (workload)", mock_argv()) as provisional:
-        provisional.start()
-        requests = [r for r in Workload(provisional.url).requests() if not only or r.name in only]
     targets = [*shared, alone]
     try:
-        start_all(targets, probes_for(requests, apis))
+        start_all(targets, probes)
         pin.pin_wrk()
         warm_up(targets, requests, apis)
         cells = measure(targets, requests, apis, [connections], duration, rounds)
@@ -144,6 +157,68 @@ def against_in_process(name: str, cells: dict, requests: list, connections: int)
         "",
         f"- req/s ratio: lowest {min(ratios):.2f}x, median {statistics.median(ratios):.2f}x; "
         f"CPU ratio: lowest {min(cpu):.2f}x, median {statistics.median(cpu):.2f}x — goal >= 0.8x",
+    ]
+
+
+#: Callers at a time, in process, and about how long one measurement takes (seconds).
+CALLERS, SPAN = 32, 0.3
+
+
+async def called(app: MockApp, req: BenchRequest, per_caller: int) -> None:
+    """``CALLERS`` callers sending ``req`` ``per_caller`` times each, one request per loop turn
+    (as a server's connections give them)."""
+    scope = http_scope(req.target, [(k.encode(), v.encode()) for k, v in req.headers])
+
+    async def receive() -> dict:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict) -> None:
+        pass
+
+    async def caller() -> None:
+        for _ in range(per_caller):
+            await app(dict(scope), receive, send)
+            await asyncio.sleep(0)
+
+    await asyncio.gather(*(caller() for _ in range(CALLERS)))
+
+
+def cpu_per_request(app: MockApp, req: BenchRequest) -> float:
+    async def run() -> float:
+        started = time.perf_counter()
+        await called(app, req, 10)  # warm: memos filled, the writer's client connected
+        each = (time.perf_counter() - started) / (10 * CALLERS)
+        per_caller = max(5, min(250, round(SPAN / each / CALLERS)))
+        started = time.process_time()
+        await called(app, req, per_caller)
+        spent = time.process_time() - started
+        close = getattr(app.state.journal, "aclose", None)
+        if close is not None:
+            await close()
+        return spent / (per_caller * CALLERS) * 1e6
+
+    return asyncio.run(run())
+
+
+def in_process(url: str, requests: list[BenchRequest], rounds: int) -> list[str]:
+    apps = {
+        "in-process": build_app(ServeConfig()),
+        "--state": build_app(ServeConfig(), state=redis_state(url, prefix="in-process")),
+    }
+    rows = []
+    for req in requests:
+        cpu: dict[str, list[float]] = {name: [] for name in apps}
+        for round_ in range(rounds):
+            for name in rotated(list(apps), round_):
+                cpu[name].append(cpu_per_request(apps[name], req))
+        alone, shared = (statistics.median(cpu[name]) for name in apps)
+        rows.append([req.name, f"{alone:.1f}", f"{shared:.1f}", f"{shared - alone:+.1f}"])
+    apps["--state"].state.close()
+    header = ["operation (called in process)", "in-process µs", "--state µs", "difference"]
+    return [
+        f"CPU per request of the app alone ({CALLERS} callers, median of {rounds} rounds):",
+        "",
+        table(header, rows),
     ]
 
 
@@ -228,8 +303,14 @@ def main() -> None:
     ]
     store = RedisProcess()
     try:
+        with Server("mock (workload)", mock_argv()) as provisional:
+            provisional.start()
+            every = Workload(provisional.url).requests()
+        requests = [r for r in every if not args.operations or r.name in args.operations]
+        report += in_process(store.url, requests, args.rounds) + [""]
+        probes = probes_for(every, api_of())
         report += throughput(
-            store.url, args.rounds, args.duration, args.connections, args.against, args.operations
+            store.url, requests, probes, args.rounds, args.duration, args.connections, args.against
         )
         if not args.skip_propagation:
             report += ["", *propagation(store.url, args.changes)]
