@@ -19,9 +19,10 @@ import pytest
 from mockserver.app import MockApp, build_app
 from mockserver.config import ServeConfig
 from mockserver.control import actions
+from mockserver.journal.masking import Masker
 from mockserver.state.ledger import Ledger
 from mockserver.state.redis import RedisState, redis_state
-from mockserver.state.redis.journal import RedisJournal
+from mockserver.state.redis.journal import FLUSH, FLUSHED, TOKEN_BYTES, RedisJournal
 from mockserver.state.redis.link import Link
 from mockserver.state.redis.overrides import RedisOverrides
 from mockserver.state.redis.stores import RedisData, RedisWindows
@@ -29,6 +30,7 @@ from mockserver.state.redis.writes import RedisWriteLog
 from mockserver.testing import LiveServer
 from tests.conftest import PROGRAM
 from tests.state.redis_server import RedisServer
+from tests.state.replicas import wait_until
 
 CONFIG = ServeConfig(apis=("actionhub",))
 TARGET = "/segments?segment_basis=labels"
@@ -186,4 +188,32 @@ def test_an_answer_leaves_before_its_record_is_stored(redis_server, prefix):
         ((_, record),) = asyncio.run(scenario())
         assert (record.path, record.query) == ("/segments", b"segment_basis=labels")
     finally:
+        state.close()
+
+
+def test_a_flush_request_not_sent_by_a_mock_is_not_answered(redis_server, prefix):
+    """Anyone who reaches the store can publish on the channel: an oversized token gets no
+    answer; a well-formed one sent after it does (a listener handles messages in order)."""
+    state = redis_state(redis_server.url, prefix=prefix)
+    state.attach({}, Masker())
+    state.start()
+    channel = f"{prefix}:events"
+    raw = redis_server.client()
+    listener = raw.pubsub(ignore_subscribe_messages=True)
+    try:
+        listener.subscribe(channel)
+        wait_until(lambda: raw.pubsub_numsub(channel)[0][1] == 2, "the state and this test listen")
+        raw.publish(channel, FLUSH + b"x" * (TOKEN_BYTES + 1))
+        raw.publish(channel, FLUSH + b"outsider.1")
+        seen: list[bytes] = []
+
+        def answered() -> bool:
+            message = listener.get_message(timeout=1)
+            seen.extend([message["data"]] if message else [])
+            return any(data.startswith(FLUSHED) for data in seen)
+
+        wait_until(answered, "an answer")
+        assert [data for data in seen if data.startswith(FLUSHED)] == [FLUSHED + b"outsider.1"]
+    finally:
+        listener.close()
         state.close()

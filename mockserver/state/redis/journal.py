@@ -67,6 +67,9 @@ FLUSHED = JOURNAL + b"flushed "
 #: How long a reader waits for the replicas to store what they hold; one that has not answered
 #: by then (a stuck process) is read as the store has it, and a warning says so.
 FLUSH_TIMEOUT = 5.0
+#: A token is this process's random name and a count (~25 bytes); anything longer on the channel
+#: was not sent by a mock and is not answered.
+TOKEN_BYTES = 64
 
 
 class Flush:
@@ -314,7 +317,7 @@ class RedisJournal:
             flush = self._flushes.get(message[len(FLUSHED) :])
             if flush is not None:
                 flush.answered()
-        elif message.startswith(FLUSH):
+        elif message.startswith(FLUSH) and len(message) <= len(FLUSH) + TOKEN_BYTES:
             token = message[len(FLUSH) :]
             own = self._flushes.get(token)
             if own is not None:
