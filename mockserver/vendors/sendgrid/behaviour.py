@@ -23,46 +23,15 @@ from mockserver.vendors.sendgrid.dialect import SendGridDialect
 from mockserver.vendors.sendgrid.evaluate import QueryEngine
 from mockserver.vendors.sendgrid.list_writes import ListWrites
 from mockserver.vendors.sendgrid.ratelimit import RateLimiter
-from mockserver.vendors.sendgrid.views import MAX_PARENT_LIST_IDS, View, split_ids
+from mockserver.vendors.sendgrid.views import TOO_MANY_PARENTS, View, segment_filter, split_ids
 from mockserver.vendors.sendgrid.writes import SegmentWrites
 
 #: The v1 reads: answered from prebuilt bytes, memoizable.
 V1_READS = frozenset({"ListSegment", "GetSegment"})
-LIST_OPERATIONS = (
-    "CreateList",
-    "ListLists",
-    "GetList",
-    "UpdateList",
-    "DeleteList",
-    "GetListContactCount",
-    "RemoveListContacts",
-)
-CONTACT_OPERATIONS = (
-    "UpsertContacts",
-    "DeleteContacts",
-    "ListContacts",
-    "GetContactCount",
-    "GetContact",
-    "GetImportStatus",
-    "SearchContacts",
-    "SearchContactsByEmails",
-    "GetContactsBatch",
-    "ListFieldDefinitions",
-)
+LIST_OPERATIONS = tuple(ListWrites.OPERATIONS)
+CONTACT_OPERATIONS = tuple(ContactWrites.OPERATIONS)
 #: The operations that write, and the reads of what they write (never memoized).
-STATEFUL = frozenset(
-    {
-        "CreateSegmentV2",
-        "ListSegmentsV2",
-        "GetSegmentV2",
-        "UpdateSegmentV2",
-        "DeleteSegmentV2",
-        "RefreshSegmentV2",
-        "DeleteSegment",
-        *LIST_OPERATIONS,
-        *CONTACT_OPERATIONS,
-    }
-)
+STATEFUL = frozenset({*SegmentWrites.OPERATIONS, *LIST_OPERATIONS, *CONTACT_OPERATIONS})
 #: The operations answered with behaviour (the others, if any, with generated data).
 OPERATIONS = V1_READS | STATEFUL
 #: Filtered list answers kept.
@@ -89,16 +58,12 @@ class SendGridBackend(Backend):
     stateful: SegmentWrites = field(init=False)
 
     def __post_init__(self) -> None:
-        self.stateful = SegmentWrites(
-            QueryEngine(self.catalog), self.writes, self.dialect, self.limiter.headers
-        )
-        self.handlers = {
-            "ListSegment": self.list_segments,
-            "GetSegment": self.get_segment,
-            **self.stateful.handlers(),
-            **self.stateful.wrapped(ListWrites(self.stateful).handlers()),
-            **self.stateful.wrapped(ContactWrites(self.stateful).handlers()),
-        }
+        stateful = SegmentWrites(QueryEngine(self.catalog), self.writes, self.limiter.headers)
+        self.stateful = stateful
+        handlers = {"ListSegment": self.list_segments, "GetSegment": self.get_segment}
+        for owner in (stateful, ListWrites(stateful), ContactWrites(stateful)):
+            handlers.update(stateful.wrapped(owner))
+        self.handlers = handlers
         self._filtered = LruCache(FILTER_CACHE_SIZE)
 
     def inventory(self) -> dict[str, list[str]]:
@@ -176,21 +141,14 @@ class SendGridBackend(Backend):
     ) -> bytes | Reply:
         """The filtered list's bytes, or the 400 for too many parent lists (the engine has
         already refused malformed ids, as the spec's patterns say); without ``deleted``."""
-        segments = [s for s in self.catalog.segments if s.id not in deleted]
-        if ids:
-            wanted = {value.lower() for value in ids}
-            return results_bytes([s for s in segments if s.id in wanted])
-        wanted = {value.lower() for value in parents}
-        if len(wanted) > MAX_PARENT_LIST_IDS:
-            message = f"no more than {MAX_PARENT_LIST_IDS} parent_list_ids are allowed"
-            return self.dialect.error(400, message, "parent_list_ids")
-        if not wanted and not no_parent:
-            return results_bytes(segments) if deleted else self.catalog.all_bytes
+        keep = segment_filter(ids, parents, no_parent)
+        if keep is None:
+            return self.dialect.error(400, TOO_MANY_PARENTS, "parent_list_ids")
         return results_bytes(
             [
                 s
-                for s in segments
-                if s.parent_list_id in wanted or (no_parent and s.parent_list_id is None)
+                for s in self.catalog.segments
+                if s.id not in deleted and keep(s.id, s.parent_list_id)
             ]
         )
 

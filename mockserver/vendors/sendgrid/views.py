@@ -8,7 +8,7 @@ v1 segments; the v2 API sees both, v1 ones with ``query_version`` "1").
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import orjson
@@ -20,6 +20,7 @@ from mockserver.vendors.sendgrid.overlay import HOUR, Created, Overlay
 
 PENDING, VALID, INVALID = "PENDING", "VALID", "INVALID"
 MAX_PARENT_LIST_IDS = 50
+TOO_MANY_PARENTS = f"no more than {MAX_PARENT_LIST_IDS} parent_list_ids are allowed"
 #: The fields of a segment the v2 list shows (``all_segments_response``).
 SUMMARY_FIELDS = (
     "id",
@@ -41,6 +42,23 @@ def split_ids(values: Any) -> list[str]:
         return []
     items = values if isinstance(values, list) else [values]
     return [part.strip() for item in items for part in str(item).split(",") if part.strip()]
+
+
+def segment_filter(
+    ids: list[str], parents: list[str], no_parent: bool
+) -> Callable[[str, str | None], bool] | None:
+    """The documented filter table of both APIs' lists, as a test of (segment id, parent list
+    id): ``ids`` wins; else the parents, plus the parentless ones on request; ``None``: too many
+    parents."""
+    wanted = {i.lower() for i in ids}
+    if wanted:
+        return lambda segment_id, _: segment_id in wanted
+    within = {i.lower() for i in parents}
+    if len(within) > MAX_PARENT_LIST_IDS:
+        return None
+    if not within and not no_parent:
+        return lambda _, __: True
+    return lambda _, parent: parent in within or (no_parent and parent is None)
 
 
 class View:
