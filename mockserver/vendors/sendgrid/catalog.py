@@ -80,6 +80,18 @@ class Catalog:
         return f"{len(self.contacts):,} contacts, {segments:,} segments, {lists:,} lists"
 
 
+def sample_rows(seed: int, segment_id: str, members: RowSet) -> list[int]:
+    """The rows of a segment's sample (at most ``SAMPLE_SIZE``), ascending: seeded by the
+    segment, so every process draws the same."""
+    rng = random.Random(f"sendgrid:{seed}:sample:{segment_id}")
+    rows = members.rows
+    return sorted(int(rows[i]) for i in rng.sample(range(len(rows)), min(SAMPLE_SIZE, len(rows))))
+
+
+def _store(spec: WorldSpec) -> ContactStore:
+    return ContactStore([(custom.name, custom.type) for custom in spec.custom_fields])
+
+
 def results_bytes(segments: Sequence[Segment]) -> bytes:
     """``{"results": [...]}`` joined from the precomputed summaries: no serialization."""
     return b'{"results":[' + b",".join(s.summary_bytes for s in segments) + b"]}"
@@ -201,7 +213,7 @@ def evaluate(
 ) -> tuple[Memberships, dict[str, RowSet]]:
     """Store the contacts in SQLite and run every rule and query; assigns the contacts' lists
     on the way (a segment query may read them). Also returns each list's members."""
-    store = ContactStore([(custom.name, custom.type) for custom in spec.custom_fields])
+    store = _store(spec)
     try:
         evaluator = Evaluator(store)
         ruled = [item for item in spec.lists if item.where is not None]
@@ -248,7 +260,7 @@ def query_store(catalog: Catalog, progress: Reporter = REPORTER) -> ContactStore
     """A store of the catalog's contacts and events for queries after the build (v2 segments):
     the build's own store is closed to free its memory, so a world only v1 reads never pays
     (a big world reports its progress: the first v2 query waits for it)."""
-    store = ContactStore([(custom.name, custom.type) for custom in catalog.spec.custom_fields])
+    store = _store(catalog.spec)
     contacts = catalog.contacts
     expected = len(contacts) / CONTACTS_PER_SECOND / 2  # about half of a build's time
     try:
@@ -283,27 +295,13 @@ def _insert_rows(
     store.insert_event_batches((b.source, b.type, b.contacts, b.timestamps) for b in events)
 
 
-class _Ordered(Sequence[int]):
-    """A row set's members in ascending order, as the sequence ``random.sample`` draws from."""
-
-    def __init__(self, members: RowSet) -> None:
-        self.rows = members.rows
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def __getitem__(self, index):  # type: ignore[no-untyped-def]
-        return int(self.rows[index])
-
-
 def _serialize(
     spec: WorldSpec, seed: int, contacts: Contacts, memberships: list[RowSet]
 ) -> tuple[Segment, ...]:
     samples = []
     for segment, members in zip(spec.segments, memberships, strict=True):
         checkpoint()
-        rng = random.Random(f"sendgrid:{seed}:sample:{segment.id}")
-        samples.append(sorted(rng.sample(_Ordered(members), min(SAMPLE_SIZE, len(members)))))
+        samples.append(sample_rows(seed, segment.id, members))
     sampled = sorted_unique(np.fromiter((i for sample in samples for i in sample), np.int64))
     segment_ids: dict[int, list[str]] = {i: [] for i in sampled.tolist()}
     for segment, members in zip(spec.segments, memberships, strict=True):

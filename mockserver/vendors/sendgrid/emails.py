@@ -6,7 +6,7 @@ domains, and every address handed out once.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -67,6 +67,15 @@ def all_domains_json(emails: list[str], alternates: list[tuple[str, ...]]) -> It
 
 #: Per local-part pattern, the number ``k`` it ends with: ``offset + int(number * scale)``.
 LOCAL_NUMBERS = ((0, 0), (0, 0), (0, 0), (99, 1), (40, 60), (999, 1))
+#: Per pattern, its spelling of (first name, last name, k).
+SPELLINGS: tuple[Callable[[str, str, int], str], ...] = (
+    lambda a, b, _: f"{a}.{b}",
+    lambda a, b, _: f"{a}{b}",
+    lambda a, b, _: f"{a[0]}{b}",
+    lambda a, b, c: f"{a}.{b}{c}",
+    lambda a, b, c: f"{a}_{b}{c}",
+    lambda a, b, c: f"{a}{b[0]}{c}",
+)
 
 
 def local_parts(f: list[str], ln: list[str], pattern: np.ndarray, number: np.ndarray) -> list:
@@ -76,19 +85,8 @@ def local_parts(f: list[str], ln: list[str], pattern: np.ndarray, number: np.nda
     for kind, (scale, offset) in enumerate(LOCAL_NUMBERS):
         rows = np.flatnonzero(pattern == kind)
         k = (offset + (number[rows] * scale).astype(np.int64)).tolist()
-        fs, ls = pick(f, rows), pick(ln, rows)
-        if kind == 0:
-            made = [f"{a}.{b}" for a, b in zip(fs, ls, strict=True)]
-        elif kind == 1:
-            made = [f"{a}{b}" for a, b in zip(fs, ls, strict=True)]
-        elif kind == 2:
-            made = [f"{a[0]}{b}" for a, b in zip(fs, ls, strict=True)]
-        elif kind == 3:
-            made = [f"{a}.{b}{c}" for a, b, c in zip(fs, ls, k, strict=True)]
-        elif kind == 4:
-            made = [f"{a}_{b}{c}" for a, b, c in zip(fs, ls, k, strict=True)]
-        else:
-            made = [f"{a}{b[0]}{c}" for a, b, c in zip(fs, ls, k, strict=True)]
+        spell = SPELLINGS[kind]
+        made = [spell(a, b, c) for a, b, c in zip(pick(f, rows), pick(ln, rows), k, strict=True)]
         for i, text in zip(rows.tolist(), made, strict=True):
             out[i] = text
     return out
@@ -161,12 +159,7 @@ def draw_emails(
     alternates: list[tuple[str, ...]] = [()] * n
     for count in (1, 2):
         rows = np.flatnonzero(counts == count)
-        firsts = claimed[start[rows] + 1].tolist()
-        if count == 1:
-            for i, a in zip(rows.tolist(), firsts, strict=True):
-                alternates[i] = (a,)
-        else:
-            seconds = claimed[start[rows] + 2].tolist()
-            for i, a, b in zip(rows.tolist(), firsts, seconds, strict=True):
-                alternates[i] = (a, b)
+        columns = [claimed[start[rows] + k].tolist() for k in range(1, count + 1)]
+        for i, addresses in zip(rows.tolist(), zip(*columns, strict=True), strict=True):
+            alternates[i] = addresses
     return claimed[start].tolist(), alternates

@@ -14,7 +14,6 @@ load shows in a segment once its next hour (or a manual refresh) comes.
 from __future__ import annotations
 
 import logging
-import random
 import threading
 from dataclasses import dataclass
 
@@ -24,7 +23,7 @@ from mockserver.budget import Budget, running, sqlite_guard
 from mockserver.errors import LimitError, MockServerError
 from mockserver.limits import LOAD_TIMEOUT, QUERY_SECONDS
 from mockserver.lru import LruCache
-from mockserver.vendors.sendgrid.catalog import SAMPLE_SIZE, Catalog, query_store
+from mockserver.vendors.sendgrid.catalog import Catalog, query_store, sample_rows
 from mockserver.vendors.sendgrid.compiled import compile_query
 from mockserver.vendors.sendgrid.contacts import ContactBook
 from mockserver.vendors.sendgrid.overlay import Created
@@ -147,8 +146,5 @@ class QueryEngine:
                 reason = f"the query ran longer than {QUERY_SECONDS:g} s and was stopped"
             empty = RowSet(np.zeros(0, np.int64))
             return Snapshot(self, at, segment.query_dsl, parent, empty, (), reason, version)
-        rng = random.Random(f"sendgrid:{self.catalog.seed}:sample:{segment.id}")
-        rows = members.rows
-        picked = rng.sample(range(len(rows)), min(SAMPLE_SIZE, len(rows)))
-        sample = tuple(sorted(int(rows[i]) for i in picked))
+        sample = tuple(sample_rows(self.catalog.seed, segment.id, members))
         return Snapshot(self, at, segment.query_dsl, parent, members, sample, version=version)

@@ -17,15 +17,15 @@ SendGrid's Refresh Segment reference says).
 from __future__ import annotations
 
 import functools
-import hashlib
 import logging
 import threading
-import uuid
 import zoneinfo
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
+
+from mockserver.vendors.sendgrid.values import digest_uuids
 
 log = logging.getLogger("mockserver.sendgrid")
 
@@ -42,8 +42,7 @@ API = "sendgrid"
 
 def new_id(seed: int, number: int, what: str) -> str:
     """The UUID (version 4 layout) of the write numbered ``number``: the same in every process."""
-    digest = hashlib.sha256(f"sendgrid:{seed}:write:{number}:{what}".encode()).digest()
-    return str(uuid.UUID(bytes=digest[:16], version=4))
+    return digest_uuids((f"sendgrid:{seed}:write:{number}:{what}",))[0]
 
 
 @functools.cache
