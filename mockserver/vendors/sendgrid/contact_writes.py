@@ -174,37 +174,26 @@ class ContactWrites:
         view = self.segments.view()
         book = view.engine.book
         done = book.results.get(wanted)
-        if done is not None:
+        if done is None:
+            pending = book.pending(self.segments.ledger.entries).get(wanted)
+            if pending is None:
+                raise refuse("id", "job not found", 404)
+            kind, at, requested = pending
+            status, results = "pending", {"requested_count": requested}
+        else:
+            kind, at, status = done.kind, done.started_at, "completed"
             results = {
                 "requested_count": done.requested,
                 "created_count": done.created,
                 "updated_count": done.updated,
                 "deleted_count": done.deleted,
                 # Ids naming no contact (a deletion's); an accepted upsert has no errors.
-                "errored_count": max(0, done.requested - done.deleted)
-                if done.kind == "delete"
-                else 0,
+                "errored_count": max(0, done.requested - done.deleted) if kind == "delete" else 0,
             }
-            body = {
-                "id": wanted,
-                "status": "completed",
-                "job_type": done.kind,
-                "results": results,
-                "started_at": iso(done.started_at),
-                "finished_at": iso(done.finished_at),
-            }
-            return answer(200, body)
-        pending = book.pending(self.segments.ledger.entries).get(wanted)
-        if pending is None:
-            raise refuse("id", "job not found", 404)
-        kind, at, requested = pending
-        body = {
-            "id": wanted,
-            "status": "pending",
-            "job_type": kind,
-            "results": {"requested_count": requested},
-            "started_at": iso(at),
-        }
+        body = {"id": wanted, "status": status, "job_type": kind, "results": results}
+        body["started_at"] = iso(at)
+        if done is not None:
+            body["finished_at"] = iso(done.finished_at)
         return answer(200, body)
 
     def search(self, call: Call) -> Reply:

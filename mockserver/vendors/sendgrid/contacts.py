@@ -1,17 +1,9 @@
 """The contacts of one data version as the write log's jobs changed them: the contact book.
 
-SendGrid applies contact writes (upserts, deletions, removals from a list) asynchronously: a
-request is answered 202 with a job id and the job completes a little later. The mock queues
-each such write as an entry of the write log and applies it once the mock clock passes the
-entry's time plus :data:`JOB_DELAY`, in log order (a queue: a job waits for the ones before
-it). Reads see a job's changes only after that.
-
-A job changes the world incrementally: a contact of the data version keeps its row, a new
-contact gets the next row after the data version's, a deleted one leaves the query store and
-every count; the store segment queries and searches run on (``store.py``) gets the same rows
-written (``INSERT OR REPLACE`` / ``DELETE`` by rowid) as the job applies, never rebuilt. A reset
-writes back the data version's rows it had changed. Every process applying the same entries
-holds the same contacts: new ids come from the seed and the entry's number.
+SendGrid applies contact writes asynchronously (202 and a job id); the mock applies each such
+entry of the write log once the mock clock passes its time plus :data:`JOB_DELAY`, in log order.
+A job changes rows incrementally - in the book and in the query store (``store.py``), never
+rebuilt; a new contact gets the next row, and its id comes from the seed and the entry's number.
 """
 
 from __future__ import annotations
@@ -28,6 +20,7 @@ from mockserver.vendors.sendgrid.catalog import Catalog
 from mockserver.vendors.sendgrid.overlay import API, new_id
 from mockserver.vendors.sendgrid.store import ContactStore, RowSet
 from mockserver.vendors.sendgrid.values import iso_ms, iso_seconds
+from mockserver.vendors.sendgrid.world import ID_FIELDS
 
 #: Seconds between a contact write's 202 and its job's completion (mock clock).
 JOB_DELAY = 5.0
@@ -232,7 +225,7 @@ class ContactBook:
         self._write(written)
 
     def _delete(self, rows: Iterable[int], result: JobResult) -> None:
-        gone = [int(r) for r in rows if r is not None and not self.is_deleted(int(r))]
+        gone = [int(r) for r in rows if r is not None and int(r) not in self.deleted]
         emails = self.emails()
         base_emails = self.catalog.contacts.emails
         for row in gone:
@@ -275,9 +268,6 @@ class ContactBook:
                 **{k: v for k, v in record.fields.items() if k in store.columns},
             }
             values.update({k: v for k, v in record.custom.items() if k in store.custom})
-            for name in ("phone_number_id", "external_id", "anonymous_id"):
-                if name in record.fields:
-                    values[name] = record.fields[name]
             return values
 
         return row
@@ -294,13 +284,14 @@ class ContactBook:
             self._ids = {cid: i for i, cid in enumerate(self.catalog.contacts.ids)}
         return self._ids
 
+    def _live(self, row: int | None) -> int | None:
+        return None if row is None or row in self.deleted else row
+
     def row_of_email(self, email: str) -> int | None:
-        row = self.emails().get(email)
-        return None if row is None or self.is_deleted(row) else row
+        return self._live(self.emails().get(email))
 
     def row_of_id(self, contact_id: str) -> int | None:
-        row = self.ids().get(contact_id.lower())
-        return None if row is None or self.is_deleted(row) else row
+        return self._live(self.ids().get(contact_id.lower()))
 
     def _rows_of(self, ids: Iterable[str]) -> list[int | None]:
         return [self.row_of_id(i) for i in ids]
@@ -319,26 +310,16 @@ class ContactBook:
                 for address in record.alternate_emails:
                     found[address] = i
             self._alternates = (self.version, found)
-        row = self._alternates[1].get(email)
-        return None if row is None or self.is_deleted(row) else row
-
-    def is_deleted(self, row: int) -> bool:
-        return row in self.deleted
+        return self._live(self._alternates[1].get(email))
 
     def record(self, row: int) -> Record:
         """Contact ``row`` as a job would change it (a copy for a data version's contact)."""
-        found = self.records.get(row)
-        if found is not None:
-            return found
-        return self._base_record(row)
+        return self.records.get(row) or self._base_record(row)
 
     def _base_record(self, row: int) -> Record:
         contacts = self.catalog.contacts
         shown = contacts.as_json(row, [])
-        fields = {k: shown[k] for k in TEXT_FIELDS if k in shown}
-        for name in ("phone_number_id", "external_id", "anonymous_id"):
-            if name in shown:
-                fields[name] = shown[name]
+        fields = {k: shown[k] for k in (*TEXT_FIELDS, *ID_FIELDS) if k in shown}
         custom = {f.name: contacts.custom[f.name][row] for f in contacts.custom_fields}
         return Record(
             shown["id"],
@@ -411,9 +392,7 @@ class ContactBook:
             for name, value in record.custom.items()
         }
         body: dict[str, Any] = {"id": record.id, "email": record.email}
-        for name in ("phone_number_id", "external_id", "anonymous_id"):
-            if name in record.fields:
-                body[name] = record.fields[name]
+        body.update({k: record.fields[k] for k in ID_FIELDS if k in record.fields})
         body["alternate_emails"] = list(record.alternate_emails)
         body.update({k: record.fields[k] for k in TEXT_FIELDS if k in record.fields})
         postal = str(body.pop("postal_code", ""))

@@ -1,8 +1,6 @@
-"""The SendGrid fixtures format: load, validate and resolve ``fixtures/sendgrid/*.yaml``.
-
-The format is documented in docs/sendgrid-fixtures.md. Loading checks the shape with
-JSON Schema, then the meaning: unique keys and names, known list references, and every
-query parsed by the SQL engine. Any problem is a :class:`FixtureError` naming the item.
+"""The SendGrid fixtures format (docs/sendgrid-fixtures.md): load, validate and resolve
+``fixtures/sendgrid/*.yaml``; the shape by JSON Schema, then the meaning (unique keys and
+names, known list references, every query parsed), every problem named in a FixtureError.
 """
 
 from __future__ import annotations
@@ -369,18 +367,15 @@ def load(
     bundled: Path | None = None,
     max_bytes: int | None = None,
 ) -> WorldSpec:
-    """The world of ``data`` if given, else of the fixtures in ``directory``.
-
-    Places (reference data) default to ``places.yaml`` beside the world, then the bundled one;
-    files past ``max_bytes`` (``--max-load-bytes``) are refused before they are read.
-    """
-    if data is not None:
-        if not isinstance(data, Mapping):
-            raise FixtureError("fixtures document: expected a mapping at the top level")
-        document = with_places(data, directory, bundled, max_bytes=max_bytes)
-        return resolve(document, seed, "fixtures document")
-    if directory is None:
-        raise FixtureError("no fixtures directory for sendgrid")
-    document = fixture_document(directory, max_bytes)
-    document = with_places(document, directory, bundled, max_bytes=max_bytes)
-    return resolve(document, seed, str(directory / WORLD_FILE))
+    """The world of ``data`` if given, else of the fixtures in ``directory``; places default
+    to ``places.yaml`` beside the world, then the bundled one; files past ``max_bytes``
+    (``--max-load-bytes``) are refused before they are read."""
+    if data is None:
+        if directory is None:
+            raise FixtureError("no fixtures directory for sendgrid")
+        data, source = fixture_document(directory, max_bytes), str(directory / WORLD_FILE)
+    elif isinstance(data, Mapping):
+        source = "fixtures document"
+    else:
+        raise FixtureError("fixtures document: expected a mapping at the top level")
+    return resolve(with_places(data, directory, bundled, max_bytes=max_bytes), seed, source)

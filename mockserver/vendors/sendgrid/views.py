@@ -201,16 +201,9 @@ class View:
 
     @staticmethod
     def v1_summary(segment: Segment) -> dict[str, Any]:
-        summary = segment.summary
         parent = segment.parent_list_id
         return {
-            "id": segment.id,
-            "name": segment.spec.name,
-            "contacts_count": summary["contacts_count"],
-            "created_at": summary["created_at"],
-            "updated_at": summary["updated_at"],
-            "sample_updated_at": summary["sample_updated_at"],
-            "next_sample_update": summary["next_sample_update"],
+            **{k: v for k, v in segment.summary.items() if k != "parent_list_id"},
             "parent_list_ids": [parent] if parent else [],
             "query_version": "1",
             "status": {"query_validation": VALID},
