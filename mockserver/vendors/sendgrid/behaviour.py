@@ -1,14 +1,11 @@
 """The SendGrid backend: authorization, rate limiting, the v1 reads and (``writes.py``) the
-operations that write and their reads.
-
-v1 handlers only look things up in the :class:`Catalog` and join precomputed bytes; the
-per-request work is the filter and the ``X-RateLimit-*`` headers. A v1 segment deleted
-(through either API) leaves their answers, which are then filtered rather than prebuilt.
+operations that write and their reads. v1 answers join bytes prebuilt in the :class:`Catalog`;
+once a v1 segment is deleted they are filtered rather than prebuilt.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Set
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -120,37 +117,30 @@ class SendGridBackend(Backend):
         return Reply(200, body, JSON, self.limiter.headers(call.credential or ""))
 
     def list_segments(self, call: Call) -> Reply:
-        """The documented filter table: ``ids`` wins; else parents, plus parentless on request."""
+        """The documented filter table (``views.segment_filter``), without deleted segments."""
         params = call.params
         ids, parents = params.get("ids"), params.get("parent_list_ids")
         no_parent = bool(params.get("no_parent_list_id"))
         deleted = self.stateful.overlay(fresh=False).deleted
-        if deleted:
-            answer = self._filter(split_ids(ids), split_ids(parents), no_parent, deleted)
-            return self._ok(call, answer) if isinstance(answer, bytes) else answer
-        if not (ids or parents or no_parent):
-            return self._ok(call, self.catalog.all_bytes)
-        key = (_frozen(ids), _frozen(parents), no_parent)
-        answer = self._filtered.get_or_build(
-            key, lambda: self._filter(split_ids(ids), split_ids(parents), no_parent)
-        )
-        return self._ok(call, answer) if isinstance(answer, bytes) else answer
 
-    def _filter(
-        self, ids: list[str], parents: list[str], no_parent: bool, deleted: Set[str] = frozenset()
-    ) -> bytes | Reply:
-        """The filtered list's bytes, or the 400 for too many parent lists (the engine has
-        already refused malformed ids, as the spec's patterns say); without ``deleted``."""
-        keep = segment_filter(ids, parents, no_parent)
-        if keep is None:
-            return self.dialect.error(400, TOO_MANY_PARENTS, "parent_list_ids")
-        return results_bytes(
-            [
-                s
-                for s in self.catalog.segments
-                if s.id not in deleted and keep(s.id, s.parent_list_id)
-            ]
-        )
+        def build() -> bytes | Reply:
+            # The engine has already refused malformed ids, as the spec's patterns say.
+            keep = segment_filter(split_ids(ids), split_ids(parents), no_parent)
+            if keep is None:
+                return self.dialect.error(400, TOO_MANY_PARENTS, "parent_list_ids")
+            segments = self.catalog.segments
+            return results_bytes(
+                [s for s in segments if s.id not in deleted and keep(s.id, s.parent_list_id)]
+            )
+
+        if deleted:
+            answer = build()
+        elif not (ids or parents or no_parent):
+            answer = self.catalog.all_bytes
+        else:
+            key = (_frozen(ids), _frozen(parents), no_parent)
+            answer = self._filtered.get_or_build(key, build)
+        return self._ok(call, answer) if isinstance(answer, bytes) else answer
 
     def get_segment(self, call: Call) -> Reply:
         overlay = self.stateful.overlay(fresh=False)

@@ -1,9 +1,6 @@
 """One data version of the SendGrid world: contacts, lists, segment memberships, and the
-serialized bytes every answer is made of — all computed once, at build time.
-
-Membership is what SQLite selects for a segment's query, within its parent list if it
-has one. Counts, samples and each sampled contact's ``segment_ids``/``list_ids`` all come
-from those same sets, so every answer agrees with every other.
+serialized bytes every answer is made of, computed once at build time from the same sets, so
+every answer agrees with every other.
 """
 
 from __future__ import annotations
@@ -30,6 +27,7 @@ from mockserver.vendors.sendgrid.values import DAY, iso_ms
 from mockserver.vendors.sendgrid.world import Contacts, assign_lists, generate_contacts
 
 SAMPLE_SIZE = 50
+EMPTY = RowSet(np.zeros(0, np.int64))
 
 #: About what the SQLite database holds per contact: freed once the build is done.
 CONTACT_BYTES = 1024
@@ -112,13 +110,10 @@ class Evaluator:
         """The members of each ``(query, what it belongs to)`` (``run``: how to evaluate
         them, default ``store.members_of``); a failure is noted, with no members."""
         results = (run or self.store.members_of)([query for query, _ in named])
-        found = []
         for (_, where), members in zip(named, results, strict=True):
             if isinstance(members, QueryError):
                 self.problems.append(f"{where}: {members}")
-                members = RowSet(np.zeros(0, np.int64))
-            found.append(members)
-        return found
+        return [EMPTY if isinstance(m, QueryError) else m for m in results]
 
     def check(self) -> None:
         if self.problems:

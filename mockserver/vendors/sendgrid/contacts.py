@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import orjson
 
-from mockserver.vendors.sendgrid.catalog import Catalog
+from mockserver.vendors.sendgrid.catalog import EMPTY, Catalog
 from mockserver.vendors.sendgrid.overlay import API, new_id
 from mockserver.vendors.sendgrid.store import ContactStore, RowSet
 from mockserver.vendors.sendgrid.values import iso_ms, iso_seconds
@@ -37,7 +37,6 @@ TEXT_FIELDS = (
     "postal_code",
     "country",
 )
-EMPTY = np.zeros(0, np.int64)
 
 
 def job_id(seed: int, number: int) -> str:
@@ -355,8 +354,7 @@ class ContactBook:
         cached = self._list_cache.get(list_id)
         if cached is not None:
             return cached
-        base = self.catalog.list_members.get(list_id)
-        rows = EMPTY if base is None else base.rows
+        rows = self.catalog.list_members.get(list_id, EMPTY).rows
         if self.records or self.deleted:
             changed = np.fromiter(sorted(self.records.keys() | self.deleted), np.int64)
             rows = rows[~np.isin(rows, changed, assume_unique=True)]

@@ -1,10 +1,6 @@
 """What SendGrid requests changed, folded from the write log: the overlay over a data version.
-
-The data version (``catalog.py``) is immutable; created, edited and deleted segments and
-manual refreshes are entries of the shared write log (``state/ledger.py``), folded here in
-order. Every process folding the same entries holds the same overlay: ids come from the seed
-and the entry's number, times from the entry (the mock clock when it was written). Pure data
-and arithmetic; evaluating queries is ``evaluate.py``'s job.
+Every process folding the same entries holds the same overlay: ids come from the seed and the
+entry's number, times from the entry.
 
 Timing, as SendGrid documents it: counts and samples are refreshed about once an hour, not
 live. A segment's query is evaluated first an hour after it was set (created, or its query
@@ -79,7 +75,6 @@ class Refresh:
     segment_id: str
     at: float
     zone: str
-    job_id: str
 
 
 @dataclass(frozen=True)
@@ -100,15 +95,6 @@ class Created:
         return self.parent_list_ids[0] if self.parent_list_ids else None
 
 
-@dataclass(frozen=True)
-class CreatedList:
-    """A contact list created through the API, as its last write left it."""
-
-    id: str
-    name: str
-    created_at: float
-
-
 @dataclass
 class Overlay:
     """The fold of this API's entries of one generation of the write log."""
@@ -123,22 +109,19 @@ class Overlay:
     #: Each created segment's last evaluation (``evaluate.Snapshot``), kept across data
     #: versions: a data load shows in a segment only once it is refreshed.
     snapshots: dict[str, Any] = field(default_factory=dict)
-    #: Lists created, renamed (either kind: id -> name) and deleted.
-    lists: dict[str, CreatedList] = field(default_factory=dict)
+    #: Lists created (id -> name), renamed (either kind: id -> name) and deleted.
+    lists: dict[str, str] = field(default_factory=dict)
     list_names: dict[str, str] = field(default_factory=dict)
     lists_deleted: set[str] = field(default_factory=set)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
-    def follow(self, generation: int, entries: list[dict[str, Any]]) -> bool:
-        """Fold the log's entries not folded yet (all of them after a reset); ``True`` if the
-        overlay changed."""
-        changed = False
+    def follow(self, generation: int, entries: list[dict[str, Any]]) -> None:
+        """Fold the log's entries not folded yet (all of them after a reset)."""
         if generation != self.generation:
             self.generation, self.applied = generation, 0
             self.created, self.deleted, self.refreshes = {}, set(), []
             self.snapshots = {}
             self.lists, self.list_names, self.lists_deleted = {}, {}, set()
-            changed = True
         for number in range(self.applied + 1, len(entries) + 1):
             entry = entries[number - 1]
             if entry.get("api") == API:
@@ -146,9 +129,7 @@ class Overlay:
                     self.apply(entry, number)
                 except (KeyError, TypeError, ValueError, AttributeError):
                     log.warning("write log entry %d of sendgrid is malformed: skipped", number)
-                changed = True
         self.applied = len(entries)
-        return changed
 
     def apply(self, entry: Mapping[str, Any], number: int) -> None:
         op = entry["op"]
@@ -179,11 +160,9 @@ class Overlay:
             self.snapshots.pop(entry["id"], None)
             self.deleted.add(entry["id"])
         elif op == "refresh":
-            job = new_id(self.seed, number, "job")
-            self.refreshes.append(Refresh(entry["id"], at, entry["zone"], job))
+            self.refreshes.append(Refresh(entry["id"], at, entry["zone"]))
         elif op == "list_create":
-            list_id = new_id(self.seed, number, "list")
-            self.lists[list_id] = CreatedList(list_id, entry["name"], at)
+            self.lists[new_id(self.seed, number, "list")] = entry["name"]
         elif op == "list_update":
             self.list_names[entry["id"]] = entry["name"]
         elif op == "list_delete":

@@ -105,7 +105,7 @@ class View:
             for item in self.catalog.spec.lists
             if item.id not in overlay.lists_deleted
         }
-        found.update({c.id: names.get(c.id, c.name) for c in overlay.lists.values()})
+        found.update({i: names.get(i, name) for i, name in overlay.lists.items()})
         return found
 
     def live_list_ids(self) -> frozenset[str]:
@@ -190,7 +190,7 @@ class View:
         full = orjson.loads(segment.full_bytes)
         contacts = full["contacts_sample"] if sample else []
         for contact in contacts:
-            row = self.engine.row_of(contact["id"])
+            row = self.engine.book.ids().get(contact["id"])
             if row is not None:
                 contact["segment_ids"] = self.segment_ids(row)
         return {
