@@ -39,8 +39,7 @@ class KeyRing:
 
     @classmethod
     def of(cls, configured: Iterable[tuple[str, frozenset[str] | None]]) -> KeyRing:
-        keys = dict(configured)
-        return cls(keys or None)
+        return cls(dict(configured) or None)
 
     def refusal(self, needed: Iterable[str], key: str) -> Reply | None:
         """401 for a key that is not accepted, 403 for one lacking a ``needed`` scope (the

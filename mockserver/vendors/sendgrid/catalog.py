@@ -95,29 +95,18 @@ def results_bytes(segments: Sequence[Segment]) -> bytes:
     return b'{"results":[' + b",".join(s.summary_bytes for s in segments) + b"]}"
 
 
-class Evaluator:
-    """Runs queries, collecting every failure (each naming its list or segment)."""
-
-    def __init__(self, store: ContactStore) -> None:
-        self.store = store
-        self.problems: list[str] = []
-
-    def members(
-        self,
-        named: Sequence[tuple[SegmentQuery, str]],
-        run: Callable[[list[SegmentQuery]], list[RowSet | QueryError]] | None = None,
-    ) -> list[RowSet]:
-        """The members of each ``(query, what it belongs to)`` (``run``: how to evaluate
-        them, default ``store.members_of``); a failure is noted, with no members."""
-        results = (run or self.store.members_of)([query for query, _ in named])
-        for (_, where), members in zip(named, results, strict=True):
-            if isinstance(members, QueryError):
-                self.problems.append(f"{where}: {members}")
-        return [EMPTY if isinstance(m, QueryError) else m for m in results]
-
-    def check(self) -> None:
-        if self.problems:
-            raise FixtureError(self.problems)
+def _members(
+    named: Sequence[tuple[SegmentQuery, str]],
+    run: Callable[[list[SegmentQuery]], list[RowSet | QueryError]],
+) -> list[RowSet]:
+    """The members of each ``(query, what it belongs to)``, evaluated by ``run``; every
+    failure, each naming its list or segment, is one FixtureError."""
+    results = run([query for query, _ in named])
+    pairs = zip(named, results, strict=True)
+    problems = [f"{where}: {found}" for (_, where), found in pairs if isinstance(found, QueryError)]
+    if problems:
+        raise FixtureError(problems)
+    return results  # type: ignore[return-value]
 
 
 def _timeline(spec: WorldSpec, seed: int, segment: SegmentSpec, members: RowSet,
@@ -167,30 +156,24 @@ def build_catalog(
         collector_paused(),
         progress.task("SendGrid world", count / CONTACTS_PER_SECOND) as task,
     ):
-        catalog = _build_catalog(spec, seed, count, task, known)
+        task.step(0.0, "drawing contacts")
+        contacts = generate_contacts(spec, seed, count)
+        task.step(0.2, "assigning lists")
+        if known is None:
+            known, list_members = evaluate(spec, seed, contacts, task)
+        else:  # computed ahead of time: no SQLite (memberships.py)
+            list_members = _assign(spec, seed, contacts, known.rules)
+        task.step(0.95, "serializing answers")
+        memberships = []
+        for segment, members in zip(spec.segments, known.segments, strict=True):
+            checkpoint()
+            if segment.parent_list_id is not None:
+                members &= list_members[segment.parent_list_id]
+            memberships.append(members)
+        segments = _serialize(spec, seed, contacts, memberships)
+        catalog = Catalog(spec, contacts, list_members, segments, seed)
         task.finish(catalog.figures)
         return catalog
-
-
-def _build_catalog(
-    spec: WorldSpec, seed: int, count: int, task: Task, known: Memberships | None = None
-) -> Catalog:
-    task.step(0.0, "drawing contacts")
-    contacts = generate_contacts(spec, seed, count)
-    task.step(0.2, "assigning lists")
-    if known is None:
-        known, list_members = evaluate(spec, seed, contacts, task)
-    else:  # computed ahead of time: no SQLite (memberships.py)
-        list_members = _assign(spec, seed, contacts, known.rules)
-    task.step(0.95, "serializing answers")
-    memberships = []
-    for segment, members in zip(spec.segments, known.segments, strict=True):
-        checkpoint()
-        if segment.parent_list_id is not None:
-            members &= list_members[segment.parent_list_id]
-        memberships.append(members)
-    segments = _serialize(spec, seed, contacts, memberships)
-    return Catalog(spec, contacts, list_members, segments, seed)
 
 
 @dataclass(frozen=True)
@@ -210,7 +193,6 @@ def evaluate(
     on the way (a segment query may read them). Also returns each list's members."""
     store = _store(spec)
     try:
-        evaluator = Evaluator(store)
         ruled = [item for item in spec.lists if item.where is not None]
         rules = [(item.where, f"list {item.name!r}: where") for item in ruled]
         # Rules of contact fields alone run first, over just those fields, so the contacts go
@@ -220,21 +202,18 @@ def evaluate(
             mentioned = set().union(*(query.columns for query, _ in rules))
             needed = [name for name in store.columns if name in mentioned]
             run = partial(store.members_before_insert, columns=needed, rows=contacts.rows(needed))
-            found = evaluator.members(rules, run)
+            found = _members(rules, run)
         else:
             _insert_rows(spec, seed, store, contacts, task)
-            found = evaluator.members(rules)
-        evaluator.check()
+            found = _members(rules, store.members_of)
         list_members = _assign(spec, seed, contacts, found)
         if early:
             _insert_rows(spec, seed, store, contacts, task)
         else:
             store.set_list_ids(contacts.list_ids_json())
         task.step(0.75, "running segment queries")
-        queried = evaluator.members(
-            [(s.query, f"segment {s.name!r}: query") for s in spec.segments]
-        )
-        evaluator.check()
+        named = [(s.query, f"segment {s.name!r}: query") for s in spec.segments]
+        queried = _members(named, store.members_of)
     finally:
         store.close()
         release_freed_memory(len(contacts) * CONTACT_BYTES)

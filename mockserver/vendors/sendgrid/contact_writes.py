@@ -27,6 +27,7 @@ from mockserver.vendors.sendgrid.list_writes import ORIGIN, sample
 from mockserver.vendors.sendgrid.query import QueryError
 from mockserver.vendors.sendgrid.values import parse_instant
 from mockserver.vendors.sendgrid.views import View, split_ids
+from mockserver.vendors.sendgrid.world import ID_FIELDS
 from mockserver.vendors.sendgrid.writes import (
     Refusal,
     SegmentWrites,
@@ -44,13 +45,8 @@ FIELD_TYPES = {"text": "Text", "number": "Number", "date": "Date"}
 #: The reserved fields a definition list shows (``reserved_fields``), with their types.
 RESERVED_FIELDS = (
     *((name, "Text") for name in ("first_name", "last_name", "email", "alternate_emails")),
-    *((name, "Text") for name in TEXT_FIELDS[2:]),
-    ("phone_number_id", "Text"),
-    ("external_id", "Text"),
-    ("anonymous_id", "Text"),
-    ("email_domains", "Text"),
-    ("created_at", "Date"),
-    ("updated_at", "Date"),
+    *((name, "Text") for name in (*TEXT_FIELDS[2:], *ID_FIELDS, "email_domains")),
+    *((name, "Date") for name in ("created_at", "updated_at")),
     ("contact_id", "Text"),
 )
 #: An address as SendGrid accepts one: something, one @, a domain with a dot.

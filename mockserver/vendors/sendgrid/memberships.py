@@ -20,8 +20,10 @@ import numpy as np
 
 from mockserver import precomputed
 from mockserver.resources import bundled_dir
-from mockserver.vendors.sendgrid.catalog import Memberships
+from mockserver.vendors.sendgrid import fixtures
+from mockserver.vendors.sendgrid.catalog import Memberships, evaluate
 from mockserver.vendors.sendgrid.store import RowSet
+from mockserver.vendors.sendgrid.world import generate_contacts
 
 TABLE = Path(__file__).with_name("memberships.json")
 #: The files beside this one that are no input to a build.
@@ -67,10 +69,6 @@ def known(seed: int, count: int | None, bundled: bool) -> Memberships | None:
 
 def fresh() -> dict[str, object]:
     """The bundled world's memberships at ``SEED``, computed now."""
-    from mockserver.vendors.sendgrid import fixtures
-    from mockserver.vendors.sendgrid.catalog import evaluate
-    from mockserver.vendors.sendgrid.world import generate_contacts
-
     world = bundled_dir("fixtures") / "sendgrid"
     spec = fixtures.load(world, None, SEED, world)
     computed, _ = evaluate(spec, SEED, generate_contacts(spec, SEED, spec.contacts))
