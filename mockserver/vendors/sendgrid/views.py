@@ -8,6 +8,7 @@ v1 segments; the v2 API sees both, v1 ones with ``query_version`` "1").
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -69,17 +70,12 @@ class View:
         self.catalog = engine.catalog
         self.overlay = overlay
         self.now = now
-        self._v2_members: list[tuple[str, Snapshot]] | None = None
-        self._live_v1: list[Segment] | None = None
-        self._lists: frozenset[str] | None = None
 
     # -- which segments ---------------------------------------------------------------------------
+    @functools.cached_property
     def live_v1(self) -> list[Segment]:
-        """The data version's segments not deleted, in its order (once per view)."""
-        if self._live_v1 is None:
-            deleted = self.overlay.deleted
-            self._live_v1 = [s for s in self.catalog.segments if s.id not in deleted]
-        return self._live_v1
+        """The data version's segments not deleted, in its order."""
+        return [s for s in self.catalog.segments if s.id not in self.overlay.deleted]
 
     def v1(self, segment_id: str) -> Segment | None:
         found = self.catalog.by_id.get(segment_id)
@@ -87,12 +83,12 @@ class View:
 
     def names(self) -> dict[str, str]:
         """Name -> id of every live segment (names are unique across both APIs)."""
-        taken = {s.spec.name: s.id for s in self.live_v1()}
+        taken = {s.spec.name: s.id for s in self.live_v1}
         taken.update({c.name: c.id for c in self.overlay.created.values()})
         return taken
 
     def count(self) -> int:
-        return len(self.live_v1()) + len(self.overlay.created)
+        return len(self.live_v1) + len(self.overlay.created)
 
     # -- lists ------------------------------------------------------------------------------------
     def lists(self) -> dict[str, str]:
@@ -108,14 +104,13 @@ class View:
         found.update({i: names.get(i, name) for i, name in overlay.lists.items()})
         return found
 
+    @functools.cached_property
     def live_list_ids(self) -> frozenset[str]:
-        if self._lists is None:
-            self._lists = frozenset(self.lists())
-        return self._lists
+        return frozenset(self.lists())
 
     def contact(self, row: int, full: bool = True) -> dict[str, Any]:
         """Contact ``row`` now, with its live lists and segments."""
-        return self.engine.book.as_json(row, self.segment_ids(row), full, self.live_list_ids())
+        return self.engine.book.as_json(row, self.segment_ids(row), full, self.live_list_ids)
 
     # -- evaluation -------------------------------------------------------------------------------
     def snapshot(self, segment: Created) -> Snapshot | None:
@@ -130,16 +125,17 @@ class View:
         self.overlay.snapshots[segment.id] = found
         return found
 
+    @functools.cached_property
+    def _v2_snapshots(self) -> list[tuple[str, Snapshot]]:
+        """Each v2 segment whose last refresh saw this data version, with that snapshot."""
+        snaps = [(c.id, self.snapshot(c)) for c in self.overlay.created.values()]
+        return [(i, s) for i, s in snaps if s is not None and s.engine is self.engine]
+
     def segment_ids(self, row: int) -> list[str]:
         """The live segments contact ``row`` of this data version is in: v1 ones, then v2 ones
         whose last refresh saw this data version."""
-        if self._v2_members is None:
-            snaps = [(c.id, self.snapshot(c)) for c in self.overlay.created.values()]
-            self._v2_members = [
-                (i, snap) for i, snap in snaps if snap is not None and snap.engine is self.engine
-            ]
-        ids = [s.id for s in self.live_v1() if row in s.members]
-        ids += [i for i, snap in self._v2_members if row in snap.members]
+        ids = [s.id for s in self.live_v1 if row in s.members]
+        ids += [i for i, snap in self._v2_snapshots if row in snap.members]
         return ids
 
     def _contacts(self, snap: Snapshot) -> list[dict[str, Any]]:
@@ -212,7 +208,7 @@ class View:
     def summaries(self) -> Iterator[tuple[str, str | None, dict[str, Any]]]:
         """``(id, parent list id, all_segments_response item)`` of every live segment: v1 ones
         in the data version's order, then v2 ones in creation order."""
-        for segment in self.live_v1():
+        for segment in self.live_v1:
             yield segment.id, segment.parent_list_id, self.v1_summary(segment)
         for created in self.overlay.created.values():
             body = self.created_body(created, sample=False)

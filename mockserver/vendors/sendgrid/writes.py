@@ -56,7 +56,7 @@ def answer(status: int, body: Any = None) -> Reply:
 
 def require_lists(view: View, ids: Iterable[str], field: str) -> None:
     """Refuse the first of ``ids`` that names no live list."""
-    unknown = [i for i in ids if i not in view.live_list_ids()]
+    unknown = [i for i in ids if i not in view.live_list_ids]
     if unknown:
         raise refuse(field, f"list {unknown[0]!r} does not exist")
 
