@@ -39,10 +39,6 @@ TEXT_FIELDS = (
 )
 
 
-def job_id(seed: int, number: int) -> str:
-    return new_id(seed, number, "job")
-
-
 def is_job(entry: Mapping[str, Any]) -> bool:
     """An entry the contact book applies when due (a list deleted alone is not one)."""
     op = entry.get("op")
@@ -145,7 +141,7 @@ class ContactBook:
         for number in range(self.applied + 1, len(entries) + 1):
             entry = entries[number - 1]
             if is_job(entry):
-                found[job_id(self.catalog.seed, number)] = (
+                found[new_id(self.catalog.seed, number, "job")] = (
                     _kind(entry),
                     float(entry["at"]),
                     len(entry.get("contacts") or entry.get("ids") or ()),
@@ -168,7 +164,6 @@ class ContactBook:
 
     def _apply(self, entry: Mapping[str, Any], number: int, due: float) -> None:
         op = entry["op"]
-        job = job_id(self.catalog.seed, number)
         result = JobResult(_kind(entry), float(entry["at"]), finished_at=due)
         if op == "contacts_upsert":
             self._upsert(entry, number, due, result)
@@ -194,7 +189,7 @@ class ContactBook:
                     changed.append(row)
             result.updated = len(changed)
             self._write(changed)
-        self.results[job] = result
+        self.results[new_id(self.catalog.seed, number, "job")] = result
 
     def _upsert(self, entry: Mapping[str, Any], number: int, due: float, result: JobResult) -> None:
         lists = tuple(entry.get("list_ids") or ())

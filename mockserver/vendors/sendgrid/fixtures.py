@@ -156,10 +156,9 @@ def resolve(document: Mapping[str, Any], seed: int, source: str = "fixtures") ->
     shape = _VALIDATOR.problems(document)
     raise_if_too_large(shape, source, "docs/sendgrid-fixtures.md")
     if shape:
+        shown = shape[:MAX_SHAPE_PROBLEMS]
         raise FixtureError(
-            [f"{source}: {field_path(e.path) or '<top>'}: {e.message}" for e in shape][
-                :MAX_SHAPE_PROBLEMS
-            ]
+            [f"{source}: {field_path(e.path) or '<top>'}: {e.message}" for e in shown]
         )
     problems: list[str] = []
     try:
@@ -266,10 +265,9 @@ def _custom_fields(
 
 
 def _rule_problems(kind: str, rule: Rule) -> list[str]:
-    needs = {"text": rule.values, "number": rule.range, "date": rule.within_days is not None}
+    wanted = {"text": "values", "number": "range", "date": "within_days"}[kind]
     found = []
-    if rule.missing < 1 and not needs[kind]:
-        wanted = {"text": "values", "number": "range", "date": "within_days"}[kind]
+    if rule.missing < 1 and getattr(rule, wanted) in (None, ()):
         found.append(f"a {kind} field needs {wanted!r} (or missing: 1)")
     if rule.range and rule.range[0] > rule.range[1]:
         found.append("range: the low end is above the high end")

@@ -176,15 +176,12 @@ class Overlay:
     def evaluated_at(self, segment: Created, now: float) -> float | None:
         """The instant of the segment's last refresh at ``now`` (``None``: not evaluated yet):
         the last manual refresh since its query was set, or its creation, plus whole hours."""
-        manual = [
-            r.at for r in self.refreshes_of(segment.id) if segment.query_set_at <= r.at <= now
-        ]
-        if manual:
-            anchor = max(manual)
-            return anchor + ((now - anchor) // HOUR) * HOUR
-        if now < segment.query_set_at + HOUR:
+        since = segment.query_set_at
+        manual = [r.at for r in self.refreshes_of(segment.id) if since <= r.at <= now]
+        if not manual and now < since + HOUR:
             return None
-        return segment.query_set_at + ((now - segment.query_set_at) // HOUR) * HOUR
+        anchor = max(manual, default=since)
+        return anchor + ((now - anchor) // HOUR) * HOUR
 
     def refresh_refusal(self, segment_id: str, now: float, zone: str) -> str | None:
         """Why a manual refresh of ``segment_id`` at ``now`` is over SendGrid's limits, or

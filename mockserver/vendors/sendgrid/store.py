@@ -90,10 +90,6 @@ class RowSet(AbstractSet[int]):
     def __init__(self, rows: np.ndarray) -> None:
         self.rows = rows
 
-    @classmethod
-    def of(cls, indexes: Iterable[int]) -> RowSet:
-        return cls(sorted_unique(np.fromiter(indexes, np.int64)))
-
     def __len__(self) -> int:
         return len(self.rows)
 
@@ -114,7 +110,8 @@ class RowSet(AbstractSet[int]):
     def __and__(self, other: object) -> RowSet:
         if isinstance(other, RowSet):
             return RowSet(np.intersect1d(self.rows, other.rows, assume_unique=True))
-        return RowSet.of(i for i in self if i in other)  # type: ignore[operator]
+        found = np.fromiter((i for i in self if i in other), np.int64)  # type: ignore[operator]
+        return RowSet(found)
 
 
 #: Queries reading ``event_data`` from which an index on it pays: sorting a million contacts'
