@@ -12,7 +12,7 @@ import numpy as np
 
 from mockserver.budget import checkpoint
 from mockserver.vendors.sendgrid import names
-from mockserver.vendors.sendgrid.draws import Draw, pick
+from mockserver.vendors.sendgrid.draws import Draw, objects, pick
 
 FREE_MAIL = (
     ("gmail.com", 38),
@@ -135,12 +135,9 @@ def draw_emails(
     candidates = np.empty(int(slots.sum()), object)
     for slot in range(3):
         rows = np.flatnonzero(slots > slot)
-        if slot == 0:
-            company = work[rows]
-            free_domain = domains[rows, 0]
-        else:
-            company = ~work[rows] if slot == 1 else np.zeros(len(rows), bool)
-            free_domain = domains[rows, 1]
+        # The primary is at work for work contacts, the first alternate for the others.
+        company = (work[rows], ~work[rows], np.zeros(len(rows), bool))[slot]
+        free_domain = domains[rows, min(slot, 1)]
         fs, ls = pick(f, rows), pick(ln, rows)
         locals_ = local_parts(fs, ls, patterns[rows, slot], numbers[rows, slot])
         suffix = pick(COMPANY_SUFFIXES, suffixes[rows])
@@ -151,11 +148,8 @@ def draw_emails(
                 locals_, company.tolist(), ls, suffix, domain, strict=True
             )
         ]
-        chosen = np.empty(len(at), object)
-        chosen[:] = at
-        candidates[start[rows] + slot] = chosen
-    claimed = np.empty(len(candidates), object)
-    claimed[:] = claim_all(candidates.tolist())
+        candidates[start[rows] + slot] = objects(at)
+    claimed = objects(claim_all(candidates.tolist()))
     alternates: list[tuple[str, ...]] = [()] * n
     for count in (1, 2):
         rows = np.flatnonzero(counts == count)

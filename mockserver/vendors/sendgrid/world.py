@@ -16,7 +16,7 @@ import numpy as np
 import orjson
 
 from mockserver.budget import checkpoint
-from mockserver.vendors.sendgrid.draws import Draw, generator, pick, scatter, uniform_ints
+from mockserver.vendors.sendgrid.draws import Draw, generator, objects, pick, scatter
 from mockserver.vendors.sendgrid.emails import (
     FIRST_NAMES,
     LAST_NAMES,
@@ -177,7 +177,7 @@ def _custom_column(
     elif spec.type == "number":
         low, high = rule.range or (0, 0)
         if float(low).is_integer() and float(high).is_integer():
-            values = uniform_ints(gen, int(low), int(high), n)
+            values = gen.integers(int(low), int(high) + 1, n).tolist()
         else:
             values = np.round(gen.uniform(low, high, n), 2).tolist()
     else:
@@ -185,8 +185,7 @@ def _custom_column(
         values = (earliest + (gen.random(n) * (now - earliest + 1)).astype(np.int64)).tolist()
     if rule.missing:
         absent = np.flatnonzero(gen.random(n) < rule.missing)
-        column = np.empty(n, object)
-        column[:] = values
+        column = objects(values)
         column[absent] = None
         values = column.tolist()
     return values
@@ -201,13 +200,10 @@ def _custom(spec: WorldSpec, gen: np.random.Generator, created: np.ndarray) -> d
             columns[custom.name] = _custom_column(custom, custom.cases[""], gen, created, spec.now)
             continue
         column = np.full(n, None, object)
-        parent_values = np.empty(n, object)
-        parent_values[:] = columns[custom.by]
+        parent_values = objects(columns[custom.by])
         for case, rule in custom.cases.items():
             rows = np.flatnonzero(parent_values == case)
-            drawn = np.empty(len(rows), object)
-            drawn[:] = _custom_column(custom, rule, gen, created[rows], spec.now)
-            column[rows] = drawn
+            column[rows] = objects(_custom_column(custom, rule, gen, created[rows], spec.now))
         columns[custom.name] = column.tolist()
     return columns
 
