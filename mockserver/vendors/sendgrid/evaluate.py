@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from mockserver.budget import Budget, running, sqlite_guard
 from mockserver.errors import LimitError, MockServerError
@@ -118,15 +118,14 @@ class QueryEngine:
         and query are the same (a data version is immutable: the answer cannot differ)."""
         parent = segment.parent_list_id
         version = self.book.version
-        if (
-            previous is not None
-            and previous.engine is self
-            and previous.version == version
-            and previous.query_dsl == segment.query_dsl
-            and previous.parent_list_id == parent
+        same = (self, version, segment.query_dsl, parent)
+        if previous is not None and same == (
+            previous.engine,
+            previous.version,
+            previous.query_dsl,
+            previous.parent_list_id,
         ):
-            return Snapshot(self, at, segment.query_dsl, parent, previous.members,
-                            previous.sample, previous.error, version)  # fmt: skip
+            return replace(previous, at=at)
         try:
             members = self.members(segment.query_dsl, parent)
         except MockServerError as error:
