@@ -67,15 +67,12 @@ class SendGridBackend(Backend):
         """The ids in service, per collection (the control plane's index page): every segment
         (v1 ones not deleted, then v2 ones), the v2 ones created through the API by name too,
         lists and contacts (those the API created included, deleted ones left out)."""
-        overlay = self.stateful.overlay()
-        deleted = overlay.deleted
+        view = self.stateful.view()
+        created = view.overlay.created
         return {
-            "segments": [
-                *(s.id for s in self.catalog.segments if s.id not in deleted),
-                *overlay.created,
-            ],
-            "created segments": [f"{c.id} {c.name}" for c in overlay.created.values()],
-            "lists": list(View(self.stateful.engine, overlay, self.writes.now()).lists()),
+            "segments": [*(s.id for s in view.live_v1), *created],
+            "created segments": [f"{c.id} {c.name}" for c in created.values()],
+            "lists": list(view.lists()),
             "contacts": self.stateful.engine.book.live_ids(),
         }
 
@@ -90,10 +87,8 @@ class SendGridBackend(Backend):
             yield "GetSegment", Reply(200, segment.full_with_query_bytes, JSON)
 
     def authorize(self, operation: Operation, credential: str) -> Reply | None:
-        refusal = self.keys.refusal(operation.scopes, credential)
-        if refusal is not None:
-            return refusal
-        return self.limiter.refusal(credential)
+        # A refusal is a non-empty tuple: truthy.
+        return self.keys.refusal(operation.scopes, credential) or self.limiter.refusal(credential)
 
     def memoizable(self, operation_id: str, params: Mapping[str, Any]) -> bool:
         """Without ``--rate-limit`` an answer is the same for every accepted key until the
