@@ -151,16 +151,14 @@ class ContactBook:
     def _restart(self, generation: int) -> None:
         """A reset: the rows jobs changed go back to the data version's."""
         touched = set(self.records) | self.deleted
-        store = self.store()
-        if store is not None and touched:
-            new = [row for row in touched if row >= self.base]
-            store.delete_rows(new)
-            old = sorted(row for row in touched if row < self.base)
-            store.write_rows(((row, self._base_record(row)) for row in old), self.columns(store))
         self.generation, self.applied, self.version = generation, 0, self.version + 1
         self.records, self.deleted, self.results = {}, set(), {}
         self._next_row, self._list_cache = self.base, {}
         self._emails = self._ids = None
+        store = self.store()
+        if store is not None and touched:
+            store.delete_rows([row for row in touched if row >= self.base])
+            self._write(sorted(row for row in touched if row < self.base), store)
 
     def _apply(self, entry: Mapping[str, Any], number: int, due: float) -> None:
         op = entry["op"]
@@ -232,39 +230,35 @@ class ContactBook:
         if store is not None:
             store.delete_rows(gone)
 
-    def _write(self, rows: list[int]) -> None:
-        store = self.store()
-        if store is not None and rows:
-            store.write_rows(((row, self.records[row]) for row in rows), self.columns(store))
+    def _write(self, rows: list[int], store: ContactStore | None = None) -> None:
+        """Contacts ``rows`` as the book has them, into the query store (if built)."""
+        store = store or self.store()
+        if store is not None:
+            store.write_rows((row, self._columns(self.record(row), store)) for row in rows)
 
     def replay(self, store: ContactStore) -> None:
         """Write every job's rows into a store just built from the data version."""
         with self.lock:
-            live = [row for row in self.records if row not in self.deleted]
-            store.write_rows(((row, self.records[row]) for row in live), self.columns(store))
+            self._write([row for row in self.records if row not in self.deleted], store)
             store.delete_rows(sorted(self.deleted))
 
-    def columns(self, store: ContactStore) -> Callable[[Record], dict[str, Any]]:
-        """How a record is written as a ``contact_data`` row of ``store``."""
-
-        def row(record: Record) -> dict[str, Any]:
-            addresses = (record.email, *record.alternate_emails)
-            values = {
-                "contact_id": record.id,
-                "email": record.email,
-                "alternate_emails": orjson.dumps(list(record.alternate_emails)).decode(),
-                "list_ids": orjson.dumps(list(record.list_ids)).decode(),
-                "created_at": int(record.created_at),
-                "updated_at": int(record.updated_at),
-                "email_domains": orjson.dumps(
-                    list(dict.fromkeys(a.rsplit("@", 1)[1] for a in addresses))
-                ).decode(),
-                **{k: v for k, v in record.fields.items() if k in store.columns},
-            }
-            values.update({k: v for k, v in record.custom.items() if k in store.custom})
-            return values
-
-        return row
+    @staticmethod
+    def _columns(record: Record, store: ContactStore) -> dict[str, Any]:
+        """A record as a ``contact_data`` row of ``store``, by column name."""
+        addresses = (record.email, *record.alternate_emails)
+        domains = list(dict.fromkeys(a.rsplit("@", 1)[1] for a in addresses))
+        values = {
+            "contact_id": record.id,
+            "email": record.email,
+            "alternate_emails": orjson.dumps(list(record.alternate_emails)).decode(),
+            "list_ids": orjson.dumps(list(record.list_ids)).decode(),
+            "created_at": int(record.created_at),
+            "updated_at": int(record.updated_at),
+            "email_domains": orjson.dumps(domains).decode(),
+            **{k: v for k, v in record.fields.items() if k in store.columns},
+        }
+        values.update({k: v for k, v in record.custom.items() if k in store.custom})
+        return values
 
     # -- lookups ----------------------------------------------------------------------------------
     def emails(self) -> dict[str, int]:

@@ -218,12 +218,11 @@ class ContactStore:
         the last query's budget, spent since, would interrupt them."""
         self.db.set_progress_handler(None, 0)
 
-    def write_rows(self, rows: Iterable[tuple[int, Any]], values: Any) -> None:
-        """Contacts a job wrote: ``(row, record)`` pairs, ``values(record)`` their columns by
-        name. Each replaces row ``row`` (rowid ``row + 1``) whole; the others are NULL."""
+    def write_rows(self, rows: Iterable[tuple[int, dict[str, Any]]]) -> None:
+        """Contacts a job wrote: ``(row, values by column name)`` pairs. Each replaces row
+        ``row`` (rowid ``row + 1``) whole; the other columns are NULL."""
         self.unguarded()
-        for row, record in rows:
-            named = values(record)
+        for row, named in rows:
             names = ["rowid", *named]
             marks = ", ".join("?" * len(names))
             self.db.execute(
