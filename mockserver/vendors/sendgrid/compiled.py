@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from mockserver import precomputed
-from mockserver.vendors.sendgrid.query import SegmentQuery, predicate_text
+from mockserver.vendors.sendgrid.query import SegmentQuery
 
 TABLE = Path(__file__).with_name("precompiled.json")
 #: query_json is sqlglot's tree: the file naming its version stands for all of it.
@@ -45,11 +45,6 @@ def compile_query(text: str, now: int) -> SegmentQuery:
     from mockserver.vendors.sendgrid.sql import parse_query
 
     return parse_query(text, now)
-
-
-def compile_predicate(where: str, now: int) -> SegmentQuery:
-    """A list's membership rule, compiled as a full query over ``contact_data``."""
-    return compile_query(predicate_text(where), now)
 
 
 def stand_ins(template: str) -> dict[str, str]:

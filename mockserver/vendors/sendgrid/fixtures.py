@@ -16,8 +16,8 @@ from mockserver.budget import checkpoint
 from mockserver.conformance.documents import DocumentSchema, field_path, raise_if_too_large
 from mockserver.errors import DataError, InvalidDocument, LimitError
 from mockserver.serialize import read_yaml_file
-from mockserver.vendors.sendgrid.compiled import LIST_REF, compile_predicate, compile_with_lists
-from mockserver.vendors.sendgrid.query import QueryError, SegmentQuery
+from mockserver.vendors.sendgrid.compiled import LIST_REF, compile_query, compile_with_lists
+from mockserver.vendors.sendgrid.query import QueryError, SegmentQuery, predicate_text
 from mockserver.vendors.sendgrid.schema import MAX_CONTACT_CAMPAIGNS, SCHEMA
 from mockserver.vendors.sendgrid.store import RESERVED
 from mockserver.vendors.sendgrid.values import parse_instant, stable_uuid
@@ -299,7 +299,7 @@ def _lists(
         rule = None
         if "where" in item:
             try:
-                rule = compile_predicate(item["where"], now)
+                rule = compile_query(predicate_text(item["where"]), now)
             except QueryError as error:
                 problems.append(f"{where}: where: {error}")
         lists.append(

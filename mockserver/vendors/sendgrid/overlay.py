@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
+from mockserver.state.clock import iso
 from mockserver.vendors.sendgrid.values import digest_uuids
 
 log = logging.getLogger("mockserver.sendgrid")
@@ -200,11 +201,11 @@ class Overlay:
 
     def refresh_fields(self, segment_id: str, now: float) -> dict[str, Any]:
         """``refreshes_used`` (today, in the zone of its last refresh), ``max_refreshes`` and,
-        once refreshed, ``last_refreshed_at`` (Unix time; the caller formats it)."""
+        once refreshed, ``last_refreshed_at``."""
         mine = list(self.refreshes_of(segment_id))
         fields: dict[str, Any] = {"refreshes_used": 0, "max_refreshes": PER_SEGMENT_DAILY}
         if mine:
             start = day_start(now, mine[-1].zone)
             fields["refreshes_used"] = sum(start <= r.at <= now for r in mine)
-            fields["last_refreshed_at"] = mine[-1].at
+            fields["last_refreshed_at"] = iso(mine[-1].at)
         return fields

@@ -174,10 +174,7 @@ class View:
             "query_version": "2",
             "status": status,
         }
-        refresh = self.overlay.refresh_fields(segment.id, self.now)
-        if "last_refreshed_at" in refresh:
-            refresh["last_refreshed_at"] = iso(refresh["last_refreshed_at"])
-        body.update(refresh)
+        body.update(self.overlay.refresh_fields(segment.id, self.now))
         return body
 
     def v1_body(self, segment: Segment, sample: bool = True) -> dict[str, Any]:
