@@ -115,11 +115,8 @@ def claim_all(candidates: list[str]) -> list[str]:
 def draw_emails(
     gen: np.random.Generator, first: np.ndarray, last: np.ndarray
 ) -> tuple[list[str], list[tuple[str, ...]]]:
-    """Primary and alternate emails: names at free-mail providers or the employer's domain.
-
-    Claimed in contact order (a contact's primary, then its alternates): the first to want an
-    address gets it.
-    """
+    """Primary and alternate emails: names at free-mail providers or the employer's domain,
+    claimed in contact order (a contact's primary, then its alternates)."""
     n = len(first)
     patterns = gen.integers(0, 6, (n, 3))
     numbers = gen.random((n, 3))

@@ -239,11 +239,8 @@ class ContactStore:
         )
 
     def members(self, query: SegmentQuery) -> RowSet:
-        """Indexes of the contacts a query selects (row ``n`` is contact ``n - 1``).
-
-        A JOIN may repeat a contact: the set keeps it once (``SELECT DISTINCT`` would take
-        SQLite off its plain scan).
-        """
+        """Indexes of the contacts a query selects (row ``n`` is contact ``n - 1``); a JOIN may
+        repeat one: the set keeps it once (``SELECT DISTINCT`` would take SQLite off its scan)."""
         return self._rows(f"SELECT json_group_array(sg_row) FROM ({query.sqlite})")[0]
 
     @_interruptible()
