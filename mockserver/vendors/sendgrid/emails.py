@@ -65,16 +65,15 @@ def all_domains_json(emails: list[str], alternates: list[tuple[str, ...]]) -> It
     )
 
 
-#: Per local-part pattern, the number ``k`` it ends with: ``offset + int(number * scale)``.
-LOCAL_NUMBERS = ((0, 0), (0, 0), (0, 0), (99, 1), (40, 60), (999, 1))
-#: Per pattern, its spelling of (first name, last name, k).
-SPELLINGS: tuple[Callable[[str, str, int], str], ...] = (
-    lambda a, b, _: f"{a}.{b}",
-    lambda a, b, _: f"{a}{b}",
-    lambda a, b, _: f"{a[0]}{b}",
-    lambda a, b, c: f"{a}.{b}{c}",
-    lambda a, b, c: f"{a}_{b}{c}",
-    lambda a, b, c: f"{a}{b[0]}{c}",
+#: Per local-part pattern: its spelling of (first name, last name, k), and the number ``k`` it
+#: ends with, ``offset + int(number * scale)``, as (scale, offset).
+LOCAL_PARTS: tuple[tuple[Callable[[str, str, int], str], int, int], ...] = (
+    (lambda a, b, _: f"{a}.{b}", 0, 0),
+    (lambda a, b, _: f"{a}{b}", 0, 0),
+    (lambda a, b, _: f"{a[0]}{b}", 0, 0),
+    (lambda a, b, c: f"{a}.{b}{c}", 99, 1),
+    (lambda a, b, c: f"{a}_{b}{c}", 40, 60),
+    (lambda a, b, c: f"{a}{b[0]}{c}", 999, 1),
 )
 
 
@@ -82,10 +81,9 @@ def local_parts(f: list[str], ln: list[str], pattern: np.ndarray, number: np.nda
     """The ways people spell their name (slugs ``f``, ``ln``) in an address, one per row, by
     ``pattern`` (0-5); ``number`` in [0, 1) makes the digits some patterns end with."""
     out: list[str] = [""] * len(f)
-    for kind, (scale, offset) in enumerate(LOCAL_NUMBERS):
+    for kind, (spell, scale, offset) in enumerate(LOCAL_PARTS):
         rows = np.flatnonzero(pattern == kind)
         k = (offset + (number[rows] * scale).astype(np.int64)).tolist()
-        spell = SPELLINGS[kind]
         made = [spell(a, b, c) for a, b, c in zip(pick(f, rows), pick(ln, rows), k, strict=True)]
         for i, text in zip(rows.tolist(), made, strict=True):
             out[i] = text
