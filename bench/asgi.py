@@ -1,7 +1,9 @@
-"""An ASGI HTTP scope for benchmarks that call an app directly, with no client or socket."""
+"""Stand-ins for benchmarks and tests that drive an app or a server protocol directly, with no
+client or socket: an ASGI HTTP scope, and a stub transport."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 
@@ -22,3 +24,32 @@ def http_scope(url: str, headers: list[tuple[bytes, bytes]]) -> dict[str, Any]:
         "client": ("127.0.0.1", 1),
         "server": ("127.0.0.1", 4010),
     }
+
+
+class StubTransport(asyncio.Transport):
+    """Keeps what is written; never blocks; closing it does not tell the protocol (a real
+    transport does so a loop turn later)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.written = bytearray()
+        self.closing = False
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        peers = {"sockname": ("127.0.0.1", 4010), "peername": ("127.0.0.1", 50000)}
+        return peers.get(name, default)
+
+    def write(self, data: bytes) -> None:
+        self.written += data
+
+    def is_closing(self) -> bool:
+        return self.closing
+
+    def close(self) -> None:
+        self.closing = True
+
+    def pause_reading(self) -> None:
+        return None
+
+    def resume_reading(self) -> None:
+        return None

@@ -4,8 +4,10 @@ It does what any Python web app must do to answer (uvicorn, Starlette routing, a
 Response) and nothing else, so the ratio mock / baseline is the cost of the mock's own work.
 
 Usage: python bench/baseline_app.py CAPTURED.json --port N [--workers N]
-CAPTURED.json is a list of {path, query, status, headers: [[name, value]], body_b64}
-(bench/load.py writes it from the mock's answers).
+CAPTURED.json is a list of {path, query, status, headers: [[name, value]], body_b64} and, for a
+write, {method, json}: the route's method (default GET) and whether the handler parses the
+request's JSON body first, with orjson as the mock does; a path may be a Starlette template
+(``/lists/{id}``). bench/load.py writes it from the mock's answers.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import json
 import os
 from pathlib import Path
 
+import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -25,22 +28,32 @@ ENV = "BASELINE_CAPTURED"
 
 
 def build_app(captured: Path) -> Starlette:
-    answers: dict[str, dict[bytes, Response]] = {}
+    answers: dict[tuple[str, str, bool], dict[bytes, Response]] = {}
     for entry in json.loads(captured.read_text(encoding="utf-8")):
         response = Response(
             base64.b64decode(entry["body_b64"]),
             status_code=entry["status"],
             headers=dict(entry["headers"]),
         )
-        answers.setdefault(entry["path"], {})[entry["query"].encode("latin-1")] = response
+        route = (entry["path"], entry.get("method", "GET"), entry.get("json", False))
+        answers.setdefault(route, {})[entry["query"].encode("latin-1")] = response
 
-    def endpoint_for(by_query: dict[bytes, Response]):
+    def endpoint_for(by_query: dict[bytes, Response], parses: bool):
         async def endpoint(request: Request) -> Response:
             return by_query[request.scope["query_string"]]
 
-        return endpoint
+        async def parsing_endpoint(request: Request) -> Response:
+            orjson.loads(await request.body())
+            return by_query[request.scope["query_string"]]
 
-    return Starlette(routes=[Route(path, endpoint_for(q)) for path, q in answers.items()])
+        return parsing_endpoint if parses else endpoint
+
+    return Starlette(
+        routes=[
+            Route(path, endpoint_for(by_query, parses), methods=[method])
+            for (path, method, parses), by_query in answers.items()
+        ]
+    )
 
 
 def create_app() -> Starlette:

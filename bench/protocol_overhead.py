@@ -17,6 +17,7 @@ import time
 from typing import Any
 
 import uvicorn
+from asgi import StubTransport
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
@@ -37,32 +38,6 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     await send({"type": "http.response.body", "body": b"{}"})
 
 
-class Transport(asyncio.Transport):
-    def __init__(self) -> None:
-        super().__init__()
-        self.closing = False
-
-    def get_extra_info(self, name: str, default: Any = None) -> Any:
-        return {"sockname": ("127.0.0.1", 4010), "peername": ("127.0.0.1", 50000)}.get(
-            name, default
-        )
-
-    def write(self, data: bytes) -> None:
-        return None
-
-    def is_closing(self) -> bool:
-        return self.closing
-
-    def close(self) -> None:
-        self.closing = True
-
-    def pause_reading(self) -> None:
-        return None
-
-    def resume_reading(self) -> None:
-        return None
-
-
 def per_request_us(protocol_class: type, settings: dict[str, Any], count: int) -> float:
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
@@ -70,7 +45,7 @@ def per_request_us(protocol_class: type, settings: dict[str, Any], count: int) -
     config.load()
     state = ServerState()
     protocol = protocol_class(config=config, server_state=state, app_state={}, _loop=loop)
-    protocol.connection_made(Transport())
+    protocol.connection_made(StubTransport())
 
     async def drain() -> None:
         while state.tasks:

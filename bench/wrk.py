@@ -84,8 +84,13 @@ class Measurement:
 def run_wrk(
     url: str, requests: list[BenchRequest], connections: int, seconds: float
 ) -> Measurement:
+    return run_script(url, lua_script(requests), connections, seconds)
+
+
+def run_script(url: str, lua: str, connections: int, seconds: float) -> Measurement:
+    """One wrk run of a Lua script whose ``done`` prints the ``RESULT`` line (:data:`DONE`)."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(lua_script(requests))
+        script.write(lua)
     argv = [
         "wrk",
         "--latency",

@@ -37,7 +37,8 @@ def banner(
     if replays is not None and replays.exchanges:
         files = ", ".join(str(path) for path in config.replay)
         count = len(replays.exchanges)
-        lines.append(f"  replay     {plural(count, 'recorded exchange')} from {files}")
+        exchanges = f"{count:,} recorded exchange" + ("" if count == 1 else "s")
+        lines.append(f"  replay     {exchanges} from {files}")
     if config.control:
         lines.append(f"  console    {base_url}{PREFIX}/")
     lines.append(f"  control    {control_line(config, token_from)}")
@@ -45,10 +46,6 @@ def banner(
     if workers > 1:
         lines.append(f"  workers    {workers} processes answering alike")
     return "\n".join(lines)
-
-
-def plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}" + ("" if count == 1 else "s")
 
 
 def api_lines(api: str, runtime: ApiRuntime, base_url: str, fixtures_dir: Path | None) -> list[str]:
@@ -60,7 +57,8 @@ def api_lines(api: str, runtime: ApiRuntime, base_url: str, fixtures_dir: Path |
     lines += [
         f"    {op.method:<6} {base_url}{op.path:<{width}}  {op.operation_id}" for op in operations
     ]
-    lines.append(f"    data ({data_source(api, fixtures_dir)}){data_figures(runtime)}")
+    described = runtime.backend.describe()  # what the data version holds
+    lines.append(f"    data ({data_source(api, fixtures_dir)}){described and f': {described}'}")
     return lines
 
 
@@ -69,12 +67,6 @@ def data_source(api: str, fixtures_dir: Path | None) -> str:
     if fixtures_dir is not None and (fixtures_dir / api).is_dir():
         return f"fixtures in {fixtures_dir / api}"
     return "bundled fixtures"
-
-
-def data_figures(runtime: ApiRuntime) -> str:
-    """``Backend.describe()``: what the data version holds."""
-    described = runtime.backend.describe()
-    return f": {described}" if described else ""
 
 
 def control_line(config: ServeConfig, token_from: str) -> str:

@@ -1,12 +1,9 @@
 """How long a data load may run, and how it is stopped: a deadline and a cancel flag, checked.
 
-A load builds a whole data version in a worker thread (parse, validate, generate, run the
-segment queries). Python cannot stop a thread from outside, so the work stops itself: it runs
-inside :func:`running`, and its loops call :func:`checkpoint` (vendors do, every few thousand
-rows; SQLite does through :func:`sqlite_guard`'s progress handler), which raises once the
-deadline passed (a 408 :class:`LimitError`) or the load was cancelled (its client went away,
-a newer load or a reset overtook it, the server is shutting down). Outside a load (start-up,
-the pytest fixture) a checkpoint costs one attribute read and never raises.
+Python cannot stop a worker thread from outside, so a load stops itself: it runs inside
+:func:`running`, and its loops call :func:`checkpoint` (SQLite through :func:`sqlite_guard`'s
+progress handler), which raises once the deadline passed (408) or the load was cancelled.
+Outside a load a checkpoint costs one attribute read and never raises.
 """
 
 from __future__ import annotations
@@ -123,12 +120,8 @@ def cancel_all(reason: str) -> int:
 
 
 def sqlite_guard(db: sqlite3.Connection) -> None:
-    """Make ``db``'s statements stop when the current thread's load must stop.
-
-    SQLite's progress handler runs inside a query (a triple self-join may run for hours);
-    returning non-zero interrupts it with ``sqlite3.OperationalError("interrupted")``, which
-    :func:`raise_if_interrupted` turns into the budget's own error.
-    """
+    """Make ``db``'s statements stop (``OperationalError("interrupted")``, which
+    :func:`raise_if_interrupted` turns into the budget's error) when the current load must."""
     budget = current()
     if budget is not None:
         db.set_progress_handler(lambda: 1 if budget.spent else 0, SQLITE_STEPS)

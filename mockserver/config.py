@@ -61,27 +61,18 @@ class ServeConfig:
     strict_params: bool = False
     #: Cassettes answered byte for byte before any behaviour (``serve --replay``, in order).
     replay: tuple[Path, ...] = field(default=(), metadata=_json(lambda v: tuple(map(Path, v))))
-    # -- hardening: what a client may cost and who may drive the control plane ---------------
-    # (docs/SECURITY.md lists each with its flag; the defaults live in mockserver/limits.py)
-    #: Largest data-load body and fixture file, in bytes (``--max-load-bytes``).
+    # -- hardening: each bound is its flag's, declared (with what it bounds) in limits.TABLE ---
     max_load_bytes: int = limits.MAX_LOAD_BYTES
-    #: Seconds a data load may take before it is stopped (``--load-timeout``).
     load_timeout: float = limits.LOAD_TIMEOUT
     #: Browser origins allowed to call the control plane (``--control-origin``); none by default.
     control_origins: tuple[str, ...] = field(default=(), metadata=_json(tuple))
     #: Proxies (CIDRs) whose ``X-Forwarded-*`` headers are believed (``--trust-proxy``).
     trust_proxy: tuple[str, ...] = field(default=(), metadata=_json(tuple))
-    #: Bytes of request headers before 431 (``--max-header-bytes``).
     max_header_bytes: int = limits.MAX_HEADER_BYTES
-    #: Request bytes (target and headers) a journal entry keeps (``--journal-entry-bytes``).
     journal_entry_bytes: int = limits.JOURNAL_ENTRY_BYTES
-    #: Idle keep-alive connections close after this many seconds (``--timeout-keep-alive``).
     timeout_keep_alive: float = limits.TIMEOUT_KEEP_ALIVE
-    #: A request head must arrive within this many seconds of the connection being idle
-    #: (``--header-timeout``).
     header_timeout: float = limits.HEADER_TIMEOUT
-    #: Open connections at most (``--max-connections``); ``None``: the descriptor limit less a
-    #: reserve. When full, the connection idle the longest is closed for a new one.
+    #: ``None``: the descriptor limit less a reserve.
     max_connections: int | None = None
 
 
@@ -94,12 +85,8 @@ def config_from_json(text: str) -> ServeConfig:
     """Inverse of :func:`config_to_json`: each field's ``from_json`` metadata restores its type."""
     data = json.loads(text)
     values = {
-        spec.name: spec.metadata.get("from_json", _same)(data[spec.name])
+        spec.name: spec.metadata.get("from_json", lambda value: value)(data[spec.name])
         for spec in dataclasses.fields(ServeConfig)
         if spec.name in data
     }
     return ServeConfig(**values)
-
-
-def _same(value: Any) -> Any:
-    return value

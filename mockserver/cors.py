@@ -1,10 +1,7 @@
-"""CORS, the mock's one module for it: the vendor APIs answer browser apps of any origin (or of
-the ``--cors-origin`` list, with credentials), paid for only by requests that carry ``Origin``;
-the control plane answers none unless ``--control-origin`` lists them.
-
-The vendor APIs' CORS must not reach the control plane - a page on any site could then read the
-journal or wipe the state - so it is a step of the API requests' path only (``app.MockApp``),
-and the control plane has its own (:func:`control_cors`).
+"""CORS, the mock's one module for it: the vendor APIs' (any origin, or the ``--cors-origin``
+list) is a step of the API requests' path only, never the control plane's - a page on any site
+could then read the journal or wipe the state; the control plane has its own
+(:func:`control_cors`), off unless ``--control-origin`` lists origins.
 """
 
 from __future__ import annotations
@@ -75,17 +72,11 @@ async def _unsent(message: Message) -> None:
 
 
 class ApiCors:
-    """The vendor APIs' CORS, a step on the reply: a preflight is answered here; any other
-    answer gets Starlette's CORS headers when the request carries ``Origin`` (:meth:`on_origin`),
-    else only the ``Vary: Origin`` they would add (:meth:`vary`: caches keep CORS and non-CORS
-    answers apart, and the request's headers are not parsed). Any method and request header;
-    the specs' response headers readable; private-network preflights allowed (a page on the
-    web calling a local mock).
-
-    ``*`` (the default) answers ``Access-Control-Allow-Origin: *``, which a browser never
-    accepts for a request with credentials; an explicit list echoes the page's origin (with
-    ``Vary: Origin``) and allows credentials, so ``fetch(url, {credentials: "include"})`` from
-    a listed app works as it would against the vendor."""
+    """The vendor APIs' CORS, a step on the reply, by Starlette's rules: a preflight is answered
+    here; a request with ``Origin`` gets the CORS headers, one without only ``Vary: Origin``
+    (caches keep both apart; its headers are not parsed). ``*`` allows any origin without
+    credentials (a browser refuses ``*`` with them); an explicit list echoes the page's origin
+    and allows credentials, as the vendor does for ``fetch(url, {credentials: "include"})``."""
 
     def __init__(self, origins: Sequence[str], expose: Sequence[str]) -> None:
         listed = "*" not in origins

@@ -1,10 +1,8 @@
 """A bug answers 500 and is logged with its traceback; it never escapes to the server.
 
-A Starlette app answers an exception with its ``Exception`` handler and then re-raises it (so
-servers can log it), and uvicorn then drops the connection. Give the Starlette app
-:func:`crash_handler` (it logs, then answers ``reply_for(scope)``) and wrap it in
-:class:`ContainCrashes`, which stops the re-raised exception; an app without that handler gets
-the same log line and answer from the wrapper. Logged before answering, so a client that has
+Starlette answers an exception with its ``Exception`` handler (:func:`crash_handler`), then
+re-raises it, and uvicorn would drop the connection: :class:`ContainCrashes` stops the re-raise
+(and answers for an app without that handler). Logged before answering, so a client that has
 its 500 finds the traceback in the log.
 """
 

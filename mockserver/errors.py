@@ -22,27 +22,19 @@ class SpecError(MockServerError):
 
 
 class RegistryError(MockServerError):
-    """A table keyed by spec names (handlers, dependencies, options) names something unknown.
-
-    Raised while the app is built, so a misspelled key fails at start-up, never at request time.
-    """
+    """A table keyed by spec names (handlers, dependencies, options) names something unknown:
+    raised while the app is built, so a misspelled key fails at start-up, not at request time."""
 
 
 class DataError(MockServerError):
     """A data version cannot be built: invalid fixtures or a data document; nothing changes.
-
-    Each reason names the file or document and the field at fault. The CLI prints them and exits
-    2; the control API answers 400 with all of them.
-    """
+    Each reason names the file or document and the field at fault."""
 
 
 class LimitError(DataError):
-    """A document or a data load past one of the mock's limits; nothing changes.
-
-    ``limit`` names the limit (its flag, e.g. ``--max-load-bytes``, or the document field, e.g.
-    ``contacts.count``), so a user knows what to raise or shrink; ``status`` is the HTTP answer
-    of the control API: 413 (too large) or 408 (out of time).
-    """
+    """A document or a data load past one of the mock's limits; nothing changes. ``limit``
+    names it (a flag, ``--max-load-bytes``, or a field, ``contacts.count``): what to raise or
+    shrink; ``status`` is the control API's answer: 413 (too large) or 408 (out of time)."""
 
     def __init__(self, reasons: list[str] | str, *, limit: str, status: int = 413) -> None:
         super().__init__(reasons)
@@ -97,11 +89,8 @@ class ControlError(MockServerError):
 
 
 class StateUnavailable(MockServerError):
-    """The shared state store (``--state``) cannot be reached; nothing was changed.
-
-    At start-up the CLI prints it and exits 2; while serving, the control API answers 503 with
-    it while the data plane goes on answering from the last state it knew.
-    """
+    """The shared state store (``--state``) cannot be reached; nothing was changed (the control
+    API answers 503; the data plane goes on from the last state it knew)."""
 
     def __init__(self, store: str, reason: str) -> None:
         super().__init__(f"the state store {store} is unreachable: {reason}")

@@ -1,9 +1,7 @@
 """One request and what the mock learns while answering it, made once and handed along.
 
-The ASGI scope stays as the server made it; everything the mock adds (the operation, warnings,
-who answered, a decoded body) is a field here, read by the journal and the log line. One
-object, not string keys in the scope: a reader sees every field in one place, and a typo is an
-``AttributeError``, not a silent ``None``.
+Fields, not string keys in the ASGI scope (which stays as the server made it): a reader sees
+every one in one place, and a typo is an ``AttributeError``, not a silent ``None``.
 """
 
 from __future__ import annotations
@@ -37,14 +35,3 @@ class Exchange:
     #: The request body as received, when the operation declares one (``params.body``:
     #: ``TOO_LARGE`` past its limit); the pipeline decodes and validates it into ``Call.body``.
     body: Any = None
-    #: The request's headers as ``name -> first value``, parsed on first use (:meth:`header_map`).
-    parsed: dict[str, str] | None = None
-
-    def header_map(self) -> dict[str, str]:
-        """Header name -> first value (as Starlette's ``Headers.get`` reads it), parsed once."""
-        if self.parsed is None:
-            self.parsed = {
-                name.decode("latin-1"): value.decode("latin-1")
-                for name, value in reversed(self.scope["headers"])
-            }
-        return self.parsed

@@ -1,8 +1,6 @@
-"""Every bound the mock puts on what a client can make it do, with its default, in one place.
-
-:data:`TABLE` declares each once: its ``serve`` flag (if any), default and what it bounds; the
-CLI's flags are made from it and a test checks docs/SECURITY.md's table against it.
-``ServeConfig`` carries the chosen values.
+"""Every bound the mock puts on what a client can make it do, with its default, in one place:
+:data:`TABLE` declares each once (flag, default, what it bounds); the CLI's flags are made from
+it and a test checks docs/SECURITY.md's table against it.
 """
 
 from __future__ import annotations

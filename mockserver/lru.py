@@ -1,9 +1,7 @@
-"""The one bounded cache: least-recently-used eviction by entry count and, for bytes, total size.
-
-Every memo in mockserver (decoded parameters, generated answers, a vendor's answers per
-criteria) is an :class:`LruCache`, so hostile input can never grow one without bound.
-Reads take no lock (they run on the event loop, and ``OrderedDict`` operations are atomic
-under the GIL); writes do, because data loads fill caches from worker threads.
+"""The one bounded cache (every memo is one, so hostile input never grows one without bound):
+least-recently-used eviction by entry count and, for bytes, total size. Reads take no lock
+(``OrderedDict`` operations are atomic under the GIL); writes do, as data loads fill caches from
+worker threads.
 """
 
 from __future__ import annotations

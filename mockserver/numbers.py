@@ -30,10 +30,8 @@ def parse_decimal(text: str) -> float:
 
 
 def bounded_int(what: str, low: int, high: int | None = None) -> Callable[[str], int]:
-    """An argparse ``type`` for an integer flag: ``bounded_int("port", 0, 65535)``.
-
-    A bad value is one line naming the flag's meaning and its range.
-    """
+    """An argparse ``type`` for an integer flag: ``bounded_int("port", 0, 65535)``; a bad
+    value is one line naming the flag's meaning and its range."""
     span = f"{low}-{high}" if high is not None else f">= {low}"
 
     def parse(text: str) -> int:

@@ -1,13 +1,5 @@
-"""The request flow of one operation, top to bottom:
-
-route -> security -> parameters -> JSON body -> scenario override -> behaviour or generation
--> conformance (optional) -> serialization -> journal.
-
-The app's path table has already routed the request here; everything below is plain
-function calls over data compiled at start-up. A query parameter the operation does not
-declare is ignored, as the vendors do, but never silently: every answer to that request
-carries its warnings (``params/unknown.py``); ``--strict-params`` makes it a parameter error.
-"""
+"""The request flow of one operation (docs/ARCHITECTURE.md lists its steps): plain function
+calls over data compiled at start-up, with the decoded parameters and memoizable answers kept."""
 
 from __future__ import annotations
 
@@ -26,11 +18,11 @@ from mockserver.params.body import TOO_LARGE, BodyDecoder
 from mockserver.params.decode import OperationDecoder, RawRequest
 from mockserver.params.errors import ParamError
 from mockserver.params.unknown import QueryNames, UnknownParams
+from mockserver.runtime import ApiRuntime
 from mockserver.scenarios.prefer import parse_prefer
 from mockserver.scenarios.responder import Responder
 from mockserver.security.credentials import CredentialFinder
 from mockserver.serialize.reply import prepared
-from mockserver.served import ServedApi
 from mockserver.spec.model import Operation
 from mockserver.state.base import OverrideStore
 from mockserver.state.values import Preference
@@ -50,10 +42,6 @@ MAX_CACHED_KEY = 2048
 #: version in service: bounded in entries and in body bytes.
 ANSWER_CACHE_SIZE = 1024
 ANSWER_CACHE_BYTES = 8 * 2**20
-
-
-def memo_size(memo: Memo) -> int:
-    return len(memo.reply.body)
 
 
 class Decoded(NamedTuple):
@@ -116,16 +104,15 @@ class Memo(NamedTuple):
 class OperationPipeline:
     """Answers one operation; compiled once per operation at start-up."""
 
-    def __init__(self, runtime: ServedApi, operation: Operation, overrides: OverrideStore) -> None:
+    def __init__(self, runtime: ApiRuntime, operation: Operation, overrides: OverrideStore) -> None:
         self.runtime = runtime
         self.operation = operation
         self.overrides = overrides
         self.key = (runtime.name, operation.operation_id)
         self.decode = OperationDecoder(operation, runtime.vendor.grammar)
-        self.schemes = runtime.spec.security_schemes
-        self.credential = CredentialFinder(operation, self.schemes)
-        self.query_names = QueryNames(operation, self.schemes, runtime.vendor.grammar)
-        self.strict_params = runtime.strict_params
+        schemes = runtime.spec.security_schemes
+        self.credential = CredentialFinder(operation, schemes)
+        self.query_names = QueryNames(operation, schemes, runtime.vendor.grammar)
         self.responder = Responder(runtime, operation)
         #: The JSON body's decoder, for an operation that declares one (its requests are never
         #: memoized: the memo's key holds no body); the endpoint reads the bytes first.
@@ -142,7 +129,7 @@ class OperationPipeline:
         self._read = frozenset(name.encode("latin-1") for name in read)
         self._decoded: LruCache[Decoded | Reply] = LruCache(DECODED_CACHE_SIZE)
         self._answers: LruCache[Memo] = LruCache(
-            ANSWER_CACHE_SIZE, ANSWER_CACHE_BYTES, sizeof=memo_size
+            ANSWER_CACHE_SIZE, ANSWER_CACHE_BYTES, sizeof=lambda memo: len(memo.reply.body)
         )
         #: The data version (weakly: a replaced version goes) the memoized answers come from,
         #: its ``memo_epoch`` hook, and the epoch they come from.
@@ -151,20 +138,14 @@ class OperationPipeline:
         self._ignored: Preference | None = None
 
     def answer(self, exchange: Exchange) -> Reply:
-        """The operation's answer to the request; with unknown query names, the same answer
-        plus one warning header per name (also noted in the exchange for the journal and log).
-
-        A request repeating one whose answer the backend declared memoizable is answered from
-        the memo: the key holds everything security and parameters read (query string, path,
-        the parameter and credential headers, cookies), so the answer and its warnings are
-        the ones the whole pipeline gave; never with ``Prefer`` or a scenario set.
-        """
+        """The operation's answer (plus one warning header per unknown query name, noted in the
+        exchange too); from the memo when the backend declared it memoizable, never with
+        ``Prefer`` or a scenario set."""
         headers, key = self._read_request(exchange)
         if "prefer" not in headers and not self.overrides.has_scenarios and self.body is None:
             memo = self._memoized(key)
             if memo is not None:
-                if memo.warnings:
-                    exchange.warnings = memo.warnings
+                exchange.warnings = memo.warnings
                 return memo.reply
         decoded = self._decoded_params(exchange, headers, key)
         if isinstance(decoded, Reply):
@@ -214,7 +195,11 @@ class OperationPipeline:
             if refusal is not None:
                 return refusal, False
 
-        call = Call(operation, params, exchange.header_map(), credential, body)
+        # Each header's first value, as Starlette's ``Headers.get`` reads it.
+        every = {
+            n.decode("latin-1"): v.decode("latin-1") for n, v in reversed(exchange.scope["headers"])
+        }
+        call = Call(operation, params, every, credential, body)
         reply = preference = None
         prefer = headers.get("prefer")
         if prefer is not None or self.overrides.has_scenarios:
@@ -276,7 +261,7 @@ class OperationPipeline:
         raw = RawRequest(query=query, headers=headers, path=path, cookies=parse_cookies(cookies))
         params, errors = self.decode(raw)
         unknown = self.query_names.unknown(query)
-        if unknown is not None and self.strict_params:
+        if unknown is not None and self.runtime.strict_params:
             errors = [*errors, *unknown.errors]
         if sum(len(part) for part in key if part) > MAX_CACHED_KEY:
             return Decoded(query, MappingProxyType(params), errors, unknown)

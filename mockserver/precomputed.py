@@ -1,13 +1,9 @@
-"""Data a pinned library computes from our bundled data, kept beside the package.
-
-Some start-up work is a pure function of a library and our bundled data - sqlglot compiling the
-bundled SendGrid world's queries, Faker's name tables, PyYAML parsing the bundled specs and
-fixtures. It is written once (``make precompile``) and read back as JSON at start-up, but only
-while the library is the one that wrote it: each table records the SHA-256 of a *witness*, a
-file of the library that changes with it (the file holding its version, or the data itself);
-otherwise the caller computes it again, with the same result, just slower. Tests fail when a
-table is stale. (The witness is found without importing the library, and without
-``importlib.metadata``, whose import alone is ~40 ms.)
+"""Start-up work that is a pure function of a pinned library and our bundled data (sqlglot
+compiling the SendGrid world's queries, Faker's name tables, PyYAML parsing the bundled
+documents), written once (``make precompile``) and read back as JSON - only while the library
+is the one that wrote it: each table records the SHA-256 of a *witness* file of the library
+(found without importing it, nor ``importlib.metadata``, ~40 ms); else the caller computes it
+again, slower. Tests fail when a table is stale.
 """
 
 from __future__ import annotations

@@ -1,12 +1,6 @@
-"""Progress of long work - a big generated world, the first request of a large program, a data
-load - so a user can tell a build from a hang: a live bar on a terminal, a log line every few
-seconds elsewhere (CI logs), and one closing line with the figures
-(``SendGrid world: 300,000 contacts, 25 segments, 10 lists built in 6.1 s``).
-
-Work expected to take less than ``Reporter.threshold`` seconds says nothing: the default
-start-up stays quiet and pays one comparison. The bar is rich's, imported only when a long piece
-of work starts on a terminal, so start-up imports nothing for it (and without rich installed,
-log lines stand in for the bar).
+"""Progress of long work, so a user can tell a build from a hang: a live bar on a terminal
+(rich's, imported only then), a log line every few seconds elsewhere, one closing line with the
+figures. Work expected to be short says nothing: the default start-up pays one comparison.
 """
 
 from __future__ import annotations

@@ -1,13 +1,8 @@
 """pytest plugin (``pytest11`` entry point): a live mock for the tests of any project.
 
-Installing mockserver is enough: tests ask for the session-scoped ``mockserver``
-fixture and point their client at ``mockserver.url``. Seed and fixtures come from
-``--mockserver-seed`` / ``--mockserver-fixtures`` or the ``mockserver_seed`` /
-``mockserver_fixtures`` ini keys. Heavy imports wait until the fixture is used.
-``--mockserver-journal PATH`` writes every request the fixture answered (secrets masked) to
-PATH when the session ends: what ``mockserver verify --requests PATH`` sends to a deployment.
-``--mockserver-banner`` (or the ``mockserver_banner`` ini key) prints the start-up banner of
-``mockserver serve`` when the mock starts; by default the fixture prints nothing.
+Installing mockserver is enough: tests ask for the session-scoped ``mockserver`` fixture and
+point their client at ``mockserver.url``. The plugin loads in every pytest run of a project that
+has mockserver installed, so heavy imports wait until the fixture is used.
 """
 
 from __future__ import annotations
@@ -99,12 +94,8 @@ def config_from(pytest_config: pytest.Config) -> ServeConfig:
 
 
 class MockServerFixture:
-    """What a test sees: the mock's URL, its journal, and the control actions.
-
-    Every method calls the same ``mockserver.control.actions`` function as the HTTP control
-    API, so both validate alike; refused input raises
-    :class:`mockserver.errors.ControlError` (its ``reasons`` list every problem).
-    """
+    """What a test sees: the mock's URL, its journal, and the control actions - the HTTP control
+    API's own functions, so both validate alike (refused input raises ``ControlError``)."""
 
     def __init__(self, live: LiveServer) -> None:
         self.live = live
@@ -125,48 +116,47 @@ class MockServerFixture:
         warnings (e.g. an unknown query parameter)."""
         return self.requests_to()
 
+    @property
+    def actions(self) -> Any:
+        """``mockserver.control.actions``, imported once the fixture is used."""
+        from mockserver.control import actions
+
+        return actions
+
     def requests_to(self, path: str | None = None, method: str | None = None) -> list[dict]:
         """The journal filtered by path (``*`` wildcards) and method."""
-        from mockserver.control import actions
         from mockserver.journal.record import Filter
 
-        return [entry.as_dict() for entry in actions.journal(self.target, Filter(path, method))]
+        journal = self.actions.journal(self.target, Filter(path, method))
+        return [entry.as_dict() for entry in journal]
 
     def reset(self) -> None:
         """Journal cleared, data back to the seed state, scenarios and faults cleared."""
-        from mockserver.control import actions
-
-        actions.reset(self.target)
+        self.actions.reset(self.target)
 
     def advance(
         self, *, days: float = 0, hours: float = 0, minutes: float = 0, seconds: float = 0
     ) -> dict[str, Any]:
         """Move the mock clock forward (a segment's hourly refresh comes without waiting an
         hour); returns the clock (``now``, ``frozen``, ``offset_seconds``)."""
-        from mockserver.control import actions
-
         total = ((days * 24 + hours) * 60 + minutes) * 60 + seconds
         sign = "-" if total < 0 else ""
-        return actions.set_clock(self.target, {"advance": f"{sign}PT{abs(total):.6f}S"})
+        return self.actions.set_clock(self.target, {"advance": f"{sign}PT{abs(total):.6f}S"})
 
     def set_now(self, when: str) -> dict[str, Any]:
         """Freeze the mock clock at ``when`` (ISO-8601 with an offset)."""
-        from mockserver.control import actions
-
-        return actions.set_clock(self.target, {"now": when})
+        return self.actions.set_clock(self.target, {"now": when})
 
     def load(self, api: str, data: Any) -> None:
         """Replace an API's data: a document, JSON/YAML text or a file path.
 
         Invalid data raises ``ControlError`` and the data in service stays as it was.
         """
-        from mockserver.control import actions
-
         if isinstance(data, Path):
             data = data.read_bytes()
         if isinstance(data, str | bytes):
-            data = actions.parse_document(data.encode() if isinstance(data, str) else data)
-        actions.load_data(self.target, api, data)
+            data = self.actions.parse_document(data.encode() if isinstance(data, str) else data)
+        self.actions.load_data(self.target, api, data)
 
     def scenario(
         self,
@@ -179,10 +169,8 @@ class MockServerFixture:
         times: int | None = None,
     ) -> None:
         """Force an operation's answer for the next ``times`` requests (``None``: until reset)."""
-        from mockserver.control import actions
-
         body = {"code": code, "example": example, "dynamic": dynamic, "times": times}
-        actions.set_scenario(self.target, api, operation_id, body)
+        self.actions.set_scenario(self.target, api, operation_id, body)
 
     def fault(
         self,
@@ -193,10 +181,8 @@ class MockServerFixture:
         error_rate: float | None = None,
     ) -> None:
         """Latency (``MS``, ``"MIN-MAX"``) and/or error rate, globally or for one operation."""
-        from mockserver.control import actions
-
         body = {"latency": latency, "error_rate": error_rate}
-        actions.set_fault(self.target, body, api, operation_id)
+        self.actions.set_fault(self.target, body, api, operation_id)
 
 
 #: Requests ``--mockserver-journal`` keeps at most (the newest).

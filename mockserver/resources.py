@@ -8,11 +8,8 @@ _PACKAGE = Path(__file__).resolve().parent
 
 
 def bundled_dir(name: str) -> Path:
-    """Return the bundled ``specs`` or ``fixtures`` directory.
-
-    A wheel carries them under ``mockserver/_bundled``; an editable install or a
-    checkout reads the top-level folders of the repository.
-    """
+    """The bundled ``specs`` or ``fixtures``: a wheel's ``mockserver/_bundled``, else a
+    checkout's top-level folder."""
     for candidate in (_PACKAGE / "_bundled" / name, _PACKAGE.parent / name):
         if candidate.is_dir():
             return candidate

@@ -1,29 +1,23 @@
-"""One served API: its spec, its vendor, and the data version in service.
-
-Built once at start-up. A data version is a vendor :class:`Backend`: loading data builds a new
-one and swaps it in with one assignment (requests in flight finish on the old one); reset swaps
-the start-up version back.
+"""One served API: its spec, its vendor, and the data version in service - a vendor
+:class:`Backend`, swapped whole by a load or a reset (requests in flight finish on the old one).
 """
 
 from __future__ import annotations
 
-import logging
 import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from mockserver.errors import RegistryError
-from mockserver.generate import SchemaFaker
+from mockserver.generate.schema_faker import SchemaFaker
 from mockserver.lru import LruCache
 from mockserver.serialize import json_bytes
 from mockserver.spec.model import ApiSpec, Operation
-from mockserver.vendors.interface import Backend, Call, Reply, Vendor, VendorOptions
+from mockserver.vendors.interface import Backend, Call, ErrorDialect, Reply, Vendor, VendorOptions
 
 if TYPE_CHECKING:
     from mockserver.conformance.validator import ResponseValidator
-
-log = logging.getLogger("mockserver")
 
 #: Generated answers are cached per (operation, parameters); the cache is bounded.
 GENERATED_CACHE_SIZE = 4096
@@ -59,7 +53,7 @@ class ApiRuntime:
         return self.spec.name
 
     @property
-    def dialect(self):
+    def dialect(self) -> ErrorDialect:
         return self.vendor.dialect
 
     @cached_property
@@ -96,10 +90,8 @@ class ApiRuntime:
             return True
 
     def generated_reply(self, call: Call, status: int | None = None) -> Reply:
-        """The schema-driven default answer of an operation without a vendor behaviour.
-
-        ``status`` picks another declared response (``Prefer: code=404, dynamic=true``).
-        """
+        """The schema-driven answer of an operation without a vendor behaviour; ``status``
+        picks another declared response (``Prefer: code=404, dynamic=true``)."""
         operation = call.operation
         forced = () if status is None else (f"@{status}",)
         params = sorted((k, repr(v)) for k, v in call.params.items())
@@ -112,11 +104,7 @@ class ApiRuntime:
         status, response = operation.success
         if forced is not None:
             status, response = forced, operation.response_for(forced) or response
-        headers = tuple(
-            (header.name, str(self.faker.generate(header.schema, *key, header.name)))
-            for header in response.headers
-            if header.required
-        )
+        headers = self.faker.headers(response, *key)
         media = response.media_type
         if media is None:
             return Reply(status, b"", None, headers)

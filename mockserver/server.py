@@ -1,32 +1,13 @@
 """Serving the mock with uvicorn: what one connection may cost, whom to believe, how it ends.
 
-Through uvicorn's public settings: ``X-Forwarded-*`` headers are ignored unless
-``--trust-proxy CIDR`` names the proxy (uvicorn would otherwise believe whatever
-``FORWARDED_ALLOW_IPS`` in the environment says); idle keep-alive connections close after
-``--timeout-keep-alive``; SIGTERM gives requests in flight ``SHUTDOWN_GRACE`` seconds.
-
-What uvicorn's httptools protocol has no setting for, :class:`GuardedHttpTools` adds through
-the protocol's own parser callbacks (``data_received``, ``on_header``, ``on_headers_complete``,
-``on_body``, ``on_message_complete``) and public attributes (``cycle``, ``transport``,
-``connections``, ``timeout_keep_alive_task``); tested with uvicorn 0.54 and httptools 0.9:
-
-- request headers past ``--max-header-bytes`` are answered 431 and the connection closed,
-  before more of them is kept (the request target is httptools' own to bound: 64 KB, 400); a
-  request still running on that connection sees its client gone first;
-- trailer fields after a chunked body are dropped: they are not headers (never forwarded or
-  journaled as such), and past ``--max-header-bytes`` they are refused like a head;
-- a connection that does not complete a request head within ``--header-timeout`` is closed
-  (idle sockets, slowloris);
-- at most ``--max-connections`` connections are open (default: the descriptor limit less a
-  reserve); a new connection past it closes the ones idle the longest, so new clients keep
-  being served while an attacker holds idle sockets, and ``accept()`` never meets EMFILE
-  (uvicorn's ``limit_concurrency`` would answer 503 to the newcomers instead);
-- on Python 3.12+, requests start eagerly (``asyncio.eager_task_factory``, set with the loop's
-  ``set_task_factory``) while few connections are open: an answer that never waits leaves
-  without a loop round trip.
-
-Per request this costs one addition per received chunk and one pass over the header list; the
-sweep runs once a second.
+uvicorn's public settings carry what they can (``--trust-proxy``, ``--timeout-keep-alive``, the
+shutdown grace). What its httptools protocol has no setting for - a bounded head (431), dropped
+trailers, a head timeout, a connection cap that closes the longest idle instead of answering
+503, eager task starts while few connections are open - :class:`GuardedHttpTools` adds through
+the protocol's parser callbacks and public attributes (``cycle``, ``transport``,
+``connections``, ``timeout_keep_alive_task``); tested with uvicorn 0.54 and httptools 0.9
+(docs/SECURITY.md lists each bound). Per request: one addition per chunk and one pass over the
+header list.
 """
 
 from __future__ import annotations

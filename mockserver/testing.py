@@ -1,8 +1,5 @@
-"""Run a mock server (or any ASGI app) inside the current process, on a free loopback port.
-
-The listening socket is bound before the server thread starts, so a client can
-connect at once: the kernel queues the connection until uvicorn accepts it.
-"""
+"""Run a mock server (or any ASGI app) inside the current process, on a free loopback port,
+bound before the server thread starts: a client can connect at once (the kernel queues it)."""
 
 from __future__ import annotations
 
@@ -12,8 +9,11 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+import uvicorn
+
 from mockserver.app import MockApp, build_app
 from mockserver.config import ServeConfig
+from mockserver.server import uvicorn_settings
 from mockserver.state.base import State
 from mockserver.vendors.interface import Vendor
 
@@ -24,8 +24,6 @@ class ThreadedServer:
     """Any ASGI app served by uvicorn in a daemon thread, on a free loopback port."""
 
     def __init__(self, app: Any, config: ServeConfig | None = None, **uvicorn_options: Any) -> None:
-        import uvicorn
-
         self.app = app
         self.config = config or ServeConfig()
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -34,8 +32,6 @@ class ThreadedServer:
         self._socket.listen(128)
         host, port = self._socket.getsockname()
         self.url = f"http://{host}:{port}"
-        from mockserver.server import uvicorn_settings
-
         options = {
             "log_level": "warning",
             "lifespan": "off",

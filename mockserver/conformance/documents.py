@@ -1,15 +1,11 @@
-"""Validate fixture documents against their JSON Schema, fast enough for start-up.
-
-jsonschema-rs compiles and validates in microseconds and imports in milliseconds, where
-the pure-Python jsonschema costs a tenth of a second to import: that matters on the
-serve path, which must answer within a second of being started.
-"""
+"""Validate fixture documents against their JSON Schema, fast enough for start-up: jsonschema-rs
+imports in milliseconds where the pure-Python jsonschema costs a tenth of a second."""
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, NamedTuple
 
 import jsonschema_rs
 
@@ -19,42 +15,26 @@ from mockserver.errors import LimitError
 #: same beside ``maxItems``/``maxLength``/``maxProperties``): past it a document is refused as
 #: too large (413, a :class:`~mockserver.errors.LimitError`), not as malformed.
 LIMIT_MARK = "x-limit"
-_SIZE_KEYWORDS = frozenset({"maximum", "maxItems", "maxLength", "maxProperties"})
 #: A problem's message quotes the offending value: a 10 MB string must not come back whole.
 MAX_MESSAGE_CHARS = 300
 
 
-class SchemaProblem(tuple):
-    """``(path, message, limit)`` of one violation; ``path`` is the list of keys and indexes;
-    ``limit`` says whether it is a size bound marked ``x-limit``."""
+class SchemaProblem(NamedTuple):
+    """One violation: where (keys and indexes), what, and whether it is a size bound marked
+    ``x-limit`` (the document is too large, not wrong)."""
 
-    __slots__ = ()
-
-    @property
-    def path(self) -> list[str | int]:
-        return self[0]
-
-    @property
-    def message(self) -> str:
-        return self[1]
-
-    @property
-    def limit(self) -> bool:
-        return bool(self[2]) if len(self) > 2 else False
+    path: list[str | int]
+    message: str
+    limit: bool = False
 
 
-_LIMIT_WORDING = {
-    "maxItems": "more than {:,} items",
-    "maxLength": "longer than {:,} characters",
-    "maxProperties": "more than {:,} entries",
-    "maximum": "more than {:,}",
+#: Each size keyword: how a problem words its bound, and the values it measures (and how).
+_BOUNDS: dict[str, tuple[str, Any, Callable[[Any], Any]]] = {
+    "maxItems": ("more than {:,} items", list, len),
+    "maxLength": ("longer than {:,} characters", str, len),
+    "maxProperties": ("more than {:,} entries", Mapping, len),
+    "maximum": ("more than {:,}", int | float, lambda number: number),
 }
-
-
-def _limit_message(error: Any) -> str:
-    """``more than 1,000 items``: the bound, not the (maybe huge) value that broke it."""
-    keyword = list(error.schema_path)[-1]
-    return _LIMIT_WORDING[keyword].format(error.kind.limit)
 
 
 def _short(message: str) -> str:
@@ -80,31 +60,18 @@ class DocumentSchema:
     def problems(self, document: Any) -> list[SchemaProblem]:
         """Every violation, shallowest first (the most telling one leads).
 
-        Size bounds (``x-limit``) are checked first, by a walk in Python: past one, that is the
-        only problem reported - jsonschema-rs would quote the oversized value in its message,
+        Size bounds (``x-limit``) are checked by a walk in Python, and first: past one, that is
+        the only problem reported - jsonschema-rs would quote the oversized value in its message,
         holding the GIL for most of a second on a 60,000-item list.
         """
         too_large = self.first_limit(document)
         if too_large is not None:
             return [too_large]
-        found = []
-        for error in self._validator.iter_errors(document):
-            limit = self._is_limit(error)
-            message = _limit_message(error) if limit else _short(error.message)
-            found.append(SchemaProblem((list(error.instance_path), message, limit)))
+        found = [
+            SchemaProblem(list(error.instance_path), _short(error.message))
+            for error in self._validator.iter_errors(document)
+        ]
         return sorted(found, key=lambda problem: (len(problem.path), list(map(str, problem.path))))
-
-    def _is_limit(self, error: Any) -> bool:
-        *parent, keyword = list(error.schema_path) or [""]
-        if keyword not in _SIZE_KEYWORDS:
-            return False
-        node: Any = self._schema
-        for part in parent:
-            try:
-                node = node[part]
-            except (KeyError, IndexError, TypeError):
-                return False
-        return isinstance(node, Mapping) and bool(node.get(LIMIT_MARK))
 
     def first_limit(self, document: Any) -> SchemaProblem | None:
         """The shallowest value past a size bound marked ``x-limit``, or ``None``."""
@@ -114,7 +81,7 @@ class DocumentSchema:
         while pending:
             node, value, where = pending.popleft()
             if node.get(LIMIT_MARK) and (message := _past_bound(node, value)) is not None:
-                return SchemaProblem((where, message, True))
+                return SchemaProblem(where, message, True)
             for child, part, item in self._children(node, value):
                 pending.append((child, item, [*where, part]))
         return None
@@ -160,22 +127,12 @@ def _limited_nodes(schema: Mapping[str, Any]) -> set[int]:
 
 
 def _past_bound(node: Mapping[str, Any], value: Any) -> str | None:
-    """The bound ``value`` exceeds, worded as :func:`_limit_message` words it."""
-    checks = (
-        ("maxItems", list, len),
-        ("maxLength", str, len),
-        ("maxProperties", Mapping, len),
-        ("maximum", int | float, lambda number: number),
-    )
-    for keyword, kind, measure in checks:
-        bound = node.get(keyword)
-        if (
-            bound is not None
-            and isinstance(value, kind)
-            and not isinstance(value, bool)
-            and measure(value) > bound
-        ):
-            return _LIMIT_WORDING[keyword].format(bound)
+    """The bound ``value`` exceeds (``more than 1,000 items``: the bound, not the maybe huge
+    value), or ``None``."""
+    for keyword, (wording, kind, measure) in _BOUNDS.items():
+        bound, measured = node.get(keyword), isinstance(value, kind) and not isinstance(value, bool)
+        if bound is not None and measured and measure(value) > bound:
+            return wording.format(bound)
     return None
 
 

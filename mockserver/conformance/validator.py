@@ -1,14 +1,10 @@
 """Validate replies against the spec: status declared, media type, headers and body schema.
 
-One rule set for every judge: the mock's own ``--validate-responses`` and data versions (strict:
-every violation counts), and tools that judge a real deployment like a consumer would
-(``tolerant``: an additive change - a property the spec does not declare, a new enum value - is
-a :class:`Violation` with ``breaking=False``, a warning; a removed or retyped field, an
-undeclared status, a wrong media type stay breaking).
-
-jsonschema-rs validates about 25x faster than the pure-Python jsonschema: fast enough to check
-every prebuilt answer of a data version at start-up and on each data load. Validators are
-compiled once per (operation, status, media).
+One rule set for every judge: strict for the mock's own ``--validate-responses`` and data
+versions; ``tolerant`` for judging a real deployment as a consumer would (an additive change -
+an undeclared property, a new enum value - is a warning, ``breaking=False``). jsonschema-rs
+(about 25x the pure-Python jsonschema) is fast enough to check every prebuilt answer of a data
+version; validators are compiled once per (operation, status, media).
 """
 
 from __future__ import annotations
@@ -45,16 +41,12 @@ class Violation:
         return {"where": self.where, "path": self.path, "message": self.message}
 
 
-def _pointer(parts: Iterable[Any]) -> str:
-    return "".join(f"/{part}" for part in parts)
-
-
 def _schema_violations(errors: Iterable[Any], tolerant: bool) -> list[Violation]:
     found = []
     for error in errors:
         kind = type(error.kind).__name__
         additive = tolerant and kind in ADDITIVE_KINDS
-        base = _pointer(error.instance_path)
+        base = "".join(f"/{part}" for part in error.instance_path)
         unexpected = getattr(error.kind, "unexpected", None) if additive else None
         if unexpected:  # one warning per undeclared property, at its own path
             found += [

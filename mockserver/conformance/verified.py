@@ -1,12 +1,9 @@
 """Prebuilt answers validated ahead of time: the bundled data's, at the default seed.
 
-Validating a data version's prebuilt answers is a tenth of start-up's own work, and its verdict is
-a pure function of the spec, the answers and the validator. ``make precompile`` validates the
-default data's answers and keeps a digest of each API's (spec file and every answer's operation,
-status, media type and body); a start-up whose answers have a digest in the table skips
-validating them again. The table is used only while its witness - this package's and the spec
-loader's code, and jsonschema-rs - is the one that wrote it; any other data is validated as
-before.
+Validating a data version's prebuilt answers is a tenth of start-up's work and a pure function
+of the spec, the answers and the validator: ``make precompile`` keeps a digest of each API's
+(spec file and every answer), and a start-up whose answers' digest is in the table skips them,
+while its witness (the spec loader's and this package's code, jsonschema-rs) is unchanged.
 """
 
 from __future__ import annotations

@@ -1,4 +1,1 @@
-"""``mockserver contract``: check a deployment (or the bundled mock) against the bundled specs.
-
-Imported only by the ``contract`` subcommand: the serve path never loads Schemathesis.
-"""
+"""``mockserver contract``, imported by that subcommand only: ``serve`` never loads Schemathesis."""

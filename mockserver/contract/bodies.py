@@ -1,13 +1,8 @@
 """What a write sends in a contract run: recognisable names, and bodies a server can accept.
 
-- ``name``: every string ``name`` of a write body gets ``mockserver-contract-<seed>-<n>-`` in
-  front (:class:`Names`): unique within the run (a taken name is refused) and recognisable in
-  the account afterwards. Cut back to the schema's ``maxLength`` unless it was longer already
-  (a negative case stays one).
-- :data:`BODY_RULES`: rules of a body the schema cannot state, kept by *positive* cases only
-  (as ``dependencies.py`` keeps ``x-dependencies``): a query language the generator cannot
-  write is taken from the operation's own request examples; a reference to something the spec
-  cannot create (a contact list) is left out; "at least one of" is filled from the examples.
+Every string ``name`` gets ``mockserver-contract-<seed>-<n>-`` in front (:class:`Names`: unique
+in the run, findable in the account afterwards). :data:`BODY_RULES` are what a schema cannot
+state, kept by *positive* cases only (as ``dependencies.py`` keeps ``x-dependencies``).
 """
 
 from __future__ import annotations

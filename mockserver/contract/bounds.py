@@ -1,15 +1,10 @@
 """Time bounds of a contract run, and network failures named for what they are.
 
-Schemathesis (through ``requests``) bounds each *read*: a server that drips a byte every few
-seconds never times out. :func:`bounded` gives every request of a run a total deadline
-(connect, headers and body together) through public seams only: Schemathesis' ``before_call``
-and ``after_call`` hooks start and stop a timer per request, and the ``timeout`` and
-``hooks`` arguments they hand to ``requests`` bound the wait for the head and tell the timer which
-connection carries the body (urllib3's ``HTTPResponse.connection``). Past the deadline that
-connection is shut down and the request fails. The hooks are Schemathesis' global ones (it
-has no other scope for them) and act only on the runs :func:`bounded` marks.
-:func:`network_failure` tells a refused connection (the server is unreachable: stop the run)
-from a timeout, a reset or bytes that are not HTTP (a failure of the operation that met it).
+``requests`` bounds each *read*: a server that drips a byte every few seconds never times out.
+:func:`bounded` gives each request a total deadline through public seams only: Schemathesis'
+``before_call``/``after_call`` hooks (global: they act only on the runs :func:`bounded` marks)
+start and stop a timer, and ``requests``' response hook names the connection whose body is read
+(urllib3's ``HTTPResponse.connection``), shut down past the deadline.
 """
 
 from __future__ import annotations
@@ -26,7 +21,10 @@ from typing import Any
 import requests
 import schemathesis
 
-REQUEST_TIMEOUT_FLAG = "--request-timeout"
+#: What a request that timed out is told, with its deadline in seconds.
+NO_ANSWER = (
+    "no complete answer within {:g} s (--request-timeout: a total for the request, body included)"
+)
 _local = threading.local()
 #: Requests whose total deadline shut their connection: their error is a timeout.
 _EXPIRED: weakref.WeakSet[requests.PreparedRequest] = weakref.WeakSet()
@@ -127,10 +125,7 @@ def first_answer(url: str, headers: dict[str, str], seconds: float) -> str | Non
     except requests.RequestException as exc:
         found = network_failure(exc, seconds)
         if deadline.expired or (found is not None and found.title == "request timeout"):
-            return (
-                f"no complete answer within {seconds:g} s ({REQUEST_TIMEOUT_FLAG}: a total for "
-                "the request, body included)"
-            )
+            return NO_ANSWER.format(seconds)
     finally:
         deadline.cancel()
     return None
@@ -218,12 +213,7 @@ def network_failure(exc: BaseException, seconds: float) -> NetworkFailure | None
         return NetworkFailure("connect timeout", f"no connection: {exc}", unreachable=True)
     expired = exc.request in _EXPIRED
     if expired or isinstance(exc, requests.exceptions.Timeout):
-        return NetworkFailure(
-            "request timeout",
-            f"no complete answer within {seconds:g} s ({REQUEST_TIMEOUT_FLAG}: a total for "
-            "the request, body included)",
-            silent=not expired,
-        )
+        return NetworkFailure("request timeout", NO_ANSWER.format(seconds), silent=not expired)
     if any(isinstance(e, NewConnectionError | ConnectionRefusedError) for e in chain):
         return NetworkFailure("connection refused", str(exc), unreachable=True)
     if any(isinstance(e, ConnectionResetError) for e in chain):

@@ -1,16 +1,10 @@
-"""What a contract run created, and deleting it again: through the vendor's own DELETE.
+"""What a contract run created, and deleting it again through the vendor's own DELETE: the one
+a create's 2xx answer ``links`` to, with the id at the link's ``$response.body#/...`` pointer.
 
-The spec says how: a create's 2xx answer ``links`` to a ``DELETE`` operation, naming the
-answer's field that holds the id (``$response.body#/id``) and the path parameter that takes it.
-:class:`Created` reads every answer of the run (Schemathesis' ``after_call`` hook): it keeps the
-ids creates answered with, forgets those the run deleted itself, deletes the oldest once more
-than :data:`ALIVE` are alive (so a run never fills an account's segment cap), and deletes the
-rest in :meth:`Created.finish` - called by the runner whatever the checks said. It also notes
-every id any answer showed (:meth:`Created.foreign`): a write must never aim at one of those
-unless the run created it. Answers to requests a check sends itself (``ignored_auth`` creates
-without a credential) reach no hook: the runner hands each finished scenario's interactions to
-the same :meth:`Created.observe`; and at the end the collection the creates post to is listed,
-and what it shows under the run's name prefix is deleted (a run stopped mid-scenario).
+:class:`Created` sees every answer of the run, keeps at most :data:`ALIVE` of the ids creates
+answered with alive (so a run never fills an account's segment cap) and deletes the rest in
+:meth:`Created.finish`, whatever the checks said; then it lists what creates post to and deletes
+what shows the run's name prefix (a check's own create, in a run stopped mid-scenario).
 """
 
 from __future__ import annotations

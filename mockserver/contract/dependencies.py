@@ -1,11 +1,8 @@
-"""Inter-parameter dependencies a spec declares, taught to Schemathesis' generator.
+"""Inter-parameter dependencies a spec declares (``x-dependencies``), taught to Schemathesis.
 
-The rules are parsed (and checked) once, by the spec loader (``mockserver.spec.dependencies``).
-Without them, every positive case that omits both alternatives of ``Or(asset_ids, labels)`` is
-"schema-valid" and a faithful server's 4xx for it would be reported by
-``positive_data_acceptance``. The check stays on for every case that is generated: positive
-cases that break a declared dependency are simply not generated (a ``filter_case`` hook on this
-schema only), the way Schemathesis documents for parameter dependencies.
+Without them a positive case omitting both sides of ``Or(asset_ids, labels)`` is "schema-valid"
+and a faithful server's 4xx would fail ``positive_data_acceptance``; so such positive cases are
+not generated (a ``filter_case`` hook on this schema only), as Schemathesis documents.
 """
 
 from __future__ import annotations
@@ -16,7 +13,8 @@ from mockserver.params.dependencies import given
 from mockserver.spec.dependencies import OneOrMore
 from mockserver.spec.model import ApiSpec
 
-LOCATIONS = {"query": "query", "header": "headers", "path": "path_parameters", "cookie": "cookies"}
+#: Where a Schemathesis case holds the parameters of each location.
+CONTAINERS = ("query", "headers", "path_parameters", "cookies")
 
 
 def declared(spec: ApiSpec) -> dict[tuple[str, str], tuple[OneOrMore, ...]]:
@@ -25,12 +23,11 @@ def declared(spec: ApiSpec) -> dict[tuple[str, str], tuple[OneOrMore, ...]]:
 
 
 def satisfied(rule: OneOrMore, case: Any) -> bool:
-    for name in rule.names:
-        for attribute in LOCATIONS.values():
-            container = getattr(case, attribute, None) or {}
-            if name in container and given(container[name]):
-                return True
-    return False
+    return any(
+        name in (given_in := getattr(case, attribute, None) or {}) and given(given_in[name])
+        for name in rule.names
+        for attribute in CONTAINERS
+    )
 
 
 def install(schema: Any, spec: ApiSpec) -> int:

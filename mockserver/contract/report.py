@@ -1,8 +1,4 @@
-"""What a person (or CI) reads after a contract run; every line passes through the masker.
-
-Per operation: what was tried, and each failure with its check, a curl line that reproduces
-it and the offending response; then one summary line. ``junit()`` writes the same for CI.
-"""
+"""What a person (or CI) reads after a contract run; every line passes through the masker."""
 
 from __future__ import annotations
 
@@ -74,11 +70,6 @@ def judgement(options: ContractOptions) -> str:
     )
 
 
-def _with_warnings(verdict: str, op: OperationResult) -> str:
-    count = len(op.warnings)
-    return f"{verdict}, {count} warning(s)" if count else verdict
-
-
 class Report:
     def __init__(self, mask: SecretText, out: TextIO) -> None:
         self.mask = mask
@@ -91,12 +82,9 @@ class Report:
     def problem(self, stream: TextIO, message: str) -> None:
         self.emit(f"mockserver contract: {message}", stream)
 
-    def progress(self, line: str) -> None:
-        self.emit(line)
-
-    def _settings(self, options: ContractOptions, creds: Credentials) -> list[str]:
+    def settings(self, options: ContractOptions, creds: Credentials) -> None:
         credential = vendor(options.api).credential.header
-        return [
+        lines = [
             f"  phases:      {', '.join(options.phases)}; up to {options.max_examples} examples "
             "per operation and phase",
             f"  checks:      {', '.join(options.checks)}",
@@ -108,19 +96,18 @@ class Report:
             f"  unsupported-method probes: {', '.join(m.upper() for m in options.probe_methods)}",
             f"  writes:      {describe(options, load_spec(options.api, spec_path(options.api)))}",
         ]
+        self.emit("\n".join(lines))
 
     def header(self, options: ContractOptions, creds: Credentials, description: str) -> None:
         self.emit(f"mockserver contract: {options.api} spec against {description}")
-        for line in self._settings(options, creds):
-            self.emit(line)
+        self.settings(options, creds)
 
     def plan(self, options: ContractOptions, creds: Credentials, spec: Path) -> None:
         """``--dry-run``: what would be called, with which settings. Sends nothing."""
         base = options.base_url or "http://127.0.0.1:<free port> (bundled mock, started for it)"
         self.emit(f"mockserver contract --dry-run: {options.api} spec {spec.name}; nothing is sent")
         self.emit(f"  base URL:    {base}")
-        for line in self._settings(options, creds):
-            self.emit(line)
+        self.settings(options, creds)
         self.emit("  operations (only these are called; nothing outside the base URL):")
         loaded = load_spec(options.api, spec)
         left_out = excluded(options, loaded)
@@ -139,7 +126,9 @@ class Report:
         self.emit()
         for op in result.operations.values():
             verdict = f"FAILED ({len(op.failures)})" if op.failures else "ok"
-            self.emit(f"{op.label}: {_with_warnings(verdict, op)}; tried {_tried(op)}")
+            if op.warnings:
+                verdict += f", {len(op.warnings)} warning(s)"
+            self.emit(f"{op.label}: {verdict}; tried {_tried(op)}")
             for note in op.skipped:
                 self.emit(f"    skipped {note}")
             for line in warning_lines(op):

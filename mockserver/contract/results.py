@@ -1,8 +1,5 @@
-"""Turn Schemathesis engine events into a plain result: per operation, what was tried and failed.
-
-Only this module and ``runner.py`` know Schemathesis' event and recorder types; the report
-works on the dataclasses below.
-"""
+"""Schemathesis engine events as a plain result: per operation, what was tried and failed (only
+this module and ``runner.py`` know Schemathesis' event and recorder types)."""
 
 from __future__ import annotations
 
@@ -74,6 +71,14 @@ class OperationResult:
     def total(self) -> int:
         return sum(self.requests.values())
 
+    def add(self, failure: Failure) -> bool:
+        """Count ``failure``; ``True`` the first time (repeats are reported once)."""
+        self.seen[failure.key] += 1
+        if self.seen[failure.key] > 1:
+            return False
+        self.failures.append(failure)
+        return True
+
 
 @dataclass
 class RunResult:
@@ -90,9 +95,7 @@ class RunResult:
     stop_reason: str = "completed"
 
     def operation(self, label: str) -> OperationResult:
-        if label not in self.operations:
-            self.operations[label] = OperationResult(label)
-        return self.operations[label]
+        return self.operations.setdefault(label, OperationResult(label))
 
     @property
     def failures(self) -> list[Failure]:
@@ -189,10 +192,7 @@ class Collector:
             # (Schemathesis < 4.31 has no reproduction for a network failure)
             curl=getattr(event.info, "code_sample", None) or "",
         )
-        op = self.result.operation(event.label)
-        if not op.seen[failure.key]:
-            op.failures.append(failure)
-        op.seen[failure.key] += 1
+        self.result.operation(event.label).add(failure)
         self._network_failures[event.label] = found.title
         return True
 
@@ -259,9 +259,6 @@ class Collector:
                     media_type=media,
                     excerpt=excerpt,
                 )
-                op = self.result.operation(item.operation)
-                if not op.seen[item.key]:
-                    op.failures.append(item)
+                if self.result.operation(item.operation).add(item):
                     found.append(item)
-                op.seen[item.key] += 1
         return found

@@ -82,28 +82,26 @@ def execute(
     import schemathesis
     from schemathesis.engine import from_schema
 
-    from mockserver.contract.tolerant import Judgement
+    from mockserver.contract.tolerant import checks, judge_for, judging
 
     spec = load_spec(options.api, spec_path(options.api))
-    judgement = Judgement.start(options, spec)
+    judge = judge_for(options, spec)
     settings = schemathesis_config(options, base_url, creds.headers)
-    settings["checks"].update(judgement.checks)
+    settings["checks"].update(checks(judge))
     settings["phases"]["stateful"].update(stateful_settings(options, spec))
     config = schemathesis.Config.from_dict(settings)
     result = RunResult(options.api, base_url, description, config.seed)
     schema = schemathesis.openapi.from_path(spec_path(options.api), config=config)
     send = sender(base_url, creds.headers, options.request_timeout)
     schema, writes = prepare_writes(options, spec, schema, config.seed, send, on_progress)
-    judgement.attach(schema)
     install_dependencies(schema, spec)
     collector = Collector(result, on_progress, options.request_timeout)
-    silent = first_answer(base_url + first_path(spec), creds.headers, options.request_timeout)
-    if silent is not None:
-        result.errors[f"no answer from {base_url}: {silent}"] += 1
-        result.stop_reason = "no answer"
-        judgement.finish(result)
-        return result
-    with bounded(schema, options.request_timeout):
+    with judging(judge, schema, result), bounded(schema, options.request_timeout):
+        silent = first_answer(base_url + first_path(spec), creds.headers, options.request_timeout)
+        if silent is not None:
+            result.errors[f"no answer from {base_url}: {silent}"] += 1
+            result.stop_reason = "no answer"
+            return result
         stream = out_of_time = BoundedStream(from_schema(schema).execute(), options.max_time)
         try:
             for event in stream:
@@ -117,7 +115,6 @@ def execute(
             result.errors["interrupted"] += 1
         finally:
             out_of_time.cancel()
-            judgement.finish(result)
             for left in writes.finish():
                 result.errors[f"cleanup: {left}"] += 1
     if collector.stop_reason is not None:
@@ -160,7 +157,7 @@ def run(
             return EXIT_USAGE
     with target(options) as (base_url, description):
         report.header(options, creds, description)
-        result = execute(options, base_url, description, creds, report.progress)
+        result = execute(options, base_url, description, creds, report.emit)
     report.details(result)
     report.summary(result)
     for destination in options.reports:

@@ -1,21 +1,18 @@
 """Judge a real deployment's answers like a consumer: an additive change is a warning.
 
-A client that ignores what it does not know keeps working when a response gains a property
-(fastapi-pagination's ``pages``), an enum value or a header; it breaks when a required field
-goes, changes type, or the status or media type is not the declared one. Against ``--base-url``
-(unless ``--strict``) Schemathesis' ``response_schema_conformance`` is replaced by
-:func:`tolerant_schema_conformance`, which judges bodies with the engine's own
-``ResponseValidator`` in its tolerant mode: breaking violations fail the check, additive ones are
-collected as :class:`~mockserver.contract.results.ContractWarning` per operation. Responses also
-get a warning per undeclared, non-standard header. Status, media type and declared headers stay
-with Schemathesis' own checks. The bundled mock is always judged strictly.
+A client that ignores what it does not know survives a new property, enum value or header; it
+breaks when a required field goes or changes type. Against ``--base-url`` (unless ``--strict``)
+:func:`tolerant_schema_conformance` stands in for Schemathesis' ``response_schema_conformance``,
+judging bodies with the engine's ``ResponseValidator`` in its tolerant mode (docs/CONTRACT.md).
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 from collections import Counter
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import schemathesis
@@ -118,11 +115,11 @@ class Judge:
             for v in found
             if not v.breaking
         ]
-        names = {header.name.lower() for header in declared.headers}
+        known = STANDARD_HEADERS.union(header.name.lower() for header in declared.headers)
         noted += [
             ContractWarning(label, reply.status, "header", name, "undeclared header")
             for name, _ in reply.headers
-            if name not in names and not _standard(name)
+            if name not in known and not name.startswith(_STANDARD_PREFIXES)
         ]
         if noted:
             with self._lock:
@@ -130,49 +127,36 @@ class Judge:
         return [v for v in found if v.breaking and v.where == "body"]
 
 
-def _standard(header: str) -> bool:
-    return header in STANDARD_HEADERS or header.startswith(_STANDARD_PREFIXES)
-
-
 #: The judges of the runs in progress, by the Schemathesis schema their run loaded (its id:
-#: a schema is not hashable; the run keeps it alive until :meth:`Judgement.finish`).
+#: a schema is not hashable; the run keeps it alive while :func:`judging`).
 _JUDGES: dict[int, Judge] = {}
 
 
-class Judgement:
-    """How one run judges response bodies: :meth:`checks` goes into its Schemathesis config,
-    :meth:`attach` ties the judge to the run's schema; :meth:`finish` hands the warnings to the
-    result and forgets the judge."""
+def judge_for(options: ContractOptions, spec: ApiSpec) -> Judge | None:
+    """Tolerant when :func:`tolerant` and the schema check is chosen; else Schemathesis' own."""
+    return Judge(spec) if tolerant(options) and REPLACED in options.checks else None
 
-    def __init__(self, judge: Judge | None) -> None:
-        self.judge = judge
-        self.schema: Any = None
 
-    @classmethod
-    def start(cls, options: ContractOptions, spec: ApiSpec) -> Judgement:
-        """Tolerant when :func:`tolerant` and the schema check is chosen; else Schemathesis'."""
-        if not tolerant(options) or REPLACED not in options.checks:
-            return cls(None)
-        return cls(Judge(spec))
+def checks(judge: Judge | None) -> dict[str, Any]:
+    """Config sections of ``checks`` that put the tolerant judge in Schemathesis' place."""
+    if judge is None:
+        return {NAME: {"enabled": False}}
+    return {REPLACED: {"enabled": False}, NAME: {"enabled": True}}
 
-    @property
-    def checks(self) -> dict[str, Any]:
-        """Config sections of ``checks`` that put the tolerant judge in Schemathesis' place."""
-        if self.judge is None:
-            return {NAME: {"enabled": False}}
-        return {REPLACED: {"enabled": False}, NAME: {"enabled": True}}
 
-    def attach(self, schema: Any) -> None:
-        """The run's checks find this judge through the schema of the cases they judge."""
-        if self.judge is not None:
-            self.schema = schema
-            _JUDGES[id(schema)] = self.judge
-
-    def finish(self, result: RunResult) -> None:
-        if self.judge is None:
-            return
-        _JUDGES.pop(id(self.schema), None)
-        for label, counts in self.judge.warnings.items():
+@contextlib.contextmanager
+def judging(judge: Judge | None, schema: Any, result: RunResult) -> Iterator[None]:
+    """While it lasts, the run's checks find ``judge`` through the schema of the cases they
+    judge; at its end the warnings go to ``result``."""
+    if judge is None:
+        yield
+        return
+    _JUDGES[id(schema)] = judge
+    try:
+        yield
+    finally:
+        _JUDGES.pop(id(schema), None)
+        for label, counts in judge.warnings.items():
             result.operation(label).warnings.update(counts)
 
 

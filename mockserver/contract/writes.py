@@ -1,16 +1,10 @@
-"""Write operations in a contract run: which run, and the hooks that keep them safe.
+"""Write operations in a contract run: which run (docs/CONTRACT.md), and Schemathesis' public
+hooks on this run's schema only, which keep them to what the run made:
 
-A write is any method but ``GET``/``HEAD``. Against a real deployment (``--base-url``) writes
-run only with ``--allow-writes``; without it they are left out of the run and the plan names
-them. When they run (always against the bundled mock, whose state is its own), Schemathesis'
-public hooks on this run's schema only:
-
-- ``map_case``: bodies shaped by ``bodies.Shaper`` (prefixed unique names, rules the schemas
-  cannot state); a path parameter of a write that holds an id some answer showed but the run
-  did not create is replaced by a fresh random id (answered 404): the run changes only what it
-  made;
-- ``filter_case``: against a deployment a create whose ``name`` cannot carry the run's prefix
-  (a negative case that made it a number, or empty) is not sent;
+- ``map_case``: bodies shaped by ``bodies.Shaper``; a path parameter holding an id some answer
+  showed but the run did not create is replaced by a fresh random id (answered 404);
+- ``filter_case``: against a deployment, a create whose ``name`` cannot carry the run's prefix
+  (a negative case made it a number, or empty) is not sent;
 - ``before_add_examples``: the same for the spec's own examples;
 - ``after_call``: every answer goes to ``created.Created``, which deletes what creates made.
 """
@@ -104,118 +98,83 @@ def describe(options: ContractOptions, spec: ApiSpec) -> str:
     )
 
 
+def install(schema: Any, spec: ApiSpec, created: Created, names: Names, seed: int, guard: bool):
+    """Register the write hooks (see the module docstring) on ``schema``; ``guard``: a
+    deployment's, whose creates must carry the run's prefix."""
+    from schemathesis import GenerationMode
+
+    rng = random.Random(seed)
+    shapers = {
+        (op.method, op.path): Shaper(spec, op, names, rng) for op in spec.operations if is_write(op)
+    }
+
+    def key(case: Any) -> tuple[str, str]:
+        return case.operation.method.upper(), case.operation.path
+
+    def filter_case(context: Any, case: Any) -> bool:
+        # Checked before map_case, which prefixes every non-empty string name.
+        if not guard or not created.is_create(*key(case)):
+            return True
+        name = case.body.get(NAME) if isinstance(case.body, dict) else None
+        return isinstance(name, str) and bool(name)
+
+    def map_case(context: Any, case: Any) -> Any:
+        shaper = shapers.get(key(case))
+        if shaper is None:
+            return case
+        meta = case.meta
+        positive = meta is None or meta.generation.mode == GenerationMode.POSITIVE
+        case.body = shaper(case.body, positive)
+        for name, value in list((case.path_parameters or {}).items()):
+            if created.foreign(value):
+                case.path_parameters[name] = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        return case
+
+    schema.hook(filter_case)
+    schema.hook(map_case)
+
+    @schema.hook
+    def before_add_examples(context: Any, examples: list[Any]) -> None:
+        # The spec's own examples are not generated: no filter_case or map_case for them.
+        examples[:] = [map_case(context, case) for case in examples if filter_case(context, case)]
+
+    @schema.hook
+    def after_call(context: Any, case: Any, response: Any) -> None:
+        observe(created, case, response)
+
+
+def observe(created: Created, case: Any, response: Any) -> None:
+    """One answer of the run, to :meth:`Created.observe`."""
+    try:
+        body = json.loads(response.content) if response.content else None
+    except ValueError:  # not JSON: nothing to track
+        body = None
+    targets = [v for v in (case.path_parameters or {}).values() if isinstance(v, str)]
+    created.observe(case.operation.method, case.operation.path, response.status_code, body, targets)
+
+
 @dataclass
 class Writes:
-    """One run's write hooks, and what they tracked: :meth:`finish` deletes what is left."""
+    """What one run's write hooks tracked (``None``: the run sends no writes); :meth:`finish`
+    deletes what is left."""
 
-    created: Created
-    names: Names
-    guard_names: bool
-
-    @classmethod
-    def start(
-        cls,
-        options: ContractOptions,
-        spec: ApiSpec,
-        seed: int,
-        send: Send,
-        log: Callable[[str], None],
-    ) -> Writes | None:
-        """``None`` when the run sends no writes."""
-        if not allowed(options) or not any(is_write(op) for op in spec.operations):
-            return None
-        names = Names(seed)
-        routes = delete_routes(spec)
-        created = Created(routes, send, log, prefix=names.prefix, verbose=not options.bundled)
-        return cls(created, names, not options.bundled)
-
-    def install(self, schema: Any, spec: ApiSpec, seed: int) -> None:
-        """Register the hooks (see the module docstring) on ``schema``."""
-        from schemathesis import GenerationMode
-
-        rng = random.Random(seed)
-        writes = {(op.method, op.path): op for op in spec.operations if is_write(op)}
-        shapers = {key: Shaper(spec, op, self.names, rng) for key, op in writes.items()}
-        created = self.created
-
-        def key(case: Any) -> tuple[str, str]:
-            return case.operation.method.upper(), case.operation.path
-
-        def shape(case: Any) -> Any:
-            shaper = shapers.get(key(case))
-            if shaper is None:
-                return case
-            meta = case.meta
-            positive = meta is None or meta.generation.mode == GenerationMode.POSITIVE
-            case.body = shaper(case.body, positive)
-            for name, value in list((case.path_parameters or {}).items()):
-                if created.foreign(value):
-                    case.path_parameters[name] = str(uuid.UUID(int=rng.getrandbits(128), version=4))
-            return case
-
-        def sendable(case: Any) -> bool:
-            # Checked before shape(), which prefixes every non-empty string name.
-            if not self.guard_names or not created.is_create(*key(case)):
-                return True
-            body = case.body
-            name = body.get(NAME) if isinstance(body, dict) else None
-            return isinstance(name, str) and bool(name)
-
-        @schema.hook
-        def filter_case(context: Any, case: Any) -> bool:
-            return sendable(case)
-
-        @schema.hook
-        def map_case(context: Any, case: Any) -> Any:
-            return shape(case)
-
-        @schema.hook
-        def before_add_examples(context: Any, examples: list[Any]) -> None:
-            # The spec's own examples are not generated: no filter_case or map_case for them.
-            examples[:] = [shape(case) for case in examples if sendable(case)]
-
-        @schema.hook
-        def after_call(context: Any, case: Any, response: Any) -> None:
-            self.observe(case, response)
-
-    def observe(self, case: Any, response: Any) -> None:
-        targets = [v for v in (case.path_parameters or {}).values() if isinstance(v, str)]
-        operation = case.operation
-        body = _json(response.content)
-        self.created.observe(operation.method, operation.path, response.status_code, body, targets)
+    created: Created | None = None
 
     def feed(self, event: Any) -> None:
         """Every request of a finished scenario, a check's own included (``ignored_auth``
         creates without a credential, and no hook sees its answer)."""
         from schemathesis.engine import events
 
-        if not isinstance(event, events.ScenarioFinished):
+        if self.created is None or not isinstance(event, events.ScenarioFinished):
             return
         recorder = event.recorder
         for case_id, interaction in recorder.interactions.items():
             node = recorder.cases.get(case_id)
             if node is not None and interaction.response is not None:
-                self.observe(node.value, interaction.response)
+                observe(self.created, node.value, interaction.response)
 
     def finish(self) -> list[str]:
-        return self.created.finish()
-
-
-def _json(content: bytes) -> Any:
-    try:
-        return json.loads(content) if content else None
-    except ValueError:  # not JSON: nothing to track
-        return None
-
-
-class NoWrites:
-    """The run sends no writes: nothing to watch or delete."""
-
-    def feed(self, event: Any) -> None:
-        pass
-
-    def finish(self) -> list[str]:
-        return []
+        return [] if self.created is None else self.created.finish()
 
 
 def prepare(
@@ -225,15 +184,17 @@ def prepare(
     seed: int,
     send: Send,
     log: Callable[[str], None],
-) -> tuple[Any, Writes | NoWrites]:
+) -> tuple[Any, Writes]:
     """``schema`` without the writes that do not run, or with the write hooks; and what watches
     the run's events (``feed``) and, called when the run ends whatever happened, deletes what is
     left (``finish``: what it could not delete)."""
     left_out = [op.operation_id for op in excluded(options, spec)]
     if left_out:
         schema = schema.exclude(operation_id=left_out)
-    writes = Writes.start(options, spec, seed, send, log)
-    if writes is None:
-        return schema, NoWrites()
-    writes.install(schema, spec, seed)
-    return schema, writes
+    if not allowed(options) or not any(is_write(op) for op in spec.operations):
+        return schema, Writes()
+    names = Names(seed)
+    routes = delete_routes(spec)
+    created = Created(routes, send, log, prefix=names.prefix, verbose=not options.bundled)
+    install(schema, spec, created, names, seed, guard=not options.bundled)
+    return schema, Writes(created)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from mockserver.budget import Budget, running
+from mockserver.control.guard import YAML_TYPES
 from mockserver.errors import ControlError, DataError, InvalidDocument, LimitError
 from mockserver.journal.masking import Masker
 from mockserver.journal.record import Entry, Filter, read
@@ -33,7 +34,6 @@ from mockserver.state.values import Fault, OperationKey, Preference, Scenario
 if TYPE_CHECKING:
     from mockserver.reality.replay import Replays
 
-YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
 SCENARIO_FIELDS = {"code", "example", "dynamic", "times"}
 #: Bytes of cassette read and checked per second (4 MB: ~0.12 s): past ~1 s, progress shows.
 CASSETTE_BYTES_PER_SECOND = 30_000_000
@@ -90,10 +90,6 @@ def journal(
     ``limit`` of those. Both are applied before decoding, so a poll stays cheap.
     """
     return read(target.state.journal.records(since), target.masker, where, limit)
-
-
-def clear_journal(target: ControlTarget) -> int:
-    return target.state.journal.clear()
 
 
 # -- data ---------------------------------------------------------------------------------------
@@ -250,55 +246,52 @@ def load_cassette(target: ControlTarget, body: bytes) -> dict[str, Any]:
     return replays.describe()
 
 
-def cassettes(target: ControlTarget) -> dict[str, Any]:
-    return replays_of(target).describe()
-
-
-def clear_cassettes(target: ControlTarget) -> int:
-    return replays_of(target).clear()
-
-
 # -- scenarios ----------------------------------------------------------------------------------
 def scenario_from(responder: Responder, body: Any) -> Scenario:
     """Validate a scenario document completely against the operation it targets."""
     if not isinstance(body, Mapping):
         raise ControlError('a scenario is a JSON object: {"code": 404, "times": 1}')
     reasons = [f"unknown field {name!r}" for name in sorted(set(body) - SCENARIO_FIELDS)]
-    code = body.get("code")
-    if code is not None:
-        code = parse_code(str(code)) if isinstance(code, int | str) else None
-        if code is None:
-            reasons.append("code must be an HTTP status code (100-599)")
-    example = body.get("example")
-    if example is not None and (not isinstance(example, str) or not example):
-        reasons.append("example must be a non-empty string")
-        example = None
-    dynamic = body.get("dynamic", False)
-    if not isinstance(dynamic, bool):
-        dynamic = parse_bool(str(dynamic))
-        if dynamic is None:
-            reasons.append("dynamic must be true or false")
-    times = _times(body.get("times"), reasons)
+
+    def read(name: str, parse: Callable[[Any], Any], problem: str) -> Any:
+        """The field parsed (``None``: absent or null), or ``None`` and its problem noted."""
+        value = body.get(name)
+        parsed = None if value is None else parse(value)
+        if value is not None and parsed is None:
+            reasons.append(problem)
+        return parsed
+
+    code = read("code", _code, "code must be an HTTP status code (100-599)")
+    example = read("example", _text, "example must be a non-empty string")
+    dynamic = read("dynamic", _flag, "dynamic must be true or false")
+    times = read("times", _times, "times must be a positive integer (omit it: until cleared)")
     preference = Preference(code, example, bool(dynamic))
     if not reasons and preference.empty:
         reasons.append("a scenario needs code, example or dynamic")
-    if not reasons:
-        problem = responder.check(preference)
-        if problem is not None:
-            reasons.append(describe(problem))
+    if not reasons and (problem := responder.check(preference)) is not None:
+        reasons.append(describe(problem))
     if reasons:
         raise ControlError("invalid scenario; nothing was changed", reasons)
     return Scenario(preference, times)
 
 
-def _times(value: Any, reasons: list[str]) -> int | None:
-    if value is None:
-        return None
+def _code(value: Any) -> int | None:
+    return parse_code(str(value)) if isinstance(value, int | str) else None
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _flag(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else parse_bool(str(value))
+
+
+def _times(value: Any) -> int | None:
     if isinstance(value, str):
         with contextlib.suppress(ValueError):
             value = parse_int(value)
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        reasons.append("times must be a positive integer (omit it: until cleared)")
         return None
     return value
 
@@ -314,23 +307,12 @@ def clear_scenario(target: ControlTarget, api: str, operation_id: str) -> bool:
     return target.state.overrides.clear_scenario(operation_key(target, api, operation_id))
 
 
-def clear_scenarios(target: ControlTarget) -> None:
-    target.state.overrides.clear_scenarios()
-
-
 def scenarios(target: ControlTarget) -> dict[str, dict[str, Any]]:
     found = target.state.overrides.scenarios()
     return {f"{api}/{op}": scenario.as_dict() for (api, op), scenario in found.items()}
 
 
 # -- faults ---------------------------------------------------------------------------------------
-def fault_from(body: Any) -> Fault:
-    try:
-        return Fault.from_json(body)
-    except ValueError as exc:
-        raise ControlError("invalid fault; nothing was changed", [str(exc)]) from None
-
-
 def _fault_key(target: ControlTarget, api: str | None, operation_id: str | None):
     if api is None and operation_id is None:
         return None
@@ -342,7 +324,10 @@ def set_fault(
 ) -> Fault:
     """Latency and/or error rate, globally (no api/operation) or for one operation."""
     key = _fault_key(target, api, operation_id)
-    fault = fault_from(body)
+    try:
+        fault = Fault.from_json(body)
+    except ValueError as exc:
+        raise ControlError("invalid fault; nothing was changed", [str(exc)]) from None
     target.state.overrides.set_fault(key, fault)
     return fault
 

@@ -6,7 +6,6 @@ Each endpoint reads the request, calls one function of ``actions`` and answers J
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any
 
@@ -28,12 +27,9 @@ from mockserver.control.loading import load_over_http, read_body
 from mockserver.crash import ContainCrashes, crash_handler
 from mockserver.errors import ControlError, StateUnavailable
 from mockserver.journal.record import Filter
-from mockserver.limits import LoadLimits
 from mockserver.numbers import parse_int
 from mockserver.serialize import json_bytes
 from mockserver.vendors.interface import Reply
-
-log = logging.getLogger("mockserver")
 
 
 def json_response(value: Any, status: int = 200) -> Response:
@@ -42,16 +38,6 @@ def json_response(value: Any, status: int = 200) -> Response:
 
 #: The limit a scenario or fault body is held to (named in a 413).
 CONTROL_BODY = "control body size"
-
-
-async def json_body(request: Request, limits: LoadLimits) -> Any:
-    body = await read_body(request, limits.max_control_body, limits.timeout, CONTROL_BODY)
-    if not body.strip():
-        raise ControlError("the request body is empty; send a JSON object")
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        raise ControlError("the request body is not valid JSON", [str(exc)]) from None
 
 
 def cursor(value: str | None, name: str = "since") -> int | None:
@@ -70,6 +56,17 @@ class ControlAPI:
         self.target = target
         self.token_required = token_required
 
+    async def body(self, request: Request) -> Any:
+        """A scenario's, fault's or clock's JSON body (bounded: :data:`CONTROL_BODY`)."""
+        limits = self.target.limits
+        body = await read_body(request, limits.max_control_body, limits.timeout, CONTROL_BODY)
+        if not body.strip():
+            raise ControlError("the request body is empty; send a JSON object")
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError as exc:
+            raise ControlError("the request body is not valid JSON", [str(exc)]) from None
+
     async def health(self, request: Request) -> Response:
         runtimes = self.target.runtimes
         problems = self.target.state.problems()  # a stopped loop: restart this replica
@@ -86,12 +83,17 @@ class ControlAPI:
         )
 
     async def requests(self, request: Request) -> Response:
+        # In a worker thread: a shared journal's read waits until every replica has stored
+        # the records of the requests it answered (the serving loop's writer among them).
         if request.method == "DELETE":
-            return json_response({"cleared": actions.clear_journal(self.target)})
+            cleared = await run_in_threadpool(self.target.state.journal.clear)
+            return json_response({"cleared": cleared})
         query = request.query_params
         where = Filter(query.get("path"), query.get("method"), query.get("api"))
         since, limit = cursor(query.get("since")), cursor(query.get("limit"), "limit")
-        entries = actions.journal(self.target, where, since=since or 0, limit=limit)
+        entries = await run_in_threadpool(
+            actions.journal, self.target, where, since=since or 0, limit=limit
+        )
         return json_response(
             {"count": len(entries), "requests": [entry.as_dict() for entry in entries]}
         )
@@ -102,8 +104,7 @@ class ControlAPI:
 
     async def clock(self, request: Request) -> Response:
         if request.method == "PUT":
-            body = await json_body(request, self.target.limits)
-            return json_response(actions.set_clock(self.target, body))
+            return json_response(actions.set_clock(self.target, await self.body(request)))
         return json_response(actions.clock(self.target))
 
     async def data(self, request: Request) -> Response:
@@ -118,26 +119,24 @@ class ControlAPI:
             loaded = await run_in_threadpool(actions.load_cassette, self.target, body)
             return json_response({"status": "loaded", **loaded})
         if request.method == "DELETE":
-            return json_response({"cleared": actions.clear_cassettes(self.target)})
-        return json_response(actions.cassettes(self.target))
+            return json_response({"cleared": actions.replays_of(self.target).clear()})
+        return json_response(actions.replays_of(self.target).describe())
 
     async def scenarios(self, request: Request) -> Response:
         if request.method == "DELETE":
-            actions.clear_scenarios(self.target)
+            self.target.state.overrides.clear_scenarios()
         return json_response({"scenarios": actions.scenarios(self.target)})
 
     async def scenario(self, request: Request) -> Response:
         api, operation = request.path_params["api"], request.path_params["operation"]
         if request.method == "DELETE":
             return json_response({"cleared": actions.clear_scenario(self.target, api, operation)})
-        scenario = actions.set_scenario(
-            self.target, api, operation, await json_body(request, self.target.limits)
-        )
+        scenario = actions.set_scenario(self.target, api, operation, await self.body(request))
         return json_response(scenario.as_dict())
 
     async def faults(self, request: Request) -> Response:
         if request.method == "PUT":
-            actions.set_fault(self.target, await json_body(request, self.target.limits))
+            actions.set_fault(self.target, await self.body(request))
         elif request.method == "DELETE":
             actions.clear_fault(self.target)
         return json_response(actions.faults(self.target))
@@ -145,9 +144,7 @@ class ControlAPI:
     async def fault(self, request: Request) -> Response:
         api, operation = request.path_params["api"], request.path_params["operation"]
         if request.method == "PUT":
-            fault = actions.set_fault(
-                self.target, await json_body(request, self.target.limits), api, operation
-            )
+            fault = actions.set_fault(self.target, await self.body(request), api, operation)
         elif request.method == "DELETE":
             return json_response({"cleared": actions.clear_fault(self.target, api, operation)})
         else:
@@ -168,20 +165,13 @@ class ControlAPI:
         return Response(page, media_type="text/html")
 
 
-async def _control_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, ControlError)
-    return json_response(exc.as_dict(), exc.status)
-
-
-async def _state_unavailable(request: Request, exc: Exception) -> Response:
-    """The shared state store is lost: nothing was changed; the data plane still answers."""
-    assert isinstance(exc, StateUnavailable)
-    return json_response(exc.as_dict(), 503)
-
-
-async def _http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
-    return json_response({"error": exc.detail}, exc.status_code)
+async def _refused(request: Request, exc: Exception) -> Response:
+    """A ControlError; a lost shared state store (503: nothing was changed, the data plane still
+    answers); Starlette's own 404 and 405."""
+    if isinstance(exc, HTTPException):
+        return json_response({"error": exc.detail}, exc.status_code)
+    assert isinstance(exc, ControlError | StateUnavailable)
+    return json_response(exc.as_dict(), exc.status if isinstance(exc, ControlError) else 503)
 
 
 #: What a bug in the control plane answers (its traceback goes to the mock's log).
@@ -209,9 +199,9 @@ def control_app(target: ControlTarget, *, token_required: bool) -> ASGIApp:
     app = Starlette(
         routes=routes,
         exception_handlers={
-            ControlError: _control_error,
-            StateUnavailable: _state_unavailable,
-            HTTPException: _http_error,
+            ControlError: _refused,
+            StateUnavailable: _refused,
+            HTTPException: _refused,
             Exception: crash_handler(lambda scope: CRASH),
         },
     )

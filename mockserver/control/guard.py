@@ -1,14 +1,5 @@
 """Who may use the control plane: loopback callers, or anyone holding the control token - and
-never a web page the user happens to visit (docs/SECURITY.md).
-
-Without a token a caller must be on this machine (the socket peer is loopback) *and* name it
-(a loopback ``Host``: a DNS-rebinding page names its own host). Every caller: a call that changes
-something carries a JSON or YAML body type (a cross-site form or no-cors fetch cannot send one),
-and a request from a browser page of another origin is refused unless that origin is listed
-with ``--control-origin``. Refusals are 403 with a JSON ``error`` saying what to do. Every
-answer, refusals included, forbids framing and type sniffing (:class:`NoFraming`): a page of
-another site cannot show the unlocked console in a frame and steer a click onto "Reset
-everything".
+never a web page the user happens to visit (docs/SECURITY.md says how and why).
 """
 
 from __future__ import annotations
@@ -18,6 +9,7 @@ import ipaddress
 from collections.abc import Iterable
 from urllib.parse import parse_qs, urlsplit
 
+from starlette.responses import Response
 from starlette.routing import get_route_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -29,17 +21,10 @@ TOKEN_HEADER = b"x-mockserver-token"
 REFUSAL_KEY = "mockserver.control_refusal"
 #: Methods that change the mock's state.
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
 #: Body types a browser only sends after a CORS preflight (which the control plane refuses).
 CONTROL_MEDIA = frozenset(
-    {
-        "application/json",
-        "application/x-ndjson",
-        "application/jsonl",
-        "application/yaml",
-        "application/x-yaml",
-        "text/yaml",
-        "text/x-yaml",
-    }
+    {"application/json", "application/x-ndjson", "application/jsonl", *YAML_TYPES}
 )
 
 LOOPBACK_ONLY = "the control API answers only on loopback; start with --control-token"
@@ -90,18 +75,6 @@ class NoFraming:
         await self.app(scope, receive, send_secured)
 
 
-def is_loopback(host: str | None) -> bool:
-    """A socket peer on this machine (Starlette's TestClient names its peer "testclient")."""
-    if not host:
-        return False
-    if host == "testclient":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"
-
-
 def host_name(value: str) -> str:
     """``Host`` without its port, lower-cased: ``[::1]:4010`` -> ``::1``."""
     value = value.strip().lower()
@@ -111,10 +84,10 @@ def host_name(value: str) -> str:
     return name if sep and port.isascii() and port.isdigit() else value
 
 
-def is_loopback_name(host: str) -> bool:
+def is_loopback(name: str) -> bool:
     """``localhost`` (or ``*.localhost``), ``127.x.y.z`` or ``::1``: names only this machine
     answers to, which a rebinding DNS name never is."""
-    name = host_name(host).rstrip(".")
+    name = name.rstrip(".")
     if name == "localhost" or name.endswith(".localhost"):
         return True
     try:
@@ -164,18 +137,8 @@ class ControlGuard:
             if is_console_shell(scope):
                 await self.app({**scope, REFUSAL_KEY: reason}, receive, send)
                 return
-            body = json_bytes({"error": reason})
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 403,
-                    "headers": [
-                        (b"content-type", b"application/json"),
-                        (b"content-length", str(len(body)).encode()),
-                    ],
-                }
-            )
-            await send({"type": "http.response.body", "body": body})
+            refused = Response(json_bytes({"error": reason}), 403, media_type="application/json")
+            await refused(scope, receive, send)
             return
         await self.app(scope, receive, send)
 
@@ -185,10 +148,12 @@ class ControlGuard:
     def caller_refusal(self, scope: Scope) -> str | None:
         """Who is calling: loopback by peer and by name, or a holder of the token."""
         if self.token is None:
-            client = scope.get("client") or (None, None)
-            if not is_loopback(client[0]):
+            peer = (scope.get("client") or ("",))[0] or ""
+            if peer == "testclient":  # Starlette's TestClient
+                return None
+            if not is_loopback(peer):
                 return LOOPBACK_ONLY
-            if client[0] != "testclient" and not is_loopback_name(header(scope, b"host") or ""):
+            if not is_loopback(host_name(header(scope, b"host") or "")):
                 return LOOPBACK_HOST
             return None
         presented = dict(scope.get("headers", ())).get(TOKEN_HEADER)

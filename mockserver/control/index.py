@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from starlette.requests import Request
 
@@ -21,13 +19,11 @@ if TYPE_CHECKING:
     from jinja2 import Environment
 
 from mockserver import __version__
-from mockserver.control import actions
+from mockserver.control import actions, forms
 from mockserver.control.actions import ControlTarget
-from mockserver.control.bodyform import BodyForm, body_form, fields_body, text
 from mockserver.control.guard import REFUSAL_KEY
 from mockserver.runtime import ApiRuntime
-from mockserver.spec.model import MISSING, Operation, Parameter
-from mockserver.vendors.interface import CredentialSource
+from mockserver.spec.model import Operation
 
 log = logging.getLogger("mockserver")
 
@@ -37,13 +33,7 @@ TEMPLATES_DIR = HERE / "templates"
 #: Ids shown per collection.
 SAMPLE_IDS = 5
 #: What ``/__mockserver/`` answers (404) when the mock runs with ``--no-control``.
-CONTROL_OFF_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>mockserver: control plane off</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body><h1>The control plane is off</h1>
-<p>This mock was started with <code>--no-control</code>: the console, the request journal,
-scenarios and faults are unavailable. The APIs answer as usual.</p></body></html>
-"""
+CONTROL_OFF_PAGE = (TEMPLATES_DIR / "off.html").read_text(encoding="utf-8")
 
 
 @cache
@@ -57,69 +47,6 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-
-
-@dataclass(frozen=True)
-class Field:
-    """One control of a Try-it form, made from one spec parameter or the credential."""
-
-    name: str
-    location: str
-    kind: str
-    required: bool = False
-    value: str = ""
-    default: str = ""
-    options: tuple[str, ...] = ()
-    explode: bool = True
-    minimum: str = ""
-    maximum: str = ""
-    step: str = ""
-
-
-def kind_of(schema: Mapping[str, Any]) -> str:
-    """The form control a schema asks for: a table from the schema's shape."""
-    if "enum" in schema:
-        return "select"
-    return {"boolean": "checkbox", "array": "array", "integer": "number", "number": "number"}.get(
-        schema.get("type", ""), "text"
-    )
-
-
-def parameter_field(parameter: Parameter, prefill: str = "") -> Field:
-    schema = parameter.schema
-    default = parameter.default if parameter.default is not MISSING else schema.get("default")
-    return Field(
-        name=parameter.name,
-        location=parameter.location,
-        kind=kind_of(schema),
-        required=parameter.required,
-        value=prefill,
-        default=text(default),
-        options=tuple(text(v) for v in schema.get("enum", ())),
-        explode=parameter.explode,
-        minimum=text(schema.get("minimum")),
-        maximum=text(schema.get("maximum")),
-        step="1" if schema.get("type") == "integer" else "any",
-    )
-
-
-def credential_field(
-    credential: CredentialSource, operation: Operation, schemes: Mapping[str, Any]
-) -> Field | None:
-    """The header the operation's security asks for, prefilled with a throwaway credential."""
-    for requirement in operation.security:
-        for name in requirement:
-            scheme = schemes.get(name, {})
-            if scheme.get("type") == "http":
-                header = "Authorization"
-            elif scheme.get("type") == "apiKey" and scheme.get("in") == "header":
-                header = scheme.get("name", "")
-            else:
-                continue
-            sample_header, sample = credential.sample_header
-            value = sample if sample_header.lower() == header.lower() else ""
-            return Field(name=header, location="header", kind="text", required=True, value=value)
-    return None
 
 
 def collection_for(parameter: str, collections: Sequence[str]) -> str | None:
@@ -154,28 +81,6 @@ def answers(operation: Operation) -> list[tuple[str, str]]:
     return [*choices, ("dynamic=true", "generated from the schema")]
 
 
-def quoted(value: str) -> str:
-    return "'" + value.replace("'", "'\\''") + "'"
-
-
-def curl_line(
-    base_url: str, operation: Operation, fields: Sequence[Field], body: BodyForm | None = None
-) -> str:
-    """The request the untouched form sends (console.js builds the same line as it changes)."""
-    path = operation.path
-    for field in fields:
-        if field.location == "path" and field.value:
-            path = path.replace("{" + field.name + "}", quote(field.value, safe=""))
-    words = ["curl"] if operation.method == "GET" else ["curl", "-X", operation.method]
-    headers = {f.name: f.value for f in fields if f.location == "header" and f.value}
-    if body is not None:
-        headers["Content-Type"] = "application/json"
-    words += [f"-H {quoted(f'{name}: {value}')}" for name, value in headers.items()]
-    if body is not None:
-        words += ["-d", quoted(body.example if body.raw_first else fields_body(body).decode())]
-    return " ".join([*words, quoted(base_url + path)])
-
-
 def operation_view(
     runtime: ApiRuntime, operation: Operation, ids: Mapping[str, list[str]], base_url: str
 ) -> dict[str, Any]:
@@ -189,13 +94,13 @@ def operation_view(
                 prefill = sample
             elif linked and ids[linked]:
                 prefill = ids[linked][0]
-        fields.append(parameter_field(parameter, prefill))
-    credential = credential_field(
+        fields.append(forms.parameter_field(parameter, prefill))
+    credential = forms.credential_field(
         runtime.vendor.credential, operation, runtime.spec.security_schemes
     )
     if credential is not None:
         fields.append(credential)
-    body = None if operation.request_body is None else body_form(operation.request_body)
+    body = None if operation.request_body is None else forms.body_form(operation.request_body)
     return {
         "api": runtime.name,
         "operation_id": operation.operation_id,
@@ -206,7 +111,7 @@ def operation_view(
         "fields": fields,
         "body": body,
         "answers": answers(operation),
-        "curl": curl_line(base_url, operation, fields, body),
+        "curl": forms.curl_line(base_url, operation, fields, body),
     }
 
 
@@ -285,64 +190,17 @@ def fault_view(fault: Mapping[str, Any]) -> dict[str, str]:
 PROXY_KEY = "mockserver.proxy_upstream"
 
 
-def console_context(
-    runtimes: Mapping[str, ApiRuntime],
-    *,
-    prefix: str,
-    base_url: str,
-    seed: int,
-    journal_size: int,
-    controls: Mapping[str, Any],
-    refusal: str | None = None,
-    token_required: bool = False,
-    proxy: str | None = None,
-    clock: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    """What the page shows; with a ``refusal`` only the reason (and a token prompt). ``clock``
-    is the mock clock as ``GET /__mockserver/clock`` says it (a proxy has none)."""
-    context: dict[str, Any] = {
-        "version": __version__,
-        "prefix": prefix,
-        "refusal": refusal,
-        "token_required": token_required,
-        "proxy": proxy,
-    }
-    if refusal is None:
-        faults = controls.get("faults", {})
-        context |= {
-            "seed": seed,
-            "journal_size": journal_size,
-            "apis": [api_view(rt, prefix, base_url) for rt in runtimes.values()],
-            "scenarios": {
-                key: scenario_text(value) for key, value in controls.get("scenarios", {}).items()
-            },
-            "fault": fault_view(faults.get("global", {})),
-            "faults": {key: fault_view(f) for key, f in faults.get("operations", {}).items()},
-            "no_fault": fault_view({}),
-            "base_url": base_url,
-            "clock": clock_view(clock),
-        }
-    return context
-
-
-def clock_view(clock: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """The clock to the second, and what console.js needs to keep it ticking."""
-    if clock is None:
-        return None
-    now, offset = str(clock["now"]), float(clock["offset_seconds"])
+def clock_view(clock: Mapping[str, Any]) -> dict[str, Any]:
+    """The clock to the second, and what console.js needs to keep it ticking; its mode as
+    console.js says it: ``frozen``, ``real time`` or ``real time +3600 s``."""
+    now, offset = str(clock["now"]), round(float(clock["offset_seconds"]))
+    mode = "frozen" if clock["frozen"] else f"real time {offset:+d} s" if offset else "real time"
     return {
         "now": now[:19] + "Z" if now.endswith("Z") and len(now) > 19 else now,
         "iso": now,
         "frozen": "true" if clock["frozen"] else "false",
-        "mode": clock_mode(bool(clock["frozen"]), offset),
+        "mode": mode,
     }
-
-
-def clock_mode(frozen: bool, offset: float) -> str:
-    """``frozen``, ``real time`` or ``real time +3600 s`` (as console.js says it)."""
-    if frozen:
-        return "frozen"
-    return f"real time {round(offset):+d} s" if round(offset) else "real time"
 
 
 #: Templates the page is made of: ``?part=data`` renders the Data section's inventory alone
@@ -350,26 +208,31 @@ def clock_mode(frozen: bool, offset: float) -> str:
 PARTS = {"data": "inventory.html"}
 
 
-def render_console(context: Mapping[str, Any], part: str | None = None) -> str:
-    name = PARTS.get(part or "", "index.html") if context["refusal"] is None else "index.html"
-    return environment().get_template(name).render(context)
-
-
 def index_page(target: ControlTarget, request: Request, *, token_required: bool) -> str:
-    proxy = request.scope.get(PROXY_KEY)
-    refusal = request.scope.get(REFUSAL_KEY)
-    return render_console(
-        console_context(
-            target.runtimes,
-            prefix=request.scope.get("root_path", "").rstrip("/"),
-            base_url=str(request.base_url).rstrip("/"),
-            seed=target.seed,
-            journal_size=target.state.journal.size,
-            controls={"scenarios": actions.scenarios(target), "faults": actions.faults(target)},
-            refusal=refusal,
-            token_required=token_required,
-            proxy=proxy,
-            clock=None if proxy or refusal else actions.clock(target),
-        ),
-        request.query_params.get("part"),
-    )
+    """The page; to a refused caller only the reason (and a token prompt)."""
+    proxy, refusal = request.scope.get(PROXY_KEY), request.scope.get(REFUSAL_KEY)
+    prefix = request.scope.get("root_path", "").rstrip("/")
+    context: dict[str, Any] = {
+        "version": __version__,
+        "prefix": prefix,
+        "refusal": refusal,
+        "token_required": token_required,
+        "proxy": proxy,
+    }
+    template = "index.html"
+    if refusal is None:
+        base_url = str(request.base_url).rstrip("/")
+        faults = actions.faults(target)
+        context |= {
+            "seed": target.seed,
+            "journal_size": target.state.journal.size,
+            "apis": [api_view(rt, prefix, base_url) for rt in target.runtimes.values()],
+            "scenarios": {k: scenario_text(v) for k, v in actions.scenarios(target).items()},
+            "fault": fault_view(faults["global"]),
+            "faults": {key: fault_view(f) for key, f in faults["operations"].items()},
+            "no_fault": fault_view({}),
+            "base_url": base_url,
+            "clock": None if proxy else clock_view(actions.clock(target)),
+        }
+        template = PARTS.get(request.query_params.get("part") or "", template)
+    return environment().get_template(template).render(context)

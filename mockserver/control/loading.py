@@ -1,11 +1,7 @@
-"""A data load over HTTP: a bounded body, then a build off the event loop tied to its request.
-
-The body is read up to ``--max-load-bytes`` (413 past it) within ``--load-timeout`` (408). The
-version is numbered when the body is in (arrival order), then parsed and built in a daemon
-thread under a :class:`~mockserver.budget.Budget` that stops the work when the time is up, the
-client disconnects, a newer load or a reset begins, or the server shuts down. Only a build that
-was not cancelled lands, and a daemon thread never keeps the process from exiting.
-"""
+"""A data load over HTTP: a bounded body (``--max-load-bytes``, 413), numbered on arrival, then
+parsed and built in a daemon thread under a :class:`~mockserver.budget.Budget` that the time
+limit (408), the client leaving, a newer load, a reset or shutdown stops; only a build that was
+not cancelled lands."""
 
 from __future__ import annotations
 
@@ -53,29 +49,26 @@ async def read_body(request: Request, limit: int, timeout: float, flag: str = MA
                 raise too_large(limit, flag)
         except ValueError:
             raise ControlError("Content-Length is not a whole number") from None
-    chunks: list[bytes] = []
-    size = 0
 
-    async def stream() -> None:
-        nonlocal size
+    async def stream() -> bytes:
+        body = bytearray()
         try:
             async for chunk in request.stream():
-                size += len(chunk)
-                if size > limit:
+                body += chunk
+                if len(body) > limit:
                     raise too_large(limit, flag)
-                chunks.append(chunk)
         except ClientDisconnect:  # nobody to answer; not a bug to log
             raise ControlError("the client disconnected before its body was in") from None
+        return bytes(body)
 
     try:
-        await asyncio.wait_for(stream(), timeout)
+        return await asyncio.wait_for(stream(), timeout)
     except asyncio.TimeoutError:
         raise ControlError(
             f"the request body did not arrive within {LOAD_TIMEOUT_FLAG} {timeout:g} s",
             status=408,
             limit=LOAD_TIMEOUT_FLAG,
         ) from None
-    return b"".join(chunks)
 
 
 async def in_daemon_thread(work: Callable[[], T], name: str) -> T:
@@ -114,19 +107,16 @@ def isolated(budget: Budget, progress: Reporter = REPORTER) -> Callable[[bytes],
         what = budget.what.removeprefix("the ")
         with progress.task(what, len(body) / YAML_BYTES_PER_SECOND) as task:
             task.step(0.0, "parsing YAML")
-            document = parse(body)
+            try:
+                document = load_yaml_in_child(body, lambda: budget.spent)
+            except ChildRefusal as refusal:
+                if budget.spent:
+                    budget.check()  # raises the budget's own error (408 or cancelled)
+                if refusal.limit is not None:
+                    raise LimitError(refusal.message, limit=refusal.limit) from None
+                raise InvalidDocument(refusal.message) from None
             task.finish(f"{len(body):,} bytes of YAML", verb="parsed")
             return document
-
-    def parse(body: bytes) -> Any:
-        try:
-            return load_yaml_in_child(body, lambda: budget.spent)
-        except ChildRefusal as refusal:
-            if budget.spent:
-                budget.check()  # raises the budget's own error (408 or cancelled)
-            if refusal.limit is not None:
-                raise LimitError(refusal.message, limit=refusal.limit) from None
-            raise InvalidDocument(refusal.message) from None
 
     return load
 

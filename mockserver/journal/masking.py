@@ -1,21 +1,11 @@
-"""Every mask in one place: credentials by name, registered secret values, personal values faked.
+"""Every mask in one place: credentials by name (:class:`Masker`), registered secret values
+(:class:`SecretText`), recorded bodies (:func:`mask_body`), personal values faked
+(:class:`Redactor`), log lines (:func:`log_safe`).
 
-- :class:`Masker` hides a request's credentials before it reaches the journal, a log line or a
-  cassette. A header or query parameter is a credential by its *name*, by rule rather than by
-  list: any name that, percent-decoded and case-folded, contains one of
-  :data:`CREDENTIAL_WORDS` (``Authorization``, ``X-Auth``, ``X-Amz-Security-Token``,
-  ``api%5Fkey``, ``client_secret``, ``Cookie``...). Its value is masked, kept recognisable (its
-  scheme and a short prefix such as ``SG.``) so a reader can tell which kind of key was sent,
-  never which key. A query is split at ``&`` and at ``;`` (servers that read ``;`` as a
-  separator would see ``?size=1;api_key=X`` carry a key).
-- :class:`SecretText` hides registered secret values in text (a report line, a violation
-  quoting a body, a recorded body): also URL-encoded, JSON-escaped and cut off.
-- :func:`mask_body` masks a body to be recorded without ever cutting it: a JSON body
-  structurally (a credential-named property's string value, a registered secret inside any
-  string), any other text by registered values only.
-- :class:`Redactor` (``--redact email,first_name``) replaces personal values by seeded fakes of
-  the same format.
-- :func:`log_safe` keeps log lines honest (no forged line, no terminal escape).
+A header or query parameter is a credential by its *name*, by rule rather than by list: any name
+that, percent-decoded and case-folded, contains one of :data:`CREDENTIAL_WORDS`. Its value is
+masked but kept recognisable (scheme and a short prefix such as ``SG.``): which kind of key was
+sent, never which key.
 """
 
 from __future__ import annotations
@@ -68,13 +58,14 @@ def normalized_name(name: str) -> str:
     return unicodedata.normalize("NFKC", unquote_plus(name)).casefold()
 
 
-def is_credential_name(name: str) -> bool:
-    """Does this header or query parameter name look like it carries a credential?"""
+def is_credential_name(name: str, declared: frozenset[str] = frozenset()) -> bool:
+    """Does this header or query parameter name carry a credential: by the rule, or as one of
+    the ``declared`` (normalized) names?"""
     verdict = _verdicts.get(name)
     if verdict is None:
         plain = normalized_name(name)
         verdict = _verdicts.put(name, any(word in plain for word in CREDENTIAL_WORDS))
-    return verdict
+    return verdict or (bool(declared) and normalized_name(name) in declared)
 
 
 def mask_secret(value: str) -> str:
@@ -113,16 +104,6 @@ class Masker:
                     where.append(scheme.get("name", ""))
         return cls(headers, params)
 
-    def secret_header(self, name: str) -> bool:
-        return is_credential_name(name) or (
-            bool(self.headers) and normalized_name(name) in self.headers
-        )
-
-    def secret_param(self, name: str) -> bool:
-        return is_credential_name(name) or (
-            bool(self.params) and normalized_name(name) in self.params
-        )
-
     def header_items(self, raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
         """ASGI header pairs -> ``{name: value}`` with secret values masked (first value wins)."""
         out: dict[str, str] = {}
@@ -131,7 +112,7 @@ class Masker:
             if name in out:
                 continue
             value = value_bytes.decode("latin-1")
-            out[name] = mask_secret(value) if self.secret_header(name) else value
+            out[name] = mask_secret(value) if is_credential_name(name, self.headers) else value
         return out
 
     def query(self, raw: str) -> str:
@@ -141,7 +122,7 @@ class Masker:
         parts = _PAIRS.split(raw)  # pairs at even indices, separators between
         for index in range(0, len(parts), 2):
             name, equals, _ = parts[index].partition("=")
-            if equals and self.secret_param(name):
+            if equals and is_credential_name(name, self.params):
                 parts[index] = f"{name}={MASK}"
         return "".join(parts)
 
@@ -150,12 +131,12 @@ class Masker:
         after its scheme), long enough to be searched for in text."""
         found: list[str] = []
         for name, value in headers:
-            if self.secret_header(name.decode("latin-1")):
+            if is_credential_name(name.decode("latin-1"), self.headers):
                 text = value.decode("latin-1")
                 found += [text, text.partition(" ")[2].strip()]
         for pair in _PAIRS.split(query)[::2]:
             name, equals, value = pair.partition("=")
-            if equals and self.secret_param(name):
+            if equals and is_credential_name(name, self.params):
                 found += [value, unquote_plus(value)]
         return tuple(dict.fromkeys(s for s in found if len(s) >= MIN_TEXT_SECRET))
 
@@ -365,19 +346,12 @@ class Redactor:
         digest = hashlib.sha256(f"{self.seed}\0{field}\0{value!r}".encode()).digest()
         rng = random.Random(int.from_bytes(digest[:16], "big"))
         if isinstance(value, int):
-            return _fake_int(value, rng)
+            digits = len(str(abs(value)))
+            fake = rng.randint(0 if digits == 1 else 10 ** (digits - 1), 10**digits - 1)
+            return -fake if value < 0 else fake
         if isinstance(value, float):
             return round(rng.uniform(0, abs(value) * 2 or 1), 6)
-        if not isinstance(value, str):
-            return value
-        return _fake_text(value, rng)
-
-
-def _fake_int(value: int, rng: random.Random) -> int:
-    digits = len(str(abs(value)))
-    low = 0 if digits == 1 else 10 ** (digits - 1)
-    fake = rng.randint(low, 10**digits - 1)
-    return -fake if value < 0 else fake
+        return _fake_text(value, rng) if isinstance(value, str) else value
 
 
 def _fake_text(value: str, rng: random.Random) -> str:
@@ -401,17 +375,15 @@ def _fake_text(value: str, rng: random.Random) -> str:
 
 def _same_shape(text: str, rng: random.Random) -> str:
     """Each letter another letter of the same case, each digit another digit; the rest kept."""
-    out = []
-    for char in text:
+
+    def swap(char: str) -> str:
         if char.isdigit() and char.isascii():
-            out.append(rng.choice(string.digits))
-        elif not char.isalpha():
-            out.append(char)
-        elif char.isupper():
-            out.append(rng.choice(string.ascii_uppercase))
-        else:
-            out.append(rng.choice(string.ascii_lowercase))
-    return "".join(out)
+            return rng.choice(string.digits)
+        if not char.isalpha():
+            return char
+        return rng.choice(string.ascii_uppercase if char.isupper() else string.ascii_lowercase)
+
+    return "".join(map(swap, text))
 
 
 #: Control characters (C0, DEL, C1) and Unicode line breaks, as escapes in log lines: a ``%0a``

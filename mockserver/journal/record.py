@@ -8,7 +8,7 @@ a record into an :class:`Entry`, the JSON shape of ``GET /__mockserver/requests`
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, NamedTuple
 from urllib.parse import parse_qs
 
@@ -79,7 +79,8 @@ class Record(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """One journal entry as readers see it: decoded, secrets masked."""
+    """One journal entry as readers see it: decoded, secrets masked; its fields in the order of
+    the JSON shape of ``GET /__mockserver/requests``."""
 
     id: int
     time: float
@@ -91,10 +92,11 @@ class Entry:
     status: int
     ms: float
     headers: dict[str, str]
-    warnings: tuple[str, ...] = ()
-    violations: tuple[dict[str, Any], ...] = ()
-    source: str = "mock"
-    body: str | None = None
+    params: dict[str, list[str]]
+    warnings: tuple[str, ...]
+    violations: tuple[dict[str, Any], ...]
+    source: str
+    body: str | None
 
     @classmethod
     def of(cls, id_: int, record: Record, masker: Masker) -> Entry:
@@ -106,41 +108,22 @@ class Entry:
             body = masker.body(record.body, record.headers, query) if record.body else None
             query, headers = masker.query(query), masker.header_items(record.headers)
         return cls(
-            id=id_,
-            time=record.time,
-            api=record.api,
-            operation=record.operation,
-            method=record.method,
-            path=record.path,
-            query=query,
-            status=record.status,
-            ms=round(record.ms, 3),
-            headers=headers,
-            warnings=record.warnings,
-            violations=record.violations,
-            source=record.source,
-            body=body,
+            id_,
+            *record[:5],  # time, api, operation, method, path
+            query,
+            record.status,
+            round(record.ms, 3),
+            headers,
+            parse_qs(query, keep_blank_values=True),
+            record.warnings,
+            record.violations,
+            record.source,
+            body,
         )
 
     def as_dict(self) -> dict[str, Any]:
-        """The JSON shape of ``GET /__mockserver/requests``: the fields, then the parsed query."""
-        return {
-            "id": self.id,
-            "time": self.time,
-            "api": self.api,
-            "operation": self.operation,
-            "method": self.method,
-            "path": self.path,
-            "query": self.query,
-            "status": self.status,
-            "ms": self.ms,
-            "headers": dict(self.headers),
-            "params": parse_qs(self.query, keep_blank_values=True),
-            "warnings": list(self.warnings),
-            "violations": list(self.violations),
-            "source": self.source,
-            "body": self.body,
-        }
+        shown = {field.name: getattr(self, field.name) for field in fields(self)}
+        return {**shown, "warnings": list(self.warnings), "violations": list(self.violations)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,11 +139,9 @@ class Filter:
             return False
         if self.api is not None and record.api != self.api:
             return False
-        if self.path is None:
-            return True
-        if "*" in self.path:
+        if self.path is not None and "*" in self.path:
             return fnmatch.fnmatchcase(record.path, self.path)
-        return record.path == self.path
+        return self.path is None or record.path == self.path
 
 
 def read(

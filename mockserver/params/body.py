@@ -1,10 +1,6 @@
-"""An operation's JSON request body: received within a bound, parsed, validated by the spec.
-
-Reading is the one asynchronous step (``receive_body``, awaited by the endpoint before the
-pipeline runs, the bytes left in ``Exchange.body``); decoding is synchronous like every other
-step of the pipeline (``BodyDecoder``, compiled once per operation: jsonschema-rs, ~25x the
-pure-Python validator). Errors are vendor-neutral :class:`ParamError`s located in ``body``,
-named by the JSON path of the offending value, so each API words them in its own dialect.
+"""An operation's JSON request body: received within a bound (the one asynchronous step, done
+by the endpoint before the pipeline runs), parsed, validated by the spec (jsonschema-rs, ~25x
+the pure-Python validator) into neutral :class:`ParamError`s each dialect words.
 """
 
 from __future__ import annotations

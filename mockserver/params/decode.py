@@ -68,25 +68,19 @@ def _check_number(schema: dict[str, Any], value: float, bound_type: Callable[[An
     step = schema.get("multipleOf")
     if step and math.isfinite(value) and not math.isclose(value / step, round(value / step)):
         raise Invalid("multiple_of", {"multiple_of": bound_type(step)})
-    for keyword, kind, fails in NUMBER_BOUNDS:
+    for keyword, kind, ctx, fails in NUMBER_BOUNDS:
         # NaN satisfies no bound: ``value != value`` is true only for NaN.
         if keyword in schema and (value != value or fails(value, schema[keyword])):
-            raise Invalid(kind, {BOUND_CTX[kind]: bound_type(schema[keyword])})
+            raise Invalid(kind, {ctx: bound_type(schema[keyword])})
 
 
-BOUND_CTX = {
-    "greater_than_equal": "ge",
-    "greater_than": "gt",
-    "less_than_equal": "le",
-    "less_than": "lt",
-}
-
-#: pydantic checks upper bounds before lower ones (it matters for NaN, which fails both).
-NUMBER_BOUNDS: tuple[tuple[str, str, Callable[[float, float], bool]], ...] = (
-    ("maximum", "less_than_equal", lambda v, b: v > b),
-    ("exclusiveMaximum", "less_than", lambda v, b: v >= b),
-    ("minimum", "greater_than_equal", lambda v, b: v < b),
-    ("exclusiveMinimum", "greater_than", lambda v, b: v <= b),
+#: (keyword, error kind, its ctx name, test): pydantic checks upper bounds before lower ones
+#: (it matters for NaN, which fails both).
+NUMBER_BOUNDS: tuple[tuple[str, str, str, Callable[[float, float], bool]], ...] = (
+    ("maximum", "less_than_equal", "le", lambda v, b: v > b),
+    ("exclusiveMaximum", "less_than", "lt", lambda v, b: v >= b),
+    ("minimum", "greater_than_equal", "ge", lambda v, b: v < b),
+    ("exclusiveMinimum", "greater_than", "gt", lambda v, b: v <= b),
 )
 
 
@@ -179,18 +173,15 @@ class ParamDecoder:
     is_array: bool
     #: Which of a repeated name's values a one-value parameter reads (``Grammar.pick``).
     pick: int = -1
+    #: An array's items come as repeated names (:func:`takes_many`), not in one delimited value.
+    many: bool = False
 
     @classmethod
     def compile(cls, param: Parameter, grammar: Grammar) -> ParamDecoder:
         is_array = primary_type(param.schema) == "array"
         item_schema = param.schema.get("items", {}) if is_array else param.schema
-        return cls(param, scalar_decoder(item_schema, grammar), is_array, grammar.pick)
-
-    def split(self, raw: list[str]) -> list[str]:
-        param = self.param
-        if takes_many(param):
-            return raw
-        return raw[self.pick].split(DELIMITERS.get(param.style, ","))
+        decode = scalar_decoder(item_schema, grammar)
+        return cls(param, decode, is_array, grammar.pick, takes_many(param))
 
     def __call__(self, raw: list[str] | None, errors: list[ParamError]) -> Any:
         param = self.param
@@ -207,7 +198,8 @@ class ParamDecoder:
                     ParamError(invalid.kind, param.location, param.name, text, invalid.ctx)
                 )
                 return None
-        return self._decode_array(self.split(raw), errors)
+        items = raw if self.many else raw[self.pick].split(DELIMITERS.get(param.style, ","))
+        return self._decode_array(items, errors)
 
     def _decode_array(self, items: list[str], errors: list[ParamError]) -> list[Any] | None:
         param, schema = self.param, self.param.schema
@@ -222,23 +214,19 @@ class ParamDecoder:
                 )
         if failed:
             return None
-        for keyword, kind, fails in ARRAY_BOUNDS:
+        for keyword, kind, ctx, fails in ARRAY_BOUNDS:
             if keyword in schema and fails(values, schema[keyword]):
-                errors.append(
-                    ParamError(
-                        kind, param.location, param.name, items, {_ARRAY_CTX[kind]: schema[keyword]}
-                    )
-                )
+                bound = {ctx: schema[keyword]}
+                errors.append(ParamError(kind, param.location, param.name, items, bound))
                 return None
         return values
 
 
-ARRAY_BOUNDS: tuple[tuple[str, str, Callable[[list[Any], Any], bool]], ...] = (
-    ("minItems", "too_short", lambda v, n: len(v) < n),
-    ("maxItems", "too_long", lambda v, n: len(v) > n),
-    ("uniqueItems", "unique_items", lambda v, on: bool(on) and len(set(map(repr, v))) != len(v)),
+ARRAY_BOUNDS: tuple[tuple[str, str, str, Callable[[list[Any], Any], bool]], ...] = (
+    ("minItems", "too_short", "min_length", lambda v, n: len(v) < n),
+    ("maxItems", "too_long", "max_length", lambda v, n: len(v) > n),
+    ("uniqueItems", "unique_items", "unique", lambda v, on: on and len({*map(repr, v)}) < len(v)),
 )
-_ARRAY_CTX = {"too_short": "min_length", "too_long": "max_length", "unique_items": "unique"}
 
 
 class OperationDecoder:

@@ -1,8 +1,5 @@
-"""A vendor-neutral description of what is wrong with a parameter.
-
-The kinds follow pydantic's error types because they are a complete, well-known
-taxonomy; each vendor's dialect decides how to word and shape them.
-"""
+"""A vendor-neutral description of what is wrong with a parameter: pydantic's error types (a
+complete, well-known taxonomy); each vendor's dialect words and shapes them."""
 
 from __future__ import annotations
 
@@ -11,10 +8,8 @@ from typing import Any
 
 
 class Invalid(Exception):
-    """A value that does not satisfy its schema: ``kind`` and ``ctx`` describe why.
-
-    Raised by grammars and decoders; the decoder turns it into a :class:`ParamError`.
-    """
+    """A value that does not satisfy its schema (``kind`` and ``ctx`` say why), raised by
+    grammars and decoders; the decoder turns it into a :class:`ParamError`."""
 
     def __init__(self, kind: str, ctx: dict[str, Any] | None = None) -> None:
         super().__init__(kind)

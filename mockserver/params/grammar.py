@@ -1,9 +1,6 @@
-"""How an API reads a scalar parameter from its text: which spellings are booleans, what an
-integer or a number looks like, and which error kind a bad spelling is.
-
-The grammar is the vendor's framework's, not ours: each vendor supplies one (FastAPI's pydantic
-for ActionHub, Go's strconv for SendGrid) and the engine applies it. :data:`STRICT` (JSON's
-literals) serves a vendor that states none.
+"""How an API reads a scalar parameter from its text: the vendor's framework's grammar, not ours
+(pydantic for ActionHub, Go's strconv for SendGrid); :data:`STRICT` (JSON's literals) serves a
+vendor that states none.
 """
 
 from __future__ import annotations

@@ -1,22 +1,9 @@
-"""Query parameters an operation does not declare: never silent.
-
-Both vendors ignore a query name they do not know (FastAPI reads only the names an endpoint
-declares; so does Go's ``net/http``), so a client's mistake - axios/qs sending ``ids[]=a`` for
-``ids``, a misspelt name - goes unnoticed: the filter is simply not applied. The mock answers
-as the vendor would, but says so on every answer (an ``x-mockserver-warning`` header per name),
-in the journal and in the log; with ``--strict-params`` each unknown name is a parameter error
-in the API's dialect instead (pydantic's ``extra_forbidden``, what FastAPI answers for a query
-model with ``extra="forbid"``).
-
-Header names are not checked: clients, proxies and tracing add many headers no spec declares,
-and a misspelt required header already fails as missing.
-
-A declared name that takes one value (a scalar, or a comma-separated array such as SendGrid's
-``parent_list_ids``) sent more than once is not silent either: the vendor's framework reads one
-of the values (``Grammar.repeated``: Go the first, FastAPI the last), the mock does the same and
-warns alike, since ``parent_list_ids=a&parent_list_ids=b`` filters by ``a`` alone at SendGrid.
-
-Computed once per distinct query string: the pipeline memoizes it with the decoded parameters.
+"""Query parameters an operation does not declare: ignored as both vendors do (a client's
+``ids[]=a`` or misspelt name silently applies no filter there), but never silently here: a
+warning header per name, in the journal and the log; with ``--strict-params`` a parameter error
+(pydantic's ``extra_forbidden``). A one-value name sent twice is read as the vendor's framework
+reads it (``Grammar.repeated``) and warned about alike. Header names are not checked: clients
+and proxies add many no spec declares.
 """
 
 from __future__ import annotations

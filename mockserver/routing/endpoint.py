@@ -32,13 +32,6 @@ class Recorded(Protocol):
     def match(self, api: str, scope: Scope, body: object = None) -> Reply | None: ...
 
 
-class _NothingRecorded:
-    active = False
-
-    def match(self, api: str, scope: Scope, body: object = None) -> Reply | None:
-        return None
-
-
 class PathEndpoint:
     """One spec path and its operations by method (``HEAD`` answers like ``GET``)."""
 
@@ -47,14 +40,14 @@ class PathEndpoint:
         pipelines: dict[str, OperationPipeline],
         dialect: ErrorDialect,
         overrides: OverrideStore,
-        recorded: Recorded | None = None,
+        recorded: Recorded,
     ) -> None:
         self.pipelines = {**pipelines}
         if "GET" in pipelines:
             self.pipelines.setdefault("HEAD", pipelines["GET"])
         self.dialect = dialect
         self.overrides = overrides
-        self.recorded: Recorded = recorded if recorded is not None else _NothingRecorded()
+        self.recorded = recorded
         self.not_allowed = dialect.method_not_allowed(sorted(self.pipelines))
         #: Whether any operation of the path reads a JSON body (one attribute check if none).
         self.reads_body = any(p.body is not None for p in self.pipelines.values())

@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from mockserver.params.errors import ParamError
+from mockserver.runtime import ApiRuntime
 from mockserver.scenarios.prefer import HEADER
 from mockserver.serialize import json_bytes
-from mockserver.served import ServedApi
-from mockserver.spec.model import Operation, ResponseSpec
+from mockserver.spec.model import Operation
 from mockserver.state.values import FAULT_STATUSES, Preference
 from mockserver.vendors.interface import Call, Reply
 
@@ -31,7 +31,7 @@ def _body(media: str, value: Any) -> bytes:
 class Responder:
     """The forced answers of one operation; compiled with its pipeline at start-up."""
 
-    def __init__(self, runtime: ServedApi, operation: Operation) -> None:
+    def __init__(self, runtime: ApiRuntime, operation: Operation) -> None:
         self.runtime = runtime
         self.operation = operation
         self.success = operation.success[0]
@@ -106,7 +106,8 @@ class Responder:
         response = self.operation.response_for(status)
         if response is None:
             return self.runtime.dialect.error(status, REASONS.get(status, "Error"))
-        headers = self._headers(response, status, example)
+        key = (self.operation.operation_id, f"@{status}", example)
+        headers = self.runtime.faker.headers(response, *key)
         for media, spec in response.content.items():
             if example is None and spec.examples:
                 example = next(iter(spec.examples))
@@ -116,16 +117,6 @@ class Responder:
             call = Call(self.operation, {}, {})
             return self.runtime.generated_reply(call, status)
         return Reply(status, b"", None, headers)
-
-    def _headers(
-        self, response: ResponseSpec, status: int, example: str | None
-    ) -> tuple[tuple[str, str], ...]:
-        faker, op = self.runtime.faker, self.operation.operation_id
-        return tuple(
-            (h.name, str(faker.generate(h.schema, op, f"@{status}", example, h.name)))
-            for h in response.headers
-            if h.required
-        )
 
 
 def _render(preference: Preference) -> str:

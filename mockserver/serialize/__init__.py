@@ -6,7 +6,6 @@ same compact, deterministic encoding for the value types we serve.
 
 from __future__ import annotations
 
-import functools
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,20 +43,18 @@ def decode_json(body: bytes) -> Any:
 
 
 def load_yaml(text: str | bytes) -> Any:
-    """Parse a YAML (or JSON) document safely, with libyaml when available.
-
-    Safe tags only; a document whose aliases expand past :data:`MAX_ALIAS_EXPANSION` raises
-    :class:`LimitError`; invalid YAML, or a value the safe constructor cannot build
-    (``2024-13-45``, an integer of 5,000 digits), raises :class:`InvalidDocument`.
-    """
+    """A YAML (or JSON) document, safe tags only: aliases expanding past
+    :data:`MAX_ALIAS_EXPANSION` raise :class:`LimitError`; invalid YAML, or a value the safe
+    constructor cannot build (``2024-13-45``), :class:`InvalidDocument`."""
     import yaml  # here: the bundled documents come parsed, so start-up never imports PyYAML
 
-    loader = yaml_loader()(text)
+    # libyaml's parser when PyYAML was built with it: ten times faster on our documents.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
     try:
         node = loader.get_single_node()
         if node is None:
             return None
-        if _may_alias(text):
+        if (b"&" if isinstance(text, bytes) else "&") in text:  # no anchor, no alias
             check_expansion(node)
         return loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
@@ -78,15 +75,6 @@ def _position(mark: yaml.Mark | None) -> dict[str, int]:
     return {"line": mark.line + 1, "column": mark.column + 1} if mark else {}
 
 
-@functools.cache
-def yaml_loader() -> type:
-    """libyaml's parser when PyYAML was built with it: ten times faster on our specs and
-    fixtures."""
-    import yaml
-
-    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def read_yaml_file(path: Path, max_bytes: int | None = None) -> Any:
     """A YAML file through :func:`load_yaml`, refused (``LimitError``) past ``max_bytes``
     before it is read. Raises ``OSError`` and :class:`InvalidDocument` as reading and parsing do.
@@ -102,11 +90,6 @@ def read_yaml_file(path: Path, max_bytes: int | None = None) -> Any:
         return precomputed.yaml_file(path, load_yaml)
     except LimitError as exc:
         raise LimitError([f"{path}: {reason}" for reason in exc.reasons], limit=exc.limit) from None
-
-
-def _may_alias(text: str | bytes) -> bool:
-    """Aliases need an anchor (``&name``): without any ``&`` there is nothing to expand."""
-    return (b"&" if isinstance(text, bytes) else "&") in text
 
 
 def check_expansion(root: yaml.Node) -> None:

@@ -40,10 +40,8 @@ def read_document(path: Path) -> dict[str, Any]:
 
 
 def resolve(node: Any, document: dict[str, Any], _seen: tuple[str, ...] = ()) -> Any:
-    """Return ``node`` with every local ``$ref`` replaced by its target.
-
-    Sibling keywords next to a ``$ref`` (allowed in 3.1) override the target's.
-    """
+    """``node`` with every local ``$ref`` replaced by its target (sibling keywords, allowed in
+    3.1, override the target's)."""
     if isinstance(node, list):
         return [resolve(item, document, _seen) for item in node]
     if not isinstance(node, dict):

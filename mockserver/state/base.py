@@ -1,15 +1,17 @@
-"""The protocols of mutable state: what the request path and the control plane may ask of it.
+"""What the request path and the control plane may ask of mutable state: protocols, and the
+overrides' in-process store, which a shared one extends.
 
-Kept small on purpose: every method is one thing a request or a control call needs, so a
-shared implementation can make each one a single round trip (or none: the request path reads
-``faulty`` and ``has_scenarios`` as plain attributes, kept current by the store).
+Kept small on purpose: a shared implementation makes each method one round trip, or none (the
+request path reads ``faulty`` and ``has_scenarios`` as attributes the store keeps current).
 """
 
 from __future__ import annotations
 
 import contextlib
+import random
+import threading
 from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from mockserver.journal.record import Record
@@ -21,72 +23,153 @@ if TYPE_CHECKING:
 
 
 class JournalStore(Protocol):
-    """A bounded log of requests, oldest first; ids increase in arrival order."""
+    """A bounded log of requests, oldest first; ids increase in arrival order.
+
+    ``append`` never waits (the answer leaves at once); every read (``records``, ``clear``,
+    ``len``) sees each request answered before it, by any process sharing the journal. A
+    shared journal may wait for the others to store what they hold: read it off the serving
+    event loop (the control API reads in a worker thread).
+    """
 
     size: int
-    #: ``True``: a record is stored elsewhere, and an answer waits for :meth:`settled` before
-    #: its last byte leaves (a client that has its answer finds it in the journal of any
-    #: process). ``False``: ``append`` stores it at once and nobody waits.
-    settles: bool
 
     def append(self, record: Record) -> None: ...
-
-    async def settled(self) -> None:
-        """Return once every record appended so far is stored (or storing it failed)."""
-        ...
 
     def records(self, since: int = 0) -> list[tuple[int, Record]]:
         """Every kept record with an id above ``since``, with its id, oldest first."""
         ...
 
     def clear(self) -> int:
-        """Forget every record; return how many there were."""
+        """Forget every record, those of every request answered so far included; return how
+        many there were."""
         ...
 
     def __len__(self) -> int: ...
 
 
-class OverrideStore(Protocol):
-    """Scenarios (forced answers per operation) and faults (latency, error rate)."""
+class OverrideStore:
+    """Scenarios (forced answers per operation) and faults (latency, error rate) of one process:
+    the in-process store, and the local copy a shared one keeps current. Fault draws come from
+    one seeded ``random.Random``: the same seed and request order give the same faults."""
 
-    #: Any fault set? Read on every request, so it is an attribute kept current by the store.
-    faulty: bool
-    #: Any scenario set? Likewise.
-    has_scenarios: bool
+    def __init__(self, seed: int = 0, base: Fault | None = None) -> None:
+        #: The command-line fault: what ``reset`` returns to.
+        self.base = base or Fault()
+        self._seed = seed
+        self._lock = threading.Lock()
+        self._scenarios: dict[OperationKey, Scenario] = {}
+        self._global = self.base
+        self._operations: dict[OperationKey, Fault] = {}
+        self._random = random.Random(seed)
+        #: Any fault set? Any scenario? Read on every request: attributes kept current.
+        self.faulty = not self.base.idle
+        self.has_scenarios = False
 
-    def set_scenario(self, key: OperationKey, scenario: Scenario) -> None: ...
+    # -- scenarios ---------------------------------------------------------------------------
+    def set_scenario(self, key: OperationKey, scenario: Scenario) -> None:
+        with self._lock:
+            self._scenarios[key] = scenario
+            self._refresh()
 
-    def clear_scenario(self, key: OperationKey) -> bool: ...
+    def clear_scenario(self, key: OperationKey) -> bool:
+        with self._lock:
+            found = self._scenarios.pop(key, None) is not None
+            self._refresh()
+            return found
 
-    def clear_scenarios(self) -> None: ...
+    def clear_scenarios(self) -> None:
+        with self._lock:
+            self._scenarios = {}
+            self._refresh()
 
     def take(self, key: OperationKey) -> Preference | None:
         """The forced preference for one request of ``key``, counting its scenario down."""
-        ...
+        with self._lock:
+            scenario = self._scenarios.get(key)
+            if scenario is None:
+                return None
+            if scenario.times is not None:
+                if scenario.times <= 1:
+                    del self._scenarios[key]
+                    self._refresh()
+                else:
+                    self._scenarios[key] = replace(scenario, times=scenario.times - 1)
+            return scenario.preference
 
-    def scenarios(self) -> dict[OperationKey, Scenario]: ...
+    def scenarios(self) -> dict[OperationKey, Scenario]:
+        self.reload()
+        with self._lock:
+            return dict(self._scenarios)
 
+    # -- faults ------------------------------------------------------------------------------
     def set_fault(self, key: OperationKey | None, fault: Fault) -> None:
         """``key`` ``None``: the global fault."""
-        ...
+        with self._lock:
+            if key is None:
+                self._global = fault
+            else:
+                self._operations[key] = fault
+            self._refresh()
 
-    def clear_fault(self, key: OperationKey | None) -> bool: ...
+    def clear_fault(self, key: OperationKey | None) -> bool:
+        with self._lock:
+            if key is None:
+                self._global, self._operations = self.base, {}
+                found = True
+            else:
+                found = self._operations.pop(key, None) is not None
+            self._refresh()
+            return found
 
     def fault_for(self, key: OperationKey) -> Fault:
         """The operation's fault over the global one, field by field."""
-        ...
+        self.reload()
+        return self._fault(key)
 
-    def global_fault(self) -> Fault: ...
+    def _fault(self, key: OperationKey) -> Fault:
+        """The fault in force for ``key``, as this process knows it (the request path's read)."""
+        own = self._operations.get(key)
+        return own.over(self._global) if own is not None else self._global
 
-    def operation_faults(self) -> dict[OperationKey, Fault]: ...
+    def global_fault(self) -> Fault:
+        self.reload()
+        return self._global
+
+    def operation_faults(self) -> dict[OperationKey, Fault]:
+        self.reload()
+        with self._lock:
+            return dict(self._operations)
 
     def draw(self, key: OperationKey, statuses: Sequence[int]) -> tuple[float, int | None]:
         """``(delay in seconds, error status or None)`` for one request of ``key``."""
-        ...
+        fault = self._fault(key)
+        with self._lock:
+            delay = 0.0
+            if fault.latency and fault.latency[1] > 0:
+                low, high = fault.latency
+                delay = (low if low == high else self._random.uniform(low, high)) / 1000
+            status = None
+            if fault.error_rate and statuses and self._random.random() < fault.error_rate:
+                status = self._random.choice(list(statuses))
+            return delay, status
 
+    def reload(self, *, reseed: bool = False) -> None:
+        """Before a control-plane read: a shared store reads the truth into its local copy
+        (here the copy is the truth)."""
+
+    def _refresh(self) -> None:
+        self.has_scenarios = bool(self._scenarios)
+        self.faulty = not self._global.idle or any(
+            not fault.idle for fault in self._operations.values()
+        )
+
+    # -- whole store -------------------------------------------------------------------------
     def reset(self) -> None:
         """Back to the start-up state: no scenarios, the command-line faults, a fresh seed."""
-        ...
+        with self._lock:
+            self._scenarios, self._global, self._operations = {}, self.base, {}
+            self._random = random.Random(self._seed)
+            self._refresh()
 
 
 class DataStore(Protocol):

@@ -1,11 +1,7 @@
 """The mock clock: real time by default, moved by the control plane so a test can see an hour
-pass without waiting one.
-
-Every replica must agree on it, so it is not kept here: a move is an entry of the write log
-(``state/ledger.py``) and this class is the fold of those entries - the offset from real time,
-or a fixed instant. ``{"advance": "PT1H"}`` moves a running clock's offset and a frozen
-clock's instant alike; ``{"now": ...}`` freezes the clock there (a test asserting on an hour's
-edge needs time to stand still); ``{"real": true}`` returns to real time.
+pass without waiting one. Every replica must agree on it, so a move is an entry of the write log
+(``state/ledger.py``) and :class:`MockClock` is their fold: an offset from real time, or a
+frozen instant (a test asserting on an hour's edge needs time to stand still).
 """
 
 from __future__ import annotations
@@ -106,7 +102,7 @@ class MockClock:
         elif "now" in entry:
             self.frozen = entry["now"]
         else:
-            self.offset, self.frozen = 0.0, None
+            self.restart()
 
     def restart(self) -> None:
         self.offset, self.frozen = 0.0, None

@@ -1,18 +1,12 @@
 """Every write a request or the control plane makes, as one ordered log shared by every process.
 
-Data versions are immutable (built once, swapped whole); what requests change - created,
-edited and deleted segments, manual refreshes, the mock clock - is an ordered log of small JSON
-entries instead. A :class:`WriteLog` stores it (``MemoryWriteLog`` in-process,
-``state/redis/writes.py`` shared); each process follows it with a :class:`Ledger`: a local
-copy of the entries and the clock they fold to, pulled on :meth:`Ledger.sync` (one round trip
-for a shared log). A vendor folds its own entries into an overlay over its data version, so a
-write changes the world by one entry, never by a rebuild, and every replica applying the same
-entries in the same order sees the same world.
-
-Appends are conditional (``append(generation, at, entry)`` lands only at position ``at`` of
-``generation``): a writer validates against the log as it read it, and when another process
-appended first it re-reads and validates again - two replicas creating one name, or spending
-the last refresh of a day, cannot both succeed. ``clear`` (reset) starts a new generation.
+Data versions are immutable; what requests change (segments, refreshes, the mock clock) is an
+ordered log of small JSON entries, stored by a :class:`WriteLog` and followed by each process's
+:class:`Ledger`. A vendor folds its entries into an overlay over its data version, so every
+replica applying the same entries in the same order sees the same world. Appends are
+conditional (at position ``at`` of ``generation``): when another process appended first the
+writer re-reads and validates again, so two replicas cannot both take one name or the last
+refresh of a day. ``clear`` (reset) starts a new generation.
 """
 
 from __future__ import annotations

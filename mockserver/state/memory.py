@@ -1,30 +1,23 @@
-"""In-process state: the default, one process's journal, overrides and rate-limit windows.
-
-Thread-safe (data loads and the pytest fixture run outside the event loop) and cheap when idle:
-the request path reads ``faulty`` and ``has_scenarios`` as attributes. Fault draws come from one
-seeded ``random.Random``: the same seed and request order give the same faults.
+"""In-process state: the default, one process's journal, data versions and rate-limit windows
+(its overrides are ``state.base.OverrideStore``). Thread-safe: data loads and the pytest fixture
+run outside the event loop.
 """
 
 from __future__ import annotations
 
 import itertools
-import random
 import threading
 from collections import deque
-from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
 from mockserver.journal.record import Record
-from mockserver.state.base import State
+from mockserver.state.base import OverrideStore, State
 from mockserver.state.ledger import Ledger, MemoryWriteLog
-from mockserver.state.values import Fault, OperationKey, Preference, Scenario
+from mockserver.state.values import Fault
 
 
 class MemoryJournal:
     """A ring buffer of the latest ``size`` records."""
-
-    settles = False
 
     def __init__(self, size: int) -> None:
         if size < 1:
@@ -38,9 +31,6 @@ class MemoryJournal:
         # No lock: only the event loop appends, and ``next`` and ``deque.append`` are each
         # atomic; readers and ``clear`` (other threads too) take the lock.
         self._records.append((next(self._ids), record))
-
-    async def settled(self) -> None:
-        return None
 
     def records(self, since: int = 0) -> list[tuple[int, Record]]:
         with self._lock:
@@ -57,116 +47,6 @@ class MemoryJournal:
 
     def __len__(self) -> int:
         return len(self._records)
-
-
-class MemoryOverrides:
-    """Scenarios and faults of one process."""
-
-    def __init__(self, seed: int = 0, base: Fault | None = None) -> None:
-        #: The command-line fault: what ``reset`` returns to.
-        self.base = base or Fault()
-        self._seed = seed
-        self._lock = threading.Lock()
-        self._scenarios: dict[OperationKey, Scenario] = {}
-        self._global = self.base
-        self._operations: dict[OperationKey, Fault] = {}
-        self._random = random.Random(seed)
-        self.faulty = not self.base.idle
-        self.has_scenarios = False
-
-    # -- scenarios ---------------------------------------------------------------------------
-    def set_scenario(self, key: OperationKey, scenario: Scenario) -> None:
-        with self._lock:
-            self._scenarios[key] = scenario
-            self.has_scenarios = True
-
-    def clear_scenario(self, key: OperationKey) -> bool:
-        with self._lock:
-            found = self._scenarios.pop(key, None) is not None
-            self.has_scenarios = bool(self._scenarios)
-            return found
-
-    def clear_scenarios(self) -> None:
-        with self._lock:
-            self._scenarios = {}
-            self.has_scenarios = False
-
-    def take(self, key: OperationKey) -> Preference | None:
-        with self._lock:
-            scenario = self._scenarios.get(key)
-            if scenario is None:
-                return None
-            if scenario.times is not None:
-                if scenario.times <= 1:
-                    del self._scenarios[key]
-                    self.has_scenarios = bool(self._scenarios)
-                else:
-                    self._scenarios[key] = replace(scenario, times=scenario.times - 1)
-            return scenario.preference
-
-    def scenarios(self) -> dict[OperationKey, Scenario]:
-        with self._lock:
-            return dict(self._scenarios)
-
-    # -- faults ------------------------------------------------------------------------------
-    def set_fault(self, key: OperationKey | None, fault: Fault) -> None:
-        with self._lock:
-            if key is None:
-                self._global = fault
-            else:
-                self._operations[key] = fault
-            self._refresh()
-
-    def clear_fault(self, key: OperationKey | None) -> bool:
-        with self._lock:
-            if key is None:
-                self._global, self._operations = self.base, {}
-                found = True
-            else:
-                found = self._operations.pop(key, None) is not None
-            self._refresh()
-            return found
-
-    def fault_for(self, key: OperationKey) -> Fault:
-        return self._fault(key)
-
-    def _fault(self, key: OperationKey) -> Fault:
-        """The fault in force for ``key``, as this process knows it (the request path's read)."""
-        own = self._operations.get(key)
-        return own.over(self._global) if own is not None else self._global
-
-    def global_fault(self) -> Fault:
-        return self._global
-
-    def operation_faults(self) -> dict[OperationKey, Fault]:
-        with self._lock:
-            return dict(self._operations)
-
-    def draw(self, key: OperationKey, statuses: Sequence[int]) -> tuple[float, int | None]:
-        fault = self._fault(key)
-        with self._lock:
-            delay = 0.0
-            if fault.latency and fault.latency[1] > 0:
-                low, high = fault.latency
-                delay = (low if low == high else self._random.uniform(low, high)) / 1000
-            status = None
-            if fault.error_rate and statuses and self._random.random() < fault.error_rate:
-                status = self._random.choice(list(statuses))
-            return delay, status
-
-    def _refresh(self) -> None:
-        self.faulty = not self._global.idle or any(
-            not fault.idle for fault in self._operations.values()
-        )
-
-    # -- whole store -------------------------------------------------------------------------
-    def reset(self) -> None:
-        with self._lock:
-            self._scenarios = {}
-            self.has_scenarios = False
-            self._global, self._operations = self.base, {}
-            self._random = random.Random(self._seed)
-            self._refresh()
 
 
 class MemoryData:
@@ -228,7 +108,7 @@ def memory_state(journal_size: int, seed: int = 0, base_fault: Fault | None = No
     """The state of a single-process mock."""
     return State(
         MemoryJournal(journal_size),
-        MemoryOverrides(seed, base_fault),
+        OverrideStore(seed, base_fault),
         MemoryWindows(),
         MemoryData(),
         Ledger(MemoryWriteLog()),

@@ -30,6 +30,9 @@ class Preference:
     def empty(self) -> bool:
         return self.code is None and self.example is None and not self.dynamic
 
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "example": self.example, "dynamic": self.dynamic}
+
 
 def parse_latency(value: Any) -> tuple[float, float] | None:
     """``100``, ``"100"``, ``"50-200"`` or ``[50, 200]`` (milliseconds) -> ``(min, max)``."""
@@ -123,10 +126,4 @@ class Scenario:
     times: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        pref = self.preference
-        return {
-            "code": pref.code,
-            "example": pref.example,
-            "dynamic": pref.dynamic,
-            "remaining": self.times,
-        }
+        return {**self.preference.as_dict(), "remaining": self.times}

@@ -10,8 +10,8 @@ import pytest
 
 from mockserver.app import MockApp, build_app
 from mockserver.config import ServeConfig
-from mockserver.control.bodyform import body_form, fields_body, typed
-from mockserver.control.index import collection_for, kind_of
+from mockserver.control.forms import body_form, fields_body, kind_of, typed
+from mockserver.control.index import collection_for
 from mockserver.spec.model import RequestBody
 from mockserver.vendors import vendor
 from tests.conftest import AUTH

@@ -11,7 +11,8 @@ from mockserver.journal.masking import Masker, mask_secret
 from mockserver.journal.record import Filter, Record, read
 from mockserver.routing.endpoint import wait_unless_gone
 from mockserver.scenarios.prefer import parse_prefer
-from mockserver.state.memory import MemoryJournal, MemoryOverrides
+from mockserver.state.base import OverrideStore
+from mockserver.state.memory import MemoryJournal
 from mockserver.state.values import (
     Fault,
     Preference,
@@ -71,7 +72,7 @@ def test_rate_refuses_out_of_range(value):
 
 
 def test_scenario_counts_down_then_disappears():
-    store = MemoryOverrides()
+    store = OverrideStore()
     key = ("sendgrid", "ListSegment")
     store.set_scenario(key, Scenario(Preference(code=404), times=2))
     assert store.take(key) == Preference(code=404)
@@ -81,7 +82,7 @@ def test_scenario_counts_down_then_disappears():
 
 
 def test_scenario_without_times_lasts_until_cleared():
-    store = MemoryOverrides()
+    store = OverrideStore()
     key = ("sendgrid", "ListSegment")
     store.set_scenario(key, Scenario(Preference(code=503)))
     assert all(store.take(key) == Preference(code=503) for _ in range(50))
@@ -91,7 +92,7 @@ def test_scenario_without_times_lasts_until_cleared():
 
 def test_fault_draws_are_deterministic_per_seed():
     def draws(seed):
-        store = MemoryOverrides(seed, Fault((10, 20), 0.5))
+        store = OverrideStore(seed, Fault((10, 20), 0.5))
         return [store.draw(("a", "b"), (500, 503)) for _ in range(20)]
 
     first = draws(7)
@@ -102,7 +103,7 @@ def test_fault_draws_are_deterministic_per_seed():
 
 
 def test_operation_fault_overrides_global_field_by_field():
-    store = MemoryOverrides(0, Fault((100, 100), 1.0))
+    store = OverrideStore(0, Fault((100, 100), 1.0))
     store.set_fault(("a", "b"), Fault(error_rate=0.0))
     assert store.draw(("a", "b"), (500,)) == (0.1, None)
     assert store.draw(("a", "other"), (500,)) == (0.1, 500)
@@ -111,7 +112,7 @@ def test_operation_fault_overrides_global_field_by_field():
 
 
 def test_idle_store_is_not_faulty():
-    store = MemoryOverrides()
+    store = OverrideStore()
     assert not store.faulty
     store.set_fault(None, Fault(error_rate=0.2))
     assert store.faulty

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mockserver.params import OperationDecoder, RawRequest
+from mockserver.params.decode import OperationDecoder, RawRequest
 from mockserver.spec.loader import _parameter
 from mockserver.spec.model import Operation
 from mockserver.vendors.actionhub.grammar import PYDANTIC

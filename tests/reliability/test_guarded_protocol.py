@@ -18,6 +18,7 @@ import pytest
 import uvicorn
 from uvicorn.server import ServerState
 
+from bench.asgi import StubTransport
 from mockserver.config import ServeConfig
 from mockserver.server import uvicorn_settings
 from mockserver.testing import LiveServer
@@ -31,35 +32,6 @@ CHUNKED = (
 )
 GET = b"GET /x HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
 TOO_BIG = b"GET /x HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"b" * (2 * LIMIT) + b"\r\n\r\n"
-
-
-class Transport(asyncio.Transport):
-    """Keeps what is written; never blocks; closing it does not tell the protocol (a real
-    transport does so a loop turn later)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.written = b""
-        self.closing = False
-
-    def get_extra_info(self, name: str, default: Any = None) -> Any:
-        peers = {"sockname": ("127.0.0.1", 4010), "peername": ("127.0.0.1", 50000)}
-        return peers.get(name, default)
-
-    def write(self, data: bytes) -> None:
-        self.written += data
-
-    def is_closing(self) -> bool:
-        return self.closing
-
-    def close(self) -> None:
-        self.closing = True
-
-    def pause_reading(self) -> None:
-        return None
-
-    def resume_reading(self) -> None:
-        return None
 
 
 class Seen:
@@ -94,13 +66,13 @@ def loop() -> Iterator[asyncio.AbstractEventLoop]:
     loop.close()
 
 
-def connect(loop: asyncio.AbstractEventLoop, app: Any) -> tuple[Any, Transport]:
+def connect(loop: asyncio.AbstractEventLoop, app: Any) -> tuple[Any, StubTransport]:
     settings = uvicorn_settings(ServeConfig(max_header_bytes=LIMIT))
     protocol_class = settings.pop("http")
     config = uvicorn.Config(app, log_level="warning", lifespan="off", **settings)
     config.load()
     protocol = protocol_class(config=config, server_state=ServerState(), app_state={}, _loop=loop)
-    transport = Transport()
+    transport = StubTransport()
     protocol.connection_made(transport)
     return protocol, transport
 

@@ -4,16 +4,9 @@ unique across both, a reset on one forgets them on both."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
-import pytest
 
-from mockserver.config import ServeConfig
-from mockserver.testing import LiveServer
 from tests.conftest import JSON
-from tests.sendgrid.conftest import bearer, sg_key
-from tests.state.redis_server import RedisServer
 
 LISTS = "/v3/marketing/lists"
 CONTACTS = "/v3/marketing/contacts"
@@ -21,28 +14,12 @@ V2 = "/v3/marketing/segments/2.0"
 QUERY = "SELECT contact_id, updated_at FROM contact_data WHERE city = 'Replica City'"
 
 
-@pytest.fixture()
-def replicas(redis_server: RedisServer, prefix: str) -> Iterator[list[httpx.Client]]:
-    config = ServeConfig(apis=("sendgrid",), state_url=redis_server.url, state_prefix=prefix)
-    with LiveServer(config) as a, LiveServer(config) as b:
-        clients = [
-            httpx.Client(base_url=live.url, headers=bearer(sg_key("r")), timeout=30)
-            for live in (a, b)
-        ]
-        clock = clients[0].put("/__mockserver/clock", json={"now": "2026-05-01T12:00:00Z"},
-                               headers=JSON)  # fmt: skip
-        assert clock.status_code == 200
-        yield clients
-        for client in clients:
-            client.close()
-
-
 def advance(client: httpx.Client, by: str) -> None:
     assert client.put("/__mockserver/clock", json={"advance": by}, headers=JSON).status_code == 200
 
 
-def test_contacts_upserted_on_one_are_the_others(replicas):
-    a, b = replicas
+def test_contacts_upserted_on_one_are_the_others(sendgrid_replicas):
+    a, b = sendgrid_replicas
     made = a.post(LISTS, json={"name": "Shared"})
     assert made.status_code == 201
     list_id = made.json()["id"]
@@ -67,8 +44,8 @@ def test_contacts_upserted_on_one_are_the_others(replicas):
     assert seen_a == seen_b and seen_a["contacts_count"] == 3
 
 
-def test_a_reset_on_one_forgets_the_contacts_on_both(replicas):
-    a, b = replicas
+def test_a_reset_on_one_forgets_the_contacts_on_both(sendgrid_replicas):
+    a, b = sendgrid_replicas
     before = b.get(f"{CONTACTS}/count").json()["contact_count"]
     a.put(CONTACTS, json={"contacts": [{"email": "gone@example.com"}]})
     advance(a, "PT10S")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+import httpx
 import pytest
 
 from tests.processes import MockProcess
@@ -16,6 +17,13 @@ pytestmark = pytest.mark.slow
 SCENARIO = "/scenarios/actionhub/get_segment_segment_get"
 
 
+def forced(mock: Mock, which: int) -> httpx.Response:
+    """A request of the operation ``SCENARIO`` forces."""
+    return mock.call(
+        which, "GET", "/segment", params={"labels": "x"}, headers={"program-id": "demo"}
+    )
+
+
 def test_a_lost_store_then_found_again(redis_binary_present, prefix):
     with RedisServer() as server:
         flags = ("--state", server.url, "--state-prefix", prefix)
@@ -25,12 +33,7 @@ def test_a_lost_store_then_found_again(redis_binary_present, prefix):
             put = mock.control(0, "PUT", SCENARIO, json={"code": 503})
             assert put.status_code == 200
             mock.steadily(
-                lambda: (
-                    mock.call(
-                        1, "GET", "/segment", params={"labels": "x"}, headers={"program-id": "demo"}
-                    ).status_code
-                    == 503
-                ),
+                lambda: forced(mock, 1).status_code == 503,
                 "the scenario answers on both",
             )
 
@@ -39,10 +42,9 @@ def test_a_lost_store_then_found_again(redis_binary_present, prefix):
                 started = time.monotonic()
                 answers = [mock.segments(which, page=page) for page in range(1, 6)]
                 assert [r.status_code for r in answers] == [200] * 5
-                forced = mock.call(
-                    which, "GET", "/segment", params={"labels": "x"}, headers={"program-id": "demo"}
+                assert forced(mock, which).status_code == 503, (
+                    "the last known scenario still answers"
                 )
-                assert forced.status_code == 503, "the last known scenario still answers"
                 assert time.monotonic() - started < 5, "the data plane waited on the lost store"
             for which in (0, 1):
                 refused = mock.control(which, "GET", "/scenarios")
@@ -65,12 +67,7 @@ def test_a_lost_store_then_found_again(redis_binary_present, prefix):
             put = mock.control(0, "PUT", SCENARIO, json={"code": 500})
             assert put.status_code == 200
             mock.steadily(
-                lambda: (
-                    mock.call(
-                        1, "GET", "/segment", params={"labels": "x"}, headers={"program-id": "demo"}
-                    ).status_code
-                    == 500
-                ),
+                lambda: forced(mock, 1).status_code == 500,
                 "a scenario set after recovery answers on the other process",
             )
             entries = mock.control(1, "GET", "/requests").json()["requests"]

@@ -4,18 +4,10 @@ refresh limits and names count across both, the clock and a reset reach both."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import httpx
-import pytest
-
-from mockserver.config import ServeConfig
 from mockserver.state.ledger import Ledger
 from mockserver.state.redis import redis_state
 from mockserver.state.redis.writes import RedisWriteLog
 from tests.conftest import JSON
-from tests.harness import live_server
-from tests.sendgrid.conftest import bearer, sg_key
 from tests.state.redis_server import RedisServer
 from tests.state.replicas import wait_until
 
@@ -24,24 +16,8 @@ V2 = "/v3/marketing/segments/2.0"
 QUERY = "SELECT contact_id, updated_at FROM contact_data WHERE city = 'Austin'"
 
 
-@pytest.fixture()
-def replica_clients(redis_server: RedisServer, prefix: str) -> Iterator[list[httpx.Client]]:
-    config = ServeConfig(apis=("sendgrid",), state_url=redis_server.url, state_prefix=prefix)
-    with live_server(config) as a, live_server(config) as b:
-        clients = [
-            httpx.Client(base_url=live.url, headers=bearer(sg_key("r")), timeout=30)
-            for live in (a, b)
-        ]
-        clock = clients[0].put("/__mockserver/clock", json={"now": "2026-05-01T12:00:00Z"},
-                               headers=JSON)  # fmt: skip
-        assert clock.status_code == 200
-        yield clients
-        for client in clients:
-            client.close()
-
-
-def test_a_segment_created_on_one_is_read_refreshed_and_deleted_on_the_other(replica_clients):
-    a, b = replica_clients
+def test_a_segment_created_on_one_is_read_refreshed_and_deleted_on_the_other(sendgrid_replicas):
+    a, b = sendgrid_replicas
     created = a.post(V2, json={"name": "Austin", "query_dsl": QUERY})
     assert created.status_code == 201
     segment = created.json()["id"]
@@ -57,8 +33,8 @@ def test_a_segment_created_on_one_is_read_refreshed_and_deleted_on_the_other(rep
     assert a.get(f"{V2}/{segment}").status_code == 404
 
 
-def test_a_v1_delete_on_one_leaves_the_others_v1_reads(replica_clients):
-    a, b = replica_clients
+def test_a_v1_delete_on_one_leaves_the_others_v1_reads(sendgrid_replicas):
+    a, b = sendgrid_replicas
     gone = b.get(V1).json()["results"][0]["id"]
     b.get(V1)  # memoized on B
     assert a.delete(f"{V1}/{gone}").status_code == 202
@@ -67,8 +43,8 @@ def test_a_v1_delete_on_one_leaves_the_others_v1_reads(replica_clients):
     wait_until(lambda: gone not in {s["id"] for s in b.get(V1).json()["results"]}, "v1 delete")
 
 
-def test_the_clock_and_a_reset_reach_every_replica(replica_clients):
-    a, b = replica_clients
+def test_the_clock_and_a_reset_reach_every_replica(sendgrid_replicas):
+    a, b = sendgrid_replicas
     moved = a.put("/__mockserver/clock", json={"advance": "PT2H"}, headers=JSON).json()
     assert b.get("/__mockserver/clock").json()["now"] == moved["now"] == "2026-05-01T14:00:00.000Z"
     segment = b.post(V2, json={"name": "Austin", "query_dsl": QUERY}).json()

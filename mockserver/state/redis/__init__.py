@@ -1,22 +1,6 @@
-"""State shared by every process and replica of one mock, in Redis (``serve --state URL``).
-
-What is shared and how (details in docs/SCALING.md):
-
-- scenarios and faults: stored in Redis, pushed to each process by pub/sub; the request path
-  reads a local copy (``overrides.RedisOverrides``);
-- rate-limit windows: counted in Redis per request (``stores.RedisWindows``);
-- data versions: the document of the version in force is stored in Redis; each replica builds
-  it and swaps it in (``stores.RedisData`` + ``replica.Replica``);
-- the journal: one bounded stream, secrets masked before they are stored
-  (``journal.RedisJournal``);
-- writes (segments created, edited, deleted, refreshed; the mock clock): one ordered log, read
-  before each write and each read of what writes change (``writes.RedisWriteLog``).
-
-Anyone who can reach the store can write under the prefix: every value read back is checked,
-and a bad one is skipped and logged once (``link.Link.skip``), never raised.
-
-The pipeline sees only the ``state.base`` protocols; everything Redis is here.
-"""
+"""State shared by every process and replica of one mock, in Redis (``serve --state URL``; what
+is shared and how: docs/SCALING.md). Anyone who can reach the store can write under the prefix:
+every value read back is checked, and a bad one is skipped and logged once (``Link.checked``)."""
 
 from __future__ import annotations
 

@@ -1,11 +1,8 @@
 """The connection to the state store, and the circuit that keeps a lost Redis off the request
-path.
-
-Two clients over one URL: ``fast`` for calls a request may wait on (short socket timeouts) and
-``slow`` for control calls, which may move whole documents. No client retries by itself: a call
-that fails opens the circuit, request-path calls are skipped while it is open (each store falls
-back to what its process knows), control calls keep trying and raise :class:`StateUnavailable`;
-the first call that succeeds again closes it and wakes whoever resynchronizes.
+path: ``fast`` clients for calls a request may wait on (short timeouts), ``slow`` for control
+calls (whole documents). A failed call opens the circuit; request-path calls then fall back to
+what their process knows, control calls raise :class:`StateUnavailable`; the first call that
+succeeds closes it and wakes the replica to resynchronize.
 """
 
 from __future__ import annotations
@@ -13,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import redis
@@ -26,6 +23,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
 
 from mockserver.errors import StateUnavailable
+from mockserver.numbers import parse_int
 
 log = logging.getLogger("mockserver.state")
 
@@ -58,12 +56,14 @@ def reason_of(exc: BaseException) -> str:
     return text.splitlines()[0]
 
 
-def client(url: str, timeout: float | None) -> redis.Redis:
-    return redis.Redis.from_url(
+def client(url: str, timeout: float | None, kind: Any = redis.Redis, retry: Any = Retry) -> Any:
+    """A client that never retries by itself (the circuit decides): ``kind`` is ``redis.Redis``
+    or, for the journal's writer task, ``redis.asyncio.Redis`` with its own ``Retry``."""
+    return kind.from_url(
         url,
         socket_timeout=timeout,
         socket_connect_timeout=CONNECT_TIMEOUT if timeout is None else min(timeout, 1.0),
-        retry=Retry(NoBackoff(), 0),
+        retry=retry(NoBackoff(), 0),
         health_check_interval=0,
     )
 
@@ -74,13 +74,12 @@ AsyncClient = redis.asyncio.Redis
 
 def async_client(url: str) -> AsyncClient:
     """A request-path client for a coroutine: the same timeouts as ``Link.fast``."""
-    return redis.asyncio.Redis.from_url(
-        url,
-        socket_timeout=FAST_TIMEOUT,
-        socket_connect_timeout=min(FAST_TIMEOUT, 1.0),
-        retry=AsyncRetry(NoBackoff(), 0),
-        health_check_interval=0,
-    )
+    return client(url, FAST_TIMEOUT, redis.asyncio.Redis, AsyncRetry)
+
+
+def count_of(raw: bytes | None) -> int | None:
+    """A stored counter or version (``None``: none stored); ``ValueError`` unless digits."""
+    return None if raw is None else parse_int(raw.decode("ascii"))
 
 
 class Link:
@@ -119,6 +118,11 @@ class Link:
         self.found()
         return result
 
+    def script(self, source: str) -> Callable[[list[Any], list[Any]], Any]:
+        """A Lua script, run as a control call: ``run(keys, args)``."""
+        registered = self.slow.register_script(source)
+        return lambda keys, args: self.control(lambda r: registered(keys, args, client=r))
+
     def hot(self, call: Callable[[redis.Redis], T], fallback: Callable[[], T]) -> T:
         """A request-path call: ``fallback()`` while the circuit is open or when it fails."""
         if not self.up:
@@ -142,6 +146,14 @@ class Link:
         except RedisError as exc:
             log.warning("state store refused a request-path call: %s", reason_of(exc))
         return fallback()
+
+    def checked(self, what: str, read: Callable[..., T], *raw: Any) -> T | None:
+        """``read(*raw)``, or ``None`` when what the store holds is bad (:meth:`skip`)."""
+        try:
+            return read(*raw)
+        except (ValueError, TypeError) as exc:  # UnicodeDecodeError, JSONDecodeError included
+            self.skip(what, exc)
+            return None
 
     def skip(self, what: str, reason: BaseException | str) -> None:
         """A bad entry read from the store (anyone with access can write one): logged once,

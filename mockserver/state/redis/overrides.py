@@ -1,26 +1,19 @@
-"""Scenarios and faults shared through Redis, read on the request path from a local copy.
-
-Redis holds the truth (two hashes and a version counter); every change bumps the version and
-publishes an event in the same transaction, and each process reloads its copy when it hears
-it (the replica's listener) or when it made the change itself (read your own writes). The
-request path therefore reads ``faulty``, ``has_scenarios``, scenarios and faults from memory,
-as the in-process store does; only a scenario counting down (``times``) is taken through Redis
-(one atomic script call), so "the next 2 requests" means the next 2 of the whole mock.
-Control-plane reads reload first: they show the store, and fail while it is lost.
+"""Scenarios and faults shared through Redis, read on the request path from a local copy
+(reloaded on each change's event, and at once by the process that made it); only a scenario
+counting down (``times``) is taken through Redis, so "the next 2 requests" means the next 2 of
+the whole mock. Control-plane reads reload first: they show the store, and fail while it is lost.
 """
 
 from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import orjson
 
-from mockserver.numbers import parse_int
-from mockserver.state.memory import MemoryOverrides
-from mockserver.state.redis.link import Link
+from mockserver.state.base import OverrideStore
+from mockserver.state.redis.link import Link, count_of
 from mockserver.state.values import Fault, OperationKey, Preference, Scenario
 
 #: Event payloads on the mock's channel (``reset`` also reseeds every process's fault draws).
@@ -54,7 +47,6 @@ return pref
 """
 
 _LOCAL: Any = object()
-T = TypeVar("T")
 
 
 def field(key: OperationKey) -> str:
@@ -70,14 +62,8 @@ def key_of(name: bytes) -> OperationKey:
     return (api, operation)
 
 
-def preference_json(preference: Preference) -> bytes:
-    return orjson.dumps(
-        {"code": preference.code, "example": preference.example, "dynamic": preference.dynamic}
-    )
-
-
 def preference_of(raw: bytes) -> Preference:
-    """What :func:`preference_json` wrote; ``ValueError`` for anything else (a bad entry)."""
+    """What ``Preference.as_dict`` wrote; ``ValueError`` for anything else (a bad entry)."""
     data = orjson.loads(raw)
     if not isinstance(data, dict):
         raise ValueError("a preference is a JSON object")
@@ -94,11 +80,6 @@ def preference_of(raw: bytes) -> Preference:
     return preference
 
 
-def count_of(raw: bytes | None) -> int | None:
-    """A stored counter (``None``: none stored); ``ValueError`` unless digits."""
-    return None if raw is None else parse_int(raw.decode("ascii"))
-
-
 def scenario_of(raw: bytes, times: bytes | None) -> Scenario:
     left = count_of(times)
     if left is not None and left < 1:
@@ -106,7 +87,7 @@ def scenario_of(raw: bytes, times: bytes | None) -> Scenario:
     return Scenario(preference_of(raw), left)
 
 
-class RedisOverrides(MemoryOverrides):
+class RedisOverrides(OverrideStore):
     """``OverrideStore`` shared through Redis; the in-process store is its local copy."""
 
     def __init__(self, link: Link, seed: int = 0, base: Fault | None = None) -> None:
@@ -140,16 +121,17 @@ class RedisOverrides(MemoryOverrides):
             return pipe.execute()
 
         _, epoch, version, scenarios, times, faults = self.link.control(read)
-        counted = self._checked("overrides version", lambda: count_of(version) or 0)
+        checked = self.link.checked
+        counted = checked("overrides version", lambda: count_of(version) or 0)
         found = {
             key_of(name): scenario
             for name, raw in scenarios.items()
-            if (scenario := self._checked(f"scenario {name!r}", scenario_of, raw, times.get(name)))
+            if (scenario := checked(f"scenario {name!r}", scenario_of, raw, times.get(name)))
         }
         read_faults = {
             name: fault
             for name, raw in faults.items()
-            if (fault := self._checked(f"fault {name!r}", fault_of, raw))
+            if (fault := checked(f"fault {name!r}", fault_of, raw))
         }
         global_fault = read_faults.pop(GLOBAL.encode(), None)
         with self._lock:
@@ -157,20 +139,11 @@ class RedisOverrides(MemoryOverrides):
                 return  # a newer copy is in place already
             self._epoch, self._version = epoch, -1 if counted is None else counted
             self._scenarios = found
-            self.has_scenarios = bool(found)
             self._global = global_fault or self.base
             self._operations = {key_of(name): fault for name, fault in read_faults.items()}
             if reseed:
                 self._random = random.Random(self._seed)
             self._refresh()
-
-    def _checked(self, what: str, read: Callable[..., T], *raw: Any) -> T | None:
-        """``read(*raw)``, or ``None`` when the entry is bad (skipped, logged once)."""
-        try:
-            return read(*raw)
-        except (ValueError, TypeError) as exc:  # UnicodeDecodeError, JSONDecodeError included
-            self.link.skip(what, exc)
-            return None
 
     def _change(self, write: Any, event: bytes = CHANGED) -> list[Any]:
         """Apply ``write(pipeline)``, bump the version and publish, in one transaction."""
@@ -190,7 +163,7 @@ class RedisOverrides(MemoryOverrides):
         name, keys = field(key), self._keys
 
         def write(pipe: Any) -> None:
-            pipe.hset(keys["scenarios"], name, preference_json(scenario.preference))
+            pipe.hset(keys["scenarios"], name, orjson.dumps(scenario.preference.as_dict()))
             if scenario.times is None:
                 pipe.hdel(keys["scenario-times"], name)
             else:
@@ -231,11 +204,7 @@ class RedisOverrides(MemoryOverrides):
             return super().take(key)
         if raw is None:
             return None
-        return self._checked(f"scenario {field(key)!r}", preference_of, raw)
-
-    def scenarios(self) -> dict[OperationKey, Scenario]:
-        self.reload()
-        return super().scenarios()
+        return self.link.checked(f"scenario {field(key)!r}", preference_of, raw)
 
     # -- faults -----------------------------------------------------------------------------------
     def set_fault(self, key: OperationKey | None, fault: Fault) -> None:
@@ -249,18 +218,6 @@ class RedisOverrides(MemoryOverrides):
             self._change(lambda pipe: pipe.delete(self._keys["faults"]))
             return True
         return bool(self._change(lambda pipe: pipe.hdel(self._keys["faults"], field(key)))[0])
-
-    def fault_for(self, key: OperationKey) -> Fault:
-        self.reload()
-        return super().fault_for(key)
-
-    def global_fault(self) -> Fault:
-        self.reload()
-        return super().global_fault()
-
-    def operation_faults(self) -> dict[OperationKey, Fault]:
-        self.reload()
-        return super().operation_faults()
 
     # -- whole store ------------------------------------------------------------------------------
     def reset(self) -> None:

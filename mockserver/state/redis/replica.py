@@ -1,18 +1,12 @@
 """One process of a mock whose state is shared: keeps its copy of the state in step.
 
-Two daemon threads per process, started with the server's lifespan:
-
-- the *listener* subscribes to the mock's channel and reloads the scenarios and faults when they
-  change, forgets rate-limit counts when they are cleared, and wakes the builder when a data
-  version lands; every ``HEARTBEAT`` seconds it also writes this replica's entry (its data
-  versions) and compares versions with the store, in case an event was missed. When the store
-  is lost it retries every ``RETRY`` seconds and, once back, resynchronizes everything.
-- the *builder* builds the data version in force (off the event loop) and swaps it in with one
-  assignment, all or nothing; the previous version keeps answering until then.
-
-Neither loop ends on an exception: a bad entry in the store is skipped where it is read, and
-anything else is logged and retried after a back-off. A loop that stops anyway is a problem
-health reports (:meth:`Replica.problems`), so a probe restarts this replica, not all of them.
+Two daemon threads, started with the server's lifespan: the *listener* follows the mock's
+channel (and stores this process's journal records when a reader asks; every ``HEARTBEAT`` it
+writes this replica's entry and checks versions, in case an event was missed; while the store is
+lost it retries every ``RETRY``), the *builder* builds the data version in force off the event
+loop and swaps it in whole. Neither ends on an exception (a bad entry is skipped where it is
+read; anything else is logged and retried after a back-off); a loop that stops anyway is a
+problem health reports, so a probe restarts this replica only.
 """
 
 from __future__ import annotations
@@ -31,6 +25,7 @@ import orjson
 
 from mockserver.errors import MockServerError
 from mockserver.state.ledger import Ledger
+from mockserver.state.redis.journal import JOURNAL
 from mockserver.state.redis.link import LOST, Link, reason_of
 from mockserver.state.redis.overrides import RESET, RedisOverrides
 from mockserver.state.redis.stores import DATA_CHANGED, WINDOWS_CLEARED, RedisData, RedisWindows
@@ -65,11 +60,6 @@ def replica_entry(raw: bytes) -> dict[str, Any]:
     return {"data_versions": versions, "seen": seen}
 
 
-def replica_id() -> str:
-    """``host:pid``: a pod's name in Kubernetes, a worker's pid on one machine."""
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
 class Replica:
     """This process as one replica of a shared mock: it follows the others (the listener
     thread) and builds the data versions they load (the builder thread)."""
@@ -87,7 +77,8 @@ class Replica:
         self.journal, self.overrides, self.windows, self.data = journal, overrides, windows, data
         #: Told when another process wrote (its memos drop; its next read syncs).
         self.writes = writes
-        self.id = replica_id()
+        #: ``host:pid``: a pod's name in Kubernetes, a worker's pid on one machine.
+        self.id = f"{socket.gethostname()}:{os.getpid()}"
         self.runtimes: Mapping[str, Replicable] = {}
         self._replicas = self.link.key("replicas")
         self._stop = threading.Event()
@@ -153,7 +144,7 @@ class Replica:
                         self.check()
                         beat = time.monotonic() + HEARTBEAT
             except (*LOST, MockServerError) as exc:
-                self.link.lost(exc if isinstance(exc, Exception) else RuntimeError(str(exc)))
+                self.link.lost(exc)
                 log.debug("state listener: %s", reason_of(exc))
                 backoff = RETRY
             except Exception:  # a bug, or a value no check foresaw: never the end of the loop
@@ -173,17 +164,17 @@ class Replica:
             self.windows.forget()
         elif data == WRITES_CHANGED:
             self.writes.notify()
+        elif data.startswith(JOURNAL):
+            self.journal.heard(data)
 
     def resync(self) -> None:
-        """After a start or a loss: reload everything, store the journal's backlog."""
+        """After a start or a loss: store the journal's backlog, keep the version numbers above
+        the ones served, and reload everything."""
         self.link.recovered.clear()
-        self.overrides.reload()
-        self.writes.notify()
         self.journal.wake()
         for api, runtime in self.runtimes.items():
             self.data.keep_numbering(api, runtime.version)
-        self._build.set()
-        self.heartbeat()
+        self.check()
 
     def check(self) -> None:
         """The periodic safety net: an event missed is caught here."""
@@ -208,12 +199,8 @@ class Replica:
         now = time.time()
         entries = {}
         for name, raw in found.items():
-            try:
-                entry = replica_entry(raw)
-            except (ValueError, TypeError) as exc:
-                self.link.skip(f"replica entry {name[:80]!r}", exc)
-                continue
-            if now - entry["seen"] < STALE:
+            entry = self.link.checked(f"replica entry {name[:80]!r}", replica_entry, raw)
+            if entry is not None and now - entry["seen"] < STALE:
                 entries[name.decode("utf-8", "replace")] = entry
         return dict(sorted(entries.items()))
 

@@ -1,29 +1,22 @@
-"""Data versions and rate-limit windows shared through Redis.
+"""Data versions and rate-limit windows shared through Redis (docs/SCALING.md).
 
-Data: one counter per API numbers the versions as they begin; the version in force and its
-document sit in one hash, replaced by a script only if no newer version began (so a load
-overtaken by a reset or by a newer load never lands, in any process), which then publishes
-the event every replica's follower builds the new version on. Documents are stored as JSON,
-or as YAML when JSON cannot carry them exactly (dates, non-string keys).
-
-Windows: one counter per (window, key), counted with INCR and expiring on its own; the
-request path pays one pipelined round trip per counted request (only with a rate limit set),
-and counts alone in its process while the store is lost.
+A data version is committed by a script only if no newer version began, so a load overtaken by
+a reset or a newer load never lands in any process. Documents are stored as JSON, or as YAML
+when JSON cannot carry them exactly (dates, non-string keys).
 """
 
 from __future__ import annotations
 
-import threading
+import functools
 from typing import Any
 
 import orjson
 import yaml
 
 from mockserver.errors import DataError, MockServerError
-from mockserver.numbers import parse_int
 from mockserver.serialize import load_yaml
 from mockserver.state.memory import MemoryWindows
-from mockserver.state.redis.link import Link
+from mockserver.state.redis.link import Link, count_of
 
 #: Event payload: some API's data version changed.
 DATA_CHANGED = b"data"
@@ -86,19 +79,14 @@ def decode_document(raw: bytes | None) -> Any | None:
     raise ValueError("not a stored document")
 
 
-def version_of(raw: bytes | None) -> int:
-    """A stored data version (``0``: none stored); ``ValueError`` unless digits."""
-    return 0 if raw is None else parse_int(raw.decode("ascii"))
-
-
 class RedisData:
     """``DataStore`` shared through Redis."""
 
     def __init__(self, link: Link) -> None:
         self.link = link
-        self._commit = link.slow.register_script(COMMIT)
-        self._raise = link.slow.register_script(RAISE)
-        self._begin = link.slow.register_script(BEGIN)
+        self._commit = link.script(COMMIT)
+        self._raise = link.script(RAISE)
+        self._begin = link.script(BEGIN)
         #: The highest version this process has seen per API.
         self._seen: dict[str, int] = {}
         #: Versions this process committed: its own load installs them, the follower need not.
@@ -112,19 +100,12 @@ class RedisData:
         return version
 
     def begin(self, api: str) -> int:
-        floor = [self._seen.get(api, 0)]
-        key = [self._keys(api)[0]]
-        return self._see(api, int(self.link.control(lambda r: self._begin(key, floor, client=r))))
+        return self._see(api, int(self._begin([self._keys(api)[0]], [self._seen.get(api, 0)])))
 
     def commit(self, api: str, version: int, document: Any | None) -> bool:
         raw = encode_document(document)
         self.own.add((api, version))
-        done = self.link.control(
-            lambda r: self._commit(
-                keys=list(self._keys(api)), args=[version, raw, self.link.channel], client=r
-            )
-        )
-        return bool(done)
+        return bool(self._commit(list(self._keys(api)), [version, raw, self.link.channel]))
 
     def current(self, api: str) -> tuple[int, Any | None]:
         """The version in force and its document; a :class:`DataError` when the store holds
@@ -133,7 +114,7 @@ class RedisData:
             lambda r: r.hmget(self._keys(api)[1], "version", "document")
         )
         try:
-            return version_of(version), decode_document(raw)
+            return count_of(version) or 0, decode_document(raw)
         except ValueError as exc:  # UnicodeDecodeError, JSONDecodeError included
             raise DataError(f"the stored data version of {api} is unreadable: {exc}") from None
 
@@ -141,9 +122,7 @@ class RedisData:
         """A store that forgot (restarted empty) numbers the next versions above ``version``,
         the one this process serves: a new load still reaches every replica."""
         self._see(api, version)
-        self.link.control(
-            lambda r: self._raise(keys=[self._keys(api)[0]], args=[version], client=r)
-        )
+        self._raise([self._keys(api)[0]], [version])
 
     def versions(self, apis: list[str]) -> dict[str, int]:
         """The version in force of each API (one round trip)."""
@@ -154,27 +133,25 @@ class RedisData:
                 pipe.hget(self._keys(api)[1], "version")
             return pipe.execute()
 
-        found = {}
-        for api, raw in zip(apis, self.link.control(read), strict=True):
-            try:
-                found[api] = version_of(raw)
-            except ValueError as exc:
-                self.link.skip(f"data version of {api}", exc)
-        return found
+        found = zip(apis, self.link.control(read), strict=True)
+        return {
+            api: version
+            for api, raw in found
+            if (version := self.link.checked(f"data version of {api}", count_of, raw)) is not None
+        }
 
 
-class RedisWindows:
-    """``WindowStore`` shared through Redis."""
+class RedisWindows(MemoryWindows):
+    """``WindowStore`` shared through Redis; while the store is lost each process counts alone
+    (the in-process windows it extends)."""
 
     def __init__(self, link: Link, ttl: int = 600) -> None:
+        super().__init__()
         self.link = link
         self.ttl = ttl
-        #: While the store is lost each process counts alone.
-        self.local = MemoryWindows()
         #: The count this process last saw per (name, window): what ``count`` answers right
         #: after ``hit`` without a second round trip.
         self._seen: dict[tuple[str, int], int] = {}
-        self._lock = threading.Lock()
 
     def _key(self, name: str, window: int) -> str:
         return self.link.key("window", str(window), name)
@@ -188,7 +165,7 @@ class RedisWindows:
             pipe.expire(key, self.ttl)
             return int(pipe.execute()[0])
 
-        found = self.link.hot(count, lambda: self.local.hit(name, window))
+        found = self.link.hot(count, functools.partial(super().hit, name, window))
         with self._lock:
             if len(self._seen) > 1024:
                 self._seen.clear()
@@ -201,14 +178,14 @@ class RedisWindows:
             return seen
         return self.link.hot(
             lambda r: int(r.get(self._key(name, window)) or 0),
-            lambda: self.local.count(name, window),
+            functools.partial(super().count, name, window),
         )
 
     def forget(self) -> None:
         """Drop what this process knows (another process cleared the windows)."""
         with self._lock:
             self._seen.clear()
-        self.local.clear()
+        super().clear()
 
     def clear(self) -> None:
         pattern = self.link.key("window", "*")

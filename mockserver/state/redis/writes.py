@@ -1,10 +1,9 @@
 """The write log shared through Redis: one list per mock and a generation counter.
 
-Reads are one script call (the generation and the entries after a position, atomically);
-appends are conditional in a script (the generation and the length must be what the writer
-read), and publish an event so every replica's memos that hold for one log position drop
-(``Ledger.hint``). While the store is lost a process keeps serving what it has and refuses
-writes (503): entries written alone could not be ordered with the others'.
+Appends are conditional in a script (the generation and the length must be what the writer
+read) and publish an event, so every replica's memos of one log position drop (``Ledger.hint``).
+While the store is lost a process serves what it has and refuses writes (503): entries written
+alone could not be ordered with the others'.
 """
 
 from __future__ import annotations
@@ -45,6 +44,18 @@ return 1
 """
 
 
+def entry_of(raw: bytes) -> bytes:
+    """An entry as stored, if a mock could have written it (anyone with access to the store can
+    write): a JSON object with a string ``op`` and, when it has one, a finite ``at``."""
+    entry = orjson.loads(raw)
+    if not isinstance(entry, dict) or not isinstance(entry.get("op"), str):
+        raise ValueError("not an entry")
+    at = entry.get("at", 0.0)
+    if isinstance(at, bool) or not isinstance(at, int | float) or not math.isfinite(at):
+        raise ValueError("its time is not a number")
+    return bytes(raw)
+
+
 class RedisWriteLog:
     """``WriteLog`` shared through Redis."""
 
@@ -53,33 +64,22 @@ class RedisWriteLog:
         self._keys = [link.key("writes", "generation"), link.key("writes")]
         self._read = link.slow.register_script(READ)
         self._append = link.slow.register_script(APPEND)
-        self._clear = link.slow.register_script(CLEAR)
+        self._clear = link.script(CLEAR)
         #: What the last read found: served again while the store is lost.
         self._generation = 0
 
     def read(self, since: int) -> tuple[int, list[bytes]]:
         def call(r: Any) -> tuple[int, list[bytes]]:
             generation, entries = self._read(keys=self._keys, args=[since], client=r)
-            return int(generation), [self._checked(since + i + 1, e) for i, e in enumerate(entries)]
+            checked = [
+                self.link.checked(f"write log entry {since + i}", entry_of, raw) or SKIPPED
+                for i, raw in enumerate(entries, 1)
+            ]
+            return int(generation), checked
 
         generation, entries = self.link.hot(call, lambda: (self._generation, []))
         self._generation = generation
         return generation, entries
-
-    def _checked(self, number: int, raw: Any) -> bytes:
-        """An entry as stored, or ``SKIPPED`` for one no mock wrote (anyone with access to the
-        store can): a JSON object with a string ``op`` and, when it has one, a finite ``at``."""
-        try:
-            entry = orjson.loads(raw)
-            if not isinstance(entry, dict) or not isinstance(entry.get("op"), str):
-                raise ValueError("not an entry")
-            at = entry.get("at", 0.0)
-            if isinstance(at, bool) or not isinstance(at, int | float) or not math.isfinite(at):
-                raise ValueError("its time is not a number")
-        except (ValueError, TypeError) as exc:
-            self.link.skip(f"write log entry {number}", exc)
-            return SKIPPED
-        return bytes(raw)
 
     def append(self, generation: int, at: int, entry: bytes) -> bool:
         def call(r: Any) -> bool:
@@ -92,6 +92,4 @@ class RedisWriteLog:
         return self.link.hot(call, lost)
 
     def clear(self) -> None:
-        self.link.control(
-            lambda r: self._clear(keys=self._keys, args=[self.link.channel], client=r)
-        )
+        self._clear(self._keys, [self.link.channel])
