@@ -83,12 +83,17 @@ class ControlAPI:
         )
 
     async def requests(self, request: Request) -> Response:
+        # In a worker thread: a shared journal's read waits until every replica has stored
+        # the records of the requests it answered (the serving loop's writer among them).
         if request.method == "DELETE":
-            return json_response({"cleared": self.target.state.journal.clear()})
+            cleared = await run_in_threadpool(self.target.state.journal.clear)
+            return json_response({"cleared": cleared})
         query = request.query_params
         where = Filter(query.get("path"), query.get("method"), query.get("api"))
         since, limit = cursor(query.get("since")), cursor(query.get("limit"), "limit")
-        entries = actions.journal(self.target, where, since=since or 0, limit=limit)
+        entries = await run_in_threadpool(
+            actions.journal, self.target, where, since=since or 0, limit=limit
+        )
         return json_response(
             {"count": len(entries), "requests": [entry.as_dict() for entry in entries]}
         )

@@ -23,26 +23,25 @@ if TYPE_CHECKING:
 
 
 class JournalStore(Protocol):
-    """A bounded log of requests, oldest first; ids increase in arrival order."""
+    """A bounded log of requests, oldest first; ids increase in arrival order.
+
+    ``append`` never waits (the answer leaves at once); every read (``records``, ``clear``,
+    ``len``) sees each request answered before it, by any process sharing the journal. A
+    shared journal may wait for the others to store what they hold: read it off the serving
+    event loop (the control API reads in a worker thread).
+    """
 
     size: int
-    #: ``True``: a record is stored elsewhere, and an answer waits for :meth:`settled` before
-    #: its last byte leaves (a client that has its answer finds it in the journal of any
-    #: process). ``False``: ``append`` stores it at once and nobody waits.
-    settles: bool
 
     def append(self, record: Record) -> None: ...
-
-    async def settled(self) -> None:
-        """Return once every record appended so far is stored (or storing it failed)."""
-        ...
 
     def records(self, since: int = 0) -> list[tuple[int, Record]]:
         """Every kept record with an id above ``since``, with its id, oldest first."""
         ...
 
     def clear(self) -> int:
-        """Forget every record; return how many there were."""
+        """Forget every record, those of every request answered so far included; return how
+        many there were."""
         ...
 
     def __len__(self) -> int: ...

@@ -19,8 +19,6 @@ from mockserver.state.values import Fault
 class MemoryJournal:
     """A ring buffer of the latest ``size`` records."""
 
-    settles = False
-
     def __init__(self, size: int) -> None:
         if size < 1:
             raise ValueError("journal size must be at least 1")
@@ -33,9 +31,6 @@ class MemoryJournal:
         # No lock: only the event loop appends, and ``next`` and ``deque.append`` are each
         # atomic; readers and ``clear`` (other threads too) take the lock.
         self._records.append((next(self._ids), record))
-
-    async def settled(self) -> None:
-        return None
 
     def records(self, since: int = 0) -> list[tuple[int, Record]]:
         with self._lock:

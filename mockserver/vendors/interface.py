@@ -21,28 +21,10 @@ from mockserver.spec.model import Operation
 from mockserver.state.base import WindowStore
 from mockserver.state.ledger import Ledger
 
-__all__ = [
-    "Backend",
-    "Call",
-    "CliOption",
-    "CredentialSource",
-    "ErrorDialect",
-    "GeneratedBackend",
-    "Handler",
-    "Ledger",
-    "Reply",
-    "Vendor",
-    "VendorOptions",
-    "WindowStore",
-]
-
 
 class Reply(NamedTuple):
-    """A response, fully serialized: the request path only ever sends bytes.
-
-    A named tuple, not a frozen dataclass: one is made per request, and a frozen dataclass
-    costs three times as much to make.
-    """
+    """A response, fully serialized: the request path only ever sends bytes. A named tuple,
+    not a frozen dataclass: one is made per request, and a frozen dataclass costs 3x as much."""
 
     status: int
     body: bytes = b""
@@ -82,9 +64,8 @@ class ErrorDialect(Protocol):
 
     def error(self, status: int, message: str, field: str | None = None) -> Reply: ...
 
-    def unauthenticated(self) -> Reply:
-        """No credential of the kind the operation's security scheme asks for."""
-        ...
+    # No credential of the kind the operation's security scheme asks for.
+    def unauthenticated(self) -> Reply: ...
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -115,8 +96,7 @@ class Backend:
     A backend holds data only (and caches derived from it); what requests change lives in
     ``mockserver.state``, so going back to a data version is swapping its backend back in.
     ``handlers`` must answer exactly the vendor's ``operations`` (checked at every build).
-    A vendor's backend subclasses this class and overrides the hooks it has a use for; the
-    defaults are what a backend without the hook means.
+    A vendor's backend overrides the hooks it has a use for.
     """
 
     handlers: Mapping[str, Handler]
@@ -132,8 +112,7 @@ class Backend:
         return {}
 
     def describe(self) -> str:
-        """What this data version holds, in one line, for the start-up banner (empty: say
-        nothing)."""
+        """What this data version holds, in one line, for the start-up banner ("": nothing)."""
         return ""
 
     def prebuilt(self) -> Iterable[tuple[str, Reply]]:
@@ -211,10 +190,3 @@ class Vendor(Protocol):
     def build(self, options: VendorOptions, data: Any | None = None) -> Backend:
         """Build the dataset: from ``data`` (a fixtures document) if given, else the fixtures."""
         ...
-
-
-@dataclass(frozen=True)
-class GeneratedBackend(Backend):
-    """A backend with no behaviour of its own: every operation answers generated data."""
-
-    handlers: Mapping[str, Handler] = field(default_factory=dict)

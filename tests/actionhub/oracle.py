@@ -6,12 +6,19 @@ from collections import defaultdict
 from fractions import Fraction
 from math import floor
 
-from mockserver.vendors.actionhub.model import WEIGHT_SCALE, World
+import numpy as np
+
+from mockserver.vendors.actionhub.model import WEIGHT_SCALE, UserIds, World
+
+
+def ids(users: UserIds) -> list[str]:
+    """Every user id, in index order (a served world never needs them as strings)."""
+    return users.render(np.arange(len(users))).decode().splitlines()
 
 
 def values(world: World, basis: str, segment_type: str) -> dict[tuple[str, str], dict[str, int]]:
     """(item id, action) -> user id -> value in 1/10,000; a label's is the max over its assets."""
-    catalog, recs, user_ids = world.catalog, world.recommendations, world.users.ids
+    catalog, recs, user_ids = world.catalog, world.draw(), ids(world.users)
     table: dict[tuple[str, str], dict[str, float]] = defaultdict(dict)
     for user, asset, action, weight, history in zip(
         recs.user.tolist(),

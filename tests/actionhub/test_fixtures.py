@@ -9,7 +9,7 @@ import yaml
 
 from mockserver.cli import main
 from mockserver.errors import LimitError
-from mockserver.vendors.actionhub.fixtures import FixtureError, load_programs
+from mockserver.vendors.actionhub.fixtures import FixtureError, load_programs, programs_from_data
 from tests.actionhub.conftest import ActionHubApp
 
 GOOD = {
@@ -134,6 +134,11 @@ def test_two_files_defining_one_program_are_refused(tmp_path):
         load_programs(path.parent)
 
 
+def test_a_data_document_defining_one_program_twice_is_refused():
+    with pytest.raises(FixtureError, match="<data:b>: program: 'tiny' is already defined by"):
+        programs_from_data({"a": GOOD, "b": GOOD})
+
+
 def test_serve_refuses_to_start_on_a_bad_fixture(tmp_path, capsys):
     path = write(tmp_path, broken(assets__1__labels=["nope"]))
     assert main(["serve", "--api", "actionhub", "--fixtures", str(tmp_path)]) == 2
@@ -152,6 +157,6 @@ def test_users_option_is_bounded(users, capsys):
 def test_users_option_sets_generated_volume():
     small = ActionHubApp(vendor_options={"actionhub": {"users": 50, "recommendations_per_user": 3}})
     world = small.runtime.backend.programs.get("anything").world
-    assert len(world.users) == 50 and len(world.recommendations) <= 150
+    assert len(world.users) == 50 and len(world.draw()) <= 150
     demo = small.runtime.backend.programs.get("demo").world
     assert len(demo.users) == 1002  # the fixture's own 1000 + its two explicit VIP users

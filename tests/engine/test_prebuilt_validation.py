@@ -7,16 +7,15 @@ import pytest
 from mockserver.conformance.validator import ResponseValidator
 from mockserver.errors import DataError
 from mockserver.runtime import ApiRuntime
-from mockserver.vendors.interface import GeneratedBackend, Reply
+from mockserver.vendors.interface import Backend, Reply
 from tests.harness import mock_app
 
 
-class Prebuilt(GeneratedBackend):
+class Prebuilt(Backend):
     """A backend whose only prebuilt answer is ``body``."""
 
     def __init__(self, body: bytes) -> None:
-        super().__init__()
-        object.__setattr__(self, "body", body)
+        self.body = body
 
     def prebuilt(self):
         yield "ListSegment", Reply(200, self.body)
@@ -47,4 +46,4 @@ def test_a_violating_data_version_is_a_data_error_naming_the_problem(runtime, bo
 
 
 def test_a_backend_without_prebuilt_answers_passes(runtime):
-    runtime.checker.check_prebuilt(runtime.spec, GeneratedBackend())
+    runtime.checker.check_prebuilt(runtime.spec, Backend())

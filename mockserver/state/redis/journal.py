@@ -1,32 +1,35 @@
 """The journal of every process in one bounded Redis stream, secrets masked before they leave.
 
-A request appends its raw record to a local buffer (no I/O); a writer task on the serving event
-loop masks and stores what accumulated in one script call (one round trip per batch, however
-many requests; an asyncio client, so no second thread hands the GIL back and forth with the
-loop), and the answer's last byte waits for :meth:`RedisJournal.settled`: a client that has
-its answer finds its request in the journal of every replica, and the stream's order is the
-order answers were given. Stream ids are the journal's ids (``N-0``, ``N`` from one shared
-counter), so a reader's ``since`` cursor works through any replica. While the store is lost,
-records wait in a bounded local backlog (the journal's size) and are stored when it is back.
+A request appends its raw record to a local buffer (no I/O) and is answered at once; a writer
+task on the serving event loop masks and stores what accumulated in one script call (one round
+trip per batch, however many requests; an asyncio client, so no second thread hands the GIL back
+and forth with the loop). A reader still finds every request answered before its read, whichever
+replica answered it: :meth:`RedisJournal.sync` drains this process's writer, then asks every
+replica over the mock's pub/sub channel to drain its own and waits until each has said so. Stream
+ids are the journal's ids (``N-0``, ``N`` from one shared counter), so a reader's ``since``
+cursor works through any replica. While the store is lost, records wait in a bounded local
+backlog (the journal's size) and are stored when it is back.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import itertools
 import logging
+import secrets
 import threading
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
-import orjson
 from redis.commands.core import AsyncScript
 
-from mockserver.journal.record import Record
-from mockserver.lru import LruCache
 from mockserver.state.redis.link import AsyncClient, Link, async_client
+from mockserver.state.redis.packing import Packer, default_masker, unpack
 
 if TYPE_CHECKING:
     from mockserver.journal.masking import Masker
+    from mockserver.journal.record import Record
 
 log = logging.getLogger("mockserver.state")
 
@@ -56,82 +59,50 @@ return first + n
 """
 #: Records stored per script call at most (a backlog goes in several).
 BATCH = 500
+#: The journal's messages on the mock's channel: a reader asks every replica to store what it
+#: holds (``journal-flush TOKEN``); each answers once it has (``journal-flushed TOKEN``).
+JOURNAL = b"journal-"
+FLUSH = JOURNAL + b"flush "
+FLUSHED = JOURNAL + b"flushed "
+#: How long a reader waits for the replicas to store what they hold; one that has not answered
+#: by then (a stuck process) is read as the store has it, and a warning says so.
+FLUSH_TIMEOUT = 5.0
+#: A token is this process's random name and a count (~25 bytes); anything longer on the channel
+#: was not sent by a mock and is not answered.
+TOKEN_BYTES = 64
 
 
-#: Masked headers and queries kept by what they were masked from: a client repeats its headers
-#: and many of its queries, and masking is most of what storing a record costs.
-MASKED_CACHE_SIZE = 512
+class Flush:
+    """One reader's request to every replica: done once as many have answered as received it
+    (answers may come before the reader knows how many received it)."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self._lock = threading.Lock()
+        self._answers = 0
+        self._expected: int | None = None
+
+    def answered(self) -> None:
+        with self._lock:
+            self._answers += 1
+            self._check()
+
+    def expect(self, receivers: int) -> None:
+        with self._lock:
+            self._expected = receivers
+            self._check()
+
+    def _check(self) -> None:
+        if self._expected is not None and self._answers >= self._expected:
+            self.done.set()
 
 
-class Packer:
-    """Records as stored: masked query and headers (first value of each name), JSON."""
-
-    def __init__(self, masker: Masker) -> None:
-        self.masker = masker
-        self._headers: LruCache[list[tuple[str, str]]] = LruCache(MASKED_CACHE_SIZE)
-        self._queries: LruCache[str] = LruCache(MASKED_CACHE_SIZE)
-
-    def __call__(self, record: Record) -> bytes:
-        return orjson.dumps(
-            [
-                record.time,
-                record.api,
-                record.operation,
-                record.method,
-                record.path,
-                self._query(record.query),
-                record.status,
-                record.ms,
-                self._header_items(record.headers),
-                list(record.warnings),
-                list(record.violations),
-                record.source,
-                self._body(record),
-            ],
-            default=str,
-        )
-
-    def _body(self, record: Record) -> str:
-        if not record.body:
-            return ""
-        return self.masker.body(record.body, record.headers, record.query.decode("latin-1"))
-
-    def _header_items(self, raw: Any) -> list[tuple[str, str]]:
-        key = tuple(raw)
-        items = self._headers.get(key)
-        if items is None:
-            items = self._headers.put(key, list(self.masker.header_items(key).items()))
-        return items
-
-    def _query(self, raw: bytes) -> str:
-        shown = self._queries.get(raw)
-        if shown is None:
-            shown = self._queries.put(raw, self.masker.query(raw.decode("latin-1")))
-        return shown
-
-
-def unpack(data: bytes) -> Record:
-    fields = orjson.loads(data)
-    time, api, operation, method, path, query, status, ms, headers, warnings, violations = fields[
-        :11
-    ]
-    source, body = (*fields[11:], "")[:2]
-    return Record(
-        time,
-        api,
-        operation,
-        method,
-        path,
-        query.encode("latin-1"),
-        status,
-        ms,
-        [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers],
-        tuple(warnings),
-        tuple(violations),
-        source,
-        masked=True,
-        body=body.encode(),
-    )
+def on_loop(loop: asyncio.AbstractEventLoop) -> bool:
+    """Is this thread running ``loop`` (where nothing may wait for that loop's tasks)?"""
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
 
 
 def _resolve(future: asyncio.Future[None] | None) -> None:
@@ -141,8 +112,6 @@ def _resolve(future: asyncio.Future[None] | None) -> None:
 
 class RedisJournal:
     """``JournalStore`` over a Redis stream shared by every process of the mock."""
-
-    settles = True
 
     def __init__(self, link: Link, size: int) -> None:
         if size < 1:
@@ -156,7 +125,7 @@ class RedisJournal:
         self._keep_ids = link.slow.register_script(KEEP_IDS)
         #: The highest id this process stored.
         self.last_id = 0
-        self._pending: list[Record] = []
+        self._pending: deque[Record] = deque(maxlen=size)
         self._backlog: deque[Record] = deque(maxlen=size)
         #: Records appended / stored (or given up on) so far, in this process.
         self._appended = 0
@@ -172,6 +141,10 @@ class RedisJournal:
         self._sync = threading.Lock()
         self._packer: Packer | None = None
         self._append_async: AsyncScript
+        #: This process's flush requests, by token (unique across processes).
+        self._flushes: dict[bytes, Flush] = {}
+        self._tokens = itertools.count(1)
+        self._name = secrets.token_hex(8)
 
     # -- request path (the serving event loop) -----------------------------------------------------
     def append(self, record: Record) -> None:
@@ -187,6 +160,8 @@ class RedisJournal:
         self._start_writer(loop)
 
     async def settled(self) -> None:
+        """On the serving loop: return once every record this process appended so far is
+        stored (or storing it failed)."""
         if not self.link.up:
             return
         target = self._appended
@@ -211,7 +186,7 @@ class RedisJournal:
     async def _write(self) -> None:
         try:
             while self._pending or (self._backlog and self.link.up):
-                batch, self._pending = self._pending, []
+                batch, self._pending = self._pending, deque(maxlen=self.size)
                 self._flying = self._appended
                 self._flying_future, self._next_future = self._next_future, None
                 try:
@@ -229,7 +204,7 @@ class RedisJournal:
                 self._next_future = None
                 self._stored = self._appended
 
-    async def _store(self, batch: list[Record]) -> None:
+    async def _store(self, batch: deque[Record]) -> None:
         """Store the backlog and ``batch``, oldest first; whatever fails stays in the backlog."""
         self._backlog.extend(batch)
         while self._backlog and self.link.up:
@@ -245,7 +220,7 @@ class RedisJournal:
         at a time: the caller's, or the replica's listener when the store is back)."""
         with self._sync:
             self._backlog.extend(self._pending)
-            self._pending = []
+            self._pending = deque(maxlen=self.size)
             while self._backlog and self.link.up:
                 chunk, args = self._chunk()
                 last = self.link.hot(
@@ -268,7 +243,7 @@ class RedisJournal:
             self._backlog.popleft()
 
     def _chunk(self) -> tuple[list[Record], list[Any]]:
-        masker = self.masker or _default_masker()
+        masker = self.masker or default_masker()
         if self._packer is None or self._packer.masker is not masker:
             self._packer = Packer(masker)
         chunk = [self._backlog[i] for i in range(min(BATCH, len(self._backlog)))]
@@ -313,8 +288,61 @@ class RedisJournal:
             self._writer.cancel()
         self._store_now()
 
-    # -- readers ----------------------------------------------------------------------------------
+    # -- read your writes: every replica stores what it holds before a read ---------------------
+    def sync(self) -> None:
+        """Return once every request answered before the call, by this process or any other
+        sharing the store, has its record stored: this process's writer drained, then every
+        replica asked over pub/sub and heard back (at most ``FLUSH_TIMEOUT``). Called from any
+        thread but the serving loop's (which cannot wait for its own writer: it reads as is)."""
+        if not self.link.up or (self._loop is not None and on_loop(self._loop)):
+            return
+        self._drain()
+        token = f"{self._name}.{next(self._tokens)}".encode()
+        flush = self._flushes[token] = Flush()
+        try:
+            flush.expect(self.link.control(lambda r: r.publish(self.link.channel, FLUSH + token)))
+            if not flush.done.wait(FLUSH_TIMEOUT):
+                log.warning(
+                    "a replica did not store its journal records within %.0f s of a read; "
+                    "read without them",
+                    FLUSH_TIMEOUT,
+                )
+        finally:
+            del self._flushes[token]
+
+    def heard(self, message: bytes) -> None:
+        """A journal message on the mock's channel (the replica's listener thread): a flush
+        asked by a reader (this process's own: drained before it asked) or answered."""
+        if message.startswith(FLUSHED):
+            flush = self._flushes.get(message[len(FLUSHED) :])
+            if flush is not None:
+                flush.answered()
+        elif message.startswith(FLUSH) and len(message) <= len(FLUSH) + TOKEN_BYTES:
+            token = message[len(FLUSH) :]
+            own = self._flushes.get(token)
+            if own is not None:
+                own.answered()
+                return
+            self._drain()
+            self.link.hot(lambda r: r.publish(self.link.channel, FLUSHED + token), lambda: 0)
+
+    def _drain(self) -> None:
+        """Off the serving loop: wait until what this process appended so far is stored."""
+        loop = self._loop
+        if loop is None or loop.is_closed() or not loop.is_running():
+            if self._pending:  # no loop serves (a tool, a test): this thread stores it
+                self._store_now()
+            return
+        try:
+            asyncio.run_coroutine_threadsafe(self.settled(), loop).result(FLUSH_TIMEOUT)
+        except concurrent.futures.TimeoutError:
+            log.warning(
+                "this process's journal records were not stored within %.0f s", FLUSH_TIMEOUT
+            )
+
+    # -- readers (each sees every request answered before it) ------------------------------------
     def records(self, since: int = 0) -> list[tuple[int, Record]]:
+        self.sync()
         entries = self.link.control(lambda r: r.xrange(self._stream, min=f"({since}-0"))
         found = [(int(id_.split(b"-", 1)[0]), unpack(fields[b"r"])) for id_, fields in entries]
         return found[-self.size :]
@@ -326,13 +354,9 @@ class RedisJournal:
             pipe.delete(self._stream)
             return pipe.execute()[0]
 
+        self.sync()  # a record of an answer given before the clear is not stored after it
         return self.link.control(run)
 
     def __len__(self) -> int:
+        self.sync()
         return min(self.size, self.link.control(lambda r: r.xlen(self._stream)))
-
-
-def _default_masker() -> Masker:
-    from mockserver.journal.masking import Masker
-
-    return Masker()

@@ -1,11 +1,12 @@
 """One process of a mock whose state is shared: keeps its copy of the state in step.
 
 Two daemon threads, started with the server's lifespan: the *listener* follows the mock's
-channel (and every ``HEARTBEAT`` writes this replica's entry and checks versions, in case an
-event was missed; while the store is lost it retries every ``RETRY``), the *builder* builds the
-data version in force off the event loop and swaps it in whole. Neither ends on an exception (a
-bad entry is skipped where it is read; anything else is logged and retried after a back-off);
-a loop that stops anyway is a problem health reports, so a probe restarts this replica only.
+channel (and stores this process's journal records when a reader asks; every ``HEARTBEAT`` it
+writes this replica's entry and checks versions, in case an event was missed; while the store is
+lost it retries every ``RETRY``), the *builder* builds the data version in force off the event
+loop and swaps it in whole. Neither ends on an exception (a bad entry is skipped where it is
+read; anything else is logged and retried after a back-off); a loop that stops anyway is a
+problem health reports, so a probe restarts this replica only.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import orjson
 
 from mockserver.errors import MockServerError
 from mockserver.state.ledger import Ledger
+from mockserver.state.redis.journal import JOURNAL
 from mockserver.state.redis.link import LOST, Link, reason_of
 from mockserver.state.redis.overrides import RESET, RedisOverrides
 from mockserver.state.redis.stores import DATA_CHANGED, WINDOWS_CLEARED, RedisData, RedisWindows
@@ -162,6 +164,8 @@ class Replica:
             self.windows.forget()
         elif data == WRITES_CHANGED:
             self.writes.notify()
+        elif data.startswith(JOURNAL):
+            self.journal.heard(data)
 
     def resync(self) -> None:
         """After a start or a loss: store the journal's backlog, keep the version numbers above

@@ -1,33 +1,19 @@
-"""ActionHub Segments API: segments of users computed from growth-value recommendations.
-
-Modules: ``model`` (arrays), ``fixtures`` (YAML programs), ``world`` (generation),
-``index`` (posting lists), ``segments`` (set arithmetic), ``programs`` (worlds per
-program-id), ``behaviour`` (handlers), ``dialect`` (FastAPI's error bodies).
-"""
+"""ActionHub Segments API: segments of users computed from growth-value recommendations."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
-from mockserver.budget import checkpoint
-from mockserver.errors import LimitError
 from mockserver.numbers import bounded_int
 from mockserver.params.grammar import Grammar
-from mockserver.vendors.actionhub.behaviour import OPERATIONS, SegmentsBehaviour
+from mockserver.vendors.actionhub.behaviour import OPERATIONS, handlers
 from mockserver.vendors.actionhub.dialect import FastAPIDialect
-from mockserver.vendors.actionhub.fixtures import (
-    MAX_PROGRAMS,
-    FixtureError,
-    ProgramFixture,
-    check_volume,
-    load_programs,
-    parse_program,
-)
+from mockserver.vendors.actionhub.fixtures import load_programs, programs_from_data
 from mockserver.vendors.actionhub.grammar import PYDANTIC
 from mockserver.vendors.actionhub.programs import Programs
-from mockserver.vendors.actionhub.world import MAX_USERS
+from mockserver.vendors.actionhub.world import MAX_USERS, Volume
 from mockserver.vendors.interface import (
     Backend,
     CliOption,
@@ -35,26 +21,6 @@ from mockserver.vendors.interface import (
     Handler,
     VendorOptions,
 )
-
-
-def programs_from_data(data: Any) -> dict[str, ProgramFixture]:
-    """``data``: one fixture document, or a mapping of program-id -> fixture document."""
-    if isinstance(data, Mapping) and "assets" in data:
-        data = {data.get("program", "demo"): data}
-    if not isinstance(data, Mapping):
-        raise FixtureError("<data>", None, "expected a fixture document or program-id -> document")
-    if len(data) > MAX_PROGRAMS:
-        raise LimitError(
-            f"{len(data):,} programs in one document, more than {MAX_PROGRAMS:,}",
-            limit="programs",
-        )
-    programs = {}
-    for name, document in data.items():
-        checkpoint()
-        fixture = parse_program(document, f"<data:{name}>", str(name))
-        programs[fixture.catalog.program] = fixture
-    check_volume(programs)
-    return programs
 
 
 @dataclass(frozen=True)
@@ -77,7 +43,6 @@ class ActionHubBackend(Backend):
         return self.programs.describe()
 
 
-#: The tenant header: not a secret, but what selects the data.
 #: The tenant header: not a secret, but what selects the data.
 PROGRAM_ID = CredentialSource(
     env="ACTIONHUB_PROGRAM_ID", header="program-id", template="{}", sample="demo"
@@ -118,14 +83,11 @@ class ActionHub:
         else:
             directory = options.fixtures_dir / "actionhub" if options.fixtures_dir else None
             fixtures = load_programs(directory, options.max_file_bytes)
-        programs = Programs.build(
-            options.seed,
-            fixtures,
-            users=options.extra.get("users"),
-            recommendations_per_user=options.extra.get("recommendations_per_user"),
-            progress=options.progress,
-        )
-        return ActionHubBackend(programs, SegmentsBehaviour(programs, self.dialect).handlers)
+        # The CLI options that size generated programs are named as the fields of Volume.
+        sizes = {f.name: options.extra.get(f.name) for f in fields(Volume)}
+        given = {name: value for name, value in sizes.items() if value is not None}
+        programs = Programs(options.seed, fixtures, Volume(**given), options.progress)
+        return ActionHubBackend(programs, handlers(programs))
 
 
 VENDOR = ActionHub()

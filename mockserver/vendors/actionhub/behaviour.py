@@ -7,33 +7,23 @@ so new data starts with empty caches.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import NamedTuple
+from collections.abc import Callable, Hashable, Mapping
+from functools import partial
+from typing import TypeVar
 
 import orjson
 
-from mockserver.vendors.actionhub.dialect import FastAPIDialect
+from mockserver.lru import LruCache
+from mockserver.vendors.actionhub.index import SegmentKey
 from mockserver.vendors.actionhub.model import WEIGHT_SCALE, threshold
 from mockserver.vendors.actionhub.programs import Program, Programs
-from mockserver.vendors.actionhub.segments import Ranked, members, rank
 from mockserver.vendors.interface import Call, Handler, Reply
 
 #: The operations answered with behaviour, by operationId.
 OPERATIONS = frozenset({"get_segment_segment_get", "get_segments_segments_get"})
 #: The ``segment_basis`` query value -> the basis an item names (singular, as SegmentCount).
 BASIS = {"labels": "label", "assets": "asset"}
-
-
-class SegmentKey(NamedTuple):
-    """What a ``/segment`` answer depends on: its cache key."""
-
-    basis: str
-    names: tuple[str, ...]
-    #: ``None``: every action type.
-    actions: tuple[str, ...] | None
-    match_all: bool
-    segment_type: str
-    level: int
+V = TypeVar("V")
 
 
 def split_list(text: str | None) -> list[str]:
@@ -43,142 +33,91 @@ def split_list(text: str | None) -> list[str]:
     return list(dict.fromkeys(item.strip() for item in text.split(",") if item.strip()))
 
 
-def text_reply(body: bytes) -> Reply:
+def cached(cache: LruCache[V], key: Hashable, refresh: bool, build: Callable[[], V]) -> V:
+    """The cached value of ``key``; ``refresh`` (``force_refresh``) builds and replaces it."""
+    return cache.put(key, build()) if refresh else cache.get_or_build(key, build)
+
+
+def handlers(programs: Programs) -> Mapping[str, Handler]:
+    """Both operations of the API over the programs of one data version."""
+    return {
+        "get_segment_segment_get": partial(get_segment, programs),
+        "get_segments_segments_get": partial(get_segments, programs),
+    }
+
+
+def get_segment(programs: Programs, call: Call) -> Reply:
+    params = call.params
+    # x-dependencies (Or(asset_ids, labels)) was enforced with the other parameters.
+    asset_ids, labels = split_list(params["asset_ids"]), split_list(params["labels"])
+    basis, names = ("asset", asset_ids) if asset_ids else ("label", labels)
+    program = programs.get(params["program-id"])
+    action_names = split_list(params["action_types"])
+    key = SegmentKey(
+        basis=basis,
+        names=tuple(sorted(names)),
+        actions=tuple(sorted(action_names)) if action_names else None,
+        match_all=params["match_type"] == "all",
+        segment_type=params["segment_type"],
+        level=threshold(float(params["min_weight"])),
+    )
+    build = partial(segment_body, program, key)
+    body = cached(program.segment_bodies, key, params["force_refresh"], build)
     return Reply(200, body, "text/plain")
 
 
-def json_reply(body: bytes) -> Reply:
-    return Reply(200, body, "application/json")
+def segment_body(program: Program, key: SegmentKey) -> bytes:
+    known = program.positions[key.basis]
+    items = [known[name] for name in key.names if name in known]
+    if key.match_all and len(items) < len(key.names):
+        return b""  # an unknown asset or label matches no user
+    positions = program.positions["action"]
+    chosen = positions if key.actions is None else key.actions
+    actions = [positions[name] for name in chosen if name in positions]
+    return program.world.users.render(program.index.members(key, items, actions))
 
 
-class SegmentsBehaviour:
-    """Both operations of the API over the programs of one data version."""
+def get_segments(programs: Programs, call: Call) -> Reply:
+    params = call.params
+    program = programs.get(params["program-id"])
+    basis, segment_type = BASIS[params["segment_basis"]], params["segment_type"]
+    min_weight = float(params["min_weight"])
+    page, size = params["page"], params["size"]
+    level = threshold(min_weight)
+    refresh = params["force_refresh"]
 
-    def __init__(self, programs: Programs, dialect: FastAPIDialect) -> None:
-        self.programs = programs
-        self.dialect = dialect
-
-    @property
-    def handlers(self) -> Mapping[str, Handler]:
-        return {
-            "get_segment_segment_get": self.get_segment,
-            "get_segments_segments_get": self.get_segments,
-        }
-
-    # GET /segment ---------------------------------------------------------------------------
-
-    def get_segment(self, call: Call) -> Reply:
-        params = call.params
-        # x-dependencies (Or(asset_ids, labels)) was enforced with the other parameters.
-        asset_ids, labels = split_list(params["asset_ids"]), split_list(params["labels"])
-        basis, names = ("asset", asset_ids) if asset_ids else ("label", labels)
-        program = self.programs.get(params["program-id"])
-        action_names = split_list(params["action_types"])
-        key = SegmentKey(
-            basis=basis,
-            names=tuple(sorted(names)),
-            actions=tuple(sorted(action_names)) if action_names else None,
-            match_all=params["match_type"] == "all",
-            segment_type=params["segment_type"],
-            level=threshold(float(params["min_weight"])),
-        )
-        if not params["force_refresh"]:
-            cached = program.segment_bodies.get(key)
-            if cached is not None:
-                return text_reply(cached)
-        return text_reply(program.segment_bodies.put(key, self._segment_body(program, key)))
-
-    def _segment_body(self, program: Program, key: SegmentKey) -> bytes:
-        known = program.positions[key.basis]
-        items = [known[name] for name in key.names if name in known]
-        if key.match_all and len(items) < len(key.names):
-            return b""  # an unknown asset or label matches no user
-        positions = program.positions["action"]
-        if key.actions is not None:
-            actions = [positions[name] for name in key.actions if name in positions]
-        else:
-            actions = list(positions.values())
-        users = members(
-            program.index,
-            len(program.world.users),
-            key.basis,
-            items,
-            actions,
-            key.match_all,
-            segment_type=key.segment_type,
-            level=key.level,
-        )
-        return program.world.users.render(users)
-
-    # GET /segments --------------------------------------------------------------------------
-
-    def get_segments(self, call: Call) -> Reply:
-        params = call.params
-        program = self.programs.get(params["program-id"])
-        basis, segment_type = BASIS[params["segment_basis"]], params["segment_type"]
-        min_weight = float(params["min_weight"])
-        page, size = params["page"], params["size"]
-        level = threshold(min_weight)
-        refresh = params["force_refresh"]
-        page_key = (basis, segment_type, repr(min_weight), page, size)
-        if not refresh:
-            cached = program.pages.get(page_key)
-            if cached is not None:
-                return json_reply(cached)
-        ranked_key = (basis, segment_type, level)
-        ranked = None if refresh else program.ranked.get(ranked_key)
-        if ranked is None:
-            ranked = program.ranked.put(
-                ranked_key,
-                rank(
-                    program.index,
-                    basis,
-                    segment_type,
-                    level,
-                    program.ranks[basis],
-                    program.ranks["action"],
-                ),
+    def body() -> bytes:
+        """A fastapi-pagination page: exactly ``items``, ``total``, ``page``, ``size``."""
+        build = partial(program.index.rank, basis, segment_type, level, program.ranks)
+        ranked = cached(program.ranked, (basis, segment_type, level), refresh, build)
+        catalog = program.world.catalog
+        ids, names = catalog.ids(basis), catalog.names(basis)
+        n_items = program.index.n_items[basis]
+        start = (page - 1) * size
+        items = []
+        for i in range(min(start, len(ranked)), min(start + size, len(ranked))):
+            segment, count = int(ranked.segments[i]), int(ranked.counts[i])
+            item, action = segment % n_items, segment // n_items
+            items.append(
+                {
+                    "segment_type": segment_type,
+                    "segment_basis": basis,
+                    "segment_basis_id": ids[item],
+                    "action_type": catalog.action_types[action],
+                    "name": names[item],
+                    "user_count": count,
+                    "strength": strength(int(ranked.sums[i]), count),
+                    "min_weight": min_weight,
+                }
             )
-        body = page_body(program, ranked, basis, segment_type, min_weight, page, size)
-        return json_reply(program.pages.put(page_key, body))
+        # page may exceed 64 bits (FastAPI accepts any int); format the integers ourselves.
+        tail = f',"total":{len(ranked)},"page":{page},"size":{size}}}'.encode()
+        return b'{"items":' + orjson.dumps(items) + tail
+
+    page_key = (basis, segment_type, repr(min_weight), page, size)
+    return Reply(200, cached(program.pages, page_key, refresh, body))
 
 
 def strength(total: int, count: int) -> float:
     """The mean weight, rounded half up to 4 decimals (computed exactly, in integers)."""
     return (2 * total + count) // (2 * count) / WEIGHT_SCALE
-
-
-def page_body(
-    program: Program,
-    ranked: Ranked,
-    basis: str,
-    segment_type: str,
-    min_weight: float,
-    page: int,
-    size: int,
-) -> bytes:
-    """A fastapi-pagination page: exactly ``items``, ``total``, ``page``, ``size``."""
-    catalog = program.world.catalog
-    ids, names = catalog.ids(basis), catalog.names(basis)
-    n_items = program.index.n_items(basis)
-    start = (page - 1) * size
-    chosen = range(min(start, len(ranked)), min(start + size, len(ranked)))
-    items = []
-    for i in chosen:
-        segment, count = int(ranked.segments[i]), int(ranked.counts[i])
-        item, action = segment % n_items, segment // n_items
-        items.append(
-            {
-                "segment_type": segment_type,
-                "segment_basis": basis,
-                "segment_basis_id": ids[item],
-                "action_type": catalog.action_types[action],
-                "name": names[item],
-                "user_count": count,
-                "strength": strength(int(ranked.sums[i]), count),
-                "min_weight": min_weight,
-            }
-        )
-    # page may exceed 64 bits (FastAPI accepts any int); format the integers ourselves.
-    tail = f',"total":{len(ranked)},"page":{page},"size":{size}}}'.encode()
-    return b'{"items":' + orjson.dumps(items) + tail

@@ -7,7 +7,7 @@ duplicates) by hand; either way an error names the file and the field, e.g.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,92 +36,61 @@ MAX_ID = 200
 #: Programs in one data document (a mapping of program-id -> program).
 MAX_PROGRAMS = 100
 
-#: Ids are used in comma-delimited query parameters: no commas, no whitespace.
-_ID = {"type": "string", "pattern": r"^[^,\s]+$", "maxLength": MAX_ID, "x-limit": True}
-_NAME = {"type": "string", "minLength": 1, "maxLength": 1_000, "x-limit": True}
 
-SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["action_types", "labels", "assets"],
-    "properties": {
-        "program": _ID,
-        "description": {"type": "string", "maxLength": 10_000, "x-limit": True},
-        "action_types": {
-            "type": "array",
-            "minItems": 1,
-            "maxItems": MAX_ACTION_TYPES,
-            "x-limit": True,
-            "items": _ID,
-        },
-        "labels": {
-            "type": "array",
-            "maxItems": MAX_LABELS,
-            "x-limit": True,
-            "items": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["id", "name"],
-                "properties": {"id": _ID, "name": _NAME},
-            },
-        },
-        "assets": {
-            "type": "array",
-            "maxItems": MAX_ASSETS,
-            "x-limit": True,
-            "items": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["id", "name"],
-                "properties": {
-                    "id": _ID,
-                    "name": _NAME,
-                    "labels": {
-                        "type": "array",
-                        "maxItems": MAX_LABELS_PER_ASSET,
-                        "items": _ID,
-                        "x-limit": True,
-                    },
-                },
-            },
-        },
-        "users": {
-            "type": "object",
-            "additionalProperties": False,
-            "properties": {
-                "count": {"type": "integer", "minimum": 0, "maximum": MAX_USERS, "x-limit": True},
-                "recommendations_per_user": {
-                    "type": "integer",
-                    "minimum": 0,
-                    "maximum": MAX_PER_USER,
-                    "x-limit": True,
-                },
-            },
-        },
-        "recommendations": {
-            "type": "array",
-            "maxItems": MAX_EXPLICIT,
-            "x-limit": True,
-            "items": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["user", "asset", "action_type", "weight"],
-                "properties": {
-                    "user": {
-                        "type": "string",
-                        "pattern": r"^\S+$",
-                        "maxLength": MAX_ID,
-                        "x-limit": True,
-                    },
-                    "asset": _ID,
-                    "action_type": _ID,
-                    "weight": {"type": "number", "minimum": 0, "maximum": 1},
-                    "history": {"type": "boolean"},
-                },
-            },
-        },
-    },
-}
+def _bounded(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` marked as a size bound: past it a document is too large (413)."""
+    return {**schema, "x-limit": True}
+
+
+def _array(items: dict[str, Any], most: int, **bounds: int) -> dict[str, Any]:
+    return _bounded({"type": "array", **bounds, "maxItems": most, "items": items})
+
+
+def _record(*required: str, **properties: dict[str, Any]) -> dict[str, Any]:
+    """An object of these properties only, ``required`` among them."""
+    schema: dict[str, Any] = {"type": "object", "additionalProperties": False}
+    if required:
+        schema["required"] = list(required)
+    return {**schema, "properties": properties}
+
+
+#: Ids are used in comma-delimited query parameters: no commas, no whitespace.
+_ID = _bounded({"type": "string", "pattern": r"^[^,\s]+$", "maxLength": MAX_ID})
+_NAME = _bounded({"type": "string", "minLength": 1, "maxLength": 1_000})
+
+SCHEMA: dict[str, Any] = _record(
+    "action_types",
+    "labels",
+    "assets",
+    program=_ID,
+    description=_bounded({"type": "string", "maxLength": 10_000}),
+    action_types=_array(_ID, MAX_ACTION_TYPES, minItems=1),
+    labels=_array(_record("id", "name", id=_ID, name=_NAME), MAX_LABELS),
+    assets=_array(
+        _record("id", "name", id=_ID, name=_NAME, labels=_array(_ID, MAX_LABELS_PER_ASSET)),
+        MAX_ASSETS,
+    ),
+    users=_record(
+        count=_bounded({"type": "integer", "minimum": 0, "maximum": MAX_USERS}),
+        recommendations_per_user=_bounded(
+            {"type": "integer", "minimum": 0, "maximum": MAX_PER_USER}
+        ),
+    ),
+    recommendations=_array(
+        _record(
+            "user",
+            "asset",
+            "action_type",
+            "weight",
+            user=_bounded({"type": "string", "pattern": r"^\S+$", "maxLength": MAX_ID}),
+            asset=_ID,
+            action_type=_ID,
+            weight={"type": "number", "minimum": 0, "maximum": 1},
+            history={"type": "boolean"},
+        ),
+        MAX_EXPLICIT,
+    ),
+)
 _VALIDATOR = DocumentSchema(SCHEMA)
 
 
@@ -131,7 +100,6 @@ class FixtureError(DataError):
     def __init__(self, source: str, field: str | None, message: str) -> None:
         where = f"{source}: {field}" if field else source
         super().__init__(f"{where}: {message}")
-        self.source, self.field = source, field
 
 
 @dataclass(frozen=True)
@@ -208,15 +176,24 @@ def parse_program(document: Any, source: str, default_program: str) -> ProgramFi
         asset_names=tuple(asset["name"] for asset in document["assets"]),
         asset_labels=tuple(asset_labels),
     )
-    volume = Volume(users.get("count", 0), users.get("recommendations_per_user", 20))
+    per_user = users.get("recommendations_per_user", Volume.recommendations_per_user)
+    volume = Volume(users.get("count", 0), per_user)
     return ProgramFixture(source, catalog, volume, tuple(explicit))
 
 
-def rows(fixture: ProgramFixture) -> tuple[int, int]:
-    """``(recommendations, label postings)`` a program generates, at most."""
-    count = fixture.volume.users * fixture.volume.recommendations_per_user + len(fixture.explicit)
-    widest = max(map(len, fixture.catalog.asset_labels), default=0)
-    return count, count * widest
+def by_program(fixtures: Iterable[ProgramFixture]) -> dict[str, ProgramFixture]:
+    """The fixtures by program-id (a program defined twice is an error), within the limits."""
+    programs: dict[str, ProgramFixture] = {}
+    for fixture in fixtures:
+        checkpoint()
+        name = fixture.catalog.program
+        if name in programs:
+            raise FixtureError(
+                fixture.source, "program", f"{name!r} is already defined by {programs[name].source}"
+            )
+        programs[name] = fixture
+    check_volume(programs)
+    return programs
 
 
 def check_volume(fixtures: Mapping[str, ProgramFixture]) -> None:
@@ -224,8 +201,10 @@ def check_volume(fixtures: Mapping[str, ProgramFixture]) -> None:
     limits: a few lines of YAML must not ask for billions of rows."""
     total = labelled = 0
     for fixture in fixtures.values():
-        count, postings = rows(fixture)
-        total, labelled = total + count, labelled + postings
+        count = fixture.volume.users * fixture.volume.recommendations_per_user
+        count += len(fixture.explicit)
+        total += count
+        labelled += count * max(map(len, fixture.catalog.asset_labels), default=0)
     if total > MAX_ROWS:
         raise LimitError(
             f"the programs ask for {total:,} recommendations (users.count x "
@@ -240,6 +219,20 @@ def check_volume(fixtures: Mapping[str, ProgramFixture]) -> None:
             "Limits)",
             limit="label postings",
         )
+
+
+def programs_from_data(data: Any) -> dict[str, ProgramFixture]:
+    """``data``: one fixture document, or a mapping of program-id -> fixture document."""
+    if isinstance(data, Mapping) and "assets" in data:
+        data = {data.get("program", "demo"): data}
+    if not isinstance(data, Mapping):
+        raise FixtureError("<data>", None, "expected a fixture document or program-id -> document")
+    if len(data) > MAX_PROGRAMS:
+        raise LimitError(
+            f"{len(data):,} programs in one document, more than {MAX_PROGRAMS:,}",
+            limit="programs",
+        )
+    return by_program(parse_program(doc, f"<data:{name}>", str(name)) for name, doc in data.items())
 
 
 def load_file(path: Path, max_bytes: int | None = None) -> ProgramFixture:
@@ -260,17 +253,7 @@ def load_programs(
 ) -> dict[str, ProgramFixture]:
     """Every ``*.yaml`` / ``*.yml`` program under ``directory`` (absent directory: none);
     files past ``max_bytes`` (``--max-load-bytes``) are refused before they are read."""
-    programs: dict[str, ProgramFixture] = {}
     if directory is None or not directory.is_dir():
-        return programs
+        return {}
     files = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
-    for path in files:
-        fixture = load_file(path, max_bytes)
-        name = fixture.catalog.program
-        if name in programs:
-            raise FixtureError(
-                str(path), "program", f"{name!r} is already defined by {programs[name].source}"
-            )
-        programs[name] = fixture
-    check_volume(programs)
-    return programs
+    return by_program(load_file(path, max_bytes) for path in files)

@@ -26,7 +26,7 @@ WHITESPACE = (
 )
 _DIGITS = r"[0-9](?:_?[0-9])*"
 #: pydantic's integers: ASCII digits, single underscores between them, an optional ``.0``.
-_INTEGER = re.compile(rf"[+-]?({_DIGITS})(?:\.0+)?")
+_INTEGER = re.compile(rf"([+-]?{_DIGITS})(?:\.0+)?")
 #: pydantic's (and Python's) float grammar, restricted to ASCII digits.
 _NUMBER = re.compile(
     rf"[+-]?(?:(?:{_DIGITS}(?:\.(?:{_DIGITS})?)?|\.{_DIGITS})(?:[eE][+-]?{_DIGITS})?"
@@ -39,9 +39,8 @@ def parse_integer(text: str) -> int:
     match = _INTEGER.fullmatch(text.strip(WHITESPACE))
     if not match:
         raise Invalid("int_parsing")
-    sign = -1 if match.group(0).startswith("-") else 1
     try:
-        return sign * int(match.group(1))
+        return int(match.group(1))
     except ValueError:  # more digits than int() converts (sys.get_int_max_str_digits)
         raise Invalid("int_parsing_size") from None
 

@@ -1,4 +1,5 @@
-"""Posting lists per (asset or label, action_type, segment_type), sorted by weight.
+"""Posting lists per (asset or label, action_type, segment_type), sorted by weight, and the
+segment arithmetic over them.
 
 A segment ``(item, action)`` is a contiguous run of entries ordered by weight descending
 (ties by user), so the users qualifying at a ``min_weight`` are a prefix of the run, found by
@@ -13,24 +14,21 @@ at a time to bound the scratch memory; no per-entry Python object.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 from mockserver.budget import checkpoint
 from mockserver.progress import SILENT, Task
-from mockserver.vendors.actionhub.model import WEIGHT_SCALE, Catalog, World
+from mockserver.vendors.actionhub.model import WEIGHT_SCALE, Catalog, Recommendations, World
 
 #: Bits of an inverted weight ``WEIGHT_SCALE - weight`` in a key (2**14 > WEIGHT_SCALE).
 WEIGHT_BITS = 14
 WEIGHT_MASK = (1 << WEIGHT_BITS) - 1
 #: Label entries made per step (bounds the scratch of assets with many labels).
 LABEL_CHUNK = 1 << 22
-
-
-def key_type(n_segments: int) -> type[np.signedinteger]:
-    """The integer type of group keys ``segment << WEIGHT_BITS | inverted weight``."""
-    return np.int32 if (n_segments << WEIGHT_BITS) < 2**31 else np.int64
 
 
 @dataclass(frozen=True)
@@ -44,10 +42,6 @@ class Postings:
     firsts: np.ndarray  # per segment + 1: the segment's first group
     users: np.ndarray  # int32, per entry, ascending within a group (empty: counts only)
 
-    @property
-    def n_segments(self) -> int:
-        return len(self.firsts) - 1
-
     def ends(self, segments: np.ndarray, level: int) -> np.ndarray:
         """Per segment: the group past the last one with weight >= ``level``."""
         targets = (segments.astype(self.keys.dtype) << WEIGHT_BITS) + (WEIGHT_SCALE - level)
@@ -55,7 +49,8 @@ class Postings:
 
     def counts_and_sums(self, level: int) -> tuple[np.ndarray, np.ndarray]:
         """Per segment: how many entries have a weight >= ``level``, and their total weight."""
-        ends, firsts = self.ends(np.arange(self.n_segments), level), self.firsts[:-1]
+        firsts = self.firsts[:-1]
+        ends = self.ends(np.arange(len(firsts)), level)
         return self.bounds[ends] - self.bounds[firsts], self.totals[ends] - self.totals[firsts]
 
     def users_at(self, segment: int, level: int) -> np.ndarray:
@@ -92,26 +87,26 @@ class Union:
 
 
 class ListBuilder:
-    """Collects the groups of one list, one action type (a range of segments) at a time."""
+    """Collects the groups of one list, one action type (a range of segments) at a time, in
+    ascending order of action type."""
 
     def __init__(self, n_actions: int, n_items: int) -> None:
         self.n_segments = n_actions * n_items
-        self.keys: list[np.ndarray | None] = [None] * n_actions
-        self.sizes: list[np.ndarray | None] = [None] * n_actions
-        self.users: list[np.ndarray | None] = [None] * n_actions
+        self.keys: list[np.ndarray] = []
+        self.sizes: list[np.ndarray] = []
+        self.users: list[np.ndarray] = []
 
-    def add(self, action: int, group: np.ndarray, users: np.ndarray | None = None) -> None:
+    def add(self, group: np.ndarray, users: np.ndarray | None = None) -> None:
         """The group keys of one action type's sorted entries (and their users, if kept)."""
-        starts = np.flatnonzero(group[1:] != group[:-1])
-        starts += 1
-        starts = np.concatenate((np.zeros(min(len(group), 1), np.int64), starts))
-        self.keys[action] = group[starts]
-        self.sizes[action] = np.diff(starts, append=len(group))
+        starts = np.flatnonzero(_differs(group, 0))
+        self.keys.append(group[starts])
+        self.sizes.append(np.diff(starts, append=len(group)))
         if users is not None:
-            self.users[action] = users.astype(np.int32)
+            self.users.append(users.astype(np.int32))
 
     def build(self) -> Postings:
-        dtype = key_type(self.n_segments)
+        # group keys: segment << WEIGHT_BITS | inverted weight
+        dtype = np.int32 if (self.n_segments << WEIGHT_BITS) < 2**31 else np.int64
         keys = _joined(self.keys, dtype)
         sizes = _joined(self.sizes, np.int64)
         users = _joined(self.users, np.int32)
@@ -129,25 +124,75 @@ class ListBuilder:
         return Postings(keys, bounds, totals, firsts, users)
 
 
-def _joined(parts: list[np.ndarray | None], dtype: type[np.generic]) -> np.ndarray:
-    present = [part for part in parts if part is not None]
-    return np.concatenate(present).astype(dtype, copy=False) if present else np.zeros(0, dtype)
+def _joined(parts: list[np.ndarray], dtype: type[np.generic]) -> np.ndarray:
+    return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)
+
+
+class SegmentKey(NamedTuple):
+    """What a ``/segment`` answer depends on: its cache key."""
+
+    basis: str
+    names: tuple[str, ...]
+    #: ``None``: every action type.
+    actions: tuple[str, ...] | None
+    match_all: bool
+    segment_type: str
+    level: int
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """Non-empty segments of one (basis, segment_type, threshold), in the served order."""
+
+    segments: np.ndarray  # action * n_items + item
+    counts: np.ndarray
+    sums: np.ndarray  # total weight of the counted users, in stored units
+
+    def __len__(self) -> int:
+        return len(self.segments)
 
 
 @dataclass(frozen=True)
 class Index:
-    """Every posting list of a world, by (basis, segment_type)."""
+    """Every posting list of a world, by (basis, segment_type), and the segments they answer.
 
-    n_assets: int
-    n_labels: int
-    n_actions: int
+    A user is in the segment of one item (asset or label) when one of the chosen action types
+    gives the user a value >= the threshold for that item; ``match_type=any`` is the union
+    over the items, ``all`` the intersection.
+    """
+
+    n_users: int
+    #: Items (assets, labels) per basis.
+    n_items: dict[str, int]
     lists: dict[tuple[str, str], Postings | Union]
-
-    def n_items(self, basis: str) -> int:
-        return self.n_assets if basis == "asset" else self.n_labels
 
     def postings(self, basis: str, segment_type: str) -> Postings | Union:
         return self.lists[(basis, segment_type)]
+
+    def members(self, key: SegmentKey, items: Sequence[int], actions: Sequence[int]) -> np.ndarray:
+        """Indexes (ascending, unique) of the users in the segment of ``items`` (positions of
+        ``key.names``) by ``actions`` (positions of ``key.actions``)."""
+        postings = self.postings(key.basis, key.segment_type)
+        n_items = self.n_items[key.basis]
+        result: np.ndarray | None = None
+        for item in items:
+            hit = np.zeros(self.n_users, bool) if key.match_all or result is None else result
+            for action in actions:
+                hit[postings.users_at(action * n_items + item, key.level)] = True
+            result = hit if result is None or not key.match_all else result & hit
+        return np.zeros(0, np.int64) if result is None else np.flatnonzero(result)
+
+    def rank(
+        self, basis: str, segment_type: str, level: int, ranks: Mapping[str, np.ndarray]
+    ) -> Ranked:
+        """Every (item, action) with >= 1 qualifying user: user_count desc, then id, then
+        action (``ranks``: per kind, each index's rank in id order)."""
+        counts, sums = self.postings(basis, segment_type).counts_and_sums(level)
+        present = np.flatnonzero(counts)
+        item, action = present % self.n_items[basis], present // self.n_items[basis]
+        order = np.lexsort((ranks["action"][action], ranks[basis][item], -counts[present]))
+        chosen = present[order]
+        return Ranked(chosen, counts[chosen], sums[chosen])
 
 
 def _bits(count: int) -> int:
@@ -181,7 +226,7 @@ class IndexBuilder:
     """
 
     def __init__(self, catalog: Catalog, n_users: int) -> None:
-        self.catalog = catalog
+        self.n_users = n_users
         self.n_assets, self.n_labels = len(catalog.asset_ids), len(catalog.label_ids)
         self.n_actions = len(catalog.action_types)
         self.user_bits = _bits(n_users)
@@ -197,24 +242,17 @@ class IndexBuilder:
         self.label_table = np.where(table >= 0, table << (self.user_bits + 1 + WEIGHT_BITS), -1)
         self.label_counts = (table >= 0).sum(axis=1)
 
-    def add_action(
-        self,
-        action: int,
-        user: np.ndarray,
-        asset: np.ndarray,
-        weight: np.ndarray,
-        history: np.ndarray,
-    ) -> None:
-        inverted = WEIGHT_SCALE - weight.astype(np.int64)
-        self._add_assets(action, user, asset, inverted, history)
-        self._add_labels(action, user, asset, inverted, history)
+    def add_action(self, action: int, rows: Recommendations) -> None:
+        """The recommendations of action type ``action`` (added in ascending order)."""
+        inverted = WEIGHT_SCALE - rows.weight.astype(np.int64)
+        self._add_assets(action, rows, inverted)
+        self._add_labels(action, rows, inverted)
 
-    def _label_keys(
-        self, user: np.ndarray, asset: np.ndarray, inverted: np.ndarray, history: np.ndarray
-    ) -> np.ndarray:
+    def _label_keys(self, rows: Recommendations, inverted: np.ndarray) -> np.ndarray:
         """One key (label, user, history, inverted weight) per label of each row's asset."""
-        row = user.astype(np.int64) << 1
-        row |= history
+        asset = rows.asset
+        row = rows.user.astype(np.int64) << 1
+        row |= rows.history
         row <<= WEIGHT_BITS
         row |= inverted
         chunk = max(1, LABEL_CHUNK // self.label_table.shape[1])
@@ -228,44 +266,30 @@ class IndexBuilder:
             filled += len(entries)
         return key
 
-    def _add_assets(
-        self,
-        action: int,
-        user: np.ndarray,
-        asset: np.ndarray,
-        inverted: np.ndarray,
-        history: np.ndarray,
-    ) -> None:
+    def _add_assets(self, action: int, rows: Recommendations, inverted: np.ndarray) -> None:
         """One sort by (history, asset, weight desc, user): discovery, then base."""
         ub = self.user_bits
-        key = history.astype(np.int64) << self.asset_bits
-        key |= asset
+        key = rows.history.astype(np.int64) << self.asset_bits
+        key |= rows.asset
         key <<= WEIGHT_BITS
         key |= inverted
         key <<= ub
-        key |= user
+        key |= rows.user
         key.sort()
         split = int(np.searchsorted(key, 1 << (self.asset_bits + WEIGHT_BITS + ub)))
         offset = (action * self.n_assets) << WEIGHT_BITS
         for name, part in (("discovery", key[:split]), ("base", key[split:])):
             group = (part >> ub) & ((1 << (self.asset_bits + WEIGHT_BITS)) - 1)
             group += offset
-            self.assets[name].add(action, group, part & ((1 << ub) - 1))
+            self.assets[name].add(group, part & ((1 << ub) - 1))
 
-    def _add_labels(
-        self,
-        action: int,
-        user: np.ndarray,
-        asset: np.ndarray,
-        inverted: np.ndarray,
-        history: np.ndarray,
-    ) -> None:
+    def _add_labels(self, action: int, rows: Recommendations, inverted: np.ndarray) -> None:
         """A user's value per (label, history) is its best asset's: sort the entries by
         (label, user, history, weight desc), keep the first of each (label, user, history),
         then sort each history's entries into runs. A (label, user) with both histories is
         an overlap."""
         ub = self.user_bits
-        key = self._label_keys(user, asset, inverted, history)
+        key = self._label_keys(rows, inverted)
         key.sort()
         key = key[_differs(key, WEIGHT_BITS)]
         offset = (action * self.n_labels) << WEIGHT_BITS
@@ -274,7 +298,7 @@ class IndexBuilder:
         smaller = np.maximum(key[both] & WEIGHT_MASK, key[both + 1] & WEIGHT_MASK)
         overlap = ((key[both] >> (WEIGHT_BITS + 1 + ub)) << WEIGHT_BITS) | smaller
         overlap.sort()
-        self.overlap.add(action, overlap + offset)
+        self.overlap.add(overlap + offset)
         del both, smaller, overlap
         is_base = np.bitwise_and(key, 1 << WEIGHT_BITS).astype(bool)
         for name, chosen in (("discovery", ~is_base), ("base", is_base)):
@@ -293,7 +317,7 @@ class IndexBuilder:
             users = runs & ((1 << ub) - 1)
             runs >>= ub
             runs += offset
-            self.labels[name].add(action, runs, users)
+            self.labels[name].add(runs, users)
 
     def build(self) -> Index:
         asset_base, asset_discovery = self.assets["base"].build(), self.assets["discovery"].build()
@@ -306,22 +330,18 @@ class IndexBuilder:
             ("label", "discovery"): label_discovery,
             ("label", "growth"): Union(label_base, label_discovery, self.overlap.build()),
         }
-        return Index(self.n_assets, self.n_labels, self.n_actions, lists)
+        return Index(self.n_users, {"asset": self.n_assets, "label": self.n_labels}, lists)
 
 
 def build_index(world: World, task: Task = SILENT) -> Index:
     """Build every posting list, one action type at a time to bound the scratch memory
     (``task``: where a big build reports how far it is)."""
     task.step(0.0, "drawing recommendations")
-    recs = world.recommendations
+    recs = world.draw()
     builder = IndexBuilder(world.catalog, len(world.users))
     for action in range(builder.n_actions):
         checkpoint()
         task.step(0.3 + 0.7 * action / builder.n_actions, "indexing")
-        rows = np.flatnonzero(recs.action == action)
-        builder.add_action(
-            action, recs.user[rows], recs.asset[rows], recs.weight[rows], recs.history[rows]
-        )
-        del rows
+        builder.add_action(action, recs.take(np.flatnonzero(recs.action == action)))
     del recs
     return builder.build()

@@ -7,14 +7,13 @@ Weights are stored as integers in units of 1/10,000 (``WEIGHT_SCALE``): comparis
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 #: A weight of 1.0 in stored units; a stored weight ``q`` means ``q / WEIGHT_SCALE``.
 WEIGHT_SCALE = 10_000
-BASES = ("asset", "label")
 
 
 def quantize(weight: float) -> int:
@@ -65,6 +64,13 @@ class Recommendations:
     def __len__(self) -> int:
         return len(self.user)
 
+    @property
+    def columns(self) -> tuple[np.ndarray, ...]:
+        return self.user, self.asset, self.action, self.weight, self.history
+
+    def take(self, rows: np.ndarray) -> Recommendations:
+        return Recommendations(*(column[rows] for column in self.columns))
+
 
 def index_type(count: int) -> type[np.signedinteger]:
     """The smallest signed integer type holding the indexes ``0 .. count - 1``."""
@@ -72,6 +78,11 @@ def index_type(count: int) -> type[np.signedinteger]:
         if count <= np.iinfo(dtype).max + 1:
             return dtype
     return np.int64
+
+
+def id_digits(count: int) -> int:
+    """Digits of the numbered ids of ``count`` users: at least 6, so id order is number order."""
+    return max(6, len(str(count)))
 
 
 class UserIds:
@@ -85,17 +96,15 @@ class UserIds:
 
     def __init__(self, rows: np.ndarray, lengths: np.ndarray | None = None) -> None:
         """``rows``: uint8, one line (id + newline) per row, zero-padded if ``lengths`` given."""
-        self._rows = rows
-        self._lengths = lengths
+        self.rows = rows
+        self.lengths = lengths
         width = rows.shape[1] if rows.ndim == 2 else 0
-        # A fixed-width line per id: one gather renders a set of ids.
         self._fixed = None if lengths is not None else rows.view(f"S{max(width, 1)}").ravel()
 
     @classmethod
     def numbered(cls, count: int) -> UserIds:
-        """``u_000001`` ... ``u_<count>``: zero-padded to at least 6 digits, so id order is
-        number order. Rendered digit by digit with NumPy."""
-        digits = max(6, len(str(count)))
+        """``u_000001`` ... ``u_<count>``, rendered digit by digit with NumPy."""
+        digits = id_digits(count)
         rows = np.empty((count, digits + 3), np.uint8)
         rows[:, 0], rows[:, 1], rows[:, -1] = ord("u"), ord("_"), ord("\n")
         numbers = np.arange(1, count + 1, dtype=np.int64)
@@ -104,54 +113,24 @@ class UserIds:
             numbers //= 10
         return cls(rows)
 
-    @classmethod
-    def of(cls, ids: Sequence[str]) -> UserIds:
-        """Ids given as strings, already in ascending order."""
-        lines = [f"{user_id}\n".encode() for user_id in ids]
-        width = max((len(line) for line in lines), default=1)
-        lengths = np.fromiter((len(line) for line in lines), np.int64, len(lines))
-        rows = np.frombuffer(b"".join(line.ljust(width, b"\0") for line in lines), np.uint8)
-        rows = rows.reshape(len(lines), width)
-        return cls(rows, None if len(set(lengths.tolist())) <= 1 else lengths)
-
     def __len__(self) -> int:
-        return len(self._rows)
-
-    def __getitem__(self, index: int) -> str:
-        row = self._rows[index]
-        size = len(row) if self._lengths is None else int(self._lengths[index])
-        return row[: size - 1].tobytes().decode()
-
-    @property
-    def ids(self) -> list[str]:
-        """Every id as a string (for tests and tools: a served world never needs them)."""
-        return [self[i] for i in range(len(self))]
+        return len(self.rows)
 
     def render(self, indexes: np.ndarray) -> bytes:
         """The lines of ``indexes`` (ascending user indexes), concatenated."""
         if self._fixed is not None:
             return self._fixed[indexes].tobytes()
-        assert self._lengths is not None
-        rows = self._rows[indexes]
-        keep = np.arange(rows.shape[1]) < self._lengths[indexes][:, None]
+        assert self.lengths is not None
+        rows = self.rows[indexes]
+        keep = np.arange(rows.shape[1]) < self.lengths[indexes][:, None]
         return rows[keep].tobytes()
 
 
+@dataclass(frozen=True)
 class World:
-    """One program's data: its catalog, users and recommendations.
+    """One program's data. The recommendations are drawn (deterministically) on each call of
+    ``draw``, not kept: a served program keeps its index, not ~10 bytes per recommendation."""
 
-    The recommendations are drawn when asked for (``draw``, deterministic), not kept: a
-    served program keeps its index, not ~10 bytes per recommendation row.
-    """
-
-    def __init__(
-        self, catalog: Catalog, users: UserIds, draw: Callable[[], Recommendations]
-    ) -> None:
-        self.catalog = catalog
-        self.users = users
-        self._draw = draw
-
-    @property
-    def recommendations(self) -> Recommendations:
-        """The rows, drawn again on each access (same seed, same rows)."""
-        return self._draw()
+    catalog: Catalog
+    users: UserIds
+    draw: Callable[[], Recommendations]

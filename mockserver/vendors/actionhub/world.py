@@ -10,8 +10,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
-from functools import partial
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -21,6 +20,7 @@ from mockserver.vendors.actionhub.model import (
     Recommendations,
     UserIds,
     World,
+    id_digits,
     index_type,
 )
 from mockserver.vendors.actionhub.vocabulary import (
@@ -32,8 +32,6 @@ from mockserver.vendors.actionhub.vocabulary import (
     slug,
 )
 
-DEFAULT_USERS = 1_000
-DEFAULT_RECOMMENDATIONS_PER_USER = 20
 MAX_USERS = 1_000_000
 
 
@@ -41,8 +39,8 @@ MAX_USERS = 1_000_000
 class Volume:
     """How much to generate: users, and recommendations drawn per user."""
 
-    users: int = DEFAULT_USERS
-    recommendations_per_user: int = DEFAULT_RECOMMENDATIONS_PER_USER
+    users: int = 1_000
+    recommendations_per_user: int = 20
 
 
 @dataclass(frozen=True)
@@ -61,14 +59,9 @@ def rng_for(seed: int, program: str, purpose: str) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(int.from_bytes(digest.digest(), "big")))
 
 
-def asset_count(users: int) -> int:
-    """Catalog size of a generated program: grows with the audience, 40 to 2,000 assets."""
-    return int(min(2_000, max(40, round(4 * users**0.5))))
-
-
 def generate_catalog(seed: int, program: str, users: int) -> Catalog:
     rng = rng_for(seed, program, "catalog")
-    n_assets = asset_count(users)
+    n_assets = int(min(2_000, max(40, round(4 * users**0.5))))  # grows with the audience
     categories = sorted(
         rng.choice(len(CATEGORIES), min(len(CATEGORIES), 6 + n_assets // 40), False)
     )
@@ -123,33 +116,23 @@ CHUNK_ROWS = 1 << 21
 BUCKETS = 1 << 16
 
 
-class CdfSearch:
-    """``cdf.searchsorted(u, side="right")`` for many uniforms ``u`` in [0, 1), sped up by a
-    table: a bucket of ``u`` holding no CDF step answers directly, others are searched."""
-
-    def __init__(self, cdf: np.ndarray) -> None:
-        self.cdf = cdf
-        self.dtype = index_type(len(cdf) + 1)
-        edges = cdf.searchsorted(np.arange(BUCKETS + 1) / BUCKETS, side="right")
-        self.low, self.high = edges[:-1].astype(self.dtype), edges[1:].astype(self.dtype)
-
-    def __call__(self, u: np.ndarray) -> np.ndarray:
-        bucket = (u * BUCKETS).astype(np.int32)
-        found = self.low[bucket]
-        open_ = np.flatnonzero(self.high[bucket] != found)
-        found[open_] = self.cdf.searchsorted(u[open_], side="right")
-        return found
-
-
 def choose(rng: np.random.Generator, p: np.ndarray, size: int) -> np.ndarray:
     """The values of ``rng.choice(len(p), size, p=p)`` (NumPy draws one uniform per choice and
-    searches the normalized CDF), drawn in chunks into the smallest integer type."""
+    searches the normalized CDF), drawn in chunks into the smallest integer type. A table
+    speeds the search: a bucket of uniforms holding no CDF step answers directly."""
     cdf = p.cumsum()
     cdf /= cdf[-1]
-    search = CdfSearch(cdf)
-    out = np.empty(size, search.dtype)
+    dtype = index_type(len(cdf) + 1)
+    edges = cdf.searchsorted(np.arange(BUCKETS + 1) / BUCKETS, side="right")
+    low, high = edges[:-1].astype(dtype), edges[1:].astype(dtype)
+    out = np.empty(size, dtype)
     for start in range(0, size, CHUNK_ROWS):
-        out[start : start + CHUNK_ROWS] = search(rng.random(min(CHUNK_ROWS, size - start)))
+        u = rng.random(min(CHUNK_ROWS, size - start))
+        bucket = (u * BUCKETS).astype(np.int32)
+        found = low[bucket]
+        open_ = np.flatnonzero(high[bucket] != found)
+        found[open_] = cdf.searchsorted(u[open_], side="right")
+        out[start : start + len(u)] = found
     return out
 
 
@@ -235,23 +218,6 @@ def generate_recommendations(seed: int, catalog: Catalog, volume: Volume) -> Rec
     )
 
 
-class GeneratedIds(Sequence[str]):
-    """The ids ``UserIds.numbered(count)`` holds, as strings computed on access (for bisect)."""
-
-    def __init__(self, count: int) -> None:
-        self.count, self.digits = count, max(6, len(str(count)))
-
-    def __len__(self) -> int:
-        return self.count
-
-    def __getitem__(self, index):  # type: ignore[no-untyped-def]
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(self.count))]
-        if not 0 <= index < self.count:
-            raise IndexError(index)
-        return f"u_{index + 1:0{self.digits}d}"
-
-
 @dataclass(frozen=True)
 class Roster:
     """Generated users merged with a fixture's named ones, in id order."""
@@ -269,91 +235,77 @@ def roster(generated_count: int, named: Sequence[str]) -> Roster:
     Named ids are few: each is placed by a binary search over the generated ids, computed on
     access, so a fixture with a million generated users builds no string per user.
     """
-    generated = GeneratedIds(generated_count)
-    extra = sorted({u for u in named if not _is_generated(generated, u)})
+    digits = id_digits(generated_count)
+
+    def generated_id(i: int) -> str:
+        return f"u_{i + 1:0{digits}d}"
+
+    at = {u: bisect.bisect_left(range(generated_count), u, key=generated_id) for u in named}
+    extra = sorted(u for u, i in at.items() if i == generated_count or generated_id(i) != u)
     numbered = UserIds.numbered(generated_count)
+    new_index = np.arange(generated_count, dtype=np.int64)
     if not extra:
-        positions = {u: int(u[2:]) - 1 for u in named}
-        return Roster(numbered, np.arange(generated_count, dtype=np.int64), positions)
-    inserted_at = np.array([bisect.bisect_left(generated, u) for u in extra], np.int64)
-    shift = np.searchsorted(inserted_at, np.arange(generated_count), side="right")
-    new_index = np.arange(generated_count, dtype=np.int64) + shift
-    extra_index = {u: int(inserted_at[rank]) + rank for rank, u in enumerate(extra)}
+        return Roster(numbered, new_index, at)
+    inserted_at = np.array([at[u] for u in extra], np.int64)
+    new_index += np.searchsorted(inserted_at, new_index, side="right")
     lines = [f"{u}\n".encode() for u in extra]
-    width = max(max(len(line) for line in lines), generated.digits + 3)
-    rows = np.zeros((generated_count + len(extra), width), np.uint8)
-    lengths = np.full(len(rows), generated.digits + 3, np.int64)
-    rows[new_index, : generated.digits + 3] = numbered._rows
-    for u, line in zip(extra, lines, strict=True):
-        rows[extra_index[u], : len(line)] = np.frombuffer(line, np.uint8)
-        lengths[extra_index[u]] = len(line)
-    positions = {
-        u: extra_index[u] if u in extra_index else int(new_index[int(u[2:]) - 1]) for u in named
-    }
+    width = max(digits + 3, *map(len, lines))
+    padded = np.pad(numbered.rows, ((0, 0), (0, width - digits - 3)))
+    added = np.frombuffer(b"".join(line.ljust(width, b"\0") for line in lines), np.uint8)
+    rows = np.insert(padded, inserted_at, added.reshape(len(lines), width), axis=0)
+    lengths = np.full(generated_count, digits + 3, np.int64)
+    lengths = np.insert(lengths, inserted_at, list(map(len, lines)))
+    extra_index = {u: int(inserted_at[rank]) + rank for rank, u in enumerate(extra)}
+    positions = {u: extra_index[u] if u in extra_index else int(new_index[at[u]]) for u in named}
     return Roster(UserIds(rows, lengths), new_index, positions)
-
-
-def _is_generated(generated: GeneratedIds, user_id: str) -> bool:
-    i = bisect.bisect_left(generated, user_id)
-    return i < len(generated) and generated[i] == user_id
 
 
 def assemble(
     catalog: Catalog,
     generated: Recommendations,
     generated_count: int,
-    explicit: Sequence[ExplicitRecommendation] = (),
-) -> tuple[UserIds, Recommendations]:
-    """Users and rows from generated rows plus explicit ones (which replace a generated
-    duplicate (user, asset, action))."""
+    explicit: Sequence[ExplicitRecommendation],
+) -> Recommendations:
+    """Generated rows plus explicit ones (which replace a generated duplicate (user, asset,
+    action)), over the users ``roster`` merges."""
     if not explicit:
-        return UserIds.numbered(generated_count), generated
+        return generated
     merged = roster(generated_count, [rec.user for rec in explicit])
+    added = Recommendations(
+        user=np.array([merged.named[r.user] for r in explicit], np.int64),
+        asset=np.array([r.asset for r in explicit], np.int64),
+        action=np.array([r.action for r in explicit], np.int64),
+        weight=np.array([r.weight for r in explicit], np.uint16),
+        history=np.array([r.history for r in explicit], bool),
+    )
+    ours = replace(generated, user=merged.generated[generated.user])
     n_assets, n_actions = max(len(catalog.asset_ids), 1), max(len(catalog.action_types), 1)
-    user = merged.generated[generated.user]
-    key = (user * n_assets + generated.asset) * n_actions + generated.action  # ascending
-    explicit_user = np.array([merged.named[r.user] for r in explicit], np.int64)
-    asset = np.array([r.asset for r in explicit], np.int64)
-    action = np.array([r.action for r in explicit], np.int64)
-    cells = (explicit_user * n_assets + asset) * n_actions + action
-    at = np.searchsorted(key, cells)
+    key, cells = (
+        (rows.user * n_assets + rows.asset) * n_actions + rows.action for rows in (ours, added)
+    )
+    at = np.searchsorted(key, cells)  # key is ascending
     found = at < len(key)
     found[found] = key[at[found]] == cells[found]
     keep = np.ones(len(key), bool)
     keep[at[found]] = False
-    asset_type, action_type = index_type(len(catalog.asset_ids)), index_type(n_actions)
-    rows = Recommendations(
-        user=np.concatenate((user[keep], explicit_user)).astype(np.int32),
-        asset=np.concatenate((generated.asset[keep], asset)).astype(asset_type),
-        action=np.concatenate((generated.action[keep], action)).astype(action_type),
-        weight=np.concatenate(
-            (generated.weight[keep], np.array([r.weight for r in explicit], np.uint16))
-        ),
-        history=np.concatenate(
-            (generated.history[keep], np.array([r.history for r in explicit], bool))
-        ),
-    )
-    return merged.users, rows
+    kept = zip(generated.columns, ours.take(keep).columns, added.columns, strict=True)
+    return Recommendations(*(np.concatenate(both).astype(like.dtype) for like, *both in kept))
+
+
+def build_world(
+    seed: int, catalog: Catalog, volume: Volume, explicit: Sequence[ExplicitRecommendation] = ()
+) -> World:
+    """A program's world: its explicit rows (a fixture's) over rows generated at its volume.
+    The draw keeps no roster: it is merged again per draw, not held per served world."""
+
+    def draw() -> Recommendations:
+        generated = generate_recommendations(seed, catalog, volume)
+        return assemble(catalog, generated, volume.users, explicit)
+
+    users = roster(volume.users, [rec.user for rec in explicit]).users
+    return World(catalog, users, draw)
 
 
 def generated_world(seed: int, program: str, volume: Volume) -> World:
     """The world of a program no fixture defines."""
-    catalog = generate_catalog(seed, program, volume.users)
-    return World(
-        catalog,
-        UserIds.numbered(volume.users),
-        partial(generate_recommendations, seed, catalog, volume),
-    )
-
-
-def fixture_world(
-    seed: int, catalog: Catalog, volume: Volume, explicit: Sequence[ExplicitRecommendation]
-) -> World:
-    """The world of a fixture program: its explicit rows over rows generated at its volume."""
-
-    def draw() -> Recommendations:
-        generated = generate_recommendations(seed, catalog, volume)
-        return assemble(catalog, generated, volume.users, explicit)[1]
-
-    users = roster(volume.users, [rec.user for rec in explicit]).users
-    return World(catalog, users, draw)
+    return build_world(seed, generate_catalog(seed, program, volume.users), volume)

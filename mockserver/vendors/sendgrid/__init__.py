@@ -1,10 +1,5 @@
-"""SendGrid Marketing Campaigns Segments API: segments, contacts and lists that agree.
-
-Modules: ``fixtures`` (the YAML world and its validation), ``world`` (contacts generated
-from the seed), ``sql`` (the Segmentation Query Language on SQLite), ``catalog`` (members
-and serialized answers, once per data version), ``auth`` and ``ratelimit`` (who may ask,
-how often), ``behaviour`` (the handlers), ``dialect`` (how errors are worded).
-"""
+"""SendGrid Marketing Campaigns Segments API: segments, contacts and lists that agree
+(the modules: docs/ARCHITECTURE.md)."""
 
 from __future__ import annotations
 

@@ -1,9 +1,6 @@
-"""Which API keys the mock accepts, and with which scopes.
-
-By default any key of SendGrid's shape (``SG.`` + 22 + ``.`` + 43 URL-safe characters)
-is accepted with full access. Keys given with ``--sendgrid-key`` (repeatable) or in the
-fixtures' ``keys:`` replace that rule: then only those keys are accepted, each with the
-scopes it was given (``KEY:scope,scope``) or full access when none are listed.
+"""Which API keys the mock accepts, and with which scopes: by default any key of SendGrid's
+shape, with full access; keys given (``--sendgrid-key``, the fixtures' ``keys:``) replace that
+rule, each with its scopes (``KEY:scope,scope``) or full access.
 """
 
 from __future__ import annotations
@@ -39,8 +36,7 @@ class KeyRing:
 
     @classmethod
     def of(cls, configured: Iterable[tuple[str, frozenset[str] | None]]) -> KeyRing:
-        keys = dict(configured)
-        return cls(keys or None)
+        return cls(dict(configured) or None)
 
     def refusal(self, needed: Iterable[str], key: str) -> Reply | None:
         """401 for a key that is not accepted, 403 for one lacking a ``needed`` scope (the

@@ -1,14 +1,11 @@
 """The SendGrid backend: authorization, rate limiting, the v1 reads and (``writes.py``) the
-operations that write and their reads.
-
-v1 handlers only look things up in the :class:`Catalog` and join precomputed bytes; the
-per-request work is the filter and the ``X-RateLimit-*`` headers. A v1 segment deleted
-(through either API) leaves their answers, which are then filtered rather than prebuilt.
+operations that write and their reads. v1 answers join bytes prebuilt in the :class:`Catalog`;
+once a v1 segment is deleted they are filtered rather than prebuilt.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Set
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,46 +20,15 @@ from mockserver.vendors.sendgrid.dialect import SendGridDialect
 from mockserver.vendors.sendgrid.evaluate import QueryEngine
 from mockserver.vendors.sendgrid.list_writes import ListWrites
 from mockserver.vendors.sendgrid.ratelimit import RateLimiter
-from mockserver.vendors.sendgrid.views import MAX_PARENT_LIST_IDS, View, split_ids
+from mockserver.vendors.sendgrid.views import TOO_MANY_PARENTS, View, segment_filter, split_ids
 from mockserver.vendors.sendgrid.writes import SegmentWrites
 
 #: The v1 reads: answered from prebuilt bytes, memoizable.
 V1_READS = frozenset({"ListSegment", "GetSegment"})
-LIST_OPERATIONS = (
-    "CreateList",
-    "ListLists",
-    "GetList",
-    "UpdateList",
-    "DeleteList",
-    "GetListContactCount",
-    "RemoveListContacts",
-)
-CONTACT_OPERATIONS = (
-    "UpsertContacts",
-    "DeleteContacts",
-    "ListContacts",
-    "GetContactCount",
-    "GetContact",
-    "GetImportStatus",
-    "SearchContacts",
-    "SearchContactsByEmails",
-    "GetContactsBatch",
-    "ListFieldDefinitions",
-)
+LIST_OPERATIONS = tuple(ListWrites.OPERATIONS)
+CONTACT_OPERATIONS = tuple(ContactWrites.OPERATIONS)
 #: The operations that write, and the reads of what they write (never memoized).
-STATEFUL = frozenset(
-    {
-        "CreateSegmentV2",
-        "ListSegmentsV2",
-        "GetSegmentV2",
-        "UpdateSegmentV2",
-        "DeleteSegmentV2",
-        "RefreshSegmentV2",
-        "DeleteSegment",
-        *LIST_OPERATIONS,
-        *CONTACT_OPERATIONS,
-    }
-)
+STATEFUL = frozenset({*SegmentWrites.OPERATIONS, *LIST_OPERATIONS, *CONTACT_OPERATIONS})
 #: The operations answered with behaviour (the others, if any, with generated data).
 OPERATIONS = V1_READS | STATEFUL
 #: Filtered list answers kept.
@@ -89,31 +55,24 @@ class SendGridBackend(Backend):
     stateful: SegmentWrites = field(init=False)
 
     def __post_init__(self) -> None:
-        self.stateful = SegmentWrites(
-            QueryEngine(self.catalog), self.writes, self.dialect, self.limiter.headers
-        )
-        self.handlers = {
-            "ListSegment": self.list_segments,
-            "GetSegment": self.get_segment,
-            **self.stateful.handlers(),
-            **self.stateful.wrapped(ListWrites(self.stateful).handlers()),
-            **self.stateful.wrapped(ContactWrites(self.stateful).handlers()),
-        }
+        stateful = SegmentWrites(QueryEngine(self.catalog), self.writes, self.limiter.headers)
+        self.stateful = stateful
+        handlers = {"ListSegment": self.list_segments, "GetSegment": self.get_segment}
+        for owner in (stateful, ListWrites(stateful), ContactWrites(stateful)):
+            handlers.update(stateful.wrapped(owner))
+        self.handlers = handlers
         self._filtered = LruCache(FILTER_CACHE_SIZE)
 
     def inventory(self) -> dict[str, list[str]]:
         """The ids in service, per collection (the control plane's index page): every segment
         (v1 ones not deleted, then v2 ones), the v2 ones created through the API by name too,
         lists and contacts (those the API created included, deleted ones left out)."""
-        overlay = self.stateful.overlay()
-        deleted = overlay.deleted
+        view = self.stateful.view()
+        created = view.overlay.created
         return {
-            "segments": [
-                *(s.id for s in self.catalog.segments if s.id not in deleted),
-                *overlay.created,
-            ],
-            "created segments": [f"{c.id} {c.name}" for c in overlay.created.values()],
-            "lists": list(View(self.stateful.engine, overlay, self.writes.now()).lists()),
+            "segments": [*(s.id for s in view.live_v1), *created],
+            "created segments": [f"{c.id} {c.name}" for c in created.values()],
+            "lists": list(view.lists()),
             "contacts": self.stateful.engine.book.live_ids(),
         }
 
@@ -128,10 +87,8 @@ class SendGridBackend(Backend):
             yield "GetSegment", Reply(200, segment.full_with_query_bytes, JSON)
 
     def authorize(self, operation: Operation, credential: str) -> Reply | None:
-        refusal = self.keys.refusal(operation.scopes, credential)
-        if refusal is not None:
-            return refusal
-        return self.limiter.refusal(credential)
+        # A refusal is a non-empty tuple: truthy.
+        return self.keys.refusal(operation.scopes, credential) or self.limiter.refusal(credential)
 
     def memoizable(self, operation_id: str, params: Mapping[str, Any]) -> bool:
         """Without ``--rate-limit`` an answer is the same for every accepted key until the
@@ -155,44 +112,30 @@ class SendGridBackend(Backend):
         return Reply(200, body, JSON, self.limiter.headers(call.credential or ""))
 
     def list_segments(self, call: Call) -> Reply:
-        """The documented filter table: ``ids`` wins; else parents, plus parentless on request."""
+        """The documented filter table (``views.segment_filter``), without deleted segments."""
         params = call.params
         ids, parents = params.get("ids"), params.get("parent_list_ids")
         no_parent = bool(params.get("no_parent_list_id"))
         deleted = self.stateful.overlay(fresh=False).deleted
-        if deleted:
-            answer = self._filter(split_ids(ids), split_ids(parents), no_parent, deleted)
-            return self._ok(call, answer) if isinstance(answer, bytes) else answer
-        if not (ids or parents or no_parent):
-            return self._ok(call, self.catalog.all_bytes)
-        key = (_frozen(ids), _frozen(parents), no_parent)
-        answer = self._filtered.get_or_build(
-            key, lambda: self._filter(split_ids(ids), split_ids(parents), no_parent)
-        )
-        return self._ok(call, answer) if isinstance(answer, bytes) else answer
 
-    def _filter(
-        self, ids: list[str], parents: list[str], no_parent: bool, deleted: Set[str] = frozenset()
-    ) -> bytes | Reply:
-        """The filtered list's bytes, or the 400 for too many parent lists (the engine has
-        already refused malformed ids, as the spec's patterns say); without ``deleted``."""
-        segments = [s for s in self.catalog.segments if s.id not in deleted]
-        if ids:
-            wanted = {value.lower() for value in ids}
-            return results_bytes([s for s in segments if s.id in wanted])
-        wanted = {value.lower() for value in parents}
-        if len(wanted) > MAX_PARENT_LIST_IDS:
-            message = f"no more than {MAX_PARENT_LIST_IDS} parent_list_ids are allowed"
-            return self.dialect.error(400, message, "parent_list_ids")
-        if not wanted and not no_parent:
-            return results_bytes(segments) if deleted else self.catalog.all_bytes
-        return results_bytes(
-            [
-                s
-                for s in segments
-                if s.parent_list_id in wanted or (no_parent and s.parent_list_id is None)
-            ]
-        )
+        def build() -> bytes | Reply:
+            # The engine has already refused malformed ids, as the spec's patterns say.
+            keep = segment_filter(split_ids(ids), split_ids(parents), no_parent)
+            if keep is None:
+                return self.dialect.error(400, TOO_MANY_PARENTS, "parent_list_ids")
+            segments = self.catalog.segments
+            return results_bytes(
+                [s for s in segments if s.id not in deleted and keep(s.id, s.parent_list_id)]
+            )
+
+        if deleted:
+            answer = build()
+        elif not (ids or parents or no_parent):
+            answer = self.catalog.all_bytes
+        else:
+            key = (_frozen(ids), _frozen(parents), no_parent)
+            answer = self._filtered.get_or_build(key, build)
+        return self._ok(call, answer) if isinstance(answer, bytes) else answer
 
     def get_segment(self, call: Call) -> Reply:
         overlay = self.stateful.overlay(fresh=False)

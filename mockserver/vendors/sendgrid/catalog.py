@@ -1,9 +1,6 @@
 """One data version of the SendGrid world: contacts, lists, segment memberships, and the
-serialized bytes every answer is made of — all computed once, at build time.
-
-Membership is what SQLite selects for a segment's query, within its parent list if it
-has one. Counts, samples and each sampled contact's ``segment_ids``/``list_ids`` all come
-from those same sets, so every answer agrees with every other.
+serialized bytes every answer is made of, computed once at build time from the same sets, so
+every answer agrees with every other.
 """
 
 from __future__ import annotations
@@ -30,6 +27,7 @@ from mockserver.vendors.sendgrid.values import DAY, iso_ms
 from mockserver.vendors.sendgrid.world import Contacts, assign_lists, generate_contacts
 
 SAMPLE_SIZE = 50
+EMPTY = RowSet(np.zeros(0, np.int64))
 
 #: About what the SQLite database holds per contact: freed once the build is done.
 CONTACT_BYTES = 1024
@@ -80,37 +78,35 @@ class Catalog:
         return f"{len(self.contacts):,} contacts, {segments:,} segments, {lists:,} lists"
 
 
+def sample_rows(seed: int, segment_id: str, members: RowSet) -> list[int]:
+    """The rows of a segment's sample (at most ``SAMPLE_SIZE``), ascending: seeded by the
+    segment, so every process draws the same."""
+    rng = random.Random(f"sendgrid:{seed}:sample:{segment_id}")
+    rows = members.rows
+    return sorted(int(rows[i]) for i in rng.sample(range(len(rows)), min(SAMPLE_SIZE, len(rows))))
+
+
+def _store(spec: WorldSpec) -> ContactStore:
+    return ContactStore([(custom.name, custom.type) for custom in spec.custom_fields])
+
+
 def results_bytes(segments: Sequence[Segment]) -> bytes:
     """``{"results": [...]}`` joined from the precomputed summaries: no serialization."""
     return b'{"results":[' + b",".join(s.summary_bytes for s in segments) + b"]}"
 
 
-class Evaluator:
-    """Runs queries, collecting every failure (each naming its list or segment)."""
-
-    def __init__(self, store: ContactStore) -> None:
-        self.store = store
-        self.problems: list[str] = []
-
-    def members(
-        self,
-        named: Sequence[tuple[SegmentQuery, str]],
-        run: Callable[[list[SegmentQuery]], list[RowSet | QueryError]] | None = None,
-    ) -> list[RowSet]:
-        """The members of each ``(query, what it belongs to)`` (``run``: how to evaluate
-        them, default ``store.members_of``); a failure is noted, with no members."""
-        results = (run or self.store.members_of)([query for query, _ in named])
-        found = []
-        for (_, where), members in zip(named, results, strict=True):
-            if isinstance(members, QueryError):
-                self.problems.append(f"{where}: {members}")
-                members = RowSet(np.zeros(0, np.int64))
-            found.append(members)
-        return found
-
-    def check(self) -> None:
-        if self.problems:
-            raise FixtureError(self.problems)
+def _members(
+    named: Sequence[tuple[SegmentQuery, str]],
+    run: Callable[[list[SegmentQuery]], list[RowSet | QueryError]],
+) -> list[RowSet]:
+    """The members of each ``(query, what it belongs to)``, evaluated by ``run``; every
+    failure, each naming its list or segment, is one FixtureError."""
+    results = run([query for query, _ in named])
+    pairs = zip(named, results, strict=True)
+    problems = [f"{where}: {found}" for (_, where), found in pairs if isinstance(found, QueryError)]
+    if problems:
+        raise FixtureError(problems)
+    return results  # type: ignore[return-value]
 
 
 def _timeline(spec: WorldSpec, seed: int, segment: SegmentSpec, members: RowSet,
@@ -160,30 +156,24 @@ def build_catalog(
         collector_paused(),
         progress.task("SendGrid world", count / CONTACTS_PER_SECOND) as task,
     ):
-        catalog = _build_catalog(spec, seed, count, task, known)
+        task.step(0.0, "drawing contacts")
+        contacts = generate_contacts(spec, seed, count)
+        task.step(0.2, "assigning lists")
+        if known is None:
+            known, list_members = evaluate(spec, seed, contacts, task)
+        else:  # computed ahead of time: no SQLite (memberships.py)
+            list_members = _assign(spec, seed, contacts, known.rules)
+        task.step(0.95, "serializing answers")
+        memberships = []
+        for segment, members in zip(spec.segments, known.segments, strict=True):
+            checkpoint()
+            if segment.parent_list_id is not None:
+                members &= list_members[segment.parent_list_id]
+            memberships.append(members)
+        segments = _serialize(spec, seed, contacts, memberships)
+        catalog = Catalog(spec, contacts, list_members, segments, seed)
         task.finish(catalog.figures)
         return catalog
-
-
-def _build_catalog(
-    spec: WorldSpec, seed: int, count: int, task: Task, known: Memberships | None = None
-) -> Catalog:
-    task.step(0.0, "drawing contacts")
-    contacts = generate_contacts(spec, seed, count)
-    task.step(0.2, "assigning lists")
-    if known is None:
-        known, list_members = evaluate(spec, seed, contacts, task)
-    else:  # computed ahead of time: no SQLite (memberships.py)
-        list_members = _assign(spec, seed, contacts, known.rules)
-    task.step(0.95, "serializing answers")
-    memberships = []
-    for segment, members in zip(spec.segments, known.segments, strict=True):
-        checkpoint()
-        if segment.parent_list_id is not None:
-            members &= list_members[segment.parent_list_id]
-        memberships.append(members)
-    segments = _serialize(spec, seed, contacts, memberships)
-    return Catalog(spec, contacts, list_members, segments, seed)
 
 
 @dataclass(frozen=True)
@@ -201,9 +191,8 @@ def evaluate(
 ) -> tuple[Memberships, dict[str, RowSet]]:
     """Store the contacts in SQLite and run every rule and query; assigns the contacts' lists
     on the way (a segment query may read them). Also returns each list's members."""
-    store = ContactStore([(custom.name, custom.type) for custom in spec.custom_fields])
+    store = _store(spec)
     try:
-        evaluator = Evaluator(store)
         ruled = [item for item in spec.lists if item.where is not None]
         rules = [(item.where, f"list {item.name!r}: where") for item in ruled]
         # Rules of contact fields alone run first, over just those fields, so the contacts go
@@ -213,21 +202,18 @@ def evaluate(
             mentioned = set().union(*(query.columns for query, _ in rules))
             needed = [name for name in store.columns if name in mentioned]
             run = partial(store.members_before_insert, columns=needed, rows=contacts.rows(needed))
-            found = evaluator.members(rules, run)
+            found = _members(rules, run)
         else:
             _insert_rows(spec, seed, store, contacts, task)
-            found = evaluator.members(rules)
-        evaluator.check()
+            found = _members(rules, store.members_of)
         list_members = _assign(spec, seed, contacts, found)
         if early:
             _insert_rows(spec, seed, store, contacts, task)
         else:
             store.set_list_ids(contacts.list_ids_json())
         task.step(0.75, "running segment queries")
-        queried = evaluator.members(
-            [(s.query, f"segment {s.name!r}: query") for s in spec.segments]
-        )
-        evaluator.check()
+        named = [(s.query, f"segment {s.name!r}: query") for s in spec.segments]
+        queried = _members(named, store.members_of)
     finally:
         store.close()
         release_freed_memory(len(contacts) * CONTACT_BYTES)
@@ -248,7 +234,7 @@ def query_store(catalog: Catalog, progress: Reporter = REPORTER) -> ContactStore
     """A store of the catalog's contacts and events for queries after the build (v2 segments):
     the build's own store is closed to free its memory, so a world only v1 reads never pays
     (a big world reports its progress: the first v2 query waits for it)."""
-    store = ContactStore([(custom.name, custom.type) for custom in catalog.spec.custom_fields])
+    store = _store(catalog.spec)
     contacts = catalog.contacts
     expected = len(contacts) / CONTACTS_PER_SECOND / 2  # about half of a build's time
     try:
@@ -283,27 +269,13 @@ def _insert_rows(
     store.insert_event_batches((b.source, b.type, b.contacts, b.timestamps) for b in events)
 
 
-class _Ordered(Sequence[int]):
-    """A row set's members in ascending order, as the sequence ``random.sample`` draws from."""
-
-    def __init__(self, members: RowSet) -> None:
-        self.rows = members.rows
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def __getitem__(self, index):  # type: ignore[no-untyped-def]
-        return int(self.rows[index])
-
-
 def _serialize(
     spec: WorldSpec, seed: int, contacts: Contacts, memberships: list[RowSet]
 ) -> tuple[Segment, ...]:
     samples = []
     for segment, members in zip(spec.segments, memberships, strict=True):
         checkpoint()
-        rng = random.Random(f"sendgrid:{seed}:sample:{segment.id}")
-        samples.append(sorted(rng.sample(_Ordered(members), min(SAMPLE_SIZE, len(members)))))
+        samples.append(sample_rows(seed, segment.id, members))
     sampled = sorted_unique(np.fromiter((i for sample in samples for i in sample), np.int64))
     segment_ids: dict[int, list[str]] = {i: [] for i in sampled.tolist()}
     for segment, members in zip(spec.segments, memberships, strict=True):

@@ -1,17 +1,11 @@
 """The bundled world's queries compiled ahead of time: serving the default data needs no
-parser (sqlglot is a tenth of start-up), whatever the seed. Any other query - a user's fixtures,
-a data load - is compiled by ``sql.py`` on first use, with the same result.
+parser (sqlglot is a tenth of start-up), whatever the seed; any other query is compiled by
+``sql.py`` on first use, with the same result.
 
-``precompiled.json`` (beside this module; ``mockserver.precomputed``) maps
-``sha256(now, text)`` to the compiled query, for the sqlglot version that compiled it:
-``query_json`` is sqlglot's tree, which another version may spell differently, so a table
-written by another version is not used. ``make precompile`` refreshes it.
-
-A segment query names lists as ``{list:KEY}``, and a list's id depends on the seed; so the table
-holds each query with a fixed stand-in id per list (``stand_in_text``), and
-``compile_with_lists`` puts the seed's ids in place of the stand-ins in the compiled query: a
-quoted string literal is carried through compilation unchanged (``tests/sendgrid/
-test_precompiled.py`` checks the result equals compiling the text itself, at several seeds).
+``precompiled.json`` maps ``sha256(now, text)`` to the compiled query, for the sqlglot version
+that wrote it (``query_json`` is sqlglot's tree). A list's id depends on the seed, so the table
+holds each query with a fixed stand-in id per ``{list:KEY}``, replaced by the seed's ids after
+compilation: a quoted string literal is carried through unchanged.
 """
 
 from __future__ import annotations
@@ -24,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from mockserver import precomputed
-from mockserver.vendors.sendgrid.query import SegmentQuery, predicate_text
+from mockserver.vendors.sendgrid.query import SegmentQuery
 
 TABLE = Path(__file__).with_name("precompiled.json")
 #: query_json is sqlglot's tree: the file naming its version stands for all of it.
@@ -51,11 +45,6 @@ def compile_query(text: str, now: int) -> SegmentQuery:
     from mockserver.vendors.sendgrid.sql import parse_query
 
     return parse_query(text, now)
-
-
-def compile_predicate(where: str, now: int) -> SegmentQuery:
-    """A list's membership rule, compiled as a full query over ``contact_data``."""
-    return compile_query(predicate_text(where), now)
 
 
 def stand_ins(template: str) -> dict[str, str]:

@@ -12,21 +12,29 @@ query over the same store, so it agrees with a segment of the same query after i
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from mockserver.errors import LimitError, MockServerError
 from mockserver.state.clock import iso
 from mockserver.vendors.interface import Call, Reply
-from mockserver.vendors.sendgrid.contacts import TEXT_FIELDS, job_id
+from mockserver.vendors.sendgrid.contacts import TEXT_FIELDS
+from mockserver.vendors.sendgrid.dialect import errors_reply
 from mockserver.vendors.sendgrid.list_writes import ORIGIN, sample
 from mockserver.vendors.sendgrid.query import QueryError
 from mockserver.vendors.sendgrid.values import parse_instant
 from mockserver.vendors.sendgrid.views import View, split_ids
-from mockserver.vendors.sendgrid.writes import SegmentWrites
+from mockserver.vendors.sendgrid.world import ID_FIELDS
+from mockserver.vendors.sendgrid.writes import (
+    Refusal,
+    SegmentWrites,
+    answer,
+    refuse,
+    require_lists,
+)
 
 #: Contacts a search answers at most (its ``contact_count`` counts them all).
 SEARCH_RESULTS = 50
@@ -37,13 +45,8 @@ FIELD_TYPES = {"text": "Text", "number": "Number", "date": "Date"}
 #: The reserved fields a definition list shows (``reserved_fields``), with their types.
 RESERVED_FIELDS = (
     *((name, "Text") for name in ("first_name", "last_name", "email", "alternate_emails")),
-    *((name, "Text") for name in TEXT_FIELDS[2:]),
-    ("phone_number_id", "Text"),
-    ("external_id", "Text"),
-    ("anonymous_id", "Text"),
-    ("email_domains", "Text"),
-    ("created_at", "Date"),
-    ("updated_at", "Date"),
+    *((name, "Text") for name in (*TEXT_FIELDS[2:], *ID_FIELDS, "email_domains")),
+    *((name, "Date") for name in ("created_at", "updated_at")),
     ("contact_id", "Text"),
 )
 #: An address as SendGrid accepts one: something, one @, a domain with a dot.
@@ -57,33 +60,26 @@ def field_id(index: int, kind: str) -> str:
 
 
 class ContactWrites:
-    """The handlers of the Contacts API; ``segments`` lends the view, the write and answers."""
+    """The handlers of the Contacts API; ``segments`` lends the view and the write."""
+
+    OPERATIONS: ClassVar[dict[str, str]] = {
+        "UpsertContacts": "upsert",
+        "DeleteContacts": "delete",
+        "ListContacts": "sample",
+        "GetContactCount": "count",
+        "GetContact": "get",
+        "GetImportStatus": "job",
+        "SearchContacts": "search",
+        "SearchContactsByEmails": "by_emails",
+        "GetContactsBatch": "batch",
+        "ListFieldDefinitions": "field_definitions",
+    }
 
     def __init__(self, segments: SegmentWrites) -> None:
         self.segments = segments
-        self.refuse = segments.refuse
-        self.answer = segments.answer
         customs = segments.engine.catalog.spec.custom_fields
         #: Custom field id -> (name, type).
         self.fields = {field_id(i, f.type): (f.name, f.type) for i, f in enumerate(customs)}
-
-    def handlers(self) -> dict[str, Callable[[Call], Reply]]:
-        return {
-            "UpsertContacts": self.upsert,
-            "DeleteContacts": self.delete,
-            "ListContacts": self.sample,
-            "GetContactCount": self.count,
-            "GetContact": self.get,
-            "GetImportStatus": self.job,
-            "SearchContacts": self.search,
-            "SearchContactsByEmails": self.by_emails,
-            "GetContactsBatch": self.batch,
-            "ListFieldDefinitions": self.field_definitions,
-        }
-
-    def _errors(self, status: int, problems: list[tuple[str, str]]) -> Reply:
-        body = {"errors": [{"field": f, "message": m} for f, m in problems]}
-        return self.answer(status, body)
 
     # -- writes -----------------------------------------------------------------------------------
     def _contact(self, at: str, raw: Mapping[str, Any], problems: list[tuple[str, str]]) -> dict:
@@ -125,35 +121,25 @@ class ContactWrites:
         ]
         lists = list(dict.fromkeys(i.lower() for i in body.get("list_ids") or ()))
         if problems:
-            return self._errors(400, problems[:100])
+            raise Refusal(errors_reply(400, *problems[:100]))
 
-        def check(view: View) -> dict[str, Any] | Reply:
-            live = view.live_list_ids()
-            unknown = [i for i in lists if i not in live]
-            if unknown:
-                return self.refuse("list_ids", f"list {unknown[0]!r} does not exist")
+        def check(view: View) -> dict[str, Any]:
+            require_lists(view, lists, "list_ids")
             return {"op": "contacts_upsert", "contacts": contacts, "list_ids": lists}
 
-        return self._job(check)
-
-    def _job(self, check: Callable[[View], dict[str, Any] | Reply]) -> Reply:
-        done = self.segments.write_entry(check, "contacts")
-        if isinstance(done, Reply):
-            return done
-        view, number = done
-        return self.answer(202, {"job_id": job_id(view.overlay.seed, number)})
+        return self.segments.job(check, "contacts")
 
     def delete(self, call: Call) -> Reply:
         everything = call.params.get("delete_all_contacts")
         ids = [i.lower() for i in split_ids(call.params.get("ids"))]
         if not ids and everything != "true":
             message = "set ids, or delete_all_contacts=true to delete every contact"
-            return self.refuse("ids", message)
+            raise refuse("ids", message)
         if len(ids) > MAX_DELETE_IDS:
-            return self.refuse("ids", f"at most {MAX_DELETE_IDS} ids per request")
+            raise refuse("ids", f"at most {MAX_DELETE_IDS} ids per request")
         # Both given: the ids win (the narrower deletion).
         entry = {"op": "contacts_delete", **({"ids": ids} if ids else {"all": True})}
-        return self._job(lambda view: entry)
+        return self.segments.job(lambda view: entry, "contacts")
 
     # -- reads ------------------------------------------------------------------------------------
     def sample(self, call: Call) -> Reply:
@@ -164,18 +150,18 @@ class ContactWrites:
             "contact_count": book.count(),
             "_metadata": {"self": f"{ORIGIN}/v3/marketing/contacts"},
         }
-        return self.answer(200, body)
+        return answer(200, body)
 
     def count(self, call: Call) -> Reply:
         count = self.segments.view().engine.book.count()
-        return self.answer(200, {"contact_count": count, "billable_count": count})
+        return answer(200, {"contact_count": count, "billable_count": count})
 
     def get(self, call: Call) -> Reply:
         view = self.segments.view()
         row = view.engine.book.row_of_id(str(call.params["id"]))
         if row is None:
-            return self.refuse("id", "contact not found", 404)
-        return self.answer(200, view.contact(row))
+            raise refuse("id", "contact not found", 404)
+        return answer(200, view.contact(row))
 
     def job(self, call: Call) -> Reply:
         """A contact job: ``pending`` until the mock clock passes its time, then ``completed``
@@ -184,38 +170,27 @@ class ContactWrites:
         view = self.segments.view()
         book = view.engine.book
         done = book.results.get(wanted)
-        if done is not None:
+        if done is None:
+            pending = book.pending(self.segments.ledger.entries).get(wanted)
+            if pending is None:
+                raise refuse("id", "job not found", 404)
+            kind, at, requested = pending
+            status, results = "pending", {"requested_count": requested}
+        else:
+            kind, at, status = done.kind, done.started_at, "completed"
             results = {
                 "requested_count": done.requested,
                 "created_count": done.created,
                 "updated_count": done.updated,
                 "deleted_count": done.deleted,
                 # Ids naming no contact (a deletion's); an accepted upsert has no errors.
-                "errored_count": max(0, done.requested - done.deleted)
-                if done.kind == "delete"
-                else 0,
+                "errored_count": max(0, done.requested - done.deleted) if kind == "delete" else 0,
             }
-            body = {
-                "id": wanted,
-                "status": "completed",
-                "job_type": done.kind,
-                "results": results,
-                "started_at": iso(done.started_at),
-                "finished_at": iso(done.finished_at),
-            }
-            return self.answer(200, body)
-        pending = book.pending(self.segments.ledger.entries).get(wanted)
-        if pending is None:
-            return self.refuse("id", "job not found", 404)
-        kind, at, requested = pending
-        body = {
-            "id": wanted,
-            "status": "pending",
-            "job_type": kind,
-            "results": {"requested_count": requested},
-            "started_at": iso(at),
-        }
-        return self.answer(200, body)
+        body = {"id": wanted, "status": status, "job_type": kind, "results": results}
+        body["started_at"] = iso(at)
+        if done is not None:
+            body["finished_at"] = iso(done.finished_at)
+        return answer(200, body)
 
     def search(self, call: Call) -> Reply:
         view = self.segments.view()
@@ -223,24 +198,24 @@ class ContactWrites:
         try:
             members = view.engine.search(text)
         except QueryError as error:
-            return self.refuse("query", f"invalid query: {error}")
+            raise refuse("query", f"invalid query: {error}") from None
         except LimitError:
-            return self._errors(408, [("query", "the search ran too long and was stopped")])
+            raise refuse("query", "the search ran too long and was stopped", 408) from None
         except MockServerError as error:
-            return self.refuse("query", f"invalid query: {error}")
+            raise refuse("query", f"invalid query: {error}") from None
         first = members.rows[:SEARCH_RESULTS].tolist()
         body = {
             "result": [view.contact(row) for row in first],
             "contact_count": len(members),
             "_metadata": {"self": f"{ORIGIN}/v3/marketing/contacts/search"},
         }
-        return self.answer(200, body)
+        return answer(200, body)
 
     def by_emails(self, call: Call) -> Reply:
         emails = [str(e).strip().lower() for e in call.body["emails"] if str(e).strip()]
         bad = [e for e in emails if not EMAIL.match(e)]
         if bad:
-            return self._errors(400, [("emails", f"{bad[0]!r} is not a valid email")])
+            raise refuse("emails", f"{bad[0]!r} is not a valid email")
         view = self.segments.view()
         book = view.engine.book
         result: dict[str, Any] = {}
@@ -253,8 +228,8 @@ class ContactWrites:
                 result[email] = {"contact": view.contact(row)}
                 found += 1
         if not found:
-            return self._errors(404, [("emails", "no contact has these emails")])
-        return self.answer(200, {"result": result})
+            raise refuse("emails", "no contact has these emails", 404)
+        return answer(200, {"result": result})
 
     def batch(self, call: Call) -> Reply:
         view = self.segments.view()
@@ -262,8 +237,8 @@ class ContactWrites:
         rows = [book.row_of_id(str(i)) for i in dict.fromkeys(call.body["ids"])]
         found = [view.contact(r) for r in rows if r is not None]
         if not found:
-            return self._errors(404, [("ids", "no contact has these ids")])
-        return self.answer(200, {"result": found})
+            raise refuse("ids", "no contact has these ids", 404)
+        return answer(200, {"result": found})
 
     def field_definitions(self, call: Call) -> Reply:
         custom = [
@@ -276,7 +251,7 @@ class ContactWrites:
         ]
         link = f"{ORIGIN}/v3/marketing/field_definitions"
         body = {"custom_fields": custom, "reserved_fields": reserved, "_metadata": {"self": link}}
-        return self.answer(200, body)
+        return answer(200, body)
 
 
 def _typed(kind: str, value: Any) -> Any:

@@ -1,17 +1,9 @@
 """The contacts of one data version as the write log's jobs changed them: the contact book.
 
-SendGrid applies contact writes (upserts, deletions, removals from a list) asynchronously: a
-request is answered 202 with a job id and the job completes a little later. The mock queues
-each such write as an entry of the write log and applies it once the mock clock passes the
-entry's time plus :data:`JOB_DELAY`, in log order (a queue: a job waits for the ones before
-it). Reads see a job's changes only after that.
-
-A job changes the world incrementally: a contact of the data version keeps its row, a new
-contact gets the next row after the data version's, a deleted one leaves the query store and
-every count; the store segment queries and searches run on (``store.py``) gets the same rows
-written (``INSERT OR REPLACE`` / ``DELETE`` by rowid) as the job applies, never rebuilt. A reset
-writes back the data version's rows it had changed. Every process applying the same entries
-holds the same contacts: new ids come from the seed and the entry's number.
+SendGrid applies contact writes asynchronously (202 and a job id); the mock applies each such
+entry of the write log once the mock clock passes its time plus :data:`JOB_DELAY`, in log order.
+A job changes rows incrementally - in the book and in the query store (``store.py``), never
+rebuilt; a new contact gets the next row, and its id comes from the seed and the entry's number.
 """
 
 from __future__ import annotations
@@ -24,10 +16,11 @@ from typing import Any
 import numpy as np
 import orjson
 
-from mockserver.vendors.sendgrid.catalog import Catalog
+from mockserver.vendors.sendgrid.catalog import EMPTY, Catalog
 from mockserver.vendors.sendgrid.overlay import API, new_id
 from mockserver.vendors.sendgrid.store import ContactStore, RowSet
 from mockserver.vendors.sendgrid.values import iso_ms, iso_seconds
+from mockserver.vendors.sendgrid.world import ID_FIELDS
 
 #: Seconds between a contact write's 202 and its job's completion (mock clock).
 JOB_DELAY = 5.0
@@ -44,11 +37,6 @@ TEXT_FIELDS = (
     "postal_code",
     "country",
 )
-EMPTY = np.zeros(0, np.int64)
-
-
-def job_id(seed: int, number: int) -> str:
-    return new_id(seed, number, "job")
 
 
 def is_job(entry: Mapping[str, Any]) -> bool:
@@ -153,7 +141,7 @@ class ContactBook:
         for number in range(self.applied + 1, len(entries) + 1):
             entry = entries[number - 1]
             if is_job(entry):
-                found[job_id(self.catalog.seed, number)] = (
+                found[new_id(self.catalog.seed, number, "job")] = (
                     _kind(entry),
                     float(entry["at"]),
                     len(entry.get("contacts") or entry.get("ids") or ()),
@@ -163,20 +151,17 @@ class ContactBook:
     def _restart(self, generation: int) -> None:
         """A reset: the rows jobs changed go back to the data version's."""
         touched = set(self.records) | self.deleted
-        store = self.store()
-        if store is not None and touched:
-            new = [row for row in touched if row >= self.base]
-            store.delete_rows(new)
-            old = sorted(row for row in touched if row < self.base)
-            store.write_rows(((row, self._base_record(row)) for row in old), self.columns(store))
         self.generation, self.applied, self.version = generation, 0, self.version + 1
         self.records, self.deleted, self.results = {}, set(), {}
         self._next_row, self._list_cache = self.base, {}
         self._emails = self._ids = None
+        store = self.store()
+        if store is not None and touched:
+            store.delete_rows([row for row in touched if row >= self.base])
+            self._write(sorted(row for row in touched if row < self.base), store)
 
     def _apply(self, entry: Mapping[str, Any], number: int, due: float) -> None:
         op = entry["op"]
-        job = job_id(self.catalog.seed, number)
         result = JobResult(_kind(entry), float(entry["at"]), finished_at=due)
         if op == "contacts_upsert":
             self._upsert(entry, number, due, result)
@@ -202,7 +187,7 @@ class ContactBook:
                     changed.append(row)
             result.updated = len(changed)
             self._write(changed)
-        self.results[job] = result
+        self.results[new_id(self.catalog.seed, number, "job")] = result
 
     def _upsert(self, entry: Mapping[str, Any], number: int, due: float, result: JobResult) -> None:
         lists = tuple(entry.get("list_ids") or ())
@@ -232,7 +217,7 @@ class ContactBook:
         self._write(written)
 
     def _delete(self, rows: Iterable[int], result: JobResult) -> None:
-        gone = [int(r) for r in rows if r is not None and not self.is_deleted(int(r))]
+        gone = [int(r) for r in rows if r is not None and int(r) not in self.deleted]
         emails = self.emails()
         base_emails = self.catalog.contacts.emails
         for row in gone:
@@ -245,42 +230,35 @@ class ContactBook:
         if store is not None:
             store.delete_rows(gone)
 
-    def _write(self, rows: list[int]) -> None:
-        store = self.store()
-        if store is not None and rows:
-            store.write_rows(((row, self.records[row]) for row in rows), self.columns(store))
+    def _write(self, rows: list[int], store: ContactStore | None = None) -> None:
+        """Contacts ``rows`` as the book has them, into the query store (if built)."""
+        store = store or self.store()
+        if store is not None:
+            store.write_rows((row, self._columns(self.record(row), store)) for row in rows)
 
     def replay(self, store: ContactStore) -> None:
         """Write every job's rows into a store just built from the data version."""
         with self.lock:
-            live = [row for row in self.records if row not in self.deleted]
-            store.write_rows(((row, self.records[row]) for row in live), self.columns(store))
+            self._write([row for row in self.records if row not in self.deleted], store)
             store.delete_rows(sorted(self.deleted))
 
-    def columns(self, store: ContactStore) -> Callable[[Record], dict[str, Any]]:
-        """How a record is written as a ``contact_data`` row of ``store``."""
-
-        def row(record: Record) -> dict[str, Any]:
-            addresses = (record.email, *record.alternate_emails)
-            values = {
-                "contact_id": record.id,
-                "email": record.email,
-                "alternate_emails": orjson.dumps(list(record.alternate_emails)).decode(),
-                "list_ids": orjson.dumps(list(record.list_ids)).decode(),
-                "created_at": int(record.created_at),
-                "updated_at": int(record.updated_at),
-                "email_domains": orjson.dumps(
-                    list(dict.fromkeys(a.rsplit("@", 1)[1] for a in addresses))
-                ).decode(),
-                **{k: v for k, v in record.fields.items() if k in store.columns},
-            }
-            values.update({k: v for k, v in record.custom.items() if k in store.custom})
-            for name in ("phone_number_id", "external_id", "anonymous_id"):
-                if name in record.fields:
-                    values[name] = record.fields[name]
-            return values
-
-        return row
+    @staticmethod
+    def _columns(record: Record, store: ContactStore) -> dict[str, Any]:
+        """A record as a ``contact_data`` row of ``store``, by column name."""
+        addresses = (record.email, *record.alternate_emails)
+        domains = list(dict.fromkeys(a.rsplit("@", 1)[1] for a in addresses))
+        values = {
+            "contact_id": record.id,
+            "email": record.email,
+            "alternate_emails": orjson.dumps(list(record.alternate_emails)).decode(),
+            "list_ids": orjson.dumps(list(record.list_ids)).decode(),
+            "created_at": int(record.created_at),
+            "updated_at": int(record.updated_at),
+            "email_domains": orjson.dumps(domains).decode(),
+            **{k: v for k, v in record.fields.items() if k in store.columns},
+        }
+        values.update({k: v for k, v in record.custom.items() if k in store.custom})
+        return values
 
     # -- lookups ----------------------------------------------------------------------------------
     def emails(self) -> dict[str, int]:
@@ -294,13 +272,14 @@ class ContactBook:
             self._ids = {cid: i for i, cid in enumerate(self.catalog.contacts.ids)}
         return self._ids
 
+    def _live(self, row: int | None) -> int | None:
+        return None if row is None or row in self.deleted else row
+
     def row_of_email(self, email: str) -> int | None:
-        row = self.emails().get(email)
-        return None if row is None or self.is_deleted(row) else row
+        return self._live(self.emails().get(email))
 
     def row_of_id(self, contact_id: str) -> int | None:
-        row = self.ids().get(contact_id.lower())
-        return None if row is None or self.is_deleted(row) else row
+        return self._live(self.ids().get(contact_id.lower()))
 
     def _rows_of(self, ids: Iterable[str]) -> list[int | None]:
         return [self.row_of_id(i) for i in ids]
@@ -319,26 +298,16 @@ class ContactBook:
                 for address in record.alternate_emails:
                     found[address] = i
             self._alternates = (self.version, found)
-        row = self._alternates[1].get(email)
-        return None if row is None or self.is_deleted(row) else row
-
-    def is_deleted(self, row: int) -> bool:
-        return row in self.deleted
+        return self._live(self._alternates[1].get(email))
 
     def record(self, row: int) -> Record:
         """Contact ``row`` as a job would change it (a copy for a data version's contact)."""
-        found = self.records.get(row)
-        if found is not None:
-            return found
-        return self._base_record(row)
+        return self.records.get(row) or self._base_record(row)
 
     def _base_record(self, row: int) -> Record:
         contacts = self.catalog.contacts
         shown = contacts.as_json(row, [])
-        fields = {k: shown[k] for k in TEXT_FIELDS if k in shown}
-        for name in ("phone_number_id", "external_id", "anonymous_id"):
-            if name in shown:
-                fields[name] = shown[name]
+        fields = {k: shown[k] for k in (*TEXT_FIELDS, *ID_FIELDS) if k in shown}
         custom = {f.name: contacts.custom[f.name][row] for f in contacts.custom_fields}
         return Record(
             shown["id"],
@@ -374,8 +343,7 @@ class ContactBook:
         cached = self._list_cache.get(list_id)
         if cached is not None:
             return cached
-        base = self.catalog.list_members.get(list_id)
-        rows = EMPTY if base is None else base.rows
+        rows = self.catalog.list_members.get(list_id, EMPTY).rows
         if self.records or self.deleted:
             changed = np.fromiter(sorted(self.records.keys() | self.deleted), np.int64)
             rows = rows[~np.isin(rows, changed, assume_unique=True)]
@@ -411,9 +379,7 @@ class ContactBook:
             for name, value in record.custom.items()
         }
         body: dict[str, Any] = {"id": record.id, "email": record.email}
-        for name in ("phone_number_id", "external_id", "anonymous_id"):
-            if name in record.fields:
-                body[name] = record.fields[name]
+        body.update({k: record.fields[k] for k in ID_FIELDS if k in record.fields})
         body["alternate_emails"] = list(record.alternate_emails)
         body.update({k: record.fields[k] for k in TEXT_FIELDS if k in record.fields})
         postal = str(body.pop("postal_code", ""))

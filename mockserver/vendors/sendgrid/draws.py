@@ -34,22 +34,20 @@ class Draw:
         return [values[i] for i in self.indexes(gen, n).tolist()]
 
 
-def uniform_ints(gen: np.random.Generator, low: int, high: int, n: int) -> list[int]:
-    """``n`` integers in ``[low, high]``, as Python ints."""
-    return gen.integers(low, high + 1, n).tolist()
+def objects(values: Sequence[Any]) -> np.ndarray:
+    """``values`` (scalars or strings) as a 1-D object array."""
+    array = np.empty(len(values), object)
+    array[:] = values
+    return array
 
 
 def pick(values: Sequence[Any], indexes: np.ndarray) -> list[Any]:
     """``[values[i] for i in indexes]``, gathered by NumPy (``values``: scalars or strings)."""
-    table = np.empty(len(values), object)
-    table[:] = values
-    return table[indexes].tolist()
+    return objects(values)[indexes].tolist()
 
 
 def scatter(n: int, indexes: np.ndarray, values: Sequence[Any], default: Any = None) -> list[Any]:
     """A list of ``n`` ``default`` with ``values`` at ``indexes``."""
     column = np.full(n, default, object)
-    chosen = np.empty(len(values), object)
-    chosen[:] = values
-    column[indexes] = chosen
+    column[indexes] = objects(values)
     return column.tolist()

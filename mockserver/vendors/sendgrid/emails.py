@@ -6,13 +6,13 @@ domains, and every address handed out once.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
 from mockserver.budget import checkpoint
 from mockserver.vendors.sendgrid import names
-from mockserver.vendors.sendgrid.draws import Draw, pick
+from mockserver.vendors.sendgrid.draws import Draw, objects, pick
 
 FREE_MAIL = (
     ("gmail.com", 38),
@@ -65,30 +65,26 @@ def all_domains_json(emails: list[str], alternates: list[tuple[str, ...]]) -> It
     )
 
 
-#: Per local-part pattern, the number ``k`` it ends with: ``offset + int(number * scale)``.
-LOCAL_NUMBERS = ((0, 0), (0, 0), (0, 0), (99, 1), (40, 60), (999, 1))
+#: Per local-part pattern: its spelling of (first name, last name, k), and the number ``k`` it
+#: ends with, ``offset + int(number * scale)``, as (scale, offset).
+LOCAL_PARTS: tuple[tuple[Callable[[str, str, int], str], int, int], ...] = (
+    (lambda a, b, _: f"{a}.{b}", 0, 0),
+    (lambda a, b, _: f"{a}{b}", 0, 0),
+    (lambda a, b, _: f"{a[0]}{b}", 0, 0),
+    (lambda a, b, c: f"{a}.{b}{c}", 99, 1),
+    (lambda a, b, c: f"{a}_{b}{c}", 40, 60),
+    (lambda a, b, c: f"{a}{b[0]}{c}", 999, 1),
+)
 
 
 def local_parts(f: list[str], ln: list[str], pattern: np.ndarray, number: np.ndarray) -> list:
     """The ways people spell their name (slugs ``f``, ``ln``) in an address, one per row, by
     ``pattern`` (0-5); ``number`` in [0, 1) makes the digits some patterns end with."""
     out: list[str] = [""] * len(f)
-    for kind, (scale, offset) in enumerate(LOCAL_NUMBERS):
+    for kind, (spell, scale, offset) in enumerate(LOCAL_PARTS):
         rows = np.flatnonzero(pattern == kind)
         k = (offset + (number[rows] * scale).astype(np.int64)).tolist()
-        fs, ls = pick(f, rows), pick(ln, rows)
-        if kind == 0:
-            made = [f"{a}.{b}" for a, b in zip(fs, ls, strict=True)]
-        elif kind == 1:
-            made = [f"{a}{b}" for a, b in zip(fs, ls, strict=True)]
-        elif kind == 2:
-            made = [f"{a[0]}{b}" for a, b in zip(fs, ls, strict=True)]
-        elif kind == 3:
-            made = [f"{a}.{b}{c}" for a, b, c in zip(fs, ls, k, strict=True)]
-        elif kind == 4:
-            made = [f"{a}_{b}{c}" for a, b, c in zip(fs, ls, k, strict=True)]
-        else:
-            made = [f"{a}{b[0]}{c}" for a, b, c in zip(fs, ls, k, strict=True)]
+        made = [spell(a, b, c) for a, b, c in zip(pick(f, rows), pick(ln, rows), k, strict=True)]
         for i, text in zip(rows.tolist(), made, strict=True):
             out[i] = text
     return out
@@ -117,11 +113,8 @@ def claim_all(candidates: list[str]) -> list[str]:
 def draw_emails(
     gen: np.random.Generator, first: np.ndarray, last: np.ndarray
 ) -> tuple[list[str], list[tuple[str, ...]]]:
-    """Primary and alternate emails: names at free-mail providers or the employer's domain.
-
-    Claimed in contact order (a contact's primary, then its alternates): the first to want an
-    address gets it.
-    """
+    """Primary and alternate emails: names at free-mail providers or the employer's domain,
+    claimed in contact order (a contact's primary, then its alternates)."""
     n = len(first)
     patterns = gen.integers(0, 6, (n, 3))
     numbers = gen.random((n, 3))
@@ -137,12 +130,9 @@ def draw_emails(
     candidates = np.empty(int(slots.sum()), object)
     for slot in range(3):
         rows = np.flatnonzero(slots > slot)
-        if slot == 0:
-            company = work[rows]
-            free_domain = domains[rows, 0]
-        else:
-            company = ~work[rows] if slot == 1 else np.zeros(len(rows), bool)
-            free_domain = domains[rows, 1]
+        # The primary is at work for work contacts, the first alternate for the others.
+        company = (work[rows], ~work[rows], np.zeros(len(rows), bool))[slot]
+        free_domain = domains[rows, min(slot, 1)]
         fs, ls = pick(f, rows), pick(ln, rows)
         locals_ = local_parts(fs, ls, patterns[rows, slot], numbers[rows, slot])
         suffix = pick(COMPANY_SUFFIXES, suffixes[rows])
@@ -153,20 +143,12 @@ def draw_emails(
                 locals_, company.tolist(), ls, suffix, domain, strict=True
             )
         ]
-        chosen = np.empty(len(at), object)
-        chosen[:] = at
-        candidates[start[rows] + slot] = chosen
-    claimed = np.empty(len(candidates), object)
-    claimed[:] = claim_all(candidates.tolist())
+        candidates[start[rows] + slot] = objects(at)
+    claimed = objects(claim_all(candidates.tolist()))
     alternates: list[tuple[str, ...]] = [()] * n
     for count in (1, 2):
         rows = np.flatnonzero(counts == count)
-        firsts = claimed[start[rows] + 1].tolist()
-        if count == 1:
-            for i, a in zip(rows.tolist(), firsts, strict=True):
-                alternates[i] = (a,)
-        else:
-            seconds = claimed[start[rows] + 2].tolist()
-            for i, a, b in zip(rows.tolist(), firsts, seconds, strict=True):
-                alternates[i] = (a, b)
+        columns = [claimed[start[rows] + k].tolist() for k in range(1, count + 1)]
+        for i, addresses in zip(rows.tolist(), zip(*columns, strict=True), strict=True):
+            alternates[i] = addresses
     return claimed[start].tolist(), alternates

@@ -1,30 +1,21 @@
-"""v2 segments evaluated over a data version: the same SQL engine and world the v1 segments use.
+"""v2 segments evaluated over a data version, by the engine the v1 segments use.
 
-A :class:`QueryEngine` belongs to one data version. Its SQLite store is built on the first
-evaluation (the build's own store is closed to free its memory, so a world only v1 reads never
-pays for it), then kept for the version's life. Each evaluation runs under a ``budget.Budget``
-(SQLite's progress handler stops a runaway self-join); a query that cannot be evaluated makes
-the segment ``INVALID`` with the reason, as SendGrid reports a query it cannot run.
-
-A :class:`Snapshot` is what a refresh saw: members, the sample and the instant. It is kept in
-the overlay and replaced only at the segment's next refresh, so counts are not live: a data
-load shows in a segment once its next hour (or a manual refresh) comes.
+Each evaluation runs under a ``budget.Budget`` (a runaway self-join is stopped); a query that
+cannot be evaluated makes the segment ``INVALID`` with the reason, as SendGrid reports one. A
+:class:`Snapshot` is kept until the segment's next refresh: counts are not live.
 """
 
 from __future__ import annotations
 
 import logging
-import random
 import threading
-from dataclasses import dataclass
-
-import numpy as np
+from dataclasses import dataclass, replace
 
 from mockserver.budget import Budget, running, sqlite_guard
 from mockserver.errors import LimitError, MockServerError
 from mockserver.limits import LOAD_TIMEOUT, QUERY_SECONDS
 from mockserver.lru import LruCache
-from mockserver.vendors.sendgrid.catalog import SAMPLE_SIZE, Catalog, query_store
+from mockserver.vendors.sendgrid.catalog import EMPTY, Catalog, query_store, sample_rows
 from mockserver.vendors.sendgrid.compiled import compile_query
 from mockserver.vendors.sendgrid.contacts import ContactBook
 from mockserver.vendors.sendgrid.overlay import Created
@@ -111,9 +102,6 @@ class QueryEngine:
         except MockServerError as error:  # retried by the first evaluation
             log.warning("building the store for v2 queries failed: %s", error)
 
-    def row_of(self, contact_id: str) -> int | None:
-        return self.book.ids().get(contact_id)
-
     def ensure_store(self) -> ContactStore:
         """The store queries run on: built on first use (once, under the engine's lock), then
         kept for the data version's life."""
@@ -130,25 +118,20 @@ class QueryEngine:
         and query are the same (a data version is immutable: the answer cannot differ)."""
         parent = segment.parent_list_id
         version = self.book.version
-        if (
-            previous is not None
-            and previous.engine is self
-            and previous.version == version
-            and previous.query_dsl == segment.query_dsl
-            and previous.parent_list_id == parent
+        same = (self, version, segment.query_dsl, parent)
+        if previous is not None and same == (
+            previous.engine,
+            previous.version,
+            previous.query_dsl,
+            previous.parent_list_id,
         ):
-            return Snapshot(self, at, segment.query_dsl, parent, previous.members,
-                            previous.sample, previous.error, version)  # fmt: skip
+            return replace(previous, at=at)
         try:
             members = self.members(segment.query_dsl, parent)
         except MockServerError as error:
             reason = str(error)
             if isinstance(error, LimitError):
                 reason = f"the query ran longer than {QUERY_SECONDS:g} s and was stopped"
-            empty = RowSet(np.zeros(0, np.int64))
-            return Snapshot(self, at, segment.query_dsl, parent, empty, (), reason, version)
-        rng = random.Random(f"sendgrid:{self.catalog.seed}:sample:{segment.id}")
-        rows = members.rows
-        picked = rng.sample(range(len(rows)), min(SAMPLE_SIZE, len(rows)))
-        sample = tuple(sorted(int(rows[i]) for i in picked))
+            return Snapshot(self, at, segment.query_dsl, parent, EMPTY, (), reason, version)
+        sample = tuple(sample_rows(self.catalog.seed, segment.id, members))
         return Snapshot(self, at, segment.query_dsl, parent, members, sample, version=version)

@@ -35,11 +35,8 @@ class EventBatch:
 
 
 def event_batches(spec: WorldSpec, seed: int, contacts: Contacts) -> Iterator[EventBatch]:
-    """Opens and clicks of every campaign, campaign by campaign (opens, then clicks).
-
-    Each contact has its own open rate (a Beta draw around the fixture's mean); a
-    contact only receives the campaigns sent after it was created.
-    """
+    """Opens and clicks of every campaign, campaign by campaign (opens, then clicks); a
+    contact only receives the campaigns sent after it was created."""
     gen = generator(seed, "events")
     engagement, now, n = spec.engagement, spec.now, len(contacts)
     beta = 2.0 * (1 - engagement.open_rate) / engagement.open_rate
@@ -55,13 +52,9 @@ def event_batches(spec: WorldSpec, seed: int, contacts: Contacts) -> Iterator[Ev
 
 
 def by_contact_id(batches: Iterable[EventBatch], contacts: Contacts) -> list[EventBatch]:
-    """The events of each (source, type) as one batch, in contact id order.
-
-    Stored in that order, a query matching ``event_data.contact_id`` with
-    ``contact_data.contact_id`` (a JOIN, an ``IN`` subquery) walks the contacts' id index in
-    order instead of at random: several times faster in SQLite. The contacts a query selects
-    are the same in any order.
-    """
+    """The events of each (source, type) as one batch, in contact id order: a query joining
+    them to ``contact_data.contact_id`` then walks the id index in order, not at random
+    (several times faster in SQLite)."""
     rank = np.empty(len(contacts), np.int64)
     rank[np.argsort(np.array(contacts.ids, dtype="S"), kind="stable")] = np.arange(len(contacts))
     kinds: dict[tuple[str, str], list[EventBatch]] = {}

@@ -1,8 +1,6 @@
-"""The SendGrid fixtures format: load, validate and resolve ``fixtures/sendgrid/*.yaml``.
-
-The format is documented in docs/sendgrid-fixtures.md. Loading checks the shape with
-JSON Schema, then the meaning: unique keys and names, known list references, and every
-query parsed by the SQL engine. Any problem is a :class:`FixtureError` naming the item.
+"""The SendGrid fixtures format (docs/sendgrid-fixtures.md): load, validate and resolve
+``fixtures/sendgrid/*.yaml``; the shape by JSON Schema, then the meaning (unique keys and
+names, known list references, every query parsed), every problem named in a FixtureError.
 """
 
 from __future__ import annotations
@@ -18,8 +16,8 @@ from mockserver.budget import checkpoint
 from mockserver.conformance.documents import DocumentSchema, field_path, raise_if_too_large
 from mockserver.errors import DataError, InvalidDocument, LimitError
 from mockserver.serialize import read_yaml_file
-from mockserver.vendors.sendgrid.compiled import LIST_REF, compile_predicate, compile_with_lists
-from mockserver.vendors.sendgrid.query import QueryError, SegmentQuery
+from mockserver.vendors.sendgrid.compiled import LIST_REF, compile_query, compile_with_lists
+from mockserver.vendors.sendgrid.query import QueryError, SegmentQuery, predicate_text
 from mockserver.vendors.sendgrid.schema import MAX_CONTACT_CAMPAIGNS, SCHEMA
 from mockserver.vendors.sendgrid.store import RESERVED
 from mockserver.vendors.sendgrid.values import parse_instant, stable_uuid
@@ -158,10 +156,9 @@ def resolve(document: Mapping[str, Any], seed: int, source: str = "fixtures") ->
     shape = _VALIDATOR.problems(document)
     raise_if_too_large(shape, source, "docs/sendgrid-fixtures.md")
     if shape:
+        shown = shape[:MAX_SHAPE_PROBLEMS]
         raise FixtureError(
-            [f"{source}: {field_path(e.path) or '<top>'}: {e.message}" for e in shape][
-                :MAX_SHAPE_PROBLEMS
-            ]
+            [f"{source}: {field_path(e.path) or '<top>'}: {e.message}" for e in shown]
         )
     problems: list[str] = []
     try:
@@ -268,10 +265,9 @@ def _custom_fields(
 
 
 def _rule_problems(kind: str, rule: Rule) -> list[str]:
-    needs = {"text": rule.values, "number": rule.range, "date": rule.within_days is not None}
+    wanted = {"text": "values", "number": "range", "date": "within_days"}[kind]
     found = []
-    if rule.missing < 1 and not needs[kind]:
-        wanted = {"text": "values", "number": "range", "date": "within_days"}[kind]
+    if rule.missing < 1 and getattr(rule, wanted) in (None, ()):
         found.append(f"a {kind} field needs {wanted!r} (or missing: 1)")
     if rule.range and rule.range[0] > rule.range[1]:
         found.append("range: the low end is above the high end")
@@ -303,7 +299,7 @@ def _lists(
         rule = None
         if "where" in item:
             try:
-                rule = compile_predicate(item["where"], now)
+                rule = compile_query(predicate_text(item["where"]), now)
             except QueryError as error:
                 problems.append(f"{where}: where: {error}")
         lists.append(
@@ -369,18 +365,15 @@ def load(
     bundled: Path | None = None,
     max_bytes: int | None = None,
 ) -> WorldSpec:
-    """The world of ``data`` if given, else of the fixtures in ``directory``.
-
-    Places (reference data) default to ``places.yaml`` beside the world, then the bundled one;
-    files past ``max_bytes`` (``--max-load-bytes``) are refused before they are read.
-    """
-    if data is not None:
-        if not isinstance(data, Mapping):
-            raise FixtureError("fixtures document: expected a mapping at the top level")
-        document = with_places(data, directory, bundled, max_bytes=max_bytes)
-        return resolve(document, seed, "fixtures document")
-    if directory is None:
-        raise FixtureError("no fixtures directory for sendgrid")
-    document = fixture_document(directory, max_bytes)
-    document = with_places(document, directory, bundled, max_bytes=max_bytes)
-    return resolve(document, seed, str(directory / WORLD_FILE))
+    """The world of ``data`` if given, else of the fixtures in ``directory``; places default
+    to ``places.yaml`` beside the world, then the bundled one; files past ``max_bytes``
+    (``--max-load-bytes``) are refused before they are read."""
+    if data is None:
+        if directory is None:
+            raise FixtureError("no fixtures directory for sendgrid")
+        data, source = fixture_document(directory, max_bytes), str(directory / WORLD_FILE)
+    elif isinstance(data, Mapping):
+        source = "fixtures document"
+    else:
+        raise FixtureError("fixtures document: expected a mapping at the top level")
+    return resolve(with_places(data, directory, bundled, max_bytes=max_bytes), seed, source)

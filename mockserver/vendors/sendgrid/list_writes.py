@@ -8,49 +8,39 @@ sees them, and a created list is at once a parent a v2 segment may name. What ch
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import quote
 
 import numpy as np
 
 from mockserver.vendors.interface import Call, Reply
-from mockserver.vendors.sendgrid.contacts import job_id
 from mockserver.vendors.sendgrid.overlay import new_id
 from mockserver.vendors.sendgrid.views import View, split_ids
-from mockserver.vendors.sendgrid.writes import SegmentWrites
+from mockserver.vendors.sendgrid.writes import SegmentWrites, answer, refuse
 
 #: Lists an account holds at most.
 MAX_LISTS = 1000
 #: Contact ids one removal names at most.
 MAX_REMOVED = 100
-LIST_NOT_FOUND = "list not found"
 #: Where SendGrid's links point (``_metadata.self``).
 ORIGIN = "https://api.sendgrid.com"
 
 
-def list_id_of(call: Call) -> str:
-    return str(call.params["id"]).lower()
-
-
 class ListWrites:
-    """The handlers of the Lists API; ``segments`` lends the view, the write and the answers."""
+    """The handlers of the Lists API; ``segments`` lends the view and the write."""
+
+    OPERATIONS: ClassVar[dict[str, str]] = {
+        "CreateList": "create",
+        "ListLists": "list",
+        "GetList": "get",
+        "UpdateList": "update",
+        "DeleteList": "delete",
+        "GetListContactCount": "count",
+        "RemoveListContacts": "remove_contacts",
+    }
 
     def __init__(self, segments: SegmentWrites) -> None:
         self.segments = segments
-        self.refuse = segments.refuse
-        self.answer = segments.answer
-
-    def handlers(self) -> dict[str, Callable[[Call], Reply]]:
-        return {
-            "CreateList": self.create,
-            "ListLists": self.list,
-            "GetList": self.get,
-            "UpdateList": self.update,
-            "DeleteList": self.delete,
-            "GetListContactCount": self.count,
-            "RemoveListContacts": self.remove_contacts,
-        }
 
     @staticmethod
     def body(view: View, list_id: str, name: str) -> dict[str, Any]:
@@ -62,29 +52,32 @@ class ListWrites:
             "_metadata": {"self": f"{ORIGIN}/v3/marketing/lists/{list_id}"},
         }
 
-    def _name_taken(self, view: View, name: str, own: str | None = None) -> Reply | None:
+    @staticmethod
+    def _name_free(view: View, name: str, own: str | None = None) -> None:
         for list_id, taken in view.lists().items():
             if taken == name and list_id != own:
-                return self.refuse("name", f"a list named {name!r} already exists")
-        return None
+                raise refuse("name", f"a list named {name!r} already exists")
+
+    @staticmethod
+    def _found(view: View, call: Call) -> tuple[str, str]:
+        """The list the path names: (id, name)."""
+        list_id = str(call.params["id"]).lower()
+        name = view.lists().get(list_id)
+        if name is None:
+            raise refuse("id", "list not found", 404)
+        return list_id, name
 
     def create(self, call: Call) -> Reply:
         name = call.body["name"]
 
-        def check(view: View) -> dict[str, Any] | Reply:
-            refusal = self._name_taken(view, name)
-            if refusal is not None:
-                return refusal
+        def check(view: View) -> dict[str, Any]:
+            self._name_free(view, name)
             if len(view.lists()) >= MAX_LISTS:
-                return self.refuse("name", f"an account holds at most {MAX_LISTS} lists")
+                raise refuse("name", f"an account holds at most {MAX_LISTS} lists")
             return {"op": "list_create", "name": name}
 
-        done = self.segments.write_entry(check, "name")
-        if isinstance(done, Reply):
-            return done
-        view, number = done
-        list_id = new_id(view.overlay.seed, number, "list")
-        return self.answer(201, self.body(view, list_id, name))
+        view, number = self.segments.write(check, "name")
+        return answer(201, self.body(view, new_id(view.overlay.seed, number, "list"), name))
 
     def list(self, call: Call) -> Reply:
         """A page of lists in their order: ``page_token`` is the first id of the page."""
@@ -105,95 +98,62 @@ class ListWrites:
         if start > 0:
             metadata["prev"] = link + items[max(0, start - size)][0]
         result = [self.body(view, list_id, name) for list_id, name in page]
-        return self.answer(200, {"result": result, "_metadata": metadata})
-
-    def _found(self, view: View, call: Call) -> tuple[str, str] | Reply:
-        list_id = list_id_of(call)
-        name = view.lists().get(list_id)
-        if name is None:
-            return self.refuse("id", LIST_NOT_FOUND, 404)
-        return list_id, name
+        return answer(200, {"result": result, "_metadata": metadata})
 
     def get(self, call: Call) -> Reply:
         view = self.segments.view()
         found = self._found(view, call)
-        if isinstance(found, Reply):
-            return found
         body = self.body(view, *found)
         if call.params.get("contact_sample"):
             body["contact_sample"] = sample(view, view.engine.book.list_rows(found[0]).rows)
-        return self.answer(200, body)
+        return answer(200, body)
 
     def count(self, call: Call) -> Reply:
         view = self.segments.view()
-        found = self._found(view, call)
-        if isinstance(found, Reply):
-            return found
-        count = len(view.engine.book.list_rows(found[0]))
-        return self.answer(200, {"contact_count": count, "billable_count": count})
+        count = len(view.engine.book.list_rows(self._found(view, call)[0]))
+        return answer(200, {"contact_count": count, "billable_count": count})
 
     def update(self, call: Call) -> Reply:
         name = (call.body or {}).get("name")
 
-        def check(view: View) -> dict[str, Any] | Reply:
-            found = self._found(view, call)
-            if isinstance(found, Reply):
-                return found
+        def check(view: View) -> dict[str, Any]:
+            list_id, _ = self._found(view, call)
             if name is None:
-                return self.refuse("name", "name is required")
-            return self._name_taken(view, name, found[0]) or {
-                "op": "list_update",
-                "id": found[0],
-                "name": name,
-            }
+                raise refuse("name", "name is required")
+            self._name_free(view, name, list_id)
+            return {"op": "list_update", "id": list_id, "name": name}
 
-        done = self.segments.write_entry(check, "id")
-        if isinstance(done, Reply):
-            return done
-        view, _ = done
-        return self.answer(200, self.body(view, list_id_of(call), name))
+        view, _ = self.segments.write(check, "id")
+        return answer(200, self.body(view, str(call.params["id"]).lower(), name))
 
     def delete(self, call: Call) -> Reply:
         """204 at once; with ``delete_contacts=true`` 200 and the job deleting its members."""
         with_contacts = bool(call.params.get("delete_contacts"))
 
-        def check(view: View) -> dict[str, Any] | Reply:
-            found = self._found(view, call)
-            if isinstance(found, Reply):
-                return found
-            return {"op": "list_delete", "id": found[0], "delete_contacts": with_contacts}
+        def check(view: View) -> dict[str, Any]:
+            list_id, _ = self._found(view, call)
+            return {"op": "list_delete", "id": list_id, "delete_contacts": with_contacts}
 
-        done = self.segments.write_entry(check, "id")
-        if isinstance(done, Reply):
-            return done
-        view, number = done
-        if not with_contacts:
-            return Reply(204, b"", None)
-        return self.answer(200, {"job_id": job_id(view.overlay.seed, number)})
+        if with_contacts:
+            return self.segments.job(check, "id", 200)
+        self.segments.write(check, "id")
+        return Reply(204, b"", None)
 
     def remove_contacts(self, call: Call) -> Reply:
         ids = [i.lower() for i in split_ids(call.params.get("contact_ids"))]
 
-        def check(view: View) -> dict[str, Any] | Reply:
-            found = self._found(view, call)
-            if isinstance(found, Reply):
-                return found
+        def check(view: View) -> dict[str, Any]:
+            list_id, _ = self._found(view, call)
             if not ids:
-                return self.refuse("contact_ids", "contact_ids names no contact")
+                raise refuse("contact_ids", "contact_ids names no contact")
             if len(ids) > MAX_REMOVED:
-                message = f"at most {MAX_REMOVED} contact_ids per request"
-                return self.refuse("contact_ids", message)
-            book = view.engine.book
-            unknown = [i for i in ids if book.row_of_id(i) is None]
+                raise refuse("contact_ids", f"at most {MAX_REMOVED} contact_ids per request")
+            unknown = [i for i in ids if view.engine.book.row_of_id(i) is None]
             if unknown:
-                return self.refuse("contact_ids", f"contact {unknown[0]!r} not found", 404)
-            return {"op": "list_remove_contacts", "id": found[0], "contact_ids": ids}
+                raise refuse("contact_ids", f"contact {unknown[0]!r} not found", 404)
+            return {"op": "list_remove_contacts", "id": list_id, "contact_ids": ids}
 
-        done = self.segments.write_entry(check, "id")
-        if isinstance(done, Reply):
-            return done
-        view, number = done
-        return self.answer(202, {"job_id": job_id(view.overlay.seed, number)})
+        return self.segments.job(check, "id")
 
 
 def sample(view: View, rows: np.ndarray, size: int = 50) -> list[dict[str, Any]]:

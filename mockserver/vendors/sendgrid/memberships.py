@@ -1,12 +1,9 @@
 """The bundled world's memberships at the default seed, computed ahead of time.
 
-SQLite - the contacts stored, every list rule and segment query run - is half of the default
-world's build, and what it selects is a pure function of this package's code, the bundled
-fixtures, NumPy (the draws) and SQLite. ``make precompile`` writes each rule's and query's
-members for the bundled world at seed 0 (``memberships.json``, one bitmap per set); a start-up
-with that world reads them back. The witness is a digest of all those inputs: change any of them
-and the table is not used - the build runs the queries, with the same result, just slower - until
-``make precompile`` writes it again (``tests/sendgrid/test_precompiled.py`` fails meanwhile).
+SQLite is half of the default world's build, and what it selects is a pure function of this
+package's code, the bundled fixtures, NumPy and SQLite. ``make precompile`` writes each rule's
+and query's members (``memberships.json``, one bitmap per set); a start-up with that world reads
+them back while a digest of all those inputs matches, and runs the queries otherwise.
 """
 
 from __future__ import annotations
@@ -20,8 +17,10 @@ import numpy as np
 
 from mockserver import precomputed
 from mockserver.resources import bundled_dir
-from mockserver.vendors.sendgrid.catalog import Memberships
+from mockserver.vendors.sendgrid import fixtures
+from mockserver.vendors.sendgrid.catalog import Memberships, evaluate
 from mockserver.vendors.sendgrid.store import RowSet
+from mockserver.vendors.sendgrid.world import generate_contacts
 
 TABLE = Path(__file__).with_name("memberships.json")
 #: The files beside this one that are no input to a build.
@@ -67,10 +66,6 @@ def known(seed: int, count: int | None, bundled: bool) -> Memberships | None:
 
 def fresh() -> dict[str, object]:
     """The bundled world's memberships at ``SEED``, computed now."""
-    from mockserver.vendors.sendgrid import fixtures
-    from mockserver.vendors.sendgrid.catalog import evaluate
-    from mockserver.vendors.sendgrid.world import generate_contacts
-
     world = bundled_dir("fixtures") / "sendgrid"
     spec = fixtures.load(world, None, SEED, world)
     computed, _ = evaluate(spec, SEED, generate_contacts(spec, SEED, spec.contacts))

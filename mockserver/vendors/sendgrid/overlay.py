@@ -1,10 +1,6 @@
 """What SendGrid requests changed, folded from the write log: the overlay over a data version.
-
-The data version (``catalog.py``) is immutable; created, edited and deleted segments and
-manual refreshes are entries of the shared write log (``state/ledger.py``), folded here in
-order. Every process folding the same entries holds the same overlay: ids come from the seed
-and the entry's number, times from the entry (the mock clock when it was written). Pure data
-and arithmetic; evaluating queries is ``evaluate.py``'s job.
+Every process folding the same entries holds the same overlay: ids come from the seed and the
+entry's number, times from the entry.
 
 Timing, as SendGrid documents it: counts and samples are refreshed about once an hour, not
 live. A segment's query is evaluated first an hour after it was set (created, or its query
@@ -17,15 +13,16 @@ SendGrid's Refresh Segment reference says).
 from __future__ import annotations
 
 import functools
-import hashlib
 import logging
 import threading
-import uuid
 import zoneinfo
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
+
+from mockserver.state.clock import iso
+from mockserver.vendors.sendgrid.values import digest_uuids
 
 log = logging.getLogger("mockserver.sendgrid")
 
@@ -42,8 +39,7 @@ API = "sendgrid"
 
 def new_id(seed: int, number: int, what: str) -> str:
     """The UUID (version 4 layout) of the write numbered ``number``: the same in every process."""
-    digest = hashlib.sha256(f"sendgrid:{seed}:write:{number}:{what}".encode()).digest()
-    return str(uuid.UUID(bytes=digest[:16], version=4))
+    return digest_uuids((f"sendgrid:{seed}:write:{number}:{what}",))[0]
 
 
 @functools.cache
@@ -80,7 +76,6 @@ class Refresh:
     segment_id: str
     at: float
     zone: str
-    job_id: str
 
 
 @dataclass(frozen=True)
@@ -101,15 +96,6 @@ class Created:
         return self.parent_list_ids[0] if self.parent_list_ids else None
 
 
-@dataclass(frozen=True)
-class CreatedList:
-    """A contact list created through the API, as its last write left it."""
-
-    id: str
-    name: str
-    created_at: float
-
-
 @dataclass
 class Overlay:
     """The fold of this API's entries of one generation of the write log."""
@@ -124,22 +110,19 @@ class Overlay:
     #: Each created segment's last evaluation (``evaluate.Snapshot``), kept across data
     #: versions: a data load shows in a segment only once it is refreshed.
     snapshots: dict[str, Any] = field(default_factory=dict)
-    #: Lists created, renamed (either kind: id -> name) and deleted.
-    lists: dict[str, CreatedList] = field(default_factory=dict)
+    #: Lists created (id -> name), renamed (either kind: id -> name) and deleted.
+    lists: dict[str, str] = field(default_factory=dict)
     list_names: dict[str, str] = field(default_factory=dict)
     lists_deleted: set[str] = field(default_factory=set)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
-    def follow(self, generation: int, entries: list[dict[str, Any]]) -> bool:
-        """Fold the log's entries not folded yet (all of them after a reset); ``True`` if the
-        overlay changed."""
-        changed = False
+    def follow(self, generation: int, entries: list[dict[str, Any]]) -> None:
+        """Fold the log's entries not folded yet (all of them after a reset)."""
         if generation != self.generation:
             self.generation, self.applied = generation, 0
             self.created, self.deleted, self.refreshes = {}, set(), []
             self.snapshots = {}
             self.lists, self.list_names, self.lists_deleted = {}, {}, set()
-            changed = True
         for number in range(self.applied + 1, len(entries) + 1):
             entry = entries[number - 1]
             if entry.get("api") == API:
@@ -147,9 +130,7 @@ class Overlay:
                     self.apply(entry, number)
                 except (KeyError, TypeError, ValueError, AttributeError):
                     log.warning("write log entry %d of sendgrid is malformed: skipped", number)
-                changed = True
         self.applied = len(entries)
-        return changed
 
     def apply(self, entry: Mapping[str, Any], number: int) -> None:
         op = entry["op"]
@@ -180,11 +161,9 @@ class Overlay:
             self.snapshots.pop(entry["id"], None)
             self.deleted.add(entry["id"])
         elif op == "refresh":
-            job = new_id(self.seed, number, "job")
-            self.refreshes.append(Refresh(entry["id"], at, entry["zone"], job))
+            self.refreshes.append(Refresh(entry["id"], at, entry["zone"]))
         elif op == "list_create":
-            list_id = new_id(self.seed, number, "list")
-            self.lists[list_id] = CreatedList(list_id, entry["name"], at)
+            self.lists[new_id(self.seed, number, "list")] = entry["name"]
         elif op == "list_update":
             self.list_names[entry["id"]] = entry["name"]
         elif op == "list_delete":
@@ -198,15 +177,12 @@ class Overlay:
     def evaluated_at(self, segment: Created, now: float) -> float | None:
         """The instant of the segment's last refresh at ``now`` (``None``: not evaluated yet):
         the last manual refresh since its query was set, or its creation, plus whole hours."""
-        manual = [
-            r.at for r in self.refreshes_of(segment.id) if segment.query_set_at <= r.at <= now
-        ]
-        if manual:
-            anchor = max(manual)
-            return anchor + ((now - anchor) // HOUR) * HOUR
-        if now < segment.query_set_at + HOUR:
+        since = segment.query_set_at
+        manual = [r.at for r in self.refreshes_of(segment.id) if since <= r.at <= now]
+        if not manual and now < since + HOUR:
             return None
-        return segment.query_set_at + ((now - segment.query_set_at) // HOUR) * HOUR
+        anchor = max(manual, default=since)
+        return anchor + ((now - anchor) // HOUR) * HOUR
 
     def refresh_refusal(self, segment_id: str, now: float, zone: str) -> str | None:
         """Why a manual refresh of ``segment_id`` at ``now`` is over SendGrid's limits, or
@@ -225,11 +201,11 @@ class Overlay:
 
     def refresh_fields(self, segment_id: str, now: float) -> dict[str, Any]:
         """``refreshes_used`` (today, in the zone of its last refresh), ``max_refreshes`` and,
-        once refreshed, ``last_refreshed_at`` (Unix time; the caller formats it)."""
+        once refreshed, ``last_refreshed_at``."""
         mine = list(self.refreshes_of(segment_id))
         fields: dict[str, Any] = {"refreshes_used": 0, "max_refreshes": PER_SEGMENT_DAILY}
         if mine:
             start = day_start(now, mine[-1].zone)
             fields["refreshes_used"] = sum(start <= r.at <= now for r in mine)
-            fields["last_refreshed_at"] = mine[-1].at
+            fields["last_refreshed_at"] = iso(mine[-1].at)
         return fields

@@ -6,7 +6,7 @@ queries compiled ahead of time, so serving the default data needs no parser at a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import orjson
@@ -39,43 +39,30 @@ class SegmentQuery:
     columns: frozenset[str] = frozenset()
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "text": self.text,
-            "ast": self.ast,
-            "sqlite": self.sqlite,
-            "scan": list(self.scan) if self.scan is not None else None,
-            "reads_events": self.reads_events,
-            "columns": sorted(self.columns),
-        }
+        scan = None if self.scan is None else list(self.scan)
+        return {**vars(self), "scan": scan, "columns": sorted(self.columns)}
 
     def replaced(self, strings: dict[str, str]) -> SegmentQuery:
         """This query with each key of ``strings`` replaced by its value wherever it occurs
         (a string literal's value in the text, the tree and the SQLite)."""
 
-        def replace(text: str) -> str:
+        def sub(text: str) -> str:
             for old, new in strings.items():
                 text = text.replace(old, new)
             return text
 
-        return SegmentQuery(
-            text=replace(self.text),
-            ast=orjson.loads(replace(orjson.dumps(self.ast).decode())),
-            sqlite=replace(self.sqlite),
-            scan=tuple(replace(part) if part else part for part in self.scan)  # type: ignore[arg-type]
-            if self.scan is not None
-            else None,
-            reads_events=self.reads_events,
-            columns=self.columns,
+        return replace(
+            self,
+            text=sub(self.text),
+            ast=orjson.loads(sub(orjson.dumps(self.ast).decode())),
+            sqlite=sub(self.sqlite),
+            scan=None if self.scan is None else tuple(p and sub(p) for p in self.scan),
         )
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SegmentQuery:
         scan = data["scan"]
+        columns = frozenset(data["columns"])
         return cls(
-            text=data["text"],
-            ast=data["ast"],
-            sqlite=data["sqlite"],
-            scan=tuple(scan) if scan is not None else None,  # type: ignore[arg-type]
-            reads_events=data["reads_events"],
-            columns=frozenset(data["columns"]),
+            **{**data, "scan": tuple(scan) if scan is not None else None, "columns": columns}
         )

@@ -1,11 +1,8 @@
 """SendGrid's per-key rate limit and its ``X-RateLimit-*`` headers.
 
-Fixed one-minute windows aligned to the clock: ``X-RateLimit-Reset`` is the Unix time
-the current window ends. With ``--rate-limit N`` a key's ``N + 1``-th request in a
-window is answered 429. Without it nothing is refused, and the headers advertise an
-untouched budget of :data:`ADVERTISED_LIMIT` (the requests really are not counted
-against anything). The counts live in the mock's shared state (``WindowStore``), so every
-process serving the mock counts against the same windows.
+Fixed one-minute windows aligned to the clock, counted in the shared state (``WindowStore``) so
+every process counts against the same windows. Without ``--rate-limit`` nothing is refused and
+the headers advertise an untouched budget of :data:`ADVERTISED_LIMIT`.
 """
 
 from __future__ import annotations

@@ -1,17 +1,8 @@
-"""SendGrid's Segmentation Query Language, parsed by sqlglot and evaluated by SQLite.
-
-A segment's ``query_dsl`` is real SQL over ``contact_data`` (one row per contact,
-custom fields as columns) and ``event_data`` (email engagement). sqlglot parses it
-(MySQL-flavoured: backslash escapes, ``INTERVAL 30 DAY``, double-quoted strings), the
-parse tree becomes the ``query_json`` AST, and a few rewrites turn it into SQLite:
-
-* timestamp columns hold Unix seconds, so ISO 8601 string literals become Unix seconds
-  and ``NOW()`` becomes the world's fixed "now" (data never depends on the wall clock);
-* ``x - INTERVAL n unit`` / ``DATE_SUB(x, INTERVAL n unit)`` -> ``(x - seconds)``, or
-  SQLite's calendar arithmetic (``STRFTIME('%s', x, 'unixepoch', '-n months')``) for
-  months and years;
-* ``CONTAINS(array_column, v)`` -> ``EXISTS (SELECT 1 FROM json_each(array_column) ...)``
-  (array columns hold JSON arrays).
+"""SendGrid's Segmentation Query Language, parsed by sqlglot (MySQL-flavoured: backslash
+escapes, ``INTERVAL 30 DAY``) and rewritten for SQLite: timestamps are Unix seconds, so ISO 8601
+literals become seconds and ``NOW()`` the world's fixed now (data never depends on the wall
+clock); intervals become seconds or SQLite's calendar steps (months, years); ``CONTAINS`` over a
+JSON array column becomes ``EXISTS (SELECT 1 FROM json_each(...))``.
 """
 
 from __future__ import annotations

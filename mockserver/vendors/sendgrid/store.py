@@ -90,10 +90,6 @@ class RowSet(AbstractSet[int]):
     def __init__(self, rows: np.ndarray) -> None:
         self.rows = rows
 
-    @classmethod
-    def of(cls, indexes: Iterable[int]) -> RowSet:
-        return cls(sorted_unique(np.fromiter(indexes, np.int64)))
-
     def __len__(self) -> int:
         return len(self.rows)
 
@@ -114,7 +110,8 @@ class RowSet(AbstractSet[int]):
     def __and__(self, other: object) -> RowSet:
         if isinstance(other, RowSet):
             return RowSet(np.intersect1d(self.rows, other.rows, assume_unique=True))
-        return RowSet.of(i for i in self if i in other)  # type: ignore[operator]
+        found = np.fromiter((i for i in self if i in other), np.int64)  # type: ignore[operator]
+        return RowSet(found)
 
 
 #: Queries reading ``event_data`` from which an index on it pays: sorting a million contacts'
@@ -221,12 +218,11 @@ class ContactStore:
         the last query's budget, spent since, would interrupt them."""
         self.db.set_progress_handler(None, 0)
 
-    def write_rows(self, rows: Iterable[tuple[int, Any]], values: Any) -> None:
-        """Contacts a job wrote: ``(row, record)`` pairs, ``values(record)`` their columns by
-        name. Each replaces row ``row`` (rowid ``row + 1``) whole; the others are NULL."""
+    def write_rows(self, rows: Iterable[tuple[int, dict[str, Any]]]) -> None:
+        """Contacts a job wrote: ``(row, values by column name)`` pairs. Each replaces row
+        ``row`` (rowid ``row + 1``) whole; the other columns are NULL."""
         self.unguarded()
-        for row, record in rows:
-            named = values(record)
+        for row, named in rows:
             names = ["rowid", *named]
             marks = ", ".join("?" * len(names))
             self.db.execute(
@@ -243,11 +239,8 @@ class ContactStore:
         )
 
     def members(self, query: SegmentQuery) -> RowSet:
-        """Indexes of the contacts a query selects (row ``n`` is contact ``n - 1``).
-
-        A JOIN may repeat a contact: the set keeps it once (``SELECT DISTINCT`` would take
-        SQLite off its plain scan).
-        """
+        """Indexes of the contacts a query selects (row ``n`` is contact ``n - 1``); a JOIN may
+        repeat one: the set keeps it once (``SELECT DISTINCT`` would take SQLite off its scan)."""
         return self._rows(f"SELECT json_group_array(sg_row) FROM ({query.sqlite})")[0]
 
     @_interruptible()

@@ -1,7 +1,7 @@
 """Deterministic ids and the two timestamp spellings of the SendGrid world.
 
-Everything here is a pure function of its arguments: ids come from SHA-256 of
-(seed, kind, key), never from Python's salted ``hash()`` or the wall clock.
+Everything here is a pure function of its arguments: ids come from SHA-256, never from Python's
+salted ``hash()`` or the wall clock.
 """
 
 from __future__ import annotations
@@ -16,28 +16,16 @@ import numpy as np
 DAY = 86_400
 
 
-def stable_uuid(seed: int, kind: str, key: str) -> str:
-    """A version-4 UUID that is the same for the same (seed, kind, key) in every process.
-
-    Equal to ``str(uuid.UUID(bytes=digest[:16], version=4))``, spelled out because a world
-    of 200,000 contacts calls it 200,000 times.
-    """
-    h = hashlib.sha256(f"{seed}\x1f{kind}\x1f{key}".encode()).hexdigest()
-    variant = "89ab"[int(h[16], 16) & 3]
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{variant}{h[17:20]}-{h[20:32]}"
-
-
 _HEX = np.frombuffer(b"0123456789abcdef", np.uint8)
 #: Where the 32 hex digits of a digest's first 16 bytes go in a UUID's 36 characters.
 _UUID_DIGITS = np.array([*range(8), *range(9, 13), *range(14, 18), *range(19, 23), *range(24, 36)])
 
 
-def stable_uuids(seed: int, kind: str, keys: Iterable[str]) -> list[str]:
-    """``[stable_uuid(seed, kind, key) for key in keys]``, hashing in a loop and formatting
-    with NumPy (a world of a million contacts has a million ids)."""
-    prefix = f"{seed}\x1f{kind}\x1f"
+def digest_uuids(texts: Iterable[str]) -> list[str]:
+    """``str(uuid.UUID(bytes=sha256(text)[:16], version=4))`` of each text, hashing in a loop
+    and formatting with NumPy (a world of a million contacts has a million ids)."""
     sha256 = hashlib.sha256
-    digests = b"".join([sha256(f"{prefix}{key}".encode()).digest() for key in keys])
+    digests = b"".join([sha256(text.encode()).digest() for text in texts])
     count = len(digests) // 32
     nibbles = np.frombuffer(digests, np.uint8).reshape(count, 32)[:, :16]
     digits = np.empty((count, 32), np.uint8)
@@ -48,6 +36,15 @@ def stable_uuids(seed: int, kind: str, keys: Iterable[str]) -> list[str]:
     text[:, 19] = np.frombuffer(b"89ab", np.uint8)[digits[:, 16] & 3]  # the variant
     blob = text.tobytes().decode()
     return [blob[i : i + 36] for i in range(0, len(blob), 36)]
+
+
+def stable_uuids(seed: int, kind: str, keys: Iterable[str]) -> list[str]:
+    """A version-4 UUID per key, the same for the same (seed, kind, key) in every process."""
+    return digest_uuids(f"{seed}\x1f{kind}\x1f{key}" for key in keys)
+
+
+def stable_uuid(seed: int, kind: str, key: str) -> str:
+    return stable_uuids(seed, kind, (key,))[0]
 
 
 def parse_instant(value: str | datetime) -> int:

@@ -8,7 +8,8 @@ v1 segments; the v2 API sees both, v1 ones with ``query_version`` "1").
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import orjson
@@ -20,6 +21,7 @@ from mockserver.vendors.sendgrid.overlay import HOUR, Created, Overlay
 
 PENDING, VALID, INVALID = "PENDING", "VALID", "INVALID"
 MAX_PARENT_LIST_IDS = 50
+TOO_MANY_PARENTS = f"no more than {MAX_PARENT_LIST_IDS} parent_list_ids are allowed"
 #: The fields of a segment the v2 list shows (``all_segments_response``).
 SUMMARY_FIELDS = (
     "id",
@@ -43,6 +45,23 @@ def split_ids(values: Any) -> list[str]:
     return [part.strip() for item in items for part in str(item).split(",") if part.strip()]
 
 
+def segment_filter(
+    ids: list[str], parents: list[str], no_parent: bool
+) -> Callable[[str, str | None], bool] | None:
+    """The documented filter table of both APIs' lists, as a test of (segment id, parent list
+    id): ``ids`` wins; else the parents, plus the parentless ones on request; ``None``: too many
+    parents."""
+    wanted = {i.lower() for i in ids}
+    if wanted:
+        return lambda segment_id, _: segment_id in wanted
+    within = {i.lower() for i in parents}
+    if len(within) > MAX_PARENT_LIST_IDS:
+        return None
+    if not within and not no_parent:
+        return lambda _, __: True
+    return lambda _, parent: parent in within or (no_parent and parent is None)
+
+
 class View:
     """The account at ``now``: the data version's engine and the overlay over it."""
 
@@ -51,17 +70,12 @@ class View:
         self.catalog = engine.catalog
         self.overlay = overlay
         self.now = now
-        self._v2_members: list[tuple[str, Snapshot]] | None = None
-        self._live_v1: list[Segment] | None = None
-        self._lists: frozenset[str] | None = None
 
     # -- which segments ---------------------------------------------------------------------------
+    @functools.cached_property
     def live_v1(self) -> list[Segment]:
-        """The data version's segments not deleted, in its order (once per view)."""
-        if self._live_v1 is None:
-            deleted = self.overlay.deleted
-            self._live_v1 = [s for s in self.catalog.segments if s.id not in deleted]
-        return self._live_v1
+        """The data version's segments not deleted, in its order."""
+        return [s for s in self.catalog.segments if s.id not in self.overlay.deleted]
 
     def v1(self, segment_id: str) -> Segment | None:
         found = self.catalog.by_id.get(segment_id)
@@ -69,12 +83,12 @@ class View:
 
     def names(self) -> dict[str, str]:
         """Name -> id of every live segment (names are unique across both APIs)."""
-        taken = {s.spec.name: s.id for s in self.live_v1()}
+        taken = {s.spec.name: s.id for s in self.live_v1}
         taken.update({c.name: c.id for c in self.overlay.created.values()})
         return taken
 
     def count(self) -> int:
-        return len(self.live_v1()) + len(self.overlay.created)
+        return len(self.live_v1) + len(self.overlay.created)
 
     # -- lists ------------------------------------------------------------------------------------
     def lists(self) -> dict[str, str]:
@@ -87,17 +101,16 @@ class View:
             for item in self.catalog.spec.lists
             if item.id not in overlay.lists_deleted
         }
-        found.update({c.id: names.get(c.id, c.name) for c in overlay.lists.values()})
+        found.update({i: names.get(i, name) for i, name in overlay.lists.items()})
         return found
 
+    @functools.cached_property
     def live_list_ids(self) -> frozenset[str]:
-        if self._lists is None:
-            self._lists = frozenset(self.lists())
-        return self._lists
+        return frozenset(self.lists())
 
     def contact(self, row: int, full: bool = True) -> dict[str, Any]:
         """Contact ``row`` now, with its live lists and segments."""
-        return self.engine.book.as_json(row, self.segment_ids(row), full, self.live_list_ids())
+        return self.engine.book.as_json(row, self.segment_ids(row), full, self.live_list_ids)
 
     # -- evaluation -------------------------------------------------------------------------------
     def snapshot(self, segment: Created) -> Snapshot | None:
@@ -112,16 +125,17 @@ class View:
         self.overlay.snapshots[segment.id] = found
         return found
 
+    @functools.cached_property
+    def _v2_snapshots(self) -> list[tuple[str, Snapshot]]:
+        """Each v2 segment whose last refresh saw this data version, with that snapshot."""
+        snaps = [(c.id, self.snapshot(c)) for c in self.overlay.created.values()]
+        return [(i, s) for i, s in snaps if s is not None and s.engine is self.engine]
+
     def segment_ids(self, row: int) -> list[str]:
         """The live segments contact ``row`` of this data version is in: v1 ones, then v2 ones
         whose last refresh saw this data version."""
-        if self._v2_members is None:
-            snaps = [(c.id, self.snapshot(c)) for c in self.overlay.created.values()]
-            self._v2_members = [
-                (i, snap) for i, snap in snaps if snap is not None and snap.engine is self.engine
-            ]
-        ids = [s.id for s in self.live_v1() if row in s.members]
-        ids += [i for i, snap in self._v2_members if row in snap.members]
+        ids = [s.id for s in self.live_v1 if row in s.members]
+        ids += [i for i, snap in self._v2_snapshots if row in snap.members]
         return ids
 
     def _contacts(self, snap: Snapshot) -> list[dict[str, Any]]:
@@ -160,10 +174,7 @@ class View:
             "query_version": "2",
             "status": status,
         }
-        refresh = self.overlay.refresh_fields(segment.id, self.now)
-        if "last_refreshed_at" in refresh:
-            refresh["last_refreshed_at"] = iso(refresh["last_refreshed_at"])
-        body.update(refresh)
+        body.update(self.overlay.refresh_fields(segment.id, self.now))
         return body
 
     def v1_body(self, segment: Segment, sample: bool = True) -> dict[str, Any]:
@@ -172,7 +183,7 @@ class View:
         full = orjson.loads(segment.full_bytes)
         contacts = full["contacts_sample"] if sample else []
         for contact in contacts:
-            row = self.engine.row_of(contact["id"])
+            row = self.engine.book.ids().get(contact["id"])
             if row is not None:
                 contact["segment_ids"] = self.segment_ids(row)
         return {
@@ -183,16 +194,9 @@ class View:
 
     @staticmethod
     def v1_summary(segment: Segment) -> dict[str, Any]:
-        summary = segment.summary
         parent = segment.parent_list_id
         return {
-            "id": segment.id,
-            "name": segment.spec.name,
-            "contacts_count": summary["contacts_count"],
-            "created_at": summary["created_at"],
-            "updated_at": summary["updated_at"],
-            "sample_updated_at": summary["sample_updated_at"],
-            "next_sample_update": summary["next_sample_update"],
+            **{k: v for k, v in segment.summary.items() if k != "parent_list_id"},
             "parent_list_ids": [parent] if parent else [],
             "query_version": "1",
             "status": {"query_validation": VALID},
@@ -201,7 +205,7 @@ class View:
     def summaries(self) -> Iterator[tuple[str, str | None, dict[str, Any]]]:
         """``(id, parent list id, all_segments_response item)`` of every live segment: v1 ones
         in the data version's order, then v2 ones in creation order."""
-        for segment in self.live_v1():
+        for segment in self.live_v1:
             yield segment.id, segment.parent_list_id, self.v1_summary(segment)
         for created in self.overlay.created.values():
             body = self.created_body(created, sample=False)

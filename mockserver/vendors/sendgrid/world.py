@@ -1,14 +1,8 @@
 """Generate the contacts of a SendGrid world from the seed: plausible and consistent.
 
-Names are drawn with real-world frequencies (Faker's en_US tables), addresses from the
-fixture's places (city, state, postal code and area code that belong together), emails
-from the names, custom fields from the fixture's rules, and email engagement (opens,
-clicks) from a per-contact open rate over the campaigns the world has sent.
-
-The world is columnar (one list per field) and its random draws are vectorized with
-numpy: 200,000 contacts are a few seconds of string building, not of dice. Generators
-are seeded from SHA-256 of (seed, purpose), so the same seed gives the same world in
-any process.
+Names have real-world frequencies, places (city, state, postal code, area code) belong
+together, emails come from the names. The world is columnar and its draws vectorized with
+NumPy: 200,000 contacts are a few seconds of string building, not of dice.
 """
 
 from __future__ import annotations
@@ -22,7 +16,7 @@ import numpy as np
 import orjson
 
 from mockserver.budget import checkpoint
-from mockserver.vendors.sendgrid.draws import Draw, generator, pick, scatter, uniform_ints
+from mockserver.vendors.sendgrid.draws import Draw, generator, objects, pick, scatter
 from mockserver.vendors.sendgrid.emails import (
     FIRST_NAMES,
     LAST_NAMES,
@@ -46,6 +40,8 @@ STREET_NAMES = (
 STREET_KINDS = ("Street", "Avenue", "Road", "Boulevard", "Drive", "Lane", "Way", "Court", "Place")
 
 UNIT_KINDS = ("Apt.", "Suite", "Unit")
+#: The identifiers a contact may have besides its id and email.
+ID_FIELDS = ("phone_number_id", "external_id", "anonymous_id")
 #: ``contact_data`` columns no generated contact has a value in (no NULL bound for them).
 EMPTY_COLUMNS = frozenset({"whatsapp", "line", "facebook", "unique_name"})
 
@@ -77,24 +73,21 @@ class Contacts:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def email_domains(self, i: int) -> list[str]:
-        addresses = (self.emails[i], *self.alternate_emails[i])
-        return list(dict.fromkeys(a.rsplit("@", 1)[1] for a in addresses))
+    @property
+    def id_columns(self) -> tuple[list[str | None], ...]:
+        """The columns of ``ID_FIELDS``."""
+        return self.phone_number_ids, self.external_ids, self.anonymous_ids
 
     @property
     def row_columns(self) -> tuple[str, ...]:
-        """The ``contact_data`` columns generated contacts fill, in order (the others stay
-        NULL)."""
+        """The ``contact_data`` columns generated contacts fill, in order."""
         reserved = tuple(name for name, _ in CONTACT_COLUMNS if name not in EMPTY_COLUMNS)
         return reserved + tuple(f.name for f in self.custom_fields)
 
     def rows(self, columns: Sequence[str] | None = None) -> Iterator[tuple[Any, ...]]:
-        """``contact_data`` rows of ``columns`` (default ``row_columns``): arrays as JSON text,
-        times as Unix seconds, ``list_ids`` as assigned so far (``[]`` before).
-
-        Addresses are made of ``[a-z0-9._@]`` only, so their JSON is spelled without a
-        serializer (the same text orjson writes).
-        """
+        """``contact_data`` rows of ``columns`` (default ``row_columns``): arrays as JSON text
+        (addresses are ``[a-z0-9._@]`` only: spelled without a serializer), times as Unix
+        seconds, ``list_ids`` as assigned so far (``[]`` before)."""
         n = len(self)
         custom = self.custom
         values: dict[str, Callable[[], Iterable[Any]]] = {
@@ -134,11 +127,7 @@ class Contacts:
     def as_json(self, i: int, segment_ids: list[str]) -> dict[str, Any]:
         """Contact ``i`` as the API shows it (``contact_response``)."""
         body: dict[str, Any] = {"id": self.ids[i], "email": self.emails[i]}
-        for name, column in (
-            ("phone_number_id", self.phone_number_ids),
-            ("external_id", self.external_ids),
-            ("anonymous_id", self.anonymous_ids),
-        ):
+        for name, column in zip(ID_FIELDS, self.id_columns, strict=True):
             if column[i] is not None:
                 body[name] = column[i]
         custom = {}
@@ -188,7 +177,7 @@ def _custom_column(
     elif spec.type == "number":
         low, high = rule.range or (0, 0)
         if float(low).is_integer() and float(high).is_integer():
-            values = uniform_ints(gen, int(low), int(high), n)
+            values = gen.integers(int(low), int(high) + 1, n).tolist()
         else:
             values = np.round(gen.uniform(low, high, n), 2).tolist()
     else:
@@ -196,8 +185,7 @@ def _custom_column(
         values = (earliest + (gen.random(n) * (now - earliest + 1)).astype(np.int64)).tolist()
     if rule.missing:
         absent = np.flatnonzero(gen.random(n) < rule.missing)
-        column = np.empty(n, object)
-        column[:] = values
+        column = objects(values)
         column[absent] = None
         values = column.tolist()
     return values
@@ -212,13 +200,10 @@ def _custom(spec: WorldSpec, gen: np.random.Generator, created: np.ndarray) -> d
             columns[custom.name] = _custom_column(custom, custom.cases[""], gen, created, spec.now)
             continue
         column = np.full(n, None, object)
-        parent_values = np.empty(n, object)
-        parent_values[:] = columns[custom.by]
+        parent_values = objects(columns[custom.by])
         for case, rule in custom.cases.items():
             rows = np.flatnonzero(parent_values == case)
-            drawn = np.empty(len(rows), object)
-            drawn[:] = _custom_column(custom, rule, gen, created[rows], spec.now)
-            column[rows] = drawn
+            column[rows] = objects(_custom_column(custom, rule, gen, created[rows], spec.now))
         columns[custom.name] = column.tolist()
     return columns
 

@@ -10,27 +10,55 @@ across replicas, and bad input appends nothing. Every answer is rendered from th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar
 
 import orjson
 
+from mockserver.errors import MockServerError
 from mockserver.state.ledger import Ledger, WriteRefused
 from mockserver.vendors.interface import Call, Reply
-from mockserver.vendors.sendgrid.dialect import SendGridDialect
+from mockserver.vendors.sendgrid.dialect import errors_reply
 from mockserver.vendors.sendgrid.evaluate import QueryEngine
 from mockserver.vendors.sendgrid.overlay import API, MAX_SEGMENTS, Overlay, new_id, zone_problem
 from mockserver.vendors.sendgrid.query import QueryError
-from mockserver.vendors.sendgrid.views import MAX_PARENT_LIST_IDS, View, split_ids
+from mockserver.vendors.sendgrid.views import TOO_MANY_PARENTS, View, segment_filter, split_ids
 
 JSON = "application/json"
 #: Times a write is checked again after other processes appended first.
 WRITE_ATTEMPTS = 16
 NOT_FOUND = "segment not found"
 #: The refresh operation's own 404 (``segment_error``, as the vendor's spec gives it).
-REFRESH_NOT_FOUND = b'{"error":"Segment does not exist."}'
+REFRESH_NOT_FOUND = Reply(404, b'{"error":"Segment does not exist."}', JSON)
 
-Check = Callable[[View], "dict[str, Any] | Reply"]
+Check = Callable[[View], "dict[str, Any]"]
+Handlers = dict[str, Callable[[Call], Reply]]
+
+
+class Refusal(MockServerError):
+    """A request refused before anything is written: ``reply`` is its answer."""
+
+    def __init__(self, reply: Reply) -> None:
+        super().__init__(f"refused with {reply.status}")
+        self.reply = reply
+
+
+def refuse(field: str | None, message: str, status: int = 400) -> Refusal:
+    """The refusal of one field, in SendGrid's dialect (raise it)."""
+    return Refusal(errors_reply(status, (field, message)))
+
+
+def answer(status: int, body: Any = None) -> Reply:
+    if body is None:
+        return Reply(status, b"", None)
+    return Reply(status, orjson.dumps(body), JSON)
+
+
+def require_lists(view: View, ids: Iterable[str], field: str) -> None:
+    """Refuse the first of ``ids`` that names no live list."""
+    unknown = [i for i in ids if i not in view.live_list_ids]
+    if unknown:
+        raise refuse(field, f"list {unknown[0]!r} does not exist")
 
 
 def segment_id_of(call: Call) -> str:
@@ -40,45 +68,43 @@ def segment_id_of(call: Call) -> str:
 class SegmentWrites:
     """The handlers of the stateful operations over one data version (``engine``)."""
 
+    #: Operation id -> the method answering it (here and in the classes ``wrapped`` serves).
+    OPERATIONS: ClassVar[dict[str, str]] = {
+        "CreateSegmentV2": "create",
+        "ListSegmentsV2": "list",
+        "GetSegmentV2": "get",
+        "UpdateSegmentV2": "update",
+        "DeleteSegmentV2": "delete",
+        "RefreshSegmentV2": "refresh",
+        "DeleteSegment": "delete_v1",
+    }
+
     def __init__(
         self,
         engine: QueryEngine,
         ledger: Ledger,
-        dialect: SendGridDialect,
         headers: Callable[[str], tuple[tuple[str, str], ...]],
     ) -> None:
         self.engine = engine
         self.ledger = ledger
-        self.dialect = dialect
         self.headers = headers
         self.seed = engine.catalog.seed
 
-    def handlers(self) -> dict[str, Callable[[Call], Reply]]:
-        handlers = {
-            "CreateSegmentV2": self.create,
-            "ListSegmentsV2": self.list,
-            "GetSegmentV2": self.get,
-            "UpdateSegmentV2": self.update,
-            "DeleteSegmentV2": self.delete,
-            "RefreshSegmentV2": self.refresh,
-            "DeleteSegment": self.delete_v1,
-        }
-        return self.wrapped(handlers)
+    def wrapped(self, owner: Any) -> Handlers:
+        """The handlers of ``owner.OPERATIONS``: a :class:`Refusal` is their answer, and every
+        answer carries ``X-RateLimit-*``, as SendGrid's do (refusals included)."""
 
-    def wrapped(
-        self, handlers: Mapping[str, Callable[[Call], Reply]]
-    ) -> dict[str, Callable[[Call], Reply]]:
-        """``handlers`` answering with ``X-RateLimit-*`` headers."""
-        return {name: self._with_rate_headers(handler) for name, handler in handlers.items()}
+        def wrap(handler: Callable[[Call], Reply]) -> Callable[[Call], Reply]:
+            def answered(call: Call) -> Reply:
+                try:
+                    reply = handler(call)
+                except Refusal as refusal:
+                    reply = refusal.reply
+                return reply.with_headers(*self.headers(call.credential or ""))
 
-    def _with_rate_headers(self, handler: Callable[[Call], Reply]) -> Callable[[Call], Reply]:
-        """Every answer carries ``X-RateLimit-*``, as SendGrid's do (refusals included)."""
+            return answered
 
-        def answer(call: Call) -> Reply:
-            return handler(call).with_headers(*self.headers(call.credential or ""))
-
-        answer.__name__ = handler.__name__
-        return answer
+        return {op: wrap(getattr(owner, method)) for op, method in owner.OPERATIONS.items()}
 
     # -- the account as the write log has it ---------------------------------------------------
     def overlay(self, fresh: bool = True) -> Overlay:
@@ -105,91 +131,78 @@ class SegmentWrites:
         overlay = self.overlay()
         return View(self.engine, overlay, self.ledger.now())
 
-    def write_entry(self, check: Check, field: str = "segment_id") -> tuple[View, int] | Reply:
-        """Append the entry ``check`` makes of the current view (or answer its refusal)."""
+    def write(self, check: Check, field: str = "segment_id") -> tuple[View, int]:
+        """Append the entry ``check`` makes of the current view (it raises a :class:`Refusal`);
+        the view after it and the entry's number."""
         for _ in range(WRITE_ATTEMPTS):
             view = self.view()
             entry = check(view)
-            if isinstance(entry, Reply):
-                return entry
             try:
                 number = self.ledger.append({"api": API, "at": view.now, **entry})
             except WriteRefused as refused:
-                return self.dialect.error(refused.status, str(refused), field)
+                raise refuse(field, str(refused), refused.status) from None
             if number is not None:
                 return self.view(), number
-        return self.dialect.error(503, "too many writes at once; try again", field)
+        raise refuse(field, "too many writes at once; try again", 503)
 
+    def job(self, check: Check, field: str, status: int = 202) -> Reply:
+        """``write``, answered with the id of the job the entry is."""
+        _, number = self.write(check, field)
+        return answer(status, {"job_id": new_id(self.seed, number, "job")})
+
+    # -- checks ---------------------------------------------------------------------------------
     @staticmethod
-    def answer(status: int, body: Any) -> Reply:
-        content = b"" if body is None else orjson.dumps(body)
-        return Reply(status, content, None if body is None else JSON)
-
-    def refuse(self, field: str, message: str, status: int = 400) -> Reply:
-        return self.dialect.error(status, message, field)
-
-    # -- checks shared by create and update -------------------------------------------------------
-    def _name_taken(self, view: View, name: str, own: str | None = None) -> Reply | None:
+    def _name_free(view: View, name: str, own: str | None = None) -> None:
         holder = view.names().get(name)
         if holder is not None and holder != own:
-            return self.refuse("name", f"a segment named {name!r} already exists")
-        return None
+            raise refuse("name", f"a segment named {name!r} already exists")
 
-    def _query_problem(self, text: str) -> Reply | None:
+    def _compiles(self, text: str) -> None:
         try:
             self.engine.compile(text)
         except QueryError as error:
-            return self.refuse("query_dsl", f"invalid query: {error}")
-        return None
+            raise refuse("query_dsl", f"invalid query: {error}") from None
+
+    @staticmethod
+    def _v2_only(view: View, segment_id: str, why: str, missing: Refusal) -> None:
+        """Refuse a segment that is not a v2 one: ``why`` for a v1 one, else ``missing``."""
+        if segment_id not in view.overlay.created:
+            if view.v1(segment_id) is not None:
+                raise refuse("segment_id", why)
+            raise missing
 
     # -- handlers ---------------------------------------------------------------------------------
     def create(self, call: Call) -> Reply:
-        body: Mapping[str, Any] = call.body
+        body = call.body
         name, text = body["name"], body["query_dsl"]
         parents = list(body.get("parent_list_ids") or [])
 
-        def check(view: View) -> dict[str, Any] | Reply:
+        def check(view: View) -> dict[str, Any]:
             if len(parents) > 1:
-                return self.refuse("parent_list_ids", "at most one parent list id is allowed")
-            unknown = [p for p in parents if p not in view.live_list_ids()]
-            if unknown:
-                return self.refuse("parent_list_ids", f"list {unknown[0]!r} does not exist")
-            refusal = self._name_taken(view, name) or self._query_problem(text)
-            if refusal is not None:
-                return refusal
+                raise refuse("parent_list_ids", "at most one parent list id is allowed")
+            require_lists(view, parents, "parent_list_ids")
+            self._name_free(view, name)
+            self._compiles(text)
             if view.count() >= MAX_SEGMENTS:
-                return self.refuse("name", f"an account holds at most {MAX_SEGMENTS} segments")
+                raise refuse("name", f"an account holds at most {MAX_SEGMENTS} segments")
             return {"op": "create", "name": name, "query_dsl": text, "parent_list_ids": parents}
 
-        done = self.write_entry(check)
-        if isinstance(done, Reply):
-            return done
-        view, number = done
+        view, number = self.write(check)
         self.engine.prepare()
         created = view.overlay.created[new_id(self.seed, number, "segment")]
-        return self.answer(201, view.created_body(created))
+        return answer(201, view.created_body(created))
 
     def list(self, call: Call) -> Reply:
-        """The v1 filter table over every live segment: ``ids`` wins; else the parents, plus the
-        parentless ones on request."""
         params = call.params
-        ids = {i.lower() for i in split_ids(params.get("ids"))}
-        parents = {i.lower() for i in split_ids(params.get("parent_list_ids"))}
-        no_parent = bool(params.get("no_parent_list_id"))
-        if not ids and len(parents) > MAX_PARENT_LIST_IDS:
-            message = f"no more than {MAX_PARENT_LIST_IDS} parent_list_ids are allowed"
-            return self.refuse("parent_list_ids", message)
-        results = []
-        for segment_id, parent, summary in self.view().summaries():
-            if ids:
-                keep = segment_id in ids
-            elif parents or no_parent:
-                keep = parent in parents or (no_parent and parent is None)
-            else:
-                keep = True
-            if keep:
-                results.append(summary)
-        return self.answer(200, {"results": results})
+        keep = segment_filter(
+            split_ids(params.get("ids")),
+            split_ids(params.get("parent_list_ids")),
+            bool(params.get("no_parent_list_id")),
+        )
+        if keep is None:
+            raise refuse("parent_list_ids", TOO_MANY_PARENTS)
+        summaries = self.view().summaries()
+        return answer(200, {"results": [s for i, parent, s in summaries if keep(i, parent)]})
 
     def get(self, call: Call) -> Reply:
         view = self.view()
@@ -197,86 +210,63 @@ class SegmentWrites:
         sample = call.params.get("contacts_sample", True) is not False
         created = view.overlay.created.get(segment_id)
         if created is not None:
-            return self.answer(200, view.created_body(created, sample))
+            return answer(200, view.created_body(created, sample))
         v1 = view.v1(segment_id)
         if v1 is not None:
-            return self.answer(200, view.v1_body(v1, sample))
-        return self.refuse("segment_id", NOT_FOUND, 404)
+            return answer(200, view.v1_body(v1, sample))
+        raise refuse("segment_id", NOT_FOUND, 404)
 
     def update(self, call: Call) -> Reply:
-        body: Mapping[str, Any] = call.body or {}
+        body = call.body or {}
         segment_id = segment_id_of(call)
         changes = {key: body[key] for key in ("name", "query_dsl") if key in body}
 
-        def check(view: View) -> dict[str, Any] | Reply:
-            created = view.overlay.created.get(segment_id)
-            if created is None:
-                if view.v1(segment_id) is not None:
-                    message = "v1 segments cannot be updated: create a v2 segment instead"
-                    return self.refuse("segment_id", message)
-                return self.refuse("segment_id", NOT_FOUND, 404)
+        def check(view: View) -> dict[str, Any]:
+            why = "v1 segments cannot be updated: create a v2 segment instead"
+            self._v2_only(view, segment_id, why, refuse("segment_id", NOT_FOUND, 404))
             if not changes:
-                return self.refuse("body", "nothing to update: send name and/or query_dsl")
+                raise refuse("body", "nothing to update: send name and/or query_dsl")
             if "name" in changes:
-                refusal = self._name_taken(view, changes["name"], own=segment_id)
-                if refusal is not None:
-                    return refusal
+                self._name_free(view, changes["name"], own=segment_id)
             if "query_dsl" in changes:
-                refusal = self._query_problem(changes["query_dsl"])
-                if refusal is not None:
-                    return refusal
+                self._compiles(changes["query_dsl"])
             return {"op": "update", "id": segment_id, **changes}
 
-        done = self.write_entry(check)
-        if isinstance(done, Reply):
-            return done
-        view, _ = done
-        return self.answer(200, view.created_body(view.overlay.created[segment_id]))
+        view, _ = self.write(check)
+        return answer(200, view.created_body(view.overlay.created[segment_id]))
+
+    def _delete(self, call: Call, either: bool, body: Any) -> Reply:
+        segment_id = segment_id_of(call)
+
+        def check(view: View) -> dict[str, Any]:
+            if view.v1(segment_id) is None and not (either and segment_id in view.overlay.created):
+                raise refuse("segment_id", NOT_FOUND, 404)
+            return {"op": "delete", "id": segment_id}
+
+        self.write(check)
+        return answer(202, body)
 
     def delete(self, call: Call) -> Reply:
         """v2 DELETE: a segment of either version (one account holds both)."""
-        segment_id = segment_id_of(call)
-
-        def check(view: View) -> dict[str, Any] | Reply:
-            if segment_id in view.overlay.created or view.v1(segment_id) is not None:
-                return {"op": "delete", "id": segment_id}
-            return self.refuse("segment_id", NOT_FOUND, 404)
-
-        done = self.write_entry(check)
-        return done if isinstance(done, Reply) else self.answer(202, None)
+        return self._delete(call, True, None)
 
     def delete_v1(self, call: Call) -> Reply:
         """v1 DELETE: the v1 API sees v1 segments only (a v2 id is unknown to it)."""
-        segment_id = segment_id_of(call)
-
-        def check(view: View) -> dict[str, Any] | Reply:
-            if view.v1(segment_id) is not None:
-                return {"op": "delete", "id": segment_id}
-            return self.refuse("segment_id", NOT_FOUND, 404)
-
-        done = self.write_entry(check)
-        return done if isinstance(done, Reply) else self.answer(202, {})
+        return self._delete(call, False, {})
 
     def refresh(self, call: Call) -> Reply:
         segment_id = segment_id_of(call)
         zone = call.body["user_time_zone"]
 
-        def check(view: View) -> dict[str, Any] | Reply:
-            if segment_id not in view.overlay.created:
-                if view.v1(segment_id) is not None:
-                    message = "v1 segments are refreshed on their own schedule, not manually"
-                    return self.refuse("segment_id", message)
-                return Reply(404, REFRESH_NOT_FOUND, JSON)
+        def check(view: View) -> dict[str, Any]:
+            why = "v1 segments are refreshed on their own schedule, not manually"
+            self._v2_only(view, segment_id, why, Refusal(REFRESH_NOT_FOUND))
             problem = zone_problem(zone)
             if problem is not None:
-                return self.refuse("user_time_zone", problem)
+                raise refuse("user_time_zone", problem)
             limit = view.overlay.refresh_refusal(segment_id, view.now, zone)
             if limit is not None:
-                return self.refuse("segment_id", f"refresh limit reached: {limit}", 429)
+                raise refuse("segment_id", f"refresh limit reached: {limit}", 429)
             return {"op": "refresh", "id": segment_id, "zone": zone}
 
-        done = self.write_entry(check)
-        if isinstance(done, Reply):
-            return done
-        _, number = done
-        return self.answer(202, {"job_id": new_id(self.seed, number, "job")})
+        return self.job(check, "segment_id")
