@@ -28,7 +28,7 @@ from mockserver.limits import MAX_REQUEST_BODY
 from mockserver.params.body import receive_body
 from mockserver.reality.checks import ApiChecks, shown, split
 from mockserver.reality.forward import Upstream, UpstreamAnswer, UpstreamFailure
-from mockserver.reality.headers import as_text, decoded_body, end_to_end
+from mockserver.reality.headers import as_text, decoded_body, end_to_end, first_values
 from mockserver.reality.options import ProxyOptions
 from mockserver.reality.recording import Recording
 from mockserver.serialize.reply import send_reply
@@ -104,7 +104,7 @@ class ProxyApp:
             await self._answer(noted, send, self.dialect.error(413, message, "body"))
             return
         noted.body = body  # the journal keeps it (masked when read)
-        headers = noted.header_map()
+        headers = first_values(scope["headers"])
         found: list[Violation] = []
         route = operation = None
         if not (method == "OPTIONS" and "access-control-request-method" in headers):  # preflight
