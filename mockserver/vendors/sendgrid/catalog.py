@@ -6,6 +6,7 @@ every answer agrees with every other.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import random
 from collections.abc import Callable, Iterator, Sequence
@@ -22,7 +23,7 @@ from mockserver.progress import REPORTER, SILENT, Reporter, Task
 from mockserver.vendors.sendgrid.events import by_contact_id, event_batches
 from mockserver.vendors.sendgrid.fixtures import FixtureError, SegmentSpec, WorldSpec
 from mockserver.vendors.sendgrid.query import QueryError, SegmentQuery
-from mockserver.vendors.sendgrid.store import ContactStore, RowSet, sorted_unique
+from mockserver.vendors.sendgrid.store import ContactStore, MemberBits, RowSet, sorted_unique
 from mockserver.vendors.sendgrid.values import DAY, iso_ms
 from mockserver.vendors.sendgrid.world import Contacts, assign_lists, generate_contacts
 
@@ -70,6 +71,11 @@ class Catalog:
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_id", {s.id: s for s in self.segments})
         object.__setattr__(self, "all_bytes", results_bytes(self.segments))
+
+    @functools.cached_property
+    def member_bits(self) -> MemberBits:
+        """Which segments each contact is in, built when a contact is first rendered."""
+        return MemberBits([s.members for s in self.segments], len(self.contacts))
 
     @property
     def figures(self) -> str:

@@ -161,7 +161,7 @@ class ContactWrites:
         row = view.engine.book.row_of_id(str(call.params["id"]))
         if row is None:
             raise refuse("id", "contact not found", 404)
-        return answer(200, view.contact(row))
+        return answer(200, view.contacts([row])[0])
 
     def job(self, call: Call) -> Reply:
         """A contact job: ``pending`` until the mock clock passes its time, then ``completed``
@@ -205,7 +205,7 @@ class ContactWrites:
             raise refuse("query", f"invalid query: {error}") from None
         first = members.rows[:SEARCH_RESULTS].tolist()
         body = {
-            "result": [view.contact(row) for row in first],
+            "result": view.contacts(first),
             "contact_count": len(members),
             "_metadata": {"self": f"{ORIGIN}/v3/marketing/contacts/search"},
         }
@@ -218,16 +218,13 @@ class ContactWrites:
             raise refuse("emails", f"{bad[0]!r} is not a valid email")
         view = self.segments.view()
         book = view.engine.book
-        result: dict[str, Any] = {}
-        found = 0
-        for email in dict.fromkeys(emails):
-            row = book.row_of_address(email)
-            if row is None:
-                result[email] = {"error": "contact not found"}
-            else:
-                result[email] = {"contact": view.contact(row)}
-                found += 1
-        if not found:
+        rows = {email: book.row_of_address(email) for email in dict.fromkeys(emails)}
+        found = iter(view.contacts([r for r in rows.values() if r is not None]))
+        result = {
+            email: {"error": "contact not found"} if row is None else {"contact": next(found)}
+            for email, row in rows.items()
+        }
+        if all(row is None for row in rows.values()):
             raise refuse("emails", "no contact has these emails", 404)
         return answer(200, {"result": result})
 
@@ -235,7 +232,7 @@ class ContactWrites:
         view = self.segments.view()
         book = view.engine.book
         rows = [book.row_of_id(str(i)) for i in dict.fromkeys(call.body["ids"])]
-        found = [view.contact(r) for r in rows if r is not None]
+        found = view.contacts([r for r in rows if r is not None])
         if not found:
             raise refuse("ids", "no contact has these ids", 404)
         return answer(200, {"result": found})

@@ -168,5 +168,5 @@ def sample(view: View, rows: np.ndarray, size: int = 50) -> list[dict[str, Any]]
     candidates = [(float(updated[r]), r) for r in base.tolist()]
     candidates += [(book.records[r].updated_at, r) for r in rows[changed].tolist()]
     candidates.sort(key=lambda pair: (-pair[0], pair[1]))
-    chosen = [view.contact(r) for _, r in candidates[:size]]
+    chosen = view.contacts([r for _, r in candidates[:size]])
     return sorted(chosen, key=lambda contact: (contact["email"], contact["id"]))

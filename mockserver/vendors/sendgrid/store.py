@@ -102,6 +102,13 @@ class RowSet(AbstractSet[int]):
         at = int(np.searchsorted(self.rows, index))
         return at < len(self.rows) and self.rows[at] == index
 
+    def flags(self, rows: np.ndarray) -> np.ndarray:
+        """Whether each of ``rows`` is in the set: one search for the lot (``in`` searches
+        once per row)."""
+        if not len(self.rows):
+            return np.zeros(len(rows), bool)
+        return self.rows.take(np.searchsorted(self.rows, rows), mode="clip") == rows
+
     def __repr__(self) -> str:
         return f"RowSet({self.rows.tolist()!r})"
 
@@ -112,6 +119,28 @@ class RowSet(AbstractSet[int]):
             return RowSet(np.intersect1d(self.rows, other.rows, assume_unique=True))
         found = np.fromiter((i for i in self if i in other), np.int64)  # type: ignore[operator]
         return RowSet(found)
+
+
+class MemberBits:
+    """Which of several row sets each row is in, one bit per set: a contact's segments in one
+    lookup, not a search per segment. ``size`` rows x ``len(sets)`` bits (1M x 33: 5 MB)."""
+
+    __slots__ = ("bits", "count")
+
+    def __init__(self, sets: Sequence[RowSet], size: int) -> None:
+        self.count = len(sets)
+        self.bits = np.zeros((size, (self.count + 7) // 8), np.uint8)
+        for k, members in enumerate(sets):
+            self.bits[members.rows, k >> 3] |= np.uint8(0x80 >> (k & 7))
+
+    def flags(self, rows: np.ndarray) -> np.ndarray:
+        """``len(rows) x len(sets)`` booleans: row ``i`` of ``rows`` is in set ``k``; a row past
+        ``size`` is in none."""
+        found = np.zeros((len(rows), self.count), bool)
+        inside = rows < len(self.bits)
+        bits = self.bits[rows[inside]]
+        found[inside] = np.unpackbits(bits, axis=1, count=self.count).view(bool)
+        return found
 
 
 #: Queries reading ``event_data`` from which an index on it pays: sorting a million contacts'
