@@ -8,7 +8,7 @@ import numpy as np
 from mockserver.testing import LiveServer
 from mockserver.vendors.sendgrid.store import MemberBits, RowSet
 from mockserver.vendors.sendgrid.views import View
-from tests.sendgrid.contacts_helpers import V2, ok, set_clock
+from tests.sendgrid.contacts_helpers import V2, ok, people, set_clock, upsert
 
 V1 = "/v3/marketing/segments"
 QUERIES = {
@@ -53,6 +53,35 @@ def test_a_batch_finds_the_ids_a_test_per_segment_finds(account, contacts_server
     ids = [stateful.engine.catalog.contacts.ids[row] for row in rows]
     shown = ok(account.post("/v3/marketing/contacts/batch", json={"ids": ids}))["result"]
     assert [c["segment_ids"] for c in shown] == batched
+
+
+def test_a_repeated_search_follows_the_clock_the_log_and_the_jobs(
+    account, contacts_server: LiveServer, monkeypatch
+):
+    """The search answer is memoized: each thing it reads still shows at once, the time that
+    passes with no entry in the log (a running clock) included."""
+    clock = contacts_server.app.runtimes["sendgrid"].backend.stateful.ledger.clock
+
+    def search() -> dict:
+        return ok(account.post("/v3/marketing/contacts/search", json={"query": "city = 'Austin'"}))
+
+    def later(seconds: float) -> None:
+        monkeypatch.setattr(clock, "frozen", clock.frozen + seconds)
+
+    first = search()
+    assert search() == first
+    segment = ok(account.post(V2, json={"name": "A", "query_dsl": QUERIES["Austin"]}), 201)
+    assert all(segment["id"] not in c["segment_ids"] for c in search()["result"])
+    later(3600)  # evaluated
+    evaluated = search()
+    assert all(segment["id"] in c["segment_ids"] for c in evaluated["result"])
+    v1 = next(i for c in evaluated["result"] for i in c["segment_ids"] if i != segment["id"])
+    ok(account.delete(f"{V1}/{v1}"), 202)
+    assert all(v1 not in c["segment_ids"] for c in search()["result"])
+    upsert(account, people(1, "austin.example", city="Austin"))
+    assert search()["contact_count"] == first["contact_count"]  # the job is not due yet
+    later(10)  # the job applies
+    assert search()["contact_count"] == first["contact_count"] + 1
 
 
 def test_member_bits_answer_rows_past_the_end_and_no_sets():

@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from mockserver.errors import LimitError, MockServerError
+from mockserver.lru import LruCache
 from mockserver.state.clock import iso
 from mockserver.vendors.interface import Call, Reply
 from mockserver.vendors.sendgrid.contacts import TEXT_FIELDS
@@ -38,6 +39,10 @@ from mockserver.vendors.sendgrid.writes import (
 
 #: Contacts a search answers at most (its ``contact_count`` counts them all).
 SEARCH_RESULTS = 50
+#: Search answers kept (the last ones asked, each for one state of the account), and their
+#: bytes at most.
+SEARCHES_KEPT = 64
+SEARCH_BYTES_KEPT = 4 << 20
 #: Ids one DELETE names at most.
 MAX_DELETE_IDS = 100
 #: SendGrid's spelling of a custom field's type, by the world's.
@@ -80,6 +85,9 @@ class ContactWrites:
         customs = segments.engine.catalog.spec.custom_fields
         #: Custom field id -> (name, type).
         self.fields = {field_id(i, f.type): (f.name, f.type) for i, f in enumerate(customs)}
+        self._searches: LruCache[Reply] = LruCache(
+            SEARCHES_KEPT, SEARCH_BYTES_KEPT, lambda reply: len(reply.body)
+        )
 
     # -- writes -----------------------------------------------------------------------------------
     def _contact(self, at: str, raw: Mapping[str, Any], problems: list[tuple[str, str]]) -> dict:
@@ -193,8 +201,14 @@ class ContactWrites:
         return answer(200, body)
 
     def search(self, call: Call) -> Reply:
+        """Memoized on the query and the view's state: a client polling for a job's contacts
+        repeats one search until the job applies."""
         view = self.segments.view()
         text = call.body["query"]
+        key = (text, view.state())
+        found = self._searches.get(key)
+        if found is not None:
+            return found
         try:
             members = view.engine.search(text)
         except QueryError as error:
@@ -209,7 +223,7 @@ class ContactWrites:
             "contact_count": len(members),
             "_metadata": {"self": f"{ORIGIN}/v3/marketing/contacts/search"},
         }
-        return answer(200, body)
+        return self._searches.put(key, answer(200, body))
 
     def by_emails(self, call: Call) -> Reply:
         emails = [str(e).strip().lower() for e in call.body["emails"] if str(e).strip()]
