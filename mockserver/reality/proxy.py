@@ -19,7 +19,6 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.conformance.validator import Violation
 from mockserver.control import PREFIX
-from mockserver.control.index import PROXY_KEY
 from mockserver.crash import ContainCrashes
 from mockserver.exchange import Exchange
 from mockserver.journal.masking import Masker, Redactor, log_safe, mask_text
@@ -86,7 +85,6 @@ class ProxyApp:
         ):
             await self._exchange(scope, receive, send)
         else:
-            scope[PROXY_KEY] = self.upstream.base_url
             await self.control(scope, receive, send)
 
     async def exchange(self, scope: Scope, receive: Receive, send: Send) -> None:
