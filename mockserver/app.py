@@ -222,6 +222,7 @@ def build_app(
         config.seed,
         replays,
         limits=LoadLimits(config.max_load_bytes, config.load_timeout),
+        proxy_upstream=config.proxy_upstream,
     )
     state.attach(runtimes, masker)
     errors = DialectErrors(owner)

@@ -74,6 +74,9 @@ class ServeConfig:
     header_timeout: float = limits.HEADER_TIMEOUT
     #: ``None``: the descriptor limit less a reserve.
     max_connections: int | None = None
+    #: The upstream ``mockserver proxy`` forwards to, as its console names it (a password
+    #: masked); ``None`` for a mock.
+    proxy_upstream: str | None = None
 
 
 def config_to_json(config: ServeConfig) -> str:

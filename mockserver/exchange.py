@@ -6,6 +6,7 @@ every one in one place, and a typo is an ``AttributeError``, not a silent ``None
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,3 +36,9 @@ class Exchange:
     #: The request body as received, when the operation declares one (``params.body``:
     #: ``TOO_LARGE`` past its limit); the pipeline decodes and validates it into ``Call.body``.
     body: Any = None
+
+
+def first_values(headers: Sequence[tuple[bytes, bytes]]) -> dict[str, str]:
+    """Header name -> its first value, as text, as Starlette's ``Headers.get`` reads it (ASGI
+    names are lower-case already): what a behaviour's ``Call`` and the proxy's checks read."""
+    return {name.decode("latin-1"): value.decode("latin-1") for name, value in reversed(headers)}

@@ -3,7 +3,7 @@
 For container health checks and Kubernetes probes: the control plane (and its health endpoint)
 needs the control token once one is set, and a probe cannot read a Secret into an HTTP
 header, so the check runs inside the container, with the token from its environment.
-Standard library only.
+Standard library only (``mockserver.control`` imports nothing).
 """
 
 from __future__ import annotations
@@ -14,11 +14,13 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 
+from mockserver.control import PREFIX
+
 #: The control token from the environment (``serve`` reads it; unlike ``--control-token``, not
 #: shown by ps to other users), and where a container's health check finds it.
 TOKEN_ENV = "MOCKSERVER_CONTROL_TOKEN"
 TOKEN_HEADER = "X-Mockserver-Token"
-HEALTH_PATH = "/__mockserver/health"
+HEALTH_PATH = f"{PREFIX}/health"
 
 
 def check(port: int, env: Mapping[str, str], timeout: float = 3.0) -> str | None:

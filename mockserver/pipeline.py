@@ -11,7 +11,7 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
-from mockserver.exchange import Exchange
+from mockserver.exchange import Exchange, first_values
 from mockserver.limits import MAX_DECLARED_BODY, MAX_REQUEST_BODY
 from mockserver.lru import LruCache
 from mockserver.params.body import TOO_LARGE, BodyDecoder
@@ -195,11 +195,7 @@ class OperationPipeline:
             if refusal is not None:
                 return refusal, False
 
-        # Each header's first value, as Starlette's ``Headers.get`` reads it.
-        every = {
-            n.decode("latin-1"): v.decode("latin-1") for n, v in reversed(exchange.scope["headers"])
-        }
-        call = Call(operation, params, every, credential, body)
+        call = Call(operation, params, first_values(exchange.scope["headers"]), credential, body)
         reply = preference = None
         prefer = headers.get("prefer")
         if prefer is not None or self.overrides.has_scenarios:

@@ -54,6 +54,9 @@ class ControlTarget:
     replays: Replays | None = None
     #: What one data load may cost (``--max-load-bytes``, ``--load-timeout``).
     limits: LoadLimits = field(default_factory=LoadLimits)
+    #: ``mockserver proxy``'s upstream (a password masked): the console then offers what a
+    #: proxy does (Try it, the journal), not a mock's scenarios, faults and data.
+    proxy_upstream: str | None = None
     #: The budget of the newest load in progress per API: a newer load or a reset cancels it
     #: (it could not land anyway), so overtaken loads stop spending CPU.
     loads: dict[str, Budget] = field(default_factory=dict, compare=False, repr=False)

@@ -160,8 +160,8 @@ class ControlAPI:
             raise ControlError(f"no spec format {fmt!r}; use .yaml or .json", status=404)
         return Response(Path(runtime.spec.source).read_bytes(), media_type="application/yaml")
 
-    async def index(self, request: Request) -> Response:
-        page = index_page(self.target, request, token_required=self.token_required)
+    async def index(self, request: Request, refusal: str | None = None) -> Response:
+        page = index_page(self.target, request, token_required=self.token_required, refusal=refusal)
         return Response(page, media_type="text/html")
 
 
@@ -178,8 +178,7 @@ async def _refused(request: Request, exc: Exception) -> Response:
 CRASH = Reply(500, json_bytes({"error": "internal error of the control API (see the mock's log)"}))
 
 
-def control_app(target: ControlTarget, *, token_required: bool) -> ASGIApp:
-    api = ControlAPI(target, token_required)
+def control_app(api: ControlAPI) -> ASGIApp:
     op = "/{api}/{operation}"
     routes = [
         Route("/", api.index, methods=["GET"]),

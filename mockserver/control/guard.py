@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from urllib.parse import parse_qs, urlsplit
 
+from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import get_route_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -16,9 +17,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mockserver.serialize import json_bytes
 
 TOKEN_HEADER = b"x-mockserver-token"
-#: Scope key: why the caller may not use the control plane, set where the console's shell is
-#: served to a refused caller anyway (the page then shows the reason and asks for the token).
-REFUSAL_KEY = "mockserver.control_refusal"
+#: The console's page for a refused caller: it shows why and asks for the token.
+RefusedPage = Callable[[Request, str], Awaitable[Response]]
 #: Methods that change the mock's state.
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
@@ -112,13 +112,14 @@ def same_origin(origin: str, scope: Scope) -> bool:
     return parts.scheme == scope.get("scheme", "http") and parts.netloc.lower() == host.lower()
 
 
-def is_console_shell(scope: Scope) -> bool:
-    """``GET /`` and ``/static/...`` under the mount: the console page renders no state for a
-    refused caller and the static files are the package's own, so anyone may load them."""
+def console_shell(scope: Scope) -> str | None:
+    """``"page"`` for ``GET /``, ``"static"`` for ``/static/...`` under the mount: the page
+    renders no state for a refused caller and the static files are the package's own, so
+    anyone may load them."""
     if scope.get("method") not in ("GET", "HEAD"):
-        return False
+        return None
     path = get_route_path(scope)
-    return path in ("", "/") or path.startswith("/static/")
+    return "page" if path in ("", "/") else "static" if path.startswith("/static/") else None
 
 
 class ControlGuard:
@@ -127,19 +128,30 @@ class ControlGuard:
     needs to be listed in ``origins``. A refused caller still gets the console's shell, which
     shows why and asks for the token."""
 
-    def __init__(self, app: ASGIApp, token: str | None, origins: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        token: str | None,
+        origins: Iterable[str] = (),
+        *,
+        refused_page: RefusedPage,
+    ) -> None:
         self.app = app
+        self.refused_page = refused_page
         self.token = token.encode() if token else None
         self.origins = frozenset(origin.rstrip("/").lower() for origin in origins)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and (reason := self.refusal(scope)) is not None:
-            if is_console_shell(scope):
-                await self.app({**scope, REFUSAL_KEY: reason}, receive, send)
+            shell = console_shell(scope)
+            if shell == "page":
+                page = await self.refused_page(Request(scope, receive), reason)
+                await page(scope, receive, send)
                 return
-            refused = Response(json_bytes({"error": reason}), 403, media_type="application/json")
-            await refused(scope, receive, send)
-            return
+            if shell != "static":
+                body = json_bytes({"error": reason})
+                await Response(body, 403, media_type="application/json")(scope, receive, send)
+                return
         await self.app(scope, receive, send)
 
     def refusal(self, scope: Scope) -> str | None:

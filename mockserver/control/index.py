@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 from mockserver import __version__
 from mockserver.control import actions, forms
 from mockserver.control.actions import ControlTarget
-from mockserver.control.guard import REFUSAL_KEY
 from mockserver.runtime import ApiRuntime
 from mockserver.spec.model import Operation
 
@@ -185,11 +184,6 @@ def fault_view(fault: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
-#: Scope key a proxy in front of the control plane sets to its upstream's URL: the page then
-#: offers what a proxy does (Try it, the journal), not a mock's scenarios, faults and data.
-PROXY_KEY = "mockserver.proxy_upstream"
-
-
 def clock_view(clock: Mapping[str, Any]) -> dict[str, Any]:
     """The clock to the second, and what console.js needs to keep it ticking; its mode as
     console.js says it: ``frozen``, ``real time`` or ``real time +3600 s``."""
@@ -208,9 +202,11 @@ def clock_view(clock: Mapping[str, Any]) -> dict[str, Any]:
 PARTS = {"data": "inventory.html"}
 
 
-def index_page(target: ControlTarget, request: Request, *, token_required: bool) -> str:
+def index_page(
+    target: ControlTarget, request: Request, *, token_required: bool, refusal: str | None = None
+) -> str:
     """The page; to a refused caller only the reason (and a token prompt)."""
-    proxy, refusal = request.scope.get(PROXY_KEY), request.scope.get(REFUSAL_KEY)
+    proxy = target.proxy_upstream
     prefix = request.scope.get("root_path", "").rstrip("/")
     context: dict[str, Any] = {
         "version": __version__,

@@ -11,7 +11,7 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from mockserver.control import PREFIX
 from mockserver.control.actions import ControlTarget
-from mockserver.control.api import control_app
+from mockserver.control.api import ControlAPI, control_app
 from mockserver.control.guard import SECURITY_HEADERS, ControlGuard, NoFraming
 from mockserver.control.index import CONTROL_OFF_PAGE
 from mockserver.cors import control_cors
@@ -29,8 +29,9 @@ def control_routes(
     async def to_index(request: Request) -> RedirectResponse:
         return RedirectResponse(f"{PREFIX}/", status_code=308, headers=_HEADERS)
 
-    app = control_app(target, token_required=token is not None)
-    guarded = control_cors(ControlGuard(app, token, origins), origins)
+    api = ControlAPI(target, token_required=token is not None)
+    guard = ControlGuard(control_app(api), token, origins, refused_page=api.index)
+    guarded = control_cors(guard, origins)
     return [
         Route(PREFIX, to_index, methods=["GET", "HEAD"]),
         Mount(PREFIX, app=NoFraming(guarded)),

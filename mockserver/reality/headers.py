@@ -33,14 +33,6 @@ def end_to_end(headers: Iterable[tuple[bytes, bytes]]) -> RawHeaders:
     return [(name, value) for name, value in pairs if name.lower() not in dropped]
 
 
-def first_values(headers: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
-    """Header name (lower-cased) -> its first value, as text."""
-    found: dict[str, str] = {}
-    for name, value in headers:
-        found.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
-    return found
-
-
 def as_text(headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
     return [(name.decode("latin-1").lower(), value.decode("latin-1")) for name, value in headers]
 

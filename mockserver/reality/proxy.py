@@ -19,16 +19,15 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.conformance.validator import Violation
 from mockserver.control import PREFIX
-from mockserver.control.index import PROXY_KEY
 from mockserver.crash import ContainCrashes
-from mockserver.exchange import Exchange
+from mockserver.exchange import Exchange, first_values
 from mockserver.journal.masking import Masker, Redactor, log_safe, mask_text
 from mockserver.journal.recorder import Recorder
 from mockserver.limits import MAX_REQUEST_BODY
 from mockserver.params.body import receive_body
 from mockserver.reality.checks import ApiChecks, shown, split
 from mockserver.reality.forward import Upstream, UpstreamAnswer, UpstreamFailure
-from mockserver.reality.headers import as_text, decoded_body, end_to_end, first_values
+from mockserver.reality.headers import as_text, decoded_body, end_to_end
 from mockserver.reality.options import ProxyOptions
 from mockserver.reality.recording import Recording
 from mockserver.serialize.reply import send_reply
@@ -86,7 +85,6 @@ class ProxyApp:
         ):
             await self._exchange(scope, receive, send)
         else:
-            scope[PROXY_KEY] = self.upstream.base_url
             await self.control(scope, receive, send)
 
     async def exchange(self, scope: Scope, receive: Receive, send: Send) -> None:

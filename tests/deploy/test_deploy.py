@@ -196,6 +196,16 @@ def test_healthcheck_sends_the_token_serve_checks():
     assert healthcheck.check(free_port(), {}, timeout=2).startswith("no health answer")
 
 
+def test_healthcheck_stays_standard_library_only():
+    """A probe runs it every few seconds: importing it loads no web framework, no mock."""
+    code = (
+        "import sys, mockserver.healthcheck\n"
+        "print(*sorted(m for m in sys.modules if m.startswith(('starlette', 'mockserver.'))))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert done.stdout.split() == ["mockserver.control", "mockserver.healthcheck"]
+
+
 def test_healthcheck_command_exits_0_only_when_healthy():
     with live_server() as live:
         port = live.url.rsplit(":", 1)[1]

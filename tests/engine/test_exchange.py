@@ -1,12 +1,15 @@
 """A request body is read whole up to its operation's limit (``params.body.receive_body``), and
 a client that leaves before sending all of it gets no answer: a write is never answered, nor
-forwarded by the proxy, with part of its body."""
+forwarded by the proxy, with part of its body. Headers read as Starlette reads them."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
 
+from starlette.datastructures import Headers
+
+from mockserver.exchange import first_values
 from mockserver.params.body import TOO_LARGE, receive_body
 
 
@@ -36,3 +39,11 @@ def test_reading_stops_past_the_limit():
 def test_a_client_gone_while_sending_is_no_body():
     receive = receiving(chunk(b"{", more=True), {"type": "http.disconnect"})
     assert asyncio.run(receive_body(receive, 100)) is None
+
+
+def test_a_repeated_header_reads_as_its_first_value_as_starlette_reads_it():
+    raw = [(b"x-tag", b"one"), (b"accept", b"*/*"), (b"x-tag", b"two"), (b"x-bin", b"\xe9")]
+    values = first_values(raw)
+    assert values == {"x-tag": "one", "accept": "*/*", "x-bin": "\xe9"}
+    starlette = Headers(raw=raw)
+    assert values == {name: starlette[name] for name in starlette}

@@ -55,7 +55,7 @@ def live_drifting(segments: Segments) -> Iterator[ThreadedServer]:
 
 
 def proxy_app(api: str, upstream_url: str, **options: Any):
-    plane = mock_app(apis=(api,), cors_origins=())
+    plane = mock_app(apis=(api,), cors_origins=(), proxy_upstream=upstream_url.rstrip("/"))
     return build_proxy(ProxyOptions(api=api, upstream=upstream_url, **options), plane)
 
 

@@ -67,6 +67,19 @@ def test_the_proxy_takes_the_control_token_from_the_environment(monkeypatch):
         assert httpx.get(health, headers={"x-mockserver-token": "s3cret"}).status_code == 200
 
 
+def test_the_proxy_console_names_its_upstream_without_the_password(monkeypatch):
+    import uvicorn
+
+    run_with: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: run_with.update(app=app, **kwargs))
+    upstream = "http://user:pw-123@127.0.0.1:9/api"
+    assert main(["proxy", "--api", "sendgrid", "--upstream", upstream, "--port", "0"]) == 0
+    with live_asgi(run_with["app"]) as proxy:
+        page = httpx.get(f"{proxy.url}/__mockserver/").text
+    assert 'id="proxy-note"' in page and "http://user:***@127.0.0.1:9/api" in page
+    assert "pw-123" not in page
+
+
 @pytest.mark.parametrize(
     "flags",
     [

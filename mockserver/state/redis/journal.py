@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from redis.commands.core import AsyncScript
 
-from mockserver.state.redis.link import AsyncClient, Link, async_client
+from mockserver.state.redis.link import RAISE, AsyncClient, Link, async_client
 from mockserver.state.redis.packing import Packer, default_masker, unpack
 
 if TYPE_CHECKING:
@@ -33,14 +33,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("mockserver.state")
 
-#: KEYS: the id counter. ARGV: the highest id this process stored (the store restarted empty:
-#: ids go on from there, so readers' ``since`` cursors still work).
-KEEP_IDS = """
-if (tonumber(redis.call('GET', KEYS[1])) or 0) < tonumber(ARGV[1]) then
-  redis.call('SET', KEYS[1], ARGV[1])
-end
-return 1
-"""
 #: KEYS: id counter, stream. ARGV: max length, the highest id this process stored, then one
 #: packed record per entry. Ids go on above the counter, the stream's newest entry and this
 #: process's last id, so a counter lost alone (evicted, or overwritten with anything) never
@@ -122,7 +114,7 @@ class RedisJournal:
         self._ids = link.key("journal", "ids")
         self._stream = link.key("journal")
         self._script = link.fast.register_script(APPEND)
-        self._keep_ids = link.slow.register_script(KEEP_IDS)
+        self._keep_ids = link.script(RAISE)
         #: The highest id this process stored.
         self.last_id = 0
         self._pending: deque[Record] = deque(maxlen=size)
@@ -257,10 +249,9 @@ class RedisJournal:
         return self._append_async
 
     def wake(self) -> None:
-        """The store is back (the replica's listener thread): keep the ids growing, store the
-        backlog now."""
-        ids = [self._ids]
-        self.link.control(lambda r: self._keep_ids(keys=ids, args=[self.last_id], client=r))
+        """The store is back (the replica's listener thread): keep the ids growing (the store
+        may have restarted empty: readers' ``since`` cursors still work), store the backlog now."""
+        self._keep_ids([self._ids], [self.last_id])
         loop = self._loop
         if loop is None or loop.is_closed():
             self._store_now()  # no serving loop (a tool, a test): this thread stores it

@@ -39,6 +39,14 @@ CONNECT_TIMEOUT = 1.0
 MAX_SKIPPED_NOTES = 256
 #: Errors that mean "the store is gone" (others are refusals of one command).
 LOST = (RedisConnectionError, RedisTimeoutError, OSError)
+#: Lua, for :meth:`Link.script`. KEYS: a counter. ARGV: a floor. The counter is raised to the
+#: floor if below it (data versions, journal ids: they only grow).
+RAISE = """
+if (tonumber(redis.call('GET', KEYS[1])) or 0) < tonumber(ARGV[1]) then
+  redis.call('SET', KEYS[1], ARGV[1])
+end
+return 1
+"""
 
 
 def display_url(url: str) -> str:

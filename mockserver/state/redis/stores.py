@@ -16,7 +16,7 @@ import yaml
 from mockserver.errors import DataError, MockServerError
 from mockserver.serialize import load_yaml
 from mockserver.state.memory import MemoryWindows
-from mockserver.state.redis.link import Link, count_of
+from mockserver.state.redis.link import RAISE, Link, count_of
 
 #: Event payload: some API's data version changed.
 DATA_CHANGED = b"data"
@@ -41,14 +41,6 @@ local v = (tonumber(redis.call('GET', KEYS[1])) or 0) + 1
 if v <= tonumber(ARGV[1]) then v = tonumber(ARGV[1]) + 1 end
 redis.call('SET', KEYS[1], v)
 return v
-"""
-
-#: KEYS: a counter. ARGV: a floor. The counter is raised to the floor if below it.
-RAISE = """
-if (tonumber(redis.call('GET', KEYS[1])) or 0) < tonumber(ARGV[1]) then
-  redis.call('SET', KEYS[1], ARGV[1])
-end
-return 1
 """
 
 YAML_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
