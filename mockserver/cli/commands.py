@@ -19,7 +19,6 @@ def run_proxy(args: argparse.Namespace) -> int:
     from mockserver.app import build_app
     from mockserver.cli.logs import configure
     from mockserver.errors import MockServerError
-    from mockserver.reality.forward import shown_url
     from mockserver.reality.options import ProxyOptions
     from mockserver.reality.proxy import build_proxy
 
@@ -31,7 +30,7 @@ def run_proxy(args: argparse.Namespace) -> int:
         cors_origins=(),
         control_token=control_token(chosen.control_token),
         journal_size=chosen.journal_size,
-        proxy_upstream=shown_url(chosen.upstream),
+        proxy_upstream=chosen.upstream,  # the console shows it without a password
     )
     try:
         app = build_proxy(chosen, build_app(plane_config))

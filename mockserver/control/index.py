@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 from mockserver import __version__
 from mockserver.control import actions, forms
 from mockserver.control.actions import ControlTarget
+from mockserver.journal.masking import shown_url
 from mockserver.runtime import ApiRuntime
 from mockserver.spec.model import Operation
 
@@ -206,7 +207,7 @@ def index_page(
     target: ControlTarget, request: Request, *, token_required: bool, refusal: str | None = None
 ) -> str:
     """The page; to a refused caller only the reason (and a token prompt)."""
-    proxy = target.proxy_upstream
+    proxy = target.proxy_upstream and shown_url(target.proxy_upstream)
     prefix = request.scope.get("root_path", "").rstrip("/")
     context: dict[str, Any] = {
         "version": __version__,

@@ -19,7 +19,15 @@ import unicodedata
 import uuid
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import parse_qsl, quote, quote_plus, unquote_plus, urlencode
+from urllib.parse import (
+    SplitResult,
+    parse_qsl,
+    quote,
+    quote_plus,
+    unquote_plus,
+    urlencode,
+    urlsplit,
+)
 
 import orjson
 
@@ -401,3 +409,13 @@ def log_safe(text: str, limit: int = LOG_TARGET_CHARS) -> str:
     """``text`` for a log line: control characters escaped, cut at ``limit`` (marked)."""
     shown = text[:limit].translate(_LOG_ESCAPES)
     return shown if len(text) <= limit else f"{shown}...({len(text) - limit} more)"
+
+
+def shown_url(url: str) -> str:
+    """``url`` for a console or a log line: a password in it replaced by ``***``."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.netloc.rpartition("@")[2]
+    return SplitResult(parts.scheme, f"{user}:***@{host}", *parts[2:]).geturl()

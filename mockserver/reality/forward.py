@@ -17,11 +17,12 @@ import re
 import ssl
 import urllib.request
 from dataclasses import dataclass
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import urlsplit
 
 import aiohttp
 import yarl
 
+from mockserver.journal.masking import shown_url
 from mockserver.limits import MAX_UPSTREAM_ANSWER
 from mockserver.reality.headers import RawHeaders, end_to_end
 from mockserver.reality.options import DEFAULT_TIMEOUT
@@ -65,16 +66,6 @@ class UpstreamFailure(Exception):
 
 def _encode_unsafe(target: bytes) -> bytes:
     return _UNSAFE.sub(lambda m: b"%%%02X" % m.group()[0], target)
-
-
-def shown_url(url: str) -> str:
-    """``url`` for a console or a log line: a password in it replaced by ``***``."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    user = parts.username or ""
-    host = parts.netloc.rpartition("@")[2]
-    return SplitResult(parts.scheme, f"{user}:***@{host}", *parts[2:]).geturl()
 
 
 def env_proxy(scheme: str, host: str) -> str | None:

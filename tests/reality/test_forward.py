@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from mockserver.reality.forward import Upstream, UpstreamAnswer, UpstreamFailure, shown_url
+from mockserver.journal.masking import shown_url
+from mockserver.reality.forward import Upstream, UpstreamAnswer, UpstreamFailure
 
 Script = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
