@@ -50,10 +50,12 @@ async def measure(contacts: int, runs: int) -> dict[str, float]:
     assert status == 200
     found["job applied (30,000) + count (s)"] = time.perf_counter() - started
     times = []
-    for _ in range(runs):
+    for run in range(runs):  # a query of its own each run: the search memo answers repeats
+        query = f"city = 'Bulkton' AND first_name != 'nobody{run}'"
         started = time.perf_counter()
-        status, _ = await call(app, "POST", f"{CONTACTS}/search", {"query": "city = 'Bulkton'"})
+        status, _ = await call(app, "POST", f"{CONTACTS}/search", {"query": query})
         times.append(time.perf_counter() - started)
+        assert status == 200, status
     found["search p50 (ms)"] = statistics.median(times) * 1000
     found["RSS after the job and the searches (MB)"] = resident_mb("VmRSS")
     status, _ = await call(app, "DELETE", f"{CONTACTS}?delete_all_contacts=true")
