@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+from asgi import StubTransport
 from baseline_app import build_app as build_baseline
-from protocol_overhead import Transport
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 from workload import BenchRequest, Workload
@@ -50,6 +50,13 @@ def raw_request(req: BenchRequest) -> bytes:
     return ("\r\n".join(head) + "\r\n\r\n").encode("latin-1")
 
 
+class Sink(StubTransport):
+    """Forgets what is written: a run writes megabytes of answers."""
+
+    def write(self, data: bytes) -> None:
+        return None
+
+
 class Fed:
     """One keep-alive connection of ``protocol_class`` serving ``app`` on a stub transport."""
 
@@ -62,7 +69,7 @@ class Fed:
         self.protocol = protocol_class(
             config=config, server_state=self.state, app_state={}, _loop=self.loop
         )
-        self.protocol.connection_made(Transport())
+        self.protocol.connection_made(Sink())
 
     def cpu_us(self, request: bytes, count: int) -> float:
         """Thread CPU µs per request over ``count`` requests (after 200 to warm up)."""
