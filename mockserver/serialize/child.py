@@ -50,13 +50,13 @@ def load_yaml_in_child(body: bytes, stop: Callable[[], bool]) -> Any:
     pending: bytes | None = body
     try:
         while True:
+            if stop():  # before each wait: a parse told to stop never wins a race to its end
+                raise ChildRefusal("stopped")
             try:
                 out, _ = child.communicate(pending, timeout=POLL)
                 break
             except subprocess.TimeoutExpired:
                 pending = None  # communicate() keeps writing what it started
-                if stop():
-                    raise ChildRefusal("stopped") from None
     finally:
         if child.poll() is None:
             child.kill()
