@@ -140,9 +140,7 @@ class MockApp:
             await self.plane(scope, receive, send)
             return
         exchange = Exchange(scope, time.perf_counter())
-        received = (
-            found is None or not found[0].reads_body or await found[0].receive(exchange, receive)
-        )
+        received = found is None or not found[0].waits or await found[0].ready(exchange, receive)
         reply, delay = self.answer(exchange, found) if received else (None, 0.0)
         if reply is None or (delay and not await wait_unless_gone(delay, receive)):
             self.recorder.record(exchange, CLIENT_GONE)

@@ -119,6 +119,10 @@ class OperationPipeline:
         body = operation.request_body
         self.body = BodyDecoder(body) if body is not None else None
         self.body_limit = min(operation.max_body or MAX_REQUEST_BODY, MAX_DECLARED_BODY)
+        #: The write log, and whether a request waits for it to settle before its answer (a
+        #: shared log and an operation whose handler reads the writes: ``Backend.reads_writes``).
+        self.writes = runtime.options.writes
+        self.settles = self.writes.shared and runtime.backend.reads_writes(operation.operation_id)
         #: What a request's parameters and credential come from, beside the query string and
         #: the path: these headers, and the cookies when a parameter is a cookie.
         declared = (p.key for p in operation.parameters if p.location == "header")
@@ -207,7 +211,13 @@ class OperationPipeline:
                 reply = self.responder.reply(preference, call)
         if reply is None:
             handler = runtime.backend.handlers.get(operation.operation_id)
-            reply = handler(call) if handler is not None else runtime.generated_reply(call)
+            if handler is None:
+                reply = runtime.generated_reply(call)
+            elif self.settles:  # its sync finds the read it waited for (PathEndpoint.ready)
+                with self.writes.answering(exchange.started):
+                    reply = handler(call)
+            else:
+                reply = handler(call)
             if preference is not None and preference.code not in (None, reply.status):
                 reply = self.responder.static(preference.code, call=call)
         if runtime.validator is not None:

@@ -49,18 +49,25 @@ class PathEndpoint:
         self.overrides = overrides
         self.recorded = recorded
         self.not_allowed = dialect.method_not_allowed(sorted(self.pipelines))
-        #: Whether any operation of the path reads a JSON body (one attribute check if none).
-        self.reads_body = any(p.body is not None for p in self.pipelines.values())
+        #: Whether any operation of the path waits before its answer (one attribute check if
+        #: none): for its JSON body, or for the write log to settle.
+        self.waits = any(p.body is not None or p.settles for p in self.pipelines.values())
 
-    async def receive(self, exchange: Exchange, receive: Receive) -> bool:
+    async def ready(self, exchange: Exchange, receive: Receive) -> bool:
         """Read the request's body into ``exchange.body`` when its operation declares a JSON
-        body (bounded: past the limit, the pipeline answers 413); ``False`` when the client
-        left before sending all of it."""
+        body (bounded: past the limit, the pipeline answers 413), then settle the write log when
+        its answer must show every write acknowledged before it (``OperationPipeline.settles``);
+        ``False`` when the client left before sending all of its body."""
         pipeline = self.pipelines.get(exchange.scope["method"])
-        if pipeline is None or pipeline.body is None:
+        if pipeline is None:
             return True
-        exchange.body = await receive_body(receive, pipeline.body_limit)
-        return exchange.body is not None
+        if pipeline.body is not None:
+            exchange.body = await receive_body(receive, pipeline.body_limit)
+            if exchange.body is None:
+                return False
+        if pipeline.settles:
+            await pipeline.writes.settle()
+        return True
 
     def answer(self, exchange: Exchange) -> tuple[Reply, float]:
         """``(reply, delay in seconds)``: the operation's answer, or a fault's."""

@@ -128,6 +128,14 @@ class Backend:
         or the handler."""
         return False
 
+    def reads_writes(self, operation_id: str) -> bool:
+        """``True``: the handler of ``operation_id`` syncs the write log (``VendorOptions.writes``)
+        to see every write acknowledged before the request arrived, through any process. With a
+        shared log the engine settles it first (``Ledger.settle``: one read for the requests of
+        a loop turn) and runs the handler under ``Ledger.answering``. Asked once per operation,
+        of the start-up data version."""
+        return False
+
     def memo_epoch(self) -> Hashable:
         """The period memoizable answers hold for, when they also follow a clock: the engine
         drops its memo when the epoch changes. ``None``: the whole data version."""

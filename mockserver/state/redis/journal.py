@@ -22,9 +22,7 @@ import threading
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
-from redis.commands.core import AsyncScript
-
-from mockserver.state.redis.link import RAISE, AsyncClient, Link, async_client
+from mockserver.state.redis.link import RAISE, Link
 from mockserver.state.redis.packing import Packer, default_masker, unpack
 
 if TYPE_CHECKING:
@@ -126,13 +124,11 @@ class RedisJournal:
         self._flying = 0
         self._flying_future: asyncio.Future[None] | None = None
         self._next_future: asyncio.Future[None] | None = None
-        #: The writer task and the client it stores with, on the serving loop.
+        #: The writer task (it stores with the link's client of the serving loop).
         self._loop: asyncio.AbstractEventLoop | None = None
         self._writer: asyncio.Task[None] | None = None
-        self._client: AsyncClient | None = None
         self._sync = threading.Lock()
         self._packer: Packer | None = None
-        self._append_async: AsyncScript
         #: This process's flush requests, by token (unique across processes).
         self._flushes: dict[bytes, Flush] = {}
         self._tokens = itertools.count(1)
@@ -171,8 +167,7 @@ class RedisJournal:
 
     # -- the writer: a task on the serving loop, one script call per batch ------------------------
     def _start_writer(self, loop: asyncio.AbstractEventLoop) -> None:
-        if loop is not self._loop:  # an async client belongs to the loop that made it
-            self._loop, self._client = loop, None
+        self._loop = loop
         self._writer = loop.create_task(self._write())
 
     async def _write(self) -> None:
@@ -202,7 +197,9 @@ class RedisJournal:
         while self._backlog and self.link.up:
             chunk, args = self._chunk()
             last = await self.link.hot_async(
-                lambda args=args: self._async_script()(keys=[self._ids, self._stream], args=args),
+                lambda args=args: self.link.loop_script(APPEND)(
+                    keys=[self._ids, self._stream], args=args
+                ),
                 fallback=lambda: None,
             )
             self._done(chunk, last)
@@ -241,13 +238,6 @@ class RedisJournal:
         chunk = [self._backlog[i] for i in range(min(BATCH, len(self._backlog)))]
         return chunk, [self.size, self.last_id, *map(self._packer, chunk)]
 
-    def _async_script(self) -> AsyncScript:
-        """The append script on this loop's client (made on first use)."""
-        if self._client is None:
-            self._client = async_client(self.link.url)
-            self._append_async = self._client.register_script(APPEND)
-        return self._append_async
-
     def wake(self) -> None:
         """The store is back (the replica's listener thread): keep the ids growing (the store
         may have restarted empty: readers' ``since`` cursors still work), store the backlog now."""
@@ -268,9 +258,7 @@ class RedisJournal:
         writer = self._writer
         if writer is not None:
             await asyncio.wait([writer], timeout=1.0)
-        if self._client is not None:
-            client, self._client = self._client, None
-            await client.aclose()
+        await self.link.aclose()
 
     def close(self) -> None:
         """At shutdown: what is still pending (or in the writer's hands) is stored with the

@@ -7,6 +7,7 @@ succeeds closes it and wakes the replica to resynchronize.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from collections.abc import Awaitable, Callable
@@ -17,6 +18,7 @@ import redis
 import redis.asyncio
 from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import NoBackoff
+from redis.commands.core import AsyncScript
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -76,7 +78,7 @@ def client(url: str, timeout: float | None, kind: Any = redis.Redis, retry: Any 
     )
 
 
-#: The client of the journal's writer task (one per serving event loop).
+#: The client of the serving event loop's calls (the journal's writer, the write log's reads).
 AsyncClient = redis.asyncio.Redis
 
 
@@ -108,6 +110,10 @@ class Link:
         self._lock = threading.Lock()
         #: Bad entries already logged (the periodic reloads read them again and again).
         self._skipped: set[tuple[str, str]] = set()
+        #: The serving loop's client (a client belongs to the loop that made it) and its scripts.
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_client: AsyncClient | None = None
+        self._loop_scripts: dict[str, AsyncScript] = {}
 
     def key(self, *parts: str) -> str:
         return ":".join((self.prefix, *parts))
@@ -131,6 +137,23 @@ class Link:
         registered = self.slow.register_script(source)
         return lambda keys, args: self.control(lambda r: registered(keys, args, client=r))
 
+    def loop_script(self, source: str) -> AsyncScript:
+        """A Lua script on the running loop's client (both made on first use): await
+        ``run(keys=, args=)`` inside :meth:`hot_async`."""
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop or self._loop_client is None:
+            self._loop, self._loop_client, self._loop_scripts = loop, async_client(self.url), {}
+        found = self._loop_scripts.get(source)
+        if found is None:
+            found = self._loop_scripts[source] = self._loop_client.register_script(source)
+        return found
+
+    async def aclose(self) -> None:
+        """At the server's shutdown, on its loop: close that loop's client."""
+        client, self._loop_client = self._loop_client, None
+        if client is not None:
+            await client.aclose()
+
     def hot(self, call: Callable[[redis.Redis], T], fallback: Callable[[], T]) -> T:
         """A request-path call: ``fallback()`` while the circuit is open or when it fails."""
         if not self.up:
@@ -144,7 +167,7 @@ class Link:
         return fallback()
 
     async def hot_async(self, call: Callable[[], Awaitable[T]], fallback: Callable[[], T]) -> T:
-        """:meth:`hot` for a coroutine on an asyncio client (the journal's writer task)."""
+        """:meth:`hot` for a coroutine on the loop's client (:meth:`loop_script`)."""
         if not self.up:
             return fallback()
         try:

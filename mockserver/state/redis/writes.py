@@ -59,6 +59,9 @@ def entry_of(raw: bytes) -> bytes:
 class RedisWriteLog:
     """``WriteLog`` shared through Redis."""
 
+    #: Other processes append too.
+    shared = True
+
     def __init__(self, link: Link) -> None:
         self.link = link
         self._keys = [link.key("writes", "generation"), link.key("writes")]
@@ -70,16 +73,29 @@ class RedisWriteLog:
 
     def read(self, since: int) -> tuple[int, list[bytes]]:
         def call(r: Any) -> tuple[int, list[bytes]]:
-            generation, entries = self._read(keys=self._keys, args=[since], client=r)
-            checked = [
-                self.link.checked(f"write log entry {since + i}", entry_of, raw) or SKIPPED
-                for i, raw in enumerate(entries, 1)
-            ]
-            return int(generation), checked
+            return self._found(since, *self._read(keys=self._keys, args=[since], client=r))
 
-        generation, entries = self.link.hot(call, lambda: (self._generation, []))
-        self._generation = generation
-        return generation, entries
+        return self.link.hot(call, self._known)
+
+    async def read_async(self, since: int) -> tuple[int, list[bytes]]:
+        async def call() -> tuple[int, list[bytes]]:
+            found = await self.link.loop_script(READ)(keys=self._keys, args=[since])
+            return self._found(since, *found)
+
+        return await self.link.hot_async(call, self._known)
+
+    def _found(self, since: int, generation: Any, entries: list[Any]) -> tuple[int, list[bytes]]:
+        """What a read found, every entry checked."""
+        checked = [
+            self.link.checked(f"write log entry {since + i}", entry_of, raw) or SKIPPED
+            for i, raw in enumerate(entries, 1)
+        ]
+        self._generation = int(generation)
+        return self._generation, checked
+
+    def _known(self) -> tuple[int, list[bytes]]:
+        """A read while the store is lost: nothing new."""
+        return self._generation, []
 
     def append(self, generation: int, at: int, entry: bytes) -> bool:
         def call(r: Any) -> bool:

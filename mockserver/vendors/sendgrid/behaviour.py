@@ -97,6 +97,10 @@ class SendGridBackend(Backend):
         change the write log."""
         return self.limiter.limit is None and operation_id in V1_READS
 
+    def reads_writes(self, operation_id: str) -> bool:
+        """The stateful operations (their reads see every write, through any replica)."""
+        return operation_id in STATEFUL
+
     def memo_epoch(self) -> tuple[int, ...]:
         """The rate-limit window and the write log's position (a v1 segment deleted ends the
         memo; in a shared log, another process's write too, by its event)."""
