@@ -329,5 +329,6 @@ def test_a_shared_state_settles_only_the_operations_that_read_the_writes(
         state.close()
     assert shared["ListLists"] and shared["CreateSegmentV2"] and shared["GetContact"]
     assert not shared["ListSegment"] and not shared["GetSegment"]  # they may lag (memoized)
+    assert not shared["ListFieldDefinitions"]  # reads nothing requests write
     assert not any(v for op, v in shared.items() if not op[0].isupper())  # ActionHub's
     assert not any(settling(build_app(ServeConfig())).values())  # an in-process log is current

@@ -29,6 +29,8 @@ LIST_OPERATIONS = tuple(ListWrites.OPERATIONS)
 CONTACT_OPERATIONS = tuple(ContactWrites.OPERATIONS)
 #: The operations that write, and the reads of what they write (never memoized).
 STATEFUL = frozenset({*SegmentWrites.OPERATIONS, *LIST_OPERATIONS, *CONTACT_OPERATIONS})
+#: The stateful operations whose answers read the write log (the field definitions do not).
+READS_LOG = STATEFUL - {"ListFieldDefinitions"}
 #: The operations answered with behaviour (the others, if any, with generated data).
 OPERATIONS = V1_READS | STATEFUL
 #: Filtered list answers kept.
@@ -98,8 +100,8 @@ class SendGridBackend(Backend):
         return self.limiter.limit is None and operation_id in V1_READS
 
     def reads_writes(self, operation_id: str) -> bool:
-        """The stateful operations (their reads see every write, through any replica)."""
-        return operation_id in STATEFUL
+        """Those that read the write log (their reads see every write, through any replica)."""
+        return operation_id in READS_LOG
 
     def memo_epoch(self) -> tuple[int, ...]:
         """The rate-limit window and the write log's position (a v1 segment deleted ends the
