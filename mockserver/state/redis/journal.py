@@ -197,9 +197,7 @@ class RedisJournal:
         while self._backlog and self.link.up:
             chunk, args = self._chunk()
             last = await self.link.hot_async(
-                lambda args=args: self.link.loop_script(APPEND)(
-                    keys=[self._ids, self._stream], args=args
-                ),
+                lambda args=args: self.link.loop_eval(APPEND, [self._ids, self._stream], args),
                 fallback=lambda: None,
             )
             self._done(chunk, last)

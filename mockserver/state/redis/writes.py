@@ -79,7 +79,7 @@ class RedisWriteLog:
 
     async def read_async(self, since: int) -> tuple[int, list[bytes]]:
         async def call() -> tuple[int, list[bytes]]:
-            found = await self.link.loop_script(READ)(keys=self._keys, args=[since])
+            found = await self.link.loop_eval(READ, self._keys, [since])
             return self._found(since, *found)
 
         return await self.link.hot_async(call, self._known)
