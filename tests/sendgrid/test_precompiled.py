@@ -88,7 +88,7 @@ def test_serving_another_seed_needs_no_parser():
 
 def test_the_memberships_table_is_current():
     stored = orjson.loads(memberships.TABLE.read_bytes())
-    fresh = {"witness": memberships.INPUTS.fingerprint(), "data": memberships.fresh()}
+    fresh = {"witness": memberships.inputs().fingerprint(), "data": memberships.fresh()}
     assert stored == fresh, "stale: run `make precompile`"
 
 
