@@ -73,7 +73,7 @@ class Program:
         self,
         catalog: Catalog,
         users: int,
-        arrays: Callable[[], Arrays],
+        arrays: Once[Arrays],
         ranked: Mapping[tuple[str, str, int], Ranked] | None = None,
     ) -> None:
         self.catalog = catalog
@@ -82,7 +82,7 @@ class Program:
         self.positions = {
             kind: {v: i for i, v in enumerate(ids(catalog))} for kind, ids in KINDS.items()
         }
-        self._arrays = Once(arrays)
+        self._arrays = arrays
         self.segment_bodies: LruCache[bytes] = LruCache(SEGMENT_CACHE_ENTRIES, SEGMENT_CACHE_BYTES)
         self.ranked: LruCache[Ranked] = LruCache(RANKED_CACHE_ENTRIES)
         self.pages: LruCache[bytes] = LruCache(PAGE_CACHE_ENTRIES, SEGMENT_CACHE_BYTES)
@@ -92,8 +92,12 @@ class Program:
     @classmethod
     def of(cls, world: World, task: Task = SILENT) -> Program:
         """The program of ``world``, its index built now."""
-        built = _indexed(world, task)
-        return cls(world.catalog, len(world.users), lambda: built)
+        return cls(world.catalog, len(world.users), Once.built(_indexed(world, task)))
+
+    @property
+    def built(self) -> bool:
+        """Whether its arrays are built (a program from ``rankings.py`` waits for a need)."""
+        return self._arrays.done
 
     @property
     def world(self) -> World:
@@ -186,9 +190,9 @@ class Programs:
 
         if known is not None:
             users, ranked = known
-            return Program(catalog, users, arrays, ranked)
+            return Program(catalog, users, Once(arrays), ranked)
         now = arrays()
-        return Program(catalog, len(now.world.users), lambda: now)
+        return Program(catalog, len(now.world.users), Once.built(now))
 
     def describe(self) -> str:
         """The fixture programs with their sizes, and the size of generated ones."""
