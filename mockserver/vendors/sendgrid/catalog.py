@@ -23,7 +23,7 @@ from mockserver.vendors.sendgrid.store import CONTACTS_PER_SECOND, MemberBits, R
 
 if TYPE_CHECKING:
     from mockserver.vendors.sendgrid.memberships import Known
-    from mockserver.vendors.sendgrid.population import Population, Shown
+    from mockserver.vendors.sendgrid.population import Answer, Population
     from mockserver.vendors.sendgrid.world import Contacts
 
 
@@ -128,38 +128,26 @@ def build_catalog(
                 return population
 
         return _catalog(spec, seed, count, known.answers, Once(later))
-    from mockserver.vendors.sendgrid.population import shown
+    from mockserver.vendors.sendgrid.population import answers
 
     with progress.task("SendGrid world", expected) as task:
         population = generated(task)
         task.step(0.95, "serializing answers")
-        catalog = _catalog(spec, seed, count, shown(spec, seed, population), Once.built(population))
+        found = answers(spec, seed, population)
+        catalog = _catalog(spec, seed, count, found, Once.built(population))
         task.finish(catalog.figures)
         return catalog
 
 
 def _catalog(
-    spec: WorldSpec, seed: int, size: int, answers: Sequence[Shown], population: Once[Population]
+    spec: WorldSpec, seed: int, size: int, answers: Sequence[Answer], population: Once[Population]
 ) -> Catalog:
-    """Each segment's answers serialized from what it shows."""
+    """Each segment's answers: its summary serialized, and its full answer with the query's
+    JSON as a last key (``orjson``'s compact spelling: the same bytes as serializing it)."""
     segments = []
-    pairs = zip(spec.segments, answers, strict=True)
-    for position, (segment, (summary, sample)) in enumerate(pairs):
-        full = {
-            **summary,
-            "parent_list_ids": [segment.parent_list_id] if segment.parent_list_id else [],
-            "query_dsl": segment.query.text,
-            "contacts_sample": sample,
-        }
+    for position, (segment, (summary, full)) in enumerate(zip(spec.segments, answers, strict=True)):
+        with_query = b'%s,"query_json":%s}' % (full[:-1], orjson.dumps(segment.query.ast))
         segments.append(
-            Segment(
-                spec=segment,
-                summary=summary,
-                summary_bytes=orjson.dumps(summary),
-                full_bytes=orjson.dumps(full),
-                full_with_query_bytes=orjson.dumps({**full, "query_json": segment.query.ast}),
-                population=population,
-                position=position,
-            )
+            Segment(segment, summary, orjson.dumps(summary), full, with_query, population, position)
         )
     return Catalog(spec, tuple(segments), population, size, seed)

@@ -1,26 +1,24 @@
-"""The bundled world at the default seed, computed ahead of time: what its segments show and
+"""The bundled world at the default seed, computed ahead of time: its segments' answers and
 what SQLite selects in it.
 
 Generating the default world and querying it are most of its build, and both are a pure
 function of this package's code, the bundled fixtures, NumPy and SQLite. ``make precompile``
-writes each segment's summary and sampled contacts (the v1 answers are serialized from them at
-start-up, no NumPy) and each rule's and query's members (``memberships.json``, one bitmap per
-set: the contacts, generated when first needed, take their lists and segments from them without
-SQLite). A start-up with that world reads them back while a digest of all those inputs matches,
-and computes them otherwise.
+writes each segment's summary and full answer (start-up serves them: no NumPy) and each rule's
+and query's members (``memberships.json``, one bitmap per set: the contacts, generated when
+first needed, take their lists and segments from them without SQLite). A start-up with that
+world reads them back while a digest of all those inputs matches, and computes them otherwise.
 """
 
 from __future__ import annotations
 
 import base64
 import functools
+import itertools
 import sqlite3
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import orjson
 
 from mockserver import precomputed
 from mockserver.resources import bundled_dir
@@ -28,7 +26,7 @@ from mockserver.vendors.sendgrid import fixtures
 from mockserver.vendors.sendgrid.store import RowSet
 
 if TYPE_CHECKING:
-    from mockserver.vendors.sendgrid.population import Memberships, Shown
+    from mockserver.vendors.sendgrid.population import Answer, Memberships
 
 TABLE = Path(__file__).with_name("memberships.json")
 #: The world the table holds: the bundled fixtures at this seed, with their own contact count.
@@ -47,10 +45,10 @@ def inputs() -> precomputed.Sources:
 
 @dataclass(frozen=True)
 class Known:
-    """The table's world: what each segment shows, and the memberships (decoded with NumPy
-    when the contacts are generated)."""
+    """The table's world: each segment's answers, and the memberships (decoded with NumPy when
+    the contacts are generated)."""
 
-    answers: list[Shown]
+    answers: list[Answer]
     table: dict[str, Any]
 
     def memberships(self) -> Memberships:
@@ -71,47 +69,39 @@ def known(seed: int, count: int | None, bundled: bool) -> Known | None:
     stored = precomputed.load(TABLE, inputs())
     if stored is None:
         return None
-    shown = orjson.loads(zlib.decompress(base64.b64decode(stored["answers"])))
-    contacts = shown["contacts"]
-    answers = [(summary, [contacts[i] for i in sample]) for summary, sample in shown["segments"]]
-    return Known(answers, stored)
+    answers = stored["answers"]
+    full = zlib.decompress(base64.b64decode(answers["full"]))
+    ends = list(itertools.accumulate(answers["sizes"]))
+    bodies = [full[end - size : end] for size, end in zip(answers["sizes"], ends, strict=True)]
+    return Known(list(zip(answers["summaries"], bodies, strict=True)), stored)
 
 
 def fresh() -> dict[str, object]:
     """The bundled world at ``SEED``, computed now."""
-    from mockserver.vendors.sendgrid.population import evaluate, populate, shown
+    from mockserver.vendors.sendgrid.catalog import build_catalog
+    from mockserver.vendors.sendgrid.population import evaluate
     from mockserver.vendors.sendgrid.world import generate_contacts
 
     world = bundled_dir("fixtures") / "sendgrid"
     spec = fixtures.load(world, None, SEED, world)
     computed, _ = evaluate(spec, SEED, generate_contacts(spec, SEED, spec.contacts))
-    answers = shown(spec, SEED, populate(spec, SEED, spec.contacts, computed))
+    segments = build_catalog(spec, SEED).segments
+    full = b"".join(segment.full_bytes for segment in segments)
     return {
         "contacts": spec.contacts,
         "rules": [_bitmap(members, spec.contacts) for members in computed.rules],
         "segments": [_bitmap(members, spec.contacts) for members in computed.segments],
-        "answers": _packed(answers),
+        # The full answers, one after the other (compressed: their sampled contacts are alike).
+        "answers": {
+            "summaries": [segment.summary for segment in segments],
+            "sizes": [len(segment.full_bytes) for segment in segments],
+            "full": base64.b64encode(zlib.compress(full, 9)).decode(),
+        },
     }
 
 
 def write() -> None:
     precomputed.dump(TABLE, inputs(), fresh())
-
-
-def _packed(answers: list[Shown]) -> str:
-    """Each segment's summary and sample, a contact shown in several samples written once;
-    compressed (the samples' contacts are most of it, and alike)."""
-    contacts: dict[str, int] = {}
-    rendered: list[dict[str, Any]] = []
-    segments = []
-    for summary, sample in answers:
-        for contact in sample:
-            if contact["id"] not in contacts:
-                contacts[contact["id"]] = len(rendered)
-                rendered.append(contact)
-        segments.append((summary, [contacts[contact["id"]] for contact in sample]))
-    text = orjson.dumps({"contacts": rendered, "segments": segments})
-    return base64.b64encode(zlib.compress(text, 9)).decode()
 
 
 def _bitmap(members: RowSet, size: int) -> str:

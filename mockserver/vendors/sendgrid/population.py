@@ -15,6 +15,7 @@ from functools import partial
 from typing import Any
 
 import numpy as np
+import orjson
 
 from mockserver.budget import checkpoint
 from mockserver.heap import release_freed_memory
@@ -48,8 +49,8 @@ class Population:
     members: tuple[RowSet, ...]
 
 
-#: What a segment shows: its summary (the list answer's item) and its sample's contacts.
-Shown = tuple[dict[str, Any], list[dict[str, Any]]]
+#: A segment's answers: its summary (the list answer's item) and its full answer, serialized.
+Answer = tuple[dict[str, Any], bytes]
 
 
 def sample_rows(seed: int, segment_id: str, members: RowSet) -> list[int]:
@@ -138,8 +139,9 @@ def populate(
         return Population(contacts, list_members, tuple(members))
 
 
-def shown(spec: WorldSpec, seed: int, population: Population) -> list[Shown]:
-    """What each segment shows (``spec.segments`` order): its summary and sampled contacts."""
+def answers(spec: WorldSpec, seed: int, population: Population) -> list[Answer]:
+    """Each segment's answers (``spec.segments`` order): its summary, and its full answer with
+    the contacts of its sample."""
     contacts = population.contacts
     samples = []
     for segment, members in zip(spec.segments, population.members, strict=True):
@@ -151,7 +153,7 @@ def shown(spec: WorldSpec, seed: int, population: Population) -> list[Shown]:
         for i in sampled[np.isin(sampled, members.rows, assume_unique=True)].tolist():
             segment_ids[i].append(segment.id)
     rendered = {i: contacts.as_json(i, ids) for i, ids in segment_ids.items()}
-    found: list[Shown] = []
+    found: list[Answer] = []
     for segment, members, sample in zip(spec.segments, population.members, samples, strict=True):
         checkpoint()
         summary: dict[str, Any] = {
@@ -162,7 +164,13 @@ def shown(spec: WorldSpec, seed: int, population: Population) -> list[Shown]:
         }
         if segment.parent_list_id is not None:
             summary["parent_list_id"] = segment.parent_list_id
-        found.append((summary, [rendered[i] for i in sample]))
+        full = {
+            **summary,
+            "parent_list_ids": [segment.parent_list_id] if segment.parent_list_id else [],
+            "query_dsl": segment.query.text,
+            "contacts_sample": [rendered[i] for i in sample],
+        }
+        found.append((summary, orjson.dumps(full)))
     return found
 
 
