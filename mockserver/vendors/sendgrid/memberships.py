@@ -78,23 +78,22 @@ def known(seed: int, count: int | None, bundled: bool) -> Known | None:
 
 def fresh() -> dict[str, object]:
     """The bundled world at ``SEED``, computed now."""
-    from mockserver.vendors.sendgrid.catalog import build_catalog
-    from mockserver.vendors.sendgrid.population import evaluate
+    from mockserver.vendors.sendgrid.population import answers, evaluate, populate
     from mockserver.vendors.sendgrid.world import generate_contacts
 
     world = bundled_dir("fixtures") / "sendgrid"
     spec = fixtures.load(world, None, SEED, world)
     computed, _ = evaluate(spec, SEED, generate_contacts(spec, SEED, spec.contacts))
-    segments = build_catalog(spec, SEED).segments
-    full = b"".join(segment.full_bytes for segment in segments)
+    found = answers(spec, SEED, populate(spec, SEED, spec.contacts, computed))
+    full = b"".join(body for _, body in found)
     return {
         "contacts": spec.contacts,
         "rules": [_bitmap(members, spec.contacts) for members in computed.rules],
         "segments": [_bitmap(members, spec.contacts) for members in computed.segments],
         # The full answers, one after the other (compressed: their sampled contacts are alike).
         "answers": {
-            "summaries": [segment.summary for segment in segments],
-            "sizes": [len(segment.full_bytes) for segment in segments],
+            "summaries": [summary for summary, _ in found],
+            "sizes": [len(body) for _, body in found],
             "full": base64.b64encode(zlib.compress(full, 9)).decode(),
         },
     }
