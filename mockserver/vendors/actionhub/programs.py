@@ -3,8 +3,8 @@
 A program's catalog and answer caches exist as soon as it does; its world and index - NumPy
 arrays - are built when an answer first needs them, once. With the default data, the fixture
 programs' rankings at the spec's default ``min_weight`` come computed ahead of time
-(``rankings.py``): their first ``/segments`` pages are served without NumPy; any other fixture
-data is built at start-up, as before.
+(``rankings.py``): their first ``/segments`` pages are served without NumPy; other fixture
+data is built at start-up.
 
 A program-id no fixture defines gets a world generated from (seed, program-id) on its first
 request. Generated programs are kept in an LRU of at most ``MAX_GENERATED`` worlds, fewer
