@@ -4,6 +4,8 @@ runs without the cyclic collector, which is on again once the server starts."""
 
 from __future__ import annotations
 
+import os
+
 import orjson
 import pytest
 
@@ -87,7 +89,7 @@ def test_the_serve_path_does_not_import(serve_path, module, request):
 #: ``mockserver COMMAND`` as the ``mockserver`` script runs it, with uvicorn.run (the server
 #: starting) and the app's build recording whether the cyclic collector runs.
 COLLECTOR = """
-import gc, sys
+import gc, os, sys
 import orjson
 import uvicorn
 import mockserver.app
@@ -104,6 +106,7 @@ def building(*args, **kwargs):
 
 def serving(*args, **kwargs):
     seen["serving"] = gc.isenabled()
+    seen["blas threads"] = os.environ.get("OPENBLAS_NUM_THREADS")
 
 def specs(args):
     seen["running"] = gc.isenabled()
@@ -125,6 +128,8 @@ def test_the_collector_is_paused_while_serve_starts_and_on_while_it_serves():
         "building": False,
         "serving": True,
         "after": True,
+        # NumPy's BLAS, when a world is generated, starts no thread pool (unless asked to).
+        "blas threads": os.environ.get("OPENBLAS_NUM_THREADS", "1"),
     }
 
 
