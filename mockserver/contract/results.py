@@ -3,6 +3,7 @@ this module and ``runner.py`` know Schemathesis' event and recorder types)."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +19,8 @@ SILENT_TIMEOUTS = 3
 #: Checks reported under the name ``--checks`` selects them by (the consumer-tolerant judge of
 #: ``contract/tolerant.py`` stands in for Schemathesis' own schema check).
 SHOWN_CHECKS = {"tolerant_schema_conformance": "response_schema_conformance"}
+#: Array positions in a JSON pointer: ``/items/3/pages`` and ``/items/0/pages`` are one finding.
+ARRAY_INDEX = re.compile(r"/\d+(?=/|$)")
 
 
 @dataclass(frozen=True)

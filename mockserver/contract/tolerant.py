@@ -9,7 +9,6 @@ judging bodies with the engine's ``ResponseValidator`` in its tolerant mode (doc
 from __future__ import annotations
 
 import contextlib
-import re
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -19,7 +18,7 @@ import schemathesis
 from schemathesis.core.failures import Failure
 
 from mockserver.conformance.validator import ResponseValidator, Violation
-from mockserver.contract.results import ContractWarning, RunResult
+from mockserver.contract.results import ARRAY_INDEX, ContractWarning, RunResult
 from mockserver.spec.model import ApiSpec
 from mockserver.vendors.interface import Reply
 
@@ -77,8 +76,6 @@ STANDARD_HEADERS = frozenset(
 )
 #: ``x-mockserver-*``: the diagnostics of a mockserver deployed at the base URL, not the API's.
 _STANDARD_PREFIXES = ("access-control-", "cross-origin-", "x-mockserver-")
-#: Array positions in a JSON pointer: ``/items/3/pages`` and ``/items/0/pages`` are one warning.
-_INDEX = re.compile(r"/\d+(?=/|$)")
 
 
 def tolerant(options: ContractOptions) -> bool:
@@ -111,7 +108,7 @@ class Judge:
             return []  # an undeclared status is status_code_conformance's to report
         found = self.validator.violations(operation, reply, headers=False, tolerant=True)
         noted = [
-            ContractWarning(label, reply.status, v.where, _INDEX.sub("/*", v.path), v.message)
+            ContractWarning(label, reply.status, v.where, ARRAY_INDEX.sub("/*", v.path), v.message)
             for v in found
             if not v.breaking
         ]
@@ -171,7 +168,7 @@ def as_reply(response: Any) -> Reply | None:
 
 def _message(violations: list[Violation], status: int) -> str:
     """One line per distinct violation, array positions folded: ``/items/*: ... (50x)``."""
-    seen = Counter((_INDEX.sub("/*", v.path) or "<body>", v.message) for v in violations)
+    seen = Counter((ARRAY_INDEX.sub("/*", v.path) or "<body>", v.message) for v in violations)
     lines = [
         f"{path}: {message}" + (f" ({n}x)" if n > 1 else "") for (path, message), n in seen.items()
     ]

@@ -25,6 +25,7 @@ from mockserver.spec.model import ApiSpec, Operation
 if TYPE_CHECKING:
     from mockserver.contract.options import ContractOptions
 
+#: Methods that change nothing (RFC 9110 9.2.1): the others are writes.
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 

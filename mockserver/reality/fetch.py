@@ -13,10 +13,8 @@ from dataclasses import dataclass
 
 import httpx
 
+from mockserver.contract.writes import SAFE_METHODS
 from mockserver.limits import MAX_UPSTREAM_ANSWER
-
-#: Methods sent without ``--allow-writes`` (RFC 9110 9.2.1: they change nothing).
-SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 
 @dataclass(frozen=True)

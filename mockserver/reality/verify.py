@@ -14,10 +14,11 @@ from typing import TextIO
 import httpx
 
 from mockserver.contract.credentials import Credentials, resolve
+from mockserver.contract.writes import SAFE_METHODS
 from mockserver.errors import DataError
 from mockserver.journal.masking import SecretText, log_safe
 from mockserver.reality.checks import ApiChecks, Route
-from mockserver.reality.fetch import SAFE_METHODS, Answer, Unanswered, fetch, target
+from mockserver.reality.fetch import Answer, Unanswered, fetch, target
 from mockserver.reality.options import VerifyOptions
 from mockserver.reality.report import Difference, OperationTally, VerifyReport
 from mockserver.reality.shape import Shape, compare
