@@ -78,11 +78,6 @@ STANDARD_HEADERS = frozenset(
 _STANDARD_PREFIXES = ("access-control-", "cross-origin-", "x-mockserver-")
 
 
-def tolerant(options: ContractOptions) -> bool:
-    """Judge like a consumer: a real deployment (``--base-url``) without ``--strict``."""
-    return not options.bundled and not options.strict
-
-
 class BreakingChange(Failure):
     """A response a consumer of the spec cannot read: a field removed or retyped."""
 
@@ -130,8 +125,10 @@ _JUDGES: dict[int, Judge] = {}
 
 
 def judge_for(options: ContractOptions, spec: ApiSpec) -> Judge | None:
-    """Tolerant when :func:`tolerant` and the schema check is chosen; else Schemathesis' own."""
-    return Judge(spec) if tolerant(options) and REPLACED in options.checks else None
+    """A consumer's judge for a real deployment (``--base-url``) without ``--strict``, when the
+    schema check is chosen; else ``None`` (Schemathesis' own)."""
+    tolerant = not options.bundled and not options.strict
+    return Judge(spec) if tolerant and REPLACED in options.checks else None
 
 
 def checks(judge: Judge | None) -> dict[str, Any]:

@@ -248,7 +248,7 @@ def build_proxy(options: ProxyOptions, plane: MockApp) -> ProxyApp:
     return ProxyApp(
         api=options.api,
         upstream=Upstream(options.upstream, options.upstream_timeout),
-        checks=ApiChecks(runtime.spec, runtime.vendor.grammar, runtime.checker),
+        checks=ApiChecks.of(runtime),
         control=plane.plane,
         recorder=plane.recorder,
         masker=masker,

@@ -91,10 +91,7 @@ class Replays:
     ) -> Replays:
         """The replays of an app: its APIs' specs, identity headers, and the start-up files
         (each refused with its line and reason: a DataError)."""
-        checks = {
-            api: ApiChecks(runtime.spec, runtime.vendor.grammar, runtime.checker)
-            for api, runtime in runtimes.items()
-        }
+        checks = {api: ApiChecks.of(runtime) for api, runtime in runtimes.items()}
         identity = {api: runtime.vendor.credential.header for api, runtime in runtimes.items()}
         startup = [exchange for path in files for exchange in read_cassette(path, checks)]
         return cls(checks, identity, masker, startup)

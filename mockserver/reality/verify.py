@@ -216,7 +216,6 @@ def compare_all(
     from mockserver.config import ServeConfig
     from mockserver.testing import LiveServer
 
-    checks = ApiChecks.bundled(options.api)
     tallies: dict[str, OperationTally] = {}
     timeout = options.timeout
     config = ServeConfig(apis=(options.api,), cors_origins=())
@@ -224,6 +223,7 @@ def compare_all(
         LiveServer(config, log_level="error") as mock,
         httpx.Client(timeout=options.timeout, follow_redirects=False) as http,
     ):
+        checks = ApiChecks.of(mock.app.runtimes[options.api])
         for sent, times in plan:
             route = checks.route(sent.method, sent.path)
             label = _operation_label(route, sent)
