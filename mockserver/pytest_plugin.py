@@ -1,9 +1,6 @@
-"""pytest plugin (``pytest11`` entry point): a live mock for the tests of any project.
-
-Installing mockserver is enough: tests ask for the session-scoped ``mockserver`` fixture and
-point their client at ``mockserver.url``. The plugin loads in every pytest run of a project that
-has mockserver installed, so heavy imports wait until the fixture is used.
-"""
+"""pytest plugin (``pytest11`` entry point): the session-scoped ``mockserver`` fixture, a live
+mock for the tests of any project. It loads in every pytest run of a project that has
+mockserver installed, so heavy imports wait until the fixture is used."""
 
 from __future__ import annotations
 

@@ -1,11 +1,5 @@
-"""One journal record and one log line per request, secrets masked in both.
-
-The app's request path (and the proxy) calls :meth:`Recorder.record` with the request's
-:class:`~mockserver.exchange.Exchange`; calls to the control plane pass :class:`ControlLog`:
-logged, never journaled (they are not traffic). Per request only raw values are stored; the log
-line is built only when INFO is enabled, and ends with the request's warnings (e.g. an unknown
-query parameter), ``; ``-separated.
-"""
+"""One journal record and one log line per request, secrets masked in both. Per request only raw
+values are stored; the log line is built only when INFO is enabled."""
 
 from __future__ import annotations
 

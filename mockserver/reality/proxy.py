@@ -1,11 +1,5 @@
-"""``mockserver proxy``: forward an app's requests to the real deployment and judge both sides.
-
-The request goes upstream as it came (its body read whole within the mock's bound, else 413;
-``Host`` rewritten), the answer comes back unchanged; both are judged against the bundled spec
-(docs/REALITY.md): breaking violations reach the journal, the log and an
-``x-mockserver-violation`` header, additive changes are warnings. A CORS preflight is forwarded,
-not judged. ``/__mockserver`` is the control plane of the mock handed in.
-"""
+"""``mockserver proxy``: forward an app's requests to the real deployment unchanged and judge
+both sides against the bundled spec (docs/REALITY.md, ``mockserver proxy``)."""
 
 from __future__ import annotations
 

@@ -1,11 +1,6 @@
-"""``serve --replay FILE``: recorded exchanges answered byte for byte, before any behaviour.
-
-A request matches an exchange (docs/REALITY.md, ``serve --replay``) by API, method (``HEAD``
-also a ``GET``), path, query as a multiset, the identity header as the journal masks it, and -
-for an operation that declares a body - the body, masked, a JSON body as its value. The same
-request recorded several times is answered in recorded order, the last answer repeating. The
-request path checks one attribute (:attr:`Replays.active`) when no cassette is loaded.
-"""
+"""``serve --replay FILE``: recorded exchanges answered byte for byte, before any behaviour; what
+makes a request match one is in docs/REALITY.md (``serve --replay``). With no cassette loaded
+the request path checks one attribute (:attr:`Replays.active`)."""
 
 from __future__ import annotations
 
