@@ -145,10 +145,8 @@ class MockServerFixture:
         return self.actions.set_clock(self.target, {"now": when})
 
     def load(self, api: str, data: Any) -> None:
-        """Replace an API's data: a document, JSON/YAML text or a file path.
-
-        Invalid data raises ``ControlError`` and the data in service stays as it was.
-        """
+        """Replace an API's data (a document, JSON/YAML text or a file path); invalid data
+        raises ``ControlError`` and the data in service stays as it was."""
         if isinstance(data, Path):
             data = data.read_bytes()
         if isinstance(data, str | bytes):

@@ -44,10 +44,8 @@ class Failure:
 
 @dataclass(frozen=True)
 class ContractWarning:
-    """An additive change a consumer survives: not a failure, but worth knowing.
-
-    ``where`` is ``body`` (``path`` a JSON pointer, array positions as ``*``) or ``header``
-    (``path`` the header's name)."""
+    """An additive change a consumer survives: at ``where`` ``body`` (``path`` a JSON pointer,
+    array positions as ``*``) or ``header`` (``path`` its name)."""
 
     operation: str
     status: int

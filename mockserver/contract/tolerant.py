@@ -1,10 +1,6 @@
-"""Judge a real deployment's answers like a consumer: an additive change is a warning.
-
-A client that ignores what it does not know survives a new property, enum value or header; it
-breaks when a required field goes or changes type. Against ``--base-url`` (unless ``--strict``)
-:func:`tolerant_schema_conformance` stands in for Schemathesis' ``response_schema_conformance``,
-judging bodies with the engine's ``ResponseValidator`` in its tolerant mode (docs/CONTRACT.md).
-"""
+"""Judge a real deployment's answers like a consumer (docs/CONTRACT.md): a client that ignores
+what it does not know survives a new property, enum value or header, so an additive change is a
+warning; a required field gone or retyped is a failure."""
 
 from __future__ import annotations
 
@@ -196,7 +192,8 @@ def _media(content_type: str) -> str:
 
 @schemathesis.check
 def tolerant_schema_conformance(ctx: Any, response: Any, case: Any) -> bool | None:
-    """``response_schema_conformance`` as a consumer judges it (see the module docstring)."""
+    """Stands in for ``response_schema_conformance`` against ``--base-url`` (unless
+    ``--strict``): the engine's ``ResponseValidator`` in its tolerant mode."""
     operation = case.operation
     judge = _JUDGES.get(id(operation.schema))
     if judge is None or operation.method.upper() == "HEAD" or request_shape_probe(case, response):

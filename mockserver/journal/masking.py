@@ -1,12 +1,7 @@
-"""Every mask in one place: credentials by name (:class:`Masker`), registered secret values
-(:class:`SecretText`), recorded bodies (:func:`mask_body`), personal values faked
-(:class:`Redactor`), log lines (:func:`log_safe`).
-
-A header or query parameter is a credential by its *name*, by rule rather than by list: any name
-that, percent-decoded and case-folded, contains one of :data:`CREDENTIAL_WORDS`. Its value is
-masked but kept recognisable (scheme and a short prefix such as ``SG.``): which kind of key was
-sent, never which key.
-"""
+"""Every mask in one place. A header or query parameter is a credential by its *name*, by rule
+rather than by list: any name that, percent-decoded and case-folded, contains one of
+:data:`CREDENTIAL_WORDS`. Its value is masked but kept recognisable (scheme and a short prefix
+such as ``SG.``): which kind of key was sent, never which key."""
 
 from __future__ import annotations
 

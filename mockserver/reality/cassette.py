@@ -1,8 +1,6 @@
-"""Cassettes: recorded exchanges, one JSON document per line (JSON Lines; the format is in
-docs/REALITY.md), read and written. Reading refuses the whole file (``DataError``) with every
-malformed line's number and reason, among them any header the replaying server could not send
-as it is; reasons are printed with control characters escaped.
-"""
+"""Cassettes: recorded exchanges as JSON Lines (the format is in docs/REALITY.md), read and
+written. Reading refuses the whole file (``DataError``) with every malformed line's reason,
+among them any header the replaying server could not send as it is."""
 
 from __future__ import annotations
 
