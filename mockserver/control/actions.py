@@ -19,6 +19,7 @@ from mockserver.limits import LoadLimits
 from mockserver.numbers import parse_int
 from mockserver.params.errors import describe
 from mockserver.progress import REPORTER
+from mockserver.reality.cassette import parse_cassette
 from mockserver.runtime import ApiRuntime
 from mockserver.scenarios.prefer import parse_bool, parse_code
 from mockserver.scenarios.responder import Responder
@@ -223,7 +224,7 @@ def load_cassette(target: ControlTarget, body: bytes) -> dict[str, Any]:
         raise ControlError("the cassette is empty; send JSON Lines, one exchange per line")
     try:
         with REPORTER.task("cassette load", len(body) / CASSETTE_BYTES_PER_SECOND) as task:
-            exchanges = replays.parse(body, "cassette")
+            exchanges = parse_cassette(body, "cassette", replays.checks)
             task.finish(f"{len(exchanges):,} exchanges", verb="checked")
     except DataError as exc:
         raise ControlError("invalid cassette; nothing was changed", exc.reasons) from None

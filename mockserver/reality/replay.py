@@ -16,7 +16,6 @@ from urllib.parse import parse_qsl
 from mockserver.journal.masking import Masker, mask_body
 from mockserver.reality.cassette import (
     RecordedExchange,
-    parse_cassette,
     read_cassette,
 )
 from mockserver.reality.checks import ApiChecks
@@ -92,10 +91,6 @@ class Replays:
         return cls(checks, identity, masker, startup)
 
     # -- loading ------------------------------------------------------------------------------
-    def parse(self, data: bytes, source: str = "cassette") -> list[RecordedExchange]:
-        """Exchanges of a cassette, checked against the served specs (DataError otherwise)."""
-        return parse_cassette(data, source, self.checks)
-
     def install(self, exchanges: Sequence[RecordedExchange]) -> None:
         """Serve exactly these exchanges from now on (one assignment; cursors start over)."""
         index: dict[Key, _Track] = {}
