@@ -21,7 +21,7 @@ from mockserver.reality.checks import ApiChecks, Route
 from mockserver.reality.fetch import Answer, Unanswered, fetch, target
 from mockserver.reality.options import VerifyOptions
 from mockserver.reality.report import Difference, OperationTally, VerifyReport
-from mockserver.reality.shape import Shape, compare
+from mockserver.reality.shape import compare
 from mockserver.reality.sources import Sent, distinct, fetch_journal, read_requests
 from mockserver.serialize import decode_json
 from mockserver.vendors import vendor
@@ -136,7 +136,7 @@ def differences(
         if mock_doc is not None and real_doc is not None:
             found += [
                 Difference("body", change.path or "/", change.mock, change.real, change.breaking)
-                for change in compare(Shape.of(mock_doc), Shape.of(real_doc))
+                for change in compare(mock_doc, real_doc)
             ]
     return found
 
