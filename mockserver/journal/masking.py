@@ -15,7 +15,6 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import (
-    SplitResult,
     parse_qsl,
     quote,
     quote_plus,
@@ -411,6 +410,5 @@ def shown_url(url: str) -> str:
     parts = urlsplit(url)
     if parts.password is None:
         return url
-    user = parts.username or ""
     host = parts.netloc.rpartition("@")[2]
-    return SplitResult(parts.scheme, f"{user}:***@{host}", *parts[2:]).geturl()
+    return parts._replace(netloc=f"{parts.username or ''}:***@{host}").geturl()
