@@ -102,10 +102,6 @@ class Report(Output):
         ]
         self.emit("\n".join(lines))
 
-    def header(self, options: ContractOptions, creds: Credentials, description: str) -> None:
-        self.emit(f"mockserver contract: {options.api} spec against {description}")
-        self.settings(options, creds)
-
     def plan(self, options: ContractOptions, creds: Credentials, spec: Path) -> None:
         """``--dry-run``: what would be called, with which settings. Sends nothing."""
         base = options.base_url or "http://127.0.0.1:<free port> (bundled mock, started for it)"
