@@ -12,7 +12,7 @@ import re
 import string
 import unicodedata
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import (
     parse_qsl,
@@ -127,6 +127,11 @@ class Masker:
             if equals and is_credential_name(name, self.params):
                 parts[index] = f"{name}={MASK}"
         return "".join(parts)
+
+    def target(self, scope: Mapping[str, Any]) -> str:
+        """An ASGI request's target for a log line: secrets masked, control characters escaped."""
+        query = self.query(scope["query_string"].decode("latin-1"))
+        return log_safe(scope["path"] + (f"?{query}" if query else ""))
 
     def secrets(self, headers: Iterable[tuple[bytes, bytes]], query: str) -> tuple[str, ...]:
         """The values of ``headers`` and ``query`` this masker hides (and a header's token

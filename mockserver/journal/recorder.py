@@ -107,9 +107,7 @@ class Recorder:
         ms = (time.perf_counter() - exchange.started) * 1000
         if access_log.isEnabledFor(logging.INFO):
             scope = exchange.scope
-            shown = self.masker.query(scope["query_string"].decode("latin-1"))
-            path = scope["path"]
-            target = log_safe(f"{path}?{shown}" if shown else path)
+            target = self.masker.target(scope)
             warnings = exchange.warnings
             notes = "".join(f"; {warning}" for warning in warnings) if warnings else ""
             method = log_safe(scope["method"], 32)

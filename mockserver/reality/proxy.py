@@ -15,7 +15,7 @@ from mockserver.conformance.validator import Violation
 from mockserver.control import PREFIX
 from mockserver.crash import ContainCrashes
 from mockserver.exchange import Exchange, first_values
-from mockserver.journal.masking import Masker, Redactor, log_safe, mask_text
+from mockserver.journal.masking import Masker, Redactor, mask_text
 from mockserver.journal.recorder import Recorder
 from mockserver.limits import MAX_REQUEST_BODY
 from mockserver.params.body import receive_body
@@ -121,7 +121,7 @@ class ProxyApp:
             reply = self.dialect.error(failure.status, message)
             self._note(noted, reply.status, found)
             noted.warnings = (message, *noted.warnings)
-            target, upstream = self._target(scope), self.upstream.base_url
+            target, upstream = self.masker.target(scope), self.upstream.base_url
             log.error("%s %s -> %d: %s (%s)", method, target, reply.status, message, upstream)
             await self._answer(noted, send, reply)
             return
@@ -138,7 +138,7 @@ class ProxyApp:
         await send({"type": "http.response.body", "body": answer.body})
         if self.recording is None:
             return
-        label = f"{method} {self._target(scope)} -> {answer.status} not recorded"
+        label = f"{method} {self.masker.target(scope)} -> {answer.status} not recorded"
         if operation is None:
             log.warning("%s: no operation of the spec", label)
         elif any(v.where != "request" for v in breaking):
@@ -181,7 +181,7 @@ class ProxyApp:
         noted.warnings = (*unknown, *(f"additive change: {change}" for change in changes))
         if lines or changes:
             scope = noted.scope
-            request = f"{scope['method']} {self._target(scope)} -> {status}"
+            request = f"{scope['method']} {self.masker.target(scope)} -> {status}"
             for line in lines:
                 log.warning("%s violates the %s spec: %s", request, self.api, line)
             for change in changes:
@@ -190,11 +190,6 @@ class ProxyApp:
 
     def _secrets(self, scope: Scope) -> tuple[str, ...]:
         return self.masker.secrets(scope["headers"], scope["query_string"].decode("latin-1"))
-
-    def _target(self, scope: Scope) -> str:
-        """The request's target for a log line: secrets masked, control characters escaped."""
-        shown_query = self.masker.query(scope["query_string"].decode("latin-1"))
-        return log_safe(scope["path"] + (f"?{shown_query}" if shown_query else ""))
 
     def _crash(self, scope: Scope) -> Reply:
         return self.dialect.error(500, "Internal Server Error (the proxy's; see its log)")
