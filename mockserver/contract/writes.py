@@ -99,7 +99,7 @@ def install(schema: Any, spec: ApiSpec, created: Created, names: Names, seed: in
 
     rng = random.Random(seed)
     shapers = {
-        (op.method, op.path): Shaper(spec, op, names, rng) for op in spec.operations if is_write(op)
+        (op.method, op.path): Shaper(op, names, rng) for op in spec.operations if is_write(op)
     }
 
     def key(case: Any) -> tuple[str, str]:
