@@ -7,7 +7,7 @@ import logging
 import re
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -177,7 +177,9 @@ class ProxyApp:
         breaking, additive = split(found)
         lines = [mask_text(shown(v), secrets) for v in breaking]
         changes = [mask_text(shown(v), secrets) for v in additive]
-        noted.violations = tuple(_masked_dict(v, secrets) for v in breaking)
+        noted.violations = tuple(
+            {**v.as_dict(), "message": mask_text(v.message, secrets)} for v in breaking
+        )
         noted.warnings = (*unknown, *(f"additive change: {change}" for change in changes))
         if lines or changes:
             scope = noted.scope
@@ -213,12 +215,6 @@ class ProxyApp:
 def _has_body(method: str, status: int) -> bool:
     """May this answer carry a body (RFC 9110 6.4.1)? Else no framing header is made up."""
     return method != "HEAD" and status >= 200 and status not in (204, 304)
-
-
-def _masked_dict(violation: Violation, secrets: tuple[str, ...]) -> dict[str, Any]:
-    found = violation.as_dict()
-    found["message"] = mask_text(found["message"], secrets)
-    return found
 
 
 def build_proxy(options: ProxyOptions, plane: MockApp) -> ProxyApp:
