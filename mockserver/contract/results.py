@@ -9,9 +9,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from mockserver.contract.options import PHASES
+
 #: Bytes of a response body kept for the report.
 EXCERPT_BYTES = 600
-TESTED_PHASES = ("examples", "coverage", "fuzzing", "stateful")
 SKIP_REASONS = {"not_applicable": "not applicable: the spec links no operations"}
 #: Timeouts without a byte of answer, before any request had one, after which the run stops:
 #: a server that accepts connections and never answers is told in seconds, not minutes.
@@ -199,7 +200,7 @@ class Collector:
 
     def _phase(self, phase: Any) -> None:
         name, reason = phase.name.value, phase.skip_reason
-        if name not in TESTED_PHASES:
+        if name not in PHASES:
             return
         if reason is not None and reason.value != "disabled":
             why = SKIP_REASONS.get(reason.value, reason.display)
