@@ -71,8 +71,8 @@ def clock_entry(change: Mapping[str, Any]) -> dict[str, Any]:
 
 def iso(seconds: float) -> str:
     """Unix seconds -> ``2024-06-03T12:00:00.000Z`` (milliseconds, UTC)."""
-    when = datetime.fromtimestamp(seconds, timezone.utc)
-    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+    when = datetime.fromtimestamp(seconds, timezone.utc).isoformat(timespec="milliseconds")
+    return when[:-6] + "Z"  # "+00:00" spelled "Z"
 
 
 class MockClock:

@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from mockserver.state.clock import iso
-from mockserver.vendors.sendgrid.values import digest_uuids
+from mockserver.vendors.sendgrid.values import digest_uuid
 
 log = logging.getLogger("mockserver.sendgrid")
 
@@ -39,7 +39,7 @@ API = "sendgrid"
 
 def new_id(seed: int, number: int, what: str) -> str:
     """The UUID (version 4 layout) of the write numbered ``number``: the same in every process."""
-    return digest_uuids((f"sendgrid:{seed}:write:{number}:{what}",))[0]
+    return digest_uuid(f"sendgrid:{seed}:write:{number}:{what}")
 
 
 @functools.cache

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+import uuid
 from collections.abc import Iterable
 from datetime import datetime, timezone
 
@@ -38,13 +39,18 @@ def digest_uuids(texts: Iterable[str]) -> list[str]:
     return [blob[i : i + 36] for i in range(0, len(blob), 36)]
 
 
+def digest_uuid(text: str) -> str:
+    """One text's :func:`digest_uuids` without NumPy's set-up: ~2 µs, not ~15 (a write's id)."""
+    return str(uuid.UUID(bytes=hashlib.sha256(text.encode()).digest()[:16], version=4))
+
+
 def stable_uuids(seed: int, kind: str, keys: Iterable[str]) -> list[str]:
     """A version-4 UUID per key, the same for the same (seed, kind, key) in every process."""
     return digest_uuids(f"{seed}\x1f{kind}\x1f{key}" for key in keys)
 
 
 def stable_uuid(seed: int, kind: str, key: str) -> str:
-    return stable_uuids(seed, kind, (key,))[0]
+    return digest_uuid(f"{seed}\x1f{kind}\x1f{key}")
 
 
 def parse_instant(value: str | datetime) -> int:
