@@ -17,7 +17,7 @@ import logging
 import threading
 import zoneinfo
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
@@ -150,12 +150,16 @@ class Overlay:
             found = self.created.get(entry["id"])
             if found is None:
                 return
-            changes: dict[str, Any] = {"updated_at": at}
-            if "name" in entry:
-                changes["name"] = entry["name"]
-            if "query_dsl" in entry and entry["query_dsl"] != found.query_dsl:
-                changes.update(query_dsl=entry["query_dsl"], query_set_at=at)
-            self.created[found.id] = replace(found, **changes)
+            query = entry.get("query_dsl", found.query_dsl)
+            self.created[found.id] = Created(
+                found.id,
+                entry.get("name", found.name),
+                query,
+                found.parent_list_ids,
+                found.created_at,
+                at,
+                found.query_set_at if query == found.query_dsl else at,
+            )
         elif op == "delete":
             self.created.pop(entry["id"], None)
             self.snapshots.pop(entry["id"], None)
