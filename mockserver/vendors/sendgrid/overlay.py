@@ -192,10 +192,10 @@ class Overlay:
         """Why a manual refresh of ``segment_id`` at ``now`` is over SendGrid's limits, or
         ``None`` (``zone``: the request's ``user_time_zone``, where the segment's day starts;
         the account's day starts at 0:00 UTC)."""
-        start = day_start(now, zone)
         mine = list(self.refreshes_of(segment_id))
         if sum(now - r.at < HOUR for r in mine) >= PER_SEGMENT_HOURLY:
             return f"a segment can be refreshed {PER_SEGMENT_HOURLY} time per hour"
+        start = day_start(now, zone)
         if sum(r.at >= start for r in mine) >= PER_SEGMENT_DAILY:
             return f"a segment can be refreshed {PER_SEGMENT_DAILY} times per day"
         utc_day = now - now % 86400
