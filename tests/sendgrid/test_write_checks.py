@@ -7,6 +7,7 @@ from __future__ import annotations
 import httpx
 
 from mockserver.testing import LiveServer
+from mockserver.vendors.sendgrid import writes as segment_writes
 from tests.sendgrid.contacts_helpers import UNKNOWN, V2
 from tests.sendgrid.test_v2_segments import AUSTIN, create
 
@@ -74,3 +75,19 @@ def test_a_writes_answer_equals_a_fresh_read(account: httpx.Client):
     assert account.get(f"{LISTS}/{created['id']}").json() == created
     renamed = account.patch(f"{LISTS}/{created['id']}", json={"name": "renamed list"}).json()
     assert account.get(f"{LISTS}/{created['id']}").json() == renamed
+
+
+def test_the_segment_cap_counts_the_live_segments_of_both_versions(
+    account, contacts_server, monkeypatch
+):
+    writes = stateful(contacts_server)
+    v1 = account.get(V1).json()["results"]
+    made = [create(account, f"counted {i}")["id"] for i in range(3)]
+    assert account.delete(f"{V2}/{made[0]}").status_code == 202
+    assert account.delete(f"{V1}/{v1[0]['id']}").status_code == 202
+    shown = len(account.get(V2).json()["results"])
+    assert writes.live_count(writes.view()) == shown == len(v1) - 1 + 2
+    monkeypatch.setattr(segment_writes, "MAX_SEGMENTS", shown + 1)
+    create(account, "the last one")
+    refused = account.post(V2, json={"name": "one too many", "query_dsl": AUSTIN})
+    assert refused.status_code == 400 and "at most" in refused.text

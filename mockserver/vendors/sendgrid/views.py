@@ -82,9 +82,6 @@ class View:
         found = self.catalog.by_id.get(segment_id)
         return None if found is None or found.id in self.overlay.deleted else found
 
-    def count(self) -> int:
-        return len(self.live_v1) + len(self.overlay.created)
-
     # -- lists ------------------------------------------------------------------------------------
     def lists(self) -> dict[str, str]:
         """Id -> name of every live list: the data version's (not deleted, renamed), then

@@ -177,6 +177,11 @@ class SegmentWrites:
             if self.list_name(view, list_id) is None:
                 raise refuse(field, f"list {list_id!r} does not exist")
 
+    def live_count(self, view: View) -> int:
+        """Segments of the account, both versions (the v1 ones deleted counted out)."""
+        v1_deleted = view.overlay.deleted.intersection(self.v1_names.values())
+        return len(self.v1_names) - len(v1_deleted) + len(view.overlay.created)
+
     def _name_free(self, view: View, name: str, own: str | None = None) -> None:
         """Refuse ``name`` if a live segment other than ``own`` holds it (names are unique
         across both APIs)."""
@@ -214,7 +219,7 @@ class SegmentWrites:
             self.require_lists(view, parents, "parent_list_ids")
             self._name_free(view, name)
             self._compiles(text)
-            if view.count() >= MAX_SEGMENTS:
+            if self.live_count(view) >= MAX_SEGMENTS:
                 raise refuse("name", f"an account holds at most {MAX_SEGMENTS} segments")
             return {"op": "create", "name": name, "query_dsl": text, "parent_list_ids": parents}
 
