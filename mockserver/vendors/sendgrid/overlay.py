@@ -15,7 +15,6 @@ from __future__ import annotations
 import functools
 import logging
 import threading
-import zoneinfo
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -45,6 +44,8 @@ def new_id(seed: int, number: int, what: str) -> str:
 @functools.cache
 def iana_zones() -> frozenset[str]:
     """The IANA zone names this Python knows (the system's database, else the tzdata package)."""
+    import zoneinfo  # a refresh's zone: ~2 ms of start-up otherwise
+
     return frozenset(zoneinfo.available_timezones())
 
 
@@ -63,6 +64,8 @@ def zone_problem(name: str) -> str | None:
 
 def day_start(now: float, zone: str) -> float:
     """Unix time of the last midnight before ``now`` in ``zone``."""
+    import zoneinfo
+
     local = datetime.fromtimestamp(now, timezone.utc).astimezone(zoneinfo.ZoneInfo(zone))
     midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
     # A zone whose clocks skip midnight (DST at 00:00) has no such instant: fold picks one.
