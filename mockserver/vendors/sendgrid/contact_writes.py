@@ -12,14 +12,13 @@ query over the same store, so it agrees with a segment of the same query after i
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any, ClassVar
 
 import numpy as np
 
 from mockserver.errors import LimitError, MockServerError
-from mockserver.lru import LruCache
 from mockserver.state.clock import iso
 from mockserver.vendors.interface import Call, Reply
 from mockserver.vendors.sendgrid.contacts import TEXT_FIELDS
@@ -39,10 +38,6 @@ from mockserver.vendors.sendgrid.writes import (
 
 #: Contacts a search answers at most (its ``contact_count`` counts them all).
 SEARCH_RESULTS = 50
-#: Search answers kept (the last ones asked, each for one state of the account), and their
-#: bytes at most.
-SEARCHES_KEPT = 64
-SEARCH_BYTES_KEPT = 4 << 20
 #: Ids one DELETE names at most.
 MAX_DELETE_IDS = 100
 #: SendGrid's spelling of a custom field's type, by the world's.
@@ -85,9 +80,18 @@ class ContactWrites:
         customs = segments.engine.catalog.spec.custom_fields
         #: Custom field id -> (name, type).
         self.fields = {field_id(i, f.type): (f.name, f.type) for i, f in enumerate(customs)}
-        self._searches: LruCache[Reply] = LruCache(
-            SEARCHES_KEPT, SEARCH_BYTES_KEPT, lambda reply: len(reply.body)
-        )
+        custom = [
+            {"id": key, "name": name, "field_type": FIELD_TYPES[kind]}
+            for key, (name, kind) in self.fields.items()
+        ]
+        reserved = [
+            {"id": f"_rf{i}_{kind[0]}", "name": name, "field_type": kind}
+            for i, (name, kind) in enumerate(RESERVED_FIELDS)
+        ]
+        link = f"{ORIGIN}/v3/marketing/field_definitions"
+        #: ``ListFieldDefinitions``' answer: the world's fields never change.
+        body = {"custom_fields": custom, "reserved_fields": reserved, "_metadata": {"self": link}}
+        self._definitions = answer(200, body)
 
     # -- writes -----------------------------------------------------------------------------------
     def _contact(self, at: str, raw: Mapping[str, Any], problems: list[tuple[str, str]]) -> dict:
@@ -150,80 +154,93 @@ class ContactWrites:
         return self.segments.job(lambda view: entry, "contacts")
 
     # -- reads ------------------------------------------------------------------------------------
+    def _read(self, call: Call, render: Callable[[View], Any]) -> Reply:
+        """``render``'s body, answered 200 and memoized (``reads.py``)."""
+        return self.segments.reads.answer(call, lambda view: answer(200, render(view)))
+
     def sample(self, call: Call) -> Reply:
-        view = self.segments.view()
-        book = view.engine.book
-        body = {
-            "result": sample(view, book.live_rows()),
-            "contact_count": book.count(),
-            "_metadata": {"self": f"{ORIGIN}/v3/marketing/contacts"},
-        }
-        return answer(200, body)
+        def render(view: View) -> dict[str, Any]:
+            book = view.engine.book
+            return {
+                "result": sample(view, book.live_rows()),
+                "contact_count": book.count(),
+                "_metadata": {"self": f"{ORIGIN}/v3/marketing/contacts"},
+            }
+
+        return self._read(call, render)
 
     def count(self, call: Call) -> Reply:
-        count = self.segments.view().engine.book.count()
-        return answer(200, {"contact_count": count, "billable_count": count})
+        def render(view: View) -> dict[str, Any]:
+            count = view.engine.book.count()
+            return {"contact_count": count, "billable_count": count}
+
+        return self._read(call, render)
 
     def get(self, call: Call) -> Reply:
-        view = self.segments.view()
-        row = view.engine.book.row_of_id(str(call.params["id"]))
-        if row is None:
-            raise refuse("id", "contact not found", 404)
-        return answer(200, view.contacts([row])[0])
+        def render(view: View) -> dict[str, Any]:
+            row = view.engine.book.row_of_id(str(call.params["id"]))
+            if row is None:
+                raise refuse("id", "contact not found", 404)
+            return view.contacts([row])[0]
+
+        return self._read(call, render)
 
     def job(self, call: Call) -> Reply:
         """A contact job: ``pending`` until the mock clock passes its time, then ``completed``
         with its counts."""
         wanted = str(call.params["id"]).lower()
-        view = self.segments.view()
-        book = view.engine.book
-        done = book.results.get(wanted)
-        if done is None:
-            pending = book.pending(self.segments.ledger.entries).get(wanted)
-            if pending is None:
-                raise refuse("id", "job not found", 404)
-            kind, at, requested = pending
-            status, results = "pending", {"requested_count": requested}
-        else:
-            kind, at, status = done.kind, done.started_at, "completed"
-            results = {
-                "requested_count": done.requested,
-                "created_count": done.created,
-                "updated_count": done.updated,
-                "deleted_count": done.deleted,
-                # Ids naming no contact (a deletion's); an accepted upsert has no errors.
-                "errored_count": max(0, done.requested - done.deleted) if kind == "delete" else 0,
-            }
-        body = {"id": wanted, "status": status, "job_type": kind, "results": results}
-        body["started_at"] = iso(at)
-        if done is not None:
-            body["finished_at"] = iso(done.finished_at)
-        return answer(200, body)
+
+        def render(view: View) -> dict[str, Any]:
+            book = view.engine.book
+            done = book.results.get(wanted)
+            if done is None:
+                pending = book.pending(self.segments.ledger.entries).get(wanted)
+                if pending is None:
+                    raise refuse("id", "job not found", 404)
+                kind, at, requested = pending
+                status, results = "pending", {"requested_count": requested}
+            else:
+                kind, at, status = done.kind, done.started_at, "completed"
+                results = {
+                    "requested_count": done.requested,
+                    "created_count": done.created,
+                    "updated_count": done.updated,
+                    "deleted_count": done.deleted,
+                    # Ids naming no contact (a deletion's); an accepted upsert has no errors.
+                    "errored_count": max(0, done.requested - done.deleted)
+                    if kind == "delete"
+                    else 0,
+                }
+            body = {"id": wanted, "status": status, "job_type": kind, "results": results}
+            body["started_at"] = iso(at)
+            if done is not None:
+                body["finished_at"] = iso(done.finished_at)
+            return body
+
+        return self._read(call, render)
 
     def search(self, call: Call) -> Reply:
-        """Memoized on the query and the view's state: a client polling for a job's contacts
-        repeats one search until the job applies."""
-        view = self.segments.view()
+        """Memoized as every read: a client polling for a job's contacts repeats one search
+        until the job applies."""
         text = call.body["query"]
-        key = (text, view.state())
-        found = self._searches.get(key)
-        if found is not None:
-            return found
-        try:
-            members = view.engine.search(text)
-        except QueryError as error:
-            raise refuse("query", f"invalid query: {error}") from None
-        except LimitError:
-            raise refuse("query", "the search ran too long and was stopped", 408) from None
-        except MockServerError as error:
-            raise refuse("query", f"invalid query: {error}") from None
-        first = members.rows[:SEARCH_RESULTS].tolist()
-        body = {
-            "result": view.contacts(first),
-            "contact_count": len(members),
-            "_metadata": {"self": f"{ORIGIN}/v3/marketing/contacts/search"},
-        }
-        return self._searches.put(key, answer(200, body))
+
+        def render(view: View) -> dict[str, Any]:
+            try:
+                members = view.engine.search(text)
+            except QueryError as error:
+                raise refuse("query", f"invalid query: {error}") from None
+            except LimitError:
+                raise refuse("query", "the search ran too long and was stopped", 408) from None
+            except MockServerError as error:
+                raise refuse("query", f"invalid query: {error}") from None
+            first = members.rows[:SEARCH_RESULTS].tolist()
+            return {
+                "result": view.contacts(first),
+                "contact_count": len(members),
+                "_metadata": {"self": f"{ORIGIN}/v3/marketing/contacts/search"},
+            }
+
+        return self._read(call, render)
 
     def by_emails(self, call: Call) -> Reply:
         emails = [str(e).strip().lower() for e in call.body["emails"] if str(e).strip()]
@@ -252,17 +269,7 @@ class ContactWrites:
         return answer(200, {"result": found})
 
     def field_definitions(self, call: Call) -> Reply:
-        custom = [
-            {"id": key, "name": name, "field_type": FIELD_TYPES[kind]}
-            for key, (name, kind) in self.fields.items()
-        ]
-        reserved = [
-            {"id": f"_rf{i}_{kind[0]}", "name": name, "field_type": kind}
-            for i, (name, kind) in enumerate(RESERVED_FIELDS)
-        ]
-        link = f"{ORIGIN}/v3/marketing/field_definitions"
-        body = {"custom_fields": custom, "reserved_fields": reserved, "_metadata": {"self": link}}
-        return answer(200, body)
+        return self._definitions
 
 
 def _typed(kind: str, value: Any) -> Any:

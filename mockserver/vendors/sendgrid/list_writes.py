@@ -80,8 +80,10 @@ class ListWrites:
         return answer(201, self.body(view, new_id(view.overlay.seed, number, "list"), name))
 
     def list(self, call: Call) -> Reply:
+        return self.segments.reads.answer(call, lambda view: self._page(view, call))
+
+    def _page(self, view: View, call: Call) -> Reply:
         """A page of lists in their order: ``page_token`` is the first id of the page."""
-        view = self.segments.view()
         size = int(call.params.get("page_size", 100))
         token = call.params.get("page_token") or ""
         items = list(view.lists().items())
@@ -101,17 +103,21 @@ class ListWrites:
         return answer(200, {"result": result, "_metadata": metadata})
 
     def get(self, call: Call) -> Reply:
-        view = self.segments.view()
-        found = self._found(view, call)
-        body = self.body(view, *found)
-        if call.params.get("contact_sample"):
-            body["contact_sample"] = sample(view, view.engine.book.list_rows(found[0]).rows)
-        return answer(200, body)
+        def render(view: View) -> Reply:
+            found = self._found(view, call)
+            body = self.body(view, *found)
+            if call.params.get("contact_sample"):
+                body["contact_sample"] = sample(view, view.engine.book.list_rows(found[0]).rows)
+            return answer(200, body)
+
+        return self.segments.reads.answer(call, render)
 
     def count(self, call: Call) -> Reply:
-        view = self.segments.view()
-        count = len(view.engine.book.list_rows(self._found(view, call)[0]))
-        return answer(200, {"contact_count": count, "billable_count": count})
+        def render(view: View) -> Reply:
+            count = len(view.engine.book.list_rows(self._found(view, call)[0]))
+            return answer(200, {"contact_count": count, "billable_count": count})
+
+        return self.segments.reads.answer(call, render)
 
     def update(self, call: Call) -> Reply:
         name = (call.body or {}).get("name")

@@ -5,7 +5,7 @@ A write is checked against the account as this process last read it from the wri
 appended on condition that nothing came in between; when something did (another replica
 wrote), it is read again and checked again. So a name stays unique and a refresh limit holds
 across replicas, and bad input appends nothing. Every answer is rendered from the overlay
-(``views.py``) at the mock clock's now; none is memoized.
+(``views.py``) at the mock clock's now; the reads' are memoized (``reads.py``).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from mockserver.vendors.sendgrid.dialect import errors_reply
 from mockserver.vendors.sendgrid.evaluate import QueryEngine
 from mockserver.vendors.sendgrid.overlay import API, MAX_SEGMENTS, Overlay, new_id, zone_problem
 from mockserver.vendors.sendgrid.query import QueryError
+from mockserver.vendors.sendgrid.reads import ReadMemo
 from mockserver.vendors.sendgrid.views import TOO_MANY_PARENTS, View, segment_filter, split_ids
 
 JSON = "application/json"
@@ -89,6 +90,8 @@ class SegmentWrites:
         self.ledger = ledger
         self.headers = headers
         self.seed = engine.catalog.seed
+        #: The reads' answers, while nothing they read changed.
+        self.reads = ReadMemo(engine, ledger, self.view)
 
     def wrapped(self, owner: Any) -> Handlers:
         """The handlers of ``owner.OPERATIONS``: a :class:`Refusal` is their answer, and every
@@ -201,20 +204,27 @@ class SegmentWrites:
         )
         if keep is None:
             raise refuse("parent_list_ids", TOO_MANY_PARENTS)
-        summaries = self.view().summaries()
-        return answer(200, {"results": [s for i, parent, s in summaries if keep(i, parent)]})
+
+        def render(view: View) -> Reply:
+            summaries = view.summaries()
+            return answer(200, {"results": [s for i, parent, s in summaries if keep(i, parent)]})
+
+        return self.reads.answer(call, render)
 
     def get(self, call: Call) -> Reply:
-        view = self.view()
         segment_id = segment_id_of(call)
         sample = call.params.get("contacts_sample", True) is not False
-        created = view.overlay.created.get(segment_id)
-        if created is not None:
-            return answer(200, view.created_body(created, sample))
-        v1 = view.v1(segment_id)
-        if v1 is not None:
-            return answer(200, view.v1_body(v1, sample))
-        raise refuse("segment_id", NOT_FOUND, 404)
+
+        def render(view: View) -> Reply:
+            created = view.overlay.created.get(segment_id)
+            if created is not None:
+                return answer(200, view.created_body(created, sample))
+            v1 = view.v1(segment_id)
+            if v1 is not None:
+                return answer(200, view.v1_body(v1, sample))
+            raise refuse("segment_id", NOT_FOUND, 404)
+
+        return self.reads.answer(call, render)
 
     def update(self, call: Call) -> Reply:
         body = call.body or {}

@@ -1,0 +1,138 @@
+"""One memo for every read of what SendGrid's writes change (v2 segments, lists, contacts, a
+job's status, a search): a repeated read is answered from it while nothing it reads changed.
+
+An answer is a function of the write log folded (its generation and position), the contact
+jobs applied (the book's version) and the mock clock, which matters only at a few instants: a
+v2 segment's hourly evaluation, a manual refresh's own instant (counted once the clock passes
+it), a contact job falling due, and the start of the day in the zone a segment was last
+refreshed in (``refreshes_used``). So the key is the log's generation and position, the book's
+version, the span of the clock around ``now`` crossing none of those instants, and each such
+zone's day start: equal keys, equal answers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Hashable
+from typing import Any, NamedTuple
+
+from mockserver.lru import LruCache
+from mockserver.state.ledger import Ledger
+from mockserver.vendors.interface import Call, Reply
+from mockserver.vendors.sendgrid.contacts import JOB_DELAY
+from mockserver.vendors.sendgrid.evaluate import QueryEngine
+from mockserver.vendors.sendgrid.overlay import HOUR, Overlay, day_start
+from mockserver.vendors.sendgrid.views import View
+
+#: Answers kept (the last ones asked, each for one state of the account), and their bytes.
+ANSWERS_KEPT = 256
+ANSWER_BYTES_KEPT = 8 << 20
+#: Seconds kept clear of an hourly evaluation's edge, where ``evaluated_at``'s float
+#: arithmetic may round either way: a read there is rendered, not memoized.
+SLACK = 1e-3
+
+
+class Steady(NamedTuple):
+    """The account between two instants of the clock at which an answer may change."""
+
+    #: The log's generation and position, the contact book's version.
+    epoch: tuple[int, int, int]
+    since: float
+    until: float
+    #: The zones whose day start an answer reads (each refreshed segment's last refresh's).
+    zones: tuple[str, ...]
+    overlay: Overlay
+    #: The epoch and the span: the key, with the zones' day starts if any.
+    key: Hashable
+
+
+def steady(view: View, entries: list[dict[str, Any]], epoch: tuple[int, int, int]) -> Steady:
+    """The span of the clock around ``view.now`` over which ``view`` renders the same answers
+    (empty when ``now`` is too close to an edge)."""
+    now, overlay = view.now, view.overlay
+    since, until = -math.inf, math.inf
+    for refresh in overlay.refreshes:  # counted (and an anchor) once the clock passes it
+        if refresh.at <= now:
+            since = max(since, refresh.at)
+        else:
+            until = min(until, refresh.at)
+    zones = set()
+    for created in overlay.created.values():
+        at = overlay.evaluated_at(created, now)
+        if at is None:
+            until = min(until, created.query_set_at + HOUR)
+        else:
+            since, until = max(since, at + SLACK), min(until, at + HOUR - SLACK)
+        last = list(overlay.refreshes_of(created.id))[-1:]
+        zones.update(r.zone for r in last)
+    pending = view.engine.book.pending(entries).values()
+    until = min(until, min((at for _, at, _ in pending), default=math.inf) + JOB_DELAY)
+    return Steady(epoch, since, until, tuple(sorted(zones)), overlay, (epoch, since, until))
+
+
+class ReadMemo:
+    """The answers of the reads, by operation, parameters, body and :class:`Steady` state.
+    ``fold`` is the fresh view (the log synced, the due jobs applied)."""
+
+    def __init__(self, engine: QueryEngine, ledger: Ledger, fold: Callable[[], View]) -> None:
+        self.engine = engine
+        self.ledger = ledger
+        self.fold = fold
+        self._answers: LruCache[Reply] = LruCache(
+            ANSWERS_KEPT, ANSWER_BYTES_KEPT, lambda reply: len(reply.body)
+        )
+        self._steady: Steady | None = None
+
+    def state(self, fresh: bool = True) -> tuple[Hashable | None, View | None]:
+        """The key of the account now (``None``: not steady here), and the fresh view if one
+        was made to find it. ``fresh``: sync the log first (another replica's write shows at
+        once); else only when told another process wrote (a log of this process's own)."""
+        ledger, held = self.ledger, self._steady
+        if fresh:
+            ledger.sync()
+        else:
+            ledger.sync_if_told()
+        now = ledger.now()
+        if (
+            held is None
+            or not held.since <= now < held.until
+            or held.epoch != (ledger.generation, len(ledger.entries), self.engine.book.version)
+        ):
+            view = self.fold()
+            epoch = (ledger.generation, ledger.position, self.engine.book.version)
+            held = steady(view, ledger.entries, epoch)
+            self._steady = held if held.since <= view.now < held.until else None
+            return self._key(held, view.now) if self._steady else None, view
+        return self._key(held, now), None
+
+    @staticmethod
+    def _key(held: Steady, now: float) -> Hashable:
+        if held.zones:
+            return held.key, tuple(day_start(now, zone) for zone in held.zones)
+        return held.key
+
+    def answer(self, call: Call, render: Callable[[View], Reply]) -> Reply:
+        """``render``'s answer to ``call`` for the account now, memoized (a refusal it raises
+        is not)."""
+        key, view = self.state()
+        if key is None:
+            assert view is not None
+            return render(view)
+        params = tuple((name, _frozen(value)) for name, value in call.params.items())
+        full = (call.operation.operation_id, params, _frozen(call.body), key)
+        found = self._answers.get(full)
+        if found is None:
+            if view is None:
+                assert self._steady is not None
+                view = View(self.engine, self._steady.overlay, self.ledger.now())
+            found = self._answers.put(full, render(view))
+        return found
+
+
+def _frozen(value: Any) -> Hashable:
+    """A decoded parameter or body as part of a key."""
+    if isinstance(value, dict):
+        return tuple((k, _frozen(v)) for k, v in sorted(value.items()))
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(v) for v in value)
+    return value
