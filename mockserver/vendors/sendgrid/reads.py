@@ -1,13 +1,13 @@
 """One memo for every read of what SendGrid's writes change (v2 segments, lists, contacts, a
 job's status, a search): a repeated read is answered from it while nothing it reads changed.
 
-An answer is a function of the write log folded (its generation and position), the contact
-jobs applied (the book's version) and the mock clock, which matters only at a few instants: a
+An answer is a function of the write log folded (its generation and position) and the mock
+clock, which matters only at a few instants (the contact jobs applied included): a
 v2 segment's hourly evaluation, a manual refresh's own instant (counted once the clock passes
 it), a contact job falling due, and the start of the day in the zone a segment was last
-refreshed in (``refreshes_used``). So the key is the log's generation and position, the book's
-version, the span of the clock around ``now`` crossing none of those instants, and each such
-zone's day start: equal keys, equal answers.
+refreshed in (``refreshes_used``). So the key is the log's generation and position, the span of
+the clock around ``now`` crossing none of those instants, and each such zone's day start: equal
+keys, equal answers.
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ SLACK = 1e-3
 class Steady(NamedTuple):
     """The account between two instants of the clock at which an answer may change."""
 
-    #: The log's generation and position, the contact book's version.
-    epoch: tuple[int, int, int]
+    #: The log's generation and position.
+    epoch: tuple[int, int]
     since: float
     until: float
     #: The zones whose day start an answer reads (each refreshed segment's last refresh's).
@@ -46,7 +46,7 @@ class Steady(NamedTuple):
     key: Hashable
 
 
-def steady(view: View, entries: list[dict[str, Any]], epoch: tuple[int, int, int]) -> Steady:
+def steady(view: View, entries: list[dict[str, Any]], epoch: tuple[int, int]) -> Steady:
     """The span of the clock around ``view.now`` over which ``view`` renders the same answers
     (empty when ``now`` is too close to an edge)."""
     now, overlay = view.now, view.overlay
@@ -93,17 +93,17 @@ class ReadMemo:
         else:
             ledger.sync_if_told()
         now = ledger.now()
-        if (
-            held is None
-            or not held.since <= now < held.until
-            or held.epoch != (ledger.generation, len(ledger.entries), self.engine.book.version)
-        ):
+        if held is None or not held.since <= now < held.until or held.epoch != self._epoch():
             view = self.fold()
-            epoch = (ledger.generation, ledger.position, self.engine.book.version)
-            held = steady(view, ledger.entries, epoch)
+            held = steady(view, ledger.entries, self._epoch())
             self._steady = held if held.since <= view.now < held.until else None
             return self._key(held, view.now) if self._steady else None, view
         return self._key(held, now), None
+
+    def _epoch(self) -> tuple[int, int]:
+        """The log's generation and position. (The contact book's version needs no place: a
+        job applies only once the clock passes its due time, which ends the span.)"""
+        return self.ledger.generation, len(self.ledger.entries)
 
     @staticmethod
     def _key(held: Steady, now: float) -> Hashable:
