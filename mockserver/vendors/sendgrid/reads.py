@@ -36,7 +36,8 @@ class Steady(NamedTuple):
     """The account between two instants of the clock at which an answer may change."""
 
     #: The log's generation and position.
-    epoch: tuple[int, int]
+    generation: int
+    position: int
     since: float
     until: float
     #: The zones whose day start an answer reads (each refreshed segment's last refresh's).
@@ -46,7 +47,7 @@ class Steady(NamedTuple):
     key: Hashable
 
 
-def steady(view: View, entries: list[dict[str, Any]], epoch: tuple[int, int]) -> Steady:
+def steady(view: View, ledger: Ledger) -> Steady:
     """The span of the clock around ``view.now`` over which ``view`` renders the same answers
     (empty when ``now`` is too close to an edge)."""
     now, overlay = view.now, view.overlay
@@ -65,9 +66,10 @@ def steady(view: View, entries: list[dict[str, Any]], epoch: tuple[int, int]) ->
             since, until = max(since, at + SLACK), min(until, at + HOUR - SLACK)
         last = list(overlay.refreshes_of(created.id))[-1:]
         zones.update(r.zone for r in last)
-    pending = view.engine.book.pending(entries).values()
+    pending = view.engine.book.pending(ledger.entries).values()
     until = min(until, min((at for _, at, _ in pending), default=math.inf) + JOB_DELAY)
-    return Steady(epoch, since, until, tuple(sorted(zones)), overlay, (epoch, since, until))
+    epoch = ledger.generation, ledger.position
+    return Steady(*epoch, since, until, tuple(sorted(zones)), overlay, (*epoch, since, until))
 
 
 class ReadMemo:
@@ -85,31 +87,26 @@ class ReadMemo:
 
     def state(self, fresh: bool = True) -> tuple[Hashable | None, View | None]:
         """The key of the account now (``None``: not steady here), and the fresh view if one
-        was made to find it. ``fresh``: sync the log first (another replica's write shows at
-        once); else only when told another process wrote (a log of this process's own)."""
+        was made to find it. ``fresh``: sync the log first, so another replica's write shows
+        at once (``False``: the log is this process's own, its copy always whole)."""
         ledger, held = self.ledger, self._steady
         if fresh:
             ledger.sync()
-        else:
-            ledger.sync_if_told()
-        now = ledger.now()
-        if held is None or not held.since <= now < held.until or held.epoch != self._epoch():
+        now, view = ledger.clock(), None
+        if (
+            held is None
+            or not held.since <= now < held.until
+            or held.position != len(ledger.entries)
+            or held.generation != ledger.generation
+        ):
             view = self.fold()
-            held = steady(view, ledger.entries, self._epoch())
-            self._steady = held if held.since <= view.now < held.until else None
-            return self._key(held, view.now) if self._steady else None, view
-        return self._key(held, now), None
-
-    def _epoch(self) -> tuple[int, int]:
-        """The log's generation and position. (The contact book's version needs no place: a
-        job applies only once the clock passes its due time, which ends the span.)"""
-        return self.ledger.generation, len(self.ledger.entries)
-
-    @staticmethod
-    def _key(held: Steady, now: float) -> Hashable:
+            held, now = steady(view, ledger), view.now
+            self._steady = held if held.since <= now < held.until else None
+            if self._steady is None:
+                return None, view
         if held.zones:
-            return held.key, tuple(day_start(now, zone) for zone in held.zones)
-        return held.key
+            return (held.key, tuple(day_start(now, zone) for zone in held.zones)), view
+        return held.key, view
 
     def answer(self, call: Call, render: Callable[[View], Reply]) -> Reply:
         """``render``'s answer to ``call`` for the account now, memoized (a refusal it raises
