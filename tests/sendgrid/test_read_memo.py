@@ -68,6 +68,11 @@ class Account:
             "SearchContacts": ("POST", f"{CONTACTS}/search", {"query": "city = 'Austin'"}),
             "SearchContacts other": ("POST", f"{CONTACTS}/search", {"query": "city = 'Boston'"}),
             "GetSegmentV2 v1": ("GET", f"{V2}/{ids['v1']}", None),
+            "SearchContactsByEmails": (
+                "POST",
+                f"{CONTACTS}/search/emails",
+                {"emails": ["person0@austin.example", "person1@austin.example"]},
+            ),
         }
         for name in ("segment", "child"):
             if name in ids:
@@ -79,6 +84,8 @@ class Account:
             found["GetListContactCount"] = ("GET", f"{LISTS}/{ids['list']}/contacts/count", None)
         if "contact" in ids:
             found["GetContact"] = ("GET", f"{CONTACTS}/{ids['contact']}", None)
+            batch = {"ids": [ids["contact"], ids["v1 contact"]]}
+            found["GetContactsBatch"] = ("POST", f"{CONTACTS}/batch", batch)
         if "job" in ids:
             found["GetImportStatus"] = ("GET", f"{CONTACTS}/imports/{ids['job']}", None)
         return found
@@ -112,6 +119,7 @@ def sg(account: httpx.Client, contacts_server: LiveServer, monkeypatch) -> Accou
     v1 = ok(account.get(V1))["results"]
     found.ids["v1"] = v1[0]["id"]
     found.ids["v1 other"] = v1[1]["id"]
+    found.ids["v1 contact"] = ok(account.get(CONTACTS))["result"][0]["id"]
     return found
 
 

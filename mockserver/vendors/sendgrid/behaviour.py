@@ -20,6 +20,7 @@ from mockserver.vendors.sendgrid.dialect import SendGridDialect
 from mockserver.vendors.sendgrid.evaluate import QueryEngine
 from mockserver.vendors.sendgrid.list_writes import ListWrites
 from mockserver.vendors.sendgrid.ratelimit import RateLimiter
+from mockserver.vendors.sendgrid.reads import frozen
 from mockserver.vendors.sendgrid.views import TOO_MANY_PARENTS, View, segment_filter, split_ids
 from mockserver.vendors.sendgrid.writes import SegmentWrites
 
@@ -50,11 +51,6 @@ OPERATIONS = V1_READS | STATEFUL
 #: Filtered list answers kept.
 FILTER_CACHE_SIZE = 1024
 JSON = "application/json"
-
-
-def _frozen(value: Any) -> Any:
-    """A decoded filter value as a cache key (an array parameter arrives as a list)."""
-    return tuple(value) if isinstance(value, list) else value
 
 
 @dataclass
@@ -161,7 +157,7 @@ class SendGridBackend(Backend):
         elif not (ids or parents or no_parent):
             answer = self.catalog.all_bytes
         else:
-            key = (_frozen(ids), _frozen(parents), no_parent)
+            key = (frozen(ids), frozen(parents), no_parent)
             answer = self._filtered.get_or_build(key, build)
         return self._ok(call, answer) if isinstance(answer, bytes) else answer
 

@@ -247,26 +247,31 @@ class ContactWrites:
         bad = [e for e in emails if not EMAIL.match(e)]
         if bad:
             raise refuse("emails", f"{bad[0]!r} is not a valid email")
-        view = self.segments.view()
-        book = view.engine.book
-        rows = {email: book.row_of_address(email) for email in dict.fromkeys(emails)}
-        found = iter(view.contacts([r for r in rows.values() if r is not None]))
-        result = {
-            email: {"error": "contact not found"} if row is None else {"contact": next(found)}
-            for email, row in rows.items()
-        }
-        if all(row is None for row in rows.values()):
-            raise refuse("emails", "no contact has these emails", 404)
-        return answer(200, {"result": result})
+
+        def render(view: View) -> dict[str, Any]:
+            book = view.engine.book
+            rows = {email: book.row_of_address(email) for email in dict.fromkeys(emails)}
+            found = iter(view.contacts([r for r in rows.values() if r is not None]))
+            result = {
+                email: {"error": "contact not found"} if row is None else {"contact": next(found)}
+                for email, row in rows.items()
+            }
+            if all(row is None for row in rows.values()):
+                raise refuse("emails", "no contact has these emails", 404)
+            return {"result": result}
+
+        return self._read(call, render)
 
     def batch(self, call: Call) -> Reply:
-        view = self.segments.view()
-        book = view.engine.book
-        rows = [book.row_of_id(str(i)) for i in dict.fromkeys(call.body["ids"])]
-        found = view.contacts([r for r in rows if r is not None])
-        if not found:
-            raise refuse("ids", "no contact has these ids", 404)
-        return answer(200, {"result": found})
+        def render(view: View) -> dict[str, Any]:
+            book = view.engine.book
+            rows = [book.row_of_id(str(i)) for i in dict.fromkeys(call.body["ids"])]
+            found = view.contacts([r for r in rows if r is not None])
+            if not found:
+                raise refuse("ids", "no contact has these ids", 404)
+            return {"result": found}
+
+        return self._read(call, render)
 
     def field_definitions(self, call: Call) -> Reply:
         return self._definitions

@@ -16,6 +16,8 @@ import math
 from collections.abc import Callable, Hashable
 from typing import Any, NamedTuple
 
+import orjson
+
 from mockserver.lru import LruCache
 from mockserver.state.ledger import Ledger
 from mockserver.vendors.interface import Call, Reply
@@ -27,6 +29,8 @@ from mockserver.vendors.sendgrid.views import View
 #: Answers kept (the last ones asked, each for one state of the account), and their bytes.
 ANSWERS_KEPT = 256
 ANSWER_BYTES_KEPT = 8 << 20
+#: A body longer than this (a lookup of 100 emails) is answered, not kept: keys stay small.
+MAX_BODY_KEY = 2048
 #: Seconds kept clear of an hourly evaluation's edge, where ``evaluated_at``'s float
 #: arithmetic may round either way: a read there is rendered, not memoized.
 SLACK = 1e-3
@@ -110,26 +114,23 @@ class ReadMemo:
 
     def answer(self, call: Call, render: Callable[[View], Reply]) -> Reply:
         """``render``'s answer to ``call`` for the account now, memoized (a refusal it raises
-        is not)."""
-        key, view = self.state()
-        if key is None:
-            assert view is not None
-            return render(view)
-        params = tuple((name, _frozen(value)) for name, value in call.params.items())
-        full = (call.operation.operation_id, params, _frozen(call.body), key)
-        found = self._answers.get(full)
-        if found is None:
-            if view is None:
-                assert self._steady is not None
-                view = View(self.engine, self._steady.overlay, self.ledger.now())
-            found = self._answers.put(full, render(view))
-        return found
+        is not, nor an answer to a body longer than :data:`MAX_BODY_KEY`)."""
+        state, view = self.state()
+        body = b"" if call.body is None else orjson.dumps(call.body, option=orjson.OPT_SORT_KEYS)
+        key = None
+        if state is not None and len(body) <= MAX_BODY_KEY:
+            params = tuple((name, frozen(value)) for name, value in call.params.items())
+            key = (call.operation.operation_id, params, body, state)
+            found = self._answers.get(key)
+            if found is not None:
+                return found
+        if view is None:
+            assert self._steady is not None
+            view = View(self.engine, self._steady.overlay, self.ledger.clock())
+        reply = render(view)
+        return reply if key is None else self._answers.put(key, reply)
 
 
-def _frozen(value: Any) -> Hashable:
-    """A decoded parameter or body as part of a key."""
-    if isinstance(value, dict):
-        return tuple((k, _frozen(v)) for k, v in sorted(value.items()))
-    if isinstance(value, list | tuple):
-        return tuple(_frozen(v) for v in value)
-    return value
+def frozen(value: Any) -> Hashable:
+    """A decoded parameter as part of a key (an array parameter arrives as a list)."""
+    return tuple(value) if isinstance(value, list) else value
