@@ -173,6 +173,14 @@ def test_each_write_shows_through_the_memo(sg: Account):
     sg.step(lambda: ok(http.delete(f"{LISTS}/{ids.pop('list')}"), 204))
 
 
+def test_a_job_alone_falls_due_through_the_memo(sg: Account):
+    """No v2 segment: the job pending is the only instant ahead."""
+    sg.ids["job"] = upsert(sg.http, people(1, "austin.example", city="Austin"))
+    before = body(sg.step(lambda: None), "GetContactCount")["contact_count"]
+    shown = sg.step(lambda: sg.later(10))
+    assert body(shown, "GetContactCount")["contact_count"] == before + 1
+
+
 def test_the_clock_alone_shows_through_the_memo(sg: Account):
     """An evaluation an hour after the query is set, then hourly; a refresh counted from its
     instant; ``refreshes_used`` back to 0 at midnight in the refresh's zone; a job falling due;

@@ -23,7 +23,7 @@ from mockserver.state.ledger import Ledger
 from mockserver.vendors.interface import Call, Reply
 from mockserver.vendors.sendgrid.contacts import JOB_DELAY
 from mockserver.vendors.sendgrid.evaluate import QueryEngine
-from mockserver.vendors.sendgrid.overlay import HOUR, Overlay, day_start
+from mockserver.vendors.sendgrid.overlay import HOUR, Overlay, Refresh, day_start
 from mockserver.vendors.sendgrid.views import View
 
 #: Answers kept (the last ones asked, each for one state of the account), and their bytes.
@@ -49,6 +49,8 @@ class Steady(NamedTuple):
     overlay: Overlay
     #: The epoch and the span: the key, with the zones' day starts if any.
     key: Hashable
+    #: The span is all time (no v2 segment, no job pending): the clock changes nothing.
+    timeless: bool
 
 
 def steady(view: View, ledger: Ledger) -> Steady:
@@ -56,24 +58,29 @@ def steady(view: View, ledger: Ledger) -> Steady:
     (empty when ``now`` is too close to an edge)."""
     now, overlay = view.now, view.overlay
     since, until = -math.inf, math.inf
-    for refresh in overlay.refreshes:  # counted (and an anchor) once the clock passes it
-        if refresh.at <= now:
-            since = max(since, refresh.at)
-        else:
-            until = min(until, refresh.at)
+    refreshes: dict[str, list[Refresh]] = {}
+    for refresh in overlay.refreshes:
+        refreshes.setdefault(refresh.segment_id, []).append(refresh)
     zones = set()
     for created in overlay.created.values():
+        mine = refreshes.get(created.id, [])
+        for refresh in mine:  # counted (and an anchor) once the clock passes it
+            if refresh.at <= now:
+                since = max(since, refresh.at)
+            else:
+                until = min(until, refresh.at)
+        zones.update(r.zone for r in mine[-1:])
         at = overlay.evaluated_at(created, now)
         if at is None:
             until = min(until, created.query_set_at + HOUR)
         else:
             since, until = max(since, at + SLACK), min(until, at + HOUR - SLACK)
-        last = list(overlay.refreshes_of(created.id))[-1:]
-        zones.update(r.zone for r in last)
-    pending = view.engine.book.pending(ledger.entries).values()
-    until = min(until, min((at for _, at, _ in pending), default=math.inf) + JOB_DELAY)
+    pending = [at for _, at, _ in view.engine.book.pending(ledger.entries).values()]
+    until = min(until, min(pending, default=math.inf) + JOB_DELAY)
     epoch = ledger.generation, ledger.position
-    return Steady(*epoch, since, until, tuple(sorted(zones)), overlay, (*epoch, since, until))
+    timeless = not overlay.created and not pending
+    key = (*epoch, since, until)
+    return Steady(*epoch, since, until, tuple(sorted(zones)), overlay, key, timeless)
 
 
 class ReadMemo:
@@ -96,21 +103,30 @@ class ReadMemo:
         ledger, held = self.ledger, self._steady
         if fresh:
             ledger.sync()
-        now, view = ledger.clock(), None
         if (
-            held is None
-            or not held.since <= now < held.until
-            or held.position != len(ledger.entries)
-            or held.generation != ledger.generation
+            held is not None
+            and held.position == len(ledger.entries)
+            and held.generation == ledger.generation
         ):
-            view = self.fold()
-            held, now = steady(view, ledger), view.now
-            self._steady = held if held.since <= now < held.until else None
-            if self._steady is None:
-                return None, view
+            if held.timeless:  # no instant ahead or behind: the clock need not be read
+                return held.key, None
+            now = ledger.clock()
+            if held.since <= now < held.until:
+                return self._key(held, now), None
+        view = self.fold()
+        held = steady(view, ledger)
+        if not held.since <= view.now < held.until:
+            self._steady = None
+            return None, view
+        self._steady = held
+        return self._key(held, view.now), view
+
+    @staticmethod
+    def _key(held: Steady, now: float) -> Hashable:
+        """The span's key, with the day start of each zone the answers read."""
         if held.zones:
-            return (held.key, tuple(day_start(now, zone) for zone in held.zones)), view
-        return held.key, view
+            return held.key, tuple(day_start(now, zone) for zone in held.zones)
+        return held.key
 
     def answer(self, call: Call, render: Callable[[View], Reply]) -> Reply:
         """``render``'s answer to ``call`` for the account now, memoized (a refusal it raises
