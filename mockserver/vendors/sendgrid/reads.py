@@ -95,6 +95,8 @@ class ReadMemo:
             ANSWERS_KEPT, ANSWER_BYTES_KEPT, lambda reply: len(reply.body)
         )
         self._steady: Steady | None = None
+        #: Zone -> (the second, its day start).
+        self._days: dict[str, tuple[int, float]] = {}
 
     def state(self, fresh: bool = True) -> tuple[Hashable | None, View | None]:
         """The key of the account now (``None``: not steady here), and the fresh view if one
@@ -121,12 +123,20 @@ class ReadMemo:
         self._steady = held
         return self._key(held, view.now), view
 
-    @staticmethod
-    def _key(held: Steady, now: float) -> Hashable:
+    def _key(self, held: Steady, now: float) -> Hashable:
         """The span's key, with the day start of each zone the answers read."""
         if held.zones:
-            return held.key, tuple(day_start(now, zone) for zone in held.zones)
+            return held.key, tuple(self._day_start(now, zone) for zone in held.zones)
         return held.key
+
+    def _day_start(self, now: float, zone: str) -> float:
+        """``day_start``, kept for the second ``now`` is in: a zone's offsets and transitions
+        are whole seconds, so a local date changes only on one."""
+        second = math.floor(now)
+        held = self._days.get(zone)
+        if held is None or held[0] != second:
+            held = self._days[zone] = second, day_start(now, zone)
+        return held[1]
 
     def answer(self, call: Call, render: Callable[[View], Reply]) -> Reply:
         """``render``'s answer to ``call`` for the account now, memoized (a refusal it raises
