@@ -26,26 +26,15 @@ from mockserver.vendors.sendgrid.writes import SegmentWrites
 
 #: The v1 reads: answered from prebuilt bytes, memoizable.
 V1_READS = frozenset({"ListSegment", "GetSegment"})
-LIST_OPERATIONS = tuple(ListWrites.OPERATIONS)
-CONTACT_OPERATIONS = tuple(ContactWrites.OPERATIONS)
+LIST_OPERATIONS = (*ListWrites.OPERATIONS, *ListWrites.READS)
+CONTACT_OPERATIONS = (*ContactWrites.OPERATIONS, *ContactWrites.READS)
+#: The reads of what writes change: memoizable by the engine while this process's write log is
+#: its own (``memo_epoch`` then holds ``ReadMemo.state``), else by ``reads.py`` alone (and only
+#: the GETs: the engine memoizes no request with a body).
+STATEFUL_READS = frozenset({*SegmentWrites.READS, *ListWrites.READS, *ContactWrites.READS})
 #: The operations that write, and the reads of what they write.
-STATEFUL = frozenset({*SegmentWrites.OPERATIONS, *LIST_OPERATIONS, *CONTACT_OPERATIONS})
-#: The GET reads of what writes change: memoizable by the engine while this process's write
-#: log is its own (``memo_epoch`` then holds ``ReadMemo.state``); else by ``reads.py`` alone.
-STATEFUL_READS = frozenset(
-    {
-        "ListSegmentsV2",
-        "GetSegmentV2",
-        "ListLists",
-        "GetList",
-        "GetListContactCount",
-        "ListContacts",
-        "GetContactCount",
-        "GetContact",
-        "GetImportStatus",
-        "ListFieldDefinitions",
-    }
-)
+SEGMENT_OPERATIONS = (*SegmentWrites.OPERATIONS, *SegmentWrites.READS)
+STATEFUL = frozenset({*SEGMENT_OPERATIONS, *LIST_OPERATIONS, *CONTACT_OPERATIONS})
 #: The operations answered with behaviour (the others, if any, with generated data).
 OPERATIONS = V1_READS | STATEFUL
 #: Filtered list answers kept.

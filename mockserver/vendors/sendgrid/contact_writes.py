@@ -12,7 +12,7 @@ query over the same store, so it agrees with a segment of the same query after i
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any, ClassVar
 
@@ -31,7 +31,6 @@ from mockserver.vendors.sendgrid.world import ID_FIELDS
 from mockserver.vendors.sendgrid.writes import (
     Refusal,
     SegmentWrites,
-    answer,
     refuse,
     require_lists,
 )
@@ -65,6 +64,8 @@ class ContactWrites:
     OPERATIONS: ClassVar[dict[str, str]] = {
         "UpsertContacts": "upsert",
         "DeleteContacts": "delete",
+    }
+    READS: ClassVar[dict[str, str]] = {
         "ListContacts": "sample",
         "GetContactCount": "count",
         "GetContact": "get",
@@ -89,9 +90,12 @@ class ContactWrites:
             for i, (name, kind) in enumerate(RESERVED_FIELDS)
         ]
         link = f"{ORIGIN}/v3/marketing/field_definitions"
-        #: ``ListFieldDefinitions``' answer: the world's fields never change.
-        body = {"custom_fields": custom, "reserved_fields": reserved, "_metadata": {"self": link}}
-        self._definitions = answer(200, body)
+        #: ``ListFieldDefinitions``' body: the world's fields never change.
+        self._definitions = {
+            "custom_fields": custom,
+            "reserved_fields": reserved,
+            "_metadata": {"self": link},
+        }
 
     # -- writes -----------------------------------------------------------------------------------
     def _contact(self, at: str, raw: Mapping[str, Any], problems: list[tuple[str, str]]) -> dict:
@@ -154,126 +158,95 @@ class ContactWrites:
         return self.segments.job(lambda view: entry, "contacts")
 
     # -- reads ------------------------------------------------------------------------------------
-    def _read(self, call: Call, render: Callable[[View], Any]) -> Reply:
-        """``render``'s body, answered 200 and memoized (``reads.py``)."""
-        return self.segments.reads.answer(call, lambda view: answer(200, render(view)))
+    def sample(self, view: View, call: Call) -> dict[str, Any]:
+        book = view.engine.book
+        return {
+            "result": sample(view, book.live_rows()),
+            "contact_count": book.count(),
+            "_metadata": {"self": f"{ORIGIN}/v3/marketing/contacts"},
+        }
 
-    def sample(self, call: Call) -> Reply:
-        def render(view: View) -> dict[str, Any]:
-            book = view.engine.book
-            return {
-                "result": sample(view, book.live_rows()),
-                "contact_count": book.count(),
-                "_metadata": {"self": f"{ORIGIN}/v3/marketing/contacts"},
-            }
+    def count(self, view: View, call: Call) -> dict[str, Any]:
+        count = view.engine.book.count()
+        return {"contact_count": count, "billable_count": count}
 
-        return self._read(call, render)
+    def get(self, view: View, call: Call) -> dict[str, Any]:
+        row = view.engine.book.row_of_id(str(call.params["id"]))
+        if row is None:
+            raise refuse("id", "contact not found", 404)
+        return view.contacts([row])[0]
 
-    def count(self, call: Call) -> Reply:
-        def render(view: View) -> dict[str, Any]:
-            count = view.engine.book.count()
-            return {"contact_count": count, "billable_count": count}
-
-        return self._read(call, render)
-
-    def get(self, call: Call) -> Reply:
-        def render(view: View) -> dict[str, Any]:
-            row = view.engine.book.row_of_id(str(call.params["id"]))
-            if row is None:
-                raise refuse("id", "contact not found", 404)
-            return view.contacts([row])[0]
-
-        return self._read(call, render)
-
-    def job(self, call: Call) -> Reply:
+    def job(self, view: View, call: Call) -> dict[str, Any]:
         """A contact job: ``pending`` until the mock clock passes its time, then ``completed``
         with its counts."""
         wanted = str(call.params["id"]).lower()
+        book = view.engine.book
+        done = book.results.get(wanted)
+        if done is None:
+            pending = book.pending(self.segments.ledger.entries).get(wanted)
+            if pending is None:
+                raise refuse("id", "job not found", 404)
+            kind, at, requested = pending
+            status, results = "pending", {"requested_count": requested}
+        else:
+            kind, at, status = done.kind, done.started_at, "completed"
+            results = {
+                "requested_count": done.requested,
+                "created_count": done.created,
+                "updated_count": done.updated,
+                "deleted_count": done.deleted,
+                # Ids naming no contact (a deletion's); an accepted upsert has no errors.
+                "errored_count": max(0, done.requested - done.deleted) if kind == "delete" else 0,
+            }
+        body = {"id": wanted, "status": status, "job_type": kind, "results": results}
+        body["started_at"] = iso(at)
+        if done is not None:
+            body["finished_at"] = iso(done.finished_at)
+        return body
 
-        def render(view: View) -> dict[str, Any]:
-            book = view.engine.book
-            done = book.results.get(wanted)
-            if done is None:
-                pending = book.pending(self.segments.ledger.entries).get(wanted)
-                if pending is None:
-                    raise refuse("id", "job not found", 404)
-                kind, at, requested = pending
-                status, results = "pending", {"requested_count": requested}
-            else:
-                kind, at, status = done.kind, done.started_at, "completed"
-                results = {
-                    "requested_count": done.requested,
-                    "created_count": done.created,
-                    "updated_count": done.updated,
-                    "deleted_count": done.deleted,
-                    # Ids naming no contact (a deletion's); an accepted upsert has no errors.
-                    "errored_count": max(0, done.requested - done.deleted)
-                    if kind == "delete"
-                    else 0,
-                }
-            body = {"id": wanted, "status": status, "job_type": kind, "results": results}
-            body["started_at"] = iso(at)
-            if done is not None:
-                body["finished_at"] = iso(done.finished_at)
-            return body
-
-        return self._read(call, render)
-
-    def search(self, call: Call) -> Reply:
+    def search(self, view: View, call: Call) -> dict[str, Any]:
         """Memoized as every read: a client polling for a job's contacts repeats one search
         until the job applies."""
-        text = call.body["query"]
+        try:
+            members = view.engine.search(call.body["query"])
+        except QueryError as error:
+            raise refuse("query", f"invalid query: {error}") from None
+        except LimitError:
+            raise refuse("query", "the search ran too long and was stopped", 408) from None
+        except MockServerError as error:
+            raise refuse("query", f"invalid query: {error}") from None
+        first = members.rows[:SEARCH_RESULTS].tolist()
+        return {
+            "result": view.contacts(first),
+            "contact_count": len(members),
+            "_metadata": {"self": f"{ORIGIN}/v3/marketing/contacts/search"},
+        }
 
-        def render(view: View) -> dict[str, Any]:
-            try:
-                members = view.engine.search(text)
-            except QueryError as error:
-                raise refuse("query", f"invalid query: {error}") from None
-            except LimitError:
-                raise refuse("query", "the search ran too long and was stopped", 408) from None
-            except MockServerError as error:
-                raise refuse("query", f"invalid query: {error}") from None
-            first = members.rows[:SEARCH_RESULTS].tolist()
-            return {
-                "result": view.contacts(first),
-                "contact_count": len(members),
-                "_metadata": {"self": f"{ORIGIN}/v3/marketing/contacts/search"},
-            }
-
-        return self._read(call, render)
-
-    def by_emails(self, call: Call) -> Reply:
+    def by_emails(self, view: View, call: Call) -> dict[str, Any]:
         emails = [str(e).strip().lower() for e in call.body["emails"] if str(e).strip()]
         bad = [e for e in emails if not EMAIL.match(e)]
         if bad:
             raise refuse("emails", f"{bad[0]!r} is not a valid email")
+        book = view.engine.book
+        rows = {email: book.row_of_address(email) for email in dict.fromkeys(emails)}
+        found = iter(view.contacts([r for r in rows.values() if r is not None]))
+        result = {
+            email: {"error": "contact not found"} if row is None else {"contact": next(found)}
+            for email, row in rows.items()
+        }
+        if all(row is None for row in rows.values()):
+            raise refuse("emails", "no contact has these emails", 404)
+        return {"result": result}
 
-        def render(view: View) -> dict[str, Any]:
-            book = view.engine.book
-            rows = {email: book.row_of_address(email) for email in dict.fromkeys(emails)}
-            found = iter(view.contacts([r for r in rows.values() if r is not None]))
-            result = {
-                email: {"error": "contact not found"} if row is None else {"contact": next(found)}
-                for email, row in rows.items()
-            }
-            if all(row is None for row in rows.values()):
-                raise refuse("emails", "no contact has these emails", 404)
-            return {"result": result}
+    def batch(self, view: View, call: Call) -> dict[str, Any]:
+        book = view.engine.book
+        rows = [book.row_of_id(str(i)) for i in dict.fromkeys(call.body["ids"])]
+        found = view.contacts([r for r in rows if r is not None])
+        if not found:
+            raise refuse("ids", "no contact has these ids", 404)
+        return {"result": found}
 
-        return self._read(call, render)
-
-    def batch(self, call: Call) -> Reply:
-        def render(view: View) -> dict[str, Any]:
-            book = view.engine.book
-            rows = [book.row_of_id(str(i)) for i in dict.fromkeys(call.body["ids"])]
-            found = view.contacts([r for r in rows if r is not None])
-            if not found:
-                raise refuse("ids", "no contact has these ids", 404)
-            return {"result": found}
-
-        return self._read(call, render)
-
-    def field_definitions(self, call: Call) -> Reply:
+    def field_definitions(self, view: View, call: Call) -> dict[str, Any]:
         return self._definitions
 
 

@@ -31,12 +31,14 @@ class ListWrites:
 
     OPERATIONS: ClassVar[dict[str, str]] = {
         "CreateList": "create",
-        "ListLists": "list",
-        "GetList": "get",
         "UpdateList": "update",
         "DeleteList": "delete",
-        "GetListContactCount": "count",
         "RemoveListContacts": "remove_contacts",
+    }
+    READS: ClassVar[dict[str, str]] = {
+        "ListLists": "list",
+        "GetList": "get",
+        "GetListContactCount": "count",
     }
 
     def __init__(self, segments: SegmentWrites) -> None:
@@ -79,10 +81,7 @@ class ListWrites:
         view, number = self.segments.write(check, "name")
         return answer(201, self.body(view, new_id(view.overlay.seed, number, "list"), name))
 
-    def list(self, call: Call) -> Reply:
-        return self.segments.reads.answer(call, lambda view: self._page(view, call))
-
-    def _page(self, view: View, call: Call) -> Reply:
+    def list(self, view: View, call: Call) -> dict[str, Any]:
         """A page of lists in their order: ``page_token`` is the first id of the page."""
         size = int(call.params.get("page_size", 100))
         token = call.params.get("page_token") or ""
@@ -100,24 +99,18 @@ class ListWrites:
         if start > 0:
             metadata["prev"] = link + items[max(0, start - size)][0]
         result = [self.body(view, list_id, name) for list_id, name in page]
-        return answer(200, {"result": result, "_metadata": metadata})
+        return {"result": result, "_metadata": metadata}
 
-    def get(self, call: Call) -> Reply:
-        def render(view: View) -> Reply:
-            found = self._found(view, call)
-            body = self.body(view, *found)
-            if call.params.get("contact_sample"):
-                body["contact_sample"] = sample(view, view.engine.book.list_rows(found[0]).rows)
-            return answer(200, body)
+    def get(self, view: View, call: Call) -> dict[str, Any]:
+        found = self._found(view, call)
+        body = self.body(view, *found)
+        if call.params.get("contact_sample"):
+            body["contact_sample"] = sample(view, view.engine.book.list_rows(found[0]).rows)
+        return body
 
-        return self.segments.reads.answer(call, render)
-
-    def count(self, call: Call) -> Reply:
-        def render(view: View) -> Reply:
-            count = len(view.engine.book.list_rows(self._found(view, call)[0]))
-            return answer(200, {"contact_count": count, "billable_count": count})
-
-        return self.segments.reads.answer(call, render)
+    def count(self, view: View, call: Call) -> dict[str, Any]:
+        count = len(view.engine.book.list_rows(self._found(view, call)[0]))
+        return {"contact_count": count, "billable_count": count}
 
     def update(self, call: Call) -> Reply:
         name = (call.body or {}).get("name")

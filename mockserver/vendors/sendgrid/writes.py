@@ -72,13 +72,13 @@ class SegmentWrites:
     #: Operation id -> the method answering it (here and in the classes ``wrapped`` serves).
     OPERATIONS: ClassVar[dict[str, str]] = {
         "CreateSegmentV2": "create",
-        "ListSegmentsV2": "list",
-        "GetSegmentV2": "get",
         "UpdateSegmentV2": "update",
         "DeleteSegmentV2": "delete",
         "RefreshSegmentV2": "refresh",
         "DeleteSegment": "delete_v1",
     }
+    #: Operation id -> the method rendering its body from a view (``wrapped`` memoizes it).
+    READS: ClassVar[dict[str, str]] = {"ListSegmentsV2": "list", "GetSegmentV2": "get"}
 
     def __init__(
         self,
@@ -94,8 +94,10 @@ class SegmentWrites:
         self.reads = ReadMemo(engine, ledger, self.view)
 
     def wrapped(self, owner: Any) -> Handlers:
-        """The handlers of ``owner.OPERATIONS``: a :class:`Refusal` is their answer, and every
-        answer carries ``X-RateLimit-*``, as SendGrid's do (refusals included)."""
+        """The handlers of ``owner.OPERATIONS`` and ``owner.READS`` (a read's body, rendered
+        from a view, is answered 200 from the memo while nothing it reads changed:
+        ``reads.py``): a :class:`Refusal` is their answer, and every answer carries
+        ``X-RateLimit-*``, as SendGrid's do (refusals included)."""
 
         def wrap(handler: Callable[[Call], Reply]) -> Callable[[Call], Reply]:
             def answered(call: Call) -> Reply:
@@ -107,7 +109,15 @@ class SegmentWrites:
 
             return answered
 
-        return {op: wrap(getattr(owner, method)) for op, method in owner.OPERATIONS.items()}
+        def read(render: Callable[[View, Call], Any]) -> Callable[[Call], Reply]:
+            def answered(call: Call) -> Reply:
+                return self.reads.answer(call, lambda view: answer(200, render(view, call)))
+
+            return answered
+
+        found = {op: getattr(owner, method) for op, method in owner.OPERATIONS.items()}
+        found.update({op: read(getattr(owner, method)) for op, method in owner.READS.items()})
+        return {op: wrap(handler) for op, handler in found.items()}
 
     # -- the account as the write log has it ---------------------------------------------------
     def overlay(self, fresh: bool = True) -> Overlay:
@@ -195,7 +205,7 @@ class SegmentWrites:
         created = view.overlay.created[new_id(self.seed, number, "segment")]
         return answer(201, view.created_body(created))
 
-    def list(self, call: Call) -> Reply:
+    def list(self, view: View, call: Call) -> dict[str, Any]:
         params = call.params
         keep = segment_filter(
             split_ids(params.get("ids")),
@@ -204,27 +214,18 @@ class SegmentWrites:
         )
         if keep is None:
             raise refuse("parent_list_ids", TOO_MANY_PARENTS)
+        return {"results": [s for i, parent, s in view.summaries() if keep(i, parent)]}
 
-        def render(view: View) -> Reply:
-            summaries = view.summaries()
-            return answer(200, {"results": [s for i, parent, s in summaries if keep(i, parent)]})
-
-        return self.reads.answer(call, render)
-
-    def get(self, call: Call) -> Reply:
+    def get(self, view: View, call: Call) -> dict[str, Any]:
         segment_id = segment_id_of(call)
         sample = call.params.get("contacts_sample", True) is not False
-
-        def render(view: View) -> Reply:
-            created = view.overlay.created.get(segment_id)
-            if created is not None:
-                return answer(200, view.created_body(created, sample))
-            v1 = view.v1(segment_id)
-            if v1 is not None:
-                return answer(200, view.v1_body(v1, sample))
-            raise refuse("segment_id", NOT_FOUND, 404)
-
-        return self.reads.answer(call, render)
+        created = view.overlay.created.get(segment_id)
+        if created is not None:
+            return view.created_body(created, sample)
+        v1 = view.v1(segment_id)
+        if v1 is not None:
+            return view.v1_body(v1, sample)
+        raise refuse("segment_id", NOT_FOUND, 404)
 
     def update(self, call: Call) -> Reply:
         body = call.body or {}
