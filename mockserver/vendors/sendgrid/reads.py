@@ -1,13 +1,12 @@
 """One memo for every read of what SendGrid's writes change (v2 segments, lists, contacts, a
 job's status, a search): a repeated read is answered from it while nothing it reads changed.
 
-An answer is a function of the write log folded (its generation and position) and the mock
-clock, which matters only at a few instants (the contact jobs applied included): a
-v2 segment's hourly evaluation, a manual refresh's own instant (counted once the clock passes
-it), a contact job falling due, and the start of the day in the zone a segment was last
-refreshed in (``refreshes_used``). So the key is the log's generation and position, the span of
-the clock around ``now`` crossing none of those instants, and each such zone's day start: equal
-keys, equal answers.
+An answer is a function of the write log folded (its generation and position) and of the mock
+clock, which matters only at a few instants: a v2 segment's hourly evaluation, a manual
+refresh's own instant (counted once the clock passes it), a contact job falling due (applied by
+the clock alone), and midnight in the zone a segment was last refreshed in (``refreshes_used``).
+So the key is the log's generation and position, the span of the clock around ``now`` crossing
+none of those instants, and each such zone's day start: equal keys, equal answers.
 """
 
 from __future__ import annotations
