@@ -237,3 +237,17 @@ def test_a_refresh_counts_from_its_instant_through_the_memo(sg: Account):
     ok(http.patch(f"{V2}/{ids['segment']}", json={"query_dsl": AUSTIN + " "}), 200)
     shown = sg.step(lambda: sg.later(-15 * 60))
     assert body(shown, "GetSegmentV2 segment")["refreshes_used"] == 0
+
+
+def test_the_last_refresh_zone_is_the_one_read(sg: Account):
+    """Refreshed in Tokyo, then in Chicago: ``refreshes_used`` counts from midnight in Chicago,
+    which falls inside an hour of evaluations (they fall at :30) while Tokyo's day goes on."""
+    http, ids = sg.http, sg.ids
+    ids["segment"] = ok(http.post(V2, json={"name": "A", "query_dsl": AUSTIN}), 201)["id"]
+    for at, zone in (("15:20", ZONE), ("16:30", "America/Chicago")):
+        set_clock(sg.server, now=f"2026-03-10T{at}:00Z")
+        ok(http.post(f"{V2}/refresh/{ids['segment']}", json={"user_time_zone": zone}), 202)
+    set_clock(sg.server, now="2026-03-11T04:50:00Z")  # 23:50 in Chicago
+    assert body(sg.step(lambda: None), "GetSegmentV2 segment")["refreshes_used"] == 2
+    shown = sg.step(lambda: sg.later(20 * 60))
+    assert body(shown, "GetSegmentV2 segment")["refreshes_used"] == 0
