@@ -107,12 +107,11 @@ class SendGridBackend(Backend):
     def memo_epoch(self) -> tuple[Any, ...]:
         """The rate-limit window and the write log's position (a v1 segment deleted ends the
         memo; in a shared log, another process's write too, by its event); with a log of
-        this process's own, the reads' key (``ReadMemo.state``: the log's position and the
-        clock's instants that change an answer) in place of the position."""
+        this process's own, ``ReadMemo.epoch`` in place of the position (the reads of what
+        writes change read the clock too)."""
         window = self.limiter.window_now()
         if self._local:
-            # Not steady (an hour's edge within SLACK): an epoch equal to no other.
-            return window, self.stateful.reads.state(fresh=False)[0] or object()
+            return window, self.stateful.reads.epoch()
         writes = self.writes
         return window, writes.generation, writes.position, writes.hint
 

@@ -5,8 +5,11 @@ An answer is a function of the write log folded (its generation and position) an
 clock, which matters only at a few instants: a v2 segment's hourly evaluation, a manual
 refresh's own instant (counted once the clock passes it), a contact job falling due (applied by
 the clock alone), and midnight in the zone a segment was last refreshed in (``refreshes_used``).
-So the key is the log's generation and position, the span of the clock around ``now`` crossing
-none of those instants, and each such zone's day start: equal keys, equal answers.
+So the account is folded again only when the log's generation or position changed or the clock
+left the span around the last fold's ``now`` that crosses none of those instants; the key is
+that fold's number and each such zone's day start: equal keys, equal answers. (A number, not the
+span: the engine's memo stores an answer under the key it read before the handler ran, which a
+span read again after the clock went back could equal.)
 """
 
 from __future__ import annotations
@@ -46,13 +49,13 @@ class Steady(NamedTuple):
     #: The zones whose day start an answer reads (each refreshed segment's last refresh's).
     zones: tuple[str, ...]
     overlay: Overlay
-    #: The epoch and the span: the key, with the zones' day starts if any.
-    key: Hashable
+    #: The fold's number in this memo: the key, with the zones' day starts if any.
+    key: int
     #: The span is all time (no v2 segment, no job pending): the clock changes nothing.
     timeless: bool
 
 
-def steady(view: View, ledger: Ledger) -> Steady:
+def steady(view: View, ledger: Ledger, number: int) -> Steady:
     """The span of the clock around ``view.now`` over which ``view`` renders the same answers
     (empty when ``now`` is too close to an edge)."""
     now, overlay = view.now, view.overlay
@@ -78,8 +81,7 @@ def steady(view: View, ledger: Ledger) -> Steady:
     until = min(until, min(pending, default=math.inf) + JOB_DELAY)
     epoch = ledger.generation, ledger.position
     timeless = not overlay.created and not pending
-    key = (*epoch, since, until)
-    return Steady(*epoch, since, until, tuple(sorted(zones)), overlay, key, timeless)
+    return Steady(*epoch, since, until, tuple(sorted(zones)), overlay, number, timeless)
 
 
 class ReadMemo:
@@ -94,6 +96,9 @@ class ReadMemo:
             ANSWERS_KEPT, ANSWER_BYTES_KEPT, lambda reply: len(reply.body)
         )
         self._steady: Steady | None = None
+        self._folds = 0
+        #: The instant the last key was read at (a timeless key: the fold's).
+        self._now = 0.0
         #: Zone -> (the second, its day start).
         self._days: dict[str, tuple[int, float]] = {}
 
@@ -111,19 +116,35 @@ class ReadMemo:
         ):
             if held.timeless:  # no instant ahead or behind: the clock need not be read
                 return held.key, None
-            now = ledger.clock()
+            now = self._now = ledger.clock()
             if held.since <= now < held.until:
                 return self._key(held, now), None
         view = self.fold()
-        held = steady(view, ledger)
+        self._folds += 1
+        held = steady(view, ledger, self._folds)
         if not held.since <= view.now < held.until:
             self._steady = None
             return None, view
-        self._steady = held
+        self._steady, self._now = held, view.now
         return self._key(held, view.now), view
 
+    def epoch(self) -> Hashable:
+        """The engine memo's epoch, for a log of this process's own: the key while the last
+        fold holds (folded again when the clock alone left its span); after an entry, the log's
+        position and the number of the last fold, folding nothing (a write need not: the next
+        read of what writes change folds, and its answer is stored under an epoch no later
+        request reads)."""
+        held, ledger = self._steady, self.ledger
+        if (
+            held is None
+            or held.position != len(ledger.entries)
+            or held.generation != ledger.generation
+        ):
+            return ledger.generation, len(ledger.entries), self._folds
+        return self.state(fresh=False)[0] or object()  # not steady: equal to no other
+
     def _key(self, held: Steady, now: float) -> Hashable:
-        """The span's key, with the day start of each zone the answers read."""
+        """The fold's number, with the day start of each zone the answers read."""
         if held.zones:
             return held.key, tuple(self._day_start(now, zone) for zone in held.zones)
         return held.key
@@ -149,9 +170,9 @@ class ReadMemo:
             found = self._answers.get(key)
             if found is not None:
                 return found
-        if view is None:
+        if view is None:  # rendered at the instant the key was read at (timeless: any)
             assert self._steady is not None
-            view = View(self.engine, self._steady.overlay, self.ledger.clock())
+            view = View(self.engine, self._steady.overlay, self._now)
         reply = render(view)
         return reply if key is None else self._answers.put(key, reply)
 
