@@ -22,8 +22,9 @@ import httpx
 
 from mockserver.app import MockApp, build_app
 from mockserver.config import ServeConfig
+from mockserver.vendors.actionhub.model import Volume
 from mockserver.vendors.actionhub.programs import Program
-from mockserver.vendors.actionhub.world import Volume, generated_world
+from mockserver.vendors.actionhub.world import generated_world
 
 PROGRAM = "bench-shop"
 

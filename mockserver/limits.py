@@ -11,37 +11,23 @@ from typing import Any
 
 from mockserver.numbers import bounded_int, bounded_seconds
 
-#: Largest data-load body (``PUT /__mockserver/data/{api}``) and fixture file, in bytes.
+# What each bound bounds is its TABLE entry's help; here only why a default is what it is.
 MAX_LOAD_BYTES = 4 * 2**20
-#: Seconds a data load may take, from its first body byte to the new version in service.
 LOAD_TIMEOUT = 10.0
-#: Largest JSON body of the other control calls (scenarios, faults), in bytes.
 MAX_CONTROL_BODY = 64 * 2**10
-#: Largest JSON request body of an API operation (segment writes carry a name and a query), in
-#: bytes; past it, 413 in the API's dialect.
-MAX_REQUEST_BODY = 256 * 2**10
-#: Largest body an operation may declare for itself (``x-max-body-bytes``: SendGrid's contact
-#: upsert takes 6 MB), in bytes.
-MAX_DECLARED_BODY = 8 * 2**20
-#: Seconds one SendGrid v2 segment query may run (on the request path; past it the segment is
-#: INVALID, saying so).
+MAX_REQUEST_BODY = 256 * 2**10  # segment writes carry a name and a query
+MAX_DECLARED_BODY = 8 * 2**20  # SendGrid's contact upsert takes 6 MB
 QUERY_SECONDS = 2.0
-#: Request headers, in bytes, before 431 (nginx accepts 4 x 8 KB lines by default; 16 KB of
-#: headers - a big cookie, a long token - stays well inside).
+#: nginx accepts 4 x 8 KB lines by default; 16 KB of headers (a big cookie, a long token) fits.
 MAX_HEADER_BYTES = 32 * 2**10
-#: Bytes of request (target and headers) one journal entry keeps; the rest is cut, marked.
 JOURNAL_ENTRY_BYTES = 8 * 2**10
-#: Seconds an idle keep-alive connection stays open (uvicorn's default).
-TIMEOUT_KEEP_ALIVE = 5.0
-#: Seconds a connection may take to send a complete request head (slowloris; idle sockets).
-HEADER_TIMEOUT = 10.0
+TIMEOUT_KEEP_ALIVE = 5.0  # uvicorn's default
+HEADER_TIMEOUT = 10.0  # slowloris; idle sockets
 #: Descriptors kept free for files, SQLite and logs when connections are capped by the
 #: descriptor limit (``--max-connections`` default: the soft RLIMIT_NOFILE minus this).
 RESERVED_DESCRIPTORS = 64
-#: Bytes of one upstream answer (head and body) ``mockserver proxy`` reads before it gives up
-#: with a 502: an answer is held in memory whole, to be validated and recorded.
+#: An upstream answer is held in memory whole, to be validated and recorded.
 MAX_UPSTREAM_ANSWER = 64 * 2**20
-#: Seconds SIGTERM waits for requests in flight before cancelling them (then exits 0).
 SHUTDOWN_GRACE = 2.5
 
 

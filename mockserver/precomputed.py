@@ -43,6 +43,32 @@ class Witness:
             return None
 
 
+#: NumPy, whose streams and sorts the generated worlds are made of.
+NUMPY = Witness("numpy", "version.py")
+
+
+@dataclass(frozen=True)
+class Sources:
+    """Our own code and data a table is computed from: every file of ``folders`` but those
+    named in ``skipped`` (the tables themselves), with the libraries' witnesses and ``extra``
+    (a library's version it exposes without a file, e.g. SQLite's)."""
+
+    folders: tuple[Path, ...]
+    witnesses: tuple[Fingerprinted, ...] = (NUMPY,)
+    skipped: frozenset[str] = frozenset()
+    extra: str = ""
+
+    def fingerprint(self) -> str:
+        libraries = "\0".join(str(witness.fingerprint()) for witness in self.witnesses)
+        digest = hashlib.sha256(f"{libraries}\0{self.extra}".encode())
+        files = (path for folder in self.folders for path in folder.iterdir())
+        for path in sorted(files):
+            if path.name not in self.skipped and path.suffix != ".pyc" and path.is_file():
+                digest.update(f"\0{path.parent.name}/{path.name}\0".encode())
+                digest.update(path.read_bytes())
+        return digest.hexdigest()
+
+
 def load(path: Path, witness: Fingerprinted) -> Any | None:
     """The data at ``path`` if the installed library is the one that wrote it, else ``None``."""
     try:

@@ -48,22 +48,37 @@ class Task:
 SILENT = Task()
 
 
+#: One bar on the terminal at a time: a second long task meanwhile logs its progress.
+_ONE_BAR = threading.Lock()
+
+
 class LoggedTask(Task):
     """Progress as log lines: one when the work starts, one every ``interval`` seconds (from a
-    daemon thread, so a long step still shows life), and the closing line."""
+    daemon thread, so a long step still shows life), and the closing line. Given a ``display``
+    (rich's ``Progress`` API, holding :data:`_ONE_BAR`) a live bar replaces the periodic lines."""
 
-    def __init__(self, what: str, interval: float, clock: Callable[[], float]) -> None:
+    def __init__(
+        self, what: str, interval: float, clock: Callable[[], float], display: Any = None
+    ) -> None:
         self.what = what
         self.clock = clock
         self.started = clock()
         self.done = 0.0
         self.doing = "starting"
+        self.display = display
         self._ended = threading.Event()
         log.info("%s: building (this takes a while)", what)
-        if interval > 0:
+        if display is not None:
+            self.bar = display.add_task(self.label, total=100)
+            display.start()
+        elif interval > 0:
             threading.Thread(
                 target=self._tick, args=(interval,), name="progress", daemon=True
             ).start()
+
+    @property
+    def label(self) -> str:
+        return f"{self.what}: {self.doing}"
 
     def _tick(self, interval: float) -> None:
         while not self._ended.wait(interval):
@@ -77,6 +92,8 @@ class LoggedTask(Task):
     def step(self, done: float, doing: str = "") -> None:
         self.done = max(self.done, min(done, 1.0))
         self.doing = doing or self.doing
+        if self.display is not None:
+            self.display.update(self.bar, completed=self.done * 100, description=self.label)
 
     def finish(self, figures: str, verb: str = "built") -> None:
         self._end()
@@ -92,36 +109,14 @@ class LoggedTask(Task):
         self.step(end)
 
     def _end(self) -> None:
-        self._ended.set()
+        if not self._ended.is_set():
+            self._ended.set()
+            if self.display is not None:
+                self.display.stop()
+                _ONE_BAR.release()
 
     def __exit__(self, *exc_info: object) -> None:
         self._end()
-
-
-class BarTask(LoggedTask):
-    """Progress as a live bar on the terminal (rich's); the closing line is still logged."""
-
-    _one_at_a_time = threading.Lock()
-
-    def __init__(self, what: str, clock: Callable[[], float], display: Any) -> None:
-        super().__init__(what, 0, clock)
-        self.display = display
-        self.bar = display.add_task(self.label, total=100)
-        display.start()
-
-    def step(self, done: float, doing: str = "") -> None:
-        super().step(done, doing)
-        self.display.update(self.bar, completed=self.done * 100, description=self.label)
-
-    @property
-    def label(self) -> str:
-        return f"{self.what}: {self.doing}"
-
-    def _end(self) -> None:
-        if not self._ended.is_set():
-            super()._end()
-            self.display.stop()
-            BarTask._one_at_a_time.release()
 
 
 def rich_display() -> Any | None:
@@ -151,11 +146,11 @@ class Reporter:
         """The progress of ``what``, which is expected to take about ``expected_seconds``."""
         if expected_seconds < self.threshold or not log.isEnabledFor(logging.INFO):
             return SILENT
-        if self.live and BarTask._one_at_a_time.acquire(blocking=False):
+        if self.live and _ONE_BAR.acquire(blocking=False):
             display = self.display()
             if display is not None:
-                return BarTask(what, self.clock, display)
-            BarTask._one_at_a_time.release()
+                return LoggedTask(what, 0, self.clock, display)
+            _ONE_BAR.release()
         return LoggedTask(what, self.interval, self.clock)
 
 

@@ -1,9 +1,6 @@
-"""pytest plugin (``pytest11`` entry point): a live mock for the tests of any project.
-
-Installing mockserver is enough: tests ask for the session-scoped ``mockserver`` fixture and
-point their client at ``mockserver.url``. The plugin loads in every pytest run of a project that
-has mockserver installed, so heavy imports wait until the fixture is used.
-"""
+"""pytest plugin (``pytest11`` entry point): the session-scoped ``mockserver`` fixture, a live
+mock for the tests of any project. It loads in every pytest run of a project that has
+mockserver installed, so heavy imports wait until the fixture is used."""
 
 from __future__ import annotations
 
@@ -148,10 +145,8 @@ class MockServerFixture:
         return self.actions.set_clock(self.target, {"now": when})
 
     def load(self, api: str, data: Any) -> None:
-        """Replace an API's data: a document, JSON/YAML text or a file path.
-
-        Invalid data raises ``ControlError`` and the data in service stays as it was.
-        """
+        """Replace an API's data (a document, JSON/YAML text or a file path); invalid data
+        raises ``ControlError`` and the data in service stays as it was."""
         if isinstance(data, Path):
             data = data.read_bytes()
         if isinstance(data, str | bytes):

@@ -1,8 +1,5 @@
-"""The ``mockserver`` command line: serve the mocks, inspect the specs, run contracts.
-
-:data:`COMMANDS` describes each command; ``flags.py`` holds their flags, ``serve.py`` runs
-``serve`` (flags -> ``ServeConfig`` -> uvicorn), ``commands.py`` the others.
-"""
+"""The ``mockserver`` command line: :data:`COMMANDS` describes each command, ``flags.py`` holds
+their flags, ``serve.py`` runs ``serve``, ``commands.py`` the others."""
 
 from __future__ import annotations
 

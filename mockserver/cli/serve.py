@@ -36,15 +36,9 @@ def serve_config(args: argparse.Namespace) -> ServeConfig:
         vendor_options=vendor_options,
         control=not args.no_control,
         control_token=control_token(args.control_token),
-        cors_origins=cors_origins(args.cors_origin),
+        cors_origins=() if args.cors_origin == ["none"] else tuple(args.cors_origin or ("*",)),
         state_url=args.state,
     )
-
-
-def cors_origins(values: list[str] | None) -> tuple[str, ...]:
-    if not values:
-        return ("*",)
-    return () if values == ["none"] else tuple(values)
 
 
 def run_serve(args: argparse.Namespace) -> int:

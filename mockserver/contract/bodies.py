@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from mockserver.spec.model import ApiSpec, Operation
+from mockserver.spec.model import Operation
 
 NAME = "name"
 
@@ -68,15 +68,10 @@ class Names:
         return name[: max(max_length, len(original))]
 
 
-def example_values(spec: ApiSpec, op: Operation) -> dict[str, list[Any]]:
+def example_values(op: Operation) -> dict[str, list[Any]]:
     """Property -> the values the operation's JSON request examples give it."""
-    raw = spec.document["paths"][op.path][op.method.lower()].get("requestBody") or {}
-    media = (raw.get("content") or {}).get("application/json") or {}
-    examples = [example.get("value") for example in (media.get("examples") or {}).values()]
-    if "example" in media:
-        examples.append(media["example"])
     values: dict[str, list[Any]] = {}
-    for example in examples:
+    for example in op.request_body.examples.values() if op.request_body is not None else ():
         if isinstance(example, dict):
             for key, value in example.items():
                 values.setdefault(key, []).append(value)
@@ -93,9 +88,9 @@ def name_bound(op: Operation) -> int | None:
 class Shaper:
     """Shapes the body of one operation's cases (see the module docstring)."""
 
-    def __init__(self, spec: ApiSpec, op: Operation, names: Names, rng: random.Random) -> None:
+    def __init__(self, op: Operation, names: Names, rng: random.Random) -> None:
         self.rule = BODY_RULES.get(op.operation_id, BodyRule())
-        self.examples = example_values(spec, op)
+        self.examples = example_values(op)
         self.bound = name_bound(op)
         self.names = names
         self.rng = rng

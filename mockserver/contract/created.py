@@ -1,11 +1,6 @@
-"""What a contract run created, and deleting it again through the vendor's own DELETE: the one
-a create's 2xx answer ``links`` to, with the id at the link's ``$response.body#/...`` pointer.
-
-:class:`Created` sees every answer of the run, keeps at most :data:`ALIVE` of the ids creates
-answered with alive (so a run never fills an account's segment cap) and deletes the rest in
-:meth:`Created.finish`, whatever the checks said; then it lists what creates post to and deletes
-what shows the run's name prefix (a check's own create, in a run stopped mid-scenario).
-"""
+"""What a contract run created, deleted again through the DELETE a create's 2xx answer ``links``
+to (docs/CONTRACT.md, "Write operations"): at most :data:`ALIVE` stay alive, so a run never
+fills an account's segment cap."""
 
 from __future__ import annotations
 

@@ -1,9 +1,5 @@
-"""Credentials for a contract run: where each comes from, and which values are secret.
-
-Keys come from the environment (out of shell history) or ``-H``; every value that could be a
-secret is listed in ``Credentials.secrets`` for a ``journal.masking.SecretText``, which the
-report applies to all output it writes.
-"""
+"""Credentials for a contract run (``-H`` or the environment: out of shell history) and the
+values a ``journal.masking.SecretText`` masks in all output."""
 
 from __future__ import annotations
 

@@ -1,9 +1,6 @@
-"""Inter-parameter dependencies a spec declares (``x-dependencies``), taught to Schemathesis.
-
-Without them a positive case omitting both sides of ``Or(asset_ids, labels)`` is "schema-valid"
-and a faithful server's 4xx would fail ``positive_data_acceptance``; so such positive cases are
-not generated (a ``filter_case`` hook on this schema only), as Schemathesis documents.
-"""
+"""Inter-parameter dependencies a spec declares (``x-dependencies``), taught to Schemathesis:
+without them a positive case omitting both sides of ``Or(asset_ids, labels)`` is "schema-valid"
+and a faithful server's 4xx would fail ``positive_data_acceptance``."""
 
 from __future__ import annotations
 

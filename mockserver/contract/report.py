@@ -70,7 +70,9 @@ def judgement(options: ContractOptions) -> str:
     )
 
 
-class Report:
+class Output:
+    """Lines written to ``out``, each through ``mask``."""
+
     def __init__(self, mask: SecretText, out: TextIO) -> None:
         self.mask = mask
         self.out = out
@@ -79,6 +81,8 @@ class Report:
         (stream or self.out).write(self.mask(text) + "\n")
         (stream or self.out).flush()
 
+
+class Report(Output):
     def problem(self, stream: TextIO, message: str) -> None:
         self.emit(f"mockserver contract: {message}", stream)
 
@@ -97,10 +101,6 @@ class Report:
             f"  writes:      {describe(options, load_spec(options.api, spec_path(options.api)))}",
         ]
         self.emit("\n".join(lines))
-
-    def header(self, options: ContractOptions, creds: Credentials, description: str) -> None:
-        self.emit(f"mockserver contract: {options.api} spec against {description}")
-        self.settings(options, creds)
 
     def plan(self, options: ContractOptions, creds: Credentials, spec: Path) -> None:
         """``--dry-run``: what would be called, with which settings. Sends nothing."""

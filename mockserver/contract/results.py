@@ -3,14 +3,16 @@ this module and ``runner.py`` know Schemathesis' event and recorder types)."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from mockserver.contract.options import PHASES
+
 #: Bytes of a response body kept for the report.
 EXCERPT_BYTES = 600
-TESTED_PHASES = ("examples", "coverage", "fuzzing", "stateful")
 SKIP_REASONS = {"not_applicable": "not applicable: the spec links no operations"}
 #: Timeouts without a byte of answer, before any request had one, after which the run stops:
 #: a server that accepts connections and never answers is told in seconds, not minutes.
@@ -18,6 +20,8 @@ SILENT_TIMEOUTS = 3
 #: Checks reported under the name ``--checks`` selects them by (the consumer-tolerant judge of
 #: ``contract/tolerant.py`` stands in for Schemathesis' own schema check).
 SHOWN_CHECKS = {"tolerant_schema_conformance": "response_schema_conformance"}
+#: Array positions in a JSON pointer: ``/items/3/pages`` and ``/items/0/pages`` are one finding.
+ARRAY_INDEX = re.compile(r"/\d+(?=/|$)")
 
 
 @dataclass(frozen=True)
@@ -41,10 +45,8 @@ class Failure:
 
 @dataclass(frozen=True)
 class ContractWarning:
-    """An additive change a consumer survives: not a failure, but worth knowing.
-
-    ``where`` is ``body`` (``path`` a JSON pointer, array positions as ``*``) or ``header``
-    (``path`` the header's name)."""
+    """An additive change a consumer survives: at ``where`` ``body`` (``path`` a JSON pointer,
+    array positions as ``*``) or ``header`` (``path`` its name)."""
 
     operation: str
     status: int
@@ -198,7 +200,7 @@ class Collector:
 
     def _phase(self, phase: Any) -> None:
         name, reason = phase.name.value, phase.skip_reason
-        if name not in TESTED_PHASES:
+        if name not in PHASES:
             return
         if reason is not None and reason.value != "disabled":
             why = SKIP_REASONS.get(reason.value, reason.display)

@@ -156,7 +156,8 @@ def run(
             report.problem(err, f"cannot write {destination.path}: {exc.strerror or exc}")
             return EXIT_USAGE
     with target(options) as (base_url, description):
-        report.header(options, creds, description)
+        report.emit(f"mockserver contract: {options.api} spec against {description}")
+        report.settings(options, creds)
         result = execute(options, base_url, description, creds, report.emit)
     report.details(result)
     report.summary(result)

@@ -1,15 +1,10 @@
-"""Judge a real deployment's answers like a consumer: an additive change is a warning.
-
-A client that ignores what it does not know survives a new property, enum value or header; it
-breaks when a required field goes or changes type. Against ``--base-url`` (unless ``--strict``)
-:func:`tolerant_schema_conformance` stands in for Schemathesis' ``response_schema_conformance``,
-judging bodies with the engine's ``ResponseValidator`` in its tolerant mode (docs/CONTRACT.md).
-"""
+"""Judge a real deployment's answers like a consumer (docs/CONTRACT.md): a client that ignores
+what it does not know survives a new property, enum value or header, so an additive change is a
+warning; a required field gone or retyped is a failure."""
 
 from __future__ import annotations
 
 import contextlib
-import re
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -19,7 +14,7 @@ import schemathesis
 from schemathesis.core.failures import Failure
 
 from mockserver.conformance.validator import ResponseValidator, Violation
-from mockserver.contract.results import ContractWarning, RunResult
+from mockserver.contract.results import ARRAY_INDEX, ContractWarning, RunResult
 from mockserver.spec.model import ApiSpec
 from mockserver.vendors.interface import Reply
 
@@ -77,13 +72,6 @@ STANDARD_HEADERS = frozenset(
 )
 #: ``x-mockserver-*``: the diagnostics of a mockserver deployed at the base URL, not the API's.
 _STANDARD_PREFIXES = ("access-control-", "cross-origin-", "x-mockserver-")
-#: Array positions in a JSON pointer: ``/items/3/pages`` and ``/items/0/pages`` are one warning.
-_INDEX = re.compile(r"/\d+(?=/|$)")
-
-
-def tolerant(options: ContractOptions) -> bool:
-    """Judge like a consumer: a real deployment (``--base-url``) without ``--strict``."""
-    return not options.bundled and not options.strict
 
 
 class BreakingChange(Failure):
@@ -111,7 +99,7 @@ class Judge:
             return []  # an undeclared status is status_code_conformance's to report
         found = self.validator.violations(operation, reply, headers=False, tolerant=True)
         noted = [
-            ContractWarning(label, reply.status, v.where, _INDEX.sub("/*", v.path), v.message)
+            ContractWarning(label, reply.status, v.where, ARRAY_INDEX.sub("/*", v.path), v.message)
             for v in found
             if not v.breaking
         ]
@@ -133,8 +121,10 @@ _JUDGES: dict[int, Judge] = {}
 
 
 def judge_for(options: ContractOptions, spec: ApiSpec) -> Judge | None:
-    """Tolerant when :func:`tolerant` and the schema check is chosen; else Schemathesis' own."""
-    return Judge(spec) if tolerant(options) and REPLACED in options.checks else None
+    """A consumer's judge for a real deployment (``--base-url``) without ``--strict``, when the
+    schema check is chosen; else ``None`` (Schemathesis' own)."""
+    tolerant = not options.bundled and not options.strict
+    return Judge(spec) if tolerant and REPLACED in options.checks else None
 
 
 def checks(judge: Judge | None) -> dict[str, Any]:
@@ -171,7 +161,7 @@ def as_reply(response: Any) -> Reply | None:
 
 def _message(violations: list[Violation], status: int) -> str:
     """One line per distinct violation, array positions folded: ``/items/*: ... (50x)``."""
-    seen = Counter((_INDEX.sub("/*", v.path) or "<body>", v.message) for v in violations)
+    seen = Counter((ARRAY_INDEX.sub("/*", v.path) or "<body>", v.message) for v in violations)
     lines = [
         f"{path}: {message}" + (f" ({n}x)" if n > 1 else "") for (path, message), n in seen.items()
     ]
@@ -202,7 +192,8 @@ def _media(content_type: str) -> str:
 
 @schemathesis.check
 def tolerant_schema_conformance(ctx: Any, response: Any, case: Any) -> bool | None:
-    """``response_schema_conformance`` as a consumer judges it (see the module docstring)."""
+    """Stands in for ``response_schema_conformance`` against ``--base-url`` (unless
+    ``--strict``): the engine's ``ResponseValidator`` in its tolerant mode."""
     operation = case.operation
     judge = _JUDGES.get(id(operation.schema))
     if judge is None or operation.method.upper() == "HEAD" or request_shape_probe(case, response):

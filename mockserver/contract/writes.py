@@ -1,13 +1,5 @@
-"""Write operations in a contract run: which run (docs/CONTRACT.md), and Schemathesis' public
-hooks on this run's schema only, which keep them to what the run made:
-
-- ``map_case``: bodies shaped by ``bodies.Shaper``; a path parameter holding an id some answer
-  showed but the run did not create is replaced by a fresh random id (answered 404);
-- ``filter_case``: against a deployment, a create whose ``name`` cannot carry the run's prefix
-  (a negative case made it a number, or empty) is not sent;
-- ``before_add_examples``: the same for the spec's own examples;
-- ``after_call``: every answer goes to ``created.Created``, which deletes what creates made.
-"""
+"""Write operations in a contract run: which run (docs/CONTRACT.md, "Write operations"), and
+Schemathesis' public hooks on this run's schema only, which keep them to what the run made."""
 
 from __future__ import annotations
 
@@ -25,6 +17,7 @@ from mockserver.spec.model import ApiSpec, Operation
 if TYPE_CHECKING:
     from mockserver.contract.options import ContractOptions
 
+#: Methods that change nothing (RFC 9110 9.2.1): the others are writes.
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 
@@ -99,13 +92,14 @@ def describe(options: ContractOptions, spec: ApiSpec) -> str:
 
 
 def install(schema: Any, spec: ApiSpec, created: Created, names: Names, seed: int, guard: bool):
-    """Register the write hooks (see the module docstring) on ``schema``; ``guard``: a
-    deployment's, whose creates must carry the run's prefix."""
+    """Register the write hooks on ``schema``: bodies shaped, an id the run did not create
+    replaced by a fresh one (answered 404), every answer to ``created``; ``guard``: a
+    deployment's, where a create whose ``name`` cannot carry the run's prefix is not sent."""
     from schemathesis import GenerationMode
 
     rng = random.Random(seed)
     shapers = {
-        (op.method, op.path): Shaper(spec, op, names, rng) for op in spec.operations if is_write(op)
+        (op.method, op.path): Shaper(op, names, rng) for op in spec.operations if is_write(op)
     }
 
     def key(case: Any) -> tuple[str, str]:

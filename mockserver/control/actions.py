@@ -1,8 +1,5 @@
-"""What the control plane does to a running mock: reset, load data, set scenarios and faults.
-
-The HTTP control API and the pytest fixture call these same functions over the same
-:class:`ControlTarget`, so both validate alike and behave alike.
-"""
+"""What the control plane does to a running mock: the HTTP control API and the pytest fixture
+call these same functions over the same :class:`ControlTarget`, so both validate alike."""
 
 from __future__ import annotations
 
@@ -22,6 +19,7 @@ from mockserver.limits import LoadLimits
 from mockserver.numbers import parse_int
 from mockserver.params.errors import describe
 from mockserver.progress import REPORTER
+from mockserver.reality.cassette import parse_cassette
 from mockserver.runtime import ApiRuntime
 from mockserver.scenarios.prefer import parse_bool, parse_code
 from mockserver.scenarios.responder import Responder
@@ -87,11 +85,8 @@ def journal(
     since: int = 0,
     limit: int | None = None,
 ) -> list[Entry]:
-    """The journal (oldest first), decoded and masked, optionally filtered.
-
-    ``since``: only entries with a greater id (a poller's cursor); ``limit``: only the newest
-    ``limit`` of those. Both are applied before decoding, so a poll stays cheap.
-    """
+    """The journal (oldest first), decoded and masked: entries after ``since`` (a poller's
+    cursor), the newest ``limit`` of them, chosen before decoding so a poll stays cheap."""
     return read(target.state.journal.records(since), target.masker, where, limit)
 
 
@@ -99,12 +94,8 @@ def journal(
 def parse_document(
     body: bytes, content_type: str = "", load: Callable[[bytes], Any] = load_yaml
 ) -> Any:
-    """A fixtures document from JSON or YAML bytes (YAML unless the type says JSON).
-
-    YAML is read by ``load`` - the one safe loader (``serialize.load_yaml``), in a child process
-    for HTTP loads (``control.loading``) - which refuses alias bombs (413, ``LimitError``);
-    anything unparseable is a 400.
-    """
+    """A fixtures document from JSON or YAML bytes; YAML is read by ``load`` (the one safe
+    loader, in a child process for HTTP loads), which refuses alias bombs (413)."""
     media = content_type.split(";")[0].strip().lower()
     if not body.strip():
         raise ControlError("the document is empty")
@@ -140,13 +131,9 @@ def begin_load(target: ControlTarget, api: str) -> int:
 def build_load(
     target: ControlTarget, api: str, version: int, document: Any, budget: Budget | None = None
 ) -> Callable[[], int]:
-    """Build data ``version`` from ``document`` under ``budget``; return what lands it.
-
-    Invalid data raises ControlError (400); a document past a limit, or a build out of time,
-    raises ControlError 413/408 naming the limit; a cancelled or overtaken load raises 409.
-    Nothing changes until the returned function is called, and it lands the version only if no
-    newer version began and the budget was not cancelled (checked and sealed together).
-    """
+    """Build data ``version`` from ``document`` under ``budget``; return what lands it, only if
+    no newer version began and the budget was not cancelled (checked and sealed together), else
+    409. Invalid data is a ControlError 400; past a limit or out of time, 413/408."""
     runtime = runtime_of(target, api)
     if document is None:
         raise ControlError("the document is empty")
@@ -173,12 +160,8 @@ def build_load(
 
 
 def load_data(target: ControlTarget, api: str, document: Any) -> int:
-    """Replace an API's data; invalid data raises ControlError (400) and changes nothing.
-    Returns the new data version (health reports it per API, and per replica with ``--state``).
-
-    Only a :class:`DataError` is the document's fault; any other exception is a bug and
-    propagates (the control API answers it 500 and logs its traceback).
-    """
+    """Replace an API's data; returns the new data version. Only a :class:`DataError` is the
+    document's fault (ControlError 400, nothing changed); anything else is a bug (a logged 500)."""
     version = begin_load(target, api)
     return build_load(target, api, version, document)()
 
@@ -241,7 +224,7 @@ def load_cassette(target: ControlTarget, body: bytes) -> dict[str, Any]:
         raise ControlError("the cassette is empty; send JSON Lines, one exchange per line")
     try:
         with REPORTER.task("cassette load", len(body) / CASSETTE_BYTES_PER_SECOND) as task:
-            exchanges = replays.parse(body, "cassette")
+            exchanges = parse_cassette(body, "cassette", replays.checks)
             task.finish(f"{len(exchanges):,} exchanges", verb="checked")
     except DataError as exc:
         raise ControlError("invalid cassette; nothing was changed", exc.reasons) from None

@@ -1,8 +1,5 @@
-"""The control API mounted at ``/__mockserver``: journal, reset, data, scenarios, faults.
-
-Each endpoint reads the request, calls one function of ``actions`` and answers JSON; errors are
-``{"error": ..., "reasons": [...]}`` with a 4xx, or a logged 500 for a bug.
-"""
+"""The control API mounted at ``/__mockserver``: each endpoint reads the request, calls one
+function of ``actions`` and answers JSON; a refusal is ``{"error", "reasons"}`` with a 4xx."""
 
 from __future__ import annotations
 

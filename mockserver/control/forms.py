@@ -1,10 +1,6 @@
-"""The controls of a Try-it form - one per spec parameter, the credential header, and each
-top-level property of a JSON request body that a form can edit - and the curl line it sends.
-
-A body property that is not a scalar or an array of scalars is left to the raw JSON editor,
-which starts from the spec's first example. ``console.js`` turns the controls back into JSON by
-each field's ``type``, as :func:`typed` does here for the page's curl line.
-"""
+"""The controls of a Try-it form (a spec parameter, the credential header, a JSON body property
+a form can edit; anything else is left to the raw JSON editor) and the curl line it sends.
+``console.js`` turns the controls back into JSON by each field's ``type``, as :func:`typed` does."""
 
 from __future__ import annotations
 

@@ -14,6 +14,7 @@ from starlette.responses import Response
 from starlette.routing import get_route_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mockserver.exchange import first_values
 from mockserver.serialize import json_bytes
 
 TOKEN_HEADER = b"x-mockserver-token"
@@ -96,20 +97,11 @@ def is_loopback(name: str) -> bool:
         return False
 
 
-def header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope.get("headers", ()):
-        if key == name:
-            return value.decode("latin-1")
-    return None
-
-
-def same_origin(origin: str, scope: Scope) -> bool:
+def same_origin(origin: str, scope: Scope, host: str | None) -> bool:
     """Does the page's ``Origin`` name this server as the request reached it (scheme, Host)?"""
-    host = header(scope, b"host")
-    if host is None:
-        return False
     parts = urlsplit(origin)
-    return parts.scheme == scope.get("scheme", "http") and parts.netloc.lower() == host.lower()
+    scheme = scope.get("scheme", "http")
+    return host is not None and parts.scheme == scheme and parts.netloc.lower() == host.lower()
 
 
 def console_shell(scope: Scope) -> str | None:
@@ -155,9 +147,10 @@ class ControlGuard:
         await self.app(scope, receive, send)
 
     def refusal(self, scope: Scope) -> str | None:
-        return self.caller_refusal(scope) or self.request_refusal(scope)
+        headers = first_values(scope.get("headers", ()))
+        return self.caller_refusal(scope, headers) or self.request_refusal(scope, headers)
 
-    def caller_refusal(self, scope: Scope) -> str | None:
+    def caller_refusal(self, scope: Scope, headers: dict[str, str]) -> str | None:
         """Who is calling: loopback by peer and by name, or a holder of the token."""
         if self.token is None:
             peer = (scope.get("client") or ("",))[0] or ""
@@ -165,7 +158,7 @@ class ControlGuard:
                 return None
             if not is_loopback(peer):
                 return LOOPBACK_ONLY
-            if not is_loopback(host_name(header(scope, b"host") or "")):
+            if not is_loopback(host_name(headers.get("host", ""))):
                 return LOOPBACK_HOST
             return None
         presented = dict(scope.get("headers", ())).get(TOKEN_HEADER)
@@ -176,20 +169,20 @@ class ControlGuard:
             return None
         return WRONG_TOKEN
 
-    def request_refusal(self, scope: Scope) -> str | None:
+    def request_refusal(self, scope: Scope, headers: dict[str, str]) -> str | None:
         """What is asked: nothing a page of another site could have sent on its own."""
-        origin = header(scope, b"origin")
+        origin = headers.get("origin")
         if (
             origin is not None
             and origin.rstrip("/").lower() not in self.origins
-            and not same_origin(origin, scope)
+            and not same_origin(origin, scope, headers.get("host"))
         ):
             return (
                 f"a page of another origin ({origin[:100]!r}) may not call the control API; "
                 "list it with --control-origin"
             )
         if scope.get("method") in MUTATING:
-            media = (header(scope, b"content-type") or "").split(";")[0].strip().lower()
+            media = headers.get("content-type", "").split(";")[0].strip().lower()
             if media not in CONTROL_MEDIA and not media.endswith("+json"):
                 return NEEDS_TYPE
         return None

@@ -1,9 +1,6 @@
-"""The console at ``/__mockserver/``: try each operation, watch the journal, set scenarios.
-
-Rendered server-side with Jinja2 (autoescaped: loaded data may hold any text), so it reads
-without JavaScript; ``static/console.js`` enhances it (send, live journal, controls) through the
-control API only. Everything it needs ships in the package: no CDN, no build step.
-"""
+"""The console at ``/__mockserver/``, rendered server-side with Jinja2 (autoescaped: loaded data
+may hold any text) so it reads without JavaScript; ``static/console.js`` enhances it through the
+control API only. Everything it needs ships in the package: no CDN, no build step."""
 
 from __future__ import annotations
 

@@ -12,13 +12,14 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 
 from mockserver.budget import LOAD_TIMEOUT_FLAG, Budget
 from mockserver.control import actions
 from mockserver.control.actions import ControlTarget
 from mockserver.errors import ControlError, InvalidDocument, LimitError
 from mockserver.numbers import parse_int
+from mockserver.params.body import receive_body
 from mockserver.progress import REPORTER, Reporter
 from mockserver.serialize.child import ChildRefusal, load_yaml_in_child
 
@@ -51,15 +52,12 @@ async def read_body(request: Request, limit: int, timeout: float, flag: str = MA
             raise ControlError("Content-Length is not a whole number") from None
 
     async def stream() -> bytes:
-        body = bytearray()
-        try:
-            async for chunk in request.stream():
-                body += chunk
-                if len(body) > limit:
-                    raise too_large(limit, flag)
-        except ClientDisconnect:  # nobody to answer; not a bug to log
-            raise ControlError("the client disconnected before its body was in") from None
-        return bytes(body)
+        body = await receive_body(request.receive, limit)
+        if body is None:  # nobody to answer; not a bug to log
+            raise ControlError("the client disconnected before its body was in")
+        if not isinstance(body, bytes):
+            raise too_large(limit, flag)
+        return body
 
     try:
         return await asyncio.wait_for(stream(), timeout)

@@ -1,12 +1,7 @@
-"""Every mask in one place: credentials by name (:class:`Masker`), registered secret values
-(:class:`SecretText`), recorded bodies (:func:`mask_body`), personal values faked
-(:class:`Redactor`), log lines (:func:`log_safe`).
-
-A header or query parameter is a credential by its *name*, by rule rather than by list: any name
-that, percent-decoded and case-folded, contains one of :data:`CREDENTIAL_WORDS`. Its value is
-masked but kept recognisable (scheme and a short prefix such as ``SG.``): which kind of key was
-sent, never which key.
-"""
+"""Every mask in one place. A header or query parameter is a credential by its *name*, by rule
+rather than by list: any name that, percent-decoded and case-folded, contains one of
+:data:`CREDENTIAL_WORDS`. Its value is masked but kept recognisable (scheme and a short prefix
+such as ``SG.``): which kind of key was sent, never which key."""
 
 from __future__ import annotations
 
@@ -17,10 +12,9 @@ import re
 import string
 import unicodedata
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import (
-    SplitResult,
     parse_qsl,
     quote,
     quote_plus,
@@ -133,6 +127,11 @@ class Masker:
             if equals and is_credential_name(name, self.params):
                 parts[index] = f"{name}={MASK}"
         return "".join(parts)
+
+    def target(self, scope: Mapping[str, Any]) -> str:
+        """An ASGI request's target for a log line: secrets masked, control characters escaped."""
+        query = self.query(scope["query_string"].decode("latin-1"))
+        return log_safe(scope["path"] + (f"?{query}" if query else ""))
 
     def secrets(self, headers: Iterable[tuple[bytes, bytes]], query: str) -> tuple[str, ...]:
         """The values of ``headers`` and ``query`` this masker hides (and a header's token
@@ -416,6 +415,5 @@ def shown_url(url: str) -> str:
     parts = urlsplit(url)
     if parts.password is None:
         return url
-    user = parts.username or ""
     host = parts.netloc.rpartition("@")[2]
-    return SplitResult(parts.scheme, f"{user}:***@{host}", *parts[2:]).geturl()
+    return parts._replace(netloc=f"{parts.username or ''}:***@{host}").geturl()

@@ -1,9 +1,5 @@
-"""What the journal keeps of one request, and how a reader sees it.
-
-Recording runs per request, so a :class:`Record` holds what the request brought as it came
-(query string bytes, the ASGI header list): nothing decoded or copied. Reading decodes and masks
-a record into an :class:`Entry`, the JSON shape of ``GET /__mockserver/requests``.
-"""
+"""What the journal keeps of one request (:class:`Record`: as it came, nothing decoded or copied
+per request), and how a reader sees it (:class:`Entry`: decoded and masked when read)."""
 
 from __future__ import annotations
 

@@ -1,11 +1,5 @@
-"""One journal record and one log line per request, secrets masked in both.
-
-The app's request path (and the proxy) calls :meth:`Recorder.record` with the request's
-:class:`~mockserver.exchange.Exchange`; calls to the control plane pass :class:`ControlLog`:
-logged, never journaled (they are not traffic). Per request only raw values are stored; the log
-line is built only when INFO is enabled, and ends with the request's warnings (e.g. an unknown
-query parameter), ``; ``-separated.
-"""
+"""One journal record and one log line per request, secrets masked in both. Per request only raw
+values are stored; the log line is built only when INFO is enabled."""
 
 from __future__ import annotations
 
@@ -23,6 +17,14 @@ from mockserver.limits import JOURNAL_ENTRY_BYTES
 from mockserver.state.base import JournalStore
 
 access_log = logging.getLogger("mockserver.access")
+#: The warnings of a journal entry cut to ``--journal-entry-bytes`` (``verify`` never resends a
+#: body cut short: it finds such an entry by :data:`BODY_CUT`).
+CUT = (
+    "request cut to {:,} bytes in the journal: {:,} bytes of target and headers not kept "
+    "(--journal-entry-bytes)"
+)
+BODY_CUT = "request body cut to"
+BODY_CUT_TO = BODY_CUT + " {:,} bytes in the journal: {:,} bytes not kept"
 
 #: Distinct header lists and paths a recorder shares between records. Clients repeat theirs, so
 #: a record keeps the first equal copy and each request's own objects are freed at once: a copy
@@ -82,12 +84,15 @@ class Recorder:
             path, query, cut_headers, dropped = cut(path, query, headers, self.entry_bytes)
             headers = tuple(cut_headers)
             if dropped:
-                warnings = (*warnings, cut_warning(dropped, self.entry_bytes))
+                warnings = (*warnings, CUT.format(self.entry_bytes, dropped))
         body = exchange.body
         if not isinstance(body, bytes):
             body = b""
         elif len(body) > self.entry_bytes:
-            warnings = (*warnings, body_cut_warning(len(body) - self.entry_bytes, self.entry_bytes))
+            warnings = (
+                *warnings,
+                BODY_CUT_TO.format(self.entry_bytes, len(body) - self.entry_bytes),
+            )
             body = body[: self.entry_bytes]
         record = Record(
             time.time(),
@@ -113,9 +118,7 @@ class Recorder:
         ms = (time.perf_counter() - exchange.started) * 1000
         if access_log.isEnabledFor(logging.INFO):
             scope = exchange.scope
-            shown = self.masker.query(scope["query_string"].decode("latin-1"))
-            path = scope["path"]
-            target = log_safe(f"{path}?{shown}" if shown else path)
+            target = self.masker.target(scope)
             warnings = exchange.warnings
             notes = "".join(f"; {warning}" for warning in warnings) if warnings else ""
             method = log_safe(scope["method"], 32)
@@ -123,21 +126,6 @@ class Recorder:
             fields["warnings"] = list(warnings)  # the fields of a line of --log-format json
             access_log.info("%s %s %d %.1fms%s", method, target, status, ms, notes, extra=fields)
         return ms
-
-
-def cut_warning(dropped: int, limit: int) -> str:
-    return (
-        f"request cut to {limit:,} bytes in the journal: {dropped:,} bytes of target and headers "
-        "not kept (--journal-entry-bytes)"
-    )
-
-
-#: How a journal entry's warning says its body was cut (``verify`` never resends such a body).
-BODY_CUT = "request body cut to"
-
-
-def body_cut_warning(dropped: int, limit: int) -> str:
-    return f"{BODY_CUT} {limit:,} bytes in the journal: {dropped:,} bytes not kept"
 
 
 def cut(

@@ -1,8 +1,6 @@
-"""Cassettes: recorded exchanges, one JSON document per line (JSON Lines; the format is in
-docs/REALITY.md), read and written. Reading refuses the whole file (``DataError``) with every
-malformed line's number and reason, among them any header the replaying server could not send
-as it is; reasons are printed with control characters escaped.
-"""
+"""Cassettes: recorded exchanges as JSON Lines (the format is in docs/REALITY.md), read and
+written. Reading refuses the whole file (``DataError``) with every malformed line's reason,
+among them any header the replaying server could not send as it is."""
 
 from __future__ import annotations
 
@@ -82,19 +80,15 @@ class _Malformed(ValueError):
     pass
 
 
-def _field(document: Mapping[str, Any], name: str, kind: type | tuple[type, ...], where: str):
+#: What a cassette's fields are, as a refusal names them.
+_KIND_NAMES = {str: "a string", int: "an integer", dict: "an object"}
+
+
+def _field(document: Mapping[str, Any], name: str, kind: type, where: str):
     value = document.get(name)
-    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-        raise _Malformed(f"{where}{name} is missing or not {_KIND_NAMES.get(kind, 'valid')}")
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise _Malformed(f"{where}{name} is missing or not {_KIND_NAMES[kind]}")
     return value
-
-
-_KIND_NAMES: dict[Any, str] = {
-    str: "a string",
-    int: "an integer",
-    dict: "an object",
-    list: "a list",
-}
 
 
 def _body(document: Mapping[str, Any], where: str) -> bytes:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from mockserver.conformance.validator import ResponseValidator, Violation
 from mockserver.params.body import BodyDecoder
@@ -19,6 +20,9 @@ from mockserver.routing.table import PathTable
 from mockserver.security.credentials import CredentialFinder
 from mockserver.spec.model import ApiSpec, Operation
 from mockserver.vendors.interface import Reply
+
+if TYPE_CHECKING:
+    from mockserver.runtime import ApiRuntime
 
 REQUEST = "request"
 
@@ -61,13 +65,9 @@ class ApiChecks:
         }
 
     @classmethod
-    def bundled(cls, api: str) -> ApiChecks:
-        """The checks of a registered API's bundled spec."""
-        from mockserver.contract.options import spec_path
-        from mockserver.spec import load_spec
-        from mockserver.vendors import vendor
-
-        return cls(load_spec(api, spec_path(api)), vendor(api).grammar)
+    def of(cls, runtime: ApiRuntime) -> ApiChecks:
+        """The checks of a served API (its validator's compiled schemas shared)."""
+        return cls(runtime.spec, runtime.vendor.grammar, runtime.checker)
 
     def route(self, method: str, path: str) -> Route | None:
         """The operation answering ``method path`` (``HEAD`` is ``GET``); ``None``: no such path."""

@@ -1,10 +1,7 @@
-"""One bounded HTTP exchange for ``mockserver verify``: where it may go, how much and how long.
-
-A recorded path decides where a real credential goes, so :func:`target` checks it first: a
-single leading ``/`` and the base URL's scheme, host and port (``http://127.0.0.1:48`` +
-``40/v3/...`` is port 4840); writes only with ``--allow-writes``. Every answer is read with a
-size cap and a total deadline: an endless or a trickling answer ends the read.
-"""
+"""One bounded HTTP exchange for ``mockserver verify``. A recorded path decides where a real
+credential goes, so :func:`target` checks it first (``http://127.0.0.1:48`` + ``40/v3/...`` is
+port 4840); every answer is read with a size cap and a total deadline, so an endless or a
+trickling answer ends the read."""
 
 from __future__ import annotations
 
@@ -13,10 +10,8 @@ from dataclasses import dataclass
 
 import httpx
 
+from mockserver.contract.writes import SAFE_METHODS
 from mockserver.limits import MAX_UPSTREAM_ANSWER
-
-#: Methods sent without ``--allow-writes`` (RFC 9110 9.2.1: they change nothing).
-SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 
 @dataclass(frozen=True)

@@ -64,10 +64,6 @@ class UpstreamFailure(Exception):
         self.status = self.STATUS[kind]
 
 
-def _encode_unsafe(target: bytes) -> bytes:
-    return _UNSAFE.sub(lambda m: b"%%%02X" % m.group()[0], target)
-
-
 def env_proxy(scheme: str, host: str) -> str | None:
     """The proxy ``HTTP_PROXY`` / ``HTTPS_PROXY`` name for ``scheme``, unless ``NO_PROXY``
     exempts ``host``: looked up once (aiohttp's ``trust_env`` looks it up on a thread per
@@ -128,7 +124,8 @@ class Upstream:
         self, method: str, raw_path: bytes, query: bytes, headers: RawHeaders, body: bytes
     ) -> UpstreamAnswer:
         """The upstream's answer to the request, or an :class:`UpstreamFailure`."""
-        target = _encode_unsafe(self.prefix + raw_path + (b"?" + query if query else b""))
+        target = self.prefix + raw_path + (b"?" + query if query else b"")
+        target = _UNSAFE.sub(lambda m: b"%%%02X" % m.group()[0], target)
         url = yarl.URL(self.origin + target.decode("ascii"), encoded=True)
         try:
             async with self._client().request(

@@ -1,11 +1,5 @@
-"""``mockserver proxy``: forward an app's requests to the real deployment and judge both sides.
-
-The request goes upstream as it came (its body read whole within the mock's bound, else 413;
-``Host`` rewritten), the answer comes back unchanged; both are judged against the bundled spec
-(docs/REALITY.md): breaking violations reach the journal, the log and an
-``x-mockserver-violation`` header, additive changes are warnings. A CORS preflight is forwarded,
-not judged. ``/__mockserver`` is the control plane of the mock handed in.
-"""
+"""``mockserver proxy``: forward an app's requests to the real deployment unchanged and judge
+both sides against the bundled spec (docs/REALITY.md, ``mockserver proxy``)."""
 
 from __future__ import annotations
 
@@ -13,7 +7,7 @@ import logging
 import re
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -21,7 +15,7 @@ from mockserver.conformance.validator import Violation
 from mockserver.control import PREFIX
 from mockserver.crash import ContainCrashes
 from mockserver.exchange import Exchange, first_values
-from mockserver.journal.masking import Masker, Redactor, log_safe, mask_text
+from mockserver.journal.masking import Masker, Redactor, mask_text
 from mockserver.journal.recorder import Recorder
 from mockserver.limits import MAX_REQUEST_BODY
 from mockserver.params.body import receive_body
@@ -127,7 +121,7 @@ class ProxyApp:
             reply = self.dialect.error(failure.status, message)
             self._note(noted, reply.status, found)
             noted.warnings = (message, *noted.warnings)
-            target, upstream = self._target(scope), self.upstream.base_url
+            target, upstream = self.masker.target(scope), self.upstream.base_url
             log.error("%s %s -> %d: %s (%s)", method, target, reply.status, message, upstream)
             await self._answer(noted, send, reply)
             return
@@ -144,7 +138,7 @@ class ProxyApp:
         await send({"type": "http.response.body", "body": answer.body})
         if self.recording is None:
             return
-        label = f"{method} {self._target(scope)} -> {answer.status} not recorded"
+        label = f"{method} {self.masker.target(scope)} -> {answer.status} not recorded"
         if operation is None:
             log.warning("%s: no operation of the spec", label)
         elif any(v.where != "request" for v in breaking):
@@ -183,11 +177,13 @@ class ProxyApp:
         breaking, additive = split(found)
         lines = [mask_text(shown(v), secrets) for v in breaking]
         changes = [mask_text(shown(v), secrets) for v in additive]
-        noted.violations = tuple(_masked_dict(v, secrets) for v in breaking)
+        noted.violations = tuple(
+            {**v.as_dict(), "message": mask_text(v.message, secrets)} for v in breaking
+        )
         noted.warnings = (*unknown, *(f"additive change: {change}" for change in changes))
         if lines or changes:
             scope = noted.scope
-            request = f"{scope['method']} {self._target(scope)} -> {status}"
+            request = f"{scope['method']} {self.masker.target(scope)} -> {status}"
             for line in lines:
                 log.warning("%s violates the %s spec: %s", request, self.api, line)
             for change in changes:
@@ -196,11 +192,6 @@ class ProxyApp:
 
     def _secrets(self, scope: Scope) -> tuple[str, ...]:
         return self.masker.secrets(scope["headers"], scope["query_string"].decode("latin-1"))
-
-    def _target(self, scope: Scope) -> str:
-        """The request's target for a log line: secrets masked, control characters escaped."""
-        shown_query = self.masker.query(scope["query_string"].decode("latin-1"))
-        return log_safe(scope["path"] + (f"?{shown_query}" if shown_query else ""))
 
     def _crash(self, scope: Scope) -> Reply:
         return self.dialect.error(500, "Internal Server Error (the proxy's; see its log)")
@@ -226,12 +217,6 @@ def _has_body(method: str, status: int) -> bool:
     return method != "HEAD" and status >= 200 and status not in (204, 304)
 
 
-def _masked_dict(violation: Violation, secrets: tuple[str, ...]) -> dict[str, Any]:
-    found = violation.as_dict()
-    found["message"] = mask_text(found["message"], secrets)
-    return found
-
-
 def build_proxy(options: ProxyOptions, plane: MockApp) -> ProxyApp:
     """The proxy for ``options``; ``plane`` is the mock of the same API, whose control plane,
     journal, masker and compiled spec the proxy uses."""
@@ -248,7 +233,7 @@ def build_proxy(options: ProxyOptions, plane: MockApp) -> ProxyApp:
     return ProxyApp(
         api=options.api,
         upstream=Upstream(options.upstream, options.upstream_timeout),
-        checks=ApiChecks(runtime.spec, runtime.vendor.grammar, runtime.checker),
+        checks=ApiChecks.of(runtime),
         control=plane.plane,
         recorder=plane.recorder,
         masker=masker,

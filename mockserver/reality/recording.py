@@ -1,9 +1,5 @@
-"""What ``proxy --record`` writes of one exchange: secrets masked, personal values redacted.
-
-Kept: the request's method, path, query, the headers that select an answer (identity, header
-parameters) and body; the answer's status, end-to-end headers but those a server computes per
-answer, and body decoded from its ``Content-Encoding``. Bodies are masked whole, never cut.
-"""
+"""What ``proxy --record`` writes of one exchange (docs/REALITY.md, "Cassettes"): secrets masked,
+personal values redacted, bodies masked whole, never cut."""
 
 from __future__ import annotations
 

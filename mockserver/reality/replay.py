@@ -1,11 +1,6 @@
-"""``serve --replay FILE``: recorded exchanges answered byte for byte, before any behaviour.
-
-A request matches an exchange (docs/REALITY.md, ``serve --replay``) by API, method (``HEAD``
-also a ``GET``), path, query as a multiset, the identity header as the journal masks it, and -
-for an operation that declares a body - the body, masked, a JSON body as its value. The same
-request recorded several times is answered in recorded order, the last answer repeating. The
-request path checks one attribute (:attr:`Replays.active`) when no cassette is loaded.
-"""
+"""``serve --replay FILE``: recorded exchanges answered byte for byte, before any behaviour; what
+makes a request match one is in docs/REALITY.md (``serve --replay``). With no cassette loaded
+the request path checks one attribute (:attr:`Replays.active`)."""
 
 from __future__ import annotations
 
@@ -21,7 +16,6 @@ from urllib.parse import parse_qsl
 from mockserver.journal.masking import Masker, mask_body
 from mockserver.reality.cassette import (
     RecordedExchange,
-    parse_cassette,
     read_cassette,
 )
 from mockserver.reality.checks import ApiChecks
@@ -91,19 +85,12 @@ class Replays:
     ) -> Replays:
         """The replays of an app: its APIs' specs, identity headers, and the start-up files
         (each refused with its line and reason: a DataError)."""
-        checks = {
-            api: ApiChecks(runtime.spec, runtime.vendor.grammar, runtime.checker)
-            for api, runtime in runtimes.items()
-        }
+        checks = {api: ApiChecks.of(runtime) for api, runtime in runtimes.items()}
         identity = {api: runtime.vendor.credential.header for api, runtime in runtimes.items()}
         startup = [exchange for path in files for exchange in read_cassette(path, checks)]
         return cls(checks, identity, masker, startup)
 
     # -- loading ------------------------------------------------------------------------------
-    def parse(self, data: bytes, source: str = "cassette") -> list[RecordedExchange]:
-        """Exchanges of a cassette, checked against the served specs (DataError otherwise)."""
-        return parse_cassette(data, source, self.checks)
-
     def install(self, exchanges: Sequence[RecordedExchange]) -> None:
         """Serve exactly these exchanges from now on (one assignment; cursors start over)."""
         index: dict[Key, _Track] = {}

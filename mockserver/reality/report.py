@@ -5,15 +5,13 @@ masked. ``junit()`` writes the same as one test case per operation.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
 
-from mockserver.journal.masking import SecretText, log_safe
+from mockserver.contract.report import Output
+from mockserver.contract.results import ARRAY_INDEX
+from mockserver.journal.masking import log_safe
 from mockserver.junit import Case, Problem, write_junit
-
-_INDEX = re.compile(r"/\d+(?=/|$)")
 
 
 @dataclass(frozen=True)
@@ -32,7 +30,7 @@ class Difference:
         """Differences alike across requests (array indices, and the values a spec violation
         quotes, aside)."""
         sides = ("", "") if self.where == "spec" else (self.mock, self.real)
-        return (self.where, _INDEX.sub("/*", self.path), self.breaking, *sides)
+        return (self.where, ARRAY_INDEX.sub("/*", self.path), self.breaking, *sides)
 
     def text(self) -> str:
         where = f"{self.where} {self.path}".rstrip()
@@ -84,15 +82,7 @@ def line(seen: Seen) -> str:
     return f"{level} {log_safe(seen.request)}: {seen.difference.text()}{more}"
 
 
-class VerifyReport:
-    def __init__(self, mask: SecretText, out: TextIO) -> None:
-        self.mask = mask
-        self.out = out
-
-    def emit(self, text: str = "") -> None:
-        self.out.write(self.mask(text) + "\n")
-        self.out.flush()
-
+class VerifyReport(Output):
     def differences(self, tallies: list[OperationTally]) -> None:
         for tally in tallies:
             for seen in [*tally.breaking, *tally.warnings]:

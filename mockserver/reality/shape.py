@@ -5,7 +5,7 @@ array lengths, ``null`` against a value and integer against fraction legitimatel
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 ITEMS = "*"
@@ -21,33 +21,25 @@ JSON_TYPES = {
 }
 
 
-@dataclass
-class Shape:
-    types: dict[str, set[str]] = field(default_factory=dict)
+Shape = dict[str, set[str]]
 
-    @classmethod
-    def of(cls, document: Any) -> Shape:
-        shape = cls()
-        shape._walk(document, "")
-        return shape
 
-    def _walk(self, value: Any, path: str) -> None:
-        self.types.setdefault(path, set()).add(JSON_TYPES[type(value)])
-        if isinstance(value, dict):
-            for key, child in value.items():
-                self._walk(child, f"{path}/{_escape(key)}")
-        elif isinstance(value, list):
-            for item in value:
-                self._walk(item, f"{path}/{ITEMS}")
+def shape(value: Any, path: str = "", found: Shape | None = None) -> Shape:
+    """JSON pointer (array items as ``*``) -> the JSON types found there."""
+    found = {} if found is None else found
+    found.setdefault(path, set()).add(JSON_TYPES[type(value)])
+    if isinstance(value, dict):
+        for key, child in value.items():
+            shape(child, f"{path}/{_escape(key)}", found)
+    elif isinstance(value, list):
+        for item in value:
+            shape(item, f"{path}/{ITEMS}", found)
+    return found
 
 
 def _escape(key: str) -> str:
     """A property name as a JSON pointer segment (RFC 6901)."""
     return str(key).replace("~", "~0").replace("/", "~1")
-
-
-def parent(path: str) -> str:
-    return path.rpartition("/")[0]
 
 
 @dataclass(frozen=True)
@@ -70,14 +62,15 @@ def _holds(other: Shape, path: str) -> bool:
     array item (an empty array) or a child of ``null`` is a value, not a structure."""
     if path.endswith(f"/{ITEMS}"):
         return False
-    return "object" in other.types.get(parent(path), ())
+    return "object" in other.get(path.rpartition("/")[0], ())
 
 
-def compare(mock: Shape, real: Shape) -> list[ShapeChange]:
+def compare(mock_document: Any, real_document: Any) -> list[ShapeChange]:
     """The structural differences of the real answer from the mock's, topmost first."""
+    mock, real = shape(mock_document), shape(real_document)
     changes = []
-    for path in sorted(mock.types.keys() | real.types.keys()):
-        in_mock, in_real = mock.types.get(path), real.types.get(path)
+    for path in sorted(mock.keys() | real.keys()):
+        in_mock, in_real = mock.get(path), real.get(path)
         if in_mock is not None and in_real is None:
             if _holds(real, path):
                 changes.append(ShapeChange(path, _shown(in_mock), "missing", breaking=True))

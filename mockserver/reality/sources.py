@@ -1,9 +1,6 @@
 """The requests an app really made, as ``verify`` reads them and the pytest plugin writes them:
-a journal export (``GET /__mockserver/requests``, ``pytest --mockserver-journal``), a running
-mock's journal, or a cassette. A masked header is not sent again (``verify`` puts the credential
-from the environment in its place); a body the journal cut short is never sent: it would be
-another request.
-"""
+a journal export, a running mock's journal, or a cassette. A body the journal cut short is
+never sent: it would be another request."""
 
 from __future__ import annotations
 

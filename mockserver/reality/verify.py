@@ -14,13 +14,14 @@ from typing import TextIO
 import httpx
 
 from mockserver.contract.credentials import Credentials, resolve
+from mockserver.contract.writes import SAFE_METHODS
 from mockserver.errors import DataError
 from mockserver.journal.masking import SecretText, log_safe
 from mockserver.reality.checks import ApiChecks, Route
-from mockserver.reality.fetch import SAFE_METHODS, Answer, Unanswered, fetch, target
+from mockserver.reality.fetch import Answer, Unanswered, fetch, target
 from mockserver.reality.options import VerifyOptions
 from mockserver.reality.report import Difference, OperationTally, VerifyReport
-from mockserver.reality.shape import Shape, compare
+from mockserver.reality.shape import compare
 from mockserver.reality.sources import Sent, distinct, fetch_journal, read_requests
 from mockserver.serialize import decode_json
 from mockserver.vendors import vendor
@@ -135,7 +136,7 @@ def differences(
         if mock_doc is not None and real_doc is not None:
             found += [
                 Difference("body", change.path or "/", change.mock, change.real, change.breaking)
-                for change in compare(Shape.of(mock_doc), Shape.of(real_doc))
+                for change in compare(mock_doc, real_doc)
             ]
     return found
 
@@ -215,7 +216,6 @@ def compare_all(
     from mockserver.config import ServeConfig
     from mockserver.testing import LiveServer
 
-    checks = ApiChecks.bundled(options.api)
     tallies: dict[str, OperationTally] = {}
     timeout = options.timeout
     config = ServeConfig(apis=(options.api,), cors_origins=())
@@ -223,6 +223,7 @@ def compare_all(
         LiveServer(config, log_level="error") as mock,
         httpx.Client(timeout=options.timeout, follow_redirects=False) as http,
     ):
+        checks = ApiChecks.of(mock.app.runtimes[options.api])
         for sent, times in plan:
             route = checks.route(sent.method, sent.path)
             label = _operation_label(route, sent)

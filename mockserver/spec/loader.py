@@ -39,22 +39,34 @@ def read_document(path: Path) -> dict[str, Any]:
     return document
 
 
-def resolve(node: Any, document: dict[str, Any], _seen: tuple[str, ...] = ()) -> Any:
+def resolve(
+    node: Any,
+    document: dict[str, Any],
+    _seen: tuple[str, ...] = (),
+    targets: dict[str, Any] | None = None,
+) -> Any:
     """``node`` with every local ``$ref`` replaced by its target (sibling keywords, allowed in
-    3.1, override the target's)."""
+    3.1, override the target's). ``targets``: each ``$ref``'s target once resolved, shared by
+    every later use (a spec names the same schemas from most operations: start-up resolves each
+    once)."""
     if isinstance(node, list):
-        return [resolve(item, document, _seen) for item in node]
+        return [resolve(item, document, _seen, targets) for item in node]
     if not isinstance(node, dict):
         return node
     if "$ref" in node:
         ref = node["$ref"]
         if ref in _seen:
             raise SpecError(f"recursive $ref {ref!r} is not supported")
-        target = _pointer(document, ref)
-        merged = dict(resolve(target, document, (*_seen, ref)))
-        merged.update({k: resolve(v, document, _seen) for k, v in node.items() if k != "$ref"})
+        found = targets.get(ref) if targets is not None else None
+        if found is None:
+            found = resolve(_pointer(document, ref), document, (*_seen, ref), targets)
+            if targets is not None:
+                targets[ref] = found
+        merged = dict(found)
+        siblings = {k: v for k, v in node.items() if k != "$ref"}
+        merged.update(resolve(siblings, document, _seen, targets))
         return merged
-    return {key: resolve(value, document, _seen) for key, value in node.items()}
+    return {key: resolve(value, document, _seen, targets) for key, value in node.items()}
 
 
 def _pointer(document: dict[str, Any], ref: str) -> Any:
@@ -113,11 +125,13 @@ def _response(status: str, raw: dict[str, Any]) -> ResponseSpec:
     )
 
 
-def _request_body(raw: dict[str, Any] | None, document: dict[str, Any]) -> RequestBody | None:
+def _request_body(
+    raw: dict[str, Any] | None, document: dict[str, Any], targets: dict[str, Any]
+) -> RequestBody | None:
     """An ``application/json`` request body (``$ref`` resolved), else ``None``."""
     if not raw:
         return None
-    raw = resolve(raw, document)
+    raw = resolve(raw, document, targets=targets)
     media = (raw.get("content") or {}).get("application/json")
     if media is None:
         return None
@@ -131,10 +145,11 @@ def _request_body(raw: dict[str, Any] | None, document: dict[str, Any]) -> Reque
 
 def _operations(api: str, document: dict[str, Any]) -> list[Operation]:
     operations = []
+    targets: dict[str, Any] = {}
     default_security = tuple(document.get("security", ()))
     default_scopes = document.get("x-scopes", ())
     for path, item in (document.get("paths") or {}).items():
-        item = resolve(item, document)
+        item = resolve(item, document, targets=targets)
         shared = item.get("parameters", [])
         for method in HTTP_METHODS:
             if method not in item:
@@ -161,7 +176,7 @@ def _operations(api: str, document: dict[str, Any]) -> list[Operation]:
                     security=tuple(raw.get("security", default_security)),
                     summary=raw.get("summary", ""),
                     scopes=tuple(raw.get("x-scopes", default_scopes)),
-                    request_body=_request_body(raw.get("requestBody"), document),
+                    request_body=_request_body(raw.get("requestBody"), document, targets),
                     max_body=raw.get("x-max-body-bytes"),
                     dependencies=parse_dependencies(
                         raw.get("x-dependencies"),

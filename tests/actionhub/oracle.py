@@ -8,7 +8,8 @@ from math import floor
 
 import numpy as np
 
-from mockserver.vendors.actionhub.model import WEIGHT_SCALE, UserIds, World
+from mockserver.vendors.actionhub.model import WEIGHT_SCALE
+from mockserver.vendors.actionhub.world import UserIds, World
 
 
 def ids(users: UserIds) -> list[str]:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mockserver.vendors.actionhub.model import WEIGHT_SCALE, UserIds
+from mockserver.vendors.actionhub.model import WEIGHT_SCALE, Volume
 from mockserver.vendors.actionhub.vocabulary import ACTION_TYPES
 from mockserver.vendors.actionhub.world import (
-    Volume,
+    UserIds,
     _shares,
     choose,
     generate_catalog,

@@ -152,8 +152,9 @@ def test_a_cassette_load_reports_what_it_checked(lines, monkeypatch, tmp_path):
 
 
 def test_the_store_a_first_v2_query_waits_for_reports_too(lines):
-    from mockserver.vendors.sendgrid.catalog import query_store
+    from mockserver.vendors.sendgrid.population import query_store
 
-    backend = build("sendgrid", Reporter(), contacts=3000)
-    query_store(backend.catalog, Reporter(threshold=0.001, interval=0)).close()
+    catalog = build("sendgrid", Reporter(), contacts=3000).catalog
+    reporter = Reporter(threshold=0.001, interval=0)
+    query_store(catalog.spec, catalog.seed, catalog.contacts, reporter).close()
     assert lines()[-1].startswith("SendGrid query store: 3,000 contacts and their events stored ")

@@ -161,13 +161,13 @@ def test_positive_bodies_keep_the_rules_the_schema_cannot_state(sendgrid):
     import random
 
     names = Names(1)
-    create = Shaper(sendgrid, sendgrid.operation("CreateSegmentV2"), names, random.Random(0))
+    create = Shaper(sendgrid.operation("CreateSegmentV2"), names, random.Random(0))
     body = {"name": "n", "query_dsl": "0", "parent_list_ids": ["f3b9c2a1"]}
     shaped = create(body, positive=True)
     assert "parent_list_ids" not in shaped and shaped["query_dsl"].startswith("SELECT")
     assert shaped["name"].startswith(prefix(1))
     assert create(body, positive=False)["query_dsl"] == "0"  # a negative case keeps its data
-    update = Shaper(sendgrid, sendgrid.operation("UpdateSegmentV2"), names, random.Random(0))
+    update = Shaper(sendgrid.operation("UpdateSegmentV2"), names, random.Random(0))
     assert set(update({}, positive=True)) & {"name", "query_dsl"}
 
 

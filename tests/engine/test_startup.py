@@ -4,6 +4,8 @@ runs without the cyclic collector, which is on again once the server starts."""
 
 from __future__ import annotations
 
+import os
+
 import orjson
 import pytest
 
@@ -56,24 +58,29 @@ NOT_ON_SERVE_PATH = (
     "rich",  # progress bars of long builds on a terminal
     "mockserver.contract",  # the contract command
     "mockserver.reality.options",  # the proxy and verify commands' flags
-    pytest.param(
-        "numpy",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="both default worlds are built with NumPy (the ActionHub demo program's "
-            "arrays, the SendGrid world's contacts): issue 25, not done",
-        ),
-    ),
+    # The default data's first answers come from tables computed ahead of time; its worlds'
+    # arrays are built when a request first needs them (vendors' rankings.py, memberships.py).
+    "numpy",
+    "mockserver.vendors.actionhub.world",
+    "mockserver.vendors.sendgrid.population",
+)
+#: What another seed's start-up still needs: its worlds computed, which takes NumPy.
+COMPUTED = frozenset(
+    {"numpy", "mockserver.vendors.actionhub.world", "mockserver.vendors.sendgrid.population"}
 )
 
 
 @pytest.fixture(scope="module", params=[[], ["--seed", "7"]], ids=["default", "seed-7"])
 def serve_path(request) -> dict:
-    return orjson.loads(run_snippet(SERVE_PATH, *request.param, hash_seed="0"))
+    found = orjson.loads(run_snippet(SERVE_PATH, *request.param, hash_seed="0"))
+    return {**found, "seeded": bool(request.param)}
 
 
 @pytest.mark.parametrize("module", NOT_ON_SERVE_PATH)
-def test_the_serve_path_does_not_import(serve_path, module):
+def test_the_serve_path_does_not_import(serve_path, module, request):
+    if serve_path["seeded"] and module in COMPUTED:
+        reason = "another seed's worlds are computed at start-up, with NumPy (issue 25)"
+        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
     assert serve_path["statuses"] == [200, 200]
     loaded = [m for m in serve_path["modules"] if m == module or m.startswith(module + ".")]
     assert loaded == []
@@ -82,7 +89,7 @@ def test_the_serve_path_does_not_import(serve_path, module):
 #: ``mockserver COMMAND`` as the ``mockserver`` script runs it, with uvicorn.run (the server
 #: starting) and the app's build recording whether the cyclic collector runs.
 COLLECTOR = """
-import gc, sys
+import gc, os, sys
 import orjson
 import uvicorn
 import mockserver.app
@@ -99,6 +106,7 @@ def building(*args, **kwargs):
 
 def serving(*args, **kwargs):
     seen["serving"] = gc.isenabled()
+    seen["blas threads"] = os.environ.get("OPENBLAS_NUM_THREADS")
 
 def specs(args):
     seen["running"] = gc.isenabled()
@@ -120,6 +128,8 @@ def test_the_collector_is_paused_while_serve_starts_and_on_while_it_serves():
         "building": False,
         "serving": True,
         "after": True,
+        # NumPy's BLAS, when a world is generated, starts no thread pool (unless asked to).
+        "blas threads": os.environ.get("OPENBLAS_NUM_THREADS", "1"),
     }
 
 

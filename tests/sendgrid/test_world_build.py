@@ -33,7 +33,7 @@ def test_stable_uuids_are_the_uuid4_of_each_keys_digest():
     digests = [hashlib.sha256(f"7\x1fcontact\x1f{k}".encode()).digest() for k in keys]
     expected = [str(uuid.UUID(bytes=d[:16], version=4)) for d in digests]
     assert stable_uuids(7, "contact", keys) == expected
-    assert [stable_uuid(7, "contact", k) for k in keys[:3]] == expected[:3]
+    assert [stable_uuid(7, "contact", k) for k in keys] == expected
     assert stable_uuids(0, "contact", []) == []
 
 

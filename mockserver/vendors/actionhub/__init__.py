@@ -8,12 +8,13 @@ from typing import Any
 
 from mockserver.numbers import bounded_int
 from mockserver.params.grammar import Grammar
+from mockserver.vendors.actionhub import rankings
 from mockserver.vendors.actionhub.behaviour import OPERATIONS, handlers
 from mockserver.vendors.actionhub.dialect import FastAPIDialect
 from mockserver.vendors.actionhub.fixtures import load_programs, programs_from_data
 from mockserver.vendors.actionhub.grammar import PYDANTIC
+from mockserver.vendors.actionhub.model import MAX_USERS, Volume
 from mockserver.vendors.actionhub.programs import Programs
-from mockserver.vendors.actionhub.world import MAX_USERS, Volume
 from mockserver.vendors.interface import (
     Backend,
     CliOption,
@@ -78,15 +79,17 @@ class ActionHub:
     )
 
     def build(self, options: VendorOptions, data: Any | None = None) -> Backend:
+        known = None
         if data is not None:
             fixtures = programs_from_data(data)
         else:
             directory = options.fixtures_dir / "actionhub" if options.fixtures_dir else None
             fixtures = load_programs(directory, options.max_file_bytes)
+            known = rankings.known(options.seed, directory)
         # The CLI options that size generated programs are named as the fields of Volume.
         sizes = {f.name: options.extra.get(f.name) for f in fields(Volume)}
         given = {name: value for name, value in sizes.items() if value is not None}
-        programs = Programs(options.seed, fixtures, Volume(**given), options.progress)
+        programs = Programs(options.seed, fixtures, Volume(**given), options.progress, known)
         return ActionHubBackend(programs, handlers(programs))
 
 

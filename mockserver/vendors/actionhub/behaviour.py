@@ -14,8 +14,7 @@ from typing import TypeVar
 import orjson
 
 from mockserver.lru import LruCache
-from mockserver.vendors.actionhub.index import SegmentKey
-from mockserver.vendors.actionhub.model import WEIGHT_SCALE, threshold
+from mockserver.vendors.actionhub.model import WEIGHT_SCALE, SegmentKey, threshold
 from mockserver.vendors.actionhub.programs import Program, Programs
 from mockserver.vendors.interface import Call, Handler, Reply
 
@@ -88,11 +87,11 @@ def get_segments(programs: Programs, call: Call) -> Reply:
 
     def body() -> bytes:
         """A fastapi-pagination page: exactly ``items``, ``total``, ``page``, ``size``."""
-        build = partial(program.index.rank, basis, segment_type, level, program.ranks)
+        build = partial(program.rank, basis, segment_type, level)
         ranked = cached(program.ranked, (basis, segment_type, level), refresh, build)
-        catalog = program.world.catalog
+        catalog = program.catalog
         ids, names = catalog.ids(basis), catalog.names(basis)
-        n_items = program.index.n_items[basis]
+        n_items = len(ids)
         start = (page - 1) * size
         items = []
         for i in range(min(start, len(ranked)), min(start + size, len(ranked))):

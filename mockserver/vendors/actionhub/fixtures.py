@@ -16,8 +16,13 @@ from mockserver.budget import checkpoint
 from mockserver.conformance.documents import DocumentSchema, field_path, raise_if_too_large
 from mockserver.errors import DataError, InvalidDocument, LimitError
 from mockserver.serialize import read_yaml_file
-from mockserver.vendors.actionhub.model import Catalog, quantize
-from mockserver.vendors.actionhub.world import MAX_USERS, ExplicitRecommendation, Volume
+from mockserver.vendors.actionhub.model import (
+    MAX_USERS,
+    Catalog,
+    ExplicitRecommendation,
+    Volume,
+    quantize,
+)
 
 # World-size limits (docs/actionhub-fixtures.md, "Limits"): the schema bounds each list (marked
 # "x-limit": past one a document is too large, 413), and ``check_volume`` the recommendations

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import numpy as np
 
 from mockserver.budget import checkpoint
 from mockserver.progress import SILENT, Task
-from mockserver.vendors.actionhub.model import WEIGHT_SCALE, Catalog, Recommendations, World
+from mockserver.vendors.actionhub.model import WEIGHT_SCALE, Catalog, Ranked, SegmentKey
+from mockserver.vendors.actionhub.world import Recommendations, World
 
 #: Bits of an inverted weight ``WEIGHT_SCALE - weight`` in a key (2**14 > WEIGHT_SCALE).
 WEIGHT_BITS = 14
@@ -126,30 +126,6 @@ class ListBuilder:
 
 def _joined(parts: list[np.ndarray], dtype: type[np.generic]) -> np.ndarray:
     return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)
-
-
-class SegmentKey(NamedTuple):
-    """What a ``/segment`` answer depends on: its cache key."""
-
-    basis: str
-    names: tuple[str, ...]
-    #: ``None``: every action type.
-    actions: tuple[str, ...] | None
-    match_all: bool
-    segment_type: str
-    level: int
-
-
-@dataclass(frozen=True)
-class Ranked:
-    """Non-empty segments of one (basis, segment_type, threshold), in the served order."""
-
-    segments: np.ndarray  # action * n_items + item
-    counts: np.ndarray
-    sums: np.ndarray  # total weight of the counted users, in stored units
-
-    def __len__(self) -> int:
-        return len(self.segments)
 
 
 @dataclass(frozen=True)

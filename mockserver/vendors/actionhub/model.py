@@ -1,4 +1,6 @@
-"""ActionHub's data model: a program's catalog, its users and their recommendations, as arrays.
+"""ActionHub's data model as its answers name it: a program's catalog and volume, weights, the
+key of a segment and a ranking of segments - no arrays (``world.py``, ``index.py``): what the
+first answers need, imported without NumPy.
 
 Weights are stored as integers in units of 1/10,000 (``WEIGHT_SCALE``): comparisons with
 ``min_weight`` are exact, sums (for ``strength``) are exact, and an index entry stays small.
@@ -7,10 +9,9 @@ Weights are stored as integers in units of 1/10,000 (``WEIGHT_SCALE``): comparis
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
-
-import numpy as np
+from typing import NamedTuple
 
 #: A weight of 1.0 in stored units; a stored weight ``q`` means ``q / WEIGHT_SCALE``.
 WEIGHT_SCALE = 10_000
@@ -51,86 +52,47 @@ class Catalog:
         return self.asset_names if basis == "asset" else self.label_names
 
 
-@dataclass(frozen=True)
-class Recommendations:
-    """Growth-value recommendations, one row per (user, asset, action_type)."""
-
-    user: np.ndarray  # int32 index into the sorted user ids
-    asset: np.ndarray  # index into Catalog.asset_ids (the smallest signed integer type that fits)
-    action: np.ndarray  # index into Catalog.action_types (the smallest signed integer type)
-    weight: np.ndarray  # uint16, stored units (see WEIGHT_SCALE)
-    history: np.ndarray  # bool: True = from the user's own history (base), else net-new
-
-    def __len__(self) -> int:
-        return len(self.user)
-
-    @property
-    def columns(self) -> tuple[np.ndarray, ...]:
-        return self.user, self.asset, self.action, self.weight, self.history
-
-    def take(self, rows: np.ndarray) -> Recommendations:
-        return Recommendations(*(column[rows] for column in self.columns))
-
-
-def index_type(count: int) -> type[np.signedinteger]:
-    """The smallest signed integer type holding the indexes ``0 .. count - 1``."""
-    for dtype in (np.int8, np.int16, np.int32):
-        if count <= np.iinfo(dtype).max + 1:
-            return dtype
-    return np.int64
-
-
-def id_digits(count: int) -> int:
-    """Digits of the numbered ids of ``count`` users: at least 6, so id order is number order."""
-    return max(6, len(str(count)))
-
-
-class UserIds:
-    """User ids in ascending order: an index order is an id order, so sorting ids is free.
-
-    The ids live only as ``text/plain`` lines in one NumPy byte array (no Python string per
-    user), so a set of user indexes renders with one gather: a fixed-width array when every id
-    has the same length (generated ids), else rows padded to the longest id plus each line's
-    length, the padding dropped by one boolean mask.
-    """
-
-    def __init__(self, rows: np.ndarray, lengths: np.ndarray | None = None) -> None:
-        """``rows``: uint8, one line (id + newline) per row, zero-padded if ``lengths`` given."""
-        self.rows = rows
-        self.lengths = lengths
-        width = rows.shape[1] if rows.ndim == 2 else 0
-        self._fixed = None if lengths is not None else rows.view(f"S{max(width, 1)}").ravel()
-
-    @classmethod
-    def numbered(cls, count: int) -> UserIds:
-        """``u_000001`` ... ``u_<count>``, rendered digit by digit with NumPy."""
-        digits = id_digits(count)
-        rows = np.empty((count, digits + 3), np.uint8)
-        rows[:, 0], rows[:, 1], rows[:, -1] = ord("u"), ord("_"), ord("\n")
-        numbers = np.arange(1, count + 1, dtype=np.int64)
-        for column in range(digits + 1, 1, -1):
-            rows[:, column] = numbers % 10 + ord("0")
-            numbers //= 10
-        return cls(rows)
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def render(self, indexes: np.ndarray) -> bytes:
-        """The lines of ``indexes`` (ascending user indexes), concatenated."""
-        if self._fixed is not None:
-            return self._fixed[indexes].tobytes()
-        assert self.lengths is not None
-        rows = self.rows[indexes]
-        keep = np.arange(rows.shape[1]) < self.lengths[indexes][:, None]
-        return rows[keep].tobytes()
+MAX_USERS = 1_000_000
 
 
 @dataclass(frozen=True)
-class World:
-    """One program's data. The recommendations are drawn (deterministically) on each call of
-    ``draw``, not kept: a served program keeps its index, not ~10 bytes per recommendation."""
+class Volume:
+    """How much to generate: users, and recommendations drawn per user."""
 
-    catalog: Catalog
-    users: UserIds
-    draw: Callable[[], Recommendations]
+    users: int = 1_000
+    recommendations_per_user: int = 20
+
+
+@dataclass(frozen=True)
+class ExplicitRecommendation:
+    """A recommendation written out in a fixture file."""
+
+    user: str
+    asset: int
+    action: int
+    weight: int  # stored units
+    history: bool
+
+
+class SegmentKey(NamedTuple):
+    """What a ``/segment`` answer depends on: its cache key."""
+
+    basis: str
+    names: tuple[str, ...]
+    #: ``None``: every action type.
+    actions: tuple[str, ...] | None
+    match_all: bool
+    segment_type: str
+    level: int
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """Non-empty segments of one (basis, segment_type, threshold), in the served order."""
+
+    segments: Sequence[int]  # action * n_items + item (NumPy arrays, or a table's lists)
+    counts: Sequence[int]
+    sums: Sequence[int]  # total weight of the counted users, in stored units
+
+    def __len__(self) -> int:
+        return len(self.segments)

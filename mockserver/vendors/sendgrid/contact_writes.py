@@ -16,8 +16,6 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any, ClassVar
 
-import numpy as np
-
 from mockserver.errors import LimitError, MockServerError
 from mockserver.state.clock import iso
 from mockserver.vendors.interface import Call, Reply
@@ -25,9 +23,9 @@ from mockserver.vendors.sendgrid.contacts import TEXT_FIELDS
 from mockserver.vendors.sendgrid.dialect import errors_reply
 from mockserver.vendors.sendgrid.list_writes import ORIGIN, sample
 from mockserver.vendors.sendgrid.query import QueryError
+from mockserver.vendors.sendgrid.store import ID_FIELDS
 from mockserver.vendors.sendgrid.values import parse_instant
 from mockserver.vendors.sendgrid.views import View, split_ids
-from mockserver.vendors.sendgrid.world import ID_FIELDS
 from mockserver.vendors.sendgrid.writes import (
     Refusal,
     SegmentWrites,
@@ -255,6 +253,8 @@ def _typed(kind: str, value: Any) -> Any:
     if kind == "text":
         return value if isinstance(value, str) else None
     if kind == "number":
+        import numpy as np
+
         ok = isinstance(value, int | float) and not isinstance(value, bool)
         return value if ok and np.isfinite(value) else None
     if not isinstance(value, str):

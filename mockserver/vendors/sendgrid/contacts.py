@@ -11,16 +11,17 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import orjson
 
-from mockserver.vendors.sendgrid.catalog import EMPTY, Catalog
+from mockserver.vendors.sendgrid.catalog import Catalog
 from mockserver.vendors.sendgrid.overlay import API, new_id
-from mockserver.vendors.sendgrid.store import ContactStore, RowSet
+from mockserver.vendors.sendgrid.store import ID_FIELDS, ContactStore, RowSet
 from mockserver.vendors.sendgrid.values import iso_ms, iso_seconds
-from mockserver.vendors.sendgrid.world import ID_FIELDS
+
+if TYPE_CHECKING:
+    import numpy as np
 
 #: Seconds between a contact write's 202 and its job's completion (mock clock).
 JOB_DELAY = 5.0
@@ -104,7 +105,7 @@ class ContactBook:
 
     @property
     def base(self) -> int:
-        return len(self.catalog.contacts)
+        return self.catalog.size
 
     # -- folding ----------------------------------------------------------------------------------
     def follow(
@@ -322,6 +323,8 @@ class ContactBook:
 
     def live_rows(self) -> np.ndarray:
         """Every contact not deleted, ascending."""
+        import numpy as np
+
         rows = np.arange(self._next_row, dtype=np.int64)
         if self.deleted:
             rows = rows[~np.isin(rows, np.fromiter(self.deleted, np.int64))]
@@ -343,7 +346,10 @@ class ContactBook:
         cached = self._list_cache.get(list_id)
         if cached is not None:
             return cached
-        rows = self.catalog.list_members.get(list_id, EMPTY).rows
+        import numpy as np
+
+        members = self.catalog.list_members.get(list_id)
+        rows = np.zeros(0, np.int64) if members is None else members.rows
         if self.records or self.deleted:
             changed = np.fromiter(sorted(self.records.keys() | self.deleted), np.int64)
             rows = rows[~np.isin(rows, changed, assume_unique=True)]
@@ -373,7 +379,7 @@ class ContactBook:
         return body
 
     def _record_json(self, record: Record, segment_ids: list[str], full: bool) -> dict[str, Any]:
-        types = {f.name: f.type for f in self.catalog.contacts.custom_fields}
+        types = {f.name: f.type for f in self.catalog.spec.custom_fields}
         custom = {
             name: iso_seconds(int(value)) if types.get(name) == "date" else value
             for name, value in record.custom.items()

@@ -15,7 +15,7 @@ from mockserver.budget import Budget, running, sqlite_guard
 from mockserver.errors import LimitError, MockServerError
 from mockserver.limits import LOAD_TIMEOUT, QUERY_SECONDS
 from mockserver.lru import LruCache
-from mockserver.vendors.sendgrid.catalog import EMPTY, Catalog, query_store, sample_rows
+from mockserver.vendors.sendgrid.catalog import Catalog
 from mockserver.vendors.sendgrid.compiled import compile_query
 from mockserver.vendors.sendgrid.contacts import ContactBook
 from mockserver.vendors.sendgrid.overlay import Created
@@ -107,8 +107,11 @@ class QueryEngine:
         kept for the data version's life."""
         with self._lock:
             if self._store is None:
+                from mockserver.vendors.sendgrid.population import query_store  # NumPy
+
+                catalog = self.catalog
                 with running(Budget(LOAD_TIMEOUT, "building the contact store for v2 queries")):
-                    store = query_store(self.catalog)
+                    store = query_store(catalog.spec, catalog.seed, catalog.contacts)
                     self.book.replay(store)
                     self._store = store
             return self._store
@@ -132,6 +135,9 @@ class QueryEngine:
             reason = str(error)
             if isinstance(error, LimitError):
                 reason = f"the query ran longer than {QUERY_SECONDS:g} s and was stopped"
-            return Snapshot(self, at, segment.query_dsl, parent, EMPTY, (), reason, version)
+            empty = RowSet.empty()
+            return Snapshot(self, at, segment.query_dsl, parent, empty, (), reason, version)
+        from mockserver.vendors.sendgrid.population import sample_rows
+
         sample = tuple(sample_rows(self.catalog.seed, segment.id, members))
         return Snapshot(self, at, segment.query_dsl, parent, members, sample, version=version)

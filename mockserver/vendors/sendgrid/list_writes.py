@@ -8,15 +8,16 @@ sees them, and a created list is at once a parent a v2 segment may name. What ch
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
-
-import numpy as np
 
 from mockserver.vendors.interface import Call, Reply
 from mockserver.vendors.sendgrid.overlay import new_id
 from mockserver.vendors.sendgrid.views import View, split_ids
 from mockserver.vendors.sendgrid.writes import SegmentWrites, answer, refuse
+
+if TYPE_CHECKING:
+    import numpy as np
 
 #: Lists an account holds at most.
 MAX_LISTS = 1000
@@ -158,6 +159,8 @@ class ListWrites:
 def sample(view: View, rows: np.ndarray, size: int = 50) -> list[dict[str, Any]]:
     """Up to ``size`` of the most recently updated contacts of ``rows`` (live ones), sorted by
     email: SendGrid's sample of a list, and of all contacts."""
+    import numpy as np
+
     book = view.engine.book
     changed = np.isin(rows, np.array(sorted(book.records), np.int64))
     base = rows[~changed]

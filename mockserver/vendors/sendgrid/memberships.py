@@ -1,91 +1,118 @@
-"""The bundled world's memberships at the default seed, computed ahead of time.
+"""The bundled world at the default seed, computed ahead of time: its segments' answers and
+what SQLite selects in it.
 
-SQLite is half of the default world's build, and what it selects is a pure function of this
-package's code, the bundled fixtures, NumPy and SQLite. ``make precompile`` writes each rule's
-and query's members (``memberships.json``, one bitmap per set); a start-up with that world reads
-them back while a digest of all those inputs matches, and runs the queries otherwise.
+Generating the default world and querying it are most of its build, and both are a pure
+function of this package's code, the bundled fixtures, NumPy and SQLite. ``make precompile``
+writes each segment's summary and full answer (start-up serves them: no NumPy) and each rule's
+and query's members (``memberships.json``, one bitmap per set: the contacts, generated when
+first needed, take their lists and segments from them without SQLite). A start-up with that
+world reads them back while a digest of all those inputs matches, and computes them otherwise.
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
+import functools
+import itertools
 import sqlite3
+import zlib
+from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from mockserver import precomputed
 from mockserver.resources import bundled_dir
 from mockserver.vendors.sendgrid import fixtures
-from mockserver.vendors.sendgrid.catalog import Memberships, evaluate
 from mockserver.vendors.sendgrid.store import RowSet
-from mockserver.vendors.sendgrid.world import generate_contacts
+
+if TYPE_CHECKING:
+    from mockserver.vendors.sendgrid.population import Answer, Memberships
 
 TABLE = Path(__file__).with_name("memberships.json")
-#: The files beside this one that are no input to a build.
-NOT_INPUTS = frozenset({TABLE.name, "precompiled.json"})
-NUMPY = precomputed.Witness("numpy", "version.py")
 #: The world the table holds: the bundled fixtures at this seed, with their own contact count.
 SEED = 0
 
 
-class Inputs:
-    """Everything a build's memberships depend on (a ``precomputed`` witness)."""
-
-    def fingerprint(self) -> str:
-        digest = hashlib.sha256(f"{NUMPY.fingerprint()}\0{sqlite3.sqlite_version}".encode())
-        package = Path(__file__).parent
-        world = bundled_dir("fixtures") / "sendgrid"
-        files = [path for path in package.iterdir() if path.suffix in (".py", ".json")]
-        files += list(world.iterdir())
-        for path in sorted(files):
-            if path.name not in NOT_INPUTS and path.is_file():
-                digest.update(f"\0{path.parent.name}/{path.name}\0".encode())
-                digest.update(path.read_bytes())
-        return digest.hexdigest()
+@functools.cache
+def inputs() -> precomputed.Sources:
+    """Everything a build's answers and memberships depend on (a ``precomputed`` witness)."""
+    return precomputed.Sources(
+        folders=(Path(__file__).parent, bundled_dir("fixtures") / "sendgrid"),
+        skipped=frozenset({TABLE.name, "precompiled.json"}),
+        extra=sqlite3.sqlite_version,
+    )
 
 
-INPUTS = Inputs()
+@dataclass(frozen=True)
+class Known:
+    """The table's world: each segment's answers, and the memberships (decoded with NumPy when
+    the contacts are generated)."""
+
+    answers: list[Answer]
+    table: dict[str, Any]
+
+    def memberships(self) -> Memberships:
+        from mockserver.vendors.sendgrid.population import Memberships
+
+        size = self.table["contacts"]
+        rules, segments = (
+            [_rows(text, size) for text in self.table[part]] for part in ("rules", "segments")
+        )
+        return Memberships(rules, segments)
 
 
-def known(seed: int, count: int | None, bundled: bool) -> Memberships | None:
-    """The table's memberships when they are this build's: the bundled world, at ``SEED``,
-    with its own contact count, and the table current; else ``None``."""
+def known(seed: int, count: int | None, bundled: bool) -> Known | None:
+    """The table's world when it is this build's: the bundled world, at ``SEED``, with its own
+    contact count, and the table current; else ``None``."""
     if not bundled or seed != SEED or count is not None:
         return None
-    stored = precomputed.load(TABLE, INPUTS)
+    stored = precomputed.load(TABLE, inputs())
     if stored is None:
         return None
-    size = stored["contacts"]
-    rules, segments = (
-        [_rows(text, size) for text in stored[part]] for part in ("rules", "segments")
-    )
-    return Memberships(rules, segments)
+    answers = stored["answers"]
+    full = zlib.decompress(base64.b64decode(answers["full"]))
+    ends = list(itertools.accumulate(answers["sizes"]))
+    bodies = [full[end - size : end] for size, end in zip(answers["sizes"], ends, strict=True)]
+    return Known(list(zip(answers["summaries"], bodies, strict=True)), stored)
 
 
 def fresh() -> dict[str, object]:
-    """The bundled world's memberships at ``SEED``, computed now."""
+    """The bundled world at ``SEED``, computed now."""
+    from mockserver.vendors.sendgrid.population import answers, evaluate, populate
+    from mockserver.vendors.sendgrid.world import generate_contacts
+
     world = bundled_dir("fixtures") / "sendgrid"
     spec = fixtures.load(world, None, SEED, world)
     computed, _ = evaluate(spec, SEED, generate_contacts(spec, SEED, spec.contacts))
+    found = answers(spec, SEED, populate(spec, SEED, spec.contacts, computed))
+    full = b"".join(body for _, body in found)
     return {
         "contacts": spec.contacts,
         "rules": [_bitmap(members, spec.contacts) for members in computed.rules],
         "segments": [_bitmap(members, spec.contacts) for members in computed.segments],
+        # The full answers, one after the other (compressed: their sampled contacts are alike).
+        "answers": {
+            "summaries": [summary for summary, _ in found],
+            "sizes": [len(body) for _, body in found],
+            "full": base64.b64encode(zlib.compress(full, 9)).decode(),
+        },
     }
 
 
 def write() -> None:
-    precomputed.dump(TABLE, INPUTS, fresh())
+    precomputed.dump(TABLE, inputs(), fresh())
 
 
 def _bitmap(members: RowSet, size: int) -> str:
+    import numpy as np
+
     bits = np.zeros(size, bool)
     bits[members.rows] = True
     return base64.b64encode(np.packbits(bits).tobytes()).decode()
 
 
 def _rows(text: str, size: int) -> RowSet:
+    import numpy as np
+
     bits = np.unpackbits(np.frombuffer(base64.b64decode(text), np.uint8), count=size)
     return RowSet(np.flatnonzero(bits).astype(np.int64))

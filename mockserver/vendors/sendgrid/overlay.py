@@ -15,14 +15,13 @@ from __future__ import annotations
 import functools
 import logging
 import threading
-import zoneinfo
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
 from mockserver.state.clock import iso
-from mockserver.vendors.sendgrid.values import digest_uuids
+from mockserver.vendors.sendgrid.values import digest_uuid
 
 log = logging.getLogger("mockserver.sendgrid")
 
@@ -39,12 +38,14 @@ API = "sendgrid"
 
 def new_id(seed: int, number: int, what: str) -> str:
     """The UUID (version 4 layout) of the write numbered ``number``: the same in every process."""
-    return digest_uuids((f"sendgrid:{seed}:write:{number}:{what}",))[0]
+    return digest_uuid(f"sendgrid:{seed}:write:{number}:{what}")
 
 
 @functools.cache
 def iana_zones() -> frozenset[str]:
     """The IANA zone names this Python knows (the system's database, else the tzdata package)."""
+    import zoneinfo  # a refresh's zone: ~2 ms of start-up otherwise
+
     return frozenset(zoneinfo.available_timezones())
 
 
@@ -63,6 +64,8 @@ def zone_problem(name: str) -> str | None:
 
 def day_start(now: float, zone: str) -> float:
     """Unix time of the last midnight before ``now`` in ``zone``."""
+    import zoneinfo
+
     local = datetime.fromtimestamp(now, timezone.utc).astimezone(zoneinfo.ZoneInfo(zone))
     midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
     # A zone whose clocks skip midnight (DST at 00:00) has no such instant: fold picks one.

@@ -11,19 +11,26 @@ import time
 from collections.abc import Iterable
 from datetime import datetime, timezone
 
-import numpy as np
-
 DAY = 86_400
 
-
-_HEX = np.frombuffer(b"0123456789abcdef", np.uint8)
 #: Where the 32 hex digits of a digest's first 16 bytes go in a UUID's 36 characters.
-_UUID_DIGITS = np.array([*range(8), *range(9, 13), *range(14, 18), *range(19, 23), *range(24, 36)])
+_UUID_DIGITS = [*range(8), *range(9, 13), *range(14, 18), *range(19, 23), *range(24, 36)]
+
+
+def digest_uuid(text: str) -> str:
+    """``str(uuid.UUID(bytes=sha256(text)[:16], version=4))``, without NumPy (or ``uuid``)."""
+    raw = bytearray(hashlib.sha256(text.encode()).digest()[:16])
+    raw[6] = raw[6] & 0x0F | 0x40  # the version
+    raw[8] = raw[8] & 0x3F | 0x80  # the variant
+    digits = raw.hex()
+    return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
 
 
 def digest_uuids(texts: Iterable[str]) -> list[str]:
-    """``str(uuid.UUID(bytes=sha256(text)[:16], version=4))`` of each text, hashing in a loop
-    and formatting with NumPy (a world of a million contacts has a million ids)."""
+    """``digest_uuid`` of each text, hashing in a loop and formatting with NumPy (a world of a
+    million contacts has a million ids)."""
+    import numpy as np  # a generated world's: not on the default data's path
+
     sha256 = hashlib.sha256
     digests = b"".join([sha256(text.encode()).digest() for text in texts])
     count = len(digests) // 32
@@ -31,7 +38,7 @@ def digest_uuids(texts: Iterable[str]) -> list[str]:
     digits = np.empty((count, 32), np.uint8)
     digits[:, 0::2], digits[:, 1::2] = nibbles >> 4, nibbles & 15
     text = np.full((count, 36), ord("-"), np.uint8)
-    text[:, _UUID_DIGITS] = _HEX[digits]
+    text[:, _UUID_DIGITS] = np.frombuffer(b"0123456789abcdef", np.uint8)[digits]
     text[:, 14] = ord("4")  # the version digit replaces hex digit 12
     text[:, 19] = np.frombuffer(b"89ab", np.uint8)[digits[:, 16] & 3]  # the variant
     blob = text.tobytes().decode()
@@ -44,7 +51,7 @@ def stable_uuids(seed: int, kind: str, keys: Iterable[str]) -> list[str]:
 
 
 def stable_uuid(seed: int, kind: str, key: str) -> str:
-    return stable_uuids(seed, kind, (key,))[0]
+    return digest_uuid(f"{seed}\x1f{kind}\x1f{key}")
 
 
 def parse_instant(value: str | datetime) -> int:

@@ -12,7 +12,6 @@ import functools
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-import numpy as np
 import orjson
 
 from mockserver.state.clock import iso
@@ -138,6 +137,8 @@ class View:
         """The live segments each contact of ``rows`` of this data version is in: v1 ones,
         then v2 ones whose last refresh saw this data version. One lookup of the rows in the
         v1 bitmap and one search per v2 segment, whatever the number of rows."""
+        import numpy as np
+
         wanted = np.array(rows, np.int64)
         found: list[list[str]] = [[] for _ in rows]
         v1, deleted = self.catalog.segments, self.overlay.deleted

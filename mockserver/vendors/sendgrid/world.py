@@ -24,7 +24,7 @@ from mockserver.vendors.sendgrid.emails import (
     draw_emails,
 )
 from mockserver.vendors.sendgrid.fixtures import CustomField, Rule, WorldSpec
-from mockserver.vendors.sendgrid.store import CONTACT_COLUMNS
+from mockserver.vendors.sendgrid.store import CONTACT_COLUMNS, ID_FIELDS
 from mockserver.vendors.sendgrid.values import DAY, iso_seconds, stable_uuids
 
 PHONE_SHARE = 0.55
@@ -40,8 +40,6 @@ STREET_NAMES = (
 STREET_KINDS = ("Street", "Avenue", "Road", "Boulevard", "Drive", "Lane", "Way", "Court", "Place")
 
 UNIT_KINDS = ("Apt.", "Suite", "Unit")
-#: The identifiers a contact may have besides its id and email.
-ID_FIELDS = ("phone_number_id", "external_id", "anonymous_id")
 #: ``contact_data`` columns no generated contact has a value in (no NULL bound for them).
 EMPTY_COLUMNS = frozenset({"whatsapp", "line", "facebook", "unique_name"})
 
