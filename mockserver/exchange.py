@@ -40,5 +40,5 @@ class Exchange:
 
 def first_values(headers: Sequence[tuple[bytes, bytes]]) -> dict[str, str]:
     """Header name -> its first value, as text, as Starlette's ``Headers.get`` reads it (ASGI
-    names are lower-case already): what a behaviour's ``Call`` and the proxy's checks read."""
+    names are lower-case already): what the proxy's checks read."""
     return {name.decode("latin-1"): value.decode("latin-1") for name, value in reversed(headers)}

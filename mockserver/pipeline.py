@@ -11,7 +11,9 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
-from mockserver.exchange import Exchange, first_values
+from starlette.datastructures import Headers
+
+from mockserver.exchange import Exchange
 from mockserver.limits import MAX_DECLARED_BODY, MAX_REQUEST_BODY
 from mockserver.lru import LruCache
 from mockserver.params.body import TOO_LARGE, BodyDecoder
@@ -142,14 +144,15 @@ class OperationPipeline:
         exchange too); from the memo when the backend declared it memoizable, never with
         ``Prefer`` or a scenario set."""
         headers, key = self._read_request(exchange)
-        if "prefer" not in headers and not self.overrides.has_scenarios and self.body is None:
+        decoded = self._decoded_params(exchange, headers, key)
+        if isinstance(decoded, Reply):
+            return decoded
+        # Only a call the backend declared memoizable looks (a write never does).
+        if decoded.memoizable and "prefer" not in headers and not self.overrides.has_scenarios:
             memo = self._memoized(key)
             if memo is not None:
                 exchange.warnings = memo.warnings
                 return memo.reply
-        decoded = self._decoded_params(exchange, headers, key)
-        if isinstance(decoded, Reply):
-            return decoded
         warnings = ()
         if decoded.unknown is not None:
             # Noted before answering: should the answer fail, the endpoint's 500 carries them.
@@ -195,7 +198,8 @@ class OperationPipeline:
             if refusal is not None:
                 return refusal, False
 
-        call = Call(operation, params, first_values(exchange.scope["headers"]), credential, body)
+        # Headers decoded when a behaviour reads them (most never do).
+        call = Call(operation, params, Headers(raw=exchange.scope["headers"]), credential, body)
         reply = preference = None
         prefer = headers.get("prefer")
         if prefer is not None or self.overrides.has_scenarios:

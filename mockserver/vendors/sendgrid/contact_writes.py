@@ -30,7 +30,6 @@ from mockserver.vendors.sendgrid.writes import (
     Refusal,
     SegmentWrites,
     refuse,
-    require_lists,
 )
 
 #: Contacts a search answers at most (its ``contact_count`` counts them all).
@@ -138,7 +137,7 @@ class ContactWrites:
             raise Refusal(errors_reply(400, *problems[:100]))
 
         def check(view: View) -> dict[str, Any]:
-            require_lists(view, lists, "list_ids")
+            self.segments.require_lists(view, lists, "list_ids")
             return {"op": "contacts_upsert", "contacts": contacts, "list_ids": lists}
 
         return self.segments.job(check, "contacts")

@@ -8,6 +8,7 @@ rebuilt; a new contact gets the next row, and its id comes from the seed and the
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -38,6 +39,9 @@ TEXT_FIELDS = (
     "postal_code",
     "country",
 )
+
+#: The fields a record keeps by name (``Record.fields``).
+RECORD_FIELDS = (*TEXT_FIELDS, *ID_FIELDS)
 
 
 def is_job(entry: Mapping[str, Any]) -> bool:
@@ -308,13 +312,12 @@ class ContactBook:
     def _base_record(self, row: int) -> Record:
         contacts = self.catalog.contacts
         shown = contacts.as_json(row, [])
-        fields = {k: shown[k] for k in (*TEXT_FIELDS, *ID_FIELDS) if k in shown}
-        custom = {f.name: contacts.custom[f.name][row] for f in contacts.custom_fields}
+        custom = contacts.custom
         return Record(
             shown["id"],
             shown["email"],
-            fields,
-            {k: v for k, v in custom.items() if v is not None},
+            {k: shown[k] for k in RECORD_FIELDS if k in shown},
+            {f.name: v for f in contacts.custom_fields if (v := custom[f.name][row]) is not None},
             tuple(shown["list_ids"]),
             float(contacts.created_at[row]),
             float(contacts.updated_at[row]),
@@ -373,15 +376,20 @@ class ContactBook:
         if record is None and not full:
             body = self.catalog.contacts.as_json(row, segment_ids)
         else:
-            body = self._record_json(self.record(row), segment_ids, full)
+            body = self._record_json(record or self._base_record(row), segment_ids, full)
         if lists is not None:
             body["list_ids"] = [i for i in body["list_ids"] if i in lists]
         return body
 
+    @functools.cached_property
+    def _dates(self) -> frozenset[str]:
+        """The custom fields of type date: stored as Unix seconds, shown as text."""
+        return frozenset(f.name for f in self.catalog.spec.custom_fields if f.type == "date")
+
     def _record_json(self, record: Record, segment_ids: list[str], full: bool) -> dict[str, Any]:
-        types = {f.name: f.type for f in self.catalog.spec.custom_fields}
+        dates = self._dates
         custom = {
-            name: iso_seconds(int(value)) if types.get(name) == "date" else value
+            name: iso_seconds(int(value)) if name in dates else value
             for name, value in record.custom.items()
         }
         body: dict[str, Any] = {"id": record.id, "email": record.email}

@@ -61,11 +61,10 @@ class ListWrites:
             if taken == name and list_id != own:
                 raise refuse("name", f"a list named {name!r} already exists")
 
-    @staticmethod
-    def _found(view: View, call: Call) -> tuple[str, str]:
+    def _found(self, view: View, call: Call) -> tuple[str, str]:
         """The list the path names: (id, name)."""
         list_id = str(call.params["id"]).lower()
-        name = view.lists().get(list_id)
+        name = self.segments.list_name(view, list_id)
         if name is None:
             raise refuse("id", "list not found", 404)
         return list_id, name

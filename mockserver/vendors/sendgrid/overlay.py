@@ -16,7 +16,7 @@ import functools
 import logging
 import threading
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
@@ -153,12 +153,16 @@ class Overlay:
             found = self.created.get(entry["id"])
             if found is None:
                 return
-            changes: dict[str, Any] = {"updated_at": at}
-            if "name" in entry:
-                changes["name"] = entry["name"]
-            if "query_dsl" in entry and entry["query_dsl"] != found.query_dsl:
-                changes.update(query_dsl=entry["query_dsl"], query_set_at=at)
-            self.created[found.id] = replace(found, **changes)
+            query = entry.get("query_dsl", found.query_dsl)
+            self.created[found.id] = Created(
+                found.id,
+                entry.get("name", found.name),
+                query,
+                found.parent_list_ids,
+                found.created_at,
+                at,
+                found.query_set_at if query == found.query_dsl else at,
+            )
         elif op == "delete":
             self.created.pop(entry["id"], None)
             self.snapshots.pop(entry["id"], None)
@@ -191,10 +195,10 @@ class Overlay:
         """Why a manual refresh of ``segment_id`` at ``now`` is over SendGrid's limits, or
         ``None`` (``zone``: the request's ``user_time_zone``, where the segment's day starts;
         the account's day starts at 0:00 UTC)."""
-        start = day_start(now, zone)
         mine = list(self.refreshes_of(segment_id))
         if sum(now - r.at < HOUR for r in mine) >= PER_SEGMENT_HOURLY:
             return f"a segment can be refreshed {PER_SEGMENT_HOURLY} time per hour"
+        start = day_start(now, zone)
         if sum(r.at >= start for r in mine) >= PER_SEGMENT_DAILY:
             return f"a segment can be refreshed {PER_SEGMENT_DAILY} times per day"
         utc_day = now - now % 86400

@@ -81,15 +81,6 @@ class View:
         found = self.catalog.by_id.get(segment_id)
         return None if found is None or found.id in self.overlay.deleted else found
 
-    def names(self) -> dict[str, str]:
-        """Name -> id of every live segment (names are unique across both APIs)."""
-        taken = {s.spec.name: s.id for s in self.live_v1}
-        taken.update({c.name: c.id for c in self.overlay.created.values()})
-        return taken
-
-    def count(self) -> int:
-        return len(self.live_v1) + len(self.overlay.created)
-
     # -- lists ------------------------------------------------------------------------------------
     def lists(self) -> dict[str, str]:
         """Id -> name of every live list: the data version's (not deleted, renamed), then

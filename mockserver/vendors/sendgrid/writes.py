@@ -5,11 +5,13 @@ A write is checked against the account as this process last read it from the wri
 appended on condition that nothing came in between; when something did (another replica
 wrote), it is read again and checked again. So a name stays unique and a refresh limit holds
 across replicas, and bad input appends nothing. Every answer is rendered from the overlay
-(``views.py``) at the mock clock's now; the reads' are memoized (``reads.py``).
+(``views.py``) at the mock clock's now; the reads' are memoized (``reads.py``). A write reads
+the log once: its own entry, once appended, is folded from this process's copy.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
@@ -28,7 +30,7 @@ from mockserver.vendors.sendgrid.views import TOO_MANY_PARENTS, View, segment_fi
 JSON = "application/json"
 #: Times a write is checked again after other processes appended first.
 WRITE_ATTEMPTS = 16
-NOT_FOUND = "segment not found"
+NOT_FOUND = errors_reply(404, ("segment_id", "segment not found"))
 #: The refresh operation's own 404 (``segment_error``, as the vendor's spec gives it).
 REFRESH_NOT_FOUND = Reply(404, b'{"error":"Segment does not exist."}', JSON)
 
@@ -53,13 +55,6 @@ def answer(status: int, body: Any = None) -> Reply:
     if body is None:
         return Reply(status, b"", None)
     return Reply(status, orjson.dumps(body), JSON)
-
-
-def require_lists(view: View, ids: Iterable[str], field: str) -> None:
-    """Refuse the first of ``ids`` that names no live list."""
-    unknown = [i for i in ids if i not in view.live_list_ids]
-    if unknown:
-        raise refuse(field, f"list {unknown[0]!r} does not exist")
 
 
 def segment_id_of(call: Call) -> str:
@@ -89,7 +84,11 @@ class SegmentWrites:
         self.engine = engine
         self.ledger = ledger
         self.headers = headers
-        self.seed = engine.catalog.seed
+        catalog = engine.catalog
+        self.seed = catalog.seed
+        #: The data version's lists (id -> name) and v1 segments (name -> id), for the checks.
+        self.base_lists = {item.id: item.name for item in catalog.spec.lists}
+        self.v1_names = {s.spec.name: s.id for s in catalog.segments}
         #: The reads' answers, while nothing they read changed.
         self.reads = ReadMemo(engine, ledger, self.view)
 
@@ -120,33 +119,44 @@ class SegmentWrites:
         return {op: wrap(handler) for op, handler in found.items()}
 
     # -- the account as the write log has it ---------------------------------------------------
+    @functools.cached_property
+    def _fold(self) -> Overlay:
+        """This API's fold, kept by the ledger across data versions (made on first use)."""
+        return self.ledger.fold(API, lambda: Overlay(seed=self.seed))
+
     def overlay(self, fresh: bool = True) -> Overlay:
         """The overlay with every entry of the log folded in (one round trip when shared);
         ``fresh=False``: as of the last write event (the v1 reads, memoized on it anyway)."""
-        ledger = self.ledger
         if fresh:
-            ledger.sync()
+            self.ledger.sync()
         else:
-            ledger.sync_if_told()
-        overlay: Overlay = ledger.fold(API, lambda: Overlay(seed=self.seed))
-        now = ledger.now()
+            self.ledger.sync_if_told()
+        return self._follow(self.ledger.now())
 
-        def settle(due: float) -> None:
-            if overlay.created:
-                View(self.engine, overlay, due).settle()
-
+    def _follow(self, now: float) -> Overlay:
+        """The overlay and the contact book up to this process's copy of the log (no sync)."""
+        ledger, overlay = self.ledger, self._fold
         with overlay.lock:
             overlay.follow(ledger.generation, ledger.entries)
-            self.engine.book.follow(ledger.generation, ledger.entries, now, settle)
+            self.engine.book.follow(ledger.generation, ledger.entries, now, self._settle)
         return overlay
 
+    def _settle(self, due: float) -> None:
+        """Before a contact job applies: the v2 segments due by then are evaluated first."""
+        if self._fold.created:
+            View(self.engine, self._fold, due).settle()
+
     def view(self) -> View:
-        overlay = self.overlay()
-        return View(self.engine, overlay, self.ledger.now())
+        self.ledger.sync()
+        return self._view()
+
+    def _view(self) -> View:
+        now = self.ledger.now()
+        return View(self.engine, self._follow(now), now)
 
     def write(self, check: Check, field: str = "segment_id") -> tuple[View, int]:
         """Append the entry ``check`` makes of the current view (it raises a :class:`Refusal`);
-        the view after it and the entry's number."""
+        the view after it (this process's copy, the entry folded in) and the entry's number."""
         for _ in range(WRITE_ATTEMPTS):
             view = self.view()
             entry = check(view)
@@ -155,7 +165,7 @@ class SegmentWrites:
             except WriteRefused as refused:
                 raise refuse(field, str(refused), refused.status) from None
             if number is not None:
-                return self.view(), number
+                return self._view(), number
         raise refuse(field, "too many writes at once; try again", 503)
 
     def job(self, check: Check, field: str, status: int = 202) -> Reply:
@@ -164,9 +174,35 @@ class SegmentWrites:
         return answer(status, {"job_id": new_id(self.seed, number, "job")})
 
     # -- checks ---------------------------------------------------------------------------------
-    @staticmethod
-    def _name_free(view: View, name: str, own: str | None = None) -> None:
-        holder = view.names().get(name)
+    def list_name(self, view: View, list_id: str) -> str | None:
+        """The name of the live list ``list_id`` (``None``: none), as ``View.lists`` has it."""
+        overlay = view.overlay
+        name = overlay.lists.get(list_id)
+        if name is None:
+            name = self.base_lists.get(list_id)
+            if name is None or list_id in overlay.lists_deleted:
+                return None
+        return overlay.list_names.get(list_id, name)
+
+    def require_lists(self, view: View, ids: Iterable[str], field: str) -> None:
+        """Refuse the first of ``ids`` that names no live list."""
+        for list_id in ids:
+            if self.list_name(view, list_id) is None:
+                raise refuse(field, f"list {list_id!r} does not exist")
+
+    def live_count(self, view: View) -> int:
+        """Segments of the account, both versions (the v1 ones deleted counted out)."""
+        v1_deleted = view.overlay.deleted.intersection(self.v1_names.values())
+        return len(self.v1_names) - len(v1_deleted) + len(view.overlay.created)
+
+    def _name_free(self, view: View, name: str, own: str | None = None) -> None:
+        """Refuse ``name`` if a live segment other than ``own`` holds it (names are unique
+        across both APIs)."""
+        created = view.overlay.created.values()
+        holder = next((c.id for c in created if c.name == name), None)
+        if holder is None:
+            holder = self.v1_names.get(name)
+            holder = None if holder in view.overlay.deleted else holder
         if holder is not None and holder != own:
             raise refuse("name", f"a segment named {name!r} already exists")
 
@@ -177,12 +213,12 @@ class SegmentWrites:
             raise refuse("query_dsl", f"invalid query: {error}") from None
 
     @staticmethod
-    def _v2_only(view: View, segment_id: str, why: str, missing: Refusal) -> None:
+    def _v2_only(view: View, segment_id: str, why: str, missing: Reply) -> None:
         """Refuse a segment that is not a v2 one: ``why`` for a v1 one, else ``missing``."""
         if segment_id not in view.overlay.created:
             if view.v1(segment_id) is not None:
                 raise refuse("segment_id", why)
-            raise missing
+            raise Refusal(missing)
 
     # -- handlers ---------------------------------------------------------------------------------
     def create(self, call: Call) -> Reply:
@@ -193,10 +229,10 @@ class SegmentWrites:
         def check(view: View) -> dict[str, Any]:
             if len(parents) > 1:
                 raise refuse("parent_list_ids", "at most one parent list id is allowed")
-            require_lists(view, parents, "parent_list_ids")
+            self.require_lists(view, parents, "parent_list_ids")
             self._name_free(view, name)
             self._compiles(text)
-            if view.count() >= MAX_SEGMENTS:
+            if self.live_count(view) >= MAX_SEGMENTS:
                 raise refuse("name", f"an account holds at most {MAX_SEGMENTS} segments")
             return {"op": "create", "name": name, "query_dsl": text, "parent_list_ids": parents}
 
@@ -225,7 +261,7 @@ class SegmentWrites:
         v1 = view.v1(segment_id)
         if v1 is not None:
             return view.v1_body(v1, sample)
-        raise refuse("segment_id", NOT_FOUND, 404)
+        raise Refusal(NOT_FOUND)
 
     def update(self, call: Call) -> Reply:
         body = call.body or {}
@@ -234,7 +270,7 @@ class SegmentWrites:
 
         def check(view: View) -> dict[str, Any]:
             why = "v1 segments cannot be updated: create a v2 segment instead"
-            self._v2_only(view, segment_id, why, refuse("segment_id", NOT_FOUND, 404))
+            self._v2_only(view, segment_id, why, NOT_FOUND)
             if not changes:
                 raise refuse("body", "nothing to update: send name and/or query_dsl")
             if "name" in changes:
@@ -251,7 +287,7 @@ class SegmentWrites:
 
         def check(view: View) -> dict[str, Any]:
             if view.v1(segment_id) is None and not (either and segment_id in view.overlay.created):
-                raise refuse("segment_id", NOT_FOUND, 404)
+                raise Refusal(NOT_FOUND)
             return {"op": "delete", "id": segment_id}
 
         self.write(check)
@@ -271,7 +307,7 @@ class SegmentWrites:
 
         def check(view: View) -> dict[str, Any]:
             why = "v1 segments are refreshed on their own schedule, not manually"
-            self._v2_only(view, segment_id, why, Refusal(REFRESH_NOT_FOUND))
+            self._v2_only(view, segment_id, why, REFRESH_NOT_FOUND)
             problem = zone_problem(zone)
             if problem is not None:
                 raise refuse("user_time_zone", problem)
