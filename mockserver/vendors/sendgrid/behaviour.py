@@ -107,11 +107,12 @@ class SendGridBackend(Backend):
     def memo_epoch(self) -> tuple[Any, ...]:
         """The rate-limit window and the write log's position (a v1 segment deleted ends the
         memo; in a shared log, another process's write too, by its event); with a log of
-        this process's own, ``ReadMemo.epoch`` in place of the position (the reads of what
-        writes change read the clock too)."""
+        this process's own, the reads' key in place of the position (``ReadMemo.state``: the
+        reads of what writes change read the clock too)."""
         window = self.limiter.window_now()
         if self._local:
-            return window, self.stateful.reads.epoch()
+            # Not steady (within SLACK of an hour's edge): an epoch equal to no other.
+            return window, self.stateful.reads.state(fresh=False)[0] or object()
         writes = self.writes
         return window, writes.generation, writes.position, writes.hint
 

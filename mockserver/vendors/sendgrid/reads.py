@@ -128,21 +128,6 @@ class ReadMemo:
         self._steady, self._now = held, view.now
         return self._key(held, view.now), view
 
-    def epoch(self) -> Hashable:
-        """The engine memo's epoch, for a log of this process's own: the key while the last
-        fold holds (folded again when the clock alone left its span); after an entry, the log's
-        position and the number of the last fold, folding nothing (a write need not: the next
-        read of what writes change folds, and its answer is stored under an epoch no later
-        request reads)."""
-        held, ledger = self._steady, self.ledger
-        if (
-            held is None
-            or held.position != len(ledger.entries)
-            or held.generation != ledger.generation
-        ):
-            return ledger.generation, len(ledger.entries), self._folds
-        return self.state(fresh=False)[0] or object()  # not steady: equal to no other
-
     def _key(self, held: Steady, now: float) -> Hashable:
         """The fold's number, with the day start of each zone the answers read."""
         if held.zones:
