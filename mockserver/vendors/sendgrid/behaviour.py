@@ -11,7 +11,7 @@ from typing import Any
 
 from mockserver.lru import LruCache
 from mockserver.spec.model import Operation
-from mockserver.state.ledger import Ledger
+from mockserver.state.ledger import Ledger, MemoryWriteLog
 from mockserver.vendors.interface import Backend, Call, Handler, Reply
 from mockserver.vendors.sendgrid.auth import KeyRing
 from mockserver.vendors.sendgrid.catalog import Catalog, results_bytes
@@ -20,15 +20,21 @@ from mockserver.vendors.sendgrid.dialect import SendGridDialect
 from mockserver.vendors.sendgrid.evaluate import QueryEngine
 from mockserver.vendors.sendgrid.list_writes import ListWrites
 from mockserver.vendors.sendgrid.ratelimit import RateLimiter
+from mockserver.vendors.sendgrid.reads import frozen
 from mockserver.vendors.sendgrid.views import TOO_MANY_PARENTS, View, segment_filter, split_ids
 from mockserver.vendors.sendgrid.writes import SegmentWrites
 
 #: The v1 reads: answered from prebuilt bytes, memoizable.
 V1_READS = frozenset({"ListSegment", "GetSegment"})
-LIST_OPERATIONS = tuple(ListWrites.OPERATIONS)
-CONTACT_OPERATIONS = tuple(ContactWrites.OPERATIONS)
-#: The operations that write, and the reads of what they write (never memoized).
-STATEFUL = frozenset({*SegmentWrites.OPERATIONS, *LIST_OPERATIONS, *CONTACT_OPERATIONS})
+LIST_OPERATIONS = (*ListWrites.OPERATIONS, *ListWrites.READS)
+CONTACT_OPERATIONS = (*ContactWrites.OPERATIONS, *ContactWrites.READS)
+#: The reads of what writes change: memoizable by the engine while this process's write log is
+#: its own (``memo_epoch`` then holds ``ReadMemo.state``), else by ``reads.py`` alone (and only
+#: the GETs: the engine memoizes no request with a body).
+STATEFUL_READS = frozenset({*SegmentWrites.READS, *ListWrites.READS, *ContactWrites.READS})
+#: The operations that write, and the reads of what they write.
+SEGMENT_OPERATIONS = (*SegmentWrites.OPERATIONS, *SegmentWrites.READS)
+STATEFUL = frozenset({*SEGMENT_OPERATIONS, *LIST_OPERATIONS, *CONTACT_OPERATIONS})
 #: The stateful operations whose answers read the write log (the field definitions do not).
 READS_LOG = STATEFUL - {"ListFieldDefinitions"}
 #: The operations answered with behaviour (the others, if any, with generated data).
@@ -36,11 +42,6 @@ OPERATIONS = V1_READS | STATEFUL
 #: Filtered list answers kept.
 FILTER_CACHE_SIZE = 1024
 JSON = "application/json"
-
-
-def _frozen(value: Any) -> Any:
-    """A decoded filter value as a cache key (an array parameter arrives as a list)."""
-    return tuple(value) if isinstance(value, list) else value
 
 
 @dataclass
@@ -55,6 +56,8 @@ class SendGridBackend(Backend):
     #: Filtered list answers (bytes, or the 400), by the decoded filter values.
     _filtered: LruCache[bytes | Reply] = field(init=False)
     stateful: SegmentWrites = field(init=False)
+    #: The write log is this process's own: nothing changes it but this process's ledger.
+    _local: bool = field(init=False)
 
     def __post_init__(self) -> None:
         stateful = SegmentWrites(QueryEngine(self.catalog), self.writes, self.limiter.headers)
@@ -64,6 +67,7 @@ class SendGridBackend(Backend):
             handlers.update(stateful.wrapped(owner))
         self.handlers = handlers
         self._filtered = LruCache(FILTER_CACHE_SIZE)
+        self._local = isinstance(self.writes.log, MemoryWriteLog)
 
     def inventory(self) -> dict[str, list[str]]:
         """The ids in service, per collection (the control plane's index page): every segment
@@ -95,19 +99,28 @@ class SendGridBackend(Backend):
     def memoizable(self, operation_id: str, params: Mapping[str, Any]) -> bool:
         """Without ``--rate-limit`` an answer is the same for every accepted key until the
         window its ``X-RateLimit-Reset`` names ends (:meth:`memo_epoch`); with a limit, the
-        remaining budget changes with every request. Only the v1 reads: the others read or
-        change the write log."""
-        return self.limiter.limit is None and operation_id in V1_READS
+        remaining budget changes with every request. The v1 reads, and the reads of what
+        writes change while the write log is this process's own: a shared one is synced
+        before each of them (another replica's write shows at once), which a memo hit skips."""
+        if self.limiter.limit is not None:
+            return False
+        return operation_id in V1_READS or (operation_id in STATEFUL_READS and self._local)
 
     def reads_writes(self, operation_id: str) -> bool:
         """Those that read the write log (their reads see every write, through any replica)."""
         return operation_id in READS_LOG
 
-    def memo_epoch(self) -> tuple[int, ...]:
+    def memo_epoch(self) -> tuple[Any, ...]:
         """The rate-limit window and the write log's position (a v1 segment deleted ends the
-        memo; in a shared log, another process's write too, by its event)."""
+        memo; in a shared log, another process's write too, by its event); with a log of
+        this process's own, the reads' key in place of the position (``ReadMemo.state``: the
+        reads of what writes change read the clock too)."""
+        window = self.limiter.window_now()
+        if self._local:
+            # Not steady (within SLACK of an hour's edge): an epoch equal to no other.
+            return window, self.stateful.reads.state(fresh=False)[0] or object()
         writes = self.writes
-        return (self.limiter.window_now(), writes.generation, writes.position, writes.hint)
+        return window, writes.generation, writes.position, writes.hint
 
     def answer_headers(self, call: Call, status: int) -> tuple[tuple[str, str], ...]:
         """The rate-limit model's headers for an answer to ``call`` with ``status``: what a
@@ -139,7 +152,7 @@ class SendGridBackend(Backend):
         elif not (ids or parents or no_parent):
             answer = self.catalog.all_bytes
         else:
-            key = (_frozen(ids), _frozen(parents), no_parent)
+            key = (frozen(ids), frozen(parents), no_parent)
             answer = self._filtered.get_or_build(key, build)
         return self._ok(call, answer) if isinstance(answer, bytes) else answer
 

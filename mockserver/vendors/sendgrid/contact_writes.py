@@ -17,7 +17,6 @@ from datetime import datetime, timezone
 from typing import Any, ClassVar
 
 from mockserver.errors import LimitError, MockServerError
-from mockserver.lru import LruCache
 from mockserver.state.clock import iso
 from mockserver.vendors.interface import Call, Reply
 from mockserver.vendors.sendgrid.contacts import TEXT_FIELDS
@@ -30,16 +29,11 @@ from mockserver.vendors.sendgrid.views import View, split_ids
 from mockserver.vendors.sendgrid.writes import (
     Refusal,
     SegmentWrites,
-    answer,
     refuse,
 )
 
 #: Contacts a search answers at most (its ``contact_count`` counts them all).
 SEARCH_RESULTS = 50
-#: Search answers kept (the last ones asked, each for one state of the account), and their
-#: bytes at most.
-SEARCHES_KEPT = 64
-SEARCH_BYTES_KEPT = 4 << 20
 #: Ids one DELETE names at most.
 MAX_DELETE_IDS = 100
 #: SendGrid's spelling of a custom field's type, by the world's.
@@ -67,6 +61,8 @@ class ContactWrites:
     OPERATIONS: ClassVar[dict[str, str]] = {
         "UpsertContacts": "upsert",
         "DeleteContacts": "delete",
+    }
+    READS: ClassVar[dict[str, str]] = {
         "ListContacts": "sample",
         "GetContactCount": "count",
         "GetContact": "get",
@@ -82,9 +78,21 @@ class ContactWrites:
         customs = segments.engine.catalog.spec.custom_fields
         #: Custom field id -> (name, type).
         self.fields = {field_id(i, f.type): (f.name, f.type) for i, f in enumerate(customs)}
-        self._searches: LruCache[Reply] = LruCache(
-            SEARCHES_KEPT, SEARCH_BYTES_KEPT, lambda reply: len(reply.body)
-        )
+        custom = [
+            {"id": key, "name": name, "field_type": FIELD_TYPES[kind]}
+            for key, (name, kind) in self.fields.items()
+        ]
+        reserved = [
+            {"id": f"_rf{i}_{kind[0]}", "name": name, "field_type": kind}
+            for i, (name, kind) in enumerate(RESERVED_FIELDS)
+        ]
+        link = f"{ORIGIN}/v3/marketing/field_definitions"
+        #: ``ListFieldDefinitions``' body: the world's fields never change.
+        self._definitions = {
+            "custom_fields": custom,
+            "reserved_fields": reserved,
+            "_metadata": {"self": link},
+        }
 
     # -- writes -----------------------------------------------------------------------------------
     def _contact(self, at: str, raw: Mapping[str, Any], problems: list[tuple[str, str]]) -> dict:
@@ -147,32 +155,28 @@ class ContactWrites:
         return self.segments.job(lambda view: entry, "contacts")
 
     # -- reads ------------------------------------------------------------------------------------
-    def sample(self, call: Call) -> Reply:
-        view = self.segments.view()
+    def sample(self, view: View, call: Call) -> dict[str, Any]:
         book = view.engine.book
-        body = {
+        return {
             "result": sample(view, book.live_rows()),
             "contact_count": book.count(),
             "_metadata": {"self": f"{ORIGIN}/v3/marketing/contacts"},
         }
-        return answer(200, body)
 
-    def count(self, call: Call) -> Reply:
-        count = self.segments.view().engine.book.count()
-        return answer(200, {"contact_count": count, "billable_count": count})
+    def count(self, view: View, call: Call) -> dict[str, Any]:
+        count = view.engine.book.count()
+        return {"contact_count": count, "billable_count": count}
 
-    def get(self, call: Call) -> Reply:
-        view = self.segments.view()
+    def get(self, view: View, call: Call) -> dict[str, Any]:
         row = view.engine.book.row_of_id(str(call.params["id"]))
         if row is None:
             raise refuse("id", "contact not found", 404)
-        return answer(200, view.contacts([row])[0])
+        return view.contacts([row])[0]
 
-    def job(self, call: Call) -> Reply:
+    def job(self, view: View, call: Call) -> dict[str, Any]:
         """A contact job: ``pending`` until the mock clock passes its time, then ``completed``
         with its counts."""
         wanted = str(call.params["id"]).lower()
-        view = self.segments.view()
         book = view.engine.book
         done = book.results.get(wanted)
         if done is None:
@@ -195,19 +199,13 @@ class ContactWrites:
         body["started_at"] = iso(at)
         if done is not None:
             body["finished_at"] = iso(done.finished_at)
-        return answer(200, body)
+        return body
 
-    def search(self, call: Call) -> Reply:
-        """Memoized on the query and the view's state: a client polling for a job's contacts
-        repeats one search until the job applies."""
-        view = self.segments.view()
-        text = call.body["query"]
-        key = (text, view.state())
-        found = self._searches.get(key)
-        if found is not None:
-            return found
+    def search(self, view: View, call: Call) -> dict[str, Any]:
+        """Memoized as every read: a client polling for a job's contacts repeats one search
+        until the job applies."""
         try:
-            members = view.engine.search(text)
+            members = view.engine.search(call.body["query"])
         except QueryError as error:
             raise refuse("query", f"invalid query: {error}") from None
         except LimitError:
@@ -215,19 +213,17 @@ class ContactWrites:
         except MockServerError as error:
             raise refuse("query", f"invalid query: {error}") from None
         first = members.rows[:SEARCH_RESULTS].tolist()
-        body = {
+        return {
             "result": view.contacts(first),
             "contact_count": len(members),
             "_metadata": {"self": f"{ORIGIN}/v3/marketing/contacts/search"},
         }
-        return self._searches.put(key, answer(200, body))
 
-    def by_emails(self, call: Call) -> Reply:
+    def by_emails(self, view: View, call: Call) -> dict[str, Any]:
         emails = [str(e).strip().lower() for e in call.body["emails"] if str(e).strip()]
         bad = [e for e in emails if not EMAIL.match(e)]
         if bad:
             raise refuse("emails", f"{bad[0]!r} is not a valid email")
-        view = self.segments.view()
         book = view.engine.book
         rows = {email: book.row_of_address(email) for email in dict.fromkeys(emails)}
         found = iter(view.contacts([r for r in rows.values() if r is not None]))
@@ -237,29 +233,18 @@ class ContactWrites:
         }
         if all(row is None for row in rows.values()):
             raise refuse("emails", "no contact has these emails", 404)
-        return answer(200, {"result": result})
+        return {"result": result}
 
-    def batch(self, call: Call) -> Reply:
-        view = self.segments.view()
+    def batch(self, view: View, call: Call) -> dict[str, Any]:
         book = view.engine.book
         rows = [book.row_of_id(str(i)) for i in dict.fromkeys(call.body["ids"])]
         found = view.contacts([r for r in rows if r is not None])
         if not found:
             raise refuse("ids", "no contact has these ids", 404)
-        return answer(200, {"result": found})
+        return {"result": found}
 
-    def field_definitions(self, call: Call) -> Reply:
-        custom = [
-            {"id": key, "name": name, "field_type": FIELD_TYPES[kind]}
-            for key, (name, kind) in self.fields.items()
-        ]
-        reserved = [
-            {"id": f"_rf{i}_{kind[0]}", "name": name, "field_type": kind}
-            for i, (name, kind) in enumerate(RESERVED_FIELDS)
-        ]
-        link = f"{ORIGIN}/v3/marketing/field_definitions"
-        body = {"custom_fields": custom, "reserved_fields": reserved, "_metadata": {"self": link}}
-        return answer(200, body)
+    def field_definitions(self, view: View, call: Call) -> dict[str, Any]:
+        return self._definitions
 
 
 def _typed(kind: str, value: Any) -> Any:

@@ -32,12 +32,14 @@ class ListWrites:
 
     OPERATIONS: ClassVar[dict[str, str]] = {
         "CreateList": "create",
-        "ListLists": "list",
-        "GetList": "get",
         "UpdateList": "update",
         "DeleteList": "delete",
-        "GetListContactCount": "count",
         "RemoveListContacts": "remove_contacts",
+    }
+    READS: ClassVar[dict[str, str]] = {
+        "ListLists": "list",
+        "GetList": "get",
+        "GetListContactCount": "count",
     }
 
     def __init__(self, segments: SegmentWrites) -> None:
@@ -79,9 +81,8 @@ class ListWrites:
         view, number = self.segments.write(check, "name")
         return answer(201, self.body(view, new_id(view.overlay.seed, number, "list"), name))
 
-    def list(self, call: Call) -> Reply:
+    def list(self, view: View, call: Call) -> dict[str, Any]:
         """A page of lists in their order: ``page_token`` is the first id of the page."""
-        view = self.segments.view()
         size = int(call.params.get("page_size", 100))
         token = call.params.get("page_token") or ""
         items = list(view.lists().items())
@@ -98,20 +99,18 @@ class ListWrites:
         if start > 0:
             metadata["prev"] = link + items[max(0, start - size)][0]
         result = [self.body(view, list_id, name) for list_id, name in page]
-        return answer(200, {"result": result, "_metadata": metadata})
+        return {"result": result, "_metadata": metadata}
 
-    def get(self, call: Call) -> Reply:
-        view = self.segments.view()
+    def get(self, view: View, call: Call) -> dict[str, Any]:
         found = self._found(view, call)
         body = self.body(view, *found)
         if call.params.get("contact_sample"):
             body["contact_sample"] = sample(view, view.engine.book.list_rows(found[0]).rows)
-        return answer(200, body)
+        return body
 
-    def count(self, call: Call) -> Reply:
-        view = self.segments.view()
+    def count(self, view: View, call: Call) -> dict[str, Any]:
         count = len(view.engine.book.list_rows(self._found(view, call)[0]))
-        return answer(200, {"contact_count": count, "billable_count": count})
+        return {"contact_count": count, "billable_count": count}
 
     def update(self, call: Call) -> Reply:
         name = (call.body or {}).get("name")

@@ -9,7 +9,7 @@ v1 segments; the v2 API sees both, v1 ones with ``query_version`` "1").
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import orjson
@@ -123,13 +123,6 @@ class View:
         """Each v2 segment whose last refresh saw this data version, with that snapshot."""
         snaps = [(c.id, self.snapshot(c)) for c in self.overlay.created.values()]
         return [(i, s) for i, s in snaps if s is not None and s.engine is self.engine]
-
-    def state(self) -> Hashable:
-        """What a rendered contact reads that changes: the log's entries folded, the jobs
-        applied, the v2 evaluations its ``segment_ids`` name. Equal states, equal contacts."""
-        overlay, snaps = self.overlay, self._v2_snapshots
-        evaluated = tuple((i, snap.at) for i, snap in snaps)
-        return overlay.generation, overlay.applied, self.engine.book.version, evaluated
 
     def segment_ids(self, rows: Sequence[int]) -> list[list[str]]:
         """The live segments each contact of ``rows`` of this data version is in: v1 ones,

@@ -5,8 +5,8 @@ A write is checked against the account as this process last read it from the wri
 appended on condition that nothing came in between; when something did (another replica
 wrote), it is read again and checked again. So a name stays unique and a refresh limit holds
 across replicas, and bad input appends nothing. Every answer is rendered from the overlay
-(``views.py``) at the mock clock's now; none is memoized. A write reads the log once: its own
-entry, once appended, is folded from this process's copy.
+(``views.py``) at the mock clock's now; the reads' are memoized (``reads.py``). A write reads
+the log once: its own entry, once appended, is folded from this process's copy.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from mockserver.vendors.sendgrid.dialect import errors_reply
 from mockserver.vendors.sendgrid.evaluate import QueryEngine
 from mockserver.vendors.sendgrid.overlay import API, MAX_SEGMENTS, Overlay, new_id, zone_problem
 from mockserver.vendors.sendgrid.query import QueryError
+from mockserver.vendors.sendgrid.reads import ReadMemo
 from mockserver.vendors.sendgrid.views import TOO_MANY_PARENTS, View, segment_filter, split_ids
 
 JSON = "application/json"
@@ -66,13 +67,13 @@ class SegmentWrites:
     #: Operation id -> the method answering it (here and in the classes ``wrapped`` serves).
     OPERATIONS: ClassVar[dict[str, str]] = {
         "CreateSegmentV2": "create",
-        "ListSegmentsV2": "list",
-        "GetSegmentV2": "get",
         "UpdateSegmentV2": "update",
         "DeleteSegmentV2": "delete",
         "RefreshSegmentV2": "refresh",
         "DeleteSegment": "delete_v1",
     }
+    #: Operation id -> the method rendering its body from a view (``wrapped`` memoizes it).
+    READS: ClassVar[dict[str, str]] = {"ListSegmentsV2": "list", "GetSegmentV2": "get"}
 
     def __init__(
         self,
@@ -88,10 +89,14 @@ class SegmentWrites:
         #: The data version's lists (id -> name) and v1 segments (name -> id), for the checks.
         self.base_lists = {item.id: item.name for item in catalog.spec.lists}
         self.v1_names = {s.spec.name: s.id for s in catalog.segments}
+        #: The reads' answers, while nothing they read changed.
+        self.reads = ReadMemo(engine, ledger, self.view)
 
     def wrapped(self, owner: Any) -> Handlers:
-        """The handlers of ``owner.OPERATIONS``: a :class:`Refusal` is their answer, and every
-        answer carries ``X-RateLimit-*``, as SendGrid's do (refusals included)."""
+        """The handlers of ``owner.OPERATIONS`` and ``owner.READS`` (a read's body, rendered
+        from a view, is answered 200 from the memo while nothing it reads changed:
+        ``reads.py``): a :class:`Refusal` is their answer, and every answer carries
+        ``X-RateLimit-*``, as SendGrid's do (refusals included)."""
 
         def wrap(handler: Callable[[Call], Reply]) -> Callable[[Call], Reply]:
             def answered(call: Call) -> Reply:
@@ -103,7 +108,15 @@ class SegmentWrites:
 
             return answered
 
-        return {op: wrap(getattr(owner, method)) for op, method in owner.OPERATIONS.items()}
+        def read(render: Callable[[View, Call], Any]) -> Callable[[Call], Reply]:
+            def answered(call: Call) -> Reply:
+                return self.reads.answer(call, lambda view: answer(200, render(view, call)))
+
+            return answered
+
+        found = {op: getattr(owner, method) for op, method in owner.OPERATIONS.items()}
+        found.update({op: read(getattr(owner, method)) for op, method in owner.READS.items()})
+        return {op: wrap(handler) for op, handler in found.items()}
 
     # -- the account as the write log has it ---------------------------------------------------
     @functools.cached_property
@@ -228,7 +241,7 @@ class SegmentWrites:
         created = view.overlay.created[new_id(self.seed, number, "segment")]
         return answer(201, view.created_body(created))
 
-    def list(self, call: Call) -> Reply:
+    def list(self, view: View, call: Call) -> dict[str, Any]:
         params = call.params
         keep = segment_filter(
             split_ids(params.get("ids")),
@@ -237,19 +250,17 @@ class SegmentWrites:
         )
         if keep is None:
             raise refuse("parent_list_ids", TOO_MANY_PARENTS)
-        summaries = self.view().summaries()
-        return answer(200, {"results": [s for i, parent, s in summaries if keep(i, parent)]})
+        return {"results": [s for i, parent, s in view.summaries() if keep(i, parent)]}
 
-    def get(self, call: Call) -> Reply:
-        view = self.view()
+    def get(self, view: View, call: Call) -> dict[str, Any]:
         segment_id = segment_id_of(call)
         sample = call.params.get("contacts_sample", True) is not False
         created = view.overlay.created.get(segment_id)
         if created is not None:
-            return answer(200, view.created_body(created, sample))
+            return view.created_body(created, sample)
         v1 = view.v1(segment_id)
         if v1 is not None:
-            return answer(200, view.v1_body(v1, sample))
+            return view.v1_body(v1, sample)
         raise Refusal(NOT_FOUND)
 
     def update(self, call: Call) -> Reply:
