@@ -12,16 +12,16 @@ import logging
 import os
 import time
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
-from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.config import CONFIG_ENV, LOG_FORMAT, LOG_LEVEL_ENV, ServeConfig, config_from_json
-from mockserver.control.actions import ControlTarget
-from mockserver.control.mount import PREFIX, control_off_routes, control_routes
+from mockserver.control import PREFIX
 from mockserver.cors import ApiCors, exposed_headers, has_origin
 from mockserver.crash import ContainCrashes, crash_handler
 from mockserver.exchange import Exchange
@@ -29,6 +29,7 @@ from mockserver.generate.schema_faker import SchemaFaker
 from mockserver.journal.masking import Masker
 from mockserver.journal.recorder import ControlLog, Recorder
 from mockserver.limits import LoadLimits
+from mockserver.once import Once
 from mockserver.pipeline import OperationPipeline
 from mockserver.reality.replay import Replays
 from mockserver.resources import bundled_dir
@@ -43,6 +44,9 @@ from mockserver.state.select import open_state
 from mockserver.state.values import Fault
 from mockserver.vendors import vendor
 from mockserver.vendors.interface import Reply, Vendor, VendorOptions
+
+if TYPE_CHECKING:
+    from mockserver.control.actions import ControlTarget
 
 
 def build_runtime(
@@ -116,21 +120,29 @@ class MockApp:
         state: State,
         table: PathTable[PathEndpoint],
         recorder: Recorder,
-        control: ControlTarget,
+        control: Once[ControlTarget],
         plane: ASGIApp,
         owner: Callable[[str], ApiRuntime],
         cors: ApiCors | None,
+        replays: Replays,
     ) -> None:
         self.runtimes = runtimes
         self.state = state
         self.table = table
         self.recorder = recorder
-        self.control = control
-        #: ``/__mockserver`` and the lifespan: a Starlette app, logged but never journaled.
+        self._control = control
+        #: ``/__mockserver`` and the lifespan (:class:`ControlPlane`), logged but never journaled.
         self.plane = plane
         self.owner = owner
         self.cors = cors
+        #: Recorded exchanges answered before any behaviour (``serve --replay``, cassette loads).
+        self.replays = replays
         self._control_dir = PREFIX + "/"
+
+    @property
+    def control(self) -> ControlTarget:
+        """What the control plane acts on (built with it, on first use)."""
+        return self._control.get()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The one request path: exchange -> route -> (reply, delay) -> wait -> CORS ->
@@ -212,21 +224,61 @@ def build_app(
         for endpoint in by_path.values()
         for pipeline in endpoint.pipelines.values()
     }
-    control = ControlTarget(
-        runtimes,
-        responders,
-        state,
-        masker,
-        config.seed,
-        replays,
-        limits=LoadLimits(config.max_load_bytes, config.load_timeout),
-        proxy_upstream=config.proxy_upstream,
-    )
     state.attach(runtimes, masker)
+
+    def target() -> ControlTarget:
+        from mockserver.control.actions import ControlTarget
+
+        limits = LoadLimits(config.max_load_bytes, config.load_timeout)
+        return ControlTarget(
+            runtimes,
+            responders,
+            state,
+            masker,
+            config.seed,
+            replays,
+            limits=limits,
+            proxy_upstream=config.proxy_upstream,
+        )
+
+    control = Once(target)
     errors = DialectErrors(owner)
-    fallback = Starlette(
+    plane = ControlPlane(
+        Router(lifespan=state.lifespan),
+        lambda: ControlLog(
+            ContainCrashes(control_app(config, control, errors), errors.crash), recorder
+        ),
+    )
+    # The vendor APIs' CORS; the control plane has its own (or none).
+    cors = ApiCors(config.cors_origins, exposed_headers(specs)) if config.cors_origins else None
+    return MockApp(runtimes, state, table, recorder, control, plane, owner, cors, replays)
+
+
+class ControlPlane:
+    """``/__mockserver`` and the lifespan. The control plane is built, its modules imported, on
+    its first request: start-up and the API answers do without it (issue 25)."""
+
+    def __init__(self, lifespan: ASGIApp, build: Callable[[], ASGIApp]) -> None:
+        self.lifespan = lifespan
+        self.app = Once(build)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        app = self.lifespan if scope["type"] == "lifespan" else self.app.get()
+        await app(scope, receive, send)
+
+
+def control_app(
+    config: ServeConfig, control: Once[ControlTarget], errors: DialectErrors
+) -> ASGIApp:
+    """The control plane's Starlette app (with ``--no-control``, a page that says it is off);
+    Starlette's own errors answered in the dialect of the path's owner."""
+    from starlette.applications import Starlette
+
+    from mockserver.control.mount import control_off_routes, control_routes
+
+    app = Starlette(
         routes=(
-            control_routes(control, config.control_token, config.control_origins)
+            control_routes(control.get(), config.control_token, config.control_origins)
             if config.control
             else control_off_routes()
         ),
@@ -234,13 +286,9 @@ def build_app(
             HTTPException: errors.http_error,
             Exception: crash_handler(errors.crash),
         },
-        lifespan=state.lifespan,
     )
-    fallback.router.redirect_slashes = False
-    plane = ControlLog(ContainCrashes(fallback, errors.crash), recorder)
-    # The vendor APIs' CORS; the control plane has its own (or none).
-    cors = ApiCors(config.cors_origins, exposed_headers(specs)) if config.cors_origins else None
-    return MockApp(runtimes, state, table, recorder, control, plane, owner, cors)
+    app.router.redirect_slashes = False
+    return app
 
 
 def create_app_from_env() -> MockApp:

@@ -110,9 +110,8 @@ def announce(app: MockApp, config: ServeConfig, args: argparse.Namespace) -> Non
 
         token_from = "--control-token" if args.control_token else f"${TOKEN_ENV}"
         url = base_url(args.host, args.port)
-        replays = app.control.replays
         text = banner(
-            app.runtimes, replays, config, url, workers=args.workers, token_from=token_from
+            app.runtimes, app.replays, config, url, workers=args.workers, token_from=token_from
         )
         log.info("%s", text)
 

@@ -58,6 +58,11 @@ NOT_ON_SERVE_PATH = (
     "rich",  # progress bars of long builds on a terminal
     "mockserver.contract",  # the contract command
     "mockserver.reality.options",  # the proxy and verify commands' flags
+    # The control plane, built on its first request (app.ControlPlane); Starlette's app with it.
+    "mockserver.control.actions",
+    "mockserver.control.api",
+    "mockserver.control.mount",
+    "starlette.applications",
     # The default data's first answers come from tables computed ahead of time; its worlds'
     # arrays are built when a request first needs them (vendors' rankings.py, memberships.py).
     "numpy",
