@@ -7,23 +7,21 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from mockserver.journal.masking import Masker, mask_body
-from mockserver.reality.cassette import (
-    RecordedExchange,
-    read_cassette,
-)
-from mockserver.reality.checks import ApiChecks
+from mockserver.once import Once
 from mockserver.vendors.interface import Reply
 
 if TYPE_CHECKING:
     from starlette.types import Scope
 
+    from mockserver.reality.cassette import RecordedExchange
+    from mockserver.reality.checks import ApiChecks
     from mockserver.runtime import ApiRuntime
 
 #: (api, method, path, query pairs, identity, body's canonical form)
@@ -58,6 +56,29 @@ class _Track:
         return reply
 
 
+class ChecksOf(Mapping[str, "ApiChecks"]):
+    """The served APIs' checks, built (their modules imported) when a cassette is first read:
+    start-up without ``--replay`` does without them (issue 25)."""
+
+    def __init__(self, runtimes: Mapping[str, ApiRuntime]) -> None:
+        self._built = Once(lambda: checks_of(runtimes))
+
+    def __getitem__(self, api: str) -> ApiChecks:
+        return self._built.get()[api]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._built.get())
+
+    def __len__(self) -> int:
+        return len(self._built.get())
+
+
+def checks_of(runtimes: Mapping[str, ApiRuntime]) -> dict[str, ApiChecks]:
+    from mockserver.reality.checks import ApiChecks
+
+    return {api: ApiChecks.of(runtime) for api, runtime in runtimes.items()}
+
+
 class Replays:
     """The cassettes in service: the start-up ones, or the last set loaded at run time."""
 
@@ -85,9 +106,13 @@ class Replays:
     ) -> Replays:
         """The replays of an app: its APIs' specs, identity headers, and the start-up files
         (each refused with its line and reason: a DataError)."""
-        checks = {api: ApiChecks.of(runtime) for api, runtime in runtimes.items()}
+        checks = ChecksOf(runtimes)
         identity = {api: runtime.vendor.credential.header for api, runtime in runtimes.items()}
-        startup = [exchange for path in files for exchange in read_cassette(path, checks)]
+        startup: list[RecordedExchange] = []
+        if files:  # the cassette reader only with ``--replay``
+            from mockserver.reality.cassette import read_cassette
+
+            startup = [exchange for path in files for exchange in read_cassette(path, checks)]
         return cls(checks, identity, masker, startup)
 
     # -- loading ------------------------------------------------------------------------------

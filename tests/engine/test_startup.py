@@ -63,6 +63,9 @@ NOT_ON_SERVE_PATH = (
     "mockserver.control.api",
     "mockserver.control.mount",
     "starlette.applications",
+    # Cassettes: their reader and the specs' checks, on the first cassette (--replay, a load).
+    "mockserver.reality.cassette",
+    "mockserver.reality.checks",
     # The default data's first answers come from tables computed ahead of time; its worlds'
     # arrays are built when a request first needs them (vendors' rankings.py, memberships.py).
     "numpy",
