@@ -4,6 +4,7 @@ reset, the clock API and the fixture's ``advance``."""
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import hashlib
 from datetime import datetime, timedelta
@@ -14,6 +15,7 @@ import httpx
 import pytest
 import yaml
 
+from mockserver.app import build_app
 from mockserver.config import ServeConfig
 from mockserver.control import actions
 from mockserver.pytest_plugin import MockServerFixture
@@ -143,6 +145,27 @@ def test_the_v1_delete_removes_a_v1_segment_from_every_answer(account):
         for contact in account.get(f"{V1}/{other['id']}").json()["contacts_sample"]:
             assert gone not in contact["segment_ids"]
     assert account.delete(f"{V1}/{gone}").status_code == 404
+
+
+def test_the_first_write_of_a_fresh_app_shows_in_the_v1_reads_answered_before_it():
+    """The write stack is built on the first stateful call (issue 25): the v1 reads answered
+    before it, memoized, must still see the first write."""
+    app = build_app(ServeConfig(apis=("sendgrid",)))
+
+    async def run() -> tuple[list[str], int, list[str], int]:
+        transport = httpx.ASGITransport(app=app)
+        headers = bearer(sg_key("f"))
+        async with httpx.AsyncClient(transport=transport, base_url="http://mock") as http:
+            before = [s["id"] for s in (await http.get(V1, headers=headers)).json()["results"]]
+            await http.get(V1, headers=headers)  # memoized
+            deleted = await http.delete(f"{V1}/{before[0]}", headers=headers)
+            after = (await http.get(V1, headers=headers)).json()["results"]
+            found = await http.get(f"{V1}/{before[0]}", headers=headers)
+            return before, deleted.status_code, [s["id"] for s in after], found.status_code
+
+    before, deleted, after, found = asyncio.run(run())
+    assert (deleted, found) == (202, 404)
+    assert after == before[1:]
 
 
 def test_the_v1_delete_does_not_see_v2_segments_and_v2_deletes_both(account):
@@ -458,6 +481,7 @@ def test_a_heavy_query_is_stopped_by_its_budget_and_reported(account):
 # -- determinism ----------------------------------------------------------------------------------
 SCRIPT = """
 import hashlib, httpx, sys
+from mockserver.app import build_app
 from mockserver.config import ServeConfig
 from mockserver.testing import LiveServer
 key = {"Authorization": "Bearer SG." + "d" * 22 + "." + "e" * 43}

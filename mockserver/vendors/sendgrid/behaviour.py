@@ -7,33 +7,33 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mockserver.lru import LruCache
+from mockserver.once import Once
 from mockserver.spec.model import Operation
 from mockserver.state.ledger import Ledger, MemoryWriteLog
 from mockserver.vendors.interface import Backend, Call, Handler, Reply
+from mockserver.vendors.sendgrid import operations as ops
 from mockserver.vendors.sendgrid.auth import KeyRing
 from mockserver.vendors.sendgrid.catalog import Catalog, results_bytes
-from mockserver.vendors.sendgrid.contact_writes import ContactWrites
 from mockserver.vendors.sendgrid.dialect import SendGridDialect
-from mockserver.vendors.sendgrid.evaluate import QueryEngine
-from mockserver.vendors.sendgrid.list_writes import ListWrites
 from mockserver.vendors.sendgrid.ratelimit import RateLimiter
-from mockserver.vendors.sendgrid.reads import frozen
-from mockserver.vendors.sendgrid.views import TOO_MANY_PARENTS, View, segment_filter, split_ids
-from mockserver.vendors.sendgrid.writes import SegmentWrites
+
+if TYPE_CHECKING:
+    from mockserver.vendors.sendgrid.overlay import Overlay
+    from mockserver.vendors.sendgrid.writes import SegmentWrites
 
 #: The v1 reads: answered from prebuilt bytes, memoizable.
 V1_READS = frozenset({"ListSegment", "GetSegment"})
-LIST_OPERATIONS = (*ListWrites.OPERATIONS, *ListWrites.READS)
-CONTACT_OPERATIONS = (*ContactWrites.OPERATIONS, *ContactWrites.READS)
+LIST_OPERATIONS = (*ops.LIST_WRITES, *ops.LIST_READS)
+CONTACT_OPERATIONS = (*ops.CONTACT_WRITES, *ops.CONTACT_READS)
 #: The reads of what writes change: memoizable by the engine while this process's write log is
 #: its own (``memo_epoch`` then holds ``ReadMemo.state``), else by ``reads.py`` alone (and only
 #: the GETs: the engine memoizes no request with a body).
-STATEFUL_READS = frozenset({*SegmentWrites.READS, *ListWrites.READS, *ContactWrites.READS})
+STATEFUL_READS = frozenset({*ops.SEGMENT_READS, *ops.LIST_READS, *ops.CONTACT_READS})
 #: The operations that write, and the reads of what they write.
-SEGMENT_OPERATIONS = (*SegmentWrites.OPERATIONS, *SegmentWrites.READS)
+SEGMENT_OPERATIONS = (*ops.SEGMENT_WRITES, *ops.SEGMENT_READS)
 STATEFUL = frozenset({*SEGMENT_OPERATIONS, *LIST_OPERATIONS, *CONTACT_OPERATIONS})
 #: The stateful operations whose answers read the write log (the field definitions do not).
 READS_LOG = STATEFUL - {"ListFieldDefinitions"}
@@ -55,19 +55,45 @@ class SendGridBackend(Backend):
     handlers: Mapping[str, Handler] = field(init=False)
     #: Filtered list answers (bytes, or the 400), by the decoded filter values.
     _filtered: LruCache[bytes | Reply] = field(init=False)
-    stateful: SegmentWrites = field(init=False)
+    #: The write stack (``writes.py`` and the classes it serves), built on first need.
+    _stateful: Once[SegmentWrites] = field(init=False)
     #: The write log is this process's own: nothing changes it but this process's ledger.
     _local: bool = field(init=False)
 
     def __post_init__(self) -> None:
-        stateful = SegmentWrites(QueryEngine(self.catalog), self.writes, self.limiter.headers)
-        self.stateful = stateful
+        self._stateful = Once(self._build_stateful)
         handlers = {"ListSegment": self.list_segments, "GetSegment": self.get_segment}
-        for owner in (stateful, ListWrites(stateful), ContactWrites(stateful)):
-            handlers.update(stateful.wrapped(owner))
-        self.handlers = handlers
+        self.handlers = handlers | {op: self._on_first_call(op) for op in STATEFUL}
         self._filtered = LruCache(FILTER_CACHE_SIZE)
         self._local = isinstance(self.writes.log, MemoryWriteLog)
+
+    @property
+    def stateful(self) -> SegmentWrites:
+        return self._stateful.get()
+
+    def _build_stateful(self) -> SegmentWrites:
+        """The write stack, imported and built when first needed: the v1 reads do without it
+        until something is written (issue 25). Its handlers then replace the first-call ones."""
+        from mockserver.vendors.sendgrid import contact_writes, evaluate, list_writes, writes
+
+        engine = evaluate.QueryEngine(self.catalog)
+        stateful = writes.SegmentWrites(engine, self.writes, self.limiter.headers)
+        lists, contacts = list_writes.ListWrites(stateful), contact_writes.ContactWrites(stateful)
+        for owner in (stateful, lists, contacts):
+            self.handlers.update(stateful.wrapped(owner))
+        return stateful
+
+    def _on_first_call(self, operation_id: str) -> Handler:
+        def first(call: Call) -> Reply:
+            self._stateful.get()
+            return self.handlers[operation_id](call)
+
+        return first
+
+    def _unwritten(self) -> bool:
+        """Nothing written yet (this process's own log empty, no stateful call): the v1 reads
+        answer their prebuilt bytes without the write stack."""
+        return self._local and not self._stateful.done and not self.writes.entries
 
     def inventory(self) -> dict[str, list[str]]:
         """The ids in service, per collection (the control plane's index page): every segment
@@ -116,6 +142,8 @@ class SendGridBackend(Backend):
         this process's own, the reads' key in place of the position (``ReadMemo.state``: the
         reads of what writes change read the clock too)."""
         window = self.limiter.window_now()
+        if self._unwritten():
+            return window, None
         if self._local:
             # Not steady (within SLACK of an hour's edge): an epoch equal to no other.
             return window, self.stateful.reads.state(fresh=False)[0] or object()
@@ -135,13 +163,16 @@ class SendGridBackend(Backend):
         params = call.params
         ids, parents = params.get("ids"), params.get("parent_list_ids")
         no_parent = bool(params.get("no_parent_list_id"))
-        deleted = self.stateful.overlay(fresh=False).deleted
+        overlay = self._overlay()
+        deleted = overlay.deleted if overlay is not None else set()
 
         def build() -> bytes | Reply:
+            from mockserver.vendors.sendgrid import views
+
             # The engine has already refused malformed ids, as the spec's patterns say.
-            keep = segment_filter(split_ids(ids), split_ids(parents), no_parent)
+            keep = views.segment_filter(views.split_ids(ids), views.split_ids(parents), no_parent)
             if keep is None:
-                return self.dialect.error(400, TOO_MANY_PARENTS, "parent_list_ids")
+                return self.dialect.error(400, views.TOO_MANY_PARENTS, "parent_list_ids")
             segments = self.catalog.segments
             return results_bytes(
                 [s for s in segments if s.id not in deleted and keep(s.id, s.parent_list_id)]
@@ -152,17 +183,26 @@ class SendGridBackend(Backend):
         elif not (ids or parents or no_parent):
             answer = self.catalog.all_bytes
         else:
+            from mockserver.vendors.sendgrid.reads import frozen
+
             key = (frozen(ids), frozen(parents), no_parent)
             answer = self._filtered.get_or_build(key, build)
         return self._ok(call, answer) if isinstance(answer, bytes) else answer
 
+    def _overlay(self) -> Overlay | None:
+        """The overlay as of the last write event (``None``: nothing written)."""
+        return None if self._unwritten() else self.stateful.overlay(fresh=False)
+
     def get_segment(self, call: Call) -> Reply:
-        overlay = self.stateful.overlay(fresh=False)
+        overlay = self._overlay()
+        deleted = overlay.deleted if overlay is not None else set()
         segment = self.catalog.by_id.get(str(call.params["segment_id"]).lower())
-        if segment is None or segment.id in overlay.deleted:
+        if segment is None or segment.id in deleted:
             return self.dialect.error(404, "segment not found", "segment_id")
         with_query = bool(call.params.get("query_json"))
-        if overlay.deleted:
+        if overlay is not None and deleted:
+            from mockserver.vendors.sendgrid.views import View
+
             view = View(self.stateful.engine, overlay, self.writes.now())
             return self._ok(call, view.v1_full_bytes(segment, with_query))
         return self._ok(call, segment.full_with_query_bytes if with_query else segment.full_bytes)

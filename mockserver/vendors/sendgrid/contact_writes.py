@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 from mockserver.errors import LimitError, MockServerError
 from mockserver.state.clock import iso
 from mockserver.vendors.interface import Call, Reply
+from mockserver.vendors.sendgrid import operations
 from mockserver.vendors.sendgrid.contacts import TEXT_FIELDS
 from mockserver.vendors.sendgrid.dialect import errors_reply
 from mockserver.vendors.sendgrid.list_writes import ORIGIN, sample
@@ -58,20 +59,8 @@ def field_id(index: int, kind: str) -> str:
 class ContactWrites:
     """The handlers of the Contacts API; ``segments`` lends the view and the write."""
 
-    OPERATIONS: ClassVar[dict[str, str]] = {
-        "UpsertContacts": "upsert",
-        "DeleteContacts": "delete",
-    }
-    READS: ClassVar[dict[str, str]] = {
-        "ListContacts": "sample",
-        "GetContactCount": "count",
-        "GetContact": "get",
-        "GetImportStatus": "job",
-        "SearchContacts": "search",
-        "SearchContactsByEmails": "by_emails",
-        "GetContactsBatch": "batch",
-        "ListFieldDefinitions": "field_definitions",
-    }
+    OPERATIONS: ClassVar[dict[str, str]] = operations.CONTACT_WRITES
+    READS: ClassVar[dict[str, str]] = operations.CONTACT_READS
 
     def __init__(self, segments: SegmentWrites) -> None:
         self.segments = segments

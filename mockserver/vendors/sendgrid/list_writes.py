@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
 from mockserver.vendors.interface import Call, Reply
+from mockserver.vendors.sendgrid import operations
 from mockserver.vendors.sendgrid.overlay import new_id
 from mockserver.vendors.sendgrid.views import View, split_ids
 from mockserver.vendors.sendgrid.writes import SegmentWrites, answer, refuse
@@ -30,17 +31,8 @@ ORIGIN = "https://api.sendgrid.com"
 class ListWrites:
     """The handlers of the Lists API; ``segments`` lends the view and the write."""
 
-    OPERATIONS: ClassVar[dict[str, str]] = {
-        "CreateList": "create",
-        "UpdateList": "update",
-        "DeleteList": "delete",
-        "RemoveListContacts": "remove_contacts",
-    }
-    READS: ClassVar[dict[str, str]] = {
-        "ListLists": "list",
-        "GetList": "get",
-        "GetListContactCount": "count",
-    }
+    OPERATIONS: ClassVar[dict[str, str]] = operations.LIST_WRITES
+    READS: ClassVar[dict[str, str]] = operations.LIST_READS
 
     def __init__(self, segments: SegmentWrites) -> None:
         self.segments = segments

@@ -20,6 +20,7 @@ import orjson
 from mockserver.errors import MockServerError
 from mockserver.state.ledger import Ledger, WriteRefused
 from mockserver.vendors.interface import Call, Reply
+from mockserver.vendors.sendgrid import operations
 from mockserver.vendors.sendgrid.dialect import errors_reply
 from mockserver.vendors.sendgrid.evaluate import QueryEngine
 from mockserver.vendors.sendgrid.overlay import API, MAX_SEGMENTS, Overlay, new_id, zone_problem
@@ -65,15 +66,9 @@ class SegmentWrites:
     """The handlers of the stateful operations over one data version (``engine``)."""
 
     #: Operation id -> the method answering it (here and in the classes ``wrapped`` serves).
-    OPERATIONS: ClassVar[dict[str, str]] = {
-        "CreateSegmentV2": "create",
-        "UpdateSegmentV2": "update",
-        "DeleteSegmentV2": "delete",
-        "RefreshSegmentV2": "refresh",
-        "DeleteSegment": "delete_v1",
-    }
+    OPERATIONS: ClassVar[dict[str, str]] = operations.SEGMENT_WRITES
     #: Operation id -> the method rendering its body from a view (``wrapped`` memoizes it).
-    READS: ClassVar[dict[str, str]] = {"ListSegmentsV2": "list", "GetSegmentV2": "get"}
+    READS: ClassVar[dict[str, str]] = operations.SEGMENT_READS
 
     def __init__(
         self,
