@@ -52,7 +52,8 @@ class SendGridBackend(Backend):
     dialect: SendGridDialect
     #: The write log and the mock clock (``state.writes``).
     writes: Ledger
-    handlers: Mapping[str, Handler] = field(init=False)
+    #: The stateful operations' first-call handlers are replaced by theirs once built.
+    handlers: dict[str, Handler] = field(init=False)
     #: Filtered list answers (bytes, or the 400), by the decoded filter values.
     _filtered: LruCache[bytes | Reply] = field(init=False)
     #: The write stack (``writes.py`` and the classes it serves), built on first need.
@@ -62,8 +63,8 @@ class SendGridBackend(Backend):
 
     def __post_init__(self) -> None:
         self._stateful = Once(self._build_stateful)
-        handlers = {"ListSegment": self.list_segments, "GetSegment": self.get_segment}
-        self.handlers = handlers | {op: self._on_first_call(op) for op in STATEFUL}
+        self.handlers = {op: self._on_first_call(op) for op in STATEFUL}
+        self.handlers.update(ListSegment=self.list_segments, GetSegment=self.get_segment)
         self._filtered = LruCache(FILTER_CACHE_SIZE)
         self._local = isinstance(self.writes.log, MemoryWriteLog)
 
@@ -140,7 +141,7 @@ class SendGridBackend(Backend):
         """The rate-limit window and the write log's position (a v1 segment deleted ends the
         memo; in a shared log, another process's write too, by its event); with a log of
         this process's own, the reads' key in place of the position (``ReadMemo.state``: the
-        reads of what writes change read the clock too)."""
+        reads of what writes change read the clock too) - none while nothing is written."""
         window = self.limiter.window_now()
         if self._unwritten():
             return window, None
