@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -56,23 +56,6 @@ class _Track:
         return reply
 
 
-class ChecksOf(Mapping[str, "ApiChecks"]):
-    """The served APIs' checks, built (their modules imported) when a cassette is first read:
-    start-up without ``--replay`` does without them (issue 25)."""
-
-    def __init__(self, runtimes: Mapping[str, ApiRuntime]) -> None:
-        self._built = Once(lambda: checks_of(runtimes))
-
-    def __getitem__(self, api: str) -> ApiChecks:
-        return self._built.get()[api]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._built.get())
-
-    def __len__(self) -> int:
-        return len(self._built.get())
-
-
 def checks_of(runtimes: Mapping[str, ApiRuntime]) -> dict[str, ApiChecks]:
     from mockserver.reality.checks import ApiChecks
 
@@ -84,12 +67,12 @@ class Replays:
 
     def __init__(
         self,
-        checks: Mapping[str, ApiChecks],
+        checks: Once[Mapping[str, ApiChecks]],
         identity: Mapping[str, str],
         masker: Masker,
         startup: Sequence[RecordedExchange] = (),
     ) -> None:
-        self.checks = checks
+        self._checks = checks
         self.identity = {api: name.lower() for api, name in identity.items()}
         self.masker = masker
         self.startup = tuple(startup)
@@ -106,14 +89,20 @@ class Replays:
     ) -> Replays:
         """The replays of an app: its APIs' specs, identity headers, and the start-up files
         (each refused with its line and reason: a DataError)."""
-        checks = ChecksOf(runtimes)
+        checks = Once(lambda: checks_of(runtimes))
         identity = {api: runtime.vendor.credential.header for api, runtime in runtimes.items()}
         startup: list[RecordedExchange] = []
         if files:  # the cassette reader only with ``--replay``
             from mockserver.reality.cassette import read_cassette
 
-            startup = [exchange for path in files for exchange in read_cassette(path, checks)]
+            startup = [e for path in files for e in read_cassette(path, checks.get())]
         return cls(checks, identity, masker, startup)
+
+    @property
+    def checks(self) -> Mapping[str, ApiChecks]:
+        """The served APIs' checks, built (their modules imported) when a cassette is first read:
+        start-up without ``--replay`` does without them (issue 25)."""
+        return self._checks.get()
 
     # -- loading ------------------------------------------------------------------------------
     def install(self, exchanges: Sequence[RecordedExchange]) -> None:
