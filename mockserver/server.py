@@ -146,6 +146,11 @@ class HeadReading:
     #: Bytes received inside a message since its last body bytes: chunk framing and trailers,
     #: which httptools buffers until a field is complete, so they are bounded as they arrive.
     since_body: int = 0
+    #: The size of the read being parsed.
+    chunk: int = 0
+    #: Bytes received since the read in which the last message ended, that read included: an
+    #: upper bound of the head being read, pipelined ones too (``head`` restarts mid-read).
+    bound: int = 0
     refused: bool = False
 
 
@@ -177,24 +182,29 @@ class GuardedHttpTools(HttpToolsProtocol):
             self.loop.set_task_factory(None)
 
     def data_received(self, data: bytes) -> None:
-        if self.reading.refused:
+        reading = self.reading
+        if reading.refused:
             return
-        if self.reading.in_body:
-            self.reading.since_body += len(data)  # back to 0 if body bytes come in this read
+        reading.chunk = len(data)
+        reading.bound += reading.chunk
+        if reading.in_body:
+            reading.since_body += reading.chunk  # back to 0 if body bytes come in this read
         else:
-            self.reading.head += len(data)
+            reading.head += reading.chunk
         super().data_received(data)
-        if self.reading.in_body:
-            if self.reading.since_body > self.limits.max_header_bytes:
+        if reading.in_body:
+            if reading.since_body > self.limits.max_header_bytes:
                 self.refuse_head()  # trailers (or chunk framing) past the head's bound
-        elif self.reading.head > MAX_TARGET_BYTES + self.limits.max_header_bytes:
+        elif reading.head > MAX_TARGET_BYTES + self.limits.max_header_bytes:
             self.refuse_head()  # a head still incomplete and already too large
 
     def on_headers_complete(self) -> None:
-        if self.reading.refused or headers_size(self.headers) > self.limits.max_header_bytes:
+        reading, limit = self.reading, self.limits.max_header_bytes
+        # Summed exactly only when the bytes this head came in may hold more than the limit.
+        if reading.refused or (reading.bound > limit and headers_size(self.headers) > limit):
             self.refuse_head()
             return
-        self.reading = HeadReading(in_body=True)
+        reading.head, reading.since_body, reading.in_body = 0, 0, True
         super().on_headers_complete()
         # The request's scope holds the list just read; trailers, which uvicorn's on_header
         # appends like headers, go to a list nobody reads (bounded by ``since_body``). Cheaper
@@ -208,6 +218,7 @@ class GuardedHttpTools(HttpToolsProtocol):
 
     def on_message_complete(self) -> None:
         self.reading.in_body = False
+        self.reading.bound = self.reading.chunk  # the next head starts in this read or later
         if not self.reading.refused:
             super().on_message_complete()
 

@@ -128,6 +128,40 @@ def test_a_body_in_many_small_chunks_is_not_mistaken_for_trailers(loop):
     assert not transport.written.startswith(b"HTTP/1.1 431 ")
 
 
+class Answers:
+    """An app that answers every request at once, so pipelined requests follow each other."""
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+
+@pytest.mark.parametrize("split", [None, 40, len(TOO_BIG) - 4], ids=["one-read", "early", "late"])
+def test_a_head_past_the_limit_pipelined_after_another_is_refused(loop, split):
+    """The exact header sum is skipped only when the reads a head came in are within the limit:
+    a head that starts in the read where the previous message ended is counted from there."""
+    protocol, transport = connect(loop, Answers())
+    stream = GET + TOO_BIG
+    cut = len(stream) if split is None else len(GET) + split
+    protocol.data_received(stream[:cut])
+    if cut < len(stream):
+        protocol.data_received(stream[cut:])
+    for _ in range(10):
+        loop.run_until_complete(asyncio.sleep(0))
+    assert b"HTTP/1.1 431 " in transport.written and transport.closing
+    protocol.connection_lost(None)
+
+
+def test_heads_within_the_limit_keep_the_connection(loop):
+    protocol, transport = connect(loop, Answers())
+    for _ in range(3):
+        protocol.data_received(GET * 2)
+        for _ in range(10):
+            loop.run_until_complete(asyncio.sleep(0))
+    assert transport.written.count(b"HTTP/1.1 200 ") == 6 and not transport.closing
+    protocol.connection_lost(None)
+
+
 def test_a_refused_head_tells_the_running_request_its_client_is_gone(loop):
     app = Seen()
     protocol, transport = connect(loop, app)

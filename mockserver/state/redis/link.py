@@ -151,14 +151,18 @@ class Link:
             held = self._held[source] = (asyncio.Lock(), [])
         lock, connection = held
         async with lock:
-            if not connection:
-                connection.append(await self._loop_client.connection_pool.get_connection())
+            if not connection:  # the pool's public maker: no pool bookkeeping per call
+                connection.append(self._loop_client.connection_pool.make_connection())
             await connection[0].send_command("EVAL", source, len(keys), *keys, *args)
             return await connection[0].read_response()
 
     async def aclose(self) -> None:
         """At the server's shutdown, on its loop: close that loop's client."""
         client, self._loop_client = self._loop_client, None
+        held, self._held = self._held, {}
+        for _, connection in held.values():
+            for made in connection:  # made by the pool, not in it: closed here
+                await made.disconnect()
         if client is not None:
             await client.aclose()
 
