@@ -8,7 +8,6 @@ and proxies add many no spec declares.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -109,6 +108,8 @@ class QueryNames:
             return folded
         if len(name) > MAX_SHOWN_CHARS:
             return None
+        import difflib  # on the first misspelt name: start-up does without it
+
         close = difflib.get_close_matches(name, sorted(self.declared), n=1, cutoff=SIMILAR)
         return close[0] if close else None
 

@@ -73,6 +73,7 @@ NOT_ON_SERVE_PATH = (
     "mockserver.vendors.sendgrid.views",
     "mockserver.vendors.sendgrid.reads",
     "mockserver.conformance.validator",  # the default data's answers are verified ahead of time
+    "difflib",  # the suggestion for a misspelt query parameter
     # The default data's first answers come from tables computed ahead of time; its worlds'
     # arrays are built when a request first needs them (vendors' rankings.py, memberships.py).
     "numpy",
