@@ -193,6 +193,15 @@ def evaluate(
     try:
         ruled = [item for item in spec.lists if item.where is not None]
         rules = [(item.where, f"list {item.name!r}: where") for item in ruled]
+        named = [(s.query, f"segment {s.name!r}: query") for s in spec.segments]
+        # This store serves these queries only (then closes): the columns they read go in
+        # (contact_id: events join on it), and the events if one reads them.
+        read = set().union(*(query.columns for query, _ in rules + named), {"contact_id"})
+        kept = [name for name in contacts.row_columns if name in read]
+        events = any(query.reads_events for query, _ in rules + named)
+        insert = partial(
+            _insert_rows, spec, seed, store, contacts, task, columns=kept, events=events
+        )
         # Rules of contact fields alone run first, over just those fields, so the contacts go
         # in with their list_ids; a rule reading events needs every row in first.
         early = not any(query.reads_events for query, _ in rules)
@@ -202,15 +211,14 @@ def evaluate(
             run = partial(store.members_before_insert, columns=needed, rows=contacts.rows(needed))
             found = _members(rules, run)
         else:
-            _insert_rows(spec, seed, store, contacts, task)
+            insert()
             found = _members(rules, store.members_of)
         list_members = _assign(spec, seed, contacts, found)
         if early:
-            _insert_rows(spec, seed, store, contacts, task)
-        else:
+            insert()
+        elif "list_ids" in read:
             store.set_list_ids(contacts.list_ids_json())
         task.step(0.75, "running segment queries")
-        named = [(s.query, f"segment {s.name!r}: query") for s in spec.segments]
         queried = _members(named, store.members_of)
     finally:
         store.close()
@@ -255,14 +263,20 @@ def _insert_rows(
     contacts: Contacts,
     task: Task = SILENT,
     span: tuple[float, float] = (0.25, 0.75),
+    columns: Sequence[str] | None = None,
+    events: bool = True,
 ) -> None:
-    """The contacts (with their list_ids, if assigned yet), then their events; ``task`` moves
-    through ``span`` of its work (contacts are about 70% of the time)."""
+    """The contacts' ``columns`` (default: all; list_ids if assigned yet), then their events
+    (unless not ``events``); ``task`` moves through ``span`` of its work (contacts are about
+    70% of the time)."""
     start, end = span
     middle = start + 0.7 * (end - start)
     task.step(start, "storing contacts")
-    rows = task.through(contacts.rows(), len(contacts), start, middle)
-    store.insert_contacts(rows, contacts.row_columns)
+    columns = contacts.row_columns if columns is None else columns
+    rows = task.through(contacts.rows(columns), len(contacts), start, middle)
+    store.insert_contacts(rows, columns)
+    if not events:
+        return
     task.step(middle, "storing events")
-    events = by_contact_id(event_batches(spec, seed, contacts), contacts)
-    store.insert_event_batches((b.source, b.type, b.contacts, b.timestamps) for b in events)
+    batches = by_contact_id(event_batches(spec, seed, contacts), contacts)
+    store.insert_event_batches((b.source, b.type, b.contacts, b.timestamps) for b in batches)
