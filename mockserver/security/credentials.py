@@ -68,8 +68,6 @@ class CredentialFinder:
         )
         #: No requirement at all: anonymous calls are allowed.
         self.open = not self.requirements
-        #: The one extractor of an operation with one requirement of one scheme (the usual).
-        self._only = self.requirements[0][0] if [*map(len, self.requirements)] == [1] else None
         #: The headers a credential may come from (with the query string, all it reads).
         read = (
             name for requirement in sources for source in requirement for name in source.headers
@@ -79,9 +77,6 @@ class CredentialFinder:
     def __call__(self, headers: Headers, query: Query) -> tuple[bool, str | None]:
         """``(satisfied, credential)``: is any requirement met (in order; an empty one is met
         by anyone), and with what."""
-        if self._only is not None:
-            found = self._only(headers, query)
-            return found is not None, found
         if self.open:
             return True, None
         for extractors in self.requirements:
