@@ -153,13 +153,10 @@ class OperationPipeline:
             return decoded
         # Only a call the backend declared memoizable looks (a write never does); a request's
         # body, when the operation reads one, is part of its answer's key (a short one only).
+        memoizable, body = decoded.memoizable, exchange.body
         if self.body is not None:
-            body = exchange.body
-            memoizable = isinstance(body, bytes) and len(body) <= MAX_CACHED_KEY
             key = (*key, body)
-        else:
-            memoizable = True
-        memoizable = memoizable and decoded.memoizable
+            memoizable = memoizable and isinstance(body, bytes) and len(body) <= MAX_CACHED_KEY
         if memoizable and "prefer" not in headers and not self.overrides.has_scenarios:
             memo = self._memoized(key)
             if memo is not None:
