@@ -116,8 +116,8 @@ class OperationPipeline:
         self.credential = CredentialFinder(operation, schemes)
         self.query_names = QueryNames(operation, schemes, runtime.vendor.grammar)
         self.responder = Responder(runtime, operation)
-        #: The JSON body's decoder, for an operation that declares one (its requests are never
-        #: memoized: the memo's key holds no body); the endpoint reads the bytes first.
+        #: The JSON body's decoder, for an operation that declares one (the endpoint reads the
+        #: bytes first; the answers' memo keys a body of at most ``MAX_CACHED_KEY`` bytes).
         body = operation.request_body
         self.body = BodyDecoder(body) if body is not None else None
         self.body_limit = min(operation.max_body or MAX_REQUEST_BODY, MAX_DECLARED_BODY)
@@ -151,8 +151,13 @@ class OperationPipeline:
         decoded = self._decoded_params(exchange, headers, key)
         if isinstance(decoded, Reply):
             return decoded
-        # Only a call the backend declared memoizable looks (a write never does).
-        if decoded.memoizable and "prefer" not in headers and not self.overrides.has_scenarios:
+        # Only a call the backend declared memoizable looks (a write never does); a request's
+        # body, when the operation reads one, is part of its answer's key (a short one only).
+        memoizable, body = decoded.memoizable, exchange.body
+        if self.body is not None:
+            key = (*key, body)
+            memoizable = memoizable and isinstance(body, bytes) and len(body) <= MAX_CACHED_KEY
+        if memoizable and "prefer" not in headers and not self.overrides.has_scenarios:
             memo = self._memoized(key)
             if memo is not None:
                 exchange.warnings = memo.warnings
@@ -161,10 +166,10 @@ class OperationPipeline:
         if decoded.unknown is not None:
             # Noted before answering: should the answer fail, the endpoint's 500 carries them.
             exchange.warnings = warnings = decoded.unknown.warnings
-        reply, memoizable = self._respond(decoded, headers, exchange)
+        reply, answered = self._respond(decoded, headers, exchange)
         if decoded.unknown is not None:
             reply = reply.with_headers(*decoded.unknown.headers)
-        if memoizable:
+        if memoizable and answered:
             self._answers.put(key, Memo(prepared(reply), warnings))
         return reply
 
@@ -275,8 +280,7 @@ class OperationPipeline:
             errors = [*errors, *unknown.errors]
         if sum(len(part) for part in key if part) > MAX_CACHED_KEY:
             return Decoded(query, MappingProxyType(params), errors, unknown)
-        memo = not errors and self.body is None
-        memo = memo and self.runtime.backend.memoizable(self.key[1], params)
+        memo = not errors and self.runtime.backend.memoizable(self.key[1], params)
         decoded = Decoded(query, MappingProxyType(params), errors, unknown, memo)
         return self._decoded.put(key, decoded)
 

@@ -107,7 +107,8 @@ class Recorder:
             warnings,
             exchange.violations,
             exchange.source,
-            body=body,
+            False,  # masked when read
+            body,
         )
         self.journal.append(record)
         for tap in self.taps:

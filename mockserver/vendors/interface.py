@@ -121,7 +121,7 @@ class Backend:
         return ()
 
     def memoizable(self, operation_id: str, params: Mapping[str, Any]) -> bool:
-        """``True``: the answer to these decoded parameters depends on nothing else (no
+        """``True``: the answer to these decoded parameters (and body) depends on nothing else (no
         credential, clock or counter) while this data version serves, and ``authorize`` judges
         the call by its credential alone (counting nothing); the engine may then answer a repeat
         of the request, same credential included, from its memo without calling ``authorize``

@@ -42,7 +42,12 @@ class CountingBackend(Backend):
             self.calls.append(self.name)
             return Reply(200, json_bytes({"results": [], "version": self.name}))
 
+        def search(call: Any) -> Reply:
+            self.calls.append(call.body["query"])
+            return Reply(200, json_bytes({"result": [], "contact_count": 0, "q": call.body}))
+
         self.handlers["ListSegment"] = list_segments
+        self.handlers["SearchContacts"] = search
 
     def memoizable(self, operation_id: str, params: Any) -> bool:
         return not params.get("no_parent_list_id")
@@ -52,7 +57,7 @@ class CountingBackend(Backend):
 class CountingVendor:
     real: Any
     calls: list[str] = field(default_factory=list)
-    operations: frozenset[str] = frozenset({"ListSegment"})
+    operations: frozenset[str] = frozenset({"ListSegment", "SearchContacts"})
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.real, name)
@@ -88,6 +93,21 @@ def test_a_repeated_memoizable_call_is_answered_without_the_handler(client_and_c
     assert calls == ["seed"]
     http.get(SEGMENTS, params=ids(2))  # other parameters: answered anew
     assert calls == ["seed", "seed"]
+
+
+def test_a_call_with_a_body_is_memoized_by_its_body(client_and_calls):
+    http, calls = client_and_calls
+    search = "/v3/marketing/contacts/search"
+    austin, boston = ({"query": f"city = '{city}'"} for city in ("Austin", "Boston"))
+    first = http.post(search, json=austin)
+    other = http.post(search, json=boston)  # another body: answered anew
+    assert other.json()["q"] == boston and first.json()["q"] == austin
+    again = http.post(search, json=austin)
+    assert again.content == first.content and calls == [austin["query"], boston["query"]]
+    long = {"query": f"city = '{'x' * 3000}'"}  # past the memo's key bound: never kept
+    assert http.post(search, json=long).json()["q"] == long
+    assert http.post(search, json=long).json()["q"] == long
+    assert calls[2:] == [long["query"]] * 2
 
 
 def test_a_call_the_backend_does_not_declare_memoizable_reaches_the_handler_each_time(

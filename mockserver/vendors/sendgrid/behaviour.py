@@ -29,8 +29,8 @@ V1_READS = frozenset({"ListSegment", "GetSegment"})
 LIST_OPERATIONS = (*ops.LIST_WRITES, *ops.LIST_READS)
 CONTACT_OPERATIONS = (*ops.CONTACT_WRITES, *ops.CONTACT_READS)
 #: The reads of what writes change: memoizable by the engine while this process's write log is
-#: its own (``memo_epoch`` then holds ``ReadMemo.state``), else by ``reads.py`` alone (and only
-#: the GETs: the engine memoizes no request with a body).
+#: its own (``memo_epoch`` then holds ``ReadMemo.state``), else by ``reads.py`` alone (the POST
+#: reads keyed by their body).
 STATEFUL_READS = frozenset({*ops.SEGMENT_READS, *ops.LIST_READS, *ops.CONTACT_READS})
 #: The operations that write, and the reads of what they write.
 SEGMENT_OPERATIONS = (*ops.SEGMENT_WRITES, *ops.SEGMENT_READS)
