@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from mockserver.lru import LruCache
 from mockserver.once import Once
 from mockserver.spec.model import Operation
-from mockserver.state.ledger import Ledger, MemoryWriteLog
+from mockserver.state.ledger import Ledger
 from mockserver.vendors.interface import Backend, Call, Handler, Reply
 from mockserver.vendors.sendgrid import operations as ops
 from mockserver.vendors.sendgrid.auth import KeyRing
@@ -66,7 +66,7 @@ class SendGridBackend(Backend):
         self.handlers = {op: self._on_first_call(op) for op in STATEFUL}
         self.handlers.update(ListSegment=self.list_segments, GetSegment=self.get_segment)
         self._filtered = LruCache(FILTER_CACHE_SIZE)
-        self._local = isinstance(self.writes.log, MemoryWriteLog)
+        self._local = not self.writes.shared
 
     @property
     def stateful(self) -> SegmentWrites:
