@@ -5,12 +5,13 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from mockserver.conformance import verified
-from mockserver.errors import RegistryError
+from mockserver.errors import ConformanceError, RegistryError
 from mockserver.generate.schema_faker import SchemaFaker
 from mockserver.lru import LruCache
 from mockserver.serialize import json_bytes
@@ -75,8 +76,13 @@ class ApiRuntime:
         # Answers validated ahead of time (the default data's) are not again, nor is the
         # validator built for them (issue 25).
         if not verified.known_valid(verified.digest(self.spec, backend.prebuilt())):
-            self.checker.check_prebuilt(self.spec, backend)
+            self.checker.check_prebuilt(self.spec, backend.prebuilt())
+        backend.check_later(self.check_later)
         return backend
+
+    def check_later(self, answers: Iterable[tuple[str, Reply]]) -> None:
+        """Answers a data version renders when a request first needs them (ConformanceError)."""
+        self.checker.check_prebuilt(self.spec, answers, ConformanceError)
 
     def build(self, document: Any) -> Backend:
         """A verified data version from a data document (raises DataError, changes nothing)."""

@@ -120,6 +120,11 @@ class Backend:
         validates them against the spec once per data version, not per request."""
         return ()
 
+    def check_later(self, check: Callable[[Iterable[tuple[str, Reply]]], None]) -> None:
+        """Answers serialized after the build, when a request first needs them, go to
+        ``check`` before any is served: it raises ConformanceError on a violation of the spec
+        (the request answers 500). The engine calls this once per data version."""
+
     def memoizable(self, operation_id: str, params: Mapping[str, Any]) -> bool:
         """``True``: the answer to these decoded parameters (and body) depends on nothing else (no
         credential, clock or counter) while this data version serves, and ``authorize`` judges

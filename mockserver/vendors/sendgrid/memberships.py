@@ -26,7 +26,7 @@ from mockserver.vendors.sendgrid import fixtures
 from mockserver.vendors.sendgrid.store import RowSet
 
 if TYPE_CHECKING:
-    from mockserver.vendors.sendgrid.population import Answer, Memberships
+    from mockserver.vendors.sendgrid.population import Memberships
 
 TABLE = Path(__file__).with_name("memberships.json")
 #: The world the table holds: the bundled fixtures at this seed, with their own contact count.
@@ -48,7 +48,8 @@ class Known:
     """The table's world: each segment's answers, and the memberships (decoded with NumPy when
     the contacts are generated)."""
 
-    answers: list[Answer]
+    #: Each segment's summary and full answer.
+    answers: list[tuple[dict[str, Any], bytes]]
     table: dict[str, Any]
 
     def memberships(self) -> Memberships:
@@ -78,22 +79,24 @@ def known(seed: int, count: int | None, bundled: bool) -> Known | None:
 
 def fresh() -> dict[str, object]:
     """The bundled world at ``SEED``, computed now."""
-    from mockserver.vendors.sendgrid.population import answers, evaluate, populate
+    from mockserver.vendors.sendgrid.population import evaluate, full_answers, populate, summaries
     from mockserver.vendors.sendgrid.world import generate_contacts
 
     world = bundled_dir("fixtures") / "sendgrid"
     spec = fixtures.load(world, None, SEED, world)
     computed, _ = evaluate(spec, SEED, generate_contacts(spec, SEED, spec.contacts))
-    found = answers(spec, SEED, populate(spec, SEED, spec.contacts, computed))
-    full = b"".join(body for _, body in found)
+    population = populate(spec, SEED, spec.contacts, computed)
+    found = summaries(spec, SEED, population)
+    bodies = full_answers(spec, SEED, population, found)
+    full = b"".join(bodies)
     return {
         "contacts": spec.contacts,
         "rules": [_bitmap(members, spec.contacts) for members in computed.rules],
         "segments": [_bitmap(members, spec.contacts) for members in computed.segments],
         # The full answers, one after the other (compressed: their sampled contacts are alike).
         "answers": {
-            "summaries": [summary for summary, _ in found],
-            "sizes": [len(body) for _, body in found],
+            "summaries": found,
+            "sizes": [len(body) for body in bodies],
             "full": base64.b64encode(zlib.compress(full, 9)).decode(),
         },
     }

@@ -49,10 +49,6 @@ class Population:
     members: tuple[RowSet, ...]
 
 
-#: A segment's answers: its summary (the list answer's item) and its full answer, serialized.
-Answer = tuple[dict[str, Any], bytes]
-
-
 def sample_rows(seed: int, segment_id: str, members: RowSet) -> list[int]:
     """The rows of a segment's sample (at most ``SAMPLE_SIZE``), ascending: seeded by the
     segment, so every process draws the same."""
@@ -139,10 +135,27 @@ def populate(
         return Population(contacts, list_members, tuple(members))
 
 
-def answers(spec: WorldSpec, seed: int, population: Population) -> list[Answer]:
-    """Each segment's answers (``spec.segments`` order): its summary, and its full answer with
-    the contacts of its sample."""
-    contacts = population.contacts
+def summaries(spec: WorldSpec, seed: int, population: Population) -> list[dict[str, Any]]:
+    """Each segment's summary (``spec.segments`` order): the list answer's item."""
+    found = []
+    for segment, members in zip(spec.segments, population.members, strict=True):
+        checkpoint()
+        summary: dict[str, Any] = {
+            "id": segment.id,
+            "name": segment.name,
+            "contacts_count": len(members),
+            **_timeline(spec, seed, segment.id, members, population.contacts),
+        }
+        if segment.parent_list_id is not None:
+            summary["parent_list_id"] = segment.parent_list_id
+        found.append(summary)
+    return found
+
+
+def full_answers(
+    spec: WorldSpec, seed: int, population: Population, summaries: Sequence[dict[str, Any]]
+) -> list[bytes]:
+    """Each segment's full answer, serialized: its summary and the contacts of its sample."""
     samples = []
     for segment, members in zip(spec.segments, population.members, strict=True):
         checkpoint()
@@ -152,25 +165,16 @@ def answers(spec: WorldSpec, seed: int, population: Population) -> list[Answer]:
     for segment, members in zip(spec.segments, population.members, strict=True):
         for i in sampled[np.isin(sampled, members.rows, assume_unique=True)].tolist():
             segment_ids[i].append(segment.id)
-    rendered = {i: contacts.as_json(i, ids) for i, ids in segment_ids.items()}
-    found: list[Answer] = []
-    for segment, members, sample in zip(spec.segments, population.members, samples, strict=True):
-        checkpoint()
-        summary: dict[str, Any] = {
-            "id": segment.id,
-            "name": segment.name,
-            "contacts_count": len(members),
-            **_timeline(spec, seed, segment.id, members, contacts),
-        }
-        if segment.parent_list_id is not None:
-            summary["parent_list_id"] = segment.parent_list_id
+    rendered = {i: population.contacts.as_json(i, ids) for i, ids in segment_ids.items()}
+    found = []
+    for segment, summary, sample in zip(spec.segments, summaries, samples, strict=True):
         full = {
             **summary,
             "parent_list_ids": [segment.parent_list_id] if segment.parent_list_id else [],
             "query_dsl": segment.query.text,
             "contacts_sample": [rendered[i] for i in sample],
         }
-        found.append((summary, orjson.dumps(full)))
+        found.append(orjson.dumps(full))
     return found
 
 
