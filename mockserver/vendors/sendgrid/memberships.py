@@ -16,9 +16,8 @@ import functools
 import itertools
 import sqlite3
 import zlib
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from mockserver import precomputed
 from mockserver.resources import bundled_dir
@@ -43,8 +42,7 @@ def inputs() -> precomputed.Sources:
     )
 
 
-@dataclass(frozen=True)
-class Known:
+class Known(NamedTuple):
     """The table's world: each segment's answers, and the memberships (decoded with NumPy when
     the contacts are generated)."""
 

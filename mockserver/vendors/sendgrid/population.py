@@ -10,9 +10,8 @@ import contextlib
 import gc
 import random
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import orjson
@@ -39,8 +38,7 @@ EMPTY = RowSet(np.zeros(0, np.int64))
 CONTACT_BYTES = 1024
 
 
-@dataclass(frozen=True)
-class Population:
+class Population(NamedTuple):
     """The contacts of a data version, each list's members and each segment's (``spec.segments``
     order, within its parent list)."""
 
@@ -178,8 +176,7 @@ def full_answers(
     return found
 
 
-@dataclass(frozen=True)
-class Memberships:
+class Memberships(NamedTuple):
     """What SQLite selects in a build: each list rule's members (``spec.lists`` with a
     ``where``, in order), then each segment query's (``spec.segments``, before its parent
     list is applied)."""
