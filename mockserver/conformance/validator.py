@@ -10,8 +10,7 @@ version; validators are compiled once per (operation, status, media).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import jsonschema_rs
 
@@ -26,8 +25,7 @@ SHOWN = 5
 ADDITIVE_KINDS = frozenset({"AdditionalProperties", "UnevaluatedProperties", "Enum"})
 
 
-@dataclass(frozen=True)
-class Violation:
+class Violation(NamedTuple):
     """One way an answer departs from its spec: ``where`` (status, media type, header, body),
     the JSON ``path`` in the body (or the header's name), and the ``message``."""
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 
@@ -31,15 +31,14 @@ if TYPE_CHECKING:
 Fulls = list[tuple[bytes, bytes]]
 
 
-@dataclass(frozen=True)
-class Segment:
+class Segment(NamedTuple):
     """A segment with its answers, serialized once, and its members."""
 
     spec: SegmentSpec
     summary: dict[str, Any]
     summary_bytes: bytes
-    fulls: Once[Fulls] = field(repr=False, compare=False)
-    population: Once[Population] = field(repr=False, compare=False)
+    fulls: Once[Fulls]
+    population: Once[Population]
     #: Where the segment is in ``spec.segments``.
     position: int = 0
 
