@@ -1,12 +1,13 @@
-"""The bundled world at the default seed, computed ahead of time: its segments' answers and
-what SQLite selects in it.
+"""The bundled world computed ahead of time: its queries compiled, and at the default seed its
+segments' answers and what SQLite selects in it.
 
-Generating the default world and querying it are most of its build, and both are a pure
-function of this package's code, the bundled fixtures, NumPy and SQLite. ``make precompile``
-writes each segment's summary and full answer (start-up serves them: no NumPy) and each rule's
-and query's members (``memberships.json``, one bitmap per set: the contacts, generated when
-first needed, take their lists and segments from them without SQLite). A start-up with that
-world reads them back while a digest of all those inputs matches, and computes them otherwise.
+The queries (``compiled.TABLE``) are sqlglot's work for every seed (``compiled.py``). Generating
+the default world and querying it are most of its build, and both are a pure function of this
+package's code, the bundled fixtures, NumPy and SQLite. ``make precompile`` writes each
+segment's summary and full answer (start-up serves them: no NumPy) and each rule's and query's
+members (``memberships.json``, one bitmap per set: the contacts, generated when first needed,
+take their lists and segments from them without SQLite). A start-up with that world reads them
+back while a digest of all those inputs matches, and computes them otherwise.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from mockserver import precomputed
 from mockserver.resources import bundled_dir
-from mockserver.vendors.sendgrid import fixtures
+from mockserver.vendors.sendgrid import compiled, fixtures
+from mockserver.vendors.sendgrid.query import predicate_text
 from mockserver.vendors.sendgrid.store import RowSet
+from mockserver.vendors.sendgrid.values import parse_instant
 
 if TYPE_CHECKING:
     from mockserver.vendors.sendgrid.population import Memberships
@@ -102,6 +105,23 @@ def fresh() -> dict[str, object]:
 
 def write() -> None:
     precomputed.dump(TABLE, inputs(), fresh())
+
+
+def fresh_queries() -> dict[str, Any]:
+    """The bundled world's queries - list rules, and segment queries with the stand-in list
+    ids of every seed - compiled now by the installed sqlglot."""
+    from mockserver.vendors.sendgrid.sql import parse_query
+
+    document = fixtures.fixture_document(bundled_dir("fixtures") / "sendgrid")
+    now = parse_instant(document["now"])
+    texts = [predicate_text(item["where"]) for item in document["lists"] if "where" in item]
+    texts += [compiled.stand_in_text(item["query"].strip()) for item in document["segments"]]
+    found = {compiled.key(text, now): parse_query(text, now).as_json() for text in texts}
+    return dict(sorted(found.items()))
+
+
+def write_queries() -> None:
+    precomputed.dump(compiled.TABLE, compiled.SQLGLOT, fresh_queries())
 
 
 def _bitmap(members: RowSet, size: int) -> str:

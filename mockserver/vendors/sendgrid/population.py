@@ -164,16 +164,17 @@ def full_answers(
         for i in sampled[np.isin(sampled, members.rows, assume_unique=True)].tolist():
             segment_ids[i].append(segment.id)
     rendered = {i: population.contacts.as_json(i, ids) for i, ids in segment_ids.items()}
-    found = []
-    for segment, summary, sample in zip(spec.segments, summaries, samples, strict=True):
-        full = {
-            **summary,
-            "parent_list_ids": [segment.parent_list_id] if segment.parent_list_id else [],
-            "query_dsl": segment.query.text,
-            "contacts_sample": [rendered[i] for i in sample],
-        }
-        found.append(orjson.dumps(full))
-    return found
+    return [
+        orjson.dumps(
+            {
+                **summary,
+                "parent_list_ids": [segment.parent_list_id] if segment.parent_list_id else [],
+                "query_dsl": segment.query.text,
+                "contacts_sample": [rendered[i] for i in sample],
+            }
+        )
+        for segment, summary, sample in zip(spec.segments, summaries, samples, strict=True)
+    ]
 
 
 class Memberships(NamedTuple):
