@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -77,12 +76,11 @@ class ApiRuntime:
         # validator built for them (issue 25).
         if not verified.known_valid(verified.digest(self.spec, backend.prebuilt())):
             self.checker.check_prebuilt(self.spec, backend.prebuilt())
-        backend.check_later(self.check_later)
+        # Those it renders on first need, before they are served: a violation answers 500.
+        backend.check_later(
+            lambda later: self.checker.check_prebuilt(self.spec, later, ConformanceError)
+        )
         return backend
-
-    def check_later(self, answers: Iterable[tuple[str, Reply]]) -> None:
-        """Answers a data version renders when a request first needs them (ConformanceError)."""
-        self.checker.check_prebuilt(self.spec, answers, ConformanceError)
 
     def build(self, document: Any) -> Backend:
         """A verified data version from a data document (raises DataError, changes nothing)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mockserver.conformance.validator import ResponseValidator
-from mockserver.errors import DataError
+from mockserver.errors import ConformanceError, DataError
 from mockserver.runtime import ApiRuntime
 from mockserver.vendors.interface import Backend, Reply
 from tests.harness import asgi_request, mock_app
@@ -56,8 +56,14 @@ SEGMENTS = "/v3/marketing/segments"
 def test_another_seeds_full_answers_are_rendered_and_checked_on_first_need(monkeypatch):
     """Another seed's start-up validates the list answer only; the full answers are rendered and
     validated by the first request that needs one, then served."""
-    checked = []
-    monkeypatch.setattr(ApiRuntime, "check_later", lambda self, answers: checked.extend(answers))
+    checked, check = [], ResponseValidator.check_prebuilt
+
+    def recorded(self, spec, answers, refusal=DataError):
+        answers = list(answers)
+        checked.extend(answers if refusal is ConformanceError else ())
+        return check(self, spec, answers, refusal)
+
+    monkeypatch.setattr(ResponseValidator, "check_prebuilt", recorded)
     app = mock_app(apis=("sendgrid",), seed=7)
     fulls = app.runtimes["sendgrid"].backend.catalog.fulls
     assert [op for op, _ in app.runtimes["sendgrid"].backend.prebuilt()] == ["ListSegment"]

@@ -32,7 +32,6 @@ from mockserver.vendors.sendgrid.values import DAY, iso_ms
 from mockserver.vendors.sendgrid.world import Contacts, assign_lists, generate_contacts
 
 SAMPLE_SIZE = 50
-EMPTY = RowSet(np.zeros(0, np.int64))
 
 #: About what the SQLite database holds per contact: freed once the build is done.
 CONTACT_BYTES = 1024
