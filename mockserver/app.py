@@ -34,8 +34,7 @@ from mockserver.pipeline import OperationPipeline
 from mockserver.reality.replay import Replays
 from mockserver.resources import bundled_dir
 from mockserver.routing.endpoint import PathEndpoint, Recorded, wait_unless_gone
-from mockserver.routing.owner import owner_of
-from mockserver.routing.table import PathTable
+from mockserver.routing.table import PathTable, owner_of
 from mockserver.runtime import ApiRuntime
 from mockserver.serialize.reply import as_response, start_of
 from mockserver.spec import load_spec

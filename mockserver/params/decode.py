@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockserver.params.dependencies import broken
 from mockserver.params.errors import Invalid, ParamError
 from mockserver.params.grammar import STRICT, Grammar
+from mockserver.spec.dependencies import broken
 from mockserver.spec.model import LOCATION_ORDER, MISSING, Operation, Parameter
 
 #: Delimiters of array styles (OpenAPI 3.1, 4.8.12.4).
