@@ -1,9 +1,5 @@
-"""Assemble the mock from the specs: the served APIs, the path table, the control plane.
-
-Every request outside ``/__mockserver`` takes one path (:meth:`MockApp.__call__`): one
-:class:`~mockserver.exchange.Exchange`, one table lookup, a ``(reply, delay)``, the CORS step,
-one journal record, bytes out. The control plane (and the lifespan) is a small Starlette app.
-"""
+"""Assemble the mock from the specs: the served APIs, the path table, the control plane (a
+small Starlette app, with the lifespan) beside the one request path, :meth:`MockApp.__call__`."""
 
 from __future__ import annotations
 
@@ -134,13 +130,12 @@ class MockApp:
         self.plane = plane
         self.owner = owner
         self.cors = cors
-        #: Recorded exchanges answered before any behaviour (``serve --replay``, cassette loads).
         self.replays = replays
         self._control_dir = PREFIX + "/"
 
     @property
     def control(self) -> ControlTarget:
-        """What the control plane acts on (built with it, on first use)."""
+        """What the control plane acts on (built on first use)."""
         return self._control.get()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -193,8 +188,8 @@ def build_app(
     clock: Callable[[], float] = time.time,
     vendors: Mapping[str, Vendor] | None = None,
 ) -> MockApp:
-    """The mock for ``config``. Collaborators: ``state`` (default: in-process), ``clock`` (the
-    time rate-limit windows count in) and ``vendors`` (default: the registered ones, by API)."""
+    """The mock for ``config``; ``state`` defaults to the config's, ``clock`` is the time
+    rate-limit windows count in, ``vendors`` replace registered ones by API."""
     state = state or open_state(
         config.state_url,
         prefix=config.state_prefix,
@@ -248,7 +243,6 @@ def build_app(
             ContainCrashes(control_app(config, control, errors), errors.crash), recorder
         ),
     )
-    # The vendor APIs' CORS; the control plane has its own (or none).
     cors = ApiCors(config.cors_origins, exposed_headers(specs)) if config.cors_origins else None
     return MockApp(runtimes, state, table, recorder, control, plane, owner, cors, replays)
 
@@ -269,8 +263,7 @@ class ControlPlane:
 def control_app(
     config: ServeConfig, control: Once[ControlTarget], errors: DialectErrors
 ) -> ASGIApp:
-    """The control plane's Starlette app (with ``--no-control``, a page that says it is off);
-    Starlette's own errors answered in the dialect of the path's owner."""
+    """The control plane's Starlette app (with ``--no-control``, a page that says it is off)."""
     from starlette.applications import Starlette
 
     from mockserver.control.mount import control_off_routes, control_routes
@@ -299,7 +292,7 @@ def create_app_from_env() -> MockApp:
         logging.basicConfig(level=level.upper(), format=LOG_FORMAT)
     config = config_from_json(os.environ[CONFIG_ENV])
     app = build_app(config)
-    # The protocol class uvicorn was handed by name: this worker's limits, before it serves.
+    # uvicorn was handed the protocol class by name: this worker's limits, before it serves.
     GuardedHttpTools.limits = connection_limits(config, raise_descriptors=True)
     freeze_startup_objects()
     return app

@@ -1,7 +1,5 @@
-"""An operation's JSON request body: received within a bound (the one asynchronous step, done
-by the endpoint before the pipeline runs), parsed, validated by the spec (jsonschema-rs, ~25x
-the pure-Python validator) into neutral :class:`ParamError`s each dialect words.
-"""
+"""An operation's JSON request body: received within a bound, validated by the spec
+(jsonschema-rs, ~25x the pure-Python validator) into neutral :class:`ParamError`s."""
 
 from __future__ import annotations
 
@@ -36,8 +34,8 @@ _KINDS: dict[str, tuple[str, dict[str, str]]] = {
 
 async def receive_body(receive: Receive, limit: int) -> bytes | object | None:
     """The request's body, or ``TOO_LARGE`` as soon as it passes ``limit`` bytes (the rest is
-    never buffered: the server discards it); ``None`` when the client leaves first (a write
-    is never answered, nor forwarded, with part of its body)."""
+    never buffered); ``None`` when the client leaves first (a write is never answered, nor
+    forwarded, with part of its body)."""
     chunks: list[bytes] = []
     size = 0
     while True:

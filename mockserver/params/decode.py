@@ -1,9 +1,6 @@
-"""Decode raw request strings into typed parameter values, as the spec describes them.
-
-Every parameter gets a decoder compiled once at start-up; a request only runs
-the decoders of its operation. How a scalar is spelled (booleans, numbers) is the API's
-:class:`~mockserver.params.grammar.Grammar`; what it must satisfy is the spec's schema.
-"""
+"""Decode raw request strings into typed parameter values, by decoders compiled once per
+operation: how a scalar is spelled is the API's :class:`~mockserver.params.grammar.Grammar`,
+what it must satisfy the spec's schema."""
 
 from __future__ import annotations
 
