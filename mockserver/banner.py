@@ -53,16 +53,12 @@ def api_lines(api: str, runtime: ApiRuntime, base_url: str, fixtures_dir: Path |
     lines += [
         f"    {op.method:<6} {base_url}{op.path:<{width}}  {op.operation_id}" for op in operations
     ]
-    described = runtime.backend.describe()
-    lines.append(f"    data ({data_source(api, fixtures_dir)}){described and f': {described}'}")
-    return lines
-
-
-def data_source(api: str, fixtures_dir: Path | None) -> str:
-    """Where the start-up data comes from: ``<fixtures>/<api>``, else the bundled fixtures."""
+    source = "bundled fixtures"
     if fixtures_dir is not None and (fixtures_dir / api).is_dir():
-        return f"fixtures in {fixtures_dir / api}"
-    return "bundled fixtures"
+        source = f"fixtures in {fixtures_dir / api}"
+    described = runtime.backend.describe()
+    lines.append(f"    data ({source}){described and f': {described}'}")
+    return lines
 
 
 def control_line(config: ServeConfig, token_from: str) -> str:

@@ -6,12 +6,12 @@ from __future__ import annotations
 import logging
 import weakref
 from collections.abc import Callable, Mapping
-from http.cookies import CookieError, SimpleCookie
 from types import MappingProxyType
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
 from starlette.datastructures import Headers
+from starlette.requests import cookie_parser
 
 from mockserver.exchange import Exchange
 from mockserver.limits import MAX_DECLARED_BODY, MAX_REQUEST_BODY
@@ -78,18 +78,6 @@ def picked_headers(raw: list[tuple[bytes, bytes]], names: frozenset[bytes]) -> d
         if name in names:
             picked.setdefault(name.decode("latin-1"), value.decode("latin-1"))
     return picked
-
-
-def parse_cookies(header: str | None) -> dict[str, str]:
-    """The ``Cookie`` header's name -> value pairs (a malformed header counts as none)."""
-    if not header:
-        return {}
-    jar: SimpleCookie = SimpleCookie()
-    try:
-        jar.load(header)
-    except CookieError:
-        return {}
-    return {name: morsel.value for name, morsel in jar.items()}
 
 
 class Memo(NamedTuple):
@@ -262,7 +250,9 @@ class OperationPipeline:
         except ValueError:
             return self.runtime.dialect.error(400, "too many query parameters")
         path = exchange.path_params
-        raw = RawRequest(query=query, headers=headers, path=path, cookies=parse_cookies(cookies))
+        raw = RawRequest(
+            query=query, headers=headers, path=path, cookies=cookie_parser(cookies or "")
+        )
         params, errors = self.decode(raw)
         unknown = self.query_names.unknown(query)
         if unknown is not None and self.runtime.strict_params:
