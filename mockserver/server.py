@@ -1,11 +1,7 @@
 """Serving the mock with uvicorn: what one connection may cost, whom to believe, how it ends.
-
-uvicorn's public settings carry what they can. What its httptools protocol has no setting for -
-a bounded head (431), dropped trailers, a head timeout, a connection cap that closes the longest
-idle instead of answering 503, eager task starts while few connections are open -
-:class:`GuardedHttpTools` adds through the protocol's parser callbacks and public attributes;
-tested with uvicorn 0.54 and httptools 0.9 (docs/SECURITY.md lists each bound).
-"""
+What uvicorn's httptools protocol has no setting for (docs/SECURITY.md lists each bound)
+:class:`GuardedHttpTools` adds through its parser callbacks and public attributes; tested with
+uvicorn 0.54 and httptools 0.9."""
 
 from __future__ import annotations
 
@@ -86,9 +82,8 @@ def uvicorn_settings(
     *,
     raise_descriptors: bool = False,
 ) -> dict[str, Any]:
-    """The keyword arguments of ``uvicorn.run`` / ``uvicorn.Config`` that harden serving:
-    ``protocol`` is :func:`protocol_for` (or :class:`GuardedHttpTools` configured by the env in
-    ``--workers`` processes)."""
+    """The keyword arguments of ``uvicorn.Config`` that harden serving (``protocol``: default
+    :func:`protocol_for`)."""
     trusted = ",".join(config.trust_proxy)
     bounds = connection_limits(config, raise_descriptors=raise_descriptors)
     return {

@@ -1,8 +1,5 @@
 """Which endpoint answers a path, without a generic router: a concrete path is one dict
-lookup; templated ones one regex each, tried in spec order after the concrete ones, as OpenAPI
-asks (a parameter matches one path segment, as in Starlette). A path no operation matches
-belongs to the API whose paths share the most leading segments with it (its 404's dialect).
-"""
+lookup; templated ones one regex each, tried after the concrete ones, as OpenAPI asks."""
 
 from __future__ import annotations
 
@@ -90,8 +87,8 @@ def _shared(a: list[str], b: list[str]) -> int:
 
 
 def owner_of(path: str, candidates: Sequence[tuple[Sequence[str], E]]) -> E:
-    """The owner among ``(paths, owner)`` pairs whose paths best match ``path`` (ties: the
-    first)."""
+    """Whose dialect answers a path no operation matches: the owner among ``(paths, owner)``
+    whose paths share the most leading segments with it (ties: the first)."""
     wanted = _segments(path)
     best, best_score = candidates[0][1], 0
     for paths, owner in candidates:

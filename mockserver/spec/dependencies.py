@@ -1,15 +1,7 @@
-"""Inter-parameter dependencies a spec declares in an operation's ``x-dependencies``: parsed
-when the spec loads, enforced for every vendor once every parameter decoded.
-
-OpenAPI cannot say "either asset_ids or labels must be provided" (upstream limitation:
-https://github.com/OAI/OpenAPI-Specification/issues/256), so such a rule lives in the
-``x-dependencies`` extension, in the notation of IDL4OAS (the Inter-parameter Dependency
-Language for OpenAPI). Only ``Or(a, b, ...)`` is used by our specs; any other rule, or one
-naming a parameter the operation does not have, is refused when the spec is loaded. A broken
-rule is a neutral :class:`ParamError` (``missing_one_of``) the vendor's dialect words, checked
-after each parameter alone, as a framework validates each before the endpoint sees them
-together (FastAPI answers the first 422 alone).
-"""
+"""Rules across parameters OpenAPI cannot state ("asset_ids or labels", OAI issue 256), in an
+operation's ``x-dependencies`` in IDL4OAS notation (only ``Or(a, b, ...)``): parsed when the
+spec loads, enforced for every vendor after each parameter alone, as a framework validates
+each before the endpoint sees them together (FastAPI answers the first 422 alone)."""
 
 from __future__ import annotations
 
