@@ -9,6 +9,7 @@ import jsonschema_rs
 import orjson
 from starlette.types import Receive
 
+from mockserver.conformance.documents import field_path
 from mockserver.params.errors import ParamError
 from mockserver.spec.model import RequestBody
 
@@ -54,10 +55,7 @@ async def receive_body(receive: Receive, limit: int) -> bytes | object | None:
 
 def json_path(parts: list[Any]) -> str:
     """``["parent_list_ids", 2]`` -> ``parent_list_ids[2]``; the root is ``body``."""
-    text = ""
-    for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "body"
+    return field_path(parts) or "body"
 
 
 class BodyDecoder:
