@@ -90,7 +90,6 @@ class StateUnavailable(MockServerError):
     def __init__(self, store: str, reason: str) -> None:
         super().__init__(f"the state store {store} is unreachable: {reason}")
         self.store = store
-        self.reason = reason
 
     def as_dict(self) -> dict[str, Any]:
         return {"error": str(self), "store": self.store, "reasons": self.reasons}
