@@ -4,7 +4,6 @@ small Starlette app, with the lifespan) beside the one request path, :meth:`Mock
 from __future__ import annotations
 
 import gc
-import logging
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -16,7 +15,7 @@ from starlette.responses import Response
 from starlette.routing import Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mockserver.config import CONFIG_ENV, LOG_FORMAT, LOG_LEVEL_ENV, ServeConfig, config_from_json
+from mockserver.config import CONFIG_ENV, ServeConfig, config_from_json
 from mockserver.control import PREFIX
 from mockserver.cors import ApiCors, exposed_headers, has_origin
 from mockserver.crash import ContainCrashes, crash_handler
@@ -284,12 +283,10 @@ def control_app(
 
 
 def create_app_from_env() -> MockApp:
-    """App factory of each ``serve --workers N`` process: the config comes as JSON in the env."""
+    """App factory of each ``serve --workers N`` process: the config comes as JSON in the env
+    (uvicorn has applied the logging config already)."""
     from mockserver.server import GuardedHttpTools, connection_limits
 
-    level = os.environ.get(LOG_LEVEL_ENV)
-    if level:
-        logging.basicConfig(level=level.upper(), format=LOG_FORMAT)
     config = config_from_json(os.environ[CONFIG_ENV])
     app = build_app(config)
     # uvicorn was handed the protocol class by name: this worker's limits, before it serves.
