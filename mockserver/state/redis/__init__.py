@@ -14,6 +14,7 @@ from mockserver.state.ledger import Ledger
 from mockserver.state.redis.journal import RedisJournal
 from mockserver.state.redis.link import Link
 from mockserver.state.redis.overrides import RedisOverrides
+from mockserver.state.redis.packing import Packer
 from mockserver.state.redis.replica import Replica
 from mockserver.state.redis.stores import RedisData, RedisWindows
 from mockserver.state.redis.writes import RedisWriteLog
@@ -43,7 +44,7 @@ class RedisState(State):
         object.__setattr__(self, "replica", replica)
 
     def attach(self, runtimes: Mapping[str, Replicable], masker: Masker) -> None:
-        self.journal.masker = masker
+        self.journal.packer = Packer(masker)
         self.replica.join(runtimes)
 
     @contextlib.asynccontextmanager

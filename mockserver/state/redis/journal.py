@@ -1,14 +1,9 @@
 """The journal of every process in one bounded Redis stream, secrets masked before they leave.
 
-A request appends its raw record to a local buffer (no I/O) and is answered at once; a writer
-task on the serving event loop masks and stores what accumulated in one script call (one round
-trip per batch, however many requests; an asyncio client, so no second thread hands the GIL back
-and forth with the loop). A reader still finds every request answered before its read, whichever
-replica answered it: :meth:`RedisJournal.sync` drains this process's writer, then asks every
-replica over the mock's pub/sub channel to drain its own and waits until each has said so. Stream
-ids are the journal's ids (``N-0``, ``N`` from one shared counter), so a reader's ``since``
-cursor works through any replica. While the store is lost, records wait in a bounded local
-backlog (the journal's size) and are stored when it is back.
+A request only buffers its record: a writer task on the serving loop stores each batch in one
+script call (an asyncio client: no second thread trades the GIL with the loop). A reader first
+asks every replica over pub/sub to store what it holds (:meth:`RedisJournal.sync`). Stream ids
+``N-0`` come from one shared counter, so a ``since`` cursor works through any replica.
 """
 
 from __future__ import annotations
@@ -19,14 +14,15 @@ import itertools
 import logging
 import secrets
 import threading
+import time
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
+from mockserver.journal.masking import Masker
 from mockserver.state.redis.link import RAISE, Link
-from mockserver.state.redis.packing import Packer, default_masker, unpack
+from mockserver.state.redis.packing import Packer, unpack
 
 if TYPE_CHECKING:
-    from mockserver.journal.masking import Masker
     from mockserver.journal.record import Record
 
 log = logging.getLogger("mockserver.state")
@@ -62,42 +58,12 @@ FLUSH_TIMEOUT = 5.0
 TOKEN_BYTES = 64
 
 
-class Flush:
-    """One reader's request to every replica: done once as many have answered as received it
-    (answers may come before the reader knows how many received it)."""
-
-    def __init__(self) -> None:
-        self.done = threading.Event()
-        self._lock = threading.Lock()
-        self._answers = 0
-        self._expected: int | None = None
-
-    def answered(self) -> None:
-        with self._lock:
-            self._answers += 1
-            self._check()
-
-    def expect(self, receivers: int) -> None:
-        with self._lock:
-            self._expected = receivers
-            self._check()
-
-    def _check(self) -> None:
-        if self._expected is not None and self._answers >= self._expected:
-            self.done.set()
-
-
 def on_loop(loop: asyncio.AbstractEventLoop) -> bool:
     """Is this thread running ``loop`` (where nothing may wait for that loop's tasks)?"""
     try:
         return asyncio.get_running_loop() is loop
     except RuntimeError:
         return False
-
-
-def _resolve(future: asyncio.Future[None] | None) -> None:
-    if future is not None and not future.done():
-        future.set_result(None)
 
 
 class RedisJournal:
@@ -108,10 +74,9 @@ class RedisJournal:
             raise ValueError("journal size must be at least 1")
         self.size = size
         self.link = link
-        self.masker: Masker | None = None
-        self._ids = link.key("journal", "ids")
-        self._stream = link.key("journal")
-        self._script = link.fast.register_script(APPEND)
+        #: Masks records before they leave (``RedisState.attach`` gives the app's masker).
+        self.packer = Packer(Masker())
+        self._ids, self._stream = link.key("journal", "ids"), link.key("journal")
         self._keep_ids = link.script(RAISE)
         #: The highest id this process stored.
         self.last_id = 0
@@ -120,17 +85,15 @@ class RedisJournal:
         #: Records appended / stored (or given up on) so far, in this process.
         self._appended = 0
         self._stored = 0
-        #: Who waits for the batch being stored (ends at ``_flying``) and for the next one.
-        self._flying = 0
-        self._flying_future: asyncio.Future[None] | None = None
-        self._next_future: asyncio.Future[None] | None = None
+        #: Who waits, until how many records appended are stored (in order).
+        self._waiters: deque[tuple[int, asyncio.Future[None]]] = deque()
         #: The writer task (it stores with the link's client of the serving loop).
         self._loop: asyncio.AbstractEventLoop | None = None
         self._writer: asyncio.Task[None] | None = None
         self._sync = threading.Lock()
-        self._packer: Packer | None = None
-        #: This process's flush requests, by token (unique across processes).
-        self._flushes: dict[bytes, Flush] = {}
+        #: This process's flush requests, by token (unique across processes): one release per
+        #: replica that answered.
+        self._flushes: dict[bytes, threading.Semaphore] = {}
         self._tokens = itertools.count(1)
         self._name = secrets.token_hex(8)
 
@@ -150,20 +113,10 @@ class RedisJournal:
     async def settled(self) -> None:
         """On the serving loop: return once every record this process appended so far is
         stored (or storing it failed)."""
-        if not self.link.up:
-            return
-        target = self._appended
-        if self._stored >= target:
-            return
-        if self._flying >= target:
-            future = self._flying_future
-            if future is None:
-                future = self._flying_future = asyncio.get_running_loop().create_future()
-        else:
-            future = self._next_future
-            if future is None:
-                future = self._next_future = asyncio.get_running_loop().create_future()
-        await future
+        if self.link.up and self._stored < self._appended:
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiters.append((self._appended, waiter))
+            await waiter
 
     # -- the writer: a task on the serving loop, one script call per batch ------------------------
     def _start_writer(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -174,22 +127,26 @@ class RedisJournal:
         try:
             while self._pending or (self._backlog and self.link.up):
                 batch, self._pending = self._pending, deque(maxlen=self.size)
-                self._flying = self._appended
-                self._flying_future, self._next_future = self._next_future, None
+                taken = self._appended
                 try:
                     await self._store(batch)
                 except Exception:  # a bug: give these records up, never an answer waiting
                     log.exception("storing journal records failed")
                     self._backlog.clear()
-                self._stored = self._flying
-                _resolve(self._flying_future)
-                self._flying_future = None
+                self._release(taken)
         finally:
             self._writer = None
             if self._pending:  # appended while the last batch was being given up on
-                _resolve(self._next_future)
-                self._next_future = None
-                self._stored = self._appended
+                self._release(self._appended)
+
+    def _release(self, stored: int) -> None:
+        """The first ``stored`` records appended are stored (or given up on): wake their
+        waiters."""
+        self._stored = stored
+        while self._waiters and self._waiters[0][0] <= stored:
+            waiter = self._waiters.popleft()[1]
+            if not waiter.done():  # not cancelled
+                waiter.set_result(None)
 
     async def _store(self, batch: deque[Record]) -> None:
         """Store the backlog and ``batch``, oldest first; whatever fails stays in the backlog."""
@@ -211,9 +168,7 @@ class RedisJournal:
             while self._backlog and self.link.up:
                 chunk, args = self._chunk()
                 last = self.link.hot(
-                    lambda r, args=args: self._script(
-                        keys=[self._ids, self._stream], args=args, client=r
-                    ),
+                    lambda r, args=args: r.eval(APPEND, 2, self._ids, self._stream, *args),
                     fallback=lambda: None,
                 )
                 self._done(chunk, last)
@@ -230,11 +185,8 @@ class RedisJournal:
             self._backlog.popleft()
 
     def _chunk(self) -> tuple[list[Record], list[Any]]:
-        masker = self.masker or default_masker()
-        if self._packer is None or self._packer.masker is not masker:
-            self._packer = Packer(masker)
         chunk = [self._backlog[i] for i in range(min(BATCH, len(self._backlog)))]
-        return chunk, [self.size, self.last_id, *map(self._packer, chunk)]
+        return chunk, [self.size, self.last_id, *map(self.packer, chunk)]
 
     def wake(self) -> None:
         """The store is back (the replica's listener thread): keep the ids growing (the store
@@ -275,15 +227,18 @@ class RedisJournal:
             return
         self._drain()
         token = f"{self._name}.{next(self._tokens)}".encode()
-        flush = self._flushes[token] = Flush()
+        answers = self._flushes[token] = threading.Semaphore(0)
         try:
-            flush.expect(self.link.control(lambda r: r.publish(self.link.channel, FLUSH + token)))
-            if not flush.done.wait(FLUSH_TIMEOUT):
-                log.warning(
-                    "a replica did not store its journal records within %.0f s of a read; "
-                    "read without them",
-                    FLUSH_TIMEOUT,
-                )
+            receivers = self.link.control(lambda r: r.publish(self.link.channel, FLUSH + token))
+            deadline = time.monotonic() + FLUSH_TIMEOUT
+            for _ in range(receivers):
+                if not answers.acquire(timeout=max(deadline - time.monotonic(), 0)):
+                    log.warning(
+                        "a replica did not store its journal records within %.0f s of a read; "
+                        "read without them",
+                        FLUSH_TIMEOUT,
+                    )
+                    break
         finally:
             del self._flushes[token]
 
@@ -291,14 +246,14 @@ class RedisJournal:
         """A journal message on the mock's channel (the replica's listener thread): a flush
         asked by a reader (this process's own: drained before it asked) or answered."""
         if message.startswith(FLUSHED):
-            flush = self._flushes.get(message[len(FLUSHED) :])
-            if flush is not None:
-                flush.answered()
+            answers = self._flushes.get(message[len(FLUSHED) :])
+            if answers is not None:
+                answers.release()
         elif message.startswith(FLUSH) and len(message) <= len(FLUSH) + TOKEN_BYTES:
             token = message[len(FLUSH) :]
             own = self._flushes.get(token)
             if own is not None:
-                own.answered()
+                own.release()
                 return
             self._drain()
             self.link.hot(lambda r: r.publish(self.link.channel, FLUSHED + token), lambda: 0)

@@ -26,29 +26,19 @@ class Packer:
         self._queries: LruCache[str] = LruCache(MASKED_CACHE_SIZE)
 
     def __call__(self, record: Record) -> bytes:
+        query = record.query.decode("latin-1")
+        body = self.masker.body(record.body, record.headers, query) if record.body else ""
         return orjson.dumps(
             [
-                record.time,
-                record.api,
-                record.operation,
-                record.method,
-                record.path,
+                *record[:5],  # time, api, operation, method, path
                 self._query(record.query),
-                record.status,
-                record.ms,
+                *record[6:8],  # status, ms
                 self._header_items(record.headers),
-                list(record.warnings),
-                list(record.violations),
-                record.source,
-                self._body(record),
+                *record[9:12],  # warnings, violations, source
+                body,
             ],
             default=str,
         )
-
-    def _body(self, record: Record) -> str:
-        if not record.body:
-            return ""
-        return self.masker.body(record.body, record.headers, record.query.decode("latin-1"))
 
     def _header_items(self, raw: Any) -> list[tuple[str, str]]:
         key = tuple(raw)
@@ -65,30 +55,17 @@ class Packer:
 
 
 def unpack(data: bytes) -> Record:
+    """What :class:`Packer` wrote (an entry stored before bodies were journaled has none)."""
     fields = orjson.loads(data)
-    time, api, operation, method, path, query, status, ms, headers, warnings, violations = fields[
-        :11
-    ]
-    source, body = (*fields[11:], "")[:2]
+    query, headers, body = fields[5], fields[8], (fields[12:] or [""])[0]
     return Record(
-        time,
-        api,
-        operation,
-        method,
-        path,
+        *fields[:5],
         query.encode("latin-1"),
-        status,
-        ms,
+        *fields[6:8],
         [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers],
-        tuple(warnings),
-        tuple(violations),
-        source,
+        tuple(fields[9]),
+        tuple(fields[10]),
+        fields[11],
         masked=True,
         body=body.encode(),
     )
-
-
-def default_masker() -> Masker:
-    from mockserver.journal.masking import Masker
-
-    return Masker()
