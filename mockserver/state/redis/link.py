@@ -1,9 +1,6 @@
 """The connection to the state store, and the circuit that keeps a lost Redis off the request
-path: ``fast`` clients for calls a request may wait on (short timeouts), ``slow`` for control
-calls (whole documents). A failed call opens the circuit; request-path calls then fall back to
-what their process knows, control calls raise :class:`StateUnavailable`; the first call that
-succeeds closes it and wakes the replica to resynchronize.
-"""
+path: while it is open, request-path calls fall back to what their process knows and control
+calls raise :class:`StateUnavailable`; the first call that succeeds closes it."""
 
 from __future__ import annotations
 
@@ -67,7 +64,7 @@ def reason_of(exc: BaseException) -> str:
 
 def client(url: str, timeout: float | None, kind: Any = redis.Redis, retry: Any = Retry) -> Any:
     """A client that never retries by itself (the circuit decides): ``kind`` is ``redis.Redis``
-    or, for the journal's writer task, ``redis.asyncio.Redis`` with its own ``Retry``."""
+    or ``redis.asyncio.Redis`` with its own ``Retry``."""
     return kind.from_url(
         url,
         socket_timeout=timeout,
@@ -75,16 +72,6 @@ def client(url: str, timeout: float | None, kind: Any = redis.Redis, retry: Any 
         retry=retry(NoBackoff(), 0),
         health_check_interval=0,
     )
-
-
-#: The client of the serving event loop's calls (the journal's writer, the write log's reads).
-AsyncClient = redis.asyncio.Redis
-
-
-def async_client(url: str) -> AsyncClient:
-    """A request-path client for a coroutine. :meth:`Link.hot_async` bounds each call
-    (``FAST_TIMEOUT``), not the client: redis-py's timeout of every read costs ~15 µs of CPU."""
-    return client(url, None, redis.asyncio.Redis, AsyncRetry)
 
 
 def count_of(raw: bytes | None) -> int | None:
@@ -113,7 +100,7 @@ class Link:
         #: The serving loop's client (a client belongs to the loop that made it) and the
         #: connection each script holds (:meth:`loop_eval`).
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._loop_client: AsyncClient | None = None
+        self._loop_client: redis.asyncio.Redis | None = None
         self._held: dict[str, tuple[asyncio.Lock, list[Any]]] = {}
 
     def key(self, *parts: str) -> str:
@@ -125,10 +112,9 @@ class Link:
         once); any failure raises :class:`StateUnavailable`."""
         try:
             result = call(self.slow)
-        except LOST as exc:
-            self.lost(exc)
-            raise StateUnavailable(self.store, reason_of(exc)) from None
-        except RedisError as exc:
+        except (*LOST, RedisError) as exc:
+            if isinstance(exc, LOST):
+                self.lost(exc)
             raise StateUnavailable(self.store, reason_of(exc)) from None
         self.found()
         return result
@@ -145,7 +131,10 @@ class Link:
         through a registered script). Await it inside :meth:`hot_async`, which bounds it."""
         loop = asyncio.get_running_loop()
         if loop is not self._loop or self._loop_client is None:
-            self._loop, self._loop_client, self._held = loop, async_client(self.url), {}
+            # No socket timeout: :meth:`hot_async` bounds each call, as redis-py's timeout of
+            # every read costs ~15 µs of CPU.
+            made = client(self.url, None, redis.asyncio.Redis, AsyncRetry)
+            self._loop, self._loop_client, self._held = loop, made, {}
         held = self._held.get(source)
         if held is None:
             held = self._held[source] = (asyncio.Lock(), [])
@@ -168,48 +157,45 @@ class Link:
 
     def hot(self, call: Callable[[redis.Redis], T], fallback: Callable[[], T]) -> T:
         """A request-path call: ``fallback()`` while the circuit is open or when it fails."""
-        if not self.up:
-            return fallback()
-        try:
-            return call(self.fast)
-        except LOST as exc:
-            self.lost(exc)
-        except RedisError as exc:
-            log.warning("state store refused a request-path call: %s", reason_of(exc))
+        if self.up:
+            try:
+                return call(self.fast)
+            except (*LOST, RedisError) as exc:
+                self._failed(exc)
         return fallback()
 
     async def hot_async(self, call: Callable[[], Awaitable[T]], fallback: Callable[[], T]) -> T:
         """:meth:`hot` for a coroutine on the loop's client (:meth:`loop_eval`)."""
-        if not self.up:
-            return fallback()
-        try:
-            return await asyncio.wait_for(call(), FAST_TIMEOUT)
-        except (*LOST, asyncio.TimeoutError) as exc:  # on 3.10 not a TimeoutError
-            self.lost(exc)
-        except RedisError as exc:
-            log.warning("state store refused a request-path call: %s", reason_of(exc))
+        if self.up:
+            try:
+                return await asyncio.wait_for(call(), FAST_TIMEOUT)
+            except (*LOST, RedisError, asyncio.TimeoutError) as exc:  # 3.10: not a TimeoutError
+                self._failed(exc)
         return fallback()
 
+    def _failed(self, exc: BaseException) -> None:
+        """A request-path call failed: the store is lost (the circuit opens) or refused it."""
+        if isinstance(exc, RedisError) and not isinstance(exc, LOST):
+            log.warning("state store refused a request-path call: %s", reason_of(exc))
+        else:
+            self.lost(exc)
+
     def checked(self, what: str, read: Callable[..., T], *raw: Any) -> T | None:
-        """``read(*raw)``, or ``None`` when what the store holds is bad (:meth:`skip`)."""
+        """``read(*raw)``, or ``None`` when what the store holds is bad (anyone with access can
+        write it): logged once, never raised, so one bad value stops no replica, request or
+        health."""
         try:
             return read(*raw)
         except (ValueError, TypeError) as exc:  # UnicodeDecodeError, JSONDecodeError included
-            self.skip(what, exc)
-            return None
-
-    def skip(self, what: str, reason: BaseException | str) -> None:
-        """A bad entry read from the store (anyone with access can write one): logged once,
-        then left out. Never raised: one bad value must not stop a replica, a request or
-        health."""
-        note = (what[:200], reason_of(reason) if isinstance(reason, BaseException) else reason)
+            note = (what[:200], reason_of(exc))
         with self._lock:
             if note in self._skipped:
-                return
+                return None
             if len(self._skipped) >= MAX_SKIPPED_NOTES:
                 self._skipped.clear()
             self._skipped.add(note)
         log.warning("state store %s: skipped %s: %s", self.store, *note)
+        return None
 
     # -- circuit -------------------------------------------------------------------------------
     def lost(self, exc: BaseException) -> None:
