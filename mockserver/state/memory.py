@@ -1,7 +1,5 @@
-"""In-process state: the default, one process's journal, data versions and rate-limit windows
-(its overrides are ``state.base.OverrideStore``). Thread-safe: data loads and the pytest fixture
-run outside the event loop.
-"""
+"""In-process state, the default (its overrides are ``state.base.OverrideStore``). Thread-safe:
+data loads and the pytest fixture run outside the event loop."""
 
 from __future__ import annotations
 

@@ -1,13 +1,8 @@
-"""One process of a mock whose state is shared: keeps its copy of the state in step.
-
-Two daemon threads, started with the server's lifespan: the *listener* follows the mock's
-channel (and stores this process's journal records when a reader asks; every ``HEARTBEAT`` it
-writes this replica's entry and checks versions, in case an event was missed; while the store is
-lost it retries every ``RETRY``), the *builder* builds the data version in force off the event
-loop and swaps it in whole. Neither ends on an exception (a bad entry is skipped where it is
-read; anything else is logged and retried after a back-off); a loop that stops anyway is a
-problem health reports, so a probe restarts this replica only.
-"""
+"""One process of a mock whose state is shared: two daemon threads keep its copy in step, the
+*listener* (the mock's channel, a heartbeat that also catches missed events) and the *builder*
+(the data version in force, built off the event loop and swapped in whole). Neither ends on an
+exception; a loop that stops anyway is a problem health reports, so a probe restarts this
+replica only."""
 
 from __future__ import annotations
 
@@ -75,7 +70,6 @@ class Replica:
     ) -> None:
         self.link = link
         self.journal, self.overrides, self.windows, self.data = journal, overrides, windows, data
-        #: Told when another process wrote (its memos drop; its next read syncs).
         self.writes = writes
         #: ``host:pid``: a pod's name in Kubernetes, a worker's pid on one machine.
         self.id = f"{socket.gethostname()}:{os.getpid()}"

@@ -1,9 +1,4 @@
-"""Data versions and rate-limit windows shared through Redis (docs/SCALING.md).
-
-A data version is committed by a script only if no newer version began, so a load overtaken by
-a reset or a newer load never lands in any process. Documents are stored as JSON, or as YAML
-when JSON cannot carry them exactly (dates, non-string keys).
-"""
+"""Data versions and rate-limit windows shared through Redis (docs/SCALING.md)."""
 
 from __future__ import annotations
 
@@ -23,9 +18,8 @@ DATA_CHANGED = b"data"
 #: Event payload: the rate-limit windows were cleared.
 WINDOWS_CLEARED = b"windows"
 
-#: The scripts read every counter with ``tonumber(...) or 0``: a value that is not a number
-#: (written by hand, or by anyone with access) counts as a lost one, never as an error that
-#: would refuse every later call.
+#: The scripts read a counter that is not a number (anyone with access can write one) as a lost
+#: one, never as an error that would refuse every later call.
 #: KEYS: begun counter, current hash. ARGV: version, document, channel.
 COMMIT = """
 if tonumber(redis.call('GET', KEYS[1])) ~= tonumber(ARGV[1]) then return 0 end
