@@ -86,7 +86,7 @@ def plant(raw: redis.Redis, prefix: str, kind: str, name: str, value: bytes, eve
 
 def test_a_non_json_scenario_is_skipped_and_the_listener_goes_on(pair, raw, prefix, caplog):
     a, b = pair
-    plant(raw, prefix, "scenarios", "actionhub/broken", b"{not json", b"overrides")
+    plant(raw, prefix, "scenarios", "actionhub/broken", b"|{not json", b"overrides")
     a.overrides.set_scenario(KEY, Scenario(Preference(code=503)))
     wait_until(lambda: b.overrides.take(KEY) == Preference(code=503), "b follows a")
     for _ in range(3):  # every control read reloads
@@ -110,7 +110,7 @@ def test_a_non_json_scenario_is_skipped_and_the_listener_goes_on(pair, raw, pref
     ],
 )
 def test_a_scenario_the_store_holds_badly_is_not_served(pair, raw, prefix, value):
-    plant(raw, prefix, "scenarios", "sendgrid/ListSegment", value, b"overrides")
+    plant(raw, prefix, "scenarios", "sendgrid/ListSegment", b"|" + value, b"overrides")
     for state in pair:
         assert state.overrides.scenarios() == {}
         assert state.overrides.take(KEY) is None
@@ -118,9 +118,10 @@ def test_a_scenario_the_store_holds_badly_is_not_served(pair, raw, prefix, value
 
 def test_a_bad_count_of_a_counted_scenario_is_skipped(pair, raw, prefix):
     _, b = pair
-    raw.hset(f"{prefix}:scenario-times", "sendgrid/ListSegment", b"many")
-    plant(raw, prefix, "scenarios", "sendgrid/ListSegment", b'{"code": 503}', b"overrides")
-    assert b.overrides.scenarios() == {}
+    for value in (b'many|{"code": 503}', b'0|{"code": 503}', b'{"code": 503}'):
+        plant(raw, prefix, "scenarios", "sendgrid/ListSegment", value, b"overrides")
+        assert b.overrides.scenarios() == {}
+        assert b.overrides.take(KEY) is None
 
 
 def test_a_bad_data_version_leaves_the_builder_running(pair, raw, prefix):
