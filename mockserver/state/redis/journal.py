@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import itertools
 import logging
 import secrets
 import threading
@@ -53,8 +52,8 @@ FLUSHED = JOURNAL + b"flushed "
 #: How long a reader waits for the replicas to store what they hold; one that has not answered
 #: by then (a stuck process) is read as the store has it, and a warning says so.
 FLUSH_TIMEOUT = 5.0
-#: A token is this process's random name and a count (~25 bytes); anything longer on the channel
-#: was not sent by a mock and is not answered.
+#: A token is 32 random hex digits; anything much longer on the channel was not sent by a mock
+#: and is not answered.
 TOKEN_BYTES = 64
 
 
@@ -94,8 +93,6 @@ class RedisJournal:
         #: This process's flush requests, by token (unique across processes): one release per
         #: replica that answered.
         self._flushes: dict[bytes, threading.Semaphore] = {}
-        self._tokens = itertools.count(1)
-        self._name = secrets.token_hex(8)
 
     # -- request path (the serving event loop) -----------------------------------------------------
     def append(self, record: Record) -> None:
@@ -226,7 +223,7 @@ class RedisJournal:
         if not self.link.up or (self._loop is not None and on_loop(self._loop)):
             return
         self._drain()
-        token = f"{self._name}.{next(self._tokens)}".encode()
+        token = secrets.token_hex(16).encode()
         answers = self._flushes[token] = threading.Semaphore(0)
         try:
             receivers = self.link.control(lambda r: r.publish(self.link.channel, FLUSH + token))

@@ -28,7 +28,7 @@ redis.call('SET', KEYS[1], (tonumber(redis.call('GET', KEYS[1])) or 0) + 1)
 redis.call('PUBLISH', ARGV[1], ARGV[2])
 """
 #: KEYS: scenarios, version. ARGV: field, channel. A scenario is stored as ``TIMES|PREFERENCE``
-#: (``TIMES`` empty: until cleared). Returns the stored preference (counted down), or nil.
+#: (``TIMES`` empty: until cleared). Returns the entry as it was before, or nil.
 TAKE = """
 local raw = redis.call('HGET', KEYS[1], ARGV[1])
 if not raw then return false end
