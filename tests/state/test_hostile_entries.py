@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,15 +23,10 @@ from mockserver.state.values import Preference, Scenario
 from tests.conftest import PROGRAM
 from tests.harness import live_server
 from tests.state.redis_server import RedisServer
+from tests.state.replicas import wait_until
 
 KEY = ("sendgrid", "ListSegment")
 SEGMENTS_OPERATION = "actionhub/get_segments_segments_get"
-
-
-def wait_until(condition: Callable[[], Any], what: str, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"never: {what}"
 
 
 @dataclass
