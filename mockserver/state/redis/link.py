@@ -64,7 +64,7 @@ def reason_of(exc: BaseException) -> str:
 
 def client(url: str, timeout: float | None, kind: Any = redis.Redis, retry: Any = Retry) -> Any:
     """A client that never retries by itself (the circuit decides): ``kind`` is ``redis.Redis``
-    or ``redis.asyncio.Redis`` with its own ``Retry``."""
+    or, with its own ``Retry``, ``redis.asyncio.ConnectionPool``."""
     return kind.from_url(
         url,
         socket_timeout=timeout,
@@ -97,10 +97,10 @@ class Link:
         self._lock = threading.Lock()
         #: Bad entries already logged (the periodic reloads read them again and again).
         self._skipped: set[tuple[str, str]] = set()
-        #: The serving loop's client (a client belongs to the loop that made it) and the
-        #: connection each script holds (:meth:`loop_eval`).
+        #: The serving loop (a connection belongs to the loop that made it), its connections'
+        #: maker and the connection each script holds (:meth:`loop_eval`).
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._loop_client: redis.asyncio.Redis | None = None
+        self._pool: redis.asyncio.ConnectionPool | None = None
         self._held: dict[str, tuple[asyncio.Lock, list[Any]]] = {}
 
     def key(self, *parts: str) -> str:
@@ -125,35 +125,32 @@ class Link:
         return lambda keys, args: self.control(lambda r: registered(keys, args, client=r))
 
     async def loop_eval(self, source: str, keys: list[Any], args: list[Any]) -> Any:
-        """``EVAL source`` on the running loop's client (made on first use), through a
-        connection of the script's own: its calls come one at a time (the journal's writer, the
-        write log's reader), so no pool or command layer runs per call (~14 µs of CPU, ~27
-        through a registered script). Await it inside :meth:`hot_async`, which bounds it."""
+        """``EVAL source`` on the running loop, through a connection of the script's own: its
+        calls come one at a time (the journal's writer, the write log's reader), so no pool or
+        command layer runs per call (~14 µs of CPU, ~27 through a registered script). Await it
+        inside :meth:`hot_async`, which bounds it."""
         loop = asyncio.get_running_loop()
-        if loop is not self._loop or self._loop_client is None:
+        if loop is not self._loop or self._pool is None:
             # No socket timeout: :meth:`hot_async` bounds each call, as redis-py's timeout of
             # every read costs ~15 µs of CPU.
-            made = client(self.url, None, redis.asyncio.Redis, AsyncRetry)
-            self._loop, self._loop_client, self._held = loop, made, {}
+            made = client(self.url, None, redis.asyncio.ConnectionPool, AsyncRetry)
+            self._loop, self._pool, self._held = loop, made, {}
         held = self._held.get(source)
         if held is None:
             held = self._held[source] = (asyncio.Lock(), [])
         lock, connection = held
         async with lock:
             if not connection:  # the pool's public maker: no pool bookkeeping per call
-                connection.append(self._loop_client.connection_pool.make_connection())
+                connection.append(self._pool.make_connection())
             await connection[0].send_command("EVAL", source, len(keys), *keys, *args)
             return await connection[0].read_response()
 
     async def aclose(self) -> None:
-        """At the server's shutdown, on its loop: close that loop's client."""
-        client, self._loop_client = self._loop_client, None
-        held, self._held = self._held, {}
+        """At the server's shutdown, on its loop: close that loop's connections."""
+        held, self._held, self._pool = self._held, {}, None
         for _, connection in held.values():
             for made in connection:  # made by the pool, not in it: closed here
                 await made.disconnect()
-        if client is not None:
-            await client.aclose()
 
     def hot(self, call: Callable[[redis.Redis], T], fallback: Callable[[], T]) -> T:
         """A request-path call: ``fallback()`` while the circuit is open or when it fails."""
