@@ -6,6 +6,7 @@ the whole mock. Control-plane reads reload first: they show the store, and fail 
 
 from __future__ import annotations
 
+import functools
 import random
 import uuid
 from typing import Any
@@ -44,8 +45,6 @@ if left and left ~= '' then
 end
 return raw
 """
-
-_LOCAL: Any = object()
 
 
 def field(key: OperationKey) -> str:
@@ -175,18 +174,17 @@ class RedisOverrides(OverrideStore):
             return None
         if scenario.times is None:
             return scenario.preference
-        keys = self._keys
         raw = self.link.hot(
             lambda r: self._take(
-                keys=[keys["scenarios"], keys["overrides"]],
+                keys=[self._keys["scenarios"], self._keys["overrides"]],
                 args=[field(key), self.link.channel],
                 client=r,
             ),
-            fallback=lambda: _LOCAL,
+            fallback=functools.partial(super().take, key),  # lost: count down the local copy
         )
-        if raw is _LOCAL:  # the store is lost: count down this process's copy
-            return super().take(key)
-        found = raw and self.link.checked(f"scenario {field(key)!r}", scenario_of, raw)
+        if not isinstance(raw, bytes):
+            return raw
+        found = self.link.checked(f"scenario {field(key)!r}", scenario_of, raw)
         return found.preference if found else None
 
     # -- faults -----------------------------------------------------------------------------------
