@@ -40,7 +40,7 @@ from mockserver.runtime import ApiRuntime
 from mockserver.serialize.reply import as_response, start_of
 from mockserver.spec import load_spec
 from mockserver.state.base import State
-from mockserver.state.select import open_state
+from mockserver.state.memory import open_state
 from mockserver.state.values import Fault
 from mockserver.vendors import vendor
 from mockserver.vendors.interface import Reply, Vendor, VendorOptions

@@ -1,6 +1,6 @@
 """What the request path and the control plane may ask of mutable state: protocols, and the
-overrides' in-process store, which a shared one extends. Kept small on purpose: a shared
-implementation makes each method one round trip, or none."""
+in-process stores a shared one extends (overrides, rate-limit windows). Kept small on purpose: a
+shared implementation makes each method one round trip, or none."""
 
 from __future__ import annotations
 
@@ -159,6 +159,36 @@ class OverrideStore:
             self._scenarios, self._global, self._operations = {}, self.base, {}
             self._random = random.Random(self._seed)
             self._refresh()
+
+
+class MemoryWindows:
+    """Request counts per (name, window); only the newest window is kept (memory stays flat)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._window = -1
+        self._counts: dict[str, int] = {}
+
+    def hit(self, name: str, window: int) -> int:
+        with self._lock:
+            self._roll(window)
+            count = self._counts.get(name, 0) + 1
+            if window == self._window:
+                self._counts[name] = count
+            return count
+
+    def count(self, name: str, window: int) -> int:
+        with self._lock:
+            self._roll(window)
+            return self._counts.get(name, 0) if window == self._window else 0
+
+    def clear(self) -> None:
+        with self._lock:
+            self._window, self._counts = -1, {}
+
+    def _roll(self, window: int) -> None:
+        if window > self._window:
+            self._window, self._counts = window, {}
 
 
 class DataStore(Protocol):

@@ -13,9 +13,9 @@ import pytest
 from mockserver.errors import StateUnavailable
 from mockserver.journal.masking import Masker
 from mockserver.journal.record import Record, read
+from mockserver.state.memory import open_state
 from mockserver.state.redis import RedisState, redis_state
 from mockserver.state.redis.stores import decode_document, encode_document
-from mockserver.state.select import open_state
 from mockserver.state.values import Fault, Preference, Scenario
 from tests.state.redis_server import RedisServer
 from tests.state.replicas import wait_until

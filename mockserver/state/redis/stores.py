@@ -10,7 +10,7 @@ import yaml
 
 from mockserver.errors import DataError, MockServerError
 from mockserver.serialize import load_yaml
-from mockserver.state.memory import MemoryWindows
+from mockserver.state.base import MemoryWindows
 from mockserver.state.redis.link import RAISE, Link, count_of
 
 #: Event payload: some API's data version changed.
