@@ -9,6 +9,7 @@ import orjson
 import yaml
 
 from mockserver.errors import DataError, MockServerError
+from mockserver.lru import LruCache
 from mockserver.serialize import load_yaml
 from mockserver.state.base import MemoryWindows
 from mockserver.state.redis.link import RAISE, Link, count_of
@@ -137,7 +138,7 @@ class RedisWindows(MemoryWindows):
         self.ttl = ttl
         #: The count this process last saw per (name, window): what ``count`` answers right
         #: after ``hit`` without a second round trip.
-        self._seen: dict[tuple[str, int], int] = {}
+        self._seen: LruCache[int] = LruCache(1024)
 
     def _key(self, name: str, window: int) -> str:
         return self.link.key("window", str(window), name)
@@ -152,11 +153,7 @@ class RedisWindows(MemoryWindows):
             return int(pipe.execute()[0])
 
         found = self.link.hot(count, functools.partial(super().hit, name, window))
-        with self._lock:
-            if len(self._seen) > 1024:
-                self._seen.clear()
-            self._seen[(name, window)] = found
-        return found
+        return self._seen.put((name, window), found)
 
     def count(self, name: str, window: int) -> int:
         seen = self._seen.get((name, window))
@@ -169,8 +166,7 @@ class RedisWindows(MemoryWindows):
 
     def forget(self) -> None:
         """Drop what this process knows (another process cleared the windows)."""
-        with self._lock:
-            self._seen.clear()
+        self._seen.clear()
         super().clear()
 
     def clear(self) -> None:
