@@ -21,6 +21,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
 
 from mockserver.errors import StateUnavailable
+from mockserver.lru import LruCache
 from mockserver.numbers import parse_int
 
 log = logging.getLogger("mockserver.state")
@@ -33,7 +34,7 @@ FAST_TIMEOUT = 0.5
 #: Control calls (whole data documents, long journals) may take longer.
 SLOW_TIMEOUT = 10.0
 CONNECT_TIMEOUT = 1.0
-#: Distinct bad entries remembered as logged (past this, they may be logged again).
+#: Distinct bad entries remembered as logged (past this, the oldest may be logged again).
 MAX_SKIPPED_NOTES = 256
 #: Errors that mean "the store is gone" (others are refusals of one command).
 LOST = (RedisConnectionError, RedisTimeoutError, OSError)
@@ -96,7 +97,7 @@ class Link:
         self.recovered = threading.Event()
         self._lock = threading.Lock()
         #: Bad entries already logged (the periodic reloads read them again and again).
-        self._skipped: set[tuple[str, str]] = set()
+        self._skipped: LruCache[bool] = LruCache(MAX_SKIPPED_NOTES)
         #: The serving loop (a connection belongs to the loop that made it), its connections'
         #: maker and the connection each script holds (:meth:`loop_eval`).
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -185,13 +186,11 @@ class Link:
             return read(*raw)
         except (ValueError, TypeError) as exc:  # UnicodeDecodeError, JSONDecodeError included
             note = (what[:200], reason_of(exc))
-        with self._lock:
-            if note in self._skipped:
-                return None
-            if len(self._skipped) >= MAX_SKIPPED_NOTES:
-                self._skipped.clear()
-            self._skipped.add(note)
-        log.warning("state store %s: skipped %s: %s", self.store, *note)
+        with self._lock:  # two threads reading one bad entry: logged once
+            first = self._skipped.get(note) is None
+            self._skipped.put(note, True)
+        if first:
+            log.warning("state store %s: skipped %s: %s", self.store, *note)
         return None
 
     # -- circuit -------------------------------------------------------------------------------
