@@ -56,8 +56,7 @@ def replica_entry(raw: bytes) -> dict[str, Any]:
 
 
 class Replica:
-    """This process as one replica of a shared mock: it follows the others (the listener
-    thread) and builds the data versions they load (the builder thread)."""
+    """This process as one replica of a shared mock (the module says how)."""
 
     def __init__(
         self,
@@ -162,8 +161,7 @@ class Replica:
             self.journal.heard(data)
 
     def resync(self) -> None:
-        """After a start or a loss: store the journal's backlog, keep the version numbers above
-        the ones served, and reload everything."""
+        """After a start or a loss (the store may have restarted empty): catch up both ways."""
         self.link.recovered.clear()
         self.journal.wake()
         for api, runtime in self.runtimes.items():
@@ -187,8 +185,7 @@ class Replica:
         return {api: runtime.version for api, runtime in self.runtimes.items()}
 
     def replicas(self) -> dict[str, Any]:
-        """Every live replica's entry (for health); ``{}`` while the store is lost. An entry
-        that is not what :meth:`heartbeat` writes is left out (and logged once)."""
+        """Every live replica's good entry (for health); ``{}`` while the store is lost."""
         found = self.link.hot(lambda r: r.hgetall(self._replicas), dict)
         now = time.time()
         entries = {}
