@@ -72,32 +72,21 @@ class Packer:
         self._queries: LruCache[str] = LruCache(MASKED_CACHE_SIZE)
 
     def __call__(self, record: Record) -> bytes:
-        query = record.query.decode("latin-1")
-        body = self.masker.body(record.body, record.headers, query) if record.body else ""
+        query, headers = record.query.decode("latin-1"), tuple(record.headers)
+        body = self.masker.body(record.body, headers, query) if record.body else ""
         return orjson.dumps(
             [
                 *record[:5],  # time, api, operation, method, path
-                self._query(record.query),
+                self._queries.get_or_build(record.query, lambda: self.masker.query(query)),
                 *record[6:8],  # status, ms
-                self._header_items(record.headers),
+                self._headers.get_or_build(
+                    headers, lambda: list(self.masker.header_items(headers).items())
+                ),
                 *record[9:12],  # warnings, violations, source
                 body,
             ],
             default=str,
         )
-
-    def _header_items(self, raw: Any) -> list[tuple[str, str]]:
-        key = tuple(raw)
-        items = self._headers.get(key)
-        if items is None:
-            items = self._headers.put(key, list(self.masker.header_items(key).items()))
-        return items
-
-    def _query(self, raw: bytes) -> str:
-        shown = self._queries.get(raw)
-        if shown is None:
-            shown = self._queries.put(raw, self.masker.query(raw.decode("latin-1")))
-        return shown
 
 
 def unpack(data: bytes) -> Record:
