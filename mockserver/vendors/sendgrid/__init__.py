@@ -102,7 +102,7 @@ class SendGrid:
                 options.progress,
                 memberships.known(options.seed, extra.get("contacts"), is_bundled),
             ),
-            keys=KeyRing.of(configured),
+            keys=KeyRing(dict(configured) or None),
             limiter=RateLimiter(rate_limit, options.windows, options.clock),
             dialect=self.dialect,
             writes=options.writes,
