@@ -1,7 +1,5 @@
-"""Contacts' names and email addresses: Faker's name tables (``names.py``) with their
-real-world frequencies, the ways people spell their names in an address, free-mail and work
-domains, and every address handed out once.
-"""
+"""Contacts' names and email addresses: as people spell their names in one, at free-mail and
+work domains, each address handed out once."""
 
 from __future__ import annotations
 

@@ -1,8 +1,5 @@
-"""Deterministic ids and the two timestamp spellings of the SendGrid world.
-
-Everything here is a pure function of its arguments: ids come from SHA-256, never from Python's
-salted ``hash()`` or the wall clock.
-"""
+"""Deterministic ids (SHA-256, never Python's salted ``hash()``) and the two timestamp spellings
+of the SendGrid world."""
 
 from __future__ import annotations
 
@@ -28,8 +25,7 @@ def digest_uuid(text: str) -> str:
 
 
 def digest_uuids(texts: Iterable[str]) -> list[str]:
-    """``digest_uuid`` of each text, hashing in a loop and formatting with NumPy (a world of a
-    million contacts has a million ids)."""
+    """``digest_uuid`` of each text, formatted with NumPy (a million contacts have a million)."""
     import numpy as np  # a generated world's: not on the default data's path
 
     sha256 = hashlib.sha256
@@ -71,8 +67,8 @@ def parse_instant(value: str | datetime) -> int:
 
 @functools.lru_cache(maxsize=4096)
 def iso_ms(seconds: float) -> str:
-    """``2024-03-11T09:15:42.118Z``: how SendGrid spells a timestamp in its JSON (memoized: a
-    contact's two are spelled again each time it is shown)."""
+    """``2024-03-11T09:15:42.118Z``: SendGrid's timestamps (memoized: a contact's are spelled
+    each time it is shown)."""
     whole = int(seconds)
     millis = round((seconds - whole) * 1000)
     if millis == 1000:
