@@ -8,11 +8,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from mockserver.vendors.interface import Reply
-from mockserver.vendors.sendgrid.dialect import ACCESS_FORBIDDEN, INVALID_GRANT, errors_reply
+from mockserver.vendors.sendgrid.dialect import errors_reply
 
 KEY_SHAPE = re.compile(r"SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}")
-INVALID_KEY = errors_reply(401, (None, INVALID_GRANT))
-FORBIDDEN = errors_reply(403, (None, ACCESS_FORBIDDEN))
+INVALID_KEY = errors_reply(
+    401, (None, "The provided authorization grant is invalid, expired, or revoked")
+)
+FORBIDDEN = errors_reply(403, (None, "access forbidden"))
 
 
 def parse_key_option(value: str) -> tuple[str, frozenset[str] | None]:
