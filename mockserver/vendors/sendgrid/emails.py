@@ -99,10 +99,9 @@ def claim_all(candidates: list[str]) -> list[str]:
         if address in taken:
             local, _, domain = address.rpartition("@")
             serial = 2
-            address = f"{local}{serial}@{domain}"
-            while address in taken:
+            while f"{local}{serial}@{domain}" in taken:
                 serial += 1
-                address = f"{local}{serial}@{domain}"
+            address = f"{local}{serial}@{domain}"
         taken.add(address)
         claimed.append(address)
     return claimed
