@@ -51,10 +51,6 @@ def is_job(entry: Mapping[str, Any]) -> bool:
     return op != "list_delete" or bool(entry.get("delete_contacts"))
 
 
-def _nothing(due: float) -> None:
-    pass
-
-
 @dataclass
 class JobResult:
     """What a completed job did (``contact-import``'s ``results``)."""
@@ -116,7 +112,7 @@ class ContactBook:
         generation: int,
         entries: list[dict[str, Any]],
         now: float,
-        before: Callable[[float], None] = _nothing,
+        before: Callable[[float], None] | None = None,
     ) -> None:
         """Apply the jobs of ``entries`` due at ``now`` (in order; the first one not due stops
         the queue); ``before(due)`` runs before each (segments refreshed earlier see the
@@ -124,7 +120,7 @@ class ContactBook:
         up with the log, whose segments saw those jobs on the version before."""
         with self.lock:
             if self.generation == -1:
-                before = _nothing
+                before = None
             if generation != self.generation:
                 self._restart(generation)
             while self.applied < len(entries):
@@ -133,7 +129,8 @@ class ContactBook:
                     due = float(entry["at"]) + JOB_DELAY
                     if due > now:
                         return
-                    before(due)
+                    if before is not None:
+                        before(due)
                     self._apply(entry, self.applied + 1, due)
                     self.version += 1
                     self._list_cache = {}
