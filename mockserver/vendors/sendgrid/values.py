@@ -24,11 +24,13 @@ def digest_uuid(text: str) -> str:
     return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
 
 
-def digest_uuids(texts: Iterable[str]) -> list[str]:
-    """``digest_uuid`` of each text, formatted with NumPy (a million contacts have a million)."""
+def stable_uuids(seed: int, kind: str, keys: Iterable[str]) -> list[str]:
+    """A version-4 UUID per key, the same for the same (seed, kind, key) in every process:
+    ``stable_uuid`` of each, formatted with NumPy (a million contacts have a million)."""
     import numpy as np  # a generated world's: not on the default data's path
 
     sha256 = hashlib.sha256
+    texts = (f"{seed}\x1f{kind}\x1f{key}" for key in keys)
     digests = b"".join([sha256(text.encode()).digest() for text in texts])
     count = len(digests) // 32
     nibbles = np.frombuffer(digests, np.uint8).reshape(count, 32)[:, :16]
@@ -40,11 +42,6 @@ def digest_uuids(texts: Iterable[str]) -> list[str]:
     text[:, 19] = np.frombuffer(b"89ab", np.uint8)[digits[:, 16] & 3]  # the variant
     blob = text.tobytes().decode()
     return [blob[i : i + 36] for i in range(0, len(blob), 36)]
-
-
-def stable_uuids(seed: int, kind: str, keys: Iterable[str]) -> list[str]:
-    """A version-4 UUID per key, the same for the same (seed, kind, key) in every process."""
-    return digest_uuids(f"{seed}\x1f{kind}\x1f{key}" for key in keys)
 
 
 def stable_uuid(seed: int, kind: str, key: str) -> str:
