@@ -91,7 +91,6 @@ def options(args: argparse.Namespace, kind: Callable[..., T], **given: Any) -> T
     return kind(**given)
 
 
-# -- flags of several commands ----------------------------------------------------------------
 SEED = bounded_int("seed", 0, 2**63 - 1)
 API = flag("--api", required=True, choices=list(REGISTRY))
 HOST = flag(
