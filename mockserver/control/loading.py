@@ -1,7 +1,5 @@
-"""A data load over HTTP: a bounded body (``--max-load-bytes``, 413), numbered on arrival, then
-parsed and built in a daemon thread under a :class:`~mockserver.budget.Budget` that the time
-limit (408), the client leaving, a newer load, a reset or shutdown stops; only a build that was
-not cancelled lands."""
+"""A data load over HTTP: a bounded body, numbered on arrival, built in a daemon thread under a
+:class:`~mockserver.budget.Budget` (docs/ARCHITECTURE.md, "Control plane")."""
 
 from __future__ import annotations
 
