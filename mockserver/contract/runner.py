@@ -14,6 +14,7 @@ from mockserver.contract.dependencies import install as install_dependencies
 from mockserver.contract.options import PHASES, ContractOptions, spec_path
 from mockserver.contract.report import Report
 from mockserver.contract.results import Collector, RunResult
+from mockserver.contract.writes import feed as feed_writes
 from mockserver.contract.writes import prepare as prepare_writes
 from mockserver.contract.writes import stateful_settings
 from mockserver.journal.masking import SecretText
@@ -93,7 +94,7 @@ def execute(
     result = RunResult(options.api, base_url, description, config.seed)
     schema = schemathesis.openapi.from_path(spec_path(options.api), config=config)
     send = sender(base_url, creds.headers, options.request_timeout)
-    schema, writes = prepare_writes(options, spec, schema, config.seed, send, on_progress)
+    schema, created = prepare_writes(options, spec, schema, config.seed, send, on_progress)
     install_dependencies(schema, spec)
     collector = Collector(result, on_progress, options.request_timeout)
     with judging(judge, schema, result), bounded(schema, options.request_timeout):
@@ -106,7 +107,8 @@ def execute(
         try:
             for event in stream:
                 collector.feed(event)
-                writes.feed(event)
+                if created is not None:
+                    feed_writes(created, event)
                 if collector.stop_reason is not None:
                     stream.stop()
         except KeyboardInterrupt:
@@ -115,7 +117,7 @@ def execute(
             result.errors["interrupted"] += 1
         finally:
             out_of_time.cancel()
-            for left in writes.finish():
+            for left in created.finish() if created is not None else ():
                 result.errors[f"cleanup: {left}"] += 1
     if collector.stop_reason is not None:
         result.stop_reason = collector.stop_reason
