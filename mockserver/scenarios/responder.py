@@ -120,11 +120,7 @@ class Responder:
 
 
 def _render(preference: Preference) -> str:
-    parts = []
-    if preference.code is not None:
-        parts.append(f"code={preference.code}")
-    if preference.example is not None:
-        parts.append(f"example={preference.example}")
-    if preference.dynamic:
-        parts.append("dynamic=true")
-    return ", ".join(parts)
+    """``preference`` as a ``Prefer`` header says it."""
+    dynamic = "true" if preference.dynamic else None
+    parts = {"code": preference.code, "example": preference.example, "dynamic": dynamic}
+    return ", ".join(f"{name}={value}" for name, value in parts.items() if value is not None)

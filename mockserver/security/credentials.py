@@ -41,12 +41,7 @@ def _source(scheme: Mapping[str, Any]) -> Source:
         return Source(from_authorization, ("authorization",))
     name = scheme.get("name", "")
     if kind == "apiKey" and where == "query":
-
-        def from_query(headers: Headers, query: Query) -> str | None:
-            values = query.get(name)
-            return values[-1] if values else None
-
-        return Source(from_query)
+        return Source(lambda headers, query: (query.get(name) or [None])[-1])
     if kind == "apiKey" and where == "header":
         key = name.lower()
         return Source(lambda headers, query: headers.get(key) or None, (key,))
