@@ -61,8 +61,6 @@ class CredentialFinder:
         self.requirements = tuple(
             tuple(source.extract for source in requirement) for requirement in sources
         )
-        #: No requirement at all: anonymous calls are allowed.
-        self.open = not self.requirements
         #: The headers a credential may come from (with the query string, all it reads).
         read = (
             name for requirement in sources for source in requirement for name in source.headers
@@ -71,13 +69,9 @@ class CredentialFinder:
 
     def __call__(self, headers: Headers, query: Query) -> tuple[bool, str | None]:
         """``(satisfied, credential)``: is any requirement met (in order; an empty one is met
-        by anyone), and with what."""
-        if self.open:
-            return True, None
+        by anyone, as are all when there is none), and with what."""
         for extractors in self.requirements:
-            if not extractors:
-                return True, None
             found = [extract(headers, query) for extract in extractors]
             if None not in found:
-                return True, found[0]
-        return False, None
+                return True, found[0] if found else None
+        return not self.requirements, None
