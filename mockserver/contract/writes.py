@@ -146,19 +146,6 @@ def observe(created: Created, case: Any, response: Any) -> None:
     created.observe(case.operation.method, case.operation.path, response.status_code, body, targets)
 
 
-def feed(created: Created, event: Any) -> None:
-    """Every request of a finished scenario, a check's own included (``ignored_auth`` creates
-    without a credential, and no hook sees its answer)."""
-    from schemathesis.engine import events
-
-    if isinstance(event, events.ScenarioFinished):
-        recorder = event.recorder
-        for case_id, interaction in recorder.interactions.items():
-            node = recorder.cases.get(case_id)
-            if node is not None and interaction.response is not None:
-                observe(created, node.value, interaction.response)
-
-
 def prepare(
     options: ContractOptions,
     spec: ApiSpec,
@@ -168,8 +155,8 @@ def prepare(
     log: Callable[[str], None],
 ) -> tuple[Any, Created | None]:
     """``schema`` without the writes that do not run, or with the write hooks; and what they
-    track (``None``: the run sends no writes), to :func:`feed` and, when the run ends whatever
-    happened, :meth:`Created.finish`."""
+    track (``None``: the run sends no writes), told every answer (:func:`observe`) and, when the
+    run ends whatever happened, to :meth:`Created.finish`."""
     left_out = [op.operation_id for op in excluded(options, spec)]
     if left_out:
         schema = schema.exclude(operation_id=left_out)
