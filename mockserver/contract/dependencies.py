@@ -14,11 +14,6 @@ from mockserver.spec.model import ApiSpec
 CONTAINERS = ("query", "headers", "path_parameters", "cookies")
 
 
-def declared(spec: ApiSpec) -> dict[tuple[str, str], tuple[OneOrMore, ...]]:
-    """(METHOD, path) -> the dependencies its operation declares."""
-    return {(op.method, op.path): op.dependencies for op in spec.operations if op.dependencies}
-
-
 def satisfied(rule: OneOrMore, case: Any) -> bool:
     return any(
         name in (given_in := getattr(case, attribute, None) or {}) and given(given_in[name])
@@ -31,7 +26,7 @@ def install(schema: Any, spec: ApiSpec) -> None:
     """Register the filter on ``schema`` (none for a spec without dependencies)."""
     from schemathesis import GenerationMode
 
-    rules = declared(spec)
+    rules = {(op.method, op.path): op.dependencies for op in spec.operations if op.dependencies}
     if not rules:
         return
 
