@@ -274,7 +274,7 @@ def control_app(
     Starlette's own errors answered in the dialect of the path's owner."""
     from starlette.applications import Starlette
 
-    from mockserver.control.mount import control_off_routes, control_routes
+    from mockserver.control.api import control_off_routes, control_routes
 
     app = Starlette(
         routes=(
