@@ -178,6 +178,29 @@ def test_journal_ids_go_on_when_their_counter_is_evicted(pair, raw, prefix):
     assert ids == sorted(set(ids))
 
 
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {b"r": b"not json"},
+        {b"r": b'{"a": 1}'},
+        {b"r": b"[1, 2]"},
+        {b"r": b'["t", null, null, "GET", "/", "", 200, 0.1, [], [], [], "mock"]'},
+        {b"r": b'[1.0, null, null, "GET", "/", "", 200, 0.1, [[1, 2]], [], [], "mock"]'},
+        {b"r": b'[1.0, null, null, "GET", "/", "", 200, 0.1, [["a"]], [], [], "mock"]'},
+        {b"other": b"field"},
+    ],
+)
+def test_a_journal_entry_the_store_holds_badly_is_skipped(pair, raw, prefix, fields, caplog):
+    a, _ = pair
+    a.journal.append(record("/before"))
+    asyncio.run(a.journal.settled())
+    raw.xadd(f"{prefix}:journal", fields)  # anyone with access can write the stream
+    a.journal.append(record("/after"))
+    asyncio.run(a.journal.settled())
+    assert [r.path for _, r in a.journal.records()] == ["/before", "/after"]
+    assert "skipped journal entry" in caplog.text
+
+
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 def test_a_stopped_loop_is_a_problem_health_reports(pair, raw, prefix):
     _, b = pair

@@ -16,6 +16,7 @@ import secrets
 import threading
 import time
 from collections import deque
+from types import NoneType
 from typing import Any
 
 import orjson
@@ -89,15 +90,29 @@ class Packer:
         )
 
 
-def unpack(data: bytes) -> Record:
-    """What :class:`Packer` wrote (an entry stored before bodies were journaled has none)."""
-    fields = orjson.loads(data)
+#: The JSON type of each field :class:`Packer` writes, in order (the body, last, absent from an
+#: entry stored before bodies were journaled): anyone with access can write the stream.
+PACKED = ((int, float), (str, NoneType), (str, NoneType), str, str, str, int, (int, float))
+PACKED += (list, list, list, str, str)
+
+
+def unpack(data: bytes | None) -> Record:
+    """What :class:`Packer` wrote; ``ValueError`` for anything else."""
+    fields = orjson.loads(data or b"")
+    if not (isinstance(fields, list) and 12 <= len(fields) <= 13):
+        raise ValueError("not a packed journal record")
+    if not all(map(isinstance, fields, PACKED)):
+        raise ValueError("a packed journal record's field of the wrong type")
     query, headers, body = fields[5], fields[8], (fields[12:] or [""])[0]
+    try:
+        pairs = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+    except (AttributeError, TypeError) as exc:
+        raise ValueError(f"headers not pairs of strings: {exc}") from None
     return Record(
         *fields[:5],
         query.encode("latin-1"),
         *fields[6:8],
-        [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers],
+        pairs,
         tuple(fields[9]),
         tuple(fields[10]),
         fields[11],
@@ -322,7 +337,11 @@ class RedisJournal:
     def records(self, since: int = 0) -> list[tuple[int, Record]]:
         self.sync()
         entries = self.link.control(lambda r: r.xrange(self._stream, min=f"({since}-0"))
-        found = [(int(id_.split(b"-", 1)[0]), unpack(fields[b"r"])) for id_, fields in entries]
+        found = [
+            (int(id_.split(b"-", 1)[0]), record)
+            for id_, fields in entries
+            if (record := self.link.checked(f"journal entry {id_!r}", unpack, fields.get(b"r")))
+        ]
         return found[-self.size :]
 
     def clear(self) -> int:
