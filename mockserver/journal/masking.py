@@ -307,9 +307,6 @@ class Redactor:
         self.seed = seed
         self._longest_first = sorted(self.fields, key=lambda f: (-len(f), f))
 
-    def __bool__(self) -> bool:
-        return bool(self.fields)
-
     def field_of(self, name: str) -> str | None:
         """The field ``name`` falls under, or ``None``."""
         if name in self.fields:

@@ -1,6 +1,5 @@
-"""Cassettes: recorded exchanges as JSON Lines (the format is in docs/REALITY.md), read and
-written. Reading refuses the whole file (``DataError``) with every malformed line's reason,
-among them any header the replaying server could not send as it is."""
+"""Cassettes: recorded exchanges as JSON Lines (docs/REALITY.md), read and written. A reading
+refuses the whole file with every malformed line's reason."""
 
 from __future__ import annotations
 
@@ -16,7 +15,7 @@ import orjson
 
 from mockserver.errors import DataError
 from mockserver.journal.masking import log_safe
-from mockserver.reality.checks import ApiChecks, shown, split
+from mockserver.reality.checks import ApiChecks, shown
 from mockserver.reality.headers import HOP_BY_HOP
 
 VERSION = 1
@@ -47,7 +46,6 @@ class RecordedExchange:
         return f"{self.method} {self.path}" + (f"?{self.query}" if self.query else "")
 
     def as_line(self) -> bytes:
-        """The exchange as one cassette line (newline included)."""
         document = {
             "version": VERSION,
             "api": self.api,
@@ -77,7 +75,7 @@ def _body_field(body: bytes) -> dict[str, str]:
 
 # -- reading ----------------------------------------------------------------------------------
 class _Malformed(ValueError):
-    pass
+    """A cassette line's fault, in words."""
 
 
 #: What a cassette's fields are, as a refusal names them.
@@ -140,7 +138,6 @@ def _check_header(name: str, value: str, where: str) -> None:
 
 
 def exchange_from(document: Any, origin: str) -> RecordedExchange:
-    """One parsed line -> an :class:`RecordedExchange` (``_Malformed`` says what is wrong)."""
     if not isinstance(document, dict):
         raise _Malformed("not a JSON object")
     if document.get("version") != VERSION:
@@ -203,8 +200,7 @@ def parse_cassette(
 
 
 def _problems(exchange: RecordedExchange, checks: Mapping[str, ApiChecks]) -> list[str]:
-    """Why the served specs contradict an exchange: an API not served, a path or method not
-    declared, an answer with a breaking violation."""
+    """Why the served specs contradict an exchange."""
     api_checks = checks.get(exchange.api)
     if api_checks is None:
         return [f"api {exchange.api!r} is not served (served: {', '.join(checks)})"]
@@ -218,13 +214,11 @@ def _problems(exchange: RecordedExchange, checks: Mapping[str, ApiChecks]) -> li
     violations = api_checks.response_violations(
         operation, exchange.status, exchange.response_headers, exchange.response_body
     )
-    breaking, _ = split(violations)
     where = f"{exchange.label} -> {exchange.status}"
-    return [f"{where}: {shown(violation)}" for violation in breaking]
+    return [f"{where}: {shown(violation)}" for violation in violations if violation.breaking]
 
 
 def read_cassette(path: Path, checks: Mapping[str, ApiChecks]) -> list[RecordedExchange]:
-    """A cassette file, parsed and checked against the specs (DataError: nothing loaded)."""
     try:
         data = path.read_bytes()
     except OSError as exc:

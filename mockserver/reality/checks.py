@@ -1,7 +1,5 @@
-"""What the bundled spec says about one exchange: the request's and the answer's violations,
-by the mock's own rules (its decoders; the validator's consumer-tolerant mode, where an additive
-change is a violation with ``breaking=False``). Compiled once per API.
-"""
+"""What the bundled spec says about one exchange, by the mock's own rules (its decoders; the
+validator's consumer-tolerant mode: an additive change has ``breaking=False``)."""
 
 from __future__ import annotations
 
@@ -13,12 +11,11 @@ from mockserver.conformance.validator import ResponseValidator, Violation
 from mockserver.params.body import BodyDecoder
 from mockserver.params.decode import OperationDecoder, RawRequest
 from mockserver.params.errors import ParamError, describe
-from mockserver.params.grammar import Grammar
 from mockserver.params.unknown import QueryNames
 from mockserver.pipeline import parse_cookies, parse_query
 from mockserver.routing.table import PathTable
 from mockserver.security.credentials import CredentialFinder
-from mockserver.spec.model import ApiSpec, Operation
+from mockserver.spec.model import Operation
 from mockserver.vendors.interface import Reply
 
 if TYPE_CHECKING:
@@ -40,34 +37,23 @@ class Route:
 class ApiChecks:
     """The spec's judgement of one API's requests and answers."""
 
-    def __init__(
-        self, spec: ApiSpec, grammar: Grammar, validator: ResponseValidator | None = None
-    ) -> None:
-        self.spec = spec
+    def __init__(self, runtime: ApiRuntime) -> None:
+        self.spec = spec = runtime.spec
         self.api = spec.name
-        self.validator = validator or ResponseValidator()
+        self.validator: ResponseValidator = runtime.checker  # its compiled schemas shared
+        grammar = runtime.vendor.grammar
         by_path: dict[str, dict[str, Operation]] = {}
+        self.decoders: dict[str, OperationDecoder] = {}
+        self.bodies: dict[str, BodyDecoder] = {}
+        self.query_names: dict[str, QueryNames] = {}
         for operation in spec.operations:
+            key = operation.operation_id
             by_path.setdefault(operation.path, {})[operation.method] = operation
+            self.decoders[key] = OperationDecoder(operation, grammar)
+            self.query_names[key] = QueryNames(operation, spec.security_schemes, grammar)
+            if operation.request_body is not None:
+                self.bodies[key] = BodyDecoder(operation.request_body)
         self.table: PathTable[dict[str, Operation]] = PathTable(by_path)
-        self.decoders = {
-            operation.operation_id: OperationDecoder(operation, grammar)
-            for operation in spec.operations
-        }
-        self.bodies = {
-            operation.operation_id: BodyDecoder(operation.request_body)
-            for operation in spec.operations
-            if operation.request_body is not None
-        }
-        self.query_names = {
-            operation.operation_id: QueryNames(operation, spec.security_schemes, grammar)
-            for operation in spec.operations
-        }
-
-    @classmethod
-    def of(cls, runtime: ApiRuntime) -> ApiChecks:
-        """The checks of a served API (its validator's compiled schemas shared)."""
-        return cls(runtime.spec, runtime.vendor.grammar, runtime.checker)
 
     def route(self, method: str, path: str) -> Route | None:
         """The operation answering ``method path`` (``HEAD`` is ``GET``); ``None``: no such path."""
@@ -87,9 +73,8 @@ class ApiChecks:
         headers: Mapping[str, str],
         body: bytes = b"",
     ) -> list[Violation]:
-        """How the request departs from the spec: its path, method, credential, parameters and
-        JSON body (an operation that declares none: its body is not judged, as the mock ignores
-        it)."""
+        """How the request departs from the spec (a body the operation does not declare is not
+        judged: the mock ignores it)."""
         if route is None:
             return [Violation(REQUEST, path, f"{path} is not a path of the {self.api} spec")]
         operation = route.operation
@@ -115,7 +100,6 @@ class ApiChecks:
         decode_body = self.bodies.get(operation.operation_id)
         if decode_body is not None:
             errors = [*errors, *decode_body(body)[1]]
-        # The decoder already reports a broken x-dependencies rule (missing_one_of).
         found += [Violation(REQUEST, _located(error), describe(error)) for error in errors]
         return found
 
@@ -153,12 +137,6 @@ def _located(error: ParamError) -> str:
     if error.location == "body" == error.field:
         return "body"
     return f"{error.location}.{error.field}"
-
-
-def split(violations: Sequence[Violation]) -> tuple[list[Violation], list[Violation]]:
-    """``(breaking, additive)``."""
-    breaking = [v for v in violations if v.breaking]
-    return breaking, [v for v in violations if not v.breaking]
 
 
 def shown(violation: Violation) -> str:

@@ -19,7 +19,7 @@ from mockserver.journal.masking import Masker, Redactor, mask_text
 from mockserver.journal.recorder import Recorder
 from mockserver.limits import MAX_REQUEST_BODY
 from mockserver.params.body import receive_body
-from mockserver.reality.checks import ApiChecks, shown, split
+from mockserver.reality.checks import ApiChecks, shown
 from mockserver.reality.forward import Upstream, UpstreamAnswer, UpstreamFailure
 from mockserver.reality.headers import as_text, decoded_body, end_to_end
 from mockserver.reality.options import ProxyOptions
@@ -174,7 +174,8 @@ class ProxyApp:
         the answer's headers)."""
         if secrets is None:
             secrets = self._secrets(noted.scope) if found else ()
-        breaking, additive = split(found)
+        breaking = [v for v in found if v.breaking]
+        additive = [v for v in found if not v.breaking]
         lines = [mask_text(shown(v), secrets) for v in breaking]
         changes = [mask_text(shown(v), secrets) for v in additive]
         noted.violations = tuple(
@@ -233,7 +234,7 @@ def build_proxy(options: ProxyOptions, plane: MockApp) -> ProxyApp:
     return ProxyApp(
         api=options.api,
         upstream=Upstream(options.upstream, options.upstream_timeout),
-        checks=ApiChecks.of(runtime),
+        checks=ApiChecks(runtime),
         control=plane.plane,
         recorder=plane.recorder,
         masker=masker,

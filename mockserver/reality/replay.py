@@ -4,6 +4,7 @@ the request path checks one attribute (:attr:`Replays.active`)."""
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from collections import Counter
@@ -14,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from mockserver.journal.masking import Masker, mask_body
-from mockserver.once import Once
 from mockserver.vendors.interface import Reply
 
 if TYPE_CHECKING:
@@ -56,53 +56,31 @@ class _Track:
         return reply
 
 
-def checks_of(runtimes: Mapping[str, ApiRuntime]) -> dict[str, ApiChecks]:
-    from mockserver.reality.checks import ApiChecks
-
-    return {api: ApiChecks.of(runtime) for api, runtime in runtimes.items()}
-
-
 class Replays:
-    """The cassettes in service: the start-up ones, or the last set loaded at run time."""
+    """The cassettes in service: the start-up ones (``files``, each refused with its line and
+    reason: a DataError), or the last set loaded at run time."""
 
     def __init__(
-        self,
-        checks: Once[Mapping[str, ApiChecks]],
-        identity: Mapping[str, str],
-        masker: Masker,
-        startup: Sequence[RecordedExchange] = (),
+        self, runtimes: Mapping[str, ApiRuntime], masker: Masker, files: Iterable[Path] = ()
     ) -> None:
-        self._checks = checks
-        self.identity = {api: name.lower() for api, name in identity.items()}
+        self._runtimes = runtimes
+        self.identity = {api: r.vendor.credential.header.lower() for api, r in runtimes.items()}
         self.masker = masker
-        self.startup = tuple(startup)
         self._lock = threading.Lock()
-        self.exchanges: tuple[RecordedExchange, ...] = ()
-        self._index: dict[Key, _Track] = {}
-        #: Any cassette loaded? Read on every request of a spec path.
-        self.active = False
-        self.install(self.startup)
-
-    @classmethod
-    def for_runtimes(
-        cls, runtimes: Mapping[str, ApiRuntime], masker: Masker, files: Iterable[Path] = ()
-    ) -> Replays:
-        """The replays of an app: its APIs' specs, identity headers, and the start-up files
-        (each refused with its line and reason: a DataError)."""
-        checks = Once(lambda: checks_of(runtimes))
-        identity = {api: runtime.vendor.credential.header for api, runtime in runtimes.items()}
-        startup: list[RecordedExchange] = []
+        self.startup: tuple[RecordedExchange, ...] = ()
         if files:  # the cassette reader only with ``--replay``
             from mockserver.reality.cassette import read_cassette
 
-            startup = [e for path in files for e in read_cassette(path, checks.get())]
-        return cls(checks, identity, masker, startup)
+            self.startup = tuple(e for path in files for e in read_cassette(path, self.checks))
+        self.install(self.startup)
 
-    @property
+    @functools.cached_property
     def checks(self) -> Mapping[str, ApiChecks]:
         """The served APIs' checks, built (their modules imported) when a cassette is first read:
         start-up without ``--replay`` does without them (issue 25)."""
-        return self._checks.get()
+        from mockserver.reality.checks import ApiChecks
+
+        return {api: ApiChecks(runtime) for api, runtime in self._runtimes.items()}
 
     # -- loading ------------------------------------------------------------------------------
     def install(self, exchanges: Sequence[RecordedExchange]) -> None:

@@ -223,7 +223,7 @@ def compare_all(
         LiveServer(config, log_level="error") as mock,
         httpx.Client(timeout=options.timeout, follow_redirects=False) as http,
     ):
-        checks = ApiChecks.of(mock.app.runtimes[options.api])
+        checks = ApiChecks(mock.app.runtimes[options.api])
         for sent, times in plan:
             route = checks.route(sent.method, sent.path)
             label = _operation_label(route, sent)
