@@ -185,15 +185,10 @@ def _fragments(secret: str) -> str:
     """A pattern for ``secret`` and for any prefix or suffix of it of MIN_FRAGMENT or more."""
     if len(secret) <= MIN_FRAGMENT:
         return re.escape(secret)
-    rest = ""
-    for char in reversed(secret[MIN_FRAGMENT:]):
-        rest = f"(?:{re.escape(char)}{rest})?"
-    lead = ""
-    for char in secret[:-MIN_FRAGMENT]:
-        lead = f"(?:{lead}{re.escape(char)})?"
-    prefix = re.escape(secret[:MIN_FRAGMENT]) + rest
-    suffix = lead + re.escape(secret[-MIN_FRAGMENT:])
-    return f"{prefix}|{suffix}"
+    head, tail = secret[:-MIN_FRAGMENT], secret[MIN_FRAGMENT:]
+    rest = "".join(f"(?:{re.escape(char)}" for char in tail) + ")?" * len(tail)
+    lead = "(?:" * len(head) + "".join(f"{re.escape(char)})?" for char in head)
+    return f"{re.escape(secret[:MIN_FRAGMENT])}{rest}|{lead}{re.escape(secret[-MIN_FRAGMENT:])}"
 
 
 class SecretText:

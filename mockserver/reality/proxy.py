@@ -86,10 +86,8 @@ class ProxyApp:
         method: str = scope["method"]
         path: str = scope["path"]
         query: bytes = scope["query_string"]
-        # A client that leaves before its body is complete has nothing forwarded: a cut write
-        # must not reach the upstream.
         body = await receive_body(receive, self.body_limit)
-        if body is None:
+        if body is None:  # the client left first: a cut write must not reach the upstream
             return
         if not isinstance(body, bytes):  # past the limit
             message = f"request body larger than {self.body_limit} bytes"
@@ -169,9 +167,8 @@ class ProxyApp:
         unknown: tuple[str, ...] = (),
         secrets: tuple[str, ...] | None = None,
     ) -> tuple[list[Violation], list[str]]:
-        """Violations and warnings (unknown query names, additive changes) into the journal
-        entry and the log, secrets masked; returns the breaking violations and their lines (for
-        the answer's headers)."""
+        """Violations and warnings into the journal entry and the log, secrets masked; returns
+        the breaking violations and their lines (for the answer's headers)."""
         if secrets is None:
             secrets = self._secrets(noted.scope) if found else ()
         breaking = [v for v in found if v.breaking]
@@ -219,8 +216,7 @@ def _has_body(method: str, status: int) -> bool:
 
 
 def build_proxy(options: ProxyOptions, plane: MockApp) -> ProxyApp:
-    """The proxy for ``options``; ``plane`` is the mock of the same API, whose control plane,
-    journal, masker and compiled spec the proxy uses."""
+    """The proxy for ``options`` with the control plane, journal and masker of ``plane``."""
     runtime = plane.runtimes[options.api]
     masker = plane.control.masker
     recording = None

@@ -82,7 +82,6 @@ class Replays:
 
         return {api: ApiChecks(runtime) for api, runtime in self._runtimes.items()}
 
-    # -- loading ------------------------------------------------------------------------------
     def install(self, exchanges: Sequence[RecordedExchange]) -> None:
         """Serve exactly these exchanges from now on (one assignment; cursors start over)."""
         index: dict[Key, _Track] = {}
@@ -108,11 +107,9 @@ class Replays:
         apis = dict(Counter(exchange.api for exchange in self.exchanges))
         return {"exchanges": len(self.exchanges), "requests": len(self._index), "apis": apis}
 
-    # -- matching -----------------------------------------------------------------------------
     def match(self, api: str, scope: Scope, body: object = None) -> Reply | None:
-        """The recorded answer to this request, or ``None``. ``body``: the request's body as
-        the endpoint read it (``Exchange.body``; anything but bytes - a body past the limit -
-        matches nothing, the operation refuses it)."""
+        """The recorded answer to this request, or ``None``. A ``body`` past the limit (not
+        bytes) matches nothing: the operation refuses it."""
         method = scope["method"]
         raw_query = scope["query_string"].decode("latin-1")
         query = tuple(sorted(parse_qsl(self.masker.query(raw_query), keep_blank_values=True)))
@@ -132,8 +129,7 @@ class Replays:
             return track.take()
 
     def _reads_body(self, api: str, method: str, path: str) -> bool:
-        """Does the operation at ``method path`` declare a request body (its requests are told
-        apart by it)?"""
+        """Does the operation at ``method path`` tell its requests apart by their body?"""
         api_checks = self.checks.get(api)
         route = api_checks.route(method, path) if api_checks is not None else None
         operation = route.operation if route is not None else None

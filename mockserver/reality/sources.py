@@ -117,11 +117,8 @@ def read_requests(path: Path) -> list[Sent]:
 def journal_url(url: str) -> str:
     """A mock's URL (or control URL) -> its journal export's URL."""
     url = url.rstrip("/")
-    if url.endswith(f"{PREFIX}/requests"):
-        return url
-    if url.endswith(PREFIX):
-        return f"{url}/requests"
-    return f"{url}{PREFIX}/requests"
+    export = f"{PREFIX}/requests"
+    return url if url.endswith(export) else url.removesuffix(PREFIX) + export
 
 
 def fetch_journal(url: str, timeout: float) -> list[Sent]:

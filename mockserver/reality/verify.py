@@ -47,7 +47,6 @@ class Pace:
         self._last = time.monotonic()
 
 
-# -- headers ------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Identity:
     """Where the API's credential comes from, for each side."""
@@ -81,7 +80,6 @@ def _value(creds: Credentials, header: str) -> str | None:
     return next((v for n, v in creds.headers.items() if n.lower() == header), None)
 
 
-# -- one request --------------------------------------------------------------------------------
 def call(
     http: httpx.Client, url: httpx.URL, sent: Sent, headers: Mapping[str, str], timeout: float
 ) -> Answer | str:
@@ -152,7 +150,6 @@ def _status_difference(route: Route | None, mock: int, real: int) -> Difference:
     return Difference("status", "", str(mock), str(real), True)
 
 
-# -- the run -----------------------------------------------------------------------------------
 def run(
     options: VerifyOptions,
     env: Mapping[str, str],
