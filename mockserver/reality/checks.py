@@ -72,19 +72,19 @@ class ApiChecks:
         query_string: bytes,
         headers: Mapping[str, str],
         body: bytes = b"",
-    ) -> list[Violation]:
+    ) -> tuple[list[Violation], tuple[str, ...]]:
         """How the request departs from the spec (a body the operation does not declare is not
-        judged: the mock ignores it)."""
+        judged: the mock ignores it), and the warnings the mock gives for its query names."""
         if route is None:
-            return [Violation(REQUEST, path, f"{path} is not a path of the {self.api} spec")]
+            return [Violation(REQUEST, path, f"{path} is not a path of the {self.api} spec")], ()
         operation = route.operation
         if operation is None:
             allowed = ", ".join(route.allowed)
-            return [Violation(REQUEST, method, f"{method} is not declared for it ({allowed})")]
+            return [Violation(REQUEST, method, f"{method} is not declared for it ({allowed})")], ()
         try:
             query = parse_query(query_string) if query_string else {}
         except ValueError:
-            return [Violation(REQUEST, "query", "too many query parameters")]
+            return [Violation(REQUEST, "query", "too many query parameters")], ()
         found = []
         satisfied, _ = CredentialFinder(operation, self.spec.security_schemes)(headers, query)
         if not satisfied:
@@ -101,18 +101,8 @@ class ApiChecks:
         if decode_body is not None:
             errors = [*errors, *decode_body(body)[1]]
         found += [Violation(REQUEST, _located(error), describe(error)) for error in errors]
-        return found
-
-    def unknown_query(self, route: Route | None, query_string: bytes) -> tuple[str, ...]:
-        """Warnings for query names the operation does not declare (as the mock words them)."""
-        if route is None or route.operation is None or not query_string:
-            return ()
-        try:
-            query = parse_query(query_string)
-        except ValueError:
-            return ()
-        unknown = self.query_names[route.operation.operation_id].unknown(query)
-        return () if unknown is None else unknown.warnings
+        unknown = self.query_names[operation.operation_id].unknown(query)
+        return found, () if unknown is None else unknown.warnings
 
     def response_violations(
         self,

@@ -96,12 +96,14 @@ class ProxyApp:
         noted.body = body  # the journal keeps it (masked when read)
         headers = first_values(scope["headers"])
         found: list[Violation] = []
+        unknown: tuple[str, ...] = ()
         route = operation = None
         if not (method == "OPTIONS" and "access-control-request-method" in headers):  # preflight
             route = self.checks.route(method, path)
             operation = route.operation if route is not None else None
-            found = self.checks.request_violations(method, path, route, query, headers, body)
-        unknown = self.checks.unknown_query(route, query)
+            found, unknown = self.checks.request_violations(
+                method, path, route, query, headers, body
+            )
         if operation is not None:
             noted.operation = (self.api, operation.operation_id)
             if self.replays is not None and self.replays.active:

@@ -5,10 +5,12 @@ array lengths, ``null`` against a value and integer against fraction legitimatel
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from mockserver.reality.report import Difference
+
 ITEMS = "*"
+BODY = "body"
 #: The JSON type of each Python type a JSON parser gives.
 JSON_TYPES = {
     type(None): "null",
@@ -42,17 +44,6 @@ def _escape(key: str) -> str:
     return str(key).replace("~", "~0").replace("/", "~1")
 
 
-@dataclass(frozen=True)
-class ShapeChange:
-    """One structural difference at ``path``: ``mock`` and ``real`` name what each side has."""
-
-    path: str
-    mock: str
-    real: str
-    #: Absent from the real answer or retyped: a consumer built on the mock breaks.
-    breaking: bool
-
-
 def _shown(types: set[str]) -> str:
     return " or ".join(sorted(types))
 
@@ -65,20 +56,21 @@ def _holds(other: Shape, path: str) -> bool:
     return "object" in other.get(path.rpartition("/")[0], ())
 
 
-def compare(mock_document: Any, real_document: Any) -> list[ShapeChange]:
-    """The structural differences of the real answer from the mock's, topmost first."""
+def compare(mock_document: Any, real_document: Any) -> list[Difference]:
+    """The structural differences of the real answer from the mock's, topmost first: a path
+    absent from the real answer or retyped breaks a consumer built on the mock."""
     mock, real = shape(mock_document), shape(real_document)
     changes = []
     for path in sorted(mock.keys() | real.keys()):
-        in_mock, in_real = mock.get(path), real.get(path)
-        if in_mock is not None and in_real is None:
+        in_mock, in_real = mock.get(path, set()), real.get(path, set())
+        if not in_real:
             if _holds(real, path):
-                changes.append(ShapeChange(path, _shown(in_mock), "missing", breaking=True))
-        elif in_real is not None and in_mock is None:
+                changes.append(Difference(BODY, path, _shown(in_mock), "missing", True))
+        elif not in_mock:
             if _holds(mock, path):
-                changes.append(ShapeChange(path, "missing", _shown(in_real), breaking=False))
-        elif in_mock is not None and in_real is not None:
+                changes.append(Difference(BODY, path, "missing", _shown(in_real), False))
+        else:
             left, right = in_mock - {"null"}, in_real - {"null"}
             if left and right and not left & right:
-                changes.append(ShapeChange(path, _shown(left), _shown(right), breaking=True))
+                changes.append(Difference(BODY, path or "/", _shown(left), _shown(right), True))
     return changes

@@ -132,10 +132,7 @@ def differences(
     if mock.status == real.status:
         mock_doc, real_doc = _json(mock), _json(real)
         if mock_doc is not None and real_doc is not None:
-            found += [
-                Difference("body", change.path or "/", change.mock, change.real, change.breaking)
-                for change in compare(mock_doc, real_doc)
-            ]
+            found += compare(mock_doc, real_doc)
     return found
 
 
