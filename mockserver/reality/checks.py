@@ -28,7 +28,6 @@ REQUEST = "request"
 class Route:
     """Where a request lands in the spec: its operation (``None``: method not declared)."""
 
-    path: str
     operation: Operation | None
     path_params: Mapping[str, str] = field(default_factory=dict)
     allowed: tuple[str, ...] = ()
@@ -62,7 +61,7 @@ class ApiChecks:
             return None
         operations, params = found
         operation = operations.get(method) or (operations.get("GET") if method == "HEAD" else None)
-        return Route(path, operation, params, tuple(sorted(operations)))
+        return Route(operation, params, tuple(sorted(operations)))
 
     def request_violations(
         self,

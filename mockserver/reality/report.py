@@ -1,7 +1,5 @@
-"""What ``mockserver verify`` prints: one line per difference (once per operation, naming the
-first request and how many more showed it), a summary per operation, a verdict; every line
-masked. ``junit()`` writes the same as one test case per operation.
-"""
+"""What ``mockserver verify`` prints (each difference once per operation, a summary per
+operation, a verdict; every line masked), and the same as JUnit XML."""
 
 from __future__ import annotations
 

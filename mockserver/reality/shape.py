@@ -1,7 +1,6 @@
-"""The structure of a JSON answer, values ignored, and how two structures differ: a path
-present on one side only (reported at its topmost point), or types that do not overlap. Values,
-array lengths, ``null`` against a value and integer against fraction legitimately vary.
-"""
+"""How the structures of two JSON answers differ: a path on one side only (at its topmost
+point), or types that do not overlap. Values, array lengths, ``null`` against a value and
+integer against fraction legitimately vary."""
 
 from __future__ import annotations
 

@@ -1,7 +1,6 @@
 """``mockserver verify``: the requests an app really made, sent to the mock and to a deployment,
-and the answers compared (docs/REALITY.md). Exit 1 on a breaking difference, 0 when
-there are none (warnings allowed), 2 when the run cannot start.
-"""
+and the answers compared (docs/REALITY.md). Exit 1 on a breaking difference, 2 when the run
+cannot start."""
 
 from __future__ import annotations
 
