@@ -113,9 +113,12 @@ class Masker:
             name = name_bytes.decode("latin-1").lower()
             if name in out:
                 continue
-            value = value_bytes.decode("latin-1")
-            out[name] = mask_secret(value) if is_credential_name(name, self.headers) else value
+            out[name] = self.header(name, value_bytes.decode("latin-1"))
         return out
+
+    def header(self, name: str, value: str) -> str:
+        """A header's value as shown: masked when ``name`` is a credential's."""
+        return mask_secret(value) if is_credential_name(name, self.headers) else value
 
     def query(self, raw: str) -> str:
         """Mask secret parameters of a query string; every other byte stays as it came."""

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from mockserver.conformance.validator import ResponseValidator, Violation
 from mockserver.params.body import BodyDecoder
 from mockserver.params.decode import OperationDecoder, RawRequest
-from mockserver.params.errors import ParamError, describe
+from mockserver.params.errors import describe
 from mockserver.params.unknown import QueryNames
 from mockserver.pipeline import parse_cookies, parse_query
 from mockserver.routing.table import PathTable
@@ -99,7 +99,10 @@ class ApiChecks:
         decode_body = self.bodies.get(operation.operation_id)
         if decode_body is not None:
             errors = [*errors, *decode_body(body)[1]]
-        found += [Violation(REQUEST, _located(error), describe(error)) for error in errors]
+        for error in errors:
+            where = f"{error.location}.{error.field}"  # ``query.min_weight``, ``body.name``
+            where = "body" if where == "body.body" else where  # the body itself
+            found.append(Violation(REQUEST, where, describe(error)))
         unknown = self.query_names[operation.operation_id].unknown(query)
         return found, () if unknown is None else unknown.warnings
 
@@ -119,13 +122,6 @@ class ApiChecks:
             declared = operation.declares(status)
             return [] if declared else [Violation("status", "", f"status {status} is not declared")]
         return self.validator.violations(operation, reply, tolerant=True)
-
-
-def _located(error: ParamError) -> str:
-    """``query.min_weight``, ``body.name``; the body itself is ``body``."""
-    if error.location == "body" == error.field:
-        return "body"
-    return f"{error.location}.{error.field}"
 
 
 def shown(violation: Violation) -> str:

@@ -3,7 +3,6 @@ personal values redacted, bodies masked whole, never cut."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 from starlette.types import Scope
@@ -57,7 +56,7 @@ class Recording:
         undone = decoded is not None and content_encoding(answer_headers) is not None
         decoded = answer.body if decoded is None else decoded
         kept_answer = tuple(
-            (name, self._masked_header(name, value, secrets))
+            (name, mask_text(self.masker.header(name, value), secrets))
             for name, value in answer_headers
             if name not in NOT_KEPT and not (undone and name == "content-encoding")
         )
@@ -76,10 +75,6 @@ class Recording:
         )
         self._file.write(exchange.as_line())
         self._file.flush()
-
-    def _masked_header(self, name: str, value: str, secrets: Sequence[str]) -> str:
-        shown = self.masker.header_items([(name.encode("latin-1"), value.encode("latin-1"))])
-        return mask_text(shown.get(name, value), tuple(secrets))
 
     def close(self) -> None:
         self._file.close()

@@ -139,7 +139,7 @@ class Replays:
         name = self.identity.get(api)
         wanted = name.encode("latin-1") if name is not None else None
         value = next((v for header, v in headers if header.lower() == wanted), None)
-        return None if value is None else self.masker.header_items([(wanted, value)])[name]
+        return None if value is None else self.masker.header(name, value.decode("latin-1"))
 
     def _recorded_key(self, exchange: RecordedExchange) -> Key:
         name = self.identity.get(exchange.api)

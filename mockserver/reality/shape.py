@@ -31,16 +31,12 @@ def shape(value: Any, path: str = "", found: Shape | None = None) -> Shape:
     found.setdefault(path, set()).add(JSON_TYPES[type(value)])
     if isinstance(value, dict):
         for key, child in value.items():
-            shape(child, f"{path}/{_escape(key)}", found)
+            segment = str(key).replace("~", "~0").replace("/", "~1")  # JSON pointer (RFC 6901)
+            shape(child, f"{path}/{segment}", found)
     elif isinstance(value, list):
         for item in value:
             shape(item, f"{path}/{ITEMS}", found)
     return found
-
-
-def _escape(key: str) -> str:
-    """A property name as a JSON pointer segment (RFC 6901)."""
-    return str(key).replace("~", "~0").replace("/", "~1")
 
 
 def _shown(types: set[str]) -> str:

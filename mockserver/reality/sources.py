@@ -114,13 +114,6 @@ def read_requests(path: Path) -> list[Sent]:
     return [Sent(e.api, e.method, e.path, e.query, e.headers, e.body) for e in exchanges]
 
 
-def journal_url(url: str) -> str:
-    """A mock's URL (or control URL) -> its journal export's URL."""
-    url = url.rstrip("/")
-    export = f"{PREFIX}/requests"
-    return url if url.endswith(export) else url.removesuffix(PREFIX) + export
-
-
 def fetch_journal(url: str, timeout: float) -> list[Sent]:
     """Requests from a running mock's journal (read within ``timeout`` seconds in total and
     ``limits.MAX_UPSTREAM_ANSWER`` bytes)."""
@@ -128,7 +121,8 @@ def fetch_journal(url: str, timeout: float) -> list[Sent]:
 
     from mockserver.reality.fetch import Unanswered, fetch
 
-    where = journal_url(url)
+    url, export = url.rstrip("/"), f"{PREFIX}/requests"  # a mock's URL, or its control URL
+    where = url if url.endswith(export) else url.removesuffix(PREFIX) + export
     try:
         with httpx.Client(timeout=timeout, follow_redirects=False) as http:
             answer = fetch(http, "GET", where, timeout=timeout)

@@ -219,7 +219,9 @@ def compare_all(
         checks = ApiChecks(mock.app.runtimes[options.api])
         for sent, times in plan:
             route = checks.route(sent.method, sent.path)
-            label = _operation_label(route, sent)
+            operation = route.operation if route is not None else None
+            label = operation.operation_id if operation is not None else None
+            label = label or log_safe(f"{sent.method} {sent.path} (not in the spec)")
             tally = tallies.setdefault(label, OperationTally(label))
             urls = [
                 target(base, sent.method, sent.path, sent.query, options.allow_writes)
@@ -239,9 +241,3 @@ def compare_all(
                 found = differences(checks, route, sent, mock_answer, real_answer)
             tally.add(sent.label, found, times)
     return list(tallies.values())
-
-
-def _operation_label(route: Route | None, sent: Sent) -> str:
-    if route is not None and route.operation is not None:
-        return route.operation.operation_id
-    return log_safe(f"{sent.method} {sent.path} (not in the spec)")
