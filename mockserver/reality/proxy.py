@@ -6,13 +6,13 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.conformance.validator import Violation
-from mockserver.control import PREFIX
 from mockserver.crash import ContainCrashes
 from mockserver.exchange import Exchange, first_values
 from mockserver.journal.masking import Masker, Redactor, mask_text
@@ -39,7 +39,6 @@ VIOLATION_HEADER = b"x-mockserver-violation"
 MAX_VIOLATION_HEADERS = 20
 MAX_HEADER_VALUE = 300
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_CONTROL_DIR = PREFIX + "/"
 
 
 def header_value(text: str) -> bytes:
@@ -58,6 +57,7 @@ class ProxyApp:
     upstream: Upstream
     checks: ApiChecks
     control: ASGIApp
+    is_control: Callable[[str], bool]  # the mock's test
     recorder: Recorder
     masker: Masker
     dialect: ErrorDialect
@@ -74,9 +74,7 @@ class ProxyApp:
         kind = scope["type"]
         if kind == "lifespan":
             await self._lifespan(receive, send)
-        elif kind == "http" and not (
-            scope["path"] == PREFIX or scope["path"].startswith(_CONTROL_DIR)
-        ):
+        elif kind == "http" and not self.is_control(scope["path"]):
             await self._exchange(scope, receive, send)
         else:
             await self.control(scope, receive, send)
@@ -234,6 +232,7 @@ def build_proxy(options: ProxyOptions, plane: MockApp) -> ProxyApp:
         upstream=Upstream(options.upstream, options.upstream_timeout),
         checks=ApiChecks(runtime),
         control=plane.plane,
+        is_control=plane.is_control,
         recorder=plane.recorder,
         masker=masker,
         dialect=runtime.dialect,
