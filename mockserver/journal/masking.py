@@ -253,9 +253,8 @@ def mask_by_name(text: str) -> str:
 
 # -- bodies ---------------------------------------------------------------------------------------
 def mask_body(body: bytes, secrets: tuple[str, ...]) -> bytes:
-    """A body to record with its secrets masked, never cut: JSON structurally (the string value
-    of a credential-named property, ``secrets`` inside any string), other UTF-8 text by
-    ``secrets`` only; binary bodies as they are (they cannot echo a header)."""
+    """A body with its secrets masked, never cut: JSON structurally (credential-named members
+    too), other UTF-8 text by ``secrets``; binary bodies as they are (they cannot echo a header)."""
     if not body:
         return body
     try:
@@ -294,11 +293,9 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class Redactor:
-    """Replaces the values of ``fields`` (JSON properties and query parameters) by fakes of the
-    same format, drawn from ``(seed, field, value)`` through SHA-256, never ``hash()``: the same
-    person gets the same fake in every exchange and every run, and the fake tells nothing about
-    the original. A field also covers its plural and the names ending in ``_FIELD`` or
-    ``_FIELDs`` (``email`` covers ``emails`` and ``alternate_emails``)."""
+    """Replaces the values of ``fields`` (JSON properties, query parameters; ``email`` covers
+    ``emails`` and ``alternate_emails``) by fakes of the same format drawn from SHA-256 of
+    ``(seed, field, value)``: the same in every run, telling nothing of the original."""
 
     def __init__(self, fields: Iterable[str], seed: int = 0) -> None:
         self.fields = frozenset(name.strip() for name in fields if name.strip())

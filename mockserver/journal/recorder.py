@@ -127,9 +127,8 @@ class Recorder:
 def cut(
     path: str, query: bytes, headers: list[tuple[bytes, bytes]], limit: int
 ) -> tuple[str, bytes, list[tuple[bytes, bytes]], int]:
-    """The request within ``limit`` bytes: the target first (path, then query, each at most a
-    quarter of it), then headers in order; a cut value ends in ``...``. Returns what is kept
-    and how many bytes were dropped."""
+    """The request within ``limit`` bytes (path and query each at most a quarter, then headers
+    in order; a cut value ends in ``...``), and how many bytes were dropped."""
     dropped = 0
     quarter = limit // 4
     if len(path) > quarter:

@@ -55,9 +55,8 @@ def fetch(
     timeout: float = 30.0,
     limit: int = MAX_UPSTREAM_ANSWER,
 ) -> Answer:
-    """The answer, read whole within ``timeout`` seconds in total and ``limit`` bytes (decoded),
-    or :class:`Unanswered`. The deadline is checked as each chunk arrives; one read waits at
-    most the client's own timeout."""
+    """The answer within ``timeout`` seconds in total (checked per chunk; one read waits at most
+    the client's timeout) and ``limit`` bytes (decoded), or :class:`Unanswered`."""
     deadline = time.monotonic() + timeout
     try:
         with http.stream(method, url, headers=headers, content=body or None) as answer:

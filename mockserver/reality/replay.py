@@ -29,10 +29,8 @@ Key = tuple[str, str, str, tuple[tuple[str, str], ...], str | None, bytes | None
 
 
 def canonical_body(body: bytes, secrets: tuple[str, ...] = ()) -> bytes | None:
-    """What of a request body a match compares: masked as a cassette holds it (credential-named
-    JSON members, the request's own secrets), a JSON body as its value with sorted keys (the
-    stdlib's parser: every integer exact, ``1`` and ``1.0`` different), other bytes as they
-    are; ``None`` for an empty body."""
+    """What of a request body a match compares: masked as a cassette holds it, JSON as its value
+    with sorted keys (the stdlib's parser: integers exact, ``1`` and ``1.0`` differ)."""
     if not body.strip():
         return None
     masked = mask_body(body, secrets)

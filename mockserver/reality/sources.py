@@ -141,9 +141,8 @@ def distinct(
     requests: Iterable[Sent], safe: frozenset[str] | None = None
 ) -> list[tuple[Sent, int]]:
     """Each different request once (first seen first), with how often it was made. With writes
-    sent (``safe``: the methods that change nothing), a write is never merged and identical
-    requests merge only when no write came between them: a GET before a DELETE and the same GET
-    after it are two observations, the second one's 404 included."""
+    sent (``safe``: the methods that change nothing), no write is merged, nor requests a write
+    came between (a GET before a DELETE and after it are two observations)."""
     counts: Counter[tuple[int, Sent]] = Counter()
     round_ = 0
     for request in requests:
