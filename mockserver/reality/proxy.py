@@ -19,11 +19,11 @@ from mockserver.journal.masking import Masker, Redactor, mask_text
 from mockserver.journal.recorder import Recorder
 from mockserver.limits import MAX_REQUEST_BODY
 from mockserver.params.body import receive_body
+from mockserver.reality.cassette import Recording
 from mockserver.reality.checks import ApiChecks, shown
 from mockserver.reality.forward import Upstream, UpstreamAnswer, UpstreamFailure
 from mockserver.reality.headers import as_text, decoded_body, end_to_end
 from mockserver.reality.options import ProxyOptions
-from mockserver.reality.recording import Recording
 from mockserver.serialize.reply import send_reply
 from mockserver.spec.model import Operation
 from mockserver.vendors.interface import ErrorDialect, Reply
