@@ -19,8 +19,7 @@ from mockserver.journal.masking import SecretText, log_safe
 from mockserver.reality.checks import ApiChecks, Route
 from mockserver.reality.fetch import Answer, Unanswered, fetch, target
 from mockserver.reality.options import VerifyOptions
-from mockserver.reality.report import Difference, OperationTally, VerifyReport
-from mockserver.reality.shape import compare
+from mockserver.reality.report import Difference, OperationTally, VerifyReport, compare
 from mockserver.reality.sources import Sent, distinct, fetch_journal, read_requests
 from mockserver.serialize import decode_json
 from mockserver.vendors import vendor

@@ -12,8 +12,7 @@ from mockserver.errors import DataError
 from mockserver.journal.masking import Masker, Redactor, mask_text
 from mockserver.reality.cassette import RecordedExchange, parse_cassette
 from mockserver.reality.headers import decoded_body, end_to_end
-from mockserver.reality.report import Difference
-from mockserver.reality.shape import compare
+from mockserver.reality.report import Difference, compare
 
 
 # -- redaction ----------------------------------------------------------------------------------
