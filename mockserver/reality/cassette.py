@@ -291,9 +291,9 @@ def _problems(exchange: RecordedExchange, checks: Mapping[str, ApiChecks]) -> li
     return [f"{where}: {shown(violation)}" for violation in violations if violation.breaking]
 
 
-def read_cassette(path: Path, checks: Mapping[str, ApiChecks]) -> list[RecordedExchange]:
+def read_file(path: Path, what: str = "") -> bytes:
+    """``path``'s bytes, or a DataError saying why not."""
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
-        raise DataError(f"cannot read cassette {path}: {exc.strerror or exc}") from None
-    return parse_cassette(data, path.name, checks)
+        raise DataError(f"cannot read {what}{path}: {exc.strerror or exc}") from None

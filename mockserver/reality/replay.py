@@ -67,9 +67,10 @@ class Replays:
         self._lock = threading.Lock()
         self.startup: tuple[RecordedExchange, ...] = ()
         if files:  # the cassette reader only with ``--replay``
-            from mockserver.reality.cassette import read_cassette
+            from mockserver.reality.cassette import parse_cassette, read_file
 
-            self.startup = tuple(e for path in files for e in read_cassette(path, self.checks))
+            read = (parse_cassette(read_file(p, "cassette "), p.name, self.checks) for p in files)
+            self.startup = tuple(exchange for exchanges in read for exchange in exchanges)
         self.install(self.startup)
 
     @functools.cached_property

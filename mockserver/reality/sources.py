@@ -17,7 +17,7 @@ from mockserver.errors import DataError
 from mockserver.journal.masking import MASK, Masker
 from mockserver.journal.record import Entry, Record, read
 from mockserver.journal.recorder import BODY_CUT
-from mockserver.reality.cassette import parse_cassette
+from mockserver.reality.cassette import parse_cassette, read_file
 
 #: Recorded headers not sent again: per connection, computed by the client, or the mock's own.
 NOT_RESENT = frozenset(
@@ -100,10 +100,7 @@ def from_journal_document(document: Any, source: str) -> list[Sent]:
 
 def read_requests(path: Path) -> list[Sent]:
     """Requests from a journal export (one JSON document) or a cassette (JSON Lines)."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise DataError(f"cannot read {path}: {exc.strerror or exc}") from None
+    data = read_file(path)
     try:
         document = orjson.loads(data)  # a cassette of several lines is not one JSON document
     except orjson.JSONDecodeError:
