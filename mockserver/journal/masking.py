@@ -111,9 +111,8 @@ class Masker:
         out: dict[str, str] = {}
         for name_bytes, value_bytes in raw:
             name = name_bytes.decode("latin-1").lower()
-            if name in out:
-                continue
-            out[name] = self.header(name, value_bytes.decode("latin-1"))
+            if name not in out:
+                out[name] = self.header(name, value_bytes.decode("latin-1"))
         return out
 
     def header(self, name: str, value: str) -> str:

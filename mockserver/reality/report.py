@@ -120,12 +120,8 @@ class OperationTally:
     def add(self, request: str, differences: list[Difference], times: int) -> None:
         self.requests += times
         self.distinct += 1
-        for difference in differences:
-            found = self.seen.get(difference.key)
-            if found is None:
-                self.seen[difference.key] = Seen(difference, request)
-            else:
-                found.more += 1
+        for difference in differences:  # the first request showing it, and how many more did
+            self.seen.setdefault(difference.key, Seen(difference, request, more=-1)).more += 1
 
     def refuse(self, request: str, reason: str, times: int) -> None:
         self.requests += times
