@@ -1,6 +1,6 @@
-"""The requests an app really made, as ``verify`` reads them and the pytest plugin writes them:
-a journal export, a running mock's journal, or a cassette. A body the journal cut short is
-never sent: it would be another request."""
+"""The requests an app really made, as ``verify`` reads them (a journal export, or a cassette)
+and the pytest plugin writes them. A body the journal cut short is never sent: it would be
+another request."""
 
 from __future__ import annotations
 
@@ -109,29 +109,6 @@ def read_requests(path: Path) -> list[Sent]:
         return from_journal_document(document, path.name)
     exchanges = parse_cassette(data, path.name)
     return [Sent(e.api, e.method, e.path, e.query, e.headers, e.body) for e in exchanges]
-
-
-def fetch_journal(url: str, timeout: float) -> list[Sent]:
-    """Requests from a running mock's journal (read within ``timeout`` seconds in total and
-    ``limits.MAX_UPSTREAM_ANSWER`` bytes)."""
-    import httpx
-
-    from mockserver.reality.fetch import Unanswered, fetch
-
-    url, export = url.rstrip("/"), f"{PREFIX}/requests"  # a mock's URL, or its control URL
-    where = url if url.endswith(export) else url.removesuffix(PREFIX) + export
-    try:
-        with httpx.Client(timeout=timeout, follow_redirects=False) as http:
-            answer = fetch(http, "GET", where, timeout=timeout)
-    except Unanswered as exc:
-        raise DataError(f"cannot read the journal at {where}: {exc}") from None
-    if answer.status != 200:
-        raise DataError(f"{where} answered {answer.status}, not the journal")
-    try:
-        document = orjson.loads(answer.body)
-    except orjson.JSONDecodeError:
-        raise DataError(f"{where} did not answer JSON") from None
-    return from_journal_document(document, where)
 
 
 def distinct(
