@@ -172,9 +172,8 @@ class ProxyApp:
         if secrets is None:
             secrets = self._secrets(noted.scope) if found else ()
         breaking = [v for v in found if v.breaking]
-        additive = [v for v in found if not v.breaking]
         lines = [mask_text(shown(v), secrets) for v in breaking]
-        changes = [mask_text(shown(v), secrets) for v in additive]
+        changes = [mask_text(shown(v), secrets) for v in found if not v.breaking]
         noted.violations = tuple(
             {**v.as_dict(), "message": mask_text(v.message, secrets)} for v in breaking
         )
