@@ -40,7 +40,7 @@ from mockserver.runtime import ApiRuntime
 from mockserver.serialize.reply import as_response, start_of
 from mockserver.spec import load_spec
 from mockserver.state.base import State
-from mockserver.state.select import open_state
+from mockserver.state.memory import open_state
 from mockserver.state.values import Fault
 from mockserver.vendors import vendor
 from mockserver.vendors.interface import Reply, Vendor, VendorOptions
@@ -274,7 +274,7 @@ def control_app(
     Starlette's own errors answered in the dialect of the path's owner."""
     from starlette.applications import Starlette
 
-    from mockserver.control.mount import control_off_routes, control_routes
+    from mockserver.control.api import control_off_routes, control_routes
 
     app = Starlette(
         routes=(

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mockserver import __version__
-from mockserver.control.mount import PREFIX
+from mockserver.control import PREFIX
 from mockserver.healthcheck import TOKEN_ENV
 
 if TYPE_CHECKING:
