@@ -104,6 +104,8 @@ def fresh() -> dict[str, object]:
 
 
 def write() -> None:
+    """Both tables: the queries compiled, then the world at ``SEED``."""
+    precomputed.dump(compiled.TABLE, compiled.SQLGLOT, fresh_queries())
     precomputed.dump(TABLE, inputs(), fresh())
 
 
@@ -118,10 +120,6 @@ def fresh_queries() -> dict[str, Any]:
     texts += [compiled.stand_in_text(item["query"].strip()) for item in document["segments"]]
     found = {compiled.key(text, now): parse_query(text, now).as_json() for text in texts}
     return dict(sorted(found.items()))
-
-
-def write_queries() -> None:
-    precomputed.dump(compiled.TABLE, compiled.SQLGLOT, fresh_queries())
 
 
 def _bitmap(members: RowSet, size: int) -> str:
