@@ -68,8 +68,7 @@ class Catalog:
     spec: WorldSpec
     #: Each segment's summary (``spec.segments`` order).
     summaries: Sequence[dict[str, Any]]
-    #: The full answers: the table's, or rendered when first needed (checked before served:
-    #: ``Backend.check_later``).
+    #: The table's full answers, or rendered and checked on first need (Backend.check_later).
     fulls: Once[Fulls] = field(repr=False, compare=False)
     #: The contacts, lists and memberships (built on first need, or already).
     population: Once[Population] = field(repr=False, compare=False)

@@ -89,7 +89,6 @@ def fresh() -> dict[str, object]:
     population = populate(spec, SEED, spec.contacts, computed)
     found = summaries(spec, SEED, population)
     bodies = full_answers(spec, SEED, population, found)
-    full = b"".join(bodies)
     return {
         "contacts": spec.contacts,
         "rules": [_bitmap(members, spec.contacts) for members in computed.rules],
@@ -98,7 +97,7 @@ def fresh() -> dict[str, object]:
         "answers": {
             "summaries": found,
             "sizes": [len(body) for body in bodies],
-            "full": base64.b64encode(zlib.compress(full, 9)).decode(),
+            "full": base64.b64encode(zlib.compress(b"".join(bodies), 9)).decode(),
         },
     }
 
