@@ -86,7 +86,8 @@ class MemoryWriteLog:
         with self._lock:
             if generation != self._generation or at != len(self._entries):
                 return False
-            self._entries.append(entry)
+            # A right-sized copy: orjson's own bytes, kept, cost ~1.5 µs an append (measured).
+            self._entries.append(b"%b" % entry)
             return True
 
     def clear(self) -> None:
@@ -109,6 +110,7 @@ class Ledger:
 
     def __init__(self, log: WriteLog, real: Callable[[], float] = time.time) -> None:
         self.log = log
+        self._own = not log.shared
         self.clock = MockClock(real)
         self.generation = -1
         self.entries: list[dict[str, Any]] = []
@@ -119,7 +121,8 @@ class Ledger:
         self._lock = threading.Lock()
         self._folds: dict[str, Any] = {}
         #: ``time.perf_counter()`` when the newest read this copy took in was sent: it holds
-        #: every entry appended before then (``-inf``: an append found it behind).
+        #: every entry appended before then (``-inf``: an append found it behind; ``inf``: the
+        #: log is this process's own and was read since the last reset).
         self._current_as_of = -math.inf
         #: The callers of :meth:`settle` waiting for the next read, the task reading, its loop.
         self._waiting: list[asyncio.Future[None]] = []
@@ -133,7 +136,7 @@ class Ledger:
     @property
     def shared(self) -> bool:
         """Other processes append too: a read must ask the store (:meth:`settle`)."""
-        return self.log.shared
+        return not self._own
 
     def now(self) -> float:
         """The mock clock's time, as of the last sync."""
@@ -141,9 +144,13 @@ class Ledger:
 
     def sync(self) -> None:
         """Pull the entries appended since the last sync (everything after a reset). Under
-        :meth:`answering`, nothing when a read sent after the request arrived is in already."""
+        :meth:`answering`, nothing when a read sent after the request arrived is in already;
+        a log this process alone appends to, nothing once read (its copy stays whole)."""
+        current = self._current_as_of
+        if current == math.inf:
+            return
         arrived = ARRIVED.get()
-        if arrived is not None and self._current_as_of >= arrived:
+        if arrived is not None and current >= arrived:
             return
         with self._lock:
             while True:
@@ -217,7 +224,7 @@ class Ledger:
         for item in raw[self.position - at :]:  # what this process appended meanwhile is in
             self._apply(orjson.loads(item))
         self._synced_hint = hint
-        self._current_as_of = max(self._current_as_of, sent_at)
+        self._current_as_of = max(self._current_as_of, math.inf if self._own else sent_at)
         return True
 
     def sync_if_told(self) -> None:

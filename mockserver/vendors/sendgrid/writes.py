@@ -143,24 +143,26 @@ class SegmentWrites:
 
     def view(self) -> View:
         self.ledger.sync()
-        return self._view()
-
-    def _view(self) -> View:
         now = self.ledger.now()
         return View(self.engine, self._follow(now), now)
 
     def write(self, check: Check, field: str = "segment_id") -> tuple[View, int]:
         """Append the entry ``check`` makes of the current view (it raises a :class:`Refusal`);
-        the view after it (this process's copy, the entry folded in) and the entry's number."""
+        the view after it at the same instant (the entry folded into the overlay; the contact
+        book takes it at its next read, a job being due seconds later) and its number."""
+        ledger = self.ledger
         for _ in range(WRITE_ATTEMPTS):
             view = self.view()
             entry = check(view)
             try:
-                number = self.ledger.append({"api": API, "at": view.now, **entry})
+                number = ledger.append({"api": API, "at": view.now, **entry})
             except WriteRefused as refused:
                 raise refuse(field, str(refused), refused.status) from None
             if number is not None:
-                return self._view(), number
+                overlay = view.overlay
+                with overlay.lock:
+                    overlay.follow(ledger.generation, ledger.entries)
+                return View(self.engine, overlay, view.now), number
         raise refuse(field, "too many writes at once; try again", 503)
 
     def job(self, check: Check, field: str, status: int = 202) -> Reply:
