@@ -18,7 +18,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, NamedTuple
 
 from mockserver.state.clock import iso
 from mockserver.vendors.sendgrid.values import digest_uuid
@@ -72,8 +72,7 @@ def day_start(now: float, zone: str) -> float:
     return midnight.timestamp()
 
 
-@dataclass(frozen=True)
-class Refresh:
+class Refresh(NamedTuple):
     """One accepted manual refresh."""
 
     segment_id: str
@@ -81,9 +80,9 @@ class Refresh:
     zone: str
 
 
-@dataclass(frozen=True)
-class Created:
-    """A segment created through the v2 API, as its last write left it."""
+class Created(NamedTuple):
+    """A segment created through the v2 API, as its last write left it (a tuple: one is made
+    a write)."""
 
     id: str
     name: str
