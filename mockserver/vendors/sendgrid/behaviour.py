@@ -192,7 +192,7 @@ class SendGridBackend(Backend):
 
     def _overlay(self) -> Overlay | None:
         """The overlay as of the last write event (``None``: nothing written)."""
-        return None if self._unwritten() else self.stateful.overlay(fresh=False)
+        return None if self._unwritten() else self.stateful.overlay()
 
     def get_segment(self, call: Call) -> Reply:
         overlay = self._overlay()

@@ -139,14 +139,9 @@ class Overlay:
         at = float(entry["at"])
         if op == "create":
             segment_id = new_id(self.seed, number, "segment")
+            name, query, parents = entry["name"], entry["query_dsl"], entry.get("parent_list_ids")
             self.created[segment_id] = Created(
-                segment_id,
-                entry["name"],
-                entry["query_dsl"],
-                tuple(entry.get("parent_list_ids") or ()),
-                at,
-                at,
-                at,
+                segment_id, name, query, tuple(parents or ()), at, at, at
             )
         elif op == "update":
             found = self.created.get(entry["id"])
