@@ -147,7 +147,7 @@ class SendGridBackend(Backend):
             return window, None
         if self._local:
             # Not steady (within SLACK of an hour's edge): an epoch equal to no other.
-            return window, self.stateful.reads.state(fresh=False)[0] or object()
+            return window, self.stateful.reads.state()[0] or object()
         writes = self.writes
         return window, writes.generation, writes.position, writes.hint
 

@@ -102,13 +102,11 @@ class ReadMemo:
         #: Zone -> (the second, its day start).
         self._days: dict[str, tuple[int, float]] = {}
 
-    def state(self, fresh: bool = True) -> tuple[Hashable | None, View | None]:
+    def state(self) -> tuple[Hashable | None, View | None]:
         """The key of the account now (``None``: not steady here), and the fresh view if one
-        was made to find it. ``fresh``: sync the log first, so another replica's write shows
-        at once (``False``: the log is this process's own, its copy always whole)."""
+        was made to find it. The log synced first: another replica's write shows at once."""
         ledger, held = self.ledger, self._steady
-        if fresh:
-            ledger.sync()
+        ledger.sync()
         if (
             held is not None
             and held.position == len(ledger.entries)
