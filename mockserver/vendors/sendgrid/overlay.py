@@ -147,15 +147,10 @@ class Overlay:
             found = self.created.get(entry["id"])
             if found is None:
                 return
-            query = entry.get("query_dsl", found.query_dsl)
+            name, query = entry.get("name", found.name), entry.get("query_dsl", found.query_dsl)
+            set_at = found.query_set_at if query == found.query_dsl else at
             self.created[found.id] = Created(
-                found.id,
-                entry.get("name", found.name),
-                query,
-                found.parent_list_ids,
-                found.created_at,
-                at,
-                found.query_set_at if query == found.query_dsl else at,
+                found.id, name, query, found.parent_list_ids, found.created_at, at, set_at
             )
         elif op == "delete":
             self.created.pop(entry["id"], None)

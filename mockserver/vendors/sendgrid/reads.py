@@ -23,7 +23,7 @@ import orjson
 from mockserver.lru import LruCache
 from mockserver.state.ledger import Ledger
 from mockserver.vendors.interface import Call, Reply
-from mockserver.vendors.sendgrid.contacts import JOB_DELAY
+from mockserver.vendors.sendgrid.contacts import JOB_DELAY, is_job
 from mockserver.vendors.sendgrid.evaluate import QueryEngine
 from mockserver.vendors.sendgrid.overlay import HOUR, Overlay, Refresh, day_start
 from mockserver.vendors.sendgrid.views import View
@@ -77,10 +77,13 @@ def steady(view: View, ledger: Ledger, number: int) -> Steady:
             until = min(until, created.query_set_at + HOUR)
         else:
             since, until = max(since, at + SLACK), min(until, at + HOUR - SLACK)
-    pending = [at for _, at, _ in view.engine.book.pending(ledger.entries).values()]
-    until = min(until, min(pending, default=math.inf) + JOB_DELAY)
+    # The queue's first job pending is the next to apply (no job id made: a SHA-256 each).
+    entries = ledger.entries
+    jobs = (entries[i] for i in range(view.engine.book.applied, len(entries)))
+    due = next((float(entry["at"]) + JOB_DELAY for entry in jobs if is_job(entry)), math.inf)
     epoch = ledger.generation, ledger.position
-    timeless = not overlay.created and not pending
+    timeless = not overlay.created and due == math.inf
+    until = min(until, due)
     return Steady(*epoch, since, until, tuple(sorted(zones)), overlay, number, timeless)
 
 
