@@ -8,7 +8,7 @@ import os
 import sys
 
 from mockserver.cli.flags import options
-from mockserver.cli.serve import control_token, run_server, warn_of_token_flag
+from mockserver.cli.serve import control_token, run_server
 from mockserver.config import ServeConfig
 from mockserver.vendors import REGISTRY
 
@@ -24,7 +24,6 @@ def run_proxy(args: argparse.Namespace) -> int:
 
     chosen = options(args, ProxyOptions)
     log_config = configure(chosen.log_level)
-    warn_of_token_flag(chosen.control_token)
     plane_config = ServeConfig(
         apis=(chosen.api,),
         cors_origins=(),

@@ -91,8 +91,13 @@ def options(args: argparse.Namespace, kind: Callable[..., T], **given: Any) -> T
     return kind(**given)
 
 
-# -- flags of several commands ----------------------------------------------------------------
-SEED = bounded_int("seed", 0, 2**63 - 1)
+SEED = flag(
+    "--seed",
+    type=bounded_int("seed", 0, 2**63 - 1),
+    default=DEFAULT_SEED,
+    metavar="N",
+    help="data seed: the same seed gives the same answers (default 0)",
+)
 API = flag("--api", required=True, choices=list(REGISTRY))
 HOST = flag(
     "--host", default=DEFAULT_HOST, metavar="ADDRESS", help="interface (default %(default)s)"
@@ -143,6 +148,7 @@ REPORT = repeated(
 )
 PACE = "requests per second, e.g. 3/s; 'off' for none"
 RATE_LIMIT = flag("--rate-limit", type=rate_limit, metavar="N/s")
+ALLOW_WRITES = flag("--allow-writes", action="store_true")
 
 
 def vendor_flag(api: str, option: CliOption) -> Flag:
@@ -186,13 +192,7 @@ def serve_flags() -> Table:
         ),
         HOST,
         PORT,
-        flag(
-            "--seed",
-            type=SEED,
-            default=DEFAULT_SEED,
-            metavar="N",
-            help="data seed: the same seed gives the same answers (default 0)",
-        ),
+        SEED,
         flag(
             "--fixtures",
             dest="fixtures_dir",
@@ -330,13 +330,7 @@ def proxy_flags() -> Table:
             help="in the cassette, replace the values of these JSON properties (and query "
             "parameters) with seeded fakes of the same format, e.g. email,first_name",
         ),
-        flag(
-            "--seed",
-            type=SEED,
-            default=0,
-            metavar="N",
-            help="seed of the --redact fakes (default 0)",
-        ),
+        SEED.but(help="seed of the --redact fakes (default 0)"),
         flag(
             "--upstream-timeout",
             type=bounded_seconds("upstream timeout", 0.1, 3600),
@@ -385,9 +379,7 @@ def verify_flags() -> Table:
             metavar="SECONDS",
             help="time one answer may take in total (default %(default)g)",
         ),
-        flag(
-            "--allow-writes",
-            action="store_true",
+        ALLOW_WRITES.but(
             help="also send recorded writes (POST, PUT, PATCH, DELETE) to the deployment, with "
             "its real credential; by default only GET and HEAD are sent and the others reported",
         ),
@@ -437,9 +429,7 @@ def contract_flags() -> Table:
             "by default a --base-url deployment reports them as warnings, as a consumer would "
             "judge them (the bundled mock is always judged strictly)",
         ),
-        flag(
-            "--allow-writes",
-            action="store_true",
+        ALLOW_WRITES.but(
             help="against --base-url, run write operations (POST, PATCH, DELETE, ...) too: "
             "created names start with mockserver-contract-<seed>-, and what the run creates is "
             "deleted at the end (the bundled mock always runs them)",

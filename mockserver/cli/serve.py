@@ -13,7 +13,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from mockserver.cli.flags import options
-from mockserver.config import CONFIG_ENV, LOG_LEVEL_ENV, ServeConfig, config_to_json
+from mockserver.config import CONFIG_ENV, ServeConfig, config_to_json
 from mockserver.healthcheck import TOKEN_ENV
 from mockserver.vendors import REGISTRY
 
@@ -50,7 +50,6 @@ def run_serve(args: argparse.Namespace) -> int:
 
     log_config = configure(args.log_level, args.log_format)
     REPORTER.live = args.log_format == "text" and sys.stderr.isatty()
-    warn_of_token_flag(args.control_token)
     config = serve_config(args)
     try:
         app = build_app(config)
@@ -73,7 +72,6 @@ def run_serve(args: argparse.Namespace) -> int:
     del app
     gc.enable()
     os.environ[CONFIG_ENV] = config_to_json(config)
-    os.environ[LOG_LEVEL_ENV] = args.log_level
     return run_server(
         "mockserver.app:create_app_from_env",
         config,
@@ -91,6 +89,7 @@ def run_server(
     headers from the environment), until a graceful stop."""
     import uvicorn
 
+    from mockserver.budget import cancel_all
     from mockserver.server import uvicorn_settings
 
     if threading.current_thread() is threading.main_thread():
@@ -99,7 +98,9 @@ def run_server(
         signal.signal(signal.SIGTERM, lambda signum, frame: None)
     hardened = uvicorn_settings(config, protocol, raise_descriptors=True)
     uvicorn.run(app, access_log=False, **settings, **hardened)
-    return stopped()
+    # Stop any data load still running (its daemon thread would not hold the exit anyway).
+    cancel_all("the server stopped")
+    return 0
 
 
 def announce(app: MockApp, config: ServeConfig, args: argparse.Namespace) -> None:
@@ -124,21 +125,9 @@ def base_url(host: str, port: int) -> str:
 
 
 def control_token(flag: str | None) -> str | None:
-    """The flag's token, else the environment's (which ``ps`` does not show)."""
-    return flag or os.environ.get(TOKEN_ENV) or None
-
-
-def warn_of_token_flag(flag: str | None) -> None:
+    """The flag's token (with a warning), else the environment's, which ``ps`` does not show."""
     if flag:
         logging.getLogger("mockserver").warning(
             "--control-token is visible to every user of this machine (ps); prefer %s", TOKEN_ENV
         )
-
-
-def stopped() -> int:
-    """After the server's graceful shutdown: stop any data load still running (its daemon
-    thread would not hold the exit anyway) and report a clean stop."""
-    from mockserver.budget import cancel_all
-
-    cancel_all("the server stopped")
-    return 0
+    return flag or os.environ.get(TOKEN_ENV) or None

@@ -59,7 +59,7 @@ def cidr(value: str) -> str:
 
 
 def state_url(value: str) -> str:
-    from mockserver.state.select import SCHEMES
+    from mockserver.state.memory import SCHEMES
 
     scheme = value.partition("://")[0]
     if scheme not in SCHEMES or not value.partition("://")[2]:

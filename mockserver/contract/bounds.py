@@ -123,8 +123,8 @@ def first_answer(url: str, headers: dict[str, str], seconds: float) -> str | Non
             )
             response.content  # noqa: B018 - the body too, within the deadline
     except requests.RequestException as exc:
-        found = network_failure(exc, seconds)
-        if deadline.expired or (found is not None and found.title == "request timeout"):
+        timeout = isinstance(exc, requests.Timeout) and not isinstance(exc, requests.ConnectTimeout)
+        if deadline.expired or timeout:
             return NO_ANSWER.format(seconds)
     finally:
         deadline.cancel()

@@ -99,29 +99,22 @@ def delete_routes(spec: ApiSpec) -> dict[tuple[str, str], DeleteRoute]:
     return routes
 
 
-def _named(body: Any, prefix: str) -> Iterator[dict[str, Any]]:
-    """The objects of a JSON body whose ``name`` starts with ``prefix``, at any depth."""
-    if isinstance(body, dict):
-        name = body.get("name")
-        if isinstance(name, str) and name.startswith(prefix):
-            yield body
-        for value in body.values():
-            yield from _named(value, prefix)
-    elif isinstance(body, list):
-        for item in body:
-            yield from _named(item, prefix)
-
-
-def _ids(body: Any, key: str = "") -> Iterator[str]:
-    """Strings a JSON body holds under ``id``, ``*_id`` or ``*_ids`` keys, at any depth."""
+def _nodes(body: Any, key: str = "") -> Iterator[tuple[str, Any]]:
+    """Every value of a JSON body at any depth, with its key (a list item: the list's)."""
+    yield key, body
     if isinstance(body, dict):
         for name, value in body.items():
-            yield from _ids(value, name)
+            yield from _nodes(value, name)
     elif isinstance(body, list):
         for item in body:
-            yield from _ids(item, key)
-    elif isinstance(body, str) and (key == "id" or key.endswith(("_id", "_ids"))):
-        yield body
+            yield from _nodes(item, key)
+
+
+def _ids(body: Any) -> Iterator[str]:
+    """Strings a JSON body holds under ``id``, ``*_id`` or ``*_ids`` keys."""
+    for key, value in _nodes(body):
+        if isinstance(value, str) and (key == "id" or key.endswith(("_id", "_ids"))):
+            yield value
 
 
 class Created:
@@ -207,9 +200,10 @@ class Created:
                     f"{self.prefix} and delete them by hand"
                 )
                 continue
-            for found in _named(answer.body, self.prefix):
+            for _, found in _nodes(answer.body):
+                name = found.get("name") if isinstance(found, dict) else None
                 identifier = route.id_in(found)
-                if identifier is not None:
+                if isinstance(name, str) and name.startswith(self.prefix) and identifier:
                     self.swept += 1
                     self._delete(identifier, route)
 

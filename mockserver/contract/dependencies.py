@@ -6,17 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockserver.params.dependencies import given
-from mockserver.spec.dependencies import OneOrMore
+from mockserver.spec.dependencies import OneOrMore, given
 from mockserver.spec.model import ApiSpec
 
 #: Where a Schemathesis case holds the parameters of each location.
 CONTAINERS = ("query", "headers", "path_parameters", "cookies")
-
-
-def declared(spec: ApiSpec) -> dict[tuple[str, str], tuple[OneOrMore, ...]]:
-    """(METHOD, path) -> the dependencies its operation declares."""
-    return {(op.method, op.path): op.dependencies for op in spec.operations if op.dependencies}
 
 
 def satisfied(rule: OneOrMore, case: Any) -> bool:
@@ -27,13 +21,13 @@ def satisfied(rule: OneOrMore, case: Any) -> bool:
     )
 
 
-def install(schema: Any, spec: ApiSpec) -> int:
-    """Register the filter on ``schema``; return how many dependencies it enforces."""
+def install(schema: Any, spec: ApiSpec) -> None:
+    """Register the filter on ``schema`` (none for a spec without dependencies)."""
     from schemathesis import GenerationMode
 
-    rules = declared(spec)
+    rules = {(op.method, op.path): op.dependencies for op in spec.operations if op.dependencies}
     if not rules:
-        return 0
+        return
 
     @schema.hook
     def filter_case(context: Any, case: Any) -> bool:
@@ -42,5 +36,3 @@ def install(schema: Any, spec: ApiSpec) -> int:
             return True
         found = rules.get((case.operation.method.upper(), case.operation.path), ())
         return all(satisfied(rule, case) for rule in found)
-
-    return sum(len(found) for found in rules.values())

@@ -130,11 +130,18 @@ class Collector:
     """Feed it engine events; it keeps a :class:`RunResult` and tells ``on_progress`` as it goes."""
 
     def __init__(
-        self, result: RunResult, on_progress: Callable[[str], None], request_timeout: float
+        self,
+        result: RunResult,
+        on_progress: Callable[[str], None],
+        request_timeout: float,
+        on_answer: Callable[[Any, Any], None] | None = None,
     ) -> None:
         self.result = result
         self.on_progress = on_progress
         self.request_timeout = request_timeout
+        #: Told ``(case, response)`` of every answered request of a finished scenario, a
+        #: check's own included (``ignored_auth`` creates without a credential, no hook sees it).
+        self.on_answer = on_answer
         self._stateful = Counter[str]()
         #: The network failure (its title) each operation met in its current scenario.
         self._network_failures: dict[str, str] = {}
@@ -213,9 +220,6 @@ class Collector:
     def _scenario(self, event: Any) -> None:
         phase = event.phase.value
         recorder = event.recorder
-        self._answered = self._answered or any(
-            interaction.response is not None for interaction in recorder.interactions.values()
-        )
         tried = Counter[str]()
         for case_id, node in recorder.cases.items():
             if case_id in recorder.interactions:
@@ -238,6 +242,12 @@ class Collector:
             if event.skip_reason:
                 verdict = f"skipped ({event.skip_reason})"
             self.on_progress(f"  {phase:<10} {label}: {tried.get(label, 0)} requests, {verdict}")
+        for case_id, interaction in recorder.interactions.items():
+            node = recorder.cases.get(case_id)
+            if interaction.response is not None:
+                self._answered = True
+                if node is not None and self.on_answer is not None:
+                    self.on_answer(node.value, interaction.response)
 
     def _failures(self, phase: str, recorder: Any) -> list[Failure]:
         found = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import sys
 from collections.abc import Iterator, Mapping
 from typing import Any, TextIO
@@ -14,8 +15,8 @@ from mockserver.contract.dependencies import install as install_dependencies
 from mockserver.contract.options import PHASES, ContractOptions, spec_path
 from mockserver.contract.report import Report
 from mockserver.contract.results import Collector, RunResult
+from mockserver.contract.writes import observe, stateful_settings
 from mockserver.contract.writes import prepare as prepare_writes
-from mockserver.contract.writes import stateful_settings
 from mockserver.journal.masking import SecretText
 from mockserver.spec import load_spec
 from mockserver.spec.model import ApiSpec
@@ -93,9 +94,10 @@ def execute(
     result = RunResult(options.api, base_url, description, config.seed)
     schema = schemathesis.openapi.from_path(spec_path(options.api), config=config)
     send = sender(base_url, creds.headers, options.request_timeout)
-    schema, writes = prepare_writes(options, spec, schema, config.seed, send, on_progress)
+    schema, created = prepare_writes(options, spec, schema, config.seed, send, on_progress)
     install_dependencies(schema, spec)
-    collector = Collector(result, on_progress, options.request_timeout)
+    answered = functools.partial(observe, created) if created is not None else None
+    collector = Collector(result, on_progress, options.request_timeout, answered)
     with judging(judge, schema, result), bounded(schema, options.request_timeout):
         silent = first_answer(base_url + first_path(spec), creds.headers, options.request_timeout)
         if silent is not None:
@@ -106,7 +108,6 @@ def execute(
         try:
             for event in stream:
                 collector.feed(event)
-                writes.feed(event)
                 if collector.stop_reason is not None:
                     stream.stop()
         except KeyboardInterrupt:
@@ -115,7 +116,7 @@ def execute(
             result.errors["interrupted"] += 1
         finally:
             out_of_time.cancel()
-            for left in writes.finish():
+            for left in created.finish() if created is not None else ():
                 result.errors[f"cleanup: {left}"] += 1
     if collector.stop_reason is not None:
         result.stop_reason = collector.stop_reason

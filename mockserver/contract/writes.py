@@ -7,7 +7,6 @@ import json
 import random
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mockserver.contract.bodies import NAME, Names, Shaper, prefix
@@ -147,30 +146,6 @@ def observe(created: Created, case: Any, response: Any) -> None:
     created.observe(case.operation.method, case.operation.path, response.status_code, body, targets)
 
 
-@dataclass
-class Writes:
-    """What one run's write hooks tracked (``None``: the run sends no writes); :meth:`finish`
-    deletes what is left."""
-
-    created: Created | None = None
-
-    def feed(self, event: Any) -> None:
-        """Every request of a finished scenario, a check's own included (``ignored_auth``
-        creates without a credential, and no hook sees its answer)."""
-        from schemathesis.engine import events
-
-        if self.created is None or not isinstance(event, events.ScenarioFinished):
-            return
-        recorder = event.recorder
-        for case_id, interaction in recorder.interactions.items():
-            node = recorder.cases.get(case_id)
-            if node is not None and interaction.response is not None:
-                observe(self.created, node.value, interaction.response)
-
-    def finish(self) -> list[str]:
-        return [] if self.created is None else self.created.finish()
-
-
 def prepare(
     options: ContractOptions,
     spec: ApiSpec,
@@ -178,17 +153,17 @@ def prepare(
     seed: int,
     send: Send,
     log: Callable[[str], None],
-) -> tuple[Any, Writes]:
-    """``schema`` without the writes that do not run, or with the write hooks; and what watches
-    the run's events (``feed``) and, called when the run ends whatever happened, deletes what is
-    left (``finish``: what it could not delete)."""
+) -> tuple[Any, Created | None]:
+    """``schema`` without the writes that do not run, or with the write hooks; and what they
+    track (``None``: the run sends no writes), told every answer (:func:`observe`) and, when the
+    run ends whatever happened, to :meth:`Created.finish`."""
     left_out = [op.operation_id for op in excluded(options, spec)]
     if left_out:
         schema = schema.exclude(operation_id=left_out)
     if not allowed(options) or not any(is_write(op) for op in spec.operations):
-        return schema, Writes()
+        return schema, None
     names = Names(seed)
     routes = delete_routes(spec)
     created = Created(routes, send, log, prefix=names.prefix, verbose=not options.bundled)
     install(schema, spec, created, names, seed, guard=not options.bundled)
-    return schema, Writes(created)
+    return schema, created

@@ -60,7 +60,6 @@ class ControlTarget:
     loads: dict[str, Budget] = field(default_factory=dict, compare=False, repr=False)
 
 
-# -- lookups --------------------------------------------------------------------------------
 def runtime_of(target: ControlTarget, api: str) -> ApiRuntime:
     runtime = target.runtimes.get(api)
     if runtime is None:
@@ -77,7 +76,6 @@ def operation_key(target: ControlTarget, api: str, operation_id: str) -> Operati
     return (api, operation_id)
 
 
-# -- journal ----------------------------------------------------------------------------------
 def journal(
     target: ControlTarget,
     where: Filter | None = None,
@@ -90,7 +88,6 @@ def journal(
     return read(target.state.journal.records(since), target.masker, where, limit)
 
 
-# -- data ---------------------------------------------------------------------------------------
 def parse_document(
     body: bytes, content_type: str = "", load: Callable[[bytes], Any] = load_yaml
 ) -> Any:
@@ -183,7 +180,6 @@ def reset(target: ControlTarget) -> None:
     target.state.writes.clear()
 
 
-# -- the mock clock -------------------------------------------------------------------------------
 def clock(target: ControlTarget) -> dict[str, Any]:
     """The mock clock as every replica sees it: ``now``, ``frozen``, ``offset_seconds``."""
     target.state.writes.sync()
@@ -209,7 +205,6 @@ def clear_state(target: ControlTarget) -> None:
     target.state.journal.clear()
 
 
-# -- cassettes ----------------------------------------------------------------------------------
 def replays_of(target: ControlTarget) -> Replays:
     if target.replays is None:
         raise ControlError("this server replays no cassettes", status=404)
@@ -232,7 +227,6 @@ def load_cassette(target: ControlTarget, body: bytes) -> dict[str, Any]:
     return replays.describe()
 
 
-# -- scenarios ----------------------------------------------------------------------------------
 def scenario_from(responder: Responder, body: Any) -> Scenario:
     """Validate a scenario document completely against the operation it targets."""
     if not isinstance(body, Mapping):
@@ -298,7 +292,6 @@ def scenarios(target: ControlTarget) -> dict[str, dict[str, Any]]:
     return {f"{api}/{op}": scenario.as_dict() for (api, op), scenario in found.items()}
 
 
-# -- faults ---------------------------------------------------------------------------------------
 def _fault_key(target: ControlTarget, api: str | None, operation_id: str | None):
     if api is None and operation_id is None:
         return None

@@ -1,8 +1,10 @@
-"""The control API mounted at ``/__mockserver``: each endpoint reads the request, calls one
-function of ``actions`` and answers JSON; a refusal is ``{"error", "reasons"}`` with a 4xx."""
+"""The control API mounted at ``/__mockserver`` behind its guard: each endpoint reads the
+request, calls one function of ``actions`` and answers JSON; a refusal is
+``{"error", "reasons"}`` with a 4xx."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -11,16 +13,18 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Mount, Route
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
 from mockserver import __version__
-from mockserver.control import actions
+from mockserver.control import PREFIX, actions
 from mockserver.control.actions import ControlTarget
-from mockserver.control.index import STATIC_DIR, index_page
+from mockserver.control.guard import SECURITY_HEADERS, ControlGuard, NoFraming
+from mockserver.control.index import CONTROL_OFF_PAGE, STATIC_DIR, index_page
 from mockserver.control.loading import load_over_http, read_body
+from mockserver.cors import control_cors
 from mockserver.crash import ContainCrashes, crash_handler
 from mockserver.errors import ControlError, StateUnavailable
 from mockserver.journal.record import Filter
@@ -202,3 +206,34 @@ def control_app(api: ControlAPI) -> ASGIApp:
         },
     )
     return ContainCrashes(app, lambda scope: CRASH)
+
+
+#: The security headers as a response's ``headers=`` argument (the routes outside the mount).
+_HEADERS = {name.decode(): value.decode() for name, value in SECURITY_HEADERS}
+
+
+def control_routes(
+    target: ControlTarget, token: str | None, origins: Sequence[str] = ()
+) -> list[BaseRoute]:
+    """The ``/__mockserver`` mount (and its bare path redirecting to the index page); browser
+    pages of ``origins`` (``--control-origin``) may call it, with CORS; no page may frame it."""
+
+    async def to_index(request: Request) -> RedirectResponse:
+        return RedirectResponse(f"{PREFIX}/", status_code=308, headers=_HEADERS)
+
+    api = ControlAPI(target, token_required=token is not None)
+    guard = ControlGuard(control_app(api), token, origins, refused_page=api.index)
+    guarded = control_cors(guard, origins)
+    return [
+        Route(PREFIX, to_index, methods=["GET", "HEAD"]),
+        Mount(PREFIX, app=NoFraming(guarded)),
+    ]
+
+
+def control_off_routes() -> list[BaseRoute]:
+    """With ``--no-control``: only a 404 page at the console's address that says it is off."""
+
+    async def control_off(request: Request) -> HTMLResponse:
+        return HTMLResponse(CONTROL_OFF_PAGE, status_code=404, headers=_HEADERS)
+
+    return [Route(path, control_off, methods=["GET", "HEAD"]) for path in (PREFIX, PREFIX + "/")]

@@ -105,9 +105,8 @@ def same_origin(origin: str, scope: Scope, host: str | None) -> bool:
 
 
 def console_shell(scope: Scope) -> str | None:
-    """``"page"`` for ``GET /``, ``"static"`` for ``/static/...`` under the mount: the page
-    renders no state for a refused caller and the static files are the package's own, so
-    anyone may load them."""
+    """``"page"`` (``GET /``) or ``"static"``: the page renders no state for a refused caller and
+    the static files are the package's own, so anyone may load them."""
     if scope.get("method") not in ("GET", "HEAD"):
         return None
     path = get_route_path(scope)
@@ -115,10 +114,8 @@ def console_shell(scope: Scope) -> str | None:
 
 
 class ControlGuard:
-    """With a token set every caller must present it (header or ``?token=``); else loopback only
-    (peer and ``Host``). A mutating call needs a JSON/YAML body type; a page of another origin
-    needs to be listed in ``origins``. A refused caller still gets the console's shell, which
-    shows why and asks for the token."""
+    """Refuses callers and requests a web page could abuse; a refused caller still gets the
+    console's shell, which shows why and asks for the token."""
 
     def __init__(
         self,
@@ -165,9 +162,7 @@ class ControlGuard:
         if presented is None:
             query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
             presented = (query.get("token") or [""])[-1].encode("utf-8", "replace")
-        if hmac.compare_digest(presented, self.token):
-            return None
-        return WRONG_TOKEN
+        return None if hmac.compare_digest(presented, self.token) else WRONG_TOKEN
 
     def request_refusal(self, scope: Scope, headers: dict[str, str]) -> str | None:
         """What is asked: nothing a page of another site could have sent on its own."""

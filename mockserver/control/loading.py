@@ -1,12 +1,10 @@
-"""A data load over HTTP: a bounded body (``--max-load-bytes``, 413), numbered on arrival, then
-parsed and built in a daemon thread under a :class:`~mockserver.budget.Budget` that the time
-limit (408), the client leaving, a newer load, a reset or shutdown stops; only a build that was
-not cancelled lands."""
+"""A data load over HTTP: a bounded body, numbered on arrival, built in a daemon thread under a
+:class:`~mockserver.budget.Budget` (docs/ARCHITECTURE.md, "Control plane")."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import concurrent.futures
 import logging
 import threading
 from collections.abc import Callable
@@ -72,29 +70,17 @@ async def read_body(request: Request, limit: int, timeout: float, flag: str = MA
 async def in_daemon_thread(work: Callable[[], T], name: str) -> T:
     """``work()`` in a new daemon thread, awaited: the event loop stays free, and a thread
     still running at exit does not hold the process (SIGTERM exits on time)."""
-    loop = asyncio.get_running_loop()
-    done: asyncio.Future[T] = loop.create_future()
-
-    def settle(result: Any, error: BaseException | None) -> None:
-        if done.done():
-            return
-        if error is not None:
-            done.set_exception(error)
-        else:
-            done.set_result(result)
+    future: concurrent.futures.Future[T] = concurrent.futures.Future()
 
     def run() -> None:
-        result, error = None, None
-        try:
-            result = work()
-        except BaseException as exc:  # handed to the awaiting task, raised there
-            error = exc
-        # A closed loop (the server stopped) has nobody waiting: nothing to hand over.
-        with contextlib.suppress(RuntimeError):
-            loop.call_soon_threadsafe(settle, result, error)
+        if future.set_running_or_notify_cancel():
+            try:
+                future.set_result(work())
+            except BaseException as exc:  # handed to the awaiting task, raised there
+                future.set_exception(exc)
 
     threading.Thread(target=run, name=name, daemon=True).start()
-    return await done
+    return await asyncio.wrap_future(future)
 
 
 def isolated(budget: Budget, progress: Reporter = REPORTER) -> Callable[[bytes], Any]:

@@ -1,7 +1,4 @@
-"""Plausible values by property name: an ``email`` looks like an email, a ``city`` like a city.
-
-A hint is only a first guess; the generator keeps it only if it satisfies the schema.
-"""
+"""Plausible values by property name: an ``email`` looks like an email, a ``city`` like a city."""
 
 from __future__ import annotations
 

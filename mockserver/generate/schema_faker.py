@@ -34,9 +34,8 @@ def seed_for(*parts: object) -> int:
 
 
 class SchemaFaker:
-    def __init__(self, seed: int = 0, locale: str = "en_US") -> None:
+    def __init__(self, seed: int = 0) -> None:
         self.seed = seed
-        self.locale = locale
         self._validators: dict[int, tuple[dict[str, Any], Any]] = {}
 
     def is_valid(self, schema: dict[str, Any], value: Any) -> bool:
@@ -66,7 +65,7 @@ class SchemaFaker:
         generate, and importing Faker is a tenth of start-up."""
         from faker import Faker
 
-        return Faker(self.locale)
+        return Faker("en_US")
 
     @cached_property
     def xeger(self) -> Rstr:
@@ -94,18 +93,10 @@ class SchemaFaker:
                 branches = [b for b in schema[key] if primary_type(b) != "null"] or schema[key]
                 return self.value(self.random.choice(branches), name)
         kind = primary_type(schema) or ("object" if "properties" in schema else "string")
-        hint = hint_for(name, kind, schema)
-        if hint is not None:
-            candidate = self._hinted(hint, kind, schema)
-            if candidate is not None:
-                return candidate
+        hint = hint_for(name, kind, schema)  # a first guess, kept only if the schema allows it
+        if hint is not None and self.is_valid(schema, candidate := hint(self.fake)):
+            return candidate
         return GENERATORS.get(kind, SchemaFaker._string)(self, schema, name)
-
-    def _hinted(self, hint, kind: str, schema: dict[str, Any]) -> Any:
-        if kind == "array":
-            return None
-        candidate = hint(self.fake)
-        return candidate if self.is_valid(schema, candidate) else None
 
     def _string(self, schema: dict[str, Any], name: str | None) -> str:
         low = schema.get("minLength", 0)

@@ -9,13 +9,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from starlette.requests import cookie_parser
+
 from mockserver.conformance.validator import ResponseValidator, Violation
 from mockserver.params.body import BodyDecoder
 from mockserver.params.decode import OperationDecoder, RawRequest
 from mockserver.params.errors import ParamError, describe
 from mockserver.params.grammar import Grammar
 from mockserver.params.unknown import QueryNames
-from mockserver.pipeline import parse_cookies, parse_query
+from mockserver.pipeline import parse_query
 from mockserver.routing.table import PathTable
 from mockserver.security.credentials import CredentialFinder
 from mockserver.spec.model import ApiSpec, Operation
@@ -109,7 +111,7 @@ class ApiChecks:
             query=query,
             headers=dict(headers),
             path=dict(route.path_params),
-            cookies=parse_cookies(headers.get("cookie")),
+            cookies=cookie_parser(headers.get("cookie", "")),
         )
         _, errors = self.decoders[operation.operation_id](raw)
         decode_body = self.bodies.get(operation.operation_id)

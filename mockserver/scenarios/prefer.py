@@ -11,8 +11,7 @@ from mockserver.params.errors import ParamError
 from mockserver.state.values import Preference
 
 HEADER = "Prefer"
-_TRUE = {"true", "1", "yes"}
-_FALSE = {"false", "0", "no"}
+_BOOLS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
 
 def _error(kind: str, raw: str, **ctx: object) -> ParamError:
@@ -28,8 +27,7 @@ def parse_code(value: str) -> int | None:
 
 
 def parse_bool(value: str) -> bool | None:
-    lowered = value.lower()
-    return True if lowered in _TRUE else False if lowered in _FALSE else None
+    return _BOOLS.get(value.lower())
 
 
 def parse_prefer(raw: str) -> tuple[Preference | None, ParamError | None]:

@@ -1,10 +1,5 @@
-"""Build the answers a ``Prefer`` header, a scenario or a fault forces on one operation.
-
-Static answers come from the spec's own examples, serialized once and cached;
-``dynamic=true`` asks the runtime's schema generator instead. Headers a vendor's own model
-governs (SendGrid's rate limits) come from that model on every forced answer, never from the
-generator: a backend names them with its ``answer_headers(call, status)`` hook.
-"""
+"""Build the answers a ``Prefer`` header, a scenario or a fault forces on one operation: the
+spec's own examples (serialized once), or ``dynamic=true``'s generated ones."""
 
 from __future__ import annotations
 
@@ -120,11 +115,7 @@ class Responder:
 
 
 def _render(preference: Preference) -> str:
-    parts = []
-    if preference.code is not None:
-        parts.append(f"code={preference.code}")
-    if preference.example is not None:
-        parts.append(f"example={preference.example}")
-    if preference.dynamic:
-        parts.append("dynamic=true")
-    return ", ".join(parts)
+    """``preference`` as a ``Prefer`` header says it."""
+    dynamic = "true" if preference.dynamic else None
+    parts = {"code": preference.code, "example": preference.example, "dynamic": dynamic}
+    return ", ".join(f"{name}={value}" for name, value in parts.items() if value is not None)

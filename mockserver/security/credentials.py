@@ -41,12 +41,7 @@ def _source(scheme: Mapping[str, Any]) -> Source:
         return Source(from_authorization, ("authorization",))
     name = scheme.get("name", "")
     if kind == "apiKey" and where == "query":
-
-        def from_query(headers: Headers, query: Query) -> str | None:
-            values = query.get(name)
-            return values[-1] if values else None
-
-        return Source(from_query)
+        return Source(lambda headers, query: (query.get(name) or [None])[-1])
     if kind == "apiKey" and where == "header":
         key = name.lower()
         return Source(lambda headers, query: headers.get(key) or None, (key,))
@@ -66,8 +61,6 @@ class CredentialFinder:
         self.requirements = tuple(
             tuple(source.extract for source in requirement) for requirement in sources
         )
-        #: No requirement at all: anonymous calls are allowed.
-        self.open = not self.requirements
         #: The headers a credential may come from (with the query string, all it reads).
         read = (
             name for requirement in sources for source in requirement for name in source.headers
@@ -76,13 +69,9 @@ class CredentialFinder:
 
     def __call__(self, headers: Headers, query: Query) -> tuple[bool, str | None]:
         """``(satisfied, credential)``: is any requirement met (in order; an empty one is met
-        by anyone), and with what."""
-        if self.open:
-            return True, None
+        by anyone, as are all when there is none), and with what."""
         for extractors in self.requirements:
-            if not extractors:
-                return True, None
             found = [extract(headers, query) for extract in extractors]
             if None not in found:
-                return True, found[0]
-        return False, None
+                return True, found[0] if found else None
+        return not self.requirements, None

@@ -1,9 +1,6 @@
 """What the request path and the control plane may ask of mutable state: protocols, and the
-overrides' in-process store, which a shared one extends.
-
-Kept small on purpose: a shared implementation makes each method one round trip, or none (the
-request path reads ``faulty`` and ``has_scenarios`` as attributes the store keeps current).
-"""
+in-process stores a shared one extends (overrides, rate-limit windows). Kept small on purpose: a
+shared implementation makes each method one round trip, or none."""
 
 from __future__ import annotations
 
@@ -23,13 +20,9 @@ if TYPE_CHECKING:
 
 
 class JournalStore(Protocol):
-    """A bounded log of requests, oldest first; ids increase in arrival order.
-
-    ``append`` never waits (the answer leaves at once); every read (``records``, ``clear``,
-    ``len``) sees each request answered before it, by any process sharing the journal. A
-    shared journal may wait for the others to store what they hold: read it off the serving
-    event loop (the control API reads in a worker thread).
-    """
+    """A bounded log of requests, oldest first; ids increase in arrival order. ``append`` never
+    waits; every read sees each request answered before it, by any process sharing the journal,
+    so a shared one may wait: read it off the serving event loop."""
 
     size: int
 
@@ -37,12 +30,9 @@ class JournalStore(Protocol):
 
     def records(self, since: int = 0) -> list[tuple[int, Record]]:
         """Every kept record with an id above ``since``, with its id, oldest first."""
-        ...
 
     def clear(self) -> int:
-        """Forget every record, those of every request answered so far included; return how
-        many there were."""
-        ...
+        """Forget every record answered so far; return how many there were."""
 
     def __len__(self) -> int: ...
 
@@ -154,8 +144,7 @@ class OverrideStore:
             return delay, status
 
     def reload(self, *, reseed: bool = False) -> None:
-        """Before a control-plane read: a shared store reads the truth into its local copy
-        (here the copy is the truth)."""
+        """Before a control-plane read: a shared store reads the truth into its local copy."""
 
     def _refresh(self) -> None:
         self.has_scenarios = bool(self._scenarios)
@@ -172,26 +161,49 @@ class OverrideStore:
             self._refresh()
 
 
-class DataStore(Protocol):
-    """Data versions per API: numbered in the order they begin; the newest begun wins.
+class MemoryWindows:
+    """Request counts per (name, window); only the newest window is kept (memory stays flat)."""
 
-    A load or a reset first ``begin``s a version, builds it, then ``commit``s it with its
-    document (``None``: the start-up data); the commit lands only if no newer version has
-    begun since, so a load overtaken by a reset or by a newer load never lands. Version 0 is the
-    start-up data.
-    """
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._window = -1
+        self._counts: dict[str, int] = {}
+
+    def hit(self, name: str, window: int) -> int:
+        with self._lock:
+            self._roll(window)
+            count = self._counts.get(name, 0) + 1
+            if window == self._window:
+                self._counts[name] = count
+            return count
+
+    def count(self, name: str, window: int) -> int:
+        with self._lock:
+            self._roll(window)
+            return self._counts.get(name, 0) if window == self._window else 0
+
+    def clear(self) -> None:
+        with self._lock:
+            self._window, self._counts = -1, {}
+
+    def _roll(self, window: int) -> None:
+        if window > self._window:
+            self._window, self._counts = window, {}
+
+
+class DataStore(Protocol):
+    """Data versions per API, numbered as they begin (0: the start-up data). A load or a reset
+    ``begin``s one, builds it, then ``commit``s it, which lands only if no newer one has begun:
+    a load overtaken by a reset or a newer load never lands."""
 
     def begin(self, api: str) -> int:
         """A new version number for ``api``, higher than every one before."""
-        ...
 
     def commit(self, api: str, version: int, document: Any | None) -> bool:
         """Make ``version`` current; ``False`` (nothing changes) if a newer one has begun."""
-        ...
 
     def current(self, api: str) -> tuple[int, Any | None]:
         """The version in force and its document (``None``: the start-up data)."""
-        ...
 
 
 class WindowStore(Protocol):
@@ -199,7 +211,6 @@ class WindowStore(Protocol):
 
     def hit(self, name: str, window: int) -> int:
         """Count one request of ``name`` in ``window``; return the window's count so far."""
-        ...
 
     def count(self, name: str, window: int) -> int: ...
 
@@ -221,11 +232,8 @@ class Replicable(Protocol):
 
 @dataclass(frozen=True)
 class State:
-    """The mutable state of one mock, as its collaborators see it.
-
-    The lifecycle hooks do nothing here (one process holds everything); a state shared by
-    several processes overrides them to follow the others.
-    """
+    """The mutable state of one mock; a state shared by several processes overrides the
+    lifecycle hooks to follow the others."""
 
     journal: JournalStore
     overrides: OverrideStore
@@ -248,8 +256,8 @@ class State:
         return {"store": "memory"}
 
     def problems(self) -> list[str]:
-        """Why the state cannot do its job (a background loop stopped): health answers 503
-        while any is listed. A lost store is not one: requests go on from the last state."""
+        """Why the state cannot do its job (a background loop stopped: health answers 503). A
+        lost store is not one: requests go on from the last state."""
         return []
 
     def close(self) -> None:

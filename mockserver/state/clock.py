@@ -1,8 +1,7 @@
-"""The mock clock: real time by default, moved by the control plane so a test can see an hour
-pass without waiting one. Every replica must agree on it, so a move is an entry of the write log
-(``state/ledger.py``) and :class:`MockClock` is their fold: an offset from real time, or a
-frozen instant (a test asserting on an hour's edge needs time to stand still).
-"""
+"""The mock clock, moved by the control plane so a test can see an hour pass without waiting
+one. Every replica must agree on it, so a move is a write-log entry and :class:`MockClock` their
+fold: an offset from real time, or a frozen instant (a test on an hour's edge needs time to
+stand still)."""
 
 from __future__ import annotations
 
@@ -103,9 +102,7 @@ class MockClock:
         """Fold one clock entry (one with a value that is not a finite number changes nothing:
         a shared store may hold anything)."""
         values = [entry[k] for k in ("advance", "now") if k in entry]
-        if any(isinstance(v, bool) or not isinstance(v, int | float) for v in values) or any(
-            not -1e12 < v < 1e12 for v in values
-        ):
+        if not all(type(v) in (int, float) and -1e12 < v < 1e12 for v in values):
             return
         if "advance" in entry:
             if self.frozen is not None:

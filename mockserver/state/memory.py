@@ -1,7 +1,6 @@
-"""In-process state: the default, one process's journal, data versions and rate-limit windows
-(its overrides are ``state.base.OverrideStore``). Thread-safe: data loads and the pytest fixture
-run outside the event loop.
-"""
+"""In-process state, the default (its overrides and windows are ``state.base``'s), and the choice
+of state (``--state``). Thread-safe: data loads and the pytest fixture run outside the event
+loop."""
 
 from __future__ import annotations
 
@@ -10,10 +9,14 @@ import threading
 from collections import deque
 from typing import Any
 
+from mockserver.errors import MockServerError
 from mockserver.journal.record import Record
-from mockserver.state.base import OverrideStore, State
+from mockserver.state.base import MemoryWindows, OverrideStore, State
 from mockserver.state.ledger import Ledger, MemoryWriteLog
 from mockserver.state.values import Fault
+
+#: URL schemes ``--state`` accepts (all of them Redis).
+SCHEMES = ("redis", "rediss", "unix")
 
 
 class MemoryJournal:
@@ -74,42 +77,32 @@ class MemoryData:
             return self._current.get(api, (0, None))
 
 
-class MemoryWindows:
-    """Request counts per (name, window); only the newest window is kept (memory stays flat)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._window = -1
-        self._counts: dict[str, int] = {}
-
-    def hit(self, name: str, window: int) -> int:
-        with self._lock:
-            self._roll(window)
-            count = self._counts.get(name, 0) + 1
-            if window == self._window:
-                self._counts[name] = count
-            return count
-
-    def count(self, name: str, window: int) -> int:
-        with self._lock:
-            self._roll(window)
-            return self._counts.get(name, 0) if window == self._window else 0
-
-    def clear(self) -> None:
-        with self._lock:
-            self._window, self._counts = -1, {}
-
-    def _roll(self, window: int) -> None:
-        if window > self._window:
-            self._window, self._counts = window, {}
-
-
-def memory_state(journal_size: int, seed: int = 0, base_fault: Fault | None = None) -> State:
-    """The state of a single-process mock."""
-    return State(
-        MemoryJournal(journal_size),
-        OverrideStore(seed, base_fault),
-        MemoryWindows(),
-        MemoryData(),
-        Ledger(MemoryWriteLog()),
+def open_state(
+    url: str | None,
+    *,
+    prefix: str = "mockserver",
+    journal_size: int = 1000,
+    seed: int = 0,
+    base_fault: Fault | None = None,
+) -> State:
+    """This in-process state without ``url``; else the Redis state at ``url`` (StateUnavailable
+    when it cannot be reached, MockServerError when the ``redis`` extra is not installed)."""
+    if not url:
+        return State(
+            MemoryJournal(journal_size),
+            OverrideStore(seed, base_fault),
+            MemoryWindows(),
+            MemoryData(),
+            Ledger(MemoryWriteLog()),
+        )
+    try:
+        from mockserver.state.redis import redis_state
+    except ImportError as exc:
+        if exc.name not in ("redis", "hiredis"):
+            raise
+        raise MockServerError(
+            "--state needs the redis extra: pip install 'mockserver[redis]'"
+        ) from None
+    return redis_state(
+        url, prefix=prefix, journal_size=journal_size, seed=seed, base_fault=base_fault
     )

@@ -1,9 +1,5 @@
-"""The vocabulary of overrides: what a scenario forces and what a fault injects.
-
-Plain values, no state: the override stores beside this module keep them, the request path
-(``scenarios/``) reads them, the control API and the CLI parse them (``parse_latency``,
-``parse_rate``). They live in the state layer because the stores are their lowest user.
-"""
+"""The vocabulary of overrides: what a scenario forces and what a fault injects. Plain values,
+in the state layer because the stores are their lowest user."""
 
 from __future__ import annotations
 

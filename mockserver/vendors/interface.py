@@ -1,10 +1,5 @@
-"""The interface between the engine and a vendor package, in one module.
-
-The engine routes, decodes and validates from the spec; a vendor supplies its error dialect,
-its authorization rule and the behaviour of its operations over a dataset built once per data
-version (a :class:`Backend`). Everything the engine may ask of a vendor is a member here, with
-its default: nothing is discovered with ``getattr``.
-"""
+"""Everything the engine and a vendor package say to each other: each member has its default
+here, so nothing is discovered with ``getattr``."""
 
 from __future__ import annotations
 
@@ -39,9 +34,8 @@ class Reply(NamedTuple):
 
 
 class Call(NamedTuple):
-    """One decoded request, as a behaviour sees it (``headers``: the request's, lower-cased
-    names, first value of each; ``body``: the JSON body decoded and valid by the operation's
-    request schema, ``None`` when it declares none or none was sent)."""
+    """One decoded request (``headers``: lower-cased names, first value of each; ``body``: the
+    valid JSON body, ``None`` when the operation declares none or none was sent)."""
 
     operation: Operation
     params: Mapping[str, Any]
@@ -70,13 +64,9 @@ class ErrorDialect(Protocol):
 
 @dataclass(frozen=True, kw_only=True)
 class VendorOptions:
-    """What every vendor's ``build`` receives: settings, and the collaborators of request time.
-
-    ``extra`` carries the vendor-specific CLI options; ``windows`` (the rate-limit window
-    store, ``state.windows``: shared when the state is) and ``clock`` are where rate-limit
-    counts live and the time they count in (a fixed clock in tests); ``writes`` is the write log
-    requests append to and the mock clock (``state.writes``: shared when the state is).
-    """
+    """What every vendor's ``build`` receives: settings (``extra``: the vendor's CLI options)
+    and the collaborators of request time, shared when the state is (``windows``: rate-limit
+    counts, in ``clock``'s time; ``writes``: the write log and the mock clock)."""
 
     windows: WindowStore
     writes: Ledger
@@ -91,12 +81,9 @@ class VendorOptions:
 
 
 class Backend:
-    """One data version of a vendor: built once, then only read by requests.
-
-    A backend holds data only (and caches derived from it); what requests change lives in
+    """One data version of a vendor, only read by requests: what they change lives in
     ``mockserver.state``, so going back to a data version is swapping its backend back in.
-    ``handlers`` must answer exactly the vendor's ``operations`` (checked at every build).
-    A vendor's backend overrides the hooks it has a use for.
+    ``handlers`` answer exactly the vendor's ``operations``; a subclass overrides the hooks it uses.
     """
 
     handlers: Mapping[str, Handler]
@@ -106,9 +93,8 @@ class Backend:
         return None
 
     def inventory(self) -> Mapping[str, Sequence[str]]:
-        """The ids of each collection in service, for the console's index page. An entry is an
-        id, optionally followed by a space and a label (a created segment's name); a collection
-        named ``created ...`` holds what the API's writes made."""
+        """The ids of each collection in service, for the console's index page (an entry: an id,
+        then optionally a space and a label; ``created ...``: what the API's writes made)."""
         return {}
 
     def describe(self) -> str:
@@ -116,35 +102,28 @@ class Backend:
         return ""
 
     def prebuilt(self) -> Iterable[tuple[str, Reply]]:
-        """``(operationId, reply)`` of every answer serialized at build time: the engine
-        validates them against the spec once per data version, not per request."""
+        """``(operationId, reply)`` of every answer serialized at build time, validated once per
+        data version, not per request."""
         return ()
 
     def memoizable(self, operation_id: str, params: Mapping[str, Any]) -> bool:
-        """``True``: the answer to these decoded parameters (and body) depends on nothing else (no
-        credential, clock or counter) while this data version serves, and ``authorize`` judges
-        the call by its credential alone (counting nothing); the engine may then answer a repeat
-        of the request, same credential included, from its memo without calling ``authorize``
-        or the handler."""
+        """``True``: the answer depends on the decoded parameters (and body) alone while this data
+        version serves, and ``authorize`` on the credential alone (counting nothing), so a
+        repeat with the same credential may be answered from the engine's memo."""
         return False
 
     def reads_writes(self, operation_id: str) -> bool:
-        """``True``: the handler of ``operation_id`` syncs the write log (``VendorOptions.writes``)
-        to see every write acknowledged before the request arrived, through any process. With a
-        shared log the engine settles it first (``Ledger.settle``: one read for the requests of
-        a loop turn) and runs the handler under ``Ledger.answering``. Asked once per operation,
-        of the start-up data version."""
+        """``True``: the handler reads the write log, so with a shared log the engine settles it
+        first (``Ledger.settle``: one read per loop turn). Asked once per operation."""
         return False
 
     def memo_epoch(self) -> Hashable:
-        """The period memoizable answers hold for, when they also follow a clock: the engine
-        drops its memo when the epoch changes. ``None``: the whole data version."""
+        """The memo is dropped when this changes (answers that follow a clock); ``None``: never."""
         return None
 
     def answer_headers(self, call: Call, status: int) -> Sequence[tuple[str, str]]:
-        """Values of the headers this backend's model governs (SendGrid: rate limits) for an
-        answer of ``status`` to ``call``, so a forced answer carries them instead of generated
-        ones. Empty: the backend governs no header."""
+        """The headers this backend's model governs (SendGrid: rate limits) for an answer of
+        ``status`` to ``call``, so a forced answer carries them instead of generated ones."""
         return ()
 
 
@@ -164,10 +143,8 @@ class CliOption:
 
 @dataclass(frozen=True)
 class CredentialSource:
-    """How a client of the API identifies itself, for tools that call it (contract, console).
-
-    ``env`` names the variable a contract run reads it from, ``header`` carries it as
-    ``template.format(value)``; ``sample`` is a full header value the bundled mock accepts.
+    """How a client identifies itself, for tools that call the API: read from ``env``, sent in
+    ``header`` as ``template.format(value)``; ``sample``: a header value the bundled mock accepts.
     """
 
     env: str

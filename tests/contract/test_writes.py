@@ -133,19 +133,19 @@ def test_generated_writes_go_only_to_what_the_run_made_and_carry_its_prefix(send
         spec_path("sendgrid"), config=schemathesis.Config.from_dict({"base-url": url})
     )
     options = ContractOptions("sendgrid", base_url=url, allow_writes=True)
-    schema, writes = prepare(options, sendgrid, schema, 7, Sent(), [].append)
+    schema, created = prepare(options, sendgrid, schema, 7, Sent(), [].append)
     ours = "b0b0b0b0-b0b0-4b0b-8b0b-b0b0b0b0b0b0"
-    writes.created.observe("GET", CREATE, 200, {"results": [{"id": FOREIGN}]}, [])
-    writes.created.observe("POST", CREATE, 201, {"id": ours}, [])
+    created.observe("GET", CREATE, 200, {"results": [{"id": FOREIGN}]}, [])
+    created.observe("POST", CREATE, 201, {"id": ours}, [])
     delete = schema[ROUTE.path]["DELETE"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # Hypothesis' .example() outside a test
         aimed = delete.as_strategy(path_parameters={"segment_id": FOREIGN}).example()
         kept = delete.as_strategy(path_parameters={"segment_id": ours}).example()
-        created = schema[CREATE]["POST"].as_strategy().example()
+        made = schema[CREATE]["POST"].as_strategy().example()
     assert aimed.path_parameters["segment_id"] not in (FOREIGN, ours)
     assert kept.path_parameters["segment_id"] == ours
-    assert created.body["name"].startswith(RUN)
+    assert made.body["name"].startswith(RUN)
 
 
 def test_names_are_prefixed_unique_and_keep_negative_lengths():

@@ -61,7 +61,6 @@ NOT_ON_SERVE_PATH = (
     # The control plane, built on its first request (app.ControlPlane); Starlette's app with it.
     "mockserver.control.actions",
     "mockserver.control.api",
-    "mockserver.control.mount",
     "starlette.applications",
     # Cassettes: their reader and the specs' checks, on the first cassette (--replay, a load).
     "mockserver.reality.cassette",

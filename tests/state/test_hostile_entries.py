@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,15 +23,10 @@ from mockserver.state.values import Preference, Scenario
 from tests.conftest import PROGRAM
 from tests.harness import live_server
 from tests.state.redis_server import RedisServer
+from tests.state.replicas import wait_until
 
 KEY = ("sendgrid", "ListSegment")
 SEGMENTS_OPERATION = "actionhub/get_segments_segments_get"
-
-
-def wait_until(condition: Callable[[], Any], what: str, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"never: {what}"
 
 
 @dataclass
@@ -86,7 +81,7 @@ def plant(raw: redis.Redis, prefix: str, kind: str, name: str, value: bytes, eve
 
 def test_a_non_json_scenario_is_skipped_and_the_listener_goes_on(pair, raw, prefix, caplog):
     a, b = pair
-    plant(raw, prefix, "scenarios", "actionhub/broken", b"{not json", b"overrides")
+    plant(raw, prefix, "scenarios", "actionhub/broken", b"|{not json", b"overrides")
     a.overrides.set_scenario(KEY, Scenario(Preference(code=503)))
     wait_until(lambda: b.overrides.take(KEY) == Preference(code=503), "b follows a")
     for _ in range(3):  # every control read reloads
@@ -110,7 +105,7 @@ def test_a_non_json_scenario_is_skipped_and_the_listener_goes_on(pair, raw, pref
     ],
 )
 def test_a_scenario_the_store_holds_badly_is_not_served(pair, raw, prefix, value):
-    plant(raw, prefix, "scenarios", "sendgrid/ListSegment", value, b"overrides")
+    plant(raw, prefix, "scenarios", "sendgrid/ListSegment", b"|" + value, b"overrides")
     for state in pair:
         assert state.overrides.scenarios() == {}
         assert state.overrides.take(KEY) is None
@@ -118,9 +113,10 @@ def test_a_scenario_the_store_holds_badly_is_not_served(pair, raw, prefix, value
 
 def test_a_bad_count_of_a_counted_scenario_is_skipped(pair, raw, prefix):
     _, b = pair
-    raw.hset(f"{prefix}:scenario-times", "sendgrid/ListSegment", b"many")
-    plant(raw, prefix, "scenarios", "sendgrid/ListSegment", b'{"code": 503}', b"overrides")
-    assert b.overrides.scenarios() == {}
+    for value in (b'many|{"code": 503}', b'0|{"code": 503}', b'{"code": 503}'):
+        plant(raw, prefix, "scenarios", "sendgrid/ListSegment", value, b"overrides")
+        assert b.overrides.scenarios() == {}
+        assert b.overrides.take(KEY) is None
 
 
 def test_a_bad_data_version_leaves_the_builder_running(pair, raw, prefix):
@@ -180,6 +176,29 @@ def test_journal_ids_go_on_when_their_counter_is_evicted(pair, raw, prefix):
     assert [r.path for _, r in found] == ["/before0", "/before1", "/before2", "/after"]
     ids = [id_ for id_, _ in found]
     assert ids == sorted(set(ids))
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {b"r": b"not json"},
+        {b"r": b'{"a": 1}'},
+        {b"r": b"[1, 2]"},
+        {b"r": b'["t", null, null, "GET", "/", "", 200, 0.1, [], [], [], "mock"]'},
+        {b"r": b'[1.0, null, null, "GET", "/", "", 200, 0.1, [[1, 2]], [], [], "mock"]'},
+        {b"r": b'[1.0, null, null, "GET", "/", "", 200, 0.1, [["a"]], [], [], "mock"]'},
+        {b"other": b"field"},
+    ],
+)
+def test_a_journal_entry_the_store_holds_badly_is_skipped(pair, raw, prefix, fields, caplog):
+    a, _ = pair
+    a.journal.append(record("/before"))
+    asyncio.run(a.journal.settled())
+    raw.xadd(f"{prefix}:journal", fields)  # anyone with access can write the stream
+    a.journal.append(record("/after"))
+    asyncio.run(a.journal.settled())
+    assert [r.path for _, r in a.journal.records()] == ["/before", "/after"]
+    assert "skipped journal entry" in caplog.text
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")

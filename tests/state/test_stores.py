@@ -7,7 +7,7 @@ import asyncio
 import datetime
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 
@@ -15,20 +15,15 @@ from mockserver.errors import StateUnavailable
 from mockserver.journal.masking import Masker
 from mockserver.journal.record import Record, read
 from mockserver.state.clock import iso
+from mockserver.state.memory import open_state
 from mockserver.state.redis import RedisState, redis_state
 from mockserver.state.redis.stores import decode_document, encode_document
-from mockserver.state.select import open_state
 from mockserver.state.values import Fault, Preference, Scenario
 from tests.state.redis_server import RedisServer
+from tests.state.replicas import wait_until
 
 SECRET = "SG." + "s" * 22 + "." + "t" * 43
 KEY = ("sendgrid", "ListSegment")
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition never held"
 
 
 @pytest.fixture()
@@ -103,34 +98,36 @@ def test_scenario_set_in_one_process_is_seen_by_the_other(pair):
     assert not b.overrides.has_scenarios
     a.overrides.set_scenario(KEY, Scenario(Preference(code=503)))
     assert a.overrides.has_scenarios  # read your own write at once
-    wait_until(lambda: b.overrides.has_scenarios)
+    wait_until(lambda: b.overrides.has_scenarios, "b has the scenario")
     assert b.overrides.take(KEY) == Preference(code=503)
     assert b.overrides.take(KEY) == Preference(code=503)  # no times: until cleared
     b.overrides.clear_scenario(KEY)
-    wait_until(lambda: not a.overrides.has_scenarios)
+    wait_until(lambda: not a.overrides.has_scenarios, "a has none")
     assert a.overrides.take(KEY) is None
 
 
 def test_a_counted_scenario_counts_down_across_processes(pair):
     a, b = pair
     a.overrides.set_scenario(KEY, Scenario(Preference(code=500), times=3))
-    wait_until(lambda: b.overrides.has_scenarios)
+    wait_until(lambda: b.overrides.has_scenarios, "b has the scenario")
     taken = [state.overrides.take(KEY) for state in (a, b, a, b, a)]
     assert taken.count(Preference(code=500)) == 3 and taken[3:] == [None, None]
-    wait_until(lambda: not a.overrides.has_scenarios and not b.overrides.has_scenarios)
+    wait_until(
+        lambda: not a.overrides.has_scenarios and not b.overrides.has_scenarios, "none has any"
+    )
 
 
 def test_faults_are_shared_and_reset_restores_the_command_line_fault(pair):
     a, b = pair
     a.overrides.set_fault(None, Fault(error_rate=1.0))
     a.overrides.set_fault(KEY, Fault(latency=(5.0, 5.0)))
-    wait_until(lambda: b.overrides.faulty)
+    wait_until(lambda: b.overrides.faulty, "b has the fault")
     assert b.overrides.fault_for(KEY) == Fault((5.0, 5.0), 1.0)
     delay, status = b.overrides.draw(KEY, (500,))
     assert (delay, status) == (0.005, 500)
     assert b.overrides.clear_fault(KEY) and not b.overrides.clear_fault(KEY)
     b.overrides.reset()
-    wait_until(lambda: not a.overrides.faulty)
+    wait_until(lambda: not a.overrides.faulty, "a has none")
     assert a.overrides.global_fault() == Fault() and a.overrides.operation_faults() == {}
 
 
@@ -198,8 +195,10 @@ def test_a_lost_store_leaves_the_request_path_answering(prefix):
         with pytest.raises(StateUnavailable):
             state.journal.records()
         server.start()  # same port, empty
-        wait_until(lambda: state.link.up)
-        wait_until(lambda: [r.path for _, r in state.journal.records()] == ["/while-lost"])
+        wait_until(lambda: state.link.up, "the store is back")
+        wait_until(
+            lambda: [r.path for _, r in state.journal.records()] == ["/while-lost"], "the backlog"
+        )
         assert state.overrides.scenarios() == {}  # the store's truth (it restarted empty)
         state.close()
 
@@ -217,7 +216,9 @@ def test_journal_ids_go_on_after_the_store_restarts_empty(prefix):
         server.stop()
         state.journal.append(record("/while-lost"))
         server.start()  # same port, empty
-        wait_until(lambda: [r.path for _, r in state.journal.records()] == ["/while-lost"])
+        wait_until(
+            lambda: [r.path for _, r in state.journal.records()] == ["/while-lost"], "the backlog"
+        )
         ((id_, _),) = state.journal.records()
         assert id_ > last
         state.close()

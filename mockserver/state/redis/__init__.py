@@ -5,13 +5,14 @@ every value read back is checked, and a bad one is skipped and logged once (``Li
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mockserver.state.base import State
 from mockserver.state.ledger import Ledger
-from mockserver.state.redis.journal import RedisJournal
+from mockserver.state.redis.journal import Packer, RedisJournal
 from mockserver.state.redis.link import Link
 from mockserver.state.redis.overrides import RedisOverrides
 from mockserver.state.redis.replica import Replica
@@ -32,18 +33,17 @@ class RedisState(State):
     overrides: RedisOverrides
     windows: RedisWindows
     data: RedisData
-    writes: Ledger
     link: Link
-    replica: Replica = field(init=False, default=None)  # type: ignore[assignment]
 
-    def __post_init__(self) -> None:
-        replica = Replica(
+    @functools.cached_property
+    def replica(self) -> Replica:
+        """Made by the first call, ``attach`` in the thread that builds the app."""
+        return Replica(
             self.link, self.journal, self.overrides, self.windows, self.data, self.writes
         )
-        object.__setattr__(self, "replica", replica)
 
     def attach(self, runtimes: Mapping[str, Replicable], masker: Masker) -> None:
-        self.journal.masker = masker
+        self.journal.packer = Packer(masker)
         self.replica.join(runtimes)
 
     @contextlib.asynccontextmanager

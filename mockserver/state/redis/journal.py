@@ -1,33 +1,30 @@
-"""The journal of every process in one bounded Redis stream, secrets masked before they leave.
+"""The journal of every process in one bounded Redis stream, secrets masked before they leave
+(:class:`Packer`).
 
-A request appends its raw record to a local buffer (no I/O) and is answered at once; a writer
-task on the serving event loop masks and stores what accumulated in one script call (one round
-trip per batch, however many requests; an asyncio client, so no second thread hands the GIL back
-and forth with the loop). A reader still finds every request answered before its read, whichever
-replica answered it: :meth:`RedisJournal.sync` drains this process's writer, then asks every
-replica over the mock's pub/sub channel to drain its own and waits until each has said so. Stream
-ids are the journal's ids (``N-0``, ``N`` from one shared counter), so a reader's ``since``
-cursor works through any replica. While the store is lost, records wait in a bounded local
-backlog (the journal's size) and are stored when it is back.
+A request only buffers its record: a writer task on the serving loop stores each batch in one
+script call (an asyncio client: no second thread trades the GIL with the loop). A reader first
+asks every replica over pub/sub to store what it holds (:meth:`RedisJournal.sync`). Stream ids
+``N-0`` come from one shared counter, so a ``since`` cursor works through any replica.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import itertools
 import logging
 import secrets
 import threading
+import time
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from types import NoneType
+from typing import Any
 
+import orjson
+
+from mockserver.journal.masking import Masker
+from mockserver.journal.record import Record
+from mockserver.lru import LruCache
 from mockserver.state.redis.link import RAISE, Link
-from mockserver.state.redis.packing import Packer, default_masker, unpack
-
-if TYPE_CHECKING:
-    from mockserver.journal.masking import Masker
-    from mockserver.journal.record import Record
 
 log = logging.getLogger("mockserver.state")
 
@@ -57,34 +54,71 @@ FLUSHED = JOURNAL + b"flushed "
 #: How long a reader waits for the replicas to store what they hold; one that has not answered
 #: by then (a stuck process) is read as the store has it, and a warning says so.
 FLUSH_TIMEOUT = 5.0
-#: A token is this process's random name and a count (~25 bytes); anything longer on the channel
-#: was not sent by a mock and is not answered.
+#: A token is 32 random hex digits; anything much longer on the channel was not sent by a mock
+#: and is not answered.
 TOKEN_BYTES = 64
 
 
-class Flush:
-    """One reader's request to every replica: done once as many have answered as received it
-    (answers may come before the reader knows how many received it)."""
+#: Masked headers and queries kept by what they were masked from: a client repeats its headers
+#: and many of its queries, and masking is most of what storing a record costs.
+MASKED_CACHE_SIZE = 512
 
-    def __init__(self) -> None:
-        self.done = threading.Event()
-        self._lock = threading.Lock()
-        self._answers = 0
-        self._expected: int | None = None
 
-    def answered(self) -> None:
-        with self._lock:
-            self._answers += 1
-            self._check()
+class Packer:
+    """Records as stored: masked query and headers (first value of each name), JSON."""
 
-    def expect(self, receivers: int) -> None:
-        with self._lock:
-            self._expected = receivers
-            self._check()
+    def __init__(self, masker: Masker) -> None:
+        self.masker = masker
+        self._headers: LruCache[list[tuple[str, str]]] = LruCache(MASKED_CACHE_SIZE)
+        self._queries: LruCache[str] = LruCache(MASKED_CACHE_SIZE)
 
-    def _check(self) -> None:
-        if self._expected is not None and self._answers >= self._expected:
-            self.done.set()
+    def __call__(self, record: Record) -> bytes:
+        query, headers = record.query.decode("latin-1"), tuple(record.headers)
+        body = self.masker.body(record.body, headers, query) if record.body else ""
+        return orjson.dumps(
+            [
+                *record[:5],  # time, api, operation, method, path
+                self._queries.get_or_build(record.query, lambda: self.masker.query(query)),
+                *record[6:8],  # status, ms
+                self._headers.get_or_build(
+                    headers, lambda: list(self.masker.header_items(headers).items())
+                ),
+                *record[9:12],  # warnings, violations, source
+                body,
+            ],
+            default=str,
+        )
+
+
+#: The JSON type of each field :class:`Packer` writes, in order (the body, last, absent from an
+#: entry stored before bodies were journaled): anyone with access can write the stream.
+PACKED = ((int, float), (str, NoneType), (str, NoneType), str, str, str, int, (int, float))
+PACKED += (list, list, list, str, str)
+
+
+def unpack(data: bytes | None) -> Record:
+    """What :class:`Packer` wrote; ``ValueError`` for anything else."""
+    fields = orjson.loads(data or b"")
+    if not (isinstance(fields, list) and 12 <= len(fields) <= 13):
+        raise ValueError("not a packed journal record")
+    if not all(map(isinstance, fields, PACKED)):
+        raise ValueError("a packed journal record's field of the wrong type")
+    query, headers, body = fields[5], fields[8], (fields[12:] or [""])[0]
+    try:
+        pairs = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+    except (AttributeError, TypeError) as exc:
+        raise ValueError(f"headers not pairs of strings: {exc}") from None
+    return Record(
+        *fields[:5],
+        query.encode("latin-1"),
+        *fields[6:8],
+        pairs,
+        tuple(fields[9]),
+        tuple(fields[10]),
+        fields[11],
+        masked=True,
+        body=body.encode(),
+    )
 
 
 def on_loop(loop: asyncio.AbstractEventLoop) -> bool:
@@ -95,11 +129,6 @@ def on_loop(loop: asyncio.AbstractEventLoop) -> bool:
         return False
 
 
-def _resolve(future: asyncio.Future[None] | None) -> None:
-    if future is not None and not future.done():
-        future.set_result(None)
-
-
 class RedisJournal:
     """``JournalStore`` over a Redis stream shared by every process of the mock."""
 
@@ -108,10 +137,9 @@ class RedisJournal:
             raise ValueError("journal size must be at least 1")
         self.size = size
         self.link = link
-        self.masker: Masker | None = None
-        self._ids = link.key("journal", "ids")
-        self._stream = link.key("journal")
-        self._script = link.fast.register_script(APPEND)
+        #: Masks records before they leave (``RedisState.attach`` gives the app's masker).
+        self.packer = Packer(Masker())
+        self._ids, self._stream = link.key("journal", "ids"), link.key("journal")
         self._keep_ids = link.script(RAISE)
         #: The highest id this process stored.
         self.last_id = 0
@@ -120,19 +148,15 @@ class RedisJournal:
         #: Records appended / stored (or given up on) so far, in this process.
         self._appended = 0
         self._stored = 0
-        #: Who waits for the batch being stored (ends at ``_flying``) and for the next one.
-        self._flying = 0
-        self._flying_future: asyncio.Future[None] | None = None
-        self._next_future: asyncio.Future[None] | None = None
+        #: Who waits, until how many records appended are stored (in order).
+        self._waiters: deque[tuple[int, asyncio.Future[None]]] = deque()
         #: The writer task (it stores with the link's client of the serving loop).
         self._loop: asyncio.AbstractEventLoop | None = None
         self._writer: asyncio.Task[None] | None = None
         self._sync = threading.Lock()
-        self._packer: Packer | None = None
-        #: This process's flush requests, by token (unique across processes).
-        self._flushes: dict[bytes, Flush] = {}
-        self._tokens = itertools.count(1)
-        self._name = secrets.token_hex(8)
+        #: This process's flush requests, by token (unique across processes): one release per
+        #: replica that answered.
+        self._flushes: dict[bytes, threading.Semaphore] = {}
 
     # -- request path (the serving event loop) -----------------------------------------------------
     def append(self, record: Record) -> None:
@@ -150,20 +174,10 @@ class RedisJournal:
     async def settled(self) -> None:
         """On the serving loop: return once every record this process appended so far is
         stored (or storing it failed)."""
-        if not self.link.up:
-            return
-        target = self._appended
-        if self._stored >= target:
-            return
-        if self._flying >= target:
-            future = self._flying_future
-            if future is None:
-                future = self._flying_future = asyncio.get_running_loop().create_future()
-        else:
-            future = self._next_future
-            if future is None:
-                future = self._next_future = asyncio.get_running_loop().create_future()
-        await future
+        if self.link.up and self._stored < self._appended:
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiters.append((self._appended, waiter))
+            await waiter
 
     # -- the writer: a task on the serving loop, one script call per batch ------------------------
     def _start_writer(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -174,22 +188,26 @@ class RedisJournal:
         try:
             while self._pending or (self._backlog and self.link.up):
                 batch, self._pending = self._pending, deque(maxlen=self.size)
-                self._flying = self._appended
-                self._flying_future, self._next_future = self._next_future, None
+                taken = self._appended
                 try:
                     await self._store(batch)
                 except Exception:  # a bug: give these records up, never an answer waiting
                     log.exception("storing journal records failed")
                     self._backlog.clear()
-                self._stored = self._flying
-                _resolve(self._flying_future)
-                self._flying_future = None
+                self._release(taken)
         finally:
             self._writer = None
             if self._pending:  # appended while the last batch was being given up on
-                _resolve(self._next_future)
-                self._next_future = None
-                self._stored = self._appended
+                self._release(self._appended)
+
+    def _release(self, stored: int) -> None:
+        """The first ``stored`` records appended are stored (or given up on): wake their
+        waiters."""
+        self._stored = stored
+        while self._waiters and self._waiters[0][0] <= stored:
+            waiter = self._waiters.popleft()[1]
+            if not waiter.done():  # not cancelled
+                waiter.set_result(None)
 
     async def _store(self, batch: deque[Record]) -> None:
         """Store the backlog and ``batch``, oldest first; whatever fails stays in the backlog."""
@@ -211,9 +229,7 @@ class RedisJournal:
             while self._backlog and self.link.up:
                 chunk, args = self._chunk()
                 last = self.link.hot(
-                    lambda r, args=args: self._script(
-                        keys=[self._ids, self._stream], args=args, client=r
-                    ),
+                    lambda r, args=args: r.eval(APPEND, 2, self._ids, self._stream, *args),
                     fallback=lambda: None,
                 )
                 self._done(chunk, last)
@@ -230,11 +246,8 @@ class RedisJournal:
             self._backlog.popleft()
 
     def _chunk(self) -> tuple[list[Record], list[Any]]:
-        masker = self.masker or default_masker()
-        if self._packer is None or self._packer.masker is not masker:
-            self._packer = Packer(masker)
         chunk = [self._backlog[i] for i in range(min(BATCH, len(self._backlog)))]
-        return chunk, [self.size, self.last_id, *map(self._packer, chunk)]
+        return chunk, [self.size, self.last_id, *map(self.packer, chunk)]
 
     def wake(self) -> None:
         """The store is back (the replica's listener thread): keep the ids growing (the store
@@ -274,16 +287,19 @@ class RedisJournal:
         if not self.link.up or (self._loop is not None and on_loop(self._loop)):
             return
         self._drain()
-        token = f"{self._name}.{next(self._tokens)}".encode()
-        flush = self._flushes[token] = Flush()
+        token = secrets.token_hex(16).encode()
+        answers = self._flushes[token] = threading.Semaphore(0)
         try:
-            flush.expect(self.link.control(lambda r: r.publish(self.link.channel, FLUSH + token)))
-            if not flush.done.wait(FLUSH_TIMEOUT):
-                log.warning(
-                    "a replica did not store its journal records within %.0f s of a read; "
-                    "read without them",
-                    FLUSH_TIMEOUT,
-                )
+            receivers = self.link.control(lambda r: r.publish(self.link.channel, FLUSH + token))
+            deadline = time.monotonic() + FLUSH_TIMEOUT
+            for _ in range(receivers):
+                if not answers.acquire(timeout=max(deadline - time.monotonic(), 0)):
+                    log.warning(
+                        "a replica did not store its journal records within %.0f s of a read; "
+                        "read without them",
+                        FLUSH_TIMEOUT,
+                    )
+                    break
         finally:
             del self._flushes[token]
 
@@ -291,14 +307,14 @@ class RedisJournal:
         """A journal message on the mock's channel (the replica's listener thread): a flush
         asked by a reader (this process's own: drained before it asked) or answered."""
         if message.startswith(FLUSHED):
-            flush = self._flushes.get(message[len(FLUSHED) :])
-            if flush is not None:
-                flush.answered()
+            answers = self._flushes.get(message[len(FLUSHED) :])
+            if answers is not None:
+                answers.release()
         elif message.startswith(FLUSH) and len(message) <= len(FLUSH) + TOKEN_BYTES:
             token = message[len(FLUSH) :]
             own = self._flushes.get(token)
             if own is not None:
-                own.answered()
+                own.release()
                 return
             self._drain()
             self.link.hot(lambda r: r.publish(self.link.channel, FLUSHED + token), lambda: 0)
@@ -321,7 +337,11 @@ class RedisJournal:
     def records(self, since: int = 0) -> list[tuple[int, Record]]:
         self.sync()
         entries = self.link.control(lambda r: r.xrange(self._stream, min=f"({since}-0"))
-        found = [(int(id_.split(b"-", 1)[0]), unpack(fields[b"r"])) for id_, fields in entries]
+        found = [
+            (int(id_.split(b"-", 1)[0]), record)
+            for id_, fields in entries
+            if (record := self.link.checked(f"journal entry {id_!r}", unpack, fields.get(b"r")))
+        ]
         return found[-self.size :]
 
     def clear(self) -> int:

@@ -1,9 +1,6 @@
 """The connection to the state store, and the circuit that keeps a lost Redis off the request
-path: ``fast`` clients for calls a request may wait on (short timeouts), ``slow`` for control
-calls (whole documents). A failed call opens the circuit; request-path calls then fall back to
-what their process knows, control calls raise :class:`StateUnavailable`; the first call that
-succeeds closes it and wakes the replica to resynchronize.
-"""
+path: while it is open, request-path calls fall back to what their process knows and control
+calls raise :class:`StateUnavailable`; the first call that succeeds closes it."""
 
 from __future__ import annotations
 
@@ -24,6 +21,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
 
 from mockserver.errors import StateUnavailable
+from mockserver.lru import LruCache
 from mockserver.numbers import parse_int
 
 log = logging.getLogger("mockserver.state")
@@ -36,7 +34,7 @@ FAST_TIMEOUT = 0.5
 #: Control calls (whole data documents, long journals) may take longer.
 SLOW_TIMEOUT = 10.0
 CONNECT_TIMEOUT = 1.0
-#: Distinct bad entries remembered as logged (past this, they may be logged again).
+#: Distinct bad entries remembered as logged (past this, the oldest may be logged again).
 MAX_SKIPPED_NOTES = 256
 #: Errors that mean "the store is gone" (others are refusals of one command).
 LOST = (RedisConnectionError, RedisTimeoutError, OSError)
@@ -67,7 +65,7 @@ def reason_of(exc: BaseException) -> str:
 
 def client(url: str, timeout: float | None, kind: Any = redis.Redis, retry: Any = Retry) -> Any:
     """A client that never retries by itself (the circuit decides): ``kind`` is ``redis.Redis``
-    or, for the journal's writer task, ``redis.asyncio.Redis`` with its own ``Retry``."""
+    or, with its own ``Retry``, ``redis.asyncio.ConnectionPool``."""
     return kind.from_url(
         url,
         socket_timeout=timeout,
@@ -75,16 +73,6 @@ def client(url: str, timeout: float | None, kind: Any = redis.Redis, retry: Any 
         retry=retry(NoBackoff(), 0),
         health_check_interval=0,
     )
-
-
-#: The client of the serving event loop's calls (the journal's writer, the write log's reads).
-AsyncClient = redis.asyncio.Redis
-
-
-def async_client(url: str) -> AsyncClient:
-    """A request-path client for a coroutine. :meth:`Link.hot_async` bounds each call
-    (``FAST_TIMEOUT``), not the client: redis-py's timeout of every read costs ~15 µs of CPU."""
-    return client(url, None, redis.asyncio.Redis, AsyncRetry)
 
 
 def count_of(raw: bytes | None) -> int | None:
@@ -109,11 +97,11 @@ class Link:
         self.recovered = threading.Event()
         self._lock = threading.Lock()
         #: Bad entries already logged (the periodic reloads read them again and again).
-        self._skipped: set[tuple[str, str]] = set()
-        #: The serving loop's client (a client belongs to the loop that made it) and the
-        #: connection each script holds (:meth:`loop_eval`).
+        self._skipped: LruCache[bool] = LruCache(MAX_SKIPPED_NOTES)
+        #: The serving loop (a connection belongs to the loop that made it), its connections'
+        #: maker and the connection each script holds (:meth:`loop_eval`).
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._loop_client: AsyncClient | None = None
+        self._pool: redis.asyncio.ConnectionPool | None = None
         self._held: dict[str, tuple[asyncio.Lock, list[Any]]] = {}
 
     def key(self, *parts: str) -> str:
@@ -125,10 +113,9 @@ class Link:
         once); any failure raises :class:`StateUnavailable`."""
         try:
             result = call(self.slow)
-        except LOST as exc:
-            self.lost(exc)
-            raise StateUnavailable(self.store, reason_of(exc)) from None
-        except RedisError as exc:
+        except (*LOST, RedisError) as exc:
+            if isinstance(exc, LOST):
+                self.lost(exc)
             raise StateUnavailable(self.store, reason_of(exc)) from None
         self.found()
         return result
@@ -139,77 +126,72 @@ class Link:
         return lambda keys, args: self.control(lambda r: registered(keys, args, client=r))
 
     async def loop_eval(self, source: str, keys: list[Any], args: list[Any]) -> Any:
-        """``EVAL source`` on the running loop's client (made on first use), through a
-        connection of the script's own: its calls come one at a time (the journal's writer, the
-        write log's reader), so no pool or command layer runs per call (~14 µs of CPU, ~27
-        through a registered script). Await it inside :meth:`hot_async`, which bounds it."""
+        """``EVAL source`` on the running loop, through a connection of the script's own: its
+        calls come one at a time (the journal's writer, the write log's reader), so no pool or
+        command layer runs per call (~14 µs of CPU, ~27 through a registered script). Await it
+        inside :meth:`hot_async`, which bounds it."""
         loop = asyncio.get_running_loop()
-        if loop is not self._loop or self._loop_client is None:
-            self._loop, self._loop_client, self._held = loop, async_client(self.url), {}
+        if loop is not self._loop or self._pool is None:
+            # No socket timeout: :meth:`hot_async` bounds each call, as redis-py's timeout of
+            # every read costs ~15 µs of CPU.
+            made = client(self.url, None, redis.asyncio.ConnectionPool, AsyncRetry)
+            self._loop, self._pool, self._held = loop, made, {}
         held = self._held.get(source)
         if held is None:
             held = self._held[source] = (asyncio.Lock(), [])
         lock, connection = held
         async with lock:
             if not connection:  # the pool's public maker: no pool bookkeeping per call
-                connection.append(self._loop_client.connection_pool.make_connection())
+                connection.append(self._pool.make_connection())
             await connection[0].send_command("EVAL", source, len(keys), *keys, *args)
             return await connection[0].read_response()
 
     async def aclose(self) -> None:
-        """At the server's shutdown, on its loop: close that loop's client."""
-        client, self._loop_client = self._loop_client, None
-        held, self._held = self._held, {}
+        """At the server's shutdown, on its loop: close that loop's connections."""
+        held, self._held, self._pool = self._held, {}, None
         for _, connection in held.values():
             for made in connection:  # made by the pool, not in it: closed here
                 await made.disconnect()
-        if client is not None:
-            await client.aclose()
 
     def hot(self, call: Callable[[redis.Redis], T], fallback: Callable[[], T]) -> T:
         """A request-path call: ``fallback()`` while the circuit is open or when it fails."""
-        if not self.up:
-            return fallback()
-        try:
-            return call(self.fast)
-        except LOST as exc:
-            self.lost(exc)
-        except RedisError as exc:
-            log.warning("state store refused a request-path call: %s", reason_of(exc))
+        if self.up:
+            try:
+                return call(self.fast)
+            except (*LOST, RedisError) as exc:
+                self._failed(exc)
         return fallback()
 
     async def hot_async(self, call: Callable[[], Awaitable[T]], fallback: Callable[[], T]) -> T:
         """:meth:`hot` for a coroutine on the loop's client (:meth:`loop_eval`)."""
-        if not self.up:
-            return fallback()
-        try:
-            return await asyncio.wait_for(call(), FAST_TIMEOUT)
-        except (*LOST, asyncio.TimeoutError) as exc:  # on 3.10 not a TimeoutError
-            self.lost(exc)
-        except RedisError as exc:
-            log.warning("state store refused a request-path call: %s", reason_of(exc))
+        if self.up:
+            try:
+                return await asyncio.wait_for(call(), FAST_TIMEOUT)
+            except (*LOST, RedisError, asyncio.TimeoutError) as exc:  # 3.10: not a TimeoutError
+                self._failed(exc)
         return fallback()
 
+    def _failed(self, exc: BaseException) -> None:
+        """A request-path call failed: the store is lost (the circuit opens) or refused it."""
+        if isinstance(exc, RedisError) and not isinstance(exc, LOST):
+            log.warning("state store refused a request-path call: %s", reason_of(exc))
+        else:
+            self.lost(exc)
+
     def checked(self, what: str, read: Callable[..., T], *raw: Any) -> T | None:
-        """``read(*raw)``, or ``None`` when what the store holds is bad (:meth:`skip`)."""
+        """``read(*raw)``, or ``None`` when what the store holds is bad (anyone with access can
+        write it): logged once, never raised, so one bad value stops no replica, request or
+        health."""
         try:
             return read(*raw)
         except (ValueError, TypeError) as exc:  # UnicodeDecodeError, JSONDecodeError included
-            self.skip(what, exc)
-            return None
-
-    def skip(self, what: str, reason: BaseException | str) -> None:
-        """A bad entry read from the store (anyone with access can write one): logged once,
-        then left out. Never raised: one bad value must not stop a replica, a request or
-        health."""
-        note = (what[:200], reason_of(reason) if isinstance(reason, BaseException) else reason)
-        with self._lock:
-            if note in self._skipped:
-                return
-            if len(self._skipped) >= MAX_SKIPPED_NOTES:
-                self._skipped.clear()
-            self._skipped.add(note)
-        log.warning("state store %s: skipped %s: %s", self.store, *note)
+            note = (what[:200], reason_of(exc))
+        with self._lock:  # two threads reading one bad entry: logged once
+            first = self._skipped.get(note) is None
+            self._skipped.put(note, True)
+        if first:
+            log.warning("state store %s: skipped %s: %s", self.store, *note)
+        return None
 
     # -- circuit -------------------------------------------------------------------------------
     def lost(self, exc: BaseException) -> None:

@@ -6,6 +6,7 @@ the whole mock. Control-plane reads reload first: they show the store, and fail 
 
 from __future__ import annotations
 
+import functools
 import random
 import uuid
 from typing import Any
@@ -27,26 +28,23 @@ BUMP = """
 redis.call('SET', KEYS[1], (tonumber(redis.call('GET', KEYS[1])) or 0) + 1)
 redis.call('PUBLISH', ARGV[1], ARGV[2])
 """
-#: KEYS: scenarios, times, version. ARGV: field, channel. The preference JSON, or nil.
+#: KEYS: scenarios, version. ARGV: field, channel. A scenario is stored as ``TIMES|PREFERENCE``
+#: (``TIMES`` empty: until cleared). Returns the entry as it was before, or nil.
 TAKE = """
-local pref = redis.call('HGET', KEYS[1], ARGV[1])
-if not pref then return false end
-local left = redis.call('HGET', KEYS[2], ARGV[1])
-if left then
-  left = tonumber(left) or 0
-  if left <= 1 then
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if not raw then return false end
+local left, pref = string.match(raw, '^(%d*)|(.*)$')
+if left and left ~= '' then
+  if tonumber(left) <= 1 then
     redis.call('HDEL', KEYS[1], ARGV[1])
-    redis.call('HDEL', KEYS[2], ARGV[1])
   else
-    redis.call('HSET', KEYS[2], ARGV[1], left - 1)
+    redis.call('HSET', KEYS[1], ARGV[1], (tonumber(left) - 1) .. '|' .. pref)
   end
-  redis.call('SET', KEYS[3], (tonumber(redis.call('GET', KEYS[3])) or 0) + 1)
+  redis.call('SET', KEYS[2], (tonumber(redis.call('GET', KEYS[2])) or 0) + 1)
   redis.call('PUBLISH', ARGV[2], 'overrides')
 end
-return pref
+return raw
 """
-
-_LOCAL: Any = object()
 
 
 def field(key: OperationKey) -> str:
@@ -80,11 +78,13 @@ def preference_of(raw: bytes) -> Preference:
     return preference
 
 
-def scenario_of(raw: bytes, times: bytes | None) -> Scenario:
-    left = count_of(times)
-    if left is not None and left < 1:
-        raise ValueError(f"times {left} is not positive")
-    return Scenario(preference_of(raw), left)
+def scenario_of(raw: bytes) -> Scenario:
+    """What :meth:`RedisOverrides.set_scenario` wrote; ``ValueError`` for anything else."""
+    times, bar, preference = raw.partition(b"|")
+    left = count_of(times or None)
+    if not bar or (left is not None and left < 1):
+        raise ValueError(f"{raw[:20]!r} is not TIMES|PREFERENCE with TIMES positive or empty")
+    return Scenario(preference_of(preference), left)
 
 
 class RedisOverrides(OverrideStore):
@@ -94,8 +94,7 @@ class RedisOverrides(OverrideStore):
         super().__init__(seed, base)
         self.link = link
         self._keys = {
-            name: link.key(name)
-            for name in ("scenarios", "scenario-times", "faults", "overrides", "epoch")
+            name: link.key(name) for name in ("scenarios", "faults", "overrides", "epoch")
         }
         #: The store's epoch (set once per store life) and version of the local copy: a
         #: version lower than the copy's is stale, unless the store restarted empty.
@@ -116,17 +115,16 @@ class RedisOverrides(OverrideStore):
             pipe.get(keys["epoch"])
             pipe.get(keys["overrides"])
             pipe.hgetall(keys["scenarios"])
-            pipe.hgetall(keys["scenario-times"])
             pipe.hgetall(keys["faults"])
             return pipe.execute()
 
-        _, epoch, version, scenarios, times, faults = self.link.control(read)
+        _, epoch, version, scenarios, faults = self.link.control(read)
         checked = self.link.checked
         counted = checked("overrides version", lambda: count_of(version) or 0)
         found = {
             key_of(name): scenario
             for name, raw in scenarios.items()
-            if (scenario := checked(f"scenario {name!r}", scenario_of, raw, times.get(name)))
+            if (scenario := checked(f"scenario {name!r}", scenario_of, raw))
         }
         read_faults = {
             name: fault
@@ -160,30 +158,15 @@ class RedisOverrides(OverrideStore):
 
     # -- scenarios --------------------------------------------------------------------------------
     def set_scenario(self, key: OperationKey, scenario: Scenario) -> None:
-        name, keys = field(key), self._keys
-
-        def write(pipe: Any) -> None:
-            pipe.hset(keys["scenarios"], name, orjson.dumps(scenario.preference.as_dict()))
-            if scenario.times is None:
-                pipe.hdel(keys["scenario-times"], name)
-            else:
-                pipe.hset(keys["scenario-times"], name, scenario.times)
-
-        self._change(write)
+        times = b"" if scenario.times is None else str(scenario.times).encode()
+        stored = times + b"|" + orjson.dumps(scenario.preference.as_dict())
+        self._change(lambda pipe: pipe.hset(self._keys["scenarios"], field(key), stored))
 
     def clear_scenario(self, key: OperationKey) -> bool:
-        name, keys = field(key), self._keys
-
-        def write(pipe: Any) -> None:
-            pipe.hdel(keys["scenarios"], name)
-            pipe.hdel(keys["scenario-times"], name)
-
-        return bool(self._change(write)[0])
+        return bool(self._change(lambda pipe: pipe.hdel(self._keys["scenarios"], field(key)))[0])
 
     def clear_scenarios(self) -> None:
-        self._change(
-            lambda pipe: pipe.delete(self._keys["scenarios"], self._keys["scenario-times"])
-        )
+        self._change(lambda pipe: pipe.delete(self._keys["scenarios"]))
 
     def take(self, key: OperationKey) -> Preference | None:
         scenario = self._scenarios.get(key)
@@ -191,20 +174,18 @@ class RedisOverrides(OverrideStore):
             return None
         if scenario.times is None:
             return scenario.preference
-        keys = self._keys
         raw = self.link.hot(
             lambda r: self._take(
-                keys=[keys["scenarios"], keys["scenario-times"], keys["overrides"]],
+                keys=[self._keys["scenarios"], self._keys["overrides"]],
                 args=[field(key), self.link.channel],
                 client=r,
             ),
-            fallback=lambda: _LOCAL,
+            fallback=functools.partial(super().take, key),  # lost: count down the local copy
         )
-        if raw is _LOCAL:  # the store is lost: count down this process's copy
-            return super().take(key)
-        if raw is None:
-            return None
-        return self.link.checked(f"scenario {field(key)!r}", preference_of, raw)
+        if not isinstance(raw, bytes):
+            return raw
+        found = self.link.checked(f"scenario {field(key)!r}", scenario_of, raw)
+        return found.preference if found else None
 
     # -- faults -----------------------------------------------------------------------------------
     def set_fault(self, key: OperationKey | None, fault: Fault) -> None:
@@ -222,7 +203,4 @@ class RedisOverrides(OverrideStore):
     # -- whole store ------------------------------------------------------------------------------
     def reset(self) -> None:
         keys = self._keys
-        self._change(
-            lambda pipe: pipe.delete(keys["scenarios"], keys["scenario-times"], keys["faults"]),
-            RESET,
-        )
+        self._change(lambda pipe: pipe.delete(keys["scenarios"], keys["faults"]), RESET)

@@ -1,13 +1,8 @@
-"""One process of a mock whose state is shared: keeps its copy of the state in step.
-
-Two daemon threads, started with the server's lifespan: the *listener* follows the mock's
-channel (and stores this process's journal records when a reader asks; every ``HEARTBEAT`` it
-writes this replica's entry and checks versions, in case an event was missed; while the store is
-lost it retries every ``RETRY``), the *builder* builds the data version in force off the event
-loop and swaps it in whole. Neither ends on an exception (a bad entry is skipped where it is
-read; anything else is logged and retried after a back-off); a loop that stops anyway is a
-problem health reports, so a probe restarts this replica only.
-"""
+"""One process of a mock whose state is shared: two daemon threads keep its copy in step, the
+*listener* (the mock's channel, a heartbeat that also catches missed events) and the *builder*
+(the data version in force, built off the event loop and swapped in whole). Neither ends on an
+exception; a loop that stops anyway is a problem health reports, so a probe restarts this
+replica only."""
 
 from __future__ import annotations
 
@@ -61,8 +56,7 @@ def replica_entry(raw: bytes) -> dict[str, Any]:
 
 
 class Replica:
-    """This process as one replica of a shared mock: it follows the others (the listener
-    thread) and builds the data versions they load (the builder thread)."""
+    """This process as one replica of a shared mock (the module says how)."""
 
     def __init__(
         self,
@@ -75,7 +69,6 @@ class Replica:
     ) -> None:
         self.link = link
         self.journal, self.overrides, self.windows, self.data = journal, overrides, windows, data
-        #: Told when another process wrote (its memos drop; its next read syncs).
         self.writes = writes
         #: ``host:pid``: a pod's name in Kubernetes, a worker's pid on one machine.
         self.id = f"{socket.gethostname()}:{os.getpid()}"
@@ -168,8 +161,7 @@ class Replica:
             self.journal.heard(data)
 
     def resync(self) -> None:
-        """After a start or a loss: store the journal's backlog, keep the version numbers above
-        the ones served, and reload everything."""
+        """After a start or a loss (the store may have restarted empty): catch up both ways."""
         self.link.recovered.clear()
         self.journal.wake()
         for api, runtime in self.runtimes.items():
@@ -193,8 +185,7 @@ class Replica:
         return {api: runtime.version for api, runtime in self.runtimes.items()}
 
     def replicas(self) -> dict[str, Any]:
-        """Every live replica's entry (for health); ``{}`` while the store is lost. An entry
-        that is not what :meth:`heartbeat` writes is left out (and logged once)."""
+        """Every live replica's good entry (for health); ``{}`` while the store is lost."""
         found = self.link.hot(lambda r: r.hgetall(self._replicas), dict)
         now = time.time()
         entries = {}

@@ -1,9 +1,4 @@
-"""Data versions and rate-limit windows shared through Redis (docs/SCALING.md).
-
-A data version is committed by a script only if no newer version began, so a load overtaken by
-a reset or a newer load never lands in any process. Documents are stored as JSON, or as YAML
-when JSON cannot carry them exactly (dates, non-string keys).
-"""
+"""Data versions and rate-limit windows shared through Redis (docs/SCALING.md)."""
 
 from __future__ import annotations
 
@@ -14,8 +9,9 @@ import orjson
 import yaml
 
 from mockserver.errors import DataError, MockServerError
+from mockserver.lru import LruCache
 from mockserver.serialize import load_yaml
-from mockserver.state.memory import MemoryWindows
+from mockserver.state.base import MemoryWindows
 from mockserver.state.redis.link import RAISE, Link, count_of
 
 #: Event payload: some API's data version changed.
@@ -23,9 +19,8 @@ DATA_CHANGED = b"data"
 #: Event payload: the rate-limit windows were cleared.
 WINDOWS_CLEARED = b"windows"
 
-#: The scripts read every counter with ``tonumber(...) or 0``: a value that is not a number
-#: (written by hand, or by anyone with access) counts as a lost one, never as an error that
-#: would refuse every later call.
+#: The scripts read a counter that is not a number (anyone with access can write one) as a lost
+#: one, never as an error that would refuse every later call.
 #: KEYS: begun counter, current hash. ARGV: version, document, channel.
 COMMIT = """
 if tonumber(redis.call('GET', KEYS[1])) ~= tonumber(ARGV[1]) then return 0 end
@@ -143,7 +138,7 @@ class RedisWindows(MemoryWindows):
         self.ttl = ttl
         #: The count this process last saw per (name, window): what ``count`` answers right
         #: after ``hit`` without a second round trip.
-        self._seen: dict[tuple[str, int], int] = {}
+        self._seen: LruCache[int] = LruCache(1024)
 
     def _key(self, name: str, window: int) -> str:
         return self.link.key("window", str(window), name)
@@ -158,11 +153,7 @@ class RedisWindows(MemoryWindows):
             return int(pipe.execute()[0])
 
         found = self.link.hot(count, functools.partial(super().hit, name, window))
-        with self._lock:
-            if len(self._seen) > 1024:
-                self._seen.clear()
-            self._seen[(name, window)] = found
-        return found
+        return self._seen.put((name, window), found)
 
     def count(self, name: str, window: int) -> int:
         seen = self._seen.get((name, window))
@@ -175,8 +166,7 @@ class RedisWindows(MemoryWindows):
 
     def forget(self) -> None:
         """Drop what this process knows (another process cleared the windows)."""
-        with self._lock:
-            self._seen.clear()
+        self._seen.clear()
         super().clear()
 
     def clear(self) -> None:

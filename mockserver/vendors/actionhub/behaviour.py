@@ -1,9 +1,5 @@
-"""The handlers of GET /segment and GET /segments: criteria -> cached, serialized answers.
-
-Every answer is cached per program and criteria as response bytes; ``force_refresh=true``
-recomputes and replaces the cached answer. Caches live in the data version (the backend),
-so new data starts with empty caches.
-"""
+"""The handlers of GET /segment and GET /segments: answers cached as bytes per program and
+criteria, in the data version (new data starts with empty caches)."""
 
 from __future__ import annotations
 
@@ -18,8 +14,6 @@ from mockserver.vendors.actionhub.model import WEIGHT_SCALE, SegmentKey, thresho
 from mockserver.vendors.actionhub.programs import Program, Programs
 from mockserver.vendors.interface import Call, Handler, Reply
 
-#: The operations answered with behaviour, by operationId.
-OPERATIONS = frozenset({"get_segment_segment_get", "get_segments_segments_get"})
 #: The ``segment_basis`` query value -> the basis an item names (singular, as SegmentCount).
 BASIS = {"labels": "label", "assets": "asset"}
 V = TypeVar("V")
@@ -35,14 +29,6 @@ def split_list(text: str | None) -> list[str]:
 def cached(cache: LruCache[V], key: Hashable, refresh: bool, build: Callable[[], V]) -> V:
     """The cached value of ``key``; ``refresh`` (``force_refresh``) builds and replaces it."""
     return cache.put(key, build()) if refresh else cache.get_or_build(key, build)
-
-
-def handlers(programs: Programs) -> Mapping[str, Handler]:
-    """Both operations of the API over the programs of one data version."""
-    return {
-        "get_segment_segment_get": partial(get_segment, programs),
-        "get_segments_segments_get": partial(get_segments, programs),
-    }
 
 
 def get_segment(programs: Programs, call: Call) -> Reply:
@@ -120,3 +106,12 @@ def get_segments(programs: Programs, call: Call) -> Reply:
 def strength(total: int, count: int) -> float:
     """The mean weight, rounded half up to 4 decimals (computed exactly, in integers)."""
     return (2 * total + count) // (2 * count) / WEIGHT_SCALE
+
+
+#: operationId -> its handler over the programs of a data version.
+HANDLERS = {"get_segment_segment_get": get_segment, "get_segments_segments_get": get_segments}
+OPERATIONS = frozenset(HANDLERS)
+
+
+def handlers(programs: Programs) -> Mapping[str, Handler]:
+    return {operation: partial(handle, programs) for operation, handle in HANDLERS.items()}

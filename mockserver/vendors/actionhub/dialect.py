@@ -58,16 +58,11 @@ def fastapi_order(errors: Sequence[ParamError]) -> list[ParamError]:
     return sorted(errors, key=lambda error: (error.location, error.name) not in DEPENDENCY_PARAMS)
 
 
-def pydantic_expected(values: Sequence[Any]) -> str:
-    """``'a', 'b' or 'c'``: how pydantic lists the members of an enum."""
-    quoted = [f"'{value}'" for value in values]
-    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
-
-
 def pydantic_error(error: ParamError) -> dict[str, Any]:
     ctx = dict(error.ctx or {})
-    if error.kind == "enum":
-        ctx["expected"] = pydantic_expected(ctx["expected"])
+    if error.kind == "enum":  # pydantic lists them as 'a', 'b' or 'c'
+        *most, last = [f"'{value}'" for value in ctx["expected"]]
+        ctx["expected"] = f"{', '.join(most)} or {last}" if most else last
     for key in ("min_length", "max_length"):
         if key in ctx:
             ctx["plural"] = "" if ctx[key] == 1 else "s"

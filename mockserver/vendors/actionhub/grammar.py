@@ -1,9 +1,5 @@
-"""How ActionHub (FastAPI + pydantic v2) reads scalar query and header values.
-
-Exactly pydantic's lax-mode string parsing, so that every value FastAPI accepts is accepted
-and every value it refuses is refused with the same error type (tests compare against
-pydantic itself).
-"""
+"""How ActionHub (FastAPI + pydantic v2) reads scalar values: pydantic's lax-mode string
+parsing, each refusal with its error type (tests compare against pydantic itself)."""
 
 from __future__ import annotations
 

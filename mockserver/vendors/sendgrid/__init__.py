@@ -28,32 +28,6 @@ from mockserver.vendors.sendgrid.ratelimit import RateLimiter
 log = logging.getLogger("mockserver.sendgrid")
 
 
-CLI_OPTIONS = (
-    CliOption(
-        "--sendgrid-key",
-        "keys",
-        "accept only this API key (repeatable); KEY:scope,scope limits its scopes, e.g. "
-        "KEY:mail.send lacks marketing.read (403). Default: any key shaped SG.<22>.<43>",
-        action="append",
-        metavar="KEY[:SCOPES]",
-    ),
-    CliOption(
-        "--rate-limit",
-        "rate_limit",
-        "SendGrid: requests per minute per API key before 429 (default: unlimited)",
-        type=bounded_int("rate limit", 0),
-        metavar="N/min",
-    ),
-    CliOption(
-        "--contacts",
-        "contacts",
-        "SendGrid: number of contacts to generate (default: the fixtures' count)",
-        type=bounded_int("contacts", 0),
-        metavar="N",
-    ),
-)
-
-
 def fixtures_dir(options: VendorOptions) -> Path:
     """``<fixtures>/sendgrid``; the bundled world when a custom directory has none."""
     if options.fixtures_dir is not None:
@@ -79,7 +53,30 @@ class SendGrid:
     spec_file: str = "sendgrid-segments.openapi.yaml"
     dialect: SendGridDialect = field(default_factory=SendGridDialect)
     grammar: Grammar = GO_STRCONV
-    cli_options: tuple[CliOption, ...] = CLI_OPTIONS
+    cli_options: tuple[CliOption, ...] = (
+        CliOption(
+            "--sendgrid-key",
+            "keys",
+            "accept only this API key (repeatable); KEY:scope,scope limits its scopes, e.g. "
+            "KEY:mail.send lacks marketing.read (403). Default: any key shaped SG.<22>.<43>",
+            action="append",
+            metavar="KEY[:SCOPES]",
+        ),
+        CliOption(
+            "--rate-limit",
+            "rate_limit",
+            "SendGrid: requests per minute per API key before 429 (default: unlimited)",
+            type=bounded_int("rate limit", 0),
+            metavar="N/min",
+        ),
+        CliOption(
+            "--contacts",
+            "contacts",
+            "SendGrid: number of contacts to generate (default: the fixtures' count)",
+            type=bounded_int("contacts", 0),
+            metavar="N",
+        ),
+    )
     operations: frozenset[str] = OPERATIONS
     credential: CredentialSource = API_KEY
     #: SendGrid answers 429 past its per-endpoint window (X-RateLimit-*): stay well inside it.
@@ -93,7 +90,6 @@ class SendGrid:
         is_bundled = data is None and directory == bundled
         configured = [(k.key, k.scopes) for k in world.keys]
         configured += [parse_key_option(value) for value in extra.get("keys") or ()]
-        rate_limit = extra.get("rate_limit") or None
         return SendGridBackend(
             catalog=build_catalog(
                 world,
@@ -102,8 +98,8 @@ class SendGrid:
                 options.progress,
                 memberships.known(options.seed, extra.get("contacts"), is_bundled),
             ),
-            keys=KeyRing.of(configured),
-            limiter=RateLimiter(rate_limit, options.windows, options.clock),
+            keys=KeyRing(dict(configured) or None),
+            limiter=RateLimiter(extra.get("rate_limit") or None, options.windows, options.clock),
             dialect=self.dialect,
             writes=options.writes,
         )

@@ -1,7 +1,5 @@
-"""Which API keys the mock accepts, and with which scopes: by default any key of SendGrid's
-shape, with full access; keys given (``--sendgrid-key``, the fixtures' ``keys:``) replace that
-rule, each with its scopes (``KEY:scope,scope``) or full access.
-"""
+"""Which API keys the mock accepts, with which scopes: any key of SendGrid's shape, unless keys
+are given (``--sendgrid-key``, the fixtures' ``keys:``)."""
 
 from __future__ import annotations
 
@@ -10,11 +8,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from mockserver.vendors.interface import Reply
-from mockserver.vendors.sendgrid.dialect import ACCESS_FORBIDDEN, INVALID_GRANT, errors_reply
+from mockserver.vendors.sendgrid.dialect import errors_reply
 
 KEY_SHAPE = re.compile(r"SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}")
-INVALID_KEY = errors_reply(401, (None, INVALID_GRANT))
-FORBIDDEN = errors_reply(403, (None, ACCESS_FORBIDDEN))
+INVALID_KEY = errors_reply(
+    401, (None, "The provided authorization grant is invalid, expired, or revoked")
+)
+FORBIDDEN = errors_reply(403, (None, "access forbidden"))
 
 
 def parse_key_option(value: str) -> tuple[str, frozenset[str] | None]:
@@ -29,18 +29,13 @@ def parse_key_option(value: str) -> tuple[str, frozenset[str] | None]:
 
 @dataclass(frozen=True)
 class KeyRing:
-    """The accepted keys: ``keys`` maps key -> scopes (``None`` = full access)."""
+    """The accepted keys: key -> scopes (``None``: full access); ``keys=None``: accept every
+    key of SendGrid's shape, with full access."""
 
-    #: ``None``: accept every key of SendGrid's shape, with full access.
     keys: Mapping[str, frozenset[str] | None] | None = None
 
-    @classmethod
-    def of(cls, configured: Iterable[tuple[str, frozenset[str] | None]]) -> KeyRing:
-        return cls(dict(configured) or None)
-
     def refusal(self, needed: Iterable[str], key: str) -> Reply | None:
-        """401 for a key that is not accepted, 403 for one lacking a ``needed`` scope (the
-        spec's security requirement lists them)."""
+        """401 for a key that is not accepted, 403 for one lacking a ``needed`` scope."""
         if self.keys is None:
             return None if KEY_SHAPE.fullmatch(key) else INVALID_KEY
         if key not in self.keys:

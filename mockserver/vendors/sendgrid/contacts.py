@@ -1,9 +1,8 @@
-"""The contacts of one data version as the write log's jobs changed them: the contact book.
+"""The contact book: one data version's contacts as the write log's jobs changed them.
 
-SendGrid applies contact writes asynchronously (202 and a job id); the mock applies each such
-entry of the write log once the mock clock passes its time plus :data:`JOB_DELAY`, in log order.
-A job changes rows incrementally - in the book and in the query store (``store.py``), never
-rebuilt; a new contact gets the next row, and its id comes from the seed and the entry's number.
+SendGrid applies contact writes asynchronously (202 and a job id): each job applies once the
+mock clock passes its time plus :data:`JOB_DELAY`, in log order, changing rows incrementally
+in the book and in the query store (never rebuilt).
 """
 
 from __future__ import annotations
@@ -50,10 +49,6 @@ def is_job(entry: Mapping[str, Any]) -> bool:
     if entry.get("api") != API or op not in JOB_OPS:
         return False
     return op != "list_delete" or bool(entry.get("delete_contacts"))
-
-
-def _nothing(due: float) -> None:
-    """No segment to settle."""
 
 
 @dataclass
@@ -117,7 +112,7 @@ class ContactBook:
         generation: int,
         entries: list[dict[str, Any]],
         now: float,
-        before: Callable[[float], None] = _nothing,
+        before: Callable[[float], None] | None = None,
     ) -> None:
         """Apply the jobs of ``entries`` due at ``now`` (in order; the first one not due stops
         the queue); ``before(due)`` runs before each (segments refreshed earlier see the
@@ -125,7 +120,7 @@ class ContactBook:
         up with the log, whose segments saw those jobs on the version before."""
         with self.lock:
             if self.generation == -1:
-                before = _nothing
+                before = None
             if generation != self.generation:
                 self._restart(generation)
             while self.applied < len(entries):
@@ -134,7 +129,8 @@ class ContactBook:
                     due = float(entry["at"]) + JOB_DELAY
                     if due > now:
                         return
-                    before(due)
+                    if before is not None:
+                        before(due)
                     self._apply(entry, self.applied + 1, due)
                     self.version += 1
                     self._list_cache = {}
@@ -174,16 +170,14 @@ class ContactBook:
             if entry.get("all"):
                 rows: Iterable[int | None] = self.live_rows().tolist()
             else:
-                rows = self._rows_of(entry["ids"])
+                rows = map(self.row_of_id, entry["ids"])
             self._delete(rows, result)
             result.requested = len(entry["ids"]) if "ids" in entry else result.deleted
-        elif op == "list_delete":
-            if entry.get("delete_contacts"):
-                self._delete(self.list_rows(entry["id"]).rows, result)
+        elif op == "list_delete":  # a job only when it deletes the list's contacts
+            self._delete(self.list_rows(entry["id"]).rows, result)
         elif op == "list_remove_contacts":
-            rows = [r for r in self._rows_of(entry["contact_ids"]) if r is not None]
             changed = []
-            for row in rows:
+            for row in [r for r in map(self.row_of_id, entry["contact_ids"]) if r is not None]:
                 record = self.record(row)
                 if entry["id"] in record.list_ids:
                     record.list_ids = tuple(i for i in record.list_ids if i != entry["id"])
@@ -285,9 +279,6 @@ class ContactBook:
 
     def row_of_id(self, contact_id: str) -> int | None:
         return self._live(self.ids().get(contact_id.lower()))
-
-    def _rows_of(self, ids: Iterable[str]) -> list[int | None]:
-        return [self.row_of_id(i) for i in ids]
 
     def row_of_address(self, email: str) -> int | None:
         """The contact whose email or one of whose alternate emails ``email`` is."""

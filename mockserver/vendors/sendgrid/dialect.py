@@ -9,10 +9,6 @@ from mockserver.serialize import json_bytes
 from mockserver.spec.model import Operation
 from mockserver.vendors.interface import Reply
 
-AUTHORIZATION_REQUIRED = "authorization required"
-INVALID_GRANT = "The provided authorization grant is invalid, expired, or revoked"
-ACCESS_FORBIDDEN = "access forbidden"
-
 
 def errors_reply(status: int, *errors: tuple[str | None, str], headers=()) -> Reply:
     body = {"errors": [{"field": field, "message": message} for field, message in errors]}
@@ -35,4 +31,4 @@ class SendGridDialect:
         return errors_reply(status, (field, message))
 
     def unauthenticated(self) -> Reply:
-        return errors_reply(401, (None, AUTHORIZATION_REQUIRED))
+        return errors_reply(401, (None, "authorization required"))

@@ -1,7 +1,5 @@
-"""Contacts' names and email addresses: Faker's name tables (``names.py``) with their
-real-world frequencies, the ways people spell their names in an address, free-mail and work
-domains, and every address handed out once.
-"""
+"""Contacts' names and email addresses: as people spell their names in one, at free-mail and
+work domains, each address handed out once."""
 
 from __future__ import annotations
 
@@ -101,10 +99,9 @@ def claim_all(candidates: list[str]) -> list[str]:
         if address in taken:
             local, _, domain = address.rpartition("@")
             serial = 2
-            address = f"{local}{serial}@{domain}"
-            while address in taken:
+            while f"{local}{serial}@{domain}" in taken:
                 serial += 1
-                address = f"{local}{serial}@{domain}"
+            address = f"{local}{serial}@{domain}"
         taken.add(address)
         claimed.append(address)
     return claimed

@@ -1,9 +1,5 @@
-"""v2 segments evaluated over a data version, by the engine the v1 segments use.
-
-Each evaluation runs under a ``budget.Budget`` (a runaway self-join is stopped); a query that
-cannot be evaluated makes the segment ``INVALID`` with the reason, as SendGrid reports one. A
-:class:`Snapshot` is kept until the segment's next refresh: counts are not live.
-"""
+"""v2 segments evaluated over a data version under a time budget (a runaway self-join is
+stopped: the segment is ``INVALID``, with the reason); a snapshot holds until the next refresh."""
 
 from __future__ import annotations
 
@@ -103,8 +99,7 @@ class QueryEngine:
             log.warning("building the store for v2 queries failed: %s", error)
 
     def ensure_store(self) -> ContactStore:
-        """The store queries run on: built on first use (once, under the engine's lock), then
-        kept for the data version's life."""
+        """The store queries run on, built on first use (once, under the engine's lock)."""
         with self._lock:
             if self._store is None:
                 from mockserver.vendors.sendgrid.population import query_store  # NumPy
@@ -121,8 +116,7 @@ class QueryEngine:
         and query are the same (a data version is immutable: the answer cannot differ)."""
         parent = segment.parent_list_id
         version = self.book.version
-        same = (self, version, segment.query_dsl, parent)
-        if previous is not None and same == (
+        if previous is not None and (self, version, segment.query_dsl, parent) == (
             previous.engine,
             previous.version,
             previous.query_dsl,

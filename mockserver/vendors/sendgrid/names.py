@@ -1,10 +1,5 @@
-"""The name tables contacts are drawn from: Faker's en_US first and last names, with their
-real-world frequencies.
-
-Read from ``names.json`` (``mockserver.precomputed``) while the installed Faker is the one that
-wrote it - importing Faker costs a tenth of start-up - else from Faker itself, the same tables.
-``make precompile`` refreshes it.
-"""
+"""Faker's en_US first and last names with their frequencies: read from ``names.json`` while
+the installed Faker is the one that wrote it (importing Faker costs a tenth of start-up)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,5 @@
-"""A Segmentation Query Language query once compiled: plain data, no parser needed to use it.
-
-``sql.py`` compiles a query's text (with sqlglot); ``compiled.py`` keeps the bundled world's
-queries compiled ahead of time, so serving the default data needs no parser at all.
-"""
+"""A Segmentation Query Language query once compiled (``sql.py``): plain data, so the bundled
+world's, compiled ahead of time (``compiled.py``), are served with no parser."""
 
 from __future__ import annotations
 
@@ -39,7 +36,7 @@ class SegmentQuery:
     columns: frozenset[str] = frozenset()
 
     def as_json(self) -> dict[str, Any]:
-        scan = None if self.scan is None else list(self.scan)
+        scan = self.scan and list(self.scan)
         return {**vars(self), "scan": scan, "columns": sorted(self.columns)}
 
     def replaced(self, strings: dict[str, str]) -> SegmentQuery:
@@ -56,13 +53,10 @@ class SegmentQuery:
             text=sub(self.text),
             ast=orjson.loads(sub(orjson.dumps(self.ast).decode())),
             sqlite=sub(self.sqlite),
-            scan=None if self.scan is None else tuple(p and sub(p) for p in self.scan),
+            scan=self.scan and tuple(p and sub(p) for p in self.scan),
         )
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SegmentQuery:
-        scan = data["scan"]
-        columns = frozenset(data["columns"])
-        return cls(
-            **{**data, "scan": tuple(scan) if scan is not None else None, "columns": columns}
-        )
+        scan = data["scan"] and tuple(data["scan"])
+        return cls(**{**data, "scan": scan, "columns": frozenset(data["columns"])})

@@ -1,52 +1,44 @@
-"""SendGrid's per-key rate limit and its ``X-RateLimit-*`` headers.
-
-Fixed one-minute windows aligned to the clock, counted in the shared state (``WindowStore``) so
-every process counts against the same windows. Without ``--rate-limit`` nothing is refused and
-the headers advertise an untouched budget of :data:`ADVERTISED_LIMIT`.
-"""
+"""SendGrid's per-key rate limit and its ``X-RateLimit-*`` headers: fixed one-minute windows
+counted in the shared state, so every process counts against the same windows."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from mockserver.state.base import WindowStore
 from mockserver.vendors.interface import Reply
 from mockserver.vendors.sendgrid.dialect import errors_reply
 
 WINDOW_SECONDS = 60
+#: The untouched budget the headers advertise without ``--rate-limit``.
 ADVERTISED_LIMIT = 600
 TOO_MANY = errors_reply(429, (None, "too many requests"))
 
 Headers = tuple[tuple[str, str], ...]
 
 
+@dataclass(eq=False)
 class RateLimiter:
-    def __init__(
-        self,
-        limit: int | None,
-        windows: WindowStore,
-        clock: Callable[[], float],
-        *,
-        window: int = WINDOW_SECONDS,
-    ) -> None:
-        if limit is not None and limit < 1:
-            raise ValueError(f"rate limit must be at least 1 request per minute, not {limit}")
-        self.limit = limit
-        self.windows = windows
-        self.clock = clock
-        self.window = window
-        #: Without a limit the headers only change once a window: (window, headers).
-        self._unlimited: tuple[int, Headers] = (-1, ())
+    limit: int | None
+    windows: WindowStore
+    clock: Callable[[], float]
+    #: Without a limit the headers only change once a window: (window, headers).
+    _unlimited: tuple[int, Headers] = (-1, ())
+
+    def __post_init__(self) -> None:
+        if self.limit is not None and self.limit < 1:
+            raise ValueError(f"rate limit must be at least 1 request per minute, not {self.limit}")
 
     def window_now(self) -> int:
         """The number of the window the clock is in."""
-        return int(self.clock()) // self.window
+        return int(self.clock()) // WINDOW_SECONDS
 
     def _headers(self, window: int, limit: int, remaining: int) -> Headers:
         return (
             ("X-RateLimit-Limit", str(limit)),
             ("X-RateLimit-Remaining", str(remaining)),
-            ("X-RateLimit-Reset", str((window + 1) * self.window)),
+            ("X-RateLimit-Reset", str((window + 1) * WINDOW_SECONDS)),
         )
 
     def headers(self, key: str, status: int = 200) -> Headers:

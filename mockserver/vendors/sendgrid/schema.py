@@ -1,17 +1,12 @@
-"""The JSON Schema of the SendGrid fixtures document (``fixtures/sendgrid/world.yaml``).
-
-It checks the shape only; the meaning (references, queries) is checked by ``fixtures``.
-The format is documented in docs/sendgrid-fixtures.md.
-"""
+"""The JSON Schema of the SendGrid fixtures document's shape (docs/sendgrid-fixtures.md); the
+meaning (references, queries) is checked by ``fixtures``."""
 
 from __future__ import annotations
 
 from typing import Any
 
 # World-size limits: a document is small text, the world it asks for is not. Each bound is
-# marked "x-limit" (conformance.documents.LIMIT_MARK) and documented in
-# docs/sendgrid-fixtures.md ("Limits"); a document past one is refused whole (a 413 from the
-# control API, exit 2 at start-up).
+# marked "x-limit" (conformance.documents.LIMIT_MARK); a document past one is refused whole.
 MAX_CONTACTS = 500_000
 #: contacts x campaigns: the opens and clicks generated grow with both.
 MAX_CONTACT_CAMPAIGNS = 20_000_000

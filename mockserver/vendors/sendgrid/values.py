@@ -1,8 +1,5 @@
-"""Deterministic ids and the two timestamp spellings of the SendGrid world.
-
-Everything here is a pure function of its arguments: ids come from SHA-256, never from Python's
-salted ``hash()`` or the wall clock.
-"""
+"""Deterministic ids (SHA-256, never Python's salted ``hash()``) and the two timestamp spellings
+of the SendGrid world."""
 
 from __future__ import annotations
 
@@ -27,12 +24,13 @@ def digest_uuid(text: str) -> str:
     return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
 
 
-def digest_uuids(texts: Iterable[str]) -> list[str]:
-    """``digest_uuid`` of each text, hashing in a loop and formatting with NumPy (a world of a
-    million contacts has a million ids)."""
+def stable_uuids(seed: int, kind: str, keys: Iterable[str]) -> list[str]:
+    """A version-4 UUID per key, the same for the same (seed, kind, key) in every process:
+    ``stable_uuid`` of each, formatted with NumPy (a million contacts have a million)."""
     import numpy as np  # a generated world's: not on the default data's path
 
     sha256 = hashlib.sha256
+    texts = (f"{seed}\x1f{kind}\x1f{key}" for key in keys)
     digests = b"".join([sha256(text.encode()).digest() for text in texts])
     count = len(digests) // 32
     nibbles = np.frombuffer(digests, np.uint8).reshape(count, 32)[:, :16]
@@ -44,11 +42,6 @@ def digest_uuids(texts: Iterable[str]) -> list[str]:
     text[:, 19] = np.frombuffer(b"89ab", np.uint8)[digits[:, 16] & 3]  # the variant
     blob = text.tobytes().decode()
     return [blob[i : i + 36] for i in range(0, len(blob), 36)]
-
-
-def stable_uuids(seed: int, kind: str, keys: Iterable[str]) -> list[str]:
-    """A version-4 UUID per key, the same for the same (seed, kind, key) in every process."""
-    return digest_uuids(f"{seed}\x1f{kind}\x1f{key}" for key in keys)
 
 
 def stable_uuid(seed: int, kind: str, key: str) -> str:
@@ -71,8 +64,8 @@ def parse_instant(value: str | datetime) -> int:
 
 @functools.lru_cache(maxsize=4096)
 def iso_ms(seconds: float) -> str:
-    """``2024-03-11T09:15:42.118Z``: how SendGrid spells a timestamp in its JSON (memoized: a
-    contact's two are spelled again each time it is shown)."""
+    """``2024-03-11T09:15:42.118Z``: SendGrid's timestamps (memoized: a contact's are spelled
+    each time it is shown)."""
     whole = int(seconds)
     millis = round((seconds - whole) * 1000)
     if millis == 1000:
