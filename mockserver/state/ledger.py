@@ -110,7 +110,6 @@ class Ledger:
 
     def __init__(self, log: WriteLog, real: Callable[[], float] = time.time) -> None:
         self.log = log
-        self._own = not log.shared
         self.clock = MockClock(real)
         self.generation = -1
         self.entries: list[dict[str, Any]] = []
@@ -136,7 +135,7 @@ class Ledger:
     @property
     def shared(self) -> bool:
         """Other processes append too: a read must ask the store (:meth:`settle`)."""
-        return not self._own
+        return self.log.shared
 
     def now(self) -> float:
         """The mock clock's time, as of the last sync."""
@@ -146,11 +145,8 @@ class Ledger:
         """Pull the entries appended since the last sync (everything after a reset). Under
         :meth:`answering`, nothing when a read sent after the request arrived is in already;
         a log this process alone appends to, nothing once read (its copy stays whole)."""
-        current = self._current_as_of
-        if current == math.inf:
-            return
         arrived = ARRIVED.get()
-        if arrived is not None and current >= arrived:
+        if self._current_as_of >= (math.inf if arrived is None else arrived):
             return
         with self._lock:
             while True:
@@ -224,7 +220,7 @@ class Ledger:
         for item in raw[self.position - at :]:  # what this process appended meanwhile is in
             self._apply(orjson.loads(item))
         self._synced_hint = hint
-        self._current_as_of = max(self._current_as_of, math.inf if self._own else sent_at)
+        self._current_as_of = max(self._current_as_of, sent_at if self.log.shared else math.inf)
         return True
 
     def sync_if_told(self) -> None:

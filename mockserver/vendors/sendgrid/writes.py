@@ -49,12 +49,10 @@ class Refusal(MockServerError):
 
 def refuse(field: str | None, message: str, status: int = 400) -> Refusal:
     """The refusal of one field, in SendGrid's dialect (raise it): a repeat's is built once."""
-    return Refusal(_refused(status, field, message))
+    return Refusal(_refused(status, (field, message)))
 
 
-@functools.lru_cache(maxsize=256)
-def _refused(status: int, field: str | None, message: str) -> Reply:
-    return errors_reply(status, (field, message))
+_refused = functools.lru_cache(maxsize=256)(errors_reply)
 
 
 def answer(status: int, body: Any = None) -> Reply:
@@ -162,9 +160,8 @@ class SegmentWrites:
         raise refuse(field, "too many writes at once; try again", 503)
 
     def folded(self, view: View) -> View:
-        """``view`` at its instant with the entries appended since folded into the overlay
-        from this process's copy (the contact book takes them at its next read: a job is due
-        seconds later)."""
+        """``view`` at its instant, the entries appended since folded into the overlay (the
+        contact book takes them at its next read: a job is due seconds later)."""
         ledger, overlay = self.ledger, view.overlay
         with overlay.lock:
             overlay.follow(ledger.generation, ledger.entries)
