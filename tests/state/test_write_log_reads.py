@@ -185,7 +185,7 @@ def test_a_log_of_the_process_own_is_read_once_per_generation_and_stored_as_it_w
     ledger.write({"op": "x", "n": 1})
     ledger.sync()
     assert log.reads == 1 and ledger.entries == [{"op": "x", "n": 1}]
-    assert log.read(0) == (0, [b'{"op":"x","n":1}'])
+    assert log.read(0) == (0, [{"op": "x", "n": 1}])
     ledger.clear()  # a reset: read again, from nothing
     reads = log.reads
     assert reads > 2 and (ledger.generation, ledger.entries) == (1, [])
