@@ -35,10 +35,10 @@ log = logging.getLogger("mockserver.state")
 #: ``limits``: the state layer imports nothing above it.)
 MAX_ENTRIES = 20_000
 
-#: ``time.perf_counter()`` when the request whose handler runs in this context arrived.
 #: One entry: a JSON object with a string ``op``, never changed once appended.
 Entry = dict[str, Any]
 
+#: ``time.perf_counter()`` when the request whose handler runs in this context arrived.
 ARRIVED: ContextVar[float | None] = ContextVar("mockserver_request_arrived", default=None)
 
 
