@@ -200,7 +200,7 @@ def build_app(
     runtimes = {api: build_runtime(chosen[api], config, state, clock) for api in config.apis}
     specs = [runtime.spec for runtime in runtimes.values()]
     masker = Masker.for_specs(specs)
-    replays = Replays.for_runtimes(runtimes, masker, config.replay)
+    replays = Replays(runtimes, masker, config.replay)
     endpoints = {api: endpoints_for(runtime, state, replays) for api, runtime in runtimes.items()}
     table = PathTable.merge(endpoints)
     candidates = [(runtime.spec.paths, runtime) for runtime in runtimes.values()]
