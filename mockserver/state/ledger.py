@@ -57,9 +57,8 @@ class WriteLog(Protocol):
         ...
 
     def append(self, generation: int, at: int, entry: Entry) -> bool:
-        """Store ``entry`` (a JSON object, never changed once given) as number ``at + 1`` if
-        the log is ``generation`` and holds exactly ``at`` entries; else ``False``, nothing
-        changes."""
+        """Store ``entry`` as number ``at + 1`` if the log is ``generation`` and holds exactly
+        ``at`` entries; else ``False`` and nothing changes."""
         ...
 
     def clear(self) -> None:
