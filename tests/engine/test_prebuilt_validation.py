@@ -101,3 +101,22 @@ def test_a_full_answer_violating_the_spec_is_refused_not_served(monkeypatch):
         assert answer.headers["x-mockserver-violation"] == "response"
         assert "sendgrid data violates its spec" in answer.text and "contacts_count" in answer.text
     assert not app.runtimes["sendgrid"].backend.catalog.fulls.done
+
+
+def test_a_users_data_whose_full_answers_violate_the_spec_is_refused_when_loaded(monkeypatch):
+    """Only the bundled data's full answers wait for their first request: a user's data that
+    the spec cannot answer is refused by the load (a DataError, answered 400)."""
+    from mockserver.resources import bundled_dir
+    from mockserver.vendors.sendgrid import fixtures, population
+
+    runtime = mock_app(apis=("sendgrid",), seed=7).runtimes["sendgrid"]
+    document = fixtures.fixture_document(bundled_dir("fixtures") / "sendgrid")
+    assert runtime.build(document).catalog.fulls.done
+    rendered = population.full_answers
+    monkeypatch.setattr(
+        population,
+        "full_answers",
+        lambda *args: [b'{"id": 1}' for _ in rendered(*args)],
+    )
+    with pytest.raises(DataError, match="sendgrid data violates its spec"):
+        runtime.build(document)
