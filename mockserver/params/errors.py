@@ -3,8 +3,7 @@ complete, well-known taxonomy); each vendor's dialect words and shapes them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class Invalid(Exception):
@@ -17,8 +16,7 @@ class Invalid(Exception):
         self.ctx = ctx
 
 
-@dataclass(frozen=True)
-class ParamError:
+class ParamError(NamedTuple):
     kind: str
     location: str
     name: str

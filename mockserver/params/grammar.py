@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from mockserver.params.errors import Invalid
 
 Parse = Callable[[str], Any]
 
 
-@dataclass(frozen=True)
-class Grammar:
+class Grammar(NamedTuple):
     """Parsers of the scalar JSON types; each raises :class:`Invalid` with its error kind."""
 
     integer: Parse

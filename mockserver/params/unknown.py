@@ -7,8 +7,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from mockserver.params.decode import DELIMITERS, primary_type, takes_many
 from mockserver.params.errors import ParamError
@@ -52,8 +51,7 @@ def _folded(name: str) -> str:
     return re.sub(r"[\W_]", "", name).lower()
 
 
-@dataclass(frozen=True, slots=True)
-class UnknownParams:
+class UnknownParams(NamedTuple):
     """One request's unknown query names: its warnings, as headers too, and strict errors."""
 
     warnings: tuple[str, ...]

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from mockserver.errors import SpecError
 from mockserver.params.errors import ParamError
@@ -19,8 +18,7 @@ MISSING_ONE_OF = "missing_one_of"
 _BLANK = re.compile(r"[\s,]*")
 
 
-@dataclass(frozen=True)
-class OneOrMore:
+class OneOrMore(NamedTuple):
     """``Or(a, b)``: at least one of these parameters is given."""
 
     names: tuple[str, ...]

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from mockserver.spec.dependencies import OneOrMore
 
@@ -13,8 +12,7 @@ MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING"})()
 LOCATION_ORDER = ("path", "query", "header", "cookie")
 
 
-@dataclass(frozen=True)
-class Parameter:
+class Parameter(NamedTuple):
     name: str
     location: str
     required: bool
@@ -29,21 +27,18 @@ class Parameter:
         return self.name.lower() if self.location == "header" else self.name
 
 
-@dataclass(frozen=True)
-class MediaSpec:
+class MediaSpec(NamedTuple):
     schema: dict[str, Any] | None
-    examples: dict[str, Any] = field(default_factory=dict)
+    examples: dict[str, Any] = {}
 
 
-@dataclass(frozen=True)
-class HeaderSpec:
+class HeaderSpec(NamedTuple):
     name: str
     required: bool
     schema: dict[str, Any]
 
 
-@dataclass(frozen=True)
-class ResponseSpec:
+class ResponseSpec(NamedTuple):
     status: str
     content: dict[str, MediaSpec]
     headers: tuple[HeaderSpec, ...] = ()
@@ -53,19 +48,17 @@ class ResponseSpec:
         return next(iter(self.content), None)
 
 
-@dataclass(frozen=True)
-class RequestBody:
+class RequestBody(NamedTuple):
     """The JSON body an operation reads: its schema (``$ref``s resolved) and whether it must
     be sent. Other media types are not decoded (the operation sees no body)."""
 
     schema: dict[str, Any]
     required: bool = False
     #: The spec's named examples (``example`` alone is named ``example``): the console's start.
-    examples: dict[str, Any] = field(default_factory=dict)
+    examples: dict[str, Any] = {}
 
 
-@dataclass(frozen=True)
-class Operation:
+class Operation(NamedTuple):
     api: str
     operation_id: str
     method: str
@@ -105,8 +98,7 @@ class Operation:
         return self.response_for(status) is not None
 
 
-@dataclass(frozen=True)
-class ApiSpec:
+class ApiSpec(NamedTuple):
     name: str
     title: str
     version: str

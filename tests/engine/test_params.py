@@ -153,11 +153,9 @@ EITHER = (
 
 
 def either_operation() -> Operation:
-    from dataclasses import replace
-
     from mockserver.spec.dependencies import OneOrMore
 
-    return replace(operation(*EITHER), dependencies=(OneOrMore(("asset_ids", "labels")),))
+    return operation(*EITHER)._replace(dependencies=(OneOrMore(("asset_ids", "labels")),))
 
 
 @pytest.mark.parametrize(
