@@ -4,8 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from mockserver.numbers import bounded_int, bounded_seconds
 
@@ -29,8 +28,7 @@ MAX_UPSTREAM_ANSWER = 64 * 2**20
 SHUTDOWN_GRACE = 2.5
 
 
-@dataclass(frozen=True)
-class LoadLimits:
+class LoadLimits(NamedTuple):
     """What a data load may cost: its body's size and its wall-clock time."""
 
     max_bytes: int = MAX_LOAD_BYTES
@@ -38,8 +36,7 @@ class LoadLimits:
     max_control_body: int = MAX_CONTROL_BODY
 
 
-@dataclass(frozen=True)
-class Limit:
+class Limit(NamedTuple):
     """One bound: its ``mockserver serve`` flag (``None``: fixed), default and unit, and the
     flag's help - what it bounds and what happens past it (argparse's ``%(default)``)."""
 

@@ -9,7 +9,7 @@ import shutil
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from mockserver import __version__
 from mockserver.cli import commands, flags
@@ -19,8 +19,7 @@ from mockserver.cli.values import Parser
 __all__ = ["main", "parser", "serve_config"]
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(NamedTuple):
     summary: str
     description: str
     flags: Callable[[], flags.Table]

@@ -7,9 +7,8 @@ from __future__ import annotations
 import argparse
 import dataclasses
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from mockserver.cli.values import (
     base_url,
@@ -36,8 +35,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Flag:
+class Flag(NamedTuple):
     """One flag: its names and ``add_argument``'s keyword arguments."""
 
     names: tuple[str, ...]
@@ -47,8 +45,7 @@ class Flag:
         return Flag(self.names, {**self.options, **changed})
 
 
-@dataclass(frozen=True)
-class Group:
+class Group(NamedTuple):
     """Flags shown under a title in ``--help``; ``one_of``: exactly one of them is required."""
 
     title: str | None

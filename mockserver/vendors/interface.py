@@ -132,8 +132,7 @@ class Backend:
         return ()
 
 
-@dataclass(frozen=True)
-class CliOption:
+class CliOption(NamedTuple):
     """A vendor-specific ``mockserver serve`` flag; its value lands in ``VendorOptions.extra``."""
 
     flag: str
@@ -146,8 +145,7 @@ class CliOption:
     metavar: str | None = None
 
 
-@dataclass(frozen=True)
-class CredentialSource:
+class CredentialSource(NamedTuple):
     """How a client identifies itself, for tools that call the API: read from ``env``, sent in
     ``header`` as ``template.format(value)``; ``sample``: a header value the bundled mock accepts.
     """

@@ -114,7 +114,6 @@ import gc, os, sys
 import orjson
 import uvicorn
 import mockserver.app
-import dataclasses
 import mockserver.cli
 from mockserver.__main__ import run
 
@@ -135,7 +134,7 @@ def specs(args):
 
 mockserver.app.build_app = building
 uvicorn.run = serving
-mockserver.cli.COMMANDS["specs"] = dataclasses.replace(mockserver.cli.COMMANDS["specs"], run=specs)
+mockserver.cli.COMMANDS["specs"] = mockserver.cli.COMMANDS["specs"]._replace(run=specs)
 sys.argv = ["mockserver", *sys.argv[1:]]
 code = run()
 seen["after"] = gc.isenabled()
