@@ -4,7 +4,6 @@ per request), and how a reader sees it (:class:`Entry`: decoded and masked when 
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass, fields
 from typing import Any, NamedTuple
 from urllib.parse import parse_qs
 
@@ -73,8 +72,7 @@ class Record(NamedTuple):
     body: bytes = b""
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(NamedTuple):
     """One journal entry as ``GET /__mockserver/requests`` shows it (fields in its order)."""
 
     id: int
@@ -117,12 +115,11 @@ class Entry:
         )
 
     def as_dict(self) -> dict[str, Any]:
-        shown = {field.name: getattr(self, field.name) for field in fields(self)}
-        return {**shown, "warnings": list(self.warnings), "violations": list(self.violations)}
+        lists = {"warnings": list(self.warnings), "violations": list(self.violations)}
+        return {**self._asdict(), **lists}
 
 
-@dataclass(frozen=True, slots=True)
-class Filter:
+class Filter(NamedTuple):
     """The journal's filter: exact method and API, the path exactly or as a ``*`` pattern."""
 
     path: str | None = None

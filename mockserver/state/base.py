@@ -8,7 +8,7 @@ import contextlib
 import random
 import threading
 from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from mockserver.journal.record import Record
@@ -83,7 +83,7 @@ class OverrideStore:
                     del self._scenarios[key]
                     self._refresh()
                 else:
-                    self._scenarios[key] = replace(scenario, times=scenario.times - 1)
+                    self._scenarios[key] = scenario._replace(times=scenario.times - 1)
             return scenario.preference
 
     def scenarios(self) -> dict[OperationKey, Scenario]:

@@ -3,8 +3,7 @@ in the state layer because the stores are their lowest user."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from mockserver.numbers import parse_decimal
 
@@ -14,8 +13,7 @@ OperationKey = tuple[str, str]
 FAULT_STATUSES = (500, 503)
 
 
-@dataclass(frozen=True, slots=True)
-class Preference:
+class Preference(NamedTuple):
     """What one request (or a stored scenario) asks the operation to answer."""
 
     code: int | None = None
@@ -80,8 +78,7 @@ def parse_rate(value: Any) -> float | None:
     return rate
 
 
-@dataclass(frozen=True, slots=True)
-class Fault:
+class Fault(NamedTuple):
     """Latency (ms range) and error rate; ``None`` fields inherit from the global fault."""
 
     latency: tuple[float, float] | None = None
@@ -114,8 +111,7 @@ class Fault:
         return cls(parse_latency(latency), parse_rate(body.get("error_rate")))
 
 
-@dataclass(frozen=True, slots=True)
-class Scenario:
+class Scenario(NamedTuple):
     """A forced answer for an operation: for the next ``times`` requests, or until cleared."""
 
     preference: Preference
