@@ -9,7 +9,7 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from mockserver.params.errors import Invalid, ParamError
 from mockserver.params.grammar import STRICT, Grammar
@@ -173,8 +173,7 @@ def takes_many(param: Parameter) -> bool:
     )
 
 
-@dataclass(frozen=True)
-class ParamDecoder:
+class ParamDecoder(NamedTuple):
     param: Parameter
     decode_item: Callable[[str], Any]
     is_array: bool

@@ -51,7 +51,7 @@ def test_a_misspelled_handler_fails_the_build_naming_it():
 
 def test_claiming_an_operation_the_spec_lacks_fails_the_build():
     real = vendor("sendgrid")
-    claims = dataclasses.replace(real, operations=real.operations | {"PurgeSegment"})
+    claims = real._replace(operations=real.operations | {"PurgeSegment"})
     with pytest.raises(RegistryError, match="'PurgeSegment', not an operationId"):
         build_app(ServeConfig(apis=("sendgrid",)), vendors={"sendgrid": claims})
 
@@ -83,10 +83,10 @@ def test_serve_reports_a_registry_error_in_one_line_and_exits_2(tmp_path):
     """The whole start-up path: the CLI prints the error in one line and exits 2."""
     script = textwrap.dedent(
         """
-        import dataclasses, sys
+        import sys
         from mockserver import cli, vendors
         real = vendors.vendor("sendgrid")
-        typo = dataclasses.replace(real, operations=frozenset({"ListSegments", "GetSegment"}))
+        typo = real._replace(operations=frozenset({"ListSegments", "GetSegment"}))
         vendors.vendor = lambda api: typo if api == "sendgrid" else real
         import mockserver.app
         mockserver.app.vendor = vendors.vendor

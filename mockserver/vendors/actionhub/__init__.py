@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from mockserver.numbers import bounded_int
 from mockserver.params.grammar import Grammar
@@ -50,11 +50,10 @@ PROGRAM_ID = CredentialSource(
 )
 
 
-@dataclass(frozen=True)
-class ActionHub:
+class ActionHub(NamedTuple):
     name: str = "actionhub"
     spec_file: str = "actionhub.openapi.yaml"
-    dialect: FastAPIDialect = field(default_factory=FastAPIDialect)
+    dialect: FastAPIDialect = FastAPIDialect()
     grammar: Grammar = PYDANTIC
     operations: frozenset[str] = OPERATIONS
     credential: CredentialSource = PROGRAM_ID

@@ -4,9 +4,8 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from mockserver.numbers import bounded_int
 from mockserver.params.grammar import Grammar
@@ -47,11 +46,10 @@ API_KEY = CredentialSource(
 )
 
 
-@dataclass(frozen=True)
-class SendGrid:
+class SendGrid(NamedTuple):
     name: str = "sendgrid"
     spec_file: str = "sendgrid-segments.openapi.yaml"
-    dialect: SendGridDialect = field(default_factory=SendGridDialect)
+    dialect: SendGridDialect = SendGridDialect()
     grammar: Grammar = GO_STRCONV
     cli_options: tuple[CliOption, ...] = (
         CliOption(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from mockserver.vendors.interface import Reply
 from mockserver.vendors.sendgrid.dialect import errors_reply
@@ -27,8 +27,7 @@ def parse_key_option(value: str) -> tuple[str, frozenset[str] | None]:
     return key, frozenset(s.strip() for s in scopes.split(",") if s.strip())
 
 
-@dataclass(frozen=True)
-class KeyRing:
+class KeyRing(NamedTuple):
     """The accepted keys: key -> scopes (``None``: full access); ``keys=None``: accept every
     key of SendGrid's shape, with full access."""
 

@@ -5,7 +5,7 @@ per-contact open rate (a Beta draw around the fixture's mean), in contact-id ord
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -24,8 +24,7 @@ def campaign_times(spec: WorldSpec) -> list[int]:
     return [last_send - k * engagement.every_days * DAY for k in range(engagement.campaigns)]
 
 
-@dataclass(frozen=True)
-class EventBatch:
+class EventBatch(NamedTuple):
     """Events of one kind from one campaign: contact indexes and Unix times, row by row."""
 
     source: str

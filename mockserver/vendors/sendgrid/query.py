@@ -3,8 +3,7 @@ world's, compiled ahead of time (``compiled.py``), are served with no parser."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -20,8 +19,7 @@ def predicate_text(where: str) -> str:
     return f"SELECT contact_id, updated_at FROM contact_data WHERE {where}"
 
 
-@dataclass(frozen=True)
-class SegmentQuery:
+class SegmentQuery(NamedTuple):
     """One parsed query: the original text, its JSON AST and the SQLite it runs as."""
 
     text: str
@@ -37,7 +35,7 @@ class SegmentQuery:
 
     def as_json(self) -> dict[str, Any]:
         scan = self.scan and list(self.scan)
-        return {**vars(self), "scan": scan, "columns": sorted(self.columns)}
+        return {**self._asdict(), "scan": scan, "columns": sorted(self.columns)}
 
     def replaced(self, strings: dict[str, str]) -> SegmentQuery:
         """This query with each key of ``strings`` replaced by its value wherever it occurs
@@ -48,8 +46,7 @@ class SegmentQuery:
                 text = text.replace(old, new)
             return text
 
-        return replace(
-            self,
+        return self._replace(
             text=sub(self.text),
             ast=orjson.loads(sub(orjson.dumps(self.ast).decode())),
             sqlite=sub(self.sqlite),
