@@ -1,0 +1,75 @@
+"""What a hostile or careless client sends to the write surface: each answer is an error in
+SendGrid's dialect that changes nothing, or a write whose reads stay bounded and consistent -
+never a hang of the whole server, a 5xx or a contact no read can find again."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import pytest
+
+from tests.sendgrid.contacts_helpers import CONTACTS, V2, ok, set_clock, state
+
+WHERE = "SELECT contact_id, updated_at FROM contact_data WHERE "
+
+#: SQLite functions that are no part of SendGrid's query language: one call may allocate a
+#: gigabyte and run for seconds, per row, between two checks of the query's time budget.
+SQLITE_ONLY = (
+    "randomblob(1000000000) = 1",
+    "length(zeroblob(1000000000)) > 0",
+    "printf('%.*c', 1000000000, 'x') = ''",
+    "load_extension('x') = 1",
+)
+
+
+@pytest.mark.parametrize("condition", SQLITE_ONLY)
+def test_a_segment_query_calling_a_sqlite_function_is_refused(account, condition):
+    before = state(account)
+    response = account.post(V2, json={"name": "hostile", "query_dsl": WHERE + condition})
+    assert response.status_code == 400, response.text
+    [error] = response.json()["errors"]
+    assert error["field"] == "query_dsl" and "function" in error["message"], error
+    assert state(account) == before
+
+
+@pytest.mark.parametrize("condition", SQLITE_ONLY)
+def test_a_search_calling_a_sqlite_function_is_refused(account, condition):
+    response = account.post(f"{CONTACTS}/search", json={"query": condition})
+    assert response.status_code == 400, response.text
+    assert response.json()["errors"][0]["field"] == "query"
+
+
+def test_known_functions_still_evaluate(account, contacts_server):
+    created = ok(
+        account.post(
+            V2,
+            json={
+                "name": "lower and json_each",
+                "query_dsl": WHERE + "LOWER(state_province_region) = 'ca' AND NOW() > 0",
+            },
+        ),
+        201,
+    )
+    set_clock(contacts_server, advance="PT1H1M")
+    segment = ok(account.get(f"{V2}/{created['id']}"))
+    assert segment["status"]["query_validation"] == "VALID", segment["status"]
+    assert segment["contacts_count"] > 0
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="Connection.setlimit is 3.11+")
+def test_a_value_growing_past_any_contact_field_stops_the_query_not_the_server(
+    account, contacts_server
+):
+    """``replace`` nested eight deep turns a 20-character email into ~2 GB: the store bounds
+    one value (SQLite's length limit), so the segment is INVALID at once and the server
+    answers on."""
+    grow = "email"
+    for _ in range(8):
+        grow = f"replace({grow}, 'e', 'eeeeeeeeee')"
+    created = ok(account.post(V2, json={"name": "grows", "query_dsl": WHERE + f"{grow} = ''"}), 201)
+    set_clock(contacts_server, advance="PT1H1M")
+    started = time.monotonic()
+    segment = ok(account.get(f"{V2}/{created['id']}"))
+    assert time.monotonic() - started < 10
+    assert segment["status"]["query_validation"] == "INVALID", segment["status"]
