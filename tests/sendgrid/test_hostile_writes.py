@@ -73,3 +73,19 @@ def test_a_value_growing_past_any_contact_field_stops_the_query_not_the_server(
     segment = ok(account.get(f"{V2}/{created['id']}"))
     assert time.monotonic() - started < 10
     assert segment["status"]["query_validation"] == "INVALID", segment["status"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="contact_writes.EMAIL accepts control characters ([^@\\s] lets NUL through): the "
+    "contact is stored, and no search can find it (SQLite refuses a NUL in the query)",
+)
+@pytest.mark.parametrize(
+    "email", ["a\x00b@example.com", "a\x01b@example.com", "ab@exa\x7fmple.com"]
+)
+def test_an_email_with_a_control_character_is_refused(account, email):
+    before = state(account)
+    response = account.put(CONTACTS, json={"contacts": [{"email": email}]})
+    assert response.status_code == 400, response.text
+    assert response.json()["errors"][0]["field"] == "contacts[0].email"
+    assert state(account) == before
