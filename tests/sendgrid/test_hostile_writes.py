@@ -89,3 +89,33 @@ def test_an_email_with_a_control_character_is_refused(account, email):
     assert response.status_code == 400, response.text
     assert response.json()["errors"][0]["field"] == "contacts[0].email"
     assert state(account) == before
+
+
+#: Ways to push the mock clock to the ends of time: one jump, or steps each within bounds.
+FAR_MOVES = (
+    [{"now": "0001-01-01T00:00:00Z"}],
+    [{"now": "0101-01-01T00:00:00Z"}, {"advance": "-P36500D"}, {"advance": "-P36500D"}],
+    [{"now": "8999-06-01T00:00:00Z"}, *[{"advance": "P36500D"}] * 11],
+)
+
+
+@pytest.mark.parametrize("moves", FAR_MOVES, ids=["year 1", "back past year 1", "past 9999"])
+def test_the_clock_never_lands_where_an_answer_cannot_be_rendered(account, moves):
+    """Every move the control plane accepts leaves a clock every write and read renders at
+    (a refresh's day start in a zone west of UTC included); one it cannot is refused."""
+    segment = ok(account.post(V2, json={"name": "timeless", "query_dsl": WHERE + "1 = 1"}), 201)
+    for move in moves:
+        response = account.put("/__mockserver/clock", json=move)
+        assert response.status_code in (200, 400), response.text
+    calls = [
+        ("post", f"{V2}/refresh/{segment['id']}", {"user_time_zone": "America/Chicago"}),
+        ("post", V2, {"name": "later", "query_dsl": WHERE + "1 = 1"}),
+        ("put", CONTACTS, {"contacts": [{"email": "late@example.com"}]}),
+        ("get", V2, None),
+        ("get", f"{V2}/{segment['id']}", None),
+        ("get", "/v3/marketing/lists", None),
+        ("get", "/__mockserver/clock", None),
+    ]
+    for method, path, body in calls:
+        response = account.request(method, path, json=body)
+        assert response.status_code < 500, (path, response.text)
