@@ -1,14 +1,9 @@
-"""Assemble the mock from the specs: the served APIs, the path table, the control plane.
-
-Every request outside ``/__mockserver`` takes one path (:meth:`MockApp.__call__`): one
-:class:`~mockserver.exchange.Exchange`, one table lookup, a ``(reply, delay)``, the CORS step,
-one journal record, bytes out. The control plane (and the lifespan) is a small Starlette app.
-"""
+"""Assemble the mock from the specs: the served APIs, the path table, the control plane (a
+small Starlette app, with the lifespan) beside the one request path, :meth:`MockApp.__call__`."""
 
 from __future__ import annotations
 
 import gc
-import logging
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -20,7 +15,7 @@ from starlette.responses import Response
 from starlette.routing import Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mockserver.config import CONFIG_ENV, LOG_FORMAT, LOG_LEVEL_ENV, ServeConfig, config_from_json
+from mockserver.config import CONFIG_ENV, ServeConfig, config_from_json
 from mockserver.control import PREFIX
 from mockserver.cors import ApiCors, exposed_headers, has_origin
 from mockserver.crash import ContainCrashes, crash_handler
@@ -34,8 +29,7 @@ from mockserver.pipeline import OperationPipeline
 from mockserver.reality.replay import Replays
 from mockserver.resources import bundled_dir
 from mockserver.routing.endpoint import PathEndpoint, Recorded, wait_unless_gone
-from mockserver.routing.owner import owner_of
-from mockserver.routing.table import PathTable
+from mockserver.routing.table import PathTable, owner_of
 from mockserver.runtime import ApiRuntime
 from mockserver.serialize.reply import as_response, start_of
 from mockserver.spec import load_spec
@@ -135,13 +129,12 @@ class MockApp:
         self.plane = plane
         self.owner = owner
         self.cors = cors
-        #: Recorded exchanges answered before any behaviour (``serve --replay``, cassette loads).
         self.replays = replays
         self._control_dir = PREFIX + "/"
 
     @property
     def control(self) -> ControlTarget:
-        """What the control plane acts on (built with it, on first use)."""
+        """What the control plane acts on (built on first use)."""
         return self._control.get()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -194,8 +187,8 @@ def build_app(
     clock: Callable[[], float] = time.time,
     vendors: Mapping[str, Vendor] | None = None,
 ) -> MockApp:
-    """The mock for ``config``. Collaborators: ``state`` (default: in-process), ``clock`` (the
-    time rate-limit windows count in) and ``vendors`` (default: the registered ones, by API)."""
+    """The mock for ``config``; ``state`` defaults to the config's, ``clock`` is the time
+    rate-limit windows count in, ``vendors`` replace registered ones by API."""
     state = state or open_state(
         config.state_url,
         prefix=config.state_prefix,
@@ -207,7 +200,7 @@ def build_app(
     runtimes = {api: build_runtime(chosen[api], config, state, clock) for api in config.apis}
     specs = [runtime.spec for runtime in runtimes.values()]
     masker = Masker.for_specs(specs)
-    replays = Replays.for_runtimes(runtimes, masker, config.replay)
+    replays = Replays(runtimes, masker, config.replay)
     endpoints = {api: endpoints_for(runtime, state, replays) for api, runtime in runtimes.items()}
     table = PathTable.merge(endpoints)
     candidates = [(runtime.spec.paths, runtime) for runtime in runtimes.values()]
@@ -249,7 +242,6 @@ def build_app(
             ContainCrashes(control_app(config, control, errors), errors.crash), recorder
         ),
     )
-    # The vendor APIs' CORS; the control plane has its own (or none).
     cors = ApiCors(config.cors_origins, exposed_headers(specs)) if config.cors_origins else None
     return MockApp(runtimes, state, table, recorder, control, plane, owner, cors, replays)
 
@@ -270,8 +262,7 @@ class ControlPlane:
 def control_app(
     config: ServeConfig, control: Once[ControlTarget], errors: DialectErrors
 ) -> ASGIApp:
-    """The control plane's Starlette app (with ``--no-control``, a page that says it is off);
-    Starlette's own errors answered in the dialect of the path's owner."""
+    """The control plane's Starlette app (with ``--no-control``, a page that says it is off)."""
     from starlette.applications import Starlette
 
     from mockserver.control.api import control_off_routes, control_routes
@@ -292,15 +283,13 @@ def control_app(
 
 
 def create_app_from_env() -> MockApp:
-    """App factory of each ``serve --workers N`` process: the config comes as JSON in the env."""
+    """App factory of each ``serve --workers N`` process: the config comes as JSON in the env
+    (uvicorn has applied the logging config already)."""
     from mockserver.server import GuardedHttpTools, connection_limits
 
-    level = os.environ.get(LOG_LEVEL_ENV)
-    if level:
-        logging.basicConfig(level=level.upper(), format=LOG_FORMAT)
     config = config_from_json(os.environ[CONFIG_ENV])
     app = build_app(config)
-    # The protocol class uvicorn was handed by name: this worker's limits, before it serves.
+    # uvicorn was handed the protocol class by name: this worker's limits, before it serves.
     GuardedHttpTools.limits = connection_limits(config, raise_descriptors=True)
     freeze_startup_objects()
     return app

@@ -1,7 +1,5 @@
 """The start-up banner: what a starting mock serves, in one block, so a user need not read the
-README to learn it - the base URL, each API's operations (read from the loaded specs, so a new
-operation appears by itself), the data behind each API, the seed, the console, who may drive
-the control plane and where the state lives."""
+README to learn it; operations are read from the loaded specs, so a new one appears by itself."""
 
 from __future__ import annotations
 
@@ -28,9 +26,7 @@ def banner(
     workers: int = 1,
     token_from: str = f"${TOKEN_ENV}",
 ) -> str:
-    """The banner of a mock serving ``runtimes`` (and ``replays``' cassettes) as ``config``
-    says, at ``base_url``; ``token_from`` says where the control token came from (the
-    environment, or the flag)."""
+    """``token_from``: where the control token came from (the environment, or the flag)."""
     lines = [f"mockserver {__version__} serving on {base_url} (seed {config.seed})"]
     for api, runtime in runtimes.items():
         lines += api_lines(api, runtime, base_url, config.fixtures_dir)
@@ -57,16 +53,12 @@ def api_lines(api: str, runtime: ApiRuntime, base_url: str, fixtures_dir: Path |
     lines += [
         f"    {op.method:<6} {base_url}{op.path:<{width}}  {op.operation_id}" for op in operations
     ]
-    described = runtime.backend.describe()  # what the data version holds
-    lines.append(f"    data ({data_source(api, fixtures_dir)}){described and f': {described}'}")
-    return lines
-
-
-def data_source(api: str, fixtures_dir: Path | None) -> str:
-    """Where the start-up data comes from: ``<fixtures>/<api>``, else the bundled fixtures."""
+    source = "bundled fixtures"
     if fixtures_dir is not None and (fixtures_dir / api).is_dir():
-        return f"fixtures in {fixtures_dir / api}"
-    return "bundled fixtures"
+        source = f"fixtures in {fixtures_dir / api}"
+    described = runtime.backend.describe()
+    lines.append(f"    data ({source}){described and f': {described}'}")
+    return lines
 
 
 def control_line(config: ServeConfig, token_from: str) -> str:

@@ -1,10 +1,7 @@
-"""How long a data load may run, and how it is stopped: a deadline and a cancel flag, checked.
-
-Python cannot stop a worker thread from outside, so a load stops itself: it runs inside
-:func:`running`, and its loops call :func:`checkpoint` (SQLite through :func:`sqlite_guard`'s
-progress handler), which raises once the deadline passed (408) or the load was cancelled.
-Outside a load a checkpoint costs one attribute read and never raises.
-"""
+"""How long a data load may run, and how it is stopped: Python cannot stop a worker thread from
+outside, so a load running inside :func:`running` stops itself at its loops'
+:func:`checkpoint` (SQLite: :func:`sqlite_guard`'s progress handler) once its deadline passed
+or it was cancelled. Outside a load a checkpoint costs one attribute read."""
 
 from __future__ import annotations
 
@@ -43,10 +40,8 @@ class Budget:
             _running.add(self)
 
     def cancel(self, reason: str) -> bool:
-        """Stop the work at its next checkpoint; ``reason`` says why (it ends the answer).
-
-        ``False`` if it is too late: the result has begun to land (see :meth:`seal`).
-        """
+        """Stop the work at its next checkpoint, for ``reason``; ``False`` if it is too late:
+        the result has begun to land (see :meth:`seal`)."""
         with self._lock:
             if self.sealed:
                 return False
@@ -64,7 +59,6 @@ class Budget:
 
     @property
     def spent(self) -> bool:
-        """Cancelled or past the deadline: the work should stop."""
         return self.cancelled is not None or (
             self.deadline is not None and time.monotonic() >= self.deadline
         )
@@ -82,10 +76,6 @@ class Budget:
                 status=408,
             )
 
-    def close(self) -> None:
-        with _running_lock:
-            _running.discard(self)
-
 
 @contextlib.contextmanager
 def running(budget: Budget) -> Iterator[Budget]:
@@ -96,11 +86,8 @@ def running(budget: Budget) -> Iterator[Budget]:
         yield budget
     finally:
         _local.budget = previous
-        budget.close()
-
-
-def current() -> Budget | None:
-    return getattr(_local, "budget", None)
+        with _running_lock:
+            _running.discard(budget)
 
 
 def checkpoint() -> None:
@@ -122,7 +109,7 @@ def cancel_all(reason: str) -> int:
 def sqlite_guard(db: sqlite3.Connection) -> None:
     """Make ``db``'s statements stop (``OperationalError("interrupted")``, which
     :func:`raise_if_interrupted` turns into the budget's error) when the current load must."""
-    budget = current()
+    budget = getattr(_local, "budget", None)
     if budget is not None:
         db.set_progress_handler(lambda: 1 if budget.spent else 0, SQLITE_STEPS)
 

@@ -15,9 +15,8 @@ from mockserver.vendors import REGISTRY
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4010
 DEFAULT_SEED = 0
-#: Carry the config (JSON) and log level to the worker processes of ``serve --workers N``.
+#: Carries the config (JSON) to the worker processes of ``serve --workers N``.
 CONFIG_ENV = "MOCKSERVER_CONFIG"
-LOG_LEVEL_ENV = "MOCKSERVER_LOG_LEVEL"
 LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 #: ``--log-format``: lines for people, or one JSON object a line for log collectors.

@@ -1,8 +1,6 @@
-"""CORS, the mock's one module for it: the vendor APIs' (any origin, or the ``--cors-origin``
-list) is a step of the API requests' path only, never the control plane's - a page on any site
-could then read the journal or wipe the state; the control plane has its own
-(:func:`control_cors`), off unless ``--control-origin`` lists origins.
-"""
+"""CORS, the mock's one module for it: the vendor APIs' (:class:`ApiCors`) is never the control
+plane's - a page on any site could then read the journal or wipe the state; the control plane
+has its own (:func:`control_cors`), off unless ``--control-origin`` lists origins."""
 
 from __future__ import annotations
 
@@ -20,8 +18,7 @@ VARY_ORIGIN = (b"vary", b"Origin")
 
 
 def exposed_headers(specs: Iterable[ApiSpec]) -> list[str]:
-    """Response headers the specs declare (rate limits...), readable by browser scripts, and
-    the mock's own warnings (an unknown query parameter)."""
+    """Response headers the specs declare and the mock's own warnings, readable by scripts."""
     names = {
         header.name
         for spec in specs
@@ -72,11 +69,10 @@ async def _unsent(message: Message) -> None:
 
 
 class ApiCors:
-    """The vendor APIs' CORS, a step on the reply, by Starlette's rules: a preflight is answered
-    here; a request with ``Origin`` gets the CORS headers, one without only ``Vary: Origin``
-    (caches keep both apart; its headers are not parsed). ``*`` allows any origin without
-    credentials (a browser refuses ``*`` with them); an explicit list echoes the page's origin
-    and allows credentials, as the vendor does for ``fetch(url, {credentials: "include"})``."""
+    """The vendor APIs' CORS, a step on the reply, by Starlette's rules. ``*`` allows any origin
+    without credentials (a browser refuses ``*`` with them); an explicit list echoes the page's
+    origin and allows credentials, as the vendor does for ``fetch(url, {credentials:
+    "include"})``."""
 
     def __init__(self, origins: Sequence[str], expose: Sequence[str]) -> None:
         listed = "*" not in origins
@@ -105,14 +101,15 @@ class ApiCors:
         return Reply(response.status_code, bytes(response.body), response.media_type, own)
 
     async def on_origin(self, scope: Scope, start: Message) -> None:
-        """Starlette's CORS headers on the ``http.response.start`` message answering a request
-        that carries ``Origin`` (a preflight's answer has its own)."""
+        """Starlette's CORS headers on the start message answering a request with ``Origin``
+        (a preflight's answer has its own)."""
         if scope["method"] != "OPTIONS" or _preflight(scope) is None:
             await self.policy.send(start, _unsent, Headers(scope=scope))
 
     @staticmethod
     def vary(start: Message) -> None:
-        """``Vary: Origin`` on the start message answering a request without ``Origin``."""
+        """``Vary: Origin`` on the start message answering a request without ``Origin``, so
+        caches keep both apart."""
         headers = start["headers"]
         for name, _ in headers:
             if name == b"vary":

@@ -1,10 +1,7 @@
-"""A bug answers 500 and is logged with its traceback; it never escapes to the server.
-
-Starlette answers an exception with its ``Exception`` handler (:func:`crash_handler`), then
-re-raises it, and uvicorn would drop the connection: :class:`ContainCrashes` stops the re-raise
-(and answers for an app without that handler). Logged before answering, so a client that has
-its 500 finds the traceback in the log.
-"""
+"""A bug answers 500 and is logged with its traceback (before answering, so a client that has its
+500 finds it); it never escapes to the server. Starlette answers an exception with its
+``Exception`` handler (:func:`crash_handler`), then re-raises it, and uvicorn would drop the
+connection: :class:`ContainCrashes` stops the re-raise."""
 
 from __future__ import annotations
 
@@ -23,7 +20,7 @@ log = logging.getLogger("mockserver")
 
 
 def crash_handler(reply_for: Callable[[Scope], Reply]):
-    """A Starlette ``Exception`` handler answering ``reply_for`` (the logging is ours, above)."""
+    """A Starlette ``Exception`` handler answering ``reply_for``."""
 
     async def handler(request: Request, exc: Exception) -> Response:
         _log(request.scope, exc)

@@ -1,8 +1,5 @@
-"""Every error mockserver raises on purpose, under one root, each kind saying who is at fault.
-
-Catch :class:`MockServerError` to handle "mockserver refused something"; anything else that
-escapes is a bug and is answered as one (a 500 in the API's dialect, its traceback logged).
-"""
+"""Every error mockserver raises on purpose, under one root, each kind saying who is at fault;
+anything else that escapes is a bug and is answered as one."""
 
 from __future__ import annotations
 
@@ -22,19 +19,17 @@ class SpecError(MockServerError):
 
 
 class RegistryError(MockServerError):
-    """A table keyed by spec names (handlers, dependencies, options) names something unknown:
-    raised while the app is built, so a misspelled key fails at start-up, not at request time."""
+    """A table keyed by spec names names something unknown: raised while the app is built, so a
+    misspelled key fails at start-up, not at request time."""
 
 
 class DataError(MockServerError):
-    """A data version cannot be built: invalid fixtures or a data document; nothing changes.
-    Each reason names the file or document and the field at fault."""
+    """A data version cannot be built (invalid fixtures or a data document); nothing changes."""
 
 
 class LimitError(DataError):
-    """A document or a data load past one of the mock's limits; nothing changes. ``limit``
-    names it (a flag, ``--max-load-bytes``, or a field, ``contacts.count``): what to raise or
-    shrink; ``status`` is the control API's answer: 413 (too large) or 408 (out of time)."""
+    """A document or a data load past one of the mock's limits; ``limit`` names it (a flag or a
+    field: what to raise or shrink), ``status`` is 413 (too large) or 408 (out of time)."""
 
     def __init__(self, reasons: list[str] | str, *, limit: str, status: int = 413) -> None:
         super().__init__(reasons)
@@ -89,13 +84,12 @@ class ControlError(MockServerError):
 
 
 class StateUnavailable(MockServerError):
-    """The shared state store (``--state``) cannot be reached; nothing was changed (the control
-    API answers 503; the data plane goes on from the last state it knew)."""
+    """The shared state store (``--state``) cannot be reached; nothing was changed (the data
+    plane goes on from the last state it knew)."""
 
     def __init__(self, store: str, reason: str) -> None:
         super().__init__(f"the state store {store} is unreachable: {reason}")
         self.store = store
-        self.reason = reason
 
     def as_dict(self) -> dict[str, Any]:
         return {"error": str(self), "store": self.store, "reasons": self.reasons}

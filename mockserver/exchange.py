@@ -1,8 +1,5 @@
-"""One request and what the mock learns while answering it, made once and handed along.
-
-Fields, not string keys in the ASGI scope (which stays as the server made it): a reader sees
-every one in one place, and a typo is an ``AttributeError``, not a silent ``None``.
-"""
+"""One request and what the mock learns while answering it, made once and handed along: fields,
+not string keys in the ASGI scope, so a typo is an ``AttributeError``, not a silent ``None``."""
 
 from __future__ import annotations
 
@@ -33,12 +30,11 @@ class Exchange:
     violations: tuple[dict[str, Any], ...] = ()
     #: Who answered: ``mock``, ``replay``, ``proxy``.
     source: str = MOCK
-    #: The request body as received, when the operation declares one (``params.body``:
-    #: ``TOO_LARGE`` past its limit); the pipeline decodes and validates it into ``Call.body``.
+    #: The request body as received, when the operation declares one (``TOO_LARGE`` past its
+    #: limit).
     body: Any = None
 
 
 def first_values(headers: Sequence[tuple[bytes, bytes]]) -> dict[str, str]:
-    """Header name -> its first value, as text, as Starlette's ``Headers.get`` reads it (ASGI
-    names are lower-case already): what the proxy's checks read."""
+    """Header name -> its first value, as text, as Starlette's ``Headers.get`` reads it."""
     return {name.decode("latin-1"): value.decode("latin-1") for name, value in reversed(headers)}

@@ -1,10 +1,6 @@
 """``python -m mockserver.healthcheck``: exit 0 when the mock on this machine answers healthy.
-
-For container health checks and Kubernetes probes: the control plane (and its health endpoint)
-needs the control token once one is set, and a probe cannot read a Secret into an HTTP
-header, so the check runs inside the container, with the token from its environment.
-Standard library only (``mockserver.control`` imports nothing).
-"""
+A probe cannot read a Secret into an HTTP header, so the check runs inside the container, with
+the control token from its environment. Standard library only."""
 
 from __future__ import annotations
 

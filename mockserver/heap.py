@@ -1,6 +1,5 @@
 """Hand the memory a big build freed back to the OS: glibc keeps freed heap pages otherwise, so
-the resident size of a process stays at its build-time peak.
-"""
+the resident size of a process stays at its build-time peak."""
 
 from __future__ import annotations
 
@@ -22,7 +21,6 @@ def _malloc_trim() -> Callable[[int], int] | None:
 
 
 def release_freed_memory(freed_bytes: int) -> None:
-    """Return freed heap pages to the OS after a build that freed about ``freed_bytes``."""
     if freed_bytes < WORTH_IT:
         return
     trim = _malloc_trim()

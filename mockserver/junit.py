@@ -1,9 +1,4 @@
-"""JUnit XML for CI systems: one writer for every command that reports (contract, verify).
-
-A report is one ``testsuite`` of ``testcase``s, each with an optional ``failure`` or ``error``
-and its ``system-out``; every text passes the caller's ``mask`` (secrets) and loses the
-characters XML 1.0 cannot carry.
-"""
+"""JUnit XML for CI systems: one writer for every command that reports (contract, verify)."""
 
 from __future__ import annotations
 
@@ -43,7 +38,7 @@ def write_junit(
     seconds: float,
     mask: Callable[[str], str] = lambda text: text,
 ) -> None:
-    """Write ``cases`` as one suite to ``path`` (its directory created)."""
+    """Write ``cases`` as one suite to ``path``, every text through ``mask`` (secrets)."""
 
     def clean(text: str) -> str:
         return _XML_ILLEGAL.sub("\ufffd", mask(text))

@@ -1,7 +1,5 @@
-"""Every bound the mock puts on what a client can make it do, with its default, in one place:
-:data:`TABLE` declares each once (flag, default, what it bounds); the CLI's flags are made from
-it and a test checks docs/SECURITY.md's table against it.
-"""
+"""Every bound the mock puts on what a client can make it do, declared once in :data:`TABLE`
+(the CLI's flags are made from it; a test checks docs/SECURITY.md's table against it)."""
 
 from __future__ import annotations
 

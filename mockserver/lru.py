@@ -1,8 +1,6 @@
-"""The one bounded cache (every memo is one, so hostile input never grows one without bound):
-least-recently-used eviction by entry count and, for bytes, total size. Reads take no lock
-(``OrderedDict`` operations are atomic under the GIL); writes do, as data loads fill caches from
-worker threads.
-"""
+"""The one bounded cache (every memo is one, so hostile input never grows one without bound).
+Reads take no lock (``OrderedDict`` operations are atomic under the GIL); writes do, as data
+loads fill caches from worker threads."""
 
 from __future__ import annotations
 
@@ -64,7 +62,6 @@ class LruCache(Generic[V]):
         return value
 
     def get_or_build(self, key: Hashable, build: Callable[[], V]) -> V:
-        """The cached value of ``key``, built and kept on a miss."""
         value = self.get(key)
         return value if value is not None else self.put(key, build())
 

@@ -1,10 +1,7 @@
-"""Numbers read from text a user controls (flags, control-API bodies, ``Prefer``), by one rule;
-and the argparse types of bounded numeric flags built on it (every command's, every vendor's).
-
-ASCII digits only: ``int()`` and ``float()`` also accept other scripts' digits ("٣"), ``_``
-separators and surrounding whitespace, and ``str.isdigit`` accepts superscripts ("²") that
-``int()`` then refuses - a mismatch that once turned odd input into a 500.
-"""
+"""Numbers read from text a user controls, by one rule, and the argparse types of bounded
+numeric flags built on it. ASCII digits only: ``int()`` and ``float()`` also accept other
+scripts' digits ("٣"), ``_`` separators and whitespace, and ``str.isdigit`` accepts superscripts
+("²") that ``int()`` then refuses - a mismatch that once turned odd input into a 500."""
 
 from __future__ import annotations
 
@@ -30,8 +27,7 @@ def parse_decimal(text: str) -> float:
 
 
 def bounded_int(what: str, low: int, high: int | None = None) -> Callable[[str], int]:
-    """An argparse ``type`` for an integer flag: ``bounded_int("port", 0, 65535)``; a bad
-    value is one line naming the flag's meaning and its range."""
+    """An argparse ``type`` for an integer flag: ``bounded_int("port", 0, 65535)``."""
     span = f"{low}-{high}" if high is not None else f">= {low}"
 
     def parse(text: str) -> int:

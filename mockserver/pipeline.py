@@ -6,12 +6,12 @@ from __future__ import annotations
 import logging
 import weakref
 from collections.abc import Callable, Mapping
-from http.cookies import CookieError, SimpleCookie
 from types import MappingProxyType
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
 from starlette.datastructures import Headers
+from starlette.requests import cookie_parser
 
 from mockserver.exchange import Exchange
 from mockserver.limits import MAX_DECLARED_BODY, MAX_REQUEST_BODY
@@ -35,13 +35,10 @@ log = logging.getLogger("mockserver")
 #: Generous but finite: a 100 KB query string of ``a=&`` pairs stays well below it.
 MAX_QUERY_FIELDS = 100_000
 
-#: Decoded parameters are memoized per operation, keyed by the raw strings they come from (query
-#: string, path and header parameters): a repeated request skips parsing and decoding. Bounded in
-#: entries and in key size, so hostile input cannot grow it.
+#: The memos of decoded parameters (keyed by the raw strings they come from) and of answers (for
+#: the data version in service), bounded in entries, key size and body bytes.
 DECODED_CACHE_SIZE = 1024
 MAX_CACHED_KEY = 2048
-#: Answers of calls the backend says are memoizable (``Backend.memoizable``), kept for the data
-#: version in service: bounded in entries and in body bytes.
 ANSWER_CACHE_SIZE = 1024
 ANSWER_CACHE_BYTES = 8 * 2**20
 
@@ -53,9 +50,8 @@ class Decoded(NamedTuple):
     params: Mapping[str, Any]
     #: Invalid values; with ``--strict-params`` also one per unknown query name.
     errors: list[ParamError]
-    #: Query names the operation does not declare (``None``: there are none).
     unknown: UnknownParams | None
-    #: The backend declared this call's answer memoizable (``Backend.memoizable``).
+    #: ``Backend.memoizable`` said so.
     memoizable: bool = False
 
 
@@ -84,18 +80,6 @@ def picked_headers(raw: list[tuple[bytes, bytes]], names: frozenset[bytes]) -> d
     return picked
 
 
-def parse_cookies(header: str | None) -> dict[str, str]:
-    """The ``Cookie`` header's name -> value pairs (a malformed header counts as none)."""
-    if not header:
-        return {}
-    jar: SimpleCookie = SimpleCookie()
-    try:
-        jar.load(header)
-    except CookieError:
-        return {}
-    return {name: morsel.value for name, morsel in jar.items()}
-
-
 class Memo(NamedTuple):
     """A memoized answer: the reply as sent (warning headers included) and its warnings."""
 
@@ -116,43 +100,37 @@ class OperationPipeline:
         self.credential = CredentialFinder(operation, schemes)
         self.query_names = QueryNames(operation, schemes, runtime.vendor.grammar)
         self.responder = Responder(runtime, operation)
-        #: The JSON body's decoder, for an operation that declares one (the endpoint reads the
-        #: bytes first; the answers' memo keys a body of at most ``MAX_CACHED_KEY`` bytes).
         body = operation.request_body
         self.body = BodyDecoder(body) if body is not None else None
         self.body_limit = min(operation.max_body or MAX_REQUEST_BODY, MAX_DECLARED_BODY)
-        #: The write log, and whether a request waits for it to settle before its answer (a
-        #: shared log and an operation whose handler reads the writes: ``Backend.reads_writes``).
+        #: Whether a request waits for the write log to settle before its answer.
         self.writes = runtime.options.writes
         self.settles = self.writes.shared and runtime.backend.reads_writes(operation.operation_id)
-        #: What a request's parameters and credential come from, beside the query string and
-        #: the path: these headers, and the cookies when a parameter is a cookie.
+        #: The headers a request's parameters and credential come from; those read on every
+        #: request add ``Prefer`` and, when a parameter is one, the cookies.
         declared = (p.key for p in operation.parameters if p.location == "header")
         self._header_keys = tuple(dict.fromkeys((*declared, *self.credential.headers)))
         self._cookies = any(p.location == "cookie" for p in operation.parameters)
-        #: The headers read on every request: those, ``Prefer``, and the cookies if needed.
         read = (*self._header_keys, "prefer", *(("cookie",) if self._cookies else ()))
         self._read = frozenset(name.encode("latin-1") for name in read)
         self._decoded: LruCache[Decoded | Reply] = LruCache(DECODED_CACHE_SIZE)
         self._answers: LruCache[Memo] = LruCache(
             ANSWER_CACHE_SIZE, ANSWER_CACHE_BYTES, sizeof=lambda memo: len(memo.reply.body)
         )
-        #: The data version (weakly: a replaced version goes) the memoized answers come from,
-        #: its ``memo_epoch`` hook, and the epoch they come from.
+        #: The data version (weakly), its ``memo_epoch`` hook and the epoch the memo holds for.
         self._answered_by: tuple[weakref.ref[Any], Callable[[], Any] | None, Any] | None = None
         #: The last stored scenario ignored (logged once, not per request).
         self._ignored: Preference | None = None
 
     def answer(self, exchange: Exchange) -> Reply:
-        """The operation's answer (plus one warning header per unknown query name, noted in the
-        exchange too); from the memo when the backend declared it memoizable, never with
-        ``Prefer`` or a scenario set."""
+        """The operation's answer, with a warning header per unknown query name (noted in the
+        exchange too); memoized only when the backend says so, never with ``Prefer`` or a
+        scenario set."""
         headers, key = self._read_request(exchange)
         decoded = self._decoded_params(exchange, headers, key)
         if isinstance(decoded, Reply):
             return decoded
-        # Only a call the backend declared memoizable looks (a write never does); a request's
-        # body, when the operation reads one, is part of its answer's key (a short one only).
+        # A request's body, when the operation reads one, is part of its answer's key.
         memoizable, body = decoded.memoizable, exchange.body
         if self.body is not None:
             key = (*key, body)
@@ -185,8 +163,8 @@ class OperationPipeline:
     def _respond(
         self, decoded: Decoded, headers: dict[str, str], exchange: Exchange
     ) -> tuple[Reply, bool]:
-        """security -> parameter errors -> scenario override -> behaviour or generation;
-        and whether the answer may be memoized. ``headers``: those the pipeline reads."""
+        """security -> parameter errors -> body -> scenario -> behaviour or generation; and
+        whether the answer may be memoized."""
         runtime, operation = self.runtime, self.operation
         query, params, errors, _, memoizable = decoded
 
@@ -247,8 +225,8 @@ class OperationPipeline:
         return body, None
 
     def _read_request(self, exchange: Exchange) -> tuple[dict[str, str], tuple[Any, ...]]:
-        """The headers the pipeline reads, and the memos' key: everything a request's
-        parameters and credential are read from (query string and cookies first)."""
+        """The headers the pipeline reads, and the memos' key: everything parameters and
+        credential are read from."""
         scope = exchange.scope
         headers = picked_headers(scope["headers"], self._read)
         cookies = headers.get("cookie") if self._cookies else None
@@ -263,7 +241,6 @@ class OperationPipeline:
     def _decoded_params(
         self, exchange: Exchange, headers: dict[str, str], key: tuple[Any, ...]
     ) -> Decoded | Reply:
-        """The request's :class:`Decoded` parameters, from the memo when it was seen before."""
         decoded = self._decoded.get(key)
         if decoded is not None:
             return decoded
@@ -273,7 +250,9 @@ class OperationPipeline:
         except ValueError:
             return self.runtime.dialect.error(400, "too many query parameters")
         path = exchange.path_params
-        raw = RawRequest(query=query, headers=headers, path=path, cookies=parse_cookies(cookies))
+        raw = RawRequest(
+            query=query, headers=headers, path=path, cookies=cookie_parser(cookies or "")
+        )
         params, errors = self.decode(raw)
         unknown = self.query_names.unknown(query)
         if unknown is not None and self.runtime.strict_params:
@@ -285,7 +264,6 @@ class OperationPipeline:
         return self._decoded.put(key, decoded)
 
     def _memoized(self, key: tuple[Any, ...]) -> Memo | None:
-        """The memoized answer of ``key`` from the data version (and epoch) in service."""
         backend = self.runtime.backend
         answered_by = self._answered_by
         if answered_by is None or answered_by[0]() is not backend:
@@ -298,7 +276,6 @@ class OperationPipeline:
         return self._answers.get(key)
 
     def _forget(self, backend: Any, epoch_of: Callable[[], Any] | None) -> None:
-        """A new data version or epoch: nothing memoized holds for it."""
         self._answers.clear()
         self._answered_by = (weakref.ref(backend), epoch_of, epoch_of and epoch_of())
 

@@ -1,7 +1,6 @@
 """Progress of long work, so a user can tell a build from a hang: a live bar on a terminal
-(rich's, imported only then), a log line every few seconds elsewhere, one closing line with the
-figures. Work expected to be short says nothing: the default start-up pays one comparison.
-"""
+(rich's, imported only then), else a log line every few seconds. Work expected to be short says
+nothing: the default start-up pays one comparison."""
 
 from __future__ import annotations
 
@@ -53,9 +52,9 @@ _ONE_BAR = threading.Lock()
 
 
 class LoggedTask(Task):
-    """Progress as log lines: one when the work starts, one every ``interval`` seconds (from a
-    daemon thread, so a long step still shows life), and the closing line. Given a ``display``
-    (rich's ``Progress`` API, holding :data:`_ONE_BAR`) a live bar replaces the periodic lines."""
+    """Progress as log lines every ``interval`` seconds (from a daemon thread, so a long step
+    still shows life); given a ``display`` (rich's ``Progress``, holding :data:`_ONE_BAR`) a
+    live bar replaces them."""
 
     def __init__(
         self, what: str, interval: float, clock: Callable[[], float], display: Any = None
@@ -85,7 +84,6 @@ class LoggedTask(Task):
             self.report()
 
     def report(self) -> None:
-        """Log how far the work is."""
         seconds = self.clock() - self.started
         log.info("%s: %d%% (%s), %.1f s", self.what, self.done * 100, self.doing, seconds)
 
@@ -120,7 +118,7 @@ class LoggedTask(Task):
 
 
 def rich_display() -> Any | None:
-    """A rich progress display on stderr, or ``None`` without rich (imported here, lazily)."""
+    """A rich progress display on stderr, or ``None`` without rich."""
     try:
         from rich.console import Console
         from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeElapsedColumn
@@ -154,6 +152,5 @@ class Reporter:
         return LoggedTask(what, self.interval, self.clock)
 
 
-#: The process's reporter: what vendors get by default (``VendorOptions.progress``); the
-#: command line turns its bar on when stderr is a terminal.
+#: The process's reporter (``VendorOptions.progress``'s default); the CLI turns its bar on.
 REPORTER = Reporter()

@@ -1,18 +1,12 @@
 """Serving the mock with uvicorn: what one connection may cost, whom to believe, how it ends.
-
-uvicorn's public settings carry what they can (``--trust-proxy``, ``--timeout-keep-alive``, the
-shutdown grace). What its httptools protocol has no setting for - a bounded head (431), dropped
-trailers, a head timeout, a connection cap that closes the longest idle instead of answering
-503, eager task starts while few connections are open - :class:`GuardedHttpTools` adds through
-the protocol's parser callbacks and public attributes (``cycle``, ``transport``,
-``connections``, ``timeout_keep_alive_task``); tested with uvicorn 0.54 and httptools 0.9
-(docs/SECURITY.md lists each bound). Per request: one addition per chunk and one pass over the
-header list.
-"""
+What uvicorn's httptools protocol has no setting for (docs/SECURITY.md lists each bound)
+:class:`GuardedHttpTools` adds through its parser callbacks and public attributes; tested with
+uvicorn 0.54 and httptools 0.9."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import heapq
 import logging
 import resource
@@ -52,14 +46,6 @@ def eager_task(loop: Any, coro: Any, *, name: Any = None, context: Any = None, *
 EAGER = eager_task if sys.version_info >= (3, 12) else None
 
 
-@dataclass(frozen=True)
-class ConnectionLimits:
-    max_header_bytes: int = limits.MAX_HEADER_BYTES
-    header_timeout: float = limits.HEADER_TIMEOUT
-    max_connections: int = 1000
-    timeout_keep_alive: float = limits.TIMEOUT_KEEP_ALIVE
-
-
 def descriptor_limit() -> int:
     """Raise this process's soft RLIMIT_NOFILE to its hard limit; return the new soft limit."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -80,19 +66,14 @@ def default_max_connections(descriptors: int) -> int:
     return max(16, descriptors - reserve)
 
 
-def connection_limits(config: ServeConfig, *, raise_descriptors: bool = False) -> ConnectionLimits:
-    """The config's connection limits; ``raise_descriptors`` (a server process of its own)
-    first raises the soft descriptor limit to the hard one."""
+def connection_limits(config: ServeConfig, *, raise_descriptors: bool = False) -> ServeConfig:
+    """``config`` with its connection cap resolved; ``raise_descriptors`` (a server process of
+    its own) first raises the soft descriptor limit to the hard one."""
     descriptors = (
         descriptor_limit() if raise_descriptors else resource.getrlimit(resource.RLIMIT_NOFILE)[0]
     )
     cap = config.max_connections or default_max_connections(descriptors)
-    return ConnectionLimits(
-        max_header_bytes=config.max_header_bytes,
-        header_timeout=config.header_timeout,
-        max_connections=cap,
-        timeout_keep_alive=config.timeout_keep_alive,
-    )
+    return dataclasses.replace(config, max_connections=cap)
 
 
 def uvicorn_settings(
@@ -101,9 +82,8 @@ def uvicorn_settings(
     *,
     raise_descriptors: bool = False,
 ) -> dict[str, Any]:
-    """The keyword arguments of ``uvicorn.run`` / ``uvicorn.Config`` that harden serving:
-    ``protocol`` is :func:`protocol_for` (or :class:`GuardedHttpTools` configured by the env in
-    ``--workers`` processes)."""
+    """The keyword arguments of ``uvicorn.Config`` that harden serving (``protocol``: default
+    :func:`protocol_for`)."""
     trusted = ",".join(config.trust_proxy)
     bounds = connection_limits(config, raise_descriptors=raise_descriptors)
     return {
@@ -157,7 +137,8 @@ class HeadReading:
 class GuardedHttpTools(HttpToolsProtocol):
     """uvicorn's httptools protocol with a bounded request head and an accounted connection."""
 
-    limits = ConnectionLimits()
+    #: What its connections may cost (:func:`connection_limits`: ``max_connections`` is set).
+    limits = ServeConfig(max_connections=1000)
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -200,8 +181,12 @@ class GuardedHttpTools(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         reading, limit = self.reading, self.limits.max_header_bytes
-        # Summed exactly only when the bytes this head came in may hold more than the limit.
-        if reading.refused or (reading.bound > limit and headers_size(self.headers) > limit):
+        # Summed exactly (name, value, ": " and CRLF each) only when the bytes this head came
+        # in may hold more than the limit.
+        if reading.refused or (
+            reading.bound > limit
+            and sum(len(name) + len(value) + 4 for name, value in self.headers) > limit
+        ):
             self.refuse_head()
             return
         reading.head, reading.since_body, reading.in_body = 0, 0, True
@@ -240,15 +225,7 @@ class GuardedHttpTools(HttpToolsProtocol):
         return self.cycle is None or self.cycle.response_complete
 
 
-def headers_size(headers: list[tuple[bytes, bytes]]) -> int:
-    """The header block as received: name, value, ``: `` and CRLF each."""
-    size = 4 * len(headers)
-    for name, value in headers:
-        size += len(name) + len(value)
-    return size
-
-
-def protocol_for(connection_limits: ConnectionLimits) -> type[GuardedHttpTools]:
+def protocol_for(connection_limits: ServeConfig) -> type[GuardedHttpTools]:
     """A protocol class with these limits (one server's; another server keeps its own)."""
     return type("GuardedHttpTools", (GuardedHttpTools,), {"limits": connection_limits})
 
@@ -257,7 +234,7 @@ class ConnectionWatch:
     """The open connections of one server: closes those that never complete a head in time,
     and, past the cap, the ones idle the longest."""
 
-    def __init__(self, connections: set[Any], bounds: ConnectionLimits) -> None:
+    def __init__(self, connections: set[Any], bounds: ServeConfig) -> None:
         self.connections = connections
         self.limits = bounds
         #: connection -> (its request cycle when last seen, loop time since it is unchanged)
@@ -276,7 +253,7 @@ class ConnectionWatch:
 
     def idle_since(self, protocol: GuardedHttpTools, now: float) -> float:
         """When the connection last had a request answered or began (its keep-alive timer
-        says exactly; else the sweep's last sighting of activity)."""
+        says exactly; else the sweep's last sighting)."""
         timer = protocol.timeout_keep_alive_task
         if timer is not None:
             return timer.when() - self.limits.timeout_keep_alive

@@ -13,7 +13,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from mockserver.cli.flags import options
-from mockserver.config import CONFIG_ENV, LOG_LEVEL_ENV, ServeConfig, config_to_json
+from mockserver.config import CONFIG_ENV, ServeConfig, config_to_json
 from mockserver.healthcheck import TOKEN_ENV
 from mockserver.vendors import REGISTRY
 
@@ -72,7 +72,6 @@ def run_serve(args: argparse.Namespace) -> int:
     del app
     gc.enable()
     os.environ[CONFIG_ENV] = config_to_json(config)
-    os.environ[LOG_LEVEL_ENV] = args.log_level
     return run_server(
         "mockserver.app:create_app_from_env",
         config,

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockserver.params.dependencies import given
-from mockserver.spec.dependencies import OneOrMore
+from mockserver.spec.dependencies import OneOrMore, given
 from mockserver.spec.model import ApiSpec
 
 #: Where a Schemathesis case holds the parameters of each location.

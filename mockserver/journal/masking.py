@@ -111,11 +111,13 @@ class Masker:
         out: dict[str, str] = {}
         for name_bytes, value_bytes in raw:
             name = name_bytes.decode("latin-1").lower()
-            if name in out:
-                continue
-            value = value_bytes.decode("latin-1")
-            out[name] = mask_secret(value) if is_credential_name(name, self.headers) else value
+            if name not in out:
+                out[name] = self.header(name, value_bytes.decode("latin-1"))
         return out
+
+    def header(self, name: str, value: str) -> str:
+        """A header's value as shown: masked when ``name`` is a credential's."""
+        return mask_secret(value) if is_credential_name(name, self.headers) else value
 
     def query(self, raw: str) -> str:
         """Mask secret parameters of a query string; every other byte stays as it came."""
@@ -185,15 +187,10 @@ def _fragments(secret: str) -> str:
     """A pattern for ``secret`` and for any prefix or suffix of it of MIN_FRAGMENT or more."""
     if len(secret) <= MIN_FRAGMENT:
         return re.escape(secret)
-    rest = ""
-    for char in reversed(secret[MIN_FRAGMENT:]):
-        rest = f"(?:{re.escape(char)}{rest})?"
-    lead = ""
-    for char in secret[:-MIN_FRAGMENT]:
-        lead = f"(?:{lead}{re.escape(char)})?"
-    prefix = re.escape(secret[:MIN_FRAGMENT]) + rest
-    suffix = lead + re.escape(secret[-MIN_FRAGMENT:])
-    return f"{prefix}|{suffix}"
+    head, tail = secret[:-MIN_FRAGMENT], secret[MIN_FRAGMENT:]
+    rest = "".join(f"(?:{re.escape(char)}" for char in tail) + ")?" * len(tail)
+    lead = "(?:" * len(head) + "".join(f"{re.escape(char)})?" for char in head)
+    return f"{re.escape(secret[:MIN_FRAGMENT])}{rest}|{lead}{re.escape(secret[-MIN_FRAGMENT:])}"
 
 
 class SecretText:
@@ -255,9 +252,8 @@ def mask_by_name(text: str) -> str:
 
 # -- bodies ---------------------------------------------------------------------------------------
 def mask_body(body: bytes, secrets: tuple[str, ...]) -> bytes:
-    """A body to record with its secrets masked, never cut: JSON structurally (the string value
-    of a credential-named property, ``secrets`` inside any string), other UTF-8 text by
-    ``secrets`` only; binary bodies as they are (they cannot echo a header)."""
+    """A body with its secrets masked, never cut: JSON structurally (credential-named members
+    too), other UTF-8 text by ``secrets``; binary bodies as they are (they cannot echo a header)."""
     if not body:
         return body
     try:
@@ -296,19 +292,14 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class Redactor:
-    """Replaces the values of ``fields`` (JSON properties and query parameters) by fakes of the
-    same format, drawn from ``(seed, field, value)`` through SHA-256, never ``hash()``: the same
-    person gets the same fake in every exchange and every run, and the fake tells nothing about
-    the original. A field also covers its plural and the names ending in ``_FIELD`` or
-    ``_FIELDs`` (``email`` covers ``emails`` and ``alternate_emails``)."""
+    """Replaces the values of ``fields`` (JSON properties, query parameters; ``email`` covers
+    ``emails`` and ``alternate_emails``) by fakes of the same format drawn from SHA-256 of
+    ``(seed, field, value)``: the same in every run, telling nothing of the original."""
 
     def __init__(self, fields: Iterable[str], seed: int = 0) -> None:
         self.fields = frozenset(name.strip() for name in fields if name.strip())
         self.seed = seed
         self._longest_first = sorted(self.fields, key=lambda f: (-len(f), f))
-
-    def __bool__(self) -> bool:
-        return bool(self.fields)
 
     def field_of(self, name: str) -> str | None:
         """The field ``name`` falls under, or ``None``."""

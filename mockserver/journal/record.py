@@ -75,8 +75,7 @@ class Record(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """One journal entry as readers see it: decoded, secrets masked; its fields in the order of
-    the JSON shape of ``GET /__mockserver/requests``."""
+    """One journal entry as ``GET /__mockserver/requests`` shows it (fields in its order)."""
 
     id: int
     time: float
@@ -146,8 +145,7 @@ def read(
     where: Filter | None = None,
     limit: int | None = None,
 ) -> list[Entry]:
-    """The records (oldest first) matching ``where`` (the newest ``limit`` of them), decoded
-    and masked."""
+    """The newest ``limit`` records matching ``where``, oldest first, decoded and masked."""
     where = where or Filter()
     chosen = [(id_, record) for id_, record in records if where(record)]
     if limit is not None:

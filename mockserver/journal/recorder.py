@@ -45,10 +45,7 @@ def shared(table: dict[Any, Any], value: Any, kept_as: Callable[[Any], Any] = la
 
 def measured(headers: tuple[tuple[bytes, bytes], ...]) -> tuple[tuple[Any, ...], int]:
     """A header list and its bytes as the journal counts them (name, value, ``: `` and CRLF)."""
-    size = 4 * len(headers)
-    for name, value in headers:
-        size += len(name) + len(value)
-    return headers, size
+    return headers, sum(len(name) + len(value) + 4 for name, value in headers)
 
 
 class Recorder:
@@ -89,10 +86,8 @@ class Recorder:
         if not isinstance(body, bytes):
             body = b""
         elif len(body) > self.entry_bytes:
-            warnings = (
-                *warnings,
-                BODY_CUT_TO.format(self.entry_bytes, len(body) - self.entry_bytes),
-            )
+            cut_by = len(body) - self.entry_bytes
+            warnings = (*warnings, BODY_CUT_TO.format(self.entry_bytes, cut_by))
             body = body[: self.entry_bytes]
         record = Record(
             time.time(),
@@ -132,9 +127,8 @@ class Recorder:
 def cut(
     path: str, query: bytes, headers: list[tuple[bytes, bytes]], limit: int
 ) -> tuple[str, bytes, list[tuple[bytes, bytes]], int]:
-    """The request within ``limit`` bytes: the target first (path, then query, each at most a
-    quarter of it), then headers in order; a cut value ends in ``...``. Returns what is kept
-    and how many bytes were dropped."""
+    """The request within ``limit`` bytes (path and query each at most a quarter, then headers
+    in order; a cut value ends in ``...``), and how many bytes were dropped."""
     dropped = 0
     quarter = limit // 4
     if len(path) > quarter:

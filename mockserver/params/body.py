@@ -1,7 +1,5 @@
-"""An operation's JSON request body: received within a bound (the one asynchronous step, done
-by the endpoint before the pipeline runs), parsed, validated by the spec (jsonschema-rs, ~25x
-the pure-Python validator) into neutral :class:`ParamError`s each dialect words.
-"""
+"""An operation's JSON request body: received within a bound, validated by the spec
+(jsonschema-rs, ~25x the pure-Python validator) into neutral :class:`ParamError`s."""
 
 from __future__ import annotations
 
@@ -11,6 +9,7 @@ import jsonschema_rs
 import orjson
 from starlette.types import Receive
 
+from mockserver.conformance.documents import field_path
 from mockserver.params.errors import ParamError
 from mockserver.spec.model import RequestBody
 
@@ -36,8 +35,8 @@ _KINDS: dict[str, tuple[str, dict[str, str]]] = {
 
 async def receive_body(receive: Receive, limit: int) -> bytes | object | None:
     """The request's body, or ``TOO_LARGE`` as soon as it passes ``limit`` bytes (the rest is
-    never buffered: the server discards it); ``None`` when the client leaves first (a write
-    is never answered, nor forwarded, with part of its body)."""
+    never buffered); ``None`` when the client leaves first (a write is never answered, nor
+    forwarded, with part of its body)."""
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -56,10 +55,7 @@ async def receive_body(receive: Receive, limit: int) -> bytes | object | None:
 
 def json_path(parts: list[Any]) -> str:
     """``["parent_list_ids", 2]`` -> ``parent_list_ids[2]``; the root is ``body``."""
-    text = ""
-    for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "body"
+    return field_path(parts) or "body"
 
 
 class BodyDecoder:

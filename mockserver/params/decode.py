@@ -1,9 +1,6 @@
-"""Decode raw request strings into typed parameter values, as the spec describes them.
-
-Every parameter gets a decoder compiled once at start-up; a request only runs
-the decoders of its operation. How a scalar is spelled (booleans, numbers) is the API's
-:class:`~mockserver.params.grammar.Grammar`; what it must satisfy is the spec's schema.
-"""
+"""Decode raw request strings into typed parameter values, by decoders compiled once per
+operation: how a scalar is spelled is the API's :class:`~mockserver.params.grammar.Grammar`,
+what it must satisfy the spec's schema."""
 
 from __future__ import annotations
 
@@ -14,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockserver.params.dependencies import broken
 from mockserver.params.errors import Invalid, ParamError
 from mockserver.params.grammar import STRICT, Grammar
+from mockserver.spec.dependencies import broken
 from mockserver.spec.model import LOCATION_ORDER, MISSING, Operation, Parameter
 
 #: Delimiters of array styles (OpenAPI 3.1, 4.8.12.4).
@@ -63,39 +60,35 @@ def _integral(bound: float) -> float | int:
     return int(bound) if float(bound).is_integer() else bound
 
 
-def _check_number(schema: dict[str, Any], value: float, bound_type: Callable[[Any], Any]) -> None:
-    """Check bounds in pydantic's order; the reported bound has the parameter's type."""
-    step = schema.get("multipleOf")
-    if step and math.isfinite(value) and not math.isclose(value / step, round(value / step)):
-        raise Invalid("multiple_of", {"multiple_of": bound_type(step)})
-    for keyword, kind, ctx, fails in NUMBER_BOUNDS:
-        # NaN satisfies no bound: ``value != value`` is true only for NaN.
-        if keyword in schema and (value != value or fails(value, schema[keyword])):
-            raise Invalid(kind, {ctx: bound_type(schema[keyword])})
-
-
+Bounds = tuple[tuple[str, str, str, Callable[[Any, Any], bool]], ...]
 #: (keyword, error kind, its ctx name, test): pydantic checks upper bounds before lower ones
 #: (it matters for NaN, which fails both).
-NUMBER_BOUNDS: tuple[tuple[str, str, str, Callable[[float, float], bool]], ...] = (
+NUMBER_BOUNDS: Bounds = (
     ("maximum", "less_than_equal", "le", lambda v, b: v > b),
     ("exclusiveMaximum", "less_than", "lt", lambda v, b: v >= b),
     ("minimum", "greater_than_equal", "ge", lambda v, b: v < b),
     ("exclusiveMinimum", "greater_than", "gt", lambda v, b: v <= b),
 )
+STRING_BOUNDS: Bounds = (
+    ("minLength", "string_too_short", "min_length", lambda v, n: len(v) < n),
+    ("maxLength", "string_too_long", "max_length", lambda v, n: len(v) > n),
+    ("pattern", "string_pattern_mismatch", "pattern", lambda v, p: not re.search(p, v)),
+)
+ARRAY_BOUNDS: Bounds = (
+    ("minItems", "too_short", "min_length", lambda v, n: len(v) < n),
+    ("maxItems", "too_long", "max_length", lambda v, n: len(v) > n),
+    ("uniqueItems", "unique_items", "unique", lambda v, on: on and len({*map(repr, v)}) < len(v)),
+)
 
 
-def _check_string(schema: dict[str, Any], value: str) -> None:
-    if "minLength" in schema and len(value) < schema["minLength"]:
-        raise Invalid("string_too_short", {"min_length": schema["minLength"]})
-    if "maxLength" in schema and len(value) > schema["maxLength"]:
-        raise Invalid("string_too_long", {"max_length": schema["maxLength"]})
-    if "pattern" in schema and not re.search(schema["pattern"], value):
-        raise Invalid("string_pattern_mismatch", {"pattern": schema["pattern"]})
-    if schema.get("format") == "uuid":
-        try:
-            uuid.UUID(value)
-        except ValueError:
-            raise Invalid("uuid_parsing") from None
+def _check_bounds(
+    bounds: Bounds, schema: dict[str, Any], value: Any, shown: Callable[[Any], Any] = lambda b: b
+) -> None:
+    """Raise :class:`Invalid` for the first bound of ``schema`` that ``value`` fails."""
+    for keyword, kind, ctx, fails in bounds:
+        # NaN satisfies no bound: ``value != value`` is true only for NaN.
+        if keyword in schema and (value != value or fails(value, schema[keyword])):
+            raise Invalid(kind, {ctx: shown(schema[keyword])})
 
 
 def _constraints(schema: dict[str, Any]) -> Callable[[Any], None]:
@@ -104,7 +97,10 @@ def _constraints(schema: dict[str, Any]) -> Callable[[Any], None]:
     enum = schema.get("enum")
     const = schema.get("const", MISSING)
     numeric = kind in ("integer", "number")
+    # A number's bound is reported with the parameter's type.
     bound_type = float if kind == "number" else _integral
+    step = schema.get("multipleOf")
+    is_uuid = schema.get("format") == "uuid"
     branches = tuple(
         _constraints({**_base(schema), **branch}) for branch in schema.get("anyOf", ())
     ) + tuple(_constraints({**_base(schema), **branch}) for branch in schema.get("oneOf", ()))
@@ -115,9 +111,20 @@ def _constraints(schema: dict[str, Any]) -> Callable[[Any], None]:
         if const is not MISSING and value != const:
             raise Invalid("const", {"expected": [const]})
         if numeric:
-            _check_number(schema, value, bound_type)
+            if (
+                step
+                and math.isfinite(value)
+                and not math.isclose(value / step, round(value / step))
+            ):
+                raise Invalid("multiple_of", {"multiple_of": bound_type(step)})
+            _check_bounds(NUMBER_BOUNDS, schema, value, bound_type)
         elif kind in ("string", None):
-            _check_string(schema, value)
+            _check_bounds(STRING_BOUNDS, schema, value)
+            if is_uuid:
+                try:
+                    uuid.UUID(value)
+                except ValueError:
+                    raise Invalid("uuid_parsing") from None
         if branches:
             _any_branch(branches, value)
 
@@ -214,19 +221,12 @@ class ParamDecoder:
                 )
         if failed:
             return None
-        for keyword, kind, ctx, fails in ARRAY_BOUNDS:
-            if keyword in schema and fails(values, schema[keyword]):
-                bound = {ctx: schema[keyword]}
-                errors.append(ParamError(kind, param.location, param.name, items, bound))
-                return None
+        try:
+            _check_bounds(ARRAY_BOUNDS, schema, values)
+        except Invalid as invalid:
+            errors.append(ParamError(invalid.kind, param.location, param.name, items, invalid.ctx))
+            return None
         return values
-
-
-ARRAY_BOUNDS: tuple[tuple[str, str, str, Callable[[list[Any], Any], bool]], ...] = (
-    ("minItems", "too_short", "min_length", lambda v, n: len(v) < n),
-    ("maxItems", "too_long", "max_length", lambda v, n: len(v) > n),
-    ("uniqueItems", "unique_items", "unique", lambda v, on: on and len({*map(repr, v)}) < len(v)),
-)
 
 
 class OperationDecoder:

@@ -1,7 +1,6 @@
 """How an API reads a scalar parameter from its text: the vendor's framework's grammar, not ours
 (pydantic for ActionHub, Go's strconv for SendGrid); :data:`STRICT` (JSON's literals) serves a
-vendor that states none.
-"""
+vendor that states none."""
 
 from __future__ import annotations
 

@@ -1,10 +1,6 @@
 """Query parameters an operation does not declare: ignored as both vendors do (a client's
-``ids[]=a`` or misspelt name silently applies no filter there), but never silently here: a
-warning header per name, in the journal and the log; with ``--strict-params`` a parameter error
-(pydantic's ``extra_forbidden``). A one-value name sent twice is read as the vendor's framework
-reads it (``Grammar.repeated``) and warned about alike. Header names are not checked: clients
-and proxies add many no spec declares.
-"""
+``ids[]=a`` or misspelt name silently applies no filter there), but never silently here.
+Header names are not checked: clients and proxies add many no spec declares."""
 
 from __future__ import annotations
 
@@ -58,8 +54,7 @@ def _folded(name: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class UnknownParams:
-    """What one request's unknown query names come to: warnings (one per name, as the journal
-    and the log show them), the same as response headers, and the strict mode's errors."""
+    """One request's unknown query names: its warnings, as headers too, and strict errors."""
 
     warnings: tuple[str, ...]
     headers: tuple[tuple[str, str], ...]
@@ -114,8 +109,7 @@ class QueryNames:
         return close[0] if close else None
 
     def unknown(self, query: Mapping[str, list[str]]) -> UnknownParams | None:
-        """The request's unknown names (in the order they came) and its repeated one-value
-        names, or ``None``: all are known, each once."""
+        """The request's unknown and repeated one-value names, or ``None``: none."""
         names = [name for name in query if not self.known(name)]
         repeated = [
             f"query parameter {shown(name)} sent {len(query[name])} times: {self.single[name]}"

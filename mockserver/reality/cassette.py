@@ -1,6 +1,5 @@
-"""Cassettes: recorded exchanges as JSON Lines (the format is in docs/REALITY.md), read and
-written. Reading refuses the whole file (``DataError``) with every malformed line's reason,
-among them any header the replaying server could not send as it is."""
+"""Cassettes: recorded exchanges as JSON Lines (docs/REALITY.md), read and written (``proxy
+--record``). A reading refuses the whole file with every malformed line's reason."""
 
 from __future__ import annotations
 
@@ -10,14 +9,25 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
+from starlette.types import Scope
 
 from mockserver.errors import DataError
-from mockserver.journal.masking import log_safe
-from mockserver.reality.checks import ApiChecks, shown, split
-from mockserver.reality.headers import HOP_BY_HOP
+from mockserver.journal.masking import Masker, Redactor, log_safe, mask_body, mask_text
+from mockserver.reality.checks import ApiChecks, shown
+from mockserver.reality.headers import (
+    HOP_BY_HOP,
+    as_text,
+    content_encoding,
+    decoded_body,
+    end_to_end,
+)
+from mockserver.spec.model import Operation
+
+if TYPE_CHECKING:
+    from mockserver.reality.forward import UpstreamAnswer
 
 VERSION = 1
 #: Reasons listed in one refusal (a cassette broken on every line says so once).
@@ -47,7 +57,6 @@ class RecordedExchange:
         return f"{self.method} {self.path}" + (f"?{self.query}" if self.query else "")
 
     def as_line(self) -> bytes:
-        """The exchange as one cassette line (newline included)."""
         document = {
             "version": VERSION,
             "api": self.api,
@@ -75,9 +84,71 @@ def _body_field(body: bytes) -> dict[str, str]:
         return {"body_base64": base64.b64encode(body).decode("ascii")}
 
 
+#: Answer headers a server computes per answer: the replaying server sends its own.
+NOT_KEPT = frozenset({"content-length", "date", "server"})
+#: Request headers kept besides the identity header and the operation's header parameters.
+KEPT_REQUEST = frozenset({"content-type"})
+
+
+class Recording:
+    """What ``proxy --record`` writes: each exchange as a cassette line (secrets masked, personal
+    values redacted, bodies whole), appended and flushed by the proxy's loop, the one writer."""
+
+    def __init__(self, path: Path, masker: Masker, redactor: Redactor, identity: str) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = path.open("ab")
+        self.masker = masker
+        self.redactor = redactor
+        self.identity = identity.lower()
+
+    def record(
+        self,
+        api: str,
+        operation: Operation,
+        scope: Scope,
+        body: bytes,
+        answer: UpstreamAnswer,
+        secrets: tuple[str, ...],
+    ) -> None:
+        """Append the cassette form of one exchange."""
+        headers = scope["headers"]
+        wanted = {self.identity, *KEPT_REQUEST}
+        wanted |= {p.key for p in operation.parameters if p.location == "header"}
+        chosen = [(n, v) for n, v in headers if n.decode("latin-1").lower() in wanted]
+        kept_headers = self.masker.header_items(chosen)
+        answer_headers = as_text(end_to_end(answer.headers))
+        decoded = decoded_body(answer_headers, answer.body)
+        undone = decoded is not None and content_encoding(answer_headers) is not None
+        kept_answer = tuple(
+            (name, mask_text(self.masker.header(name, value), secrets))
+            for name, value in answer_headers
+            if name not in NOT_KEPT and not (undone and name == "content-encoding")
+        )
+        answer_media = next((v for n, v in answer_headers if n == "content-type"), None)
+        exchange = RecordedExchange(
+            api=api,
+            operation=operation.operation_id,
+            method=scope["method"],
+            path=scope["path"],
+            query=self.redactor.query(self.masker.query(scope["query_string"].decode("latin-1"))),
+            headers=tuple(kept_headers.items()),
+            body=mask_body(self.redactor.body(body, kept_headers.get("content-type")), secrets),
+            status=answer.status,
+            response_headers=kept_answer,
+            response_body=mask_body(
+                self.redactor.body(decoded if undone else answer.body, answer_media), secrets
+            ),
+        )
+        self._file.write(exchange.as_line())
+        self._file.flush()
+
+    def close(self) -> None:
+        self._file.close()
+
+
 # -- reading ----------------------------------------------------------------------------------
 class _Malformed(ValueError):
-    pass
+    """A cassette line's fault, in words."""
 
 
 #: What a cassette's fields are, as a refusal names them.
@@ -140,7 +211,6 @@ def _check_header(name: str, value: str, where: str) -> None:
 
 
 def exchange_from(document: Any, origin: str) -> RecordedExchange:
-    """One parsed line -> an :class:`RecordedExchange` (``_Malformed`` says what is wrong)."""
     if not isinstance(document, dict):
         raise _Malformed("not a JSON object")
     if document.get("version") != VERSION:
@@ -203,8 +273,7 @@ def parse_cassette(
 
 
 def _problems(exchange: RecordedExchange, checks: Mapping[str, ApiChecks]) -> list[str]:
-    """Why the served specs contradict an exchange: an API not served, a path or method not
-    declared, an answer with a breaking violation."""
+    """Why the served specs contradict an exchange."""
     api_checks = checks.get(exchange.api)
     if api_checks is None:
         return [f"api {exchange.api!r} is not served (served: {', '.join(checks)})"]
@@ -218,15 +287,13 @@ def _problems(exchange: RecordedExchange, checks: Mapping[str, ApiChecks]) -> li
     violations = api_checks.response_violations(
         operation, exchange.status, exchange.response_headers, exchange.response_body
     )
-    breaking, _ = split(violations)
     where = f"{exchange.label} -> {exchange.status}"
-    return [f"{where}: {shown(violation)}" for violation in breaking]
+    return [f"{where}: {shown(violation)}" for violation in violations if violation.breaking]
 
 
-def read_cassette(path: Path, checks: Mapping[str, ApiChecks]) -> list[RecordedExchange]:
-    """A cassette file, parsed and checked against the specs (DataError: nothing loaded)."""
+def read_file(path: Path, what: str = "") -> bytes:
+    """``path``'s bytes, or a DataError saying why not."""
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
-        raise DataError(f"cannot read cassette {path}: {exc.strerror or exc}") from None
-    return parse_cassette(data, path.name, checks)
+        raise DataError(f"cannot read {what}{path}: {exc.strerror or exc}") from None

@@ -64,15 +64,6 @@ class UpstreamFailure(Exception):
         self.status = self.STATUS[kind]
 
 
-def env_proxy(scheme: str, host: str) -> str | None:
-    """The proxy ``HTTP_PROXY`` / ``HTTPS_PROXY`` name for ``scheme``, unless ``NO_PROXY``
-    exempts ``host``: looked up once (aiohttp's ``trust_env`` looks it up on a thread per
-    request, ~0.3 ms each on the development machine)."""
-    if urllib.request.proxy_bypass(host):
-        return None
-    return urllib.request.getproxies().get(scheme)
-
-
 class Upstream:
     """The real deployment behind the proxy: ``base_url`` may carry a path prefix."""
 
@@ -94,7 +85,10 @@ class Upstream:
         self.timeout = timeout
         self.max_answer = max_answer
         self.idle_seconds = idle_seconds
-        self.proxy = env_proxy(parts.scheme, parts.hostname)
+        # HTTP(S)_PROXY unless NO_PROXY exempts the host, looked up once: aiohttp's trust_env
+        # looks it up on a thread per request (~0.3 ms each on the development machine).
+        bypass = urllib.request.proxy_bypass(parts.hostname)
+        self.proxy = None if bypass else urllib.request.getproxies().get(parts.scheme)
         self._session: aiohttp.ClientSession | None = None
 
     def _client(self) -> aiohttp.ClientSession:
@@ -142,9 +136,9 @@ class Upstream:
         except asyncio.TimeoutError:
             raise UpstreamFailure("timeout", f"no answer within {self.timeout:g} s") from None
         except (aiohttp.ClientConnectionError, OSError) as exc:  # refused, reset, TLS
-            raise UpstreamFailure("unreachable", _detail(exc)) from None
+            raise UpstreamFailure("unreachable", str(exc) or type(exc).__name__) from None
         except aiohttp.ClientError as exc:  # not HTTP, a broken or cut body
-            raise UpstreamFailure("garbage", _detail(exc)) from None
+            raise UpstreamFailure("garbage", str(exc) or type(exc).__name__) from None
 
     async def _read(self, answer: aiohttp.ClientResponse) -> bytes:
         chunks, size = [], 0
@@ -159,7 +153,3 @@ class Upstream:
     async def aclose(self) -> None:
         if self._session is not None:
             await self._session.close()
-
-
-def _detail(exc: BaseException) -> str:
-    return str(exc) or type(exc).__name__

@@ -6,24 +6,24 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.conformance.validator import Violation
-from mockserver.control import PREFIX
 from mockserver.crash import ContainCrashes
 from mockserver.exchange import Exchange, first_values
 from mockserver.journal.masking import Masker, Redactor, mask_text
 from mockserver.journal.recorder import Recorder
 from mockserver.limits import MAX_REQUEST_BODY
 from mockserver.params.body import receive_body
-from mockserver.reality.checks import ApiChecks, shown, split
+from mockserver.reality.cassette import Recording
+from mockserver.reality.checks import ApiChecks, shown
 from mockserver.reality.forward import Upstream, UpstreamAnswer, UpstreamFailure
 from mockserver.reality.headers import as_text, decoded_body, end_to_end
 from mockserver.reality.options import ProxyOptions
-from mockserver.reality.recording import Recording
 from mockserver.serialize.reply import send_reply
 from mockserver.spec.model import Operation
 from mockserver.vendors.interface import ErrorDialect, Reply
@@ -39,7 +39,6 @@ VIOLATION_HEADER = b"x-mockserver-violation"
 MAX_VIOLATION_HEADERS = 20
 MAX_HEADER_VALUE = 300
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_CONTROL_DIR = PREFIX + "/"
 
 
 def header_value(text: str) -> bytes:
@@ -58,6 +57,7 @@ class ProxyApp:
     upstream: Upstream
     checks: ApiChecks
     control: ASGIApp
+    is_control: Callable[[str], bool]  # the mock's test
     recorder: Recorder
     masker: Masker
     dialect: ErrorDialect
@@ -74,9 +74,7 @@ class ProxyApp:
         kind = scope["type"]
         if kind == "lifespan":
             await self._lifespan(receive, send)
-        elif kind == "http" and not (
-            scope["path"] == PREFIX or scope["path"].startswith(_CONTROL_DIR)
-        ):
+        elif kind == "http" and not self.is_control(scope["path"]):
             await self._exchange(scope, receive, send)
         else:
             await self.control(scope, receive, send)
@@ -86,10 +84,8 @@ class ProxyApp:
         method: str = scope["method"]
         path: str = scope["path"]
         query: bytes = scope["query_string"]
-        # A client that leaves before its body is complete has nothing forwarded: a cut write
-        # must not reach the upstream.
         body = await receive_body(receive, self.body_limit)
-        if body is None:
+        if body is None:  # the client left first: a cut write must not reach the upstream
             return
         if not isinstance(body, bytes):  # past the limit
             message = f"request body larger than {self.body_limit} bytes"
@@ -98,12 +94,14 @@ class ProxyApp:
         noted.body = body  # the journal keeps it (masked when read)
         headers = first_values(scope["headers"])
         found: list[Violation] = []
+        unknown: tuple[str, ...] = ()
         route = operation = None
         if not (method == "OPTIONS" and "access-control-request-method" in headers):  # preflight
             route = self.checks.route(method, path)
             operation = route.operation if route is not None else None
-            found = self.checks.request_violations(method, path, route, query, headers, body)
-        unknown = self.checks.unknown_query(route, query)
+            found, unknown = self.checks.request_violations(
+                method, path, route, query, headers, body
+            )
         if operation is not None:
             noted.operation = (self.api, operation.operation_id)
             if self.replays is not None and self.replays.active:
@@ -169,14 +167,13 @@ class ProxyApp:
         unknown: tuple[str, ...] = (),
         secrets: tuple[str, ...] | None = None,
     ) -> tuple[list[Violation], list[str]]:
-        """Violations and warnings (unknown query names, additive changes) into the journal
-        entry and the log, secrets masked; returns the breaking violations and their lines (for
-        the answer's headers)."""
+        """Violations and warnings into the journal entry and the log, secrets masked; returns
+        the breaking violations and their lines (for the answer's headers)."""
         if secrets is None:
             secrets = self._secrets(noted.scope) if found else ()
-        breaking, additive = split(found)
+        breaking = [v for v in found if v.breaking]
         lines = [mask_text(shown(v), secrets) for v in breaking]
-        changes = [mask_text(shown(v), secrets) for v in additive]
+        changes = [mask_text(shown(v), secrets) for v in found if not v.breaking]
         noted.violations = tuple(
             {**v.as_dict(), "message": mask_text(v.message, secrets)} for v in breaking
         )
@@ -218,8 +215,7 @@ def _has_body(method: str, status: int) -> bool:
 
 
 def build_proxy(options: ProxyOptions, plane: MockApp) -> ProxyApp:
-    """The proxy for ``options``; ``plane`` is the mock of the same API, whose control plane,
-    journal, masker and compiled spec the proxy uses."""
+    """The proxy for ``options`` with the control plane, journal and masker of ``plane``."""
     runtime = plane.runtimes[options.api]
     masker = plane.control.masker
     recording = None
@@ -233,8 +229,9 @@ def build_proxy(options: ProxyOptions, plane: MockApp) -> ProxyApp:
     return ProxyApp(
         api=options.api,
         upstream=Upstream(options.upstream, options.upstream_timeout),
-        checks=ApiChecks.of(runtime),
+        checks=ApiChecks(runtime),
         control=plane.plane,
+        is_control=plane.is_control,
         recorder=plane.recorder,
         masker=masker,
         dialect=runtime.dialect,

@@ -4,6 +4,7 @@ the request path checks one attribute (:attr:`Replays.active`)."""
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from collections import Counter
@@ -14,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from mockserver.journal.masking import Masker, mask_body
-from mockserver.once import Once
 from mockserver.vendors.interface import Reply
 
 if TYPE_CHECKING:
@@ -29,10 +29,8 @@ Key = tuple[str, str, str, tuple[tuple[str, str], ...], str | None, bytes | None
 
 
 def canonical_body(body: bytes, secrets: tuple[str, ...] = ()) -> bytes | None:
-    """What of a request body a match compares: masked as a cassette holds it (credential-named
-    JSON members, the request's own secrets), a JSON body as its value with sorted keys (the
-    stdlib's parser: every integer exact, ``1`` and ``1.0`` different), other bytes as they
-    are; ``None`` for an empty body."""
+    """What of a request body a match compares: masked as a cassette holds it, JSON as its value
+    with sorted keys (the stdlib's parser: integers exact, ``1`` and ``1.0`` differ)."""
     if not body.strip():
         return None
     masked = mask_body(body, secrets)
@@ -56,55 +54,33 @@ class _Track:
         return reply
 
 
-def checks_of(runtimes: Mapping[str, ApiRuntime]) -> dict[str, ApiChecks]:
-    from mockserver.reality.checks import ApiChecks
-
-    return {api: ApiChecks.of(runtime) for api, runtime in runtimes.items()}
-
-
 class Replays:
-    """The cassettes in service: the start-up ones, or the last set loaded at run time."""
+    """The cassettes in service: the start-up ones (``files``, each refused with its line and
+    reason: a DataError), or the last set loaded at run time."""
 
     def __init__(
-        self,
-        checks: Once[Mapping[str, ApiChecks]],
-        identity: Mapping[str, str],
-        masker: Masker,
-        startup: Sequence[RecordedExchange] = (),
+        self, runtimes: Mapping[str, ApiRuntime], masker: Masker, files: Iterable[Path] = ()
     ) -> None:
-        self._checks = checks
-        self.identity = {api: name.lower() for api, name in identity.items()}
+        self._runtimes = runtimes
+        self.identity = {api: r.vendor.credential.header.lower() for api, r in runtimes.items()}
         self.masker = masker
-        self.startup = tuple(startup)
         self._lock = threading.Lock()
-        self.exchanges: tuple[RecordedExchange, ...] = ()
-        self._index: dict[Key, _Track] = {}
-        #: Any cassette loaded? Read on every request of a spec path.
-        self.active = False
+        self.startup: tuple[RecordedExchange, ...] = ()
+        if files:  # the cassette reader only with ``--replay``
+            from mockserver.reality.cassette import parse_cassette, read_file
+
+            read = (parse_cassette(read_file(p, "cassette "), p.name, self.checks) for p in files)
+            self.startup = tuple(exchange for exchanges in read for exchange in exchanges)
         self.install(self.startup)
 
-    @classmethod
-    def for_runtimes(
-        cls, runtimes: Mapping[str, ApiRuntime], masker: Masker, files: Iterable[Path] = ()
-    ) -> Replays:
-        """The replays of an app: its APIs' specs, identity headers, and the start-up files
-        (each refused with its line and reason: a DataError)."""
-        checks = Once(lambda: checks_of(runtimes))
-        identity = {api: runtime.vendor.credential.header for api, runtime in runtimes.items()}
-        startup: list[RecordedExchange] = []
-        if files:  # the cassette reader only with ``--replay``
-            from mockserver.reality.cassette import read_cassette
-
-            startup = [e for path in files for e in read_cassette(path, checks.get())]
-        return cls(checks, identity, masker, startup)
-
-    @property
+    @functools.cached_property
     def checks(self) -> Mapping[str, ApiChecks]:
         """The served APIs' checks, built (their modules imported) when a cassette is first read:
         start-up without ``--replay`` does without them (issue 25)."""
-        return self._checks.get()
+        from mockserver.reality.checks import ApiChecks
 
-    # -- loading ------------------------------------------------------------------------------
+        return {api: ApiChecks(runtime) for api, runtime in self._runtimes.items()}
+
     def install(self, exchanges: Sequence[RecordedExchange]) -> None:
         """Serve exactly these exchanges from now on (one assignment; cursors start over)."""
         index: dict[Key, _Track] = {}
@@ -130,11 +106,9 @@ class Replays:
         apis = dict(Counter(exchange.api for exchange in self.exchanges))
         return {"exchanges": len(self.exchanges), "requests": len(self._index), "apis": apis}
 
-    # -- matching -----------------------------------------------------------------------------
     def match(self, api: str, scope: Scope, body: object = None) -> Reply | None:
-        """The recorded answer to this request, or ``None``. ``body``: the request's body as
-        the endpoint read it (``Exchange.body``; anything but bytes - a body past the limit -
-        matches nothing, the operation refuses it)."""
+        """The recorded answer to this request, or ``None``. A ``body`` past the limit (not
+        bytes) matches nothing: the operation refuses it."""
         method = scope["method"]
         raw_query = scope["query_string"].decode("latin-1")
         query = tuple(sorted(parse_qsl(self.masker.query(raw_query), keep_blank_values=True)))
@@ -154,8 +128,7 @@ class Replays:
             return track.take()
 
     def _reads_body(self, api: str, method: str, path: str) -> bool:
-        """Does the operation at ``method path`` declare a request body (its requests are told
-        apart by it)?"""
+        """Does the operation at ``method path`` tell its requests apart by their body?"""
         api_checks = self.checks.get(api)
         route = api_checks.route(method, path) if api_checks is not None else None
         operation = route.operation if route is not None else None
@@ -165,7 +138,7 @@ class Replays:
         name = self.identity.get(api)
         wanted = name.encode("latin-1") if name is not None else None
         value = next((v for header, v in headers if header.lower() == wanted), None)
-        return None if value is None else self.masker.header_items([(wanted, value)])[name]
+        return None if value is None else self.masker.header(name, value.decode("latin-1"))
 
     def _recorded_key(self, exchange: RecordedExchange) -> Key:
         name = self.identity.get(exchange.api)

@@ -1,12 +1,12 @@
-"""What ``mockserver verify`` prints: one line per difference (once per operation, naming the
-first request and how many more showed it), a summary per operation, a verdict; every line
-masked. ``junit()`` writes the same as one test case per operation.
-"""
+"""What ``mockserver verify`` finds (how two JSON answers' structures differ) and prints (each
+difference once per operation, a summary per operation, a verdict; every line masked), and the
+same as JUnit XML."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from mockserver.contract.report import Output
 from mockserver.contract.results import ARRAY_INDEX
@@ -37,6 +37,70 @@ class Difference:
         return f"{where}: mock {self.mock}, real {self.real}"
 
 
+ITEMS = "*"
+BODY = "body"
+#: The JSON type of each Python type a JSON parser gives.
+JSON_TYPES = {
+    type(None): "null",
+    bool: "boolean",
+    int: "number",
+    float: "number",
+    str: "string",
+    list: "array",
+    dict: "object",
+}
+
+
+Shape = dict[str, set[str]]
+
+
+def shape(value: Any, path: str = "", found: Shape | None = None) -> Shape:
+    """JSON pointer (array items as ``*``) -> the JSON types found there."""
+    found = {} if found is None else found
+    found.setdefault(path, set()).add(JSON_TYPES[type(value)])
+    if isinstance(value, dict):
+        for key, child in value.items():
+            segment = str(key).replace("~", "~0").replace("/", "~1")  # JSON pointer (RFC 6901)
+            shape(child, f"{path}/{segment}", found)
+    elif isinstance(value, list):
+        for item in value:
+            shape(item, f"{path}/{ITEMS}", found)
+    return found
+
+
+def _shown(types: set[str]) -> str:
+    return " or ".join(sorted(types))
+
+
+def _holds(other: Shape, path: str) -> bool:
+    """Could ``other`` have had ``path``? Only if its parent is an object there; a missing
+    array item (an empty array) or a child of ``null`` is a value, not a structure."""
+    if path.endswith(f"/{ITEMS}"):
+        return False
+    return "object" in other.get(path.rpartition("/")[0], ())
+
+
+def compare(mock_document: Any, real_document: Any) -> list[Difference]:
+    """How the real answer's structure departs from the mock's, topmost first: a path absent
+    from it or retyped breaks a consumer built on the mock, a path only in it does not. Values,
+    array lengths, ``null`` against a value, integer against fraction legitimately vary."""
+    mock, real = shape(mock_document), shape(real_document)
+    changes = []
+    for path in sorted(mock.keys() | real.keys()):
+        in_mock, in_real = mock.get(path, set()), real.get(path, set())
+        if not in_real:
+            if _holds(real, path):
+                changes.append(Difference(BODY, path, _shown(in_mock), "missing", True))
+        elif not in_mock:
+            if _holds(mock, path):
+                changes.append(Difference(BODY, path, "missing", _shown(in_real), False))
+        else:
+            left, right = in_mock - {"null"}, in_real - {"null"}
+            if left and right and not left & right:
+                changes.append(Difference(BODY, path or "/", _shown(left), _shown(right), True))
+    return changes
+
+
 @dataclass
 class Seen:
     difference: Difference
@@ -56,12 +120,8 @@ class OperationTally:
     def add(self, request: str, differences: list[Difference], times: int) -> None:
         self.requests += times
         self.distinct += 1
-        for difference in differences:
-            found = self.seen.get(difference.key)
-            if found is None:
-                self.seen[difference.key] = Seen(difference, request)
-            else:
-                found.more += 1
+        for difference in differences:  # the first request showing it, and how many more did
+            self.seen.setdefault(difference.key, Seen(difference, request, more=-1)).more += 1
 
     def refuse(self, request: str, reason: str, times: int) -> None:
         self.requests += times

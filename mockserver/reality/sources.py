@@ -1,6 +1,6 @@
-"""The requests an app really made, as ``verify`` reads them and the pytest plugin writes them:
-a journal export, a running mock's journal, or a cassette. A body the journal cut short is
-never sent: it would be another request."""
+"""The requests an app really made, as ``verify`` reads them (a journal export, or a cassette)
+and the pytest plugin writes them. A body the journal cut short is never sent: it would be
+another request."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from mockserver.errors import DataError
 from mockserver.journal.masking import MASK, Masker
 from mockserver.journal.record import Entry, Record, read
 from mockserver.journal.recorder import BODY_CUT
-from mockserver.reality.cassette import parse_cassette
+from mockserver.reality.cassette import parse_cassette, read_file
 
 #: Recorded headers not sent again: per connection, computed by the client, or the mock's own.
 NOT_RESENT = frozenset(
@@ -100,10 +100,7 @@ def from_journal_document(document: Any, source: str) -> list[Sent]:
 
 def read_requests(path: Path) -> list[Sent]:
     """Requests from a journal export (one JSON document) or a cassette (JSON Lines)."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise DataError(f"cannot read {path}: {exc.strerror or exc}") from None
+    data = read_file(path)
     try:
         document = orjson.loads(data)  # a cassette of several lines is not one JSON document
     except orjson.JSONDecodeError:
@@ -114,45 +111,12 @@ def read_requests(path: Path) -> list[Sent]:
     return [Sent(e.api, e.method, e.path, e.query, e.headers, e.body) for e in exchanges]
 
 
-def journal_url(url: str) -> str:
-    """A mock's URL (or control URL) -> its journal export's URL."""
-    url = url.rstrip("/")
-    if url.endswith(f"{PREFIX}/requests"):
-        return url
-    if url.endswith(PREFIX):
-        return f"{url}/requests"
-    return f"{url}{PREFIX}/requests"
-
-
-def fetch_journal(url: str, timeout: float) -> list[Sent]:
-    """Requests from a running mock's journal (read within ``timeout`` seconds in total and
-    ``limits.MAX_UPSTREAM_ANSWER`` bytes)."""
-    import httpx
-
-    from mockserver.reality.fetch import Unanswered, fetch
-
-    where = journal_url(url)
-    try:
-        with httpx.Client(timeout=timeout, follow_redirects=False) as http:
-            answer = fetch(http, "GET", where, timeout=timeout)
-    except Unanswered as exc:
-        raise DataError(f"cannot read the journal at {where}: {exc}") from None
-    if answer.status != 200:
-        raise DataError(f"{where} answered {answer.status}, not the journal")
-    try:
-        document = orjson.loads(answer.body)
-    except orjson.JSONDecodeError:
-        raise DataError(f"{where} did not answer JSON") from None
-    return from_journal_document(document, where)
-
-
 def distinct(
     requests: Iterable[Sent], safe: frozenset[str] | None = None
 ) -> list[tuple[Sent, int]]:
     """Each different request once (first seen first), with how often it was made. With writes
-    sent (``safe``: the methods that change nothing), a write is never merged and identical
-    requests merge only when no write came between them: a GET before a DELETE and the same GET
-    after it are two observations, the second one's 404 included."""
+    sent (``safe``: the methods that change nothing), no write is merged, nor requests a write
+    came between (a GET before a DELETE and after it are two observations)."""
     counts: Counter[tuple[int, Sent]] = Counter()
     round_ = 0
     for request in requests:

@@ -1,7 +1,6 @@
 """``mockserver verify``: the requests an app really made, sent to the mock and to a deployment,
-and the answers compared (docs/REALITY.md). Exit 1 on a breaking difference, 0 when
-there are none (warnings allowed), 2 when the run cannot start.
-"""
+and the answers compared (docs/REALITY.md). Exit 1 on a breaking difference, 2 when the run
+cannot start."""
 
 from __future__ import annotations
 
@@ -12,17 +11,18 @@ from dataclasses import dataclass
 from typing import TextIO
 
 import httpx
+import orjson
 
 from mockserver.contract.credentials import Credentials, resolve
 from mockserver.contract.writes import SAFE_METHODS
+from mockserver.control import PREFIX
 from mockserver.errors import DataError
 from mockserver.journal.masking import SecretText, log_safe
+from mockserver.limits import MAX_UPSTREAM_ANSWER
 from mockserver.reality.checks import ApiChecks, Route
-from mockserver.reality.fetch import Answer, Unanswered, fetch, target
 from mockserver.reality.options import VerifyOptions
-from mockserver.reality.report import Difference, OperationTally, VerifyReport
-from mockserver.reality.shape import compare
-from mockserver.reality.sources import Sent, distinct, fetch_journal, read_requests
+from mockserver.reality.report import Difference, OperationTally, VerifyReport, compare
+from mockserver.reality.sources import Sent, distinct, from_journal_document, read_requests
 from mockserver.serialize import decode_json
 from mockserver.vendors import vendor
 
@@ -47,7 +47,87 @@ class Pace:
         self._last = time.monotonic()
 
 
-# -- headers ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+    @property
+    def media_type(self) -> str | None:
+        value = next((v for n, v in self.headers if n == "content-type"), None)
+        return value.split(";")[0].strip().lower() if value else None
+
+
+class Unanswered(Exception):
+    """No usable answer: why, in one line."""
+
+
+def target(base: str, method: str, path: str, query: str, writes: bool) -> httpx.URL | str:
+    """The URL a recorded request goes to at ``base``, or why it must not be sent: a recorded
+    path decides where a real credential goes (``http://127.0.0.1:48`` + ``40/v3`` is port 4840)."""
+    if method not in SAFE_METHODS and not writes:
+        return f"{method} may change data (--allow-writes sends it)"
+    if not path.startswith("/") or path.startswith("//"):
+        return "its path does not start with a single /"
+    try:
+        origin = httpx.URL(base)
+        url = httpx.URL(base + path + (f"?{query}" if query else ""))
+    except (httpx.InvalidURL, ValueError) as exc:
+        return f"not a URL ({exc})"
+    if (url.scheme, url.host, url.port) != (origin.scheme, origin.host, origin.port):
+        return f"it would go to {url.scheme}://{url.host}:{url.port}, not to {base}"
+    return url
+
+
+def fetch(
+    http: httpx.Client,
+    method: str,
+    url: httpx.URL | str,
+    headers: dict[str, str] | None = None,
+    body: bytes = b"",
+    timeout: float = 30.0,
+    limit: int = MAX_UPSTREAM_ANSWER,
+) -> Answer:
+    """The answer within ``timeout`` seconds in total (checked per chunk; one read waits at most
+    the client's timeout) and ``limit`` bytes (decoded), or :class:`Unanswered`: an endless or
+    a trickling answer ends the read."""
+    deadline = time.monotonic() + timeout
+    try:
+        with http.stream(method, url, headers=headers, content=body or None) as answer:
+            chunks, size = [], 0
+            for chunk in answer.iter_bytes():
+                size += len(chunk)
+                if size > limit:
+                    raise Unanswered(f"an answer over {limit} bytes")
+                if time.monotonic() > deadline:
+                    raise Unanswered(f"the answer took longer than {timeout:g} s")
+                chunks.append(chunk)
+            pairs = tuple((k.lower(), v) for k, v in answer.headers.multi_items())
+            return Answer(answer.status_code, pairs, b"".join(chunks))
+    except httpx.HTTPError as exc:
+        raise Unanswered(f"{type(exc).__name__}: {exc}") from None
+
+
+def fetch_journal(url: str, timeout: float) -> list[Sent]:
+    """Requests from a running mock's journal (read within ``timeout`` seconds in total and
+    ``limits.MAX_UPSTREAM_ANSWER`` bytes)."""
+    url, export = url.rstrip("/"), f"{PREFIX}/requests"  # a mock's URL, or its control URL
+    where = url if url.endswith(export) else url.removesuffix(PREFIX) + export
+    try:
+        with httpx.Client(timeout=timeout, follow_redirects=False) as http:
+            answer = fetch(http, "GET", where, timeout=timeout)
+    except Unanswered as exc:
+        raise DataError(f"cannot read the journal at {where}: {exc}") from None
+    if answer.status != 200:
+        raise DataError(f"{where} answered {answer.status}, not the journal")
+    try:
+        document = orjson.loads(answer.body)
+    except orjson.JSONDecodeError:
+        raise DataError(f"{where} did not answer JSON") from None
+    return from_journal_document(document, where)
+
+
 @dataclass(frozen=True)
 class Identity:
     """Where the API's credential comes from, for each side."""
@@ -81,7 +161,6 @@ def _value(creds: Credentials, header: str) -> str | None:
     return next((v for n, v in creds.headers.items() if n.lower() == header), None)
 
 
-# -- one request --------------------------------------------------------------------------------
 def call(
     http: httpx.Client, url: httpx.URL, sent: Sent, headers: Mapping[str, str], timeout: float
 ) -> Answer | str:
@@ -134,10 +213,7 @@ def differences(
     if mock.status == real.status:
         mock_doc, real_doc = _json(mock), _json(real)
         if mock_doc is not None and real_doc is not None:
-            found += [
-                Difference("body", change.path or "/", change.mock, change.real, change.breaking)
-                for change in compare(mock_doc, real_doc)
-            ]
+            found += compare(mock_doc, real_doc)
     return found
 
 
@@ -152,7 +228,6 @@ def _status_difference(route: Route | None, mock: int, real: int) -> Difference:
     return Difference("status", "", str(mock), str(real), True)
 
 
-# -- the run -----------------------------------------------------------------------------------
 def run(
     options: VerifyOptions,
     env: Mapping[str, str],
@@ -223,10 +298,12 @@ def compare_all(
         LiveServer(config, log_level="error") as mock,
         httpx.Client(timeout=options.timeout, follow_redirects=False) as http,
     ):
-        checks = ApiChecks.of(mock.app.runtimes[options.api])
+        checks = ApiChecks(mock.app.runtimes[options.api])
         for sent, times in plan:
             route = checks.route(sent.method, sent.path)
-            label = _operation_label(route, sent)
+            operation = route.operation if route is not None else None
+            label = operation.operation_id if operation is not None else None
+            label = label or log_safe(f"{sent.method} {sent.path} (not in the spec)")
             tally = tallies.setdefault(label, OperationTally(label))
             urls = [
                 target(base, sent.method, sent.path, sent.query, options.allow_writes)
@@ -246,9 +323,3 @@ def compare_all(
                 found = differences(checks, route, sent, mock_answer, real_answer)
             tally.add(sent.label, found, times)
     return list(tallies.values())
-
-
-def _operation_label(route: Route | None, sent: Sent) -> str:
-    if route is not None and route.operation is not None:
-        return route.operation.operation_id
-    return log_safe(f"{sent.method} {sent.path} (not in the spec)")

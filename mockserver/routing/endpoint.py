@@ -24,8 +24,8 @@ REPLAY = "replay"
 
 
 class Recorded(Protocol):
-    """Answers recorded earlier (``serve --replay``), plugged in by the app: matched after the
-    faults, before the pipeline; one attribute check when none is loaded."""
+    """Answers recorded earlier (``serve --replay``), matched after the faults, before the
+    pipeline."""
 
     active: bool
 
@@ -49,15 +49,13 @@ class PathEndpoint:
         self.overrides = overrides
         self.recorded = recorded
         self.not_allowed = dialect.method_not_allowed(sorted(self.pipelines))
-        #: Whether any operation of the path waits before its answer (one attribute check if
-        #: none): for its JSON body, or for the write log to settle.
+        #: Whether an operation of the path waits for its JSON body or the write log to settle.
         self.waits = any(p.body is not None or p.settles for p in self.pipelines.values())
 
     async def ready(self, exchange: Exchange, receive: Receive) -> bool:
-        """Read the request's body into ``exchange.body`` when its operation declares a JSON
-        body (bounded: past the limit, the pipeline answers 413), then settle the write log when
-        its answer must show every write acknowledged before it (``OperationPipeline.settles``);
-        ``False`` when the client left before sending all of its body."""
+        """Read the request's JSON body into ``exchange.body`` (bounded), then settle the write
+        log if the answer must show every write acknowledged before it; ``False`` when the
+        client left before sending all of its body."""
         pipeline = self.pipelines.get(exchange.scope["method"])
         if pipeline is None:
             return True

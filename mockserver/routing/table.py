@@ -1,12 +1,10 @@
 """Which endpoint answers a path, without a generic router: a concrete path is one dict
-lookup; templated ones one regex each, tried in spec order after the concrete ones, as OpenAPI
-asks (a parameter matches one path segment, as in Starlette).
-"""
+lookup; templated ones one regex each, tried after the concrete ones, as OpenAPI asks."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -73,3 +71,28 @@ class PathTable(Generic[E]):
             if params is not None:
                 return candidate, params
         return None
+
+
+def _segments(path: str) -> list[str]:
+    return [part for part in path.split("/") if part]
+
+
+def _shared(a: list[str], b: list[str]) -> int:
+    count = 0
+    for left, right in zip(a, b, strict=False):
+        if left != right and not right.startswith("{"):
+            break
+        count += 1
+    return count
+
+
+def owner_of(path: str, candidates: Sequence[tuple[Sequence[str], E]]) -> E:
+    """Whose dialect answers a path no operation matches: the owner among ``(paths, owner)``
+    whose paths share the most leading segments with it (ties: the first)."""
+    wanted = _segments(path)
+    best, best_score = candidates[0][1], 0
+    for paths, owner in candidates:
+        score = max((_shared(wanted, _segments(p)) for p in paths), default=0)
+        if score > best_score:
+            best, best_score = owner, score
+    return best

@@ -1,8 +1,5 @@
-"""Serialization: turn Python values into the bytes a response carries, and read YAML safely.
-
-orjson is several times faster than the standard library and produces the
-same compact, deterministic encoding for the value types we serve.
-"""
+"""Serialization: Python values to the bytes a response carries (orjson: several times faster
+than the standard library, the same compact encoding), and YAML read safely."""
 
 from __future__ import annotations
 
@@ -77,8 +74,7 @@ def _position(mark: yaml.Mark | None) -> dict[str, int]:
 
 def read_yaml_file(path: Path, max_bytes: int | None = None) -> Any:
     """A YAML file through :func:`load_yaml`, refused (``LimitError``) past ``max_bytes``
-    before it is read. Raises ``OSError`` and :class:`InvalidDocument` as reading and parsing do.
-    A bundled document comes parsed ahead of time (``mockserver.precomputed``)."""
+    before it is read; a bundled document comes parsed ahead of time."""
     if max_bytes is not None:
         size = path.stat().st_size
         if size > max_bytes:

@@ -1,15 +1,7 @@
-"""Parse a YAML data document in a child process, and hand it back as JSON.
-
-libyaml holds the GIL while it composes a document - 1.5 s at a stretch on a 4 MB one, measured
-- so a parse in a server thread still stalls every request; in a child it stalls nothing, a
-memory blow-up kills only the child (its address space is capped), and a parse out of time or
-cancelled is really stopped: the child is killed. The child reads with the one YAML loader
-(``serialize.load_yaml``: safe tags, bounded aliases) and answers the document as JSON, which
-the server reads back in milliseconds.
-
-``python -m mockserver.serialize.child`` reads YAML on stdin; exit 0 with JSON on stdout, or
-exit 3 with ``{"error", "limit"?}`` JSON on stdout.
-"""
+"""Parse a YAML data document in a child process, and hand it back as JSON: libyaml holds the
+GIL while it composes a document (1.5 s at a stretch on a 4 MB one, measured), so a parse in a
+server thread stalls every request; in a child it stalls nothing, a memory blow-up kills only
+the child, and a parse out of time or cancelled is really stopped."""
 
 from __future__ import annotations
 
@@ -74,7 +66,8 @@ def load_yaml_in_child(body: bytes, stop: Callable[[], bool]) -> Any:
 
 
 def main() -> int:
-    """The child: YAML on stdin -> JSON on stdout."""
+    """The child: YAML on stdin -> exit 0 with JSON on stdout, or :data:`EXIT_REFUSED` with
+    ``{"error", "limit"?}``."""
     from mockserver.errors import InvalidDocument, LimitError
     from mockserver.serialize import load_yaml
 

@@ -1,8 +1,5 @@
-"""Load an OpenAPI 3.1 document and turn it into the operation model.
-
-References are resolved once, here, so that everything downstream (decoders,
-generator, validators) works on plain dictionaries.
-"""
+"""Load an OpenAPI 3.1 document into the operation model, its ``$ref``s resolved once here so
+everything downstream works on plain dictionaries."""
 
 from __future__ import annotations
 
@@ -120,9 +117,7 @@ def _response(status: str, raw: dict[str, Any]) -> ResponseSpec:
         HeaderSpec(name=name, required=bool(spec.get("required")), schema=spec.get("schema", {}))
         for name, spec in (raw.get("headers") or {}).items()
     )
-    return ResponseSpec(
-        status=status, description=raw.get("description", ""), content=content, headers=headers
-    )
+    return ResponseSpec(status=status, content=content, headers=headers)
 
 
 def _request_body(

@@ -45,7 +45,6 @@ class HeaderSpec:
 @dataclass(frozen=True)
 class ResponseSpec:
     status: str
-    description: str
     content: dict[str, MediaSpec]
     headers: tuple[HeaderSpec, ...] = ()
 

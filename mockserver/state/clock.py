@@ -6,6 +6,7 @@ stand still)."""
 from __future__ import annotations
 
 import functools
+import math
 import re
 import time
 from collections.abc import Callable, Mapping
@@ -72,11 +73,19 @@ def clock_entry(change: Mapping[str, Any]) -> dict[str, Any]:
 
 @functools.lru_cache(maxsize=1024)
 def iso(seconds: float) -> str:
-    """Unix seconds -> ``2024-06-03T12:00:00.000Z`` (milliseconds, UTC). Memoized: an answer
-    spells the same few instants (a segment's creation, its last refresh) request after
-    request."""
-    when = datetime.fromtimestamp(seconds, timezone.utc).isoformat(timespec="milliseconds")
-    return when[:-6] + "Z"  # "+00:00" spelled "Z"
+    """Unix seconds -> ``2024-06-03T12:00:00.000Z`` (milliseconds, UTC), as ``datetime``
+    spells it (microseconds rounded half to even, then cut). Memoized: an answer spells the
+    same few instants request after request; a new one (a write's) is in a second spelled."""
+    fraction, whole = math.modf(seconds)
+    micros = round(fraction * 1e6)
+    if not 0 <= micros < 1_000_000:
+        whole, micros = whole + micros // 1_000_000, micros % 1_000_000
+    return f"{_second(int(whole))}.{micros // 1000:03d}Z"
+
+
+@functools.lru_cache(maxsize=64)
+def _second(whole: int) -> str:
+    return datetime.fromtimestamp(whole, timezone.utc).isoformat()[:-6]
 
 
 def _moves(entry: Mapping[str, Any]) -> bool:

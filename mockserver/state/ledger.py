@@ -22,11 +22,9 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from typing import Any, Protocol
-
-import orjson
 
 from mockserver.state.clock import MockClock
 
@@ -36,6 +34,9 @@ log = logging.getLogger("mockserver.state")
 #: reset. Bounds every process's copy and each fold over it. (Declared here, not in
 #: ``limits``: the state layer imports nothing above it.)
 MAX_ENTRIES = 20_000
+
+#: One entry: a JSON object with a string ``op``, never changed once appended.
+Entry = dict[str, Any]
 
 #: ``time.perf_counter()`` when the request whose handler runs in this context arrived.
 ARRIVED: ContextVar[float | None] = ContextVar("mockserver_request_arrived", default=None)
@@ -47,15 +48,15 @@ class WriteLog(Protocol):
     #: Other processes append too (a read may find entries this one has not seen).
     shared: bool
 
-    def read(self, since: int) -> tuple[int, list[bytes]]:
+    def read(self, since: int) -> tuple[int, list[Entry]]:
         """``(generation, entries after the first since)``."""
         ...
 
-    async def read_async(self, since: int) -> tuple[int, list[bytes]]:
+    async def read_async(self, since: int) -> tuple[int, list[Entry]]:
         """:meth:`read` on the serving loop, without blocking it."""
         ...
 
-    def append(self, generation: int, at: int, entry: bytes) -> bool:
+    def append(self, generation: int, at: int, entry: Entry) -> bool:
         """Store ``entry`` as number ``at + 1`` if the log is ``generation`` and holds exactly
         ``at`` entries; else ``False`` and nothing changes."""
         ...
@@ -73,20 +74,20 @@ class MemoryWriteLog:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._generation = 0
-        self._entries: list[bytes] = []
+        self._entries: list[Entry] = []
 
-    def read(self, since: int) -> tuple[int, list[bytes]]:
+    def read(self, since: int) -> tuple[int, list[Entry]]:
         with self._lock:
             return self._generation, self._entries[since:]
 
-    async def read_async(self, since: int) -> tuple[int, list[bytes]]:
+    async def read_async(self, since: int) -> tuple[int, list[Entry]]:
         return self.read(since)
 
-    def append(self, generation: int, at: int, entry: bytes) -> bool:
+    def append(self, generation: int, at: int, entry: Entry) -> bool:
         with self._lock:
             if generation != self._generation or at != len(self._entries):
                 return False
-            self._entries.append(entry)
+            self._entries.append(entry)  # kept as given: nothing serialized in one process
             return True
 
     def clear(self) -> None:
@@ -119,7 +120,8 @@ class Ledger:
         self._lock = threading.Lock()
         self._folds: dict[str, Any] = {}
         #: ``time.perf_counter()`` when the newest read this copy took in was sent: it holds
-        #: every entry appended before then (``-inf``: an append found it behind).
+        #: every entry appended before then (``-inf``: an append found it behind; ``inf``: the
+        #: log is this process's own and was read since the last reset).
         self._current_as_of = -math.inf
         #: The callers of :meth:`settle` waiting for the next read, the task reading, its loop.
         self._waiting: list[asyncio.Future[None]] = []
@@ -141,9 +143,10 @@ class Ledger:
 
     def sync(self) -> None:
         """Pull the entries appended since the last sync (everything after a reset). Under
-        :meth:`answering`, nothing when a read sent after the request arrived is in already."""
+        :meth:`answering`, nothing when a read sent after the request arrived is in already;
+        a log this process alone appends to, nothing once read (its copy stays whole)."""
         arrived = ARRIVED.get()
-        if arrived is not None and self._current_as_of >= arrived:
+        if self._current_as_of >= (math.inf if arrived is None else arrived):
             return
         with self._lock:
             while True:
@@ -203,7 +206,7 @@ class Ledger:
         """Noted as a read is sent: the time, the hint, the generation and the position."""
         return time.perf_counter(), self.hint, self.generation, self.position
 
-    def _took(self, sent: tuple[float, int, int, int], generation: int, raw: list[bytes]) -> bool:
+    def _took(self, sent: tuple[float, int, int, int], generation: int, found: list[Entry]) -> bool:
         """Take in what a read found (``sent``: :meth:`_sent`; the lock held); ``False``: read
         again (another read took in a new generation meanwhile, or this one found one)."""
         sent_at, hint, known, at = sent
@@ -214,10 +217,10 @@ class Ledger:
             self.clock.restart()
             if at:
                 return False  # read it from its first entry
-        for item in raw[self.position - at :]:  # what this process appended meanwhile is in
-            self._apply(orjson.loads(item))
+        for entry in found[self.position - at :]:  # what this process appended meanwhile is in
+            self._apply(entry)
         self._synced_hint = hint
-        self._current_as_of = max(self._current_as_of, sent_at)
+        self._current_as_of = max(self._current_as_of, sent_at if self.log.shared else math.inf)
         return True
 
     def sync_if_told(self) -> None:
@@ -227,7 +230,7 @@ class Ledger:
         if self.hint != self._synced_hint:
             self.sync()
 
-    def append(self, entry: Mapping[str, Any]) -> int | None:
+    def append(self, entry: Entry) -> int | None:
         """Append ``entry`` after the entries this process has: its number (from 1), or
         ``None`` when another process appended first (sync, check again, retry).
         Raises :class:`WriteRefused` at ``MAX_ENTRIES`` or when the store is out of reach."""
@@ -236,13 +239,13 @@ class Ledger:
             if at >= MAX_ENTRIES:
                 message = f"the mock holds {MAX_ENTRIES} writes; reset it to write more"
                 raise WriteRefused(message, 429)
-            if not self.log.append(self.generation, at, orjson.dumps(entry)):
+            if not self.log.append(self.generation, at, entry):
                 self._current_as_of = -math.inf  # behind: the next sync reads
                 return None
-            self._apply(dict(entry))
+            self._apply(entry)
             return at + 1
 
-    def write(self, entry: Mapping[str, Any]) -> int:
+    def write(self, entry: Entry) -> int:
         """Append ``entry`` whatever came before it (a clock move checks nothing)."""
         while True:
             self.sync()

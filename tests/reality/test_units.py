@@ -12,7 +12,7 @@ from mockserver.errors import DataError
 from mockserver.journal.masking import Masker, Redactor, mask_text
 from mockserver.reality.cassette import RecordedExchange, parse_cassette
 from mockserver.reality.headers import decoded_body, end_to_end
-from mockserver.reality.shape import ShapeChange, compare
+from mockserver.reality.report import Difference, compare
 
 
 # -- redaction ----------------------------------------------------------------------------------
@@ -68,17 +68,17 @@ def test_shapes_ignore_values_lengths_and_nulls():
     real = {"results": [], "total": 3}
     assert compare(mock, real) == []
     real = {"results": [{"id": "b", "count": 2, "parent": "p"}, {"id": "c", "count": 0}]}
-    assert compare(mock, real) == [ShapeChange("/total", "number", "missing", breaking=True)]
+    assert compare(mock, real) == [Difference("body", "/total", "number", "missing", True)]
 
 
 def test_shape_changes_are_reported_at_their_top():
     mock = {"a": {"b": {"c": 1}}, "list": [{"x": 1}]}
     real = {"list": [{"x": "1", "y": {"z": [1]}}], "new": {"deep": 1}}
     assert compare(mock, real) == [
-        ShapeChange("/a", "object", "missing", breaking=True),
-        ShapeChange("/list/*/x", "number", "string", breaking=True),
-        ShapeChange("/list/*/y", "missing", "object", breaking=False),
-        ShapeChange("/new", "missing", "object", breaking=False),
+        Difference("body", "/a", "object", "missing", True),
+        Difference("body", "/list/*/x", "number", "string", True),
+        Difference("body", "/list/*/y", "missing", "object", False),
+        Difference("body", "/new", "missing", "object", False),
     ]
 
 

@@ -102,7 +102,7 @@ def test_verify_sends_no_credential_to_another_host(tmp_path):
     ],
 )
 def test_a_recorded_path_cannot_change_the_host(base, path):
-    from mockserver.reality.fetch import target
+    from mockserver.reality.verify import target
 
     assert isinstance(target(base, "GET", path, "", writes=False), str)
     assert str(target(base, "GET", "/v3/x", "a=1", writes=False)) == f"{base}/v3/x?a=1"

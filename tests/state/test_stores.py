@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import random
 import time
 from collections.abc import Iterator
 
@@ -13,6 +14,7 @@ import pytest
 from mockserver.errors import StateUnavailable
 from mockserver.journal.masking import Masker
 from mockserver.journal.record import Record, read
+from mockserver.state.clock import iso
 from mockserver.state.memory import open_state
 from mockserver.state.redis import RedisState, redis_state
 from mockserver.state.redis.stores import decode_document, encode_document
@@ -220,3 +222,15 @@ def test_journal_ids_go_on_after_the_store_restarts_empty(prefix):
         ((id_, _),) = state.journal.records()
         assert id_ > last
         state.close()
+
+
+def test_iso_spells_every_instant_as_datetime_does():
+    """The clock's spelling, memoized per second, against ``datetime``'s at the edges where a
+    microsecond rounds into the next second or a millisecond is cut."""
+    draw = random.Random(25)
+    edges = [1765000000 + k / 1e6 for k in range(-3, 4)] + [1765000000.9995, 1765000000.9999996]
+    instants = edges + [-0.0000004, -1.9999996] + [draw.uniform(-1e9, 4e9) for _ in range(5000)]
+    for seconds in instants:
+        when = datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc)
+        expected = when.isoformat(timespec="milliseconds")
+        assert iso(seconds) == expected[:-6] + "Z", seconds

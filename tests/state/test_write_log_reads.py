@@ -166,6 +166,33 @@ def test_a_settle_takes_a_reset_in_and_a_clear_always_reads():
     run(scenario())
 
 
+class OwnLog(MemoryWriteLog):
+    """A log of one process (not shared), its reads counted."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads = 0
+
+    def read(self, since: int) -> tuple[int, list[bytes]]:
+        self.reads += 1
+        return super().read(since)
+
+
+def test_a_log_of_the_process_own_is_read_once_per_generation_and_stored_as_it_was_given():
+    log = OwnLog()
+    ledger = Ledger(log)
+    ledger.sync()
+    ledger.write({"op": "x", "n": 1})
+    ledger.sync()
+    assert log.reads == 1 and ledger.entries == [{"op": "x", "n": 1}]
+    assert log.read(0) == (0, [{"op": "x", "n": 1}])
+    ledger.clear()  # a reset: read again, from nothing
+    reads = log.reads
+    assert reads > 2 and (ledger.generation, ledger.entries) == (1, [])
+    ledger.write({"op": "y"})
+    assert ledger.position == 1 and log.reads == reads
+
+
 def test_a_read_that_fails_releases_its_requests_and_their_handlers_read(caplog):
     async def scenario() -> None:
         log = SharedLog()

@@ -13,12 +13,12 @@ from typing import Any
 
 import orjson
 
-from mockserver.state.ledger import WriteRefused
+from mockserver.state.ledger import Entry, WriteRefused
 from mockserver.state.redis.link import Link
 
 #: What a bad entry of the list reads as: it keeps its place (numbers stay aligned) and
 #: changes nothing.
-SKIPPED = b'{"op":"skipped"}'
+SKIPPED: Entry = {"op": "skipped"}
 
 #: Event payload: the write log changed.
 WRITES_CHANGED = b"writes"
@@ -44,16 +44,16 @@ return 1
 """
 
 
-def entry_of(raw: bytes) -> bytes:
-    """An entry as stored, if a mock could have written it (anyone with access to the store can
-    write): a JSON object with a string ``op`` and, when it has one, a finite ``at``."""
+def entry_of(raw: bytes) -> Entry:
+    """An entry as stored, decoded, if a mock could have written it (anyone with access to the
+    store can write): a JSON object with a string ``op`` and, when it has one, a finite ``at``."""
     entry = orjson.loads(raw)
     if not isinstance(entry, dict) or not isinstance(entry.get("op"), str):
         raise ValueError("not an entry")
     at = entry.get("at", 0.0)
     if isinstance(at, bool) or not isinstance(at, int | float) or not math.isfinite(at):
         raise ValueError("its time is not a number")
-    return bytes(raw)
+    return entry
 
 
 class RedisWriteLog:
@@ -71,20 +71,20 @@ class RedisWriteLog:
         #: What the last read found: served again while the store is lost.
         self._generation = 0
 
-    def read(self, since: int) -> tuple[int, list[bytes]]:
-        def call(r: Any) -> tuple[int, list[bytes]]:
+    def read(self, since: int) -> tuple[int, list[Entry]]:
+        def call(r: Any) -> tuple[int, list[Entry]]:
             return self._found(since, *self._read(keys=self._keys, args=[since], client=r))
 
         return self.link.hot(call, self._known)
 
-    async def read_async(self, since: int) -> tuple[int, list[bytes]]:
-        async def call() -> tuple[int, list[bytes]]:
+    async def read_async(self, since: int) -> tuple[int, list[Entry]]:
+        async def call() -> tuple[int, list[Entry]]:
             found = await self.link.loop_eval(READ, self._keys, [since])
             return self._found(since, *found)
 
         return await self.link.hot_async(call, self._known)
 
-    def _found(self, since: int, generation: Any, entries: list[Any]) -> tuple[int, list[bytes]]:
+    def _found(self, since: int, generation: Any, entries: list[Any]) -> tuple[int, list[Entry]]:
         """What a read found, every entry checked."""
         checked = [
             self.link.checked(f"write log entry {since + i}", entry_of, raw) or SKIPPED
@@ -93,13 +93,13 @@ class RedisWriteLog:
         self._generation = int(generation)
         return self._generation, checked
 
-    def _known(self) -> tuple[int, list[bytes]]:
+    def _known(self) -> tuple[int, list[Entry]]:
         """A read while the store is lost: nothing new."""
         return self._generation, []
 
-    def append(self, generation: int, at: int, entry: bytes) -> bool:
+    def append(self, generation: int, at: int, entry: Entry) -> bool:
         def call(r: Any) -> bool:
-            args = [generation, at, entry, self.link.channel]
+            args = [generation, at, orjson.dumps(entry), self.link.channel]
             return bool(self._append(keys=self._keys, args=args, client=r))
 
         def lost() -> bool:

@@ -21,7 +21,6 @@ from mockserver.vendors.sendgrid.dialect import SendGridDialect
 from mockserver.vendors.sendgrid.ratelimit import RateLimiter
 
 if TYPE_CHECKING:
-    from mockserver.vendors.sendgrid.overlay import Overlay
     from mockserver.vendors.sendgrid.writes import SegmentWrites
 
 #: The v1 reads: answered from prebuilt bytes, memoizable.
@@ -147,7 +146,7 @@ class SendGridBackend(Backend):
             return window, None
         if self._local:
             # Not steady (within SLACK of an hour's edge): an epoch equal to no other.
-            return window, self.stateful.reads.state(fresh=False)[0] or object()
+            return window, self.stateful.reads.state()[0] or object()
         writes = self.writes
         return window, writes.generation, writes.position, writes.hint
 
@@ -164,8 +163,7 @@ class SendGridBackend(Backend):
         params = call.params
         ids, parents = params.get("ids"), params.get("parent_list_ids")
         no_parent = bool(params.get("no_parent_list_id"))
-        overlay = self._overlay()
-        deleted = overlay.deleted if overlay is not None else set()
+        deleted = self._deleted()
 
         def build() -> bytes | Reply:
             from mockserver.vendors.sendgrid import views
@@ -190,20 +188,18 @@ class SendGridBackend(Backend):
             answer = self._filtered.get_or_build(key, build)
         return self._ok(call, answer) if isinstance(answer, bytes) else answer
 
-    def _overlay(self) -> Overlay | None:
-        """The overlay as of the last write event (``None``: nothing written)."""
-        return None if self._unwritten() else self.stateful.overlay(fresh=False)
+    def _deleted(self) -> set[str] | frozenset[str]:
+        """The segments deleted as of the last write event (none while nothing is written)."""
+        return frozenset() if self._unwritten() else self.stateful.overlay().deleted
 
     def get_segment(self, call: Call) -> Reply:
-        overlay = self._overlay()
-        deleted = overlay.deleted if overlay is not None else set()
+        deleted = self._deleted()
         segment = self.catalog.by_id.get(str(call.params["segment_id"]).lower())
         if segment is None or segment.id in deleted:
             return self.dialect.error(404, "segment not found", "segment_id")
         with_query = bool(call.params.get("query_json"))
-        if overlay is not None and deleted:
-            from mockserver.vendors.sendgrid.views import View
+        if deleted:
+            from mockserver.vendors.sendgrid.views import v1_full_bytes
 
-            view = View(self.stateful.engine, overlay, self.writes.now())
-            return self._ok(call, view.v1_full_bytes(segment, with_query))
+            return self._ok(call, v1_full_bytes(segment, with_query, deleted))
         return self._ok(call, segment.full_with_query_bytes if with_query else segment.full_bytes)

@@ -18,7 +18,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, NamedTuple
 
 from mockserver.state.clock import iso
 from mockserver.vendors.sendgrid.values import digest_uuid
@@ -72,8 +72,7 @@ def day_start(now: float, zone: str) -> float:
     return midnight.timestamp()
 
 
-@dataclass(frozen=True)
-class Refresh:
+class Refresh(NamedTuple):
     """One accepted manual refresh."""
 
     segment_id: str
@@ -81,9 +80,9 @@ class Refresh:
     zone: str
 
 
-@dataclass(frozen=True)
-class Created:
-    """A segment created through the v2 API, as its last write left it."""
+class Created(NamedTuple):
+    """A segment created through the v2 API, as its last write left it (a tuple: one is made
+    a write)."""
 
     id: str
     name: str
@@ -140,28 +139,18 @@ class Overlay:
         at = float(entry["at"])
         if op == "create":
             segment_id = new_id(self.seed, number, "segment")
+            name, query, parents = entry["name"], entry["query_dsl"], entry.get("parent_list_ids")
             self.created[segment_id] = Created(
-                segment_id,
-                entry["name"],
-                entry["query_dsl"],
-                tuple(entry.get("parent_list_ids") or ()),
-                at,
-                at,
-                at,
+                segment_id, name, query, tuple(parents or ()), at, at, at
             )
         elif op == "update":
             found = self.created.get(entry["id"])
             if found is None:
                 return
-            query = entry.get("query_dsl", found.query_dsl)
+            name, query = entry.get("name", found.name), entry.get("query_dsl", found.query_dsl)
+            set_at = found.query_set_at if query == found.query_dsl else at
             self.created[found.id] = Created(
-                found.id,
-                entry.get("name", found.name),
-                query,
-                found.parent_list_ids,
-                found.created_at,
-                at,
-                found.query_set_at if query == found.query_dsl else at,
+                found.id, name, query, found.parent_list_ids, found.created_at, at, set_at
             )
         elif op == "delete":
             self.created.pop(entry["id"], None)

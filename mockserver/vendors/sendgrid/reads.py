@@ -23,7 +23,7 @@ import orjson
 from mockserver.lru import LruCache
 from mockserver.state.ledger import Ledger
 from mockserver.vendors.interface import Call, Reply
-from mockserver.vendors.sendgrid.contacts import JOB_DELAY
+from mockserver.vendors.sendgrid.contacts import JOB_DELAY, is_job
 from mockserver.vendors.sendgrid.evaluate import QueryEngine
 from mockserver.vendors.sendgrid.overlay import HOUR, Overlay, Refresh, day_start
 from mockserver.vendors.sendgrid.views import View
@@ -77,10 +77,13 @@ def steady(view: View, ledger: Ledger, number: int) -> Steady:
             until = min(until, created.query_set_at + HOUR)
         else:
             since, until = max(since, at + SLACK), min(until, at + HOUR - SLACK)
-    pending = [at for _, at, _ in view.engine.book.pending(ledger.entries).values()]
-    until = min(until, min(pending, default=math.inf) + JOB_DELAY)
+    # The queue's first job pending is the next to apply (no job id made: a SHA-256 each).
+    entries = ledger.entries
+    jobs = (entries[i] for i in range(view.engine.book.applied, len(entries)))
+    due = next((float(entry["at"]) + JOB_DELAY for entry in jobs if is_job(entry)), math.inf)
     epoch = ledger.generation, ledger.position
-    timeless = not overlay.created and not pending
+    timeless = not overlay.created and due == math.inf
+    until = min(until, due)
     return Steady(*epoch, since, until, tuple(sorted(zones)), overlay, number, timeless)
 
 
@@ -102,13 +105,11 @@ class ReadMemo:
         #: Zone -> (the second, its day start).
         self._days: dict[str, tuple[int, float]] = {}
 
-    def state(self, fresh: bool = True) -> tuple[Hashable | None, View | None]:
+    def state(self) -> tuple[Hashable | None, View | None]:
         """The key of the account now (``None``: not steady here), and the fresh view if one
-        was made to find it. ``fresh``: sync the log first, so another replica's write shows
-        at once (``False``: the log is this process's own, its copy always whole)."""
+        was made to find it. The log synced first: another replica's write shows at once."""
         ledger, held = self.ledger, self._steady
-        if fresh:
-            ledger.sync()
+        ledger.sync()
         if (
             held is not None
             and held.position == len(ledger.entries)

@@ -48,8 +48,11 @@ class Refusal(MockServerError):
 
 
 def refuse(field: str | None, message: str, status: int = 400) -> Refusal:
-    """The refusal of one field, in SendGrid's dialect (raise it)."""
-    return Refusal(errors_reply(status, (field, message)))
+    """The refusal of one field, in SendGrid's dialect (raise it): a repeat's is built once."""
+    return Refusal(_refused(status, (field, message)))
+
+
+_refused = functools.lru_cache(maxsize=256)(errors_reply)
 
 
 def answer(status: int, body: Any = None) -> Reply:
@@ -119,13 +122,9 @@ class SegmentWrites:
         """This API's fold, kept by the ledger across data versions (made on first use)."""
         return self.ledger.fold(API, lambda: Overlay(seed=self.seed))
 
-    def overlay(self, fresh: bool = True) -> Overlay:
-        """The overlay with every entry of the log folded in (one round trip when shared);
-        ``fresh=False``: as of the last write event (the v1 reads, memoized on it anyway)."""
-        if fresh:
-            self.ledger.sync()
-        else:
-            self.ledger.sync_if_told()
+    def overlay(self) -> Overlay:
+        """The overlay as of the last write event (the v1 reads, memoized on it anyway)."""
+        self.ledger.sync_if_told()
         return self._follow(self.ledger.now())
 
     def _follow(self, now: float) -> Overlay:
@@ -143,15 +142,12 @@ class SegmentWrites:
 
     def view(self) -> View:
         self.ledger.sync()
-        return self._view()
-
-    def _view(self) -> View:
         now = self.ledger.now()
         return View(self.engine, self._follow(now), now)
 
     def write(self, check: Check, field: str = "segment_id") -> tuple[View, int]:
         """Append the entry ``check`` makes of the current view (it raises a :class:`Refusal`);
-        the view after it (this process's copy, the entry folded in) and the entry's number."""
+        that view (the entry not in it: :meth:`folded`) and the entry's number."""
         for _ in range(WRITE_ATTEMPTS):
             view = self.view()
             entry = check(view)
@@ -160,8 +156,16 @@ class SegmentWrites:
             except WriteRefused as refused:
                 raise refuse(field, str(refused), refused.status) from None
             if number is not None:
-                return self._view(), number
+                return view, number
         raise refuse(field, "too many writes at once; try again", 503)
+
+    def folded(self, view: View) -> View:
+        """``view`` at its instant, the entries appended since folded into the overlay (the
+        contact book takes them at its next read: a job is due seconds later)."""
+        ledger, overlay = self.ledger, view.overlay
+        with overlay.lock:
+            overlay.follow(ledger.generation, ledger.entries)
+        return View(self.engine, overlay, view.now)
 
     def job(self, check: Check, field: str, status: int = 202) -> Reply:
         """``write``, answered with the id of the job the entry is."""
@@ -233,6 +237,7 @@ class SegmentWrites:
 
         view, number = self.write(check)
         self.engine.prepare()
+        view = self.folded(view)
         created = view.overlay.created[new_id(self.seed, number, "segment")]
         return answer(201, view.created_body(created))
 
@@ -274,7 +279,7 @@ class SegmentWrites:
                 self._compiles(changes["query_dsl"])
             return {"op": "update", "id": segment_id, **changes}
 
-        view, _ = self.write(check)
+        view = self.folded(self.write(check)[0])
         return answer(200, view.created_body(view.overlay.created[segment_id]))
 
     def _delete(self, call: Call, either: bool, body: Any) -> Reply:
