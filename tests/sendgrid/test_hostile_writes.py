@@ -136,3 +136,29 @@ def test_a_v1_segment_drops_deleted_contacts_at_its_next_refresh(account, contac
     for contact in segment["contacts_sample"][:3]:
         assert account.get(f"{CONTACTS}/{contact['id']}").status_code == 200, contact["id"]
     assert (segment["contacts_count"], segment["contacts_sample"]) == (0, [])
+
+
+#: What an upsert takes (the vendor's contact-request) but its contact_response, the schema of
+#: a segment's sample, refuses: a city off its pattern, one alternate email spelt twice.
+ODD_CONTACTS = [
+    {"email": "odd-city@example.com", "city": "<script>"},
+    {"email": "odd-sep@example.com", "city": "Paris\x1c"},
+    {"email": "odd-alt@example.com", "alternate_emails": ["alt@example.com", "ALT@example.com"]},
+]
+
+
+def test_what_an_upsert_accepts_a_segment_sample_can_show(account, contacts_server):
+    """The server validates its answers: a sample holding these contacts would be a 500."""
+    ok(account.put(CONTACTS, json={"contacts": ODD_CONTACTS}), 202)
+    query = WHERE + "email LIKE 'odd-%'"
+    created = ok(account.post(V2, json={"name": "odd", "query_dsl": query}), 201)
+    set_clock(contacts_server, advance="PT1H1M")
+    segment = ok(account.get(f"{V2}/{created['id']}"))
+    assert segment["contacts_count"] == len(ODD_CONTACTS)
+    by_email = {c["email"]: c for c in segment["contacts_sample"]}
+    assert by_email["odd-alt@example.com"]["alternate_emails"] == ["alt@example.com"]
+    assert "city" not in by_email["odd-city@example.com"]
+    found = ok(account.post(f"{CONTACTS}/search/emails", json={"emails": ["odd-alt@example.com"]}))
+    assert found["result"]["odd-alt@example.com"]["contact"]["alternate_emails"] == [
+        "alt@example.com"
+    ]

@@ -8,6 +8,7 @@ in the book and in the query store (never rebuilt).
 from __future__ import annotations
 
 import functools
+import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -41,6 +42,13 @@ TEXT_FIELDS = (
 
 #: The fields a record keeps by name (``Record.fields``).
 RECORD_FIELDS = (*TEXT_FIELDS, *ID_FIELDS)
+#: The cities the vendor's contact_response (a segment's sample) allows; its contact-request
+#: takes any, so a sample leaves out a city off this pattern, as a postal code not a number.
+#: ECMA's ``\s`` spelt out: Python's also matches the separators U+001C-U+001F.
+SAMPLE_CITY = re.compile(
+    "[a-zA-Z\u0080-\u024f/\\-)(`.\"'\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029"
+    "\u202f\u205f\u3000\ufeff]+"
+)
 
 
 def is_job(entry: Mapping[str, Any]) -> bool:
@@ -385,8 +393,11 @@ class ContactBook:
         }
         body: dict[str, Any] = {"id": record.id, "email": record.email}
         body.update({k: record.fields[k] for k in ID_FIELDS if k in record.fields})
-        body["alternate_emails"] = list(record.alternate_emails)
+        # Emails are matched lower-cased: ["a@x.com", "A@x.com"] is one address.
+        body["alternate_emails"] = list(dict.fromkeys(record.alternate_emails))
         body.update({k: record.fields[k] for k in TEXT_FIELDS if k in record.fields})
+        if not full and not SAMPLE_CITY.fullmatch(body.get("city", "a")):
+            del body["city"]
         postal = str(body.pop("postal_code", ""))
         if full and postal:
             body["postal_code"] = postal
