@@ -175,3 +175,14 @@ def test_what_an_upsert_accepts_a_segment_sample_can_show(account, contacts_serv
     assert found["result"]["odd-alt@example.com"]["contact"]["alternate_emails"] == [
         "alt@example.com"
     ]
+
+
+@pytest.mark.parametrize("date", ["0001-01-01T00:00:00Z", "0999-12-31T23:59:59Z"])
+def test_a_date_custom_field_reads_back_as_written(account, contacts_server, date):
+    fields = ok(account.get("/v3/marketing/field_definitions"))["custom_fields"]
+    [field] = [f for f in fields if f["field_type"] == "Date"][:1]
+    contact = {"email": "dated@example.com", "custom_fields": {field["id"]: date}}
+    ok(account.put(CONTACTS, json={"contacts": [contact]}), 202)
+    set_clock(contacts_server, advance="PT10S")
+    found = ok(account.post(f"{CONTACTS}/search/emails", json={"emails": [contact["email"]]}))
+    assert found["result"][contact["email"]]["contact"]["custom_fields"][field["name"]] == date
