@@ -149,7 +149,6 @@ screenshots: $(STAMP) chromium
 # SendGrid world's queries (after a change to its fixtures or to sqlglot) and Faker's name
 # tables (after a Faker upgrade). Serving the default data then imports neither.
 precompile: $(STAMP)
-	$(BIN)/python -c 'from mockserver.vendors.sendgrid import precompile; precompile.write()'
 	$(BIN)/python -c 'from mockserver.vendors.sendgrid import names; names.write()'
 	$(BIN)/python -c 'from mockserver.vendors.sendgrid import memberships; memberships.write()'
 	$(BIN)/python -c 'from mockserver.vendors.actionhub import rankings; rankings.write()'

@@ -12,15 +12,17 @@ _UNSET: object = object()
 
 
 class Once(Generic[T]):
-    """``get()`` builds the value on the first call and returns it on every call; a build that
-    raises leaves it unbuilt (the next call tries again)."""
+    """``get()`` builds the value on the first call and returns it on every call, once ``check``
+    (settable: by default none) has seen it; a build or check that raises leaves it unbuilt
+    (the next call tries again)."""
 
-    __slots__ = ("_build", "_lock", "_value")
+    __slots__ = ("_build", "_lock", "_value", "check")
 
     def __init__(self, build: Callable[[], T]) -> None:
         self._build: Callable[[], T] | None = build
         self._value: object = _UNSET
         self._lock = threading.Lock()
+        self.check: Callable[[T], object] = lambda value: None
 
     @classmethod
     def built(cls, value: T) -> Once[T]:
@@ -38,6 +40,8 @@ class Once(Generic[T]):
             with self._lock:
                 if self._value is _UNSET:
                     assert self._build is not None
-                    self._value = self._build()
+                    value = self._build()
+                    self.check(value)
+                    self._value = value
                     self._build = None  # what it closed over may be freed
         return cast(T, self._value)

@@ -11,10 +11,9 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import orjson
 
@@ -25,8 +24,7 @@ class Fingerprinted(Protocol):
     def fingerprint(self) -> str | None: ...
 
 
-@dataclass(frozen=True)
-class Witness:
+class Witness(NamedTuple):
     """A file of an installed package (``package/relative``) that changes with its version."""
 
     package: str
@@ -47,8 +45,7 @@ class Witness:
 NUMPY = Witness("numpy", "version.py")
 
 
-@dataclass(frozen=True)
-class Sources:
+class Sources(NamedTuple):
     """Our own code and data a table is computed from: every file of ``folders`` but those
     named in ``skipped`` (the tables themselves), with the libraries' witnesses and ``extra``
     (a library's version it exposes without a file, e.g. SQLite's)."""

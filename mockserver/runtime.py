@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from mockserver.conformance import verified
-from mockserver.errors import RegistryError
+from mockserver.errors import ConformanceError, RegistryError
 from mockserver.generate.schema_faker import SchemaFaker
 from mockserver.lru import LruCache
 from mockserver.serialize import json_bytes
@@ -75,7 +75,11 @@ class ApiRuntime:
         # Answers validated ahead of time (the default data's) are not again, nor is the
         # validator built for them (issue 25).
         if not verified.known_valid(verified.digest(self.spec, backend.prebuilt())):
-            self.checker.check_prebuilt(self.spec, backend)
+            self.checker.check_prebuilt(self.spec, backend.prebuilt())
+        # Those it renders on first need, before they are served: a violation answers 500.
+        backend.check_later(
+            lambda later: self.checker.check_prebuilt(self.spec, later, ConformanceError)
+        )
         return backend
 
     def build(self, document: Any) -> Backend:

@@ -10,15 +10,14 @@ version; validators are compiled once per (operation, status, media).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import jsonschema_rs
 
 from mockserver.errors import ConformanceError, DataError
 from mockserver.serialize import decode_json
 from mockserver.spec.model import ApiSpec, Operation
-from mockserver.vendors.interface import Backend, Reply
+from mockserver.vendors.interface import Reply
 
 #: How many problems a loud error message lists.
 SHOWN = 5
@@ -26,8 +25,7 @@ SHOWN = 5
 ADDITIVE_KINDS = frozenset({"AdditionalProperties", "UnevaluatedProperties", "Enum"})
 
 
-@dataclass(frozen=True)
-class Violation:
+class Violation(NamedTuple):
     """One way an answer departs from its spec: ``where`` (status, media type, header, body),
     the JSON ``path`` in the body (or the header's name), and the ``message``."""
 
@@ -107,21 +105,22 @@ class ResponseValidator:
         if problems:
             raise ConformanceError(problems[:SHOWN])
 
-    def check_prebuilt(self, spec: ApiSpec, backend: Backend) -> None:
-        """Validate, once per data version, every answer a backend serialized at build time.
-
-        Per-request headers (rate limits) are added later, so only status and body are checked.
-        A violation is a :class:`DataError`: the server does not start on it, a load is refused.
-        """
+    def check_prebuilt(
+        self, spec: ApiSpec, answers: Iterable[tuple[str, Reply]], refusal=DataError
+    ) -> None:
+        """Validate answers serialized ahead of requests: once per data version, a violation is
+        a DataError (the server does not start on it, a load is refused); ``refusal`` for those
+        rendered on first need. Per-request headers (rate limits) are added later, so only
+        status and body are checked."""
         problems = [
             problem
-            for operation_id, reply in backend.prebuilt()
+            for operation_id, reply in answers
             for problem in self.problems(spec.operation(operation_id), reply, headers=False)
         ]
         if problems:
             more = f" (+{len(problems) - SHOWN} more)" if len(problems) > SHOWN else ""
             listed = "; ".join(problems[:SHOWN])
-            raise DataError(f"{spec.name} data violates its spec: {listed}{more}")
+            raise refusal(f"{spec.name} data violates its spec: {listed}{more}")
 
     def _validator(self, operation: Operation, status: str, media: str, schema: dict[str, Any]):
         key = (operation.operation_id, status, media)

@@ -20,22 +20,6 @@ from mockserver.spec.model import ApiSpec
 from mockserver.vendors.interface import Reply
 
 TABLE = Path(__file__).with_name("verified.json")
-#: The code a verdict depends on, beside the library: how specs load and how replies are judged.
-CODE = (Path(__file__).parents[1] / "spec", Path(__file__).parent)
-
-
-class Judges:
-    """What a verdict depends on besides the spec and the answers (a ``precomputed`` witness)."""
-
-    def fingerprint(self) -> str:
-        digest = hashlib.sha256(_installed(jsonschema_rs.__file__, "jsonschema_rs").encode())
-        for path in sorted(path for folder in CODE for path in folder.glob("*.py")):
-            digest.update(f"\0{path.parent.name}/{path.name}\0".encode())
-            digest.update(path.read_bytes())
-        return digest.hexdigest()
-
-
-JUDGES = Judges()
 
 
 def _installed(module_file: str | None, name: str) -> str:
@@ -43,6 +27,16 @@ def _installed(module_file: str | None, name: str) -> str:
     ``importlib.metadata``: its import alone is ~40 ms)."""
     site = Path(module_file or ".").resolve().parents[1]
     return " ".join(sorted(path.name for path in site.glob(f"{name}-*.dist-info")))
+
+
+#: What a verdict depends on besides the spec and the answers: how specs load and how replies
+#: are judged (this package's code), and jsonschema-rs.
+JUDGES = precomputed.Sources(
+    (Path(__file__).parents[1] / "spec", Path(__file__).parent),
+    witnesses=(),
+    skipped=frozenset({TABLE.name}),
+    extra=_installed(jsonschema_rs.__file__, "jsonschema_rs"),
+)
 
 
 def digest(spec: ApiSpec, prebuilt: Iterable[tuple[str, Reply]]) -> str:

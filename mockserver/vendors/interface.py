@@ -106,6 +106,11 @@ class Backend:
         data version, not per request."""
         return ()
 
+    def check_later(self, check: Callable[[Iterable[tuple[str, Reply]]], None]) -> None:
+        """Answers serialized after the build, when a request first needs them, go to
+        ``check`` before any is served: it raises ConformanceError on a violation of the spec
+        (the request answers 500). The engine calls this once per data version."""
+
     def memoizable(self, operation_id: str, params: Mapping[str, Any]) -> bool:
         """``True``: the answer depends on the decoded parameters (and body) alone while this data
         version serves, and ``authorize`` on the credential alone (counting nothing), so a

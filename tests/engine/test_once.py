@@ -56,3 +56,20 @@ def test_threads_racing_for_the_value_build_it_once():
         thread.join(10)
     assert len(builds) == 1
     assert len(got) == 8 and all(value is got[0] for value in got)
+
+
+def test_the_check_sees_the_value_before_any_caller_and_a_refusal_keeps_it_unbuilt():
+    seen: list[int] = []
+
+    def check(value: int) -> None:
+        seen.append(value)
+        if len(seen) == 1:
+            raise ValueError("violates the spec")
+
+    once = Once(lambda: len(seen) + 41)
+    once.check = check
+    with pytest.raises(ValueError):
+        once.get()
+    assert not once.done
+    assert once.get() == 42 and once.get() == 42
+    assert seen == [41, 42]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
 from mockserver.numbers import bounded_int
@@ -87,7 +87,7 @@ class ActionHub:
             fixtures = load_programs(directory, options.max_file_bytes)
             known = rankings.known(options.seed, directory)
         # The CLI options that size generated programs are named as the fields of Volume.
-        sizes = {f.name: options.extra.get(f.name) for f in fields(Volume)}
+        sizes = {name: options.extra.get(name) for name in Volume._fields}
         given = {name: value for name, value in sizes.items() if value is not None}
         programs = Programs(options.seed, fixtures, Volume(**given), options.progress, known)
         return ActionHubBackend(programs, handlers(programs))

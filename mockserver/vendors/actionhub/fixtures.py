@@ -8,9 +8,8 @@ duplicates) by hand; either way an error names the file and the field, e.g.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from mockserver.budget import checkpoint
 from mockserver.conformance.documents import DocumentSchema, field_path, raise_if_too_large
@@ -107,8 +106,7 @@ class FixtureError(DataError):
         super().__init__(f"{where}: {message}")
 
 
-@dataclass(frozen=True)
-class ProgramFixture:
+class ProgramFixture(NamedTuple):
     """One program as a fixture file defines it."""
 
     source: str
@@ -181,7 +179,7 @@ def parse_program(document: Any, source: str, default_program: str) -> ProgramFi
         asset_names=tuple(asset["name"] for asset in document["assets"]),
         asset_labels=tuple(asset_labels),
     )
-    per_user = users.get("recommendations_per_user", Volume.recommendations_per_user)
+    per_user = users.get("recommendations_per_user", Volume().recommendations_per_user)
     volume = Volume(users.get("count", 0), per_user)
     return ProgramFixture(source, catalog, volume, tuple(explicit))
 

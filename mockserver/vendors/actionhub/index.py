@@ -15,7 +15,7 @@ at a time to bound the scratch memory; no per-entry Python object.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -31,8 +31,7 @@ WEIGHT_MASK = (1 << WEIGHT_BITS) - 1
 LABEL_CHUNK = 1 << 22
 
 
-@dataclass(frozen=True)
-class Postings:
+class Postings(NamedTuple):
     """Runs of users per segment (segment ``s`` = ``action * n_items + item``), as groups of
     entries of equal (segment, weight) in run order, with cumulative counts and weights."""
 
@@ -58,8 +57,7 @@ class Postings:
         return self.users[int(self.bounds[self.firsts[segment]]) : int(self.bounds[end])]
 
 
-@dataclass(frozen=True)
-class Union:
+class Union(NamedTuple):
     """Base and discovery postings of the same segments, united: a user's growth value is the
     larger of its two. ``overlap`` holds, per segment, the users found in both by the smaller
     of their values, so counts and sums subtract them once; an asset has no overlap (a
@@ -128,8 +126,7 @@ def _joined(parts: list[np.ndarray], dtype: type[np.generic]) -> np.ndarray:
     return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)
 
 
-@dataclass(frozen=True)
-class Index:
+class Index(NamedTuple):
     """Every posting list of a world, by (basis, segment_type), and the segments they answer.
 
     A user is in the segment of one item (asset or label) when one of the chosen action types

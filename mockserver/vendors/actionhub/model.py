@@ -32,8 +32,7 @@ def threshold(min_weight: float) -> int:
     return q
 
 
-@dataclass(frozen=True)
-class Catalog:
+class Catalog(NamedTuple):
     """What a program tracks: action types, labels, and assets carrying labels."""
 
     program: str
@@ -55,16 +54,14 @@ class Catalog:
 MAX_USERS = 1_000_000
 
 
-@dataclass(frozen=True)
-class Volume:
+class Volume(NamedTuple):
     """How much to generate: users, and recommendations drawn per user."""
 
     users: int = 1_000
     recommendations_per_user: int = 20
 
 
-@dataclass(frozen=True)
-class ExplicitRecommendation:
+class ExplicitRecommendation(NamedTuple):
     """A recommendation written out in a fixture file."""
 
     user: str

@@ -12,6 +12,7 @@ import bisect
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import numpy as np
 
@@ -106,8 +107,7 @@ class UserIds:
         return rows[keep].tobytes()
 
 
-@dataclass(frozen=True)
-class World:
+class World(NamedTuple):
     """One program's data. The recommendations are drawn (deterministically) on each call of
     ``draw``, not kept: a served program keeps its index, not ~10 bytes per recommendation."""
 
@@ -280,8 +280,7 @@ def generate_recommendations(seed: int, catalog: Catalog, volume: Volume) -> Rec
     )
 
 
-@dataclass(frozen=True)
-class Roster:
+class Roster(NamedTuple):
     """Generated users merged with a fixture's named ones, in id order."""
 
     users: UserIds

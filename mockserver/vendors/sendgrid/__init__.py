@@ -90,14 +90,19 @@ class SendGrid:
         is_bundled = data is None and directory == bundled
         configured = [(k.key, k.scopes) for k in world.keys]
         configured += [parse_key_option(value) for value in extra.get("keys") or ()]
+        catalog = build_catalog(
+            world,
+            options.seed,
+            extra.get("contacts"),
+            options.progress,
+            memberships.known(options.seed, extra.get("contacts"), is_bundled),
+        )
+        if not is_bundled:
+            # A user's data: its full answers are checked with the rest, so data the spec cannot
+            # answer is refused when loaded (400), never served as a 500 later.
+            catalog.fulls.get()
         return SendGridBackend(
-            catalog=build_catalog(
-                world,
-                options.seed,
-                extra.get("contacts"),
-                options.progress,
-                memberships.known(options.seed, extra.get("contacts"), is_bundled),
-            ),
+            catalog=catalog,
             keys=KeyRing(dict(configured) or None),
             limiter=RateLimiter(extra.get("rate_limit") or None, options.windows, options.clock),
             dialect=self.dialect,

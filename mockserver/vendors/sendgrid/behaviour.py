@@ -5,7 +5,7 @@ once a v1 segment is deleted they are filtered rather than prebuilt.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +16,7 @@ from mockserver.state.ledger import Ledger
 from mockserver.vendors.interface import Backend, Call, Handler, Reply
 from mockserver.vendors.sendgrid import operations as ops
 from mockserver.vendors.sendgrid.auth import KeyRing
-from mockserver.vendors.sendgrid.catalog import Catalog, results_bytes
+from mockserver.vendors.sendgrid.catalog import Catalog, Fulls, results_bytes
 from mockserver.vendors.sendgrid.dialect import SendGridDialect
 from mockserver.vendors.sendgrid.ratelimit import RateLimiter
 
@@ -112,11 +112,14 @@ class SendGridBackend(Backend):
         return self.catalog.figures
 
     def prebuilt(self) -> Iterator[tuple[str, Reply]]:
-        """Every body serialized at build time, for the engine's once-per-version validation."""
+        """Every body serialized at build time, for the engine's once-per-version validation:
+        the full answers too when they come from the table (else ``check_later`` has them)."""
         yield "ListSegment", Reply(200, self.catalog.all_bytes, JSON)
-        for segment in self.catalog.segments:
-            yield "GetSegment", Reply(200, segment.full_bytes, JSON)
-            yield "GetSegment", Reply(200, segment.full_with_query_bytes, JSON)
+        if self.catalog.fulls.done:
+            yield from _full_replies(self.catalog.fulls.get())
+
+    def check_later(self, check: Callable[[Iterable[tuple[str, Reply]]], None]) -> None:
+        self.catalog.fulls.check = lambda fulls: check(_full_replies(fulls))
 
     def authorize(self, operation: Operation, credential: str) -> Reply | None:
         # A refusal is a non-empty tuple: truthy.
@@ -203,3 +206,7 @@ class SendGridBackend(Backend):
 
             return self._ok(call, v1_full_bytes(segment, with_query, deleted))
         return self._ok(call, segment.full_with_query_bytes if with_query else segment.full_bytes)
+
+
+def _full_replies(fulls: Fulls) -> Iterator[tuple[str, Reply]]:
+    return (("GetSegment", Reply(200, body, JSON)) for pair in fulls for body in pair)

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from mockserver.budget import checkpoint
 from mockserver.conformance.documents import DocumentSchema, field_path, raise_if_too_large
@@ -36,8 +35,7 @@ class FixtureError(DataError):
     the file and the item at fault (the control plane shows them all)."""
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     """How one custom field's value is drawn (for one case of its ``by`` field)."""
 
     values: tuple[tuple[str, float], ...] = ()
@@ -46,8 +44,7 @@ class Rule:
     missing: float = 0.0
 
 
-@dataclass(frozen=True)
-class CustomField:
+class CustomField(NamedTuple):
     name: str
     type: str
     by: str | None
@@ -55,8 +52,7 @@ class CustomField:
     cases: Mapping[str, Rule]
 
 
-@dataclass(frozen=True)
-class Place:
+class Place(NamedTuple):
     city: str
     state: str
     country: str
@@ -65,16 +61,14 @@ class Place:
     weight: float
 
 
-@dataclass(frozen=True)
-class Engagement:
+class Engagement(NamedTuple):
     campaigns: int = 12
     every_days: int = 14
     open_rate: float = 0.3
     click_rate: float = 0.25
 
 
-@dataclass(frozen=True)
-class ListSpec:
+class ListSpec(NamedTuple):
     key: str
     id: str
     name: str
@@ -82,8 +76,7 @@ class ListSpec:
     where: SegmentQuery | None
 
 
-@dataclass(frozen=True)
-class SegmentSpec:
+class SegmentSpec(NamedTuple):
     key: str
     id: str
     name: str
@@ -91,15 +84,13 @@ class SegmentSpec:
     query: SegmentQuery
 
 
-@dataclass(frozen=True)
-class KeySpec:
+class KeySpec(NamedTuple):
     key: str
     #: ``None``: full access (every scope).
     scopes: frozenset[str] | None
 
 
-@dataclass(frozen=True)
-class WorldSpec:
+class WorldSpec(NamedTuple):
     now: int
     contacts: int
     history_days: int
@@ -197,7 +188,7 @@ def resolve(document: Mapping[str, Any], seed: int, source: str = "fixtures") ->
 
 def _check_size(contacts: int, engagement: Mapping[str, Any], source: str) -> None:
     """The events a world generates grow with contacts x campaigns: bounded together."""
-    campaigns = engagement.get("campaigns", Engagement.campaigns)
+    campaigns = engagement.get("campaigns", Engagement().campaigns)
     if contacts * campaigns > MAX_CONTACT_CAMPAIGNS:
         raise LimitError(
             f"{source}: contacts.count x engagement.campaigns = {contacts * campaigns:,}, more "

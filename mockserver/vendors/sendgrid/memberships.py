@@ -1,12 +1,13 @@
-"""The bundled world at the default seed, computed ahead of time: its segments' answers and
-what SQLite selects in it.
+"""The bundled world computed ahead of time: its queries compiled, and at the default seed its
+segments' answers and what SQLite selects in it.
 
-Generating the default world and querying it are most of its build, and both are a pure
-function of this package's code, the bundled fixtures, NumPy and SQLite. ``make precompile``
-writes each segment's summary and full answer (start-up serves them: no NumPy) and each rule's
-and query's members (``memberships.json``, one bitmap per set: the contacts, generated when
-first needed, take their lists and segments from them without SQLite). A start-up with that
-world reads them back while a digest of all those inputs matches, and computes them otherwise.
+The queries (``compiled.TABLE``) are sqlglot's work for every seed (``compiled.py``). Generating
+the default world and querying it are most of its build, and both are a pure function of this
+package's code, the bundled fixtures, NumPy and SQLite. ``make precompile`` writes each
+segment's summary and full answer (start-up serves them: no NumPy) and each rule's and query's
+members (``memberships.json``, one bitmap per set: the contacts, generated when first needed,
+take their lists and segments from them without SQLite). A start-up with that world reads them
+back while a digest of all those inputs matches, and computes them otherwise.
 """
 
 from __future__ import annotations
@@ -16,17 +17,18 @@ import functools
 import itertools
 import sqlite3
 import zlib
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from mockserver import precomputed
 from mockserver.resources import bundled_dir
-from mockserver.vendors.sendgrid import fixtures
+from mockserver.vendors.sendgrid import compiled, fixtures
+from mockserver.vendors.sendgrid.query import predicate_text
 from mockserver.vendors.sendgrid.store import RowSet
+from mockserver.vendors.sendgrid.values import parse_instant
 
 if TYPE_CHECKING:
-    from mockserver.vendors.sendgrid.population import Answer, Memberships
+    from mockserver.vendors.sendgrid.population import Memberships
 
 TABLE = Path(__file__).with_name("memberships.json")
 #: The world the table holds: the bundled fixtures at this seed, with their own contact count.
@@ -43,12 +45,12 @@ def inputs() -> precomputed.Sources:
     )
 
 
-@dataclass(frozen=True)
-class Known:
+class Known(NamedTuple):
     """The table's world: each segment's answers, and the memberships (decoded with NumPy when
     the contacts are generated)."""
 
-    answers: list[Answer]
+    #: Each segment's summary and full answer.
+    answers: list[tuple[dict[str, Any], bytes]]
     table: dict[str, Any]
 
     def memberships(self) -> Memberships:
@@ -78,29 +80,45 @@ def known(seed: int, count: int | None, bundled: bool) -> Known | None:
 
 def fresh() -> dict[str, object]:
     """The bundled world at ``SEED``, computed now."""
-    from mockserver.vendors.sendgrid.population import answers, evaluate, populate
+    from mockserver.vendors.sendgrid.population import evaluate, full_answers, populate, summaries
     from mockserver.vendors.sendgrid.world import generate_contacts
 
     world = bundled_dir("fixtures") / "sendgrid"
     spec = fixtures.load(world, None, SEED, world)
     computed, _ = evaluate(spec, SEED, generate_contacts(spec, SEED, spec.contacts))
-    found = answers(spec, SEED, populate(spec, SEED, spec.contacts, computed))
-    full = b"".join(body for _, body in found)
+    population = populate(spec, SEED, spec.contacts, computed)
+    found = summaries(spec, SEED, population)
+    bodies = full_answers(spec, SEED, population, found)
     return {
         "contacts": spec.contacts,
         "rules": [_bitmap(members, spec.contacts) for members in computed.rules],
         "segments": [_bitmap(members, spec.contacts) for members in computed.segments],
         # The full answers, one after the other (compressed: their sampled contacts are alike).
         "answers": {
-            "summaries": [summary for summary, _ in found],
-            "sizes": [len(body) for _, body in found],
-            "full": base64.b64encode(zlib.compress(full, 9)).decode(),
+            "summaries": found,
+            "sizes": [len(body) for body in bodies],
+            "full": base64.b64encode(zlib.compress(b"".join(bodies), 9)).decode(),
         },
     }
 
 
 def write() -> None:
+    """Both tables: the queries compiled, then the world at ``SEED``."""
+    precomputed.dump(compiled.TABLE, compiled.SQLGLOT, fresh_queries())
     precomputed.dump(TABLE, inputs(), fresh())
+
+
+def fresh_queries() -> dict[str, Any]:
+    """The bundled world's queries - list rules, and segment queries with the stand-in list
+    ids of every seed - compiled now by the installed sqlglot."""
+    from mockserver.vendors.sendgrid.sql import parse_query
+
+    document = fixtures.fixture_document(bundled_dir("fixtures") / "sendgrid")
+    now = parse_instant(document["now"])
+    texts = [predicate_text(item["where"]) for item in document["lists"] if "where" in item]
+    texts += [compiled.stand_in_text(item["query"].strip()) for item in document["segments"]]
+    found = {compiled.key(text, now): parse_query(text, now).as_json() for text in texts}
+    return dict(sorted(found.items()))
 
 
 def _bitmap(members: RowSet, size: int) -> str:

@@ -10,9 +10,8 @@ import contextlib
 import gc
 import random
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import orjson
@@ -33,24 +32,18 @@ from mockserver.vendors.sendgrid.values import DAY, iso_ms
 from mockserver.vendors.sendgrid.world import Contacts, assign_lists, generate_contacts
 
 SAMPLE_SIZE = 50
-EMPTY = RowSet(np.zeros(0, np.int64))
 
 #: About what the SQLite database holds per contact: freed once the build is done.
 CONTACT_BYTES = 1024
 
 
-@dataclass(frozen=True)
-class Population:
+class Population(NamedTuple):
     """The contacts of a data version, each list's members and each segment's (``spec.segments``
     order, within its parent list)."""
 
     contacts: Contacts
     list_members: dict[str, RowSet]
     members: tuple[RowSet, ...]
-
-
-#: A segment's answers: its summary (the list answer's item) and its full answer, serialized.
-Answer = tuple[dict[str, Any], bytes]
 
 
 def sample_rows(seed: int, segment_id: str, members: RowSet) -> list[int]:
@@ -139,10 +132,27 @@ def populate(
         return Population(contacts, list_members, tuple(members))
 
 
-def answers(spec: WorldSpec, seed: int, population: Population) -> list[Answer]:
-    """Each segment's answers (``spec.segments`` order): its summary, and its full answer with
-    the contacts of its sample."""
-    contacts = population.contacts
+def summaries(spec: WorldSpec, seed: int, population: Population) -> list[dict[str, Any]]:
+    """Each segment's summary (``spec.segments`` order): the list answer's item."""
+    found = []
+    for segment, members in zip(spec.segments, population.members, strict=True):
+        checkpoint()
+        summary: dict[str, Any] = {
+            "id": segment.id,
+            "name": segment.name,
+            "contacts_count": len(members),
+            **_timeline(spec, seed, segment.id, members, population.contacts),
+        }
+        if segment.parent_list_id is not None:
+            summary["parent_list_id"] = segment.parent_list_id
+        found.append(summary)
+    return found
+
+
+def full_answers(
+    spec: WorldSpec, seed: int, population: Population, summaries: Sequence[dict[str, Any]]
+) -> list[bytes]:
+    """Each segment's full answer, serialized: its summary and the contacts of its sample."""
     samples = []
     for segment, members in zip(spec.segments, population.members, strict=True):
         checkpoint()
@@ -152,30 +162,21 @@ def answers(spec: WorldSpec, seed: int, population: Population) -> list[Answer]:
     for segment, members in zip(spec.segments, population.members, strict=True):
         for i in sampled[np.isin(sampled, members.rows, assume_unique=True)].tolist():
             segment_ids[i].append(segment.id)
-    rendered = {i: contacts.as_json(i, ids) for i, ids in segment_ids.items()}
-    found: list[Answer] = []
-    for segment, members, sample in zip(spec.segments, population.members, samples, strict=True):
-        checkpoint()
-        summary: dict[str, Any] = {
-            "id": segment.id,
-            "name": segment.name,
-            "contacts_count": len(members),
-            **_timeline(spec, seed, segment.id, members, contacts),
-        }
-        if segment.parent_list_id is not None:
-            summary["parent_list_id"] = segment.parent_list_id
-        full = {
-            **summary,
-            "parent_list_ids": [segment.parent_list_id] if segment.parent_list_id else [],
-            "query_dsl": segment.query.text,
-            "contacts_sample": [rendered[i] for i in sample],
-        }
-        found.append((summary, orjson.dumps(full)))
-    return found
+    rendered = {i: population.contacts.as_json(i, ids) for i, ids in segment_ids.items()}
+    return [
+        orjson.dumps(
+            {
+                **summary,
+                "parent_list_ids": [segment.parent_list_id] if segment.parent_list_id else [],
+                "query_dsl": segment.query.text,
+                "contacts_sample": [rendered[i] for i in sample],
+            }
+        )
+        for segment, summary, sample in zip(spec.segments, summaries, samples, strict=True)
+    ]
 
 
-@dataclass(frozen=True)
-class Memberships:
+class Memberships(NamedTuple):
     """What SQLite selects in a build: each list rule's members (``spec.lists`` with a
     ``where``, in order), then each segment query's (``spec.segments``, before its parent
     list is applied)."""
