@@ -75,13 +75,6 @@ def test_a_value_growing_past_any_contact_field_stops_the_query_not_the_server(
     assert segment["status"]["query_validation"] == "INVALID", segment["status"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="contact_writes.EMAIL accepts what no read can serve: control characters (stored, "
-    "then no search finds them: SQLite refuses a NUL in a query) and addresses the vendor's "
-    "contact_response refuses as format email (non-ASCII, a quoted local part, an IP-literal "
-    "domain: a segment sampling one answers 500 under --validate-responses)",
-)
 @pytest.mark.parametrize(
     "email",
     [
