@@ -192,8 +192,11 @@ def set_clock(target: ControlTarget, body: Any) -> dict[str, Any]:
     replica moves with it. Returns the clock afterwards."""
     if not isinstance(body, dict):
         raise ControlError('the clock takes a JSON object such as {"advance": "PT1H"}')
+    entry = clock_entry(body)
+    target.state.writes.sync()
+    target.state.writes.clock.check(entry)
     try:
-        target.state.writes.write(clock_entry(body))
+        target.state.writes.write(entry)
     except WriteRefused as refused:
         raise ControlError(str(refused), status=refused.status) from None
     return clock(target)

@@ -23,8 +23,11 @@ _DURATION = re.compile(
     r"(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?"
 )
 _UNIT_SECONDS = {"weeks": 604800, "days": 86400, "hours": 3600, "minutes": 60, "seconds": 1}
-#: How far the clock may move in one step, either way (100 years): keeps every date printable.
+#: How far the clock may move in one step, either way (100 years).
 MAX_STEP = 100 * 365 * 86400.0
+#: Where the clock may be: every date an answer prints, a day start in any zone included,
+#: stays within what ``datetime`` holds.
+EARLIEST, LATEST = (datetime(y, 1, 1, tzinfo=timezone.utc).timestamp() for y in (1900, 9000))
 
 
 def parse_duration(text: str) -> float:
@@ -47,8 +50,6 @@ def parse_instant(text: str) -> float:
         raise ControlError(f"now: {text!r} is not an ISO-8601 date-time") from None
     if when.tzinfo is None:
         raise ControlError(f"now: {text!r} needs an offset (Z or +hh:mm)")
-    if not 1 <= when.year <= 9000:
-        raise ControlError(f"now: {text!r} is out of range")
     return when.timestamp()
 
 
@@ -87,6 +88,11 @@ def _second(whole: int) -> str:
     return datetime.fromtimestamp(whole, timezone.utc).isoformat()[:-6]
 
 
+def _moves(entry: Mapping[str, Any]) -> bool:
+    """Whether a clock entry moves the clock (else it goes back to real time)."""
+    return "advance" in entry or "now" in entry
+
+
 class MockClock:
     """The fold of the clock's entries: real time plus an offset, or a frozen instant."""
 
@@ -98,21 +104,33 @@ class MockClock:
     def __call__(self) -> float:
         return self.frozen if self.frozen is not None else self.real() + self.offset
 
-    def apply(self, entry: Mapping[str, Any]) -> None:
-        """Fold one clock entry (one with a value that is not a finite number changes nothing:
-        a shared store may hold anything)."""
+    def landing(self, entry: Mapping[str, Any]) -> float | None:
+        """Where ``entry`` would put the clock; ``None`` if out of range (or a value that is
+        not a finite number: a shared store may hold anything)."""
         values = [entry[k] for k in ("advance", "now") if k in entry]
         if not all(type(v) in (int, float) and -1e12 < v < 1e12 for v in values):
+            return None
+        landing = entry["now"] if "now" in entry else self() + entry.get("advance", 0)
+        return landing if EARLIEST <= landing <= LATEST else None
+
+    def check(self, entry: Mapping[str, Any]) -> None:
+        """A ``ControlError`` if ``entry`` would move the clock out of range."""
+        if _moves(entry) and self.landing(entry) is None:
+            raise ControlError(f"the clock stays between {iso(EARLIEST)} and {iso(LATEST)}")
+
+    def apply(self, entry: Mapping[str, Any]) -> None:
+        """Fold one clock entry; one that would leave the range changes nothing."""
+        if not _moves(entry):
+            self.restart()
+        elif self.landing(entry) is None:
             return
-        if "advance" in entry:
+        elif "advance" in entry:
             if self.frozen is not None:
                 self.frozen += entry["advance"]
             else:
                 self.offset += entry["advance"]
-        elif "now" in entry:
-            self.frozen = entry["now"]
         else:
-            self.restart()
+            self.frozen = entry["now"]
 
     def restart(self) -> None:
         self.offset, self.frozen = 0.0, None

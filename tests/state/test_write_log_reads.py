@@ -359,3 +359,15 @@ def test_a_shared_state_settles_only_the_operations_that_read_the_writes(
     assert not shared["ListFieldDefinitions"]  # reads nothing requests write
     assert not any(v for op, v in shared.items() if not op[0].isupper())  # ActionHub's
     assert not any(settling(build_app(ServeConfig())).values())  # an in-process log is current
+
+
+def test_the_field_definitions_read_no_log_while_nothing_is_written(held_b):
+    """Their answer is the data version's (no write changes it): the engine memo serves them
+    with a shared log too, so once warm, reads through B read no log."""
+    _, b_url, log = held_b
+    with httpx.Client(base_url=b_url, headers=AUTH, timeout=DEADLINE) as b:
+        answers = [b.get("/v3/marketing/field_definitions") for _ in range(3)]
+        warmed = log.blocking_reads  # the misses that sync the log, storing the memo
+        answers += [b.get("/v3/marketing/field_definitions") for _ in range(5)]
+    assert {a.status_code for a in answers} == {200} and len({a.content for a in answers}) == 1
+    assert log.blocking_reads == warmed

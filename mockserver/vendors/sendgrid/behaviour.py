@@ -34,8 +34,10 @@ STATEFUL_READS = frozenset({*ops.SEGMENT_READS, *ops.LIST_READS, *ops.CONTACT_RE
 #: The operations that write, and the reads of what they write.
 SEGMENT_OPERATIONS = (*ops.SEGMENT_WRITES, *ops.SEGMENT_READS)
 STATEFUL = frozenset({*SEGMENT_OPERATIONS, *LIST_OPERATIONS, *CONTACT_OPERATIONS})
-#: The stateful operations whose answers read the write log (the field definitions do not).
-READS_LOG = STATEFUL - {"ListFieldDefinitions"}
+#: The stateful read no write changes: the data version's field definitions.
+STEADY_READS = frozenset({"ListFieldDefinitions"})
+#: The stateful operations whose answers read the write log.
+READS_LOG = STATEFUL - STEADY_READS
 #: The operations answered with behaviour (the others, if any, with generated data).
 OPERATIONS = V1_READS | STATEFUL
 #: Filtered list answers kept.
@@ -130,10 +132,13 @@ class SendGridBackend(Backend):
         window its ``X-RateLimit-Reset`` names ends (:meth:`memo_epoch`); with a limit, the
         remaining budget changes with every request. The v1 reads, and the reads of what
         writes change while the write log is this process's own: a shared one is synced
-        before each of them (another replica's write shows at once), which a memo hit skips."""
+        before each of them (another replica's write shows at once), which a memo hit skips.
+        The steady reads always (a shared log is synced only on a miss)."""
         if self.limiter.limit is not None:
             return False
-        return operation_id in V1_READS or (operation_id in STATEFUL_READS and self._local)
+        if operation_id in V1_READS or operation_id in STEADY_READS:
+            return True
+        return operation_id in STATEFUL_READS and self._local
 
     def reads_writes(self, operation_id: str) -> bool:
         """Those that read the write log (their reads see every write, through any replica)."""

@@ -46,8 +46,11 @@ RESERVED_FIELDS = (
     *((name, "Date") for name in ("created_at", "updated_at")),
     ("contact_id", "Text"),
 )
-#: An address as SendGrid accepts one: something, one @, a domain with a dot.
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
+#: An address as SendGrid accepts one and its answers' ``format: email`` shows: ASCII dot-atoms,
+#: one @, a domain of hyphenated labels with a dot (no quoted local part, IP literal or control
+#: character: what a read could not render or search).
+ATOM, LABEL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+", r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+EMAIL = re.compile(rf"^{ATOM}(?:\.{ATOM})*@(?:{LABEL}\.)+[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9]\Z")
 DATE_MDY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
 

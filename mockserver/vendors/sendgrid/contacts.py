@@ -8,6 +8,7 @@ in the book and in the query store (never rebuilt).
 from __future__ import annotations
 
 import functools
+import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -41,6 +42,18 @@ TEXT_FIELDS = (
 
 #: The fields a record keeps by name (``Record.fields``).
 RECORD_FIELDS = (*TEXT_FIELDS, *ID_FIELDS)
+#: What the vendor's contact_response (a segment's sample) allows of the text fields its
+#: contact-request takes freely: a sample leaves out a value it refuses, as a postal code that
+#: is not a number. (ECMA's ``\s`` spelt out: Python's also matches U+001C-U+001F.)
+_CITY = re.compile(
+    "[a-zA-Z\u0080-\u024f/\\-)(`.\"'\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029"
+    "\u202f\u205f\u3000\ufeff]+"
+)
+SAMPLE_FIELDS: dict[str, Callable[[str], object]] = {
+    "city": _CITY.fullmatch,
+    "first_name": len,
+    "last_name": len,
+}
 
 
 def is_job(entry: Mapping[str, Any]) -> bool:
@@ -385,8 +398,13 @@ class ContactBook:
         }
         body: dict[str, Any] = {"id": record.id, "email": record.email}
         body.update({k: record.fields[k] for k in ID_FIELDS if k in record.fields})
-        body["alternate_emails"] = list(record.alternate_emails)
+        # Emails are matched lower-cased: ["a@x.com", "A@x.com"] is one address.
+        body["alternate_emails"] = list(dict.fromkeys(record.alternate_emails))
         body.update({k: record.fields[k] for k in TEXT_FIELDS if k in record.fields})
+        if not full:
+            for name, allows in SAMPLE_FIELDS.items():
+                if name in body and not allows(body[name]):
+                    del body[name]
         postal = str(body.pop("postal_code", ""))
         if full and postal:
             body["postal_code"] = postal

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING, Any
@@ -177,6 +178,11 @@ EVENTS_CHUNK = 1 << 18
 LIST_IDS_CHUNK = 1 << 17
 
 
+#: The longest string or blob a query may make: a member array of 500,000 contacts and the
+#: rows jobs add fits many times over.
+MAX_VALUE_BYTES = 32 * 2**20
+
+
 class ContactStore:
     """The in-memory SQLite database queries run against: built once per data version."""
 
@@ -185,6 +191,11 @@ class ContactStore:
         self.db = sqlite3.connect(":memory:", check_same_thread=False)
         # A load's time budget stops its statements too (a self-join may run for hours).
         sqlite_guard(self.db)
+        # The budget is checked between steps, so one step must be cheap: no value may grow
+        # past what the largest member array needs (a nested replace() makes gigabytes).
+        # Python 3.10 has no setlimit: there only the refused functions protect it.
+        if sys.version_info >= (3, 11):
+            self.db.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
         # Build-time settings (nothing to recover: the data is rebuilt from the seed): no
         # rollback journal, sorts and temporary indexes in memory.
         self.db.execute("PRAGMA journal_mode = OFF")

@@ -74,5 +74,7 @@ def iso_ms(seconds: float) -> str:
 
 
 def iso_seconds(seconds: int) -> str:
-    """``2024-03-11T09:15:42Z``: a date custom field's value in a contact."""
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
+    """``2024-03-11T09:15:42Z``: a date custom field's value in a contact (any year: the C
+    library's ``%Y`` spells year 1 as ``1``)."""
+    when = time.gmtime(seconds)
+    return f"{when.tm_year:04d}" + time.strftime("-%m-%dT%H:%M:%SZ", when)
