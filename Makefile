@@ -96,6 +96,7 @@ LOWEST_PYTHON ?= $(or $(call python_at,3.10),$(PYTHON))
 LOCK_ONLY := --deselect tests/engine/test_precomputed.py::test_the_bundled_yaml_table_is_current_and_faithful \
   --deselect tests/engine/test_precomputed.py::test_the_verified_table_is_current \
   --deselect tests/engine/test_precomputed.py::test_only_the_very_answers_validated_ahead_of_time_skip_validation \
+  --deselect tests/engine/test_precomputed.py::test_the_default_world_is_validated_ahead_of_time_where_its_memberships_are_not \
   --deselect tests/engine/test_startup.py::test_the_serve_path_does_not_import \
   --deselect tests/sendgrid/test_precompiled.py \
   --deselect tests/actionhub/test_rankings.py

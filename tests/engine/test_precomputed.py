@@ -51,3 +51,16 @@ def test_only_the_very_answers_validated_ahead_of_time_skip_validation():
     changed = [(operation_id, Reply(reply.status, reply.body + b" ", reply.media_type))]
     assert not verified.known_valid(verified.digest(runtime.spec, changed + prebuilt[1:]))
     assert not verified.known_valid(verified.digest(runtime.spec, prebuilt[1:]))
+
+
+def test_the_default_world_is_validated_ahead_of_time_where_its_memberships_are_not(monkeypatch):
+    """Another NumPy or SQLite (another Python's lock, the lowest versions) computes the default
+    world instead of reading its table: the same answers, all built, so its digest is still the
+    one validated ahead of time and no validator is built."""
+    from mockserver.vendors.sendgrid import memberships
+
+    monkeypatch.setattr(memberships, "known", lambda *args: None)
+    runtime = mock_app(apis=("sendgrid",)).runtimes["sendgrid"]
+    assert runtime.backend.catalog.fulls.done
+    assert verified.known_valid(verified.digest(runtime.spec, runtime.backend.prebuilt()))
+    assert "checker" not in vars(runtime)  # the validator (a cached property) never built
