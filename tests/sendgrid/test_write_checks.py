@@ -34,7 +34,7 @@ def test_a_list_is_found_by_its_id_as_the_lists_show_it(account, contacts_server
         view = writes.view()
         every = view.lists()
         for list_id in [*base, *made, UNKNOWN]:
-            assert writes.list_name(view, list_id) == every.get(list_id), (path, list_id)
+            assert view.list_name(list_id) == every.get(list_id), (path, list_id)
     # A deleted list is refused as a segment's parent and an upsert's list, a renamed one not.
     for gone in (base[1], made[1]):
         refused = account.post(

@@ -88,15 +88,10 @@ class SendGrid(NamedTuple):
         is_bundled = data is None and directory == bundled
         configured = [(k.key, k.scopes) for k in world.keys]
         configured += [parse_key_option(value) for value in extra.get("keys") or ()]
-        catalog = build_catalog(
-            world,
-            options.seed,
-            extra.get("contacts"),
-            options.progress,
-            memberships.known(options.seed, extra.get("contacts"), is_bundled),
-        )
-        default = is_bundled and options.seed == memberships.SEED and extra.get("contacts") is None
-        if default or not is_bundled:
+        count = extra.get("contacts")
+        known = memberships.known(options.seed, count, is_bundled)
+        catalog = build_catalog(world, options.seed, count, options.progress, known)
+        if not is_bundled or memberships.covers(options.seed, count, is_bundled):
             # Checked with the rest: a user's data the spec cannot answer is refused when loaded
             # (400), never a later 500; the default world's digest stays the one validated ahead
             # of time even where its memberships table is not current (another NumPy, SQLite).

@@ -11,6 +11,7 @@ rendered, and checked against the spec, when a request first needs one.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -108,6 +109,11 @@ class Catalog:
 
     def _bits(self) -> MemberBits:
         return MemberBits(self.population.get().members, self.size)
+
+    @functools.cached_property
+    def list_names(self) -> dict[str, str]:
+        """The data version's lists: id -> name, in its order."""
+        return {item.id: item.name for item in self.spec.lists}
 
     @property
     def figures(self) -> str:

@@ -56,7 +56,7 @@ class ListWrites:
     def _found(self, view: View, call: Call) -> tuple[str, str]:
         """The list the path names: (id, name)."""
         list_id = str(call.params["id"]).lower()
-        name = self.segments.list_name(view, list_id)
+        name = view.list_name(list_id)
         if name is None:
             raise refuse("id", "list not found", 404)
         return list_id, name

@@ -63,10 +63,16 @@ class Known(NamedTuple):
         return Memberships(rules, segments)
 
 
+def covers(seed: int, count: int | None, bundled: bool) -> bool:
+    """Whether the world is the table's: the bundled world, at ``SEED``, with its own contact
+    count (the one whose answers are also validated ahead of time, ``verified.json``)."""
+    return bundled and seed == SEED and count is None
+
+
 def known(seed: int, count: int | None, bundled: bool) -> Known | None:
-    """The table's world when it is this build's: the bundled world, at ``SEED``, with its own
-    contact count, and the table current; else ``None``."""
-    if not bundled or seed != SEED or count is not None:
+    """The table's world when it is this build's (:func:`covers`, the table current); else
+    ``None``."""
+    if not covers(seed, count, bundled):
         return None
     stored = precomputed.load(TABLE, inputs())
     if stored is None:

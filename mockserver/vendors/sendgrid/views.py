@@ -85,15 +85,18 @@ class View:
     def lists(self) -> dict[str, str]:
         """Id -> name of every live list: the data version's (not deleted, renamed), then
         the ones created, in creation order."""
+        ids = (*self.catalog.list_names, *self.overlay.lists)
+        return {i: name for i in ids if (name := self.list_name(i)) is not None}
+
+    def list_name(self, list_id: str) -> str | None:
+        """The name of the live list ``list_id`` (``None``: none is)."""
         overlay = self.overlay
-        names = overlay.list_names
-        found = {
-            item.id: names.get(item.id, item.name)
-            for item in self.catalog.spec.lists
-            if item.id not in overlay.lists_deleted
-        }
-        found.update({i: names.get(i, name) for i, name in overlay.lists.items()})
-        return found
+        name = overlay.lists.get(list_id)
+        if name is None:
+            name = self.catalog.list_names.get(list_id)
+            if name is None or list_id in overlay.lists_deleted:
+                return None
+        return overlay.list_names.get(list_id, name)
 
     @functools.cached_property
     def live_list_ids(self) -> frozenset[str]:

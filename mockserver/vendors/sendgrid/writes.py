@@ -84,8 +84,7 @@ class SegmentWrites:
         self.headers = headers
         catalog = engine.catalog
         self.seed = catalog.seed
-        #: The data version's lists (id -> name) and v1 segments (name -> id), for the checks.
-        self.base_lists = {item.id: item.name for item in catalog.spec.lists}
+        #: The data version's v1 segments (name -> id), for the checks.
         self.v1_names = {s.spec.name: s.id for s in catalog.segments}
         #: The reads' answers, while nothing they read changed.
         self.reads = ReadMemo(engine, ledger, self.view)
@@ -173,20 +172,10 @@ class SegmentWrites:
         return answer(status, {"job_id": new_id(self.seed, number, "job")})
 
     # -- checks ---------------------------------------------------------------------------------
-    def list_name(self, view: View, list_id: str) -> str | None:
-        """The name of the live list ``list_id`` (``None``: none), as ``View.lists`` has it."""
-        overlay = view.overlay
-        name = overlay.lists.get(list_id)
-        if name is None:
-            name = self.base_lists.get(list_id)
-            if name is None or list_id in overlay.lists_deleted:
-                return None
-        return overlay.list_names.get(list_id, name)
-
     def require_lists(self, view: View, ids: Iterable[str], field: str) -> None:
         """Refuse the first of ``ids`` that names no live list."""
         for list_id in ids:
-            if self.list_name(view, list_id) is None:
+            if view.list_name(list_id) is None:
                 raise refuse(field, f"list {list_id!r} does not exist")
 
     def live_count(self, view: View) -> int:
