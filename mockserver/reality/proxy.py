@@ -132,17 +132,16 @@ class ProxyApp:
             out.append((b"content-length", str(len(answer.body)).encode()))
         out += [(VIOLATION_HEADER, header_value(line)) for line in lines[:MAX_VIOLATION_HEADERS]]
         self.recorder.record(noted, answer.status)
+        if self.recording is not None:  # before answering: whoever has the answer finds its line
+            label = f"{method} {self.masker.target(scope)} -> {answer.status} not recorded"
+            if operation is None:
+                log.warning("%s: no operation of the spec", label)
+            elif any(v.where != "request" for v in breaking):
+                log.warning("%s: the answer violates the spec", label)
+            else:
+                self.recording.record(self.api, operation, scope, body, answer, secrets)
         await send({"type": "http.response.start", "status": answer.status, "headers": out})
         await send({"type": "http.response.body", "body": answer.body})
-        if self.recording is None:
-            return
-        label = f"{method} {self.masker.target(scope)} -> {answer.status} not recorded"
-        if operation is None:
-            log.warning("%s: no operation of the spec", label)
-        elif any(v.where != "request" for v in breaking):
-            log.warning("%s: the answer violates the spec", label)
-        else:
-            self.recording.record(self.api, operation, scope, body, answer, secrets)
 
     def _answer_violations(
         self, operation: Operation, method: str, answer: UpstreamAnswer

@@ -295,3 +295,43 @@ def test_replay_files_reach_every_worker(tmp_path):
 
     config = ServeConfig(replay=(tmp_path / "a.jsonl", Path("relative.jsonl")))
     assert config_from_json(config_to_json(config)) == config
+
+
+def test_a_recorded_exchange_is_in_the_cassette_before_its_answer_is_sent(live_upstream, tmp_path):
+    """A client that has its answer can load the cassette at once (the console does)."""
+    import asyncio
+
+    from tests.reality.conftest import proxy_app
+
+    cassette = tmp_path / "actionhub.jsonl"
+    app = proxy_app("actionhub", live_upstream.url, record=cassette)
+    headers = [(b"program-id", b"demo"), (b"host", b"127.0.0.1")]
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/segments",
+        "raw_path": b"/segments",
+        "query_string": b"size=3",
+        "headers": headers,
+        "scheme": "http",
+        "http_version": "1.1",
+        "server": ("127.0.0.1", 80),
+        "client": ("127.0.0.1", 1),
+    }
+    lines_at_answer: list[int] = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        if message["type"] == "http.response.start":
+            assert message["status"] == 200
+            lines_at_answer.append(len(cassette.read_bytes().splitlines()))
+
+    async def exchange():
+        await app(scope, receive, send)
+        await app.aclose()
+
+    asyncio.run(exchange())
+    assert lines_at_answer == [1]
+    assert orjson.loads(cassette.read_bytes())["request"]["path"] == "/segments"
