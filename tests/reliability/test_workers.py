@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -19,18 +20,27 @@ pytestmark = pytest.mark.slow
 
 
 def fresh_connection_answers(url: str, requests: list[BenchRequest]) -> list[tuple]:
-    """Every request on its own connection, 8 at a time: the kernel spreads them over workers."""
+    """Every request on its own connection (``Connection: close``), 8 at a time: the kernel
+    spreads them over workers. A client per thread: httpcore's pool, shared by threads with no
+    keep-alive, may close a connection another thread has just been given (EBADF on its read)."""
+    clients: list[httpx.Client] = []
+    mine = threading.local()
 
-    limits = httpx.Limits(max_keepalive_connections=0)
-    with httpx.Client(base_url=url, timeout=TIMEOUT, limits=limits) as http:
+    def one(req: BenchRequest) -> tuple:
+        if not hasattr(mine, "http"):
+            mine.http = httpx.Client(base_url=url, timeout=TIMEOUT)
+            clients.append(mine.http)
+        headers = {**dict(req.headers), "connection": "close"}
+        reply = mine.http.request(req.method, req.target, headers=headers)
+        kept = sorted((k, v) for k, v in reply.headers.items() if k not in VOLATILE)
+        return reply.status_code, kept, reply.content
 
-        def one(req: BenchRequest) -> tuple:
-            reply = http.request(req.method, req.target, headers=dict(req.headers))
-            kept = sorted((k, v) for k, v in reply.headers.items() if k not in VOLATILE)
-            return reply.status_code, kept, reply.content
-
+    try:
         with ThreadPoolExecutor(8) as pool:
             return list(pool.map(one, requests))
+    finally:
+        for client in clients:
+            client.close()
 
 
 def bytes_written(pid: int) -> int:
