@@ -28,6 +28,12 @@ MAX_UPSTREAM_ANSWER = 64 * 2**20
 SHUTDOWN_GRACE = 2.5
 
 
+def body_limit(declared: int | None) -> int:
+    """An operation's request-body bound, the mock's and its proxy's alike: its own
+    ``x-max-body-bytes`` (at most :data:`MAX_DECLARED_BODY`), else :data:`MAX_REQUEST_BODY`."""
+    return min(declared or MAX_REQUEST_BODY, MAX_DECLARED_BODY)
+
+
 class LoadLimits(NamedTuple):
     """What a data load may cost: its body's size and its wall-clock time."""
 

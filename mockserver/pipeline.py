@@ -14,7 +14,7 @@ from starlette.datastructures import Headers
 from starlette.requests import cookie_parser
 
 from mockserver.exchange import Exchange
-from mockserver.limits import MAX_DECLARED_BODY, MAX_REQUEST_BODY
+from mockserver.limits import body_limit
 from mockserver.lru import LruCache
 from mockserver.params.body import TOO_LARGE, BodyDecoder
 from mockserver.params.decode import OperationDecoder, RawRequest
@@ -102,7 +102,7 @@ class OperationPipeline:
         self.responder = Responder(runtime, operation)
         body = operation.request_body
         self.body = BodyDecoder(body) if body is not None else None
-        self.body_limit = min(operation.max_body or MAX_REQUEST_BODY, MAX_DECLARED_BODY)
+        self.body_limit = body_limit(operation.max_body)
         #: Whether a request waits for the write log to settle before its answer.
         self.writes = runtime.options.writes
         self.settles = self.writes.shared and runtime.backend.reads_writes(operation.operation_id)

@@ -17,7 +17,7 @@ from mockserver.crash import ContainCrashes
 from mockserver.exchange import Exchange, first_values
 from mockserver.journal.masking import Masker, Redactor, mask_text
 from mockserver.journal.recorder import Recorder
-from mockserver.limits import MAX_REQUEST_BODY
+from mockserver.limits import body_limit
 from mockserver.params.body import receive_body
 from mockserver.reality.cassette import Recording
 from mockserver.reality.checks import ApiChecks, shown
@@ -64,8 +64,6 @@ class ProxyApp:
     recording: Recording | None = None
     #: A cassette loaded through the control API answers before the upstream is asked.
     replays: Replays | None = None
-    #: The largest request body forwarded (the mock's own bound; past it, 413).
-    body_limit: int = MAX_REQUEST_BODY
 
     def __post_init__(self) -> None:
         self._exchange = ContainCrashes(self.exchange, self._crash)
@@ -84,21 +82,22 @@ class ProxyApp:
         method: str = scope["method"]
         path: str = scope["path"]
         query: bytes = scope["query_string"]
-        body = await receive_body(receive, self.body_limit)
+        headers = first_values(scope["headers"])
+        preflight = method == "OPTIONS" and "access-control-request-method" in headers
+        route = None if preflight else self.checks.route(method, path)
+        operation = route.operation if route is not None else None
+        limit = body_limit(operation.max_body if operation is not None else None)  # the mock's
+        body = await receive_body(receive, limit)
         if body is None:  # the client left first: a cut write must not reach the upstream
             return
         if not isinstance(body, bytes):  # past the limit
-            message = f"request body larger than {self.body_limit} bytes"
+            message = f"request body larger than {limit} bytes"
             await self._answer(noted, send, self.dialect.error(413, message, "body"))
             return
         noted.body = body  # the journal keeps it (masked when read)
-        headers = first_values(scope["headers"])
         found: list[Violation] = []
         unknown: tuple[str, ...] = ()
-        route = operation = None
-        if not (method == "OPTIONS" and "access-control-request-method" in headers):  # preflight
-            route = self.checks.route(method, path)
-            operation = route.operation if route is not None else None
+        if not preflight:
             found, unknown = self.checks.request_violations(
                 method, path, route, query, headers, body
             )

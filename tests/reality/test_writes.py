@@ -25,6 +25,9 @@ from tests.reality.conftest import running_proxy
 from tests.reality.drift_app import SEGMENTS
 
 V2 = SEGMENTS + "/2.0"
+CONTACTS = "/v3/marketing/contacts"
+#: UpsertContacts' own request-body bound (its x-max-body-bytes: SendGrid's 6 MB).
+UPSERT_BOUND = 6 * 2**20
 SEND = {**AUTH, **JSON}
 AUSTIN = "SELECT contact_id, updated_at FROM contact_data WHERE city = 'Austin'"
 #: Bodies as an app sends them: spacing and member order its own, passed on byte for byte.
@@ -180,6 +183,23 @@ def test_a_body_past_the_mocks_bound_is_a_413_and_never_forwarded():
             {"field": "body", "message": f"request body larger than {MAX_REQUEST_BODY} bytes"}
         ]
     }
+
+
+def test_an_operation_with_a_larger_bound_of_its_own_is_forwarded_up_to_it():
+    """The proxy bounds a body as the mock does: the upsert's own 6 MiB, not the 256 KiB."""
+    contacts = [{"email": f"big{i}@example.com", "first_name": "n" * 40} for i in range(6000)]
+    upsert = orjson.dumps({"contacts": contacts})
+    assert MAX_REQUEST_BODY < len(upsert) < UPSERT_BOUND
+    past = b'{"contacts": [], "pad": "' + b"x" * UPSERT_BOUND + b'"}'
+    with fresh() as upstream, running_proxy("sendgrid", upstream.url) as proxy:
+        answer = httpx.put(proxy.url + CONTACTS, content=upsert, headers=SEND)
+        assert answer.status_code == 202, answer.text
+        refused = httpx.put(proxy.url + CONTACTS, content=past, headers=SEND)
+        assert [e["status"] for e in journal(upstream)] == [202]  # the second never went up
+    assert refused.status_code == 413
+    assert refused.json()["errors"][0]["message"] == (
+        f"request body larger than {UPSERT_BOUND} bytes"
+    )
 
 
 # -- record and replay ------------------------------------------------------------------------
