@@ -46,7 +46,7 @@ COMMANDS = {
                 "past 600 requests a minute per key",
             ),
             ("mockserver serve --fixtures ./fixtures --seed 7", "your own data, another seed"),
-            ("mockserver serve --replay recorded.yaml", "answer recorded exchanges byte for byte"),
+            ("mockserver serve --replay recorded.jsonl", "answer recorded exchanges byte for byte"),
             (
                 "MOCKSERVER_CONTROL_TOKEN=s3cret mockserver serve --host 0.0.0.0 --workers 4",
                 "on every interface, four processes; remote control callers send the token",
@@ -96,10 +96,10 @@ COMMANDS = {
         (
             (
                 "mockserver proxy --api sendgrid --upstream https://api.sendgrid.com "
-                "--record sendgrid.yaml",
+                "--record sendgrid.jsonl",
                 "point your app at http://127.0.0.1:4010: each exchange is checked and recorded",
             ),
-            ("mockserver serve --replay sendgrid.yaml", "then answer those requests offline"),
+            ("mockserver serve --replay sendgrid.jsonl", "then answer those requests offline"),
         ),
     ),
     "verify": Command(
@@ -117,7 +117,7 @@ COMMANDS = {
                 "record what your tests sent to the mockserver fixture",
             ),
             (
-                "SENDGRID_API_KEY=... mockserver verify --requests requests.json "
+                "SENDGRID_API_KEY=... mockserver verify --api sendgrid --requests requests.json "
                 "--base-url https://api.sendgrid.com",
                 "send the same requests to the real API and compare the answers' shapes",
             ),

@@ -29,12 +29,14 @@ class BodyRule:
     any_of: tuple[str, ...] = ()
 
 
-#: By operationId. SendGrid: queries are Segmentation SQL, a parent list must exist (the spec
-#: has no list operations), a PATCH must change something, a time zone must be an IANA name.
+#: By operationId. SendGrid: queries are Segmentation SQL, a parent list must exist (and an
+#: account's own is not the run's to name), a PATCH must change something, a time zone must be
+#: an IANA name.
 BODY_RULES: dict[str, BodyRule] = {
     "CreateSegmentV2": BodyRule(from_examples=("query_dsl",), omit=("parent_list_ids",)),
     "UpdateSegmentV2": BodyRule(from_examples=("query_dsl",), any_of=("name", "query_dsl")),
     "RefreshSegmentV2": BodyRule(from_examples=("user_time_zone",)),
+    "UpdateList": BodyRule(any_of=("name",)),
     # Contacts: valid emails and the world's custom field ids (the examples'), no list the run
     # did not make; a search is an SGQL condition.
     "UpsertContacts": BodyRule(from_examples=("contacts",), omit=("list_ids",)),

@@ -77,25 +77,31 @@ def sender(base_url: str, headers: dict[str, str], timeout: float) -> Send:
 
 
 def delete_routes(spec: ApiSpec) -> dict[tuple[str, str], DeleteRoute]:
-    """``(METHOD, path)`` of each create -> its delete route, read from the 2xx ``links``."""
+    """``(METHOD, path)`` of each create -> its delete route: a 2xx answer's ``links`` to a
+    DELETE, or the operation's ``x-deleted-by`` (a link object that is not a link: a create
+    with links is an entry point of Schemathesis' stateful phase, and while one such create
+    is a POST free of references, a create that references what nothing makes - a v2
+    segment's ``parent_list_ids`` - starts no chain at all)."""
     by_id = {op.operation_id: op for op in spec.operations}
     listed = {op.path for op in spec.operations if op.method == "GET"}
     routes: dict[tuple[str, str], DeleteRoute] = {}
     for op in spec.operations:
         raw = spec.document["paths"][op.path][op.method.lower()]
+        links = [raw["x-deleted-by"]] if "x-deleted-by" in raw else []
         for status, response in (raw.get("responses") or {}).items():
-            if not str(status).startswith("2"):
+            if str(status).startswith("2"):
+                links += (response.get("links") or {}).values()
+        for link in links:
+            target = by_id.get(link.get("operationId"))
+            if target is None or target.method != "DELETE":
                 continue
-            for link in (response.get("links") or {}).values():
-                target = by_id.get(link.get("operationId"))
-                if target is None or target.method != "DELETE":
-                    continue
-                for name, expression in (link.get("parameters") or {}).items():
-                    if isinstance(expression, str) and expression.startswith(_BODY):
-                        pointer = expression[len(_BODY) :]
-                        collection = op.path if op.path in listed else None
-                        route = DeleteRoute(pointer, target.path, name, collection)
-                        routes[(op.method, op.path)] = route
+            for name, expression in (link.get("parameters") or {}).items():
+                if isinstance(expression, str) and expression.startswith(_BODY):
+                    pointer = expression[len(_BODY) :]
+                    collection = op.path if op.path in listed else None
+                    routes[(op.method, op.path)] = DeleteRoute(
+                        pointer, target.path, name, collection
+                    )
     return routes
 
 

@@ -1,9 +1,10 @@
 """A small in-memory SendGrid Segments deployment that records every request it receives.
 
-It holds one segment of its own (:data:`FOREIGN`: the account's real data, which a contract
-run must never change), creates, reads, updates, refreshes and deletes segments as the v2 API
-does, loosely (the run's checks may fail on its answers: what the tests read is
-:attr:`FakeSendGrid.requests` and :attr:`FakeSendGrid.segments`). ``broken=True`` answers every
+It holds one segment and one list of its own (:data:`FOREIGN`, :data:`FOREIGN_LIST`: the
+account's real data, which a contract run must never change), creates, reads, updates,
+refreshes and deletes segments as the v2 API does, and lists as the Lists API does, loosely
+(the run's checks may fail on its answers: what the tests read is :attr:`FakeSendGrid.requests`,
+:attr:`FakeSendGrid.segments` and :attr:`FakeSendGrid.lists`). ``broken=True`` answers every
 v2 GET by id with a body missing required fields, so a run over it fails a check.
 """
 
@@ -20,6 +21,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 FOREIGN = "7d3c6a52-1f0e-4b9a-8c2d-5e6f7a8b9c0d"
+FOREIGN_LIST = "0b6f2d9e-3c1a-4e5b-9a7d-8c2e4f6a1b3d"
 STAMP = "2024-06-03T12:00:00.000Z"
 RATE = {"X-RateLimit-Limit": "600", "X-RateLimit-Remaining": "599", "X-RateLimit-Reset": "0"}
 
@@ -48,6 +50,11 @@ def _segment(identifier: str, name: str, query: str) -> dict[str, Any]:
     }
 
 
+def _list(identifier: str, name: str) -> dict[str, Any]:
+    link = f"https://api.sendgrid.com/v3/marketing/lists/{identifier}"
+    return {"id": identifier, "name": name, "contact_count": 0, "_metadata": {"self": link}}
+
+
 def _error(status: int, field_name: str, message: str) -> JSONResponse:
     errors = {"errors": [{"field": field_name, "message": message}]}
     return JSONResponse(errors, status_code=status, headers=RATE)
@@ -58,9 +65,11 @@ class FakeSendGrid:
     broken: bool = False
     requests: list[Seen] = field(default_factory=list)
     segments: dict[str, dict[str, Any]] = field(default_factory=dict)
+    lists: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.segments[FOREIGN] = _segment(FOREIGN, "Customers in California", "SELECT 1")
+        self.lists[FOREIGN_LIST] = _list(FOREIGN_LIST, "Newsletter")
 
     @property
     def writes(self) -> list[Seen]:
@@ -89,12 +98,19 @@ class FakeSendGrid:
         self.segments[identifier] = _segment(identifier, body["name"], str(body.get("query_dsl")))
         return JSONResponse(self.segments[identifier], status_code=201, headers=RATE)
 
-    async def segment(self, request: Request) -> Response:
+    async def _named(self, request: Request, table: dict, parameter: str) -> tuple[Any, str, Any]:
+        """The body, the id the path names and what ``table`` holds under it (a 404 if none)."""
         body = await self._body(request)
-        identifier = request.path_params["segment_id"]
-        found = self.segments.get(identifier)
+        identifier = request.path_params[parameter]
+        found = table.get(identifier)
         if found is None:
-            return _error(404, "segment_id", "segment not found")
+            found = _error(404, parameter, f"{parameter} not found")
+        return body, identifier, found
+
+    async def segment(self, request: Request) -> Response:
+        body, identifier, found = await self._named(request, self.segments, "segment_id")
+        if isinstance(found, Response):
+            return found
         if request.method == "DELETE":
             del self.segments[identifier]
             return Response(status_code=202, headers=RATE)
@@ -104,6 +120,32 @@ class FakeSendGrid:
             return JSONResponse({"job_id": str(uuid.uuid4())}, status_code=202, headers=RATE)
         if self.broken and request.method == "GET":
             return JSONResponse({"id": identifier}, headers=RATE)
+        return JSONResponse(found, headers=RATE)
+
+    async def lists_collection(self, request: Request) -> Response:
+        body = await self._body(request)
+        if request.method == "GET":
+            results = list(self.lists.values())
+            return JSONResponse({"result": results, "_metadata": {}}, headers=RATE)
+        if not isinstance(body, dict) or not isinstance(body.get("name"), str):
+            return _error(400, "name", "name is required")
+        identifier = str(uuid.uuid4())
+        self.lists[identifier] = _list(identifier, body["name"])
+        return JSONResponse(self.lists[identifier], status_code=201, headers=RATE)
+
+    async def one_list(self, request: Request) -> Response:
+        body, identifier, found = await self._named(request, self.lists, "id")
+        if isinstance(found, Response):
+            return found
+        if request.url.path.endswith("/contacts/count"):
+            return JSONResponse({"contact_count": 0, "billable_count": 0}, headers=RATE)
+        if request.url.path.endswith("/contacts"):  # a removal: a job
+            return JSONResponse({"job_id": str(uuid.uuid4())}, status_code=202, headers=RATE)
+        if request.method == "DELETE":
+            del self.lists[identifier]
+            return Response(status_code=204, headers=RATE)
+        if request.method == "PATCH" and isinstance(body, dict) and "name" in body:
+            found["name"] = body["name"]
         return JSONResponse(found, headers=RATE)
 
     def app(self) -> Starlette:
@@ -121,5 +163,9 @@ class FakeSendGrid:
                 Route(
                     "/v3/marketing/segments/{segment_id}", self.segment, methods=["GET", "DELETE"]
                 ),
+                Route("/v3/marketing/lists", self.lists_collection, methods=["GET", "POST"]),
+                Route("/v3/marketing/lists/{id}", self.one_list, methods=one),
+                Route("/v3/marketing/lists/{id}/contacts/count", self.one_list, methods=["GET"]),
+                Route("/v3/marketing/lists/{id}/contacts", self.one_list, methods=["DELETE"]),
             ]
         )

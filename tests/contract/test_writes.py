@@ -14,10 +14,13 @@ from mockserver.contract.options import ContractOptions, spec_path
 from mockserver.contract.writes import stateful_settings
 from mockserver.spec import load_spec
 from tests.contract.conftest import AppServer, invoke
-from tests.contract.fake_sendgrid import FOREIGN, FakeSendGrid
+from tests.contract.fake_sendgrid import FOREIGN, FOREIGN_LIST, FakeSendGrid, _list
 
 KEY = "SG." + "w" * 22 + "." + "k" * 43
 CREATE = "/v3/marketing/segments/2.0"
+LISTS = "/v3/marketing/lists"
+#: The creates the spec links to a delete: a v2 segment's, a list's.
+MADE_BY = {("POST", CREATE), ("POST", LISTS)}
 ROUTE = DeleteRoute("/id", "/v3/marketing/segments/2.0/{segment_id}", "segment_id", CREATE)
 RUN = prefix(7)
 
@@ -49,7 +52,10 @@ def tracker(send: Sent, log: list[str] | None = None) -> Created:
 
 
 def test_the_spec_links_each_create_to_its_delete(sendgrid):
-    assert delete_routes(sendgrid) == {("POST", CREATE): ROUTE}
+    assert delete_routes(sendgrid) == {
+        ("POST", CREATE): ROUTE,
+        ("POST", LISTS): DeleteRoute("/id", LISTS + "/{id}", "id", LISTS),
+    }
     # Declared links replace inferred ones (a list's ids must not flow into a DELETE)...
     declared = {"inference": {"algorithms": []}}
     assert stateful_settings(ContractOptions("sendgrid"), sendgrid) == declared
@@ -169,6 +175,8 @@ def test_positive_bodies_keep_the_rules_the_schema_cannot_state(sendgrid):
     assert create(body, positive=False)["query_dsl"] == "0"  # a negative case keeps its data
     update = Shaper(sendgrid.operation("UpdateSegmentV2"), names, random.Random(0))
     assert set(update({}, positive=True)) & {"name", "query_dsl"}
+    rename = Shaper(sendgrid.operation("UpdateList"), names, random.Random(0))
+    assert rename({}, positive=True)["name"].startswith(prefix(1))  # a PATCH changes something
 
 
 @pytest.fixture
@@ -198,8 +206,14 @@ def test_allowed_writes_carry_the_prefix_touch_only_their_own_and_are_deleted(fa
     assert list(state.segments) == [FOREIGN]
     assert state.segments[FOREIGN]["name"] == "Customers in California"
     assert not [seen for seen in state.writes if FOREIGN in seen.path]
+    # Lists alike: those the run made are deleted, the account's own one untouched.
+    lists = [seen for seen in state.writes if (seen.method, seen.path) == ("POST", LISTS)]
+    assert lists, "the run created no list"
+    assert all(seen.body["name"].startswith(prefix(7)) for seen in lists)
+    assert state.lists == {FOREIGN_LIST: _list(FOREIGN_LIST, "Newsletter")}
+    assert not [seen for seen in state.writes if FOREIGN_LIST in seen.path]
     cleanups = [line for line in out.splitlines() if line.startswith("  cleanup    DELETE ")]
-    assert cleanups and all(line.endswith(": 202") for line in cleanups)
+    assert cleanups and all(line.endswith((": 202", ": 204")) for line in cleanups)
     assert ", 0 left" in out
     assert "error: cleanup" not in out
 
@@ -208,13 +222,15 @@ def test_allowed_writes_carry_the_prefix_touch_only_their_own_and_are_deleted(fa
 def test_a_run_stopped_early_still_deletes_what_it_created():
     state = FakeSendGrid()
     with AppServer(state.app()) as server:
-        # The stateful phase starts from the create (the spec's links): stopped at 2 s, long
-        # before its ~4 s of chains end, with segments made.
+        # The stateful phase starts from the creates (the spec's links): stopped at 2 s, long
+        # before its chains end, with segments or lists made.
         args = ["--allow-writes", "--phases", "stateful", "--max-time", "2"]
         code, out = _run(server.url, *args, "--max-examples", "40")
     assert code == 1 and out.rstrip().endswith("stopped: --max-time 2 s")
-    assert len([seen for seen in state.writes if seen.path == CREATE]) > 1
+    made = [seen for seen in state.writes if (seen.method, seen.path) in MADE_BY]
+    assert len(made) > 1
     assert list(state.segments) == [FOREIGN]
+    assert list(state.lists) == [FOREIGN_LIST]
     writes = "writes:      12 run (--allow-writes), 2 never sent to a deployment; names start with"
     assert f"{writes} mockserver-contract-7-" in out
     assert KEY[3:] not in out

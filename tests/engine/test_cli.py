@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 
@@ -52,6 +53,32 @@ def test_every_command_s_help_says_what_to_type_and_ends_with_examples(capsys, c
     assert "__" not in usage  # no internal dest names as metavars
     examples = text.split("\nexamples:\n")[1]
     assert f"mockserver {command}" in examples
+
+
+def example_lines() -> list[str]:
+    """Every ``mockserver ...`` line of the commands' examples (a shell's env assignments and
+    a redirection dropped)."""
+    from mockserver.cli import COMMANDS as commands
+
+    lines = [line for command in commands.values() for line, _ in command.examples]
+    return [
+        line[line.index("mockserver ") :].split(" > ")[0] for line in lines if "mockserver " in line
+    ]
+
+
+@pytest.mark.parametrize("line", example_lines())
+def test_every_example_in_help_parses(line):
+    """A reader types them as shown: each names only flags that exist, with what they need."""
+    import shlex
+
+    from mockserver.cli import parser
+
+    words = shlex.split(line)[1:]
+    command = next(word for word in words if not word.startswith("-"))
+    parser(command).parse_args(words)  # argparse exits 2 on a missing or unknown flag
+    pairs = itertools.pairwise(words)
+    cassettes = [name for flag, name in pairs if flag in ("--record", "--replay")]
+    assert all(name.endswith(".jsonl") for name in cassettes), line  # cassettes are JSON Lines
 
 
 def test_serve_metavars_and_vendor_groups(capsys):
