@@ -47,8 +47,10 @@ class RedisServer:
         deadline = time.monotonic() + TIMEOUT
         while True:  # poll until it answers (a condition with a deadline)
             try:
-                client.ping()
+                serving = client.info("server")["process_id"]
                 client.close()
+                # Another suite's server on the port freed by a stop() would answer as well.
+                assert serving == self.process.pid, f"port {self.port} is pid {serving}'s"
                 return self
             except redis.ConnectionError:
                 if self.process.poll() is not None:

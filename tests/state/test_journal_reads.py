@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+import redis
 
 from mockserver.app import MockApp, build_app
 from mockserver.config import ServeConfig
@@ -31,6 +32,7 @@ from mockserver.testing import LiveServer
 from tests.conftest import PROGRAM
 from tests.state.redis_server import RedisServer
 from tests.state.replicas import wait_until
+from tests.state.test_hostile_entries import record
 
 CONFIG = ServeConfig(apis=("actionhub",))
 TARGET = "/segments?segment_basis=labels"
@@ -44,10 +46,10 @@ class GatedLink(Link):
         self.gate = threading.Event()
 
     async def hot_async(
-        self, call: Callable[[], Awaitable[Any]], fallback: Callable[[], Any]
+        self, call: Callable[[], Awaitable[Any]], fallback: Callable[[], Any], refused: Any = None
     ) -> Any:
         await asyncio.get_running_loop().run_in_executor(None, self.gate.wait)
-        return await super().hot_async(call, fallback)
+        return await super().hot_async(call, fallback, refused)
 
 
 class HeldJournal(RedisJournal):
@@ -217,3 +219,37 @@ def test_a_flush_request_not_sent_by_a_mock_is_not_answered(redis_server, prefix
     finally:
         listener.close()
         state.close()
+
+
+class FoundAtOnce(Link):
+    """A link whose store is back as soon as it is lost: the listener's probe, on its own
+    thread, finding it between a failed call and what the caller makes of the failure."""
+
+    def lost(self, exc: BaseException) -> None:
+        super().lost(exc)
+        self.found()
+
+
+class DroppedOnce:
+    """A client whose first script call finds its connection closed by the server (a stale
+    connection to a store that restarted)."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.dropped = False
+
+    def eval(self, *args: Any) -> Any:
+        if not self.dropped:
+            self.dropped = True
+            raise redis.ConnectionError("Connection closed by server.")
+        return self.client.eval(*args)
+
+
+def test_records_a_lost_store_kept_are_not_given_up_when_it_is_back_at_once(redis_server, prefix):
+    link = FoundAtOnce(redis_server.url, prefix)
+    link.fast = DroppedOnce(link.fast)
+    journal = RedisJournal(link, 100)
+    journal.append(record("/kept"))  # no loop: stored at once, or kept for when it can be
+    journal.append(record("/next"))
+    assert link.fast.dropped
+    assert [r.path for _, r in journal.records()] == ["/kept", "/next"]

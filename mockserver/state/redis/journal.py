@@ -44,6 +44,8 @@ redis.call('SET', KEYS[1], first + n)
 redis.call('XTRIM', KEYS[2], 'MAXLEN', '~', ARGV[1])
 return first + n
 """
+#: What a script call a store that is up refused answers (its records are given up on).
+REFUSED: Any = object()
 #: Records stored per script call at most (a backlog goes in several).
 BATCH = 500
 #: The journal's messages on the mock's channel: a reader asks every replica to store what it
@@ -217,6 +219,7 @@ class RedisJournal:
             last = await self.link.hot_async(
                 lambda args=args: self.link.loop_eval(APPEND, [self._ids, self._stream], args),
                 fallback=lambda: None,
+                refused=lambda: REFUSED,
             )
             self._done(chunk, last)
 
@@ -231,16 +234,18 @@ class RedisJournal:
                 last = self.link.hot(
                     lambda r, args=args: r.eval(APPEND, 2, self._ids, self._stream, *args),
                     fallback=lambda: None,
+                    refused=lambda: REFUSED,
                 )
                 self._done(chunk, last)
             self._stored = self._appended
 
-    def _done(self, chunk: list[Record], last: int | None) -> None:
+    def _done(self, chunk: list[Record], last: Any) -> None:
         """After one script call: ``chunk`` stored (``last`` its highest id), or refused by a
-        store that is up (logged by the link; not retried); a lost store keeps it."""
-        if last is None and not self.link.up:
+        store that is up (:data:`REFUSED`: logged by the link, not retried); a lost store
+        (``None``) keeps it for when the store is back."""
+        if last is None:
             return
-        if last is not None:
+        if last is not REFUSED:
             self.last_id = max(self.last_id, int(last))
         for _ in chunk:
             self._backlog.popleft()

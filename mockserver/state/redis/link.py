@@ -153,30 +153,46 @@ class Link:
             for made in connection:  # made by the pool, not in it: closed here
                 await made.disconnect()
 
-    def hot(self, call: Callable[[redis.Redis], T], fallback: Callable[[], T]) -> T:
-        """A request-path call: ``fallback()`` while the circuit is open or when it fails."""
+    def hot(
+        self,
+        call: Callable[[redis.Redis], T],
+        fallback: Callable[[], T],
+        refused: Callable[[], T] | None = None,
+    ) -> T:
+        """A request-path call: ``fallback()`` while the circuit is open or when the store is
+        lost; when a store that is up refuses the call, ``refused()`` (default: ``fallback()``).
+        Decided by the call's own error: ``up`` may be set again by another thread meanwhile."""
         if self.up:
             try:
                 return call(self.fast)
             except (*LOST, RedisError) as exc:
-                self._failed(exc)
+                if self._failed(exc) and refused is not None:
+                    return refused()
         return fallback()
 
-    async def hot_async(self, call: Callable[[], Awaitable[T]], fallback: Callable[[], T]) -> T:
+    async def hot_async(
+        self,
+        call: Callable[[], Awaitable[T]],
+        fallback: Callable[[], T],
+        refused: Callable[[], T] | None = None,
+    ) -> T:
         """:meth:`hot` for a coroutine on the loop's client (:meth:`loop_eval`)."""
         if self.up:
             try:
                 return await asyncio.wait_for(call(), FAST_TIMEOUT)
             except (*LOST, RedisError, asyncio.TimeoutError) as exc:  # 3.10: not a TimeoutError
-                self._failed(exc)
+                if self._failed(exc) and refused is not None:
+                    return refused()
         return fallback()
 
-    def _failed(self, exc: BaseException) -> None:
-        """A request-path call failed: the store is lost (the circuit opens) or refused it."""
+    def _failed(self, exc: BaseException) -> bool:
+        """A request-path call failed: the store refused it (``True``) or is lost (the circuit
+        opens)."""
         if isinstance(exc, RedisError) and not isinstance(exc, LOST):
             log.warning("state store refused a request-path call: %s", reason_of(exc))
-        else:
-            self.lost(exc)
+            return True
+        self.lost(exc)
+        return False
 
     def checked(self, what: str, read: Callable[..., T], *raw: Any) -> T | None:
         """``read(*raw)``, or ``None`` when what the store holds is bad (anyone with access can
