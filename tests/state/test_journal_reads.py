@@ -253,3 +253,31 @@ def test_records_a_lost_store_kept_are_not_given_up_when_it_is_back_at_once(redi
     journal.append(record("/next"))
     assert link.fast.dropped
     assert [r.path for _, r in journal.records()] == ["/kept", "/next"]
+
+
+class AnsweredLost:
+    """A client whose first script call the store carries out but whose answer is lost (a
+    timeout, or the connection dropped once the store ran it)."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.lost = False
+
+    def eval(self, *args: Any) -> Any:
+        found = self.client.eval(*args)
+        if not self.lost:
+            self.lost = True
+            raise redis.TimeoutError("Timeout reading from socket")
+        return found
+
+
+def test_a_call_whose_answer_was_lost_stores_its_records_once(redis_server, prefix):
+    link = FoundAtOnce(redis_server.url, prefix)
+    link.fast = AnsweredLost(link.fast)
+    journal = RedisJournal(link, 100)
+    journal.append(record("/once"))  # stored, answer lost, sent again: skipped by the store
+    journal.append(record("/next"))
+    assert link.fast.lost
+    found = journal.records()
+    assert [r.path for _, r in found] == ["/once", "/next"]
+    assert [i for i, _ in found] == sorted({i for i, _ in found})

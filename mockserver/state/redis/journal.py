@@ -28,21 +28,29 @@ from mockserver.state.redis.link import RAISE, Link
 
 log = logging.getLogger("mockserver.state")
 
-#: KEYS: id counter, stream. ARGV: max length, the highest id this process stored, then one
-#: packed record per entry. Ids go on above the counter, the stream's newest entry and this
-#: process's last id, so a counter lost alone (evicted, or overwritten with anything) never
-#: makes the stream refuse every later entry.
-APPEND = """
-local n = #ARGV - 2
+#: How long a process's stored mark outlives its last store (a retry comes within seconds).
+MARK_SECONDS = 86400
+#: KEYS: id counter, stream, this process's stored mark. ARGV: max length, the highest id this
+#: process stored, the process's number of the first record, then one packed record per entry.
+#: Ids go on above the counter, the stream's newest entry and this process's last id, so a
+#: counter lost alone (evicted, or overwritten with anything) never makes the stream refuse
+#: every later entry. Records the mark says are stored already are skipped: a call whose answer
+#: was lost (a timeout, a dropped connection) is sent again, and stores each record once.
+APPEND = f"""
+local n = #ARGV - 3
+local mark = tonumber(redis.call('GET', KEYS[3])) or 0
+if mark > tonumber(ARGV[3]) + n - 1 then mark = 0 end -- not this process's writing
+local skip = math.min(n, math.max(0, mark - tonumber(ARGV[3]) + 1))
 local first = math.max(tonumber(redis.call('GET', KEYS[1])) or 0, tonumber(ARGV[2]))
 local top = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)[1]
 if top then first = math.max(first, tonumber(string.match(top[1], '^%d+'))) end
-for i = 1, n do
-  redis.call('XADD', KEYS[2], (first + i) .. '-0', 'r', ARGV[i + 2])
+for i = skip + 1, n do
+  redis.call('XADD', KEYS[2], (first + i - skip) .. '-0', 'r', ARGV[i + 3])
 end
-redis.call('SET', KEYS[1], first + n)
+redis.call('SET', KEYS[1], first + n - skip)
+redis.call('SET', KEYS[3], tonumber(ARGV[3]) + n - 1, 'EX', {MARK_SECONDS})
 redis.call('XTRIM', KEYS[2], 'MAXLEN', '~', ARGV[1])
-return first + n
+return first + n - skip
 """
 #: What a script call a store that is up refused answers (its records are given up on).
 REFUSED: Any = object()
@@ -142,6 +150,11 @@ class RedisJournal:
         #: Masks records before they leave (``RedisState.attach`` gives the app's masker).
         self.packer = Packer(Masker())
         self._ids, self._stream = link.key("journal", "ids"), link.key("journal")
+        #: This process's mark: how many of its records are stored (a key of its own).
+        self._mark = link.key("journal", "stored", secrets.token_hex(8))
+        self._keys = [self._ids, self._stream, self._mark]
+        #: Records ever put in the backlog: the process's number of its newest.
+        self._numbered = 0
         self._keep_ids = link.script(RAISE)
         #: The highest id this process stored.
         self.last_id = 0
@@ -214,10 +227,11 @@ class RedisJournal:
     async def _store(self, batch: deque[Record]) -> None:
         """Store the backlog and ``batch``, oldest first; whatever fails stays in the backlog."""
         self._backlog.extend(batch)
+        self._numbered += len(batch)
         while self._backlog and self.link.up:
             chunk, args = self._chunk()
             last = await self.link.hot_async(
-                lambda args=args: self.link.loop_eval(APPEND, [self._ids, self._stream], args),
+                lambda args=args: self.link.loop_eval(APPEND, self._keys, args),
                 fallback=lambda: None,
                 refused=lambda: REFUSED,
             )
@@ -228,11 +242,12 @@ class RedisJournal:
         at a time: the caller's, or the replica's listener when the store is back)."""
         with self._sync:
             self._backlog.extend(self._pending)
+            self._numbered += len(self._pending)
             self._pending = deque(maxlen=self.size)
             while self._backlog and self.link.up:
                 chunk, args = self._chunk()
                 last = self.link.hot(
-                    lambda r, args=args: r.eval(APPEND, 2, self._ids, self._stream, *args),
+                    lambda r, args=args: r.eval(APPEND, 3, *self._keys, *args),
                     fallback=lambda: None,
                     refused=lambda: REFUSED,
                 )
@@ -251,8 +266,11 @@ class RedisJournal:
             self._backlog.popleft()
 
     def _chunk(self) -> tuple[list[Record], list[Any]]:
+        """The oldest records of the backlog, and the script's arguments to store them (the
+        first one's number: the backlog drops its oldest when full, never its newest)."""
         chunk = [self._backlog[i] for i in range(min(BATCH, len(self._backlog)))]
-        return chunk, [self.size, self.last_id, *map(self.packer, chunk)]
+        number = self._numbered - len(self._backlog) + 1
+        return chunk, [self.size, self.last_id, number, *map(self.packer, chunk)]
 
     def wake(self) -> None:
         """The store is back (the replica's listener thread): keep the ids growing (the store
