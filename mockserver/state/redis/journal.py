@@ -226,8 +226,7 @@ class RedisJournal:
 
     async def _store(self, batch: deque[Record]) -> None:
         """Store the backlog and ``batch``, oldest first; whatever fails stays in the backlog."""
-        self._backlog.extend(batch)
-        self._numbered += len(batch)
+        self._queue(batch)
         while self._backlog and self.link.up:
             chunk, args = self._chunk()
             last = await self.link.hot_async(
@@ -241,8 +240,7 @@ class RedisJournal:
         """Outside an event loop: store what is pending with the blocking client (one thread
         at a time: the caller's, or the replica's listener when the store is back)."""
         with self._sync:
-            self._backlog.extend(self._pending)
-            self._numbered += len(self._pending)
+            self._queue(self._pending)
             self._pending = deque(maxlen=self.size)
             while self._backlog and self.link.up:
                 chunk, args = self._chunk()
@@ -253,6 +251,11 @@ class RedisJournal:
                 )
                 self._done(chunk, last)
             self._stored = self._appended
+
+    def _queue(self, records: deque[Record]) -> None:
+        """Into the backlog, numbered in order (what the store's mark counts)."""
+        self._backlog.extend(records)
+        self._numbered += len(records)
 
     def _done(self, chunk: list[Record], last: Any) -> None:
         """After one script call: ``chunk`` stored (``last`` its highest id), or refused by a
